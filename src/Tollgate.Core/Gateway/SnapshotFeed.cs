@@ -1,0 +1,78 @@
+using System.Collections.Concurrent;
+
+namespace Tollgate.Core.Gateway;
+
+/// <summary>
+/// Hands gateway snapshots from the control plane to gateways in the same process (and to the long-poll
+/// endpoint for gateways elsewhere). Keeps the newest snapshot per instance; never goes back to an older revision.
+/// </summary>
+public sealed class SnapshotFeed
+{
+    private readonly ConcurrentDictionary<string, GatewaySnapshot> _snapshots = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Lock _gate = new();
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Raised after a newer snapshot is published (synchronously, on the publisher's thread).</summary>
+    public event Action<GatewaySnapshot>? Published;
+
+    /// <summary>Names of the instances that have a snapshot.</summary>
+    public IReadOnlyCollection<string> Services => _snapshots.Keys.ToArray();
+
+    public GatewaySnapshot? Get(string service) => _snapshots.TryGetValue(service, out var s) ? s : null;
+
+    /// <summary>Publishes a snapshot unless a newer one of the same instance is already there. Returns whether it was taken.</summary>
+    public bool Publish(GatewaySnapshot snapshot)
+    {
+        TaskCompletionSource changed;
+        lock (_gate)
+        {
+            if (_snapshots.TryGetValue(snapshot.ServiceName, out var current) && current.Revision >= snapshot.Revision)
+            {
+                return false;
+            }
+
+            _snapshots[snapshot.ServiceName] = snapshot;
+            changed = _changed;
+            _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        Published?.Invoke(snapshot);
+        changed.TrySetResult();
+        return true;
+    }
+
+    /// <summary>Removes an instance (deleted); gateways serving it get an empty snapshot.</summary>
+    public void Remove(string service, long revision)
+    {
+        Publish(GatewaySnapshot.Empty(service) with { Revision = revision });
+    }
+
+    /// <summary>Waits until the instance has a snapshot newer than <paramref name="sinceRevision"/>, or the timeout passes.</summary>
+    public async Task<GatewaySnapshot?> WaitNewerAsync(string service, long sinceRevision, TimeSpan timeout, TimeProvider timeProvider, CancellationToken cancellationToken)
+    {
+        using var timeoutCts = new CancellationTokenSource(timeout, timeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeoutCts.Token, cancellationToken);
+        while (true)
+        {
+            Task wait;
+            lock (_gate)
+            {
+                if (Get(service) is { } s && s.Revision > sinceRevision)
+                {
+                    return s;
+                }
+
+                wait = _changed.Task;
+            }
+
+            try
+            {
+                await wait.WaitAsync(linked.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                return null;
+            }
+        }
+    }
+}

@@ -1,0 +1,223 @@
+using System.Net.Mail;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Tollgate.Core.Routing;
+
+namespace Tollgate.Core.Resources;
+
+/// <summary>
+/// The <c>properties</c> contracts of the management API (APIM 2022-08-01), used for validation,
+/// defaults, secret hiding and the OpenAPI document.
+/// </summary>
+public static partial class ResourceSchemas
+{
+    public const string DefaultKeyHeader = "Ocp-Apim-Subscription-Key";
+    public const string DefaultKeyQuery = "subscription-key";
+
+    public static readonly IReadOnlyList<string> SubscriptionStates = ["suspended", "active", "expired", "submitted", "rejected", "cancelled"];
+
+    private static readonly string[] HttpMethods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE"];
+
+    public static readonly ObjectSchema Service = new("ServiceProperties",
+    [
+        new("publisherName", FieldType.String) { Required = true, MaxLength = 100, MinLength = 1, Description = "Organization name, shown in the portals and e-mails." },
+        new("publisherEmail", FieldType.String) { Required = true, MaxLength = 100, Check = CheckEmail, Description = "Administrator e-mail for system notifications." },
+        new("notificationSenderEmail", FieldType.String) { MaxLength = 100, Check = CheckEmail },
+        new("gatewayUrl", FieldType.String) { ReadOnly = true },
+        new("managementApiUrl", FieldType.String) { ReadOnly = true },
+        new("developerPortalUrl", FieldType.String) { ReadOnly = true },
+        new("createdAtUtc", FieldType.String) { ReadOnly = true },
+        new("provisioningState", FieldType.String) { ReadOnly = true },
+    ]);
+
+    public static readonly ObjectSchema KeyParameterNames = new("SubscriptionKeyParameterNamesContract",
+    [
+        new("header", FieldType.String) { Default = () => DefaultKeyHeader, MinLength = 1, MaxLength = 200, Check = CheckHeaderName },
+        new("query", FieldType.String) { Default = () => DefaultKeyQuery, MinLength = 1, MaxLength = 200 },
+    ]);
+
+    public static readonly ObjectSchema Api = new("ApiContractProperties",
+    [
+        new("displayName", FieldType.String) { Required = true, MinLength = 1, MaxLength = 300 },
+        new("description", FieldType.String),
+        new("path", FieldType.String) { Required = true, MaxLength = 400, Check = CheckApiPath, Description = "URL suffix: the API is served at {gateway}/{path}." },
+        new("serviceUrl", FieldType.String) { MaxLength = 2000, Check = CheckServiceUrl, Description = "Absolute http(s) URL of the backend." },
+        new("protocols", FieldType.StringArray) { Values = ["http", "https", "ws", "wss"], Default = () => new JsonArray("https") },
+        new("subscriptionRequired", FieldType.Boolean) { Default = () => true },
+        new("subscriptionKeyParameterNames", FieldType.Object) { Schema = KeyParameterNames, Default = () => new JsonObject { ["header"] = DefaultKeyHeader, ["query"] = DefaultKeyQuery } },
+        new("apiVersion", FieldType.String) { MaxLength = 100 },
+        new("apiVersionSetId", FieldType.String),
+        new("apiVersionDescription", FieldType.String),
+        new("apiRevisionDescription", FieldType.String),
+        new("type", FieldType.String) { Values = ["http", "soap", "websocket", "graphql"], Default = () => "http" },
+        new("authenticationSettings", FieldType.Object),
+        new("contact", FieldType.Object),
+        new("license", FieldType.Object),
+        new("termsOfServiceUrl", FieldType.String),
+        new("apiRevision", FieldType.String) { ReadOnly = true },
+        new("isCurrent", FieldType.Boolean) { ReadOnly = true },
+        new("isOnline", FieldType.Boolean) { ReadOnly = true },
+    ]);
+
+    public static readonly ObjectSchema Parameter = new("ParameterContract",
+    [
+        new("name", FieldType.String) { Required = true, MinLength = 1 },
+        new("type", FieldType.String) { Required = true, MinLength = 1 },
+        new("description", FieldType.String),
+        new("defaultValue", FieldType.String),
+        new("required", FieldType.Boolean) { Default = () => false },
+        new("values", FieldType.StringArray),
+        new("schemaId", FieldType.String),
+        new("typeName", FieldType.String),
+        new("examples", FieldType.Any),
+    ]);
+
+    public static readonly ObjectSchema Representation = new("RepresentationContract",
+    [
+        new("contentType", FieldType.String) { Required = true, MinLength = 1 },
+        new("schemaId", FieldType.String),
+        new("typeName", FieldType.String),
+        new("formParameters", FieldType.ObjectArray) { Schema = Parameter },
+        new("examples", FieldType.Any),
+    ]);
+
+    public static readonly ObjectSchema Request = new("RequestContract",
+    [
+        new("description", FieldType.String),
+        new("queryParameters", FieldType.ObjectArray) { Schema = Parameter },
+        new("headers", FieldType.ObjectArray) { Schema = Parameter },
+        new("representations", FieldType.ObjectArray) { Schema = Representation },
+    ]);
+
+    public static readonly ObjectSchema Response = new("ResponseContract",
+    [
+        new("statusCode", FieldType.Integer) { Required = true, Minimum = 100, Maximum = 599 },
+        new("description", FieldType.String),
+        new("representations", FieldType.ObjectArray) { Schema = Representation },
+        new("headers", FieldType.ObjectArray) { Schema = Parameter },
+    ]);
+
+    public static readonly ObjectSchema Operation = new("OperationContractProperties",
+    [
+        new("displayName", FieldType.String) { Required = true, MinLength = 1, MaxLength = 300 },
+        new("method", FieldType.String) { Required = true, Check = CheckMethod, Description = "HTTP method, e.g. GET or POST." },
+        new("urlTemplate", FieldType.String) { Required = true, MaxLength = UrlTemplate.MaxLength, Check = CheckUrlTemplate, Description = "Relative URL template, e.g. /customers/{cid}/orders/{oid}/?date={date}." },
+        new("templateParameters", FieldType.ObjectArray) { Schema = Parameter, Default = () => new JsonArray() },
+        new("description", FieldType.String) { MaxLength = 1000 },
+        new("request", FieldType.Object) { Schema = Request },
+        new("responses", FieldType.ObjectArray) { Schema = Response, Default = () => new JsonArray() },
+        new("policies", FieldType.String) { ReadOnly = true },
+    ]);
+
+    public static readonly ObjectSchema Product = new("ProductContractProperties",
+    [
+        new("displayName", FieldType.String) { Required = true, MinLength = 1, MaxLength = 300 },
+        new("description", FieldType.String) { MaxLength = 1000 },
+        new("terms", FieldType.String),
+        new("subscriptionRequired", FieldType.Boolean) { Default = () => true },
+        new("approvalRequired", FieldType.Boolean) { Default = () => false },
+        new("subscriptionsLimit", FieldType.Integer) { Minimum = 0 },
+        new("state", FieldType.String) { Values = ["notPublished", "published"], Default = () => "notPublished" },
+    ]);
+
+    public static readonly ObjectSchema Group = new("GroupContractProperties",
+    [
+        new("displayName", FieldType.String) { Required = true, MinLength = 1, MaxLength = 300 },
+        new("description", FieldType.String) { MaxLength = 1000 },
+        new("type", FieldType.String) { Values = ["custom", "system", "external"], Default = () => "custom" },
+        new("externalId", FieldType.String),
+        new("builtIn", FieldType.Boolean) { ReadOnly = true },
+    ]);
+
+    public static readonly ObjectSchema UserIdentity = new("UserIdentityContract",
+    [
+        new("provider", FieldType.String),
+        new("id", FieldType.String),
+    ]);
+
+    public static readonly ObjectSchema User = new("UserContractProperties",
+    [
+        new("email", FieldType.String) { Required = true, MaxLength = 254, Check = CheckEmail },
+        new("firstName", FieldType.String) { Required = true, MinLength = 1, MaxLength = 100 },
+        new("lastName", FieldType.String) { Required = true, MinLength = 1, MaxLength = 100 },
+        new("password", FieldType.String) { Secret = true, MinLength = 1 },
+        new("state", FieldType.String) { Values = ["active", "blocked", "pending", "deleted"], Default = () => "active" },
+        new("note", FieldType.String),
+        new("confirmation", FieldType.String) { Values = ["signup", "invite"], Secret = true },
+        new("appType", FieldType.String) { Values = ["portal", "developerPortal"], Secret = true },
+        new("identities", FieldType.ObjectArray) { Schema = UserIdentity },
+        new("registrationDate", FieldType.String) { ReadOnly = true },
+        new("groups", FieldType.ObjectArray) { ReadOnly = true },
+    ]);
+
+    public static readonly ObjectSchema Subscription = new("SubscriptionContractProperties",
+    [
+        new("scope", FieldType.String) { Required = true, MinLength = 1, Description = "/products/{productId}, /apis/{apiId} or /apis (all APIs)." },
+        new("ownerId", FieldType.String),
+        new("displayName", FieldType.String) { Required = true, MinLength = 1, MaxLength = 100 },
+        new("state", FieldType.String) { Values = SubscriptionStates, Default = () => "submitted" },
+        new("primaryKey", FieldType.String) { Secret = true, MinLength = 1, MaxLength = 256 },
+        new("secondaryKey", FieldType.String) { Secret = true, MinLength = 1, MaxLength = 256 },
+        new("allowTracing", FieldType.Boolean) { Default = () => false },
+        new("stateComment", FieldType.String),
+        new("createdDate", FieldType.String) { ReadOnly = true },
+        new("startDate", FieldType.String) { ReadOnly = true },
+        new("expirationDate", FieldType.String) { ReadOnly = true },
+        new("endDate", FieldType.String) { ReadOnly = true },
+        new("notificationDate", FieldType.String) { ReadOnly = true },
+    ]);
+
+    public static readonly ObjectSchema NamedValue = new("NamedValueContractProperties",
+    [
+        new("displayName", FieldType.String) { Required = true, MinLength = 1, MaxLength = 256, Check = CheckNamedValueName },
+        new("value", FieldType.String) { MaxLength = 4096 },
+        new("secret", FieldType.Boolean) { Default = () => false },
+        new("tags", FieldType.StringArray) { Default = () => new JsonArray() },
+        new("keyVault", FieldType.Object),
+    ]);
+
+    private static string? CheckEmail(JsonNode value)
+    {
+        var s = value.GetValue<string>();
+        return MailAddress.TryCreate(s, out var address) && address.Address == s ? null : $"'{s}' is not a valid e-mail address.";
+    }
+
+    private static string? CheckHeaderName(JsonNode value) =>
+        value.GetValue<string>().Any(c => c <= ' ' || c >= 127 || "()<>@,;:\\\"/[]?={}".Contains(c))
+            ? "is not a valid HTTP header name." : null;
+
+    private static string? CheckApiPath(JsonNode value)
+    {
+        var s = value.GetValue<string>();
+        return s.IndexOfAny(['?', '#', '{', '}', ' ', '\\', '*']) >= 0 ? "'path' must be a URL suffix without '?', '#', '{', '}', '*', '\\' or spaces." : null;
+    }
+
+    /// <summary>Checks that a backend URL is absolute http or https.</summary>
+    public static string? CheckServiceUrl(JsonNode value)
+    {
+        var s = value.GetValue<string>();
+        if (s.Length == 0)
+        {
+            return null;
+        }
+
+        return Uri.TryCreate(s, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps) && uri.Host.Length > 0
+            ? null
+            : $"'serviceUrl' must be an absolute http or https URL; '{s}' is not.";
+    }
+
+    private static string? CheckMethod(JsonNode value)
+    {
+        var s = value.GetValue<string>();
+        return HttpMethods.Contains(s.ToUpperInvariant()) ? null : $"'{s}' is not an HTTP method; use one of {string.Join(", ", HttpMethods)}.";
+    }
+
+    private static string? CheckUrlTemplate(JsonNode value) =>
+        UrlTemplate.TryParse(value.GetValue<string>(), out _, out var error) ? null : $"'urlTemplate' {error}.";
+
+    private static string? CheckNamedValueName(JsonNode value) =>
+        NamedValueName().IsMatch(value.GetValue<string>()) ? null : "'displayName' may contain only letters, digits, '-', '.' and '_'.";
+
+    [GeneratedRegex("^[A-Za-z0-9-._]+$")]
+    private static partial Regex NamedValueName();
+}

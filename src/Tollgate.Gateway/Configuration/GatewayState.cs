@@ -1,0 +1,149 @@
+using System.Collections.Frozen;
+using Microsoft.AspNetCore.Routing.Patterns;
+using Tollgate.Core.Gateway;
+using Tollgate.Core.Routing;
+using Tollgate.Core.Security;
+using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Tollgate.Gateway.Configuration;
+
+/// <summary>An operation as the gateway serves it: the API and operation, ready for per-request lookups.</summary>
+public sealed record OperationEntry(GatewayApi Api, GatewayOperation Operation, UrlTemplate Template);
+
+/// <summary>
+/// A <see cref="GatewaySnapshot"/> compiled for serving: YARP routes and clusters, and frozen lookup tables for
+/// operations by route id and subscriptions by key digest. Immutable; replaced as a whole on every change.
+/// </summary>
+public sealed class GatewayState
+{
+    private GatewayState(GatewaySnapshot snapshot)
+    {
+        Snapshot = snapshot;
+    }
+
+    public GatewaySnapshot Snapshot { get; }
+
+    public IReadOnlyList<RouteConfig> Routes { get; private init; } = [];
+
+    public IReadOnlyList<ClusterConfig> Clusters { get; private init; } = [];
+
+    public FrozenDictionary<string, OperationEntry> Operations { get; private init; } = FrozenDictionary<string, OperationEntry>.Empty;
+
+    public FrozenDictionary<KeyDigest, GatewaySubscription> SubscriptionsByKey { get; private init; } = FrozenDictionary<KeyDigest, GatewaySubscription>.Empty;
+
+    public FrozenDictionary<string, GatewayProduct> Products { get; private init; } = FrozenDictionary<string, GatewayProduct>.Empty;
+
+    public FrozenDictionary<string, GatewayUser> Users { get; private init; } = FrozenDictionary<string, GatewayUser>.Empty;
+
+    /// <summary>The open product (no subscription required) that contains each API, if any.</summary>
+    public FrozenDictionary<string, GatewayProduct> OpenProductByApi { get; private init; } = FrozenDictionary<string, GatewayProduct>.Empty;
+
+    /// <summary>API paths, longest first, to tell "no such operation" from "no such API".</summary>
+    public IReadOnlyList<string> ApiPaths { get; private init; } = [];
+
+    /// <summary>Templates that could not become routes, with the reason (logged when the state is applied).</summary>
+    public IReadOnlyList<string> Problems { get; private init; } = [];
+
+    public static GatewayState Build(GatewaySnapshot snapshot, GatewayOptions options)
+    {
+        var routes = new List<RouteConfig>();
+        var clusters = new List<ClusterConfig>();
+        var operations = new Dictionary<string, OperationEntry>(StringComparer.Ordinal);
+        var problems = new List<string>();
+        var requestConfig = new ForwarderRequestConfig { ActivityTimeout = options.BackendTimeout };
+        foreach (var api in snapshot.Apis)
+        {
+            var clusterId = "api:" + api.Id.ToLowerInvariant();
+            var destinations = new Dictionary<string, DestinationConfig>(StringComparer.OrdinalIgnoreCase);
+            if (!string.IsNullOrEmpty(api.ServiceUrl))
+            {
+                destinations["backend"] = new DestinationConfig { Address = api.ServiceUrl };
+            }
+
+            clusters.Add(new ClusterConfig { ClusterId = clusterId, Destinations = destinations, HttpRequest = requestConfig });
+            var transforms = new List<IReadOnlyDictionary<string, string>>
+            {
+                new Dictionary<string, string> { ["RequestHeaderRemove"] = api.KeyHeaderName },
+                new Dictionary<string, string> { ["QueryRemoveParameter"] = api.KeyQueryName },
+            };
+            if (api.Path.Length > 0)
+            {
+                transforms.Insert(0, new Dictionary<string, string> { ["PathRemovePrefix"] = "/" + api.Path });
+            }
+
+            foreach (var op in api.Operations)
+            {
+                if (!UrlTemplate.TryParse(op.UrlTemplate, out var template, out var error))
+                {
+                    problems.Add($"operation '{api.Id}/{op.Id}': urlTemplate {error}");
+                    continue;
+                }
+
+                var pattern = template!.ToRoutePattern(api.Path);
+                try
+                {
+                    RoutePatternFactory.Parse(pattern);
+                }
+                catch (RoutePatternException ex)
+                {
+                    problems.Add($"operation '{api.Id}/{op.Id}': urlTemplate '{op.UrlTemplate}' cannot be routed: {ex.Message}");
+                    continue;
+                }
+
+                var routeId = api.Id.ToLowerInvariant() + "/" + op.Id.ToLowerInvariant();
+                operations[routeId] = new OperationEntry(api, op, template);
+                routes.Add(new RouteConfig
+                {
+                    RouteId = routeId,
+                    ClusterId = clusterId,
+                    Match = new RouteMatch
+                    {
+                        Path = pattern,
+                        Methods = [op.Method],
+                        QueryParameters = template.Query.Count == 0 ? null : template.Query.Select(q => new RouteQueryParameter
+                        {
+                            Name = q.Name,
+                            Mode = q.ParameterName is null && !string.IsNullOrEmpty(q.Literal) ? QueryParameterMatchMode.Exact : QueryParameterMatchMode.Exists,
+                            Values = q.ParameterName is null && !string.IsNullOrEmpty(q.Literal) ? [q.Literal] : null,
+                            IsCaseSensitive = false,
+                        }).ToList(),
+                    },
+                    Transforms = transforms,
+                });
+            }
+        }
+
+        var products = snapshot.Products.ToFrozenDictionary(p => p.Id, StringComparer.OrdinalIgnoreCase);
+        var openByApi = new Dictionary<string, GatewayProduct>(StringComparer.OrdinalIgnoreCase);
+        foreach (var product in snapshot.Products.Where(p => !p.SubscriptionRequired))
+        {
+            foreach (var apiId in product.ApiIds)
+            {
+                openByApi.TryAdd(apiId, product);
+            }
+        }
+
+        var byKey = new Dictionary<KeyDigest, GatewaySubscription>();
+        foreach (var s in snapshot.Subscriptions)
+        {
+            byKey[KeyDigest.Parse(s.PrimaryKeyDigest)] = s;
+            byKey[KeyDigest.Parse(s.SecondaryKeyDigest)] = s;
+        }
+
+        return new GatewayState(snapshot)
+        {
+            Routes = routes,
+            Clusters = clusters,
+            Operations = operations.ToFrozenDictionary(StringComparer.Ordinal),
+            SubscriptionsByKey = byKey.ToFrozenDictionary(),
+            Products = products,
+            Users = snapshot.Users.ToFrozenDictionary(u => u.Id, StringComparer.OrdinalIgnoreCase),
+            OpenProductByApi = openByApi.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase),
+            ApiPaths = snapshot.Apis.Select(a => "/" + a.Path).OrderByDescending(p => p.Length).ToArray(),
+            Problems = problems,
+        };
+    }
+
+    public static GatewayState Empty(GatewayOptions options) => Build(GatewaySnapshot.Empty(options.ServiceName ?? ""), options);
+}

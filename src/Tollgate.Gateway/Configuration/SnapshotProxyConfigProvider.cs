@@ -1,0 +1,85 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
+using Tollgate.Core.Gateway;
+using Yarp.ReverseProxy.Configuration;
+
+namespace Tollgate.Gateway.Configuration;
+
+/// <summary>
+/// Feeds YARP from gateway snapshots: each newer snapshot becomes a new <see cref="GatewayState"/> and a new
+/// proxy config, swapped atomically (YARP applies it before <see cref="Apply"/> returns, so the next request sees it).
+/// </summary>
+public sealed partial class SnapshotProxyConfigProvider : IProxyConfigProvider
+{
+    private readonly GatewayOptions _options;
+    private readonly ILogger<SnapshotProxyConfigProvider> _logger;
+    private readonly Lock _gate = new();
+    private volatile Config _config;
+
+    public SnapshotProxyConfigProvider(IOptions<GatewayOptions> options, ILogger<SnapshotProxyConfigProvider> logger)
+    {
+        _options = options.Value;
+        _logger = logger;
+        _config = new Config(GatewayState.Empty(_options));
+    }
+
+    /// <summary>The state that matches the routes YARP is serving.</summary>
+    public GatewayState State => _config.State;
+
+    public IProxyConfig GetConfig() => _config;
+
+    /// <summary>Applies a snapshot if it is for this gateway's instance and newer than the current one.</summary>
+    public bool Apply(GatewaySnapshot snapshot)
+    {
+        lock (_gate)
+        {
+            var current = _config.State.Snapshot;
+            var mine = _options.ServiceName is { Length: > 0 } name
+                ? string.Equals(name, snapshot.ServiceName, StringComparison.OrdinalIgnoreCase)
+                : current.Revision == 0 && current.ServiceName.Length == 0 || string.Equals(current.ServiceName, snapshot.ServiceName, StringComparison.OrdinalIgnoreCase);
+            if (!mine || (snapshot.Revision <= current.Revision && string.Equals(current.ServiceName, snapshot.ServiceName, StringComparison.OrdinalIgnoreCase)))
+            {
+                return false;
+            }
+
+            var state = GatewayState.Build(snapshot, _options);
+            foreach (var problem in state.Problems)
+            {
+                Log.RouteSkipped(_logger, problem);
+            }
+
+            var old = _config;
+            _config = new Config(state);
+            old.SignalChange();
+            Log.SnapshotApplied(_logger, snapshot.ServiceName, snapshot.Revision, state.Routes.Count);
+            return true;
+        }
+    }
+
+    private sealed class Config(GatewayState state) : IProxyConfig
+    {
+        private readonly CancellationTokenSource _cts = new();
+
+        public GatewayState State { get; } = state;
+
+        public string RevisionId { get; } = $"{state.Snapshot.ServiceName}@{state.Snapshot.Revision}";
+
+        public IReadOnlyList<RouteConfig> Routes => State.Routes;
+
+        public IReadOnlyList<ClusterConfig> Clusters => State.Clusters;
+
+        public IChangeToken ChangeToken => new CancellationChangeToken(_cts.Token);
+
+        public void SignalChange() => _cts.Cancel();
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(2001, LogLevel.Information, "Gateway serves '{Service}' at revision {Revision} with {Routes} routes.")]
+        public static partial void SnapshotApplied(ILogger logger, string service, long revision, int routes);
+
+        [LoggerMessage(2002, LogLevel.Warning, "Skipped a route: {Problem}")]
+        public static partial void RouteSkipped(ILogger logger, string problem);
+    }
+}

@@ -1,0 +1,100 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Tollgate.Gateway.Configuration;
+using Tollgate.Gateway.Errors;
+using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Model;
+
+namespace Tollgate.Gateway.Hosting;
+
+/// <summary>Wires the gateway role into a web application: Kestrel listeners, YARP fed by snapshots, the APIM pipeline.</summary>
+public static class GatewayHost
+{
+    public static WebApplicationBuilder AddTollgateGateway(this WebApplicationBuilder builder, GatewayOptions options, string dataDirectory)
+    {
+        builder.Services.AddSingleton(Options.Create(options));
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<SnapshotProxyConfigProvider>();
+        builder.Services.AddSingleton<IProxyConfigProvider>(sp => sp.GetRequiredService<SnapshotProxyConfigProvider>());
+        builder.Services.AddReverseProxy();
+        if (!string.IsNullOrEmpty(options.ManagementUrl))
+        {
+            builder.Services.AddHttpClient(RemoteSnapshotPoller.HttpClientName);
+            builder.Services.AddHostedService<RemoteSnapshotPoller>();
+        }
+
+        var https = string.IsNullOrEmpty(options.HttpsUrl) ? null : GatewayCertificate.LoadOrCreate(options, dataDirectory);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            if (!string.IsNullOrEmpty(options.HttpUrl))
+            {
+                Listen(kestrel, options.HttpUrl, null);
+            }
+
+            if (https is not null)
+            {
+                Listen(kestrel, options.HttpsUrl!, listen => listen.UseHttps(https));
+            }
+        });
+        return builder;
+    }
+
+    public static WebApplication UseTollgateGateway(this WebApplication app)
+    {
+        app.UseRouting();
+
+        // ASP.NET answers a path that matches with another method by a 405 endpoint; APIM answers 404 OperationNotFound.
+        app.Use((context, next) =>
+        {
+            var endpoint = context.GetEndpoint();
+            if (endpoint is not null && endpoint.Metadata.GetMetadata<RouteModel>() is null && endpoint.DisplayName?.StartsWith("405", StringComparison.Ordinal) == true)
+            {
+                return GatewayErrors.WriteAsync(context, 404, GatewayErrorKind.OperationNotFound, GatewayErrors.OperationNotFound);
+            }
+
+            return next(context);
+        });
+        app.MapReverseProxy(proxy =>
+        {
+            proxy.UseMiddleware<GatewayMiddleware>();
+            proxy.UseSessionAffinity();
+            proxy.UseLoadBalancing();
+            proxy.UsePassiveHealthChecks();
+        });
+        app.MapFallback((HttpContext context, SnapshotProxyConfigProvider config) =>
+        {
+            var path = context.Request.Path;
+            var apiMatches = config.State.ApiPaths.Any(p => p == "/" || path.StartsWithSegments(p, StringComparison.OrdinalIgnoreCase));
+            return apiMatches
+                ? GatewayErrors.WriteAsync(context, 404, GatewayErrorKind.OperationNotFound, GatewayErrors.OperationNotFound)
+                : GatewayErrors.WriteAsync(context, 404, GatewayErrorKind.ResourceNotFound, GatewayErrors.ResourceNotFound);
+        });
+        return app;
+    }
+
+    /// <summary>Listens on the host and port of a URL (<c>http://127.0.0.1:5080</c>, <c>http://localhost:5080</c>, <c>http://0.0.0.0:5080</c>).</summary>
+    public static void Listen(Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions kestrel, string url, Action<Microsoft.AspNetCore.Server.Kestrel.Core.ListenOptions>? configure)
+    {
+        var uri = new Uri(url);
+        configure ??= _ => { };
+        if (uri.Host is "localhost")
+        {
+            kestrel.ListenLocalhost(uri.Port, configure);
+        }
+        else if (uri.Host is "0.0.0.0" or "*" or "+" or "[::]")
+        {
+            kestrel.ListenAnyIP(uri.Port, configure);
+        }
+        else
+        {
+            kestrel.Listen(IPAddress.Parse(uri.Host.Trim('[', ']')), uri.Port, configure);
+        }
+    }
+}

@@ -1,0 +1,90 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Tollgate.Gateway.Configuration;
+using Tollgate.Gateway.Errors;
+using Tollgate.Gateway.Subscriptions;
+using Yarp.ReverseProxy.Forwarder;
+using Yarp.ReverseProxy.Model;
+
+namespace Tollgate.Gateway.Hosting;
+
+/// <summary>
+/// Runs in YARP's proxy pipeline after route matching: resolves the operation, checks the subscription key,
+/// then forwards; backend failures become APIM-style 502/504 bodies with a log line, never an unhandled exception.
+/// </summary>
+public sealed partial class GatewayMiddleware(RequestDelegate next, SnapshotProxyConfigProvider config, ILogger<GatewayMiddleware> logger)
+{
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var state = config.State;
+        var route = context.GetReverseProxyFeature().Route.Config.RouteId;
+        if (!state.Operations.TryGetValue(route, out var entry))
+        {
+            await GatewayErrors.WriteAsync(context, 404, GatewayErrorKind.OperationNotFound, GatewayErrors.OperationNotFound);
+            return;
+        }
+
+        var api = entry.Api;
+        if (!AllowsScheme(api.Protocols, context.Request.Scheme))
+        {
+            await GatewayErrors.WriteAsync(context, 404, GatewayErrorKind.ResourceNotFound, GatewayErrors.ResourceNotFound);
+            return;
+        }
+
+        var request = new GatewayRequest { State = state, Entry = entry };
+        context.Features.Set(request);
+        switch (SubscriptionKeyValidator.Validate(context.Request, request))
+        {
+            case KeyCheck.Missing:
+                await GatewayErrors.WriteAsync(context, 401, GatewayErrorKind.SubscriptionKeyNotFound, GatewayErrors.MissingKey);
+                return;
+            case KeyCheck.Invalid:
+                await GatewayErrors.WriteAsync(context, 401, GatewayErrorKind.SubscriptionKeyInvalid, GatewayErrors.InvalidKey);
+                return;
+        }
+
+        if (string.IsNullOrEmpty(api.ServiceUrl))
+        {
+            await GatewayErrors.WriteAsync(context, 500, GatewayErrorKind.BackendNotConfigured, $"API '{api.Id}' has no backend: set its serviceUrl.");
+            return;
+        }
+
+        await next(context);
+
+        var error = context.Features.Get<IForwarderErrorFeature>();
+        if (error is null)
+        {
+            return;
+        }
+
+        var timedOut = error.Error == ForwarderError.RequestTimedOut;
+        Log.BackendFailed(logger, context.TraceIdentifier, api.Id, entry.Operation.Id, error.Error, error.Exception?.Message);
+        if (error.Error is ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled or ForwarderError.ResponseBodyCanceled)
+        {
+            return;
+        }
+
+        await GatewayErrors.WriteAsync(context, timedOut ? 504 : 502,
+            timedOut ? GatewayErrorKind.BackendTimeout : GatewayErrorKind.BackendConnectionFailure,
+            timedOut ? "The backend did not respond in time." : "The backend could not be reached or sent an invalid response.");
+    }
+
+    private static bool AllowsScheme(IReadOnlyList<string> protocols, string scheme)
+    {
+        foreach (var p in protocols)
+        {
+            if (string.Equals(p, scheme, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(2101, LogLevel.Warning, "Request {RequestId} to {Api}/{Operation}: backend failed with {Error}. {Detail}")]
+        public static partial void BackendFailed(ILogger logger, string requestId, string api, string operation, ForwarderError error, string? detail);
+    }
+}

@@ -1,0 +1,25 @@
+using Tollgate.Core.Gateway;
+using Tollgate.Gateway.Configuration;
+
+namespace Tollgate.Gateway.Subscriptions;
+
+/// <summary>
+/// What the gateway resolved for a request: API, operation, and the product, subscription and user it runs as
+/// (APIM's <c>context.Api</c>, <c>context.Operation</c>, <c>context.Product</c>, <c>context.Subscription</c>, <c>context.User</c>).
+/// </summary>
+public sealed class GatewayRequest
+{
+    public required GatewayState State { get; init; }
+
+    public required OperationEntry Entry { get; init; }
+
+    public GatewayApi Api => Entry.Api;
+
+    public GatewayOperation Operation => Entry.Operation;
+
+    public GatewayProduct? Product { get; set; }
+
+    public GatewaySubscription? Subscription { get; set; }
+
+    public GatewayUser? User { get; set; }
+}

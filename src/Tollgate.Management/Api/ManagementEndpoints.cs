@@ -1,0 +1,349 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Tollgate.Core.Gateway;
+using Tollgate.Core.Resources;
+using Tollgate.Management.Persistence;
+using Tollgate.Management.Services;
+
+namespace Tollgate.Management.Api;
+
+/// <summary>
+/// The ARM-shaped management API of APIM 2022-08-01:
+/// <c>/subscriptions/{s}/resourceGroups/{g}/providers/Microsoft.ApiManagement/service/{name}/...?api-version=2022-08-01</c>.
+/// </summary>
+public static partial class ManagementEndpoints
+{
+    private const string ServicePath = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroup}/providers/Microsoft.ApiManagement/service";
+
+    public static IEndpointRouteBuilder MapManagementApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet(ServicePath, (HttpContext http, string subscriptionId, string resourceGroup, ResourceService resources) =>
+            Handle(http, async ct => Json(List(await resources.ListServicesAsync(subscriptionId, resourceGroup, ct), null, http))));
+        app.MapGet("/subscriptions/{subscriptionId}/providers/Microsoft.ApiManagement/service", (HttpContext http, string subscriptionId, ResourceService resources) =>
+            Handle(http, async ct => Json(List(await resources.ListServicesAsync(subscriptionId, null, ct), null, http))));
+        app.Map(ServicePath + "/{serviceName}/{**rest}", (HttpContext http, string subscriptionId, string resourceGroup, string serviceName, string? rest, ResourceService resources, TenantAccess tenant) =>
+            Handle(http, ct => DispatchAsync(http, new ServiceScope(subscriptionId, resourceGroup, serviceName), rest ?? "", resources, tenant, ct)));
+        app.MapGet("/internal/gateway/snapshot", async (HttpContext http, string service, long? since, SnapshotFeed feed, TimeProvider time) =>
+        {
+            var snapshot = await feed.WaitNewerAsync(service, since ?? -1, TimeSpan.FromSeconds(30), time, http.RequestAborted);
+            return snapshot is null ? Results.NoContent() : Results.Json(snapshot, SnapshotJson.Options);
+        });
+        return app;
+    }
+
+    /// <summary>Requires a valid <c>SharedAccessSignature</c> on the management API and internal endpoints.</summary>
+    public static IApplicationBuilder UseSharedAccessSignature(this IApplicationBuilder app) => app.Use(async (http, next) =>
+    {
+        var path = http.Request.Path;
+        if (path.StartsWithSegments("/subscriptions", StringComparison.OrdinalIgnoreCase) || path.StartsWithSegments("/internal", StringComparison.OrdinalIgnoreCase))
+        {
+            var tenant = http.RequestServices.GetRequiredService<TenantAccess>();
+            var problem = await tenant.ValidateAsync(http.Request.Headers.Authorization.ToString(), http.RequestAborted);
+            if (problem is not null)
+            {
+                http.Response.Headers.WWWAuthenticate = "SharedAccessSignature";
+                await WriteAsync(http, new ArmException(401, "Unauthorized", problem));
+                return;
+            }
+        }
+
+        await next(http);
+    });
+
+    private static async Task<IResult> DispatchAsync(HttpContext http, ServiceScope scope, string rest, ResourceService resources, TenantAccess tenant, CancellationToken ct)
+    {
+        CheckApiVersion(http);
+        var method = http.Request.Method.ToUpperInvariant();
+        var q = http.Request.Query;
+        var filter = q["$filter"].FirstOrDefault();
+        var top = IntQuery(http, "$top");
+        var skip = IntQuery(http, "$skip");
+        var ifMatch = http.Request.Headers.IfMatch.FirstOrDefault();
+        var deleteSubscriptions = string.Equals(q["deleteSubscriptions"].FirstOrDefault(), "true", StringComparison.OrdinalIgnoreCase);
+        var segments = rest.Split('/', StringSplitOptions.RemoveEmptyEntries).Select(Uri.UnescapeDataString).ToArray();
+        for (var i = 0; i < segments.Length; i++)
+        {
+            // APIM addresses revisions as "{apiId};rev={n}"; Tollgate keeps one revision per API.
+            var rev = segments[i].IndexOf(";rev=", StringComparison.OrdinalIgnoreCase);
+            if (rev > 0)
+            {
+                segments[i] = segments[i][..rev];
+            }
+        }
+
+        switch (segments)
+        {
+            case []:
+                return method switch
+                {
+                    "GET" => Json(await resources.GetServiceAsync(scope, ct)),
+                    "PUT" or "PATCH" => await PutServiceAsync(http, scope, resources, ct),
+                    "DELETE" => await DeleteServiceAsync(scope, resources, ct),
+                    _ => MethodNotAllowed(),
+                };
+            case ["tenant", "access"] when method == "GET":
+                var c = await tenant.GetAsync(ct);
+                return Json(new JsonObject { ["id"] = $"{scope.BaseId}/tenant/access", ["type"] = "Microsoft.ApiManagement/service/tenant", ["name"] = "access", ["properties"] = new JsonObject { ["principalId"] = c.Id, ["enabled"] = c.Enabled } });
+            case ["tenant", "access", "listSecrets"] when method == "POST":
+                var s = await tenant.GetAsync(ct);
+                return Json(new JsonObject { ["id"] = "access", ["principalId"] = s.Id, ["primaryKey"] = s.PrimaryKey, ["secondaryKey"] = s.SecondaryKey, ["enabled"] = s.Enabled });
+            case ["subscriptions", var sid, "listSecrets"] when method == "POST":
+                return Json(await resources.ListSecretsAsync(scope, sid, ct));
+            case ["subscriptions", var sid, "regeneratePrimaryKey"] when method == "POST":
+                await resources.RegenerateKeyAsync(scope, sid, primary: true, ct);
+                return Results.NoContent();
+            case ["subscriptions", var sid, "regenerateSecondaryKey"] when method == "POST":
+                await resources.RegenerateKeyAsync(scope, sid, primary: false, ct);
+                return Results.NoContent();
+            case ["namedValues", var nv, "listValue"] when method == "POST":
+                return Json(await resources.ListNamedValueAsync(scope, nv, ct));
+            case ["apis", var api, "products"] when method == "GET":
+                return Page(await resources.ListLinkedAsync(scope, ResourceKind.ProductApi, api, reverse: true, filter, top, skip, ct), http);
+            case ["products", var pid, "apis"] when method == "GET":
+                return Page(await resources.ListLinkedAsync(scope, ResourceKind.ProductApi, pid, reverse: false, filter, top, skip, ct), http);
+            case ["products", var pid, "apis", var api]:
+                return await LinkAsync(http, method, scope, ResourceKind.ProductApi, pid, api, resources, ct);
+            case ["products", var pid, "groups"] when method == "GET":
+                return Page(await resources.ListLinkedAsync(scope, ResourceKind.ProductGroup, pid, reverse: false, filter, top, skip, ct), http);
+            case ["products", var pid, "groups", var gid]:
+                return await LinkAsync(http, method, scope, ResourceKind.ProductGroup, pid, gid, resources, ct);
+            case ["products", var pid, "subscriptions"] when method == "GET":
+                await resources.GetAsync(scope, ResourceKind.Product, "", pid, ct);
+                return Page(await resources.ListAsync(scope, ResourceKind.Subscription, "", filter, top, skip, ct,
+                    r => string.Equals((string?)r.Properties["scope"], $"/products/{pid}", StringComparison.OrdinalIgnoreCase)), http);
+            case ["groups", var gid, "users"] when method == "GET":
+                return Page(await resources.ListLinkedAsync(scope, ResourceKind.GroupUser, gid, reverse: false, filter, top, skip, ct), http);
+            case ["groups", var gid, "users", var uid]:
+                return await LinkAsync(http, method, scope, ResourceKind.GroupUser, gid, uid, resources, ct);
+            case ["users", var uid, "groups"] when method == "GET":
+                return Page(await resources.ListLinkedAsync(scope, ResourceKind.GroupUser, uid, reverse: true, filter, top, skip, ct), http);
+            case ["users", var uid, "subscriptions"] when method == "GET":
+                await resources.GetAsync(scope, ResourceKind.User, "", uid, ct);
+                return Page(await resources.ListAsync(scope, ResourceKind.Subscription, "", filter, top, skip, ct,
+                    r => string.Equals((string?)r.Properties["ownerId"], $"/users/{uid}", StringComparison.OrdinalIgnoreCase)), http);
+            case ["apis", var api, "operations"] when method == "GET":
+                await resources.GetAsync(scope, ResourceKind.Api, "", api, ct);
+                return Page(await resources.ListAsync(scope, ResourceKind.Operation, api, filter, top, skip, ct), http);
+            case ["apis", var api, "operations", var op]:
+                await resources.GetAsync(scope, ResourceKind.Api, "", api, ct);
+                return await EntityAsync(http, method, scope, ResourceKind.Operation, api, op, resources, ifMatch, deleteSubscriptions, ct);
+            case ["apis", var api] when method == "GET" && IsExport(http):
+                return Results.Text(await http.RequestServices.GetRequiredService<OpenApiService>().ExportAsync(scope, api, ct), "application/json");
+            case ["apis", var api] when method == "PUT" && IsImport(http, out var importBody):
+                var imported = await http.RequestServices.GetRequiredService<OpenApiService>().ImportAsync(scope, api, importBody!, ct);
+                return Resource(imported.Body, imported.ETag, imported.Created ? 201 : 200);
+            case [var collection] when method == "GET" && Kind(collection) is { } kind && kind != ResourceKind.Operation:
+                return Page(await resources.ListAsync(scope, kind, "", filter, top, skip, ct), http);
+            case [var collection, var name] when Kind(collection) is { } kind && kind != ResourceKind.Operation:
+                return await EntityAsync(http, method, scope, kind, "", name, resources, ifMatch, deleteSubscriptions, ct);
+            default:
+                throw new ArmException(404, "ResourceNotFound", $"The resource path '{rest}' is not part of the management API.");
+        }
+    }
+
+    private static async Task<IResult> EntityAsync(HttpContext http, string method, ServiceScope scope, ResourceKind kind, string parent, string name,
+        ResourceService resources, string? ifMatch, bool deleteSubscriptions, CancellationToken ct)
+    {
+        switch (method)
+        {
+            case "GET":
+            case "HEAD":
+                var (body, etag) = await resources.GetAsync(scope, kind, parent, name, ct);
+                return Resource(body, etag, 200);
+            case "PUT":
+                var put = await resources.PutAsync(scope, kind, parent, name, await ReadBodyAsync(http, ct), ifMatch, ct);
+                return Resource(put.Body, put.ETag, put.Created ? 201 : 200);
+            case "PATCH":
+                var patch = await resources.PatchAsync(scope, kind, parent, name, await ReadBodyAsync(http, ct), ifMatch, ct);
+                return Resource(patch.Body, patch.ETag, 200);
+            case "DELETE":
+                return await resources.DeleteAsync(scope, kind, parent, name, ifMatch, deleteSubscriptions, ct) ? Results.Ok() : Results.NoContent();
+            default:
+                return MethodNotAllowed();
+        }
+    }
+
+    private static async Task<IResult> LinkAsync(HttpContext http, string method, ServiceScope scope, string linkKind, string parent, string name, ResourceService resources, CancellationToken ct)
+    {
+        switch (method)
+        {
+            case "PUT":
+                var (body, created) = await resources.PutLinkAsync(scope, linkKind, parent, name, ct);
+                return Json(body, created ? 201 : 200);
+            case "DELETE":
+                return await resources.DeleteLinkAsync(scope, linkKind, parent, name, ct) ? Results.Ok() : Results.NoContent();
+            case "HEAD":
+            case "GET":
+                return await resources.LinkExistsAsync(scope, linkKind, parent, name, ct) ? Results.NoContent() : Results.NotFound();
+            default:
+                return MethodNotAllowed();
+        }
+    }
+
+    private static async Task<IResult> PutServiceAsync(HttpContext http, ServiceScope scope, ResourceService resources, CancellationToken ct)
+    {
+        var (body, created) = await resources.PutServiceAsync(scope, await ReadBodyAsync(http, ct), ct);
+        return Json(body, created ? 201 : 200);
+    }
+
+    private static async Task<IResult> DeleteServiceAsync(ServiceScope scope, ResourceService resources, CancellationToken ct)
+    {
+        await resources.DeleteServiceAsync(scope, ct);
+        return Results.Ok();
+    }
+
+    private static ResourceKind? Kind(string segment) =>
+        ResourceKind.All.FirstOrDefault(k => string.Equals(k.Segment, segment, StringComparison.OrdinalIgnoreCase));
+
+    private static bool IsExport(HttpContext http) =>
+        string.Equals(http.Request.Query["export"].FirstOrDefault(), "true", StringComparison.OrdinalIgnoreCase);
+
+    private static bool IsImport(HttpContext http, out JsonObject? body)
+    {
+        body = http.Items["body"] as JsonObject;
+        return body?["properties"] is JsonObject p && p["format"] is not null && p["value"] is not null;
+    }
+
+    private static void CheckApiVersion(HttpContext http)
+    {
+        var version = http.Request.Query["api-version"].FirstOrDefault();
+        if (string.IsNullOrEmpty(version))
+        {
+            throw new ArmException(400, "MissingApiVersionParameter", "The api-version query parameter (?api-version=) is required for all requests.");
+        }
+
+        if (!ApiVersionPattern().IsMatch(version))
+        {
+            throw new ArmException(400, "InvalidApiVersionParameter", $"The api-version '{version}' is invalid. Use an APIM api-version such as '2022-08-01'.");
+        }
+    }
+
+    private static int? IntQuery(HttpContext http, string name)
+    {
+        var text = http.Request.Query[name].FirstOrDefault();
+        if (text is null)
+        {
+            return null;
+        }
+
+        return int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n)
+            ? n
+            : throw ArmException.Validation(name, $"'{name}' must be an integer.");
+    }
+
+    /// <summary>Reads the JSON body; malformed JSON is a 400 naming where it broke.</summary>
+    internal static async Task<JsonObject> ReadBodyAsync(HttpContext http, CancellationToken ct)
+    {
+        if (http.Items["body"] is JsonObject cached)
+        {
+            return cached;
+        }
+
+        JsonNode? node;
+        try
+        {
+            node = await JsonNode.ParseAsync(http.Request.Body, documentOptions: new JsonDocumentOptions { AllowTrailingCommas = false }, cancellationToken: ct);
+        }
+        catch (JsonException ex)
+        {
+            var where = ex.LineNumber is { } line ? $" at line {line + 1}, position {ex.BytePositionInLine + 1}" : "";
+            throw new ArmException(400, "InvalidRequestContent", $"The request content is not valid JSON{where}.",
+                [new ValidationError(string.IsNullOrEmpty(ex.Path) || ex.Path == "$" ? "body" : ex.Path.TrimStart('$', '.'), ex.Message.Split(" Path:")[0])]);
+        }
+
+        if (node is not JsonObject obj)
+        {
+            throw new ArmException(400, "InvalidRequestContent", "The request body must be a JSON object.", [new ValidationError("body", "Expected a JSON object such as {\"properties\":{...}}.")]);
+        }
+
+        http.Items["body"] = obj;
+        return obj;
+    }
+
+    private static async Task<IResult> Handle(HttpContext http, Func<CancellationToken, Task<IResult>> action)
+    {
+        try
+        {
+            if (http.Request.Method is "PUT" or "PATCH" && (http.Request.ContentLength > 0 || http.Request.Headers.TransferEncoding.Count > 0))
+            {
+                await ReadBodyAsync(http, http.RequestAborted);
+            }
+
+            return await action(http.RequestAborted);
+        }
+        catch (ArmException ex)
+        {
+            return Json(ex.ToJson(), ex.StatusCode);
+        }
+    }
+
+    internal static Task WriteAsync(HttpContext http, ArmException ex)
+    {
+        http.Response.StatusCode = ex.StatusCode;
+        return http.Response.WriteAsJsonAsync(ex.ToJson(), http.RequestAborted);
+    }
+
+    private static IResult Resource(JsonObject body, string etag, int status)
+    {
+        return new ResourceResult(body, etag, status);
+    }
+
+    private static IResult Json(JsonNode body, int status = 200) => Results.Json(body, statusCode: status);
+
+    private static IResult MethodNotAllowed() =>
+        Json(new ArmException(405, "MethodNotAllowed", "The HTTP method is not supported on this resource.").ToJson(), 405);
+
+    private static JsonObject List(IEnumerable<JsonObject> items, string? nextLink, HttpContext http)
+    {
+        var array = new JsonArray();
+        foreach (var i in items)
+        {
+            array.Add(i);
+        }
+
+        return new JsonObject { ["value"] = array, ["count"] = array.Count, ["nextLink"] = nextLink };
+    }
+
+    private static IResult Page(ResourcePage page, HttpContext http)
+    {
+        var array = new JsonArray();
+        foreach (var i in page.Items)
+        {
+            array.Add(i);
+        }
+
+        string? nextLink = null;
+        if (page.NextSkip is { } next)
+        {
+            var query = http.Request.Query.Where(kv => kv.Key != "$skip").SelectMany(kv => kv.Value.Select(v => $"{Uri.EscapeDataString(kv.Key)}={Uri.EscapeDataString(v ?? "")}"));
+            nextLink = $"{http.Request.Scheme}://{http.Request.Host}{http.Request.PathBase}{http.Request.Path}?{string.Join("&", query)}&$skip={next}";
+        }
+
+        return Json(new JsonObject { ["value"] = array, ["count"] = page.Count, ["nextLink"] = nextLink });
+    }
+
+    [GeneratedRegex("^[0-9]{4}-[0-9]{2}-[0-9]{2}(-preview)?$")]
+    private static partial Regex ApiVersionPattern();
+
+    private sealed class ResourceResult(JsonObject body, string etag, int status) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.Headers.ETag = $"\"{etag}\"";
+            httpContext.Response.StatusCode = status;
+            return httpContext.Request.Method == "HEAD" ? Task.CompletedTask : httpContext.Response.WriteAsJsonAsync<JsonNode>(body, httpContext.RequestAborted);
+        }
+    }
+}
+
+/// <summary>JSON settings for snapshots on the wire (long-poll to remote gateways).</summary>
+public static class SnapshotJson
+{
+    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web);
+}

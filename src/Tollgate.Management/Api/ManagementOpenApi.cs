@@ -1,0 +1,304 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Tollgate.Core.Resources;
+using Tollgate.Management.Services;
+
+namespace Tollgate.Management.Api;
+
+/// <summary>
+/// Generates the OpenAPI 3 document of the management API from the same resource schemas that validate requests,
+/// so the document cannot drift from the behaviour. The committed copy is <c>src/Tollgate.Management/management-openapi.json</c>;
+/// a test checks it equals what this generates (<c>tollgate openapi --output ...</c> refreshes it).
+/// </summary>
+public static class ManagementOpenApi
+{
+    private const string Base = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}";
+
+    public static string Generate()
+    {
+        var schemas = new JsonObject();
+        foreach (var schema in new[]
+        {
+            ResourceSchemas.Service, ResourceSchemas.Api, ResourceSchemas.Operation, ResourceSchemas.Product, ResourceSchemas.Group,
+            ResourceSchemas.User, ResourceSchemas.Subscription, ResourceSchemas.NamedValue,
+        })
+        {
+            AddSchema(schemas, schema);
+        }
+
+        schemas["ErrorResponse"] = Obj(("type", "object"), ("properties", new JsonObject
+        {
+            ["error"] = Obj(("type", "object"), ("properties", new JsonObject
+            {
+                ["code"] = Obj(("type", "string")),
+                ["message"] = Obj(("type", "string")),
+                ["details"] = Obj(("type", "array"), ("nullable", true), ("items", Obj(("type", "object"), ("properties", new JsonObject
+                {
+                    ["code"] = Obj(("type", "string")),
+                    ["target"] = Obj(("type", "string"), ("description", "The field the problem is about.")),
+                    ["message"] = Obj(("type", "string")),
+                })))),
+            })),
+        }));
+        schemas["SubscriptionKeysContract"] = Obj(("type", "object"), ("properties", new JsonObject { ["primaryKey"] = Obj(("type", "string")), ["secondaryKey"] = Obj(("type", "string")) }));
+        schemas["NamedValueSecretContract"] = Obj(("type", "object"), ("properties", new JsonObject { ["value"] = Obj(("type", "string")) }));
+        schemas["ApiImportProperties"] = Obj(("type", "object"), ("required", new JsonArray("format", "value", "path")), ("properties", new JsonObject
+        {
+            ["format"] = Obj(("type", "string"), ("enum", new JsonArray("openapi", "openapi+json", "swagger-json"))),
+            ["value"] = Obj(("type", "string"), ("description", "The OpenAPI 3 or Swagger 2 document, JSON or YAML.")),
+            ["path"] = Obj(("type", "string")),
+            ["serviceUrl"] = Obj(("type", "string")),
+            ["translateRequiredQueryParameters"] = Obj(("type", "string"), ("enum", new JsonArray("template", "query"))),
+        }));
+
+        var paths = new JsonObject();
+        var service = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service";
+        paths[service] = Obj(("get", Op("ApiManagementService_ListByResourceGroup", "Lists the API Management instances of a resource group.", Collection("ServiceProperties"))));
+        paths[Base] = Obj(
+            ("get", Op("ApiManagementService_Get", "Gets an API Management instance.", Ref("ServicePropertiesContract"))),
+            ("put", Op("ApiManagementService_CreateOrUpdate", "Creates an instance with APIM's built-ins (Starter and Unlimited products; Administrators, Developers and Guests groups; the administrator and their subscriptions).", Ref("ServicePropertiesContract"), body: "ServicePropertiesContract", created: true)),
+            ("delete", Op("ApiManagementService_Delete", "Deletes an instance and everything in it.", null)));
+        AddEntity(paths, "apis", "{apiId}", "Api", "ApiContractProperties", "APIs");
+        paths[Base + "/apis/{apiId}"]!["put"]!["description"] = "Creates or replaces an API. With properties.format and properties.value it imports an OpenAPI 3 or Swagger 2 document with its operations (all or nothing). GET with export=true&format=openapi returns the API as an OpenAPI 3 document.";
+        AddEntity(paths, "apis/{apiId}/operations", "{operationId}", "Operation", "OperationContractProperties", "operations of an API");
+        paths[Base + "/apis/{apiId}/products"] = Obj(("get", Op("ApiProduct_ListByApis", "Lists the products that contain the API.", Collection("ProductContractProperties"))));
+        AddEntity(paths, "products", "{productId}", "Product", "ProductContractProperties", "products");
+        AddLink(paths, "products/{productId}/apis", "{apiId}", "ProductApi", "ApiContractProperties", "APIs of a product");
+        AddLink(paths, "products/{productId}/groups", "{groupId}", "ProductGroup", "GroupContractProperties", "groups that can see a product");
+        paths[Base + "/products/{productId}/subscriptions"] = Obj(("get", Op("ProductSubscriptions_List", "Lists the subscriptions to a product.", Collection("SubscriptionContractProperties"))));
+        AddEntity(paths, "groups", "{groupId}", "Group", "GroupContractProperties", "groups");
+        AddLink(paths, "groups/{groupId}/users", "{userId}", "GroupUser", "UserContractProperties", "users of a group");
+        AddEntity(paths, "users", "{userId}", "User", "UserContractProperties", "users");
+        paths[Base + "/users/{userId}/subscriptions"] = Obj(("get", Op("UserSubscription_List", "Lists the subscriptions of a user.", Collection("SubscriptionContractProperties"))));
+        paths[Base + "/users/{userId}/groups"] = Obj(("get", Op("UserGroup_List", "Lists the groups of a user.", Collection("GroupContractProperties"))));
+        AddEntity(paths, "subscriptions", "{sid}", "Subscription", "SubscriptionContractProperties", "subscriptions (keys are never returned by GET)");
+        paths[Base + "/subscriptions/{sid}/listSecrets"] = Obj(("post", Op("Subscription_ListSecrets", "Returns the subscription's primary and secondary keys.", Ref("SubscriptionKeysContract"))));
+        paths[Base + "/subscriptions/{sid}/regeneratePrimaryKey"] = Obj(("post", Op("Subscription_RegeneratePrimaryKey", "Replaces the primary key with a new random one.", null, noContent: true)));
+        paths[Base + "/subscriptions/{sid}/regenerateSecondaryKey"] = Obj(("post", Op("Subscription_RegenerateSecondaryKey", "Replaces the secondary key with a new random one.", null, noContent: true)));
+        AddEntity(paths, "namedValues", "{namedValueId}", "NamedValue", "NamedValueContractProperties", "named values (secret values are never returned by GET)");
+        paths[Base + "/namedValues/{namedValueId}/listValue"] = Obj(("post", Op("NamedValue_ListValue", "Returns the value of a named value, secret or not.", Ref("NamedValueSecretContract"))));
+        paths[Base + "/tenant/access/listSecrets"] = Obj(("post", Op("TenantAccess_ListSecrets", "Returns the administrator identifier and keys that sign SharedAccessSignature tokens.", Obj(("type", "object")))));
+
+        foreach (var (path, item) in paths)
+        {
+            var parameters = new JsonArray();
+            foreach (var name in System.Text.RegularExpressions.Regex.Matches(path, "\\{([^}]+)\\}").Select(m => m.Groups[1].Value))
+            {
+                parameters.Add(Obj(("name", name), ("in", "path"), ("required", true), ("schema", Obj(("type", "string")))));
+            }
+
+            parameters.Add(Obj(("$ref", "#/components/parameters/ApiVersion")));
+            item!["parameters"] = parameters;
+        }
+
+        var document = new JsonObject
+        {
+            ["openapi"] = "3.0.3",
+            ["info"] = Obj(
+                ("title", "Tollgate management API"),
+                ("version", "2022-08-01"),
+                ("description", "The ARM-shaped management API of Tollgate, compatible with Azure API Management's REST API 2022-08-01. Authenticate with 'Authorization: SharedAccessSignature uid=...&ex=...&sn=...' (tollgate token prints one). Errors use {\"error\":{\"code\",\"message\",\"details\":[{\"target\",\"message\"}]}}, one detail per field.")),
+            ["servers"] = new JsonArray(Obj(("url", "http://127.0.0.1:5081"))),
+            ["security"] = new JsonArray(Obj(("SharedAccessSignature", new JsonArray()))),
+            ["paths"] = paths,
+            ["components"] = Obj(
+                ("securitySchemes", Obj(("SharedAccessSignature", Obj(("type", "apiKey"), ("in", "header"), ("name", "Authorization"), ("description", "SharedAccessSignature uid={identifier}&ex={expiry}&sn={base64 HMAC-SHA512(key, identifier + \"\\n\" + expiry)}"))))),
+                ("parameters", Obj(
+                    ("ApiVersion", Obj(("name", "api-version"), ("in", "query"), ("required", true), ("schema", Obj(("type", "string"), ("example", "2022-08-01"))))),
+                    ("Filter", Obj(("name", "$filter"), ("in", "query"), ("required", false), ("description", "name or property eq|ne|gt|ge|lt|le 'value', contains/startswith/endswith(field,'value'), and/or/not."), ("schema", Obj(("type", "string"))))),
+                    ("Top", Obj(("name", "$top"), ("in", "query"), ("required", false), ("schema", Obj(("type", "integer"), ("minimum", 1), ("maximum", 1000))))),
+                    ("Skip", Obj(("name", "$skip"), ("in", "query"), ("required", false), ("schema", Obj(("type", "integer"), ("minimum", 0))))),
+                    ("IfMatch", Obj(("name", "If-Match"), ("in", "header"), ("required", false), ("description", "ETag of the entity, or *."), ("schema", Obj(("type", "string"))))))),
+                ("schemas", schemas)),
+        };
+        return document.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
+    }
+
+    private static void AddEntity(JsonObject paths, string collection, string idParameter, string name, string properties, string what)
+    {
+        var listName = collection.Contains('/') ? name + "_ListByParent" : name + "_ListByService";
+        paths[$"{Base}/{collection}"] = Obj(("get", Op(listName, $"Lists {what}; supports $filter, $top and $skip, with nextLink for the next page.", Collection(properties), list: true)));
+        paths[$"{Base}/{collection}/{idParameter}"] = Obj(
+            ("get", Op(name + "_Get", $"Gets one of the {what}. The ETag header carries its version.", Ref(properties + "Contract"))),
+            ("put", Op(name + "_CreateOrUpdate", $"Creates (201) or replaces (200) one of the {what}. Every invalid field is reported at once.", Ref(properties + "Contract"), body: properties + "Contract", created: true, ifMatch: true)),
+            ("patch", Op(name + "_Update", $"Updates the given properties of one of the {what}.", Ref(properties + "Contract"), body: properties + "Contract", ifMatch: true)),
+            ("delete", Op(name + "_Delete", $"Deletes one of the {what} (200; 204 when it did not exist).", null, ifMatch: true)));
+    }
+
+    private static void AddLink(JsonObject paths, string collection, string idParameter, string name, string properties, string what)
+    {
+        paths[$"{Base}/{collection}"] = Obj(("get", Op(name + "_ListByParent", $"Lists the {what}.", Collection(properties), list: true)));
+        paths[$"{Base}/{collection}/{idParameter}"] = Obj(
+            ("put", Op(name + "_CreateOrUpdate", $"Adds to the {what}.", Ref(properties + "Contract"), created: true)),
+            ("head", Op(name + "_CheckEntityExists", $"204 when it is among the {what}, else 404.", null, noContent: true)),
+            ("delete", Op(name + "_Delete", $"Removes from the {what}.", null)));
+    }
+
+    private static JsonObject Op(string id, string description, JsonObject? response, string? body = null, bool created = false, bool list = false, bool ifMatch = false, bool noContent = false)
+    {
+        var responses = new JsonObject();
+        var ok = Obj(("description", noContent ? "No content" : "OK"));
+        if (response is not null)
+        {
+            ok["content"] = Obj(("application/json", Obj(("schema", response))));
+        }
+
+        responses[noContent ? "204" : "200"] = ok;
+        if (created && response is not null)
+        {
+            responses["201"] = Obj(("description", "Created"), ("content", Obj(("application/json", Obj(("schema", response?.DeepClone()))))));
+        }
+
+        responses["default"] = Obj(("description", "Error, e.g. 400 ValidationError naming each field, 401, 404 ResourceNotFound, 412 PreconditionFailed."),
+            ("content", Obj(("application/json", Obj(("schema", Ref("ErrorResponse")))))));
+        var op = Obj(("operationId", id), ("description", description), ("responses", responses));
+        var parameters = new JsonArray();
+        if (list)
+        {
+            parameters.Add(Obj(("$ref", "#/components/parameters/Filter")));
+            parameters.Add(Obj(("$ref", "#/components/parameters/Top")));
+            parameters.Add(Obj(("$ref", "#/components/parameters/Skip")));
+        }
+
+        if (ifMatch)
+        {
+            parameters.Add(Obj(("$ref", "#/components/parameters/IfMatch")));
+        }
+
+        if (parameters.Count > 0)
+        {
+            op["parameters"] = parameters;
+        }
+
+        if (body is not null)
+        {
+            op["requestBody"] = Obj(("required", true), ("content", Obj(("application/json", Obj(("schema", Ref(body)))))));
+        }
+
+        return op;
+    }
+
+    private static void AddSchema(JsonObject schemas, ObjectSchema schema)
+    {
+        schemas[schema.Name] = ToSchema(schema, schemas);
+        schemas[schema.Name + "Contract"] = Obj(("type", "object"), ("properties", new JsonObject
+        {
+            ["id"] = Obj(("type", "string"), ("readOnly", true)),
+            ["type"] = Obj(("type", "string"), ("readOnly", true)),
+            ["name"] = Obj(("type", "string"), ("readOnly", true)),
+            ["properties"] = Ref(schema.Name),
+        }));
+    }
+
+    private static JsonObject ToSchema(ObjectSchema schema, JsonObject schemas)
+    {
+        var properties = new JsonObject();
+        var required = new JsonArray();
+        foreach (var field in schema.Fields)
+        {
+            var s = field.Type switch
+            {
+                FieldType.String => Obj(("type", "string")),
+                FieldType.Boolean => Obj(("type", "boolean")),
+                FieldType.Integer => Obj(("type", "integer"), ("format", "int64")),
+                FieldType.Number => Obj(("type", "number")),
+                FieldType.StringArray => Obj(("type", "array"), ("items", Obj(("type", "string")))),
+                FieldType.Object when field.Schema is not null => NestedRef(field.Schema, schemas),
+                FieldType.ObjectArray when field.Schema is not null => Obj(("type", "array"), ("items", NestedRef(field.Schema, schemas))),
+                FieldType.ObjectArray => Obj(("type", "array"), ("items", Obj(("type", "object")))),
+                FieldType.Object => Obj(("type", "object")),
+                _ => new JsonObject(),
+            };
+            if (field.Values is not null)
+            {
+                var target = field.Type == FieldType.StringArray ? (JsonObject)s["items"]! : s;
+                target["enum"] = new JsonArray(field.Values.Select(v => (JsonNode)JsonValue.Create(v)!).ToArray());
+            }
+
+            if (field.MaxLength is { } max)
+            {
+                s["maxLength"] = max;
+            }
+
+            if (field.MinLength is { } min)
+            {
+                s["minLength"] = min;
+            }
+
+            if (field.Minimum is { } lo)
+            {
+                s["minimum"] = lo;
+            }
+
+            if (field.Maximum is { } hi)
+            {
+                s["maximum"] = hi;
+            }
+
+            if (field.ReadOnly)
+            {
+                s["readOnly"] = true;
+            }
+
+            if (field.Secret)
+            {
+                s["writeOnly"] = true;
+            }
+
+            if (field.Default?.Invoke() is { } d)
+            {
+                s["default"] = d;
+            }
+
+            if (field.Description is not null)
+            {
+                s["description"] = field.Description;
+            }
+
+            properties[field.Name] = s;
+            if (field.Required)
+            {
+                required.Add(field.Name);
+            }
+        }
+
+        var result = Obj(("type", "object"), ("properties", properties));
+        if (required.Count > 0)
+        {
+            result["required"] = required;
+        }
+
+        return result;
+    }
+
+    private static JsonObject NestedRef(ObjectSchema schema, JsonObject schemas)
+    {
+        if (!schemas.ContainsKey(schema.Name))
+        {
+            schemas[schema.Name] = null;
+            schemas[schema.Name] = ToSchema(schema, schemas);
+        }
+
+        return Ref(schema.Name);
+    }
+
+    private static JsonObject Ref(string name) => Obj(("$ref", "#/components/schemas/" + name));
+
+    private static JsonObject Collection(string properties) => Obj(("type", "object"), ("properties", new JsonObject
+    {
+        ["value"] = Obj(("type", "array"), ("items", Ref(properties + "Contract"))),
+        ["count"] = Obj(("type", "integer")),
+        ["nextLink"] = Obj(("type", "string"), ("nullable", true)),
+    }));
+
+    private static JsonObject Obj(params (string Name, JsonNode? Value)[] members)
+    {
+        var o = new JsonObject();
+        foreach (var (name, value) in members)
+        {
+            o[name] = value;
+        }
+
+        return o;
+    }
+}

@@ -1,0 +1,68 @@
+using System.Text.Json.Nodes;
+
+namespace Tollgate.Management.Persistence;
+
+/// <summary>Identifies one stored resource. Names compare case-insensitively, as in ARM.</summary>
+/// <param name="Service">The API Management instance ("" for the instances themselves).</param>
+/// <param name="Kind">Resource kind, e.g. <c>api</c>, <c>operation</c>, <c>productApi</c>.</param>
+/// <param name="Parent">The parent's name ("" when the parent is the service).</param>
+/// <param name="Name">The resource name (its id in the URL).</param>
+public sealed record ResourceKey(string Service, string Kind, string Parent, string Name)
+{
+    public string ServiceKey => Service.ToLowerInvariant();
+
+    public string ParentKey => Parent.ToLowerInvariant();
+
+    public string NameKey => Name.ToLowerInvariant();
+}
+
+/// <summary>A resource as stored: its <c>properties</c> JSON, its encrypted secrets and its ETag.</summary>
+public sealed record StoredResource(ResourceKey Key, JsonObject Properties, string? Secrets, string ETag, DateTimeOffset Created, DateTimeOffset Updated);
+
+/// <summary>One write of a change set; a change set is applied in one transaction or not at all.</summary>
+public abstract record ResourceChange
+{
+    /// <summary>Create or replace. <paramref name="IfMatch"/>: null = unconditional, "*" = must exist, else the ETag it must have.</summary>
+    public sealed record Put(ResourceKey Key, JsonObject Properties, string? Secrets, string? IfMatch = null, bool IfNoneMatch = false) : ResourceChange;
+
+    /// <summary>Delete one resource (no error when it does not exist unless <paramref name="IfMatch"/> is an ETag).</summary>
+    public sealed record Delete(ResourceKey Key, string? IfMatch = null) : ResourceChange;
+
+    /// <summary>Delete every resource of a kind under a parent (cascades), or with a given name under any parent when <paramref name="Parent"/> is null.</summary>
+    public sealed record DeleteAll(string Service, string Kind, string? Parent, string? Name = null) : ResourceChange;
+}
+
+/// <summary>Raised when an <c>If-Match</c> condition fails; nothing of the change set is written.</summary>
+public sealed class PreconditionFailedException(string message) : Exception(message);
+
+/// <summary>
+/// The control-plane store. One small interface, two implementations (SQLite, PostgreSQL), one shared test suite.
+/// </summary>
+public interface IResourceStore : IAsyncDisposable
+{
+    /// <summary>Creates or migrates the schema.</summary>
+    Task InitializeAsync(CancellationToken cancellationToken = default);
+
+    Task<StoredResource?> GetAsync(ResourceKey key, CancellationToken cancellationToken = default);
+
+    /// <summary>Resources of one kind; under one parent, or under every parent when <paramref name="parent"/> is null.</summary>
+    Task<IReadOnlyList<StoredResource>> ListAsync(string service, string kind, string? parent, CancellationToken cancellationToken = default);
+
+    /// <summary>Every resource of an instance (for snapshot building).</summary>
+    Task<IReadOnlyList<StoredResource>> ListServiceAsync(string service, CancellationToken cancellationToken = default);
+
+    /// <summary>Applies a change set atomically and returns the instance's new revision.</summary>
+    Task<long> ApplyAsync(string service, IReadOnlyList<ResourceChange> changes, CancellationToken cancellationToken = default);
+
+    /// <summary>The instance's current revision (0 when it has never changed).</summary>
+    Task<long> GetRevisionAsync(string service, CancellationToken cancellationToken = default);
+
+    /// <summary>Reads an installation-wide setting.</summary>
+    Task<string?> GetSettingAsync(string name, CancellationToken cancellationToken = default);
+
+    /// <summary>Stores a setting unless one exists; returns the value that is stored afterwards.</summary>
+    Task<string> GetOrAddSettingAsync(string name, string value, CancellationToken cancellationToken = default);
+
+    /// <summary>Checks that the store answers (readiness).</summary>
+    Task<bool> PingAsync(CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,286 @@
+using System.Data.Common;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+
+namespace Tollgate.Management.Persistence;
+
+/// <summary>A schema migration: a version and the SQL that brings the schema to it.</summary>
+public sealed record Migration(int Version, string Description, string Sql);
+
+/// <summary>
+/// ADO.NET store shared by SQLite and PostgreSQL: resources as JSON <c>properties</c> rows, one revision
+/// counter per instance bumped by every change set, versioned migrations.
+/// </summary>
+public abstract class SqlResourceStore(TimeProvider timeProvider) : IResourceStore
+{
+    private const string Columns = "service, kind, parent, name, properties, secrets, etag, created_at, updated_at";
+
+    protected TimeProvider TimeProvider { get; } = timeProvider;
+
+    /// <summary>Migrations in version order. SQL must be valid on the concrete engine.</summary>
+    protected abstract IReadOnlyList<Migration> Migrations { get; }
+
+    protected abstract ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken);
+
+    /// <summary>Serializes schema migration across processes (advisory lock, exclusive transaction).</summary>
+    protected abstract Task<IAsyncDisposable> LockForMigrationAsync(DbConnection connection, CancellationToken cancellationToken);
+
+    /// <summary>Starts a write transaction; SQLite takes the write lock up front.</summary>
+    protected virtual async Task<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken cancellationToken) =>
+        await connection.BeginTransactionAsync(cancellationToken);
+
+    public async Task InitializeAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var migrationLock = await LockForMigrationAsync(connection, cancellationToken);
+        await ExecuteAsync(connection, null, "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL)", cancellationToken);
+        var applied = new HashSet<int>();
+        await using (var cmd = connection.CreateCommand())
+        {
+            cmd.CommandText = "SELECT version FROM schema_migrations";
+            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                applied.Add(reader.GetInt32(0));
+            }
+        }
+
+        foreach (var migration in Migrations.OrderBy(m => m.Version))
+        {
+            if (applied.Contains(migration.Version))
+            {
+                continue;
+            }
+
+            await using var tx = await connection.BeginTransactionAsync(cancellationToken);
+            await ExecuteAsync(connection, tx, migration.Sql, cancellationToken);
+            await ExecuteAsync(connection, tx, "INSERT INTO schema_migrations (version, description, applied_at) VALUES (@v, @d, @t)", cancellationToken,
+                ("v", migration.Version), ("d", migration.Description), ("t", Now()));
+            await tx.CommitAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>The schema versions applied so far (for tests and diagnostics).</summary>
+    public async Task<IReadOnlyList<int>> GetAppliedMigrationsAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT version FROM schema_migrations ORDER BY version";
+        var list = new List<int>();
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            list.Add(reader.GetInt32(0));
+        }
+
+        return list;
+    }
+
+    public async Task<StoredResource?> GetAsync(ResourceKey key, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        var rows = await QueryAsync(connection, null,
+            $"SELECT {Columns} FROM resources WHERE service = @s AND kind = @k AND parent_key = @p AND name_key = @n", cancellationToken,
+            ("s", key.ServiceKey), ("k", key.Kind), ("p", key.ParentKey), ("n", key.NameKey));
+        return rows.Count == 0 ? null : rows[0];
+    }
+
+    public async Task<IReadOnlyList<StoredResource>> ListAsync(string service, string kind, string? parent, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        return parent is null
+            ? await QueryAsync(connection, null, $"SELECT {Columns} FROM resources WHERE service = @s AND kind = @k ORDER BY seq", cancellationToken,
+                ("s", service.ToLowerInvariant()), ("k", kind))
+            : await QueryAsync(connection, null, $"SELECT {Columns} FROM resources WHERE service = @s AND kind = @k AND parent_key = @p ORDER BY seq", cancellationToken,
+                ("s", service.ToLowerInvariant()), ("k", kind), ("p", parent.ToLowerInvariant()));
+    }
+
+    public async Task<IReadOnlyList<StoredResource>> ListServiceAsync(string service, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        return await QueryAsync(connection, null, $"SELECT {Columns} FROM resources WHERE service = @s ORDER BY seq", cancellationToken,
+            ("s", service.ToLowerInvariant()));
+    }
+
+    public async Task<long> ApplyAsync(string service, IReadOnlyList<ResourceChange> changes, CancellationToken cancellationToken = default)
+    {
+        var serviceKey = service.ToLowerInvariant();
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var tx = await BeginWriteAsync(connection, cancellationToken);
+
+        // Bumping the revision first takes the instance's row lock, so change sets of one instance are serialized.
+        var revision = Convert.ToInt64(await ScalarAsync(connection, tx,
+            "INSERT INTO revisions (service, revision) VALUES (@s, 1) ON CONFLICT (service) DO UPDATE SET revision = revisions.revision + 1 RETURNING revision",
+            cancellationToken, ("s", serviceKey)), CultureInfo.InvariantCulture);
+        var now = Now();
+        foreach (var change in changes)
+        {
+            switch (change)
+            {
+                case ResourceChange.Put put:
+                    var existing = await ScalarAsync(connection, tx,
+                        "SELECT etag FROM resources WHERE service = @s AND kind = @k AND parent_key = @p AND name_key = @n", cancellationToken,
+                        ("s", put.Key.ServiceKey), ("k", put.Key.Kind), ("p", put.Key.ParentKey), ("n", put.Key.NameKey)) as string;
+                    CheckPrecondition(put.Key, existing, put.IfMatch);
+                    if (put.IfNoneMatch && existing is not null)
+                    {
+                        throw new PreconditionFailedException($"The {put.Key.Kind} '{put.Key.Name}' already exists.");
+                    }
+
+                    await ExecuteAsync(connection, tx,
+                        """
+                        INSERT INTO resources (service, kind, parent_key, name_key, parent, name, properties, secrets, etag, created_at, updated_at, revision)
+                        VALUES (@s, @k, @pk, @nk, @p, @n, @props, @sec, @e, @t, @t, @r)
+                        ON CONFLICT (service, kind, parent_key, name_key) DO UPDATE SET
+                          properties = excluded.properties, secrets = excluded.secrets, etag = excluded.etag,
+                          updated_at = excluded.updated_at, revision = excluded.revision
+                        """, cancellationToken,
+                        ("s", put.Key.ServiceKey), ("k", put.Key.Kind), ("pk", put.Key.ParentKey), ("nk", put.Key.NameKey),
+                        ("p", put.Key.Parent), ("n", put.Key.Name), ("props", put.Properties.ToJsonString()), ("sec", put.Secrets),
+                        ("e", NewETag()), ("t", now), ("r", revision));
+                    break;
+                case ResourceChange.Delete delete:
+                    if (delete.IfMatch is not null)
+                    {
+                        var current = await ScalarAsync(connection, tx,
+                            "SELECT etag FROM resources WHERE service = @s AND kind = @k AND parent_key = @p AND name_key = @n", cancellationToken,
+                            ("s", delete.Key.ServiceKey), ("k", delete.Key.Kind), ("p", delete.Key.ParentKey), ("n", delete.Key.NameKey)) as string;
+                        CheckPrecondition(delete.Key, current, delete.IfMatch);
+                    }
+
+                    await ExecuteAsync(connection, tx, "DELETE FROM resources WHERE service = @s AND kind = @k AND parent_key = @p AND name_key = @n", cancellationToken,
+                        ("s", delete.Key.ServiceKey), ("k", delete.Key.Kind), ("p", delete.Key.ParentKey), ("n", delete.Key.NameKey));
+                    break;
+                case ResourceChange.DeleteAll all:
+                    var sql = "DELETE FROM resources WHERE service = @s AND kind = @k";
+                    var args = new List<(string, object?)> { ("s", all.Service.ToLowerInvariant()), ("k", all.Kind) };
+                    if (all.Parent is not null)
+                    {
+                        sql += " AND parent_key = @p";
+                        args.Add(("p", all.Parent.ToLowerInvariant()));
+                    }
+
+                    if (all.Name is not null)
+                    {
+                        sql += " AND name_key = @n";
+                        args.Add(("n", all.Name.ToLowerInvariant()));
+                    }
+
+                    await ExecuteAsync(connection, tx, sql, cancellationToken, [.. args]);
+                    break;
+            }
+        }
+
+        await tx.CommitAsync(cancellationToken);
+        return revision;
+    }
+
+    public async Task<long> GetRevisionAsync(string service, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        var value = await ScalarAsync(connection, null, "SELECT revision FROM revisions WHERE service = @s", cancellationToken, ("s", service.ToLowerInvariant()));
+        return value is null or DBNull ? 0 : Convert.ToInt64(value, CultureInfo.InvariantCulture);
+    }
+
+    public async Task<string?> GetSettingAsync(string name, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        return await ScalarAsync(connection, null, "SELECT value FROM settings WHERE name = @n", cancellationToken, ("n", name)) as string;
+    }
+
+    public async Task<string> GetOrAddSettingAsync(string name, string value, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await ExecuteAsync(connection, null, "INSERT INTO settings (name, value) VALUES (@n, @v) ON CONFLICT (name) DO NOTHING", cancellationToken, ("n", name), ("v", value));
+        return (string)(await ScalarAsync(connection, null, "SELECT value FROM settings WHERE name = @n", cancellationToken, ("n", name)))!;
+    }
+
+    public async Task<bool> PingAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await using var connection = await OpenAsync(cancellationToken);
+            await ScalarAsync(connection, null, "SELECT 1", cancellationToken);
+            return true;
+        }
+        catch (Exception ex) when (ex is DbException or InvalidOperationException or TimeoutException or System.Net.Sockets.SocketException)
+        {
+            return false;
+        }
+    }
+
+    public virtual ValueTask DisposeAsync()
+    {
+        GC.SuppressFinalize(this);
+        return ValueTask.CompletedTask;
+    }
+
+    protected static async Task ExecuteAsync(DbConnection connection, DbTransaction? tx, string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
+    {
+        await using var cmd = Command(connection, tx, sql, parameters);
+        await cmd.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    protected static async Task<object?> ScalarAsync(DbConnection connection, DbTransaction? tx, string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
+    {
+        await using var cmd = Command(connection, tx, sql, parameters);
+        var value = await cmd.ExecuteScalarAsync(cancellationToken);
+        return value is DBNull ? null : value;
+    }
+
+    private static async Task<List<StoredResource>> QueryAsync(DbConnection connection, DbTransaction? tx, string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
+    {
+        await using var cmd = Command(connection, tx, sql, parameters);
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        var list = new List<StoredResource>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var key = new ResourceKey(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3));
+            var properties = (JsonNode.Parse(reader.GetString(4)) as JsonObject) ?? [];
+            var secrets = reader.IsDBNull(5) ? null : reader.GetString(5);
+            list.Add(new StoredResource(key, properties, secrets, reader.GetString(6),
+                DateTimeOffset.Parse(reader.GetString(7), CultureInfo.InvariantCulture), DateTimeOffset.Parse(reader.GetString(8), CultureInfo.InvariantCulture)));
+        }
+
+        return list;
+    }
+
+    private static DbCommand Command(DbConnection connection, DbTransaction? tx, string sql, (string Name, object? Value)[] parameters)
+    {
+        var cmd = connection.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.Transaction = tx;
+        foreach (var (name, value) in parameters)
+        {
+            var p = cmd.CreateParameter();
+            p.ParameterName = name;
+            p.Value = value ?? DBNull.Value;
+            cmd.Parameters.Add(p);
+        }
+
+        return cmd;
+    }
+
+    private static void CheckPrecondition(ResourceKey key, string? currentETag, string? ifMatch)
+    {
+        if (ifMatch is null)
+        {
+            return;
+        }
+
+        if (currentETag is null)
+        {
+            throw new PreconditionFailedException($"The {key.Kind} '{key.Name}' does not exist, so If-Match '{ifMatch}' cannot match.");
+        }
+
+        if (ifMatch != "*" && !string.Equals(ifMatch.Trim('"'), currentETag, StringComparison.Ordinal))
+        {
+            throw new PreconditionFailedException($"The {key.Kind} '{key.Name}' has changed: its ETag is no longer {ifMatch}.");
+        }
+    }
+
+    private string Now() => TimeProvider.GetUtcNow().ToString("O", CultureInfo.InvariantCulture);
+
+    private static string NewETag() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
+}

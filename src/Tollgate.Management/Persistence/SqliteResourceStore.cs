@@ -1,0 +1,74 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+
+namespace Tollgate.Management.Persistence;
+
+/// <summary>The default store: one SQLite file (WAL mode) under the data directory.</summary>
+public sealed class SqliteResourceStore : SqlResourceStore
+{
+    private static readonly Migration[] AllMigrations =
+    [
+        new(1, "resources, revisions, settings", """
+            CREATE TABLE resources (
+              seq INTEGER PRIMARY KEY AUTOINCREMENT,
+              service TEXT NOT NULL, kind TEXT NOT NULL, parent_key TEXT NOT NULL, name_key TEXT NOT NULL,
+              parent TEXT NOT NULL, name TEXT NOT NULL,
+              properties TEXT NOT NULL, secrets TEXT NULL, etag TEXT NOT NULL,
+              created_at TEXT NOT NULL, updated_at TEXT NOT NULL, revision INTEGER NOT NULL,
+              UNIQUE (service, kind, parent_key, name_key));
+            CREATE INDEX ix_resources_kind_name ON resources (service, kind, name_key);
+            CREATE TABLE revisions (service TEXT PRIMARY KEY, revision INTEGER NOT NULL);
+            CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+            """),
+    ];
+
+    private readonly string _connectionString;
+
+    public SqliteResourceStore(string connectionString, TimeProvider timeProvider)
+        : base(timeProvider)
+    {
+        var builder = new SqliteConnectionStringBuilder(connectionString) { Pooling = true, DefaultTimeout = 30 };
+        if (builder.DataSource is { Length: > 0 } file && file != ":memory:")
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
+        }
+
+        _connectionString = builder.ToString();
+    }
+
+    /// <summary>Store in <c>{dataDirectory}/tollgate.db</c>.</summary>
+    public static SqliteResourceStore ForDataDirectory(string dataDirectory, TimeProvider timeProvider) =>
+        new($"Data Source={Path.Combine(dataDirectory, "tollgate.db")}", timeProvider);
+
+    protected override IReadOnlyList<Migration> Migrations => AllMigrations;
+
+    protected override async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(cancellationToken);
+        return connection;
+    }
+
+    protected override async Task<IAsyncDisposable> LockForMigrationAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        await ExecuteAsync(connection, null, "PRAGMA journal_mode=WAL;", cancellationToken);
+        return NoLock.Instance;
+    }
+
+    // BeginTransaction() without "deferred" is BEGIN IMMEDIATE: writers queue on the file lock (busy timeout) instead of failing later.
+    protected override Task<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken cancellationToken) =>
+        Task.FromResult<DbTransaction>(((SqliteConnection)connection).BeginTransaction(deferred: false));
+
+    public override ValueTask DisposeAsync()
+    {
+        SqliteConnection.ClearAllPools();
+        return base.DisposeAsync();
+    }
+
+    private sealed class NoLock : IAsyncDisposable
+    {
+        public static readonly NoLock Instance = new();
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+}

@@ -1,0 +1,34 @@
+using Tollgate.Core.Resources;
+
+namespace Tollgate.Management.Services;
+
+/// <summary>An ARM resource type of an API Management instance.</summary>
+/// <param name="Kind">Storage kind.</param>
+/// <param name="Segment">URL collection segment (<c>apis</c>).</param>
+/// <param name="ArmType">The <c>type</c> in responses.</param>
+/// <param name="Title">Name used in messages ("Api not found.").</param>
+/// <param name="Schema">The <c>properties</c> contract.</param>
+public sealed record ResourceKind(string Kind, string Segment, string ArmType, string Title, ObjectSchema Schema)
+{
+    public static readonly ResourceKind Api = new("api", "apis", "Microsoft.ApiManagement/service/apis", "Api", ResourceSchemas.Api);
+    public static readonly ResourceKind Operation = new("operation", "operations", "Microsoft.ApiManagement/service/apis/operations", "Operation", ResourceSchemas.Operation);
+    public static readonly ResourceKind Product = new("product", "products", "Microsoft.ApiManagement/service/products", "Product", ResourceSchemas.Product);
+    public static readonly ResourceKind Group = new("group", "groups", "Microsoft.ApiManagement/service/groups", "Group", ResourceSchemas.Group);
+    public static readonly ResourceKind User = new("user", "users", "Microsoft.ApiManagement/service/users", "User", ResourceSchemas.User);
+    public static readonly ResourceKind Subscription = new("subscription", "subscriptions", "Microsoft.ApiManagement/service/subscriptions", "Subscription", ResourceSchemas.Subscription);
+    public static readonly ResourceKind NamedValue = new("namedValue", "namedValues", "Microsoft.ApiManagement/service/namedValues", "NamedValue", ResourceSchemas.NamedValue);
+
+    /// <summary>Link kinds: stored as empty resources whose parent is the first id and name the second.</summary>
+    public const string ProductApi = "productApi";
+    public const string ProductGroup = "productGroup";
+    public const string GroupUser = "groupUser";
+    public const string ServiceKind = "service";
+
+    public static readonly IReadOnlyList<ResourceKind> All = [Api, Operation, Product, Group, User, Subscription, NamedValue];
+}
+
+/// <summary>An API Management instance as addressed by an ARM path.</summary>
+public sealed record ServiceScope(string SubscriptionId, string ResourceGroup, string Name)
+{
+    public string BaseId => $"/subscriptions/{SubscriptionId}/resourceGroups/{ResourceGroup}/providers/Microsoft.ApiManagement/service/{Name}";
+}

@@ -1,0 +1,777 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Tollgate.Core.Resources;
+using Tollgate.Core.Routing;
+using Tollgate.Core.Security;
+using Tollgate.Management.Api;
+using Tollgate.Management.Persistence;
+
+namespace Tollgate.Management.Services;
+
+/// <summary>A page of a list: the items, the total that matched, and the skip of the next page if any.</summary>
+public sealed record ResourcePage(IReadOnlyList<JsonObject> Items, int Count, int? NextSkip);
+
+/// <summary>
+/// The control plane's resource operations with APIM's rules: validation of every field at once, cross-resource
+/// checks (unique API paths, existing scopes), built-ins, cascades, secrets kept encrypted and out of GET responses.
+/// Every successful write publishes a new gateway snapshot before it returns.
+/// </summary>
+public sealed class ResourceService(IResourceStore store, SecretVault vault, SnapshotPublisher publisher, TimeProvider timeProvider, ManagementOptions options)
+{
+    private static readonly string[] BuiltInGroups = ["administrators", "developers", "guests"];
+
+    // ---- instances ----
+
+    public async Task<JsonObject> GetServiceAsync(ServiceScope scope, CancellationToken ct)
+    {
+        var stored = await GetServiceRecordAsync(scope, ct) ?? throw ArmException.NotFound("Service");
+        return ServiceToJson(scope, stored);
+    }
+
+    public async Task<IReadOnlyList<JsonObject>> ListServicesAsync(string subscriptionId, string? resourceGroup, CancellationToken ct)
+    {
+        var all = await store.ListAsync("", ResourceKind.ServiceKind, "", ct);
+        return all.Where(s => string.Equals((string?)s.Properties["subscriptionId"], subscriptionId, StringComparison.OrdinalIgnoreCase)
+                && (resourceGroup is null || string.Equals((string?)s.Properties["resourceGroup"], resourceGroup, StringComparison.OrdinalIgnoreCase)))
+            .Select(s => ServiceToJson(new ServiceScope(subscriptionId, (string)s.Properties["resourceGroup"]!, (string)s.Properties["name"]!), s))
+            .ToList();
+    }
+
+    public async Task<(JsonObject Body, bool Created)> PutServiceAsync(ServiceScope scope, JsonObject body, CancellationToken ct)
+    {
+        CheckName(scope.Name, "name", 50);
+        var errors = new List<ValidationError>();
+        var input = body["properties"] as JsonObject;
+        if (input is null)
+        {
+            throw ArmException.Validation("properties", "'properties' is required and must be an object.");
+        }
+
+        var props = SchemaValidator.Validate(input, ResourceSchemas.Service, "", errors, applyDefaults: true);
+        if (body["sku"] is { } sku && sku is not JsonObject)
+        {
+            errors.Add(new ValidationError("sku", "'sku' must be an object such as {\"name\":\"Developer\",\"capacity\":1}."));
+        }
+
+        if (body["location"] is { } location && location.GetValueKind() != System.Text.Json.JsonValueKind.String)
+        {
+            errors.Add(new ValidationError("location", "'location' must be a string."));
+        }
+
+        if (errors.Count > 0)
+        {
+            throw ArmException.Validation(errors);
+        }
+
+        var existing = await store.GetAsync(ServiceKey(scope.Name), ct);
+        if (existing is not null && !SameScope(existing, scope))
+        {
+            throw ArmException.Conflict($"The service name '{scope.Name}' is already in use by another resource group or subscription.");
+        }
+
+        props["name"] = scope.Name;
+        props["subscriptionId"] = scope.SubscriptionId;
+        props["resourceGroup"] = scope.ResourceGroup;
+        props["location"] = (string?)body["location"] ?? "local";
+        props["sku"] = body["sku"]?.DeepClone() ?? new JsonObject { ["name"] = "Developer", ["capacity"] = 1 };
+        props["createdAtUtc"] = existing?.Properties["createdAtUtc"]?.DeepClone() ?? Now();
+        await store.ApplyAsync("", [new ResourceChange.Put(ServiceKey(scope.Name), props, null)], ct);
+        if (existing is null)
+        {
+            await ProvisionAsync(scope, props, ct);
+        }
+        else
+        {
+            await PublishAsync(scope.Name, ct);
+        }
+
+        return (await GetServiceAsync(scope, ct), existing is null);
+    }
+
+    public async Task DeleteServiceAsync(ServiceScope scope, CancellationToken ct)
+    {
+        var existing = await GetServiceRecordAsync(scope, ct) ?? throw ArmException.NotFound("Service");
+        var changes = new List<ResourceChange>();
+        foreach (var kind in (await store.ListServiceAsync(scope.Name, ct)).Select(r => r.Key.Kind).Distinct())
+        {
+            changes.Add(new ResourceChange.DeleteAll(scope.Name, kind, null));
+        }
+
+        var revision = await store.ApplyAsync(scope.Name, changes, ct);
+        await store.ApplyAsync("", [new ResourceChange.Delete(existing.Key)], ct);
+        publisher.Remove(scope.Name, revision);
+    }
+
+    // ---- entities ----
+
+    public async Task<(JsonObject Body, string ETag)> GetAsync(ServiceScope scope, ResourceKind kind, string parent, string name, CancellationToken ct)
+    {
+        await RequireServiceAsync(scope, ct);
+        var stored = await store.GetAsync(Key(scope, kind, parent, name), ct) ?? throw ArmException.NotFound(kind.Title);
+        return (await ToJsonAsync(scope, kind, stored, ct), stored.ETag);
+    }
+
+    public async Task<ResourcePage> ListAsync(ServiceScope scope, ResourceKind kind, string parent, string? filter, int? top, int? skip, CancellationToken ct,
+        Func<StoredResource, bool>? where = null)
+    {
+        await RequireServiceAsync(scope, ct);
+        var all = (await store.ListAsync(scope.Name, kind.Kind, parent, ct)).Where(r => where is null || where(r));
+        return await PageAsync(scope, kind, all, filter, top, skip, ct);
+    }
+
+    public async Task<(JsonObject Body, string ETag, bool Created)> PutAsync(ServiceScope scope, ResourceKind kind, string parent, string name, JsonObject body, string? ifMatch, CancellationToken ct)
+    {
+        await RequireServiceAsync(scope, ct);
+        CheckName(name, kind == ResourceKind.Operation ? "operationId" : $"{char.ToLowerInvariant(kind.Title[0])}{kind.Title[1..]}Id", 256);
+        var key = Key(scope, kind, parent, name);
+        var existing = await store.GetAsync(key, ct);
+        var input = body["properties"] as JsonObject ?? throw ArmException.Validation("properties", "'properties' is required and must be an object.");
+        var (props, secrets, extra) = await PrepareAsync(scope, kind, parent, name, input, existing, ct);
+        await ApplyAsync(scope, [new ResourceChange.Put(key, props, secrets, ifMatch), .. extra], ct);
+        var (json, etag) = await GetAsync(scope, kind, parent, name, ct);
+        return (json, etag, existing is null);
+    }
+
+    public async Task<(JsonObject Body, string ETag)> PatchAsync(ServiceScope scope, ResourceKind kind, string parent, string name, JsonObject body, string? ifMatch, CancellationToken ct)
+    {
+        await RequireServiceAsync(scope, ct);
+        var key = Key(scope, kind, parent, name);
+        var existing = await store.GetAsync(key, ct) ?? throw ArmException.NotFound(kind.Title);
+        var input = body["properties"] as JsonObject ?? throw ArmException.Validation("properties", "'properties' is required and must be an object.");
+        var merged = (JsonObject)existing.Properties.DeepClone();
+        foreach (var (field, value) in input)
+        {
+            var known = kind.Schema.Find(field);
+            merged.Remove(known?.Name ?? field);
+            merged[known?.Name ?? field] = value?.DeepClone();
+        }
+
+        var (props, secrets, extra) = await PrepareAsync(scope, kind, parent, name, merged, existing, ct);
+        await ApplyAsync(scope, [new ResourceChange.Put(key, props, secrets, ifMatch ?? "*"), .. extra], ct);
+        return await GetAsync(scope, kind, parent, name, ct);
+    }
+
+    public async Task<bool> DeleteAsync(ServiceScope scope, ResourceKind kind, string parent, string name, string? ifMatch, bool deleteSubscriptions, CancellationToken ct)
+    {
+        await RequireServiceAsync(scope, ct);
+        var key = Key(scope, kind, parent, name);
+        var existing = await store.GetAsync(key, ct);
+        if (existing is null)
+        {
+            return false;
+        }
+
+        var changes = new List<ResourceChange> { new ResourceChange.Delete(key, ifMatch) };
+        if (kind == ResourceKind.Api)
+        {
+            changes.Add(new ResourceChange.DeleteAll(scope.Name, ResourceKind.Operation.Kind, name));
+            changes.Add(new ResourceChange.DeleteAll(scope.Name, ResourceKind.ProductApi, null, name));
+            changes.AddRange((await SubscriptionsWithScopeAsync(scope, $"/apis/{name}", ct)).Select(s => new ResourceChange.Delete(s.Key)));
+        }
+        else if (kind == ResourceKind.Product)
+        {
+            var subscriptions = await SubscriptionsWithScopeAsync(scope, $"/products/{name}", ct);
+            if (subscriptions.Count > 0 && !deleteSubscriptions)
+            {
+                throw ArmException.Conflict($"Product '{name}' has {subscriptions.Count} subscription(s). Delete them first or pass deleteSubscriptions=true.");
+            }
+
+            changes.AddRange(subscriptions.Select(s => new ResourceChange.Delete(s.Key)));
+            changes.Add(new ResourceChange.DeleteAll(scope.Name, ResourceKind.ProductApi, name));
+            changes.Add(new ResourceChange.DeleteAll(scope.Name, ResourceKind.ProductGroup, name));
+        }
+        else if (kind == ResourceKind.Group)
+        {
+            if (BuiltInGroups.Contains(name, StringComparer.OrdinalIgnoreCase))
+            {
+                throw ArmException.Validation("groupId", $"The built-in group '{name}' cannot be deleted.");
+            }
+
+            changes.Add(new ResourceChange.DeleteAll(scope.Name, ResourceKind.GroupUser, name));
+            changes.Add(new ResourceChange.DeleteAll(scope.Name, ResourceKind.ProductGroup, null, name));
+        }
+        else if (kind == ResourceKind.User)
+        {
+            if (name == "1")
+            {
+                throw ArmException.Validation("userId", "The administrator account '1' cannot be deleted.");
+            }
+
+            changes.Add(new ResourceChange.DeleteAll(scope.Name, ResourceKind.GroupUser, null, name));
+            var owned = (await store.ListAsync(scope.Name, ResourceKind.Subscription.Kind, "", ct))
+                .Where(s => string.Equals((string?)s.Properties["ownerId"], $"/users/{name}", StringComparison.OrdinalIgnoreCase));
+            changes.AddRange(owned.Select(s => new ResourceChange.Delete(s.Key)));
+        }
+
+        await ApplyAsync(scope, changes, ct);
+        return true;
+    }
+
+    /// <summary>
+    /// Creates or replaces an API together with all its operations (OpenAPI import) in one change set:
+    /// every operation is validated first, and nothing is written unless all of them are valid.
+    /// </summary>
+    public async Task<(JsonObject Body, string ETag, bool Created)> ImportApiAsync(ServiceScope scope, string apiId, JsonObject apiProperties,
+        IReadOnlyList<(string Name, JsonObject Properties)> operations, CancellationToken ct)
+    {
+        await RequireServiceAsync(scope, ct);
+        CheckName(apiId, "apiId", 256);
+        var key = Key(scope, ResourceKind.Api, "", apiId);
+        var existing = await store.GetAsync(key, ct);
+        var (props, secrets, _) = await PrepareAsync(scope, ResourceKind.Api, "", apiId, apiProperties, existing, ct);
+        var errors = new List<ValidationError>();
+        var validated = new List<(string Name, JsonObject Properties)>();
+        for (var i = 0; i < operations.Count; i++)
+        {
+            var (name, input) = operations[i];
+            var target = $"operations[{i}].";
+            var before = errors.Count;
+            var op = SchemaValidator.Validate(input, ResourceKind.Operation.Schema, target.TrimEnd('.'), errors, applyDefaults: true);
+            if (errors.Count == before)
+            {
+                await ValidateOperationAsync(scope, apiId, name, op, errors, ct, validated, target);
+            }
+
+            validated.Add((name, op));
+        }
+
+        if (errors.Count > 0)
+        {
+            throw ArmException.Validation(errors);
+        }
+
+        var changes = new List<ResourceChange>
+        {
+            new ResourceChange.Put(key, props, secrets),
+            new ResourceChange.DeleteAll(scope.Name, ResourceKind.Operation.Kind, apiId),
+        };
+        changes.AddRange(validated.Select(o => new ResourceChange.Put(Key(scope, ResourceKind.Operation, apiId, o.Name), o.Properties, null)));
+        await ApplyAsync(scope, changes, ct);
+        var (json, etag) = await GetAsync(scope, ResourceKind.Api, "", apiId, ct);
+        return (json, etag, existing is null);
+    }
+
+    /// <summary>An API and its operations as stored (OpenAPI export).</summary>
+    public async Task<(StoredResource Api, IReadOnlyList<StoredResource> Operations)> GetApiWithOperationsAsync(ServiceScope scope, string apiId, CancellationToken ct)
+    {
+        await RequireServiceAsync(scope, ct);
+        var api = await store.GetAsync(Key(scope, ResourceKind.Api, "", apiId), ct) ?? throw ArmException.NotFound("Api");
+        return (api, await store.ListAsync(scope.Name, ResourceKind.Operation.Kind, apiId, ct));
+    }
+
+    // ---- links: products/{p}/apis/{a}, products/{p}/groups/{g}, groups/{g}/users/{u} ----
+
+    public async Task<(JsonObject Body, bool Created)> PutLinkAsync(ServiceScope scope, string linkKind, string parent, string name, CancellationToken ct)
+    {
+        await RequireServiceAsync(scope, ct);
+        var (parentKind, childKind) = LinkKinds(linkKind);
+        var parentRecord = await store.GetAsync(Key(scope, parentKind, "", parent), ct) ?? throw ArmException.NotFound(parentKind.Title);
+        var child = await store.GetAsync(Key(scope, childKind, "", name), ct) ?? throw ArmException.NotFound(childKind.Title);
+        if (linkKind == ResourceKind.ProductApi && parentRecord.Properties["subscriptionRequired"]?.GetValue<bool>() == false)
+        {
+            // APIM: an API can be in at most one open product, since a call without a key must resolve to one product.
+            foreach (var link in (await store.ListAsync(scope.Name, ResourceKind.ProductApi, null, ct)).Where(l => l.Key.NameKey == name.ToLowerInvariant() && l.Key.ParentKey != parent.ToLowerInvariant()))
+            {
+                var other = await store.GetAsync(Key(scope, ResourceKind.Product, "", link.Key.Parent), ct);
+                if (other?.Properties["subscriptionRequired"]?.GetValue<bool>() == false)
+                {
+                    throw ArmException.Validation("apiId", $"API '{name}' is already in the open product '{link.Key.Parent}'; an API can be in at most one product that does not require a subscription.");
+                }
+            }
+        }
+
+        var key = new ResourceKey(scope.Name, linkKind, parent, name);
+        var existing = await store.GetAsync(key, ct);
+        if (existing is null)
+        {
+            await ApplyAsync(scope, [new ResourceChange.Put(key, [], null)], ct);
+        }
+
+        return (await ToJsonAsync(scope, childKind, child, ct), existing is null);
+    }
+
+    public async Task<bool> DeleteLinkAsync(ServiceScope scope, string linkKind, string parent, string name, CancellationToken ct)
+    {
+        await RequireServiceAsync(scope, ct);
+        var key = new ResourceKey(scope.Name, linkKind, parent, name);
+        if (await store.GetAsync(key, ct) is null)
+        {
+            return false;
+        }
+
+        await ApplyAsync(scope, [new ResourceChange.Delete(key)], ct);
+        return true;
+    }
+
+    public async Task<bool> LinkExistsAsync(ServiceScope scope, string linkKind, string parent, string name, CancellationToken ct) =>
+        await store.GetAsync(new ResourceKey(scope.Name, linkKind, parent, name), ct) is not null;
+
+    /// <summary>Children of a link parent (the APIs of a product), or parents of a link child (the products of an API) when <paramref name="reverse"/>.</summary>
+    public async Task<ResourcePage> ListLinkedAsync(ServiceScope scope, string linkKind, string id, bool reverse, string? filter, int? top, int? skip, CancellationToken ct)
+    {
+        await RequireServiceAsync(scope, ct);
+        var (parentKind, childKind) = LinkKinds(linkKind);
+        var ownerKind = reverse ? childKind : parentKind;
+        _ = await store.GetAsync(Key(scope, ownerKind, "", id), ct) ?? throw ArmException.NotFound(ownerKind.Title);
+        var links = await store.ListAsync(scope.Name, linkKind, reverse ? null : id, ct);
+        var targetKind = reverse ? parentKind : childKind;
+        var wanted = links.Where(l => !reverse || l.Key.NameKey == id.ToLowerInvariant())
+            .Select(l => reverse ? l.Key.ParentKey : l.Key.NameKey).ToHashSet();
+        var items = (await store.ListAsync(scope.Name, targetKind.Kind, "", ct)).Where(r => wanted.Contains(r.Key.NameKey));
+        return await PageAsync(scope, targetKind, items, filter, top, skip, ct);
+    }
+
+    // ---- secrets ----
+
+    public async Task<JsonObject> ListSecretsAsync(ServiceScope scope, string subscriptionName, CancellationToken ct)
+    {
+        await RequireServiceAsync(scope, ct);
+        var stored = await store.GetAsync(Key(scope, ResourceKind.Subscription, "", subscriptionName), ct) ?? throw ArmException.NotFound("Subscription");
+        var secrets = vault.Unprotect(stored.Secrets);
+        return new JsonObject { ["primaryKey"] = (string?)secrets["primaryKey"], ["secondaryKey"] = (string?)secrets["secondaryKey"] };
+    }
+
+    public async Task RegenerateKeyAsync(ServiceScope scope, string subscriptionName, bool primary, CancellationToken ct)
+    {
+        await RequireServiceAsync(scope, ct);
+        var key = Key(scope, ResourceKind.Subscription, "", subscriptionName);
+        var stored = await store.GetAsync(key, ct) ?? throw ArmException.NotFound("Subscription");
+        var secrets = vault.Unprotect(stored.Secrets);
+        secrets[primary ? "primaryKey" : "secondaryKey"] = SecretGenerator.NewSubscriptionKey();
+        await ApplyAsync(scope, [new ResourceChange.Put(key, stored.Properties, vault.Protect(secrets), stored.ETag)], ct);
+    }
+
+    public async Task<JsonObject> ListNamedValueAsync(ServiceScope scope, string name, CancellationToken ct)
+    {
+        await RequireServiceAsync(scope, ct);
+        var stored = await store.GetAsync(Key(scope, ResourceKind.NamedValue, "", name), ct) ?? throw ArmException.NotFound("NamedValue");
+        var value = stored.Properties["secret"]?.GetValue<bool>() == true ? (string?)vault.Unprotect(stored.Secrets)["value"] : (string?)stored.Properties["value"];
+        return new JsonObject { ["value"] = value };
+    }
+
+    // ---- internals ----
+
+    private async Task<(JsonObject Props, string? Secrets, List<ResourceChange> Extra)> PrepareAsync(
+        ServiceScope scope, ResourceKind kind, string parent, string name, JsonObject input, StoredResource? existing, CancellationToken ct)
+    {
+        var errors = new List<ValidationError>();
+        var props = SchemaValidator.Validate(input, kind.Schema, "", errors, applyDefaults: true);
+        var secrets = existing is null ? [] : vault.Unprotect(existing.Secrets);
+        var extra = new List<ResourceChange>();
+        foreach (var field in kind.Schema.Fields.Where(f => f.Secret))
+        {
+            if (props[field.Name] is { } value)
+            {
+                props.Remove(field.Name);
+                secrets[field.Name] = value.DeepClone();
+            }
+        }
+
+        if (kind == ResourceKind.Api)
+        {
+            await ValidateApiAsync(scope, name, props, errors, ct);
+        }
+        else if (kind == ResourceKind.Operation)
+        {
+            await ValidateOperationAsync(scope, parent, name, props, errors, ct);
+        }
+        else if (kind == ResourceKind.Product)
+        {
+            if (props["subscriptionRequired"]?.GetValue<bool>() == false &&
+                ((input["approvalRequired"] is { } a && a.GetValueKind() == System.Text.Json.JsonValueKind.True) || input["subscriptionsLimit"] is JsonValue))
+            {
+                errors.Add(new ValidationError("approvalRequired", "'approvalRequired' and 'subscriptionsLimit' apply only to products with subscriptionRequired=true."));
+            }
+        }
+        else if (kind == ResourceKind.Subscription)
+        {
+            await ValidateSubscriptionAsync(scope, name, props, secrets, existing, errors, ct);
+        }
+        else if (kind == ResourceKind.User)
+        {
+            if (secrets["password"] is JsonValue password)
+            {
+                secrets["passwordHash"] = PasswordHasher.Hash(password.GetValue<string>());
+                secrets.Remove("password");
+            }
+
+            secrets.Remove("confirmation");
+            secrets.Remove("appType");
+            props["registrationDate"] = existing?.Properties["registrationDate"]?.DeepClone() ?? Now();
+            var duplicate = (await store.ListAsync(scope.Name, ResourceKind.User.Kind, "", ct))
+                .FirstOrDefault(u => u.Key.NameKey != name.ToLowerInvariant() && string.Equals((string?)u.Properties["email"], (string?)props["email"], StringComparison.OrdinalIgnoreCase));
+            if (duplicate is not null)
+            {
+                errors.Add(new ValidationError("email", $"The e-mail '{props["email"]}' is already used by user '{duplicate.Key.Name}'."));
+            }
+
+            if (existing is null)
+            {
+                extra.Add(new ResourceChange.Put(new ResourceKey(scope.Name, ResourceKind.GroupUser, "developers", name), [], null));
+            }
+        }
+        else if (kind == ResourceKind.Group)
+        {
+            props["builtIn"] = existing?.Properties["builtIn"]?.DeepClone() ?? false;
+        }
+        else if (kind == ResourceKind.NamedValue)
+        {
+            var isSecret = props["secret"]?.GetValue<bool>() == true;
+            if (props["value"] is { } v)
+            {
+                props.Remove("value");
+                secrets["value"] = v.DeepClone();
+            }
+            else if (existing?.Properties["value"] is { } old)
+            {
+                secrets["value"] = old.DeepClone();
+            }
+
+            if (secrets["value"] is null && props["keyVault"] is null)
+            {
+                errors.Add(new ValidationError("value", "'value' is required unless 'keyVault' is set."));
+            }
+
+            if (!isSecret && secrets["value"] is { } plain)
+            {
+                props["value"] = plain.DeepClone();
+                secrets.Remove("value");
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            throw ArmException.Validation(errors);
+        }
+
+        return (props, secrets.Count == 0 ? null : vault.Protect(secrets), extra);
+    }
+
+    private async Task ValidateApiAsync(ServiceScope scope, string name, JsonObject props, List<ValidationError> errors, CancellationToken ct)
+    {
+        if (props["path"] is JsonValue pathValue)
+        {
+            var path = pathValue.GetValue<string>().Trim('/');
+            props["path"] = path;
+            var clash = (await store.ListAsync(scope.Name, ResourceKind.Api.Kind, "", ct))
+                .FirstOrDefault(a => a.Key.NameKey != name.ToLowerInvariant() && string.Equals(((string?)a.Properties["path"])?.Trim('/'), path, StringComparison.OrdinalIgnoreCase));
+            if (clash is not null)
+            {
+                errors.Add(new ValidationError("path", $"The path '{path}' is already used by API '{clash.Key.Name}'; each API needs its own URL suffix."));
+            }
+        }
+
+        props["apiRevision"] = "1";
+        props["isCurrent"] = true;
+        props["isOnline"] = true;
+    }
+
+    private async Task ValidateOperationAsync(ServiceScope scope, string apiId, string name, JsonObject props, List<ValidationError> errors, CancellationToken ct,
+        IReadOnlyList<(string Name, JsonObject Properties)>? siblings = null, string target = "")
+    {
+        if (siblings is null)
+        {
+            _ = await store.GetAsync(Key(scope, ResourceKind.Api, "", apiId), ct) ?? throw ArmException.NotFound("Api");
+            siblings = (await store.ListAsync(scope.Name, ResourceKind.Operation.Kind, apiId, ct)).Select(o => (o.Key.Name, o.Properties)).ToList();
+        }
+
+        if (props["method"] is JsonValue m)
+        {
+            props["method"] = m.GetValue<string>().ToUpperInvariant();
+        }
+
+        if (props["urlTemplate"] is not JsonValue t || !UrlTemplate.TryParse(t.GetValue<string>(), out var template, out _))
+        {
+            return;
+        }
+
+        var declared = (props["templateParameters"] as JsonArray ?? []).OfType<JsonObject>()
+            .Select(p => (string?)p["name"]).Where(n => n is not null).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        foreach (var parameter in template!.AllParameters.Where(p => !declared.Contains(p)))
+        {
+            errors.Add(new ValidationError(target + "templateParameters", $"The template parameter '{parameter}' of urlTemplate is not defined in templateParameters. All template parameters used in the urlTemplate must be defined in the operation."));
+        }
+
+        var used = template.AllParameters.Concat(template.WildcardName is { Length: > 0 } w ? [w] : []).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        foreach (var extra in declared.Where(d => !used.Contains(d!)))
+        {
+            errors.Add(new ValidationError(target + "templateParameters", $"The template parameter '{extra}' does not appear in urlTemplate."));
+        }
+
+        var method = (string?)props["method"];
+        var normalized = Normalize(template);
+        var clash = siblings
+            .FirstOrDefault(o => !string.Equals(o.Name, name, StringComparison.OrdinalIgnoreCase) && string.Equals((string?)o.Properties["method"], method, StringComparison.OrdinalIgnoreCase)
+                && UrlTemplate.TryParse((string?)o.Properties["urlTemplate"], out var other, out _) && Normalize(other!) == normalized);
+        if (clash.Name is not null)
+        {
+            errors.Add(new ValidationError(target + "urlTemplate", $"Operation '{clash.Name}' already has method {method} and an equivalent urlTemplate."));
+        }
+
+        static string Normalize(UrlTemplate t) =>
+            System.Text.RegularExpressions.Regex.Replace(t.Path.ToLowerInvariant(), "\\{[^}]*\\}", "{}") + "?" +
+            string.Join("&", t.Query.Select(q => q.Name.ToLowerInvariant() + "=" + (q.ParameterName is null ? q.Literal : "{}")).Order());
+    }
+
+    private async Task ValidateSubscriptionAsync(ServiceScope scope, string name, JsonObject props, JsonObject secrets, StoredResource? existing,
+        List<ValidationError> errors, CancellationToken ct)
+    {
+        if (props["scope"] is JsonValue scopeValue)
+        {
+            var relative = RelativeId(scope, scopeValue.GetValue<string>());
+            props["scope"] = relative;
+            var segments = relative.Trim('/').Split('/', StringSplitOptions.RemoveEmptyEntries);
+            var ok = segments switch
+            {
+                [] => true,
+                ["apis"] => true,
+                ["apis", var api] => await store.GetAsync(Key(scope, ResourceKind.Api, "", api), ct) is not null,
+                ["products", var product] => await store.GetAsync(Key(scope, ResourceKind.Product, "", product), ct) is not null,
+                _ => false,
+            };
+            if (!ok)
+            {
+                errors.Add(new ValidationError("scope", $"The scope '{scopeValue}' is not an existing product (/products/{{id}}), API (/apis/{{id}}), all APIs (/apis) or the service (/)."));
+            }
+            else if (segments is ["products", var productId] && existing is null && props["ownerId"] is JsonValue)
+            {
+                var product = await store.GetAsync(Key(scope, ResourceKind.Product, "", productId), ct);
+                if (product?.Properties["subscriptionsLimit"] is JsonValue limit)
+                {
+                    var owner = RelativeId(scope, (string)props["ownerId"]!);
+                    var count = (await SubscriptionsWithScopeAsync(scope, relative, ct))
+                        .Count(s => string.Equals((string?)s.Properties["ownerId"], owner, StringComparison.OrdinalIgnoreCase)
+                            && (string?)s.Properties["state"] is "active" or "submitted" or "suspended");
+                    if (count >= limit.GetValue<long>())
+                    {
+                        errors.Add(new ValidationError("scope", $"The owner already has {count} subscription(s) to product '{productId}', its limit."));
+                    }
+                }
+            }
+        }
+
+        if (props["ownerId"] is JsonValue ownerValue)
+        {
+            var owner = RelativeId(scope, ownerValue.GetValue<string>());
+            props["ownerId"] = owner;
+            if (owner.Trim('/').Split('/') is not ["users", var uid] || await store.GetAsync(Key(scope, ResourceKind.User, "", uid), ct) is null)
+            {
+                errors.Add(new ValidationError("ownerId", $"The owner '{ownerValue}' is not an existing user (/users/{{id}})."));
+            }
+        }
+
+        secrets["primaryKey"] ??= SecretGenerator.NewSubscriptionKey();
+        secrets["secondaryKey"] ??= SecretGenerator.NewSubscriptionKey();
+        if ((string?)secrets["primaryKey"] == (string?)secrets["secondaryKey"])
+        {
+            errors.Add(new ValidationError("secondaryKey", "The primary and secondary keys must differ."));
+        }
+
+        foreach (var field in new[] { "primaryKey", "secondaryKey" })
+        {
+            var digest = KeyDigest.Of((string)secrets[field]!).ToString();
+            var owner = publisher.FindSubscriptionByDigest(scope.Name, digest);
+            if (owner is not null && !string.Equals(owner, name, StringComparison.OrdinalIgnoreCase))
+            {
+                errors.Add(new ValidationError(field, "This key is already used by another subscription; keys must be unique."));
+            }
+        }
+
+        props["createdDate"] = existing?.Properties["createdDate"]?.DeepClone() ?? Now();
+        var state = (string?)props["state"];
+        var oldState = (string?)existing?.Properties["state"];
+        props["startDate"] = state == "active" && oldState != "active" ? Now() : existing?.Properties["startDate"]?.DeepClone();
+        props["endDate"] = state is "cancelled" or "expired" && oldState != state ? Now() : existing?.Properties["endDate"]?.DeepClone();
+        props["expirationDate"] = existing?.Properties["expirationDate"]?.DeepClone();
+        props["notificationDate"] = existing?.Properties["notificationDate"]?.DeepClone();
+    }
+
+    private async Task<List<StoredResource>> SubscriptionsWithScopeAsync(ServiceScope scope, string relativeScope, CancellationToken ct) =>
+        (await store.ListAsync(scope.Name, ResourceKind.Subscription.Kind, "", ct))
+            .Where(s => string.Equals((string?)s.Properties["scope"], relativeScope, StringComparison.OrdinalIgnoreCase)).ToList();
+
+    private async Task<ResourcePage> PageAsync(ServiceScope scope, ResourceKind kind, IEnumerable<StoredResource> items, string? filter, int? top, int? skip, CancellationToken ct)
+    {
+        if (top is < 1 or > 1000)
+        {
+            throw ArmException.Validation("$top", "'$top' must be between 1 and 1000.");
+        }
+
+        if (skip is < 0)
+        {
+            throw ArmException.Validation("$skip", "'$skip' must not be negative.");
+        }
+
+        var list = items.ToList();
+        if (!string.IsNullOrWhiteSpace(filter))
+        {
+            var fields = kind.Schema.Fields.Where(f => !f.Secret).Select(f => f.Name).Append("name").ToArray();
+            var parsed = ODataFilter.Parse(filter, fields);
+            list = list.Where(r => parsed.Matches(f => f == "name" ? JsonValue.Create(r.Key.Name) : r.Properties[f])).ToList();
+        }
+
+        var start = skip ?? 0;
+        var size = top ?? options.DefaultPageSize;
+        var page = list.Skip(start).Take(size).ToList();
+        var json = new List<JsonObject>(page.Count);
+        foreach (var r in page)
+        {
+            json.Add(await ToJsonAsync(scope, kind, r, ct));
+        }
+
+        return new ResourcePage(json, list.Count, start + size < list.Count ? start + size : null);
+    }
+
+    private async Task<JsonObject> ToJsonAsync(ServiceScope scope, ResourceKind kind, StoredResource r, CancellationToken ct)
+    {
+        var props = (JsonObject)r.Properties.DeepClone();
+        var id = kind == ResourceKind.Operation
+            ? $"{scope.BaseId}/apis/{r.Key.Parent}/operations/{r.Key.Name}"
+            : $"{scope.BaseId}/{kind.Segment}/{r.Key.Name}";
+        if (kind == ResourceKind.Subscription)
+        {
+            props["scope"] = scope.BaseId + ((string?)props["scope"] is "/" ? "" : (string?)props["scope"]);
+            if ((string?)props["ownerId"] is { } owner)
+            {
+                props["ownerId"] = scope.BaseId + owner;
+            }
+        }
+        else if (kind == ResourceKind.User)
+        {
+            var groups = (await store.ListAsync(scope.Name, ResourceKind.GroupUser, null, ct)).Where(l => l.Key.NameKey == r.Key.NameKey);
+            var array = new JsonArray();
+            foreach (var g in groups)
+            {
+                array.Add(new JsonObject { ["id"] = $"{scope.BaseId}/groups/{g.Key.Parent}", ["name"] = g.Key.Parent });
+            }
+
+            props["groups"] = array;
+        }
+
+        return new JsonObject { ["id"] = id, ["type"] = kind.ArmType, ["name"] = r.Key.Name, ["properties"] = props };
+    }
+
+    private JsonObject ServiceToJson(ServiceScope scope, StoredResource stored)
+    {
+        var p = stored.Properties;
+        return new JsonObject
+        {
+            ["id"] = scope.BaseId,
+            ["name"] = scope.Name,
+            ["type"] = "Microsoft.ApiManagement/service",
+            ["location"] = p["location"]?.DeepClone(),
+            ["etag"] = stored.ETag,
+            ["sku"] = p["sku"]?.DeepClone(),
+            ["properties"] = new JsonObject
+            {
+                ["publisherName"] = p["publisherName"]?.DeepClone(),
+                ["publisherEmail"] = p["publisherEmail"]?.DeepClone(),
+                ["notificationSenderEmail"] = p["notificationSenderEmail"]?.DeepClone() ?? "apimgmt-noreply@mail.windowsazure.com",
+                ["provisioningState"] = "Succeeded",
+                ["createdAtUtc"] = p["createdAtUtc"]?.DeepClone(),
+                ["gatewayUrl"] = options.GatewayUrl,
+                ["managementApiUrl"] = options.Url,
+            },
+        };
+    }
+
+    /// <summary>APIM's built-ins of a new instance: groups, the Starter and Unlimited products, the administrator and their keys.</summary>
+    private async Task ProvisionAsync(ServiceScope scope, JsonObject service, CancellationToken ct)
+    {
+        var changes = new List<ResourceChange>();
+        void Put(string kind, string parent, string name, JsonObject props, JsonObject? secrets = null) =>
+            changes.Add(new ResourceChange.Put(new ResourceKey(scope.Name, kind, parent, name), props, secrets is null ? null : vault.Protect(secrets)));
+
+        Put("group", "", "administrators", new() { ["displayName"] = "Administrators", ["description"] = "Administrators is a built-in group containing the admin email account provided at the time of service creation. Its membership is managed by the system.", ["type"] = "system", ["builtIn"] = true });
+        Put("group", "", "developers", new() { ["displayName"] = "Developers", ["description"] = "Developers is a built-in group. Its membership is managed by the system. Signed-in users fall into this group.", ["type"] = "system", ["builtIn"] = true });
+        Put("group", "", "guests", new() { ["displayName"] = "Guests", ["description"] = "Guests is a built-in group. Its membership is managed by the system. Unauthenticated users visiting the developer portal fall into this group.", ["type"] = "system", ["builtIn"] = true });
+        Put("product", "", "starter", new() { ["displayName"] = "Starter", ["description"] = "Subscribers will be able to run 5 calls/minute up to a maximum of 100 calls/week.", ["terms"] = "", ["subscriptionRequired"] = true, ["approvalRequired"] = false, ["subscriptionsLimit"] = 1, ["state"] = "published" });
+        Put("product", "", "unlimited", new() { ["displayName"] = "Unlimited", ["description"] = "Subscribers have completely unlimited access to the API. Administrator's approval is required.", ["terms"] = "", ["subscriptionRequired"] = true, ["approvalRequired"] = true, ["subscriptionsLimit"] = 1, ["state"] = "published" });
+        foreach (var product in new[] { "starter", "unlimited" })
+        {
+            foreach (var group in BuiltInGroups)
+            {
+                Put(ResourceKind.ProductGroup, product, group, []);
+            }
+        }
+
+        var email = (string)service["publisherEmail"]!;
+        Put("user", "", "1", new() { ["email"] = email, ["firstName"] = "Administrator", ["lastName"] = (string?)service["publisherName"] ?? "Admin", ["state"] = "active", ["note"] = null, ["identities"] = new JsonArray(new JsonObject { ["provider"] = "Azure", ["id"] = email }), ["registrationDate"] = Now() });
+        Put(ResourceKind.GroupUser, "administrators", "1", []);
+        Put(ResourceKind.GroupUser, "developers", "1", []);
+        JsonObject Keys() => new() { ["primaryKey"] = SecretGenerator.NewSubscriptionKey(), ["secondaryKey"] = SecretGenerator.NewSubscriptionKey() };
+        JsonObject Subscription(string scopeId, string displayName, string? owner) => new()
+        {
+            ["scope"] = scopeId, ["ownerId"] = owner, ["displayName"] = displayName, ["state"] = "active", ["allowTracing"] = false,
+            ["createdDate"] = Now(), ["startDate"] = Now(), ["expirationDate"] = null, ["endDate"] = null, ["notificationDate"] = null, ["stateComment"] = null,
+        };
+        Put("subscription", "", "master", Subscription("/", "Built-in all-access subscription", null), Keys());
+        Put("subscription", "", NewId(), Subscription("/products/starter", "Starter", "/users/1"), Keys());
+        Put("subscription", "", NewId(), Subscription("/products/unlimited", "Unlimited", "/users/1"), Keys());
+        await ApplyAsync(scope, changes, ct);
+    }
+
+    private static string NewId() => Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(12));
+
+    private async Task ApplyAsync(ServiceScope scope, IReadOnlyList<ResourceChange> changes, CancellationToken ct)
+    {
+        try
+        {
+            await store.ApplyAsync(scope.Name, changes, ct);
+        }
+        catch (PreconditionFailedException ex)
+        {
+            throw new ArmException(412, "PreconditionFailed", ex.Message);
+        }
+
+        await PublishAsync(scope.Name, ct);
+    }
+
+    private Task PublishAsync(string service, CancellationToken ct) => publisher.PublishAsync(service, ct);
+
+    private async Task RequireServiceAsync(ServiceScope scope, CancellationToken ct)
+    {
+        _ = await GetServiceRecordAsync(scope, ct) ?? throw ArmException.NotFound("Service");
+    }
+
+    private async Task<StoredResource?> GetServiceRecordAsync(ServiceScope scope, CancellationToken ct)
+    {
+        var stored = await store.GetAsync(ServiceKey(scope.Name), ct);
+        return stored is not null && SameScope(stored, scope) ? stored : null;
+    }
+
+    private static bool SameScope(StoredResource stored, ServiceScope scope) =>
+        string.Equals((string?)stored.Properties["subscriptionId"], scope.SubscriptionId, StringComparison.OrdinalIgnoreCase) &&
+        string.Equals((string?)stored.Properties["resourceGroup"], scope.ResourceGroup, StringComparison.OrdinalIgnoreCase);
+
+    private static ResourceKey ServiceKey(string name) => new("", ResourceKind.ServiceKind, "", name);
+
+    private static ResourceKey Key(ServiceScope scope, ResourceKind kind, string parent, string name) => new(scope.Name, kind.Kind, parent, name);
+
+    private static (ResourceKind Parent, ResourceKind Child) LinkKinds(string linkKind) => linkKind switch
+    {
+        ResourceKind.ProductApi => (ResourceKind.Product, ResourceKind.Api),
+        ResourceKind.ProductGroup => (ResourceKind.Product, ResourceKind.Group),
+        ResourceKind.GroupUser => (ResourceKind.Group, ResourceKind.User),
+        _ => throw new ArgumentOutOfRangeException(nameof(linkKind)),
+    };
+
+    /// <summary>Turns a full ARM id or a relative id into the service-relative form (<c>/products/starter</c>).</summary>
+    private static string RelativeId(ServiceScope scope, string id)
+    {
+        var marker = "/service/" + scope.Name;
+        var at = id.IndexOf(marker, StringComparison.OrdinalIgnoreCase);
+        var relative = at >= 0 ? id[(at + marker.Length)..] : id;
+        return relative.Length == 0 ? "/" : relative.StartsWith('/') ? relative : "/" + relative;
+    }
+
+    private static void CheckName(string name, string target, int max)
+    {
+        if (name.Length == 0 || name.Length > max || name.Any(c => char.IsControl(c) || c is '/' or '?' or '#' or '&' or '%' or '*' or ':' or '<' or '>' or '\\'))
+        {
+            throw ArmException.Validation(target, $"'{name}' is not a valid resource name: use 1 to {max} characters without / ? # & % * : < > \\.");
+        }
+    }
+
+    private string Now() => timeProvider.GetUtcNow().UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,54 @@
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using Tollgate.Core.Security;
+
+namespace Tollgate.Management.Services;
+
+/// <summary>
+/// Encrypts the secrets of resources (subscription keys, secret named values, admin keys) with the installation's data key.
+/// The key comes from <c>Tollgate:Secrets:Key</c> (base64, 32 bytes; share it between management nodes) or from
+/// <c>{data}/secrets.key</c>, created with a CSPRNG on first start and readable only by its owner.
+/// </summary>
+public sealed class SecretVault(SecretProtector protector)
+{
+    public static SecretVault Load(string? configuredKey, string dataDirectory)
+    {
+        if (!string.IsNullOrWhiteSpace(configuredKey))
+        {
+            return new SecretVault(new SecretProtector(Convert.FromBase64String(configuredKey)));
+        }
+
+        Directory.CreateDirectory(dataDirectory);
+        var path = Path.Combine(dataDirectory, "secrets.key");
+        if (!File.Exists(path))
+        {
+            var key = RandomNumberGenerator.GetBytes(32);
+            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+            if (!OperatingSystem.IsWindows())
+            {
+                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            }
+
+            try
+            {
+                using var stream = new FileStream(path, options);
+                stream.Write(key);
+            }
+            catch (IOException) when (File.Exists(path))
+            {
+                // Another process created it first; use theirs.
+            }
+        }
+
+        return new SecretVault(new SecretProtector(File.ReadAllBytes(path)));
+    }
+
+    public string Protect(JsonObject secrets) => protector.ProtectString(secrets.ToJsonString());
+
+    public JsonObject Unprotect(string? stored) =>
+        stored is null ? [] : (JsonNode.Parse(protector.UnprotectString(stored)) as JsonObject ?? []);
+
+    public string ProtectString(string value) => protector.ProtectString(value);
+
+    public string UnprotectString(string value) => protector.UnprotectString(value);
+}

@@ -1,0 +1,130 @@
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
+using Tollgate.Core.Gateway;
+using Tollgate.Core.Security;
+using Tollgate.Management.Persistence;
+
+namespace Tollgate.Management.Services;
+
+/// <summary>
+/// Builds an immutable <see cref="GatewaySnapshot"/> of an instance from the store and publishes it to the
+/// <see cref="SnapshotFeed"/>. Called after every committed change set, so the next gateway request sees it.
+/// </summary>
+public sealed partial class SnapshotPublisher(IResourceStore store, SecretVault vault, SnapshotFeed feed, ILogger<SnapshotPublisher> logger)
+{
+    private readonly SemaphoreSlim _gate = new(1, 1);
+
+    public SnapshotFeed Feed => feed;
+
+    /// <summary>Builds and publishes the current snapshot of every instance (start-up).</summary>
+    public async Task PublishAllAsync(CancellationToken ct)
+    {
+        foreach (var service in await store.ListAsync("", ResourceKind.ServiceKind, "", ct))
+        {
+            await PublishAsync(service.Key.Name, ct);
+        }
+    }
+
+    public async Task PublishAsync(string service, CancellationToken ct)
+    {
+        // One build at a time keeps snapshots in revision order; a later build always reads a later revision.
+        await _gate.WaitAsync(ct);
+        try
+        {
+            var revision = await store.GetRevisionAsync(service, ct);
+            if (feed.Get(service) is { } current && current.Revision >= revision)
+            {
+                return;
+            }
+
+            var snapshot = Build(service, revision, await store.ListServiceAsync(service, ct));
+            if (feed.Publish(snapshot))
+            {
+                Log.SnapshotPublished(logger, service, revision, snapshot.Apis.Count, snapshot.Apis.Sum(a => a.Operations.Count));
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public void Remove(string service, long revision) => feed.Remove(service, revision);
+
+    /// <summary>The subscription whose primary or secondary key has this digest, if any.</summary>
+    public string? FindSubscriptionByDigest(string service, string digest) =>
+        feed.Get(service)?.Subscriptions.FirstOrDefault(s => s.PrimaryKeyDigest == digest || s.SecondaryKeyDigest == digest)?.Id;
+
+    internal GatewaySnapshot Build(string service, long revision, IReadOnlyList<StoredResource> resources)
+    {
+        var byKind = resources.ToLookup(r => r.Key.Kind);
+        var operations = byKind[ResourceKind.Operation.Kind].ToLookup(o => o.Key.ParentKey);
+        var productApis = byKind[ResourceKind.ProductApi].ToLookup(l => l.Key.ParentKey, l => l.Key.Name);
+        var productGroups = byKind[ResourceKind.ProductGroup].ToLookup(l => l.Key.ParentKey, l => l.Key.Name);
+        var userGroups = byKind[ResourceKind.GroupUser].ToLookup(l => l.Key.NameKey, l => l.Key.Parent);
+        var apis = byKind[ResourceKind.Api.Kind].Select(a => new GatewayApi
+        {
+            Id = a.Key.Name,
+            DisplayName = Str(a.Properties, "displayName") ?? a.Key.Name,
+            Path = (Str(a.Properties, "path") ?? "").Trim('/'),
+            ServiceUrl = Str(a.Properties, "serviceUrl"),
+            Protocols = (a.Properties["protocols"] as JsonArray)?.Select(p => (string)p!).ToArray() ?? ["https"],
+            SubscriptionRequired = a.Properties["subscriptionRequired"]?.GetValue<bool>() ?? true,
+            KeyHeaderName = Str(a.Properties["subscriptionKeyParameterNames"] as JsonObject, "header") ?? "Ocp-Apim-Subscription-Key",
+            KeyQueryName = Str(a.Properties["subscriptionKeyParameterNames"] as JsonObject, "query") ?? "subscription-key",
+            ApiVersion = Str(a.Properties, "apiVersion"),
+            Operations = operations[a.Key.NameKey].Select(o => new GatewayOperation
+            {
+                Id = o.Key.Name,
+                DisplayName = Str(o.Properties, "displayName") ?? o.Key.Name,
+                Method = Str(o.Properties, "method") ?? "GET",
+                UrlTemplate = Str(o.Properties, "urlTemplate") ?? "/",
+            }).ToArray(),
+        }).ToArray();
+        var products = byKind[ResourceKind.Product.Kind].Select(p => new GatewayProduct
+        {
+            Id = p.Key.Name,
+            DisplayName = Str(p.Properties, "displayName") ?? p.Key.Name,
+            SubscriptionRequired = p.Properties["subscriptionRequired"]?.GetValue<bool>() ?? true,
+            ApprovalRequired = p.Properties["approvalRequired"]?.GetValue<bool>() ?? false,
+            SubscriptionsLimit = p.Properties["subscriptionsLimit"] is JsonValue l ? (int)l.GetValue<long>() : null,
+            State = Str(p.Properties, "state") ?? "notPublished",
+            ApiIds = productApis[p.Key.NameKey].ToArray(),
+            GroupIds = productGroups[p.Key.NameKey].ToArray(),
+        }).ToArray();
+        var subscriptions = byKind[ResourceKind.Subscription.Kind].Select(s =>
+        {
+            var secrets = vault.Unprotect(s.Secrets);
+            var owner = Str(s.Properties, "ownerId");
+            return new GatewaySubscription
+            {
+                Id = s.Key.Name,
+                DisplayName = Str(s.Properties, "displayName") ?? s.Key.Name,
+                Scope = Str(s.Properties, "scope") ?? "/",
+                UserId = owner?.Split('/', StringSplitOptions.RemoveEmptyEntries).LastOrDefault(),
+                State = Str(s.Properties, "state") ?? "submitted",
+                PrimaryKeyDigest = KeyDigest.Of((string?)secrets["primaryKey"] ?? "").ToString(),
+                SecondaryKeyDigest = KeyDigest.Of((string?)secrets["secondaryKey"] ?? "").ToString(),
+                CreatedDate = s.Created,
+            };
+        }).ToArray();
+        var users = byKind[ResourceKind.User.Kind].Select(u => new GatewayUser
+        {
+            Id = u.Key.Name,
+            Email = Str(u.Properties, "email") ?? "",
+            FirstName = Str(u.Properties, "firstName") ?? "",
+            LastName = Str(u.Properties, "lastName") ?? "",
+            State = Str(u.Properties, "state") ?? "active",
+            GroupIds = userGroups[u.Key.NameKey].ToArray(),
+        }).ToArray();
+        return new GatewaySnapshot { Revision = revision, ServiceName = service, Apis = apis, Products = products, Subscriptions = subscriptions, Users = users };
+    }
+
+    private static string? Str(JsonObject? o, string name) => o?[name] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+
+    private static partial class Log
+    {
+        [LoggerMessage(1001, LogLevel.Information, "Published snapshot of '{Service}' at revision {Revision}: {Apis} APIs, {Operations} operations.")]
+        public static partial void SnapshotPublished(ILogger logger, string service, long revision, int apis, int operations);
+    }
+}

@@ -1,0 +1,55 @@
+using System.Text.Json.Nodes;
+using Tollgate.Core.Security;
+using Tollgate.Management.Persistence;
+
+namespace Tollgate.Management.Services;
+
+/// <summary>
+/// The administrator credentials of the management API (APIM "tenant access"): an identifier and a primary and
+/// secondary key that sign <c>SharedAccessSignature</c> tokens. Created with a CSPRNG on first start, stored encrypted.
+/// </summary>
+public sealed class TenantAccess(IResourceStore store, SecretVault vault, TimeProvider timeProvider)
+{
+    public const string Identifier = "integration";
+    private const string SettingName = "tenant-access";
+    private volatile Credentials? _credentials;
+
+    public sealed record Credentials(string Id, string PrimaryKey, string SecondaryKey, bool Enabled);
+
+    public async Task<Credentials> GetAsync(CancellationToken cancellationToken = default)
+    {
+        if (_credentials is { } c)
+        {
+            return c;
+        }
+
+        var fresh = new JsonObject
+        {
+            ["id"] = Identifier,
+            ["primaryKey"] = SecretGenerator.NewBase64Key(),
+            ["secondaryKey"] = SecretGenerator.NewBase64Key(),
+            ["enabled"] = true,
+        };
+        var stored = await store.GetOrAddSettingAsync(SettingName, vault.Protect(fresh), cancellationToken);
+        var json = vault.Unprotect(stored);
+        c = new Credentials((string)json["id"]!, (string)json["primaryKey"]!, (string)json["secondaryKey"]!, (bool?)json["enabled"] ?? true);
+        _credentials = c;
+        return c;
+    }
+
+    /// <summary>Validates an Authorization header; null when valid, else why not.</summary>
+    public async Task<string?> ValidateAsync(string? authorization, CancellationToken cancellationToken = default)
+    {
+        var c = await GetAsync(cancellationToken);
+        return SharedAccessSignature.Validate(authorization,
+            uid => c.Enabled && string.Equals(uid, c.Id, StringComparison.Ordinal) ? [c.PrimaryKey, c.SecondaryKey] : [],
+            timeProvider.GetUtcNow());
+    }
+
+    /// <summary>A token signed with the primary key, valid for <paramref name="lifetime"/>.</summary>
+    public async Task<string> CreateTokenAsync(TimeSpan lifetime, CancellationToken cancellationToken = default)
+    {
+        var c = await GetAsync(cancellationToken);
+        return SharedAccessSignature.Create(c.Id, c.PrimaryKey, timeProvider.GetUtcNow().Add(lifetime));
+    }
+}

@@ -1,0 +1,73 @@
+using System.Text.Json.Nodes;
+using Tollgate.Commands;
+
+namespace Tollgate.Demo;
+
+/// <summary>
+/// TUTORIAL.md Part 2, steps 1–3, done through the management API exactly as a user would:
+/// create the instance, add the "AzureML Demo API", its five operations, and put it in the Starter product.
+/// Idempotent: running it again leaves the same configuration.
+/// </summary>
+public static class TutorialSetup
+{
+    public const string ServiceName = "demoazureml";
+    public const string ApiId = "azureml-demo";
+
+    public static async Task<string> RunAsync(ManagementClient client, string backendUrl, CancellationToken ct)
+    {
+        await client.PutAsync("", new JsonObject
+        {
+            ["location"] = "local",
+            ["sku"] = new JsonObject { ["name"] = "Developer", ["capacity"] = 1 },
+            ["properties"] = new JsonObject { ["publisherName"] = "Contoso ML", ["publisherEmail"] = "admin@contoso.example" },
+        }, ct);
+        await client.PutAsync($"/apis/{ApiId}", new JsonObject
+        {
+            ["properties"] = new JsonObject
+            {
+                ["displayName"] = "AzureML Demo API",
+                ["description"] = "Azure ML Studio (classic) RRS and BES web service behind API management.",
+                ["serviceUrl"] = backendUrl,
+                ["path"] = "azureml-demo",
+                ["protocols"] = new JsonArray("https"),
+            },
+        }, ct);
+        foreach (var (id, method, template, name, parameters) in Operations)
+        {
+            var templateParameters = new JsonArray();
+            foreach (var p in parameters)
+            {
+                templateParameters.Add(new JsonObject { ["name"] = p, ["type"] = "string", ["required"] = true });
+            }
+
+            await client.PutAsync($"/apis/{ApiId}/operations/{id}", new JsonObject
+            {
+                ["properties"] = new JsonObject
+                {
+                    ["displayName"] = name,
+                    ["method"] = method,
+                    ["urlTemplate"] = template,
+                    ["templateParameters"] = templateParameters,
+                    ["responses"] = new JsonArray(new JsonObject { ["statusCode"] = 200, ["description"] = "OK" }),
+                },
+            }, ct);
+        }
+
+        await client.PutAsync($"/products/starter/apis/{ApiId}", [], ct);
+        var subscriptions = await client.GetAsync("/users/1/subscriptions", ct);
+        var starter = subscriptions["value"]!.AsArray().OfType<JsonObject>()
+            .First(s => ((string?)s["properties"]!["scope"])?.EndsWith("/products/starter", StringComparison.OrdinalIgnoreCase) == true);
+        var secrets = await client.PostAsync($"/subscriptions/{(string)starter["name"]!}/listSecrets", ct);
+        return (string)secrets["primaryKey"]!;
+    }
+
+    /// <summary>The tutorial's five operations: id, method, URL template, display name, template parameters.</summary>
+    public static readonly (string Id, string Method, string Template, string Name, string[] Parameters)[] Operations =
+    [
+        ("rrs-execute", "POST", "/workspaces/{workspace}/services/{service}/execute?api-version={apiversion}&details={details}", "RRS Execute", ["workspace", "service", "apiversion", "details"]),
+        ("bes-submit", "POST", "/workspaces/{workspace}/services/{service}/jobs?api-version={apiversion}", "BES Submit", ["workspace", "service", "apiversion"]),
+        ("bes-start", "POST", "/workspaces/{workspace}/services/{service}/jobs/{jobid}/start?api-version={apiversion}", "BES Start", ["workspace", "service", "jobid", "apiversion"]),
+        ("bes-status", "GET", "/workspaces/{workspace}/services/{service}/jobs/{jobid}?api-version={apiversion}", "BES Status", ["workspace", "service", "jobid", "apiversion"]),
+        ("bes-delete", "DELETE", "/workspaces/{workspace}/services/{service}/jobs/{jobid}?api-version={apiversion}", "BES Delete", ["workspace", "service", "jobid", "apiversion"]),
+    ];
+}

@@ -1,0 +1,185 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Tollgate.Core.Gateway;
+using Tollgate.Gateway.Configuration;
+using Tollgate.Gateway.Hosting;
+using Tollgate.Management.Api;
+using Tollgate.Management.Persistence;
+using Tollgate.Management.Services;
+
+namespace Tollgate.Hosting;
+
+/// <summary>
+/// Hosts the selected roles in one process. Each role is its own web application on its own listeners;
+/// they share the store, the secret vault and the in-process snapshot feed.
+/// </summary>
+public sealed class TollgateServer : IAsyncDisposable
+{
+    private readonly List<WebApplication> _apps = [];
+
+    private TollgateServer(TollgateSettings settings, IResourceStore? store)
+    {
+        Settings = settings;
+        Store = store;
+    }
+
+    public TollgateSettings Settings { get; }
+
+    /// <summary>The store, when this process hosts management.</summary>
+    public IResourceStore? Store { get; }
+
+    /// <summary>The administrator credentials, when this process hosts management.</summary>
+    public TenantAccess? TenantAccess { get; private set; }
+
+    /// <summary>The gateway's config provider, when this process hosts the gateway.</summary>
+    public SnapshotProxyConfigProvider? Gateway { get; private set; }
+
+    public static IResourceStore CreateStore(TollgateSettings settings, TimeProvider timeProvider) =>
+        settings.Store.Provider.ToLowerInvariant() switch
+        {
+            "sqlite" => settings.Store.ConnectionString is { Length: > 0 } cs
+                ? new SqliteResourceStore(cs, timeProvider)
+                : SqliteResourceStore.ForDataDirectory(settings.DataDirectory, timeProvider),
+            "postgres" or "postgresql" => new PostgresResourceStore(
+                settings.Store.ConnectionString ?? throw new InvalidOperationException("Tollgate:Store:ConnectionString is required for the postgres store."), timeProvider),
+            var other => throw new InvalidOperationException($"Tollgate:Store:Provider '{other}' is not known; use sqlite or postgres."),
+        };
+
+    /// <summary>Starts every configured role and returns once all of them listen.</summary>
+    public static async Task<TollgateServer> StartAsync(IConfiguration configuration, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default)
+    {
+        var settings = TollgateSettings.From(configuration);
+        timeProvider ??= TimeProvider.System;
+        Directory.CreateDirectory(settings.DataDirectory);
+        var feed = new SnapshotFeed();
+        IResourceStore? store = null;
+        if (settings.Roles.HasFlag(TollgateRoles.Management))
+        {
+            store = CreateStore(settings, timeProvider);
+            await store.InitializeAsync(cancellationToken);
+        }
+        else if (settings.Roles.HasFlag(TollgateRoles.Gateway) && string.IsNullOrEmpty(settings.Gateway.ManagementUrl))
+        {
+            throw new InvalidOperationException("A gateway without the management role needs Tollgate:Gateway:ManagementUrl and Tollgate:Gateway:ManagementToken to get its configuration.");
+        }
+
+        var server = new TollgateServer(settings, store);
+        try
+        {
+            if (store is not null)
+            {
+                var app = BuildManagement(configuration, settings, store, feed, timeProvider);
+                server.TenantAccess = app.Services.GetRequiredService<TenantAccess>();
+                await server.TenantAccess.GetAsync(cancellationToken);
+                await app.Services.GetRequiredService<SnapshotPublisher>().PublishAllAsync(cancellationToken);
+                server._apps.Add(app);
+            }
+
+            if (settings.Roles.HasFlag(TollgateRoles.Gateway))
+            {
+                var app = BuildGateway(configuration, settings, timeProvider);
+                var provider = app.Services.GetRequiredService<SnapshotProxyConfigProvider>();
+                if (store is not null)
+                {
+                    feed.Published += snapshot => provider.Apply(snapshot);
+                    foreach (var name in feed.Services.Order(StringComparer.OrdinalIgnoreCase))
+                    {
+                        provider.Apply(feed.Get(name)!);
+                    }
+                }
+
+                server.Gateway = provider;
+                server._apps.Add(app);
+            }
+
+            foreach (var app in server._apps)
+            {
+                await app.StartAsync(cancellationToken);
+            }
+
+            return server;
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+    }
+
+    private static WebApplication BuildManagement(IConfiguration configuration, TollgateSettings settings, IResourceStore store, SnapshotFeed feed, TimeProvider timeProvider)
+    {
+        var builder = CreateBuilder(configuration);
+        builder.Services.AddSingleton(timeProvider);
+        builder.Services.AddSingleton(store);
+        builder.Services.AddSingleton(feed);
+        builder.Services.AddSingleton(settings.Management);
+        builder.Services.AddSingleton(SecretVault.Load(settings.SecretsKey, settings.DataDirectory));
+        builder.Services.AddSingleton<TenantAccess>();
+        builder.Services.AddSingleton<SnapshotPublisher>();
+        builder.Services.AddSingleton<ResourceService>();
+        builder.Services.AddSingleton<OpenApiService>();
+        builder.WebHost.ConfigureKestrel(k => GatewayHost.Listen(k, settings.Management.Url, null));
+        var app = builder.Build();
+        app.UseSharedAccessSignature();
+        app.MapManagementApi();
+        app.MapGet("/health/live", () => Microsoft.AspNetCore.Http.Results.Text("Healthy"));
+        app.MapGet("/health/ready", async (IResourceStore s, CancellationToken ct) =>
+            await s.PingAsync(ct) ? Microsoft.AspNetCore.Http.Results.Text("Healthy") : Microsoft.AspNetCore.Http.Results.Text("Unhealthy: the store does not answer", statusCode: 503));
+        app.MapGet("/openapi/management.json", () => Microsoft.AspNetCore.Http.Results.File(
+            Path.Combine(AppContext.BaseDirectory, "management-openapi.json"), "application/json"));
+        return app;
+    }
+
+    private static WebApplication BuildGateway(IConfiguration configuration, TollgateSettings settings, TimeProvider timeProvider)
+    {
+        var builder = CreateBuilder(configuration);
+        builder.Services.AddSingleton(timeProvider);
+        builder.AddTollgateGateway(settings.Gateway, settings.DataDirectory);
+        var app = builder.Build();
+        app.UseTollgateGateway();
+        return app;
+    }
+
+    private static WebApplicationBuilder CreateBuilder(IConfiguration configuration)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, Args = [] });
+        builder.WebHost.UseKestrelHttpsConfiguration();
+        builder.Configuration.Sources.Clear();
+        builder.Configuration.AddConfiguration(configuration);
+        builder.Logging.ClearProviders();
+        builder.Logging.AddConfiguration(configuration.GetSection("Logging"));
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss ";
+        });
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
+        return builder;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        foreach (var app in Enumerable.Reverse(_apps))
+        {
+            await app.StopAsync(cancellationToken);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var app in Enumerable.Reverse(_apps))
+        {
+            await app.DisposeAsync();
+        }
+
+        _apps.Clear();
+        if (Store is not null)
+        {
+            await Store.DisposeAsync();
+        }
+    }
+}

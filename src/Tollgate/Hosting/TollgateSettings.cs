@@ -1,0 +1,77 @@
+using Microsoft.Extensions.Configuration;
+using Tollgate.Gateway;
+using Tollgate.Management.Services;
+
+namespace Tollgate.Hosting;
+
+/// <summary>The roles one process can host.</summary>
+[Flags]
+public enum TollgateRoles
+{
+    None = 0,
+    Gateway = 1,
+    Management = 2,
+    All = Gateway | Management,
+}
+
+/// <summary>Everything under the <c>Tollgate</c> configuration section, read once at start.</summary>
+public sealed class TollgateSettings
+{
+    public string DataDirectory { get; set; } = "./data";
+
+    public TollgateRoles Roles { get; set; } = TollgateRoles.All;
+
+    public GatewayOptions Gateway { get; set; } = new();
+
+    public ManagementOptions Management { get; set; } = new();
+
+    public StoreOptions Store { get; set; } = new();
+
+    /// <summary>Base64 AES-256 data key for secrets at rest; default: <c>{data}/secrets.key</c>.</summary>
+    public string? SecretsKey { get; set; }
+
+    /// <summary>Echo backend of <c>tollgate demo</c>.</summary>
+    public string DemoBackendUrl { get; set; } = "http://127.0.0.1:5084";
+
+    public static TollgateSettings From(IConfiguration configuration)
+    {
+        var section = configuration.GetSection("Tollgate");
+        var settings = new TollgateSettings();
+        section.GetSection("Gateway").Bind(settings.Gateway);
+        section.GetSection("Management").Bind(settings.Management);
+        section.GetSection("Store").Bind(settings.Store);
+        settings.DataDirectory = Path.GetFullPath(section["DataDirectory"] ?? settings.DataDirectory);
+        settings.Roles = ParseRoles(section["Roles"]);
+        settings.SecretsKey = section["Secrets:Key"];
+        settings.DemoBackendUrl = section["Demo:BackendUrl"] ?? settings.DemoBackendUrl;
+        if (string.IsNullOrEmpty(section["Management:GatewayUrl"]))
+        {
+            settings.Management.GatewayUrl = !string.IsNullOrEmpty(settings.Gateway.HttpsUrl) ? settings.Gateway.HttpsUrl : settings.Gateway.HttpUrl ?? "";
+        }
+
+        return settings;
+    }
+
+    /// <summary>Parses <c>gateway,management</c> (also <c>all</c>); unknown names are an error naming them.</summary>
+    public static TollgateRoles ParseRoles(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text) || text.Trim().Equals("all", StringComparison.OrdinalIgnoreCase))
+        {
+            return TollgateRoles.All;
+        }
+
+        var roles = TollgateRoles.None;
+        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            roles |= part.ToLowerInvariant() switch
+            {
+                "gateway" => TollgateRoles.Gateway,
+                "management" => TollgateRoles.Management,
+                "all" => TollgateRoles.All,
+                _ => throw new ArgumentException($"Unknown role '{part}'. Roles are: gateway, management (or all)."),
+            };
+        }
+
+        return roles;
+    }
+}

@@ -1,0 +1,4 @@
+using System.CommandLine;
+using Tollgate.Commands;
+
+return await TollgateCli.Build().Parse(args).InvokeAsync();
