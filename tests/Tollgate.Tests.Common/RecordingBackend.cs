@@ -1,0 +1,88 @@
+using System.Collections.Concurrent;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Tollgate.Tests.Common;
+
+/// <summary>One request as the backend received it.</summary>
+public sealed record RecordedRequest(string Method, string Path, string QueryString, IReadOnlyDictionary<string, string> Headers, string Body)
+{
+    public string? Header(string name) =>
+        Headers.FirstOrDefault(h => string.Equals(h.Key, name, StringComparison.OrdinalIgnoreCase)).Value;
+}
+
+/// <summary>
+/// A real Kestrel backend on a free loopback port that records every request and answers 200 with a small JSON body,
+/// or whatever <see cref="Respond"/> says. Set <see cref="Hold"/> to keep requests waiting (a slow backend).
+/// </summary>
+public sealed class RecordingBackend : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private RecordingBackend(WebApplication app, int port)
+    {
+        _app = app;
+        Port = port;
+    }
+
+    public int Port { get; }
+
+    public string Url => $"http://127.0.0.1:{Port}";
+
+    public ConcurrentQueue<RecordedRequest> Requests { get; } = new();
+
+    /// <summary>When true, requests wait until <see cref="Release"/> or the client gives up.</summary>
+    public bool Hold { get; set; }
+
+    /// <summary>Status code to answer with (default 200).</summary>
+    public int StatusCode { get; set; } = 200;
+
+    public static async Task<RecordingBackend> StartAsync()
+    {
+        var port = FreePort.Next();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        var app = builder.Build();
+        var backend = new RecordingBackend(app, port);
+        app.Run(backend.HandleAsync);
+        await app.StartAsync();
+        return backend;
+    }
+
+    public void Release() => _released.TrySetResult();
+
+    public RecordedRequest Last => Requests.Last();
+
+    private async Task HandleAsync(HttpContext context)
+    {
+        using var reader = new StreamReader(context.Request.Body);
+        var body = await reader.ReadToEndAsync(context.RequestAborted);
+        var headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
+        Requests.Enqueue(new RecordedRequest(context.Request.Method, context.Request.Path.Value ?? "", context.Request.QueryString.Value ?? "", headers, body));
+        if (Hold)
+        {
+            try
+            {
+                await _released.Task.WaitAsync(context.RequestAborted);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+
+        context.Response.StatusCode = StatusCode;
+        await context.Response.WriteAsJsonAsync(new { backend = "recording", path = context.Request.Path.Value });
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Release();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
