@@ -201,7 +201,7 @@ public sealed class OpenApiConversionTests
         Assert.Equal("Trace id.", (string?)header["description"]);
 
         var responses = Objects(get["responses"]);
-        Assert.Equal([200, 404], responses.Select(r => (int)r["statusCode"]!));
+        Assert.Equal([200L, 404L], responses.Select(r => (long)r["statusCode"]!));
         var ok = responses[0];
         Assert.Equal("The pet.", (string?)ok["description"]);
         var okRepresentation = Assert.Single(Objects(ok["representations"]));
@@ -219,7 +219,7 @@ public sealed class OpenApiConversionTests
         var body = Assert.Single(Objects(put["request"]!["representations"]));
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""{"dog":{"summary":"A dog","value":{"name":"Rex"}}}"""), body["examples"]));
         // Only "default" is described, so it stands for the success response.
-        Assert.Equal(200, (int)Assert.Single(Objects(put["responses"]))["statusCode"]!);
+        Assert.Equal(200, (long)Assert.Single(Objects(put["responses"]))["statusCode"]!);
 
         AssertValidOperations(operations);
     }
@@ -242,7 +242,7 @@ public sealed class OpenApiConversionTests
         var body = Assert.Single(Objects(post["request"]!["representations"]));
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""{"default":{"value":{"name":"Rex","age":3}}}"""), body["examples"]), body["examples"]?.ToJsonString());
         var created = Assert.Single(Objects(post["responses"]));
-        Assert.Equal(201, (int)created["statusCode"]!);
+        Assert.Equal(201, (long)created["statusCode"]!);
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""{"created":{"value":{"id":7}}}"""), Objects(created["representations"])[0]["examples"]));
 
         AssertValidOperations(operations);
@@ -276,7 +276,7 @@ public sealed class OpenApiConversionTests
         var field = Assert.Single(Objects(representation["formParameters"]));
         Assert.Equal("field", (string?)field["name"]);
         Assert.True((bool)field["required"]!);
-        Assert.Equal(204, (int)Assert.Single(Objects(form["responses"]))["statusCode"]!);
+        Assert.Equal(204, (long)Assert.Single(Objects(form["responses"]))["statusCode"]!);
 
         AssertValidOperations(operations);
     }
