@@ -32,4 +32,10 @@ public sealed class GatewayOptions
 
     /// <summary>SharedAccessSignature used to call <see cref="ManagementUrl"/>.</summary>
     public string? ManagementToken { get; set; }
+
+    /// <summary>
+    /// Where a remote gateway keeps its last good snapshot, to start serving while management is down.
+    /// Default <c>{data}/gateway-snapshot.json</c>.
+    /// </summary>
+    public string? SnapshotBackupPath { get; set; }
 }

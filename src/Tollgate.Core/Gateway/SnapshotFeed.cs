@@ -47,8 +47,11 @@ public sealed class SnapshotFeed
         Publish(GatewaySnapshot.Empty(service) with { Revision = revision });
     }
 
-    /// <summary>Waits until the instance has a snapshot newer than <paramref name="sinceRevision"/>, or the timeout passes.</summary>
-    public async Task<GatewaySnapshot?> WaitNewerAsync(string service, long sinceRevision, TimeSpan timeout, TimeProvider timeProvider, CancellationToken cancellationToken)
+    /// <summary>
+    /// Waits until the instance has a snapshot newer than <paramref name="sinceRevision"/>, or the timeout passes.
+    /// With no instance named, the first instance (by name) is meant, whenever one appears.
+    /// </summary>
+    public async Task<GatewaySnapshot?> WaitNewerAsync(string? service, long sinceRevision, TimeSpan timeout, TimeProvider timeProvider, CancellationToken cancellationToken)
     {
         using var timeoutCts = new CancellationTokenSource(timeout, timeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeoutCts.Token, cancellationToken);
@@ -57,7 +60,8 @@ public sealed class SnapshotFeed
             Task wait;
             lock (_gate)
             {
-                if (Get(service) is { } s && s.Revision > sinceRevision)
+                var name = string.IsNullOrEmpty(service) ? Services.Order(StringComparer.OrdinalIgnoreCase).FirstOrDefault() : service;
+                if (name is not null && Get(name) is { } s && s.Revision > sinceRevision)
                 {
                     return s;
                 }

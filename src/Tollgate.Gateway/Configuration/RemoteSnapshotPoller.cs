@@ -25,6 +25,7 @@ public sealed partial class RemoteSnapshotPoller(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var o = options.Value;
+        LoadBackup(o.SnapshotBackupPath);
         var client = httpClientFactory.CreateClient(HttpClientName);
         client.Timeout = TimeSpan.FromSeconds(60);
         var failures = 0;
@@ -33,14 +34,17 @@ public sealed partial class RemoteSnapshotPoller(
             try
             {
                 var since = config.State.Snapshot.Revision;
-                var service = o.ServiceName ?? config.State.Snapshot.ServiceName;
+                var service = o.ServiceName is { Length: > 0 } configured ? configured : config.State.Snapshot.ServiceName;
                 using var request = new HttpRequestMessage(HttpMethod.Get,
                     $"{o.ManagementUrl!.TrimEnd('/')}/internal/gateway/snapshot?service={Uri.EscapeDataString(service)}&since={since}");
                 request.Headers.TryAddWithoutValidation("Authorization", o.ManagementToken);
                 using var response = await client.SendAsync(request, stoppingToken);
                 if (response.StatusCode == HttpStatusCode.OK && await response.Content.ReadFromJsonAsync<GatewaySnapshot>(Json, stoppingToken) is { } snapshot)
                 {
-                    config.Apply(snapshot);
+                    if (config.Apply(snapshot) && o.SnapshotBackupPath is { } backup)
+                    {
+                        await SaveBackupAsync(backup, snapshot, stoppingToken);
+                    }
                 }
                 else if (response.StatusCode != HttpStatusCode.NoContent)
                 {
@@ -58,8 +62,42 @@ public sealed partial class RemoteSnapshotPoller(
         }
     }
 
+    private void LoadBackup(string? path)
+    {
+        if (path is null || !File.Exists(path))
+        {
+            return;
+        }
+
+        try
+        {
+            if (JsonSerializer.Deserialize<GatewaySnapshot>(File.ReadAllText(path), Json) is { } snapshot && config.Apply(snapshot))
+            {
+                Log.BackupLoaded(logger, path, snapshot.Revision);
+            }
+        }
+        catch (Exception ex) when (ex is JsonException or IOException)
+        {
+            Log.BackupUnreadable(logger, path, ex.Message);
+        }
+    }
+
+    private static async Task SaveBackupAsync(string path, GatewaySnapshot snapshot, CancellationToken ct)
+    {
+        // Write then rename, so a crash never leaves half a backup.
+        var temp = path + ".tmp";
+        await File.WriteAllTextAsync(temp, JsonSerializer.Serialize(snapshot, Json), ct);
+        File.Move(temp, path, overwrite: true);
+    }
+
     private static partial class Log
     {
+        [LoggerMessage(2202, LogLevel.Information, "Started from the snapshot backup {Path} at revision {Revision}.")]
+        public static partial void BackupLoaded(ILogger logger, string path, long revision);
+
+        [LoggerMessage(2203, LogLevel.Warning, "The snapshot backup {Path} could not be read: {Reason}")]
+        public static partial void BackupUnreadable(ILogger logger, string path, string reason);
+
         [LoggerMessage(2201, LogLevel.Warning, "Could not get a snapshot from {Url}: {Reason}. Serving the last good one.")]
         public static partial void PollFailed(ILogger logger, string url, string reason);
     }

@@ -24,6 +24,9 @@ public sealed partial class SnapshotProxyConfigProvider : IProxyConfigProvider
         _config = new Config(GatewayState.Empty(_options));
     }
 
+    /// <summary>Raised after a snapshot has been applied (YARP serves it from then on).</summary>
+    public event Action<GatewaySnapshot>? Applied;
+
     /// <summary>The state that matches the routes YARP is serving.</summary>
     public GatewayState State => _config.State;
 
@@ -53,8 +56,10 @@ public sealed partial class SnapshotProxyConfigProvider : IProxyConfigProvider
             _config = new Config(state);
             old.SignalChange();
             Log.SnapshotApplied(_logger, snapshot.ServiceName, snapshot.Revision, state.Routes.Count);
-            return true;
         }
+
+        Applied?.Invoke(snapshot);
+        return true;
     }
 
     private sealed class Config(GatewayState state) : IProxyConfig

@@ -25,6 +25,7 @@ public static class GatewayHost
         builder.Services.AddReverseProxy();
         if (!string.IsNullOrEmpty(options.ManagementUrl))
         {
+            options.SnapshotBackupPath ??= Path.Combine(dataDirectory, "gateway-snapshot.json");
             builder.Services.AddHttpClient(RemoteSnapshotPoller.HttpClientName);
             builder.Services.AddHostedService<RemoteSnapshotPoller>();
         }

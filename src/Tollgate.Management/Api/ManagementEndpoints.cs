@@ -29,8 +29,9 @@ public static partial class ManagementEndpoints
             Handle(http, async ct => Json(List(await resources.ListServicesAsync(subscriptionId, null, ct), null, http))));
         app.Map(ServicePath + "/{serviceName}/{**rest}", (HttpContext http, string subscriptionId, string resourceGroup, string serviceName, string? rest, ResourceService resources, TenantAccess tenant) =>
             Handle(http, ct => DispatchAsync(http, new ServiceScope(subscriptionId, resourceGroup, serviceName), rest ?? "", resources, tenant, ct)));
-        app.MapGet("/internal/gateway/snapshot", async (HttpContext http, string service, long? since, SnapshotFeed feed, TimeProvider time) =>
+        app.MapGet("/internal/gateway/snapshot", async (HttpContext http, string? service, long? since, SnapshotFeed feed, TimeProvider time) =>
         {
+            // A gateway that names no instance serves the first one, as the all-in-one gateway does.
             var snapshot = await feed.WaitNewerAsync(service, since ?? -1, TimeSpan.FromSeconds(30), time, http.RequestAborted);
             return snapshot is null ? Results.NoContent() : Results.Json(snapshot, SnapshotJson.Options);
         });

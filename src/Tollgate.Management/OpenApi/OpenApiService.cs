@@ -4,16 +4,23 @@ using Tollgate.Management.Services;
 namespace Tollgate.Management.Api;
 
 /// <summary>OpenAPI 3 / Swagger 2 import into an API with its operations, and export of an API as OpenAPI 3.</summary>
-public sealed class OpenApiService(ResourceService resources)
+public sealed class OpenApiService(ResourceService resources, ManagementOptions options)
 {
-    /// <summary>Import: <c>{"properties":{"format":"openapi+json","value":"...","path":"..."}}</c>.</summary>
-    public Task<(JsonObject Body, string ETag, bool Created)> ImportAsync(ServiceScope scope, string apiId, JsonObject body, CancellationToken ct)
+    /// <summary>
+    /// Import: <c>{"properties":{"format":"openapi+json","value":"...","path":"..."}}</c> creates or replaces the API and
+    /// all its operations at once. Formats <c>openapi</c> (YAML), <c>openapi+json</c> and <c>swagger-json</c> are read;
+    /// link formats are refused since documents are not fetched from URLs.
+    /// </summary>
+    public async Task<(JsonObject Body, string ETag, bool Created)> ImportAsync(ServiceScope scope, string apiId, JsonObject body, CancellationToken ct)
     {
-        _ = resources;
-        throw new ArmException(400, "ValidationError", "OpenAPI import is being implemented.");
+        var (api, operations) = OpenApiConverter.FromImportBody(body);
+        return await resources.ImportApiAsync(scope, apiId, api, operations, ct);
     }
 
-    /// <summary>Export as an OpenAPI 3 JSON document.</summary>
-    public Task<string> ExportAsync(ServiceScope scope, string apiId, CancellationToken ct) =>
-        throw new ArmException(400, "ValidationError", "OpenAPI export is being implemented.");
+    /// <summary>Export as an OpenAPI 3.0 JSON document whose server is the gateway URL plus the API path.</summary>
+    public async Task<string> ExportAsync(ServiceScope scope, string apiId, CancellationToken ct)
+    {
+        var (api, operations) = await resources.GetApiWithOperationsAsync(scope, apiId, ct);
+        return OpenApiConverter.Export(api.Properties, [.. operations.Select(o => (o.Key.Name, o.Properties))], options.GatewayUrl);
+    }
 }

@@ -149,9 +149,10 @@ public sealed class ODataFilter
         private static int Compare(JsonNode? node, string literal)
         {
             if (node is JsonValue v && v.GetValueKind() == JsonValueKind.Number &&
-                double.TryParse(literal, NumberStyles.Float, CultureInfo.InvariantCulture, out var number))
+                double.TryParse(literal, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) &&
+                double.TryParse(v.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
             {
-                return v.GetValue<double>().CompareTo(number);
+                return value.CompareTo(number);
             }
 
             return string.Compare(Text(node) ?? "null", literal, StringComparison.OrdinalIgnoreCase);

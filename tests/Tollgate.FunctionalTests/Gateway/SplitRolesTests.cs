@@ -1,0 +1,108 @@
+using System.Net;
+using Microsoft.Extensions.Configuration;
+using Tollgate.Core.Gateway;
+using Tollgate.FunctionalTests.Infrastructure;
+using Tollgate.Hosting;
+using Tollgate.Tests.Common;
+
+namespace Tollgate.FunctionalTests.Gateway;
+
+/// <summary>
+/// Roles on their own (<c>--roles</c>): a gateway apart from management long-polls it for snapshots, as APIM's
+/// self-hosted gateway does, and starts from its local backup when management is down.
+/// </summary>
+public sealed class SplitRolesTests
+{
+    [Fact]
+    public async Task RemoteGateway_FollowsManagement_AndStartsFromBackupWhenManagementIsDown()
+    {
+        await using var backend = await RecordingBackend.StartAsync();
+        var managementData = Directory.CreateTempSubdirectory("tollgate-mgmt-").FullName;
+        var gatewayData = Directory.CreateTempSubdirectory("tollgate-gw-").FullName;
+        var managementUrl = $"http://127.0.0.1:{FreePort.Next()}";
+        try
+        {
+            await using var management = await TollgateHost.StartAsync(new Dictionary<string, string?>
+            {
+                ["Tollgate:Roles"] = "management",
+                ["Tollgate:Management:Url"] = managementUrl,
+            }, managementData);
+            Assert.Null(management.Server.Gateway);
+            var svc = TollgateHost.ServicePath("remote");
+            await management.CreateServiceAsync("remote");
+            await management.PutAsync($"{svc}/apis/echo", new { properties = new { displayName = "Echo", path = "echo", serviceUrl = backend.Url, protocols = new[] { "http" } } });
+            var key = await management.CreateSubscriptionAsync("remote", "s1", "/apis/echo");
+
+            var gatewayUrl = $"http://127.0.0.1:{FreePort.Next()}";
+            var gatewaySettings = new Dictionary<string, string?>
+            {
+                ["Tollgate:Roles"] = "gateway",
+                ["Tollgate:DataDirectory"] = gatewayData,
+                ["Tollgate:Gateway:HttpUrl"] = gatewayUrl,
+                ["Tollgate:Gateway:HttpsUrl"] = "",
+                ["Tollgate:Gateway:ManagementUrl"] = managementUrl,
+                ["Tollgate:Gateway:ManagementToken"] = management.Token,
+                ["Logging:LogLevel:Default"] = "Warning",
+            };
+            using var client = new HttpClient { BaseAddress = new Uri(gatewayUrl) };
+            await using (var gateway = await TollgateServer.StartAsync(new ConfigurationBuilder().AddInMemoryCollection(gatewaySettings).Build()))
+            {
+                Assert.Null(gateway.Store);
+                var operationSeen = WaitForAsync(gateway, s => s.Apis.Any(a => a.Operations.Count > 0));
+                await management.PutAsync($"{svc}/apis/echo/operations/get", new { properties = new { displayName = "Get", method = "GET", urlTemplate = "/hello" } });
+                await operationSeen;
+
+                using var response = await client.SendAsync(TollgateHost.GatewayRequest(HttpMethod.Get, "/echo/hello", key));
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                Assert.Equal("/hello", backend.Last.Path);
+            }
+
+            Assert.True(File.Exists(Path.Combine(gatewayData, "gateway-snapshot.json")));
+            await management.Server.StopAsync();
+
+            // Management is down: the gateway starts from its backup and serves.
+            await using (var restarted = await TollgateServer.StartAsync(new ConfigurationBuilder().AddInMemoryCollection(gatewaySettings).Build()))
+            {
+                await WaitForAsync(restarted, s => s.Apis.Any(a => a.Operations.Count > 0));
+                using var response = await client.SendAsync(TollgateHost.GatewayRequest(HttpMethod.Get, "/echo/hello", key));
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            }
+        }
+        finally
+        {
+            Directory.Delete(gatewayData, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task GatewayAlone_WithoutManagementUrl_RefusesToStart()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Tollgate:Roles"] = "gateway",
+            ["Tollgate:DataDirectory"] = Directory.CreateTempSubdirectory("tollgate-gw-").FullName,
+        }).Build();
+
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => TollgateServer.StartAsync(configuration));
+
+        Assert.Contains("Tollgate:Gateway:ManagementUrl", ex.Message);
+    }
+
+    private static Task WaitForAsync(TollgateServer server, Func<GatewaySnapshot, bool> condition)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        server.Gateway!.Applied += s =>
+        {
+            if (condition(s))
+            {
+                done.TrySetResult();
+            }
+        };
+        if (condition(server.Gateway.State.Snapshot))
+        {
+            done.TrySetResult();
+        }
+
+        return done.Task.WaitAsync(TimeSpan.FromSeconds(30));
+    }
+}

@@ -1,0 +1,40 @@
+using System.Text.Json.Nodes;
+using Tollgate.Management.Api;
+
+namespace Tollgate.UnitTests.Management;
+
+public sealed class ManagementOpenApiTests
+{
+    [Fact]
+    public void CommittedDocument_MatchesWhatTheSchemasGenerate()
+    {
+        var root = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(root, "Tollgate.slnx")))
+        {
+            root = Path.GetDirectoryName(root) ?? throw new InvalidOperationException("Repository root not found.");
+        }
+
+        var committed = File.ReadAllText(Path.Combine(root, "src", "Tollgate.Management", "management-openapi.json"));
+
+        Assert.True(committed == ManagementOpenApi.Generate(),
+            "src/Tollgate.Management/management-openapi.json is stale: run `dotnet run --project src/Tollgate -- openapi --output src/Tollgate.Management/management-openapi.json`.");
+    }
+
+    [Fact]
+    public void Document_DescribesEveryResourceAndTheErrorShape()
+    {
+        var doc = JsonNode.Parse(ManagementOpenApi.Generate())!;
+        var paths = doc["paths"]!.AsObject().Select(p => p.Key).ToList();
+        const string Base = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}";
+
+        Assert.Equal("3.0.3", (string?)doc["openapi"]);
+        foreach (var p in new[] { "/apis/{apiId}", "/apis/{apiId}/operations/{operationId}", "/products/{productId}/apis/{apiId}", "/subscriptions/{sid}/listSecrets", "/users/{userId}", "/groups/{groupId}/users/{userId}", "/namedValues/{namedValueId}" })
+        {
+            Assert.Contains(Base + p, paths);
+        }
+
+        Assert.NotNull(doc["components"]!["schemas"]!["ErrorResponse"]);
+        Assert.Equal(1000, (int)doc["components"]!["schemas"]!["OperationContractProperties"]!["properties"]!["urlTemplate"]!["maxLength"]!);
+        Assert.True((bool)doc["components"]!["schemas"]!["SubscriptionContractProperties"]!["properties"]!["primaryKey"]!["writeOnly"]!);
+    }
+}
