@@ -12,12 +12,12 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1
 export DOTNET_NOLOGO=1
 export DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
-# --- system packages the tests need (PostgreSQL server binaries, Redis, nginx) ---------------
+# --- system packages the tests need (PostgreSQL server binaries, Redis, nginx, curl) ---------
 # Tests start their own servers on free loopback ports; the system services are never started.
 install_deps() {
     local missing=()
     local pkg
-    for pkg in postgresql redis-server nginx; do
+    for pkg in postgresql redis-server nginx curl; do
         if [[ $(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true) != "install ok installed" ]]; then
             missing+=("$pkg")
         fi

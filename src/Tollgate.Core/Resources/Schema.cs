@@ -159,7 +159,8 @@ public static class SchemaValidator
                 normalized = JsonValue.Create(value.GetValue<bool>());
                 break;
             case FieldType.Integer:
-                if (value.GetValueKind() != JsonValueKind.Number || !value.AsValue().TryGetValue<long>(out var n))
+                // Parse the number's text: values built in memory (JsonValue.Create(200)) are not backed by a long.
+                if (value.GetValueKind() != JsonValueKind.Number || !long.TryParse(value.ToJsonString(), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var n))
                 {
                     errors.Add(new ValidationError(target, $"'{field.Name}' must be an integer."));
                     return null;

@@ -109,7 +109,7 @@ internal static partial class OpenApiConverter
     /// </summary>
     public static (JsonObject Api, List<(string Name, JsonObject Properties)> Operations) Import(string text, bool requiredQueryAsTemplate = true)
     {
-        var document = Read(text);
+        var (document, version) = Read(text);
         var api = new JsonObject();
         var info = document.Info;
         if (!string.IsNullOrWhiteSpace(info?.Title))
@@ -159,7 +159,7 @@ internal static partial class OpenApiConverter
             {
                 var upper = method.Method.ToUpperInvariant();
                 var name = UniqueName(OperationName(operation.OperationId, upper, pathKey), names);
-                operations.Add((name, ConvertOperation(pathKey, item, upper, operation, requiredQueryAsTemplate)));
+                operations.Add((name, ConvertOperation(pathKey, item, upper, operation, requiredQueryAsTemplate, version == OpenApiSpecVersion.OpenApi2_0)));
             }
         }
 
@@ -274,7 +274,7 @@ internal static partial class OpenApiConverter
     // ---- reading ----
 
     /// <summary>Parses the document text; anything unreadable is a 400 naming <c>value</c>.</summary>
-    internal static OpenApiDocument Read(string text)
+    internal static (OpenApiDocument Document, OpenApiSpecVersion Version) Read(string text)
     {
         if (string.IsNullOrWhiteSpace(text))
         {
@@ -319,7 +319,7 @@ internal static partial class OpenApiConverter
             throw ArmException.Validation("value", $"The document could not be read as OpenAPI 3.x or Swagger 2.0: {details}");
         }
 
-        return result.Document;
+        return (result.Document, result.Diagnostic?.SpecificationVersion ?? OpenApiSpecVersion.OpenApi3_0);
     }
 
     private static string Describe(OpenApiError error) =>
@@ -362,7 +362,7 @@ internal static partial class OpenApiConverter
             : null;
     }
 
-    private static JsonObject ConvertOperation(string pathKey, IOpenApiPathItem item, string method, OpenApiOperation operation, bool requiredQueryAsTemplate)
+    private static JsonObject ConvertOperation(string pathKey, IOpenApiPathItem item, string method, OpenApiOperation operation, bool requiredQueryAsTemplate, bool swagger2)
     {
         var parameters = MergeParameters(item.Parameters, operation.Parameters);
         var q = pathKey.IndexOf('?');
@@ -469,7 +469,7 @@ internal static partial class OpenApiConverter
         }
 
         result["request"] = request;
-        result["responses"] = ToResponses(operation.Responses);
+        result["responses"] = ToResponses(operation.Responses, swagger2);
         return result;
     }
 
@@ -575,7 +575,7 @@ internal static partial class OpenApiConverter
         return result;
     }
 
-    private static JsonArray ToResponses(OpenApiResponses? responses)
+    private static JsonArray ToResponses(OpenApiResponses? responses, bool swagger2)
     {
         var result = new JsonArray();
         if (responses is null)
@@ -617,7 +617,11 @@ internal static partial class OpenApiConverter
             var representations = new JsonArray();
             foreach (var (contentType, media) in response?.Content ?? new Dictionary<string, IOpenApiMediaType>())
             {
-                representations.Add(ToRepresentation(contentType, media));
+                // Swagger 2.0 lists "produces" for every response; one without a schema or example has no body.
+                if (!swagger2 || media?.Schema is not null || Examples(media?.Example, media?.Examples) is not null)
+                {
+                    representations.Add(ToRepresentation(contentType, media));
+                }
             }
 
             var headers = new JsonArray();

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Configuration;
 using Spectre.Console;
 using Tollgate.Demo;
@@ -113,16 +114,28 @@ public static class TollgateCli
             .Build();
     }
 
+    /// <summary>Waits for Ctrl+C (SIGINT) or SIGTERM.</summary>
     private static async Task WaitForShutdownAsync(CancellationToken ct)
     {
+        var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnSignal(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            stop.TrySetResult();
+        }
+
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         try
         {
-            await Task.Delay(Timeout.Infinite, ct);
+            await stop.Task.WaitAsync(ct);
         }
         catch (OperationCanceledException)
         {
-            AnsiConsole.MarkupLine("[grey]Stopping…[/]");
+            // Cancelled by the command line's own termination handling: stop as for a signal.
         }
+
+        AnsiConsole.MarkupLine("[grey]Stopping…[/]");
     }
 
     private static void PrintEndpoints(TollgateSettings settings)

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Tollgate.Gateway.Hosting;
 
@@ -21,6 +22,7 @@ public sealed class EchoBackend : IAsyncDisposable
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Logging.ClearProviders();
+        builder.Services.AddSingleton<Microsoft.Extensions.Hosting.IHostLifetime, Hosting.CommandOwnedLifetime>();
         builder.WebHost.ConfigureKestrel(k => GatewayHost.Listen(k, url, null));
         var app = builder.Build();
         app.Run(async context =>

@@ -158,6 +158,7 @@ public sealed class TollgateServer : IAsyncDisposable
             o.TimestampFormat = "HH:mm:ss ";
         });
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
+        builder.Services.AddSingleton<IHostLifetime, CommandOwnedLifetime>();
         return builder;
     }
 
@@ -182,4 +183,15 @@ public sealed class TollgateServer : IAsyncDisposable
             await Store.DisposeAsync();
         }
     }
+}
+
+/// <summary>
+/// The roles' hosts do not listen to SIGINT/SIGTERM themselves: the <c>tollgate</c> command owns process signals
+/// and stops every role in order (several hosts each with a console lifetime would race for the same signal).
+/// </summary>
+internal sealed class CommandOwnedLifetime : IHostLifetime
+{
+    public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

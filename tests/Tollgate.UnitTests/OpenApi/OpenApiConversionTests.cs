@@ -276,9 +276,23 @@ public sealed class OpenApiConversionTests
         var field = Assert.Single(Objects(representation["formParameters"]));
         Assert.Equal("field", (string?)field["name"]);
         Assert.True((bool)field["required"]!);
-        Assert.Equal(204, (long)Assert.Single(Objects(form["responses"]))["statusCode"]!);
+        var stored = Assert.Single(Objects(form["responses"]));
+        Assert.Equal(204, (long)stored["statusCode"]!);
+        Assert.Empty(Objects(stored["representations"]));
 
         AssertValidOperations(operations);
+    }
+
+    [Theory]
+    [InlineData("\"host\":\"h.example:8080\",\"basePath\":\"/v1\",", "https://h.example:8080/v1")]
+    [InlineData("\"basePath\":\"/v1\",", null)]
+    [InlineData("", null)]
+    public void Swagger2WithoutSchemesOrHost_GetsHttpsOrNoServiceUrl(string hostAndBase, string? serviceUrl)
+    {
+        var (api, _) = OpenApiConverter.Import("{\"swagger\":\"2.0\",\"info\":{\"title\":\"S\",\"version\":\"1\"}," + hostAndBase + "\"paths\":{}}");
+
+        Assert.Equal(serviceUrl, (string?)api["serviceUrl"]);
+        Assert.Equal(["https"], Strings(api["protocols"]));
     }
 
     [Fact]
