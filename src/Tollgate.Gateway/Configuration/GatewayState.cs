@@ -62,11 +62,13 @@ public sealed class GatewayState
             }
 
             clusters.Add(new ClusterConfig { ClusterId = clusterId, Destinations = destinations, HttpRequest = requestConfig });
+            // The key query parameter is removed by SubscriptionKeyTransforms, and only when present:
+            // YARP's QueryRemoveParameter would parse and rebuild every query string.
             var transforms = new List<IReadOnlyDictionary<string, string>>
             {
                 new Dictionary<string, string> { ["RequestHeaderRemove"] = api.KeyHeaderName },
-                new Dictionary<string, string> { ["QueryRemoveParameter"] = api.KeyQueryName },
             };
+            var metadata = new Dictionary<string, string> { [SubscriptionKeyTransforms.QueryNameMetadata] = api.KeyQueryName };
             if (api.Path.Length > 0)
             {
                 transforms.Insert(0, new Dictionary<string, string> { ["PathRemovePrefix"] = "/" + api.Path });
@@ -110,6 +112,7 @@ public sealed class GatewayState
                         }).ToList(),
                     },
                     Transforms = transforms,
+                    Metadata = metadata,
                 });
             }
         }

@@ -22,7 +22,7 @@ public static class GatewayHost
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<SnapshotProxyConfigProvider>();
         builder.Services.AddSingleton<IProxyConfigProvider>(sp => sp.GetRequiredService<SnapshotProxyConfigProvider>());
-        builder.Services.AddReverseProxy();
+        builder.Services.AddReverseProxy().AddTransforms<SubscriptionKeyTransforms>();
         if (!string.IsNullOrEmpty(options.ManagementUrl))
         {
             options.SnapshotBackupPath ??= Path.Combine(dataDirectory, "gateway-snapshot.json");
@@ -69,10 +69,17 @@ public static class GatewayHost
             proxy.UseLoadBalancing();
             proxy.UsePassiveHealthChecks();
         });
-        app.MapFallback((HttpContext context, SnapshotProxyConfigProvider config) =>
+
+        // Runs the matched endpoint here, so the terminal middleware below sees only unmatched requests.
+        app.UseEndpoints(_ => { });
+
+        // Requests no route matched end here (a terminal middleware rather than a fallback route, which would be
+        // a candidate for every request and cost the matcher on the hot path).
+        app.Run(context =>
         {
             var path = context.Request.Path;
-            var apiMatches = config.State.ApiPaths.Any(p => p == "/" || path.StartsWithSegments(p, StringComparison.OrdinalIgnoreCase));
+            var apiMatches = context.RequestServices.GetRequiredService<SnapshotProxyConfigProvider>().State.ApiPaths
+                .Any(p => p == "/" || path.StartsWithSegments(p, StringComparison.OrdinalIgnoreCase));
             return apiMatches
                 ? GatewayErrors.WriteAsync(context, 404, GatewayErrorKind.OperationNotFound, GatewayErrors.OperationNotFound)
                 : GatewayErrors.WriteAsync(context, 404, GatewayErrorKind.ResourceNotFound, GatewayErrors.ResourceNotFound);
