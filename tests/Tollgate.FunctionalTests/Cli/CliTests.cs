@@ -100,8 +100,8 @@ public sealed class CliTests
                 Assert.Equal(5, (int)JsonNode.Parse(await response.Content.ReadAsStringAsync())!["count"]!);
             }
 
-            // SIGTERM (what Ctrl+C does through the same handler; test hosts may start children with SIGINT ignored) stops it cleanly.
-            using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            // Ctrl+C (SIGINT) stops it cleanly.
+            using (var kill = Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
             {
                 await kill.WaitForExitAsync();
             }
