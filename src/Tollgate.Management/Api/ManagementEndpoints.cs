@@ -115,9 +115,7 @@ public static partial class ManagementEndpoints
             case ["products", var pid, "groups", var gid]:
                 return await LinkAsync(http, method, scope, ResourceKind.ProductGroup, pid, gid, resources, ct);
             case ["products", var pid, "subscriptions"] when method == "GET":
-                await resources.GetAsync(scope, ResourceKind.Product, "", pid, ct);
-                return Page(await resources.ListAsync(scope, ResourceKind.Subscription, "", filter, top, skip, ct,
-                    r => string.Equals((string?)r.Properties["scope"], $"/products/{pid}", StringComparison.OrdinalIgnoreCase)), http);
+                return Page(await resources.ListSubscriptionsOfAsync(scope, ResourceKind.Product, pid, "scope", filter, top, skip, ct), http);
             case ["groups", var gid, "users"] when method == "GET":
                 return Page(await resources.ListLinkedAsync(scope, ResourceKind.GroupUser, gid, reverse: false, filter, top, skip, ct), http);
             case ["groups", var gid, "users", var uid]:
@@ -125,9 +123,7 @@ public static partial class ManagementEndpoints
             case ["users", var uid, "groups"] when method == "GET":
                 return Page(await resources.ListLinkedAsync(scope, ResourceKind.GroupUser, uid, reverse: true, filter, top, skip, ct), http);
             case ["users", var uid, "subscriptions"] when method == "GET":
-                await resources.GetAsync(scope, ResourceKind.User, "", uid, ct);
-                return Page(await resources.ListAsync(scope, ResourceKind.Subscription, "", filter, top, skip, ct,
-                    r => string.Equals((string?)r.Properties["ownerId"], $"/users/{uid}", StringComparison.OrdinalIgnoreCase)), http);
+                return Page(await resources.ListSubscriptionsOfAsync(scope, ResourceKind.User, uid, "ownerId", filter, top, skip, ct), http);
             case ["apis", var api, "operations"] when method == "GET":
                 await resources.GetAsync(scope, ResourceKind.Api, "", api, ct);
                 return Page(await resources.ListAsync(scope, ResourceKind.Operation, api, filter, top, skip, ct), http);

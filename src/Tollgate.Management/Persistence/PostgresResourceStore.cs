@@ -8,21 +8,7 @@ public sealed class PostgresResourceStore : SqlResourceStore
 {
     private const long MigrationLockId = 0x7011_6A7E;
 
-    private static readonly Migration[] AllMigrations =
-    [
-        new(1, "resources, revisions, settings", """
-            CREATE TABLE resources (
-              seq BIGSERIAL PRIMARY KEY,
-              service TEXT NOT NULL, kind TEXT NOT NULL, parent_key TEXT NOT NULL, name_key TEXT NOT NULL,
-              parent TEXT NOT NULL, name TEXT NOT NULL,
-              properties TEXT NOT NULL, secrets TEXT NULL, etag TEXT NOT NULL,
-              created_at TEXT NOT NULL, updated_at TEXT NOT NULL, revision BIGINT NOT NULL,
-              UNIQUE (service, kind, parent_key, name_key));
-            CREATE INDEX ix_resources_kind_name ON resources (service, kind, name_key);
-            CREATE TABLE revisions (service TEXT PRIMARY KEY, revision BIGINT NOT NULL);
-            CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
-            """),
-    ];
+    private static readonly Migration[] AllMigrations = [SchemaV1("BIGSERIAL PRIMARY KEY", "BIGINT")];
 
     private readonly NpgsqlDataSource _dataSource;
 

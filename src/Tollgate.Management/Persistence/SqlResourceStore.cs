@@ -18,6 +18,20 @@ public abstract class SqlResourceStore(TimeProvider timeProvider) : IResourceSto
 
     protected TimeProvider TimeProvider { get; } = timeProvider;
 
+    /// <summary>Schema version 1, for an engine's auto-increment key column and 64-bit integer type.</summary>
+    protected static Migration SchemaV1(string sequenceColumn, string bigint) => new(1, "resources, revisions, settings", $"""
+        CREATE TABLE resources (
+          seq {sequenceColumn},
+          service TEXT NOT NULL, kind TEXT NOT NULL, parent_key TEXT NOT NULL, name_key TEXT NOT NULL,
+          parent TEXT NOT NULL, name TEXT NOT NULL,
+          properties TEXT NOT NULL, secrets TEXT NULL, etag TEXT NOT NULL,
+          created_at TEXT NOT NULL, updated_at TEXT NOT NULL, revision {bigint} NOT NULL,
+          UNIQUE (service, kind, parent_key, name_key));
+        CREATE INDEX ix_resources_kind_name ON resources (service, kind, name_key);
+        CREATE TABLE revisions (service TEXT PRIMARY KEY, revision {bigint} NOT NULL);
+        CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+        """);
+
     /// <summary>Migrations in version order. SQL must be valid on the concrete engine.</summary>
     protected abstract IReadOnlyList<Migration> Migrations { get; }
 

@@ -6,21 +6,7 @@ namespace Tollgate.Management.Persistence;
 /// <summary>The default store: one SQLite file (WAL mode) under the data directory.</summary>
 public sealed class SqliteResourceStore : SqlResourceStore
 {
-    private static readonly Migration[] AllMigrations =
-    [
-        new(1, "resources, revisions, settings", """
-            CREATE TABLE resources (
-              seq INTEGER PRIMARY KEY AUTOINCREMENT,
-              service TEXT NOT NULL, kind TEXT NOT NULL, parent_key TEXT NOT NULL, name_key TEXT NOT NULL,
-              parent TEXT NOT NULL, name TEXT NOT NULL,
-              properties TEXT NOT NULL, secrets TEXT NULL, etag TEXT NOT NULL,
-              created_at TEXT NOT NULL, updated_at TEXT NOT NULL, revision INTEGER NOT NULL,
-              UNIQUE (service, kind, parent_key, name_key));
-            CREATE INDEX ix_resources_kind_name ON resources (service, kind, name_key);
-            CREATE TABLE revisions (service TEXT PRIMARY KEY, revision INTEGER NOT NULL);
-            CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
-            """),
-    ];
+    private static readonly Migration[] AllMigrations = [SchemaV1("INTEGER PRIMARY KEY AUTOINCREMENT", "INTEGER")];
 
     private readonly string _connectionString;
 

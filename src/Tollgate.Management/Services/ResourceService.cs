@@ -119,6 +119,15 @@ public sealed class ResourceService(IResourceStore store, SecretVault vault, Sna
         return await PageAsync(scope, kind, all, filter, top, skip, ct);
     }
 
+    /// <summary>The subscriptions of a product (by <c>scope</c>) or of a user (by <c>ownerId</c>).</summary>
+    public async Task<ResourcePage> ListSubscriptionsOfAsync(ServiceScope scope, ResourceKind ownerKind, string id, string field, string? filter, int? top, int? skip, CancellationToken ct)
+    {
+        _ = await GetAsync(scope, ownerKind, "", id, ct);
+        var relative = $"/{ownerKind.Segment}/{id}";
+        return await ListAsync(scope, ResourceKind.Subscription, "", filter, top, skip, ct,
+            r => string.Equals((string?)r.Properties[field], relative, StringComparison.OrdinalIgnoreCase));
+    }
+
     public async Task<(JsonObject Body, string ETag, bool Created)> PutAsync(ServiceScope scope, ResourceKind kind, string parent, string name, JsonObject body, string? ifMatch, CancellationToken ct)
     {
         await RequireServiceAsync(scope, ct);
