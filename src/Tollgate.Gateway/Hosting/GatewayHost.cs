@@ -16,6 +16,9 @@ namespace Tollgate.Gateway.Hosting;
 /// <summary>Wires the gateway role into a web application: Kestrel listeners, YARP fed by snapshots, the APIM pipeline.</summary>
 public static class GatewayHost
 {
+    /// <summary>APIM's gateway status endpoint, used by load balancers and probes.</summary>
+    public const string StatusPath = "/status-0123456789abcdef";
+
     public static WebApplicationBuilder AddTollgateGateway(this WebApplicationBuilder builder, GatewayOptions options, string dataDirectory)
     {
         builder.Services.AddSingleton(Options.Create(options));
@@ -62,6 +65,8 @@ public static class GatewayHost
 
             return next(context);
         });
+        // APIM's gateway health probe: 200 with an empty body while the gateway serves.
+        app.MapMethods(StatusPath, ["GET", "HEAD"], () => Results.Ok());
         app.MapReverseProxy(proxy =>
         {
             proxy.UseMiddleware<GatewayMiddleware>();

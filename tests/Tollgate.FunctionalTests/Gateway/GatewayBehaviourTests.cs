@@ -202,6 +202,14 @@ public sealed class GatewayBehaviourTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task StatusEndpoint_AnswersWithoutKey()
+    {
+        using var response = await _host.Gateway.GetAsync("/status-0123456789abcdef");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
     public async Task BackendDown_Is502WithBody()
     {
         await CreateApiAsync("down", "down", $"http://127.0.0.1:{FreePort.Next()}");
