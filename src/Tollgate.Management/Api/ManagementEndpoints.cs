@@ -28,7 +28,13 @@ public static partial class ManagementEndpoints
         app.MapGet("/subscriptions/{subscriptionId}/providers/Microsoft.ApiManagement/service", (HttpContext http, string subscriptionId, ResourceService resources) =>
             Handle(http, async ct => Json(List(await resources.ListServicesAsync(subscriptionId, null, ct), null, http))));
         app.Map(ServicePath + "/{serviceName}/{**rest}", (HttpContext http, string subscriptionId, string resourceGroup, string serviceName, string? rest, ResourceService resources, TenantAccess tenant) =>
-            Handle(http, ct => DispatchAsync(http, new ServiceScope(subscriptionId, resourceGroup, serviceName), rest ?? "", resources, tenant, ct)));
+            Handle(http, ct =>
+            {
+                var scope = new ServiceScope(subscriptionId, resourceGroup, serviceName);
+                return HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method)
+                    ? DispatchAsync(http, scope, rest ?? "", resources, tenant, ct)
+                    : resources.SerializedAsync(() => DispatchAsync(http, scope, rest ?? "", resources, tenant, ct), ct);
+            }));
         app.MapGet("/internal/gateway/snapshot", async (HttpContext http, string? service, long? since, SnapshotFeed feed, TimeProvider time) =>
         {
             // A gateway that names no instance serves the first one, as the all-in-one gateway does.

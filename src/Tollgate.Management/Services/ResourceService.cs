@@ -20,6 +20,24 @@ public sealed class ResourceService(IResourceStore store, SecretVault vault, Sna
 {
     private static readonly string[] BuiltInGroups = ["administrators", "developers", "guests"];
 
+    // Cross-resource rules (unique API paths and keys, one open product per API) are checked before the change set
+    // is written; one writer at a time in this process keeps the check and the write together.
+    private readonly SemaphoreSlim _writeGate = new(1, 1);
+
+    /// <summary>Runs a write (validation and change set) with no other write of this process in between.</summary>
+    public async Task<T> SerializedAsync<T>(Func<Task<T>> write, CancellationToken ct)
+    {
+        await _writeGate.WaitAsync(ct);
+        try
+        {
+            return await write();
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
     // ---- instances ----
 
     public async Task<JsonObject> GetServiceAsync(ServiceScope scope, CancellationToken ct)

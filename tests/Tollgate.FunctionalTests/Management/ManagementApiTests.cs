@@ -398,6 +398,22 @@ public sealed class ManagementApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ConcurrentApisWithTheSamePath_OnlyOneIsCreated()
+    {
+        var responses = await Task.WhenAll(Enumerable.Range(0, 8).Select(i =>
+            _host.SendAsync(HttpMethod.Put, $"{Svc}/apis/race-{i}", new { properties = new { displayName = $"Race {i}", path = "race", serviceUrl = "http://a" } })));
+
+        Assert.Equal(1, responses.Count(r => r.StatusCode == HttpStatusCode.Created));
+        Assert.Equal(7, responses.Count(r => r.StatusCode == HttpStatusCode.BadRequest));
+        var list = await _host.OkAsync(HttpMethod.Get, $"{Svc}/apis?$filter=properties/path eq 'race'");
+        Assert.Equal(1, (int)list["count"]!);
+        foreach (var r in responses)
+        {
+            r.Dispose();
+        }
+    }
+
+    [Fact]
     public async Task UnknownInstance_Is404()
     {
         using var response = await _host.SendAsync(HttpMethod.Get, $"{TollgateHost.ServicePath("nope")}/apis");
