@@ -122,8 +122,7 @@ public sealed class TutorialPart2Tests : IAsyncLifetime
     [Fact]
     public async Task MissingKey_Is401WithApimBody()
     {
-        using var response = await _host.GatewayHttps!.SendAsync(TollgateHost.GatewayRequest(HttpMethod.Post,
-            "/azureml-demo/workspaces/ws1/services/svc1/execute?api-version=2.0&details=true", null, RrsBody));
+        using var response = await PostRrsAsync(key: null);
 
         await AssertErrorAsync(response, 401, "Access denied due to missing subscription key. Make sure to include subscription key when making requests to an API.");
     }
@@ -134,8 +133,7 @@ public sealed class TutorialPart2Tests : IAsyncLifetime
     public async Task InvalidKey_Is401WithApimBody(string key)
     {
         var before = _backend.Requests.Count;
-        using var response = await _host.GatewayHttps!.SendAsync(TollgateHost.GatewayRequest(HttpMethod.Post,
-            "/azureml-demo/workspaces/ws1/services/svc1/execute?api-version=2.0&details=true", key, RrsBody));
+        using var response = await PostRrsAsync(key);
 
         await AssertErrorAsync(response, 401, "Access denied due to invalid subscription key. Make sure to provide a valid key for an active subscription.");
         Assert.Equal(before, _backend.Requests.Count);
@@ -167,8 +165,7 @@ public sealed class TutorialPart2Tests : IAsyncLifetime
     [Fact]
     public async Task MissingTemplateQueryParameter_IsOperationNotFound()
     {
-        using var response = await _host.GatewayHttps!.SendAsync(TollgateHost.GatewayRequest(HttpMethod.Post,
-            "/azureml-demo/workspaces/ws1/services/svc1/execute?api-version=2.0", _key, RrsBody));
+        using var response = await PostRrsAsync(_key, "api-version=2.0");
 
         await AssertErrorAsync(response, 404, "Unable to match incoming request to an operation.");
     }
@@ -181,6 +178,9 @@ public sealed class TutorialPart2Tests : IAsyncLifetime
 
         await AssertErrorAsync(response, 404, "Unable to match incoming request to an operation.");
     }
+
+    private Task<HttpResponseMessage> PostRrsAsync(string? key, string query = "api-version=2.0&details=true") =>
+        _host.GatewayHttps!.SendAsync(TollgateHost.GatewayRequest(HttpMethod.Post, $"/azureml-demo/workspaces/ws1/services/svc1/execute?{query}", key, RrsBody));
 
     internal static async Task AssertErrorAsync(HttpResponseMessage response, int status, string message)
     {
