@@ -52,6 +52,11 @@ public static class GatewayHost
 
     public static WebApplication UseTollgateGateway(this WebApplication app)
     {
+        if (app.Services.GetService<Tollgate.Core.Analytics.RequestRecordChannel>() is not null)
+        {
+            app.UseMiddleware<Analytics.RequestRecordingMiddleware>();
+        }
+
         app.UseRouting();
 
         // ASP.NET answers a path that matches with another method by a 405 endpoint; APIM answers 404 OperationNotFound.

@@ -12,7 +12,7 @@ namespace Tollgate.Gateway.Hosting;
 /// Runs in YARP's proxy pipeline after route matching: resolves the operation, checks the subscription key,
 /// then forwards; backend failures become APIM-style 502/504 bodies with a log line, never an unhandled exception.
 /// </summary>
-public sealed partial class GatewayMiddleware(RequestDelegate next, SnapshotProxyConfigProvider config, ILogger<GatewayMiddleware> logger)
+public sealed partial class GatewayMiddleware(RequestDelegate next, SnapshotProxyConfigProvider config, TimeProvider time, ILogger<GatewayMiddleware> logger)
 {
     public async Task InvokeAsync(HttpContext context)
     {
@@ -49,11 +49,14 @@ public sealed partial class GatewayMiddleware(RequestDelegate next, SnapshotProx
             return;
         }
 
+        var forwarding = time.GetTimestamp();
         await next(context);
+        request.ServiceTime = time.GetElapsedTime(forwarding);
 
         var error = context.Features.Get<IForwarderErrorFeature>();
         if (error is null)
         {
+            request.BackendStatusCode = context.Response.StatusCode;
             return;
         }
 

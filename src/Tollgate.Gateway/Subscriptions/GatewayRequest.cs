@@ -22,4 +22,10 @@ public sealed class GatewayRequest
     public GatewaySubscription? Subscription { get; set; }
 
     public GatewayUser? User { get; set; }
+
+    /// <summary>The backend's status code, when the call reached the backend.</summary>
+    public int? BackendStatusCode { get; set; }
+
+    /// <summary>Time spent forwarding to the backend and reading its response headers.</summary>
+    public TimeSpan ServiceTime { get; set; }
 }

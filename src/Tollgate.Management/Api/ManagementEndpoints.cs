@@ -110,6 +110,10 @@ public static partial class ManagementEndpoints
                 return Results.NoContent();
             case ["namedValues", var nv, "listValue"] when method == "POST":
                 return Json(await resources.ListNamedValueAsync(scope, nv, ct));
+            case ["reports", var report] when method == "GET":
+                await resources.GetServiceAsync(scope, ct);
+                return Json(await Analytics.ReportsEndpoint.QueryAsync(http.RequestServices.GetRequiredService<Analytics.IAnalyticsStore>(),
+                    scope, report, filter, q["interval"].FirstOrDefault(), top, skip, ct));
             case ["apis", var api, "products"] when method == "GET":
                 return Page(await resources.ListLinkedAsync(scope, ResourceKind.ProductApi, api, reverse: true, filter, top, skip, ct), http);
             case ["products", var pid, "apis"] when method == "GET":

@@ -12,7 +12,7 @@ public sealed record Migration(int Version, string Description, string Sql);
 /// ADO.NET store shared by SQLite and PostgreSQL: resources as JSON <c>properties</c> rows, one revision
 /// counter per instance bumped by every change set, versioned migrations.
 /// </summary>
-public abstract class SqlResourceStore(TimeProvider timeProvider) : IResourceStore
+public abstract partial class SqlResourceStore(TimeProvider timeProvider) : IResourceStore, Analytics.IAnalyticsStore
 {
     private const string Columns = "service, kind, parent, name, properties, secrets, etag, created_at, updated_at";
 
@@ -34,6 +34,18 @@ public abstract class SqlResourceStore(TimeProvider timeProvider) : IResourceSto
 
     /// <summary>Migrations in version order. SQL must be valid on the concrete engine.</summary>
     protected abstract IReadOnlyList<Migration> Migrations { get; }
+
+    /// <summary>Schema version 2: the request log of the gateways (analytics).</summary>
+    protected static Migration SchemaV2(string bigint, string real) => new(2, "request_records", $"""
+        CREATE TABLE request_records (
+          service TEXT NOT NULL, ts TEXT NOT NULL, ts_ms {bigint} NOT NULL, request_id TEXT NOT NULL,
+          api_id TEXT NULL, operation_id TEXT NULL, product_id TEXT NULL, subscription_id TEXT NULL, user_id TEXT NULL,
+          method TEXT NOT NULL, url TEXT NOT NULL, ip_address TEXT NULL,
+          response_code INTEGER NOT NULL, backend_response_code INTEGER NULL,
+          request_size {bigint} NOT NULL, response_size {bigint} NOT NULL,
+          api_time {real} NOT NULL, service_time {real} NOT NULL, cache TEXT NOT NULL);
+        CREATE INDEX ix_request_records_time ON request_records (service, ts_ms);
+        """);
 
     protected abstract ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken);
 

@@ -6,7 +6,7 @@ namespace Tollgate.Management.Persistence;
 /// <summary>The default store: one SQLite file (WAL mode) under the data directory.</summary>
 public sealed class SqliteResourceStore : SqlResourceStore
 {
-    private static readonly Migration[] AllMigrations = [SchemaV1("INTEGER PRIMARY KEY AUTOINCREMENT", "INTEGER")];
+    private static readonly Migration[] AllMigrations = [SchemaV1("INTEGER PRIMARY KEY AUTOINCREMENT", "INTEGER"), SchemaV2("INTEGER", "REAL")];
 
     private readonly string _connectionString;
 

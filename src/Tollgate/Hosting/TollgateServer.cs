@@ -4,9 +4,11 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Tollgate.Core.Analytics;
 using Tollgate.Core.Gateway;
 using Tollgate.Gateway.Configuration;
 using Tollgate.Gateway.Hosting;
+using Tollgate.Management.Analytics;
 using Tollgate.Management.Api;
 using Tollgate.Management.Persistence;
 using Tollgate.Management.Services;
@@ -35,6 +37,12 @@ public sealed class TollgateServer : IAsyncDisposable
     /// <summary>The administrator credentials, when this process hosts management.</summary>
     public TenantAccess? TenantAccess { get; private set; }
 
+    /// <summary>The management role's services, when this process hosts management.</summary>
+    public IServiceProvider? Services { get; private set; }
+
+    /// <summary>The request log hand-off between the gateway and management in this process.</summary>
+    public RequestRecordChannel? RequestRecords { get; private set; }
+
     /// <summary>The gateway's config provider, when this process hosts the gateway.</summary>
     public SnapshotProxyConfigProvider? Gateway { get; private set; }
 
@@ -56,6 +64,7 @@ public sealed class TollgateServer : IAsyncDisposable
         timeProvider ??= TimeProvider.System;
         Directory.CreateDirectory(settings.DataDirectory);
         var feed = new SnapshotFeed();
+        var records = new RequestRecordChannel();
         IResourceStore? store = null;
         if (settings.Roles.HasFlag(TollgateRoles.Management))
         {
@@ -72,8 +81,10 @@ public sealed class TollgateServer : IAsyncDisposable
         {
             if (store is not null)
             {
-                var app = BuildManagement(configuration, settings, store, feed, timeProvider);
+                var app = BuildManagement(configuration, settings, store, feed, records, timeProvider);
                 server.TenantAccess = app.Services.GetRequiredService<TenantAccess>();
+                server.Services = app.Services;
+                server.RequestRecords = records;
                 await server.TenantAccess.GetAsync(cancellationToken);
                 await app.Services.GetRequiredService<SnapshotPublisher>().PublishAllAsync(cancellationToken);
                 server._apps.Add(app);
@@ -81,7 +92,7 @@ public sealed class TollgateServer : IAsyncDisposable
 
             if (settings.Roles.HasFlag(TollgateRoles.Gateway))
             {
-                var app = BuildGateway(configuration, settings, timeProvider);
+                var app = BuildGateway(configuration, settings, store is null ? null : records, timeProvider);
                 var provider = app.Services.GetRequiredService<SnapshotProxyConfigProvider>();
                 if (store is not null)
                 {
@@ -110,9 +121,14 @@ public sealed class TollgateServer : IAsyncDisposable
         }
     }
 
-    private static WebApplication BuildManagement(IConfiguration configuration, TollgateSettings settings, IResourceStore store, SnapshotFeed feed, TimeProvider timeProvider)
+    private static WebApplication BuildManagement(IConfiguration configuration, TollgateSettings settings, IResourceStore store, SnapshotFeed feed,
+        RequestRecordChannel records, TimeProvider timeProvider)
     {
         var builder = CreateBuilder(configuration);
+        builder.Services.AddSingleton(records);
+        builder.Services.AddSingleton((IAnalyticsStore)store);
+        builder.Services.AddSingleton<AnalyticsWriter>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<AnalyticsWriter>());
         builder.Services.AddSingleton(timeProvider);
         builder.Services.AddSingleton(store);
         builder.Services.AddSingleton(feed);
@@ -134,9 +150,15 @@ public sealed class TollgateServer : IAsyncDisposable
         return app;
     }
 
-    private static WebApplication BuildGateway(IConfiguration configuration, TollgateSettings settings, TimeProvider timeProvider)
+    private static WebApplication BuildGateway(IConfiguration configuration, TollgateSettings settings, RequestRecordChannel? records, TimeProvider timeProvider)
     {
         var builder = CreateBuilder(configuration);
+        if (records is not null)
+        {
+            // In one process with management, every call is recorded for the reports.
+            builder.Services.AddSingleton(records);
+        }
+
         builder.Services.AddSingleton(timeProvider);
         builder.AddTollgateGateway(settings.Gateway, settings.DataDirectory);
         var app = builder.Build();

@@ -1,0 +1,103 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Tollgate.Core.Analytics;
+
+namespace Tollgate.Management.Analytics;
+
+/// <summary>
+/// Drains the request channel into the store in batches, off the request path. On shutdown it writes what is queued.
+/// </summary>
+public sealed partial class AnalyticsWriter(RequestRecordChannel channel, IAnalyticsStore store, ILogger<AnalyticsWriter> logger) : BackgroundService
+{
+    private const int MaxBatch = 1000;
+    private readonly Lock _gate = new();
+    private long _written;
+    private TaskCompletionSource _progress = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Records stored so far.</summary>
+    public long Written => Interlocked.Read(ref _written);
+
+    /// <summary>Records that could not be stored (the store failed).</summary>
+    public long Failed { get; private set; }
+
+    /// <summary>Completes once at least <paramref name="count"/> records are stored (for tests and diagnostics).</summary>
+    public async Task WaitForWrittenAsync(long count, TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        while (true)
+        {
+            Task next;
+            lock (_gate)
+            {
+                if (Written >= count)
+                {
+                    return;
+                }
+
+                next = _progress.Task;
+            }
+
+            await next.WaitAsync(cts.Token);
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var batch = new List<RequestRecord>(MaxBatch);
+        try
+        {
+            while (await channel.Reader.WaitToReadAsync(stoppingToken))
+            {
+                await WriteAvailableAsync(batch);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutting down: store what is already queued.
+            await WriteAvailableAsync(batch);
+        }
+    }
+
+    private async Task WriteAvailableAsync(List<RequestRecord> batch)
+    {
+        while (true)
+        {
+            batch.Clear();
+            while (batch.Count < MaxBatch && channel.Reader.TryRead(out var record))
+            {
+                batch.Add(record);
+            }
+
+            if (batch.Count == 0)
+            {
+                return;
+            }
+
+            try
+            {
+                await store.InsertRequestRecordsAsync(batch, CancellationToken.None);
+                Interlocked.Add(ref _written, batch.Count);
+            }
+            catch (Exception ex) when (ex is System.Data.Common.DbException or InvalidOperationException or TimeoutException)
+            {
+                Failed += batch.Count;
+                Log.WriteFailed(logger, batch.Count, ex.Message);
+            }
+
+            TaskCompletionSource done;
+            lock (_gate)
+            {
+                done = _progress;
+                _progress = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+
+            done.TrySetResult();
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(3001, LogLevel.Warning, "Could not store {Count} request records: {Reason}")]
+        public static partial void WriteFailed(ILogger logger, int count, string reason);
+    }
+}
