@@ -42,14 +42,14 @@ public sealed class RecordingBackend : IAsyncDisposable
 
     public static async Task<RecordingBackend> StartAsync()
     {
-        var port = FreePort.Next();
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
         var app = builder.Build();
-        var backend = new RecordingBackend(app, port);
-        app.Run(backend.HandleAsync);
+        RecordingBackend? backend = null;
+        app.Run(context => backend!.HandleAsync(context));
         await app.StartAsync();
+        backend = new RecordingBackend(app, new Uri(app.Urls.First()).Port);
         return backend;
     }
 

@@ -18,6 +18,9 @@ public sealed record GatewaySnapshot
 
     public IReadOnlyList<GatewayUser> Users { get; init; } = [];
 
+    /// <summary>The instance was deleted: this empty snapshot replaces its last one.</summary>
+    public bool Deleted { get; init; }
+
     public static GatewaySnapshot Empty(string serviceName) => new() { Revision = 0, ServiceName = serviceName };
 }
 

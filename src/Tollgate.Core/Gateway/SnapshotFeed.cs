@@ -15,8 +15,8 @@ public sealed class SnapshotFeed
     /// <summary>Raised after a newer snapshot is published (synchronously, on the publisher's thread).</summary>
     public event Action<GatewaySnapshot>? Published;
 
-    /// <summary>Names of the instances that have a snapshot.</summary>
-    public IReadOnlyCollection<string> Services => _snapshots.Keys.ToArray();
+    /// <summary>Names of the instances that exist (have a snapshot that is not a deletion).</summary>
+    public IReadOnlyCollection<string> Services => _snapshots.Where(s => !s.Value.Deleted).Select(s => s.Key).ToArray();
 
     public GatewaySnapshot? Get(string service) => _snapshots.TryGetValue(service, out var s) ? s : null;
 
@@ -44,7 +44,7 @@ public sealed class SnapshotFeed
     /// <summary>Removes an instance (deleted); gateways serving it get an empty snapshot.</summary>
     public void Remove(string service, long revision)
     {
-        Publish(GatewaySnapshot.Empty(service) with { Revision = revision });
+        Publish(GatewaySnapshot.Empty(service) with { Revision = revision, Deleted = true });
     }
 
     /// <summary>

@@ -189,7 +189,12 @@ public static partial class ResourceSchemas
     private static string? CheckApiPath(JsonNode value)
     {
         var s = value.GetValue<string>();
-        return s.IndexOfAny(['?', '#', '{', '}', ' ', '\\', '*']) >= 0 ? "'path' must be a URL suffix without '?', '#', '{', '}', '*', '\\' or spaces." : null;
+        if (s.IndexOfAny(['?', '#', '{', '}', ' ', '\\', '*', '%']) >= 0)
+        {
+            return "'path' must be a URL suffix without '?', '#', '{', '}', '*', '%', '\\' or spaces.";
+        }
+
+        return s.Trim('/').Contains("//", StringComparison.Ordinal) ? "'path' must not contain empty segments ('//')." : null;
     }
 
     /// <summary>Checks that a backend URL is absolute http or https.</summary>

@@ -55,7 +55,8 @@ public sealed class RequestRecordingMiddleware(RequestDelegate next, RequestReco
             return request.Path.Value ?? "/";
         }
 
-        if (query.Contains(keyQueryName, StringComparison.OrdinalIgnoreCase))
+        // A percent-encoded name ("subscription%2Dkey") is only visible decoded.
+        if (query.Contains(keyQueryName, StringComparison.OrdinalIgnoreCase) || (query.Contains('%') && request.Query.ContainsKey(keyQueryName)))
         {
             var kept = request.Query.Where(q => !string.Equals(q.Key, keyQueryName, StringComparison.OrdinalIgnoreCase))
                 .SelectMany(q => q.Value.Select(v => Uri.EscapeDataString(q.Key) + "=" + Uri.EscapeDataString(v ?? "")));

@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using Microsoft.AspNetCore.Routing.Patterns;
+using Microsoft.AspNetCore.Routing.Template;
 using Tollgate.Core.Gateway;
 using Tollgate.Core.Routing;
 using Tollgate.Core.Security;
@@ -51,6 +52,7 @@ public sealed class GatewayState
         var clusters = new List<ClusterConfig>();
         var operations = new Dictionary<string, OperationEntry>(StringComparer.Ordinal);
         var problems = new List<string>();
+        var ranked = new List<(decimal Precedence, int QueryParts, int ApiPathLength, string RouteId, RouteConfig Route)>();
         var requestConfig = new ForwarderRequestConfig { ActivityTimeout = options.BackendTimeout };
         foreach (var api in snapshot.Apis)
         {
@@ -95,7 +97,7 @@ public sealed class GatewayState
 
                 var routeId = api.Id.ToLowerInvariant() + "/" + op.Id.ToLowerInvariant();
                 operations[routeId] = new OperationEntry(api, op, template);
-                routes.Add(new RouteConfig
+                ranked.Add((RoutePrecedence.ComputeInbound(TemplateParser.Parse(pattern.TrimStart('/'))), template.Query.Count, api.Path.Length, routeId, new RouteConfig
                 {
                     RouteId = routeId,
                     ClusterId = clusterId,
@@ -113,8 +115,23 @@ public sealed class GatewayState
                     },
                     Transforms = transforms,
                     Metadata = metadata,
-                });
+                }));
             }
+        }
+
+        // Every route gets its own Order, so two routes that match one request never tie (ASP.NET would throw
+        // AmbiguousMatchException): the more specific path first (literal segments before parameters before
+        // catch-alls), then more query-string requirements, then the longer API path, then the id.
+        ranked.Sort((x, y) =>
+        {
+            var c = x.Precedence.CompareTo(y.Precedence);
+            c = c != 0 ? c : y.QueryParts.CompareTo(x.QueryParts);
+            c = c != 0 ? c : y.ApiPathLength.CompareTo(x.ApiPathLength);
+            return c != 0 ? c : string.CompareOrdinal(x.RouteId, y.RouteId);
+        });
+        for (var i = 0; i < ranked.Count; i++)
+        {
+            routes.Add(ranked[i].Route with { Order = i });
         }
 
         var products = snapshot.Products.ToFrozenDictionary(p => p.Id, StringComparer.OrdinalIgnoreCase);

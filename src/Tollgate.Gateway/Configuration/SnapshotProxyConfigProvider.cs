@@ -38,10 +38,14 @@ public sealed partial class SnapshotProxyConfigProvider : IProxyConfigProvider
         lock (_gate)
         {
             var current = _config.State.Snapshot;
+            var sameService = string.Equals(current.ServiceName, snapshot.ServiceName, StringComparison.OrdinalIgnoreCase);
+
+            // Without a configured instance the gateway serves the first one it hears of, and moves on to
+            // another one when the instance it served is deleted.
             var mine = _options.ServiceName is { Length: > 0 } name
                 ? string.Equals(name, snapshot.ServiceName, StringComparison.OrdinalIgnoreCase)
-                : current.Revision == 0 && current.ServiceName.Length == 0 || string.Equals(current.ServiceName, snapshot.ServiceName, StringComparison.OrdinalIgnoreCase);
-            if (!mine || (snapshot.Revision <= current.Revision && string.Equals(current.ServiceName, snapshot.ServiceName, StringComparison.OrdinalIgnoreCase)))
+                : sameService || current.ServiceName.Length == 0 || (current.Deleted && !snapshot.Deleted);
+            if (!mine || (sameService && snapshot.Revision <= current.Revision))
             {
                 return false;
             }

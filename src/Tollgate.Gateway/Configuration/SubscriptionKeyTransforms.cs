@@ -1,11 +1,12 @@
+using Tollgate.Gateway.Subscriptions;
 using Yarp.ReverseProxy.Transforms;
 using Yarp.ReverseProxy.Transforms.Builder;
 
 namespace Tollgate.Gateway.Configuration;
 
 /// <summary>
-/// Removes the subscription-key query parameter before forwarding, as APIM does. The query string is only parsed
-/// when it mentions the parameter, so calls with the key in the header pay nothing.
+/// Removes the subscription-key query parameter before forwarding, as APIM does. The query string is only rebuilt
+/// when the key came from it, so calls with the key in the header pay nothing.
 /// </summary>
 public sealed class SubscriptionKeyTransforms : ITransformProvider
 {
@@ -29,8 +30,9 @@ public sealed class SubscriptionKeyTransforms : ITransformProvider
 
         context.AddRequestTransform(transform =>
         {
-            var query = transform.HttpContext.Request.QueryString.Value;
-            if (query is not null && query.Contains(name, StringComparison.OrdinalIgnoreCase))
+            // The validator read the key from the (decoded) query only when the header was absent; the query is
+            // rebuilt only then, and matching by decoded name also removes "subscription%2Dkey=…".
+            if (transform.HttpContext.Features.Get<GatewayRequest>()?.KeyFromQuery == true)
             {
                 transform.Query.Collection.Remove(name);
             }

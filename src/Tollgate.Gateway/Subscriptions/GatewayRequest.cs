@@ -23,6 +23,9 @@ public sealed class GatewayRequest
 
     public GatewayUser? User { get; set; }
 
+    /// <summary>The subscription key was read from the query string (it must not be forwarded or logged).</summary>
+    public bool KeyFromQuery { get; set; }
+
     /// <summary>The backend's status code, when the call reached the backend.</summary>
     public int? BackendStatusCode { get; set; }
 

@@ -25,7 +25,17 @@ public static class SubscriptionKeyValidator
         var state = gatewayRequest.State;
 
         // The query is read only when the header is absent (not when it is empty).
-        string? key = request.Headers.TryGetValue(api.KeyHeaderName, out var header) ? header.ToString() : request.Query[api.KeyQueryName].FirstOrDefault();
+        string? key;
+        if (request.Headers.TryGetValue(api.KeyHeaderName, out var header))
+        {
+            key = header.ToString();
+        }
+        else
+        {
+            key = request.Query[api.KeyQueryName].FirstOrDefault();
+            gatewayRequest.KeyFromQuery = key is not null;
+        }
+
         if (key is null)
         {
             if (state.OpenProductByApi.TryGetValue(api.Id, out var open))

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Tollgate.Core.Gateway;
 using Tollgate.Core.Resources;
 using Tollgate.Management.Persistence;
@@ -90,7 +91,8 @@ public static partial class ManagementEndpoints
                 return method switch
                 {
                     "GET" => Json(await resources.GetServiceAsync(scope, ct)),
-                    "PUT" or "PATCH" => await PutServiceAsync(http, scope, resources, ct),
+                    "PUT" => await PutServiceAsync(http, scope, resources, ct),
+                    "PATCH" => Json(await resources.PatchServiceAsync(scope, await ReadBodyAsync(http, ct), ct)),
                     "DELETE" => await DeleteServiceAsync(scope, resources, ct),
                     _ => MethodNotAllowed(),
                 };
@@ -255,7 +257,7 @@ public static partial class ManagementEndpoints
         JsonNode? node;
         try
         {
-            node = await JsonNode.ParseAsync(http.Request.Body, documentOptions: new JsonDocumentOptions { AllowTrailingCommas = false }, cancellationToken: ct);
+            node = await JsonNode.ParseAsync(http.Request.Body, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false }, cancellationToken: ct);
         }
         catch (JsonException ex)
         {
@@ -287,6 +289,13 @@ public static partial class ManagementEndpoints
         catch (ArmException ex)
         {
             return Json(ex.ToJson(), ex.StatusCode);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Never an empty 500: the documented error shape, and the exception in the log.
+            http.RequestServices.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>()
+                .CreateLogger("Tollgate.Management.Api").LogError(ex, "Management request {Method} {Path} failed.", http.Request.Method, http.Request.Path);
+            return Json(new ArmException(500, "InternalError", "The request failed on the server; see the management log for details.").ToJson(), 500);
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Tollgate.Core.Resources;
+using Microsoft.AspNetCore.Routing.Patterns;
 using Tollgate.Core.Routing;
 using Tollgate.Core.Security;
 using Tollgate.Management.Api;
@@ -94,16 +95,49 @@ public sealed class ResourceService(IResourceStore store, SecretVault vault, Sna
         props["sku"] = body["sku"]?.DeepClone() ?? new JsonObject { ["name"] = "Developer", ["capacity"] = 1 };
         props["createdAtUtc"] = existing?.Properties["createdAtUtc"]?.DeepClone() ?? Now();
         await store.ApplyAsync("", [new ResourceChange.Put(ServiceKey(scope.Name), props, null)], ct);
-        if (existing is null)
+
+        // The built-ins are one change set of their own; a PUT after an interrupted first one provisions them then.
+        if (await store.GetAsync(new ResourceKey(scope.Name, ResourceKind.Group.Kind, "", "administrators"), CancellationToken.None) is null)
         {
-            await ProvisionAsync(scope, props, ct);
+            await ProvisionAsync(scope, props, CancellationToken.None);
         }
         else
         {
-            await PublishAsync(scope.Name, ct);
+            await PublishAsync(scope.Name, CancellationToken.None);
         }
 
         return (await GetServiceAsync(scope, ct), existing is null);
+    }
+
+    /// <summary>Updates the given properties of an instance (APIM's ApiManagementService_Update).</summary>
+    public async Task<JsonObject> PatchServiceAsync(ServiceScope scope, JsonObject body, CancellationToken ct)
+    {
+        var existing = await GetServiceRecordAsync(scope, ct) ?? throw ArmException.NotFound("Service");
+        var merged = new JsonObject
+        {
+            ["location"] = body["location"]?.DeepClone() ?? existing.Properties["location"]?.DeepClone(),
+            ["sku"] = body["sku"]?.DeepClone() ?? existing.Properties["sku"]?.DeepClone(),
+        };
+        var properties = new JsonObject();
+        foreach (var field in ResourceSchemas.Service.Fields.Where(f => !f.ReadOnly))
+        {
+            properties[field.Name] = existing.Properties[field.Name]?.DeepClone();
+        }
+
+        if (body["properties"] is JsonObject input)
+        {
+            foreach (var (name, value) in input)
+            {
+                properties[name] = value?.DeepClone();
+            }
+        }
+        else if (body["properties"] is not null)
+        {
+            throw ArmException.Validation("properties", "'properties' must be an object.");
+        }
+
+        merged["properties"] = properties;
+        return (await PutServiceAsync(scope, merged, ct)).Body;
     }
 
     public async Task DeleteServiceAsync(ServiceScope scope, CancellationToken ct)
@@ -115,8 +149,9 @@ public sealed class ResourceService(IResourceStore store, SecretVault vault, Sna
             changes.Add(new ResourceChange.DeleteAll(scope.Name, kind, null));
         }
 
-        var revision = await store.ApplyAsync(scope.Name, changes, ct);
-        await store.ApplyAsync("", [new ResourceChange.Delete(existing.Key)], ct);
+        // Once started, a delete runs to the end: the gateways must not keep serving a half-deleted instance.
+        var revision = await store.ApplyAsync(scope.Name, changes, CancellationToken.None);
+        await store.ApplyAsync("", [new ResourceChange.Delete(existing.Key)], CancellationToken.None);
         publisher.Remove(scope.Name, revision);
     }
 
@@ -197,6 +232,7 @@ public sealed class ResourceService(IResourceStore store, SecretVault vault, Sna
         }
         else if (kind == ResourceKind.Product)
         {
+
             var subscriptions = await SubscriptionsWithScopeAsync(scope, $"/products/{name}", ct);
             if (subscriptions.Count > 0 && !deleteSubscriptions)
             {
@@ -256,7 +292,7 @@ public sealed class ResourceService(IResourceStore store, SecretVault vault, Sna
             var op = SchemaValidator.Validate(input, ResourceKind.Operation.Schema, target.TrimEnd('.'), errors, applyDefaults: true);
             if (errors.Count == before)
             {
-                await ValidateOperationAsync(scope, apiId, name, op, errors, ct, validated, target);
+                await ValidateOperationAsync(scope, apiId, name, op, errors, ct, validated, target, (string?)props["path"]);
             }
 
             validated.Add((name, op));
@@ -294,17 +330,11 @@ public sealed class ResourceService(IResourceStore store, SecretVault vault, Sna
         var (parentKind, childKind) = LinkKinds(linkKind);
         var parentRecord = await store.GetAsync(Key(scope, parentKind, "", parent), ct) ?? throw ArmException.NotFound(parentKind.Title);
         var child = await store.GetAsync(Key(scope, childKind, "", name), ct) ?? throw ArmException.NotFound(childKind.Title);
-        if (linkKind == ResourceKind.ProductApi && parentRecord.Properties["subscriptionRequired"]?.GetValue<bool>() == false)
+        // APIM: an API can be in at most one open product, since a call without a key must resolve to one product.
+        if (linkKind == ResourceKind.ProductApi && parentRecord.Properties["subscriptionRequired"]?.GetValue<bool>() == false
+            && await OtherOpenProductAsync(scope, name, parent, ct) is { } other)
         {
-            // APIM: an API can be in at most one open product, since a call without a key must resolve to one product.
-            foreach (var link in (await store.ListAsync(scope.Name, ResourceKind.ProductApi, null, ct)).Where(l => l.Key.NameKey == name.ToLowerInvariant() && l.Key.ParentKey != parent.ToLowerInvariant()))
-            {
-                var other = await store.GetAsync(Key(scope, ResourceKind.Product, "", link.Key.Parent), ct);
-                if (other?.Properties["subscriptionRequired"]?.GetValue<bool>() == false)
-                {
-                    throw ArmException.Validation("apiId", $"API '{name}' is already in the open product '{link.Key.Parent}'; an API can be in at most one product that does not require a subscription.");
-                }
-            }
+            throw ArmException.Validation("apiId", $"API '{name}' is already in the open product '{other}'; an API can be in at most one product that does not require a subscription.");
         }
 
         var key = new ResourceKey(scope.Name, linkKind, parent, name);
@@ -315,6 +345,22 @@ public sealed class ResourceService(IResourceStore store, SecretVault vault, Sna
         }
 
         return (await ToJsonAsync(scope, childKind, child, ct), existing is null);
+    }
+
+    /// <summary>An open product other than <paramref name="exceptProduct"/> that contains the API, if any.</summary>
+    private async Task<string?> OtherOpenProductAsync(ServiceScope scope, string apiId, string exceptProduct, CancellationToken ct)
+    {
+        foreach (var link in (await store.ListAsync(scope.Name, ResourceKind.ProductApi, null, ct))
+            .Where(l => l.Key.NameKey == apiId.ToLowerInvariant() && l.Key.ParentKey != exceptProduct.ToLowerInvariant()))
+        {
+            var product = await store.GetAsync(Key(scope, ResourceKind.Product, "", link.Key.Parent), ct);
+            if (product?.Properties["subscriptionRequired"]?.GetValue<bool>() == false)
+            {
+                return product.Key.Name;
+            }
+        }
+
+        return null;
     }
 
     public async Task<bool> DeleteLinkAsync(ServiceScope scope, string linkKind, string parent, string name, CancellationToken ct)
@@ -404,6 +450,17 @@ public sealed class ResourceService(IResourceStore store, SecretVault vault, Sna
         }
         else if (kind == ResourceKind.Product)
         {
+            if (props["subscriptionRequired"]?.GetValue<bool>() == false)
+            {
+                foreach (var link in await store.ListAsync(scope.Name, ResourceKind.ProductApi, name, ct))
+                {
+                    if (await OtherOpenProductAsync(scope, link.Key.Name, name, ct) is { } other)
+                    {
+                        errors.Add(new ValidationError("subscriptionRequired", $"API '{link.Key.Name}' of this product is already in the open product '{other}'; an API can be in at most one product that does not require a subscription."));
+                    }
+                }
+            }
+
             if (props["subscriptionRequired"]?.GetValue<bool>() == false &&
                 ((input["approvalRequired"] is { } a && a.GetValueKind() == System.Text.Json.JsonValueKind.True) || input["subscriptionsLimit"] is JsonValue))
             {
@@ -494,11 +551,12 @@ public sealed class ResourceService(IResourceStore store, SecretVault vault, Sna
     }
 
     private async Task ValidateOperationAsync(ServiceScope scope, string apiId, string name, JsonObject props, List<ValidationError> errors, CancellationToken ct,
-        IReadOnlyList<(string Name, JsonObject Properties)>? siblings = null, string target = "")
+        IReadOnlyList<(string Name, JsonObject Properties)>? siblings = null, string target = "", string? apiPath = null)
     {
         if (siblings is null)
         {
-            _ = await store.GetAsync(Key(scope, ResourceKind.Api, "", apiId), ct) ?? throw ArmException.NotFound("Api");
+            var api = await store.GetAsync(Key(scope, ResourceKind.Api, "", apiId), ct) ?? throw ArmException.NotFound("Api");
+            apiPath = (string?)api.Properties["path"];
             siblings = (await store.ListAsync(scope.Name, ResourceKind.Operation.Kind, apiId, ct)).Select(o => (o.Key.Name, o.Properties)).ToList();
         }
 
@@ -510,6 +568,16 @@ public sealed class ResourceService(IResourceStore store, SecretVault vault, Sna
         if (props["urlTemplate"] is not JsonValue t || !UrlTemplate.TryParse(t.GetValue<string>(), out var template, out _))
         {
             return;
+        }
+
+        try
+        {
+            // What the gateway will build: a template management accepts must be routable.
+            RoutePatternFactory.Parse(template!.ToRoutePattern(apiPath ?? ""));
+        }
+        catch (RoutePatternException ex)
+        {
+            errors.Add(new ValidationError(target + "urlTemplate", $"'urlTemplate' cannot be routed: {ex.Message}"));
         }
 
         var declared = (props["templateParameters"] as JsonArray ?? []).OfType<JsonObject>()
@@ -543,47 +611,57 @@ public sealed class ResourceService(IResourceStore store, SecretVault vault, Sna
     private async Task ValidateSubscriptionAsync(ServiceScope scope, string name, JsonObject props, JsonObject secrets, StoredResource? existing,
         List<ValidationError> errors, CancellationToken ct)
     {
+        // Scope and owner are stored in one canonical form ("/products/starter", "/users/alice": no trailing or doubled
+        // slashes, the resource's own id), so every cascade and check that compares them sees the same string.
+        if (props["ownerId"] is JsonValue ownerValue)
+        {
+            var owner = RelativeId(scope, ownerValue.GetValue<string>());
+            var user = owner.Trim('/').Split('/') is [var users, var uid] && users.Equals("users", StringComparison.OrdinalIgnoreCase) ? await store.GetAsync(Key(scope, ResourceKind.User, "", uid), ct) : null;
+            if (user is null)
+            {
+                errors.Add(new ValidationError("ownerId", $"The owner '{ownerValue}' is not an existing user (/users/{{id}})."));
+            }
+            else
+            {
+                props["ownerId"] = $"/users/{user.Key.Name}";
+            }
+        }
+
         if (props["scope"] is JsonValue scopeValue)
         {
-            var relative = RelativeId(scope, scopeValue.GetValue<string>());
-            props["scope"] = relative;
-            var segments = relative.Trim('/').Split('/', StringSplitOptions.RemoveEmptyEntries);
-            var ok = segments switch
+            var segments = RelativeId(scope, scopeValue.GetValue<string>()).Trim('/').Split('/', StringSplitOptions.RemoveEmptyEntries)
+                .Select((segment, i) => i == 0 ? segment.ToLowerInvariant() : segment).ToArray();
+            var target = segments switch
             {
-                [] => true,
-                ["apis"] => true,
-                ["apis", var api] => await store.GetAsync(Key(scope, ResourceKind.Api, "", api), ct) is not null,
-                ["products", var product] => await store.GetAsync(Key(scope, ResourceKind.Product, "", product), ct) is not null,
-                _ => false,
+                ["apis", var api] => await store.GetAsync(Key(scope, ResourceKind.Api, "", api), ct),
+                ["products", var product] => await store.GetAsync(Key(scope, ResourceKind.Product, "", product), ct),
+                _ => null,
             };
-            if (!ok)
+            string? canonical = segments switch
+            {
+                [] => "/",
+                [var all] when all.Equals("apis", StringComparison.OrdinalIgnoreCase) => "/apis",
+                [var kind, _] when target is not null => $"/{kind.ToLowerInvariant()}/{target.Key.Name}",
+                _ => null,
+            };
+            if (canonical is null)
             {
                 errors.Add(new ValidationError("scope", $"The scope '{scopeValue}' is not an existing product (/products/{{id}}), API (/apis/{{id}}), all APIs (/apis) or the service (/)."));
             }
-            else if (segments is ["products", var productId] && existing is null && props["ownerId"] is JsonValue)
+            else
             {
-                var product = await store.GetAsync(Key(scope, ResourceKind.Product, "", productId), ct);
-                if (product?.Properties["subscriptionsLimit"] is JsonValue limit)
+                props["scope"] = canonical;
+                if (target is not null && target.Key.Kind == ResourceKind.Product.Kind && existing is null && (string?)props["ownerId"] is { } owner
+                    && target.Properties["subscriptionsLimit"] is JsonValue limit)
                 {
-                    var owner = RelativeId(scope, (string)props["ownerId"]!);
-                    var count = (await SubscriptionsWithScopeAsync(scope, relative, ct))
+                    var count = (await SubscriptionsWithScopeAsync(scope, canonical, ct))
                         .Count(s => string.Equals((string?)s.Properties["ownerId"], owner, StringComparison.OrdinalIgnoreCase)
                             && (string?)s.Properties["state"] is "active" or "submitted" or "suspended");
                     if (count >= limit.GetValue<long>())
                     {
-                        errors.Add(new ValidationError("scope", $"The owner already has {count} subscription(s) to product '{productId}', its limit."));
+                        errors.Add(new ValidationError("scope", $"The owner already has {count} subscription(s) to product '{target.Key.Name}', its limit."));
                     }
                 }
-            }
-        }
-
-        if (props["ownerId"] is JsonValue ownerValue)
-        {
-            var owner = RelativeId(scope, ownerValue.GetValue<string>());
-            props["ownerId"] = owner;
-            if (owner.Trim('/').Split('/') is not ["users", var uid] || await store.GetAsync(Key(scope, ResourceKind.User, "", uid), ct) is null)
-            {
-                errors.Add(new ValidationError("ownerId", $"The owner '{ownerValue}' is not an existing user (/users/{{id}})."));
             }
         }
 
@@ -646,7 +724,8 @@ public sealed class ResourceService(IResourceStore store, SecretVault vault, Sna
             json.Add(await ToJsonAsync(scope, kind, r, ct));
         }
 
-        return new ResourcePage(json, list.Count, start + size < list.Count ? start + size : null);
+        var next = (long)start + size;
+        return new ResourcePage(json, list.Count, next < list.Count ? (int)next : null);
     }
 
     private async Task<JsonObject> ToJsonAsync(ServiceScope scope, ResourceKind kind, StoredResource r, CancellationToken ct)
@@ -751,7 +830,8 @@ public sealed class ResourceService(IResourceStore store, SecretVault vault, Sna
             throw new ArmException(412, "PreconditionFailed", ex.Message);
         }
 
-        await PublishAsync(scope.Name, ct);
+        // Committed: the gateways must get it even if the client has gone away meanwhile.
+        await PublishAsync(scope.Name, CancellationToken.None);
     }
 
     private Task PublishAsync(string service, CancellationToken ct) => publisher.PublishAsync(service, ct);
@@ -789,7 +869,7 @@ public sealed class ResourceService(IResourceStore store, SecretVault vault, Sna
         var marker = "/service/" + scope.Name;
         var at = id.IndexOf(marker, StringComparison.OrdinalIgnoreCase);
         var relative = at >= 0 ? id[(at + marker.Length)..] : id;
-        return relative.Length == 0 ? "/" : relative.StartsWith('/') ? relative : "/" + relative;
+        return "/" + string.Join('/', relative.Split('/', StringSplitOptions.RemoveEmptyEntries));
     }
 
     private static void CheckName(string name, string target, int max)

@@ -112,12 +112,44 @@ public sealed class TollgateServer : IAsyncDisposable
                 await app.StartAsync(cancellationToken);
             }
 
+            server.RecordBoundAddresses();
+
             return server;
         }
         catch
         {
             await server.DisposeAsync();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Replaces configured URLs with the addresses actually bound, so a port of 0 (any free port, as tests use)
+    /// reads back as the real one.
+    /// </summary>
+    private void RecordBoundAddresses()
+    {
+        foreach (var app in _apps)
+        {
+            var addresses = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features
+                .Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()?.Addresses ?? [];
+            var http = addresses.FirstOrDefault(a => a.StartsWith("http://", StringComparison.OrdinalIgnoreCase));
+            var https = addresses.FirstOrDefault(a => a.StartsWith("https://", StringComparison.OrdinalIgnoreCase));
+            if (ReferenceEquals(app.Services.GetService<SnapshotProxyConfigProvider>(), Gateway) && Gateway is not null)
+            {
+                Settings.Gateway.HttpUrl = string.IsNullOrEmpty(Settings.Gateway.HttpUrl) ? Settings.Gateway.HttpUrl : http ?? Settings.Gateway.HttpUrl;
+                Settings.Gateway.HttpsUrl = string.IsNullOrEmpty(Settings.Gateway.HttpsUrl) ? Settings.Gateway.HttpsUrl : https ?? Settings.Gateway.HttpsUrl;
+            }
+            else if (http is not null)
+            {
+                Settings.Management.Url = http;
+            }
+        }
+
+        // The gatewayUrl shown on instances was derived from the gateway's configured URL; show the bound one.
+        if (Gateway is not null && new Uri(Settings.Management.GatewayUrl).Port == 0)
+        {
+            Settings.Management.GatewayUrl = string.IsNullOrEmpty(Settings.Gateway.HttpsUrl) ? Settings.Gateway.HttpUrl ?? "" : Settings.Gateway.HttpsUrl;
         }
     }
 

@@ -19,35 +19,34 @@ public sealed class SplitRolesTests
         await using var backend = await RecordingBackend.StartAsync();
         var managementData = Directory.CreateTempSubdirectory("tollgate-mgmt-").FullName;
         var gatewayData = Directory.CreateTempSubdirectory("tollgate-gw-").FullName;
-        var managementUrl = $"http://127.0.0.1:{FreePort.Next()}";
         try
         {
             await using var management = await TollgateHost.StartAsync(new Dictionary<string, string?>
             {
                 ["Tollgate:Roles"] = "management",
-                ["Tollgate:Management:Url"] = managementUrl,
+                ["Tollgate:Management:Url"] = "http://127.0.0.1:0",
             }, managementData);
+            var managementUrl = management.Server.Settings.Management.Url;
             Assert.Null(management.Server.Gateway);
             var svc = TollgateHost.ServicePath("remote");
             await management.CreateServiceAsync("remote");
             await management.PutAsync($"{svc}/apis/echo", new { properties = new { displayName = "Echo", path = "echo", serviceUrl = backend.Url, protocols = new[] { "http" } } });
             var key = await management.CreateSubscriptionAsync("remote", "s1", "/apis/echo");
 
-            var gatewayUrl = $"http://127.0.0.1:{FreePort.Next()}";
             var gatewaySettings = new Dictionary<string, string?>
             {
                 ["Tollgate:Roles"] = "gateway",
                 ["Tollgate:DataDirectory"] = gatewayData,
-                ["Tollgate:Gateway:HttpUrl"] = gatewayUrl,
+                ["Tollgate:Gateway:HttpUrl"] = "http://127.0.0.1:0",
                 ["Tollgate:Gateway:HttpsUrl"] = "",
                 ["Tollgate:Gateway:ManagementUrl"] = managementUrl,
                 ["Tollgate:Gateway:ManagementToken"] = management.Token,
                 ["Logging:LogLevel:Default"] = "Warning",
             };
-            using var client = new HttpClient { BaseAddress = new Uri(gatewayUrl) };
             await using (var gateway = await TollgateServer.StartAsync(new ConfigurationBuilder().AddInMemoryCollection(gatewaySettings).Build()))
             {
                 Assert.Null(gateway.Store);
+                using var client = new HttpClient { BaseAddress = new Uri(gateway.Settings.Gateway.HttpUrl!) };
                 var operationSeen = WaitForAsync(gateway, s => s.Apis.Any(a => a.Operations.Count > 0));
                 await management.PutAsync($"{svc}/apis/echo/operations/get", new { properties = new { displayName = "Get", method = "GET", urlTemplate = "/hello" } });
                 await operationSeen;
@@ -64,6 +63,7 @@ public sealed class SplitRolesTests
             await using (var restarted = await TollgateServer.StartAsync(new ConfigurationBuilder().AddInMemoryCollection(gatewaySettings).Build()))
             {
                 await WaitForAsync(restarted, s => s.Apis.Any(a => a.Operations.Count > 0));
+                using var client = new HttpClient { BaseAddress = new Uri(restarted.Settings.Gateway.HttpUrl!) };
                 using var response = await client.SendAsync(TollgateHost.GatewayRequest(HttpMethod.Get, "/echo/hello", key));
                 Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             }

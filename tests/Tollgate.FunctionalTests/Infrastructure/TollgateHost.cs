@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Configuration;
 using Tollgate.Hosting;
-using Tollgate.Tests.Common;
 
 namespace Tollgate.FunctionalTests.Infrastructure;
 
@@ -56,9 +55,10 @@ public sealed class TollgateHost : IAsyncDisposable
         var values = new Dictionary<string, string?>
         {
             ["Tollgate:DataDirectory"] = dataDirectory,
-            ["Tollgate:Gateway:HttpUrl"] = $"http://127.0.0.1:{FreePort.Next()}",
-            ["Tollgate:Gateway:HttpsUrl"] = https ? $"https://127.0.0.1:{FreePort.Next()}" : "",
-            ["Tollgate:Management:Url"] = $"http://127.0.0.1:{FreePort.Next()}",
+            // Port 0: Kestrel binds a free port itself (no race with other tests); the server reports the real one.
+            ["Tollgate:Gateway:HttpUrl"] = "http://127.0.0.1:0",
+            ["Tollgate:Gateway:HttpsUrl"] = https ? "https://127.0.0.1:0" : "",
+            ["Tollgate:Management:Url"] = "http://127.0.0.1:0",
             ["Logging:LogLevel:Default"] = "Warning",
         };
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>())
