@@ -17,6 +17,7 @@
 #   NGINX_WORKERS [auto] nginx worker_processes
 #   BASE_PORT [18080]    ports BASE+1 .. BASE+5 on 127.0.0.1 must be free
 #   RESULTS_DIR [<repo>/bench/results]
+#   TOLLGATE_ANALYTICS [false]  true = Tollgate also records every call for the reports (request log)
 set -euo pipefail
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -207,6 +208,9 @@ if has_config tollgate; then
     export Tollgate__Gateway__HttpsUrl=""
     export Tollgate__Management__Url="http://127.0.0.1:$MGMT_PORT"
     export Logging__LogLevel__Default=Warning
+    # This benchmark measures the gateway with key checking (issue 2). The request log (analytics) has its own
+    # on/off benchmark; TOLLGATE_ANALYTICS=true measures with it.
+    export Tollgate__Analytics__Enabled="${TOLLGATE_ANALYTICS:-false}"
     (cd "$TMP" && exec dotnet "$TOLLGATE_DLL" run --roles gateway,management --data-dir "$TOLLGATE_DATA") >"$TMP/tollgate.log" 2>&1 &
     PID[tollgate]=$!
     wait_http "http://127.0.0.1:$MGMT_PORT/"

@@ -92,7 +92,7 @@ public sealed class TollgateServer : IAsyncDisposable
 
             if (settings.Roles.HasFlag(TollgateRoles.Gateway))
             {
-                var app = BuildGateway(configuration, settings, store is null ? null : records, timeProvider);
+                var app = BuildGateway(configuration, settings, store is not null && settings.AnalyticsEnabled ? records : null, timeProvider);
                 var provider = app.Services.GetRequiredService<SnapshotProxyConfigProvider>();
                 if (store is not null)
                 {

@@ -30,6 +30,9 @@ public sealed class TollgateSettings
     /// <summary>Base64 AES-256 data key for secrets at rest; default: <c>{data}/secrets.key</c>.</summary>
     public string? SecretsKey { get; set; }
 
+    /// <summary>Whether the gateway records every call for the reports (<c>Tollgate:Analytics:Enabled</c>, default true).</summary>
+    public bool AnalyticsEnabled { get; set; } = true;
+
     /// <summary>Echo backend of <c>tollgate demo</c>.</summary>
     public string DemoBackendUrl { get; set; } = "http://127.0.0.1:5084";
 
@@ -44,6 +47,7 @@ public sealed class TollgateSettings
         settings.Roles = ParseRoles(section["Roles"]);
         settings.SecretsKey = section["Secrets:Key"];
         settings.DemoBackendUrl = section["Demo:BackendUrl"] ?? settings.DemoBackendUrl;
+        settings.AnalyticsEnabled = section.GetValue("Analytics:Enabled", true);
         if (string.IsNullOrEmpty(section["Management:GatewayUrl"]))
         {
             settings.Management.GatewayUrl = !string.IsNullOrEmpty(settings.Gateway.HttpsUrl) ? settings.Gateway.HttpsUrl : settings.Gateway.HttpUrl ?? "";
