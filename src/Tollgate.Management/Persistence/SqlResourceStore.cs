@@ -38,7 +38,7 @@ public abstract partial class SqlResourceStore(TimeProvider timeProvider) : IRes
     /// <summary>Schema version 2: the request log of the gateways (analytics).</summary>
     protected static Migration SchemaV2(string bigint, string real) => new(2, "request_records", $"""
         CREATE TABLE request_records (
-          service TEXT NOT NULL, ts TEXT NOT NULL, ts_ms {bigint} NOT NULL, request_id TEXT NOT NULL,
+          service TEXT NOT NULL, ts_ms {bigint} NOT NULL, request_id TEXT NOT NULL,
           api_id TEXT NULL, operation_id TEXT NULL, product_id TEXT NULL, subscription_id TEXT NULL, user_id TEXT NULL,
           method TEXT NOT NULL, url TEXT NOT NULL, ip_address TEXT NULL,
           response_code INTEGER NOT NULL, backend_response_code INTEGER NULL,
