@@ -8,7 +8,7 @@ public sealed class PostgresResourceStore : SqlResourceStore
 {
     private const long MigrationLockId = 0x7011_6A7E;
 
-    private static readonly Migration[] AllMigrations = [SchemaV1("BIGSERIAL PRIMARY KEY", "BIGINT"), SchemaV2("BIGINT", "DOUBLE PRECISION")];
+    private static readonly Migration[] AllMigrations = [SchemaV1("BIGSERIAL PRIMARY KEY", "BIGINT"), SchemaV2("BIGINT", "DOUBLE PRECISION", "BYTEA")];
 
     private readonly NpgsqlDataSource _dataSource;
 

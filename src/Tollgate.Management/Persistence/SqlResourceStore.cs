@@ -35,16 +35,22 @@ public abstract partial class SqlResourceStore(TimeProvider timeProvider) : IRes
     /// <summary>Migrations in version order. SQL must be valid on the concrete engine.</summary>
     protected abstract IReadOnlyList<Migration> Migrations { get; }
 
-    /// <summary>Schema version 2: the request log of the gateways (analytics).</summary>
-    protected static Migration SchemaV2(string bigint, string real) => new(2, "request_records", $"""
-        CREATE TABLE request_records (
-          service TEXT NOT NULL, ts_ms {bigint} NOT NULL, request_id TEXT NOT NULL,
-          api_id TEXT NULL, operation_id TEXT NULL, product_id TEXT NULL, subscription_id TEXT NULL, user_id TEXT NULL,
-          method TEXT NOT NULL, url TEXT NOT NULL, ip_address TEXT NULL,
-          response_code INTEGER NOT NULL, backend_response_code INTEGER NULL,
-          request_size {bigint} NOT NULL, response_size {bigint} NOT NULL,
-          api_time {real} NOT NULL, service_time {real} NOT NULL, cache TEXT NOT NULL);
-        CREATE INDEX ix_request_records_time ON request_records (service, ts_ms);
+    /// <summary>
+    /// Schema version 2: the gateways' request log (analytics) as per-minute aggregates, one row per minute and
+    /// API, operation, product, subscription and user, and the raw records in blocks of one writer batch each.
+    /// </summary>
+    protected static Migration SchemaV2(string bigint, string real, string blob) => new(2, "request_minutes, request_batches", $"""
+        CREATE TABLE request_minutes (
+          service TEXT NOT NULL, minute_ms {bigint} NOT NULL,
+          api_id TEXT NOT NULL, operation_id TEXT NOT NULL, product_id TEXT NOT NULL, subscription_id TEXT NOT NULL, user_id TEXT NOT NULL,
+          success {bigint} NOT NULL, blocked {bigint} NOT NULL, failed {bigint} NOT NULL, total {bigint} NOT NULL,
+          bandwidth {bigint} NOT NULL, cache_hit {bigint} NOT NULL, cache_miss {bigint} NOT NULL,
+          api_time_sum {real} NOT NULL, api_time_min {real} NOT NULL, api_time_max {real} NOT NULL,
+          service_time_sum {real} NOT NULL, service_time_min {real} NOT NULL, service_time_max {real} NOT NULL,
+          PRIMARY KEY (service, minute_ms, api_id, operation_id, product_id, subscription_id, user_id));
+        CREATE TABLE request_batches (
+          service TEXT NOT NULL, first_ms {bigint} NOT NULL, last_ms {bigint} NOT NULL, records INTEGER NOT NULL, payload {blob} NOT NULL);
+        CREATE INDEX ix_request_batches_time ON request_batches (service, first_ms);
         """);
 
     protected abstract ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken);

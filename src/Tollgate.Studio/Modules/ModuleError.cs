@@ -1,0 +1,82 @@
+using System.Globalization;
+
+namespace Tollgate.Studio.Modules;
+
+/// <summary>
+/// A module error as ML Studio (classic) reports it: a four-digit code and a message, shown in the run log as
+/// <c>Error 0001: …</c>.
+/// </summary>
+/// <param name="Code">The four-digit Studio module error code, e.g. <c>"0001"</c>.</param>
+/// <param name="Message">The message without the <c>Error NNNN: </c> prefix.</param>
+/// <param name="ParameterName">The Studio display name of the parameter at fault, if any.</param>
+public sealed record ModuleError(string Code, string Message, string? ParameterName = null)
+{
+    /// <summary><c>Error {code}: {message}</c>.</summary>
+    public string FullMessage => $"Error {Code}: {Message}";
+
+    /// <inheritdoc />
+    public override string ToString() => FullMessage;
+}
+
+/// <summary>Thrown by a module (parameter binding, schema resolution or execution) with a Studio <see cref="ModuleError"/>.</summary>
+public sealed class StudioModuleException : Exception
+{
+    /// <summary>Creates the exception for <paramref name="error"/>.</summary>
+    public StudioModuleException(ModuleError error)
+        : base((error ?? throw new ArgumentNullException(nameof(error))).Message)
+    {
+        Error = error;
+    }
+
+    /// <summary>The module error.</summary>
+    public ModuleError Error { get; }
+
+    /// <summary>The four-digit error code.</summary>
+    public string ErrorCode => Error.Code;
+
+    /// <summary><c>Error {code}: {message}</c>, as in Studio's module log.</summary>
+    public string FullMessage => Error.FullMessage;
+}
+
+/// <summary>
+/// Factories for the Studio (classic) module errors used by the built-in modules. [I] The texts follow the classic
+/// module error catalogue in spirit; the exact wording of the catalogue is not reproduced byte for byte.
+/// </summary>
+public static class ModuleErrors
+{
+    /// <summary>Error 0001: one or more selected columns do not exist. <paramref name="missing"/> are names or 1-based indices.</summary>
+    public static ModuleError ColumnNotFound(IEnumerable<string> missing, string? parameterName = null) =>
+        new("0001", "Cannot find one or more specified columns of the dataset: " + string.Join(", ", missing), parameterName);
+
+    /// <summary>Error 0002: a parameter value could not be parsed or converted.</summary>
+    public static ModuleError ParameterParse(string parameterName, string? value, string expected) =>
+        new("0002", $"Failed to convert value \"{value}\" of parameter \"{parameterName}\" to {expected}.", parameterName);
+
+    /// <summary>Error 0002 ([I]): a parameter that the module does not define.</summary>
+    public static ModuleError UnknownParameter(string moduleName, string parameterName) =>
+        new("0002", $"Parameter \"{parameterName}\" is not a parameter of module \"{moduleName}\".", parameterName);
+
+    /// <summary>Error 0003: a required parameter is null or empty.</summary>
+    public static ModuleError ParameterNullOrEmpty(string parameterName) =>
+        new("0003", $"Parameter \"{parameterName}\" is null or empty.", parameterName);
+
+    /// <summary>Error 0003: a module input is null or empty.</summary>
+    public static ModuleError InputNullOrEmpty(string inputName) =>
+        new("0003", $"Input \"{inputName}\" is null or empty.");
+
+    /// <summary>Error 0004: the value must be greater than <paramref name="limit"/>.</summary>
+    public static ModuleError ParameterNotGreaterThan(string parameterName, long limit) =>
+        new("0004", $"Parameter \"{parameterName}\" should be greater than {limit.ToString(CultureInfo.InvariantCulture)}.", parameterName);
+
+    /// <summary>Error 0005: the value must be greater than or equal to <paramref name="limit"/>.</summary>
+    public static ModuleError ParameterBelowMinimum(string parameterName, long limit) =>
+        new("0005", $"Parameter \"{parameterName}\" should be greater than or equal to {limit.ToString(CultureInfo.InvariantCulture)}.", parameterName);
+
+    /// <summary>Error 0007: the value must be less than or equal to <paramref name="limit"/>.</summary>
+    public static ModuleError ParameterAboveMaximum(string parameterName, long limit) =>
+        new("0007", $"Parameter \"{parameterName}\" should be less than or equal to {limit.ToString(CultureInfo.InvariantCulture)}.", parameterName);
+
+    /// <summary>Error 0017: a selected column has a type the module does not support.</summary>
+    public static ModuleError ColumnTypeNotSupported(string columnName, Data.ColumnType type, string? parameterName = null) =>
+        new("0017", $"Cannot process column \"{columnName}\" of type {type}. The type is not supported by the module.", parameterName);
+}
