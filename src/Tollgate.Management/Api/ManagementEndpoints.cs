@@ -102,6 +102,12 @@ public static partial class ManagementEndpoints
             case ["tenant", "access", "listSecrets"] when method == "POST":
                 var s = await tenant.GetAsync(ct);
                 return Json(new JsonObject { ["id"] = "access", ["principalId"] = s.Id, ["primaryKey"] = s.PrimaryKey, ["secondaryKey"] = s.SecondaryKey, ["enabled"] = s.Enabled });
+            case ["tenant", "access", "regeneratePrimaryKey"] when method == "POST":
+                await tenant.RegenerateAsync(primary: true, ct);
+                return Results.NoContent();
+            case ["tenant", "access", "regenerateSecondaryKey"] when method == "POST":
+                await tenant.RegenerateAsync(primary: false, ct);
+                return Results.NoContent();
             case ["subscriptions", var sid, "listSecrets"] when method == "POST":
                 return Json(await resources.ListSecretsAsync(scope, sid, ct));
             case ["subscriptions", var sid, "regeneratePrimaryKey"] when method == "POST":

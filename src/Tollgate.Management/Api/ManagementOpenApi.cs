@@ -78,6 +78,8 @@ public static class ManagementOpenApi
         AddEntity(paths, "namedValues", "{namedValueId}", "NamedValue", "NamedValueContractProperties", "named values (secret values are never returned by GET)");
         paths[Base + "/namedValues/{namedValueId}/listValue"] = Obj(("post", Op("NamedValue_ListValue", "Returns the value of a named value, secret or not.", Ref("NamedValueSecretContract"))));
         paths[Base + "/tenant/access/listSecrets"] = Obj(("post", Op("TenantAccess_ListSecrets", "Returns the administrator identifier and keys that sign SharedAccessSignature tokens.", Obj(("type", "object")))));
+        paths[Base + "/tenant/access/regeneratePrimaryKey"] = Obj(("post", Op("TenantAccess_RegeneratePrimaryKey", "Replaces the administrator primary key; tokens it signed stop working.", null, noContent: true)));
+        paths[Base + "/tenant/access/regenerateSecondaryKey"] = Obj(("post", Op("TenantAccess_RegenerateSecondaryKey", "Replaces the administrator secondary key; tokens it signed stop working.", null, noContent: true)));
 
         foreach (var (path, item) in paths)
         {

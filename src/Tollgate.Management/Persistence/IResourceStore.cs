@@ -63,6 +63,9 @@ public interface IResourceStore : IAsyncDisposable
     /// <summary>Stores a setting unless one exists; returns the value that is stored afterwards.</summary>
     Task<string> GetOrAddSettingAsync(string name, string value, CancellationToken cancellationToken = default);
 
+    /// <summary>Creates or replaces a setting.</summary>
+    Task SetSettingAsync(string name, string value, CancellationToken cancellationToken = default);
+
     /// <summary>Checks that the store answers (readiness).</summary>
     Task<bool> PingAsync(CancellationToken cancellationToken = default);
 }

@@ -228,6 +228,12 @@ public abstract partial class SqlResourceStore(TimeProvider timeProvider) : IRes
         return (string)(await ScalarAsync(connection, null, "SELECT value FROM settings WHERE name = @n", cancellationToken, ("n", name)))!;
     }
 
+    public async Task SetSettingAsync(string name, string value, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await ExecuteAsync(connection, null, "INSERT INTO settings (name, value) VALUES (@n, @v) ON CONFLICT (name) DO UPDATE SET value = excluded.value", cancellationToken, ("n", name), ("v", value));
+    }
+
     public async Task<bool> PingAsync(CancellationToken cancellationToken = default)
     {
         try

@@ -37,6 +37,22 @@ public sealed class TenantAccess(IResourceStore store, SecretVault vault, TimePr
         return c;
     }
 
+    /// <summary>Replaces the primary or secondary key with a new random one; tokens it signed stop working.</summary>
+    public async Task RegenerateAsync(bool primary, CancellationToken cancellationToken = default)
+    {
+        var c = await GetAsync(cancellationToken);
+        var key = SecretGenerator.NewBase64Key();
+        var updated = primary ? c with { PrimaryKey = key } : c with { SecondaryKey = key };
+        await store.SetSettingAsync(SettingName, vault.Protect(new JsonObject
+        {
+            ["id"] = updated.Id,
+            ["primaryKey"] = updated.PrimaryKey,
+            ["secondaryKey"] = updated.SecondaryKey,
+            ["enabled"] = updated.Enabled,
+        }), cancellationToken);
+        _credentials = updated;
+    }
+
     /// <summary>Validates an Authorization header; null when valid, else why not.</summary>
     public async Task<string?> ValidateAsync(string? authorization, CancellationToken cancellationToken = default)
     {

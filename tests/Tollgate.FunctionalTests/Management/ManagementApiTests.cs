@@ -90,6 +90,28 @@ public sealed class ManagementApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RegeneratedSecondaryKey_OldTokensStop_PrimaryTokensGoOn()
+    {
+        var before = await _host.Server.TenantAccess!.GetAsync();
+        var oldSecondary = SharedAccessSignature.Create(before.Id, before.SecondaryKey, DateTimeOffset.UtcNow.AddHours(1));
+
+        using (var regenerated = await _host.SendAsync(HttpMethod.Post, $"{Svc}/tenant/access/regenerateSecondaryKey"))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, regenerated.StatusCode);
+        }
+
+        var secrets = await _host.OkAsync(HttpMethod.Post, $"{Svc}/tenant/access/listSecrets");
+        using var client = new HttpClient { BaseAddress = _host.Management.BaseAddress };
+        client.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", oldSecondary);
+        using var refused = await client.GetAsync($"{Svc}/apis?api-version=2022-08-01");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        Assert.NotEqual(before.SecondaryKey, (string?)secrets["secondaryKey"]);
+        Assert.Equal(before.PrimaryKey, (string?)secrets["primaryKey"]);
+        await _host.OkAsync(HttpMethod.Get, $"{Svc}/apis");
+    }
+
+    [Fact]
     public async Task MissingApiVersion_Is400()
     {
         using var response = await _host.Management.GetAsync($"{Svc}/apis");

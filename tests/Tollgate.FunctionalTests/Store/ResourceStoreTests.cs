@@ -159,6 +159,15 @@ public abstract class ResourceStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SetSetting_Replaces()
+    {
+        await Store.SetSettingAsync("s", "one");
+        await Store.SetSettingAsync("s", "two");
+
+        Assert.Equal("two", await Store.GetSettingAsync("s"));
+    }
+
+    [Fact]
     public async Task Ping_AnswersWhenReachable() => Assert.True(await Store.PingAsync());
 }
 
