@@ -44,21 +44,46 @@ public sealed partial class AnalyticsWriter(RequestRecordChannel channel, IAnaly
         }
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    // The writer runs on a thread of its own: encoding a batch and SQLite's synchronous I/O take tens of
+    // milliseconds, which on a thread-pool thread would hold back the requests queued behind it.
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                Run(stoppingToken);
+                done.TrySetResult();
+            }
+            catch (Exception ex)
+            {
+                done.TrySetException(ex);
+            }
+        })
+        {
+            IsBackground = true,
+            Name = "Tollgate analytics writer",
+        };
+        thread.Start();
+        return done.Task;
+    }
+
+    private void Run(CancellationToken stoppingToken)
     {
         var batch = new List<RequestRecord>(MaxBatch);
         try
         {
-            while (await channel.Reader.WaitToReadAsync(stoppingToken))
+            while (channel.Reader.WaitToReadAsync(stoppingToken).AsTask().GetAwaiter().GetResult())
             {
-                await Task.Delay(GatherTime, time, stoppingToken);
-                await WriteAvailableAsync(batch);
+                Task.Delay(GatherTime, time, stoppingToken).GetAwaiter().GetResult();
+                WriteAvailableAsync(batch).GetAwaiter().GetResult();
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
             // Shutting down: store what is already queued.
-            await WriteAvailableAsync(batch);
+            WriteAvailableAsync(batch).GetAwaiter().GetResult();
         }
     }
 

@@ -1,0 +1,296 @@
+namespace Tollgate.Core.Policies;
+
+/// <summary>How an attribute's literal value is checked.</summary>
+internal enum PolicyValueKind
+{
+    Any,
+    NonNegativeInteger,
+    Boolean,
+    DateTime,
+    Enumeration,
+}
+
+/// <summary>Rules for one attribute of a policy element.</summary>
+internal sealed record PolicyAttributeSpec(
+    string Name,
+    bool Required = false,
+    bool AllowsExpressions = true,
+    PolicyValueKind Kind = PolicyValueKind.Any,
+    IReadOnlyList<string>? Values = null,
+    long? Max = null);
+
+/// <summary>Rules for a policy element or one of its child elements.</summary>
+internal sealed class PolicyElementSpec
+{
+    public required string Name { get; init; }
+
+    public IReadOnlyList<PolicyAttributeSpec> Attributes { get; init; } = [];
+
+    public IReadOnlyList<PolicyElementSpec> Children { get; init; } = [];
+
+    /// <summary>Children are themselves policies (choose/when/otherwise).</summary>
+    public bool PolicyChildren { get; init; }
+
+    public bool AllowsText { get; init; }
+
+    /// <summary>Sections a top-level policy may be used in; null means all.</summary>
+    public IReadOnlyList<string>? Sections { get; init; }
+
+    public bool OncePerDocument { get; init; }
+
+    /// <summary>Extra checks: element, path, and a sink taking (path, element line/col source, message).</summary>
+    public Action<PolicyElement, string, Action<string, string>>? Extra { get; init; }
+
+    public PolicyAttributeSpec? FindAttribute(string name) => Attributes.FirstOrDefault(a => a.Name == name);
+
+    public PolicyElementSpec? FindChild(string name) => Children.FirstOrDefault(c => c.Name == name);
+}
+
+/// <summary>The policies Tollgate knows, with their attributes, children and placement rules.</summary>
+internal static class PolicySchema
+{
+    private static readonly string[] InboundOnly = ["inbound"];
+    private static readonly string[] ExistsActions = ["override", "skip", "append", "delete"];
+
+    private static readonly PolicyElementSpec Value = new() { Name = "value", AllowsText = true };
+
+    private static readonly PolicyAttributeSpec[] RateLimitHeaders =
+    [
+        new("retry-after-header-name"),
+        new("retry-after-variable-name"),
+        new("remaining-calls-header-name"),
+        new("remaining-calls-variable-name"),
+        new("total-calls-header-name"),
+    ];
+
+    private static readonly PolicyElementSpec SetHeader = new()
+    {
+        Name = "set-header",
+        Attributes = [new("name", Required: true), new("exists-action", Kind: PolicyValueKind.Enumeration, Values: ExistsActions)],
+        Children = [Value],
+    };
+
+    private static readonly PolicyElementSpec SetStatus = new()
+    {
+        Name = "set-status",
+        Attributes = [new("code", Required: true, Kind: PolicyValueKind.NonNegativeInteger), new("reason", Required: true)],
+    };
+
+    private static readonly PolicyElementSpec SetBody = new()
+    {
+        Name = "set-body",
+        Attributes =
+        [
+            new("template", AllowsExpressions: false, Kind: PolicyValueKind.Enumeration, Values: ["liquid", "none"]),
+            new("xsi-nil", AllowsExpressions: false, Kind: PolicyValueKind.Enumeration, Values: ["blank", "null"]),
+            new("parse-date", AllowsExpressions: false, Kind: PolicyValueKind.Boolean),
+        ],
+        AllowsText = true,
+    };
+
+    private static PolicyElementSpec LimitScope(string name, bool bandwidth, IReadOnlyList<PolicyElementSpec> children)
+    {
+        List<PolicyAttributeSpec> attrs =
+        [
+            new("name", AllowsExpressions: false),
+            new("id", AllowsExpressions: false),
+            new("calls", AllowsExpressions: false, Kind: PolicyValueKind.NonNegativeInteger),
+            new("renewal-period", Required: true, AllowsExpressions: false, Kind: PolicyValueKind.NonNegativeInteger, Max: bandwidth ? null : 300),
+        ];
+        if (bandwidth)
+        {
+            attrs.Add(new("bandwidth", AllowsExpressions: false, Kind: PolicyValueKind.NonNegativeInteger));
+        }
+        else
+        {
+            attrs[2] = attrs[2] with { Required = true };
+        }
+
+        return new PolicyElementSpec { Name = name, Attributes = attrs, Children = children };
+    }
+
+    private static void RequireCallsOrBandwidth(PolicyElement el, string path, Action<string, string> report)
+    {
+        if (el.GetAttribute("calls") is null && el.GetAttribute("bandwidth") is null)
+        {
+            report(path, $"Policy '{el.Name}' requires at least one of the attributes 'calls' and 'bandwidth'.");
+        }
+    }
+
+    private static readonly PolicyElementSpec When = new()
+    {
+        Name = "when",
+        Attributes = [new("condition", Required: true)],
+        PolicyChildren = true,
+    };
+
+    private static readonly PolicyElementSpec Otherwise = new() { Name = "otherwise", PolicyChildren = true };
+
+    /// <summary>Known top-level policies by element name.</summary>
+    public static readonly IReadOnlyDictionary<string, PolicyElementSpec> Policies = new[]
+    {
+        new PolicyElementSpec { Name = "base" },
+        new PolicyElementSpec
+        {
+            Name = "rate-limit",
+            Sections = InboundOnly,
+            OncePerDocument = true,
+            Attributes =
+            [
+                new("calls", Required: true, AllowsExpressions: false, Kind: PolicyValueKind.NonNegativeInteger),
+                new("renewal-period", Required: true, AllowsExpressions: false, Kind: PolicyValueKind.NonNegativeInteger, Max: 300),
+                .. RateLimitHeaders,
+            ],
+            Children = [LimitScope("api", bandwidth: false, [LimitScope("operation", bandwidth: false, [])])],
+        },
+        new PolicyElementSpec
+        {
+            Name = "rate-limit-by-key",
+            Sections = InboundOnly,
+            Attributes =
+            [
+                new("calls", Required: true, Kind: PolicyValueKind.NonNegativeInteger),
+                new("renewal-period", Required: true, Kind: PolicyValueKind.NonNegativeInteger, Max: 300),
+                new("counter-key", Required: true),
+                new("increment-condition"),
+                new("increment-count", Kind: PolicyValueKind.NonNegativeInteger),
+                .. RateLimitHeaders,
+            ],
+        },
+        new PolicyElementSpec
+        {
+            Name = "quota",
+            Sections = InboundOnly,
+            OncePerDocument = true,
+            Attributes =
+            [
+                new("calls", AllowsExpressions: false, Kind: PolicyValueKind.NonNegativeInteger),
+                new("bandwidth", AllowsExpressions: false, Kind: PolicyValueKind.NonNegativeInteger),
+                new("renewal-period", Required: true, AllowsExpressions: false, Kind: PolicyValueKind.NonNegativeInteger),
+            ],
+            Children = [LimitScope("api", bandwidth: true, [LimitScope("operation", bandwidth: true, [])])],
+            Extra = RequireCallsOrBandwidth,
+        },
+        new PolicyElementSpec
+        {
+            Name = "quota-by-key",
+            Sections = InboundOnly,
+            Attributes =
+            [
+                new("calls", AllowsExpressions: false, Kind: PolicyValueKind.NonNegativeInteger),
+                new("bandwidth", AllowsExpressions: false, Kind: PolicyValueKind.NonNegativeInteger),
+                new("renewal-period", Required: true, AllowsExpressions: false, Kind: PolicyValueKind.NonNegativeInteger),
+                new("counter-key", Required: true),
+                new("increment-condition"),
+                new("first-period-start", AllowsExpressions: false, Kind: PolicyValueKind.DateTime),
+            ],
+            Extra = (el, path, report) =>
+            {
+                RequireCallsOrBandwidth(el, path, report);
+                var rp = el["renewal-period"];
+                if (rp is not null && long.TryParse(rp, out var seconds) && seconds is > 0 and < 300)
+                {
+                    report(path + "/@renewal-period", $"Attribute 'renewal-period' of 'quota-by-key' must be 0 or at least 300, not '{rp}'.");
+                }
+            },
+        },
+        SetHeader,
+        new PolicyElementSpec
+        {
+            Name = "set-query-parameter",
+            Sections = ["inbound", "backend"],
+            Attributes = [new("name", Required: true), new("exists-action", Kind: PolicyValueKind.Enumeration, Values: ExistsActions)],
+            Children = [Value],
+        },
+        new PolicyElementSpec
+        {
+            Name = "check-header",
+            Sections = InboundOnly,
+            Attributes =
+            [
+                new("name", Required: true),
+                new("failed-check-httpcode", Required: true, Kind: PolicyValueKind.NonNegativeInteger),
+                new("failed-check-error-message", Required: true),
+                new("ignore-case", Required: true, Kind: PolicyValueKind.Boolean),
+            ],
+            Children = [Value],
+        },
+        new PolicyElementSpec
+        {
+            Name = "ip-filter",
+            Sections = InboundOnly,
+            Attributes = [new("action", Required: true, Kind: PolicyValueKind.Enumeration, Values: ["allow", "forbid"])],
+            Children =
+            [
+                new PolicyElementSpec { Name = "address", AllowsText = true },
+                new PolicyElementSpec { Name = "address-range", Attributes = [new("from", Required: true), new("to", Required: true)] },
+            ],
+        },
+        new PolicyElementSpec { Name = "set-variable", Attributes = [new("name", Required: true), new("value", Required: true)] },
+        new PolicyElementSpec
+        {
+            Name = "return-response",
+            Attributes = [new("response-variable-name")],
+            Children = [SetStatus, SetHeader, SetBody],
+        },
+        new PolicyElementSpec
+        {
+            Name = "mock-response",
+            Sections = ["inbound", "outbound", "on-error"],
+            Attributes = [new("status-code", Kind: PolicyValueKind.NonNegativeInteger), new("content-type")],
+        },
+        SetStatus,
+        new PolicyElementSpec
+        {
+            Name = "choose",
+            Children = [When, Otherwise],
+            Extra = (el, path, report) =>
+            {
+                if (!el.Children.Any(c => c.Name == "when"))
+                {
+                    report(path, "Policy 'choose' requires at least one 'when' element.");
+                }
+
+                var otherwise = el.Children.Count(c => c.Name == "otherwise");
+                if (otherwise > 1)
+                {
+                    report(path, "Policy 'choose' allows at most one 'otherwise' element.");
+                }
+                else if (otherwise == 1 && el.Children[^1].Name != "otherwise")
+                {
+                    report(path, "Element 'otherwise' must be the last element of 'choose'.");
+                }
+            },
+        },
+        new PolicyElementSpec
+        {
+            Name = "forward-request",
+            Sections = ["backend"],
+            Attributes =
+            [
+                new("timeout", Kind: PolicyValueKind.NonNegativeInteger),
+                new("timeout-ms", Kind: PolicyValueKind.NonNegativeInteger),
+                new("continue-timeout", Kind: PolicyValueKind.NonNegativeInteger),
+                new("http-version", Kind: PolicyValueKind.Enumeration, Values: ["1", "2or1", "2"]),
+                new("follow-redirects", Kind: PolicyValueKind.Boolean),
+                new("buffer-request-body", Kind: PolicyValueKind.Boolean),
+                new("buffer-response", Kind: PolicyValueKind.Boolean),
+                new("fail-on-error-status-code", Kind: PolicyValueKind.Boolean),
+            ],
+        },
+        new PolicyElementSpec
+        {
+            Name = "trace",
+            Attributes =
+            [
+                new("source", Required: true, AllowsExpressions: false),
+                new("severity", AllowsExpressions: false, Kind: PolicyValueKind.Enumeration, Values: ["verbose", "information", "error"]),
+            ],
+            Children =
+            [
+                new PolicyElementSpec { Name = "message", AllowsText = true },
+                new PolicyElementSpec { Name = "metadata", Attributes = [new("name", Required: true), new("value", Required: true)] },
+            ],
+        },
+    }.ToDictionary(p => p.Name, StringComparer.Ordinal);
+}

@@ -1,0 +1,165 @@
+using System.Globalization;
+
+namespace Tollgate.Core.Policies;
+
+/// <summary>Checks policy documents against the policies Tollgate knows, collecting every problem.</summary>
+public static class PolicyValidator
+{
+    /// <summary>Parses and validates <paramref name="xml"/>; returns every structural and policy error (empty when valid).</summary>
+    public static IReadOnlyList<PolicyError> Validate(string xml)
+    {
+        var errors = new List<PolicyError>();
+        var doc = PolicyDocument.Load(xml, errors);
+        if (doc is not null)
+        {
+            errors.AddRange(Validate(doc));
+        }
+
+        return errors;
+    }
+
+    /// <summary>Validates an already parsed document; returns every error (empty when valid).</summary>
+    public static IReadOnlyList<PolicyError> Validate(PolicyDocument document)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        var errors = new List<PolicyError>();
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var section in document.Sections)
+        {
+            ValidatePolicies(section.Elements, "policies/" + section.Name, section.Name, errors, counts);
+        }
+
+        return errors;
+    }
+
+    private static void ValidatePolicies(IReadOnlyList<PolicyElement> elements, string parentPath, string section, List<PolicyError> errors, Dictionary<string, int> counts)
+    {
+        foreach (var (el, path) in WithPaths(elements, parentPath))
+        {
+            if (!PolicySchema.Policies.TryGetValue(el.Name, out var spec))
+            {
+                errors.Add(new PolicyError(path, el.Line, el.Column, $"Element '{el.Name}' is not a known policy."));
+                continue;
+            }
+
+            if (spec.Sections is not null && !spec.Sections.Contains(section))
+            {
+                errors.Add(new PolicyError(path, el.Line, el.Column, $"Policy '{el.Name}' is not allowed in section '{section}'."));
+            }
+
+            if (spec.OncePerDocument)
+            {
+                counts[el.Name] = counts.GetValueOrDefault(el.Name) + 1;
+                if (counts[el.Name] == 2)
+                {
+                    errors.Add(new PolicyError(path, el.Line, el.Column, $"Policy '{el.Name}' may appear only once in a policy document."));
+                }
+            }
+
+            ValidateElement(el, spec, path, section, errors, counts);
+        }
+    }
+
+    private static void ValidateElement(PolicyElement el, PolicyElementSpec spec, string path, string section, List<PolicyError> errors, Dictionary<string, int> counts)
+    {
+        foreach (var attr in el.Attributes)
+        {
+            var attrPath = path + "/@" + attr.Name;
+            var attrSpec = spec.FindAttribute(attr.Name);
+            if (attrSpec is null)
+            {
+                errors.Add(new PolicyError(attrPath, attr.Line, attr.Column, $"Attribute '{attr.Name}' is not allowed on '{el.Name}'."));
+                continue;
+            }
+
+            var message = CheckValue(attr, attrSpec, el.Name);
+            if (message is not null)
+            {
+                errors.Add(new PolicyError(attrPath, attr.Line, attr.Column, message));
+            }
+        }
+
+        foreach (var required in spec.Attributes.Where(a => a.Required))
+        {
+            if (el.GetAttribute(required.Name) is null)
+            {
+                errors.Add(new PolicyError(path, el.Line, el.Column, $"Attribute '{required.Name}' of '{el.Name}' is required."));
+            }
+        }
+
+        if (el.Text is not null && !spec.AllowsText)
+        {
+            errors.Add(new PolicyError(path, el.Line, el.Column, $"Text is not allowed in '{el.Name}'."));
+        }
+
+        spec.Extra?.Invoke(el, path, (p, m) => errors.Add(new PolicyError(p, el.Line, el.Column, m)));
+
+        if (spec.PolicyChildren)
+        {
+            ValidatePolicies(el.Children, path, section, errors, counts);
+            return;
+        }
+
+        foreach (var (child, childPath) in WithPaths(el.Children, path))
+        {
+            var childSpec = spec.FindChild(child.Name);
+            if (childSpec is null)
+            {
+                errors.Add(new PolicyError(childPath, child.Line, child.Column, $"Element '{child.Name}' is not allowed in '{el.Name}'."));
+                continue;
+            }
+
+            ValidateElement(child, childSpec, childPath, section, errors, counts);
+        }
+    }
+
+    private static string? CheckValue(PolicyAttribute attr, PolicyAttributeSpec spec, string element)
+    {
+        var prefix = $"Attribute '{attr.Name}' of '{element}'";
+        if (attr.IsExpression)
+        {
+            return spec.AllowsExpressions ? null : $"{prefix} does not accept expressions.";
+        }
+
+        var v = attr.Value.Trim();
+        switch (spec.Kind)
+        {
+            case PolicyValueKind.NonNegativeInteger:
+                if (!long.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var n))
+                {
+                    return $"{prefix} must be a non-negative integer, not '{attr.Value}'.";
+                }
+
+                if (spec.Max is { } max && n > max)
+                {
+                    return $"{prefix} must be at most {max}, not '{attr.Value}'.";
+                }
+
+                return null;
+            case PolicyValueKind.Boolean:
+                return v is "true" or "false" or "True" or "False" ? null : $"{prefix} must be 'true' or 'false', not '{attr.Value}'.";
+            case PolicyValueKind.DateTime:
+                return DateTimeOffset.TryParse(v, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out _) && v.Contains('T', StringComparison.Ordinal)
+                    ? null
+                    : $"{prefix} must be an ISO 8601 date and time, not '{attr.Value}'.";
+            case PolicyValueKind.Enumeration:
+                var values = spec.Values ?? [];
+                return values.Contains(v)
+                    ? null
+                    : $"{prefix} must be one of {string.Join(", ", values.Select(x => $"'{x}'"))}, not '{attr.Value}'.";
+            default:
+                return null;
+        }
+    }
+
+    private static IEnumerable<(PolicyElement Element, string Path)> WithPaths(IReadOnlyList<PolicyElement> elements, string parentPath)
+    {
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var el in elements)
+        {
+            var index = seen.GetValueOrDefault(el.Name) + 1;
+            seen[el.Name] = index;
+            yield return (el, $"{parentPath}/{el.Name}[{index}]");
+        }
+    }
+}
