@@ -118,6 +118,10 @@ public static partial class ManagementEndpoints
                 return Results.NoContent();
             case ["namedValues", var nv, "listValue"] when method == "POST":
                 return Json(await resources.ListNamedValueAsync(scope, nv, ct));
+            case [.. var owner, "policies", "policy"] when IsPolicyOwner(owner):
+                return await PolicyAsync(http, method, scope, new PolicyScope(owner), ct);
+            case [.. var owner, "policies"] when method == "GET" && IsPolicyOwner(owner):
+                return Json(await http.RequestServices.GetRequiredService<PolicyService>().ListAsync(scope, new PolicyScope(owner), ct));
             case ["reports", var report] when method == "GET":
                 await resources.GetServiceAsync(scope, ct);
                 return Json(await Analytics.ReportsEndpoint.QueryAsync(http.RequestServices.GetRequiredService<Analytics.IAnalyticsStore>(),
@@ -211,6 +215,25 @@ public static partial class ManagementEndpoints
     {
         await resources.DeleteServiceAsync(scope, ct);
         return Results.Ok();
+    }
+
+    private static bool IsPolicyOwner(string[] owner) => owner is [] or ["products", _] or ["apis", _] or ["apis", _, "operations", _];
+
+    private static async Task<IResult> PolicyAsync(HttpContext http, string method, ServiceScope scope, PolicyScope target, CancellationToken ct)
+    {
+        var policies = http.RequestServices.GetRequiredService<PolicyService>();
+        switch (method)
+        {
+            case "GET":
+                return Json(await policies.GetAsync(scope, target, http.Request.Query["format"].FirstOrDefault(), ct));
+            case "PUT":
+                var (body, created) = await policies.PutAsync(scope, target, await ReadBodyAsync(http, ct), ct);
+                return Json(body, created ? 201 : 200);
+            case "DELETE":
+                return await policies.DeleteAsync(scope, target, ct) ? Results.Ok() : Results.NoContent();
+            default:
+                return MethodNotAllowed();
+        }
     }
 
     private static ResourceKind? Kind(string segment) =>

@@ -77,6 +77,25 @@ public static class ManagementOpenApi
         paths[Base + "/subscriptions/{sid}/regenerateSecondaryKey"] = Obj(("post", Op("Subscription_RegenerateSecondaryKey", "Replaces the secondary key with a new random one.", null, noContent: true)));
         AddEntity(paths, "namedValues", "{namedValueId}", "NamedValue", "NamedValueContractProperties", "named values (secret values are never returned by GET)");
         paths[Base + "/namedValues/{namedValueId}/listValue"] = Obj(("post", Op("NamedValue_ListValue", "Returns the value of a named value, secret or not.", Ref("NamedValueSecretContract"))));
+        schemas["PolicyContract"] = Obj(("type", "object"), ("properties", new JsonObject
+        {
+            ["id"] = Obj(("type", "string"), ("readOnly", true)),
+            ["type"] = Obj(("type", "string"), ("readOnly", true)),
+            ["name"] = Obj(("type", "string"), ("readOnly", true)),
+            ["properties"] = Obj(("type", "object"), ("required", new JsonArray("value")), ("properties", new JsonObject
+            {
+                ["format"] = Obj(("type", "string"), ("enum", new JsonArray("xml", "rawxml")), ("default", "xml")),
+                ["value"] = Obj(("type", "string"), ("description", "The policy document <policies>…</policies>. Every problem is reported with its line and column.")),
+            })),
+        }));
+        foreach (var owner in new[] { "", "/products/{productId}", "/apis/{apiId}", "/apis/{apiId}/operations/{operationId}" })
+        {
+            paths[$"{Base}{owner}/policies/policy"] = Obj(
+                ("get", Op("Policy_Get" + owner.Count(c => c == '/'), "Gets the policy document of this scope; format=rawxml returns it as written.", Ref("PolicyContract"))),
+                ("put", Op("Policy_CreateOrUpdate" + owner.Count(c => c == '/'), "Creates or replaces the policy document of this scope after validating it.", Ref("PolicyContract"), body: "PolicyContract", created: true)),
+                ("delete", Op("Policy_Delete" + owner.Count(c => c == '/'), "Deletes the policy document of this scope.", null)));
+        }
+
         paths[Base + "/tenant/access/listSecrets"] = Obj(("post", Op("TenantAccess_ListSecrets", "Returns the administrator identifier and keys that sign SharedAccessSignature tokens.", Obj(("type", "object")))));
         paths[Base + "/tenant/access/regeneratePrimaryKey"] = Obj(("post", Op("TenantAccess_RegeneratePrimaryKey", "Replaces the administrator primary key; tokens it signed stop working.", null, noContent: true)));
         paths[Base + "/tenant/access/regenerateSecondaryKey"] = Obj(("post", Op("TenantAccess_RegenerateSecondaryKey", "Replaces the administrator secondary key; tokens it signed stop working.", null, noContent: true)));

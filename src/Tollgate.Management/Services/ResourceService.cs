@@ -226,6 +226,12 @@ public sealed class ResourceService(IResourceStore store, SecretVault vault, Sna
         var changes = new List<ResourceChange> { new ResourceChange.Delete(key, ifMatch) };
         if (kind == ResourceKind.Api)
         {
+            changes.Add(new ResourceChange.DeleteAll(scope.Name, PolicyService.Kind, $"apis/{name}"));
+            foreach (var op in await store.ListAsync(scope.Name, ResourceKind.Operation.Kind, name, ct))
+            {
+                changes.Add(new ResourceChange.DeleteAll(scope.Name, PolicyService.Kind, $"apis/{name}/operations/{op.Key.Name}"));
+            }
+
             changes.Add(new ResourceChange.DeleteAll(scope.Name, ResourceKind.Operation.Kind, name));
             changes.Add(new ResourceChange.DeleteAll(scope.Name, ResourceKind.ProductApi, null, name));
             changes.AddRange((await SubscriptionsWithScopeAsync(scope, $"/apis/{name}", ct)).Select(s => new ResourceChange.Delete(s.Key)));
@@ -240,8 +246,13 @@ public sealed class ResourceService(IResourceStore store, SecretVault vault, Sna
             }
 
             changes.AddRange(subscriptions.Select(s => new ResourceChange.Delete(s.Key)));
+            changes.Add(new ResourceChange.DeleteAll(scope.Name, PolicyService.Kind, $"products/{name}"));
             changes.Add(new ResourceChange.DeleteAll(scope.Name, ResourceKind.ProductApi, name));
             changes.Add(new ResourceChange.DeleteAll(scope.Name, ResourceKind.ProductGroup, name));
+        }
+        else if (kind == ResourceKind.Operation)
+        {
+            changes.Add(new ResourceChange.DeleteAll(scope.Name, PolicyService.Kind, $"apis/{parent}/operations/{name}"));
         }
         else if (kind == ResourceKind.Group)
         {
@@ -792,6 +803,7 @@ public sealed class ResourceService(IResourceStore store, SecretVault vault, Sna
         Put("group", "", "developers", new() { ["displayName"] = "Developers", ["description"] = "Developers is a built-in group. Its membership is managed by the system. Signed-in users fall into this group.", ["type"] = "system", ["builtIn"] = true });
         Put("group", "", "guests", new() { ["displayName"] = "Guests", ["description"] = "Guests is a built-in group. Its membership is managed by the system. Unauthenticated users visiting the developer portal fall into this group.", ["type"] = "system", ["builtIn"] = true });
         Put("product", "", "starter", new() { ["displayName"] = "Starter", ["description"] = "Subscribers will be able to run 5 calls/minute up to a maximum of 100 calls/week.", ["terms"] = "", ["subscriptionRequired"] = true, ["approvalRequired"] = false, ["subscriptionsLimit"] = 1, ["state"] = "published" });
+        Put(PolicyService.Kind, "products/starter", "policy", new() { ["format"] = "xml", ["value"] = PolicyService.StarterPolicy });
         Put("product", "", "unlimited", new() { ["displayName"] = "Unlimited", ["description"] = "Subscribers have completely unlimited access to the API. Administrator's approval is required.", ["terms"] = "", ["subscriptionRequired"] = true, ["approvalRequired"] = true, ["subscriptionsLimit"] = 1, ["state"] = "published" });
         foreach (var product in new[] { "starter", "unlimited" })
         {
@@ -818,6 +830,9 @@ public sealed class ResourceService(IResourceStore store, SecretVault vault, Sna
     }
 
     private static string NewId() => Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(12));
+
+    /// <summary>Applies a change set of another component (policies) and publishes the new snapshot.</summary>
+    public Task ApplyChangesAsync(ServiceScope scope, IReadOnlyList<ResourceChange> changes, CancellationToken ct) => ApplyAsync(scope, changes, ct);
 
     private async Task ApplyAsync(ServiceScope scope, IReadOnlyList<ResourceChange> changes, CancellationToken ct)
     {

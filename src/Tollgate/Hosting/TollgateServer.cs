@@ -169,6 +169,7 @@ public sealed class TollgateServer : IAsyncDisposable
         builder.Services.AddSingleton<TenantAccess>();
         builder.Services.AddSingleton<SnapshotPublisher>();
         builder.Services.AddSingleton<ResourceService>();
+        builder.Services.AddSingleton<PolicyService>();
         builder.Services.AddSingleton<OpenApiService>();
         builder.WebHost.ConfigureKestrel(k => GatewayHost.Listen(k, settings.Management.Url, null));
         var app = builder.Build();

@@ -1,0 +1,137 @@
+using System.Text.Json.Nodes;
+using Tollgate.Core.Policies;
+using Tollgate.Core.Resources;
+using Tollgate.Management.Api;
+using Tollgate.Management.Persistence;
+
+namespace Tollgate.Management.Services;
+
+/// <summary>
+/// Policy documents at global, product, API and operation scope (<c>…/policies/policy</c>), formats <c>xml</c> and
+/// <c>rawxml</c>. A document is validated before it is stored; every problem comes back with its line and column.
+/// </summary>
+public sealed class PolicyService(IResourceStore store, ResourceService resources)
+{
+    public const string Kind = "policy";
+
+    /// <summary>APIM's policy of the built-in Starter product: 5 calls a minute, 100 a week.</summary>
+    public const string StarterPolicy =
+        "<policies><inbound><base /><rate-limit calls=\"5\" renewal-period=\"60\" /><quota calls=\"100\" renewal-period=\"604800\" /></inbound>" +
+        "<backend><base /></backend><outbound><base /></outbound><on-error><base /></on-error></policies>";
+
+    private static readonly string[] Formats = ["xml", "rawxml"];
+
+    public async Task<(JsonObject Body, bool Created)> PutAsync(ServiceScope scope, PolicyScope target, JsonObject body, CancellationToken ct)
+    {
+        await RequireScopeAsync(scope, target, ct);
+        var properties = body["properties"] as JsonObject ?? throw ArmException.Validation("properties", "'properties' is required and must be an object.");
+        var errors = new List<ValidationError>();
+        var format = (string?)(properties["format"] as JsonValue) ?? "xml";
+        if (format.EndsWith("-link", StringComparison.OrdinalIgnoreCase))
+        {
+            errors.Add(new ValidationError("format", $"'{format}' needs a URL the server would download; Tollgate takes the document itself: use 'xml' or 'rawxml'."));
+        }
+        else if (!Formats.Contains(format, StringComparer.OrdinalIgnoreCase))
+        {
+            errors.Add(new ValidationError("format", $"'format' must be one of: {string.Join(", ", Formats)}."));
+        }
+
+        var value = properties["value"] is JsonValue v && v.TryGetValue<string>(out var text) ? text : null;
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            errors.Add(new ValidationError("value", "'value' is required: the policy document."));
+        }
+        else
+        {
+            foreach (var e in PolicyValidator.Validate(value))
+            {
+                errors.Add(new ValidationError("value", $"Line {e.Line}, column {e.Column} ({e.Path}): {e.Message}"));
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            throw ArmException.Validation(errors);
+        }
+
+        var key = Key(scope, target);
+        var existing = await store.GetAsync(key, ct);
+        await resources.ApplyChangesAsync(scope, [new ResourceChange.Put(key, new JsonObject { ["format"] = format.ToLowerInvariant(), ["value"] = value }, null)], ct);
+        return (ToJson(scope, target, value!, format.ToLowerInvariant()), existing is null);
+    }
+
+    public async Task<JsonObject> GetAsync(ServiceScope scope, PolicyScope target, string? format, CancellationToken ct)
+    {
+        await RequireScopeAsync(scope, target, ct);
+        var stored = await store.GetAsync(Key(scope, target), ct) ?? throw ArmException.NotFound("Policy");
+        return ToJson(scope, target, (string)stored.Properties["value"]!, format?.ToLowerInvariant() ?? (string?)stored.Properties["format"] ?? "xml");
+    }
+
+    public async Task<JsonObject> ListAsync(ServiceScope scope, PolicyScope target, CancellationToken ct)
+    {
+        await RequireScopeAsync(scope, target, ct);
+        var stored = await store.GetAsync(Key(scope, target), ct);
+        var value = new JsonArray();
+        if (stored is not null)
+        {
+            value.Add(ToJson(scope, target, (string)stored.Properties["value"]!, (string?)stored.Properties["format"] ?? "xml"));
+        }
+
+        return new JsonObject { ["value"] = value, ["count"] = value.Count, ["nextLink"] = null };
+    }
+
+    public async Task<bool> DeleteAsync(ServiceScope scope, PolicyScope target, CancellationToken ct)
+    {
+        await RequireScopeAsync(scope, target, ct);
+        var key = Key(scope, target);
+        if (await store.GetAsync(key, ct) is null)
+        {
+            return false;
+        }
+
+        await resources.ApplyChangesAsync(scope, [new ResourceChange.Delete(key)], ct);
+        return true;
+    }
+
+    private static ResourceKey Key(ServiceScope scope, PolicyScope target) => new(scope.Name, Kind, target.Parent, "policy");
+
+    private static JsonObject ToJson(ServiceScope scope, PolicyScope target, string value, string format) => new()
+    {
+        ["id"] = $"{scope.BaseId}{(target.Parent.Length == 0 ? "" : "/" + target.Parent)}/policies/policy",
+        ["type"] = target.ArmType,
+        ["name"] = "policy",
+        ["properties"] = new JsonObject { ["format"] = format, ["value"] = value },
+    };
+
+    private async Task RequireScopeAsync(ServiceScope scope, PolicyScope target, CancellationToken ct)
+    {
+        await resources.GetServiceAsync(scope, ct);
+        switch (target.Segments)
+        {
+            case ["products", var product]:
+                await resources.GetAsync(scope, ResourceKind.Product, "", product, ct);
+                break;
+            case ["apis", var api]:
+                await resources.GetAsync(scope, ResourceKind.Api, "", api, ct);
+                break;
+            case ["apis", var api, "operations", var op]:
+                await resources.GetAsync(scope, ResourceKind.Operation, api, op, ct);
+                break;
+        }
+    }
+}
+
+/// <summary>Where a policy document applies: the service (global), a product, an API or an operation.</summary>
+public sealed record PolicyScope(string[] Segments)
+{
+    /// <summary>Storage parent: "", "products/{id}", "apis/{id}" or "apis/{id}/operations/{op}" (lower case).</summary>
+    public string Parent => string.Join('/', Segments).ToLowerInvariant();
+
+    public string ArmType => Segments switch
+    {
+        [] => "Microsoft.ApiManagement/service/policies",
+        ["products", _] => "Microsoft.ApiManagement/service/products/policies",
+        ["apis", _] => "Microsoft.ApiManagement/service/apis/policies",
+        _ => "Microsoft.ApiManagement/service/apis/operations/policies",
+    };
+}
