@@ -25,9 +25,9 @@ public static partial class ManagementEndpoints
     public static IEndpointRouteBuilder MapManagementApi(this IEndpointRouteBuilder app)
     {
         app.MapGet(ServicePath, (HttpContext http, string subscriptionId, string resourceGroup, ResourceService resources) =>
-            Handle(http, async ct => Json(List(await resources.ListServicesAsync(subscriptionId, resourceGroup, ct), null, http))));
+            Handle(http, async ct => Page(AllOf(await resources.ListServicesAsync(subscriptionId, resourceGroup, ct)), http)));
         app.MapGet("/subscriptions/{subscriptionId}/providers/Microsoft.ApiManagement/service", (HttpContext http, string subscriptionId, ResourceService resources) =>
-            Handle(http, async ct => Json(List(await resources.ListServicesAsync(subscriptionId, null, ct), null, http))));
+            Handle(http, async ct => Page(AllOf(await resources.ListServicesAsync(subscriptionId, null, ct)), http)));
         app.Map(ServicePath + "/{serviceName}/{**rest}", (HttpContext http, string subscriptionId, string resourceGroup, string serviceName, string? rest, ResourceService resources, TenantAccess tenant) =>
             Handle(http, ct =>
             {
@@ -344,16 +344,8 @@ public static partial class ManagementEndpoints
     private static IResult MethodNotAllowed() =>
         Json(new ArmException(405, "MethodNotAllowed", "The HTTP method is not supported on this resource.").ToJson(), 405);
 
-    private static JsonObject List(IEnumerable<JsonObject> items, string? nextLink, HttpContext http)
-    {
-        var array = new JsonArray();
-        foreach (var i in items)
-        {
-            array.Add(i);
-        }
-
-        return new JsonObject { ["value"] = array, ["count"] = array.Count, ["nextLink"] = nextLink };
-    }
+    /// <summary>A whole list as one page (no nextLink).</summary>
+    private static ResourcePage AllOf(IReadOnlyList<JsonObject> items) => new(items, items.Count, null);
 
     private static IResult Page(ResourcePage page, HttpContext http)
     {

@@ -289,14 +289,7 @@ public abstract partial class SqlResourceStore(TimeProvider timeProvider) : IRes
         var cmd = connection.CreateCommand();
         cmd.CommandText = sql;
         cmd.Transaction = tx;
-        foreach (var (name, value) in parameters)
-        {
-            var p = cmd.CreateParameter();
-            p.ParameterName = name;
-            p.Value = value ?? DBNull.Value;
-            cmd.Parameters.Add(p);
-        }
-
+        AddParameters(cmd, parameters);
         return cmd;
     }
 

@@ -20,16 +20,6 @@ public sealed class ManagementApiTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _host.DisposeAsync();
 
-    private static async Task<JsonObject> ErrorAsync(HttpResponseMessage response, HttpStatusCode status)
-    {
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(status == response.StatusCode, $"expected {status}, got {(int)response.StatusCode}: {text}");
-        return JsonNode.Parse(text)!["error"]!.AsObject();
-    }
-
-    private static IEnumerable<string> Targets(JsonObject error) =>
-        error["details"]!.AsArray().Select(d => (string)d!["target"]!);
-
     [Fact]
     public async Task NewInstance_HasApimBuiltIns()
     {
@@ -64,7 +54,7 @@ public sealed class ManagementApiTests : IAsyncLifetime
 
         using var response = await client.GetAsync($"{Svc}/apis?api-version=2022-08-01");
 
-        var error = await ErrorAsync(response, HttpStatusCode.Unauthorized);
+        var error = await ArmAssert.ErrorAsync(response, HttpStatusCode.Unauthorized);
         Assert.Equal("Unauthorized", (string?)error["code"]);
         Assert.Equal("SharedAccessSignature", response.Headers.WwwAuthenticate.ToString());
     }
@@ -78,7 +68,7 @@ public sealed class ManagementApiTests : IAsyncLifetime
             SharedAccessSignature.Create(credentials.Id, credentials.PrimaryKey, DateTimeOffset.UtcNow.AddMinutes(-1)));
         using (var expired = await client.GetAsync($"{Svc}/apis?api-version=2022-08-01"))
         {
-            var error = await ErrorAsync(expired, HttpStatusCode.Unauthorized);
+            var error = await ArmAssert.ErrorAsync(expired, HttpStatusCode.Unauthorized);
             Assert.Contains("expired", (string?)error["message"]);
         }
 
@@ -116,7 +106,7 @@ public sealed class ManagementApiTests : IAsyncLifetime
     {
         using var response = await _host.Management.GetAsync($"{Svc}/apis");
 
-        var error = await ErrorAsync(response, HttpStatusCode.BadRequest);
+        var error = await ArmAssert.ErrorAsync(response, HttpStatusCode.BadRequest);
         Assert.Equal("MissingApiVersionParameter", (string?)error["code"]);
     }
 
@@ -148,7 +138,7 @@ public sealed class ManagementApiTests : IAsyncLifetime
 
         using (var stale = await _host.SendAsync(HttpMethod.Patch, $"{Svc}/apis/sentiment", new { properties = new { displayName = "Stale" } }, ifMatch: etag))
         {
-            Assert.Equal("PreconditionFailed", (string?)(await ErrorAsync(stale, HttpStatusCode.PreconditionFailed))["code"]);
+            Assert.Equal("PreconditionFailed", (string?)(await ArmAssert.ErrorAsync(stale, HttpStatusCode.PreconditionFailed))["code"]);
         }
 
         using var get = await _host.SendAsync(HttpMethod.Get, $"{Svc}/apis/sentiment");
@@ -167,7 +157,7 @@ public sealed class ManagementApiTests : IAsyncLifetime
         }
 
         using var gone = await _host.SendAsync(HttpMethod.Get, $"{Svc}/apis/sentiment");
-        Assert.Equal("ResourceNotFound", (string?)(await ErrorAsync(gone, HttpStatusCode.NotFound))["code"]);
+        Assert.Equal("ResourceNotFound", (string?)(await ArmAssert.ErrorAsync(gone, HttpStatusCode.NotFound))["code"]);
         using var again = await _host.SendAsync(HttpMethod.Delete, $"{Svc}/apis/sentiment");
         Assert.Equal(HttpStatusCode.NoContent, again.StatusCode);
     }
@@ -195,7 +185,7 @@ public sealed class ManagementApiTests : IAsyncLifetime
         Assert.Equal("Odd 3", (string?)byName["value"]![0]!["properties"]!["displayName"]);
 
         using var badField = await _host.SendAsync(HttpMethod.Get, $"{Svc}/apis?$filter=colour eq 'red'");
-        Assert.Equal(["$filter"], Targets(await ErrorAsync(badField, HttpStatusCode.BadRequest)));
+        Assert.Equal(["$filter"], ArmAssert.Targets(await ArmAssert.ErrorAsync(badField, HttpStatusCode.BadRequest)));
     }
 
     [Fact]
@@ -238,7 +228,7 @@ public sealed class ManagementApiTests : IAsyncLifetime
 
         using var response = await _host.SendAsync(HttpMethod.Put, $"{Svc}/subscriptions/k2", new { properties = new { scope = "/apis", displayName = "K2", primaryKey = "shared-key-aaaa" } });
 
-        Assert.Contains("primaryKey", Targets(await ErrorAsync(response, HttpStatusCode.BadRequest)));
+        Assert.Contains("primaryKey", ArmAssert.Targets(await ArmAssert.ErrorAsync(response, HttpStatusCode.BadRequest)));
     }
 
     [Fact]
@@ -246,7 +236,7 @@ public sealed class ManagementApiTests : IAsyncLifetime
     {
         using var response = await _host.SendAsync(HttpMethod.Put, $"{Svc}/apis/broken", """{"properties": {"displayName": "x", "path": "p",,}}""");
 
-        var error = await ErrorAsync(response, HttpStatusCode.BadRequest);
+        var error = await ArmAssert.ErrorAsync(response, HttpStatusCode.BadRequest);
         Assert.Equal("InvalidRequestContent", (string?)error["code"]);
         Assert.Contains("line 1", (string?)error["message"]);
         await AssertNotStoredAsync("apis/broken");
@@ -259,9 +249,9 @@ public sealed class ManagementApiTests : IAsyncLifetime
             {"properties": {"displayName": 42, "path": "typed", "subscriptionRequired": "yes", "protocols": "https", "serviceUrl": "ftp://files"}}
             """);
 
-        var error = await ErrorAsync(response, HttpStatusCode.BadRequest);
+        var error = await ArmAssert.ErrorAsync(response, HttpStatusCode.BadRequest);
         Assert.Equal("ValidationError", (string?)error["code"]);
-        Assert.Equal(["displayName", "protocols", "serviceUrl", "subscriptionRequired"], Targets(error).Order());
+        Assert.Equal(["displayName", "protocols", "serviceUrl", "subscriptionRequired"], ArmAssert.Targets(error).Order());
         await AssertNotStoredAsync("apis/typed");
     }
 
@@ -273,8 +263,8 @@ public sealed class ManagementApiTests : IAsyncLifetime
     {
         using var response = await _host.SendAsync(HttpMethod.Put, $"{Svc}/apis/badurl", new { properties = new { displayName = "x", path = "badurl", serviceUrl } });
 
-        var error = await ErrorAsync(response, HttpStatusCode.BadRequest);
-        Assert.Equal(["serviceUrl"], Targets(error));
+        var error = await ArmAssert.ErrorAsync(response, HttpStatusCode.BadRequest);
+        Assert.Equal(["serviceUrl"], ArmAssert.Targets(error));
         Assert.Contains("absolute http or https URL", (string?)error["details"]![0]!["message"]);
         await AssertNotStoredAsync("apis/badurl");
     }
@@ -284,7 +274,7 @@ public sealed class ManagementApiTests : IAsyncLifetime
     {
         using var response = await _host.SendAsync(HttpMethod.Put, $"{Svc}/apis/empty", new { properties = new { } });
 
-        Assert.Equal(["displayName", "path"], Targets(await ErrorAsync(response, HttpStatusCode.BadRequest)).Order());
+        Assert.Equal(["displayName", "path"], ArmAssert.Targets(await ArmAssert.ErrorAsync(response, HttpStatusCode.BadRequest)).Order());
     }
 
     [Fact]
@@ -294,8 +284,8 @@ public sealed class ManagementApiTests : IAsyncLifetime
 
         using var response = await _host.SendAsync(HttpMethod.Put, $"{Svc}/apis/second", new { properties = new { displayName = "Second", path = "/Shared/", serviceUrl = "http://b" } });
 
-        var error = await ErrorAsync(response, HttpStatusCode.BadRequest);
-        Assert.Equal(["path"], Targets(error));
+        var error = await ArmAssert.ErrorAsync(response, HttpStatusCode.BadRequest);
+        Assert.Equal(["path"], ArmAssert.Targets(error));
         Assert.Contains("first", (string?)error["details"]![0]!["message"]);
         await AssertNotStoredAsync("apis/second");
     }
@@ -310,8 +300,8 @@ public sealed class ManagementApiTests : IAsyncLifetime
 
         using var response = await _host.SendAsync(HttpMethod.Put, $"{Svc}/apis/tpl/operations/op", new { properties = new { displayName = "Op", method = "GET", urlTemplate = template } });
 
-        var error = await ErrorAsync(response, HttpStatusCode.BadRequest);
-        Assert.Equal(["urlTemplate"], Targets(error));
+        var error = await ArmAssert.ErrorAsync(response, HttpStatusCode.BadRequest);
+        Assert.Equal(["urlTemplate"], ArmAssert.Targets(error));
         Assert.Contains(expected, (string?)error["details"]![0]!["message"]);
         await AssertNotStoredAsync("apis/tpl/operations/op");
     }
@@ -325,15 +315,15 @@ public sealed class ManagementApiTests : IAsyncLifetime
         {
             properties = new { displayName = "Score", method = "POST", urlTemplate = "/models/{modelId}/score?mode={mode}", templateParameters = new[] { new { name = "modelId", type = "string", required = true } } },
         });
-        var error = await ErrorAsync(undeclared, HttpStatusCode.BadRequest);
-        Assert.Equal(["templateParameters"], Targets(error));
+        var error = await ArmAssert.ErrorAsync(undeclared, HttpStatusCode.BadRequest);
+        Assert.Equal(["templateParameters"], ArmAssert.Targets(error));
         Assert.Contains("'mode'", (string?)error["details"]![0]!["message"]);
 
         using var badMethod = await _host.SendAsync(HttpMethod.Put, $"{Svc}/apis/ops/operations/score", new
         {
             properties = new { displayName = "Score", method = "FETCH", urlTemplate = "/x", templateParameters = new[] { new { name = 1 } } },
         });
-        Assert.Equal(["method", "templateParameters[0].name", "templateParameters[0].type"], Targets(await ErrorAsync(badMethod, HttpStatusCode.BadRequest)).Order());
+        Assert.Equal(["method", "templateParameters[0].name", "templateParameters[0].type"], ArmAssert.Targets(await ArmAssert.ErrorAsync(badMethod, HttpStatusCode.BadRequest)).Order());
 
         var op = await _host.PutAsync($"{Svc}/apis/ops/operations/score", new
         {
@@ -359,7 +349,7 @@ public sealed class ManagementApiTests : IAsyncLifetime
     {
         using var response = await _host.SendAsync(HttpMethod.Put, $"{Svc}/subscriptions/bad", new { properties = new { scope = "/products/nope", ownerId = "/users/ghost", displayName = "Bad" } });
 
-        Assert.Equal(["ownerId", "scope"], Targets(await ErrorAsync(response, HttpStatusCode.BadRequest)).Order());
+        Assert.Equal(["ownerId", "scope"], ArmAssert.Targets(await ArmAssert.ErrorAsync(response, HttpStatusCode.BadRequest)).Order());
         await AssertNotStoredAsync("subscriptions/bad");
     }
 
@@ -371,7 +361,7 @@ public sealed class ManagementApiTests : IAsyncLifetime
 
         using (var refused = await _host.SendAsync(HttpMethod.Delete, $"{Svc}/products/gold"))
         {
-            await ErrorAsync(refused, HttpStatusCode.Conflict);
+            await ArmAssert.ErrorAsync(refused, HttpStatusCode.Conflict);
         }
 
         using var deleted = await _host.SendAsync(HttpMethod.Delete, $"{Svc}/products/gold?deleteSubscriptions=true");
@@ -396,9 +386,9 @@ public sealed class ManagementApiTests : IAsyncLifetime
         Assert.Equal(["starter"], apiProducts["value"]!.AsArray().Select(p => (string)p!["name"]!));
         Assert.Equal(["developers", "partners"], carolGroups["value"]!.AsArray().Select(g => (string)g!["name"]!).Order());
         using var missing = await _host.SendAsync(HttpMethod.Put, $"{Svc}/products/starter/apis/nope", new { });
-        await ErrorAsync(missing, HttpStatusCode.NotFound);
+        await ArmAssert.ErrorAsync(missing, HttpStatusCode.NotFound);
         using var builtIn = await _host.SendAsync(HttpMethod.Delete, $"{Svc}/groups/developers");
-        await ErrorAsync(builtIn, HttpStatusCode.BadRequest);
+        await ArmAssert.ErrorAsync(builtIn, HttpStatusCode.BadRequest);
     }
 
     [Fact]
@@ -416,7 +406,7 @@ public sealed class ManagementApiTests : IAsyncLifetime
         Assert.Equal("s3cret-value", (string?)value["value"]);
         Assert.Equal("local", (string?)plain["properties"]!["value"]);
         using var badName = await _host.SendAsync(HttpMethod.Put, $"{Svc}/namedValues/bad", new { properties = new { displayName = "has space", value = "v" } });
-        Assert.Equal(["displayName"], Targets(await ErrorAsync(badName, HttpStatusCode.BadRequest)));
+        Assert.Equal(["displayName"], ArmAssert.Targets(await ArmAssert.ErrorAsync(badName, HttpStatusCode.BadRequest)));
     }
 
     [Fact]
@@ -440,7 +430,7 @@ public sealed class ManagementApiTests : IAsyncLifetime
     {
         using var response = await _host.SendAsync(HttpMethod.Get, $"{TollgateHost.ServicePath("nope")}/apis");
 
-        Assert.Equal("ResourceNotFound", (string?)(await ErrorAsync(response, HttpStatusCode.NotFound))["code"]);
+        Assert.Equal("ResourceNotFound", (string?)(await ArmAssert.ErrorAsync(response, HttpStatusCode.NotFound))["code"]);
     }
 
     [Fact]
@@ -460,7 +450,7 @@ public sealed class ManagementApiTests : IAsyncLifetime
     {
         using var response = await _host.SendAsync(HttpMethod.Put, TollgateHost.ServicePath("bad-instance"), new { properties = new { publisherName = "", publisherEmail = "not-an-email" } });
 
-        Assert.Equal(["publisherEmail", "publisherName"], Targets(await ErrorAsync(response, HttpStatusCode.BadRequest)).Order());
+        Assert.Equal(["publisherEmail", "publisherName"], ArmAssert.Targets(await ArmAssert.ErrorAsync(response, HttpStatusCode.BadRequest)).Order());
     }
 
     private async Task AssertNotStoredAsync(string relative)

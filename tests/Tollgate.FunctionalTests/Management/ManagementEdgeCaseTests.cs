@@ -20,13 +20,6 @@ public sealed class ManagementEdgeCaseTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _host.DisposeAsync();
 
-    private static async Task<JsonObject> ErrorAsync(HttpResponseMessage response, HttpStatusCode status)
-    {
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(status == response.StatusCode, $"expected {status}, got {(int)response.StatusCode}: {text}");
-        return JsonNode.Parse(text)!["error"]!.AsObject();
-    }
-
     [Fact]
     public async Task ScopeWithTrailingSlash_IsStoredCanonical_AndCascades()
     {
@@ -48,7 +41,7 @@ public sealed class ManagementEdgeCaseTests : IAsyncLifetime
     {
         using var response = await _host.SendAsync(HttpMethod.Put, $"{Svc}/groups/g1", """{"properties":{"displayName":"x"},"properties":{"displayName":"y"}}""");
 
-        Assert.Equal("InvalidRequestContent", (string?)(await ErrorAsync(response, HttpStatusCode.BadRequest))["code"]);
+        Assert.Equal("InvalidRequestContent", (string?)(await ArmAssert.ErrorAsync(response, HttpStatusCode.BadRequest))["code"]);
     }
 
     [Fact]
@@ -58,12 +51,12 @@ public sealed class ManagementEdgeCaseTests : IAsyncLifetime
         {
             properties = new { displayName = "adj", method = "GET", urlTemplate = "/adj/{p}{q}", templateParameters = new[] { new { name = "p", type = "string" }, new { name = "q", type = "string" } } },
         });
-        Assert.Equal("urlTemplate", (string?)(await ErrorAsync(template, HttpStatusCode.BadRequest))["details"]![0]!["target"]);
+        Assert.Equal("urlTemplate", (string?)(await ArmAssert.ErrorAsync(template, HttpStatusCode.BadRequest))["details"]![0]!["target"]);
 
         foreach (var path in new[] { "caf%C3%A9", "a//b" })
         {
             using var api = await _host.SendAsync(HttpMethod.Put, $"{Svc}/apis/bad", new { properties = new { displayName = "bad", path, serviceUrl = "http://a" } });
-            Assert.Equal("path", (string?)(await ErrorAsync(api, HttpStatusCode.BadRequest))["details"]![0]!["target"]);
+            Assert.Equal("path", (string?)(await ArmAssert.ErrorAsync(api, HttpStatusCode.BadRequest))["details"]![0]!["target"]);
         }
     }
 
@@ -77,7 +70,7 @@ public sealed class ManagementEdgeCaseTests : IAsyncLifetime
 
         using var response = await _host.SendAsync(HttpMethod.Patch, $"{Svc}/products/closed2", new { properties = new { subscriptionRequired = false } });
 
-        Assert.Equal("subscriptionRequired", (string?)(await ErrorAsync(response, HttpStatusCode.BadRequest))["details"]![0]!["target"]);
+        Assert.Equal("subscriptionRequired", (string?)(await ArmAssert.ErrorAsync(response, HttpStatusCode.BadRequest))["details"]![0]!["target"]);
     }
 
     [Fact]
