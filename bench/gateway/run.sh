@@ -4,6 +4,9 @@
 #   yarp     - a bare YARP 2.3 reverse proxy (the baseline)
 #   nginx    - nginx with upstream keep-alive
 #   tollgate - the Tollgate gateway with subscription-key checking
+#   tollgate-log - the same, also recording every call for the reports (the request log, issue 5);
+#              tollgate-log ÷ tollgate in the same repetition is the cost of analytics, and a final
+#              check compares the reports' call count with the requests wrk made
 # in one run, interleaved (direct yarp nginx tollgate, direct yarp nginx tollgate, ...), medians
 # over REPS repetitions, ratios to bare YARP, proxy CPU per request, and one-connection latency.
 # Method: the project's BENCHMARKING.md. Usage: bash bench/gateway/run.sh (details: bench/README.md)
@@ -11,13 +14,12 @@
 # Environment knobs (defaults in brackets):
 #   REPS [3]  DURATION [10s]  CONNECTIONS [64]  THREADS [2]  WARMUP [10s]
 #   LAT_DURATION [$DURATION]  one-connection (-t1 -c1) window per repetition
-#   CONFIGS ["direct yarp nginx tollgate"]  which configurations to run (yarp is always needed for ratios)
+#   CONFIGS ["direct yarp nginx tollgate tollgate-log"]  which configurations to run (yarp is always needed for ratios)
 #   BUILD [1]            0 = use the existing Release builds (bench projects and Tollgate)
 #   TOLLGATE_BUILD [1]   0 = do not build Tollgate, only the bench projects
 #   NGINX_WORKERS [auto] nginx worker_processes
-#   BASE_PORT [18080]    ports BASE+1 .. BASE+5 on 127.0.0.1 must be free
+#   BASE_PORT [18080]    ports BASE+1 .. BASE+7 on 127.0.0.1 must be free
 #   RESULTS_DIR [<repo>/bench/results]
-#   TOLLGATE_ANALYTICS [false]  true = Tollgate also records every call for the reports (request log)
 set -euo pipefail
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -29,7 +31,7 @@ CONNECTIONS=${CONNECTIONS:-64}
 THREADS=${THREADS:-2}
 WARMUP=${WARMUP:-10s}
 LAT_DURATION=${LAT_DURATION:-$DURATION}
-CONFIGS=${CONFIGS:-direct yarp nginx tollgate}
+CONFIGS=${CONFIGS:-direct yarp nginx tollgate tollgate-log}
 BUILD=${BUILD:-1}
 TOLLGATE_BUILD=${TOLLGATE_BUILD:-$BUILD}
 NGINX_WORKERS=${NGINX_WORKERS:-auto}
@@ -41,6 +43,8 @@ YARP_PORT=$((BASE_PORT + 2))
 NGINX_PORT=$((BASE_PORT + 3))
 GW_PORT=$((BASE_PORT + 4))
 MGMT_PORT=$((BASE_PORT + 5))
+GW_LOG_PORT=$((BASE_PORT + 6))
+MGMT_LOG_PORT=$((BASE_PORT + 7))
 
 API_VERSION=2022-08-01
 PATH_DIRECT=/echo/hello
@@ -49,10 +53,11 @@ log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
 has_config() { [[ " $CONFIGS " == *" $1 "* ]]; }
+uses_tollgate() { has_config tollgate || has_config tollgate-log; }
 
 [[ "$REPS" =~ ^[1-9][0-9]*$ ]] || die "REPS must be a positive integer (got '$REPS')"
 for c in $CONFIGS; do
-    case "$c" in direct|yarp|nginx|tollgate) ;; *) die "unknown configuration '$c' in CONFIGS" ;; esac
+    case "$c" in direct|yarp|nginx|tollgate|tollgate-log) ;; *) die "unknown configuration '$c' in CONFIGS" ;; esac
 done
 has_config yarp || die "CONFIGS must include yarp: every ratio is to bare YARP"
 
@@ -91,14 +96,14 @@ if [[ "$BUILD" == 1 ]]; then
         dotnet build "$proj" -c Release -nologo -v q >/dev/null || die "build of $proj failed (run: dotnet build $proj -c Release)"
     done
 fi
-if has_config tollgate && [[ "$TOLLGATE_BUILD" == 1 ]]; then
+if uses_tollgate && [[ "$TOLLGATE_BUILD" == 1 ]]; then
     log "building src/Tollgate (Release)"
     dotnet build "$REPO/src/Tollgate/Tollgate.csproj" -c Release -nologo -v q >/dev/null \
         || die "build of src/Tollgate failed (run: dotnet build $REPO/src/Tollgate/Tollgate.csproj -c Release)"
 fi
 [[ -f "$BACKEND_DLL" ]] || die "$BACKEND_DLL missing (BUILD=0 needs an earlier build)"
 [[ -f "$YARP_DLL" ]] || die "$YARP_DLL missing (BUILD=0 needs an earlier build)"
-if has_config tollgate; then
+if uses_tollgate; then
     [[ -f "$TOLLGATE_OUT/tollgate.dll" ]] || die "$TOLLGATE_OUT/tollgate.dll missing; build src/Tollgate or leave tollgate out of CONFIGS"
 fi
 
@@ -136,7 +141,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-for p in $BACKEND_PORT $YARP_PORT $NGINX_PORT $GW_PORT $MGMT_PORT; do
+for p in $BACKEND_PORT $YARP_PORT $NGINX_PORT $GW_PORT $MGMT_PORT $GW_LOG_PORT $MGMT_LOG_PORT; do
     port_free "$p" || die "port 127.0.0.1:$p is in use; set BASE_PORT to another value"
 done
 
@@ -195,37 +200,38 @@ if has_config nginx; then
     expect_200 nginx "http://127.0.0.1:$NGINX_PORT$PATH_DIRECT"
 fi
 
-# Tollgate gateway with key checking
-TOLLGATE_KEY=""
-if has_config tollgate; then
+# Tollgate gateway with key checking: start_tollgate NAME GATEWAY_PORT MANAGEMENT_PORT ANALYTICS(true|false)
+declare -A KEY=() BASE=() MGMT_TOKEN=()
+start_tollgate() {
+    local name=$1 gw=$2 mgmt=$3 analytics=$4
     # Run from a copy of the build output so a rebuild of src/ during the run cannot pull the
     # files from under the running process.
-    cp -r "$TOLLGATE_OUT" "$TMP/tollgate-bin"
+    [[ -d "$TMP/tollgate-bin" ]] || cp -r "$TOLLGATE_OUT" "$TMP/tollgate-bin"
     TOLLGATE_DLL=$TMP/tollgate-bin/tollgate.dll
-    TOLLGATE_DATA=$TMP/tollgate-data
+    TOLLGATE_DATA=$TMP/$name-data
     mkdir -p "$TOLLGATE_DATA"
-    export Tollgate__Gateway__HttpUrl="http://127.0.0.1:$GW_PORT"
+    export Tollgate__Gateway__HttpUrl="http://127.0.0.1:$gw"
     export Tollgate__Gateway__HttpsUrl=""
-    export Tollgate__Management__Url="http://127.0.0.1:$MGMT_PORT"
+    export Tollgate__Management__Url="http://127.0.0.1:$mgmt"
     export Logging__LogLevel__Default=Warning
-    # This benchmark measures the gateway with key checking (issue 2). The request log (analytics) has its own
-    # on/off benchmark; TOLLGATE_ANALYTICS=true measures with it.
-    export Tollgate__Analytics__Enabled="${TOLLGATE_ANALYTICS:-false}"
-    (cd "$TMP" && exec dotnet "$TOLLGATE_DLL" run --roles gateway,management --data-dir "$TOLLGATE_DATA") >"$TMP/tollgate.log" 2>&1 &
-    PID[tollgate]=$!
-    wait_http "http://127.0.0.1:$MGMT_PORT/"
-    wait_http "http://127.0.0.1:$GW_PORT/"
+    export Tollgate__Analytics__Enabled="$analytics"
+    (cd "$TMP" && exec dotnet "$TOLLGATE_DLL" run --roles gateway,management --data-dir "$TOLLGATE_DATA") >"$TMP/$name.log" 2>&1 &
+    PID[$name]=$!
+    wait_http "http://127.0.0.1:$mgmt/"
+    wait_http "http://127.0.0.1:$gw/"
+    local TOKEN
     TOKEN=$(cd "$TMP" && dotnet "$TOLLGATE_DLL" token --data-dir "$TOLLGATE_DATA" 2>"$TMP/token.log" | tail -n 1) \
         || die "tollgate token failed: $(cat "$TMP/token.log")"
     [[ "$TOKEN" == SharedAccessSignature* ]] || die "tollgate token printed '$TOKEN', not a SharedAccessSignature"
+    MGMT_TOKEN[$name]=$TOKEN
 
-    BASE="http://127.0.0.1:$MGMT_PORT/subscriptions/bench/resourceGroups/bench/providers/Microsoft.ApiManagement/service/bench"
+    BASE[$name]="http://127.0.0.1:$mgmt/subscriptions/bench/resourceGroups/bench/providers/Microsoft.ApiManagement/service/bench"
     # mgmt METHOD PATH [JSON]: call the management API, fail loudly on a non-2xx answer, print the body.
     mgmt() {
         local method=$1 path=$2 body=${3-} code args=()
         [[ -n "$body" ]] && args=(-H 'Content-Type: application/json' --data "$body")
         code=$(curl -s -o "$TMP/mgmt.body" -w '%{http_code}' --max-time 30 -X "$method" \
-            -H "Authorization: $TOKEN" "${args[@]}" "$BASE$path?api-version=$API_VERSION" || true)
+            -H "Authorization: $TOKEN" "${args[@]}" "${BASE[$name]}$path?api-version=$API_VERSION" || true)
         [[ "$code" =~ ^2 ]] || die "management $method $path answered $code: $(cat "$TMP/mgmt.body" 2>/dev/null)"
         cat "$TMP/mgmt.body"
     }
@@ -234,23 +240,27 @@ if has_config tollgate; then
     mgmt PUT /apis/echo/operations/get '{"properties":{"displayName":"Get","method":"GET","urlTemplate":"/*"}}' >/dev/null
     mgmt PUT /subscriptions/bench '{"properties":{"scope":"/apis/echo","displayName":"bench","state":"active"}}' >/dev/null
     SECRETS=$(mgmt POST /subscriptions/bench/listSecrets)
-    TOLLGATE_KEY=$(printf '%s' "$SECRETS" | tr -d '\n' | sed -n 's/.*"primaryKey"[[:space:]]*:[[:space:]]*"\([^"]*\)".*/\1/p')
-    [[ -n "$TOLLGATE_KEY" ]] || die "listSecrets gave no primaryKey: $SECRETS"
-    log "tollgate configured (api echo, subscription bench)"
+    local key
+    key=$(printf '%s' "$SECRETS" | tr -d '\n' | sed -n 's/.*"primaryKey"[[:space:]]*:[[:space:]]*"\([^"]*\)".*/\1/p')
+    [[ -n "$key" ]] || die "listSecrets gave no primaryKey: $SECRETS"
+    log "$name configured (api echo, subscription bench)"
 
     # The new configuration reaches the gateway as a snapshot; wait (bounded) until it serves.
     for i in $(seq 1 100); do
-        code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 -H "Ocp-Apim-Subscription-Key: $TOLLGATE_KEY" \
-            "http://127.0.0.1:$GW_PORT$PATH_DIRECT" || true)
+        code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 -H "Ocp-Apim-Subscription-Key: $key" \
+            "http://127.0.0.1:$gw$PATH_DIRECT" || true)
         [[ "$code" == 200 ]] && break
         sleep 0.2
     done
-    expect_200 tollgate "http://127.0.0.1:$GW_PORT$PATH_DIRECT" -H "Ocp-Apim-Subscription-Key: $TOLLGATE_KEY"
+    expect_200 "$name" "http://127.0.0.1:$gw$PATH_DIRECT" -H "Ocp-Apim-Subscription-Key: $key"
     # Key checking must be on: no key is a 401.
-    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$GW_PORT$PATH_DIRECT" || true)
-    [[ "$code" == 401 ]] || die "tollgate: GET without a subscription key answered $code, expected 401"
-    log "tollgate: GET without a key -> 401 (key checking is on)"
-fi
+    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$gw$PATH_DIRECT" || true)
+    [[ "$code" == 401 ]] || die "$name: GET without a subscription key answered $code, expected 401"
+    log "$name: GET without a key -> 401 (key checking is on)"
+    KEY[$name]=$key
+}
+has_config tollgate && start_tollgate tollgate "$GW_PORT" "$MGMT_PORT" false
+has_config tollgate-log && start_tollgate tollgate-log "$GW_LOG_PORT" "$MGMT_LOG_PORT" true
 
 # ---------------------------------------------------------------- measuring
 url_of() {
@@ -259,6 +269,7 @@ url_of() {
         yarp) echo "http://127.0.0.1:$YARP_PORT$PATH_DIRECT" ;;
         nginx) echo "http://127.0.0.1:$NGINX_PORT$PATH_DIRECT" ;;
         tollgate) echo "http://127.0.0.1:$GW_PORT$PATH_DIRECT" ;;
+        tollgate-log) echo "http://127.0.0.1:$GW_LOG_PORT$PATH_DIRECT" ;;
     esac
 }
 # The processes whose CPU is "proxy CPU" for a configuration (nginx: master and workers).
@@ -267,7 +278,7 @@ proxy_pids() {
         direct) ;;
         yarp) echo "${PID[yarp]}" ;;
         nginx) echo "${PID[nginx]}" $(pgrep -P "${PID[nginx]}" || true) ;;
-        tollgate) echo "${PID[tollgate]}" ;;
+        tollgate|tollgate-log) echo "${PID[$1]}" ;;
     esac
 }
 # utime+stime (clock ticks) summed over the given pids.
@@ -304,7 +315,7 @@ bench_pids() {
 # neither wrk nor started by this run: the noise a shared machine adds.
 run_wrk() {
     local cfg=$1 t=$2 c=$3 d=$4 pids before=0 after=0 out line hdr=() all all0 all1 sys0 sys1 t0 t1
-    [[ "$cfg" == tollgate ]] && hdr=(-H "Ocp-Apim-Subscription-Key: $TOLLGATE_KEY")
+    [[ -n "${KEY[$cfg]:-}" ]] && hdr=(-H "Ocp-Apim-Subscription-Key: ${KEY[$cfg]}")
     pids=$(proxy_pids "$cfg")
     all=$(bench_pids)
     # shellcheck disable=SC2086
@@ -368,6 +379,39 @@ for rep in $(seq 1 "$REPS"); do
     done
 done
 
+# ---------------------------------------------------------------- request-log count check
+# The reports of the tollgate-log instance must count exactly the calls wrk made in one more loaded window.
+COUNT_LINE=""
+if has_config tollgate-log; then
+    # Sum of callCountTotal over byApi for all time, once the writer has stored everything (two equal reads).
+    report_total() {
+        curl -s --max-time 30 -G -H "Authorization: ${MGMT_TOKEN[tollgate-log]}" \
+            --data-urlencode "\$filter=timestamp ge datetime'2000-01-01T00:00:00Z' and timestamp le datetime'2100-01-01T00:00:00Z'" \
+            --data-urlencode "api-version=$API_VERSION" "${BASE[tollgate-log]}/reports/byApi" \
+            | python3 -c 'import json,sys; print(sum(r["callCountTotal"] for r in json.load(sys.stdin)["value"]))'
+    }
+    settled_total() {
+        local prev=-1 now i
+        for i in $(seq 1 30); do
+            now=$(report_total) || die "reports/byApi failed on tollgate-log"
+            [[ "$now" == "$prev" ]] && { echo "$now"; return; }
+            prev=$now
+            sleep 1
+        done
+        die "the tollgate-log reports kept changing for 30 s"
+    }
+    before=$(settled_total)
+    out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" -s "$SCRIPT_DIR/count.lua" -H "Ocp-Apim-Subscription-Key: ${KEY[tollgate-log]}" "$(url_of tollgate-log)" 2>&1) \
+        || die "wrk failed for the count check: $out"
+    made=$(sed -n 's/^COUNT made=\([0-9]*\).*/\1/p' <<<"$out")
+    completed=$(sed -n 's/^COUNT .*completed=\([0-9]*\).*/\1/p' <<<"$out")
+    after=$(settled_total)
+    counted=$((after - before))
+    verdict=$([[ "$counted" == "$made" ]] && echo "equal" || echo "NOT equal")
+    COUNT_LINE="Request-log count check (wrk -t$THREADS -c$CONNECTIONS -d$DURATION on tollgate-log): wrk made $made requests ($completed answered before it stopped); the reports count $counted: $verdict."
+    log "$COUNT_LINE"
+fi
+
 # ---------------------------------------------------------------- report
 gc_mode() {
     local rc=$1
@@ -410,7 +454,7 @@ END {
     direct_sp50 = (dkey in cnt) ? median(dkey) : ""
     print "| config | req/s | ratio to bare YARP | p50 | p99 | proxy CPU µs/req | p50 at 1 connection |"
     print "|---|---:|---:|---:|---:|---:|---:|"
-    names["direct"] = "direct (backend)"; names["yarp"] = "bare YARP 2.3"; names["nginx"] = "nginx"; names["tollgate"] = "Tollgate (key check)"
+    names["direct"] = "direct (backend)"; names["yarp"] = "bare YARP 2.3"; names["nginx"] = "nginx"; names["tollgate"] = "Tollgate (key check)"; names["tollgate-log"] = "Tollgate (key check + request log)"
     for (k = 1; k <= ncfg; k++) {
         cfg = order[k]
         ckey = cfg SUBSEP "cpu"
@@ -430,6 +474,14 @@ END {
             printf " Tollgate CPU per request ÷ bare YARP: %.2f.", median("tollgate" SUBSEP "cpu") / median("yarp" SUBSEP "cpu")
         print ""
     }
+    if (("tollgate-log" SUBSEP "ratio") in cnt && ("tollgate" SUBSEP "ratio") in cnt) {
+        for (r = 1; (r, "tollgate-log") in rps; r++) add("logcost", rps[r, "tollgate-log"] / rps[r, "tollgate"])
+        c = median("logcost")
+        printf "Request log (analytics) on ÷ off, same repetition: %.3f (cost %.1f%% of throughput; target < 5%%: %s).", c, 100 * (1 - c), (1 - c < 0.05 ? "met" : "NOT met")
+        if (("tollgate-log" SUBSEP "cpu") in cnt && ("tollgate" SUBSEP "cpu") in cnt)
+            printf " CPU per request on ÷ off: %.2f.", median("tollgate-log" SUBSEP "cpu") / median("tollgate" SUBSEP "cpu")
+        print ""
+    }
     ol = median("other" SUBSEP "load"); os = median("other" SUBSEP "single")
     printf "Other processes on the machine used a median %.1f%% (max %.1f%%) of its CPU during the loaded windows, %.1f%% (max %.1f%%) during the one-connection windows%s\n", ol, othermax["load"], os, othermax["single"], (ol > 5 || os > 5 ? ": noisy run, trust the ratios and CPU per request more than req/s and latency." : ".")
 }' "$RAW")
@@ -442,8 +494,8 @@ OUT=$RESULTS_DIR/gateway-$DATE.md
     echo
     echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(uname -sr)."
     echo "Tools: $(dotnet --version 2>/dev/null | sed 's/^/.NET SDK /'), $("$NGINX_BIN" -v 2>&1 | sed 's/.*: //'), $(wrk -v 2>&1 | head -n1 | cut -d' ' -f1-2)."
-    echo "GC: backend $(gc_mode "${BACKEND_DLL%.dll}.runtimeconfig.json"), bare YARP $(gc_mode "${YARP_DLL%.dll}.runtimeconfig.json")$(has_config tollgate && echo ", Tollgate $(gc_mode "$TMP/tollgate-bin/tollgate.runtimeconfig.json")"); nginx worker_processes $NGINX_WORKERS."
-    echo "Build: repo $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$REPO" diff --quiet HEAD -- src 2>/dev/null || echo ' (src has uncommitted changes)')$(has_config tollgate && echo ", tollgate.dll built $(date -r "$TOLLGATE_OUT/tollgate.dll" +%Y-%m-%dT%H:%M:%S%z)")."
+    echo "GC: backend $(gc_mode "${BACKEND_DLL%.dll}.runtimeconfig.json"), bare YARP $(gc_mode "${YARP_DLL%.dll}.runtimeconfig.json")$(uses_tollgate && echo ", Tollgate $(gc_mode "$TMP/tollgate-bin/tollgate.runtimeconfig.json")"); nginx worker_processes $NGINX_WORKERS."
+    echo "Build: repo $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$REPO" diff --quiet HEAD -- src 2>/dev/null || echo ' (src has uncommitted changes)')$(uses_tollgate && echo ", tollgate.dll built $(date -r "$TOLLGATE_OUT/tollgate.dll" +%Y-%m-%dT%H:%M:%S%z)")."
     echo "Load: wrk -t$THREADS -c$CONNECTIONS -d$DURATION, $REPS interleaved repetitions ($CONFIGS), each configuration warmed $WARMUP first; medians."
     echo "1 connection: wrk -t1 -c1 -d$LAT_DURATION, $REPS interleaved repetitions, median p50 (in brackets: added to direct)."
     echo "Ratio: median over repetitions of req/s ÷ bare YARP req/s in the same repetition."
@@ -451,6 +503,7 @@ OUT=$RESULTS_DIR/gateway-$DATE.md
     echo "Request: GET $PATH_DIRECT, ~${#EXPECTED_BODY}-byte JSON answer; Tollgate with Ocp-Apim-Subscription-Key."
     echo
     echo "$TABLE"
+    [[ -n "$COUNT_LINE" ]] && echo "$COUNT_LINE"
     echo
     echo "<details><summary>raw windows</summary>"
     echo

@@ -82,12 +82,28 @@ public abstract partial class SqlResourceStore
             }
         }
 
-        foreach (var perService in records.GroupBy(r => r.ServiceName.ToLowerInvariant()))
+        // Raw records in blocks of consecutive records of one instance (gateways of one instance: usually one block
+        // per RequestRecordCodec.BlockSize records).
+        for (var start = 0; start < records.Count;)
         {
-            var batch = perService.ToList();
+            var service = records[start].ServiceName;
+            var end = start + 1;
+            while (end < records.Count && end - start < RequestRecordCodec.BlockSize && string.Equals(records[end].ServiceName, service, StringComparison.OrdinalIgnoreCase))
+            {
+                end++;
+            }
+
+            long first = long.MaxValue, last = long.MinValue;
+            for (var i = start; i < end; i++)
+            {
+                var ms = records[i].Timestamp.ToUnixTimeMilliseconds();
+                first = Math.Min(first, ms);
+                last = Math.Max(last, ms);
+            }
+
             await ExecuteAsync(connection, tx, "INSERT INTO request_batches (service, first_ms, last_ms, records, payload) VALUES (@s, @f, @l, @n, @p)", cancellationToken,
-                ("s", perService.Key), ("f", batch.Min(r => r.Timestamp.ToUnixTimeMilliseconds())), ("l", batch.Max(r => r.Timestamp.ToUnixTimeMilliseconds())),
-                ("n", batch.Count), ("p", RequestRecordCodec.Encode(batch)));
+                ("s", service.ToLowerInvariant()), ("f", first), ("l", last), ("n", end - start), ("p", RequestRecordCodec.Encode(records, start, end - start)));
+            start = end;
         }
 
         await tx.CommitAsync(cancellationToken);
