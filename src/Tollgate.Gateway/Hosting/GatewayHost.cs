@@ -25,7 +25,7 @@ public static class GatewayHost
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<SnapshotProxyConfigProvider>();
         builder.Services.AddSingleton<IProxyConfigProvider>(sp => sp.GetRequiredService<SnapshotProxyConfigProvider>());
-        builder.Services.AddReverseProxy().AddTransforms<SubscriptionKeyTransforms>();
+        builder.Services.AddReverseProxy().AddTransforms<SubscriptionKeyTransforms>().AddTransforms<RequestIdTransforms>();
         if (!string.IsNullOrEmpty(options.ManagementUrl))
         {
             options.SnapshotBackupPath ??= Path.Combine(dataDirectory, "gateway-snapshot.json");
@@ -52,11 +52,7 @@ public static class GatewayHost
 
     public static WebApplication UseTollgateGateway(this WebApplication app)
     {
-        if (app.Services.GetService<Tollgate.Core.Analytics.RequestRecordChannel>() is not null)
-        {
-            app.UseMiddleware<Analytics.RequestRecordingMiddleware>();
-        }
-
+        app.UseMiddleware<Analytics.RequestTelemetryMiddleware>();
         app.UseRouting();
 
         // ASP.NET answers a path that matches with another method by a 405 endpoint; APIM answers 404 OperationNotFound.

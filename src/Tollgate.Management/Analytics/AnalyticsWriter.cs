@@ -1,13 +1,15 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using System.Diagnostics.Metrics;
 using Tollgate.Core.Analytics;
+using Tollgate.ServiceDefaults;
 
 namespace Tollgate.Management.Analytics;
 
 /// <summary>
 /// Drains the request channel into the store in batches, off the request path. On shutdown it writes what is queued.
 /// </summary>
-public sealed partial class AnalyticsWriter(RequestRecordChannel channel, IAnalyticsStore store, TimeProvider time, ILogger<AnalyticsWriter> logger) : BackgroundService
+public sealed partial class AnalyticsWriter : BackgroundService
 {
     private const int MaxBatch = 5000;
 
@@ -15,7 +17,26 @@ public sealed partial class AnalyticsWriter(RequestRecordChannel channel, IAnaly
     private static readonly TimeSpan GatherTime = TimeSpan.FromMilliseconds(250);
     private readonly Lock _gate = new();
     private long _written;
+    private readonly RequestRecordChannel channel;
+    private readonly IAnalyticsStore store;
+    private readonly TimeProvider time;
+    private readonly ILogger<AnalyticsWriter> logger;
+    private readonly Meter _meter;
     private TaskCompletionSource _progress = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public AnalyticsWriter(RequestRecordChannel channel, IAnalyticsStore store, TimeProvider time, ILogger<AnalyticsWriter> logger, IMeterFactory meters)
+    {
+        this.channel = channel;
+        this.store = store;
+        this.time = time;
+        this.logger = logger;
+        _meter = meters.Create(TollgateTelemetry.AnalyticsMeter);
+        _meter.CreateObservableCounter("tollgate.analytics.records.written", () => Written, "{record}", "Request records stored for the reports.");
+        _meter.CreateObservableCounter("tollgate.analytics.records.dropped", () => channel.Dropped, "{record}",
+            "Request records dropped because the channel to the writer was full (the request was never delayed).");
+        _meter.CreateObservableCounter("tollgate.analytics.records.failed", () => Failed, "{record}", "Request records the store refused.");
+        _meter.CreateObservableGauge("tollgate.analytics.records.queued", () => channel.Reader.Count, "{record}", "Request records waiting for the writer.");
+    }
 
     /// <summary>Records stored so far.</summary>
     public long Written => Interlocked.Read(ref _written);

@@ -14,7 +14,45 @@ public enum ReportDimension
 }
 
 /// <summary>A report query: instance, dimension, time range (inclusive) and, for <see cref="ReportDimension.Time"/>, the bucket size.</summary>
-public sealed record ReportQuery(string Service, ReportDimension Dimension, DateTimeOffset? From, DateTimeOffset? To, TimeSpan? Interval = null, string? ApiId = null);
+public sealed record ReportQuery(string Service, ReportDimension Dimension, DateTimeOffset? From, DateTimeOffset? To, TimeSpan? Interval = null, ReportFilter? Filter = null);
+
+/// <summary>APIM's equality filters on reports (<c>apiId eq '…'</c>, …): ids without their collection prefix; null matches all.</summary>
+public sealed record ReportFilter(string? ApiId = null, string? OperationId = null, string? ProductId = null, string? SubscriptionId = null, string? UserId = null)
+{
+    /// <summary>The filter's columns in the request log and their values.</summary>
+    public IEnumerable<(string Column, string Value)> Columns()
+    {
+        if (ApiId is not null)
+        {
+            yield return ("api_id", ApiId);
+        }
+
+        if (OperationId is not null)
+        {
+            yield return ("operation_id", OperationId);
+        }
+
+        if (ProductId is not null)
+        {
+            yield return ("product_id", ProductId);
+        }
+
+        if (SubscriptionId is not null)
+        {
+            yield return ("subscription_id", SubscriptionId);
+        }
+
+        if (UserId is not null)
+        {
+            yield return ("user_id", UserId);
+        }
+    }
+
+    public bool Matches(in RequestRecord r) =>
+        Is(ApiId, r.ApiId) && Is(OperationId, r.OperationId) && Is(ProductId, r.ProductId) && Is(SubscriptionId, r.SubscriptionId) && Is(UserId, r.UserId);
+
+    private static bool Is(string? wanted, string? actual) => wanted is null || string.Equals(wanted, actual, StringComparison.OrdinalIgnoreCase);
+}
 
 /// <summary>One aggregated report row (APIM's ReportRecordContract).</summary>
 public sealed record ReportRow
@@ -67,6 +105,16 @@ public interface IAnalyticsStore
 
     Task<IReadOnlyList<ReportRow>> QueryReportAsync(ReportQuery query, CancellationToken cancellationToken = default);
 
-    /// <summary>The raw records in the range, newest last (APIM's <c>byRequest</c>).</summary>
-    Task<IReadOnlyList<RequestRecord>> QueryRequestsAsync(string service, DateTimeOffset? from, DateTimeOffset? to, int top, int skip, CancellationToken cancellationToken = default);
+    /// <summary>The raw records in the range that match the filter, newest last (APIM's <c>byRequest</c>).</summary>
+    Task<IReadOnlyList<RequestRecord>> QueryRequestsAsync(string service, DateTimeOffset? from, DateTimeOffset? to, ReportFilter? filter, int top, int skip,
+        CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Deletes at most <paramref name="limit"/> blocks of raw records whose newest record is older than
+    /// <paramref name="cutoff"/>, in one short transaction; returns how many blocks went (0: nothing left to delete).
+    /// </summary>
+    Task<int> DeleteRequestRecordsBeforeAsync(DateTimeOffset cutoff, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes per-minute aggregates of minutes before <paramref name="cutoff"/>, an hour of them at a time; returns the rows deleted (0: done).</summary>
+    Task<int> DeleteAggregatesBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken = default);
 }

@@ -10,19 +10,20 @@ namespace Tollgate.Management.Analytics;
 
 /// <summary>
 /// <c>reports/byApi|byOperation|byProduct|bySubscription|byUser|byTime|byRequest</c> with APIM's
-/// <c>$filter=timestamp ge datetime'…' and timestamp le datetime'…'</c> (optionally <c>and apiId eq '…'</c>) and,
-/// for byTime, <c>interval</c> (ISO 8601 duration, a multiple of 15 minutes).
+/// <c>$filter=timestamp ge datetime'…' and timestamp le datetime'…'</c> (optionally <c>and apiId|operationId|productId|
+/// subscriptionId|userId eq '…'</c>, ids with or without their collection prefix) and, for byTime, <c>interval</c>
+/// (ISO 8601 duration, a multiple of 15 minutes). <see cref="ToCsv"/> turns any of them into CSV.
 /// </summary>
 public static partial class ReportsEndpoint
 {
     public static async Task<JsonObject> QueryAsync(IAnalyticsStore store, ServiceScope scope, string report, string? filter, string? interval, int? top, int? skip, CancellationToken ct)
     {
-        var (from, to, apiId) = ParseFilter(filter);
+        var (from, to, equals) = ParseFilter(filter);
         if (report.Equals("byRequest", StringComparison.OrdinalIgnoreCase))
         {
-            var records = await store.QueryRequestsAsync(scope.Name, from, to, top ?? 100, skip ?? 0, ct);
+            var records = await store.QueryRequestsAsync(scope.Name, from, to, equals, top ?? 100, skip ?? 0, ct);
             var array = new JsonArray();
-            foreach (var r in records.Where(r => apiId is null || string.Equals(r.ApiId, apiId, StringComparison.OrdinalIgnoreCase)))
+            foreach (var r in records)
             {
                 array.Add(new JsonObject
                 {
@@ -54,7 +55,7 @@ public static partial class ReportsEndpoint
             bucket = ParseInterval(interval);
         }
 
-        var rows = await store.QueryReportAsync(new ReportQuery(scope.Name, dimension, from, to, bucket, apiId), ct);
+        var rows = await store.QueryReportAsync(new ReportQuery(scope.Name, dimension, from, to, bucket, equals), ct);
         var value = new JsonArray();
         foreach (var row in rows.Skip(skip ?? 0).Take(top ?? 1000))
         {
@@ -129,13 +130,13 @@ public static partial class ReportsEndpoint
         return value;
     }
 
-    private static (DateTimeOffset? From, DateTimeOffset? To, string? ApiId) ParseFilter(string? filter)
+    private static (DateTimeOffset? From, DateTimeOffset? To, ReportFilter? Match) ParseFilter(string? filter)
     {
         DateTimeOffset? from = null, to = null;
-        string? apiId = null;
+        ReportFilter? equals = null;
         if (string.IsNullOrWhiteSpace(filter))
         {
-            return (from, to, apiId);
+            return (from, to, equals);
         }
 
         foreach (var clause in AndSplit().Split(filter.Trim()))
@@ -159,18 +160,28 @@ public static partial class ReportsEndpoint
                 continue;
             }
 
-            var api = ApiClause().Match(clause);
-            if (api.Success)
+            var eq = EqualsClause().Match(clause);
+            if (eq.Success)
             {
-                var value = api.Groups[1].Value;
-                apiId = value.Split('/', StringSplitOptions.RemoveEmptyEntries).Last();
+                // "/apis/echo", "echo" and, for operations, "/apis/echo/operations/get" all name the same thing.
+                var value = eq.Groups[2].Value.Split('/', StringSplitOptions.RemoveEmptyEntries).LastOrDefault()
+                    ?? throw ArmException.Validation("$filter", $"'{clause}' names no id.");
+                equals ??= new ReportFilter();
+                equals = eq.Groups[1].Value.ToLowerInvariant() switch
+                {
+                    "apiid" => equals with { ApiId = value },
+                    "operationid" => equals with { OperationId = value },
+                    "productid" => equals with { ProductId = value },
+                    "subscriptionid" => equals with { SubscriptionId = value },
+                    _ => equals with { UserId = value },
+                };
                 continue;
             }
 
-            throw ArmException.Validation("$filter", $"Unsupported $filter clause '{clause}'. Use timestamp ge|gt|le|lt datetime'…' and apiId eq '…'.");
+            throw ArmException.Validation("$filter", $"Unsupported $filter clause '{clause}'. Use timestamp ge|gt|le|lt datetime'…' and apiId|operationId|productId|subscriptionId|userId eq '…'.");
         }
 
-        return (from, to, apiId);
+        return (from, to, equals);
     }
 
     [GeneratedRegex(@"\s+and\s+", RegexOptions.IgnoreCase)]
@@ -179,6 +190,47 @@ public static partial class ReportsEndpoint
     [GeneratedRegex(@"^timestamp\s+(ge|gt|le|lt)\s+datetime'([^']+)'$", RegexOptions.IgnoreCase)]
     private static partial Regex TimestampClause();
 
-    [GeneratedRegex(@"^apiId\s+eq\s+'([^']+)'$", RegexOptions.IgnoreCase)]
-    private static partial Regex ApiClause();
+    [GeneratedRegex(@"^(apiId|operationId|productId|subscriptionId|userId)\s+eq\s+'([^']+)'$", RegexOptions.IgnoreCase)]
+    private static partial Regex EqualsClause();
+
+    /// <summary>
+    /// A report's rows as CSV (RFC 4180, header row, invariant culture), the columns in the order of the JSON rows
+    /// (the union over rows, so a column missing from the first row is still there).
+    /// </summary>
+    public static string ToCsv(JsonObject report)
+    {
+        var rows = report["value"]?.AsArray().Select(r => r!.AsObject()).ToList() ?? [];
+        using var table = new System.Data.DataTable("report") { Locale = CultureInfo.InvariantCulture };
+        foreach (var name in rows.SelectMany(r => r.Select(p => p.Key)).Distinct(StringComparer.Ordinal))
+        {
+            table.Columns.Add(name, typeof(string));
+        }
+
+        foreach (var row in rows)
+        {
+            var values = new object[table.Columns.Count];
+            for (var i = 0; i < values.Length; i++)
+            {
+                values[i] = row[table.Columns[i].ColumnName] switch
+                {
+                    null => DBNull.Value,
+                    JsonValue v when v.TryGetValue<double>(out var d) => d.ToString("R", CultureInfo.InvariantCulture),
+                    JsonValue v when v.TryGetValue<long>(out var l) => l.ToString(CultureInfo.InvariantCulture),
+                    JsonValue v when v.TryGetValue<int>(out var n) => n.ToString(CultureInfo.InvariantCulture),
+                    var node => node.GetValueKind() == System.Text.Json.JsonValueKind.String ? node.GetValue<string>() : node.ToJsonString(),
+                };
+            }
+
+            table.Rows.Add(values);
+        }
+
+        using var text = new StringWriter(CultureInfo.InvariantCulture);
+        using (var csv = Sylvan.Data.Csv.CsvDataWriter.Create(text))
+        {
+            using var reader = table.CreateDataReader();
+            csv.Write(reader);
+        }
+
+        return text.ToString();
+    }
 }

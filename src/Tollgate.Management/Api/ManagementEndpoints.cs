@@ -124,8 +124,15 @@ public static partial class ManagementEndpoints
                 return Json(await http.RequestServices.GetRequiredService<PolicyService>().ListAsync(scope, new PolicyScope(owner), ct));
             case ["reports", var report] when method == "GET":
                 await resources.GetServiceAsync(scope, ct);
-                return Json(await Analytics.ReportsEndpoint.QueryAsync(http.RequestServices.GetRequiredService<Analytics.IAnalyticsStore>(),
-                    scope, report, filter, q["interval"].FirstOrDefault(), top, skip, ct));
+                var reportBody = await Analytics.ReportsEndpoint.QueryAsync(http.RequestServices.GetRequiredService<Analytics.IAnalyticsStore>(),
+                    scope, report, filter, q["interval"].FirstOrDefault(), top, skip, ct);
+                if (WantsCsv(http))
+                {
+                    http.Response.Headers.ContentDisposition = $"attachment; filename=\"{scope.Name}-{report}.csv\"";
+                    return Results.Text(Analytics.ReportsEndpoint.ToCsv(reportBody), "text/csv; charset=utf-8");
+                }
+
+                return Json(reportBody);
             case ["apis", var api, "products"] when method == "GET":
                 return Page(await resources.ListLinkedAsync(scope, ResourceKind.ProductApi, api, reverse: true, filter, top, skip, ct), http);
             case ["products", var pid, "apis"] when method == "GET":
@@ -340,6 +347,11 @@ public static partial class ManagementEndpoints
     }
 
     private static IResult Json(JsonNode body, int status = 200) => Results.Json(body, statusCode: status);
+
+    /// <summary>A report as CSV: <c>format=csv</c> in the query, or <c>Accept: text/csv</c>.</summary>
+    private static bool WantsCsv(HttpContext http) =>
+        string.Equals(http.Request.Query["format"].FirstOrDefault(), "csv", StringComparison.OrdinalIgnoreCase)
+        || http.Request.GetTypedHeaders().Accept.Any(a => a.MediaType.Equals("text/csv", StringComparison.OrdinalIgnoreCase));
 
     private static IResult MethodNotAllowed() =>
         Json(new ArmException(405, "MethodNotAllowed", "The HTTP method is not supported on this resource.").ToJson(), 405);

@@ -8,7 +8,7 @@ public sealed class PostgresResourceStore : SqlResourceStore
 {
     private const long MigrationLockId = 0x7011_6A7E;
 
-    private static readonly Migration[] AllMigrations = [SchemaV1("BIGSERIAL PRIMARY KEY", "BIGINT"), SchemaV2("BIGINT", "DOUBLE PRECISION", "BYTEA")];
+    private static readonly Migration[] AllMigrations = [SchemaV1("BIGSERIAL PRIMARY KEY", "BIGINT"), SchemaV2("BIGINT", "DOUBLE PRECISION", "BYTEA"), SchemaV3()];
 
     private readonly NpgsqlDataSource _dataSource;
 
@@ -19,6 +19,8 @@ public sealed class PostgresResourceStore : SqlResourceStore
     }
 
     protected override IReadOnlyList<Migration> Migrations => AllMigrations;
+
+    protected override string RowIdColumn => "ctid";
 
     protected override async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken) =>
         await _dataSource.OpenConnectionAsync(cancellationToken);

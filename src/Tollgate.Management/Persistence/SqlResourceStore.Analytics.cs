@@ -141,10 +141,10 @@ public abstract partial class SqlResourceStore
             where += $" AND {notEmpty} <> ''";
         }
 
-        if (query.ApiId is not null)
+        foreach (var (column, value) in query.Filter?.Columns() ?? [])
         {
-            where += " AND api_id = @api";
-            args.Add(("api", query.ApiId));
+            where += $" AND {column} = @f_{column}";
+            args.Add(("f_" + column, value));
         }
 
         await using var connection = await OpenAsync(cancellationToken);
@@ -195,7 +195,8 @@ public abstract partial class SqlResourceStore
         return rows;
     }
 
-    public async Task<IReadOnlyList<RequestRecord>> QueryRequestsAsync(string service, DateTimeOffset? from, DateTimeOffset? to, int top, int skip, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<RequestRecord>> QueryRequestsAsync(string service, DateTimeOffset? from, DateTimeOffset? to, ReportFilter? filter, int top, int skip,
+        CancellationToken cancellationToken = default)
     {
         var fromMs = from?.ToUnixTimeMilliseconds() ?? long.MinValue;
         var toMs = to?.ToUnixTimeMilliseconds() ?? long.MaxValue;
@@ -210,7 +211,7 @@ public abstract partial class SqlResourceStore
             foreach (var r in RequestRecordCodec.Decode((byte[])reader.GetValue(0), service))
             {
                 var ms = r.Timestamp.ToUnixTimeMilliseconds();
-                if (ms >= fromMs && ms <= toMs)
+                if (ms >= fromMs && ms <= toMs && (filter is null || filter.Matches(r)))
                 {
                     list.Add(r);
                 }
@@ -219,6 +220,45 @@ public abstract partial class SqlResourceStore
 
         return list.OrderBy(r => r.Timestamp).ThenBy(r => r.RequestId, StringComparer.Ordinal).Skip(skip).Take(top).ToList();
     }
+
+    public async Task<int> DeleteRequestRecordsBeforeAsync(DateTimeOffset cutoff, int limit, CancellationToken cancellationToken = default)
+    {
+        // A bounded delete per transaction: the writer (the only other writer of these tables) waits for one short
+        // transaction at most; the gateways never wait, they only hand records to the channel.
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var tx = await BeginWriteAsync(connection, cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = $"DELETE FROM request_batches WHERE {RowIdColumn} IN (SELECT {RowIdColumn} FROM request_batches WHERE last_ms < @cutoff LIMIT @limit)";
+        AddParameters(cmd, [("cutoff", cutoff.ToUnixTimeMilliseconds()), ("limit", limit)]);
+        var deleted = await cmd.ExecuteNonQueryAsync(cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        return deleted;
+    }
+
+    public async Task<int> DeleteAggregatesBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        var oldest = await ScalarAsync(connection, null, "SELECT MIN(minute_ms) FROM request_minutes", cancellationToken);
+        var cutoffMs = cutoff.ToUnixTimeMilliseconds();
+        if (oldest is null or DBNull || Convert.ToInt64(oldest, CultureInfo.InvariantCulture) >= cutoffMs)
+        {
+            return 0;
+        }
+
+        var upTo = Math.Min(cutoffMs, Convert.ToInt64(oldest, CultureInfo.InvariantCulture) + 3_600_000);
+        await using var tx = await BeginWriteAsync(connection, cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = "DELETE FROM request_minutes WHERE minute_ms < @upTo";
+        AddParameters(cmd, [("upTo", upTo)]);
+        var deleted = await cmd.ExecuteNonQueryAsync(cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        return deleted;
+    }
+
+    /// <summary>The engine's implicit row id (SQLite <c>rowid</c>, PostgreSQL <c>ctid</c>), for bounded deletes.</summary>
+    protected abstract string RowIdColumn { get; }
 
     private static void AddParameters(DbCommand cmd, IEnumerable<(string Name, object? Value)> args)
     {
@@ -264,18 +304,17 @@ public abstract partial class SqlResourceStore
 
         public void Add(in RequestRecord r)
         {
-            var status = r.ResponseCode;
-            if (status <= 301 || status is 304 or 307)
+            switch (CallOutcomes.Classify(r.ResponseCode))
             {
-                Success++;
-            }
-            else if (status is 401 or 403 or 429)
-            {
-                Blocked++;
-            }
-            else if (status == 400 || status is >= 500 and <= 600)
-            {
-                Failed++;
+                case CallOutcome.Success:
+                    Success++;
+                    break;
+                case CallOutcome.Blocked:
+                    Blocked++;
+                    break;
+                case CallOutcome.Failed:
+                    Failed++;
+                    break;
             }
 
             Total++;

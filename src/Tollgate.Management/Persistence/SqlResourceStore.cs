@@ -53,6 +53,12 @@ public abstract partial class SqlResourceStore(TimeProvider timeProvider) : IRes
         CREATE INDEX ix_request_batches_time ON request_batches (service, first_ms);
         """);
 
+    /// <summary>Schema version 3: indexes for retention, which deletes the request log by age across instances.</summary>
+    protected static Migration SchemaV3() => new(3, "request log retention indexes", """
+        CREATE INDEX ix_request_batches_last ON request_batches (last_ms);
+        CREATE INDEX ix_request_minutes_minute ON request_minutes (minute_ms);
+        """);
+
     protected abstract ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken);
 
     /// <summary>Serializes schema migration across processes (advisory lock, exclusive transaction).</summary>

@@ -6,7 +6,7 @@ namespace Tollgate.Management.Persistence;
 /// <summary>The default store: one SQLite file (WAL mode) under the data directory.</summary>
 public sealed class SqliteResourceStore : SqlResourceStore
 {
-    private static readonly Migration[] AllMigrations = [SchemaV1("INTEGER PRIMARY KEY AUTOINCREMENT", "INTEGER"), SchemaV2("INTEGER", "REAL", "BLOB")];
+    private static readonly Migration[] AllMigrations = [SchemaV1("INTEGER PRIMARY KEY AUTOINCREMENT", "INTEGER"), SchemaV2("INTEGER", "REAL", "BLOB"), SchemaV3()];
 
     private readonly string _connectionString;
 
@@ -27,6 +27,8 @@ public sealed class SqliteResourceStore : SqlResourceStore
         new($"Data Source={Path.Combine(dataDirectory, "tollgate.db")}", timeProvider);
 
     protected override IReadOnlyList<Migration> Migrations => AllMigrations;
+
+    protected override string RowIdColumn => "rowid";
 
     protected override async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {

@@ -12,6 +12,8 @@ using Tollgate.Management.Analytics;
 using Tollgate.Management.Api;
 using Tollgate.Management.Persistence;
 using Tollgate.Management.Services;
+using Tollgate.ServiceDefaults;
+using OpenTelemetry.Metrics;
 
 namespace Tollgate.Hosting;
 
@@ -22,6 +24,7 @@ namespace Tollgate.Hosting;
 public sealed class TollgateServer : IAsyncDisposable
 {
     private readonly List<WebApplication> _apps = [];
+    private readonly MeterProvider _meters = TollgateTelemetry.CreateMeterProvider();
 
     private TollgateServer(TollgateSettings settings, IResourceStore? store)
     {
@@ -45,6 +48,9 @@ public sealed class TollgateServer : IAsyncDisposable
 
     /// <summary>The gateway's config provider, when this process hosts the gateway.</summary>
     public SnapshotProxyConfigProvider? Gateway { get; private set; }
+
+    /// <summary>How long a readiness check may take before it counts as failed (a stopped PostgreSQL can take 15 s to time out).</summary>
+    private static readonly TimeSpan HealthCheckTimeout = TimeSpan.FromSeconds(3);
 
     public static IResourceStore CreateStore(TollgateSettings settings, TimeProvider timeProvider) =>
         settings.Store.Provider.ToLowerInvariant() switch
@@ -81,7 +87,7 @@ public sealed class TollgateServer : IAsyncDisposable
         {
             if (store is not null)
             {
-                var app = BuildManagement(configuration, settings, store, feed, records, timeProvider);
+                var app = BuildManagement(configuration, settings, store, feed, records, timeProvider, server._meters);
                 server.TenantAccess = app.Services.GetRequiredService<TenantAccess>();
                 server.Services = app.Services;
                 server.RequestRecords = records;
@@ -92,7 +98,7 @@ public sealed class TollgateServer : IAsyncDisposable
 
             if (settings.Roles.HasFlag(TollgateRoles.Gateway))
             {
-                var app = BuildGateway(configuration, settings, store is not null && settings.AnalyticsEnabled ? records : null, timeProvider);
+                var app = BuildGateway(configuration, settings, store is not null && settings.AnalyticsEnabled ? records : null, timeProvider, server._meters);
                 var provider = app.Services.GetRequiredService<SnapshotProxyConfigProvider>();
                 if (store is not null)
                 {
@@ -154,13 +160,17 @@ public sealed class TollgateServer : IAsyncDisposable
     }
 
     private static WebApplication BuildManagement(IConfiguration configuration, TollgateSettings settings, IResourceStore store, SnapshotFeed feed,
-        RequestRecordChannel records, TimeProvider timeProvider)
+        RequestRecordChannel records, TimeProvider timeProvider, MeterProvider meters)
     {
         var builder = CreateBuilder(configuration);
+        builder.Services.AddHealthChecks().AddCheck<StoreHealthCheck>("store", tags: [Observability.ReadyTag], timeout: HealthCheckTimeout);
         builder.Services.AddSingleton(records);
         builder.Services.AddSingleton((IAnalyticsStore)store);
         builder.Services.AddSingleton<AnalyticsWriter>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<AnalyticsWriter>());
+        builder.Services.AddSingleton(settings.Analytics);
+        builder.Services.AddSingleton<AnalyticsRetention>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<AnalyticsRetention>());
         builder.Services.AddSingleton(timeProvider);
         builder.Services.AddSingleton(store);
         builder.Services.AddSingleton(feed);
@@ -173,19 +183,25 @@ public sealed class TollgateServer : IAsyncDisposable
         builder.Services.AddSingleton<OpenApiService>();
         builder.WebHost.ConfigureKestrel(k => GatewayHost.Listen(k, settings.Management.Url, null));
         var app = builder.Build();
+        app.UseRequestIds(RequestIds.AzureHeader, timeProvider);
         app.UseSharedAccessSignature();
+        app.MapTollgateObservability(meters);
         app.MapManagementApi();
-        app.MapGet("/health/live", () => Microsoft.AspNetCore.Http.Results.Text("Healthy"));
-        app.MapGet("/health/ready", async (IResourceStore s, CancellationToken ct) =>
-            await s.PingAsync(ct) ? Microsoft.AspNetCore.Http.Results.Text("Healthy") : Microsoft.AspNetCore.Http.Results.Text("Unhealthy: the store does not answer", statusCode: 503));
         app.MapGet("/openapi/management.json", () => Microsoft.AspNetCore.Http.Results.File(
             Path.Combine(AppContext.BaseDirectory, "management-openapi.json"), "application/json"));
         return app;
     }
 
-    private static WebApplication BuildGateway(IConfiguration configuration, TollgateSettings settings, RequestRecordChannel? records, TimeProvider timeProvider)
+    private static WebApplication BuildGateway(IConfiguration configuration, TollgateSettings settings, RequestRecordChannel? records, TimeProvider timeProvider,
+        MeterProvider meters)
     {
         var builder = CreateBuilder(configuration);
+        var health = builder.Services.AddHealthChecks();
+        if (!string.IsNullOrEmpty(settings.Gateway.ManagementUrl))
+        {
+            health.AddCheck<GatewayConfigurationHealthCheck>("configuration", tags: [Observability.ReadyTag]);
+        }
+
         if (records is not null)
         {
             // In one process with management, every call is recorded for the reports.
@@ -195,6 +211,7 @@ public sealed class TollgateServer : IAsyncDisposable
         builder.Services.AddSingleton(timeProvider);
         builder.AddTollgateGateway(settings.Gateway, settings.DataDirectory);
         var app = builder.Build();
+        app.MapTollgateObservability(meters);
         app.UseTollgateGateway();
         return app;
     }
@@ -233,6 +250,7 @@ public sealed class TollgateServer : IAsyncDisposable
         }
 
         _apps.Clear();
+        _meters.Dispose();
         if (Store is not null)
         {
             await Store.DisposeAsync();

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Tollgate.Gateway;
+using Tollgate.Management.Analytics;
 using Tollgate.Management.Services;
 
 namespace Tollgate.Hosting;
@@ -30,8 +31,11 @@ public sealed class TollgateSettings
     /// <summary>Base64 AES-256 data key for secrets at rest; default: <c>{data}/secrets.key</c>.</summary>
     public string? SecretsKey { get; set; }
 
+    /// <summary><c>Tollgate:Analytics</c>: the request log (on by default) and its retention.</summary>
+    public AnalyticsOptions Analytics { get; set; } = new();
+
     /// <summary>Whether the gateway records every call for the reports (<c>Tollgate:Analytics:Enabled</c>, default true).</summary>
-    public bool AnalyticsEnabled { get; set; } = true;
+    public bool AnalyticsEnabled => Analytics.Enabled;
 
     /// <summary>Echo backend of <c>tollgate demo</c>.</summary>
     public string DemoBackendUrl { get; set; } = "http://127.0.0.1:5084";
@@ -47,7 +51,7 @@ public sealed class TollgateSettings
         settings.Roles = ParseRoles(section["Roles"]);
         settings.SecretsKey = section["Secrets:Key"];
         settings.DemoBackendUrl = section["Demo:BackendUrl"] ?? settings.DemoBackendUrl;
-        settings.AnalyticsEnabled = section.GetValue("Analytics:Enabled", true);
+        section.GetSection("Analytics").Bind(settings.Analytics);
         if (string.IsNullOrEmpty(section["Management:GatewayUrl"]))
         {
             settings.Management.GatewayUrl = !string.IsNullOrEmpty(settings.Gateway.HttpsUrl) ? settings.Gateway.HttpsUrl : settings.Gateway.HttpUrl ?? "";

@@ -1,0 +1,54 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Tollgate.Core.Analytics;
+using Tollgate.ServiceDefaults;
+
+namespace Tollgate.Gateway.Analytics;
+
+/// <summary>
+/// The gateway's OpenTelemetry instruments (meter <c>Tollgate.Gateway</c>), exported at <c>/metrics</c>:
+/// <c>tollgate_gateway_requests_total</c> by api, operation, product and outcome (APIM's success / blocked /
+/// failed / other), <c>tollgate_gateway_request_duration_seconds</c> and <c>tollgate_gateway_backend_duration_seconds</c>
+/// histograms, and <c>tollgate_gateway_rejections_total</c> by policy (rate-limit, quota, …).
+/// </summary>
+public static class GatewayMetrics
+{
+    private static readonly Meter Meter = new(TollgateTelemetry.GatewayMeter);
+
+    private static readonly Counter<long> Requests = Meter.CreateCounter<long>(
+        "tollgate.gateway.requests", "{request}", "Calls through the gateway, rejected ones included.");
+
+    private static readonly Histogram<double> Duration = Meter.CreateHistogram<double>(
+        "tollgate.gateway.request.duration", "s", "Time in the gateway from the request to the end of the response.");
+
+    private static readonly Histogram<double> BackendDuration = Meter.CreateHistogram<double>(
+        "tollgate.gateway.backend.duration", "s", "Time waiting for the backend, for calls that were forwarded.");
+
+    private static readonly Counter<long> Rejections = Meter.CreateCounter<long>(
+        "tollgate.gateway.rejections", "{request}", "Calls refused by a policy (rate-limit, quota, ip-filter, …).");
+
+    /// <summary>Records one finished call.</summary>
+    public static void RecordRequest(string? api, string? operation, string? product, int status, TimeSpan duration, TimeSpan? backend)
+    {
+        var outcome = CallOutcomes.Classify(status).Label();
+        if (Requests.Enabled)
+        {
+            var tags = new TagList { { "api", api ?? "" }, { "operation", operation ?? "" }, { "product", product ?? "" }, { "outcome", outcome } };
+            Requests.Add(1, tags);
+        }
+
+        if (Duration.Enabled)
+        {
+            Duration.Record(duration.TotalSeconds, new TagList { { "api", api ?? "" }, { "outcome", outcome } });
+        }
+
+        if (backend is { } b && BackendDuration.Enabled)
+        {
+            BackendDuration.Record(b.TotalSeconds, new KeyValuePair<string, object?>("api", api ?? ""));
+        }
+    }
+
+    /// <summary>Records a call refused by a policy, e.g. <c>rate-limit</c> or <c>quota</c>.</summary>
+    public static void RecordRejection(string policy, string? api, string? product) =>
+        Rejections.Add(1, new TagList { { "policy", policy }, { "api", api ?? "" }, { "product", product ?? "" } });
+}
