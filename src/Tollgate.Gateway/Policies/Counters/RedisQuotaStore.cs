@@ -5,7 +5,7 @@ namespace Tollgate.Gateway.Policies.Counters;
 /// <summary>
 /// Quota counters in Redis, shared by every gateway connected to it: per key one hash <c>{prefix}q:{key}</c> holding
 /// the window (start and period, in the caller's milliseconds) and its calls and bytes. One atomic Lua script per
-/// decision (<see cref="RedisScripts.QuotaAcquire"/>). A renewing window's hash expires when the window ends; a
+/// decision (<see cref="RedisScripts.QuotaAcquire"/>). A renewing window's hash expires <see cref="RedisStores.ExpirySlack"/> after the window ends; a
 /// never-renewing quota's hash never expires (Redis persistence is the operator's: use AOF or RDB on that server).
 /// </summary>
 public sealed class RedisQuotaStore : IQuotaStore
@@ -31,7 +31,7 @@ public sealed class RedisQuotaStore : IQuotaStore
         ArgumentOutOfRangeException.ThrowIfNegative(calls);
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         var window = rule.WindowAt(now);
-        var ttl = window.Renews ? Math.Max(1, window.EndMilliseconds - now) : 0;
+        var ttl = window.Renews ? Math.Max(0, window.EndMilliseconds - now) + RedisStores.ExpirySlackMilliseconds : 0;
         var result = await RedisStores.EvaluateAsync(
             _redis.GetDatabase(_database),
             RedisScripts.QuotaAcquire,

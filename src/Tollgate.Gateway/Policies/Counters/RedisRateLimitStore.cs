@@ -7,7 +7,7 @@ namespace Tollgate.Gateway.Policies.Counters;
 /// Rate-limit counters in Redis, shared by every gateway connected to it: per key a sorted set of the admitted calls
 /// (<c>{prefix}rl:{key}</c>) and a hash with their total (<c>{prefix}rl:{key}:m</c>; the braces keep both in one cluster
 /// slot). One atomic Lua script per decision (<see cref="RedisScripts.RateLimitAcquire"/>), with the time taken from the
-/// caller's <see cref="TimeProvider"/>. Keys expire one window after their last change.
+/// caller's <see cref="TimeProvider"/>. Keys expire one window (plus <see cref="RedisStores.ExpirySlack"/>) after their last change.
 /// </summary>
 public sealed class RedisRateLimitStore : IRateLimitStore
 {
@@ -36,7 +36,7 @@ public sealed class RedisRateLimitStore : IRateLimitStore
             _redis.GetDatabase(_database),
             RedisScripts.RateLimitAcquire,
             Keys(key),
-            [now, period, rule.Calls, count, now - period]);
+            [now, period, rule.Calls, count, now - period, period + RedisStores.ExpirySlackMilliseconds]);
         var values = (RedisResult[])result!;
         var admitted = (long)values[0] == 1;
         var remaining = (int)(long)values[1];

@@ -4,7 +4,8 @@ namespace Tollgate.Gateway.Policies.Counters;
 /// The Lua scripts of the Redis counter stores. Each decision is one script, so it is atomic and one round trip.
 /// Time is never read on the server: callers pass their own clock's milliseconds, so tests can run on a fake clock
 /// and gateways sharing one Redis agree on windows. Key TTLs are relative (PEXPIRE), so they only collect garbage and
-/// never depend on the two clocks agreeing.
+/// never depend on the two clocks agreeing: they run <see cref="RedisStores.ExpirySlack"/> past the end of what they
+/// hold, so that a gateway whose clock is a little behind still finds the counts it must see.
 /// </summary>
 internal static class RedisScripts
 {
@@ -12,7 +13,7 @@ internal static class RedisScripts
     /// Sliding-window acquire.
     /// KEYS[1]: sorted set of admitted calls, member <c>"{ms}:{seq}:{count}"</c>, score = ms.
     /// KEYS[2]: hash, <c>t</c> = sum of the counts in KEYS[1], <c>s</c> = member sequence.
-    /// ARGV: now ms, period ms, limit, count, cutoff ms (now - period: calls at or before it have left the window).
+    /// ARGV: now ms, period ms, limit, count, cutoff ms (now - period: calls at or before it have left the window), key TTL ms.
     /// Returns { admitted 0|1, remaining, retry-after ms, seq }.
     /// </summary>
     public const string RateLimitAcquire = """
@@ -33,8 +34,8 @@ internal static class RedisScripts
           end
           redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[5])
           redis.call('HSET', KEYS[2], 't', total)
-          redis.call('PEXPIRE', KEYS[1], ARGV[2])
-          redis.call('PEXPIRE', KEYS[2], ARGV[2])
+          redis.call('PEXPIRE', KEYS[1], ARGV[6])
+          redis.call('PEXPIRE', KEYS[2], ARGV[6])
         end
         if total + count > limit then
           local retry = period
@@ -60,8 +61,8 @@ internal static class RedisScripts
         redis.call('ZADD', KEYS[1], ARGV[1], ARGV[1] .. ':' .. seq .. ':' .. ARGV[4])
         total = total + count
         redis.call('HSET', KEYS[2], 't', total)
-        redis.call('PEXPIRE', KEYS[1], ARGV[2])
-        redis.call('PEXPIRE', KEYS[2], ARGV[2])
+        redis.call('PEXPIRE', KEYS[1], ARGV[6])
+        redis.call('PEXPIRE', KEYS[2], ARGV[6])
         return { 1, limit - total, 0, seq }
         """;
 

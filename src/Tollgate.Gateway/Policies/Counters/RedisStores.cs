@@ -8,6 +8,14 @@ public static class RedisStores
     /// <summary>Prepended to every key unless configured otherwise.</summary>
     public const string DefaultKeyPrefix = "tollgate:";
 
+    /// <summary>
+    /// How long past the end of their window (on the caller's clock) keys are kept: covers gateways whose clocks
+    /// differ, and the time between a caller reading its clock and Redis running the script.
+    /// </summary>
+    public static readonly TimeSpan ExpirySlack = TimeSpan.FromSeconds(60);
+
+    internal static long ExpirySlackMilliseconds => (long)ExpirySlack.TotalMilliseconds;
+
     /// <summary>Runs a script (EVALSHA, falling back to EVAL after a server restart); one round trip.</summary>
     internal static async Task<RedisResult> EvaluateAsync(IDatabase database, string script, RedisKey[] keys, RedisValue[] values)
     {
