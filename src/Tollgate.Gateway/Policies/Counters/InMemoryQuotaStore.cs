@@ -223,9 +223,9 @@ public sealed partial class InMemoryQuotaStore : IQuotaStore, IAsyncDisposable, 
                 QuotaCountersFile.Write(_filePath, _time.GetUtcNow(), entries);
                 _savedChanges = changes;
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            catch (Exception ex)
             {
-                // Keep serving; the next tick tries again.
+                // Runs on a timer, where an exception would end the process: log, keep serving, try again next tick.
                 Log.SaveFailed(_logger, _filePath, ex);
             }
         }
