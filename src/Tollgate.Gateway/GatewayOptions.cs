@@ -1,3 +1,5 @@
+using Tollgate.Gateway.Policies.Counters;
+
 namespace Tollgate.Gateway;
 
 /// <summary>Settings of the gateway role (section <c>Tollgate:Gateway</c>).</summary>
@@ -38,4 +40,7 @@ public sealed class GatewayOptions
     /// Default <c>{data}/gateway-snapshot.json</c>.
     /// </summary>
     public string? SnapshotBackupPath { get; set; }
+
+    /// <summary>Rate-limit and quota counters and the response cache: in-process (default) or Redis.</summary>
+    public CounterStoreOptions Counters { get; set; } = new();
 }

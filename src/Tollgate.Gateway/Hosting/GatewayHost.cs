@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Tollgate.Gateway.Configuration;
 using Tollgate.Gateway.Errors;
+using Tollgate.Gateway.Policies.Counters;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Model;
 
@@ -26,6 +27,7 @@ public static class GatewayHost
         builder.Services.AddSingleton<SnapshotProxyConfigProvider>();
         builder.Services.AddSingleton<IProxyConfigProvider>(sp => sp.GetRequiredService<SnapshotProxyConfigProvider>());
         builder.Services.AddReverseProxy().AddTransforms<SubscriptionKeyTransforms>().AddTransforms<RequestIdTransforms>();
+        builder.Services.AddTollgateCounterStores(options.Counters, dataDirectory);
         if (!string.IsNullOrEmpty(options.ManagementUrl))
         {
             options.SnapshotBackupPath ??= Path.Combine(dataDirectory, "gateway-snapshot.json");
