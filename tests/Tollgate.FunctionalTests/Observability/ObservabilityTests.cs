@@ -1,0 +1,166 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Tollgate.FunctionalTests.Infrastructure;
+using Tollgate.Tests.Common;
+
+namespace Tollgate.FunctionalTests.Observability;
+
+/// <summary>/metrics, /health/live, /health/ready and request ids on every role, over real HTTP.</summary>
+public sealed class ObservabilityTests
+{
+    private const string Service = "obs";
+    private static readonly string Svc = TollgateHost.ServicePath(Service);
+
+    [Fact]
+    public async Task Metrics_ParseAsPrometheusText_AndCountEveryGatewayCallByOutcome()
+    {
+        await using var backend = await RecordingBackend.StartAsync();
+        await using var host = await TollgateHost.StartAsync();
+        var key = await CreateApiAsync(host, backend, "metered");
+
+        for (var i = 0; i < 3; i++)
+        {
+            using var ok = await host.Gateway.SendAsync(TollgateHost.GatewayRequest(HttpMethod.Get, "/metered/hello", key));
+            Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        }
+
+        using (var missing = await host.Gateway.SendAsync(TollgateHost.GatewayRequest(HttpMethod.Get, "/metered/hello")))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, missing.StatusCode);
+        }
+
+        backend.StatusCode = 500;
+        using (var failed = await host.Gateway.SendAsync(TollgateHost.GatewayRequest(HttpMethod.Get, "/metered/hello", key)))
+        {
+            Assert.Equal(HttpStatusCode.InternalServerError, failed.StatusCode);
+        }
+
+        // Probes and scrapes are not API calls.
+        (await host.Gateway.GetAsync("/health/live")).Dispose();
+
+        foreach (var client in new[] { host.Gateway, host.Management })
+        {
+            using var response = await client.GetAsync("/metrics");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.StartsWith("text/plain", response.Content.Headers.ContentType?.MediaType, StringComparison.Ordinal);
+            var samples = await PrometheusText.ParseAsync(await response.Content.ReadAsStringAsync());
+
+            double Requests(string outcome) => samples
+                .Where(s => s.Name == "tollgate_gateway_requests_total" && s.Has("api", "metered") && s.Has("operation", "get") && s.Has("outcome", outcome))
+                .Sum(s => s.Value);
+            Assert.Equal(3, Requests("success"));
+            Assert.Equal(1, Requests("blocked"));
+            Assert.Equal(1, Requests("failed"));
+            Assert.Equal(5, samples.Where(s => s.Name == "tollgate_gateway_request_duration_seconds_count" && s.Has("api", "metered")).Sum(s => s.Value));
+            Assert.Equal(4, samples.Where(s => s.Name == "tollgate_gateway_backend_duration_seconds_count" && s.Has("api", "metered")).Sum(s => s.Value));
+            Assert.Contains(samples, s => s.Name == "tollgate_analytics_records_dropped_total");
+            Assert.Contains(samples, s => s.Name == "tollgate_analytics_records_written_total");
+            Assert.Contains(samples, s => s.Name.StartsWith("http_server_request_duration_seconds", StringComparison.Ordinal));
+            Assert.Contains(samples, s => s.Name.StartsWith("dotnet_gc_", StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
+    public async Task Health_LiveAndReady_AnswerOnEveryRole()
+    {
+        await using var host = await TollgateHost.StartAsync();
+        foreach (var client in new[] { host.Gateway, host.Management })
+        {
+            foreach (var path in new[] { "/health/live", "/health/ready" })
+            {
+                using var response = await client.GetAsync(path);
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+                Assert.Equal("Healthy", (string?)body["status"]);
+            }
+        }
+
+        var ready = JsonNode.Parse(await host.Management.GetStringAsync("/health/ready"))!;
+        Assert.Equal("Healthy", (string?)ready["checks"]!["store"]!["status"]);
+    }
+
+    [Fact]
+    public async Task Health_StatusAndProbePaths_WinOverAnApiAtTheRoot()
+    {
+        await using var backend = await RecordingBackend.StartAsync();
+        await using var host = await TollgateHost.StartAsync();
+        await host.CreateServiceAsync(Service);
+        await host.PutAsync($"{Svc}/apis/root", new { properties = new { displayName = "Root", path = "", serviceUrl = backend.Url, protocols = new[] { "http" }, subscriptionRequired = false } });
+        await host.PutAsync($"{Svc}/apis/root/operations/all", new { properties = new { displayName = "All", method = "GET", urlTemplate = "/*" } });
+
+        using var ready = await host.Gateway.GetAsync("/health/ready");
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        using var other = await host.Gateway.GetAsync("/anything");
+        Assert.Equal(HttpStatusCode.OK, other.StatusCode);
+        Assert.Equal(["/anything"], backend.Requests.Select(r => r.Path));
+    }
+
+    [Fact]
+    public async Task RequestIds_GatewaySendsItsIdToTheBackendAndTheClient_ManagementAnswersWithOne()
+    {
+        await using var backend = await RecordingBackend.StartAsync();
+        await using var host = await TollgateHost.StartAsync();
+        var key = await CreateApiAsync(host, backend, "traced");
+
+        var request = TollgateHost.GatewayRequest(HttpMethod.Get, "/traced/hello", key);
+        request.Headers.Add("x-request-id", "client-chosen");
+        using var response = await host.Gateway.SendAsync(request);
+        var id = Assert.Single(response.Headers.GetValues("x-request-id"));
+        Assert.True(Guid.TryParse(id, out _), $"'{id}' is not a GUID");
+        Assert.Equal(id, backend.Last.Header("x-request-id"));
+
+        using var rejected = await host.Gateway.SendAsync(TollgateHost.GatewayRequest(HttpMethod.Get, "/traced/hello"));
+        var rejectedId = Assert.Single(rejected.Headers.GetValues("x-request-id"));
+        Assert.NotEqual(id, rejectedId);
+
+        using var management = await host.SendAsync(HttpMethod.Get, Svc);
+        Assert.True(Guid.TryParse(Assert.Single(management.Headers.GetValues("x-ms-request-id")), out _));
+    }
+
+    [Fact]
+    public async Task Readiness_TurnsFalseWhilePostgresIsStopped_AndTrueWhenItIsBack()
+    {
+        await using var postgres = await PostgresServer.StartAsync();
+        await using var host = await TollgateHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["Tollgate:Store:Provider"] = "postgres",
+            ["Tollgate:Store:ConnectionString"] = postgres.ConnectionString,
+        });
+
+        Assert.Equal(HttpStatusCode.OK, await ReadyAsync(host.Management));
+        await postgres.StopAsync();
+        var body = await host.Management.GetAsync("/health/ready");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, body.StatusCode);
+        var json = JsonNode.Parse(await body.Content.ReadAsStringAsync())!;
+        Assert.Equal("Unhealthy", (string?)json["status"]);
+        Assert.Equal("Unhealthy", (string?)json["checks"]!["store"]!["status"]);
+
+        // Liveness is about the process, not its dependencies.
+        Assert.Equal(HttpStatusCode.OK, (await host.Management.GetAsync("/health/live")).StatusCode);
+
+        await postgres.StartAgainAsync();
+        // Pooled connections broken by the restart each fail one check before they are dropped: readiness is back
+        // after at most as many checks as the pool held connections (no waiting between checks).
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 20 && (statuses.Count == 0 || statuses[^1] != HttpStatusCode.OK); i++)
+        {
+            statuses.Add(await ReadyAsync(host.Management));
+        }
+
+        Assert.Equal(HttpStatusCode.OK, statuses[^1]);
+    }
+
+    private static async Task<HttpStatusCode> ReadyAsync(HttpClient client)
+    {
+        using var response = await client.GetAsync("/health/ready");
+        return response.StatusCode;
+    }
+
+    private static async Task<string> CreateApiAsync(TollgateHost host, RecordingBackend backend, string api)
+    {
+        await host.CreateServiceAsync(Service);
+        await host.PutAsync($"{Svc}/apis/{api}", new { properties = new { displayName = api, path = api, serviceUrl = backend.Url, protocols = new[] { "http" } } });
+        await host.PutAsync($"{Svc}/apis/{api}/operations/get", new { properties = new { displayName = "Get", method = "GET", urlTemplate = "/hello" } });
+        return await host.CreateSubscriptionAsync(Service, "s-" + api, "/apis/" + api);
+    }
+}
