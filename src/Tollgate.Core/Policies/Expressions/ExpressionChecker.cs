@@ -16,12 +16,13 @@ internal static class ExpressionChecker
     public static List<(int Position, string Message)> Check(SemanticModel model, SyntaxNode root, TextSpan segment)
     {
         var problems = new List<(int, string)>();
+        // Each cause once: a member of a forbidden type and the type's own name share the type's key.
         var reported = new HashSet<string>(StringComparer.Ordinal);
-        void Report(SyntaxNode node, string message)
+        void Report(SyntaxNode node, (string Key, string Message) problem)
         {
-            if (reported.Add(message))
+            if (reported.Add(problem.Key))
             {
-                problems.Add((node.SpanStart, message));
+                problems.Add((node.SpanStart, problem.Message));
             }
         }
 
@@ -34,7 +35,7 @@ internal static class ExpressionChecker
 
             if (RefusedSyntax(node) is { } why)
             {
-                Report(node, why);
+                Report(node, (why, why));
                 continue;
             }
 
@@ -51,6 +52,7 @@ internal static class ExpressionChecker
                     {
                         Report(node, refusedType);
                     }
+
 
                     break;
                 case VariableDeclaratorSyntax or SingleVariableDesignationSyntax or ForEachStatementSyntax or CatchDeclarationSyntax:
@@ -82,14 +84,14 @@ internal static class ExpressionChecker
         _ => null,
     };
 
-    private static string? RefusedSymbol(ISymbol symbol)
+    private static (string Key, string Message)? RefusedSymbol(ISymbol symbol)
     {
         switch (symbol)
         {
             case IMethodSymbol { MethodKind: MethodKind.AnonymousFunction or MethodKind.LambdaMethod }:
                 return null;
             case IMethodSymbol { MethodKind: MethodKind.DelegateInvoke } invoke:
-                return $"Calling a delegate ('{invoke.ContainingType.ToDisplayString()}') is not allowed in policy expressions (an expression may not recurse).";
+                return Problem("delegate", $"Calling a delegate ('{invoke.ContainingType.ToDisplayString()}') is not allowed in policy expressions (an expression may not recurse).");
             case IMethodSymbol method:
                 var definition = method.ReducedFrom ?? method;
                 if (!ExpressionAllowList.IsMemberAllowed(definition.OriginalDefinition))
@@ -119,16 +121,16 @@ internal static class ExpressionChecker
         }
     }
 
-    private static string? RefusedType(ITypeSymbol type)
+    private static (string Key, string Message)? RefusedType(ITypeSymbol type)
     {
         switch (type)
         {
             case IErrorTypeSymbol or ITypeParameterSymbol:
                 return null;
             case IDynamicTypeSymbol:
-                return "'dynamic' is not allowed in policy expressions.";
+                return Problem("dynamic", "'dynamic' is not allowed in policy expressions.");
             case IPointerTypeSymbol or IFunctionPointerTypeSymbol:
-                return "Unsafe code and pointers are not allowed in policy expressions.";
+                return Problem("pointer", "Unsafe code and pointers are not allowed in policy expressions.");
             case IArrayTypeSymbol array:
                 return RefusedType(array.ElementType);
             case INamedTypeSymbol named:
@@ -139,22 +141,30 @@ internal static class ExpressionChecker
 
                 if (named.TypeKind == TypeKind.Delegate)
                 {
-                    return $"Delegate type '{named.ToDisplayString()}' is not allowed in policy expressions: write lambdas only as arguments of a method.";
+                    return Problem("type:" + named.OriginalDefinition.ToDisplayString(), $"Delegate type '{named.ToDisplayString()}' is not allowed in policy expressions: write lambdas only as arguments of a method.");
                 }
 
                 if (!ExpressionAllowList.IsTypeAllowed(named.OriginalDefinition))
                 {
-                    return $"Type '{named.OriginalDefinition.ToDisplayString()}' is not allowed in policy expressions.";
+                    return TypeProblem(named.OriginalDefinition);
                 }
 
                 return named.TypeArguments.Select(RefusedType).FirstOrDefault(r => r is not null);
             default:
-                return $"Type '{type.ToDisplayString()}' is not allowed in policy expressions.";
+                return Problem("type:" + type.ToDisplayString(), $"Type '{type.ToDisplayString()}' is not allowed in policy expressions.");
         }
     }
 
-    private static string NotAllowed(ISymbol member) =>
-        ExpressionAllowList.IsTypeAllowed(member.ContainingType.OriginalDefinition)
-            ? $"'{member.ToDisplayString()}' is not allowed in policy expressions."
-            : $"'{member.ToDisplayString()}' is not allowed in policy expressions: type '{member.ContainingType.OriginalDefinition.ToDisplayString()}' is not allowed.";
+    private static (string Key, string Message) NotAllowed(ISymbol member)
+    {
+        var type = member.ContainingType.OriginalDefinition;
+        return ExpressionAllowList.IsTypeAllowed(type)
+            ? Problem("member:" + member.ToDisplayString(), $"'{member.ToDisplayString()}' is not allowed in policy expressions.")
+            : Problem("type:" + type.ToDisplayString(), $"'{member.ToDisplayString()}' is not allowed in policy expressions: type '{type.ToDisplayString()}' is not allowed.");
+    }
+
+    private static (string Key, string Message) TypeProblem(INamedTypeSymbol type) =>
+        Problem("type:" + type.ToDisplayString(), $"Type '{type.ToDisplayString()}' is not allowed in policy expressions.");
+
+    private static (string Key, string Message) Problem(string key, string message) => (key, message);
 }

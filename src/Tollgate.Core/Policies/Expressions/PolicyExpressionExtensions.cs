@@ -69,11 +69,15 @@ public static class PolicyExpressionExtensions
     /// The values of header (or query parameter, or claim) <paramref name="name"/> joined with commas, or
     /// <paramref name="defaultValue"/> when it is absent.
     /// </summary>
-    public static string? GetValueOrDefault(this IReadOnlyDictionary<string, string[]> values, string name, string? defaultValue = null)
+    public static string? GetValueOrDefault(this IReadOnlyDictionary<string, string[]> values, string name, string? defaultValue)
     {
         ArgumentNullException.ThrowIfNull(values);
         return values.TryGetValue(name, out var v) && v is not null ? string.Join(",", v) : defaultValue;
     }
+
+    /// <summary>The values of <paramref name="name"/> joined with commas, or null when it is absent.</summary>
+    // Not an optional parameter above: with one, the BCL's generic CollectionExtensions.GetValueOrDefault would win.
+    public static string? GetValueOrDefault(this IReadOnlyDictionary<string, string[]> values, string name) => GetValueOrDefault(values, name, null);
 
     /// <summary>
     /// The variable <paramref name="name"/> as <typeparamref name="T"/>, or <paramref name="defaultValue"/> when it is not
