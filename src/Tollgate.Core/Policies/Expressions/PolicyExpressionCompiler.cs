@@ -227,9 +227,10 @@ public sealed class PolicyExpressionCompiler
             }
             else
             {
-                sb.Append("return (\n");
+                // No parentheses around the code: a conversion error then points at the code, not at a bracket of ours.
+                sb.Append("return\n");
                 unit._segmentStart = sb.Length;
-                sb.Append(source.Inner).Append("\n);\n");
+                sb.Append(source.Inner).Append("\n;\n");
             }
 
             unit._close = sb.Length;
@@ -261,8 +262,8 @@ public sealed class PolicyExpressionCompiler
 
             if (!Source.IsBlock)
             {
-                var single = body.Statements is [ReturnStatementSyntax { Expression: ParenthesizedExpressionSyntax p }]
-                    && p.OpenParenToken.SpanStart == _segmentStart - 2 && p.CloseParenToken.SpanStart == _segmentStart + Source.Inner.Length + 1;
+                var single = body.Statements is [ReturnStatementSyntax { Expression: { } e } r]
+                    && e.SpanStart >= _segmentStart && r.SemicolonToken.SpanStart == _segmentStart + Source.Inner.Length + 1;
                 if (!single)
                 {
                     return "@( ... ) must hold one C# expression; use @{ ... } for statements.";

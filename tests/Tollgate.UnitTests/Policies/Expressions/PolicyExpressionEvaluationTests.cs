@@ -182,6 +182,7 @@ public sealed class PolicyExpressionEvaluationTests
         var error = Assert.Single(PolicyExpressionCompiler.Default.Check([new PolicyExpressionSource("c", "@(\"yes\")", ExpressionResultType.Boolean)]));
 
         Assert.Contains("CS0029", error.Message, StringComparison.Ordinal);
+        Assert.Equal((1, 3), (error.Line, error.Column));
     }
 
     [Fact]
