@@ -77,8 +77,9 @@ public static class ExpressionRuntime
         var saved = new Scope(_remaining, _deadline, _clock, _exceeded);
         _remaining = limits.MaxSteps;
         var clock = limits.TimeProvider;
-        var ticks = (long)(limits.MaxDuration.TotalSeconds * clock.TimestampFrequency);
-        _deadline = clock.GetTimestamp() + ticks;
+        var now = clock.GetTimestamp();
+        var ticks = limits.MaxDuration.TotalSeconds * clock.TimestampFrequency;
+        _deadline = ticks >= long.MaxValue - now ? long.MaxValue : now + (long)ticks;
         _clock = clock;
         _exceeded = null;
         return saved;

@@ -230,6 +230,24 @@ public sealed class PolicyExpressionEvaluationTests
     }
 
     [Fact]
+    public async Task WarmUpAsync_CompilesOffTheCallersThread()
+    {
+        await PolicyExpressionCompiler.WarmUpAsync();
+
+        Assert.Equal("warm", Evaluate("@(\"warm\")"));
+    }
+
+    [Fact]
+    public void Evaluate_UnboundedDuration_StillCountsSteps()
+    {
+        var limits = new ExpressionLimits { MaxSteps = 10, MaxDuration = TimeSpan.MaxValue };
+        using var compiled = new PolicyExpressionCompiler(limits).Compile([new PolicyExpressionSource("x", "@(Enumerable.Range(0, 5).Select(i => i).Sum())"), new PolicyExpressionSource("y", "@(Enumerable.Range(0, 50).Select(i => i).Sum())")]);
+
+        Assert.Equal(10, compiled.Expressions[0].Evaluate(new TestProxyContext()));
+        Assert.Throws<ExpressionBudgetExceededException>(() => compiled.Expressions[1].Evaluate(new TestProxyContext()));
+    }
+
+    [Fact]
     public void Evaluate_ManyThreads_EachWithinItsOwnBudget()
     {
         using var compiled = PolicyExpressionCompiler.Default.Compile([new PolicyExpressionSource("sum", "@{ var s = 0; for (var i = 0; i < 1000; i++) { s += i; } return s; }")]);
