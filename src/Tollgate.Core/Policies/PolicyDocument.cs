@@ -13,10 +13,14 @@ public sealed class PolicyDocument
     /// <summary>Section names in APIM order.</summary>
     public static readonly IReadOnlyList<string> SectionNames = ["inbound", "backend", "outbound", "on-error"];
 
-    private PolicyDocument(IReadOnlyList<PolicySection> sections)
+    private PolicyDocument(IReadOnlyList<PolicySection> sections, string source)
     {
         Sections = sections;
+        Source = source;
     }
+
+    /// <summary>The XML text the document was parsed from (expressions map their positions through it).</summary>
+    internal string Source { get; }
 
     /// <summary>Sections present in the document, in document order.</summary>
     public IReadOnlyList<PolicySection> Sections { get; }
@@ -123,7 +127,7 @@ public sealed class PolicyDocument
             sections.Add(new PolicySection(name, Array.AsReadOnly(el.Elements().Select(ToElement).ToArray()), l, c));
         }
 
-        return new PolicyDocument(sections.AsReadOnly());
+        return new PolicyDocument(sections.AsReadOnly(), xml);
     }
 
     private static PolicyElement ToElement(XElement el)
@@ -139,11 +143,14 @@ public sealed class PolicyDocument
         var children = el.Elements().Select(ToElement).ToArray();
         string? text = null;
         var sb = new StringBuilder();
+        var textNodes = new List<(int Line, int Column, bool CData)>();
         foreach (var node in el.Nodes())
         {
             if (node is XText t)
             {
                 sb.Append(t.Value);
+                var (tl, tc) = Position(t);
+                textNodes.Add((tl, tc, t is XCData));
             }
         }
 
@@ -154,7 +161,10 @@ public sealed class PolicyDocument
         }
 
         var (l, c) = Position(el);
-        return new PolicyElement(el.Name.LocalName, Array.AsReadOnly(attrs), Array.AsReadOnly(children), text, IsExpression(text), l, c);
+        return new PolicyElement(el.Name.LocalName, Array.AsReadOnly(attrs), Array.AsReadOnly(children), text, IsExpression(text), l, c)
+        {
+            TextNodes = textNodes,
+        };
     }
 
     private static void ReportStrayText(XElement el, string path, List<PolicyError> errors)

@@ -48,6 +48,9 @@ public sealed class PolicyElement
     /// <summary>True when <see cref="Text"/> is a policy expression.</summary>
     public bool TextIsExpression { get; }
 
+    /// <summary>Positions of the text and CDATA nodes that make up <see cref="Text"/>, in document order.</summary>
+    internal IReadOnlyList<(int Line, int Column, bool CData)> TextNodes { get; init; } = [];
+
     /// <summary>1-based line of the element's start tag.</summary>
     public int Line { get; }
 

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Tollgate.Core.Policies;
+using Tollgate.Core.Policies.Expressions;
 using Tollgate.Core.Resources;
 using Tollgate.Management.Api;
 using Tollgate.Management.Persistence;
@@ -8,7 +9,8 @@ namespace Tollgate.Management.Services;
 
 /// <summary>
 /// Policy documents at global, product, API and operation scope (<c>…/policies/policy</c>), formats <c>xml</c> and
-/// <c>rawxml</c>. A document is validated before it is stored; every problem comes back with its line and column.
+/// <c>rawxml</c>. A document is validated before it is stored, its expressions compiled and checked against the
+/// allow-list; every problem comes back with its line and column.
 /// </summary>
 public sealed class PolicyService(IResourceStore store, ResourceService resources)
 {
@@ -43,7 +45,7 @@ public sealed class PolicyService(IResourceStore store, ResourceService resource
         }
         else
         {
-            foreach (var e in PolicyValidator.Validate(value))
+            foreach (var e in PolicyValidator.Validate(value).Concat(CheckExpressions(value)))
             {
                 errors.Add(new ValidationError("value", $"Line {e.Line}, column {e.Column} ({e.Path}): {e.Message}"));
             }
@@ -91,6 +93,25 @@ public sealed class PolicyService(IResourceStore store, ResourceService resource
 
         await resources.ApplyChangesAsync(scope, [new ResourceChange.Delete(key)], ct);
         return true;
+    }
+
+    /// <summary>
+    /// Compile errors and refused symbols of the document's expressions (nothing is loaded). A document that does not
+    /// parse has no expressions to check: the validator has reported why.
+    /// </summary>
+    private static IReadOnlyList<PolicyError> CheckExpressions(string xml)
+    {
+        PolicyDocument document;
+        try
+        {
+            document = PolicyDocument.Parse(xml);
+        }
+        catch (PolicyDocumentException)
+        {
+            return [];
+        }
+
+        return PolicyExpressionCompiler.Default.Check(document);
     }
 
     private static ResourceKey Key(ServiceScope scope, PolicyScope target) => new(scope.Name, Kind, target.Parent, "policy");

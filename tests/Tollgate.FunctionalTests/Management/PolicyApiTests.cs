@@ -75,6 +75,29 @@ public sealed class PolicyApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ExpressionsThatDoNotCompile_Are400WithPolicyLineAndColumn_AndNotStored()
+    {
+        const string Document =
+            "<policies>\n  <inbound>\n    <set-header name=\"X-User\" exists-action=\"override\">\n"
+            + "      <value>@(context.User.Email + nope)</value>\n    </set-header>\n"
+            + "    <set-variable name=\"f\" value=\"@(System.IO.File.ReadAllText(&quot;/etc/passwd&quot;))\" />\n"
+            + "    <choose><when condition=\"@(&quot;yes&quot;)\"><base /></when></choose>\n"
+            + "  </inbound>\n</policies>";
+
+        using var response = await _host.SendAsync(HttpMethod.Put, $"{Svc}/apis/echo/operations/get/policies/policy", new { properties = new { format = "rawxml", value = Document } });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var error = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["error"]!;
+        Assert.Equal("ValidationError", (string?)error["code"]);
+        var messages = error["details"]!.AsArray().Select(d => (string)d!["message"]!).ToArray();
+        Assert.Contains(messages, m => m.StartsWith("Line 4, column 37 (policies/inbound/set-header[1]/value[1]): Expression '@(context.User.Email + nope)': CS0103", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.StartsWith("Line 6, column 37 (policies/inbound/set-variable[1]/@value)", StringComparison.Ordinal) && m.Contains("System.IO.File", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.StartsWith("Line 7, column 32 (policies/inbound/choose[1]/when[1]/@condition)", StringComparison.Ordinal) && m.Contains("CS0029", StringComparison.Ordinal));
+        using var get = await _host.SendAsync(HttpMethod.Get, $"{Svc}/apis/echo/operations/get/policies/policy");
+        Assert.Equal(HttpStatusCode.NotFound, get.StatusCode);
+    }
+
+    [Fact]
     public async Task UnknownScope_Is404_AndDeletingTheApiDeletesItsPolicies()
     {
         using (var missing = await _host.SendAsync(HttpMethod.Put, $"{Svc}/apis/nope/policies/policy", new { properties = new { value = "<policies />" } }))

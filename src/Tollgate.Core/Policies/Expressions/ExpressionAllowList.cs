@@ -1,0 +1,305 @@
+using Microsoft.CodeAnalysis;
+
+namespace Tollgate.Core.Policies.Expressions;
+
+/// <summary>
+/// The .NET types and members policy expressions may use: APIM's documented list ("API Management policy expressions",
+/// .NET Framework types allowed), plus the few types the C# language itself needs for that code to compile (object,
+/// nullable, tuples, the interfaces foreach and LINQ hand back), plus Tollgate's <c>context</c> types.
+/// </summary>
+/// <remarks>
+/// Anything else (System.IO files, Process, reflection and <c>System.Type</c>, Activator, Environment, threads and tasks,
+/// GC, AppDomain, Marshal, <c>dynamic</c>, pointers, delegates held in variables...) is refused when the expression is
+/// compiled. Tollgate is stricter than APIM's list on members that reach files, URLs or types by name although their
+/// type is allowed whole: XDocument/XElement <c>Load</c> and <c>Save(string)</c>, certificates read from files, and the
+/// cryptography <c>Create(string)</c> factories (they instantiate any type by name).
+/// </remarks>
+internal static class ExpressionAllowList
+{
+    // "Type: members" (no members = all). Generic types carry their arity as in metadata (List`1).
+    private const string Table = """
+        Newtonsoft.Json.Formatting
+        Newtonsoft.Json.JsonConvert: SerializeObject DeserializeObject
+        Newtonsoft.Json.Linq.Extensions
+        Newtonsoft.Json.Linq.JArray
+        Newtonsoft.Json.Linq.JConstructor
+        Newtonsoft.Json.Linq.JContainer
+        Newtonsoft.Json.Linq.JObject
+        Newtonsoft.Json.Linq.JProperty
+        Newtonsoft.Json.Linq.JRaw
+        Newtonsoft.Json.Linq.JToken
+        Newtonsoft.Json.Linq.JTokenType
+        Newtonsoft.Json.Linq.JValue
+        System.Array
+        System.BitConverter
+        System.Boolean
+        System.Byte
+        System.Char
+        System.Collections.Generic.Dictionary`2
+        System.Collections.Generic.HashSet`1
+        System.Collections.Generic.ICollection`1
+        System.Collections.Generic.IDictionary`2
+        System.Collections.Generic.IEnumerable`1
+        System.Collections.Generic.IEnumerator`1
+        System.Collections.Generic.IList`1
+        System.Collections.Generic.IReadOnlyCollection`1
+        System.Collections.Generic.IReadOnlyDictionary`2
+        System.Collections.Generic.ISet`1
+        System.Collections.Generic.KeyValuePair`2
+        System.Collections.Generic.List`1
+        System.Collections.Generic.Queue`1
+        System.Collections.Generic.Stack`1
+        System.Convert
+        System.DateTime: .ctor Add AddDays AddHours AddMilliseconds AddMinutes AddMonths AddSeconds AddTicks AddYears Date Day DayOfWeek DayOfYear DaysInMonth Hour IsDaylightSavingTime IsLeapYear MaxValue Millisecond Minute MinValue Month Now Parse Second Subtract Ticks TimeOfDay Today ToString UtcNow Year
+        System.DateTimeKind: Utc
+        System.DateTimeOffset
+        System.Decimal
+        System.Double
+        System.Enum: Parse TryParse ToString
+        System.Exception
+        System.Guid
+        System.Int16
+        System.Int32
+        System.Int64
+        System.IO.StringReader
+        System.IO.StringWriter
+        System.Linq.Enumerable
+        System.Math
+        System.MidpointRounding
+        System.Net.IPAddress: AddressFamily Equals GetAddressBytes IsLoopback Parse TryParse ToString
+        System.Net.WebUtility
+        System.Nullable
+        System.Random
+        System.SByte
+        System.Security.Cryptography.AsymmetricAlgorithm
+        System.Security.Cryptography.CipherMode
+        System.Security.Cryptography.HashAlgorithm
+        System.Security.Cryptography.HashAlgorithmName
+        System.Security.Cryptography.HMAC
+        System.Security.Cryptography.HMACMD5
+        System.Security.Cryptography.HMACSHA1
+        System.Security.Cryptography.HMACSHA256
+        System.Security.Cryptography.HMACSHA384
+        System.Security.Cryptography.HMACSHA512
+        System.Security.Cryptography.KeyedHashAlgorithm
+        System.Security.Cryptography.MD5
+        System.Security.Cryptography.Oid
+        System.Security.Cryptography.PaddingMode
+        System.Security.Cryptography.RNGCryptoServiceProvider
+        System.Security.Cryptography.RSA
+        System.Security.Cryptography.RSAEncryptionPadding
+        System.Security.Cryptography.RSASignaturePadding
+        System.Security.Cryptography.SHA1
+        System.Security.Cryptography.SHA1Managed
+        System.Security.Cryptography.SHA256
+        System.Security.Cryptography.SHA256Managed
+        System.Security.Cryptography.SHA384
+        System.Security.Cryptography.SHA384Managed
+        System.Security.Cryptography.SHA512
+        System.Security.Cryptography.SHA512Managed
+        System.Security.Cryptography.SymmetricAlgorithm
+        System.Security.Cryptography.X509Certificates.PublicKey
+        System.Security.Cryptography.X509Certificates.RSACertificateExtensions
+        System.Security.Cryptography.X509Certificates.X500DistinguishedName: Name
+        System.Security.Cryptography.X509Certificates.X509Certificate
+        System.Security.Cryptography.X509Certificates.X509Certificate2
+        System.Security.Cryptography.X509Certificates.X509ContentType
+        System.Security.Cryptography.X509Certificates.X509NameType
+        System.Single
+        System.String
+        System.StringComparer
+        System.StringComparison
+        System.StringSplitOptions
+        System.Text.Encoding
+        System.Text.RegularExpressions.Capture: Index Length Value
+        System.Text.RegularExpressions.CaptureCollection: Count Item
+        System.Text.RegularExpressions.Group: Captures Success
+        System.Text.RegularExpressions.GroupCollection: Count Item
+        System.Text.RegularExpressions.Match: Empty Groups Result
+        System.Text.RegularExpressions.Regex: .ctor IsMatch Match Matches Replace Unescape Split
+        System.Text.RegularExpressions.RegexOptions
+        System.Text.StringBuilder
+        System.TimeSpan
+        System.TimeZoneInfo
+        System.Tuple
+        System.UInt16
+        System.UInt32
+        System.UInt64
+        System.Uri
+        System.UriPartial
+        System.Xml.Linq.Extensions
+        System.Xml.Linq.XAttribute
+        System.Xml.Linq.XCData
+        System.Xml.Linq.XComment
+        System.Xml.Linq.XContainer
+        System.Xml.Linq.XDeclaration
+        System.Xml.Linq.XDocument
+        System.Xml.Linq.XDocumentType
+        System.Xml.Linq.XElement
+        System.Xml.Linq.XName
+        System.Xml.Linq.XNamespace
+        System.Xml.Linq.XNode
+        System.Xml.Linq.XNodeDocumentOrderComparer
+        System.Xml.Linq.XNodeEqualityComparer
+        System.Xml.Linq.XObject
+        System.Xml.Linq.XProcessingInstruction
+        System.Xml.Linq.XText
+        System.Xml.XmlNodeType
+        System.Object: .ctor ToString Equals GetHashCode ReferenceEquals
+        System.ValueType: ToString Equals GetHashCode
+        System.Void
+        System.Nullable`1
+        System.IDisposable
+        System.Collections.IEnumerable
+        System.Collections.IEnumerator
+        System.Collections.Generic.IReadOnlyList`1
+        System.Collections.Generic.IEqualityComparer`1
+        System.Collections.Generic.IComparer`1
+        System.Linq.IOrderedEnumerable`1
+        System.Linq.IGrouping`2
+        System.Linq.ILookup`2
+        System.Text.RegularExpressions.MatchCollection: Count Item
+        System.Net.Sockets.AddressFamily
+        Newtonsoft.Json.Linq.JEnumerable`1
+        Newtonsoft.Json.Linq.IJEnumerable`1
+        System.Tuple`1
+        System.Tuple`2
+        System.Tuple`3
+        System.Tuple`4
+        System.Tuple`5
+        System.Tuple`6
+        System.Tuple`7
+        System.Tuple`8
+        System.ValueTuple
+        System.ValueTuple`1
+        System.ValueTuple`2
+        System.ValueTuple`3
+        System.ValueTuple`4
+        System.ValueTuple`5
+        System.ValueTuple`6
+        System.ValueTuple`7
+        System.ValueTuple`8
+        """;
+
+    /// <summary>Tollgate's types for <c>context</c>, usable whole.</summary>
+    private static readonly Type[] ContextTypes =
+    [
+        typeof(IProxyContext), typeof(IApi), typeof(ISubscriptionKeyParameterNames), typeof(IDeployment), typeof(ILastError),
+        typeof(IOperation), typeof(ProductState), typeof(IProduct), typeof(IGroup), typeof(IRequest), typeof(IPrivateEndpointConnection),
+        typeof(IResponse), typeof(ISubscription), typeof(IUser), typeof(IUserIdentity), typeof(IUrl), typeof(IMessageBody),
+        typeof(Jwt), typeof(BasicAuthCredentials), typeof(PolicyExpressionExtensions),
+    ];
+
+    /// <summary>Type name → allowed member names, null meaning every member.</summary>
+    private static readonly Dictionary<string, HashSet<string>?> Types = Load();
+
+    private static readonly HashSet<string> ObjectMembers = ["ToString", "Equals", "GetHashCode"];
+
+    /// <summary>True when values of, and static access to, <paramref name="type"/> (a definition, not constructed) are allowed.</summary>
+    public static bool IsTypeAllowed(INamedTypeSymbol type)
+    {
+        if (type.IsAnonymousType)
+        {
+            return true;
+        }
+
+        if (Types.ContainsKey(FullName(type)))
+        {
+            return true;
+        }
+
+        // Nested types of a type allowed whole (Dictionary`2+KeyCollection, List`1+Enumerator, TimeZoneInfo+AdjustmentRule).
+        return type.ContainingType is { } outer && Types.TryGetValue(FullName(outer.OriginalDefinition), out var members) && members is null;
+    }
+
+    /// <summary>True when <paramref name="member"/> (a method, property, field or event of a named type) may be used.</summary>
+    public static bool IsMemberAllowed(ISymbol member)
+    {
+        var type = member.ContainingType?.OriginalDefinition;
+        if (type is null)
+        {
+            return false;
+        }
+
+        if (type.IsAnonymousType)
+        {
+            return true;
+        }
+
+        if (!IsTypeAllowed(type) || IsRefused(type, member))
+        {
+            return false;
+        }
+
+        if (member is IMethodSymbol { MethodKind: MethodKind.UserDefinedOperator or MethodKind.Conversion or MethodKind.BuiltinOperator })
+        {
+            return true;
+        }
+
+        var name = member switch
+        {
+            IPropertySymbol { IsIndexer: true } => "Item",
+            IMethodSymbol { MethodKind: MethodKind.Constructor } => ".ctor",
+            _ => member.Name,
+        };
+        if (!Types.TryGetValue(FullName(type), out var members) || members is null)
+        {
+            return true;
+        }
+
+        return members.Contains(name) || (ObjectMembers.Contains(name) && type.SpecialType != SpecialType.System_Object && member.IsOverride);
+    }
+
+    /// <summary>Members of types allowed whole that Tollgate refuses all the same (see the remarks).</summary>
+    private static bool IsRefused(INamedTypeSymbol type, ISymbol member)
+    {
+        var typeName = FullName(type);
+        var firstIsString = member is IMethodSymbol { Parameters: [{ Type.SpecialType: SpecialType.System_String }, ..] };
+        switch (typeName)
+        {
+            case "System.Xml.Linq.XDocument" or "System.Xml.Linq.XElement":
+                return member.Name is "Load" or "LoadAsync" || (member.Name is "Save" && firstIsString);
+            case "System.Security.Cryptography.X509Certificates.X509Certificate" or "System.Security.Cryptography.X509Certificates.X509Certificate2":
+                return (member is IMethodSymbol { MethodKind: MethodKind.Constructor } || member.Name == "Import") && firstIsString
+                    || member.Name is "CreateFromCertFile" or "CreateFromSignedFile" or "CreateFromPemFile" or "CreateFromEncryptedPemFile";
+        }
+
+        if (typeName.StartsWith("System.Security.Cryptography.", StringComparison.Ordinal) && member is IMethodSymbol { Name: "Create" } create)
+        {
+            // Create(string) goes through CryptoConfig, which instantiates any type by name; APIM also refuses SymmetricAlgorithm.Create().
+            return create.Parameters.Any(p => p.Type.SpecialType == SpecialType.System_String)
+                || (typeName == "System.Security.Cryptography.SymmetricAlgorithm" && create.Parameters.Length == 0);
+        }
+
+        return false;
+    }
+
+    /// <summary>Metadata name with namespace: <c>System.Collections.Generic.List`1</c>, <c>System.TimeZoneInfo+AdjustmentRule</c>.</summary>
+    public static string FullName(INamedTypeSymbol type)
+    {
+        if (type.ContainingType is { } outer)
+        {
+            return FullName(outer) + "+" + type.MetadataName;
+        }
+
+        var ns = type.ContainingNamespace;
+        return ns is null || ns.IsGlobalNamespace ? type.MetadataName : ns.ToDisplayString() + "." + type.MetadataName;
+    }
+
+    private static Dictionary<string, HashSet<string>?> Load()
+    {
+        var types = new Dictionary<string, HashSet<string>?>(StringComparer.Ordinal);
+        foreach (var line in Table.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var colon = line.IndexOf(':', StringComparison.Ordinal);
+            types[colon < 0 ? line : line[..colon]] = colon < 0 ? null : [.. line[(colon + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries)];
+        }
+
+        foreach (var t in ContextTypes)
+        {
+            types[t.FullName!] = null;
+        }
+
+        return types;
+    }
+}

@@ -1,0 +1,170 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Text;
+
+namespace Tollgate.Core.Policies.Expressions;
+
+/// <summary>
+/// Refuses, with the semantic model, every construct and symbol an expression may not use: each type and member it names
+/// or reaches must be on <see cref="ExpressionAllowList"/>, and the type of every value it computes too (so a member
+/// returning, say, a <c>MethodBase</c> is refused even when its own type is allowed).
+/// </summary>
+internal static class ExpressionChecker
+{
+    /// <summary>Returns (position in the tree, message) for each problem in <paramref name="segment"/>, each symbol once.</summary>
+    public static List<(int Position, string Message)> Check(SemanticModel model, SyntaxNode root, TextSpan segment)
+    {
+        var problems = new List<(int, string)>();
+        // Each cause once: a member of a forbidden type and the type's own name share the type's key.
+        var reported = new HashSet<string>(StringComparer.Ordinal);
+        void Report(SyntaxNode node, (string Key, string Message) problem)
+        {
+            if (reported.Add(problem.Key))
+            {
+                problems.Add((node.SpanStart, problem.Message));
+            }
+        }
+
+        foreach (var node in root.DescendantNodes(segment))
+        {
+            if (!segment.Contains(node.Span))
+            {
+                continue;
+            }
+
+            if (RefusedSyntax(node) is { } why)
+            {
+                Report(node, (why, why));
+                continue;
+            }
+
+            switch (node)
+            {
+                case ExpressionSyntax expression:
+                    var symbol = model.GetSymbolInfo(expression).Symbol;
+                    if (symbol is not null && RefusedSymbol(symbol) is { } refused)
+                    {
+                        Report(node, refused);
+                    }
+
+                    if (model.GetTypeInfo(expression).Type is { } type && RefusedType(type) is { } refusedType)
+                    {
+                        Report(node, refusedType);
+                    }
+
+
+                    break;
+                case VariableDeclaratorSyntax or SingleVariableDesignationSyntax or ForEachStatementSyntax or CatchDeclarationSyntax:
+                    if (model.GetDeclaredSymbol(node) is ILocalSymbol local && RefusedType(local.Type) is { } refusedLocal)
+                    {
+                        Report(node, refusedLocal);
+                    }
+
+                    break;
+            }
+        }
+
+        return problems;
+    }
+
+    private static string? RefusedSyntax(SyntaxNode node) => node.Kind() switch
+    {
+        SyntaxKind.LocalFunctionStatement => "Local functions are not allowed in policy expressions (an expression may not recurse).",
+        SyntaxKind.UnsafeStatement or SyntaxKind.FixedStatement or SyntaxKind.PointerType or SyntaxKind.FunctionPointerType
+            or SyntaxKind.AddressOfExpression or SyntaxKind.PointerIndirectionExpression or SyntaxKind.PointerMemberAccessExpression
+            => "Unsafe code and pointers are not allowed in policy expressions.",
+        SyntaxKind.StackAllocArrayCreationExpression or SyntaxKind.ImplicitStackAllocArrayCreationExpression
+            => "'stackalloc' is not allowed in policy expressions.",
+        SyntaxKind.AwaitExpression => "'await' is not allowed in policy expressions.",
+        SyntaxKind.YieldReturnStatement or SyntaxKind.YieldBreakStatement => "'yield' is not allowed in policy expressions.",
+        SyntaxKind.LockStatement => "'lock' is not allowed in policy expressions.",
+        SyntaxKind.ArgListExpression or SyntaxKind.MakeRefExpression or SyntaxKind.RefTypeExpression or SyntaxKind.RefValueExpression
+            => $"'{node.GetFirstToken().Text}' is not allowed in policy expressions.",
+        _ => null,
+    };
+
+    private static (string Key, string Message)? RefusedSymbol(ISymbol symbol)
+    {
+        switch (symbol)
+        {
+            case IMethodSymbol { MethodKind: MethodKind.AnonymousFunction or MethodKind.LambdaMethod }:
+                return null;
+            case IMethodSymbol { MethodKind: MethodKind.DelegateInvoke } invoke:
+                return Problem("delegate", $"Calling a delegate ('{invoke.ContainingType.ToDisplayString()}') is not allowed in policy expressions (an expression may not recurse).");
+            case IMethodSymbol method:
+                var definition = method.ReducedFrom ?? method;
+                if (!ExpressionAllowList.IsMemberAllowed(definition.OriginalDefinition))
+                {
+                    return NotAllowed(definition.OriginalDefinition);
+                }
+
+                foreach (var argument in method.TypeArguments)
+                {
+                    if (RefusedType(argument) is { } refused)
+                    {
+                        return refused;
+                    }
+                }
+
+                return null;
+            case IPropertySymbol or IFieldSymbol or IEventSymbol:
+                return ExpressionAllowList.IsMemberAllowed(symbol.OriginalDefinition) ? null : NotAllowed(symbol.OriginalDefinition);
+            case ITypeSymbol type:
+                return RefusedType(type);
+            case ILocalSymbol local:
+                return RefusedType(local.Type);
+            case IParameterSymbol parameter:
+                return RefusedType(parameter.Type);
+            default:
+                return null;
+        }
+    }
+
+    private static (string Key, string Message)? RefusedType(ITypeSymbol type)
+    {
+        switch (type)
+        {
+            case IErrorTypeSymbol or ITypeParameterSymbol:
+                return null;
+            case IDynamicTypeSymbol:
+                return Problem("dynamic", "'dynamic' is not allowed in policy expressions.");
+            case IPointerTypeSymbol or IFunctionPointerTypeSymbol:
+                return Problem("pointer", "Unsafe code and pointers are not allowed in policy expressions.");
+            case IArrayTypeSymbol array:
+                return RefusedType(array.ElementType);
+            case INamedTypeSymbol named:
+                if (named.IsTupleType)
+                {
+                    return named.TupleElements.Select(e => RefusedType(e.Type)).FirstOrDefault(r => r is not null);
+                }
+
+                if (named.TypeKind == TypeKind.Delegate)
+                {
+                    return Problem("type:" + named.OriginalDefinition.ToDisplayString(), $"Delegate type '{named.ToDisplayString()}' is not allowed in policy expressions: write lambdas only as arguments of a method.");
+                }
+
+                if (!ExpressionAllowList.IsTypeAllowed(named.OriginalDefinition))
+                {
+                    return TypeProblem(named.OriginalDefinition);
+                }
+
+                return named.TypeArguments.Select(RefusedType).FirstOrDefault(r => r is not null);
+            default:
+                return Problem("type:" + type.ToDisplayString(), $"Type '{type.ToDisplayString()}' is not allowed in policy expressions.");
+        }
+    }
+
+    private static (string Key, string Message) NotAllowed(ISymbol member)
+    {
+        var type = member.ContainingType.OriginalDefinition;
+        return ExpressionAllowList.IsTypeAllowed(type)
+            ? Problem("member:" + member.ToDisplayString(), $"'{member.ToDisplayString()}' is not allowed in policy expressions.")
+            : Problem("type:" + type.ToDisplayString(), $"'{member.ToDisplayString()}' is not allowed in policy expressions: type '{type.ToDisplayString()}' is not allowed.");
+    }
+
+    private static (string Key, string Message) TypeProblem(INamedTypeSymbol type) =>
+        Problem("type:" + type.ToDisplayString(), $"Type '{type.ToDisplayString()}' is not allowed in policy expressions.");
+
+    private static (string Key, string Message) Problem(string key, string message) => (key, message);
+}

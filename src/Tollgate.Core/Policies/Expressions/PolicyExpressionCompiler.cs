@@ -1,0 +1,309 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Reflection;
+using System.Runtime.Loader;
+using System.Text;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Text;
+using Newtonsoft.Json.Linq;
+
+namespace Tollgate.Core.Policies.Expressions;
+
+/// <summary>
+/// Compiles APIM policy expressions (<c>@(expression)</c>, <c>@{ statements }</c>) with Roslyn into delegates, when a
+/// document is saved or a snapshot is built, never per request.
+/// </summary>
+/// <remarks>
+/// <para>All the expressions given to one <see cref="Compile(IReadOnlyList{PolicyExpressionSource})"/> become one
+/// assembly, loaded into its own collectible <see cref="AssemblyLoadContext"/>; disposing the result unloads it. Each
+/// expression is a static method <c>(IProxyContext context) → object</c> (<c>bool</c> for
+/// <see cref="ExpressionResultType.Boolean"/>) in its own syntax tree, so a syntax error in one leaves the others
+/// checked, and a brace cannot escape its method (the tree's shape is verified).</para>
+/// <para>The language is C# 7.3 (APIM: "C# 7"). Namespaces imported for the expressions: System, System.Collections.Generic,
+/// System.Linq, System.Net, System.Security.Cryptography(.X509Certificates), System.Text, System.Text.RegularExpressions,
+/// System.Xml.Linq, Newtonsoft.Json, Newtonsoft.Json.Linq and Tollgate's context types. Types and members are limited by
+/// <see cref="ExpressionAllowList"/>; loops are bounded by <see cref="ExpressionLimits"/> (see there).</para>
+/// <para>The first compilation in a process takes about a second (Roslyn warming up): call <see cref="WarmUpAsync"/> at
+/// start-up. Later ones take milliseconds.</para>
+/// </remarks>
+public sealed class PolicyExpressionCompiler
+{
+    private const string ClassName = "__PolicyExpressions";
+
+    private const string Usings =
+        "using System; using System.Collections.Generic; using System.Linq; using System.Net; using System.Security.Cryptography; "
+        + "using System.Security.Cryptography.X509Certificates; using System.Text; using System.Text.RegularExpressions; using System.Xml.Linq; "
+        + "using Newtonsoft.Json; using Newtonsoft.Json.Linq; using Tollgate.Core.Policies.Expressions;\n";
+
+    private static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.CSharp7_3, DocumentationMode.None);
+
+    private static readonly Lazy<ImmutableArray<MetadataReference>> References = new(LoadReferences);
+
+    public PolicyExpressionCompiler(ExpressionLimits? limits = null) => Limits = limits ?? ExpressionLimits.Default;
+
+    /// <summary>A compiler with <see cref="ExpressionLimits.Default"/>.</summary>
+    public static PolicyExpressionCompiler Default { get; } = new();
+
+    /// <summary>The limits every expression compiled here runs under.</summary>
+    public ExpressionLimits Limits { get; }
+
+    /// <summary>Compiles one throw-away expression so that Roslyn is warm before the first real document; run it at start-up.</summary>
+    public static Task WarmUpAsync(CancellationToken cancellationToken = default) => Task.Run(WarmUp, cancellationToken);
+
+    /// <summary>Synchronous <see cref="WarmUpAsync"/>.</summary>
+    public static void WarmUp()
+    {
+        using var warm = Default.Compile([new PolicyExpressionSource("warm-up", "@(context.Variables.Count > 0 && Regex.IsMatch(context.Request.Method, \"^G\"))", ExpressionResultType.Boolean)]);
+    }
+
+    /// <summary>Checks every expression of <paramref name="document"/> without loading anything; returns every error (empty when all compile).</summary>
+    public IReadOnlyList<PolicyError> Check(PolicyDocument document) => Check(PolicyExpressionSource.FromDocument(document));
+
+    /// <summary>Checks <paramref name="sources"/> without loading anything; returns every error with its line and column.</summary>
+    public IReadOnlyList<PolicyError> Check(IReadOnlyList<PolicyExpressionSource> sources) => Build(sources, emit: false).Errors;
+
+    /// <summary>Compiles every expression of the documents into one assembly. Throws <see cref="PolicyExpressionCompilationException"/> when any fails.</summary>
+    public CompiledPolicyExpressions Compile(IEnumerable<PolicyDocument> documents) =>
+        Compile(documents.SelectMany(PolicyExpressionSource.FromDocument).ToArray());
+
+    /// <summary>Compiles <paramref name="sources"/> into one assembly. Throws <see cref="PolicyExpressionCompilationException"/> when any fails.</summary>
+    public CompiledPolicyExpressions Compile(IReadOnlyList<PolicyExpressionSource> sources)
+    {
+        var (errors, compiled) = Build(sources, emit: true);
+        return errors.Count > 0 ? throw new PolicyExpressionCompilationException(errors) : compiled!;
+    }
+
+    private (IReadOnlyList<PolicyError> Errors, CompiledPolicyExpressions? Compiled) Build(IReadOnlyList<PolicyExpressionSource> sources, bool emit)
+    {
+        ArgumentNullException.ThrowIfNull(sources);
+        var errors = new List<PolicyError>();
+        var units = new List<Unit>();
+        for (var i = 0; i < sources.Count; i++)
+        {
+            var unit = Unit.Create(sources[i], i);
+            var syntax = unit.Tree.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
+            if (syntax.Count > 0)
+            {
+                errors.AddRange(syntax.Select(unit.ToError));
+            }
+            else if (unit.ShapeError() is { } shape)
+            {
+                errors.Add(unit.Error(unit.Source.InnerStart - 2, shape));
+            }
+            else
+            {
+                units.Add(unit);
+            }
+        }
+
+        if (units.Count == 0)
+        {
+            return (errors, errors.Count == 0 ? new CompiledPolicyExpressions([], null, Limits) : null);
+        }
+
+        var compilation = CSharpCompilation.Create(
+            "Tollgate.PolicyExpressions." + Guid.NewGuid().ToString("N"),
+            units.Select(u => u.Tree),
+            References.Value,
+            new CSharpCompilationOptions(
+                OutputKind.DynamicallyLinkedLibrary,
+                optimizationLevel: OptimizationLevel.Release,
+                allowUnsafe: false,
+                metadataImportOptions: MetadataImportOptions.Public,
+                nullableContextOptions: NullableContextOptions.Disable));
+        var byTree = units.ToDictionary(u => u.Tree);
+        foreach (var d in compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error))
+        {
+            if (d.Location.SourceTree is { } tree && byTree.TryGetValue(tree, out var unit))
+            {
+                errors.Add(unit.ToError(d));
+            }
+            else
+            {
+                throw new InvalidOperationException($"Policy expressions could not be compiled: {d}");
+            }
+        }
+
+        foreach (var unit in units)
+        {
+            var model = compilation.GetSemanticModel(unit.Tree);
+            foreach (var (position, message) in ExpressionChecker.Check(model, unit.Tree.GetRoot(), unit.Segment))
+            {
+                errors.Add(unit.Error(unit.CodeIndex(position), message));
+            }
+        }
+
+        if (errors.Count > 0 || !emit)
+        {
+            return (errors, null);
+        }
+
+        return ([], Emit(compilation, units));
+    }
+
+    private CompiledPolicyExpressions Emit(CSharpCompilation compilation, List<Unit> units)
+    {
+        foreach (var unit in units)
+        {
+            var instrumented = new ExpressionInstrumenter(compilation.GetSemanticModel(unit.Tree)).Visit(unit.Tree.GetRoot());
+            compilation = compilation.ReplaceSyntaxTree(unit.Tree, unit.Tree.WithRootAndOptions(instrumented, ParseOptions));
+        }
+
+        using var pe = new MemoryStream();
+        var result = compilation.Emit(pe);
+        if (!result.Success)
+        {
+            throw new InvalidOperationException("Instrumented policy expressions failed to compile: "
+                + string.Join("; ", result.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error)));
+        }
+
+        pe.Position = 0;
+        var context = new ExpressionLoadContext();
+        var type = context.LoadFromStream(pe).GetType(ClassName, throwOnError: true)!;
+        var expressions = units.Select(u => new CompiledExpression(u.Source, type.GetMethod(u.MethodName, BindingFlags.Public | BindingFlags.Static)!, Limits)).ToArray();
+        return new CompiledPolicyExpressions(expressions, context, Limits);
+    }
+
+    private static ImmutableArray<MetadataReference> LoadReferences()
+    {
+        // The framework's own assemblies, so that a forbidden type (System.Diagnostics.Process) binds and is refused by name
+        // rather than reported as unknown; what may be used is decided by the allow-list, not by what is referenced.
+        var paths = new SortedSet<string>(StringComparer.Ordinal);
+        if (AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES") is string tpa)
+        {
+            foreach (var path in tpa.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+            {
+                var name = Path.GetFileNameWithoutExtension(path);
+                if (name.StartsWith("System.", StringComparison.Ordinal) || name is "System" or "mscorlib" or "netstandard")
+                {
+                    paths.Add(path);
+                }
+            }
+        }
+
+        foreach (var assembly in new[] { typeof(object).Assembly, typeof(JObject).Assembly, typeof(IProxyContext).Assembly })
+        {
+            if (string.IsNullOrEmpty(assembly.Location))
+            {
+                throw new InvalidOperationException($"Policy expressions need {assembly.GetName().Name} as a file; single-file publishing is not supported.");
+            }
+
+            paths.Add(assembly.Location);
+        }
+
+        return [.. paths.Select(p => MetadataReference.CreateFromFile(p))];
+    }
+
+    /// <summary>One expression as a syntax tree of its own: usings, the partial class, one method around the code.</summary>
+    private sealed class Unit
+    {
+        private int _open;
+        private int _close;
+        private int _segmentStart;
+
+        public required PolicyExpressionSource Source { get; init; }
+
+        public required string MethodName { get; init; }
+
+        public SyntaxTree Tree { get; private set; } = null!;
+
+        public TextSpan Segment => new(_segmentStart, Source.Inner.Length);
+
+        public static Unit Create(PolicyExpressionSource source, int index)
+        {
+            var unit = new Unit { Source = source, MethodName = "E" + index.ToString(CultureInfo.InvariantCulture) };
+            var returnType = source.ResultType == ExpressionResultType.Boolean ? "bool" : "object";
+            var sb = new StringBuilder(Usings);
+            sb.Append("public static partial class ").Append(ClassName).Append("\n{\npublic static ").Append(returnType).Append(' ')
+                .Append(unit.MethodName).Append("(global::Tollgate.Core.Policies.Expressions.IProxyContext context)\n");
+            unit._open = sb.Length;
+            sb.Append("{\n");
+            if (source.IsBlock)
+            {
+                unit._segmentStart = sb.Length;
+                sb.Append(source.Inner).Append('\n');
+            }
+            else
+            {
+                // No parentheses around the code: a conversion error then points at the code, not at a bracket of ours.
+                sb.Append("return\n");
+                unit._segmentStart = sb.Length;
+                sb.Append(source.Inner).Append("\n;\n");
+            }
+
+            unit._close = sb.Length;
+            sb.Append("}\n}\n");
+            unit.Tree = CSharpSyntaxTree.ParseText(sb.ToString(), ParseOptions);
+            return unit;
+        }
+
+        /// <summary>Null when the tree is exactly the class and method written around the code; else what is wrong.</summary>
+        public string? ShapeError()
+        {
+            var root = (CompilationUnitSyntax)Tree.GetRoot();
+            if (root.ContainsDirectives)
+            {
+                return "Preprocessor directives are not allowed in policy expressions.";
+            }
+
+            var body = root.Members is [ClassDeclarationSyntax { Members: [MethodDeclarationSyntax { Body: { } b } method] } c]
+                && c.Identifier.Text == ClassName && method.Identifier.Text == MethodName
+                && b.OpenBraceToken.SpanStart == _open && b.CloseBraceToken.SpanStart == _close
+                    ? b
+                    : null;
+            if (body is null)
+            {
+                return Source.IsBlock
+                    ? "The braces of the statements do not balance: @{ ... } must be one block of statements."
+                    : "@( ... ) must hold one C# expression.";
+            }
+
+            if (!Source.IsBlock)
+            {
+                var single = body.Statements is [ReturnStatementSyntax { Expression: { } e } r]
+                    && e.SpanStart >= _segmentStart && r.SemicolonToken.SpanStart == _segmentStart + Source.Inner.Length + 1;
+                if (!single)
+                {
+                    return "@( ... ) must hold one C# expression; use @{ ... } for statements.";
+                }
+            }
+
+            return null;
+        }
+
+        /// <summary>Index in <see cref="PolicyExpressionSource.Code"/> of a position in the tree (the <c>@</c> when outside the code).</summary>
+        public int CodeIndex(int position) =>
+            position >= _segmentStart && position <= _segmentStart + Source.Inner.Length
+                ? Source.InnerStart + (position - _segmentStart)
+                : Source.InnerStart - 2;
+
+        public PolicyError ToError(Diagnostic d)
+        {
+            var message = d.Id == "CS0161"
+                ? "Not all code paths return a value: every path of @{ ... } must end with a return statement."
+                : d.GetMessage(CultureInfo.InvariantCulture);
+            return Error(CodeIndex(d.Location.SourceSpan.Start), $"{d.Id}: {message}");
+        }
+
+        public PolicyError Error(int codeIndex, string message)
+        {
+            var (line, column) = Source.Locate(codeIndex);
+            return new PolicyError(Source.Path, line, column, $"Expression '{Source.Excerpt}': {message}");
+        }
+    }
+
+    private sealed class ExpressionLoadContext() : AssemblyLoadContext("Tollgate.PolicyExpressions", isCollectible: true)
+    {
+        // Everything the expressions reference (Tollgate.Core, Newtonsoft.Json, the framework) comes from the default context.
+        protected override Assembly? Load(AssemblyName assemblyName) => null;
+    }
+}
+
+/// <summary>Thrown by <see cref="PolicyExpressionCompiler.Compile(IReadOnlyList{PolicyExpressionSource})"/> when expressions do not compile or are refused.</summary>
+public sealed class PolicyExpressionCompilationException(IReadOnlyList<PolicyError> errors)
+    : Exception("Policy expressions do not compile:" + Environment.NewLine + string.Join(Environment.NewLine, errors))
+{
+    public IReadOnlyList<PolicyError> Errors { get; } = errors;
+}
