@@ -6,17 +6,25 @@ using Tollgate.Tests.Common;
 
 namespace Tollgate.FunctionalTests.Management;
 
-/// <summary>A scripted mix of calls through the gateway gives reports whose counts match it exactly.</summary>
-public sealed class ReportsTests
+/// <summary>
+/// A scripted mix of calls through the gateway gives reports whose counts match it exactly; filters, CSV and
+/// retention. Run on SQLite and on a real PostgreSQL.
+/// </summary>
+public abstract class ReportsTests
 {
     private const string Service = "rep";
     private static readonly string Svc = TollgateHost.ServicePath(Service);
+
+    /// <summary>Store settings for the host (empty: SQLite in the host's data directory).</summary>
+    protected abstract Task<Dictionary<string, string?>> StoreSettingsAsync();
+
+    private async Task<TollgateHost> StartHostAsync() => await TollgateHost.StartAsync(await StoreSettingsAsync());
 
     [Fact]
     public async Task ScriptedMix_ReportsMatchExactly()
     {
         await using var backend = await RecordingBackend.StartAsync();
-        await using var host = await TollgateHost.StartAsync();
+        await using var host = await StartHostAsync();
         await host.CreateServiceAsync(Service);
         foreach (var (api, op, template) in new[] { ("alpha", "get-a", "/a"), ("beta", "get-b", "/b") })
         {
@@ -120,4 +128,103 @@ public sealed class ReportsTests
         using var badFilter = await host.SendAsync(HttpMethod.Get, $"{Svc}/reports/byApi?$filter=colour eq 'red'");
         Assert.Equal(HttpStatusCode.BadRequest, badFilter.StatusCode);
     }
+
+    [Fact]
+    public async Task Filters_Csv_AndRetention()
+    {
+        await using var backend = await RecordingBackend.StartAsync();
+        await using var host = await StartHostAsync();
+        await host.CreateServiceAsync(Service);
+        await host.PutAsync($"{Svc}/apis/gamma", new { properties = new { displayName = "Gamma, \"the third\"", path = "gamma", serviceUrl = backend.Url, protocols = new[] { "http" } } });
+        await host.PutAsync($"{Svc}/apis/gamma/operations/get", new { properties = new { displayName = "Get", method = "GET", urlTemplate = "/g" } });
+        var k1 = await host.CreateSubscriptionAsync(Service, "f1", "/apis/gamma");
+        var k2 = await host.CreateSubscriptionAsync(Service, "f2", "/apis/gamma");
+        for (var i = 0; i < 3; i++)
+        {
+            (await host.Gateway.SendAsync(TollgateHost.GatewayRequest(HttpMethod.Get, "/gamma/g", k1))).Dispose();
+        }
+
+        (await host.Gateway.SendAsync(TollgateHost.GatewayRequest(HttpMethod.Get, "/gamma/g", k2))).Dispose();
+        var writer = (AnalyticsWriter)host.Server.Services!.GetService(typeof(AnalyticsWriter))!;
+        await writer.WaitForWrittenAsync(4, TimeSpan.FromSeconds(30));
+        var range = $"timestamp ge datetime'{DateTimeOffset.UtcNow.AddHours(-1):yyyy-MM-ddTHH:mm:ss}' and timestamp le datetime'{DateTimeOffset.UtcNow.AddHours(1):yyyy-MM-ddTHH:mm:ss}'";
+
+        // Usage history of one subscription: byTime filtered to it; prefixed and bare ids are the same filter.
+        var usage = await host.OkAsync(HttpMethod.Get, $"{Svc}/reports/byTime?$filter={range} and subscriptionId eq '/subscriptions/f1'&interval=PT1H");
+        Assert.Equal(3, usage["value"]!.AsArray().Sum(r => (int)r!["callCountTotal"]!));
+        var byRequest = await host.OkAsync(HttpMethod.Get, $"{Svc}/reports/byRequest?$filter={range} and subscriptionId eq 'f2'");
+        Assert.Equal("/subscriptions/f2", (string?)Assert.Single(byRequest["value"]!.AsArray())!["subscriptionId"]);
+        var none = await host.OkAsync(HttpMethod.Get, $"{Svc}/reports/byApi?$filter={range} and userId eq 'nobody'");
+        Assert.Empty(none["value"]!.AsArray());
+
+        // CSV: by query parameter or Accept header; a header row and one row per report row.
+        using var csvResponse = await host.SendAsync(HttpMethod.Get, $"{Svc}/reports/bySubscription?$filter={range}&format=csv");
+        Assert.Equal(HttpStatusCode.OK, csvResponse.StatusCode);
+        Assert.Equal("text/csv", csvResponse.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("attachment", csvResponse.Content.Headers.ContentDisposition?.ToString() ?? csvResponse.Headers.ToString(), StringComparison.Ordinal);
+        var lines = (await csvResponse.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r')).ToList();
+        var header = lines[0].Split(',');
+        Assert.Contains("callCountTotal", header);
+        Assert.Equal(3, lines.Count);
+        var total = Array.IndexOf(header, "callCountTotal");
+        var name = Array.IndexOf(header, "name");
+        var rows = lines.Skip(1).Select(l => l.Split(',')).ToDictionary(f => f[name], f => int.Parse(f[total], System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(3, rows["f1"]);
+        Assert.Equal(1, rows["f2"]);
+        var request = new HttpRequestMessage(HttpMethod.Get, $"{Svc}/reports/byRequest?api-version=2022-08-01&$filter={range}");
+        request.Headers.Accept.ParseAdd("text/csv");
+        using var acceptCsv = await host.Management.SendAsync(request);
+        Assert.Equal("text/csv", acceptCsv.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(5, (await acceptCsv.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+
+        // Retention: raw records older than their age go, aggregates stay until theirs; calls keep working meanwhile.
+        var store = (IAnalyticsStore)host.Server.Store!;
+        var old = DateTimeOffset.UtcNow.AddDays(-30);
+        await store.InsertRequestRecordsAsync([new Core.Analytics.RequestRecord
+        {
+            Timestamp = old, RequestId = "old-1", ServiceName = Service, ApiId = "gamma", OperationId = "get", Method = "GET", Url = "/gamma/g", ResponseCode = 200,
+        }]);
+        var oldRange = $"timestamp ge datetime'{old.AddHours(-1):yyyy-MM-ddTHH:mm:ss}' and timestamp le datetime'{old.AddHours(1):yyyy-MM-ddTHH:mm:ss}'";
+        Assert.Single((await host.OkAsync(HttpMethod.Get, $"{Svc}/reports/byRequest?$filter={oldRange}"))["value"]!.AsArray());
+
+        var retention = new AnalyticsRetention(store, new AnalyticsOptions { RawRetention = TimeSpan.FromDays(7), AggregateRetention = TimeSpan.FromDays(60) },
+            TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<AnalyticsRetention>.Instance);
+        var calls = Enumerable.Range(0, 20).Select(async _ =>
+        {
+            using var r = await host.Gateway.SendAsync(TollgateHost.GatewayRequest(HttpMethod.Get, "/gamma/g", k1));
+            return r.StatusCode;
+        }).ToList();
+        var result = await retention.RunOnceAsync();
+        Assert.All(await Task.WhenAll(calls), status => Assert.Equal(HttpStatusCode.OK, status));
+        Assert.Equal(1, result.RawBlocks);
+        Assert.Empty((await host.OkAsync(HttpMethod.Get, $"{Svc}/reports/byRequest?$filter={oldRange}"))["value"]!.AsArray());
+        var kept = await host.OkAsync(HttpMethod.Get, $"{Svc}/reports/byApi?$filter={oldRange}");
+        Assert.Equal(1, (int)Assert.Single(kept["value"]!.AsArray())!["callCountTotal"]!);
+        Assert.Single((await host.OkAsync(HttpMethod.Get, $"{Svc}/reports/byRequest?$filter={range} and subscriptionId eq 'f2'"))["value"]!.AsArray());
+
+        var shorter = new AnalyticsRetention(store, new AnalyticsOptions { RawRetention = TimeSpan.FromDays(7), AggregateRetention = TimeSpan.FromDays(20) },
+            TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<AnalyticsRetention>.Instance);
+        Assert.Equal(1, (await shorter.RunOnceAsync()).AggregateRows);
+        Assert.Empty((await host.OkAsync(HttpMethod.Get, $"{Svc}/reports/byApi?$filter={oldRange}"))["value"]!.AsArray());
+
+        // The 20 calls made while retention ran were all recorded.
+        await writer.WaitForWrittenAsync(24, TimeSpan.FromSeconds(30));
+        var f1Total = (await host.OkAsync(HttpMethod.Get, $"{Svc}/reports/bySubscription?$filter={range}"))["value"]!.AsArray()
+            .Single(r => (string?)r!["name"] == "f1")!["callCountTotal"];
+        Assert.Equal(23, (int)f1Total!);
+    }
+}
+
+public sealed class SqliteReportsTests : ReportsTests
+{
+    protected override Task<Dictionary<string, string?>> StoreSettingsAsync() => Task.FromResult(new Dictionary<string, string?>());
+}
+
+public sealed class PostgresReportsTests(Store.PostgresFixture postgres) : ReportsTests, IClassFixture<Store.PostgresFixture>
+{
+    protected override async Task<Dictionary<string, string?>> StoreSettingsAsync() => new()
+    {
+        ["Tollgate:Store:Provider"] = "postgres",
+        ["Tollgate:Store:ConnectionString"] = await postgres.CreateDatabaseAsync(),
+    };
 }
