@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Tollgate.ServiceDefaults;
 
@@ -14,11 +16,15 @@ public static class RequestIds
 
     public static IApplicationBuilder UseRequestIds(this IApplicationBuilder app, string header, TimeProvider time)
     {
-        return app.Use((context, next) =>
+        var logger = app.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger("Tollgate.Requests");
+        return app.Use(async (context, next) =>
         {
             context.TraceIdentifier = Guid.CreateVersion7(time.GetUtcNow()).ToString();
             context.Response.Headers[header] = context.TraceIdentifier;
-            return next(context);
+            using (logger.BeginScope(new RequestIdScope(context.TraceIdentifier)))
+            {
+                await next(context);
+            }
         });
     }
 }

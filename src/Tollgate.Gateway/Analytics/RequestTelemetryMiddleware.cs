@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Tollgate.Core.Analytics;
 using Tollgate.Gateway.Configuration;
 using Tollgate.Gateway.Subscriptions;
@@ -14,7 +15,8 @@ namespace Tollgate.Gateway.Analytics;
 /// metrics and, when the request log is on, queues one <see cref="RequestRecord"/> for the reports, rejected calls
 /// included. Queuing never waits: a full channel drops (and counts) the record.
 /// </summary>
-public sealed class RequestTelemetryMiddleware(RequestDelegate next, SnapshotProxyConfigProvider config, TimeProvider time, IServiceProvider services)
+public sealed class RequestTelemetryMiddleware(RequestDelegate next, SnapshotProxyConfigProvider config, TimeProvider time, IServiceProvider services,
+    ILogger<RequestTelemetryMiddleware> logger)
 {
     /// <summary>The header carrying the gateway's request id, to the backend and back to the client.</summary>
     public const string RequestIdHeader = "x-request-id";
@@ -34,6 +36,7 @@ public sealed class RequestTelemetryMiddleware(RequestDelegate next, SnapshotPro
         var start = time.GetTimestamp();
         context.TraceIdentifier = Guid.CreateVersion7(started).ToString();
         context.Response.OnStarting(AddRequestIdHeader, context);
+        using var scope = logger.BeginScope(new RequestIdScope(context.TraceIdentifier));
         try
         {
             await next(context);

@@ -100,6 +100,8 @@ public static class ManagementOpenApi
         paths[Base + "/tenant/access/regeneratePrimaryKey"] = Obj(("post", Op("TenantAccess_RegeneratePrimaryKey", "Replaces the administrator primary key; tokens it signed stop working.", null, noContent: true)));
         paths[Base + "/tenant/access/regenerateSecondaryKey"] = Obj(("post", Op("TenantAccess_RegenerateSecondaryKey", "Replaces the administrator secondary key; tokens it signed stop working.", null, noContent: true)));
 
+        AddReports(paths, schemas);
+
         foreach (var (path, item) in paths)
         {
             var parameters = new JsonArray();
@@ -133,6 +135,70 @@ public static class ManagementOpenApi
                 ("schemas", schemas)),
         };
         return document.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
+    }
+
+    /// <summary>reports/byApi … byRequest: APIM's report records, as JSON or CSV.</summary>
+    private static void AddReports(JsonObject paths, JsonObject schemas)
+    {
+        var record = new JsonObject();
+        foreach (var name in new[] { "name", "timestamp", "interval", "apiId", "operationId", "productId", "subscriptionId", "userId" })
+        {
+            record[name] = Obj(("type", "string"), ("nullable", true));
+        }
+
+        foreach (var name in new[] { "callCountSuccess", "callCountBlocked", "callCountFailed", "callCountOther", "callCountTotal", "bandwidth", "cacheHitCount", "cacheMissCount" })
+        {
+            record[name] = Obj(("type", "integer"), ("format", "int64"));
+        }
+
+        foreach (var name in new[] { "apiTimeAvg", "apiTimeMin", "apiTimeMax", "serviceTimeAvg", "serviceTimeMin", "serviceTimeMax" })
+        {
+            record[name] = Obj(("type", "number"), ("description", "Milliseconds."));
+        }
+
+        schemas["ReportRecordContract"] = Obj(("type", "object"), ("description", "success: status <= 301, 304 or 307; blocked: 401, 403, 429; failed: 400 or 500-600; other: the rest. Bandwidth in bytes (request + response)."), ("properties", record));
+        var request = new JsonObject();
+        foreach (var name in new[] { "apiId", "operationId", "productId", "userId", "subscriptionId", "method", "url", "ipAddress", "backendResponseCode", "cache", "requestId", "timestamp" })
+        {
+            request[name] = Obj(("type", "string"), ("nullable", true));
+        }
+
+        foreach (var name in new[] { "responseCode", "responseSize", "requestSize" })
+        {
+            request[name] = Obj(("type", "integer"));
+        }
+
+        request["apiTime"] = Obj(("type", "number"));
+        request["serviceTime"] = Obj(("type", "number"));
+        schemas["RequestReportRecordContract"] = Obj(("type", "object"), ("properties", request));
+
+        JsonObject Page(string item) => Obj(("type", "object"), ("properties", new JsonObject
+        {
+            ["value"] = Obj(("type", "array"), ("items", Ref(item))),
+            ["count"] = Obj(("type", "integer"), ("format", "int64")),
+            ["nextLink"] = Obj(("type", "string"), ("nullable", true)),
+        }));
+
+        foreach (var report in new[] { "byApi", "byOperation", "byProduct", "bySubscription", "byUser", "byTime", "byRequest" })
+        {
+            var item = report == "byRequest" ? "RequestReportRecordContract" : "ReportRecordContract";
+            var op = Op("Reports_List" + report[2..], $"Report {report}. Add format=csv (or Accept: text/csv) for the same rows as CSV with a header row.", Page(item));
+            op["responses"]!["200"]!["content"]!["text/csv"] = Obj(("schema", Obj(("type", "string"))));
+            var parameters = new JsonArray
+            {
+                Obj(("name", "$filter"), ("in", "query"), ("required", false), ("description", "timestamp ge|gt|le|lt datetime'2026-01-01T00:00:00Z', and apiId|operationId|productId|subscriptionId|userId eq '<id>' (with or without the /apis/… prefix), joined with 'and'."), ("schema", Obj(("type", "string")))),
+                Obj(("$ref", "#/components/parameters/Top")),
+                Obj(("$ref", "#/components/parameters/Skip")),
+                Obj(("name", "format"), ("in", "query"), ("required", false), ("schema", Obj(("type", "string"), ("enum", new JsonArray("json", "csv"))))),
+            };
+            if (report == "byTime")
+            {
+                parameters.Add(Obj(("name", "interval"), ("in", "query"), ("required", true), ("description", "ISO 8601 duration, a multiple of 15 minutes (PT15M, PT1H, P1D)."), ("schema", Obj(("type", "string")))));
+            }
+
+            op["parameters"] = parameters;
+            paths[$"{Base}/reports/{report}"] = Obj(("get", op));
+        }
     }
 
     private static void AddEntity(JsonObject paths, string collection, string idParameter, string name, string properties, string what)
