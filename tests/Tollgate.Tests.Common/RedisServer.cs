@@ -87,6 +87,20 @@ public sealed class RedisServer : IAsyncDisposable
         }
     }
 
+    /// <summary>Stops the server (as a crash would: no shutdown handshake); <see cref="StartAgainAsync"/> brings it back on the same port.</summary>
+    public Task StopAsync()
+    {
+        Kill();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Starts the stopped server again on the same port (empty: no persistence).</summary>
+    public Task StartAgainAsync(CancellationToken ct = default)
+    {
+        Directory.CreateDirectory(_directory);
+        return StartProcessAsync(FindBinary(), ct);
+    }
+
     /// <summary>Kills the server and deletes its directory.</summary>
     public ValueTask DisposeAsync()
     {

@@ -202,6 +202,11 @@ public sealed class TollgateServer : IAsyncDisposable
             health.AddCheck<GatewayConfigurationHealthCheck>("configuration", tags: [Observability.ReadyTag]);
         }
 
+        if (string.Equals(settings.Gateway.Counters.Provider, Tollgate.Gateway.Policies.Counters.CounterStoreOptions.RedisProvider, StringComparison.OrdinalIgnoreCase))
+        {
+            health.AddCheck<Tollgate.Gateway.Policies.Counters.RedisHealthCheck>("redis", tags: [Observability.ReadyTag], timeout: HealthCheckTimeout);
+        }
+
         if (records is not null)
         {
             // In one process with management, every call is recorded for the reports.

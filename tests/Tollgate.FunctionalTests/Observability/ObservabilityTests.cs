@@ -150,6 +150,42 @@ public sealed class ObservabilityTests
         Assert.Equal(HttpStatusCode.OK, statuses[^1]);
     }
 
+    [Fact]
+    public async Task Readiness_OfAGatewayWithRedisCounters_FollowsRedis()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        await using var host = await TollgateHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["Tollgate:Gateway:Counters:Provider"] = "redis",
+            ["Tollgate:Gateway:Counters:RedisConfiguration"] = redis.Configuration + ",connectTimeout=1000,syncTimeout=1000,asyncTimeout=1000",
+        });
+
+        Assert.Equal(HttpStatusCode.OK, await ReadyAsync(host.Gateway));
+        await redis.StopAsync();
+        using (var down = await host.Gateway.GetAsync("/health/ready"))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, down.StatusCode);
+            var json = JsonNode.Parse(await down.Content.ReadAsStringAsync())!;
+            Assert.Equal("Unhealthy", (string?)json["checks"]!["redis"]!["status"]);
+        }
+
+        // Management does not use Redis: it stays ready.
+        Assert.Equal(HttpStatusCode.OK, await ReadyAsync(host.Management));
+
+        await redis.StartAgainAsync();
+        // The client reconnects in the background (its own heartbeat, about a second): poll the observable state,
+        // bounded by a deadline, until a PING is answered.
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var status = await ReadyAsync(host.Gateway);
+        while (status != HttpStatusCode.OK && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+            status = await ReadyAsync(host.Gateway);
+        }
+
+        Assert.Equal(HttpStatusCode.OK, status);
+    }
+
     private static async Task<HttpStatusCode> ReadyAsync(HttpClient client)
     {
         using var response = await client.GetAsync("/health/ready");
