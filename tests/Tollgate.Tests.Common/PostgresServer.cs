@@ -17,14 +17,12 @@ public sealed class PostgresServer : IAsyncDisposable
 {
     private const int StartTimeoutSeconds = 30;
     private const int StopTimeoutSeconds = 30;
-    private const int MaxLogLines = 400;
-
     private static readonly ConcurrentDictionary<PostgresServer, byte> Running = new();
 
     private readonly string _rootDirectory;
     private readonly string _socketDirectory;
     private readonly bool _asRoot;
-    private readonly Queue<string> _log = new();
+    private readonly RecentLines _log = new(400);
     private readonly SemaphoreSlim _gate = new(1, 1);
     private Process? _process;
     private bool _disposed;
@@ -66,16 +64,7 @@ public sealed class PostgresServer : IAsyncDisposable
     public bool IsRunning => _process is { HasExited: false };
 
     /// <summary>The last lines the server (and initdb) wrote, for failure messages.</summary>
-    public string ServerLog
-    {
-        get
-        {
-            lock (_log)
-            {
-                return string.Join('\n', _log);
-            }
-        }
-    }
+    public string ServerLog => _log.ToString();
 
     /// <summary>Creates a fresh cluster and starts it; returns once it accepts connections.</summary>
     public static async Task<PostgresServer> StartAsync(CancellationToken ct = default)
@@ -480,22 +469,7 @@ public sealed class PostgresServer : IAsyncDisposable
         return process.ExitCode;
     }
 
-    private void AppendLog(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (_log)
-        {
-            _log.Enqueue(line);
-            while (_log.Count > MaxLogLines)
-            {
-                _log.Dequeue();
-            }
-        }
-    }
+    private void AppendLog(string? line) => _log.Add(line);
 
     private static string FindBinDirectory()
     {

@@ -15,12 +15,10 @@ namespace Tollgate.Tests.Common;
 public sealed class RedisServer : IAsyncDisposable
 {
     private const int StartTimeoutSeconds = 20;
-    private const int MaxLogLines = 200;
-
     private static readonly ConcurrentDictionary<RedisServer, byte> Running = new();
 
     private readonly string _directory;
-    private readonly Queue<string> _log = new();
+    private readonly RecentLines _log = new(200);
     private Process? _process;
     private bool _disposed;
 
@@ -45,16 +43,7 @@ public sealed class RedisServer : IAsyncDisposable
     public string Configuration => $"127.0.0.1:{Port}";
 
     /// <summary>The last lines the server wrote, for failure messages.</summary>
-    public string ServerLog
-    {
-        get
-        {
-            lock (_log)
-            {
-                return string.Join('\n', _log);
-            }
-        }
-    }
+    public string ServerLog => _log.ToString();
 
     /// <summary>Starts a server; returns once it answers PING.</summary>
     public static async Task<RedisServer> StartAsync(CancellationToken ct = default)
@@ -235,22 +224,7 @@ public sealed class RedisServer : IAsyncDisposable
         }
     }
 
-    private void AppendLog(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (_log)
-        {
-            _log.Enqueue(line);
-            while (_log.Count > MaxLogLines)
-            {
-                _log.Dequeue();
-            }
-        }
-    }
+    private void AppendLog(string? line) => _log.Add(line);
 
     private static string FindBinary()
     {
