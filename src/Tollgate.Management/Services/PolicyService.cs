@@ -16,6 +16,9 @@ public sealed class PolicyService(IResourceStore store, ResourceService resource
 {
     public const string Kind = "policy";
 
+    /// <summary>Storage kind of policy fragments (<c>policyFragments/{id}</c>).</summary>
+    public const string FragmentKind = "policyFragment";
+
     /// <summary>APIM's policy of the built-in Starter product: 5 calls a minute, 100 a week.</summary>
     public const string StarterPolicy =
         "<policies><inbound><base /><rate-limit calls=\"5\" renewal-period=\"60\" /><quota calls=\"100\" renewal-period=\"604800\" /></inbound>" +
