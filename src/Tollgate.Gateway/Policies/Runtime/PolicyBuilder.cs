@@ -98,7 +98,9 @@ internal sealed class PolicyBuilder(CompiledPolicyExpressions expressions, IRead
             var id = element["fragment-id"] ?? "";
             if (!fragments.TryGetValue(id, out var fragment))
             {
-                throw new PolicyBuildException($"{path}: policy fragment '{id}' does not exist.");
+                // A fragment deleted after it was included fails the requests that need it, not the whole snapshot.
+                result.Add(new MissingFragmentHandler(new PolicyLocation("include-fragment", PolicyScopeNames.Of(scope), section, path, ""), id));
+                return;
             }
 
             result.AddRange(BuildList(fragment.Inbound?.Elements ?? [], scope, scopeKey, section, path, target));

@@ -253,37 +253,11 @@ public sealed partial class PolicyRuntime
         return document;
     }
 
-    /// <summary>
-    /// A fragment (<c>&lt;fragment&gt;policies&lt;/fragment&gt;</c>) read as the inbound section of a document, so it
-    /// parses, validates and compiles like one; which section it lands in is decided where it is included.
-    /// </summary>
     internal static PolicyDocument ParseFragment(GatewayPolicyFragment fragment)
     {
-        var xml = fragment.Value.Trim();
-        const string open = "<fragment>";
-        const string close = "</fragment>";
-        if (xml.StartsWith("<fragment/>", StringComparison.Ordinal) || xml.StartsWith("<fragment />", StringComparison.Ordinal))
-        {
-            xml = "<policies><inbound /></policies>";
-        }
-        else if (xml.StartsWith(open, StringComparison.Ordinal) && xml.EndsWith(close, StringComparison.Ordinal))
-        {
-            xml = "<policies><inbound>" + xml[open.Length..^close.Length] + "</inbound></policies>";
-        }
-        else
-        {
-            throw new PolicyBuildException($"Policy fragment '{fragment.Id}' must be one <fragment> element.");
-        }
-
         try
         {
-            var document = PolicyDocument.Parse(xml);
-            var errors = PolicyValidator.Validate(document)
-                .Where(e => !e.Message.Contains("is not allowed in section", StringComparison.Ordinal))
-                .ToList();
-            return errors.Count > 0
-                ? throw new PolicyBuildException($"Policy fragment '{fragment.Id}' is not valid: {string.Join("; ", errors)}")
-                : document;
+            return PolicyFragment.Parse(fragment.Value);
         }
         catch (PolicyDocumentException e)
         {
