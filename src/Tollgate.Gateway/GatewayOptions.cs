@@ -41,6 +41,12 @@ public sealed class GatewayOptions
     /// </summary>
     public string? SnapshotBackupPath { get; set; }
 
+    /// <summary>
+    /// Also send the IETF <c>RateLimit</c> and <c>RateLimit-Policy</c> headers (draft-ietf-httpapi-ratelimit-headers) from
+    /// rate-limit and rate-limit-by-key. Not APIM behaviour; default false.
+    /// </summary>
+    public bool RateLimitHeaders { get; set; }
+
     /// <summary>Rate-limit and quota counters and the response cache: in-process (default) or Redis.</summary>
     public CounterStoreOptions Counters { get; set; } = new();
 }

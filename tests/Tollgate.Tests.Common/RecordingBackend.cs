@@ -21,6 +21,7 @@ public sealed class RecordingBackend : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly SemaphoreSlim _arrived = new(0);
 
     private RecordingBackend(WebApplication app, int port)
     {
@@ -55,6 +56,22 @@ public sealed class RecordingBackend : IAsyncDisposable
 
     public void Release() => _released.TrySetResult();
 
+    /// <summary>Waits until at least <paramref name="count"/> requests have arrived in all; false on timeout.</summary>
+    public async Task<bool> WaitForRequestsAsync(int count, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (Requests.Count < count)
+        {
+            var left = deadline - DateTime.UtcNow;
+            if (left <= TimeSpan.Zero || !await _arrived.WaitAsync(left))
+            {
+                return Requests.Count >= count;
+            }
+        }
+
+        return true;
+    }
+
     public RecordedRequest Last => Requests.Last();
 
     private async Task HandleAsync(HttpContext context)
@@ -63,6 +80,7 @@ public sealed class RecordingBackend : IAsyncDisposable
         var body = await reader.ReadToEndAsync(context.RequestAborted);
         var headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
         Requests.Enqueue(new RecordedRequest(context.Request.Method, context.Request.Path.Value ?? "", context.Request.QueryString.Value ?? "", headers, body));
+        _arrived.Release();
         if (Hold)
         {
             try

@@ -18,6 +18,12 @@ public sealed record GatewaySnapshot
 
     public IReadOnlyList<GatewayUser> Users { get; init; } = [];
 
+    /// <summary>The global (service-scope) policy document, if any (XML as stored).</summary>
+    public string? Policy { get; init; }
+
+    /// <summary>Policy fragments (<c>include-fragment</c>), each a <c>&lt;fragment&gt;</c> document.</summary>
+    public IReadOnlyList<GatewayPolicyFragment> PolicyFragments { get; init; } = [];
+
     /// <summary>The instance was deleted: this empty snapshot replaces its last one.</summary>
     public bool Deleted { get; init; }
 
@@ -47,6 +53,9 @@ public sealed record GatewayApi
 
     public string Revision { get; init; } = "1";
 
+    /// <summary>The API-scope policy document, if any.</summary>
+    public string? Policy { get; init; }
+
     public IReadOnlyList<GatewayOperation> Operations { get; init; } = [];
 }
 
@@ -59,6 +68,37 @@ public sealed record GatewayOperation
     public required string Method { get; init; }
 
     public required string UrlTemplate { get; init; }
+
+    /// <summary>The operation-scope policy document, if any.</summary>
+    public string? Policy { get; init; }
+
+    /// <summary>Declared responses with their examples (for <c>mock-response</c>).</summary>
+    public IReadOnlyList<GatewayResponse> Responses { get; init; } = [];
+}
+
+/// <summary>A declared response of an operation: status code and one example per content type.</summary>
+public sealed record GatewayResponse
+{
+    public required int StatusCode { get; init; }
+
+    public IReadOnlyList<GatewayRepresentation> Representations { get; init; } = [];
+}
+
+/// <summary>A representation of a response: content type and the text of its first example (JSON text for JSON values), if any.</summary>
+public sealed record GatewayRepresentation
+{
+    public required string ContentType { get; init; }
+
+    public string? Example { get; init; }
+}
+
+/// <summary>A policy fragment: a named piece of policy XML included with <c>&lt;include-fragment fragment-id="…"/&gt;</c>.</summary>
+public sealed record GatewayPolicyFragment
+{
+    public required string Id { get; init; }
+
+    /// <summary>The <c>&lt;fragment&gt;…&lt;/fragment&gt;</c> document.</summary>
+    public required string Value { get; init; }
 }
 
 public sealed record GatewayProduct
@@ -78,6 +118,9 @@ public sealed record GatewayProduct
     public IReadOnlyList<string> ApiIds { get; init; } = [];
 
     public IReadOnlyList<string> GroupIds { get; init; } = [];
+
+    /// <summary>The product-scope policy document, if any.</summary>
+    public string? Policy { get; init; }
 }
 
 public sealed record GatewaySubscription

@@ -72,6 +72,9 @@ public sealed class PolicyDocument
     internal static PolicyDocument? Load(string xml, List<PolicyError> errors)
     {
         ArgumentNullException.ThrowIfNull(xml);
+
+        // Expressions written as APIM's rawxml format (unescaped C#) become well-formed XML first.
+        xml = RawPolicyXml.Normalize(xml);
         XDocument xdoc;
         try
         {
@@ -182,4 +185,52 @@ public sealed class PolicyDocument
 
     internal static (int Line, int Column) Position(XObject o) =>
         o is IXmlLineInfo li && li.HasLineInfo() ? (li.LineNumber, li.LinePosition) : (0, 0);
+}
+
+/// <summary>
+/// Policy fragments (APIM <c>policyFragments</c>): a <c>&lt;fragment&gt;</c> element holding policies, included in
+/// documents with <c>&lt;include-fragment fragment-id="…"/&gt;</c>. A fragment is read as the inbound section of a
+/// document so that it parses, validates and compiles like one; the section it runs in is decided where it is included.
+/// </summary>
+public static class PolicyFragment
+{
+    private const string Open = "<fragment>";
+    private const string Close = "</fragment>";
+
+    /// <summary>The fragment as a <c>&lt;policies&gt;</c> document, or null when it is not one <c>&lt;fragment&gt;</c> element.</summary>
+    public static string? ToDocumentXml(string fragment)
+    {
+        ArgumentNullException.ThrowIfNull(fragment);
+        var xml = fragment.Trim();
+        if (xml is "<fragment/>" or "<fragment />")
+        {
+            return "<policies><inbound /></policies>";
+        }
+
+        return xml.StartsWith(Open, StringComparison.Ordinal) && xml.EndsWith(Close, StringComparison.Ordinal)
+            ? "<policies><inbound>" + xml[Open.Length..^Close.Length] + "</inbound></policies>"
+            : null;
+    }
+
+    /// <summary>Every problem of a fragment (empty when valid); section placement is checked where it is included.</summary>
+    public static IReadOnlyList<PolicyError> Validate(string fragment)
+    {
+        var xml = ToDocumentXml(fragment);
+        if (xml is null)
+        {
+            return [new PolicyError("fragment", 1, 1, "A policy fragment must be one <fragment> element holding policies.")];
+        }
+
+        return PolicyValidator.Validate(xml)
+            .Where(e => !e.Message.Contains("is not allowed in section", StringComparison.Ordinal))
+            .Select(e => e with { Path = e.Path.Replace("policies/inbound", "fragment", StringComparison.Ordinal) })
+            .ToList();
+    }
+
+    /// <summary>Parses a fragment; throws <see cref="PolicyDocumentException"/> when it is not valid.</summary>
+    public static PolicyDocument Parse(string fragment)
+    {
+        var errors = Validate(fragment);
+        return errors.Count > 0 ? throw new PolicyDocumentException(errors) : PolicyDocument.Parse(ToDocumentXml(fragment)!);
+    }
 }

@@ -117,6 +117,14 @@ internal static class PolicySchema
         }
     }
 
+    private static void RequireText(PolicyElement el, string path, Action<string, string> report)
+    {
+        if (string.IsNullOrWhiteSpace(el.Text))
+        {
+            report(path, $"Policy '{el.Name}' requires a value as its text, e.g. <{el.Name}>POST</{el.Name}>.");
+        }
+    }
+
     private static readonly PolicyElementSpec When = new()
     {
         Name = "when",
@@ -277,6 +285,45 @@ internal static class PolicySchema
                 new("buffer-response", Kind: PolicyValueKind.Boolean),
                 new("fail-on-error-status-code", Kind: PolicyValueKind.Boolean),
             ],
+        },
+        new PolicyElementSpec
+        {
+            Name = "rewrite-uri",
+            Sections = InboundOnly,
+            Attributes = [new("template", Required: true), new("copy-unmatched-params", AllowsExpressions: false, Kind: PolicyValueKind.Boolean)],
+        },
+        new PolicyElementSpec
+        {
+            Name = "set-backend-service",
+            Sections = ["inbound", "backend"],
+            Attributes = [new("base-url", Required: true)],
+        },
+        new PolicyElementSpec { Name = "set-method", Sections = ["inbound", "on-error"], AllowsText = true, Extra = RequireText },
+        SetBody,
+        new PolicyElementSpec
+        {
+            Name = "find-and-replace",
+            Attributes = [new("from", Required: true), new("to", Required: true)],
+        },
+        new PolicyElementSpec
+        {
+            Name = "retry",
+            Sections = ["inbound", "backend", "outbound", "on-error"],
+            PolicyChildren = true,
+            Attributes =
+            [
+                new("condition", Required: true),
+                new("count", Required: true, Kind: PolicyValueKind.NonNegativeInteger, Max: 50),
+                new("interval", Required: true, Kind: PolicyValueKind.NonNegativeInteger),
+                new("max-interval", Kind: PolicyValueKind.NonNegativeInteger),
+                new("delta", Kind: PolicyValueKind.NonNegativeInteger),
+                new("first-fast-retry", Kind: PolicyValueKind.Boolean),
+            ],
+        },
+        new PolicyElementSpec
+        {
+            Name = "include-fragment",
+            Attributes = [new("fragment-id", Required: true, AllowsExpressions: false)],
         },
         new PolicyElementSpec
         {

@@ -43,6 +43,9 @@ public sealed class GatewayState
     /// <summary>API paths, longest first, to tell "no such operation" from "no such API".</summary>
     public IReadOnlyList<string> ApiPaths { get; private init; } = [];
 
+    /// <summary>The snapshot's policies: compiled expressions and a pipeline per operation and product.</summary>
+    public Policies.Runtime.PolicyRuntime Policies { get; internal set; } = Gateway.Policies.Runtime.PolicyRuntime.Empty;
+
     /// <summary>Templates that could not become routes, with the reason (logged when the state is applied).</summary>
     public IReadOnlyList<string> Problems { get; private init; } = [];
 

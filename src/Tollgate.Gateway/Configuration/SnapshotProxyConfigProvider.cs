@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
 using Tollgate.Core.Gateway;
+using Tollgate.Gateway.Policies.Runtime;
 using Yarp.ReverseProxy.Configuration;
 
 namespace Tollgate.Gateway.Configuration;
@@ -17,10 +18,13 @@ public sealed partial class SnapshotProxyConfigProvider : IProxyConfigProvider
     private readonly Lock _gate = new();
     private volatile Config _config;
 
-    public SnapshotProxyConfigProvider(IOptions<GatewayOptions> options, ILogger<SnapshotProxyConfigProvider> logger)
+    private readonly PolicyServices? _policies;
+
+    public SnapshotProxyConfigProvider(IOptions<GatewayOptions> options, ILogger<SnapshotProxyConfigProvider> logger, PolicyServices? policies = null)
     {
         _options = options.Value;
         _logger = logger;
+        _policies = policies;
         _config = new Config(GatewayState.Empty(_options));
     }
 
@@ -51,6 +55,20 @@ public sealed partial class SnapshotProxyConfigProvider : IProxyConfigProvider
             }
 
             var state = GatewayState.Build(snapshot, _options);
+            if (_policies is not null)
+            {
+                try
+                {
+                    state.Policies = PolicyRuntime.Build(snapshot, state, _policies);
+                }
+                catch (PolicyBuildException e)
+                {
+                    // Management refuses invalid documents on save; one that reaches a gateway anyway leaves it on the last good snapshot.
+                    Log.SnapshotRefused(_logger, snapshot.ServiceName, snapshot.Revision, current.Revision, e.Message);
+                    return false;
+                }
+            }
+
             foreach (var problem in state.Problems)
             {
                 Log.RouteSkipped(_logger, problem);
@@ -59,6 +77,9 @@ public sealed partial class SnapshotProxyConfigProvider : IProxyConfigProvider
             var old = _config;
             _config = new Config(state);
             old.SignalChange();
+
+            // The previous snapshot's expressions are unloaded once the requests still running on them are done.
+            old.State.Policies.Retire();
             Log.SnapshotApplied(_logger, snapshot.ServiceName, snapshot.Revision, state.Routes.Count);
         }
 
@@ -87,6 +108,9 @@ public sealed partial class SnapshotProxyConfigProvider : IProxyConfigProvider
     {
         [LoggerMessage(2001, LogLevel.Information, "Gateway serves '{Service}' at revision {Revision} with {Routes} routes.")]
         public static partial void SnapshotApplied(ILogger logger, string service, long revision, int routes);
+
+        [LoggerMessage(2003, LogLevel.Error, "Refused snapshot '{Service}' revision {Revision}; still serving revision {Current}. Its policies cannot be built: {Reason}")]
+        public static partial void SnapshotRefused(ILogger logger, string service, long revision, long current, string reason);
 
         [LoggerMessage(2002, LogLevel.Warning, "Skipped a route: {Problem}")]
         public static partial void RouteSkipped(ILogger logger, string problem);

@@ -9,6 +9,7 @@ using Microsoft.Extensions.Options;
 using Tollgate.Gateway.Configuration;
 using Tollgate.Gateway.Errors;
 using Tollgate.Gateway.Policies.Counters;
+using Tollgate.Gateway.Policies.Runtime;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Model;
 
@@ -28,6 +29,9 @@ public static class GatewayHost
         builder.Services.AddSingleton<IProxyConfigProvider>(sp => sp.GetRequiredService<SnapshotProxyConfigProvider>());
         builder.Services.AddReverseProxy().AddTransforms<SubscriptionKeyTransforms>().AddTransforms<RequestIdTransforms>();
         builder.Services.AddTollgateCounterStores(options.Counters, dataDirectory);
+        builder.Services.AddSingleton(sp => new PolicyServices(sp, sp.GetRequiredService<TimeProvider>(), options, sp.GetService<Microsoft.Extensions.Logging.ILoggerFactory>()));
+        builder.Services.AddHttpClient();
+        builder.Services.AddHostedService<PolicyCompilerWarmUp>();
         if (!string.IsNullOrEmpty(options.ManagementUrl))
         {
             options.SnapshotBackupPath ??= Path.Combine(dataDirectory, "gateway-snapshot.json");
@@ -113,4 +117,16 @@ public static class GatewayHost
             kestrel.Listen(IPAddress.Parse(uri.Host.Trim('[', ']')), uri.Port, configure);
         }
     }
+}
+
+/// <summary>Compiles a throw-away expression at start-up, so Roslyn's first-use cost never lands on a snapshot swap or a request.</summary>
+internal sealed class PolicyCompilerWarmUp : Microsoft.Extensions.Hosting.IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _ = Core.Policies.Expressions.PolicyExpressionCompiler.WarmUpAsync(CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Tollgate.Gateway.Configuration;
 using Tollgate.Gateway.Errors;
+using Tollgate.Gateway.Policies.Runtime;
 using Tollgate.Gateway.Subscriptions;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Model;
@@ -16,7 +17,26 @@ public sealed partial class GatewayMiddleware(RequestDelegate next, SnapshotProx
 {
     public async Task InvokeAsync(HttpContext context)
     {
+        // A request holds its state's policy runtime until it ends, so the snapshot's compiled expressions are not
+        // unloaded under it when a newer snapshot is applied meanwhile.
         var state = config.State;
+        while (!state.Policies.TryEnter())
+        {
+            state = config.State;
+        }
+
+        try
+        {
+            await InvokeAsync(context, state);
+        }
+        finally
+        {
+            state.Policies.Leave();
+        }
+    }
+
+    private async Task InvokeAsync(HttpContext context, GatewayState state)
+    {
         var route = context.GetReverseProxyFeature().Route.Config.RouteId;
         if (!state.Operations.TryGetValue(route, out var entry))
         {
@@ -41,6 +61,12 @@ public sealed partial class GatewayMiddleware(RequestDelegate next, SnapshotProx
             case KeyCheck.Invalid:
                 await GatewayErrors.WriteAsync(context, 401, GatewayErrorKind.SubscriptionKeyInvalid, GatewayErrors.InvalidKey);
                 return;
+        }
+
+        if (state.Policies.Find(route) is { } policies && policies.For(request.Product) is { } pipeline)
+        {
+            await PolicyExecutor.RunAsync(context, request, policies, pipeline, next);
+            return;
         }
 
         if (string.IsNullOrEmpty(api.ServiceUrl))

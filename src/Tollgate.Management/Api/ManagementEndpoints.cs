@@ -118,6 +118,10 @@ public static partial class ManagementEndpoints
                 return Results.NoContent();
             case ["namedValues", var nv, "listValue"] when method == "POST":
                 return Json(await resources.ListNamedValueAsync(scope, nv, ct));
+            case ["policyFragments"] when method == "GET":
+                return Json(await http.RequestServices.GetRequiredService<PolicyService>().ListFragmentsAsync(scope, ct));
+            case ["policyFragments", var fragmentId]:
+                return await FragmentAsync(http, method, scope, fragmentId, ct);
             case [.. var owner, "policies", "policy"] when IsPolicyOwner(owner):
                 return await PolicyAsync(http, method, scope, new PolicyScope(owner), ct);
             case [.. var owner, "policies"] when method == "GET" && IsPolicyOwner(owner):
@@ -225,6 +229,23 @@ public static partial class ManagementEndpoints
     }
 
     private static bool IsPolicyOwner(string[] owner) => owner is [] or ["products", _] or ["apis", _] or ["apis", _, "operations", _];
+
+    private static async Task<IResult> FragmentAsync(HttpContext http, string method, ServiceScope scope, string id, CancellationToken ct)
+    {
+        var policies = http.RequestServices.GetRequiredService<PolicyService>();
+        switch (method)
+        {
+            case "GET":
+                return Json(await policies.GetFragmentAsync(scope, id, ct));
+            case "PUT":
+                var (body, created) = await policies.PutFragmentAsync(scope, id, await ReadBodyAsync(http, ct), ct);
+                return Json(body, created ? 201 : 200);
+            case "DELETE":
+                return await policies.DeleteFragmentAsync(scope, id, ct) ? Results.Ok() : Results.NoContent();
+            default:
+                return MethodNotAllowed();
+        }
+    }
 
     private static async Task<IResult> PolicyAsync(HttpContext http, string method, ServiceScope scope, PolicyScope target, CancellationToken ct)
     {

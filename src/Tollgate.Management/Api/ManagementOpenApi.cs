@@ -96,6 +96,23 @@ public static class ManagementOpenApi
                 ("delete", Op("Policy_Delete" + owner.Count(c => c == '/'), "Deletes the policy document of this scope.", null)));
         }
 
+        schemas["PolicyFragmentContract"] = Obj(("type", "object"), ("properties", new JsonObject
+        {
+            ["id"] = Obj(("type", "string"), ("readOnly", true)),
+            ["type"] = Obj(("type", "string"), ("readOnly", true)),
+            ["name"] = Obj(("type", "string"), ("readOnly", true)),
+            ["properties"] = Obj(("type", "object"), ("required", new JsonArray("value")), ("properties", new JsonObject
+            {
+                ["format"] = Obj(("type", "string"), ("enum", new JsonArray("xml", "rawxml")), ("default", "xml")),
+                ["value"] = Obj(("type", "string"), ("description", "The fragment <fragment>…</fragment>, included with <include-fragment fragment-id=\"…\"/>.")),
+                ["description"] = Obj(("type", "string")),
+            })),
+        }));
+        paths[Base + "/policyFragments"] = Obj(("get", Op("PolicyFragment_ListByService", "Lists the policy fragments.", Collection("PolicyFragment"))));
+        paths[Base + "/policyFragments/{id}"] = Obj(
+            ("get", Op("PolicyFragment_Get", "Gets a policy fragment.", Ref("PolicyFragmentContract"))),
+            ("put", Op("PolicyFragment_CreateOrUpdate", "Creates or replaces a policy fragment after validating it.", Ref("PolicyFragmentContract"), body: "PolicyFragmentContract", created: true)),
+            ("delete", Op("PolicyFragment_Delete", "Deletes a policy fragment.", null)));
         paths[Base + "/tenant/access/listSecrets"] = Obj(("post", Op("TenantAccess_ListSecrets", "Returns the administrator identifier and keys that sign SharedAccessSignature tokens.", Obj(("type", "object")))));
         paths[Base + "/tenant/access/regeneratePrimaryKey"] = Obj(("post", Op("TenantAccess_RegeneratePrimaryKey", "Replaces the administrator primary key; tokens it signed stop working.", null, noContent: true)));
         paths[Base + "/tenant/access/regenerateSecondaryKey"] = Obj(("post", Op("TenantAccess_RegenerateSecondaryKey", "Replaces the administrator secondary key; tokens it signed stop working.", null, noContent: true)));

@@ -16,6 +16,9 @@ public sealed class PolicyService(IResourceStore store, ResourceService resource
 {
     public const string Kind = "policy";
 
+    /// <summary>Storage kind of policy fragments (<c>policyFragments/{id}</c>).</summary>
+    public const string FragmentKind = "policyFragment";
+
     /// <summary>APIM's policy of the built-in Starter product: 5 calls a minute, 100 a week.</summary>
     public const string StarterPolicy =
         "<policies><inbound><base /><rate-limit calls=\"5\" renewal-period=\"60\" /><quota calls=\"100\" renewal-period=\"604800\" /></inbound>" +
@@ -48,6 +51,17 @@ public sealed class PolicyService(IResourceStore store, ResourceService resource
             foreach (var e in PolicyValidator.Validate(value).Concat(CheckExpressions(value)))
             {
                 errors.Add(new ValidationError("value", $"Line {e.Line}, column {e.Column} ({e.Path}): {e.Message}"));
+            }
+        }
+
+        if (errors.Count == 0)
+        {
+            foreach (var (id, path) in IncludedFragments(PolicyDocument.Parse(value!)))
+            {
+                if (await store.GetAsync(new ResourceKey(scope.Name, FragmentKind, "", id), ct) is null)
+                {
+                    errors.Add(new ValidationError("value", $"{path}: policy fragment '{id}' does not exist."));
+                }
             }
         }
 
@@ -95,6 +109,99 @@ public sealed class PolicyService(IResourceStore store, ResourceService resource
         return true;
     }
 
+    /// <summary>Creates or replaces a policy fragment (<c>policyFragments/{id}</c>: <c>value</c> is a <c>&lt;fragment&gt;</c> element).</summary>
+    public async Task<(JsonObject Body, bool Created)> PutFragmentAsync(ServiceScope scope, string id, JsonObject body, CancellationToken ct)
+    {
+        await resources.GetServiceAsync(scope, ct);
+        var properties = body["properties"] as JsonObject ?? throw ArmException.Validation("properties", "'properties' is required and must be an object.");
+        var errors = new List<ValidationError>();
+        if (string.IsNullOrWhiteSpace(id) || id.Length > 80 || !id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
+        {
+            errors.Add(new ValidationError("name", "A fragment id is 1 to 80 letters, digits, '-' or '_'."));
+        }
+
+        var format = (string?)(properties["format"] as JsonValue) ?? "xml";
+        if (!Formats.Contains(format, StringComparer.OrdinalIgnoreCase))
+        {
+            errors.Add(new ValidationError("format", $"'format' must be one of: {string.Join(", ", Formats)}."));
+        }
+
+        var value = properties["value"] is JsonValue v && v.TryGetValue<string>(out var text) ? text : null;
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            errors.Add(new ValidationError("value", "'value' is required: the <fragment> element."));
+        }
+        else
+        {
+            var problems = PolicyFragment.Validate(value);
+            if (problems.Count == 0)
+            {
+                problems = PolicyExpressionCompiler.Default.Check(PolicyFragment.Parse(value));
+            }
+
+            foreach (var e in problems)
+            {
+                errors.Add(new ValidationError("value", $"Line {e.Line}, column {e.Column} ({e.Path}): {e.Message}"));
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            throw ArmException.Validation(errors);
+        }
+
+        var key = new ResourceKey(scope.Name, FragmentKind, "", id);
+        var existing = await store.GetAsync(key, ct);
+        var stored = new JsonObject { ["format"] = format.ToLowerInvariant(), ["value"] = value, ["description"] = (string?)(properties["description"] as JsonValue) };
+        await resources.ApplyChangesAsync(scope, [new ResourceChange.Put(key, stored, null)], ct);
+        return (FragmentJson(scope, id, stored), existing is null);
+    }
+
+    public async Task<JsonObject> GetFragmentAsync(ServiceScope scope, string id, CancellationToken ct)
+    {
+        await resources.GetServiceAsync(scope, ct);
+        var stored = await store.GetAsync(new ResourceKey(scope.Name, FragmentKind, "", id), ct) ?? throw ArmException.NotFound("PolicyFragment");
+        return FragmentJson(scope, stored.Key.Name, stored.Properties);
+    }
+
+    public async Task<JsonObject> ListFragmentsAsync(ServiceScope scope, CancellationToken ct)
+    {
+        await resources.GetServiceAsync(scope, ct);
+        var value = new JsonArray();
+        foreach (var f in await store.ListAsync(scope.Name, FragmentKind, "", ct))
+        {
+            value.Add(FragmentJson(scope, f.Key.Name, f.Properties));
+        }
+
+        return new JsonObject { ["value"] = value, ["count"] = value.Count, ["nextLink"] = null };
+    }
+
+    public async Task<bool> DeleteFragmentAsync(ServiceScope scope, string id, CancellationToken ct)
+    {
+        await resources.GetServiceAsync(scope, ct);
+        var key = new ResourceKey(scope.Name, FragmentKind, "", id);
+        if (await store.GetAsync(key, ct) is null)
+        {
+            return false;
+        }
+
+        await resources.ApplyChangesAsync(scope, [new ResourceChange.Delete(key)], ct);
+        return true;
+    }
+
+    private static JsonObject FragmentJson(ServiceScope scope, string id, JsonObject stored) => new()
+    {
+        ["id"] = $"{scope.BaseId}/policyFragments/{id}",
+        ["type"] = "Microsoft.ApiManagement/service/policyFragments",
+        ["name"] = id,
+        ["properties"] = new JsonObject
+        {
+            ["format"] = (string?)stored["format"] ?? "xml",
+            ["value"] = (string?)stored["value"],
+            ["description"] = (string?)stored["description"],
+        },
+    };
+
     /// <summary>
     /// Compile errors and refused symbols of the document's expressions (nothing is loaded). A document that does not
     /// parse has no expressions to check: the validator has reported why.
@@ -112,6 +219,27 @@ public sealed class PolicyService(IResourceStore store, ResourceService resource
         }
 
         return PolicyExpressionCompiler.Default.Check(document);
+    }
+
+    private static IEnumerable<(string Id, string Path)> IncludedFragments(PolicyDocument document)
+    {
+        static IEnumerable<(string, string)> Walk(IReadOnlyList<PolicyElement> elements, string path)
+        {
+            foreach (var el in elements)
+            {
+                if (el.Name == "include-fragment" && el["fragment-id"] is { } id)
+                {
+                    yield return (id, $"{path}/include-fragment (line {el.Line})");
+                }
+
+                foreach (var inner in Walk(el.Children, path + "/" + el.Name))
+                {
+                    yield return inner;
+                }
+            }
+        }
+
+        return document.Sections.SelectMany(s => Walk(s.Elements, "policies/" + s.Name));
     }
 
     private static ResourceKey Key(ServiceScope scope, PolicyScope target) => new(scope.Name, Kind, target.Parent, "policy");

@@ -62,6 +62,14 @@ public sealed partial class SnapshotPublisher(IResourceStore store, SecretVault 
         var productApis = byKind[ResourceKind.ProductApi].ToLookup(l => l.Key.ParentKey, l => l.Key.Name);
         var productGroups = byKind[ResourceKind.ProductGroup].ToLookup(l => l.Key.ParentKey, l => l.Key.Name);
         var userGroups = byKind[ResourceKind.GroupUser].ToLookup(l => l.Key.NameKey, l => l.Key.Parent);
+        var policies = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var p in byKind[PolicyService.Kind])
+        {
+            if (Str(p.Properties, "value") is { } xml)
+            {
+                policies[p.Key.ParentKey] = xml;
+            }
+        }
         var apis = byKind[ResourceKind.Api.Kind].Select(a => new GatewayApi
         {
             Id = a.Key.Name,
@@ -73,12 +81,15 @@ public sealed partial class SnapshotPublisher(IResourceStore store, SecretVault 
             KeyHeaderName = Str(a.Properties["subscriptionKeyParameterNames"] as JsonObject, "header") ?? "Ocp-Apim-Subscription-Key",
             KeyQueryName = Str(a.Properties["subscriptionKeyParameterNames"] as JsonObject, "query") ?? "subscription-key",
             ApiVersion = Str(a.Properties, "apiVersion"),
+            Policy = policies.GetValueOrDefault("apis/" + a.Key.NameKey),
             Operations = operations[a.Key.NameKey].Select(o => new GatewayOperation
             {
                 Id = o.Key.Name,
                 DisplayName = Str(o.Properties, "displayName") ?? o.Key.Name,
                 Method = Str(o.Properties, "method") ?? "GET",
                 UrlTemplate = Str(o.Properties, "urlTemplate") ?? "/",
+                Policy = policies.GetValueOrDefault("apis/" + a.Key.NameKey + "/operations/" + o.Key.NameKey),
+                Responses = Responses(o.Properties["responses"] as JsonArray),
             }).ToArray(),
         }).ToArray();
         var products = byKind[ResourceKind.Product.Kind].Select(p => new GatewayProduct
@@ -91,6 +102,7 @@ public sealed partial class SnapshotPublisher(IResourceStore store, SecretVault 
             State = Str(p.Properties, "state") ?? "notPublished",
             ApiIds = productApis[p.Key.NameKey].ToArray(),
             GroupIds = productGroups[p.Key.NameKey].ToArray(),
+            Policy = policies.GetValueOrDefault("products/" + p.Key.NameKey),
         }).ToArray();
         var subscriptions = byKind[ResourceKind.Subscription.Kind].Select(s =>
         {
@@ -117,7 +129,53 @@ public sealed partial class SnapshotPublisher(IResourceStore store, SecretVault 
             State = Str(u.Properties, "state") ?? "active",
             GroupIds = userGroups[u.Key.NameKey].ToArray(),
         }).ToArray();
-        return new GatewaySnapshot { Revision = revision, ServiceName = service, Apis = apis, Products = products, Subscriptions = subscriptions, Users = users };
+        var fragments = byKind[PolicyService.FragmentKind]
+            .Where(f => Str(f.Properties, "value") is not null)
+            .Select(f => new GatewayPolicyFragment { Id = f.Key.Name, Value = Str(f.Properties, "value")! })
+            .ToArray();
+        return new GatewaySnapshot
+        {
+            Revision = revision,
+            ServiceName = service,
+            Apis = apis,
+            Products = products,
+            Subscriptions = subscriptions,
+            Users = users,
+            Policy = policies.GetValueOrDefault(""),
+            PolicyFragments = fragments,
+        };
+    }
+
+    /// <summary>Declared responses with the first example of each representation (APIM's <c>examples: { name: { value } }</c>).</summary>
+    private static GatewayResponse[] Responses(JsonArray? responses)
+    {
+        if (responses is null || responses.Count == 0)
+        {
+            return [];
+        }
+
+        return responses.OfType<JsonObject>().Select(r => new GatewayResponse
+        {
+            StatusCode = r["statusCode"] is JsonValue code && code.TryGetValue<int>(out var c) ? c : 200,
+            Representations = (r["representations"] as JsonArray)?.OfType<JsonObject>().Select(rep => new GatewayRepresentation
+            {
+                ContentType = Str(rep, "contentType") ?? "application/json",
+                Example = FirstExample(rep["examples"]),
+            }).ToArray() ?? [],
+        }).ToArray();
+    }
+
+    private static string? FirstExample(JsonNode? examples)
+    {
+        var value = examples is JsonObject named && named.Count > 0 && named.First().Value is JsonObject first && first.ContainsKey("value")
+            ? first["value"]
+            : null;
+        return value switch
+        {
+            null => null,
+            JsonValue v when v.TryGetValue<string>(out var text) => text,
+            _ => value.ToJsonString(),
+        };
     }
 
     private static string? Str(JsonObject? o, string name) => o?[name] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;

@@ -48,7 +48,7 @@ public sealed class TollgateHost : IAsyncDisposable
     /// <summary>Gateway over HTTPS (self-signed certificate accepted).</summary>
     public HttpClient? GatewayHttps { get; }
 
-    public static async Task<TollgateHost> StartAsync(IDictionary<string, string?>? settings = null, string? dataDirectory = null, bool https = false)
+    public static async Task<TollgateHost> StartAsync(IDictionary<string, string?>? settings = null, string? dataDirectory = null, bool https = false, TimeProvider? time = null)
     {
         var owns = dataDirectory is null;
         dataDirectory ??= Directory.CreateTempSubdirectory("tollgate-test-").FullName;
@@ -67,7 +67,7 @@ public sealed class TollgateHost : IAsyncDisposable
         }
 
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
-        var server = await TollgateServer.StartAsync(configuration);
+        var server = await TollgateServer.StartAsync(configuration, time);
         var token = await server.TenantAccess!.CreateTokenAsync(TimeSpan.FromHours(2));
         return new TollgateHost(server, dataDirectory, owns, token);
     }

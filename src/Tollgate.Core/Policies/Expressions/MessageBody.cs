@@ -20,6 +20,9 @@ public sealed class MessageBody : IMessageBody
     {
     }
 
+    /// <summary>What is left of the body (empty once read without <c>preserveContent</c>); the gateway forwards this.</summary>
+    public byte[] Content => _content;
+
     /// <inheritdoc />
     public T As<T>(bool preserveContent = false)
     {

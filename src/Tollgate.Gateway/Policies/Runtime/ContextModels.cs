@@ -1,0 +1,227 @@
+using System.Collections;
+using System.Collections.Frozen;
+using System.Diagnostics.CodeAnalysis;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Primitives;
+using Tollgate.Core.Gateway;
+using Tollgate.Core.Policies.Expressions;
+
+namespace Tollgate.Gateway.Policies.Runtime;
+
+// The snapshot's side of `context`: built once per snapshot (APIs, operations, products) or once per request when
+// asked for (subscription, user), never copied from the request up front.
+
+internal sealed class ApiInfo(GatewayApi api) : IApi, ISubscriptionKeyParameterNames
+{
+    private readonly IUrl _serviceUrl = string.IsNullOrEmpty(api.ServiceUrl) || !Uri.TryCreate(api.ServiceUrl, UriKind.Absolute, out var uri)
+        ? new Core.Policies.Expressions.Url("http://localhost/")
+        : new Core.Policies.Expressions.Url(uri);
+
+    public string Id => api.Id;
+
+    public string Name => api.DisplayName;
+
+    public string Path => api.Path;
+
+    public IEnumerable<string> Protocols => api.Protocols;
+
+    public IUrl ServiceUrl => _serviceUrl;
+
+    public ISubscriptionKeyParameterNames SubscriptionKeyParameterNames => this;
+
+    public bool IsCurrentRevision => true;
+
+    public string Revision => api.Revision;
+
+    public string? Version => api.ApiVersion;
+
+    string ISubscriptionKeyParameterNames.Header => api.KeyHeaderName;
+
+    string ISubscriptionKeyParameterNames.Query => api.KeyQueryName;
+}
+
+internal sealed class OperationInfo(GatewayOperation operation) : IOperation
+{
+    public string Id => operation.Id;
+
+    public string Method => operation.Method;
+
+    public string Name => operation.DisplayName;
+
+    public string UrlTemplate => operation.UrlTemplate;
+}
+
+internal sealed class GroupInfo(string id) : IGroup
+{
+    public string Id => id;
+
+    public string Name => id;
+}
+
+internal sealed class ProductInfo(GatewayProduct product, IReadOnlyList<IApi> apis) : IProduct
+{
+    private readonly IGroup[] _groups = product.GroupIds.Select(g => (IGroup)new GroupInfo(g)).ToArray();
+
+    public IEnumerable<IApi> Apis => apis;
+
+    public bool ApprovalRequired => product.ApprovalRequired;
+
+    public IEnumerable<IGroup> Groups => _groups;
+
+    public string Id => product.Id;
+
+    public string Name => product.DisplayName;
+
+    public ProductState State => string.Equals(product.State, "published", StringComparison.OrdinalIgnoreCase) ? ProductState.Published : ProductState.NotPublished;
+
+    public int? SubscriptionLimit => product.SubscriptionsLimit;
+
+    public bool SubscriptionRequired => product.SubscriptionRequired;
+}
+
+/// <summary>The subscription used. The gateway holds key digests only: <c>Key</c> is the key of this request; the other key reads as empty.</summary>
+internal sealed class SubscriptionInfo(GatewaySubscription subscription, string key) : ISubscription
+{
+    public DateTime CreatedDate => subscription.CreatedDate.UtcDateTime;
+
+    public DateTime? EndDate => null;
+
+    public string Id => subscription.Id;
+
+    public string Key => key;
+
+    public string Name => subscription.DisplayName;
+
+    public string PrimaryKey => Core.Security.KeyDigest.Of(key).ToString() == subscription.PrimaryKeyDigest ? key : "";
+
+    public string SecondaryKey => Core.Security.KeyDigest.Of(key).ToString() == subscription.SecondaryKeyDigest ? key : "";
+
+    public DateTime? StartDate => subscription.CreatedDate.UtcDateTime;
+}
+
+internal sealed class UserInfo(GatewayUser user) : IUser
+{
+    private readonly IGroup[] _groups = user.GroupIds.Select(g => (IGroup)new GroupInfo(g)).ToArray();
+
+    public string Email => user.Email;
+
+    public string FirstName => user.FirstName;
+
+    public IEnumerable<IGroup> Groups => _groups;
+
+    public string Id => user.Id;
+
+    public IEnumerable<IUserIdentity> Identities => [];
+
+    public string LastName => user.LastName;
+
+    public string? Note => null;
+
+    public DateTime RegistrationDate => DateTime.MinValue;
+}
+
+internal sealed class DeploymentInfo(string serviceName) : IDeployment
+{
+    public string GatewayId => "managed";
+
+    public string Region => "local";
+
+    public string ServiceName => serviceName;
+
+    public IReadOnlyDictionary<string, X509Certificate2> Certificates { get; } = FrozenDictionary<string, X509Certificate2>.Empty;
+}
+
+/// <summary>Headers (request or response) seen as APIM's <c>IReadOnlyDictionary&lt;string, string[]&gt;</c>, live: policies' changes show.</summary>
+internal sealed class HeaderView(IHeaderDictionary headers) : IReadOnlyDictionary<string, string[]>
+{
+    public string[] this[string key] => TryGetValue(key, out var v) ? v : throw new KeyNotFoundException($"Header '{key}' is not present.");
+
+    public IEnumerable<string> Keys => headers.Keys;
+
+    public IEnumerable<string[]> Values => headers.Select(h => ToArray(h.Value));
+
+    public int Count => headers.Count;
+
+    public bool ContainsKey(string key) => headers.ContainsKey(key);
+
+    public bool TryGetValue(string key, [MaybeNullWhen(false)] out string[] value)
+    {
+        if (headers.TryGetValue(key, out var values))
+        {
+            value = ToArray(values);
+            return true;
+        }
+
+        value = null;
+        return false;
+    }
+
+    public IEnumerator<KeyValuePair<string, string[]>> GetEnumerator()
+    {
+        foreach (var h in headers)
+        {
+            yield return new KeyValuePair<string, string[]>(h.Key, ToArray(h.Value));
+        }
+    }
+
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+    private static string[] ToArray(StringValues values) => values.Count == 0 ? [] : (string[])values.ToArray()!;
+}
+
+/// <summary>Query parameters seen as APIM's dictionary, live over the request's current query string.</summary>
+internal sealed class QueryView(HttpRequest request) : IReadOnlyDictionary<string, string[]>
+{
+    public string[] this[string key] => TryGetValue(key, out var v) ? v : throw new KeyNotFoundException($"Query parameter '{key}' is not present.");
+
+    public IEnumerable<string> Keys => request.Query.Keys;
+
+    public IEnumerable<string[]> Values => request.Query.Select(q => (string[])q.Value.ToArray()!);
+
+    public int Count => request.Query.Count;
+
+    public bool ContainsKey(string key) => request.Query.ContainsKey(key);
+
+    public bool TryGetValue(string key, [MaybeNullWhen(false)] out string[] value)
+    {
+        if (request.Query.TryGetValue(key, out var values))
+        {
+            value = (string[])values.ToArray()!;
+            return true;
+        }
+
+        value = null;
+        return false;
+    }
+
+    public IEnumerator<KeyValuePair<string, string[]>> GetEnumerator()
+    {
+        foreach (var q in request.Query)
+        {
+            yield return new KeyValuePair<string, string[]>(q.Key, (string[])q.Value.ToArray()!);
+        }
+    }
+
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+}
+
+/// <summary><c>context.Request.Url</c>: the request's current URL (policies' changes show).</summary>
+internal sealed class RequestUrl(HttpRequest request) : IUrl
+{
+    private QueryView? _query;
+
+    public string Host => request.Host.Host;
+
+    public string Path => request.PathBase.Add(request.Path).Value ?? "/";
+
+    public int Port => request.Host.Port ?? (string.Equals(request.Scheme, "https", StringComparison.OrdinalIgnoreCase) ? 443 : 80);
+
+    public IReadOnlyDictionary<string, string[]> Query => _query ??= new QueryView(request);
+
+    public string QueryString => request.QueryString.Value ?? "";
+
+    public string Scheme => request.Scheme;
+
+    public override string ToString() => $"{Scheme}://{request.Host.Value}{Path}{QueryString}";
+}

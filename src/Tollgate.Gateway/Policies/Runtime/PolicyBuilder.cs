@@ -1,0 +1,284 @@
+using System.Globalization;
+using System.Net;
+using Tollgate.Core.Policies;
+using Tollgate.Core.Policies.Expressions;
+using Tollgate.Gateway.Policies.Handlers;
+
+namespace Tollgate.Gateway.Policies.Runtime;
+
+/// <summary>
+/// Turns merged policy elements into handler objects, once per snapshot. A handler depends only on its element, its
+/// scope and its section, so it is built once and shared by every pipeline that contains it.
+/// </summary>
+internal sealed class PolicyBuilder(CompiledPolicyExpressions expressions, IReadOnlyDictionary<string, PolicyDocument> fragments, PolicyServices services)
+{
+    private readonly Dictionary<(PolicyElement Element, string ScopeKey, string Section, MessageTarget Target), PolicyHandler> _built = [];
+
+    /// <summary>Names of the policies the runtime runs (the validator knows no others).</summary>
+    public static readonly IReadOnlySet<string> Supported = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "base", "rate-limit", "rate-limit-by-key", "quota", "quota-by-key", "set-header", "set-query-parameter", "check-header",
+        "ip-filter", "set-variable", "return-response", "mock-response", "set-status", "choose", "forward-request", "trace",
+        "rewrite-uri", "set-backend-service", "set-method", "set-body", "find-and-replace", "retry", "include-fragment",
+    };
+
+    public PolicyPipeline? BuildPipeline(EffectivePolicy effective, ScopeKeys scopes)
+    {
+        var inbound = BuildSection(effective.Inbound, "inbound", scopes);
+        var backend = BuildSection(effective.Backend, "backend", scopes);
+        var outbound = BuildSection(effective.Outbound, "outbound", scopes);
+        var onError = BuildSection(effective.OnError, "on-error", scopes);
+        if (inbound.Length + backend.Length + outbound.Length + onError.Length == 0)
+        {
+            return null;
+        }
+
+        var readsBody = false;
+        foreach (var section in (IReadOnlyList<EffectivePolicyElement>[])[effective.Inbound, effective.Backend, effective.Outbound, effective.OnError])
+        {
+            foreach (var e in section)
+            {
+                readsBody |= ReadsRequestBody(e.Element, section == effective.Inbound || section == effective.Backend);
+            }
+        }
+
+        var retries = false;
+        foreach (var h in backend)
+        {
+            retries |= h is RetryHandler;
+        }
+
+        return new PolicyPipeline
+        {
+            Inbound = inbound,
+            Backend = backend,
+            Outbound = outbound,
+            OnError = onError,
+            BuffersRequestBody = readsBody || retries,
+            CapturesResponse = outbound.Length > 0 || retries,
+        };
+    }
+
+    private PolicyHandler[] BuildSection(IReadOnlyList<EffectivePolicyElement> elements, string section, ScopeKeys scopes)
+    {
+        var result = new List<PolicyHandler>();
+        var target = section is "inbound" or "backend" ? MessageTarget.Request : MessageTarget.Response;
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var e in elements)
+        {
+            var index = seen[e.Element.Name] = seen.GetValueOrDefault(e.Element.Name) + 1;
+            Add(result, e.Element, e.Scope, scopes.Of(e.Scope), section, $"{e.Element.Name}[{index}]", target);
+        }
+
+        return [.. result];
+    }
+
+    private PolicyHandler[] BuildList(IReadOnlyList<PolicyElement> elements, PolicyScopeLevel scope, string scopeKey, string section, string parentPath, MessageTarget target)
+    {
+        var result = new List<PolicyHandler>();
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var element in elements)
+        {
+            var index = seen[element.Name] = seen.GetValueOrDefault(element.Name) + 1;
+            Add(result, element, scope, scopeKey, section, $"{parentPath}/{element.Name}[{index}]", target);
+        }
+
+        return [.. result];
+    }
+
+    private void Add(List<PolicyHandler> result, PolicyElement element, PolicyScopeLevel scope, string scopeKey, string section, string path, MessageTarget target)
+    {
+        if (element.Name == "base")
+        {
+            return;
+        }
+
+        if (element.Name == "include-fragment")
+        {
+            var id = element["fragment-id"] ?? "";
+            if (!fragments.TryGetValue(id, out var fragment))
+            {
+                // A fragment deleted after it was included fails the requests that need it, not the whole snapshot.
+                result.Add(new MissingFragmentHandler(new PolicyLocation("include-fragment", PolicyScopeNames.Of(scope), section, path, ""), id));
+                return;
+            }
+
+            result.AddRange(BuildList(fragment.Inbound?.Elements ?? [], scope, scopeKey, section, path, target));
+            return;
+        }
+
+        var key = (element, scopeKey, section, target);
+        if (!_built.TryGetValue(key, out var handler))
+        {
+            var location = new PolicyLocation(element.Name, PolicyScopeNames.Of(scope), section, path, element["id"] ?? "");
+            handler = Build(element, location, scope, scopeKey, section, target);
+            _built[key] = handler;
+        }
+
+        result.Add(handler);
+    }
+
+    private PolicyHandler Build(PolicyElement el, PolicyLocation at, PolicyScopeLevel scope, string scopeKey, string section, MessageTarget target)
+    {
+        switch (el.Name)
+        {
+            case "rate-limit":
+                return new RateLimitHandler(at, el, scopeKey, services);
+            case "rate-limit-by-key":
+                return new RateLimitByKeyHandler(at, el, Value(el, "calls"), Value(el, "renewal-period"), Value(el, "counter-key"),
+                    Optional(el, "increment-condition"), Value(el, "increment-count"), services);
+            case "quota":
+                return new QuotaHandler(at, el, scopeKey, services);
+            case "quota-by-key":
+                return new QuotaByKeyHandler(at, el, Value(el, "counter-key"), Optional(el, "increment-condition"), services);
+            case "set-header":
+                return new SetHeaderHandler(at, el["name"]!, el["exists-action"] ?? "override", Values(el), target);
+            case "set-query-parameter":
+                return new SetQueryParameterHandler(at, el["name"]!, el["exists-action"] ?? "override", Values(el));
+            case "check-header":
+                return new CheckHeaderHandler(at, el["name"]!, Limits.Int(el, "failed-check-httpcode", 401), Value(el, "failed-check-error-message"),
+                    bool.TryParse(el["ignore-case"], out var ignore) && ignore, Values(el));
+            case "ip-filter":
+                return IpFilter(el, at);
+            case "set-variable":
+                return new SetVariableHandler(at, el["name"]!, Value(el, "value"));
+            case "set-status":
+                return new SetStatusHandler(at, Value(el, "code"), Optional(el, "reason"));
+            case "set-method":
+                return new SetMethodHandler(at, Text(el));
+            case "trace":
+                return new TraceHandler(at, el["source"] ?? "", Child(el, "message") is { } m ? Text(m) : PolicyValue.Literal(""),
+                    el.Children.Where(c => c.Name == "metadata").Select(c => (c["name"] ?? "", Value(c, "value"))).ToArray());
+            case "rewrite-uri":
+                return new RewriteUriHandler(at, Value(el, "template"), !bool.TryParse(el["copy-unmatched-params"], out var copy) || copy);
+            case "set-backend-service":
+                return new SetBackendServiceHandler(at, Value(el, "base-url"));
+            case "set-body":
+                if (el["template"] == "liquid")
+                {
+                    throw new PolicyBuildException($"{at.Section}/{at.Path}: set-body template=\"liquid\" is not supported.");
+                }
+
+                return new SetBodyHandler(at, Text(el), target);
+            case "find-and-replace":
+                return new FindAndReplaceHandler(at, Value(el, "from"), Value(el, "to"), target);
+            case "return-response":
+                if (el["response-variable-name"] is not null)
+                {
+                    throw new PolicyBuildException($"{at.Section}/{at.Path}: return-response response-variable-name is not supported.");
+                }
+
+                return new ReturnResponseHandler(at, BuildList(el.Children, scope, scopeKey, section, at.Path, MessageTarget.Response));
+            case "mock-response":
+                return new MockResponseHandler(at, Limits.Int(el, "status-code", 200), el["content-type"]);
+            case "choose":
+                var branches = new List<(PolicyValue, PolicyHandler[])>();
+                PolicyHandler[]? otherwise = null;
+                var whenIndex = 0;
+                foreach (var child in el.Children)
+                {
+                    if (child.Name == "when")
+                    {
+                        whenIndex++;
+                        branches.Add((Value(child, "condition"), BuildList(child.Children, scope, scopeKey, section, $"{at.Path}/when[{whenIndex}]", target)));
+                    }
+                    else if (child.Name == "otherwise")
+                    {
+                        otherwise = BuildList(child.Children, scope, scopeKey, section, $"{at.Path}/otherwise[1]", target);
+                    }
+                }
+
+                return new ChooseHandler(at, [.. branches], otherwise);
+            case "forward-request":
+                var timeout = el["timeout-ms"] is { } ms
+                    ? TimeSpan.FromMilliseconds(long.Parse(ms, CultureInfo.InvariantCulture))
+                    : TimeSpan.FromSeconds(Limits.Int(el, "timeout", 300));
+                return new ForwardRequestHandler(at, timeout);
+            case "retry":
+                return new RetryHandler(at, Value(el, "condition"), Value(el, "count"), Value(el, "interval"), Optional(el, "max-interval"),
+                    Optional(el, "delta"), Optional(el, "first-fast-retry"), BuildList(el.Children, scope, scopeKey, section, at.Path, target));
+            default:
+                throw new PolicyBuildException($"{at.Section}/{at.Path}: policy '{el.Name}' is not supported by this gateway.");
+        }
+    }
+
+    private static IpFilterHandler IpFilter(PolicyElement el, PolicyLocation at)
+    {
+        var addresses = new List<IPAddress>();
+        var ranges = new List<(byte[], byte[])>();
+        foreach (var child in el.Children)
+        {
+            if (child.Name == "address")
+            {
+                addresses.Add(ParseAddress(child.Text, at));
+            }
+            else if (child.Name == "address-range")
+            {
+                var from = ParseAddress(child["from"], at).GetAddressBytes();
+                var to = ParseAddress(child["to"], at).GetAddressBytes();
+                if (from.Length != to.Length)
+                {
+                    throw new PolicyBuildException($"{at.Section}/{at.Path}: address-range mixes IPv4 and IPv6.");
+                }
+
+                ranges.Add((from, to));
+            }
+        }
+
+        return new IpFilterHandler(at, el["action"] == "allow", [.. addresses], [.. ranges]);
+    }
+
+    private static IPAddress ParseAddress(string? text, PolicyLocation at) =>
+        IPAddress.TryParse(text?.Trim(), out var ip)
+            ? (ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip)
+            : throw new PolicyBuildException($"{at.Section}/{at.Path}: '{text}' is not an IP address.");
+
+    private PolicyValue Value(PolicyElement el, string attribute)
+    {
+        var attr = el.GetAttribute(attribute);
+        return attr is null ? PolicyValue.Literal(null) : PolicyValue.Of(attr.Value, attr.IsExpression ? Find(attr) : null);
+    }
+
+    private PolicyValue? Optional(PolicyElement el, string attribute) => el.GetAttribute(attribute) is null ? null : Value(el, attribute);
+
+    private PolicyValue Text(PolicyElement el) => PolicyValue.Of(el.Text ?? "", el.TextIsExpression ? Find(el) : null);
+
+    private PolicyValue[] Values(PolicyElement el) => el.Children.Where(c => c.Name == "value").Select(Text).ToArray();
+
+    private static PolicyElement? Child(PolicyElement el, string name) => el.Children.FirstOrDefault(c => c.Name == name);
+
+    private CompiledExpression Find(object owner) =>
+        expressions.Find(owner) ?? throw new PolicyBuildException("An expression of the snapshot was not compiled.");
+
+    /// <summary>True when the element (or one inside it) reads or changes the request body, so it is buffered before inbound.</summary>
+    private static bool ReadsRequestBody(PolicyElement el, bool requestSide)
+    {
+        if (requestSide && el.Name is "set-body" or "find-and-replace")
+        {
+            return true;
+        }
+
+        foreach (var a in el.Attributes)
+        {
+            if (a.IsExpression && a.Value.Contains("Body", StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        if (el.TextIsExpression && el.Text!.Contains("Body", StringComparison.Ordinal))
+        {
+            return true;
+        }
+
+        foreach (var c in el.Children)
+        {
+            if (ReadsRequestBody(c, requestSide))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}

@@ -1,0 +1,234 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Tollgate.Core.Policies.Expressions;
+using Tollgate.Gateway.Policies.Counters;
+using Tollgate.Gateway.Subscriptions;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Tollgate.Gateway.Policies.Runtime;
+
+/// <summary>
+/// Runs a pipeline for one request: inbound, backend (forward-request, by default), outbound; on an error the rest of
+/// the section is skipped and on-error runs with <c>context.LastError</c>. Failures become responses, never exceptions.
+/// </summary>
+public static partial class PolicyExecutor
+{
+    private static readonly PolicyLocation DefaultForward = new("forward-request", "", "backend", "forward-request", "");
+
+    /// <summary>Runs <paramref name="pipeline"/>; <paramref name="forward"/> sends the request to the backend (YARP's forwarder).</summary>
+    internal static async Task RunAsync(HttpContext http, GatewayRequest request, OperationPolicies operation, PolicyPipeline pipeline, RequestDelegate forward)
+    {
+        var context = new PolicyContext(http, request, operation, request.State.Policies) { Forward = forward, Pipeline = pipeline };
+        await RunAsync(context, pipeline);
+    }
+
+    internal static async Task RunAsync(PolicyContext context, PolicyPipeline pipeline)
+    {
+        PolicyStep step;
+        try
+        {
+            if (pipeline.BuffersRequestBody)
+            {
+                await context.BufferRequestBodyAsync();
+            }
+
+            context.Section = "inbound";
+            step = await RunSectionAsync(pipeline.Inbound, context);
+            if (step == PolicyStep.Continue)
+            {
+                context.Section = "backend";
+                step = pipeline.Backend.Length == 0 ? await ForwardAsync(context, null, DefaultForward) : await RunSectionAsync(pipeline.Backend, context);
+                if (step == PolicyStep.Continue)
+                {
+                    context.Section = "outbound";
+                    step = await RunSectionAsync(pipeline.Outbound, context);
+                }
+            }
+
+            if (step == PolicyStep.Error)
+            {
+                context.Section = "on-error";
+                context.HasResponse = true;
+                await RunSectionAsync(pipeline.OnError, context);
+            }
+        }
+        catch (OperationCanceledException) when (context.Http.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away: nothing to answer.
+            return;
+        }
+
+        await context.CompleteAsync();
+    }
+
+    /// <summary>Runs the policies of a section (or of a branch of choose, retry) in order until one does not continue.</summary>
+    public static ValueTask<PolicyStep> RunSectionAsync(PolicyHandler[] handlers, PolicyContext context) => RunFromAsync(handlers, 0, context);
+
+    private static ValueTask<PolicyStep> RunFromAsync(PolicyHandler[] handlers, int start, PolicyContext context)
+    {
+        for (var i = start; i < handlers.Length; i++)
+        {
+            ValueTask<PolicyStep> pending;
+            try
+            {
+                pending = handlers[i].ExecuteAsync(context);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !context.Http.RequestAborted.IsCancellationRequested)
+            {
+                return ValueTask.FromResult(Failed(context, handlers[i], e));
+            }
+
+            if (!pending.IsCompletedSuccessfully)
+            {
+                return AwaitAsync(pending, handlers, i, context);
+            }
+
+            var step = pending.Result;
+            if (step != PolicyStep.Continue)
+            {
+                return ValueTask.FromResult(step);
+            }
+        }
+
+        return ValueTask.FromResult(PolicyStep.Continue);
+    }
+
+    private static async ValueTask<PolicyStep> AwaitAsync(ValueTask<PolicyStep> pending, PolicyHandler[] handlers, int index, PolicyContext context)
+    {
+        PolicyStep step;
+        try
+        {
+            step = await pending;
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !context.Http.RequestAborted.IsCancellationRequested)
+        {
+            return Failed(context, handlers[index], e);
+        }
+
+        return step != PolicyStep.Continue ? step : await RunFromAsync(handlers, index + 1, context);
+    }
+
+    /// <summary>A policy threw: the error goes to on-error as LastError, the client gets a 500 unless on-error says otherwise.</summary>
+    private static PolicyStep Failed(PolicyContext context, PolicyHandler handler, Exception e)
+    {
+        var (reason, message) = e switch
+        {
+            ExpressionBudgetExceededException => ("ExpressionValueEvaluationFailure", e.Message),
+            PolicyExpressionException => ("ExpressionValueEvaluationFailure", e.Message),
+            CounterStoreException => ("CounterStoreUnavailable", "The rate-limit and quota counters cannot be reached."),
+            ArgumentException => ("InvalidPolicyValue", e.Message),
+            _ => ("PolicyFailure", e.Message),
+        };
+        var logger = context.Runtime.Services?.Logger;
+        if (logger is not null)
+        {
+            Log.PolicyFailed(logger, context.Http.TraceIdentifier, handler.Location.Name, handler.Location.Scope, context.Section, reason, e.Message);
+        }
+
+        context.Fail(PolicyFailure.From(handler.Location, reason, message, handler.Location.Name));
+        context.SetErrorResponse(500, "Internal server error");
+        return PolicyStep.Error;
+    }
+
+    /// <summary>
+    /// Sends the request to the backend (the API's serviceUrl, or set-backend-service's) through YARP. A timeout, an
+    /// unreachable backend or an invalid response is a forward-request error: 504 or 502 and on-error.
+    /// </summary>
+    internal static async ValueTask<PolicyStep> ForwardAsync(PolicyContext context, TimeSpan? timeout, PolicyLocation location)
+    {
+        var http = context.Http;
+        var request = context.Gateway;
+        if (!context.BackendOverridden && string.IsNullOrEmpty(request.Api.ServiceUrl))
+        {
+            context.Fail(PolicyFailure.From(location, "BackendNotConfigured", $"API '{request.Api.Id}' has no backend: set its serviceUrl."));
+            context.SetErrorResponse(500, $"API '{request.Api.Id}' has no backend: set its serviceUrl.");
+            return PolicyStep.Error;
+        }
+
+        context.PrepareRequestBody();
+        if (context.Pipeline!.CapturesResponse)
+        {
+            context.BeginCapture();
+        }
+        else if (context.HasPendingHeaders)
+        {
+            http.Response.OnStarting(ApplyPendingHeaders, context);
+        }
+
+        var time = context.Runtime.Time;
+        var aborted = http.RequestAborted;
+        CancellationTokenSource? timer = null;
+        CancellationTokenSource? linked = null;
+        timeout ??= context.ForwardTimeout;
+        if (timeout is { } t)
+        {
+            timer = new CancellationTokenSource(t, time);
+            linked = CancellationTokenSource.CreateLinkedTokenSource(aborted, timer.Token);
+            http.RequestAborted = linked.Token;
+        }
+
+        var started = time.GetTimestamp();
+        try
+        {
+            await context.Forward!(http);
+        }
+        finally
+        {
+            request.ServiceTime = time.GetElapsedTime(started);
+            if (linked is not null)
+            {
+                http.RequestAborted = aborted;
+                linked.Dispose();
+            }
+
+            context.EndCapture();
+        }
+
+        var timedOut = timer?.IsCancellationRequested == true && !aborted.IsCancellationRequested;
+        timer?.Dispose();
+        context.HasResponse = true;
+        var error = http.Features.Get<IForwarderErrorFeature>();
+        if (error is null && !timedOut)
+        {
+            request.BackendStatusCode = http.Response.StatusCode;
+            return PolicyStep.Continue;
+        }
+
+        timedOut |= error?.Error == ForwarderError.RequestTimedOut;
+        var logger = context.Runtime.Services?.Logger;
+        if (logger is not null)
+        {
+            Log.BackendFailed(logger, http.TraceIdentifier, request.Api.Id, request.Operation.Id, timedOut ? "Timeout" : error!.Error.ToString(), error?.Exception?.Message);
+        }
+
+        if (!timedOut && error!.Error is ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled or ForwarderError.ResponseBodyCanceled)
+        {
+            return PolicyStep.Return;
+        }
+
+        var message = timedOut ? "The backend did not respond in time." : "The backend could not be reached or sent an invalid response.";
+        context.Fail(PolicyFailure.From(location, timedOut ? "Timeout" : "BackendConnectionFailure", message, "forward-request"));
+        if (!http.Response.HasStarted)
+        {
+            context.SetErrorResponse(timedOut ? 504 : 502, message);
+            context.Http.Features.Set<Errors.IGatewayErrorFeature>(null);
+        }
+
+        return PolicyStep.Error;
+    }
+
+    private static readonly Func<object, Task> ApplyPendingHeaders = static state =>
+    {
+        ((PolicyContext)state).ApplyPendingHeaders();
+        return Task.CompletedTask;
+    };
+
+    private static partial class Log
+    {
+        [LoggerMessage(2201, LogLevel.Warning, "Request {RequestId}: policy {Policy} ({Scope}, {Section}) failed: {Reason}: {Message}")]
+        public static partial void PolicyFailed(ILogger logger, string requestId, string policy, string scope, string section, string reason, string message);
+
+        [LoggerMessage(2202, LogLevel.Warning, "Request {RequestId} to {Api}/{Operation}: backend failed with {Error}. {Detail}")]
+        public static partial void BackendFailed(ILogger logger, string requestId, string api, string operation, string error, string? detail);
+    }
+}

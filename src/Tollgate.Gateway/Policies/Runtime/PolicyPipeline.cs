@@ -1,0 +1,50 @@
+using System.Collections.Frozen;
+using Tollgate.Core.Gateway;
+
+namespace Tollgate.Gateway.Policies.Runtime;
+
+/// <summary>
+/// The effective policy of one operation for one product (or none), as handler objects: built once per snapshot,
+/// immutable, shared by every request.
+/// </summary>
+public sealed class PolicyPipeline
+{
+    public required PolicyHandler[] Inbound { get; init; }
+
+    /// <summary>The backend section; empty means APIM's default (<c>forward-request</c>).</summary>
+    public required PolicyHandler[] Backend { get; init; }
+
+    public required PolicyHandler[] Outbound { get; init; }
+
+    public required PolicyHandler[] OnError { get; init; }
+
+    /// <summary>Some policy or expression reads or changes the request body: it is read into memory before inbound.</summary>
+    public bool BuffersRequestBody { get; init; }
+
+    /// <summary>
+    /// The backend's response is held in memory until the pipeline is done: outbound policies run, or a retry may
+    /// forward again.
+    /// </summary>
+    public bool CapturesResponse { get; init; }
+}
+
+/// <summary>The pipelines of one operation: without a product, and per product containing its API.</summary>
+internal sealed class OperationPolicies
+{
+    public required ApiInfo Api { get; init; }
+
+    public required OperationInfo Operation { get; init; }
+
+    public required GatewayOperation Definition { get; init; }
+
+    public PolicyPipeline? WithoutProduct { get; init; }
+
+    public FrozenDictionary<string, PolicyPipeline?> ByProduct { get; init; } = FrozenDictionary<string, PolicyPipeline?>.Empty;
+
+    /// <summary>
+    /// The pipeline for a request running as <paramref name="product"/> (product-scope policies apply only for
+    /// product subscriptions and open products, apim-semantics §2.5); null when no policy applies.
+    /// </summary>
+    public PolicyPipeline? For(GatewayProduct? product) =>
+        product is not null && ByProduct.TryGetValue(product.Id, out var pipeline) ? pipeline : WithoutProduct;
+}

@@ -1,0 +1,51 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Tollgate.Gateway.Policies.Caching;
+using Tollgate.Gateway.Policies.Counters;
+
+namespace Tollgate.Gateway.Policies.Runtime;
+
+/// <summary>What policy handlers use at run time: counter and cache stores (opened on first use), the clock, logging, options.</summary>
+public sealed class PolicyServices
+{
+    private readonly Lazy<IRateLimitStore> _rateLimits;
+    private readonly Lazy<IQuotaStore> _quotas;
+    private readonly Lazy<ICacheStore> _cache;
+
+    public PolicyServices(IServiceProvider services, TimeProvider time, GatewayOptions options, ILoggerFactory? loggers = null)
+    {
+        _rateLimits = new(services.GetRequiredService<IRateLimitStore>);
+        _quotas = new(services.GetRequiredService<IQuotaStore>);
+        _cache = new(services.GetRequiredService<ICacheStore>);
+        Time = time;
+        Options = options;
+        Logger = (loggers ?? NullLoggerFactory.Instance).CreateLogger("Tollgate.Gateway.Policies");
+        HttpClients = services.GetService<IHttpClientFactory>();
+    }
+
+    /// <summary>For tests and benchmarks: explicit stores.</summary>
+    public PolicyServices(IRateLimitStore rateLimits, IQuotaStore quotas, ICacheStore cache, TimeProvider time, GatewayOptions options, ILogger? logger = null)
+    {
+        _rateLimits = new(rateLimits);
+        _quotas = new(quotas);
+        _cache = new(cache);
+        Time = time;
+        Options = options;
+        Logger = logger ?? NullLogger.Instance;
+    }
+
+    public IRateLimitStore RateLimits => _rateLimits.Value;
+
+    public IQuotaStore Quotas => _quotas.Value;
+
+    public ICacheStore Cache => _cache.Value;
+
+    public TimeProvider Time { get; }
+
+    public GatewayOptions Options { get; }
+
+    public ILogger Logger { get; }
+
+    public IHttpClientFactory? HttpClients { get; }
+}
