@@ -108,6 +108,10 @@ public static partial class ManagementEndpoints
             case ["tenant", "access", "regenerateSecondaryKey"] when method == "POST":
                 await tenant.RegenerateAsync(primary: false, ct);
                 return Results.NoContent();
+            case ["subscriptions", var sid, "usage"] when method == "GET":
+                return Json(await Analytics.SubscriptionUsageEndpoint.GetAsync(resources, http.RequestServices.GetRequiredService<Analytics.IAnalyticsStore>(),
+                    http.RequestServices.GetService<Analytics.ICurrentUsageSource>(), http.RequestServices.GetRequiredService<TimeProvider>(),
+                    scope, sid, filter, q["interval"].FirstOrDefault(), ct));
             case ["subscriptions", var sid, "listSecrets"] when method == "POST":
                 return Json(await resources.ListSecretsAsync(scope, sid, ct));
             case ["subscriptions", var sid, "regeneratePrimaryKey"] when method == "POST":

@@ -73,6 +73,7 @@ public static class ManagementOpenApi
         paths[Base + "/users/{userId}/groups"] = Obj(("get", Op("UserGroup_List", "Lists the groups of a user.", Collection("GroupContractProperties"))));
         AddEntity(paths, "subscriptions", "{sid}", "Subscription", "SubscriptionContractProperties", "subscriptions (keys are never returned by GET)");
         paths[Base + "/subscriptions/{sid}/listSecrets"] = Obj(("post", Op("Subscription_ListSecrets", "Returns the subscription's primary and secondary keys.", Ref("SubscriptionKeysContract"))));
+        paths[Base + "/subscriptions/{sid}/usage"] = Obj(("get", Op("Subscription_Usage", "Tollgate extension: calls and bandwidth in the subscription's current rate-limit and quota windows (from the gateways' counters; null with currentWindowsUnavailable when they live in another process's memory) and its history from the request log (interval, default P1D; $filter on timestamp, default the last 30 days).", Obj(("type", "object")))));
         paths[Base + "/subscriptions/{sid}/regeneratePrimaryKey"] = Obj(("post", Op("Subscription_RegeneratePrimaryKey", "Replaces the primary key with a new random one.", null, noContent: true)));
         paths[Base + "/subscriptions/{sid}/regenerateSecondaryKey"] = Obj(("post", Op("Subscription_RegenerateSecondaryKey", "Replaces the secondary key with a new random one.", null, noContent: true)));
         AddEntity(paths, "namedValues", "{namedValueId}", "NamedValue", "NamedValueContractProperties", "named values (secret values are never returned by GET)");

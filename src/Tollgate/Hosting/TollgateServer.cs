@@ -13,6 +13,8 @@ using Tollgate.Management.Api;
 using Tollgate.Management.Persistence;
 using Tollgate.Management.Services;
 using Tollgate.ServiceDefaults;
+using Tollgate.Gateway.Policies.Counters;
+using Tollgate.Gateway.Policies.Runtime;
 using OpenTelemetry.Metrics;
 
 namespace Tollgate.Hosting;
@@ -25,6 +27,8 @@ public sealed class TollgateServer : IAsyncDisposable
 {
     private readonly List<WebApplication> _apps = [];
     private readonly MeterProvider _meters = TollgateTelemetry.CreateMeterProvider();
+    private GatewayUsageSource? _usage;
+    private ServiceProvider? _usageStores;
 
     private TollgateServer(TollgateSettings settings, IResourceStore? store)
     {
@@ -87,7 +91,9 @@ public sealed class TollgateServer : IAsyncDisposable
         {
             if (store is not null)
             {
-                var app = BuildManagement(configuration, settings, store, feed, records, timeProvider, server._meters);
+                var usage = CreateUsageSource(settings, feed, timeProvider, server);
+                var app = BuildManagement(configuration, settings, store, feed, records, timeProvider, server._meters, usage);
+                server._usage = usage;
                 server.TenantAccess = app.Services.GetRequiredService<TenantAccess>();
                 server.Services = app.Services;
                 server.RequestRecords = records;
@@ -110,6 +116,11 @@ public sealed class TollgateServer : IAsyncDisposable
                 }
 
                 server.Gateway = provider;
+                if (server._usage is { Reader: null } usage)
+                {
+                    // The gateway's own stores: in-process counters are only readable here.
+                    usage.Reader = new SubscriptionUsageReader(app.Services.GetRequiredService<IRateLimitStore>(), app.Services.GetRequiredService<IQuotaStore>());
+                }
                 server._apps.Add(app);
             }
 
@@ -160,9 +171,14 @@ public sealed class TollgateServer : IAsyncDisposable
     }
 
     private static WebApplication BuildManagement(IConfiguration configuration, TollgateSettings settings, IResourceStore store, SnapshotFeed feed,
-        RequestRecordChannel records, TimeProvider timeProvider, MeterProvider meters)
+        RequestRecordChannel records, TimeProvider timeProvider, MeterProvider meters, GatewayUsageSource? usage)
     {
         var builder = CreateBuilder(configuration);
+        if (usage is not null)
+        {
+            builder.Services.AddSingleton<ICurrentUsageSource>(usage);
+        }
+
         builder.Services.AddHealthChecks().AddCheck<StoreHealthCheck>("store", tags: [Observability.ReadyTag], timeout: HealthCheckTimeout);
         builder.Services.AddSingleton(records);
         builder.Services.AddSingleton((IAnalyticsStore)store);
@@ -190,6 +206,31 @@ public sealed class TollgateServer : IAsyncDisposable
         app.MapGet("/openapi/management.json", () => Microsoft.AspNetCore.Http.Results.File(
             Path.Combine(AppContext.BaseDirectory, "management-openapi.json"), "application/json"));
         return app;
+    }
+
+    /// <summary>
+    /// The subscriptions' current windows for management: from the gateway role when it runs here (set once it is
+    /// built), else from Redis when the counters live there; none when they live in another process's memory.
+    /// </summary>
+    private static GatewayUsageSource? CreateUsageSource(TollgateSettings settings, SnapshotFeed feed, TimeProvider timeProvider, TollgateServer server)
+    {
+        if (settings.Roles.HasFlag(TollgateRoles.Gateway))
+        {
+            return new GatewayUsageSource(feed);
+        }
+
+        if (!string.Equals(settings.Gateway.Counters.Provider, CounterStoreOptions.RedisProvider, StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        var services = new ServiceCollection().AddSingleton(timeProvider).AddLogging();
+        services.AddTollgateCounterStores(settings.Gateway.Counters, settings.DataDirectory);
+        server._usageStores = services.BuildServiceProvider();
+        return new GatewayUsageSource(feed)
+        {
+            Reader = new SubscriptionUsageReader(server._usageStores.GetRequiredService<IRateLimitStore>(), server._usageStores.GetRequiredService<IQuotaStore>()),
+        };
     }
 
     private static WebApplication BuildGateway(IConfiguration configuration, TollgateSettings settings, RequestRecordChannel? records, TimeProvider timeProvider,
@@ -265,6 +306,10 @@ public sealed class TollgateServer : IAsyncDisposable
 
         _apps.Clear();
         _meters.Dispose();
+        if (_usageStores is not null)
+        {
+            await _usageStores.DisposeAsync();
+        }
         if (Store is not null)
         {
             await Store.DisposeAsync();

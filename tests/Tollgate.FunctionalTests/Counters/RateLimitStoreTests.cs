@@ -23,6 +23,27 @@ public abstract class RateLimitStoreTests : IAsyncLifetime
     private void At(double seconds) => Time.SetUtcNow(Start.AddTicks((long)Math.Round(seconds * TimeSpan.TicksPerSecond)));
 
     [Fact]
+    public async Task GetUsage_ReadsTheWindowWithoutCounting_AndFollowsItAsItSlides()
+    {
+        var rule = new RateLimitRule(5, 60);
+        Assert.Equal(new RateLimitUsage(0, 5), await Store.GetUsageAsync("u", rule));
+
+        At(0);
+        await Store.AcquireAsync("u", rule);
+        At(10);
+        await Store.AcquireAsync("u", rule, count: 2);
+        Assert.Equal(new RateLimitUsage(3, 2), await Store.GetUsageAsync("u", rule));
+        Assert.Equal(new RateLimitUsage(3, 2), await Store.GetUsageAsync("u", rule));
+
+        // The call at 0 s leaves the window at 60 s; the one at 10 s at 70 s.
+        At(60);
+        Assert.Equal(new RateLimitUsage(2, 3), await Store.GetUsageAsync("u", rule));
+        At(70);
+        Assert.Equal(new RateLimitUsage(0, 5), await Store.GetUsageAsync("u", rule));
+        Assert.True((await Store.AcquireAsync("u", new RateLimitRule(1, 60))).Admitted);
+    }
+
+    [Fact]
     public async Task Acquire_AdmitsUpToTheLimit_CountingRemainingDown_ThenRejects()
     {
         var rule = new RateLimitRule(3, 60);

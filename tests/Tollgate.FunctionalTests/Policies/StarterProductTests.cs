@@ -104,6 +104,40 @@ public sealed class StarterProductTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Usage_ShowsTheSubscriptionsCurrentWindowsAndHistory()
+    {
+        for (var i = 0; i < 3; i++)
+        {
+            using var ok = await CallAsync();
+            Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        }
+
+        // The request log gathers for 250 ms of the (fake) clock before it writes.
+        _time.Advance(TimeSpan.FromSeconds(1));
+        var writer = (Tollgate.Management.Analytics.AnalyticsWriter)_host.Server.Services!.GetService(typeof(Tollgate.Management.Analytics.AnalyticsWriter))!;
+        await writer.WaitForWrittenAsync(3, TimeSpan.FromSeconds(30));
+
+        var svc = TollgateHost.ServicePath(Service);
+        var usage = (await _host.OkAsync(HttpMethod.Get, $"{svc}/subscriptions/alice-starter/usage"))["properties"]!;
+        Assert.Equal("/subscriptions/alice-starter", (string?)usage["subscriptionId"]);
+        var rate = Assert.Single(usage["rateLimits"]!.AsArray())!;
+        Assert.Equal(("/products/starter", 5, 60, 3, 2), ((string?)rate["scope"], (int)rate["calls"]!, (int)rate["renewalPeriod"]!, (int)rate["callsInWindow"]!, (int)rate["remainingCalls"]!));
+        var quota = Assert.Single(usage["quotas"]!.AsArray())!;
+        Assert.Equal((100, 604800, 3), ((int)quota["calls"]!, (int)quota["renewalPeriod"]!, (int)quota["callsInWindow"]!));
+        Assert.NotNull((string?)quota["windowEnd"]);
+        Assert.Equal(3, usage["history"]!["value"]!.AsArray().Sum(r => (int)r!["callCountTotal"]!));
+
+        // A minute later the rate-limit window is empty again; the week's quota still counts the calls.
+        _time.Advance(TimeSpan.FromMinutes(1));
+        usage = (await _host.OkAsync(HttpMethod.Get, $"{svc}/subscriptions/alice-starter/usage"))["properties"]!;
+        Assert.Equal(0, (int)usage["rateLimits"]![0]!["callsInWindow"]!);
+        Assert.Equal(3, (int)usage["quotas"]![0]!["callsInWindow"]!);
+
+        using var missing = await _host.SendAsync(HttpMethod.Get, $"{svc}/subscriptions/nobody/usage");
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+    }
+
+    [Fact]
     public async Task UnlimitedProduct_HasNoPolicy()
     {
         var svc = TollgateHost.ServicePath(Service);

@@ -23,7 +23,14 @@ public interface IRateLimitStore
     /// </summary>
     /// <exception cref="CounterStoreException">The store cannot be reached.</exception>
     ValueTask RefundAsync(RateLimitLease lease, CancellationToken cancellationToken = default);
+
+    /// <summary>The calls counted in the window ending now, without counting anything (usage per subscription).</summary>
+    /// <exception cref="CounterStoreException">The store cannot be reached.</exception>
+    ValueTask<RateLimitUsage> GetUsageAsync(string key, RateLimitRule rule, CancellationToken cancellationToken = default);
 }
+
+/// <summary>A rate-limit counter as it stands: calls counted in the sliding window ending now, and calls left.</summary>
+public readonly record struct RateLimitUsage(long CallsInWindow, long Remaining);
 
 /// <summary>A rate limit: at most <see cref="Calls"/> in any sliding window of <see cref="RenewalPeriodSeconds"/>.</summary>
 public readonly record struct RateLimitRule

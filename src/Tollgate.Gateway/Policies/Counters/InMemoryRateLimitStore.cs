@@ -62,6 +62,22 @@ public sealed class InMemoryRateLimitStore : IRateLimitStore, IDisposable
         return ValueTask.CompletedTask;
     }
 
+    public ValueTask<RateLimitUsage> GetUsageAsync(string key, RateLimitRule rule, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        if (!_logs.TryGetValue(key, out var log))
+        {
+            return ValueTask.FromResult(new RateLimitUsage(0, rule.Calls));
+        }
+
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        lock (log)
+        {
+            var counted = log.Counted(now, rule);
+            return ValueTask.FromResult(new RateLimitUsage(counted, Math.Max(0, rule.Calls - counted)));
+        }
+    }
+
     public void Dispose() => _sweeper.Dispose();
 
     /// <summary>Drops keys with no call left in their window. Runs on the timer; public to the tests.</summary>
@@ -113,6 +129,14 @@ public sealed class InMemoryRateLimitStore : IRateLimitStore, IDisposable
             _total += count;
             _lastTime = now;
             return new RateLimitDecision(true, (int)(limit - _total), 0, new RateLimitLease(key, id, count, now));
+        }
+
+        /// <summary>Calls in the window ending at <paramref name="now"/> (drops those that have left it).</summary>
+        public long Counted(long now, RateLimitRule rule)
+        {
+            _period = rule.PeriodMilliseconds;
+            Prune(Math.Max(now, _lastTime));
+            return _total;
         }
 
         public void Refund(long id)

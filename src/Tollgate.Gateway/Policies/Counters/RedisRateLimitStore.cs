@@ -60,6 +60,15 @@ public sealed class RedisRateLimitStore : IRateLimitStore
         await RedisStores.EvaluateAsync(_redis.GetDatabase(_database), RedisScripts.RateLimitRefund, Keys(key), [member, -lease.Count]);
     }
 
+    public async ValueTask<RateLimitUsage> GetUsageAsync(string key, RateLimitRule rule, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        var result = await RedisStores.EvaluateAsync(_redis.GetDatabase(_database), RedisScripts.RateLimitUsage, Keys(key), [now - rule.PeriodMilliseconds]);
+        var counted = (long)result;
+        return new RateLimitUsage(counted, Math.Max(0, rule.Calls - counted));
+    }
+
     private RedisKey[] Keys(string key)
     {
         var log = string.Concat(_prefix, key, "}");

@@ -67,6 +67,19 @@ internal static class RedisScripts
         """;
 
     /// <summary>
+    /// Sliding-window usage, read only. KEYS as <see cref="RateLimitAcquire"/>; ARGV: cutoff ms (now - period).
+    /// Returns the sum of the counts of the calls after the cutoff.
+    /// </summary>
+    public const string RateLimitUsage = """
+        local members = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. ARGV[1], '+inf')
+        local total = 0
+        for i = 1, #members do
+          total = total + tonumber(string.match(members[i], '(%d+)$'))
+        end
+        return total
+        """;
+
+    /// <summary>
     /// Sliding-window refund. KEYS as <see cref="RateLimitAcquire"/>; ARGV: member, minus the count.
     /// Nothing when the member has left the window (or was refunded already).
     /// </summary>

@@ -180,8 +180,8 @@ internal sealed class RateLimitHandler : PolicyHandler
     {
         _rule = new RateLimitRule(Limits.Int(element, "calls"), Limits.Int(element, "renewal-period"));
         _outputs = RateLimitOutputs.From(element);
-        var prefix = $"@rl|{scopeKey}|";
-        _counter = new SubscriptionCounter(prefix + "sub:");
+        var prefix = CounterKeys.RateLimitPrefix(scopeKey);
+        _counter = new SubscriptionCounter(CounterKeys.SubscriptionPrefix(prefix));
         _apis = LimitChild.From(element, "api", prefix);
         _services = services;
     }
@@ -308,8 +308,8 @@ internal sealed class QuotaHandler : PolicyHandler
         _calls = Limits.Long(element, "calls");
         _bandwidth = Limits.Long(element, "bandwidth");
         _period = Limits.Int(element, "renewal-period");
-        var prefix = $"@q|{scopeKey}|";
-        _counter = new SubscriptionCounter(prefix + "sub:");
+        var prefix = CounterKeys.QuotaPrefix(scopeKey);
+        _counter = new SubscriptionCounter(CounterKeys.SubscriptionPrefix(prefix));
         _apis = LimitChild.From(element, "api", prefix);
         _services = services;
     }

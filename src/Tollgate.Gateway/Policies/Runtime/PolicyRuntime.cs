@@ -231,8 +231,8 @@ public sealed partial class PolicyRuntime
     /// <summary>Counter scopes of each policy level (rate-limit and quota count per subscription per scope).</summary>
     private static ScopeKeys ScopeKeys(GatewayProduct? product, GatewayApi api, GatewayOperation op) => new(
         "global",
-        product is null ? "product:" : "product:" + product.Id.ToLowerInvariant(),
-        "api:" + api.Id.ToLowerInvariant(),
+        Handlers.CounterKeys.ProductScope(product?.Id),
+        Handlers.CounterKeys.ApiScope(api.Id),
         "operation:" + api.Id.ToLowerInvariant() + "/" + op.Id.ToLowerInvariant());
 
     private static PolicyDocument? Parse(string? xml, string what, List<PolicyDocument> documents)
