@@ -59,6 +59,8 @@ public abstract class ReportsTests
             await CallAsync("/beta/b", k2, HttpStatusCode.OK);
         }
 
+        // The Starter product's rate limit (5 calls in 60 s) refuses s1's sixth call.
+        await CallAsync("/alpha/a", k1, (HttpStatusCode)429);
         await CallAsync("/alpha/a", null, HttpStatusCode.Unauthorized);
         await CallAsync("/alpha/a", null, HttpStatusCode.Unauthorized);
         await CallAsync("/alpha/a", "not-a-key", HttpStatusCode.Unauthorized);
@@ -67,7 +69,7 @@ public abstract class ReportsTests
         backend.StatusCode = 500;
         await CallAsync("/beta/b", k2, HttpStatusCode.InternalServerError);
         await CallAsync("/beta/b", k2, HttpStatusCode.InternalServerError);
-        const int Total = 15;
+        const int Total = 16;
 
         var writer = (AnalyticsWriter)host.Server.Services!.GetService(typeof(AnalyticsWriter))!;
         await writer.WaitForWrittenAsync(Total, TimeSpan.FromSeconds(30));
@@ -88,26 +90,26 @@ public abstract class ReportsTests
         }
 
         var byApi = await ReportAsync("byApi");
-        Counts(byApi["alpha"], 5, 3, 0, 8);
+        Counts(byApi["alpha"], 5, 4, 0, 9);
         Counts(byApi["beta"], 3, 0, 2, 5);
         Assert.Equal("/apis/alpha", (string?)byApi["alpha"]["apiId"]);
 
         var byOperation = await ReportAsync("byOperation");
-        Counts(byOperation["get-a"], 5, 3, 0, 8);
+        Counts(byOperation["get-a"], 5, 4, 0, 9);
         Counts(byOperation["get-b"], 3, 0, 2, 5);
 
         var byProduct = await ReportAsync("byProduct");
         Assert.Equal(["starter"], byProduct.Keys);
-        Counts(byProduct["starter"], 5, 0, 0, 5);
+        Counts(byProduct["starter"], 5, 1, 0, 6);
 
         // The two 404s match no operation, so no key is checked: they count only in byTime and byRequest.
         var bySubscription = await ReportAsync("bySubscription");
-        Counts(bySubscription["s1"], 5, 0, 0, 5);
+        Counts(bySubscription["s1"], 5, 1, 0, 6);
         Counts(bySubscription["s2"], 3, 0, 2, 5);
         Assert.Equal("/users/u2", (string?)bySubscription["s2"]["userId"]);
 
         var byUser = await ReportAsync("byUser");
-        Counts(byUser["u1"], 5, 0, 0, 5);
+        Counts(byUser["u1"], 5, 1, 0, 6);
         Counts(byUser["u2"], 3, 0, 2, 5);
 
         var byTime = await ReportAsync("byTime", "&interval=PT15M");
