@@ -23,7 +23,7 @@ public class PipelineBenchmarks
         <policies>
           <inbound>
             <base />
-            <rate-limit calls="2000000000" renewal-period="60" />
+            <rate-limit calls="2000000000" renewal-period="1" />
             <quota calls="2000000000" renewal-period="604800" />
             <check-header name="X-Client" failed-check-httpcode="401" failed-check-error-message="no client" ignore-case="true" />
             <set-header name="X-Operation" exists-action="override"><value>@(context.Operation.Id)</value></set-header>
@@ -53,7 +53,7 @@ public class PipelineBenchmarks
         _subscription = new GatewaySubscription
         {
             Id = "bench", DisplayName = "bench", Scope = "/products/starter", State = "active",
-            PrimaryKeyDigest = new string('0', 64), SecondaryKeyDigest = new string('1', 64), CreatedDate = DateTimeOffset.UtcNow,
+            PrimaryKeyDigest = Tollgate.Core.Security.KeyDigest.Of("primary").ToString(), SecondaryKeyDigest = Tollgate.Core.Security.KeyDigest.Of("secondary").ToString(), CreatedDate = DateTimeOffset.UtcNow,
         };
         _product = new GatewayProduct { Id = "starter", DisplayName = "Starter", ApiIds = ["echo"], Policy = Policy };
         var snapshot = new GatewaySnapshot
