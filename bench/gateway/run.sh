@@ -7,6 +7,10 @@
 #   tollgate-log - the same, also recording every call for the reports (the request log, issue 5);
 #              tollgate-log ÷ tollgate in the same repetition is the cost of analytics, and a final
 #              check compares the reports' call count with the requests wrk made
+#   tollgate-starter - the same API in the Starter product with its policy's shape (rate-limit per 60 s and
+#              quota per week, limits raised so wrk is never refused), counters in-process (issue 4);
+#              reported as a ratio to tollgate (no policies) in the same repetition
+#   tollgate-starter-redis - the same with the counters in a local redis-server
 # in one run, interleaved (direct yarp nginx tollgate, direct yarp nginx tollgate, ...), medians
 # over REPS repetitions, ratios to bare YARP, proxy CPU per request, and one-connection latency.
 # Method: the project's BENCHMARKING.md. Usage: bash bench/gateway/run.sh (details: bench/README.md)
@@ -14,11 +18,11 @@
 # Environment knobs (defaults in brackets):
 #   REPS [3]  DURATION [10s]  CONNECTIONS [64]  THREADS [2]  WARMUP [10s]
 #   LAT_DURATION [$DURATION]  one-connection (-t1 -c1) window per repetition
-#   CONFIGS ["direct yarp nginx tollgate tollgate-log"]  which configurations to run (yarp is always needed for ratios)
+#   CONFIGS ["direct yarp nginx tollgate tollgate-log"]  (add tollgate-starter tollgate-starter-redis for the policy cost)  which configurations to run (yarp is always needed for ratios)
 #   BUILD [1]            0 = use the existing Release builds (bench projects and Tollgate)
 #   TOLLGATE_BUILD [1]   0 = do not build Tollgate, only the bench projects
 #   NGINX_WORKERS [auto] nginx worker_processes
-#   BASE_PORT [18080]    ports BASE+1 .. BASE+7 on 127.0.0.1 must be free
+#   BASE_PORT [18080]    ports BASE+1 .. BASE+12 on 127.0.0.1 must be free
 #   RESULTS_DIR [<repo>/bench/results]
 set -euo pipefail
 
@@ -45,6 +49,11 @@ GW_PORT=$((BASE_PORT + 4))
 MGMT_PORT=$((BASE_PORT + 5))
 GW_LOG_PORT=$((BASE_PORT + 6))
 MGMT_LOG_PORT=$((BASE_PORT + 7))
+GW_STARTER_PORT=$((BASE_PORT + 8))
+MGMT_STARTER_PORT=$((BASE_PORT + 9))
+GW_REDIS_PORT=$((BASE_PORT + 10))
+MGMT_REDIS_PORT=$((BASE_PORT + 11))
+REDIS_PORT=$((BASE_PORT + 12))
 
 API_VERSION=2022-08-01
 PATH_DIRECT=/echo/hello
@@ -53,11 +62,11 @@ log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
 has_config() { [[ " $CONFIGS " == *" $1 "* ]]; }
-uses_tollgate() { has_config tollgate || has_config tollgate-log; }
+uses_tollgate() { has_config tollgate || has_config tollgate-log || has_config tollgate-starter || has_config tollgate-starter-redis; }
 
 [[ "$REPS" =~ ^[1-9][0-9]*$ ]] || die "REPS must be a positive integer (got '$REPS')"
 for c in $CONFIGS; do
-    case "$c" in direct|yarp|nginx|tollgate|tollgate-log) ;; *) die "unknown configuration '$c' in CONFIGS" ;; esac
+    case "$c" in direct|yarp|nginx|tollgate|tollgate-log|tollgate-starter|tollgate-starter-redis) ;; *) die "unknown configuration '$c' in CONFIGS" ;; esac
 done
 has_config yarp || die "CONFIGS must include yarp: every ratio is to bare YARP"
 
@@ -141,7 +150,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-for p in $BACKEND_PORT $YARP_PORT $NGINX_PORT $GW_PORT $MGMT_PORT $GW_LOG_PORT $MGMT_LOG_PORT; do
+for p in $BACKEND_PORT $YARP_PORT $NGINX_PORT $GW_PORT $MGMT_PORT $GW_LOG_PORT $MGMT_LOG_PORT $GW_STARTER_PORT $MGMT_STARTER_PORT $GW_REDIS_PORT $MGMT_REDIS_PORT $REDIS_PORT; do
     port_free "$p" || die "port 127.0.0.1:$p is in use; set BASE_PORT to another value"
 done
 
@@ -200,10 +209,14 @@ if has_config nginx; then
     expect_200 nginx "http://127.0.0.1:$NGINX_PORT$PATH_DIRECT"
 fi
 
-# Tollgate gateway with key checking: start_tollgate NAME GATEWAY_PORT MANAGEMENT_PORT ANALYTICS(true|false)
+# Tollgate gateway with key checking:
+# start_tollgate NAME GATEWAY_PORT MANAGEMENT_PORT ANALYTICS(true|false) [POLICY(none|starter) [COUNTERS(memory|redis)]]
 declare -A KEY=() BASE=() MGMT_TOKEN=()
+# The Starter product's policy (5 calls/60 s, 100 calls/week) with limits no benchmark reaches: the same policies,
+# windows and counter work per call, without refusing wrk's calls.
+STARTER_POLICY='<policies><inbound><base /><rate-limit calls=\"2000000000\" renewal-period=\"60\" /><quota calls=\"2000000000\" renewal-period=\"604800\" /></inbound><backend><base /></backend><outbound><base /></outbound><on-error><base /></on-error></policies>'
 start_tollgate() {
-    local name=$1 gw=$2 mgmt=$3 analytics=$4
+    local name=$1 gw=$2 mgmt=$3 analytics=$4 policy=${5:-none} counters=${6:-memory}
     # Run from a copy of the build output so a rebuild of src/ during the run cannot pull the
     # files from under the running process.
     [[ -d "$TMP/tollgate-bin" ]] || cp -r "$TOLLGATE_OUT" "$TMP/tollgate-bin"
@@ -215,6 +228,8 @@ start_tollgate() {
     export Tollgate__Management__Url="http://127.0.0.1:$mgmt"
     export Logging__LogLevel__Default=Warning
     export Tollgate__Analytics__Enabled="$analytics"
+    export Tollgate__Gateway__Counters__Provider="$counters"
+    export Tollgate__Gateway__Counters__RedisConfiguration="127.0.0.1:$REDIS_PORT"
     (cd "$TMP" && exec dotnet "$TOLLGATE_DLL" run --roles gateway,management --data-dir "$TOLLGATE_DATA") >"$TMP/$name.log" 2>&1 &
     PID[$name]=$!
     wait_http "http://127.0.0.1:$mgmt/"
@@ -238,7 +253,13 @@ start_tollgate() {
     mgmt PUT "" '{"location":"local","sku":{"name":"Developer","capacity":1},"properties":{"publisherName":"Bench","publisherEmail":"bench@example.com"}}' >/dev/null
     mgmt PUT /apis/echo "{\"properties\":{\"displayName\":\"Echo\",\"path\":\"echo\",\"serviceUrl\":\"http://127.0.0.1:$BACKEND_PORT\",\"protocols\":[\"http\"]}}" >/dev/null
     mgmt PUT /apis/echo/operations/get '{"properties":{"displayName":"Get","method":"GET","urlTemplate":"/*"}}' >/dev/null
-    mgmt PUT /subscriptions/bench '{"properties":{"scope":"/apis/echo","displayName":"bench","state":"active"}}' >/dev/null
+    if [[ "$policy" == starter ]]; then
+        mgmt PUT /products/starter/apis/echo '{}' >/dev/null
+        mgmt PUT /products/starter/policies/policy "{\"properties\":{\"format\":\"rawxml\",\"value\":\"$STARTER_POLICY\"}}" >/dev/null
+        mgmt PUT /subscriptions/bench '{"properties":{"scope":"/products/starter","displayName":"bench","state":"active"}}' >/dev/null
+    else
+        mgmt PUT /subscriptions/bench '{"properties":{"scope":"/apis/echo","displayName":"bench","state":"active"}}' >/dev/null
+    fi
     SECRETS=$(mgmt POST /subscriptions/bench/listSecrets)
     local key
     key=$(printf '%s' "$SECRETS" | tr -d '\n' | sed -n 's/.*"primaryKey"[[:space:]]*:[[:space:]]*"\([^"]*\)".*/\1/p')
@@ -261,6 +282,15 @@ start_tollgate() {
 }
 has_config tollgate && start_tollgate tollgate "$GW_PORT" "$MGMT_PORT" false
 has_config tollgate-log && start_tollgate tollgate-log "$GW_LOG_PORT" "$MGMT_LOG_PORT" true
+has_config tollgate-starter && start_tollgate tollgate-starter "$GW_STARTER_PORT" "$MGMT_STARTER_PORT" false starter memory
+if has_config tollgate-starter-redis; then
+    command -v redis-server >/dev/null 2>&1 || die "tollgate-starter-redis needs redis-server (apt-get install redis-server)"
+    mkdir -p "$TMP/redis"
+    redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$TMP/redis" --daemonize no >"$TMP/redis.log" 2>&1 &
+    PID[redis]=$!
+    for i in $(seq 1 50); do redis-cli -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG && break; sleep 0.1; done
+    start_tollgate tollgate-starter-redis "$GW_REDIS_PORT" "$MGMT_REDIS_PORT" false starter redis
+fi
 
 # ---------------------------------------------------------------- measuring
 url_of() {
@@ -270,6 +300,8 @@ url_of() {
         nginx) echo "http://127.0.0.1:$NGINX_PORT$PATH_DIRECT" ;;
         tollgate) echo "http://127.0.0.1:$GW_PORT$PATH_DIRECT" ;;
         tollgate-log) echo "http://127.0.0.1:$GW_LOG_PORT$PATH_DIRECT" ;;
+        tollgate-starter) echo "http://127.0.0.1:$GW_STARTER_PORT$PATH_DIRECT" ;;
+        tollgate-starter-redis) echo "http://127.0.0.1:$GW_REDIS_PORT$PATH_DIRECT" ;;
     esac
 }
 # The processes whose CPU is "proxy CPU" for a configuration (nginx: master and workers).
@@ -278,7 +310,9 @@ proxy_pids() {
         direct) ;;
         yarp) echo "${PID[yarp]}" ;;
         nginx) echo "${PID[nginx]}" $(pgrep -P "${PID[nginx]}" || true) ;;
-        tollgate|tollgate-log) echo "${PID[$1]}" ;;
+        tollgate|tollgate-log|tollgate-starter) echo "${PID[$1]}" ;;
+        # Redis does the counting for this one: its CPU is part of the cost.
+        tollgate-starter-redis) echo "${PID[$1]}" "${PID[redis]}" ;;
     esac
 }
 # utime+stime (clock ticks) summed over the given pids.
@@ -461,7 +495,7 @@ END {
     direct_sp50 = (dkey in cnt) ? median(dkey) : ""
     print "| config | req/s | ratio to bare YARP | p50 | p99 | proxy CPU µs/req | p50 at 1 connection |"
     print "|---|---:|---:|---:|---:|---:|---:|"
-    names["direct"] = "direct (backend)"; names["yarp"] = "bare YARP 2.3"; names["nginx"] = "nginx"; names["tollgate"] = "Tollgate (key check)"; names["tollgate-log"] = "Tollgate (key check + request log)"
+    names["direct"] = "direct (backend)"; names["yarp"] = "bare YARP 2.3"; names["nginx"] = "nginx"; names["tollgate"] = "Tollgate (key check)"; names["tollgate-log"] = "Tollgate (key check + request log)"; names["tollgate-starter"] = "Tollgate + Starter policies (in-process counters)"; names["tollgate-starter-redis"] = "Tollgate + Starter policies (Redis counters)"
     for (k = 1; k <= ncfg; k++) {
         cfg = order[k]
         ckey = cfg SUBSEP "cpu"
@@ -487,6 +521,16 @@ END {
         printf "Request log (analytics) on ÷ off, same repetition: %.3f (cost %.1f%% of throughput; target < 5%%: %s).", c, 100 * (1 - c), (1 - c < 0.05 ? "met" : "NOT met")
         if (("tollgate-log" SUBSEP "cpu") in cnt && ("tollgate" SUBSEP "cpu") in cnt)
             printf " CPU per request on ÷ off: %.2f.", median("tollgate-log" SUBSEP "cpu") / median("tollgate" SUBSEP "cpu")
+        print ""
+    }
+    for (k = 1; k <= 2; k++) {
+        sc = (k == 1) ? "tollgate-starter" : "tollgate-starter-redis"
+        if (!((sc SUBSEP "ratio") in cnt) || !(("tollgate" SUBSEP "ratio") in cnt)) continue
+        for (r = 1; (r, sc) in rps; r++) add(sc SUBSEP "vsnone", rps[r, sc] / rps[r, "tollgate"])
+        c = median(sc SUBSEP "vsnone")
+        printf "%s ÷ the same API without policies, same repetition: %.3f (target ≥ 0.9: %s).", names[sc], c, (c >= 0.9 ? "met" : "NOT met")
+        if ((sc SUBSEP "cpu") in cnt && ("tollgate" SUBSEP "cpu") in cnt)
+            printf " CPU per request ÷ without policies: %.2f%s.", median(sc SUBSEP "cpu") / median("tollgate" SUBSEP "cpu"), (sc == "tollgate-starter-redis" ? " (gateway + redis-server)" : "")
         print ""
     }
     ol = median("other" SUBSEP "load"); os = median("other" SUBSEP "single")

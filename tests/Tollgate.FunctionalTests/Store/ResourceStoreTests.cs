@@ -29,7 +29,7 @@ public abstract class ResourceStoreTests : IAsyncLifetime
     {
         await Store.InitializeAsync();
 
-        Assert.Equal([1, 2], await ((SqlResourceStore)Store).GetAppliedMigrationsAsync());
+        Assert.Equal([1, 2, 3], await ((SqlResourceStore)Store).GetAppliedMigrationsAsync());
     }
 
     [Fact]
