@@ -149,6 +149,8 @@ public sealed partial class BatchJobWorker : BackgroundService
         ScoringService.ThrowIfErrors(graph);
 
         var writers = new Dictionary<string, (CsvBatchWriter Writer, Stream Stream)>(StringComparer.Ordinal);
+        var opened = new List<BlockBlobClient>();
+        var completed = false;
         try
         {
             foreach (var output in graph.Outputs)
@@ -160,6 +162,7 @@ public sealed partial class BatchJobWorker : BackgroundService
                     await blob.GetParentBlobContainerClient().CreateIfNotExistsAsync(cancellationToken: cancellationToken);
                 }
 
+                opened.Add(blob);
                 var stream = await blob.OpenWriteAsync(true, new BlockBlobOpenWriteOptions { BufferSize = 4 * 1024 * 1024 }, cancellationToken);
                 writers[output.PortName!] = (new CsvBatchWriter(stream, output.OutputSchema!, reference.Delimiter), stream);
             }
@@ -211,9 +214,27 @@ public sealed partial class BatchJobWorker : BackgroundService
                 await writer.CompleteAsync(cancellationToken);
                 await stream.DisposeAsync();
             }
+
+            completed = true;
         }
         finally
         {
+            if (!completed)
+            {
+                // A failed or cancelled job leaves no partial output behind (opening an output creates it empty).
+                foreach (var blob in opened)
+                {
+                    try
+                    {
+                        await blob.DeleteIfExistsAsync(cancellationToken: CancellationToken.None);
+                    }
+                    catch (RequestFailedException)
+                    {
+                        // Best effort: the output may not be reachable any more.
+                    }
+                }
+            }
+
             foreach (var (writer, _) in writers.Values)
             {
                 await writer.DisposeAsync();
