@@ -120,7 +120,7 @@ public sealed class ExperimentService
         var failed = new HashSet<PlanNode>(execution.RuntimeErrors.Keys);
         var modules = new JsonArray();
         var anyFailed = false;
-        foreach (var node in compiled.Nodes)
+        foreach (var node in graph.Modules.Select(m => compiled.ById[m.Id]))
         {
             var error = node.Error ?? execution.RuntimeErrors.GetValueOrDefault(node);
             var upstreamFailed = node.Blocked || Upstream(node).Any(n => failed.Contains(n) || n.Error is not null);
