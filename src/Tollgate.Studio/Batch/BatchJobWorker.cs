@@ -33,6 +33,7 @@ public sealed class BatchJobHooks
 /// </summary>
 public sealed partial class BatchJobWorker : BackgroundService
 {
+    private const int CellsPerBatch = 1 << 20;
     private readonly Channel<string> _queue = Channel.CreateUnbounded<string>();
     private readonly ConcurrentDictionary<string, CancellationTokenSource> _running = new(StringComparer.Ordinal);
     private readonly StudioStore _store;
@@ -171,12 +172,16 @@ public sealed partial class BatchJobWorker : BackgroundService
             {
                 OnOutput = (node, batch, ct) => node.Kind == NodeKind.WebServiceOutput ? writers[node.PortName!].Writer.WriteAsync(batch, ct) : ValueTask.CompletedTask,
             };
+            // Rows per batch so that the widest table in the graph stays about CellsPerBatch cells (1024 hashed columns →
+            // ~1,000 rows), which bounds the memory of a batch whatever the bitsize.
+            var widest = Math.Max(1, graph.Nodes.Where(n => n.Active && n.OutputSchema is not null).Max(n => n.OutputSchema!.Count));
+            var batchSize = Math.Clamp(CellsPerBatch / widest, 64, Math.Max(64, _options.BatchSize));
             long rows = 0;
             foreach (var source in graph.Sources)
             {
                 if (source.Kind == NodeKind.SavedDataset)
                 {
-                    await execution.PushAsync(source, _datasets.ReadAsync(source.Dataset!, _options.BatchSize, cancellationToken), cancellationToken);
+                    await execution.PushAsync(source, _datasets.ReadAsync(source.Dataset!, batchSize, cancellationToken), cancellationToken);
                     continue;
                 }
 
@@ -189,7 +194,7 @@ public sealed partial class BatchJobWorker : BackgroundService
                     Delimiter = reference.Delimiter,
                     Schema = source.OutputSchema,
                     IgnoreExtraColumns = true,
-                    BatchSize = _options.BatchSize,
+                    BatchSize = batchSize,
                 };
                 await using var reader = await DelimitedTextReader.OpenAsync(text, options, cancellationToken: cancellationToken);
                 await foreach (var batch in reader.ReadBatchesAsync(cancellationToken))
