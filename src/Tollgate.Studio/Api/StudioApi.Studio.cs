@@ -63,7 +63,7 @@ public static partial class StudioApi
         studio.MapGet("/services", async (WebServiceCatalog c, StudioWorkspace w, StudioOptions o, CancellationToken ct) =>
             Json(new JsonObject { ["value"] = new JsonArray((await c.ListAsync(ct)).Select(s => (JsonNode)ServiceJson(s, w, o, keys: false)).ToArray()) }));
         studio.MapGet("/services/{id}", async (string id, WebServiceCatalog c, StudioWorkspace w, StudioOptions o, CancellationToken ct) =>
-            await c.GetAsync(id, ct) is { } s ? Json(ServiceJson(s, w, o, keys: true)) : NotFound("Web service", id));
+            await c.GetAsync(id, ct) is { } s ? Json(ServiceJson(s, w, o, keys: true, c.InFlight(s.EndpointId))) : NotFound("Web service", id));
         studio.MapMethods("/services/{id}", ["PATCH"], async (string id, HttpContext http, WebServiceCatalog c, StudioWorkspace w, StudioOptions o) =>
         {
             if (await c.GetAsync(id, http.RequestAborted) is not { } s)
@@ -163,7 +163,7 @@ public static partial class StudioApi
         };
     }
 
-    private static JsonObject ServiceJson(ServiceRecord s, StudioWorkspace w, StudioOptions o, bool keys)
+    private static JsonObject ServiceJson(ServiceRecord s, StudioWorkspace w, StudioOptions o, bool keys, int? inFlight = null)
     {
         var json = new JsonObject
         {
@@ -178,6 +178,7 @@ public static partial class StudioApi
                 ["name"] = "default",
                 ["id"] = s.EndpointId,
                 ["maxConcurrentCalls"] = s.MaxConcurrentCalls,
+                ["callsInFlight"] = inFlight,
                 ["apiLocation"] = ServiceDocuments.ApiLocation(o, w.Current.Id, s),
                 ["helpLocation"] = ServiceDocuments.HelpLocation(o, w.Current.Id, s),
                 ["swaggerLocation"] = ServiceDocuments.ApiLocation(o, w.Current.Id, s) + "/swagger.json",

@@ -65,6 +65,10 @@ public static partial class StudioApi
         {
             return TooLarge(context.HttpContext.RequestServices.GetRequiredService<StudioOptions>()).ToResult();
         }
+        catch (BadHttpRequestException ex)
+        {
+            return StudioError.BadArgument("RequestBodyInvalid", "The request could not be read: " + ex.Message).ToResult();
+        }
         catch (OperationCanceledException) when (context.HttpContext.RequestAborted.IsCancellationRequested)
         {
             return Results.Empty;

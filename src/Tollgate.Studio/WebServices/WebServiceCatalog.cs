@@ -127,6 +127,9 @@ public sealed class WebServiceCatalog
         return _byEndpoint.GetOrAdd(endpointId, loaded);
     }
 
+    /// <summary>The RRS calls in flight on an endpoint of this process (0 when it has not been called).</summary>
+    public int InFlight(string endpointId) => _byEndpoint.TryGetValue(endpointId, out var service) ? service.InFlight : 0;
+
     /// <summary>Changes the description, name or <c>MaxConcurrentCalls</c>.</summary>
     public async Task<ServiceRecord> UpdateAsync(ServiceRecord service, JsonObject changes, CancellationToken cancellationToken)
     {
@@ -227,6 +230,9 @@ public sealed class ScoringService
     }
 
     public void Exit() => Interlocked.Decrement(ref _inFlight);
+
+    /// <summary>The RRS calls in flight now.</summary>
+    public int InFlight => Volatile.Read(ref _inFlight);
 
     /// <summary>
     /// The graph for one call's <c>GlobalParameters</c> (null or empty: <see cref="Default"/>). Unknown names are

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
 using Tollgate.Demo;
@@ -198,32 +197,32 @@ public sealed class RrsTests : IAsyncLifetime
     public async Task AboveMaxConcurrentCalls_Is503RequestThrottled()
     {
         await _host.OkAsync(HttpMethod.Patch, $"/studio/services/{_service.ServiceId}", new JsonObject { ["MaxConcurrentCalls"] = 1 });
-        var release = new TaskCompletionSource();
-        using var slow = new HttpRequestMessage(HttpMethod.Post, Execute()) { Content = new HeldContent(Encoding.UTF8.GetBytes(TutorialBody), release.Task) };
-        slow.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _service.PrimaryKey);
-        var first = _host.Client.SendAsync(slow);
+        // The first call holds the only slot: its headers are sent on a raw connection, its body is not (yet).
+        var uri = new Uri(_host.Url);
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(uri.Host, uri.Port);
+        var connection = tcp.GetStream();
+        var bodyBytes = Encoding.UTF8.GetBytes(TutorialBody);
+        var head = $"POST {Execute()} HTTP/1.1\r\nHost: {uri.Authority}\r\nAuthorization: Bearer {_service.PrimaryKey}\r\n" +
+            $"Content-Type: application/json\r\nContent-Length: {bodyBytes.Length}\r\nConnection: close\r\n\r\n";
+        await connection.WriteAsync(Encoding.ASCII.GetBytes(head));
+        await connection.FlushAsync();
 
-        // The first call holds the only slot while its body has not arrived; poll the observable state with a deadline.
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        HttpResponseMessage? throttled = null;
-        while (DateTime.UtcNow < deadline)
+        // Poll the observable state (the dashboard's calls in flight) with a deadline, then call again.
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while ((int?)(await _host.OkAsync(HttpMethod.Get, $"/studio/services/{_service.ServiceId}"))["defaultEndpoint"]!["callsInFlight"] != 1)
         {
-            var second = await _host.CallAsync(HttpMethod.Post, Execute(), _service.PrimaryKey, TutorialBody);
-            if (second.StatusCode == HttpStatusCode.ServiceUnavailable)
-            {
-                throttled = second;
-                break;
-            }
-
-            second.Dispose();
+            Assert.True(DateTime.UtcNow < deadline, "the first call never took its slot");
+            await Task.Delay(20);
         }
 
-        Assert.NotNull(throttled);
+        using var throttled = await _host.CallAsync(HttpMethod.Post, Execute(), _service.PrimaryKey, TutorialBody);
         var json = await StudioAssert.ErrorAsync(throttled, 503, "ServiceUnavailable", "RequestThrottled");
         Assert.Contains("The maximum concurrency for the endpoint is 1.", (string?)json["error"]!["details"]![0]!["message"]);
-        release.SetResult();
-        using var firstResponse = await first;
-        Assert.Equal(HttpStatusCode.OK, firstResponse.StatusCode);
+        await connection.WriteAsync(bodyBytes);
+        using var reader = new StreamReader(connection);
+        var firstResponse = await reader.ReadToEndAsync();
+        Assert.StartsWith("HTTP/1.1 200", firstResponse);
         await AssertStillServesAsync();
     }
 
@@ -271,22 +270,5 @@ public sealed class RrsTests : IAsyncLifetime
         using var help = await _host.Client.GetAsync(new Uri(_service.HelpLocation).PathAndQuery + "/score");
         Assert.Equal(HttpStatusCode.OK, help.StatusCode);
         Assert.Contains("/execute?api-version=2.0&amp;details=true", await help.Content.ReadAsStringAsync());
-    }
-
-    /// <summary>A body that is sent only when <paramref name="release"/> completes.</summary>
-    private sealed class HeldContent(byte[] bytes, Task release) : HttpContent
-    {
-        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context)
-        {
-            await stream.FlushAsync();
-            await release;
-            await stream.WriteAsync(bytes);
-        }
-
-        protected override bool TryComputeLength(out long length)
-        {
-            length = bytes.Length;
-            return true;
-        }
     }
 }
