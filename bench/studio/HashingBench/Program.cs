@@ -9,8 +9,9 @@ using Tollgate.Studio.Modules;
 // Feature Hashing of the same 1,000,000-row CSV (bitsize 10, n-grams 2), in one process, interleaved:
 //   tollgate-hash   : Sylvan CSV reader -> typed batches -> FeatureHashingModule (dense 1024 Int32 counts per row)
 //   tollgate-csv    : the same, then CsvBatchWriter to a null stream (what BES does, without the blob upload)
-//   mlnet-ngrams    : ML.NET LoadFromTextFile -> TokenizeIntoWords -> ProduceHashedNgrams(10 bits, 2-grams, all lengths)
-//                     read through a row cursor (sparse float vector of 1024 per row)
+//   mlnet-ngrams    : ML.NET LoadFromTextFile -> ProduceHashedWordBags(10 bits, 2-grams, all lengths): its tokenizer and
+//                     n-gram hashing transform in one, read through a row cursor (sparse float vector of 1024 per row).
+//                     (ProduceHashedNgrams itself needs key-typed tokens, i.e. a MapValueToKey dictionary pass first.)
 // Usage: HashingBench [rows=1000000] [reps=3] [file]
 var rows = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1_000_000;
 var reps = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 3;
@@ -26,13 +27,14 @@ if (!File.Exists(file))
     }
 }
 
+var bits = int.TryParse(Environment.GetEnvironmentVariable("BITS"), out var b) ? b : 10;
 var schema = new DataSchema(new ColumnSchema("Col1", ColumnType.Int32), new ColumnSchema("Col2", ColumnType.String));
 
 async Task<long> Tollgate(bool writeCsv)
 {
     var options = DelimitedTextOptions.Csv with { Schema = schema, BatchSize = 1024 };
     await using var reader = await DelimitedTextReader.OpenFileAsync(file, options);
-    var module = new FeatureHashingModule(schema, ColumnSelection.ByName("Col2"), 10, 2);
+    var module = new FeatureHashingModule(schema, ColumnSelection.ByName("Col2"), bits, 2);
     await using var csv = new CsvBatchWriter(Stream.Null, module.OutputSchema);
     long n = 0;
     long check = 0;
@@ -40,7 +42,7 @@ async Task<long> Tollgate(bool writeCsv)
     {
         var output = module.Transform(batch);
         n += output.RowCount;
-        check += ((ValueColumn<int>)output[2]).Values[0];
+        check += (int)output[2].GetValue(0)!;
         if (writeCsv)
         {
             await csv.WriteAsync(output, CancellationToken.None);
@@ -55,8 +57,7 @@ long MlNet()
 {
     var ml = new MLContext(seed: 0);
     var data = ml.Data.LoadFromTextFile<ReviewRow>(file, separatorChar: ',', hasHeader: true);
-    var pipeline = ml.Transforms.Text.TokenizeIntoWords("Tokens", "Col2", separators: [' ', '\t'])
-        .Append(ml.Transforms.Text.ProduceHashedNgrams("Features", "Tokens", numberOfBits: 10, ngramLength: 2, useAllLengths: true));
+    var pipeline = ml.Transforms.Text.ProduceHashedWordBags("Features", "Col2", numberOfBits: bits, ngramLength: 2, useAllLengths: true);
     var transformed = pipeline.Fit(data).Transform(data);
     var column = transformed.Schema["Features"];
     using var cursor = transformed.GetRowCursor([column]);

@@ -48,33 +48,84 @@ public sealed class CsvBatchWriter : IAsyncDisposable
             _headerWritten = true;
         }
 
+        // Resolve each column once per batch: Int32 columns are written from their arrays (most hashed counts are one digit).
         var columns = batch.Columns;
+        var count = columns.Count;
+        var ints = new int[]?[count];
+        var missing = new bool[]?[count];
+        var sparse = new SparseInt32Column?[count];
+        var cursor = new int[count];
+        for (var c = 0; c < count; c++)
+        {
+            if (columns[c] is ValueColumn<int> column)
+            {
+                (ints[c], missing[c]) = column.Raw;
+            }
+            else if (columns[c] is SparseInt32Column s)
+            {
+                sparse[c] = s;
+            }
+        }
+
         for (var r = 0; r < batch.RowCount; r++)
         {
-            for (var c = 0; c < columns.Count; c++)
+            Reserve(count * 12);
+            for (var c = 0; c < count; c++)
             {
                 if (c > 0)
                 {
-                    Put(_delimiter);
+                    _buffer[_length++] = _delimiter;
                 }
 
-                var column = columns[c];
-                if (column is ValueColumn<int> ints)
+                if (sparse[c] is { } s)
                 {
-                    if (!ints.IsMissing(r))
+                    var i = cursor[c];
+                    var nonZeroRows = s.NonZeroRows;
+                    if (i < nonZeroRows.Length && nonZeroRows[i] == r)
                     {
-                        Reserve(11);
-                        Utf8Formatter.TryFormat(ints.Values[r], _buffer.AsSpan(_length), out var written);
+                        cursor[c] = i + 1;
+                        var v = s.NonZeroValues[i];
+                        if ((uint)v < 10)
+                        {
+                            _buffer[_length++] = (byte)('0' + v);
+                        }
+                        else
+                        {
+                            Utf8Formatter.TryFormat(v, _buffer.AsSpan(_length), out var w);
+                            _length += w;
+                        }
+                    }
+                    else
+                    {
+                        _buffer[_length++] = (byte)'0';
+                    }
+                }
+                else if (ints[c] is { } values)
+                {
+                    if (missing[c] is { } m && m[r])
+                    {
+                        continue;
+                    }
+
+                    var value = values[r];
+                    if ((uint)value < 10)
+                    {
+                        _buffer[_length++] = (byte)('0' + value);
+                    }
+                    else
+                    {
+                        Utf8Formatter.TryFormat(value, _buffer.AsSpan(_length), out var written);
                         _length += written;
                     }
                 }
-                else if (column.GetText(r) is { } text)
+                else if (columns[c].GetText(r) is { } text)
                 {
                     PutText(text);
+                    Reserve((count - c) * 12);
                 }
             }
 
-            Put((byte)'\n');
+            _buffer[_length++] = (byte)'\n';
             if (_length >= FlushAt)
             {
                 await _stream.WriteAsync(_buffer.AsMemory(0, _length), cancellationToken);

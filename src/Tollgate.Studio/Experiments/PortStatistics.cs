@@ -55,7 +55,11 @@ public sealed class PortStatistics
                     continue;
                 }
 
-                if (column is ValueColumn<int> i)
+                if (column is SparseInt32Column sparse)
+                {
+                    AddNumber(c, sparse[r]);
+                }
+                else if (column is ValueColumn<int> i)
                 {
                     AddNumber(c, i.Values[r]);
                 }

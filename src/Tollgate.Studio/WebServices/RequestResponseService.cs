@@ -375,10 +375,16 @@ public static class RequestResponseService
 
     private static void WriteCell(Utf8JsonWriter json, DataColumn column, int row)
     {
-        if (column is ValueColumn<int> ints && !ints.IsMissing(row))
+        int? number = column switch
+        {
+            SparseInt32Column sparse => sparse[row],
+            ValueColumn<int> ints when !ints.IsMissing(row) => ints.Values[row],
+            _ => null,
+        };
+        if (number is { } value)
         {
             Span<byte> digits = stackalloc byte[16];
-            System.Buffers.Text.Utf8Formatter.TryFormat(ints.Values[row], digits, out var n);
+            System.Buffers.Text.Utf8Formatter.TryFormat(value, digits, out var n);
             json.WriteStringValue(digits[..n]);
             return;
         }
