@@ -19,8 +19,17 @@ public sealed class BesTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _azurite = await AzuriteServer.StartAsync();
-        _container = new BlobServiceClient(_azurite.ConnectionString).GetBlobContainerClient("mycontainer");
-        await _container.CreateIfNotExistsAsync();
+        try
+        {
+            _container = new BlobServiceClient(_azurite.ConnectionString).GetBlobContainerClient("mycontainer");
+            await _container.CreateIfNotExistsAsync();
+        }
+        catch
+        {
+            // xUnit does not call DisposeAsync when InitializeAsync fails: stop Azurite here.
+            await _azurite.DisposeAsync();
+            throw;
+        }
     }
 
     public async Task DisposeAsync() => await _azurite.DisposeAsync();
