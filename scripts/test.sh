@@ -12,7 +12,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1
 export DOTNET_NOLOGO=1
 export DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
-# --- system packages the tests need (PostgreSQL server binaries, Redis, nginx, curl, a Prometheus parser) ---
+# --- system packages the tests need (PostgreSQL server binaries, Redis, nginx, curl, a Prometheus parser, node/npm for Azurite) ---
 # Tests start their own servers on free loopback ports; the system services are never started.
 install_deps() {
     local missing=()
@@ -25,6 +25,13 @@ install_deps() {
     done
     if ! compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null && [[ ! " ${missing[*]} " == *" postgresql "* ]]; then
         missing+=(postgresql)
+    fi
+    # Azurite (Studio's BES tests) runs on node; the sample clients need python3 with requests.
+    if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+        missing+=(nodejs npm)
+    fi
+    if ! python3 -c 'import requests' >/dev/null 2>&1 && ! /usr/bin/python3 -c 'import requests' >/dev/null 2>&1; then
+        missing+=(python3-requests)
     fi
     if ((${#missing[@]} == 0)); then
         return 0
@@ -62,6 +69,21 @@ install_deps() {
         echo "test.sh: apt-get install ${missing[*]} failed (exit $rc)" >&2
         return "$rc"
     fi
+}
+
+# --- Azurite (Azure Blob emulator) for Studio's BES tests, repo-local, pinned: 3.36+ needs node >= 22 --------------
+install_azurite() {
+    if [[ -x "$repo/.tools/node_modules/.bin/azurite-blob" ]] &&
+        grep -q '"version": "3.35.0"' "$repo/.tools/node_modules/azurite/package.json" 2>/dev/null; then
+        return 0
+    fi
+    echo "test.sh: installing azurite@3.35.0 into .tools/ ..."
+    mkdir -p "$repo/.tools"
+    npm install --prefix "$repo/.tools" --no-audit --no-fund --loglevel=error azurite@3.35.0 >/tmp/tollgate-npm.log 2>&1 || {
+        tail -n 20 /tmp/tollgate-npm.log >&2
+        echo "test.sh: npm install azurite@3.35.0 failed" >&2
+        return 1
+    }
 }
 
 results="$repo/TestResults/$(date -u +%Y%m%dT%H%M%SZ)-$$"
@@ -108,6 +130,9 @@ PY
 
 status=0
 install_deps || status=$?
+if ((status == 0)); then
+    install_azurite || status=$?
+fi
 
 if ((status == 0)); then
     dotnet test Tollgate.slnx -c Release --logger "trx" --results-directory "$results" "$@" || status=$?

@@ -126,6 +126,42 @@ public sealed class SecretProtector
 
     public string ProtectString(string value) => Convert.ToBase64String(Protect(Encoding.UTF8.GetBytes(value)));
 
+    /// <summary>
+    /// The installation's protector: the key from <paramref name="configuredKey"/> (base64, 32 bytes) when given, else
+    /// <c>{dataDirectory}/secrets.key</c>, created with a CSPRNG on first use and readable only by its owner.
+    /// </summary>
+    public static SecretProtector Load(string? configuredKey, string dataDirectory)
+    {
+        if (!string.IsNullOrWhiteSpace(configuredKey))
+        {
+            return new SecretProtector(Convert.FromBase64String(configuredKey));
+        }
+
+        Directory.CreateDirectory(dataDirectory);
+        var path = Path.Combine(dataDirectory, "secrets.key");
+        if (!File.Exists(path))
+        {
+            var key = RandomNumberGenerator.GetBytes(32);
+            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+            if (!OperatingSystem.IsWindows())
+            {
+                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            }
+
+            try
+            {
+                using var stream = new FileStream(path, options);
+                stream.Write(key);
+            }
+            catch (IOException) when (File.Exists(path))
+            {
+                // Another process created it first; use theirs.
+            }
+        }
+
+        return new SecretProtector(File.ReadAllBytes(path));
+    }
+
     public string UnprotectString(string value) => Encoding.UTF8.GetString(Unprotect(Convert.FromBase64String(value)));
 }
 

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Tollgate.Core.Security;
 
@@ -11,37 +10,8 @@ namespace Tollgate.Management.Services;
 /// </summary>
 public sealed class SecretVault(SecretProtector protector)
 {
-    public static SecretVault Load(string? configuredKey, string dataDirectory)
-    {
-        if (!string.IsNullOrWhiteSpace(configuredKey))
-        {
-            return new SecretVault(new SecretProtector(Convert.FromBase64String(configuredKey)));
-        }
-
-        Directory.CreateDirectory(dataDirectory);
-        var path = Path.Combine(dataDirectory, "secrets.key");
-        if (!File.Exists(path))
-        {
-            var key = RandomNumberGenerator.GetBytes(32);
-            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-            if (!OperatingSystem.IsWindows())
-            {
-                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-            }
-
-            try
-            {
-                using var stream = new FileStream(path, options);
-                stream.Write(key);
-            }
-            catch (IOException) when (File.Exists(path))
-            {
-                // Another process created it first; use theirs.
-            }
-        }
-
-        return new SecretVault(new SecretProtector(File.ReadAllBytes(path)));
-    }
+    public static SecretVault Load(string? configuredKey, string dataDirectory) =>
+        new(SecretProtector.Load(configuredKey, dataDirectory));
 
     public string Protect(JsonObject secrets) => protector.ProtectString(secrets.ToJsonString());
 

@@ -117,6 +117,9 @@ public sealed class ValueColumn<T> : DataColumn
     /// <summary>The raw values; check <see cref="IsMissing"/> (a missing cell holds <c>default</c>).</summary>
     public ReadOnlySpan<T> Values => _values.AsSpan(0, _length);
 
+    /// <summary>The value array (at least <see cref="Length"/> long) and the missing flags (null: none missing), for writers.</summary>
+    internal (T[] Values, bool[]? Missing) Raw => (_values, _missing);
+
     /// <summary>Whether any cell of the column is missing.</summary>
     public bool HasMissing => _missing is not null && Array.IndexOf(_missing, true, 0, _length) >= 0;
 
@@ -165,4 +168,65 @@ public sealed class ValueColumn<T> : DataColumn
 
         return CellText.Format((DateTime)(object)value);
     }
+}
+
+/// <summary>
+/// A <see cref="ColumnType.Int32"/> column that is mostly zero, stored as its non-zero cells (ascending rows and their
+/// values) in slices of arrays shared by several columns: Feature Hashing's 2^bits count columns, where a row touches a
+/// handful of buckets. Reads as an ordinary Int32 column with no missing cells.
+/// </summary>
+public sealed class SparseInt32Column : DataColumn
+{
+    private readonly int[] _rows;
+    private readonly int[] _values;
+    private readonly int _start;
+    private readonly int _count;
+    private readonly int _length;
+
+    internal SparseInt32Column(int[] rows, int[] values, int start, int count, int length)
+    {
+        _rows = rows;
+        _values = values;
+        _start = start;
+        _count = count;
+        _length = length;
+    }
+
+    /// <inheritdoc />
+    public override ColumnType Type => ColumnType.Int32;
+
+    /// <inheritdoc />
+    public override int Length => _length;
+
+    /// <summary>The rows of the non-zero cells, ascending.</summary>
+    public ReadOnlySpan<int> NonZeroRows => _rows.AsSpan(_start, _count);
+
+    /// <summary>The values of the non-zero cells, in the order of <see cref="NonZeroRows"/>.</summary>
+    public ReadOnlySpan<int> NonZeroValues => _values.AsSpan(_start, _count);
+
+    /// <summary>The cell at <paramref name="row"/>.</summary>
+    public int this[int row]
+    {
+        get
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(row);
+            ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(row, _length);
+            var i = NonZeroRows.BinarySearch(row);
+            return i >= 0 ? NonZeroValues[i] : 0;
+        }
+    }
+
+    /// <inheritdoc />
+    public override bool IsMissing(int row)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(row);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(row, _length);
+        return false;
+    }
+
+    /// <inheritdoc />
+    public override object? GetValue(int row) => this[row];
+
+    /// <inheritdoc />
+    public override string? GetText(int row) => this[row].ToString(CultureInfo.InvariantCulture);
 }

@@ -21,6 +21,12 @@ public sealed record DelimitedTextOptions
     /// </summary>
     public DataSchema? Schema { get; init; }
 
+    /// <summary>
+    /// With a <see cref="Schema"/>: whether header columns that are not in the schema are skipped (true) or an error
+    /// (false, the default). Batch inputs use true: a file may carry more columns than the web service reads.
+    /// </summary>
+    public bool IgnoreExtraColumns { get; init; }
+
     /// <summary>How many data rows type inference looks at (they are held in memory meanwhile).</summary>
     public int InferenceRows { get; init; } = DefaultInferenceRows;
 

@@ -101,7 +101,7 @@ public sealed class DelimitedTextReader : IAsyncDisposable, IDisposable
 
             if (options.Schema is { } schema)
             {
-                var fieldOfColumn = MapHeader(schema, fileColumns);
+                var fieldOfColumn = MapHeader(schema, fileColumns, options.IgnoreExtraColumns);
                 return new DelimitedTextReader(csv, reader, ownsReader, schema, fileColumns, fieldOfColumn, options.BatchSize);
             }
 
@@ -220,7 +220,7 @@ public sealed class DelimitedTextReader : IAsyncDisposable, IDisposable
         }
     }
 
-    private static int[] MapHeader(DataSchema schema, string[] fileColumns)
+    private static int[] MapHeader(DataSchema schema, string[] fileColumns, bool ignoreExtra)
     {
         var fieldOfColumn = new int[schema.Count];
         for (var c = 0; c < schema.Count; c++)
@@ -233,7 +233,7 @@ public sealed class DelimitedTextReader : IAsyncDisposable, IDisposable
         }
 
         var extra = fileColumns.FirstOrDefault(n => schema.IndexOf(n) < 0);
-        if (extra is not null)
+        if (extra is not null && !ignoreExtra)
         {
             throw new DataFormatException(1, extra, "The header has a column that is not in the schema.");
         }

@@ -16,6 +16,9 @@ public sealed class FeatureHashingModule : BatchTransformModule
     private readonly FeatureHasher _hasher;
     private readonly int[] _targets;
     private readonly int _bucketCount;
+    private readonly List<int> _features = [];
+    private readonly List<int> _featureRows = [];
+    private int[]? _perBucket;
 
     /// <summary>Creates the module and computes its output schema.</summary>
     /// <param name="inputSchema">The input schema.</param>
@@ -96,32 +99,56 @@ public sealed class FeatureHashingModule : BatchTransformModule
             output[c] = batch[c];
         }
 
-        var counts = new int[_bucketCount];
+        // Each row touches a handful of the 2^bits buckets, so the count columns are built sparse: every feature of the
+        // batch is collected as (bucket, row), then counted into per-bucket slices of two shared arrays, rows ascending.
         var next = batch.Columns.Count;
+        var perBucket = _perBucket ??= new int[_bucketCount];
+        var features = _features;
         foreach (var target in _targets)
         {
             var source = (StringColumn)batch[target];
-            var buckets = new int[_bucketCount][];
-            for (var b = 0; b < _bucketCount; b++)
-            {
-                buckets[b] = new int[rows];
-            }
-
+            features.Clear();
+            _featureRows.Clear();
+            Array.Clear(perBucket);
             for (var r = 0; r < rows; r++)
             {
-                _hasher.Hash(source[r].AsSpan(), counts);
-                for (var b = 0; b < _bucketCount; b++)
+                var before = features.Count;
+                _hasher.CollectBuckets(source[r].AsSpan(), features);
+                for (var k = before; k < features.Count; k++)
                 {
-                    if (counts[b] != 0)
-                    {
-                        buckets[b][r] = counts[b];
-                    }
+                    perBucket[features[k]]++;
+                    _featureRows.Add(r);
+                }
+            }
+
+            var start = new int[_bucketCount + 1];
+            for (var b = 0; b < _bucketCount; b++)
+            {
+                start[b + 1] = start[b] + perBucket[b];
+            }
+
+            var cellRows = new int[features.Count];
+            var cellValues = new int[features.Count];
+            var end = (int[])start.Clone();
+            for (var k = 0; k < features.Count; k++)
+            {
+                var b = features[k];
+                var r = _featureRows[k];
+                if (end[b] > start[b] && cellRows[end[b] - 1] == r)
+                {
+                    cellValues[end[b] - 1]++;
+                }
+                else
+                {
+                    cellRows[end[b]] = r;
+                    cellValues[end[b]] = 1;
+                    end[b]++;
                 }
             }
 
             for (var b = 0; b < _bucketCount; b++)
             {
-                output[next++] = new ValueColumn<int>(buckets[b], null, rows);
+                output[next++] = new SparseInt32Column(cellRows, cellValues, start[b], end[b] - start[b], rows);
             }
         }
 

@@ -373,6 +373,9 @@ public sealed class ModuleRegistry
 /// <summary>The definitions of the built-in modules.</summary>
 public static class BuiltInModules
 {
+    /// <summary>[I] The parameter of Web service input / output naming the port (<c>input1</c>, <c>output1</c> by default).</summary>
+    public const string PortNameParameter = "Name";
+
     /// <summary>Saved dataset: emits a dataset stored in the workspace. [I] Parameter "Dataset" names it.</summary>
     public static ModuleDefinition SavedDataset { get; } = new(
         ModuleRegistry.SavedDataset, "Saved Datasets", "A dataset saved in the workspace.",
@@ -406,14 +409,14 @@ public static class BuiltInModules
     /// <summary>Web service input: where a published service's request rows enter the graph.</summary>
     public static ModuleDefinition WebServiceInput { get; } = new(
         ModuleRegistry.WebServiceInput, "Web Service", "Indicates where user data enters the web service.",
-        [],
+        [new ModuleParameter(PortNameParameter, ModuleParameterType.String, "", Description: "The input's name in requests; empty = input1, input2, … in graph order.")],
         [],
         [new ModulePort("Dataset", PortDirection.Output)]);
 
     /// <summary>Web service output: where a published service's response rows leave the graph.</summary>
     public static ModuleDefinition WebServiceOutput { get; } = new(
         ModuleRegistry.WebServiceOutput, "Web Service", "Indicates where user data is returned from the web service.",
-        [],
+        [new ModuleParameter(PortNameParameter, ModuleParameterType.String, "", Description: "The output's name in responses; empty = output1, output2, … in graph order.")],
         [new ModulePort("Dataset", PortDirection.Input)],
         []);
 

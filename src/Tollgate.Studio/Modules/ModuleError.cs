@@ -79,4 +79,12 @@ public static class ModuleErrors
     /// <summary>Error 0017: a selected column has a type the module does not support.</summary>
     public static ModuleError ColumnTypeNotSupported(string columnName, Data.ColumnType type, string? parameterName = null) =>
         new("0017", $"Cannot process column \"{columnName}\" of type {type}. The type is not supported by the module.", parameterName);
+
+    /// <summary>Error 0003 ([I] wording): the saved dataset named by a module does not exist in the workspace.</summary>
+    public static ModuleError DatasetNotFound(string name) =>
+        new("0003", $"Dataset \"{name}\" does not exist in the workspace.", "Dataset");
+
+    /// <summary>Error 0018 ([I] wording): the input data is not valid for the module, e.g. a malformed dataset file.</summary>
+    public static ModuleError InvalidDataset(string problem) =>
+        new("0018", "The dataset is not valid: " + problem);
 }

@@ -1,11 +1,13 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
 using Tollgate.Demo;
 using Tollgate.Hosting;
 using Tollgate.Management.Api;
 using Tollgate.Management.Services;
+using Tollgate.Studio.Api;
 
 namespace Tollgate.Commands;
 
@@ -15,9 +17,9 @@ public static class TollgateCli
     public static RootCommand Build()
     {
         var dataDir = new Option<string?>("--data-dir") { Description = "Directory for the SQLite store, keys and certificates (default ./data; Tollgate:DataDirectory)." };
-        var roles = new Option<string?>("--roles") { Description = "Roles to host, comma-separated: gateway, management (default: all)." };
+        var roles = new Option<string?>("--roles") { Description = "Roles to host, comma-separated: gateway, management, studio (default: all)." };
 
-        var run = new Command("run", "Run Tollgate: the gateway (http://127.0.0.1:5080, https://127.0.0.1:5443) and the management API (http://127.0.0.1:5081) in one process.")
+        var run = new Command("run", "Run Tollgate: the gateway (http://127.0.0.1:5080, https://127.0.0.1:5443), the management API (http://127.0.0.1:5081) and Studio (http://127.0.0.1:5082: experiments, RRS/BES web services) in one process.")
         {
             dataDir, roles,
         };
@@ -32,22 +34,52 @@ public static class TollgateCli
             return 0;
         });
 
-        var demo = new Command("demo", "Run everything on this machine with the tutorial preloaded: the AzureML Demo API with its five operations in the Starter product, in front of a built-in echo backend.")
+        var demo = new Command("demo", "Run everything on this machine with the tutorial preloaded: Part 1 in Studio (the SimpleFeatureHashingExperiment on the book reviews sample, published as a web service) and Part 2 in API management (the AzureML Demo API with its five operations in the Starter product, in front of that web service). BES uses Azurite when it is installed (.tools/node_modules/.bin/azurite-blob or PATH).")
         {
             dataDir,
         };
         demo.SetAction(async (parse, ct) =>
         {
-            var configuration = Configuration(parse.GetValue(dataDir), "all");
+            var directory = parse.GetValue(dataDir);
+            var extra = new Dictionary<string, string?>();
+            var initial = TollgateSettings.From(Configuration(directory, "all"));
+            DemoAzurite? azurite = null;
+            string storageNote;
+            if (!string.IsNullOrWhiteSpace(initial.Studio.DefaultStorageConnectionString))
+            {
+                storageNote = "BES default storage: Tollgate:Studio:DefaultStorageConnectionString";
+            }
+            else if (DemoAzurite.Find() is { } executable)
+            {
+                var port = int.TryParse(Configuration(directory, "all")["Tollgate:Demo:AzuritePort"], out var p) ? p : 10000;
+                try
+                {
+                    azurite = await DemoAzurite.StartAsync(executable, port, Path.Combine(initial.DataDirectory, "azurite"), ct);
+                    extra["Tollgate:Studio:DefaultStorageConnectionString"] = azurite.ConnectionString;
+                    storageNote = $"BES default storage: Azurite at http://127.0.0.1:{port}/devstoreaccount1 (account devstoreaccount1, the well-known development key)";
+                }
+                catch (InvalidOperationException ex)
+                {
+                    storageNote = "BES: Azurite could not start (" + ex.Message + "); jobs must name their output blobs, and their storage must be reachable.";
+                }
+            }
+            else
+            {
+                storageNote = "BES: Azurite is not installed (npm install --prefix .tools azurite@3.35.0, or run scripts/test.sh once); jobs need an Azure Blob connection string of your own.";
+            }
+
+            await using var storage = azurite;
+            var configuration = Configuration(directory, "all", extra);
             await using var server = await TollgateServer.StartAsync(configuration, cancellationToken: ct);
             var settings = server.Settings;
-            await using var backend = await EchoBackend.StartAsync(settings.DemoBackendUrl, ct);
-            var token = await server.TenantAccess!.CreateTokenAsync(TimeSpan.FromDays(30), ct);
             using var http = new HttpClient();
+            var workspaceToken = server.StudioServices!.GetRequiredService<StudioWorkspace>().Current.AuthorizationToken;
+            var published = await StudioTutorialSetup.RunAsync(http, settings.Studio.Url, workspaceToken, ct);
+            var token = await server.TenantAccess!.CreateTokenAsync(TimeSpan.FromDays(30), ct);
             var client = new ManagementClient(http, settings.Management.Url, token, "demo", "tollgate", TutorialSetup.ServiceName);
-            var key = await TutorialSetup.RunAsync(client, settings.DemoBackendUrl, ct);
+            var key = await TutorialSetup.RunAsync(client, settings.Studio.Url, ct);
             var credentials = await server.TenantAccess.GetAsync(ct);
-            PrintDemo(settings, client, credentials, token, key);
+            PrintDemo(settings, client, credentials, token, key, published, workspaceToken, storageNote);
             await WaitForShutdownAsync(ct);
             await server.StopAsync(CancellationToken.None);
             return 0;
@@ -85,16 +117,16 @@ public static class TollgateCli
             return 0;
         });
 
-        return new RootCommand("Tollgate: self-hosted API management for machine-learning web services (APIM-compatible gateway and management API).")
+        return new RootCommand("Tollgate: self-hosted API management for machine-learning web services (APIM-compatible gateway and management API, and Studio: experiments published as Azure ML Studio classic RRS/BES web services).")
         {
             run, demo, token, openapi,
         };
     }
 
     /// <summary>appsettings.json beside the executable, then ./tollgate.json, then Tollgate__* environment variables, then the options.</summary>
-    public static IConfiguration Configuration(string? dataDir, string? roles)
+    public static IConfiguration Configuration(string? dataDir, string? roles, IDictionary<string, string?>? extra = null)
     {
-        var overrides = new Dictionary<string, string?>();
+        var overrides = new Dictionary<string, string?>(extra ?? new Dictionary<string, string?>());
         if (dataDir is not null)
         {
             overrides["Tollgate:DataDirectory"] = dataDir;
@@ -151,29 +183,41 @@ public static class TollgateCli
             table.AddRow("management API", Markup.Escape(settings.Management.Url));
         }
 
+        if (settings.Roles.HasFlag(TollgateRoles.Studio))
+        {
+            table.AddRow("studio (API, RRS, BES)", Markup.Escape(settings.Studio.Url));
+        }
+
         table.AddRow("data", Markup.Escape(settings.DataDirectory));
         AnsiConsole.Write(table);
     }
 
-    private static void PrintDemo(TollgateSettings settings, ManagementClient client, TenantAccess.Credentials credentials, string token, string key)
+    private static void PrintDemo(TollgateSettings settings, ManagementClient client, TenantAccess.Credentials credentials, string token, string key,
+        StudioTutorialSetup.Published published, string workspaceToken, string storageNote)
     {
         var gateway = settings.Gateway.HttpsUrl is { Length: > 0 } https ? https : settings.Gateway.HttpUrl!;
         AnsiConsole.Write(new Rule("[green]Tollgate demo is running[/]").LeftJustified());
         var table = new Table().Border(TableBorder.Rounded).AddColumn("what").AddColumn("value");
         table.AddRow("Gateway", Markup.Escape($"{settings.Gateway.HttpsUrl}  {settings.Gateway.HttpUrl}"));
         table.AddRow("Management API", Markup.Escape(settings.Management.Url + client.ServiceId + "?api-version=" + ManagementClient.ApiVersion));
-        table.AddRow("Demo backend (echo)", Markup.Escape(settings.DemoBackendUrl));
+        table.AddRow("Studio", Markup.Escape(settings.Studio.Url));
         table.AddRow("Admin identifier", Markup.Escape(credentials.Id));
         table.AddRow("Admin primary key", Markup.Escape(credentials.PrimaryKey));
         table.AddRow("Starter subscription key", Markup.Escape(key));
+        table.AddRow("Workspace id", Markup.Escape(published.WorkspaceId));
+        table.AddRow("Service id", Markup.Escape(published.EndpointId));
+        table.AddRow("ML API key", Markup.Escape(published.PrimaryKey));
+        table.AddRow("Studio workspace token", Markup.Escape(workspaceToken));
+        table.AddRow("API help page", Markup.Escape(published.HelpLocation));
         table.AddRow("Data directory", Markup.Escape(settings.DataDirectory));
         AnsiConsole.Write(table);
+        AnsiConsole.MarkupLine(Markup.Escape(storageNote));
         AnsiConsole.MarkupLine("[bold]Management API token[/] (Authorization header, valid 30 days; [grey]tollgate token[/] makes new ones):");
         Console.WriteLine(token);
         AnsiConsole.MarkupLine("[bold]Call the RRS Execute operation through the gateway[/] (-k: the gateway's certificate is self-signed):");
         Console.WriteLine(
-            $"curl -k -X POST \"{gateway}/azureml-demo/workspaces/demo-workspace/services/demo-service/execute?api-version=2.0&details=true\" " +
-            $"-H \"Ocp-Apim-Subscription-Key: {key}\" -H \"Content-Type: application/json\" -H \"Authorization: Bearer demo-ml-api-key\" " +
+            $"curl -k -X POST \"{gateway}/azureml-demo/workspaces/{published.WorkspaceId}/services/{published.EndpointId}/execute?api-version=2.0&details=true\" " +
+            $"-H \"Ocp-Apim-Subscription-Key: {key}\" -H \"Content-Type: application/json\" -H \"Authorization: Bearer {published.PrimaryKey}\" " +
             "-d '{\"Inputs\":{\"input1\":{\"ColumnNames\":[\"Col2\"],\"Values\":[[\"This is a good day\"]]}},\"GlobalParameters\":{}}'");
         AnsiConsole.MarkupLine("[grey]Press Ctrl+C to stop.[/]");
     }

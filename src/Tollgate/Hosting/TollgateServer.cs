@@ -16,6 +16,7 @@ using Tollgate.ServiceDefaults;
 using Tollgate.Gateway.Policies.Counters;
 using Tollgate.Gateway.Policies.Runtime;
 using OpenTelemetry.Metrics;
+using Tollgate.Studio.Api;
 
 namespace Tollgate.Hosting;
 
@@ -50,6 +51,11 @@ public sealed class TollgateServer : IAsyncDisposable
     /// <summary>The request log hand-off between the gateway and management in this process.</summary>
     public RequestRecordChannel? RequestRecords { get; private set; }
 
+    /// <summary>The Studio role's services, when this process hosts Studio.</summary>
+    public IServiceProvider? StudioServices { get; private set; }
+
+    private WebApplication? _studio;
+
     /// <summary>The gateway's config provider, when this process hosts the gateway.</summary>
     public SnapshotProxyConfigProvider? Gateway { get; private set; }
 
@@ -68,7 +74,12 @@ public sealed class TollgateServer : IAsyncDisposable
         };
 
     /// <summary>Starts every configured role and returns once all of them listen.</summary>
-    public static async Task<TollgateServer> StartAsync(IConfiguration configuration, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default)
+    /// <param name="configuration">The configuration (<c>Tollgate:*</c>).</param>
+    /// <param name="timeProvider">The clock; default the system's.</param>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <param name="configureStudio">Extra registrations for the Studio role's services (tests add observation hooks).</param>
+    public static async Task<TollgateServer> StartAsync(IConfiguration configuration, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default,
+        Action<IServiceCollection>? configureStudio = null)
     {
         var settings = TollgateSettings.From(configuration);
         timeProvider ??= TimeProvider.System;
@@ -99,6 +110,14 @@ public sealed class TollgateServer : IAsyncDisposable
                 server.RequestRecords = records;
                 await server.TenantAccess.GetAsync(cancellationToken);
                 await app.Services.GetRequiredService<SnapshotPublisher>().PublishAllAsync(cancellationToken);
+                server._apps.Add(app);
+            }
+
+            if (settings.Roles.HasFlag(TollgateRoles.Studio))
+            {
+                var app = BuildStudio(configuration, settings, timeProvider, configureStudio, server._meters);
+                server._studio = app;
+                server.StudioServices = app.Services;
                 server._apps.Add(app);
             }
 
@@ -152,7 +171,11 @@ public sealed class TollgateServer : IAsyncDisposable
                 .Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()?.Addresses ?? [];
             var http = addresses.FirstOrDefault(a => a.StartsWith("http://", StringComparison.OrdinalIgnoreCase));
             var https = addresses.FirstOrDefault(a => a.StartsWith("https://", StringComparison.OrdinalIgnoreCase));
-            if (ReferenceEquals(app.Services.GetService<SnapshotProxyConfigProvider>(), Gateway) && Gateway is not null)
+            if (ReferenceEquals(app, _studio))
+            {
+                Settings.Studio.Url = http ?? Settings.Studio.Url;
+            }
+            else if (ReferenceEquals(app.Services.GetService<SnapshotProxyConfigProvider>(), Gateway) && Gateway is not null)
             {
                 Settings.Gateway.HttpUrl = string.IsNullOrEmpty(Settings.Gateway.HttpUrl) ? Settings.Gateway.HttpUrl : http ?? Settings.Gateway.HttpUrl;
                 Settings.Gateway.HttpsUrl = string.IsNullOrEmpty(Settings.Gateway.HttpsUrl) ? Settings.Gateway.HttpsUrl : https ?? Settings.Gateway.HttpsUrl;
@@ -205,6 +228,24 @@ public sealed class TollgateServer : IAsyncDisposable
         app.MapManagementApi();
         app.MapGet("/openapi/management.json", () => Microsoft.AspNetCore.Http.Results.File(
             Path.Combine(AppContext.BaseDirectory, "management-openapi.json"), "application/json"));
+        return app;
+    }
+
+    private static WebApplication BuildStudio(IConfiguration configuration, TollgateSettings settings, TimeProvider timeProvider, Action<IServiceCollection>? configure,
+        MeterProvider meters)
+    {
+        var builder = CreateBuilder(configuration);
+        builder.Services.AddSingleton(timeProvider);
+        builder.Services.AddStudio(settings.Studio, Tollgate.Core.Security.SecretProtector.Load(settings.SecretsKey, settings.DataDirectory));
+        builder.Services.AddHealthChecks().AddCheck<Tollgate.Studio.Api.StudioStoreHealthCheck>("store", tags: [Observability.ReadyTag], timeout: HealthCheckTimeout);
+        configure?.Invoke(builder.Services);
+        builder.WebHost.ConfigureKestrel(k => GatewayHost.Listen(k, settings.Studio.Url, null));
+        var app = builder.Build();
+        // Created now so the meter provider sees its instruments from the first scrape.
+        app.Services.GetRequiredService<Tollgate.Studio.Api.StudioMetrics>();
+        app.UseRequestIds(RequestIds.AzureHeader, timeProvider);
+        app.MapTollgateObservability(meters);
+        app.MapStudio();
         return app;
     }
 

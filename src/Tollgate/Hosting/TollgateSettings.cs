@@ -12,7 +12,8 @@ public enum TollgateRoles
     None = 0,
     Gateway = 1,
     Management = 2,
-    All = Gateway | Management,
+    Studio = 4,
+    All = Gateway | Management | Studio,
 }
 
 /// <summary>Everything under the <c>Tollgate</c> configuration section, read once at start.</summary>
@@ -28,6 +29,9 @@ public sealed class TollgateSettings
 
     public StoreOptions Store { get; set; } = new();
 
+    /// <summary>The Studio role (<c>Tollgate:Studio:*</c>).</summary>
+    public Tollgate.Studio.StudioOptions Studio { get; set; } = new();
+
     /// <summary>Base64 AES-256 data key for secrets at rest; default: <c>{data}/secrets.key</c>.</summary>
     public string? SecretsKey { get; set; }
 
@@ -37,9 +41,6 @@ public sealed class TollgateSettings
     /// <summary>Whether the gateway records every call for the reports (<c>Tollgate:Analytics:Enabled</c>, default true).</summary>
     public bool AnalyticsEnabled => Analytics.Enabled;
 
-    /// <summary>Echo backend of <c>tollgate demo</c>.</summary>
-    public string DemoBackendUrl { get; set; } = "http://127.0.0.1:5084";
-
     public static TollgateSettings From(IConfiguration configuration)
     {
         var section = configuration.GetSection("Tollgate");
@@ -47,10 +48,11 @@ public sealed class TollgateSettings
         section.GetSection("Gateway").Bind(settings.Gateway);
         section.GetSection("Management").Bind(settings.Management);
         section.GetSection("Store").Bind(settings.Store);
+        section.GetSection("Studio").Bind(settings.Studio);
         settings.DataDirectory = Path.GetFullPath(section["DataDirectory"] ?? settings.DataDirectory);
         settings.Roles = ParseRoles(section["Roles"]);
+        settings.Studio.DataDirectory = settings.DataDirectory;
         settings.SecretsKey = section["Secrets:Key"];
-        settings.DemoBackendUrl = section["Demo:BackendUrl"] ?? settings.DemoBackendUrl;
         section.GetSection("Analytics").Bind(settings.Analytics);
         if (string.IsNullOrEmpty(section["Management:GatewayUrl"]))
         {
@@ -60,7 +62,7 @@ public sealed class TollgateSettings
         return settings;
     }
 
-    /// <summary>Parses <c>gateway,management</c> (also <c>all</c>); unknown names are an error naming them.</summary>
+    /// <summary>Parses <c>gateway,management,studio</c> (also <c>all</c>); unknown names are an error naming them.</summary>
     public static TollgateRoles ParseRoles(string? text)
     {
         if (string.IsNullOrWhiteSpace(text) || text.Trim().Equals("all", StringComparison.OrdinalIgnoreCase))
@@ -75,8 +77,9 @@ public sealed class TollgateSettings
             {
                 "gateway" => TollgateRoles.Gateway,
                 "management" => TollgateRoles.Management,
+                "studio" => TollgateRoles.Studio,
                 "all" => TollgateRoles.All,
-                _ => throw new ArgumentException($"Unknown role '{part}'. Roles are: gateway, management (or all)."),
+                _ => throw new ArgumentException($"Unknown role '{part}'. Roles are: gateway, management, studio (or all)."),
             };
         }
 

@@ -33,8 +33,8 @@ public sealed class CliTests
     }
 
     [Theory]
-    [InlineData(new string[] { "--help" }, new[] { "run", "demo", "token", "openapi" })]
-    [InlineData(new[] { "run", "--help" }, new[] { "--roles", "--data-dir" })]
+    [InlineData(new string[] { "--help" }, new[] { "run", "demo", "token", "openapi", "Studio" })]
+    [InlineData(new[] { "run", "--help" }, new[] { "--roles", "--data-dir", "studio" })]
     [InlineData(new[] { "demo", "--help" }, new[] { "tutorial", "--data-dir" })]
     [InlineData(new[] { "token", "--help" }, new[] { "--lifetime" })]
     public async Task Help_DescribesEveryCommand(string[] args, string[] expected)
@@ -49,12 +49,13 @@ public sealed class CliTests
     public async Task Demo_PrintsAWorkingCurlLine_TokenWorks_AndCtrlCStopsCleanly()
     {
         var data = Directory.CreateTempSubdirectory("tollgate-demo-").FullName;
-        var (http, https, management, backend) = (FreePort.Next(), FreePort.Next(), FreePort.Next(), FreePort.Next());
+        var (http, https, management, studio, azurite) = (FreePort.Next(), FreePort.Next(), FreePort.Next(), FreePort.Next(), FreePort.Next());
         var info = Start("demo", "--data-dir", data);
         info.Environment["Tollgate__Gateway__HttpUrl"] = $"http://127.0.0.1:{http}";
         info.Environment["Tollgate__Gateway__HttpsUrl"] = $"https://127.0.0.1:{https}";
         info.Environment["Tollgate__Management__Url"] = $"http://127.0.0.1:{management}";
-        info.Environment["Tollgate__Demo__BackendUrl"] = $"http://127.0.0.1:{backend}";
+        info.Environment["Tollgate__Studio__Url"] = $"http://127.0.0.1:{studio}";
+        info.Environment["Tollgate__Demo__AzuritePort"] = azurite.ToString(System.Globalization.CultureInfo.InvariantCulture);
         using var process = Process.Start(info)!;
         var stderr = process.StandardError.ReadToEndAsync();
         try
@@ -83,10 +84,13 @@ public sealed class CliTests
             var body = await shell.StandardOutput.ReadToEndAsync();
             await shell.WaitForExitAsync();
             Assert.True(shell.ExitCode == 0, await shell.StandardError.ReadToEndAsync());
-            var echo = JsonNode.Parse(body)!;
-            Assert.Equal("/workspaces/demo-workspace/services/demo-service/execute", (string?)echo["path"]);
-            Assert.Equal("This is a good day", (string?)echo["body"]!["Inputs"]!["input1"]!["Values"]![0]![0]);
-            Assert.Equal("Bearer demo-ml-api-key", (string?)echo["headers"]!["Authorization"]);
+            // Through the gateway to the Studio web service of TUTORIAL Part 1: the hashed features of the tutorial.
+            var values = JsonNode.Parse(body)!["Results"]!["output1"]!["value"]!["Values"]![0]!.AsArray().Select(v => (string?)v);
+            Assert.Equal(["This is a good day", "1", "1", "2", "2", "0", "2", "0", "1"], values);
+            Assert.Matches("Workspace id[^0-9a-f]+[0-9a-f]{32}", output);
+            Assert.Matches("Service id[^0-9a-f]+[0-9a-f]{32}", output);
+            Assert.Contains("ML API key", output);
+            Assert.Contains("Azurite", output);
 
             // The printed token and one from `tollgate token` both open the management API.
             var (tokenCode, tokenOutput) = await RunAsync("token", "--data-dir", data, "--lifetime", "01:00:00");

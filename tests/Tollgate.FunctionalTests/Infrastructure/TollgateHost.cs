@@ -59,6 +59,7 @@ public sealed class TollgateHost : IAsyncDisposable
             ["Tollgate:Gateway:HttpUrl"] = "http://127.0.0.1:0",
             ["Tollgate:Gateway:HttpsUrl"] = https ? "https://127.0.0.1:0" : "",
             ["Tollgate:Management:Url"] = "http://127.0.0.1:0",
+            ["Tollgate:Studio:Url"] = "http://127.0.0.1:0",
             ["Logging:LogLevel:Default"] = "Warning",
         };
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>())

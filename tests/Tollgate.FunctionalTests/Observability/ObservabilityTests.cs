@@ -64,7 +64,8 @@ public sealed class ObservabilityTests
     public async Task Health_LiveAndReady_AnswerOnEveryRole()
     {
         await using var host = await TollgateHost.StartAsync();
-        foreach (var client in new[] { host.Gateway, host.Management })
+        using var studio = new HttpClient { BaseAddress = new Uri(host.Server.Settings.Studio.Url) };
+        foreach (var client in new[] { host.Gateway, host.Management, studio })
         {
             foreach (var path in new[] { "/health/live", "/health/ready" })
             {
@@ -77,6 +78,16 @@ public sealed class ObservabilityTests
 
         var ready = JsonNode.Parse(await host.Management.GetStringAsync("/health/ready"))!;
         Assert.Equal("Healthy", (string?)ready["checks"]!["store"]!["status"]);
+        var studioReady = JsonNode.Parse(await studio.GetStringAsync("/health/ready"))!;
+        Assert.Equal("Healthy", (string?)studioReady["checks"]!["store"]!["status"]);
+
+        // Studio's metrics: BES jobs by state (none yet: the gauge has no series), parsed like every role's.
+        using var metrics = await studio.GetAsync("/metrics");
+        Assert.Equal(HttpStatusCode.OK, metrics.StatusCode);
+        var samples = await PrometheusText.ParseAsync(await metrics.Content.ReadAsStringAsync());
+        Assert.Contains(samples, s => s.Name.StartsWith("http_server_", StringComparison.Ordinal) || s.Name.StartsWith("dotnet_", StringComparison.Ordinal));
+        using var live = await studio.GetAsync("/health/live");
+        Assert.True(Guid.TryParse(Assert.Single(live.Headers.GetValues("x-ms-request-id")), out _));
     }
 
     [Fact]

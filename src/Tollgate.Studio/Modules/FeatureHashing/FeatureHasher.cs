@@ -190,6 +190,13 @@ public sealed class FeatureHasher
         Accumulate(text.AsSpan(), ref sink);
     }
 
+    /// <summary>Appends the bucket of every feature of the cell to <paramref name="buckets"/> (reused; emission order).</summary>
+    internal void CollectBuckets(ReadOnlySpan<char> text, List<int> buckets)
+    {
+        var sink = new ListSink(buckets);
+        Accumulate(text, ref sink);
+    }
+
     private void Accumulate<TSink>(ReadOnlySpan<char> text, ref TSink sink)
         where TSink : IBucketSink, allows ref struct
     {

@@ -1,0 +1,289 @@
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Routing;
+using Tollgate.Studio.Data;
+using Tollgate.Studio.Datasets;
+using Tollgate.Studio.Experiments;
+using Tollgate.Studio.Modules;
+using Tollgate.Studio.Storage;
+using Tollgate.Studio.WebServices;
+
+namespace Tollgate.Studio.Api;
+
+public static partial class StudioApi
+{
+    private static void MapStudioApi(RouteGroupBuilder studio)
+    {
+        studio.MapGet("/workspace", (StudioWorkspace w, StudioOptions o) => Json(new JsonObject
+        {
+            ["id"] = w.Current.Id,
+            ["created"] = w.Current.Created,
+            ["defaultStorage"] = !string.IsNullOrWhiteSpace(o.DefaultStorageConnectionString),
+        }));
+        studio.MapGet("/modules", (ModuleRegistry registry) => Json(new JsonObject { ["value"] = new JsonArray(registry.Modules.Select(ModuleJson).ToArray()) }));
+
+        studio.MapGet("/datasets", async (DatasetService d, CancellationToken ct) =>
+            Json(new JsonObject { ["value"] = new JsonArray((await d.ListAsync(ct)).Select(x => (JsonNode)DatasetJson(x)).ToArray()) }));
+        studio.MapPost("/datasets", UploadDatasetAsync);
+        studio.MapGet("/datasets/{id}", async (string id, DatasetService d, CancellationToken ct) =>
+            await d.FindAsync(id, ct) is { } x ? Json(DatasetJson(x)) : NotFound("Dataset", id));
+        studio.MapGet("/datasets/{id}/rows", DatasetRowsAsync);
+        studio.MapDelete("/datasets/{id}", async (string id, DatasetService d, CancellationToken ct) =>
+            await d.FindAsync(id, ct) is { } x && await d.DeleteAsync(x, ct) ? Results.NoContent() : NotFound("Dataset", id));
+
+        studio.MapGet("/experiments", async (ExperimentService e, CancellationToken ct) =>
+            Json(new JsonObject { ["value"] = new JsonArray((await e.ListAsync(ct)).Select(x => (JsonNode)ExperimentJson(x)).ToArray()) }));
+        studio.MapPost("/experiments", async (HttpContext http, ExperimentService e, StudioOptions o) =>
+        {
+            var record = await e.CreateAsync(await ReadJsonAsync(http, o), http.RequestAborted);
+            return Json(ExperimentJson(record), StatusCodes.Status201Created);
+        });
+        studio.MapGet("/experiments/{id}", async (string id, ExperimentService e, CancellationToken ct) =>
+            await e.GetAsync(id, ct) is { } x ? Json(ExperimentJson(x)) : NotFound("Experiment", id));
+        studio.MapPut("/experiments/{id}", async (string id, HttpContext http, ExperimentService e, StudioOptions o) =>
+            await e.UpdateAsync(id, await ReadJsonAsync(http, o), http.RequestAborted) is { } x ? Json(ExperimentJson(x)) : NotFound("Experiment", id));
+        studio.MapDelete("/experiments/{id}", async (string id, ExperimentService e, CancellationToken ct) =>
+            await e.DeleteAsync(id, ct) ? Results.NoContent() : NotFound("Experiment", id));
+        studio.MapPost("/experiments/{id}/run", async (string id, ExperimentService e, CancellationToken ct) =>
+            await e.GetAsync(id, ct) is { } x ? Json(JsonNode.Parse((await e.RunAsync(x, ct)).ResultJson)!, StatusCodes.Status201Created) : NotFound("Experiment", id));
+        studio.MapGet("/experiments/{id}/runs", async (string id, ExperimentService e, CancellationToken ct) =>
+            Json(new JsonObject
+            {
+                ["value"] = new JsonArray((await e.ListRunsAsync(id, ct)).Select(r => (JsonNode)new JsonObject
+                {
+                    ["id"] = r.Id, ["experimentVersion"] = r.ExperimentVersion, ["status"] = r.Status, ["started"] = r.Started, ["ended"] = r.Ended,
+                }).ToArray()),
+            }));
+        studio.MapGet("/runs/{runId}", async (string runId, ExperimentService e, CancellationToken ct) =>
+            await e.GetRunAsync(runId, ct) is { } r ? Json(JsonNode.Parse(r.ResultJson)!) : NotFound("Run", runId));
+        studio.MapPost("/experiments/{id}/publish", PublishAsync);
+
+        studio.MapGet("/services", async (WebServiceCatalog c, StudioWorkspace w, StudioOptions o, CancellationToken ct) =>
+            Json(new JsonObject { ["value"] = new JsonArray((await c.ListAsync(ct)).Select(s => (JsonNode)ServiceJson(s, w, o, keys: false)).ToArray()) }));
+        studio.MapGet("/services/{id}", async (string id, WebServiceCatalog c, StudioWorkspace w, StudioOptions o, CancellationToken ct) =>
+            await c.GetAsync(id, ct) is { } s ? Json(ServiceJson(s, w, o, keys: true, c.InFlight(s.EndpointId))) : NotFound("Web service", id));
+        studio.MapMethods("/services/{id}", ["PATCH"], async (string id, HttpContext http, WebServiceCatalog c, StudioWorkspace w, StudioOptions o) =>
+        {
+            if (await c.GetAsync(id, http.RequestAborted) is not { } s)
+            {
+                return NotFound("Web service", id);
+            }
+
+            var changes = await ReadJsonAsync(http, o) as JsonObject ?? throw StudioError.BadArgument("RequestBodyInvalid", "The body must be a JSON object.");
+            return Json(ServiceJson(await c.UpdateAsync(s, changes, http.RequestAborted), w, o, keys: true));
+        });
+        studio.MapPost("/services/{id}/regenerateKey", async (string id, HttpContext http, WebServiceCatalog c, StudioWorkspace w, StudioOptions o) =>
+        {
+            if (await c.GetAsync(id, http.RequestAborted) is not { } s)
+            {
+                return NotFound("Web service", id);
+            }
+
+            var body = await ReadJsonAsync(http, o);
+            var keyType = (string?)body?["keyType"] ?? "";
+            if (keyType is not ("primary" or "secondary"))
+            {
+                throw StudioError.BadArgument("BadParameterValue", "keyType must be 'primary' or 'secondary'.", "keyType");
+            }
+
+            return Json(ServiceJson(await c.RegenerateKeyAsync(s, keyType == "primary", http.RequestAborted), w, o, keys: true));
+        });
+        studio.MapDelete("/services/{id}", async (string id, WebServiceCatalog c, CancellationToken ct) =>
+            await c.GetAsync(id, ct) is { } s && await c.DeleteAsync(s, ct) ? Results.NoContent() : NotFound("Web service", id));
+        studio.MapPost("/services/{id}/test", TestAsync);
+    }
+
+    private static IResult Json(JsonNode node, int status = StatusCodes.Status200OK) =>
+        Results.Content(node.ToJsonString(), "application/json; charset=utf-8", System.Text.Encoding.UTF8, status);
+
+    private static IResult NotFound(string what, string id) => StudioError.NotFound(what.Replace(" ", "", StringComparison.Ordinal) + "NotFound", $"{what} '{id}' was not found.").ToResult();
+
+    private static async Task<JsonNode?> ReadJsonAsync(HttpContext http, StudioOptions options)
+    {
+        var body = await ReadBodyAsync(http, options);
+        if (body.IsEmpty)
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonNode.Parse(body.Span);
+        }
+        catch (System.Text.Json.JsonException ex)
+        {
+            throw StudioError.BadArgument("RequestBodyInvalid", $"The request body is not valid JSON (line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}).");
+        }
+    }
+
+    private static JsonNode ModuleJson(ModuleDefinition m) => new JsonObject
+    {
+        ["name"] = m.Name,
+        ["category"] = m.Category,
+        ["description"] = m.Description,
+        ["parameters"] = new JsonArray(m.Parameters.Select(p => (JsonNode)new JsonObject
+        {
+            ["name"] = p.Name,
+            ["type"] = p.Type.ToString(),
+            ["default"] = p.Default switch { null => null, int i => i, string s => s, _ => p.Default.ToString() },
+            ["min"] = p.Min,
+            ["max"] = p.Max,
+            ["values"] = p.EnumValues is null ? null : new JsonArray(p.EnumValues.Select(v => (JsonNode)v).ToArray()),
+            ["required"] = p.IsRequired,
+            ["description"] = p.Description,
+        }).ToArray()),
+        ["inputs"] = new JsonArray(m.Inputs.Select(p => (JsonNode)new JsonObject { ["name"] = p.Name, ["type"] = p.DataType }).ToArray()),
+        ["outputs"] = new JsonArray(m.Outputs.Select(p => (JsonNode)new JsonObject { ["name"] = p.Name, ["type"] = p.DataType }).ToArray()),
+    };
+
+    private static JsonObject DatasetJson(DatasetRecord d) => new()
+    {
+        ["id"] = d.Id,
+        ["name"] = d.Name,
+        ["format"] = d.Format,
+        ["rowCount"] = d.RowCount,
+        ["sizeBytes"] = d.SizeBytes,
+        ["columns"] = SchemaJson.ToJson(d.Schema),
+        ["created"] = d.Created,
+    };
+
+    private static JsonObject ExperimentJson(ExperimentRecord e)
+    {
+        var graph = JsonNode.Parse(e.GraphJson)!.AsObject();
+        return new JsonObject
+        {
+            ["id"] = e.Id,
+            ["name"] = e.Name,
+            ["version"] = e.Version,
+            ["created"] = e.Created,
+            ["updated"] = e.Updated,
+            ["graph"] = graph,
+        };
+    }
+
+    private static JsonObject ServiceJson(ServiceRecord s, StudioWorkspace w, StudioOptions o, bool keys, int? inFlight = null)
+    {
+        var json = new JsonObject
+        {
+            ["id"] = s.Id,
+            ["name"] = s.Name,
+            ["description"] = s.Description,
+            ["workspaceId"] = w.Current.Id,
+            ["experimentId"] = s.ExperimentId,
+            ["created"] = s.Created,
+            ["defaultEndpoint"] = new JsonObject
+            {
+                ["name"] = "default",
+                ["id"] = s.EndpointId,
+                ["maxConcurrentCalls"] = s.MaxConcurrentCalls,
+                ["callsInFlight"] = inFlight,
+                ["apiLocation"] = ServiceDocuments.ApiLocation(o, w.Current.Id, s),
+                ["helpLocation"] = ServiceDocuments.HelpLocation(o, w.Current.Id, s),
+                ["swaggerLocation"] = ServiceDocuments.ApiLocation(o, w.Current.Id, s) + "/swagger.json",
+            },
+        };
+        if (keys)
+        {
+            // The dashboard shows the keys, as Studio's did; they are encrypted at rest and never logged.
+            json["defaultEndpoint"]!["primaryKey"] = s.PrimaryKey;
+            json["defaultEndpoint"]!["secondaryKey"] = s.SecondaryKey;
+        }
+
+        return json;
+    }
+
+    private static async Task<IResult> UploadDatasetAsync(HttpContext http, DatasetService datasets, StudioWorkspace w, StudioOptions o)
+    {
+        var name = http.Request.Query["name"].ToString().Trim();
+        if (name.Length is 0 or > 256)
+        {
+            throw StudioError.BadArgument("BadParameterValue", "Give the dataset a name of 1 to 256 characters: POST /studio/datasets?name=…&format=csv|tsv with the file as the body.", "name");
+        }
+
+        var format = http.Request.Query["format"].ToString().ToLowerInvariant();
+        format = format.Length > 0 ? format : name.EndsWith(".tsv", StringComparison.OrdinalIgnoreCase) ? "tsv" : "csv";
+        if (format is not ("csv" or "tsv"))
+        {
+            throw StudioError.BadArgument("BadParameterValue", "format must be csv or tsv.", "format");
+        }
+
+        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
+        {
+            feature.MaxRequestBodySize = null; // datasets may be large; they are streamed to disk
+        }
+
+        try
+        {
+            var record = await datasets.UploadAsync(name, format, http.Request.Body, http.RequestAborted);
+            return Json(DatasetJson(record), StatusCodes.Status201Created);
+        }
+        catch (DataFormatException ex)
+        {
+            throw StudioError.BadUserArgument("InputParseError", ex.Message, name);
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new StudioError("Conflict", new StudioErrorDetail("DatasetExists", ex.Message, name));
+        }
+    }
+
+    private static async Task<IResult> DatasetRowsAsync(string id, HttpContext http, DatasetService datasets)
+    {
+        if (await datasets.FindAsync(id, http.RequestAborted) is not { } dataset)
+        {
+            return NotFound("Dataset", id);
+        }
+
+        var top = int.TryParse(http.Request.Query["top"], out var t) ? Math.Clamp(t, 0, 10_000) : 100;
+        var stats = new PortStatistics(dataset.Schema, top);
+        await foreach (var batch in datasets.ReadAsync(dataset, DataBatch.DefaultSize, http.RequestAborted))
+        {
+            stats.Add(batch);
+        }
+
+        return Json(stats.ToJson("Dataset"));
+    }
+
+    private static async Task<IResult> PublishAsync(string id, HttpContext http, ExperimentService experiments, WebServiceCatalog catalog, StudioWorkspace w, StudioOptions o)
+    {
+        if (await experiments.GetAsync(id, http.RequestAborted) is not { } experiment)
+        {
+            return NotFound("Experiment", id);
+        }
+
+        var body = await ReadJsonAsync(http, o);
+        int? max = body?["maxConcurrentCalls"] is JsonValue v && v.TryGetValue<int>(out var m) ? m : null;
+        var service = await catalog.PublishAsync(experiment, (string?)body?["name"], (string?)body?["description"], max, http.RequestAborted);
+        return Json(ServiceJson(service, w, o, keys: true), StatusCodes.Status201Created);
+    }
+
+    /// <summary>The dashboard's Test dialog: one value per input column, the result as RRS with details gives it.</summary>
+    private static async Task<IResult> TestAsync(string id, HttpContext http, WebServiceCatalog catalog, DatasetService datasets, StudioOptions o)
+    {
+        if (await catalog.GetAsync(id, http.RequestAborted) is not { } record || await catalog.GetEndpointAsync(record.EndpointId, http.RequestAborted) is not { } service)
+        {
+            return NotFound("Web service", id);
+        }
+
+        var body = await ReadJsonAsync(http, o) as JsonObject ?? [];
+        var request = new JsonObject { ["Inputs"] = new JsonObject(), ["GlobalParameters"] = body["GlobalParameters"]?.DeepClone() ?? new JsonObject() };
+        foreach (var input in service.Default.Inputs)
+        {
+            var values = body["Inputs"]?[input.PortName!] as JsonObject ?? (service.Default.Inputs.Count() == 1 ? body["values"] as JsonObject : null) ?? [];
+            request["Inputs"]![input.PortName!] = new JsonObject
+            {
+                ["ColumnNames"] = new JsonArray(input.OutputSchema!.Select(c => (JsonNode)c.Name).ToArray()),
+                ["Values"] = new JsonArray(new JsonArray(input.OutputSchema!.Select(c => values[c.Name]?.DeepClone()).ToArray())),
+            };
+        }
+
+        var (inputs, globals) = RequestResponseService.Parse(System.Text.Encoding.UTF8.GetBytes(request.ToJsonString()), service);
+        var graph = service.Compile(globals);
+        var outputs = await RequestResponseService.ExecuteAsync(graph, service, inputs, d => datasets.ReadAsync(d, DataBatch.DefaultSize, http.RequestAborted), http.RequestAborted);
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        RequestResponseService.WriteResults(buffer, graph, outputs, details: true, swagger: false, omitNamesWithoutDetails: false);
+        return Results.Bytes(buffer.WrittenMemory, "application/json; charset=utf-8");
+    }
+}

@@ -1,0 +1,316 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Azure;
+using Azure.Storage.Blobs.Specialized;
+using Azure.Storage.Sas;
+using Tollgate.Studio.Storage;
+using Tollgate.Studio.WebServices;
+
+namespace Tollgate.Studio.Batch;
+
+/// <summary>BES job states, as <c>StatusCode</c> strings (azureml-protocol.md §2.3).</summary>
+public static class JobStatus
+{
+    public const string NotStarted = "NotStarted";
+    public const string Running = "Running";
+    public const string Failed = "Failed";
+    public const string Cancelled = "Cancelled";
+    public const string Finished = "Finished";
+}
+
+/// <summary>
+/// BES (azureml-protocol.md §2): submit checks the request and stores the job <c>NotStarted</c>; start queues it for
+/// <see cref="BatchJobWorker"/>; status reports it, with a fresh read-only SAS per output on every GET once Finished;
+/// DELETE cancels a job that has not ended, and deletes one that has.
+/// </summary>
+public sealed class BatchService
+{
+    private readonly StudioStore _store;
+    private readonly StudioOptions _options;
+    private readonly TimeProvider _time;
+    private readonly BatchJobWorker _worker;
+
+    public BatchService(StudioStore store, StudioOptions options, TimeProvider time, BatchJobWorker worker)
+    {
+        _store = store;
+        _options = options;
+        _time = time;
+        _worker = worker;
+    }
+
+    /// <summary>Checks a BatchExecutionRequest and stores the job; returns its id.</summary>
+    public async Task<string> SubmitAsync(ScoringService service, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    {
+        if (body.IsEmpty)
+        {
+            throw StudioError.BadArgument("RequestIsEmpty", "The request body is empty; it must be a BatchExecutionRequest JSON object.");
+        }
+
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(body);
+        }
+        catch (JsonException ex)
+        {
+            throw StudioError.BadArgument("RequestBodyInvalid",
+                $"The request body is not valid JSON: {ex.Message.Split(" Path:")[0].TrimEnd('.')} (line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}).");
+        }
+
+        using var _ = document;
+        var root = document.RootElement;
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            throw StudioError.BadArgument("RequestBodyInvalid", "The request body must be a BatchExecutionRequest JSON object.");
+        }
+
+        JsonElement? Property(string name) =>
+            root.EnumerateObject().Where(p => p.Name.Equals(name, StringComparison.OrdinalIgnoreCase)).Select(p => (JsonElement?)p.Value).FirstOrDefault();
+
+        var single = Property("Input") is { ValueKind: not JsonValueKind.Null } s ? s : (JsonElement?)null;
+        var multiple = Property("Inputs") is { ValueKind: not JsonValueKind.Null } m ? m : (JsonElement?)null;
+        if (single is not null && multiple is not null)
+        {
+            throw StudioError.BadArgument("DuplicateInputInBatchCall", "Cannot specify both single and multiple input at the same time.");
+        }
+
+        var inputs = new Dictionary<string, BlobReference>(StringComparer.Ordinal);
+        if (single is { } one)
+        {
+            if (service.InputNames.Count == 0)
+            {
+                throw StudioError.BadArgument("BatchJobInputsTooManySpecified", "The web service has no input, but an input was given.");
+            }
+
+            if (service.InputNames.Count > 1)
+            {
+                throw StudioError.BadArgument("BatchJobInputsNotSpecified",
+                    $"The web service has several inputs ({string.Join(", ", service.InputNames)}); name each one in Inputs.");
+            }
+
+            inputs[service.InputNames[0]] = BlobReference.FromJson(one, "Input")!;
+        }
+        else if (multiple is { } many)
+        {
+            if (many.ValueKind != JsonValueKind.Object)
+            {
+                throw StudioError.BadArgument("RequestBodyInvalid", "Inputs must be an object of input name to blob reference.", "Inputs");
+            }
+
+            foreach (var p in many.EnumerateObject())
+            {
+                if (!service.InputNames.Contains(p.Name))
+                {
+                    throw service.InputNames.Count == 0
+                        ? StudioError.BadArgument("BatchJobInputsTooManySpecified", "The web service has no input, but an input was given.", p.Name)
+                        : StudioError.BadArgument("InvalidInputNames",
+                            $"Input name '{p.Name}' is not valid. The web service's inputs are: {string.Join(", ", service.InputNames)}.", p.Name);
+                }
+
+                if (BlobReference.FromJson(p.Value, "Inputs." + p.Name) is { } reference)
+                {
+                    inputs[p.Name] = reference;
+                }
+            }
+        }
+
+        var missing = service.InputNames.Where(n => !inputs.ContainsKey(n)).ToArray();
+        if (missing.Length > 0)
+        {
+            throw StudioError.BadArgument("BatchJobInputsNotSpecified", $"Input(s) {string.Join(", ", missing)} were not specified. Give each in Inputs.", missing[0]);
+        }
+
+        foreach (var (name, reference) in inputs)
+        {
+            await CheckInputAsync(reference.ToClient(name, isOutput: false), name, cancellationToken);
+        }
+
+        var outputs = new Dictionary<string, BlobReference>(StringComparer.Ordinal);
+        if (Property("Outputs") is { ValueKind: JsonValueKind.Object } outputsElement)
+        {
+            foreach (var p in outputsElement.EnumerateObject())
+            {
+                if (!service.OutputNames.Contains(p.Name))
+                {
+                    throw StudioError.BadArgument("InvalidOutputOverrideName",
+                        $"Output name '{p.Name}' is not valid (names are case-sensitive). The web service's outputs are: {string.Join(", ", service.OutputNames)}.", p.Name);
+                }
+
+                if (BlobReference.FromJson(p.Value, "Outputs." + p.Name) is { } reference)
+                {
+                    reference.ToClient(p.Name, isOutput: true);
+                    outputs[p.Name] = reference;
+                }
+            }
+        }
+        else if (Property("Outputs") is { ValueKind: not JsonValueKind.Null })
+        {
+            throw StudioError.BadArgument("RequestBodyInvalid", "Outputs must be an object of output name to blob reference.", "Outputs");
+        }
+
+        var jobId = StudioIds.New();
+        foreach (var name in service.OutputNames.Where(n => !outputs.ContainsKey(n)))
+        {
+            if (string.IsNullOrWhiteSpace(_options.DefaultStorageConnectionString))
+            {
+                throw StudioError.BadArgument("MissingOutputBlobInformation",
+                    $"Output '{name}' was not given a location and the workspace has no default storage (Tollgate:Studio:DefaultStorageConnectionString). Name it in Outputs.", name);
+            }
+
+            outputs[name] = new BlobReference(_options.DefaultStorageConnectionString, $"{_options.DefaultStorageContainer}/{jobId}/{name}.csv", null, null);
+        }
+
+        var globalParameters = new JsonObject();
+        if (Property("GlobalParameters") is { ValueKind: JsonValueKind.Object } gp)
+        {
+            var values = new Dictionary<string, object?>(StringComparer.Ordinal);
+            foreach (var p in gp.EnumerateObject())
+            {
+                values[p.Name] = p.Value.ValueKind switch
+                {
+                    JsonValueKind.Null => null,
+                    JsonValueKind.String => p.Value.GetString(),
+                    JsonValueKind.Number => p.Value.TryGetInt64(out var l) ? l : p.Value.GetRawText(),
+                    JsonValueKind.True => "True",
+                    JsonValueKind.False => "False",
+                    _ => throw StudioError.BadArgument("UserParameterInvalid", $"Global parameter '{p.Name}' must be a string, number or boolean.", p.Name),
+                };
+                globalParameters[p.Name] = JsonValue.Create(values[p.Name]?.ToString());
+            }
+
+            service.Compile(values);
+        }
+
+        var request = new JsonObject
+        {
+            ["Inputs"] = new JsonObject(inputs.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value.ToJson()))),
+            ["Outputs"] = new JsonObject(outputs.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value.ToJson()))),
+            ["GlobalParameters"] = globalParameters,
+        };
+        await _store.InsertJobAsync(new JobRecord(jobId, service.Record.EndpointId, JobStatus.NotStarted, request.ToJsonString(), null, null, _time.GetUtcNow(), null, null),
+            cancellationToken);
+        return jobId;
+    }
+
+    private static async Task CheckInputAsync(BlockBlobClient blob, string name, CancellationToken cancellationToken)
+    {
+        bool exists;
+        try
+        {
+            exists = await blob.ExistsAsync(cancellationToken);
+        }
+        catch (RequestFailedException ex) when (ex.Status is 401 or 403)
+        {
+            throw StudioError.BadArgument("InvalidBlobConnectionString", $"The storage account refused access to the blob of '{name}': check the account key or SAS ({ex.ErrorCode}).", name);
+        }
+        catch (Exception ex) when (ex is RequestFailedException or AggregateException or HttpRequestException)
+        {
+            throw StudioError.BadArgument("InvalidBlob", $"The blob of '{name}' could not be reached: {ex.Message.Split('\n')[0]}", name);
+        }
+
+        if (!exists)
+        {
+            throw StudioError.BadArgument("BlobNotFound", $"The blob '{blob.BlobContainerName}/{blob.Name}' of '{name}' was not found.", name);
+        }
+    }
+
+    /// <summary>Starts a NotStarted job; <c>CannotStartJob</c> otherwise.</summary>
+    public async Task StartAsync(JobRecord job, CancellationToken cancellationToken)
+    {
+        if (!await _store.TransitionJobAsync(job.Id, JobStatus.NotStarted, JobStatus.Running, _time.GetUtcNow(), cancellationToken: cancellationToken))
+        {
+            var current = await _store.GetJobAsync(job.EndpointId, job.Id, cancellationToken);
+            throw new StudioError("InvalidOperation", new StudioErrorDetail("CannotStartJob", $"The job cannot be started because it is in {current?.Status ?? job.Status} state."));
+        }
+
+        _worker.Enqueue(job.Id);
+    }
+
+    /// <summary>DELETE: a job that has not ended is cancelled (and keeps answering GET as Cancelled); an ended job is deleted.</summary>
+    public async Task DeleteAsync(JobRecord job, CancellationToken cancellationToken)
+    {
+        if (job.Status is JobStatus.NotStarted or JobStatus.Running)
+        {
+            if (await _store.TransitionJobAsync(job.Id, job.Status, JobStatus.Cancelled, _time.GetUtcNow(), details: "The job was cancelled.", cancellationToken: cancellationToken))
+            {
+                _worker.Cancel(job.Id);
+                return;
+            }
+
+            job = await _store.GetJobAsync(job.EndpointId, job.Id, cancellationToken) ?? job;
+            if (job.Status is JobStatus.NotStarted or JobStatus.Running)
+            {
+                await DeleteAsync(job, cancellationToken);
+                return;
+            }
+        }
+
+        await _store.DeleteJobAsync(job.Id, cancellationToken);
+    }
+
+    /// <summary>The BatchExecutionStatus of a job.</summary>
+    public JsonObject Status(JobRecord job)
+    {
+        JsonObject? results = null;
+        if (job.Status == JobStatus.Finished)
+        {
+            results = [];
+            var outputs = JsonNode.Parse(job.RequestJson)!["Outputs"]!.AsObject();
+            foreach (var (name, node) in outputs)
+            {
+                results[name] = ResultLocation(BlobReference.FromJson(node!));
+            }
+        }
+
+        return new JsonObject
+        {
+            ["StatusCode"] = job.Status,
+            ["Results"] = results,
+            ["Details"] = job.Details,
+            ["CreatedAt"] = job.Created,
+            ["StartTime"] = job.Started,
+            ["EndTime"] = job.Ended,
+        };
+    }
+
+    /// <summary>Where an output can be read: BaseLocation + RelativeLocation + a fresh read-only SasBlobToken.</summary>
+    private JsonObject ResultLocation(BlobReference output)
+    {
+        var (container, blob) = output.Split();
+        if (output.UsesSas)
+        {
+            return new JsonObject
+            {
+                ["ConnectionString"] = null,
+                ["RelativeLocation"] = $"{container}/{blob}",
+                ["BaseLocation"] = output.BaseLocation,
+                ["SasBlobToken"] = output.SasBlobToken,
+            };
+        }
+
+        var client = output.ToClient("output", isOutput: true);
+        var now = _time.GetUtcNow();
+        var sas = new BlobSasBuilder
+        {
+            BlobContainerName = container,
+            BlobName = blob,
+            Resource = "b",
+            StartsOn = now.AddMinutes(-5),
+            ExpiresOn = now + _options.ResultSasLifetime,
+            Protocol = SasProtocol.HttpsAndHttp,
+        };
+        sas.SetPermissions(BlobSasPermissions.Read);
+        var uri = client.GenerateSasUri(sas);
+        var path = uri.GetLeftPart(UriPartial.Path);
+        var authority = uri.GetLeftPart(UriPartial.Authority).Length;
+        var split = path.IndexOf("/" + container + "/", authority, StringComparison.Ordinal);
+        var accountBase = path[..(split + 1)];
+        return new JsonObject
+        {
+            ["ConnectionString"] = null,
+            ["RelativeLocation"] = uri.GetLeftPart(UriPartial.Path)[accountBase.Length..],
+            ["BaseLocation"] = accountBase,
+            ["SasBlobToken"] = uri.Query,
+        };
+    }
+}

@@ -1,0 +1,476 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Tollgate.Studio.Data;
+using Tollgate.Studio.Modules;
+using Tollgate.Studio.Storage;
+
+namespace Tollgate.Studio.Experiments;
+
+/// <summary>One module of a graph: its id in the graph, the module definition and the parameter values as given.</summary>
+public sealed record GraphModule(string Id, ModuleDefinition Definition, IReadOnlyDictionary<string, object?> Parameters, JsonObject ParametersJson);
+
+/// <summary>A connection from a module's output port to another module's input port.</summary>
+public sealed record GraphConnection(string From, string To);
+
+/// <summary>A module parameter exposed as a web service parameter (a <c>GlobalParameters</c> name).</summary>
+public sealed record WebServiceParameter(string Name, string ModuleId, string Parameter);
+
+/// <summary>One problem of a graph document, with the JSON path it is about.</summary>
+public sealed record GraphProblem(string Target, string Message);
+
+/// <summary>
+/// An experiment: modules, connections and web service parameters, stored as JSON. Every module has at most one input
+/// and one output port (all built-ins do), so a connection names two module ids; port names may be given and are checked.
+/// </summary>
+/// <remarks>
+/// <para>JSON shape:</para>
+/// <code>
+/// {"name":"SimpleFeatureHashingExperiment","description":"",
+///  "modules":[{"id":"data","module":"Saved dataset","parameters":{"Dataset":"Book Reviews from Amazon"}},
+///             {"id":"select","module":"Select Columns in Dataset","parameters":{"Select columns":"Col2"}},
+///             {"id":"hash","module":"Feature Hashing","parameters":{"Target columns":"Col2","Hashing bitsize":3}},
+///             {"id":"in","module":"Web service input"},{"id":"out","module":"Web service output"}],
+///  "connections":[{"from":"data","to":"select"},{"from":"select","to":"hash"},{"from":"in","to":"hash"},{"from":"hash","to":"out"}],
+///  "webServiceParameters":[{"name":"Bits","module":"hash","parameter":"Hashing bitsize"}]}
+/// </code>
+/// <para>As in Studio, a Web service input shares an input port with the experiment's data: an experiment run uses the
+/// data, a web service call uses the request rows instead. A port takes at most one data connection and at most one Web
+/// service input. Column selections are a comma-separated list of names, or rules:
+/// <c>[{"rule":"all"},{"rule":"names","names":["a"],"exclude":true},{"rule":"types","types":["String"]},{"rule":"indices","ranges":"1-3"}]</c>.</para>
+/// <para>A frozen scoring graph (a published web service) carries <c>inputSchemas</c>: the columns of each web service input.</para>
+/// </remarks>
+public sealed partial class ExperimentGraph
+{
+    private ExperimentGraph(string name, string description, IReadOnlyList<GraphModule> modules, IReadOnlyList<GraphConnection> connections,
+        IReadOnlyList<WebServiceParameter> parameters, IReadOnlyDictionary<string, DataSchema> inputSchemas)
+    {
+        Name = name;
+        Description = description;
+        Modules = modules;
+        Connections = connections;
+        WebServiceParameters = parameters;
+        InputSchemas = inputSchemas;
+        ById = modules.ToDictionary(m => m.Id, StringComparer.Ordinal);
+        var portNames = new Dictionary<string, string>(StringComparer.Ordinal);
+        PortNames = portNames;
+        var inputs = 0;
+        var outputs = 0;
+        foreach (var module in modules)
+        {
+            if (IsWebServiceInput(module) || IsWebServiceOutput(module))
+            {
+                var given = module.Parameters.TryGetValue(BuiltInModules.PortNameParameter, out var n) ? n as string : null;
+                portNames[module.Id] = !string.IsNullOrWhiteSpace(given)
+                    ? given.Trim()
+                    : IsWebServiceInput(module) ? "input" + (++inputs).ToString(CultureInfo.InvariantCulture) : "output" + (++outputs).ToString(CultureInfo.InvariantCulture);
+            }
+        }
+    }
+
+    /// <summary>The experiment's name.</summary>
+    public string Name { get; }
+
+    /// <summary>A free-text description.</summary>
+    public string Description { get; }
+
+    /// <summary>The modules, in document order.</summary>
+    public IReadOnlyList<GraphModule> Modules { get; }
+
+    /// <summary>The connections.</summary>
+    public IReadOnlyList<GraphConnection> Connections { get; }
+
+    /// <summary>The web service parameters.</summary>
+    public IReadOnlyList<WebServiceParameter> WebServiceParameters { get; }
+
+    /// <summary>For a frozen scoring graph: the schema of each web service input by name; empty for an experiment.</summary>
+    public IReadOnlyDictionary<string, DataSchema> InputSchemas { get; }
+
+    /// <summary>The modules by id.</summary>
+    public IReadOnlyDictionary<string, GraphModule> ById { get; }
+
+    /// <summary>The request/response name of each Web service input / output module, by module id.</summary>
+    public IReadOnlyDictionary<string, string> PortNames { get; }
+
+    public static bool IsWebServiceInput(GraphModule module) => module.Definition.Name == ModuleRegistry.WebServiceInput;
+
+    public static bool IsWebServiceOutput(GraphModule module) => module.Definition.Name == ModuleRegistry.WebServiceOutput;
+
+    /// <summary>The connections into <paramref name="moduleId"/>.</summary>
+    public IEnumerable<GraphConnection> Into(string moduleId) => Connections.Where(c => c.To == moduleId);
+
+    /// <summary>Parses and checks a graph document; every problem is reported, with its JSON path.</summary>
+    public static ExperimentGraph? Parse(JsonNode? json, ModuleRegistry registry, List<GraphProblem> problems)
+    {
+        ArgumentNullException.ThrowIfNull(registry);
+        ArgumentNullException.ThrowIfNull(problems);
+        if (json is not JsonObject root)
+        {
+            problems.Add(new("", "The experiment must be a JSON object."));
+            return null;
+        }
+
+        var name = root["name"] is JsonValue nv && nv.TryGetValue<string>(out var n) ? n.Trim() : "";
+        if (name.Length is 0 or > 256)
+        {
+            problems.Add(new("name", "The experiment needs a name of 1 to 256 characters."));
+        }
+
+        var description = root["description"] is JsonValue dv && dv.TryGetValue<string>(out var d) ? d : "";
+        var modules = new List<GraphModule>();
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        var moduleArray = root["modules"] as JsonArray;
+        if (root["modules"] is not null and not JsonArray)
+        {
+            problems.Add(new("modules", "modules must be an array."));
+        }
+
+        for (var i = 0; i < (moduleArray?.Count ?? 0); i++)
+        {
+            var path = $"modules[{i}]";
+            if (moduleArray![i] is not JsonObject m)
+            {
+                problems.Add(new(path, "A module must be an object."));
+                continue;
+            }
+
+            var id = m["id"] is JsonValue iv && iv.TryGetValue<string>(out var idText) ? idText : null;
+            if (id is null || !IdPattern().IsMatch(id))
+            {
+                problems.Add(new(path + ".id", "A module id is 1 to 64 letters, digits, '-', '_' or '.'."));
+                continue;
+            }
+
+            if (!ids.Add(id))
+            {
+                problems.Add(new(path + ".id", $"The module id '{id}' appears more than once."));
+                continue;
+            }
+
+            var moduleName = m["module"] is JsonValue mv && mv.TryGetValue<string>(out var mn) ? mn : null;
+            if (moduleName is null || !registry.TryGet(moduleName, out var definition))
+            {
+                problems.Add(new(path + ".module", $"Unknown module '{moduleName}'. Modules: {string.Join(", ", registry.Modules.Select(x => x.Name))}."));
+                continue;
+            }
+
+            var parameters = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase);
+            var parametersJson = new JsonObject();
+            if (m["parameters"] is JsonObject p)
+            {
+                foreach (var (key, value) in p)
+                {
+                    if (definition.FindParameter(key) is not { } parameter)
+                    {
+                        problems.Add(new($"{path}.parameters.{key}", $"Module '{definition.Name}' has no parameter '{key}'. Parameters: {string.Join(", ", definition.Parameters.Select(x => x.Name))}."));
+                        continue;
+                    }
+
+                    if (!TryConvertParameter(parameter, value, out var converted, out var error))
+                    {
+                        problems.Add(new($"{path}.parameters.{key}", error));
+                        continue;
+                    }
+
+                    parameters[parameter.Name] = converted;
+                    parametersJson[parameter.Name] = value?.DeepClone();
+                }
+            }
+            else if (m["parameters"] is not null)
+            {
+                problems.Add(new(path + ".parameters", "parameters must be an object."));
+            }
+
+            modules.Add(new GraphModule(id, definition, parameters, parametersJson));
+        }
+
+        var byId = modules.ToDictionary(m => m.Id, StringComparer.Ordinal);
+        var connections = new List<GraphConnection>();
+        var connectionArray = root["connections"] as JsonArray;
+        if (root["connections"] is not null and not JsonArray)
+        {
+            problems.Add(new("connections", "connections must be an array."));
+        }
+
+        for (var i = 0; i < (connectionArray?.Count ?? 0); i++)
+        {
+            var path = $"connections[{i}]";
+            if (connectionArray![i] is not JsonObject c)
+            {
+                problems.Add(new(path, "A connection must be an object with 'from' and 'to' module ids."));
+                continue;
+            }
+
+            var from = (c["from"] as JsonValue)?.TryGetValue<string>(out var f) == true ? f : null;
+            var to = (c["to"] as JsonValue)?.TryGetValue<string>(out var t) == true ? t : null;
+            if (from is null || !byId.TryGetValue(from, out var source))
+            {
+                problems.Add(new(path + ".from", $"'{from}' is not a module id of this experiment."));
+                continue;
+            }
+
+            if (to is null || !byId.TryGetValue(to, out var target))
+            {
+                problems.Add(new(path + ".to", $"'{to}' is not a module id of this experiment."));
+                continue;
+            }
+
+            if (source.Definition.Outputs.Count == 0)
+            {
+                problems.Add(new(path + ".from", $"Module '{from}' ({source.Definition.Name}) has no output port."));
+                continue;
+            }
+
+            if (target.Definition.Inputs.Count == 0)
+            {
+                problems.Add(new(path + ".to", $"Module '{to}' ({target.Definition.Name}) has no input port."));
+                continue;
+            }
+
+            if (c["fromPort"] is JsonValue fp && fp.TryGetValue<string>(out var fromPort) && !source.Definition.Outputs.Any(o => o.Name.Equals(fromPort, StringComparison.OrdinalIgnoreCase)))
+            {
+                problems.Add(new(path + ".fromPort", $"Module '{from}' has no output port '{fromPort}'."));
+                continue;
+            }
+
+            if (c["toPort"] is JsonValue tp && tp.TryGetValue<string>(out var toPort) && !target.Definition.Inputs.Any(o => o.Name.Equals(toPort, StringComparison.OrdinalIgnoreCase)))
+            {
+                problems.Add(new(path + ".toPort", $"Module '{to}' has no input port '{toPort}'."));
+                continue;
+            }
+
+            var duplicate = connections.Any(x => x.To == to && IsWebServiceInput(byId[x.From]) == IsWebServiceInput(source));
+            if (duplicate)
+            {
+                problems.Add(new(path, IsWebServiceInput(source)
+                    ? $"The input port of '{to}' already has a Web service input."
+                    : $"The input port of '{to}' already has a connection; a port takes one dataset (and optionally one Web service input)."));
+                continue;
+            }
+
+            connections.Add(new GraphConnection(from, to));
+        }
+
+        var parametersExposed = new List<WebServiceParameter>();
+        if (root["webServiceParameters"] is JsonArray wsp)
+        {
+            for (var i = 0; i < wsp.Count; i++)
+            {
+                var path = $"webServiceParameters[{i}]";
+                var pn = (wsp[i]?["name"] as JsonValue)?.TryGetValue<string>(out var x) == true ? x : null;
+                var pm = (wsp[i]?["module"] as JsonValue)?.TryGetValue<string>(out var y) == true ? y : null;
+                var pp = (wsp[i]?["parameter"] as JsonValue)?.TryGetValue<string>(out var z) == true ? z : null;
+                if (string.IsNullOrWhiteSpace(pn) || parametersExposed.Any(e => e.Name.Equals(pn, StringComparison.Ordinal)))
+                {
+                    problems.Add(new(path + ".name", "A web service parameter needs a unique, non-empty name."));
+                }
+                else if (pm is null || !byId.TryGetValue(pm, out var module))
+                {
+                    problems.Add(new(path + ".module", $"'{pm}' is not a module id of this experiment."));
+                }
+                else if (pp is null || module.Definition.FindParameter(pp) is not { } parameter || parameter.Type == ModuleParameterType.ColumnSelection)
+                {
+                    problems.Add(new(path + ".parameter", $"Module '{pm}' has no parameter '{pp}' that can be a web service parameter (int, string or enum)."));
+                }
+                else
+                {
+                    parametersExposed.Add(new WebServiceParameter(pn, pm, parameter.Name));
+                }
+            }
+        }
+
+        var inputSchemas = new Dictionary<string, DataSchema>(StringComparer.Ordinal);
+        if (root["inputSchemas"] is JsonObject schemas)
+        {
+            foreach (var (inputName, columns) in schemas)
+            {
+                try
+                {
+                    inputSchemas[inputName] = SchemaJson.FromJson(columns!.AsArray());
+                }
+                catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or NullReferenceException or FormatException)
+                {
+                    problems.Add(new($"inputSchemas.{inputName}", "An input schema is an array of {\"name\",\"type\"}."));
+                }
+            }
+        }
+
+        if (problems.Count > 0)
+        {
+            return null;
+        }
+
+        var graph = new ExperimentGraph(name, description, modules, connections, parametersExposed, inputSchemas);
+        var duplicateNames = graph.PortNames.GroupBy(p => (IsWebServiceInput(byId[p.Key]), p.Value)).Where(g => g.Count() > 1);
+        foreach (var group in duplicateNames)
+        {
+            problems.Add(new("modules", $"Two web service {(group.Key.Item1 ? "inputs" : "outputs")} are named '{group.Key.Value}'."));
+        }
+
+        if (graph.TopologicalOrder() is null)
+        {
+            problems.Add(new("connections", "The connections form a cycle."));
+        }
+
+        return problems.Count > 0 ? null : graph;
+    }
+
+    /// <summary>Parses a stored graph (which was checked when it was saved).</summary>
+    public static ExperimentGraph Load(string json, ModuleRegistry registry)
+    {
+        var problems = new List<GraphProblem>();
+        return Parse(JsonNode.Parse(json), registry, problems)
+            ?? throw new InvalidOperationException("A stored graph is not valid: " + string.Join("; ", problems.Select(p => $"{p.Target}: {p.Message}")));
+    }
+
+    /// <summary>The graph as JSON (the same shape <see cref="Parse"/> reads).</summary>
+    public JsonObject ToJson()
+    {
+        var json = new JsonObject
+        {
+            ["name"] = Name,
+            ["description"] = Description,
+            ["modules"] = new JsonArray(Modules.Select(m => (JsonNode)new JsonObject
+            {
+                ["id"] = m.Id,
+                ["module"] = m.Definition.Name,
+                ["parameters"] = m.ParametersJson.DeepClone(),
+            }).ToArray()),
+            ["connections"] = new JsonArray(Connections.Select(c => (JsonNode)new JsonObject { ["from"] = c.From, ["to"] = c.To }).ToArray()),
+            ["webServiceParameters"] = new JsonArray(WebServiceParameters.Select(p => (JsonNode)new JsonObject
+            {
+                ["name"] = p.Name,
+                ["module"] = p.ModuleId,
+                ["parameter"] = p.Parameter,
+            }).ToArray()),
+        };
+        if (InputSchemas.Count > 0)
+        {
+            json["inputSchemas"] = new JsonObject(InputSchemas.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)SchemaJson.ToJson(kv.Value))));
+        }
+
+        return json;
+    }
+
+    /// <summary>A frozen copy: only <paramref name="keep"/>, connections between kept modules, and the input schemas.</summary>
+    internal ExperimentGraph Freeze(IReadOnlySet<string> keep, IReadOnlyDictionary<string, DataSchema> inputSchemas, IEnumerable<GraphConnection> connections) =>
+        new(Name, Description, Modules.Where(m => keep.Contains(m.Id)).ToArray(), connections.ToArray(),
+            WebServiceParameters.Where(p => keep.Contains(p.ModuleId)).ToArray(), inputSchemas);
+
+    /// <summary>The module ids in an order where every connection goes forward, or null when there is a cycle.</summary>
+    public IReadOnlyList<string>? TopologicalOrder()
+    {
+        var indegree = Modules.ToDictionary(m => m.Id, _ => 0, StringComparer.Ordinal);
+        foreach (var c in Connections)
+        {
+            indegree[c.To]++;
+        }
+
+        var ready = new Queue<string>(Modules.Where(m => indegree[m.Id] == 0).Select(m => m.Id));
+        var order = new List<string>();
+        while (ready.Count > 0)
+        {
+            var id = ready.Dequeue();
+            order.Add(id);
+            foreach (var c in Connections.Where(c => c.From == id))
+            {
+                if (--indegree[c.To] == 0)
+                {
+                    ready.Enqueue(c.To);
+                }
+            }
+        }
+
+        return order.Count == Modules.Count ? order : null;
+    }
+
+    private static bool TryConvertParameter(ModuleParameter parameter, JsonNode? value, out object? converted, out string error)
+    {
+        converted = null;
+        error = "";
+        switch (value)
+        {
+            case null:
+                return true;
+            case JsonValue v when v.GetValueKind() == JsonValueKind.String:
+                converted = v.GetValue<string>();
+                return true;
+            case JsonValue v when v.GetValueKind() == JsonValueKind.Number:
+                if (v.TryGetValue<long>(out var l))
+                {
+                    converted = l;
+                }
+                else
+                {
+                    var dbl = v.GetValue<double>();
+                    converted = dbl == Math.Floor(dbl) && Math.Abs(dbl) < long.MaxValue ? (long)dbl : dbl.ToString("R", CultureInfo.InvariantCulture);
+                }
+
+                return true;
+            case JsonValue v when v.GetValueKind() is JsonValueKind.True or JsonValueKind.False:
+                converted = v.GetValue<bool>() ? "True" : "False";
+                return true;
+            case JsonArray or JsonObject when parameter.Type == ModuleParameterType.ColumnSelection:
+                return ColumnSelectionJson.TryParse(value, out converted, out error);
+            default:
+                error = $"Parameter '{parameter.Name}' needs a {parameter.Type} value.";
+                return false;
+        }
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9_.-]{1,64}$")]
+    private static partial Regex IdPattern();
+}
+
+/// <summary>Column selections in experiment JSON: rules as an array (or <c>{"rules":[…]}</c>).</summary>
+public static class ColumnSelectionJson
+{
+    public static bool TryParse(JsonNode? json, out object? selection, out string error)
+    {
+        selection = null;
+        error = "";
+        var rules = json is JsonObject o ? o["rules"] as JsonArray : json as JsonArray;
+        if (rules is null || rules.Count == 0)
+        {
+            error = "A column selection is a comma-separated list of names or a non-empty array of rules.";
+            return false;
+        }
+
+        var list = new List<ColumnSelectionRule>();
+        foreach (var node in rules)
+        {
+            var exclude = node?["exclude"] is JsonValue ev && ev.TryGetValue<bool>(out var e) && e;
+            var kind = (node?["rule"] as JsonValue)?.TryGetValue<string>(out var k) == true ? k.ToLowerInvariant() : null;
+            try
+            {
+                switch (kind)
+                {
+                    case "all":
+                        list.Add(ColumnSelectionRule.All(exclude));
+                        break;
+                    case "names":
+                        list.Add(ColumnSelectionRule.ByName(node!["names"]!.AsArray().Select(x => (string)x!), exclude));
+                        break;
+                    case "types":
+                        list.Add(ColumnSelectionRule.ByType(node!["types"]!.AsArray().Select(x => Enum.Parse<ColumnType>((string)x!, ignoreCase: true)), exclude));
+                        break;
+                    case "indices":
+                        list.Add(ColumnSelectionRule.ByIndexRanges((string)node!["ranges"]!, exclude));
+                        break;
+                    default:
+                        error = $"Unknown column selection rule '{kind}'; rules are all, names, types, indices.";
+                        return false;
+                }
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or NullReferenceException or FormatException or StudioModuleException)
+            {
+                error = $"The column selection rule '{kind}' is not valid: {ex.Message}";
+                return false;
+            }
+        }
+
+        selection = new ColumnSelection(list);
+        return true;
+    }
+}

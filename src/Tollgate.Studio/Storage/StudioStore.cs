@@ -1,0 +1,403 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Data.Sqlite;
+using Tollgate.Core.Security;
+using Tollgate.Studio.Data;
+
+namespace Tollgate.Studio.Storage;
+
+/// <summary>The workspace this Studio installation serves: its id and the authorization token of Studio's own API.</summary>
+public sealed record WorkspaceRecord(string Id, string AuthorizationToken, DateTimeOffset Created);
+
+/// <summary>A stored dataset: metadata in the store, rows in <see cref="File"/> (CSV or TSV with a header row).</summary>
+public sealed record DatasetRecord(string Id, string Name, string Format, DataSchema Schema, long RowCount, string File, long SizeBytes, DateTimeOffset Created);
+
+/// <summary>An experiment: its graph JSON (see <c>Experiments/ExperimentGraph</c>) and a version bumped on every update.</summary>
+public sealed record ExperimentRecord(string Id, string Name, string GraphJson, int Version, DateTimeOffset Created, DateTimeOffset Updated);
+
+/// <summary>One run of an experiment: status and the per-module results as JSON.</summary>
+public sealed record RunRecord(string Id, string ExperimentId, int ExperimentVersion, string Status, string ResultJson, DateTimeOffset Started, DateTimeOffset? Ended);
+
+/// <summary>A published web service with its default endpoint (the id used in RRS/BES URLs) and its two API keys.</summary>
+public sealed record ServiceRecord(
+    string Id, string EndpointId, string Name, string Description, string ExperimentId, string PlanJson,
+    string PrimaryKey, string SecondaryKey, int MaxConcurrentCalls, DateTimeOffset Created);
+
+/// <summary>A BES job. <see cref="RequestJson"/> holds connection strings, so it is encrypted at rest.</summary>
+public sealed record JobRecord(
+    string Id, string EndpointId, string Status, string RequestJson, string? ResultsJson, string? Details,
+    DateTimeOffset Created, DateTimeOffset? Started, DateTimeOffset? Ended);
+
+/// <summary>
+/// Studio's own store on SQLite (Microsoft.Data.Sqlite): workspace, datasets, experiments, runs, web services and BES jobs.
+/// Secrets (API keys, the workspace token, job requests with connection strings) are AES-256-GCM encrypted with
+/// <see cref="SecretProtector"/>. One connection per call (pooled), WAL journal.
+/// </summary>
+public sealed class StudioStore
+{
+    private const string Schema = """
+        CREATE TABLE IF NOT EXISTS studio_workspace (id TEXT PRIMARY KEY, token TEXT NOT NULL, created TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS studio_datasets (id TEXT PRIMARY KEY, name TEXT NOT NULL COLLATE NOCASE UNIQUE, format TEXT NOT NULL,
+            schema_json TEXT NOT NULL, row_count INTEGER NOT NULL, file TEXT NOT NULL, size_bytes INTEGER NOT NULL, created TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS studio_experiments (id TEXT PRIMARY KEY, name TEXT NOT NULL, graph_json TEXT NOT NULL, version INTEGER NOT NULL,
+            created TEXT NOT NULL, updated TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS studio_runs (id TEXT PRIMARY KEY, experiment_id TEXT NOT NULL, experiment_version INTEGER NOT NULL,
+            status TEXT NOT NULL, result_json TEXT NOT NULL, started TEXT NOT NULL, ended TEXT);
+        CREATE INDEX IF NOT EXISTS studio_runs_experiment ON studio_runs (experiment_id, started);
+        CREATE TABLE IF NOT EXISTS studio_services (id TEXT PRIMARY KEY, endpoint_id TEXT NOT NULL UNIQUE, name TEXT NOT NULL, description TEXT NOT NULL,
+            experiment_id TEXT NOT NULL, plan_json TEXT NOT NULL, primary_key TEXT NOT NULL, secondary_key TEXT NOT NULL,
+            max_concurrent_calls INTEGER NOT NULL, created TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS studio_jobs (id TEXT PRIMARY KEY, endpoint_id TEXT NOT NULL, status TEXT NOT NULL, request TEXT NOT NULL,
+            results_json TEXT, details TEXT, created TEXT NOT NULL, started TEXT, ended TEXT);
+        CREATE INDEX IF NOT EXISTS studio_jobs_status ON studio_jobs (status);
+        """;
+
+    private readonly string _connectionString;
+    private readonly SecretProtector _protector;
+
+    /// <summary>Creates the store on the SQLite database <paramref name="path"/>.</summary>
+    public StudioStore(string path, SecretProtector protector)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        _protector = protector ?? throw new ArgumentNullException(nameof(protector));
+        _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true, DefaultTimeout = 30 }.ToString();
+    }
+
+    /// <summary>Creates the tables when missing.</summary>
+    public async Task InitializeAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await ExecuteAsync(connection, "PRAGMA journal_mode=WAL;", null, cancellationToken);
+        await ExecuteAsync(connection, Schema, null, cancellationToken);
+    }
+
+    // --- workspace -------------------------------------------------------------------------------------------------
+
+    /// <summary>The workspace, created with a fresh id and token on first call.</summary>
+    public async Task<WorkspaceRecord> GetOrCreateWorkspaceAsync(TimeProvider time, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        var existing = await ReadWorkspaceAsync(connection, cancellationToken);
+        if (existing is not null)
+        {
+            return existing;
+        }
+
+        await ExecuteAsync(connection, "INSERT OR IGNORE INTO studio_workspace (id, token, created) VALUES ($id, $token, $created)", new()
+        {
+            ["$id"] = StudioIds.New(),
+            ["$token"] = _protector.ProtectString(SecretGenerator.NewBase64Key()),
+            ["$created"] = Text(time.GetUtcNow()),
+        }, cancellationToken);
+        return (await ReadWorkspaceAsync(connection, cancellationToken))!;
+    }
+
+    private async Task<WorkspaceRecord?> ReadWorkspaceAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    {
+        await using var command = Command(connection, "SELECT id, token, created FROM studio_workspace LIMIT 1", null);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken)
+            ? new WorkspaceRecord(reader.GetString(0), _protector.UnprotectString(reader.GetString(1)), Time(reader.GetString(2)))
+            : null;
+    }
+
+    // --- datasets --------------------------------------------------------------------------------------------------
+
+    public async Task InsertDatasetAsync(DatasetRecord dataset, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await ExecuteAsync(connection, """
+            INSERT INTO studio_datasets (id, name, format, schema_json, row_count, file, size_bytes, created)
+            VALUES ($id, $name, $format, $schema, $rows, $file, $size, $created)
+            """, new()
+        {
+            ["$id"] = dataset.Id, ["$name"] = dataset.Name, ["$format"] = dataset.Format, ["$schema"] = SchemaJson.Write(dataset.Schema),
+            ["$rows"] = dataset.RowCount, ["$file"] = dataset.File, ["$size"] = dataset.SizeBytes, ["$created"] = Text(dataset.Created),
+        }, cancellationToken);
+    }
+
+    public Task<IReadOnlyList<DatasetRecord>> ListDatasetsAsync(CancellationToken cancellationToken = default) =>
+        QueryAsync("SELECT id, name, format, schema_json, row_count, file, size_bytes, created FROM studio_datasets ORDER BY created, name", null, ReadDataset, cancellationToken);
+
+    /// <summary>The dataset whose id or (case-insensitive) name is <paramref name="idOrName"/>.</summary>
+    public async Task<DatasetRecord?> FindDatasetAsync(string idOrName, CancellationToken cancellationToken = default) =>
+        (await QueryAsync("SELECT id, name, format, schema_json, row_count, file, size_bytes, created FROM studio_datasets WHERE id = $key OR name = $key ORDER BY id = $key DESC LIMIT 1",
+            new() { ["$key"] = idOrName }, ReadDataset, cancellationToken)).FirstOrDefault();
+
+    public Task<bool> DeleteDatasetAsync(string id, CancellationToken cancellationToken = default) =>
+        ExecuteCountAsync("DELETE FROM studio_datasets WHERE id = $id", new() { ["$id"] = id }, cancellationToken);
+
+    private static DatasetRecord ReadDataset(SqliteDataReader r) =>
+        new(r.GetString(0), r.GetString(1), r.GetString(2), SchemaJson.Read(r.GetString(3)), r.GetInt64(4), r.GetString(5), r.GetInt64(6), Time(r.GetString(7)));
+
+    // --- experiments -----------------------------------------------------------------------------------------------
+
+    public async Task InsertExperimentAsync(ExperimentRecord experiment, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await ExecuteAsync(connection, """
+            INSERT INTO studio_experiments (id, name, graph_json, version, created, updated) VALUES ($id, $name, $graph, $version, $created, $updated)
+            """, new()
+        {
+            ["$id"] = experiment.Id, ["$name"] = experiment.Name, ["$graph"] = experiment.GraphJson, ["$version"] = experiment.Version,
+            ["$created"] = Text(experiment.Created), ["$updated"] = Text(experiment.Updated),
+        }, cancellationToken);
+    }
+
+    /// <summary>Replaces the graph and bumps the version; false when the experiment does not exist.</summary>
+    public Task<bool> UpdateExperimentAsync(string id, string name, string graphJson, DateTimeOffset updated, CancellationToken cancellationToken = default) =>
+        ExecuteCountAsync("UPDATE studio_experiments SET name = $name, graph_json = $graph, version = version + 1, updated = $updated WHERE id = $id",
+            new() { ["$id"] = id, ["$name"] = name, ["$graph"] = graphJson, ["$updated"] = Text(updated) }, cancellationToken);
+
+    public Task<IReadOnlyList<ExperimentRecord>> ListExperimentsAsync(CancellationToken cancellationToken = default) =>
+        QueryAsync("SELECT id, name, graph_json, version, created, updated FROM studio_experiments ORDER BY created, id", null, ReadExperiment, cancellationToken);
+
+    public async Task<ExperimentRecord?> GetExperimentAsync(string id, CancellationToken cancellationToken = default) =>
+        (await QueryAsync("SELECT id, name, graph_json, version, created, updated FROM studio_experiments WHERE id = $id",
+            new() { ["$id"] = id }, ReadExperiment, cancellationToken)).FirstOrDefault();
+
+    public async Task<bool> DeleteExperimentAsync(string id, CancellationToken cancellationToken = default)
+    {
+        await ExecuteCountAsync("DELETE FROM studio_runs WHERE experiment_id = $id", new() { ["$id"] = id }, cancellationToken);
+        return await ExecuteCountAsync("DELETE FROM studio_experiments WHERE id = $id", new() { ["$id"] = id }, cancellationToken);
+    }
+
+    private static ExperimentRecord ReadExperiment(SqliteDataReader r) =>
+        new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt32(3), Time(r.GetString(4)), Time(r.GetString(5)));
+
+    // --- runs ------------------------------------------------------------------------------------------------------
+
+    public async Task InsertRunAsync(RunRecord run, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await ExecuteAsync(connection, """
+            INSERT INTO studio_runs (id, experiment_id, experiment_version, status, result_json, started, ended)
+            VALUES ($id, $experiment, $version, $status, $result, $started, $ended)
+            """, new()
+        {
+            ["$id"] = run.Id, ["$experiment"] = run.ExperimentId, ["$version"] = run.ExperimentVersion, ["$status"] = run.Status,
+            ["$result"] = run.ResultJson, ["$started"] = Text(run.Started), ["$ended"] = run.Ended is { } e ? Text(e) : null,
+        }, cancellationToken);
+    }
+
+    public Task<IReadOnlyList<RunRecord>> ListRunsAsync(string experimentId, CancellationToken cancellationToken = default) =>
+        QueryAsync("SELECT id, experiment_id, experiment_version, status, '{}', started, ended FROM studio_runs WHERE experiment_id = $id ORDER BY started DESC, id",
+            new() { ["$id"] = experimentId }, ReadRun, cancellationToken);
+
+    public async Task<RunRecord?> GetRunAsync(string id, CancellationToken cancellationToken = default) =>
+        (await QueryAsync("SELECT id, experiment_id, experiment_version, status, result_json, started, ended FROM studio_runs WHERE id = $id",
+            new() { ["$id"] = id }, ReadRun, cancellationToken)).FirstOrDefault();
+
+    private static RunRecord ReadRun(SqliteDataReader r) =>
+        new(r.GetString(0), r.GetString(1), r.GetInt32(2), r.GetString(3), r.GetString(4), Time(r.GetString(5)), r.IsDBNull(6) ? null : Time(r.GetString(6)));
+
+    // --- web services ----------------------------------------------------------------------------------------------
+
+    public async Task InsertServiceAsync(ServiceRecord service, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await ExecuteAsync(connection, """
+            INSERT INTO studio_services (id, endpoint_id, name, description, experiment_id, plan_json, primary_key, secondary_key, max_concurrent_calls, created)
+            VALUES ($id, $endpoint, $name, $description, $experiment, $plan, $primary, $secondary, $max, $created)
+            """, new()
+        {
+            ["$id"] = service.Id, ["$endpoint"] = service.EndpointId, ["$name"] = service.Name, ["$description"] = service.Description,
+            ["$experiment"] = service.ExperimentId, ["$plan"] = service.PlanJson,
+            ["$primary"] = _protector.ProtectString(service.PrimaryKey), ["$secondary"] = _protector.ProtectString(service.SecondaryKey),
+            ["$max"] = service.MaxConcurrentCalls, ["$created"] = Text(service.Created),
+        }, cancellationToken);
+    }
+
+    public Task<IReadOnlyList<ServiceRecord>> ListServicesAsync(CancellationToken cancellationToken = default) =>
+        QueryAsync(ServiceSelect + " ORDER BY created, id", null, ReadService, cancellationToken);
+
+    /// <summary>The service whose web service id or endpoint id is <paramref name="id"/>.</summary>
+    public async Task<ServiceRecord?> GetServiceAsync(string id, CancellationToken cancellationToken = default) =>
+        (await QueryAsync(ServiceSelect + " WHERE id = $id OR endpoint_id = $id", new() { ["$id"] = id }, ReadService, cancellationToken)).FirstOrDefault();
+
+    public Task<bool> UpdateServiceAsync(ServiceRecord service, CancellationToken cancellationToken = default) =>
+        ExecuteCountAsync("""
+            UPDATE studio_services SET name = $name, description = $description, primary_key = $primary, secondary_key = $secondary,
+                max_concurrent_calls = $max WHERE id = $id
+            """, new()
+        {
+            ["$id"] = service.Id, ["$name"] = service.Name, ["$description"] = service.Description,
+            ["$primary"] = _protector.ProtectString(service.PrimaryKey), ["$secondary"] = _protector.ProtectString(service.SecondaryKey),
+            ["$max"] = service.MaxConcurrentCalls,
+        }, cancellationToken);
+
+    public async Task<bool> DeleteServiceAsync(ServiceRecord service, CancellationToken cancellationToken = default)
+    {
+        await ExecuteCountAsync("DELETE FROM studio_jobs WHERE endpoint_id = $id", new() { ["$id"] = service.EndpointId }, cancellationToken);
+        return await ExecuteCountAsync("DELETE FROM studio_services WHERE id = $id", new() { ["$id"] = service.Id }, cancellationToken);
+    }
+
+    private const string ServiceSelect =
+        "SELECT id, endpoint_id, name, description, experiment_id, plan_json, primary_key, secondary_key, max_concurrent_calls, created FROM studio_services";
+
+    private ServiceRecord ReadService(SqliteDataReader r) =>
+        new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetString(5),
+            _protector.UnprotectString(r.GetString(6)), _protector.UnprotectString(r.GetString(7)), r.GetInt32(8), Time(r.GetString(9)));
+
+    // --- jobs ------------------------------------------------------------------------------------------------------
+
+    public async Task InsertJobAsync(JobRecord job, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await ExecuteAsync(connection, """
+            INSERT INTO studio_jobs (id, endpoint_id, status, request, results_json, details, created, started, ended)
+            VALUES ($id, $endpoint, $status, $request, NULL, NULL, $created, NULL, NULL)
+            """, new()
+        {
+            ["$id"] = job.Id, ["$endpoint"] = job.EndpointId, ["$status"] = job.Status,
+            ["$request"] = _protector.ProtectString(job.RequestJson), ["$created"] = Text(job.Created),
+        }, cancellationToken);
+    }
+
+    public async Task<JobRecord?> GetJobAsync(string endpointId, string id, CancellationToken cancellationToken = default) =>
+        (await QueryAsync(JobSelect + " WHERE id = $id AND endpoint_id = $endpoint", new() { ["$id"] = id, ["$endpoint"] = endpointId }, ReadJob, cancellationToken))
+        .FirstOrDefault();
+
+    /// <summary>The jobs in <paramref name="status"/>, oldest first (restart recovery).</summary>
+    public Task<IReadOnlyList<JobRecord>> ListJobsAsync(string status, CancellationToken cancellationToken = default) =>
+        QueryAsync(JobSelect + " WHERE status = $status ORDER BY created, id", new() { ["$status"] = status }, ReadJob, cancellationToken);
+
+    /// <summary>
+    /// Moves a job from <paramref name="from"/> to <paramref name="to"/> only if it is still in <paramref name="from"/>, so
+    /// a cancel and a finishing worker cannot both win. Returns whether this call made the change.
+    /// </summary>
+    public Task<bool> TransitionJobAsync(string id, string from, string to, DateTimeOffset now, string? resultsJson = null, string? details = null,
+        CancellationToken cancellationToken = default) =>
+        ExecuteCountAsync("""
+            UPDATE studio_jobs SET status = $to, results_json = COALESCE($results, results_json), details = COALESCE($details, details),
+                started = CASE WHEN $to = 'Running' THEN $now ELSE started END,
+                ended = CASE WHEN $to IN ('Finished', 'Failed', 'Cancelled') THEN $now ELSE ended END
+            WHERE id = $id AND status = $from
+            """, new()
+        {
+            ["$id"] = id, ["$from"] = from, ["$to"] = to, ["$now"] = Text(now), ["$results"] = resultsJson, ["$details"] = details,
+        }, cancellationToken);
+
+    public Task<bool> DeleteJobAsync(string id, CancellationToken cancellationToken = default) =>
+        ExecuteCountAsync("DELETE FROM studio_jobs WHERE id = $id", new() { ["$id"] = id }, cancellationToken);
+
+    private const string JobSelect = "SELECT id, endpoint_id, status, request, results_json, details, created, started, ended FROM studio_jobs";
+
+    private JobRecord ReadJob(SqliteDataReader r) =>
+        new(r.GetString(0), r.GetString(1), r.GetString(2), _protector.UnprotectString(r.GetString(3)),
+            r.IsDBNull(4) ? null : r.GetString(4), r.IsDBNull(5) ? null : r.GetString(5), Time(r.GetString(6)),
+            r.IsDBNull(7) ? null : Time(r.GetString(7)), r.IsDBNull(8) ? null : Time(r.GetString(8)));
+
+    // --- health and metrics ----------------------------------------------------------------------------------------
+
+    /// <summary>True while the store answers a query (readiness).</summary>
+    public async Task<bool> PingAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await using var connection = await OpenAsync(cancellationToken);
+            await using var command = Command(connection, "SELECT 1", null);
+            await command.ExecuteScalarAsync(cancellationToken);
+            return true;
+        }
+        catch (SqliteException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>BES jobs per status (synchronous: read when metrics are scraped).</summary>
+    public IReadOnlyList<(string Status, long Count)> CountJobsByStatus()
+    {
+        using var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        using var command = Command(connection, "SELECT status, COUNT(*) FROM studio_jobs GROUP BY status", null);
+        using var reader = command.ExecuteReader();
+        var counts = new List<(string, long)>();
+        while (reader.Read())
+        {
+            counts.Add((reader.GetString(0), reader.GetInt64(1)));
+        }
+
+        return counts;
+    }
+
+    // --- plumbing --------------------------------------------------------------------------------------------------
+
+    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(cancellationToken);
+        return connection;
+    }
+
+    private static SqliteCommand Command(SqliteConnection connection, string sql, Dictionary<string, object?>? parameters)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters ?? [])
+        {
+            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
+
+        return command;
+    }
+
+    private static async Task ExecuteAsync(SqliteConnection connection, string sql, Dictionary<string, object?>? parameters, CancellationToken cancellationToken)
+    {
+        await using var command = Command(connection, sql, parameters);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private async Task<bool> ExecuteCountAsync(string sql, Dictionary<string, object?> parameters, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection, sql, parameters);
+        return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
+    }
+
+    private async Task<IReadOnlyList<T>> QueryAsync<T>(string sql, Dictionary<string, object?>? parameters, Func<SqliteDataReader, T> read, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection, sql, parameters);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var list = new List<T>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            list.Add(read(reader));
+        }
+
+        return list;
+    }
+
+    private static string Text(DateTimeOffset time) => time.UtcDateTime.ToString("o", CultureInfo.InvariantCulture);
+
+    private static DateTimeOffset Time(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
+}
+
+/// <summary>Ids as Studio classic makes them: 32 lower-case hex characters (a GUID without dashes).</summary>
+public static class StudioIds
+{
+    /// <summary>A new random id.</summary>
+    public static string New() => Guid.NewGuid().ToString("N");
+
+    /// <summary>Whether <paramref name="text"/> has the shape of an id.</summary>
+    public static bool IsValid(string? text) => text is { Length: 32 } && text.All(char.IsAsciiHexDigitLower);
+}
+
+/// <summary>A schema as JSON: <c>[{"name":"Col1","type":"Int32"}, …]</c>.</summary>
+public static class SchemaJson
+{
+    public static string Write(DataSchema schema) => ToJson(schema).ToJsonString();
+
+    public static JsonArray ToJson(DataSchema schema) =>
+        new(schema.Select(c => (JsonNode)new JsonObject { ["name"] = c.Name, ["type"] = c.Type.ToString() }).ToArray());
+
+    public static DataSchema Read(string json) => FromJson(JsonNode.Parse(json)!.AsArray());
+
+    public static DataSchema FromJson(JsonArray array) =>
+        new(array.Select(n => new ColumnSchema((string)n!["name"]!, Enum.Parse<ColumnType>((string)n["type"]!, ignoreCase: true))));
+
+    internal static JsonSerializerOptions Options { get; } = new(JsonSerializerDefaults.Web);
+}

@@ -1,0 +1,299 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+using Tollgate.Core.Security;
+using Tollgate.Studio.Data;
+using Tollgate.Studio.Experiments;
+using Tollgate.Studio.Modules;
+using Tollgate.Studio.Storage;
+
+namespace Tollgate.Studio.WebServices;
+
+/// <summary>
+/// Published web services: publishing freezes an experiment's scoring graph (what feeds the Web service outputs, with
+/// the columns of each Web service input) into a service with a default endpoint, two API keys and
+/// <c>MaxConcurrentCalls</c>. Loaded services are cached for RRS and BES and replaced when they change.
+/// </summary>
+public sealed class WebServiceCatalog
+{
+    private readonly StudioStore _store;
+    private readonly ExperimentService _experiments;
+    private readonly StudioOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ConcurrentDictionary<string, ScoringService> _byEndpoint = new(StringComparer.Ordinal);
+
+    public WebServiceCatalog(StudioStore store, ExperimentService experiments, StudioOptions options, TimeProvider time)
+    {
+        _store = store;
+        _experiments = experiments;
+        _options = options;
+        _time = time;
+    }
+
+    /// <summary>Publishes <paramref name="experiment"/>; a 400 names what keeps it from being a web service.</summary>
+    public async Task<ServiceRecord> PublishAsync(ExperimentRecord experiment, string? name, string? description, int? maxConcurrentCalls, CancellationToken cancellationToken)
+    {
+        var max = maxConcurrentCalls ?? _options.DefaultMaxConcurrentCalls;
+        if (max is < 1 or > 200)
+        {
+            throw StudioError.BadArgument("BadParameterValue", "MaxConcurrentCalls must be between 1 and 200.", "maxConcurrentCalls");
+        }
+
+        var graph = _experiments.Load(experiment);
+        var datasets = await _experiments.ResolveDatasetsAsync(graph, cancellationToken);
+        var frozen = Freeze(graph, datasets);
+        var service = new ServiceRecord(StudioIds.New(), StudioIds.New(), string.IsNullOrWhiteSpace(name) ? graph.Name : name.Trim(),
+            description ?? graph.Description, experiment.Id, frozen.ToJson().ToJsonString(), SecretGenerator.NewBase64Key(), SecretGenerator.NewBase64Key(),
+            max, _time.GetUtcNow());
+        await _store.InsertServiceAsync(service, cancellationToken);
+        return service;
+    }
+
+    /// <summary>
+    /// The scoring graph of <paramref name="graph"/>: every Web service output and what feeds it, a Web service input
+    /// taking the place of the data on the port it shares, and each input's columns taken from that data.
+    /// </summary>
+    internal static ExperimentGraph Freeze(ExperimentGraph graph, IReadOnlyDictionary<string, DatasetRecord> datasets)
+    {
+        static StudioError Problem(string message, string? target = null) =>
+            new("BadArgument", new StudioErrorDetail("InvalidExperimentGraph", message, target));
+
+        var experiment = CompiledGraph.Compile(graph, GraphMode.Experiment, datasets);
+        var inputSchemas = new Dictionary<string, DataSchema>(StringComparer.Ordinal);
+        foreach (var input in graph.Modules.Where(ExperimentGraph.IsWebServiceInput))
+        {
+            var name = graph.PortNames[input.Id];
+            foreach (var connection in graph.Connections.Where(c => c.From == input.Id))
+            {
+                var data = experiment.ById[connection.To].Input;
+                if (data is null)
+                {
+                    throw Problem($"Web service input '{name}' feeds module '{connection.To}', whose port has no dataset, so its columns are not known. Connect the experiment's data to that port too.", input.Id);
+                }
+
+                if (!data.Runnable || data.OutputSchema is null)
+                {
+                    var error = data.Error ?? experiment.Errors.Select(e => e.Error).FirstOrDefault();
+                    throw Problem($"The columns of web service input '{name}' come from module '{data.Id}', which cannot run" +
+                        (error is null ? "." : ": " + error.FullMessage), data.Id);
+                }
+
+                if (inputSchemas.TryGetValue(name, out var known) && !known.Equals(data.OutputSchema))
+                {
+                    throw Problem($"Web service input '{name}' feeds ports with different columns.", input.Id);
+                }
+
+                inputSchemas[name] = data.OutputSchema;
+            }
+        }
+
+        var scoring = CompiledGraph.Compile(graph, GraphMode.Scoring, datasets);
+        if (!scoring.Outputs.Any())
+        {
+            throw Problem("The experiment has no Web service output module; add one where the results leave the graph.");
+        }
+
+        var keep = scoring.Nodes.Where(n => n.Active).Select(n => n.Id).ToHashSet(StringComparer.Ordinal);
+        var connections = scoring.Nodes.Where(n => n.Active && n.Input is not null).Select(n => new GraphConnection(n.Input!.Id, n.Id));
+        var frozen = graph.Freeze(keep, inputSchemas.Where(kv => scoring.Inputs.Any(i => i.PortName == kv.Key)).ToDictionary(), connections);
+        var check = CompiledGraph.Compile(frozen, GraphMode.Scoring, datasets);
+        var first = check.Errors.FirstOrDefault();
+        if (first.Error is not null)
+        {
+            throw new StudioError("ModuleExecutionError", new StudioErrorDetail("ModuleExecutionError", first.Error.FullMessage, first.Node.Module.Definition.Name));
+        }
+
+        return frozen;
+    }
+
+    public Task<IReadOnlyList<ServiceRecord>> ListAsync(CancellationToken cancellationToken) => _store.ListServicesAsync(cancellationToken);
+
+    public Task<ServiceRecord?> GetAsync(string id, CancellationToken cancellationToken) => _store.GetServiceAsync(id, cancellationToken);
+
+    /// <summary>The loaded service of an endpoint id, or null.</summary>
+    public async Task<ScoringService?> GetEndpointAsync(string endpointId, CancellationToken cancellationToken)
+    {
+        if (_byEndpoint.TryGetValue(endpointId, out var cached))
+        {
+            return cached;
+        }
+
+        if (!StudioIds.IsValid(endpointId) || await _store.GetServiceAsync(endpointId, cancellationToken) is not { } record || record.EndpointId != endpointId)
+        {
+            return null;
+        }
+
+        var graph = ExperimentGraph.Load(record.PlanJson, _experiments.Registry);
+        var loaded = new ScoringService(record, graph, await _experiments.ResolveDatasetsAsync(graph, cancellationToken));
+        return _byEndpoint.GetOrAdd(endpointId, loaded);
+    }
+
+    /// <summary>The RRS calls in flight on an endpoint of this process (0 when it has not been called).</summary>
+    public int InFlight(string endpointId) => _byEndpoint.TryGetValue(endpointId, out var service) ? service.InFlight : 0;
+
+    /// <summary>Changes the description, name or <c>MaxConcurrentCalls</c>.</summary>
+    public async Task<ServiceRecord> UpdateAsync(ServiceRecord service, JsonObject changes, CancellationToken cancellationToken)
+    {
+        var updated = service;
+        if ((changes["MaxConcurrentCalls"] ?? changes["maxConcurrentCalls"]) is { } maxNode)
+        {
+            if (maxNode is not JsonValue v || !v.TryGetValue<int>(out var max) || max is < 1 or > 200)
+            {
+                throw StudioError.BadArgument("BadParameterValue", "MaxConcurrentCalls must be an integer between 1 and 200.", "MaxConcurrentCalls");
+            }
+
+            updated = updated with { MaxConcurrentCalls = max };
+        }
+
+        if ((changes["Description"] ?? changes["description"]) is JsonValue d && d.TryGetValue<string>(out var description))
+        {
+            updated = updated with { Description = description };
+        }
+
+        if ((changes["Name"] ?? changes["name"]) is JsonValue n && n.TryGetValue<string>(out var name) && !string.IsNullOrWhiteSpace(name))
+        {
+            updated = updated with { Name = name.Trim() };
+        }
+
+        await _store.UpdateServiceAsync(updated, cancellationToken);
+        _byEndpoint.TryRemove(service.EndpointId, out _);
+        return updated;
+    }
+
+    /// <summary>Replaces the primary or secondary key with a new one from the CSPRNG.</summary>
+    public async Task<ServiceRecord> RegenerateKeyAsync(ServiceRecord service, bool primary, CancellationToken cancellationToken)
+    {
+        var updated = primary ? service with { PrimaryKey = SecretGenerator.NewBase64Key() } : service with { SecondaryKey = SecretGenerator.NewBase64Key() };
+        await _store.UpdateServiceAsync(updated, cancellationToken);
+        _byEndpoint.TryRemove(service.EndpointId, out _);
+        return updated;
+    }
+
+    public async Task<bool> DeleteAsync(ServiceRecord service, CancellationToken cancellationToken)
+    {
+        var deleted = await _store.DeleteServiceAsync(service, cancellationToken);
+        _byEndpoint.TryRemove(service.EndpointId, out _);
+        return deleted;
+    }
+}
+
+/// <summary>A published service loaded for scoring: its frozen graph, key digests and in-flight call counter.</summary>
+public sealed class ScoringService
+{
+    private readonly KeyDigest _primary;
+    private readonly KeyDigest _secondary;
+    private int _inFlight;
+
+    internal ScoringService(ServiceRecord record, ExperimentGraph graph, IReadOnlyDictionary<string, DatasetRecord> datasets)
+    {
+        Record = record;
+        Graph = graph;
+        Datasets = datasets;
+        _primary = KeyDigest.Of(record.PrimaryKey);
+        _secondary = KeyDigest.Of(record.SecondaryKey);
+        Default = CompiledGraph.Compile(graph, GraphMode.Scoring, datasets);
+        InputNames = Default.Inputs.Select(i => i.PortName!).ToArray();
+        OutputNames = Default.Outputs.Select(o => o.PortName!).ToArray();
+    }
+
+    public ServiceRecord Record { get; }
+
+    public ExperimentGraph Graph { get; }
+
+    public IReadOnlyDictionary<string, DatasetRecord> Datasets { get; }
+
+    /// <summary>The graph compiled with no GlobalParameters.</summary>
+    public CompiledGraph Default { get; }
+
+    public IReadOnlyList<string> InputNames { get; }
+
+    public IReadOnlyList<string> OutputNames { get; }
+
+    /// <summary>Whether <paramref name="key"/> is the primary or the secondary key (digests compared in constant time, both always).</summary>
+    public bool IsValidKey(ReadOnlySpan<char> key)
+    {
+        var digest = KeyDigest.Of(key);
+        var primary = digest == _primary;
+        var secondary = digest == _secondary;
+        return primary | secondary;
+    }
+
+    /// <summary>Takes a call slot; false when <c>MaxConcurrentCalls</c> calls are in flight.</summary>
+    public bool TryEnter()
+    {
+        if (Interlocked.Increment(ref _inFlight) <= Record.MaxConcurrentCalls)
+        {
+            return true;
+        }
+
+        Interlocked.Decrement(ref _inFlight);
+        return false;
+    }
+
+    public void Exit() => Interlocked.Decrement(ref _inFlight);
+
+    /// <summary>The RRS calls in flight now.</summary>
+    public int InFlight => Volatile.Read(ref _inFlight);
+
+    /// <summary>
+    /// The graph for one call's <c>GlobalParameters</c> (null or empty: <see cref="Default"/>). Unknown names are
+    /// <c>UnexpectedParameter</c>; a parameter whose module has no value and no default is required
+    /// (<c>MissingRequiredGlobalParameters</c>); a value the module refuses is <c>BadParameterValue</c> with the module's message.
+    /// </summary>
+    public CompiledGraph Compile(IReadOnlyDictionary<string, object?>? globalParameters)
+    {
+        var overrides = new Dictionary<string, Dictionary<string, object?>>(StringComparer.Ordinal);
+        foreach (var (name, value) in globalParameters ?? new Dictionary<string, object?>())
+        {
+            var parameter = Graph.WebServiceParameters.FirstOrDefault(p => p.Name == name)
+                ?? Graph.WebServiceParameters.FirstOrDefault(p => p.Name.Equals(name, StringComparison.OrdinalIgnoreCase))
+                ?? throw StudioError.BadArgument("UnexpectedParameter",
+                    $"Unexpected parameter '{name}' was provided. The web service parameters are: {string.Join(", ", Graph.WebServiceParameters.Select(p => p.Name).DefaultIfEmpty("(none)"))}.", name);
+            if (value is not null)
+            {
+                if (!overrides.TryGetValue(parameter.ModuleId, out var values))
+                {
+                    overrides[parameter.ModuleId] = values = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase);
+                }
+
+                values[parameter.Parameter] = value;
+            }
+        }
+
+        var missing = Graph.WebServiceParameters.Where(p =>
+            !(overrides.TryGetValue(p.ModuleId, out var v) && v.ContainsKey(p.Parameter))
+            && Graph.ById[p.ModuleId].Parameters.GetValueOrDefault(p.Parameter) is null
+            && Graph.ById[p.ModuleId].Definition.FindParameter(p.Parameter)!.IsRequired).Select(p => p.Name).ToArray();
+        if (missing.Length > 0)
+        {
+            throw StudioError.BadArgument("MissingRequiredGlobalParameters", $"Required global parameters were not provided: {string.Join(", ", missing)}.");
+        }
+
+        if (overrides.Count == 0)
+        {
+            return Default;
+        }
+
+        var compiled = CompiledGraph.Compile(Graph, GraphMode.Scoring, Datasets, overrides);
+        foreach (var (node, error) in compiled.Errors)
+        {
+            var exposed = Graph.WebServiceParameters.FirstOrDefault(p => p.ModuleId == node.Id
+                && string.Equals(p.Parameter, error.ParameterName, StringComparison.OrdinalIgnoreCase));
+            if (exposed is not null)
+            {
+                throw StudioError.BadArgument("BadParameterValue", error.FullMessage, exposed.Name);
+            }
+        }
+
+        return compiled;
+    }
+
+    /// <summary>Throws <c>ModuleExecutionError</c> for the first compile error of <paramref name="graph"/>.</summary>
+    public static void ThrowIfErrors(CompiledGraph graph)
+    {
+        var first = graph.Errors.FirstOrDefault();
+        if (first.Error is not null)
+        {
+            throw new StudioError("ModuleExecutionError", new StudioErrorDetail("ModuleExecutionError", first.Error.FullMessage, first.Node.Module.Definition.Name));
+        }
+    }
+}
