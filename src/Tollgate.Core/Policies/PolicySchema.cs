@@ -125,6 +125,14 @@ internal static class PolicySchema
         }
     }
 
+    private static void RequireChild(PolicyElement el, string path, string child, Action<string, string> report)
+    {
+        if (!el.Children.Any(c => c.Name == child))
+        {
+            report(path, $"Policy '{el.Name}' requires a '{child}' element.");
+        }
+    }
+
     private static readonly PolicyElementSpec When = new()
     {
         Name = "when",
@@ -324,6 +332,43 @@ internal static class PolicySchema
         {
             Name = "include-fragment",
             Attributes = [new("fragment-id", Required: true, AllowsExpressions: false)],
+        },
+        new PolicyElementSpec
+        {
+            Name = "cors",
+            Sections = InboundOnly,
+            Attributes =
+            [
+                new("allow-credentials", Kind: PolicyValueKind.Boolean),
+                new("terminate-unmatched-request", Kind: PolicyValueKind.Boolean),
+            ],
+            Children =
+            [
+                new PolicyElementSpec { Name = "allowed-origins", Children = [new PolicyElementSpec { Name = "origin", AllowsText = true }] },
+                new PolicyElementSpec
+                {
+                    Name = "allowed-methods",
+                    Attributes = [new("preflight-result-max-age", AllowsExpressions: false, Kind: PolicyValueKind.NonNegativeInteger)],
+                    Children = [new PolicyElementSpec { Name = "method", AllowsText = true }],
+                },
+                new PolicyElementSpec { Name = "allowed-headers", Children = [new PolicyElementSpec { Name = "header", AllowsText = true }] },
+                new PolicyElementSpec { Name = "expose-headers", Children = [new PolicyElementSpec { Name = "header", AllowsText = true }] },
+            ],
+            Extra = (el, path, report) =>
+            {
+                RequireChild(el, path, "allowed-origins", report);
+                var origins = el.Children.FirstOrDefault(c => c.Name == "allowed-origins");
+                if (origins is not null && !origins.Children.Any(c => c.Name == "origin"))
+                {
+                    report(path + "/allowed-origins[1]", "Element 'allowed-origins' of 'cors' requires at least one 'origin' element.");
+                }
+
+                if (el["allow-credentials"] is { } credentials && credentials.Trim().Equals("true", StringComparison.OrdinalIgnoreCase)
+                    && origins?.Children.Any(c => c.Text?.Trim() == "*") == true)
+                {
+                    report(path + "/@allow-credentials", "Attribute 'allow-credentials' of 'cors' cannot be true when the allowed origins include '*'.");
+                }
+            },
         },
         new PolicyElementSpec
         {
