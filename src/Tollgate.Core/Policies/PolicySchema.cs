@@ -133,6 +133,19 @@ internal static class PolicySchema
         }
     }
 
+    private static readonly PolicyElementSpec JwtKey = new()
+    {
+        Name = "key",
+        AllowsText = true,
+        Attributes = [new("id", AllowsExpressions: false), new("certificate-id", AllowsExpressions: false), new("n", AllowsExpressions: false), new("e", AllowsExpressions: false)],
+    };
+
+    private static bool IsBase64(string text)
+    {
+        var buffer = new byte[text.Length];
+        return Convert.TryFromBase64String(text.Trim(), buffer, out _);
+    }
+
     private static readonly PolicyElementSpec When = new()
     {
         Name = "when",
@@ -367,6 +380,74 @@ internal static class PolicySchema
                     && origins?.Children.Any(c => c.Text?.Trim() == "*") == true)
                 {
                     report(path + "/@allow-credentials", "Attribute 'allow-credentials' of 'cors' cannot be true when the allowed origins include '*'.");
+                }
+            },
+        },
+        new PolicyElementSpec
+        {
+            Name = "validate-jwt",
+            Sections = InboundOnly,
+            Attributes =
+            [
+                new("header-name", AllowsExpressions: false),
+                new("query-parameter-name", AllowsExpressions: false),
+                new("token-value"),
+                new("failed-validation-httpcode", AllowsExpressions: false, Kind: PolicyValueKind.NonNegativeInteger),
+                new("failed-validation-error-message"),
+                new("require-expiration-time", AllowsExpressions: false, Kind: PolicyValueKind.Boolean),
+                new("require-scheme", AllowsExpressions: false),
+                new("require-signed-tokens", AllowsExpressions: false, Kind: PolicyValueKind.Boolean),
+                new("clock-skew", AllowsExpressions: false, Kind: PolicyValueKind.NonNegativeInteger),
+                new("output-token-variable-name", AllowsExpressions: false),
+            ],
+            Children =
+            [
+                new PolicyElementSpec { Name = "openid-config", Attributes = [new("url", Required: true, AllowsExpressions: false)] },
+                new PolicyElementSpec { Name = "issuer-signing-keys", Children = [JwtKey] },
+                new PolicyElementSpec { Name = "decryption-keys", Children = [JwtKey] },
+                new PolicyElementSpec { Name = "audiences", Children = [new PolicyElementSpec { Name = "audience", AllowsText = true }] },
+                new PolicyElementSpec { Name = "issuers", Children = [new PolicyElementSpec { Name = "issuer", AllowsText = true }] },
+                new PolicyElementSpec
+                {
+                    Name = "required-claims",
+                    Children =
+                    [
+                        new PolicyElementSpec
+                        {
+                            Name = "claim",
+                            Attributes =
+                            [
+                                new("name", Required: true, AllowsExpressions: false),
+                                new("match", AllowsExpressions: false, Kind: PolicyValueKind.Enumeration, Values: ["all", "any"]),
+                                new("separator", AllowsExpressions: false),
+                            ],
+                            Children = [new PolicyElementSpec { Name = "value", AllowsText = true }],
+                        },
+                    ],
+                },
+            ],
+            Extra = (el, path, report) =>
+            {
+                var sources = new[] { "header-name", "query-parameter-name", "token-value" }.Count(a => el.GetAttribute(a) is not null);
+                if (sources != 1)
+                {
+                    report(path, "Policy 'validate-jwt' requires exactly one of the attributes 'header-name', 'query-parameter-name' and 'token-value'.");
+                }
+
+                foreach (var key in el.Children.Where(c => c.Name is "issuer-signing-keys" or "decryption-keys").SelectMany(c => c.Children))
+                {
+                    if (key["certificate-id"] is not null)
+                    {
+                        report(path, "Attribute 'certificate-id' of 'key' is not supported: Tollgate has no certificates resource; give the key inline (base64, or n and e).");
+                    }
+                    else if (string.IsNullOrWhiteSpace(key.Text) && (key["n"] is null || key["e"] is null))
+                    {
+                        report(path, "Element 'key' of 'validate-jwt' requires a base64 value, or both the attributes 'n' and 'e'.");
+                    }
+                    else if (!string.IsNullOrWhiteSpace(key.Text) && !IsBase64(key.Text!))
+                    {
+                        report(path, $"Element 'key' of 'validate-jwt' must be base64, not '{key.Text}'.");
+                    }
                 }
             },
         },

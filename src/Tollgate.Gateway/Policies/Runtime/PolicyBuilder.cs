@@ -20,7 +20,7 @@ internal sealed class PolicyBuilder(CompiledPolicyExpressions expressions, IRead
         "base", "rate-limit", "rate-limit-by-key", "quota", "quota-by-key", "set-header", "set-query-parameter", "check-header",
         "ip-filter", "set-variable", "return-response", "mock-response", "set-status", "choose", "forward-request", "trace",
         "rewrite-uri", "set-backend-service", "set-method", "set-body", "find-and-replace", "retry", "include-fragment",
-        "cors",
+        "cors", "validate-jwt",
     };
 
     public PolicyPipeline? BuildPipeline(EffectivePolicy effective, ScopeKeys scopes)
@@ -135,6 +135,8 @@ internal sealed class PolicyBuilder(CompiledPolicyExpressions expressions, IRead
                 return new QuotaByKeyHandler(at, el, Value(el, "counter-key"), Optional(el, "increment-condition"), services);
             case "cors":
                 return new CorsHandler(at, el, Value(el, "allow-credentials"), Value(el, "terminate-unmatched-request"));
+            case "validate-jwt":
+                return new ValidateJwtHandler(at, el, Optional(el, "token-value"), Optional(el, "failed-validation-error-message"), services);
             case "set-header":
                 return new SetHeaderHandler(at, el["name"]!, el["exists-action"] ?? "override", Values(el), target);
             case "set-query-parameter":
