@@ -133,6 +133,9 @@ internal static class PolicySchema
         }
     }
 
+    private static readonly PolicyAttributeSpec CachingType =
+        new("caching-type", AllowsExpressions: false, Kind: PolicyValueKind.Enumeration, Values: ["internal", "external", "prefer-external"]);
+
     private static readonly PolicyElementSpec JwtKey = new()
     {
         Name = "key",
@@ -450,6 +453,101 @@ internal static class PolicySchema
                     }
                 }
             },
+        },
+        new PolicyElementSpec
+        {
+            Name = "json-to-xml",
+            Sections = ["inbound", "outbound", "on-error"],
+            Attributes =
+            [
+                new("apply", Required: true, AllowsExpressions: false, Kind: PolicyValueKind.Enumeration, Values: ["always", "content-type-json"]),
+                new("consider-accept-header", AllowsExpressions: false, Kind: PolicyValueKind.Boolean),
+                new("parse-date", AllowsExpressions: false, Kind: PolicyValueKind.Boolean),
+                new("namespace-separator", AllowsExpressions: false),
+                new("namespace-prefix", AllowsExpressions: false),
+                new("attribute-block-name", AllowsExpressions: false),
+            ],
+        },
+        new PolicyElementSpec
+        {
+            Name = "xml-to-json",
+            Sections = ["inbound", "outbound", "on-error"],
+            Attributes =
+            [
+                new("kind", Required: true, AllowsExpressions: false, Kind: PolicyValueKind.Enumeration, Values: ["javascript-friendly", "direct"]),
+                new("apply", Required: true, AllowsExpressions: false, Kind: PolicyValueKind.Enumeration, Values: ["always", "content-type-xml"]),
+                new("consider-accept-header", AllowsExpressions: false, Kind: PolicyValueKind.Boolean),
+                new("always-array-child-elements", AllowsExpressions: false, Kind: PolicyValueKind.Boolean),
+            ],
+        },
+        new PolicyElementSpec
+        {
+            Name = "send-request",
+            Attributes =
+            [
+                new("mode", AllowsExpressions: false, Kind: PolicyValueKind.Enumeration, Values: ["new", "copy"]),
+                new("response-variable-name", Required: true, AllowsExpressions: false),
+                new("timeout", AllowsExpressions: false, Kind: PolicyValueKind.NonNegativeInteger),
+                new("ignore-error", AllowsExpressions: false, Kind: PolicyValueKind.Boolean),
+            ],
+            Children =
+            [
+                new PolicyElementSpec { Name = "set-url", AllowsText = true, Extra = RequireText },
+                new PolicyElementSpec { Name = "set-method", AllowsText = true, Extra = RequireText },
+                SetHeader,
+                SetBody,
+            ],
+            Extra = (el, path, report) =>
+            {
+                if (el["mode"] is null or "new" && !el.Children.Any(c => c.Name == "set-url"))
+                {
+                    report(path, "Policy 'send-request' requires a 'set-url' element when mode is 'new'.");
+                }
+            },
+        },
+        new PolicyElementSpec
+        {
+            Name = "cache-lookup",
+            Sections = InboundOnly,
+            Attributes =
+            [
+                new("vary-by-developer", Required: true, AllowsExpressions: false, Kind: PolicyValueKind.Boolean),
+                new("vary-by-developer-groups", Required: true, AllowsExpressions: false, Kind: PolicyValueKind.Boolean),
+                new("downstream-caching-type", AllowsExpressions: false, Kind: PolicyValueKind.Enumeration, Values: ["none", "private", "public"]),
+                new("must-revalidate", AllowsExpressions: false, Kind: PolicyValueKind.Boolean),
+                new("allow-private-response-caching", AllowsExpressions: false, Kind: PolicyValueKind.Boolean),
+                CachingType,
+            ],
+            Children =
+            [
+                new PolicyElementSpec { Name = "vary-by-header", AllowsText = true, Extra = RequireText },
+                new PolicyElementSpec { Name = "vary-by-query-parameter", AllowsText = true, Extra = RequireText },
+            ],
+        },
+        new PolicyElementSpec
+        {
+            Name = "cache-store",
+            Sections = ["outbound"],
+            Attributes =
+            [
+                new("duration", Required: true, Kind: PolicyValueKind.NonNegativeInteger),
+                new("cache-response", AllowsExpressions: false, Kind: PolicyValueKind.Boolean),
+            ],
+        },
+        new PolicyElementSpec
+        {
+            Name = "cache-lookup-value",
+            Attributes = [new("key", Required: true), new("default-value"), new("variable-name", Required: true, AllowsExpressions: false), CachingType],
+        },
+        new PolicyElementSpec
+        {
+            Name = "cache-store-value",
+            Attributes = [new("key", Required: true), new("value", Required: true), new("duration", Required: true, Kind: PolicyValueKind.NonNegativeInteger), CachingType],
+        },
+        new PolicyElementSpec
+        {
+            Name = "cache-remove-value",
+            Attributes = [new("key", Required: true), CachingType],
         },
         new PolicyElementSpec
         {
