@@ -38,6 +38,9 @@ public sealed class RecordingBackend : IAsyncDisposable
     /// <summary>When true, requests wait until <see cref="Release"/> or the client gives up.</summary>
     public bool Hold { get; set; }
 
+    /// <summary>A body and content type to answer with instead of the default JSON, or null.</summary>
+    public (string ContentType, string Body)? Response { get; set; }
+
     /// <summary>Status code to answer with (default 200).</summary>
     public int StatusCode { get; set; } = 200;
 
@@ -94,6 +97,13 @@ public sealed class RecordingBackend : IAsyncDisposable
         }
 
         context.Response.StatusCode = StatusCode;
+        if (Response is { } custom)
+        {
+            context.Response.ContentType = custom.ContentType;
+            await context.Response.WriteAsync(custom.Body);
+            return;
+        }
+
         await context.Response.WriteAsJsonAsync(new { backend = "recording", path = context.Request.Path.Value });
     }
 

@@ -125,6 +125,30 @@ internal static class PolicySchema
         }
     }
 
+    private static void RequireChild(PolicyElement el, string path, string child, Action<string, string> report)
+    {
+        if (!el.Children.Any(c => c.Name == child))
+        {
+            report(path, $"Policy '{el.Name}' requires a '{child}' element.");
+        }
+    }
+
+    private static readonly PolicyAttributeSpec CachingType =
+        new("caching-type", AllowsExpressions: false, Kind: PolicyValueKind.Enumeration, Values: ["internal", "external", "prefer-external"]);
+
+    private static readonly PolicyElementSpec JwtKey = new()
+    {
+        Name = "key",
+        AllowsText = true,
+        Attributes = [new("id", AllowsExpressions: false), new("certificate-id", AllowsExpressions: false), new("n", AllowsExpressions: false), new("e", AllowsExpressions: false)],
+    };
+
+    private static bool IsBase64(string text)
+    {
+        var buffer = new byte[text.Length];
+        return Convert.TryFromBase64String(text.Trim(), buffer, out _);
+    }
+
     private static readonly PolicyElementSpec When = new()
     {
         Name = "when",
@@ -324,6 +348,206 @@ internal static class PolicySchema
         {
             Name = "include-fragment",
             Attributes = [new("fragment-id", Required: true, AllowsExpressions: false)],
+        },
+        new PolicyElementSpec
+        {
+            Name = "cors",
+            Sections = InboundOnly,
+            Attributes =
+            [
+                new("allow-credentials", Kind: PolicyValueKind.Boolean),
+                new("terminate-unmatched-request", Kind: PolicyValueKind.Boolean),
+            ],
+            Children =
+            [
+                new PolicyElementSpec { Name = "allowed-origins", Children = [new PolicyElementSpec { Name = "origin", AllowsText = true }] },
+                new PolicyElementSpec
+                {
+                    Name = "allowed-methods",
+                    Attributes = [new("preflight-result-max-age", AllowsExpressions: false, Kind: PolicyValueKind.NonNegativeInteger)],
+                    Children = [new PolicyElementSpec { Name = "method", AllowsText = true }],
+                },
+                new PolicyElementSpec { Name = "allowed-headers", Children = [new PolicyElementSpec { Name = "header", AllowsText = true }] },
+                new PolicyElementSpec { Name = "expose-headers", Children = [new PolicyElementSpec { Name = "header", AllowsText = true }] },
+            ],
+            Extra = (el, path, report) =>
+            {
+                RequireChild(el, path, "allowed-origins", report);
+                var origins = el.Children.FirstOrDefault(c => c.Name == "allowed-origins");
+                if (origins is not null && !origins.Children.Any(c => c.Name == "origin"))
+                {
+                    report(path + "/allowed-origins[1]", "Element 'allowed-origins' of 'cors' requires at least one 'origin' element.");
+                }
+
+                if (el["allow-credentials"] is { } credentials && credentials.Trim().Equals("true", StringComparison.OrdinalIgnoreCase)
+                    && origins?.Children.Any(c => c.Text?.Trim() == "*") == true)
+                {
+                    report(path + "/@allow-credentials", "Attribute 'allow-credentials' of 'cors' cannot be true when the allowed origins include '*'.");
+                }
+            },
+        },
+        new PolicyElementSpec
+        {
+            Name = "validate-jwt",
+            Sections = InboundOnly,
+            Attributes =
+            [
+                new("header-name", AllowsExpressions: false),
+                new("query-parameter-name", AllowsExpressions: false),
+                new("token-value"),
+                new("failed-validation-httpcode", AllowsExpressions: false, Kind: PolicyValueKind.NonNegativeInteger),
+                new("failed-validation-error-message"),
+                new("require-expiration-time", AllowsExpressions: false, Kind: PolicyValueKind.Boolean),
+                new("require-scheme", AllowsExpressions: false),
+                new("require-signed-tokens", AllowsExpressions: false, Kind: PolicyValueKind.Boolean),
+                new("clock-skew", AllowsExpressions: false, Kind: PolicyValueKind.NonNegativeInteger),
+                new("output-token-variable-name", AllowsExpressions: false),
+            ],
+            Children =
+            [
+                new PolicyElementSpec { Name = "openid-config", Attributes = [new("url", Required: true, AllowsExpressions: false)] },
+                new PolicyElementSpec { Name = "issuer-signing-keys", Children = [JwtKey] },
+                new PolicyElementSpec { Name = "decryption-keys", Children = [JwtKey] },
+                new PolicyElementSpec { Name = "audiences", Children = [new PolicyElementSpec { Name = "audience", AllowsText = true }] },
+                new PolicyElementSpec { Name = "issuers", Children = [new PolicyElementSpec { Name = "issuer", AllowsText = true }] },
+                new PolicyElementSpec
+                {
+                    Name = "required-claims",
+                    Children =
+                    [
+                        new PolicyElementSpec
+                        {
+                            Name = "claim",
+                            Attributes =
+                            [
+                                new("name", Required: true, AllowsExpressions: false),
+                                new("match", AllowsExpressions: false, Kind: PolicyValueKind.Enumeration, Values: ["all", "any"]),
+                                new("separator", AllowsExpressions: false),
+                            ],
+                            Children = [new PolicyElementSpec { Name = "value", AllowsText = true }],
+                        },
+                    ],
+                },
+            ],
+            Extra = (el, path, report) =>
+            {
+                var sources = new[] { "header-name", "query-parameter-name", "token-value" }.Count(a => el.GetAttribute(a) is not null);
+                if (sources != 1)
+                {
+                    report(path, "Policy 'validate-jwt' requires exactly one of the attributes 'header-name', 'query-parameter-name' and 'token-value'.");
+                }
+
+                foreach (var key in el.Children.Where(c => c.Name is "issuer-signing-keys" or "decryption-keys").SelectMany(c => c.Children))
+                {
+                    if (key["certificate-id"] is not null)
+                    {
+                        report(path, "Attribute 'certificate-id' of 'key' is not supported: Tollgate has no certificates resource; give the key inline (base64, or n and e).");
+                    }
+                    else if (string.IsNullOrWhiteSpace(key.Text) && (key["n"] is null || key["e"] is null))
+                    {
+                        report(path, "Element 'key' of 'validate-jwt' requires a base64 value, or both the attributes 'n' and 'e'.");
+                    }
+                    else if (!string.IsNullOrWhiteSpace(key.Text) && !IsBase64(key.Text!))
+                    {
+                        report(path, $"Element 'key' of 'validate-jwt' must be base64, not '{key.Text}'.");
+                    }
+                }
+            },
+        },
+        new PolicyElementSpec
+        {
+            Name = "json-to-xml",
+            Sections = ["inbound", "outbound", "on-error"],
+            Attributes =
+            [
+                new("apply", Required: true, AllowsExpressions: false, Kind: PolicyValueKind.Enumeration, Values: ["always", "content-type-json"]),
+                new("consider-accept-header", AllowsExpressions: false, Kind: PolicyValueKind.Boolean),
+                new("parse-date", AllowsExpressions: false, Kind: PolicyValueKind.Boolean),
+                new("namespace-separator", AllowsExpressions: false),
+                new("namespace-prefix", AllowsExpressions: false),
+                new("attribute-block-name", AllowsExpressions: false),
+            ],
+        },
+        new PolicyElementSpec
+        {
+            Name = "xml-to-json",
+            Sections = ["inbound", "outbound", "on-error"],
+            Attributes =
+            [
+                new("kind", Required: true, AllowsExpressions: false, Kind: PolicyValueKind.Enumeration, Values: ["javascript-friendly", "direct"]),
+                new("apply", Required: true, AllowsExpressions: false, Kind: PolicyValueKind.Enumeration, Values: ["always", "content-type-xml"]),
+                new("consider-accept-header", AllowsExpressions: false, Kind: PolicyValueKind.Boolean),
+                new("always-array-child-elements", AllowsExpressions: false, Kind: PolicyValueKind.Boolean),
+            ],
+        },
+        new PolicyElementSpec
+        {
+            Name = "send-request",
+            Attributes =
+            [
+                new("mode", AllowsExpressions: false, Kind: PolicyValueKind.Enumeration, Values: ["new", "copy"]),
+                new("response-variable-name", Required: true, AllowsExpressions: false),
+                new("timeout", AllowsExpressions: false, Kind: PolicyValueKind.NonNegativeInteger),
+                new("ignore-error", AllowsExpressions: false, Kind: PolicyValueKind.Boolean),
+            ],
+            Children =
+            [
+                new PolicyElementSpec { Name = "set-url", AllowsText = true, Extra = RequireText },
+                new PolicyElementSpec { Name = "set-method", AllowsText = true, Extra = RequireText },
+                SetHeader,
+                SetBody,
+            ],
+            Extra = (el, path, report) =>
+            {
+                if (el["mode"] is null or "new" && !el.Children.Any(c => c.Name == "set-url"))
+                {
+                    report(path, "Policy 'send-request' requires a 'set-url' element when mode is 'new'.");
+                }
+            },
+        },
+        new PolicyElementSpec
+        {
+            Name = "cache-lookup",
+            Sections = InboundOnly,
+            Attributes =
+            [
+                new("vary-by-developer", Required: true, AllowsExpressions: false, Kind: PolicyValueKind.Boolean),
+                new("vary-by-developer-groups", Required: true, AllowsExpressions: false, Kind: PolicyValueKind.Boolean),
+                new("downstream-caching-type", AllowsExpressions: false, Kind: PolicyValueKind.Enumeration, Values: ["none", "private", "public"]),
+                new("must-revalidate", AllowsExpressions: false, Kind: PolicyValueKind.Boolean),
+                new("allow-private-response-caching", AllowsExpressions: false, Kind: PolicyValueKind.Boolean),
+                CachingType,
+            ],
+            Children =
+            [
+                new PolicyElementSpec { Name = "vary-by-header", AllowsText = true, Extra = RequireText },
+                new PolicyElementSpec { Name = "vary-by-query-parameter", AllowsText = true, Extra = RequireText },
+            ],
+        },
+        new PolicyElementSpec
+        {
+            Name = "cache-store",
+            Sections = ["outbound"],
+            Attributes =
+            [
+                new("duration", Required: true, Kind: PolicyValueKind.NonNegativeInteger),
+                new("cache-response", AllowsExpressions: false, Kind: PolicyValueKind.Boolean),
+            ],
+        },
+        new PolicyElementSpec
+        {
+            Name = "cache-lookup-value",
+            Attributes = [new("key", Required: true), new("default-value"), new("variable-name", Required: true, AllowsExpressions: false), CachingType],
+        },
+        new PolicyElementSpec
+        {
+            Name = "cache-store-value",
+            Attributes = [new("key", Required: true), new("value", Required: true), new("duration", Required: true, Kind: PolicyValueKind.NonNegativeInteger), CachingType],
+        },
+        new PolicyElementSpec
+        {
+            Name = "cache-remove-value",
+            Attributes = [new("key", Required: true), CachingType],
         },
         new PolicyElementSpec
         {

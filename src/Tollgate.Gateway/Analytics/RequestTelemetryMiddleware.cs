@@ -79,7 +79,7 @@ public sealed class RequestTelemetryMiddleware(RequestDelegate next, SnapshotPro
             ResponseSize = context.Response.ContentLength ?? 0,
             ApiTime = elapsed.TotalMilliseconds,
             ServiceTime = request?.ServiceTime.TotalMilliseconds ?? 0,
-            Cache = "none",
+            Cache = request?.Cache ?? "none",
         });
     }
 

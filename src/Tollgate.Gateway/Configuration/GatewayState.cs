@@ -25,7 +25,7 @@ public sealed class GatewayState
 
     public GatewaySnapshot Snapshot { get; }
 
-    public IReadOnlyList<RouteConfig> Routes { get; private init; } = [];
+    public IReadOnlyList<RouteConfig> Routes { get; private set; } = [];
 
     public IReadOnlyList<ClusterConfig> Clusters { get; private init; } = [];
 
@@ -166,6 +166,22 @@ public sealed class GatewayState
             ApiPaths = snapshot.Apis.Select(a => "/" + a.Path).OrderByDescending(p => p.Length).ToArray(),
             Problems = problems,
         };
+    }
+
+    /// <summary>Route metadata that lets CORS preflight requests (OPTIONS) match the route of the requested method.</summary>
+    public const string CorsPreflightMetadata = "Tollgate.CorsPreflight";
+
+    /// <summary>Marks the routes whose policies answer CORS preflight requests (called before the state is served).</summary>
+    internal void AcceptCorsPreflight(IReadOnlySet<string> routeIds)
+    {
+        if (routeIds.Count == 0)
+        {
+            return;
+        }
+
+        Routes = Routes.Select(r => routeIds.Contains(r.RouteId)
+            ? r with { Metadata = new Dictionary<string, string>(r.Metadata ?? new Dictionary<string, string>()) { [CorsPreflightMetadata] = "true" } }
+            : r).ToList();
     }
 
     public static GatewayState Empty(GatewayOptions options) => Build(GatewaySnapshot.Empty(options.ServiceName ?? ""), options);

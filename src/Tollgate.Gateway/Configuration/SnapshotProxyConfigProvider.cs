@@ -60,6 +60,7 @@ public sealed partial class SnapshotProxyConfigProvider : IProxyConfigProvider
                 try
                 {
                     state.Policies = PolicyRuntime.Build(snapshot, state, _policies);
+                    state.AcceptCorsPreflight(state.Policies.CorsRoutes);
                 }
                 catch (PolicyBuildException e)
                 {

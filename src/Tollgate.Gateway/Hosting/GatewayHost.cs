@@ -80,6 +80,15 @@ public static class GatewayHost
             proxy.UseSessionAffinity();
             proxy.UseLoadBalancing();
             proxy.UsePassiveHealthChecks();
+        }).ConfigureEndpoints((endpoint, route) =>
+        {
+            // A route whose policies include cors also matches CORS preflight requests for its method (ASP.NET
+            // routing then matches OPTIONS by Access-Control-Request-Method), so the gateway answers them even
+            // when the API has no OPTIONS operation.
+            if (route.Metadata?.ContainsKey(GatewayState.CorsPreflightMetadata) == true && route.Match.Methods is { Count: > 0 } methods)
+            {
+                endpoint.WithMetadata(new HttpMethodMetadata(methods, acceptCorsPreflight: true));
+            }
         });
 
         // Runs the matched endpoint here, so the terminal middleware below sees only unmatched requests.

@@ -53,7 +53,23 @@ public sealed partial class GatewayMiddleware(RequestDelegate next, SnapshotProx
 
         var request = new GatewayRequest { State = state, Entry = entry };
         context.Features.Set(request);
-        switch (SubscriptionKeyValidator.Validate(context.Request, request))
+        var check = SubscriptionKeyValidator.Validate(context.Request, request);
+        if (Policies.Handlers.CorsHandler.IsPreflight(context.Request) && !HttpMethods.IsOptions(entry.Operation.Method))
+        {
+            // A preflight carries no subscription key (browsers send none): cors policies of global, API and
+            // operation scope answer it; product scope only when a key in the query string names the product.
+            var preflight = state.Policies.Find(route)?.For(check == KeyCheck.Allowed ? request.Product : null);
+            if (preflight is null || preflight.Cors.Length == 0)
+            {
+                await GatewayErrors.WriteAsync(context, 404, GatewayErrorKind.OperationNotFound, GatewayErrors.OperationNotFound);
+                return;
+            }
+
+            await PolicyExecutor.RunPreflightAsync(context, request, state.Policies.Find(route)!, preflight);
+            return;
+        }
+
+        switch (check)
         {
             case KeyCheck.Missing:
                 await GatewayErrors.WriteAsync(context, 401, GatewayErrorKind.SubscriptionKeyNotFound, GatewayErrors.MissingKey);

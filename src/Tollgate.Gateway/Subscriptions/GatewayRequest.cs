@@ -29,6 +29,9 @@ public sealed class GatewayRequest
     /// <summary>The backend's status code, when the call reached the backend.</summary>
     public int? BackendStatusCode { get; set; }
 
+    /// <summary>The response cache's part in the call, for the request record: none, hit or miss (set by cache-lookup).</summary>
+    public string Cache { get; set; } = "none";
+
     /// <summary>Time spent forwarding to the backend and reading its response headers.</summary>
     public TimeSpan ServiceTime { get; set; }
 }

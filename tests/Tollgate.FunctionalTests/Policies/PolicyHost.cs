@@ -68,6 +68,18 @@ internal sealed class PolicyHost : IAsyncDisposable
     public Task SetApiPolicyAsync(string inbound = "", string outbound = "", string backend = "<base />", string onError = "") =>
         SetPolicyAsync("apis/echo", Document(inbound, outbound, backend, onError));
 
+    /// <summary>Saves an API policy that must be refused: asserts a 400 and returns the error body.</summary>
+    public async Task<string> RefusedAsync(string inbound = "", string outbound = "", string backend = "<base />")
+    {
+        using var response = await Host.SendAsync(HttpMethod.Put, $"{Svc}/apis/echo/policies/policy", new
+        {
+            properties = new { format = "rawxml", value = Document(inbound, outbound, backend) },
+        });
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == System.Net.HttpStatusCode.BadRequest, $"{(int)response.StatusCode}: {text}");
+        return text;
+    }
+
     public static string Document(string inbound = "", string outbound = "", string backend = "<base />", string onError = "") =>
         $"<policies><inbound><base />{inbound}</inbound><backend>{backend}</backend><outbound><base />{outbound}</outbound><on-error><base />{onError}</on-error></policies>";
 

@@ -20,6 +20,8 @@ internal sealed class PolicyBuilder(CompiledPolicyExpressions expressions, IRead
         "base", "rate-limit", "rate-limit-by-key", "quota", "quota-by-key", "set-header", "set-query-parameter", "check-header",
         "ip-filter", "set-variable", "return-response", "mock-response", "set-status", "choose", "forward-request", "trace",
         "rewrite-uri", "set-backend-service", "set-method", "set-body", "find-and-replace", "retry", "include-fragment",
+        "cors", "validate-jwt", "json-to-xml", "xml-to-json", "send-request", "cache-lookup", "cache-store", "cache-lookup-value",
+        "cache-store-value", "cache-remove-value",
     };
 
     public PolicyPipeline? BuildPipeline(EffectivePolicy effective, ScopeKeys scopes)
@@ -56,6 +58,7 @@ internal sealed class PolicyBuilder(CompiledPolicyExpressions expressions, IRead
             OnError = onError,
             BuffersRequestBody = readsBody || retries,
             CapturesResponse = outbound.Length > 0 || retries,
+            Cors = inbound.OfType<CorsHandler>().ToArray(),
         };
     }
 
@@ -131,6 +134,34 @@ internal sealed class PolicyBuilder(CompiledPolicyExpressions expressions, IRead
                 return new QuotaHandler(at, el, scopeKey, services);
             case "quota-by-key":
                 return new QuotaByKeyHandler(at, el, Value(el, "counter-key"), Optional(el, "increment-condition"), services);
+            case "cors":
+                return new CorsHandler(at, el, Value(el, "allow-credentials"), Value(el, "terminate-unmatched-request"));
+            case "validate-jwt":
+                return new ValidateJwtHandler(at, el, Optional(el, "token-value"), Optional(el, "failed-validation-error-message"), services);
+            case "json-to-xml":
+                return new JsonToXmlHandler(at, target, el["apply"] == "always", Flag(el, "consider-accept-header", true), Flag(el, "parse-date", true),
+                    el["namespace-separator"], el["namespace-prefix"] ?? "xmlns", el["attribute-block-name"]);
+            case "xml-to-json":
+                return new XmlToJsonHandler(at, target, el["apply"] == "always", Flag(el, "consider-accept-header", true), el["kind"] == "direct",
+                    Flag(el, "always-array-child-elements", false));
+            case "send-request":
+                return new SendRequestHandler(at, el["mode"] == "copy", el["response-variable-name"]!, TimeSpan.FromSeconds(Limits.Int(el, "timeout", 60)),
+                    Flag(el, "ignore-error", false), Child(el, "set-url") is { } url ? Text(url) : null, Child(el, "set-method") is { } method ? Text(method) : null,
+                    el.Children.Where(c => c.Name == "set-header").Select(c => new OutgoingHeader(c["name"]!, c["exists-action"] ?? "override", Values(c))).ToArray(),
+                    Child(el, "set-body") is { } body ? Text(body) : null, services);
+            case "cache-lookup":
+                return new CacheLookupHandler(at, Flag(el, "vary-by-developer", false), Flag(el, "vary-by-developer-groups", false),
+                    el["downstream-caching-type"] ?? "none", Flag(el, "must-revalidate", true), Flag(el, "allow-private-response-caching", false),
+                    el.Children.Where(c => c.Name == "vary-by-header").Select(c => c.Text!.Trim()).ToArray(),
+                    el.Children.Where(c => c.Name == "vary-by-query-parameter").SelectMany(c => c.Text!.Split(';', ',')).Select(q => q.Trim()).Where(q => q.Length > 0).ToArray());
+            case "cache-store":
+                return new CacheStoreHandler(at, Value(el, "duration"), Flag(el, "cache-response", false));
+            case "cache-lookup-value":
+                return new CacheLookupValueHandler(at, Value(el, "key"), Optional(el, "default-value"), el["variable-name"]!);
+            case "cache-store-value":
+                return new CacheStoreValueHandler(at, Value(el, "key"), Value(el, "value"), Value(el, "duration"));
+            case "cache-remove-value":
+                return new CacheRemoveValueHandler(at, Value(el, "key"));
             case "set-header":
                 return new SetHeaderHandler(at, el["name"]!, el["exists-action"] ?? "override", Values(el), target);
             case "set-query-parameter":
@@ -245,6 +276,9 @@ internal sealed class PolicyBuilder(CompiledPolicyExpressions expressions, IRead
 
     private PolicyValue[] Values(PolicyElement el) => el.Children.Where(c => c.Name == "value").Select(Text).ToArray();
 
+    private static bool Flag(PolicyElement el, string attribute, bool defaultValue) =>
+        bool.TryParse(el[attribute]?.Trim(), out var value) ? value : defaultValue;
+
     private static PolicyElement? Child(PolicyElement el, string name) => el.Children.FirstOrDefault(c => c.Name == name);
 
     private CompiledExpression Find(object owner) =>
@@ -253,7 +287,7 @@ internal sealed class PolicyBuilder(CompiledPolicyExpressions expressions, IRead
     /// <summary>True when the element (or one inside it) reads or changes the request body, so it is buffered before inbound.</summary>
     private static bool ReadsRequestBody(PolicyElement el, bool requestSide)
     {
-        if (requestSide && el.Name is "set-body" or "find-and-replace")
+        if ((requestSide && el.Name is "set-body" or "find-and-replace" or "json-to-xml" or "xml-to-json") || (el.Name == "send-request" && el["mode"] == "copy"))
         {
             return true;
         }

@@ -22,6 +22,38 @@ public static partial class PolicyExecutor
         await RunAsync(context, pipeline);
     }
 
+    /// <summary>
+    /// A CORS preflight: the pipeline's inbound cors policies in order; the first that matches (or terminates) answers,
+    /// and when none does the answer is an empty 200 (APIM's <c>terminate-unmatched-request</c> rules).
+    /// </summary>
+    internal static async Task RunPreflightAsync(HttpContext http, GatewayRequest request, OperationPolicies operation, PolicyPipeline pipeline)
+    {
+        var context = new PolicyContext(http, request, operation, request.State.Policies) { Pipeline = pipeline };
+        try
+        {
+            var answered = false;
+            foreach (var cors in pipeline.Cors)
+            {
+                if (cors.AnswerPreflight(context))
+                {
+                    answered = true;
+                    break;
+                }
+            }
+
+            if (!answered)
+            {
+                context.StartResponse(200);
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            Failed(context, pipeline.Cors[0], e);
+        }
+
+        await context.CompleteAsync();
+    }
+
     internal static async Task RunAsync(PolicyContext context, PolicyPipeline pipeline)
     {
         PolicyStep step;

@@ -26,6 +26,9 @@ public sealed class PolicyPipeline
     /// forward again.
     /// </summary>
     public bool CapturesResponse { get; init; }
+
+    /// <summary>The <c>cors</c> policies directly in inbound, in order: they answer preflight requests.</summary>
+    internal Handlers.CorsHandler[] Cors { get; init; } = [];
 }
 
 /// <summary>The pipelines of one operation: without a product, and per product containing its API.</summary>

@@ -49,6 +49,9 @@ public sealed partial class PolicyRuntime
     /// <summary>How many pipelines were built (distinct ones shared between operations count once).</summary>
     public int PipelineCount { get; private init; }
 
+    /// <summary>Routes whose pipelines (for some product or none) have a cors policy: routing lets CORS preflight requests reach them.</summary>
+    public IReadOnlySet<string> CorsRoutes { get; private init; } = FrozenSet<string>.Empty;
+
     /// <summary>How many expressions the snapshot's assembly holds.</summary>
     public int ExpressionCount => _expressions?.Expressions.Count ?? 0;
 
@@ -219,6 +222,10 @@ public sealed partial class PolicyRuntime
             return new PolicyRuntime(operations.ToFrozenDictionary(StringComparer.Ordinal), products, expressions, services, snapshot.ServiceName)
             {
                 PipelineCount = pipelines.Values.Count(p => p is not null),
+                CorsRoutes = operations
+                    .Where(o => o.Value.WithoutProduct?.Cors.Length > 0 || o.Value.ByProduct.Values.Any(p => p?.Cors.Length > 0))
+                    .Select(o => o.Key)
+                    .ToFrozenSet(StringComparer.Ordinal),
             };
         }
         catch

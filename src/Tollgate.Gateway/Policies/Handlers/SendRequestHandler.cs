@@ -1,0 +1,176 @@
+using System.Net.Http.Headers;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Primitives;
+using Tollgate.Core.Policies.Expressions;
+using Tollgate.Gateway.Policies.Runtime;
+
+namespace Tollgate.Gateway.Policies.Handlers;
+
+/// <summary>A response received by <c>send-request</c>, kept in <c>context.Variables</c> as APIM's <see cref="IResponse"/>.</summary>
+internal sealed class ReceivedResponse(int statusCode, string reason, IReadOnlyDictionary<string, string[]> headers, byte[] body) : IResponse
+{
+    public IMessageBody? Body { get; } = new MessageBody(body);
+
+    public IReadOnlyDictionary<string, string[]> Headers => headers;
+
+    public int StatusCode => statusCode;
+
+    public string StatusReason => reason;
+}
+
+/// <summary>One <c>set-header</c> of send-request.</summary>
+internal sealed record OutgoingHeader(string Name, string Action, PolicyValue[] Values);
+
+/// <summary>
+/// <c>send-request</c>: a request of its own (<c>mode="new"</c>) or a copy of the current one (<c>mode="copy"</c>) changed
+/// by set-url, set-method, set-header and set-body, sent with a timeout (default 60 s, on the gateway's clock); the
+/// response goes to <c>response-variable-name</c> as an <see cref="IResponse"/>. A failure (unreachable, timeout) is a
+/// send-request error, or a null variable with <c>ignore-error="true"</c>.
+/// </summary>
+internal sealed class SendRequestHandler(
+    PolicyLocation location,
+    bool copy,
+    string variable,
+    TimeSpan timeout,
+    bool ignoreError,
+    PolicyValue? url,
+    PolicyValue? method,
+    OutgoingHeader[] headers,
+    PolicyValue? body,
+    PolicyServices services) : PolicyHandler(location)
+{
+    private static readonly HttpClient SharedClient = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = Timeout.InfiniteTimeSpan };
+
+    private readonly HttpClient _client = services.HttpClients?.CreateClient("send-request") is { } client ? WithoutTimeout(client) : SharedClient;
+
+    public override async ValueTask<PolicyStep> ExecuteAsync(PolicyContext context)
+    {
+        using var message = Build(context);
+        using var timer = new CancellationTokenSource(timeout, context.Runtime.Time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timer.Token, context.Http.RequestAborted);
+        try
+        {
+            using var response = await _client.SendAsync(message, HttpCompletionOption.ResponseContentRead, linked.Token);
+            var bytes = await response.Content.ReadAsByteArrayAsync(linked.Token);
+            var received = new Dictionary<string, string[]>(StringComparer.OrdinalIgnoreCase);
+            foreach (var (name, values) in response.Headers.Concat(response.Content.Headers))
+            {
+                received[name] = values.ToArray();
+            }
+
+            context.SetVariable(variable, new ReceivedResponse((int)response.StatusCode, response.ReasonPhrase ?? ReasonPhrases.GetReasonPhrase((int)response.StatusCode), received, bytes));
+            return PolicyStep.Continue;
+        }
+        catch (Exception e) when (e is HttpRequestException || (e is OperationCanceledException && !context.Http.RequestAborted.IsCancellationRequested))
+        {
+            if (ignoreError)
+            {
+                context.SetVariable(variable, null!);
+                return PolicyStep.Continue;
+            }
+
+            var timedOut = e is OperationCanceledException;
+            var text = timedOut ? "The request sent by send-request did not get a response in time." : $"The request sent by send-request failed: {e.Message}";
+            context.Fail(PolicyFailure.From(Location, timedOut ? "Timeout" : "SendRequestFailure", text));
+            context.SetErrorResponse(500, "Internal server error");
+            return PolicyStep.Error;
+        }
+    }
+
+    private HttpRequestMessage Build(PolicyContext context)
+    {
+        var request = context.Http.Request;
+        var message = new HttpRequestMessage();
+        byte[]? content = null;
+        string? contentType = null;
+        if (copy)
+        {
+            message.Method = new HttpMethod(request.Method);
+            message.RequestUri = new Uri(context.Url.ToString() ?? "");
+            foreach (var (name, values) in request.Headers)
+            {
+                if (name is "Host" or "Content-Length" or "Transfer-Encoding" || name.Equals(context.Gateway.Api.KeyHeaderName, StringComparison.OrdinalIgnoreCase))
+                {
+                    continue;
+                }
+
+                if (name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase))
+                {
+                    contentType = values.ToString();
+                    continue;
+                }
+
+                message.Headers.TryAddWithoutValidation(name, (IEnumerable<string>)values!);
+            }
+
+            content = context.RequestBody?.Content;
+        }
+        else
+        {
+            message.Method = HttpMethod.Get;
+        }
+
+        if (url?.GetString(context) is { Length: > 0 } target)
+        {
+            message.RequestUri = new Uri(target.Trim(), UriKind.Absolute);
+        }
+
+        if (message.RequestUri is null)
+        {
+            throw new ArgumentException("send-request has no URL: add set-url.");
+        }
+
+        if (method?.GetString(context) is { Length: > 0 } m)
+        {
+            message.Method = new HttpMethod(m.Trim().ToUpperInvariant());
+        }
+
+        if (body is not null)
+        {
+            content = Bodies.ToBytes(body.GetObject(context));
+        }
+
+        foreach (var header in headers)
+        {
+            if (header.Name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase))
+            {
+                contentType = header.Action == "delete" ? null : header.Action == "skip" && contentType is not null ? contentType : SetHeaderHandler.Evaluate(header.Values, context).ToString();
+                continue;
+            }
+
+            var exists = message.Headers.Contains(header.Name);
+            switch (header.Action)
+            {
+                case "delete":
+                    message.Headers.Remove(header.Name);
+                    continue;
+                case "skip" when exists:
+                    continue;
+                case "override":
+                    message.Headers.Remove(header.Name);
+                    break;
+            }
+
+            StringValues values = SetHeaderHandler.Evaluate(header.Values, context);
+            message.Headers.TryAddWithoutValidation(header.Name, (IEnumerable<string>)values!);
+        }
+
+        if (content is not null)
+        {
+            message.Content = new ByteArrayContent(content);
+            if (contentType is not null && MediaTypeHeaderValue.TryParse(contentType, out var type))
+            {
+                message.Content.Headers.ContentType = type;
+            }
+        }
+
+        return message;
+    }
+
+    private static HttpClient WithoutTimeout(HttpClient client)
+    {
+        client.Timeout = Timeout.InfiniteTimeSpan;
+        return client;
+    }
+}
