@@ -166,15 +166,7 @@ public sealed class BatchService
             var values = new Dictionary<string, object?>(StringComparer.Ordinal);
             foreach (var p in gp.EnumerateObject())
             {
-                values[p.Name] = p.Value.ValueKind switch
-                {
-                    JsonValueKind.Null => null,
-                    JsonValueKind.String => p.Value.GetString(),
-                    JsonValueKind.Number => p.Value.TryGetInt64(out var l) ? l : p.Value.GetRawText(),
-                    JsonValueKind.True => "True",
-                    JsonValueKind.False => "False",
-                    _ => throw StudioError.BadArgument("UserParameterInvalid", $"Global parameter '{p.Name}' must be a string, number or boolean.", p.Name),
-                };
+                values[p.Name] = GlobalParameterValue.Read(p);
                 globalParameters[p.Name] = JsonValue.Create(values[p.Name]?.ToString());
             }
 

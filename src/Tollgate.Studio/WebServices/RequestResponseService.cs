@@ -52,15 +52,7 @@ public static class RequestResponseService
 
                 foreach (var p in gp.EnumerateObject())
                 {
-                    globalParameters[p.Name] = p.Value.ValueKind switch
-                    {
-                        JsonValueKind.Null => null,
-                        JsonValueKind.String => p.Value.GetString(),
-                        JsonValueKind.Number => p.Value.TryGetInt64(out var l) ? l : p.Value.GetRawText(),
-                        JsonValueKind.True => "True",
-                        JsonValueKind.False => "False",
-                        _ => throw StudioError.BadArgument("UserParameterInvalid", $"Global parameter '{p.Name}' must be a string, number or boolean.", p.Name),
-                    };
+                    globalParameters[p.Name] = GlobalParameterValue.Read(p);
                 }
             }
 
