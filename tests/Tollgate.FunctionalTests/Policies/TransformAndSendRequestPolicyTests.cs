@@ -91,6 +91,40 @@ public sealed class TransformAndSendRequestPolicyTests(PolicyHostFixture fixture
     }
 
     [Fact]
+    public async Task ReturnResponse_FromAResponseVariable_AnswersWithItAndItsChildrenChangeIt()
+    {
+        await using var other = await RecordingBackend.StartAsync();
+        other.StatusCode = 202;
+        await H.SetApiPolicyAsync(
+            inbound: $$"""
+            <send-request mode="new" response-variable-name="answer">
+              <set-url>{{other.Url}}/precomputed</set-url>
+              <set-method>GET</set-method>
+            </send-request>
+            <return-response response-variable-name="answer">
+              <set-header name="X-From" exists-action="override"><value>send-request</value></set-header>
+            </return-response>
+            """,
+            onError: """<set-header name="X-Error" exists-action="override"><value>@(context.LastError.Reason)</value></set-header>""");
+
+        var before = H.Backend.Requests.Count;
+        using var response = await H.GetAsync();
+
+        Assert.Equal((HttpStatusCode)202, response.StatusCode);
+        Assert.Equal("send-request", response.Headers.GetValues("X-From").Single());
+        Assert.Equal("/precomputed", (string?)System.Text.Json.Nodes.JsonNode.Parse(await response.Content.ReadAsStringAsync())!["path"]);
+        Assert.Equal(before, H.Backend.Requests.Count);
+
+        // A variable that holds no response is an error, handled by on-error.
+        await H.SetApiPolicyAsync(
+            inbound: """<set-variable name="answer" value="text" /><return-response response-variable-name="answer" />""",
+            onError: """<set-header name="X-Error" exists-action="override"><value>@(context.LastError.Reason)</value></set-header>""");
+        using var failed = await H.GetAsync();
+        Assert.Equal(HttpStatusCode.InternalServerError, failed.StatusCode);
+        Assert.Equal("ResponseVariableNotFound", failed.Headers.GetValues("X-Error").Single());
+    }
+
+    [Fact]
     public async Task SendRequest_Unreachable_FailsOrGivesNullWithIgnoreError()
     {
         const string Closed = "http://127.0.0.1:1/nothing";

@@ -433,14 +433,49 @@ internal sealed class FindAndReplaceHandler(PolicyLocation location, PolicyValue
 }
 
 /// <summary><c>return-response</c>: a response of the gateway's own (status, headers, body); the rest of the pipeline is skipped.</summary>
-internal sealed class ReturnResponseHandler(PolicyLocation location, PolicyHandler[] children) : PolicyHandler(location)
+internal sealed class ReturnResponseHandler(PolicyLocation location, PolicyHandler[] children, string? responseVariable = null) : PolicyHandler(location)
 {
     public override async ValueTask<PolicyStep> ExecuteAsync(PolicyContext context)
     {
-        context.StartResponse(200);
+        if (responseVariable is null)
+        {
+            context.StartResponse(200);
+        }
+        else
+        {
+            // The response held in the variable (send-request's) is the starting point; the children may change it.
+            if (!context.Variables.TryGetValue(responseVariable, out var value) || value is not IResponse held)
+            {
+                context.Fail(PolicyFailure.From(Location, "ResponseVariableNotFound",
+                    $"Variable '{responseVariable}' does not hold a response (send-request stores one there)."));
+                context.SetErrorResponse(500, "Internal server error");
+                return PolicyStep.Error;
+            }
+
+            context.StartResponse(held.StatusCode, held.StatusReason);
+            foreach (var (name, values) in held.Headers)
+            {
+                if (!HopByHopHeaders.IsHopByHop(name))
+                {
+                    context.Http.Response.Headers[name] = values;
+                }
+            }
+
+            context.SetResponseBody(held.Body?.As<byte[]>(preserveContent: true) ?? []);
+        }
+
         var step = await PolicyExecutor.RunSectionAsync(children, context);
         return step == PolicyStep.Error ? step : PolicyStep.Return;
     }
+}
+
+/// <summary>Headers that describe one connection, never copied from a held response onto another.</summary>
+internal static class HopByHopHeaders
+{
+    public static bool IsHopByHop(string name) =>
+        name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase) || name.Equals("Connection", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("Keep-Alive", StringComparison.OrdinalIgnoreCase) || name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("Upgrade", StringComparison.OrdinalIgnoreCase);
 }
 
 /// <summary><c>mock-response</c>: the operation's declared example for the status code and content type; the rest is skipped.</summary>

@@ -194,12 +194,7 @@ internal sealed class PolicyBuilder(CompiledPolicyExpressions expressions, IRead
             case "find-and-replace":
                 return new FindAndReplaceHandler(at, Value(el, "from"), Value(el, "to"), target);
             case "return-response":
-                if (el["response-variable-name"] is not null)
-                {
-                    throw new PolicyBuildException($"{at.Section}/{at.Path}: return-response response-variable-name is not supported.");
-                }
-
-                return new ReturnResponseHandler(at, BuildList(el.Children, scope, scopeKey, section, at.Path, MessageTarget.Response));
+                return new ReturnResponseHandler(at, BuildList(el.Children, scope, scopeKey, section, at.Path, MessageTarget.Response), el["response-variable-name"]);
             case "mock-response":
                 return new MockResponseHandler(at, Limits.Int(el, "status-code", 200), el["content-type"]);
             case "choose":
