@@ -93,10 +93,143 @@ internal static class RedisScripts
         """;
 
     /// <summary>
+    /// Bucketed sliding-window acquire, for limits above <see cref="RedisRateLimitStore.ExactLimit"/>: one hash per key,
+    /// fields <c>t</c> = sum of the buckets, <c>o</c> = oldest bucket still held, <c>w</c> = bucket width (ms), and one
+    /// field per bucket (index = floor(ms / width)) with the count admitted in it. A bucket counts until its end plus
+    /// the period has passed, so the structure holds at most period / width + 1 buckets whatever the traffic.
+    /// KEYS[1]: the hash. ARGV: now ms, period ms, width ms, limit, count, wanted (≥ count: the rest is leased to the
+    /// caller's local pool when it fits), TTL ms, bucket index, first bucket still in the window.
+    /// Returns { admitted 0|1, remaining, retry-after ms, granted, bucket }.
+    /// </summary>
+    public const string RateLimitBucketAcquire = """
+        local h = redis.call('HMGET', KEYS[1], 't', 'o', 'w')
+        local now = tonumber(ARGV[1])
+        local period = tonumber(ARGV[2])
+        local width = tonumber(ARGV[3])
+        local limit = tonumber(ARGV[4])
+        local count = tonumber(ARGV[5])
+        local b = tonumber(ARGV[8])
+        local cut = tonumber(ARGV[9])
+        local total = 0
+        local oldest = cut
+        local known = h[3] == ARGV[3]
+        if known then
+          total = tonumber(h[1]) or 0
+          oldest = tonumber(h[2]) or cut
+          if oldest < cut then
+            if cut - oldest > 64 then
+              local all = redis.call('HGETALL', KEYS[1])
+              for i = 1, #all, 2 do
+                local f = all[i]
+                if f ~= 't' and f ~= 'o' and f ~= 'w' and tonumber(f) < cut then
+                  total = total - tonumber(all[i + 1])
+                  redis.call('HDEL', KEYS[1], f)
+                end
+              end
+            else
+              for i = oldest, cut - 1 do
+                local v = redis.call('HGET', KEYS[1], i)
+                if v then
+                  total = total - tonumber(v)
+                  redis.call('HDEL', KEYS[1], i)
+                end
+              end
+            end
+            oldest = cut
+            if total < 0 then
+              total = 0
+            end
+          end
+        elseif h[3] then
+          redis.call('DEL', KEYS[1])
+        end
+        if b < oldest then
+          b = oldest
+        end
+        if total + count > limit then
+          local retry = period
+          if count <= limit then
+            local needed = total + count - limit
+            local freed = 0
+            for i = oldest, b do
+              local v = redis.call('HGET', KEYS[1], i)
+              if v then
+                freed = freed + tonumber(v)
+                if freed >= needed then
+                  retry = (i + 1) * width + period - now
+                  break
+                end
+              end
+            end
+          end
+          if known then
+            redis.call('HSET', KEYS[1], 't', total, 'o', oldest)
+          end
+          local remaining = limit - total
+          if remaining < 0 then
+            remaining = 0
+          end
+          return { 0, remaining, retry, 0, b }
+        end
+        local grant = tonumber(ARGV[6])
+        if grant > limit - total then
+          grant = limit - total
+        end
+        if grant < count then
+          grant = count
+        end
+        redis.call('HINCRBY', KEYS[1], b, grant)
+        total = total + grant
+        redis.call('HSET', KEYS[1], 't', total, 'o', oldest, 'w', ARGV[3])
+        redis.call('PEXPIRE', KEYS[1], ARGV[7])
+        return { 1, limit - total, 0, grant, b }
+        """;
+
+    /// <summary>
+    /// Bucketed refund: takes calls back from the bucket they were counted in while it is still held.
+    /// KEYS[1] as <see cref="RateLimitBucketAcquire"/>; ARGV: bucket, calls, width ms.
+    /// </summary>
+    public const string RateLimitBucketRefund = """
+        local h = redis.call('HMGET', KEYS[1], 'o', 'w', ARGV[1])
+        if h[2] == ARGV[3] and h[3] and tonumber(ARGV[1]) >= tonumber(h[1]) then
+          local n = tonumber(ARGV[2])
+          local held = tonumber(h[3])
+          if n > held then
+            n = held
+          end
+          if n > 0 then
+            redis.call('HINCRBY', KEYS[1], ARGV[1], -n)
+            if redis.call('HINCRBY', KEYS[1], 't', -n) < 0 then
+              redis.call('HSET', KEYS[1], 't', 0)
+            end
+          end
+        end
+        return 0
+        """;
+
+    /// <summary>Bucketed usage, read only. KEYS[1] as <see cref="RateLimitBucketAcquire"/>; ARGV: width ms, first bucket in the window.</summary>
+    public const string RateLimitBucketUsage = """
+        if redis.call('HGET', KEYS[1], 'w') ~= ARGV[1] then
+          return 0
+        end
+        local cut = tonumber(ARGV[2])
+        local all = redis.call('HGETALL', KEYS[1])
+        local total = 0
+        for i = 1, #all, 2 do
+          local f = all[i]
+          if f ~= 't' and f ~= 'o' and f ~= 'w' and tonumber(f) >= cut then
+            total = total + tonumber(all[i + 1])
+          end
+        end
+        return total
+        """;
+
+    /// <summary>
     /// Fixed-window acquire. KEYS[1]: hash <c>w</c> = window start ms, <c>p</c> = period ms, <c>c</c> = calls, <c>b</c> = bytes.
-    /// ARGV: window start, period, calls limit (-1: none), bytes limit (-1: none), calls to add, TTL ms (0: never expires).
+    /// ARGV: window start, period, calls limit (-1: none), bytes limit (-1: none), calls to add, TTL ms (0: never expires),
+    /// calls wanted (≥ calls to add: the rest, as far as the limit allows, is leased to the caller's local pool).
     /// A stored window of the same period that starts later (the caller's clock is behind) is counted in rather than reset.
-    /// Returns { admitted 0|1, limit hit 0|1 calls|2 bandwidth, calls, bytes, window start }.
+    /// Returns { admitted 0|1, limit hit 0|1 calls|2 bandwidth, calls, bytes, window start, calls granted }.
     /// </summary>
     public const string QuotaAcquire = """
         local h = redis.call('HMGET', KEYS[1], 'w', 'p', 'c', 'b')
@@ -114,21 +247,30 @@ internal static class RedisScripts
         local callLimit = tonumber(ARGV[3])
         local byteLimit = tonumber(ARGV[4])
         if callLimit >= 0 and calls + add > callLimit then
-          return { 0, 1, calls, bytes, start }
+          return { 0, 1, calls, bytes, start, 0 }
         end
         if byteLimit >= 0 and bytes >= byteLimit then
-          return { 0, 2, calls, bytes, start }
+          return { 0, 2, calls, bytes, start, 0 }
+        end
+        local want = tonumber(ARGV[7] or ARGV[5])
+        if add > 0 and want > add then
+          if callLimit >= 0 and calls + want > callLimit then
+            want = callLimit - calls
+          end
+          if want > add then
+            add = want
+          end
         end
         if fresh then
           redis.call('DEL', KEYS[1])
-          redis.call('HSET', KEYS[1], 'w', ARGV[1], 'p', ARGV[2], 'c', ARGV[5], 'b', 0)
+          redis.call('HSET', KEYS[1], 'w', ARGV[1], 'p', ARGV[2], 'c', add, 'b', 0)
           if tonumber(ARGV[6]) > 0 then
             redis.call('PEXPIRE', KEYS[1], ARGV[6])
           end
         elseif add > 0 then
-          redis.call('HINCRBY', KEYS[1], 'c', ARGV[5])
+          redis.call('HINCRBY', KEYS[1], 'c', add)
         end
-        return { 1, 0, calls + add, bytes, start }
+        return { 1, 0, calls + add, bytes, start, add }
         """;
 
     /// <summary>Adds bytes when the window is still the lease's. KEYS[1] as <see cref="QuotaAcquire"/>; ARGV: window start, period, bytes.</summary>
