@@ -344,8 +344,16 @@ internal sealed class QuotaHandler : PolicyHandler
             }
 
             var leases = new List<QuotaLease> { decision.Lease };
-            foreach (var child in api.Operations.Where(o => o.MatchesOperation(context)).Prepend(api))
+            // The api counter, then its matching operations' (a loop, not LINQ: a lambda over the context would
+            // allocate its closure on every call of this method).
+            for (var i = -1; i < api.Operations.Length; i++)
             {
+                var child = i < 0 ? api : api.Operations[i];
+                if (i >= 0 && !child.MatchesOperation(context))
+                {
+                    continue;
+                }
+
                 var rule = new QuotaRule(child.Calls < 0 ? null : child.Calls, child.Bandwidth, child.RenewalPeriod, start);
                 if (rule.Calls is null && rule.BandwidthKilobytes is null)
                 {
