@@ -27,8 +27,13 @@ public sealed class PolicyContext : IProxyContext, IRequest, IResponse
     private static readonly IReadOnlyDictionary<string, object> NoVariables = FrozenDictionary<string, object>.Empty;
     private static readonly IReadOnlyDictionary<string, string> NoParameters = FrozenDictionary<string, string>.Empty;
 
-    /// <summary>Contexts ready for reuse; a slot is taken and given back with one interlocked operation.</summary>
-    private static readonly PolicyContext?[] Pool = new PolicyContext?[Math.Max(64, Environment.ProcessorCount * 16)];
+    /// <summary>At most this many contexts wait for reuse (more requests in flight allocate theirs).</summary>
+    private static readonly int PoolSize = Math.Max(256, Environment.ProcessorCount * 64);
+
+    /// <summary>Contexts ready for reuse (a queue: enqueue and dequeue allocate nothing once its segments exist).</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentQueue<PolicyContext> Pool = new();
+
+    private static int _pooled;
 
     private long _started;
     private string _originalPath = "";
@@ -121,29 +126,22 @@ public sealed class PolicyContext : IProxyContext, IRequest, IResponse
         _pendingHeaders = null;
         _capture = null;
         _originalBody = null;
-        var pool = Pool;
-        var start = (Environment.CurrentManagedThreadId * 7) % pool.Length;
-        for (var i = 0; i < 8; i++)
+        if (Interlocked.Increment(ref _pooled) <= PoolSize)
         {
-            var slot = (start + i) % pool.Length;
-            if (pool[slot] is null && Interlocked.CompareExchange(ref pool[slot], this, null) is null)
-            {
-                return;
-            }
+            Pool.Enqueue(this);
+        }
+        else
+        {
+            Interlocked.Decrement(ref _pooled);
         }
     }
 
     private static PolicyContext? TakeFromPool()
     {
-        var pool = Pool;
-        var start = (Environment.CurrentManagedThreadId * 7) % pool.Length;
-        for (var i = 0; i < 8; i++)
+        if (Pool.TryDequeue(out var context))
         {
-            var slot = (start + i) % pool.Length;
-            if (pool[slot] is { } context && Interlocked.CompareExchange(ref pool[slot], null, context) == context)
-            {
-                return context;
-            }
+            Interlocked.Decrement(ref _pooled);
+            return context;
         }
 
         return null;
