@@ -40,30 +40,56 @@ public sealed class RedisQuotaStore : IQuotaStore, IDisposable
     internal static int LeaseSize(QuotaRule rule) =>
         rule.Calls is { } calls && calls > ExactLimit && rule.BandwidthKilobytes is null ? (int)Math.Clamp(calls / 1000, 1, RedisRateLimitStore.MaxLease) : 1;
 
+    internal IConnectionMultiplexer Redis => _redis;
+
+    internal int Database => _database;
+
+    internal long Now() => _time.GetUtcNow().ToUnixTimeMilliseconds();
+
     public ValueTask<QuotaDecision> AcquireAsync(string key, QuotaRule rule, int calls = 1, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentOutOfRangeException.ThrowIfNegative(calls);
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        var window = rule.WindowAt(now);
-        var lease = calls == 1 ? LeaseSize(rule) : 1;
-        if (lease > 1 && _pools.TryGetValue(key, out var pool) && TryTake(key, pool, rule, window, now, out var local))
+        if (TryAcquireLocal(key, rule, calls, now, out var local))
         {
             return new ValueTask<QuotaDecision>(local);
         }
 
-        return AcquireRemoteAsync(key, rule, calls, now, window, lease);
+        return AcquireRemoteAsync(key, rule, calls, now);
     }
 
-    private async ValueTask<QuotaDecision> AcquireRemoteAsync(string key, QuotaRule rule, int calls, long now, QuotaWindow window, int lease)
+    private async ValueTask<QuotaDecision> AcquireRemoteAsync(string key, QuotaRule rule, int calls, long now)
     {
-        var ttl = window.Renews ? Math.Max(0, window.EndMilliseconds - now) + RedisStores.ExpirySlackMilliseconds : 0;
+        var keys = new List<RedisKey>(1);
+        var args = new List<RedisValue>(8);
+        AddRemote(key, rule, calls, now, keys, args);
         var result = await RedisStores.EvaluateAsync(
-            _redis.GetDatabase(_database),
-            RedisScripts.QuotaAcquire,
-            [Key(key)],
-            [window.StartMilliseconds, window.PeriodMilliseconds, rule.Calls ?? -1, rule.BandwidthBytes ?? -1, calls, ttl, Math.Max(calls, lease)]);
-        var values = (RedisResult[])result!;
+            _redis.GetDatabase(_database), RedisScripts.QuotaAcquire, [.. keys], args.GetRange(1, args.Count - 1).ToArray());
+        return Read(key, rule, calls, now, (RedisResult[])result!);
+    }
+
+    /// <summary>A decision from this gateway's lease, without a round trip (call limits above 1,000, no bandwidth limit).</summary>
+    internal bool TryAcquireLocal(string key, QuotaRule rule, int calls, long now, out QuotaDecision decision)
+    {
+        decision = default;
+        return calls == 1 && LeaseSize(rule) > 1 && _pools.TryGetValue(key, out var pool) && TryTake(key, pool, rule, rule.WindowAt(now), now, out decision);
+    }
+
+    /// <summary>Adds the key and <c>q</c> with the arguments of <see cref="RedisScripts.QuotaAcquire"/> (as <see cref="RedisScripts.LimitBatch"/> reads them).</summary>
+    internal void AddRemote(string key, QuotaRule rule, int calls, long now, List<RedisKey> keys, List<RedisValue> args)
+    {
+        var window = rule.WindowAt(now);
+        var ttl = window.Renews ? Math.Max(0, window.EndMilliseconds - now) + RedisStores.ExpirySlackMilliseconds : 0;
+        var lease = calls == 1 ? LeaseSize(rule) : 1;
+        keys.Add(Key(key));
+        args.AddRange(["q", window.StartMilliseconds, window.PeriodMilliseconds, rule.Calls ?? -1, rule.BandwidthBytes ?? -1, calls, ttl, Math.Max(calls, lease)]);
+    }
+
+    /// <summary>Reads what Redis decided (the result of <see cref="AddRemote"/>'s script) and keeps what it leased.</summary>
+    internal QuotaDecision Read(string key, QuotaRule rule, int calls, long now, ReadOnlySpan<RedisResult> values)
+    {
+        var window = rule.WindowAt(now);
         var admitted = (long)values[0] == 1;
         var limit = (QuotaLimit)(int)(long)values[1];
         // The window actually counted in: a later one than ours when another gateway's clock is ahead.

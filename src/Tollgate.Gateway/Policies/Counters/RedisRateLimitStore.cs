@@ -60,58 +60,86 @@ public sealed class RedisRateLimitStore : IRateLimitStore, IDisposable
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
-        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        if (rule.Calls <= ExactLimit)
-        {
-            return AcquireExactAsync(key, rule, count, now);
-        }
-
-        var width = BucketWidth(rule);
-        var bucket = Math.DivRem(now, width, out var rest) - (rest < 0 ? 1 : 0);
-        var lease = LeaseSize(rule.Calls);
-        if (lease > 1 && _pools.TryGetValue(key, out var pool) && TryTake(key, pool, rule, width, bucket, count, now, out var local))
+        var now = Now();
+        if (TryAcquireLocal(key, rule, count, now, out var local))
         {
             return new ValueTask<RateLimitDecision>(local);
         }
 
-        return AcquireBucketAsync(key, rule, count, now, width, bucket, lease);
+        return AcquireRemoteAsync(key, rule, count, now);
     }
 
-    private async ValueTask<RateLimitDecision> AcquireExactAsync(string key, RateLimitRule rule, int count, long now)
+    private async ValueTask<RateLimitDecision> AcquireRemoteAsync(string key, RateLimitRule rule, int count, long now)
     {
-        var period = rule.PeriodMilliseconds;
+        var keys = new List<RedisKey>(2);
+        var args = new List<RedisValue>(10);
+        var exact = AddRemote(key, rule, count, now, keys, args);
         var result = await RedisStores.EvaluateAsync(
             _redis.GetDatabase(_database),
-            RedisScripts.RateLimitAcquire,
-            Keys(key),
-            [now, period, rule.Calls, count, now - period, period + RedisStores.ExpirySlackMilliseconds]);
-        var values = (RedisResult[])result!;
-        var admitted = (long)values[0] == 1;
-        var remaining = (int)(long)values[1];
-        if (!admitted)
+            exact ? RedisScripts.RateLimitAcquire : RedisScripts.RateLimitBucketAcquire,
+            [.. keys],
+            args.GetRange(1, args.Count - 1).ToArray());
+        return Read(key, rule, count, now, (RedisResult[])result!);
+    }
+
+    internal IConnectionMultiplexer Redis => _redis;
+
+    internal int Database => _database;
+
+    internal long Now() => _time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    /// <summary>A decision from this gateway's lease, without a round trip (limits above <see cref="ExactLimit"/>).</summary>
+    internal bool TryAcquireLocal(string key, RateLimitRule rule, int count, long now, out RateLimitDecision decision)
+    {
+        decision = default;
+        if (rule.Calls <= ExactLimit || LeaseSize(rule.Calls) <= 1 || !_pools.TryGetValue(key, out var pool))
         {
-            return Rejected(remaining, (long)values[2]);
+            return false;
         }
 
-        return new RateLimitDecision(true, remaining, 0, new RateLimitLease(key, (long)values[3], count, now));
+        var width = BucketWidth(rule);
+        return TryTake(key, pool, rule, width, FloorDiv(now, width), count, now, out decision);
     }
 
-    private async ValueTask<RateLimitDecision> AcquireBucketAsync(string key, RateLimitRule rule, int count, long now, long width, long bucket, int lease)
+    /// <summary>
+    /// Adds the keys and arguments of one decision in Redis: <c>e</c> and the arguments of
+    /// <see cref="RedisScripts.RateLimitAcquire"/>, or <c>b</c> and those of <see cref="RedisScripts.RateLimitBucketAcquire"/>
+    /// (as <see cref="RedisScripts.LimitBatch"/> reads them). True for the exact log.
+    /// </summary>
+    internal bool AddRemote(string key, RateLimitRule rule, int count, long now, List<RedisKey> keys, List<RedisValue> args)
     {
         var period = rule.PeriodMilliseconds;
-        var cut = Math.DivRem(now - period, width, out var rest) - (rest < 0 ? 1 : 0);
-        var result = await RedisStores.EvaluateAsync(
-            _redis.GetDatabase(_database),
-            RedisScripts.RateLimitBucketAcquire,
-            [BucketKey(key)],
-            [now, period, width, rule.Calls, count, Math.Max(count, lease), period + width + RedisStores.ExpirySlackMilliseconds, bucket, cut]);
-        var values = (RedisResult[])result!;
+        if (rule.Calls <= ExactLimit)
+        {
+            var log = string.Concat(_prefix, key, "}");
+            keys.Add(log);
+            keys.Add(log + ":m");
+            args.AddRange(["e", now, period, rule.Calls, count, now - period, period + RedisStores.ExpirySlackMilliseconds]);
+            return true;
+        }
+
+        var width = BucketWidth(rule);
+        keys.Add(BucketKey(key));
+        args.AddRange(["b", now, period, width, rule.Calls, count, Math.Max(count, LeaseSize(rule.Calls)),
+            period + width + RedisStores.ExpirySlackMilliseconds, FloorDiv(now, width), FloorDiv(now - period, width)]);
+        return false;
+    }
+
+    /// <summary>Reads what Redis decided (the result of <see cref="AddRemote"/>'s script) and keeps what it leased.</summary>
+    internal RateLimitDecision Read(string key, RateLimitRule rule, int count, long now, ReadOnlySpan<RedisResult> values)
+    {
         var remaining = (int)(long)values[1];
         if ((long)values[0] != 1)
         {
             return Rejected(remaining, (long)values[2]);
         }
 
+        if (rule.Calls <= ExactLimit)
+        {
+            return new RateLimitDecision(true, remaining, 0, new RateLimitLease(key, (long)values[3], count, now));
+        }
+
+        var width = BucketWidth(rule);
         var granted = (int)(long)values[3];
         var counted = (long)values[4];
         var leftover = granted - count;
@@ -122,6 +150,8 @@ public sealed class RedisRateLimitStore : IRateLimitStore, IDisposable
 
         return new RateLimitDecision(true, remaining + leftover, 0, new RateLimitLease(key, counted, count, now, width));
     }
+
+    private static long FloorDiv(long value, long divisor) => Math.DivRem(value, divisor, out var rest) - (rest < 0 ? 1 : 0);
 
     private static RateLimitDecision Rejected(int remaining, long retryMilliseconds) =>
         new(false, remaining, (int)Math.Max(1, (retryMilliseconds + 999) / 1000), default);
@@ -223,7 +253,7 @@ public sealed class RedisRateLimitStore : IRateLimitStore, IDisposable
     /// <summary>Returns the leases of buckets that have ended and drops their pools. Runs on the timer.</summary>
     internal void Sweep()
     {
-        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        var now = Now();
         foreach (var pair in _pools)
         {
             var pool = pair.Value;
@@ -231,7 +261,7 @@ public sealed class RedisRateLimitStore : IRateLimitStore, IDisposable
             long bucket, width;
             lock (pool)
             {
-                if (pool.Removed || pool.Width == 0 || Math.DivRem(now, pool.Width, out var rest) - (rest < 0 ? 1 : 0) <= pool.Bucket)
+                if (pool.Removed || pool.Width == 0 || FloorDiv(now, pool.Width) <= pool.Bucket)
                 {
                     continue;
                 }
@@ -270,7 +300,7 @@ public sealed class RedisRateLimitStore : IRateLimitStore, IDisposable
     public async ValueTask<RateLimitUsage> GetUsageAsync(string key, RateLimitRule rule, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
-        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        var now = Now();
         RedisResult result;
         if (rule.Calls <= ExactLimit)
         {
@@ -279,7 +309,7 @@ public sealed class RedisRateLimitStore : IRateLimitStore, IDisposable
         else
         {
             var width = BucketWidth(rule);
-            var cut = Math.DivRem(now - rule.PeriodMilliseconds, width, out var rest) - (rest < 0 ? 1 : 0);
+            var cut = FloorDiv(now - rule.PeriodMilliseconds, width);
             result = await RedisStores.EvaluateAsync(_redis.GetDatabase(_database), RedisScripts.RateLimitBucketUsage, [BucketKey(key)], [width, cut]);
         }
 
