@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.WebUtilities;
 using Tollgate.Core.Gateway;
 using Tollgate.Core.Policies.Expressions;
+using Tollgate.Gateway.Policies.Counters;
 using Tollgate.Gateway.Subscriptions;
 
 namespace Tollgate.Gateway.Policies.Runtime;
@@ -53,6 +54,7 @@ public sealed class PolicyContext : IProxyContext, IRequest, IResponse
     private MemoryStream? _capture;
     private Stream? _originalBody;
     private bool _retained;
+    private LimitBatch? _limitBatch;
 
     private PolicyContext()
     {
@@ -123,6 +125,7 @@ public sealed class PolicyContext : IProxyContext, IRequest, IResponse
         _user = null;
         _requestId = null;
         _deferred?.Clear();
+        _limitBatch?.Clear();
         _pendingHeaders = null;
         _capture = null;
         _originalBody = null;
@@ -174,6 +177,9 @@ public sealed class PolicyContext : IProxyContext, IRequest, IResponse
 
     /// <summary>True once there is a response (the backend's or a policy's): <c>context.Response</c> is then not null.</summary>
     public bool HasResponse { get; internal set; }
+
+    /// <summary>The counters of grouped rate-limit and quota policies (reused by every group of the request).</summary>
+    internal LimitBatch LimitBatch => _limitBatch ??= new LimitBatch();
 
     /// <summary>Quota keys this request has counted (quota-by-key counts a key once per request).</summary>
     internal Dictionary<string, Handlers.QuotaKeyUse>? QuotaKeys { get; set; }

@@ -109,7 +109,7 @@ public static partial class PolicyExecutor
     }
 
     /// <summary>A policy threw: the error goes to on-error as LastError, the client gets a 500 unless on-error says otherwise.</summary>
-    private static PolicyStep Failed(PolicyContext context, PolicyHandler handler, Exception e)
+    internal static PolicyStep Failed(PolicyContext context, PolicyHandler handler, Exception e)
     {
         var (reason, message) = e switch
         {
