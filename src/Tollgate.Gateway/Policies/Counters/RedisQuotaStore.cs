@@ -18,11 +18,14 @@ public sealed class RedisQuotaStore : IQuotaStore, IDisposable
     private readonly int _database;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, LocalPool> _pools = new(StringComparer.Ordinal);
     private readonly ITimer _sweeper;
+    private readonly bool _leases;
 
     /// <param name="redis">A connected multiplexer, shared with the other stores; not disposed by this store.</param>
     /// <param name="keyPrefix">Prepended to every key (several Tollgate installations can share one Redis).</param>
-    public RedisQuotaStore(IConnectionMultiplexer redis, TimeProvider time, string keyPrefix = RedisStores.DefaultKeyPrefix, int database = -1)
+    /// <param name="leases">False: no local leases, every decision is made in Redis.</param>
+    public RedisQuotaStore(IConnectionMultiplexer redis, TimeProvider time, string keyPrefix = RedisStores.DefaultKeyPrefix, int database = -1, bool leases = true)
     {
+        _leases = leases;
         _redis = redis;
         _time = time;
         _prefix = keyPrefix + "q:{";
@@ -73,7 +76,7 @@ public sealed class RedisQuotaStore : IQuotaStore, IDisposable
     internal bool TryAcquireLocal(string key, QuotaRule rule, int calls, long now, out QuotaDecision decision)
     {
         decision = default;
-        return calls == 1 && LeaseSize(rule) > 1 && _pools.TryGetValue(key, out var pool) && TryTake(key, pool, rule, rule.WindowAt(now), now, out decision);
+        return calls == 1 && _leases && LeaseSize(rule) > 1 && _pools.TryGetValue(key, out var pool) && TryTake(key, pool, rule, rule.WindowAt(now), now, out decision);
     }
 
     /// <summary>Adds the key and <c>q</c> with the arguments of <see cref="RedisScripts.QuotaAcquire"/> (as <see cref="RedisScripts.LimitBatch"/> reads them).</summary>
@@ -81,7 +84,7 @@ public sealed class RedisQuotaStore : IQuotaStore, IDisposable
     {
         var window = rule.WindowAt(now);
         var ttl = window.Renews ? Math.Max(0, window.EndMilliseconds - now) + RedisStores.ExpirySlackMilliseconds : 0;
-        var lease = calls == 1 ? LeaseSize(rule) : 1;
+        var lease = calls == 1 && _leases ? LeaseSize(rule) : 1;
         keys.Add(Key(key));
         args.AddRange(["q", window.StartMilliseconds, window.PeriodMilliseconds, rule.Calls ?? -1, rule.BandwidthBytes ?? -1, calls, ttl, Math.Max(calls, lease)]);
     }

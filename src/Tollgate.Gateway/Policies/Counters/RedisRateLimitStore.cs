@@ -38,11 +38,14 @@ public sealed class RedisRateLimitStore : IRateLimitStore, IDisposable
     private readonly int _database;
     private readonly ConcurrentDictionary<string, LocalPool> _pools = new(StringComparer.Ordinal);
     private readonly ITimer _sweeper;
+    private readonly bool _leases;
 
     /// <param name="redis">A connected multiplexer, shared with the other stores; not disposed by this store.</param>
     /// <param name="keyPrefix">Prepended to every key (several Tollgate installations can share one Redis).</param>
-    public RedisRateLimitStore(IConnectionMultiplexer redis, TimeProvider time, string keyPrefix = RedisStores.DefaultKeyPrefix, int database = -1)
+    /// <param name="leases">False: no local leases, every decision is made in Redis (buckets still hold large limits).</param>
+    public RedisRateLimitStore(IConnectionMultiplexer redis, TimeProvider time, string keyPrefix = RedisStores.DefaultKeyPrefix, int database = -1, bool leases = true)
     {
+        _leases = leases;
         _redis = redis;
         _time = time;
         _prefix = keyPrefix + "rl:{";
@@ -55,6 +58,8 @@ public sealed class RedisRateLimitStore : IRateLimitStore, IDisposable
 
     /// <summary>Calls taken from Redis at once for a limit (1: no local lease).</summary>
     internal static int LeaseSize(int calls) => calls <= ExactLimit ? 1 : Math.Clamp(calls / 1000, 1, MaxLease);
+
+    private int LeaseFor(int calls) => _leases ? LeaseSize(calls) : 1;
 
     public ValueTask<RateLimitDecision> AcquireAsync(string key, RateLimitRule rule, int count = 1, CancellationToken cancellationToken = default)
     {
@@ -92,7 +97,7 @@ public sealed class RedisRateLimitStore : IRateLimitStore, IDisposable
     internal bool TryAcquireLocal(string key, RateLimitRule rule, int count, long now, out RateLimitDecision decision)
     {
         decision = default;
-        if (rule.Calls <= ExactLimit || LeaseSize(rule.Calls) <= 1 || !_pools.TryGetValue(key, out var pool))
+        if (rule.Calls <= ExactLimit || LeaseFor(rule.Calls) <= 1 || !_pools.TryGetValue(key, out var pool))
         {
             return false;
         }
@@ -120,7 +125,7 @@ public sealed class RedisRateLimitStore : IRateLimitStore, IDisposable
 
         var width = BucketWidth(rule);
         keys.Add(BucketKey(key));
-        args.AddRange(["b", now, period, width, rule.Calls, count, Math.Max(count, LeaseSize(rule.Calls)),
+        args.AddRange(["b", now, period, width, rule.Calls, count, Math.Max(count, LeaseFor(rule.Calls)),
             period + width + RedisStores.ExpirySlackMilliseconds, FloorDiv(now, width), FloorDiv(now - period, width)]);
         return false;
     }
