@@ -110,7 +110,7 @@ internal static class RedisScripts
     /// </summary>
     private const string BucketFunction = """
         local function rl_bucket(K1, A, o)
-          local h = redis.call('HMGET', K1, 't', 'o', 'w')
+          local h = redis.call('HMGET', K1, 't', 'o', 'w', A[o + 8])
           local now = tonumber(A[o + 1])
           local period = tonumber(A[o + 2])
           local width = tonumber(A[o + 3])
@@ -121,7 +121,9 @@ internal static class RedisScripts
           local total = 0
           local oldest = cut
           local known = h[3] == A[o + 3]
+          local held = 0
           if known then
+            held = tonumber(h[4]) or 0
             total = tonumber(h[1]) or 0
             oldest = tonumber(h[2]) or cut
             if oldest < cut then
@@ -153,6 +155,7 @@ internal static class RedisScripts
           end
           if b < oldest then
             b = oldest
+            held = tonumber(redis.call('HGET', K1, b) or '0')
           end
           if total + count > limit then
             local retry = period
@@ -186,10 +189,12 @@ internal static class RedisScripts
           if grant < count then
             grant = count
           end
-          redis.call('HINCRBY', K1, b, grant)
           total = total + grant
-          redis.call('HSET', K1, 't', total, 'o', oldest, 'w', A[o + 3])
-          redis.call('PEXPIRE', K1, A[o + 7])
+          redis.call('HSET', K1, 't', total, 'o', oldest, 'w', A[o + 3], b, held + grant)
+          -- A bucket counts until its end plus the period: the TTL set when it is created covers it.
+          if held == 0 then
+            redis.call('PEXPIRE', K1, A[o + 7])
+          end
           return { 1, limit - total, 0, grant, b }
         end
 
