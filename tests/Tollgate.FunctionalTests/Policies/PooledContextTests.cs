@@ -48,6 +48,32 @@ public sealed class PooledContextTests(PolicyHostFixture fixture) : IClassFixtur
         }
     }
 
+    /// <summary>
+    /// A guard for whoever adds state to the context: a pooled context must be emptied in <c>PolicyContext.Return</c>.
+    /// When this fails, reset the new field there (or keep it if it is storage reused from request to request), then
+    /// add it to the list.
+    /// </summary>
+    [Fact]
+    public void EveryFieldOfThePooledContext_IsKnownToReturn()
+    {
+        string[] known =
+        [
+            "_started", "_originalPath", "_originalQuery", "_variables", "_requestHeaders", "_responseHeaders", "_url",
+            "_originalUrl", "_matched", "_subscription", "_subscriptionSet", "_user", "_requestId", "_deferred",
+            "_pendingHeaders", "_capture", "_originalBody", "_retained", "_limitBatch",
+            "<Http>k__BackingField", "<Gateway>k__BackingField", "<OperationPolicies>k__BackingField", "<Runtime>k__BackingField",
+            "<Section>k__BackingField", "<RequestBody>k__BackingField", "<ResponseBody>k__BackingField", "<HasResponse>k__BackingField",
+            "<QuotaKeys>k__BackingField", "<Forward>k__BackingField", "<Pipeline>k__BackingField", "<BackendOverridden>k__BackingField",
+            "<ForwardTimeout>k__BackingField", "<LastError>k__BackingField", "<Timestamp>k__BackingField",
+        ];
+
+        var fields = typeof(Tollgate.Gateway.Policies.Runtime.PolicyContext)
+            .GetFields(System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic)
+            .Select(f => f.Name);
+
+        Assert.Empty(fields.Except(known));
+    }
+
     private async Task<(int, HttpStatusCode, string, string?)> CallAsync(int i)
     {
         using var response = await H.GetAsync(configure: r =>

@@ -36,6 +36,8 @@ public sealed class PolicyContext : IProxyContext, IRequest, IResponse
 
     private static int _pooled;
 
+    // Every field below is reset (or, for reused storage, cleared) in Return(): the context is pooled.
+    // PooledContextTests.EveryFieldOfThePooledContext_IsKnownToReturn lists them.
     private long _started;
     private string _originalPath = "";
     private string _originalQuery = "";
