@@ -19,19 +19,13 @@ namespace Tollgate.Benchmarks;
 [MemoryDiagnoser]
 public class PipelineBenchmarks
 {
-    private const string Policy = """
-        <policies>
-          <inbound>
-            <base />
-            <rate-limit calls="2000000000" renewal-period="1" />
-            <quota calls="2000000000" renewal-period="604800" />
-            <check-header name="X-Client" failed-check-httpcode="401" failed-check-error-message="no client" ignore-case="true" />
-            <set-header name="X-Operation" exists-action="override"><value>@(context.Operation.Id)</value></set-header>
-            <set-variable name="caller" value="@(context.Subscription.Id)" />
-          </inbound>
-          <backend><base /></backend>
-          <outbound><base /></outbound>
-        </policies>
+    /// <summary>The five policies of the inbound section.</summary>
+    public const string InboundPolicies = """
+        <rate-limit calls="2000000000" renewal-period="1" />
+        <quota calls="2000000000" renewal-period="604800" />
+        <check-header name="X-Client" failed-check-httpcode="401" failed-check-error-message="no client" ignore-case="true" />
+        <set-header name="X-Operation" exists-action="override"><value>@(context.Operation.Id)</value></set-header>
+        <set-variable name="caller" value="@(context.Subscription.Id)" />
         """;
 
     private static readonly RequestDelegate Backend = static context =>
@@ -39,6 +33,11 @@ public class PipelineBenchmarks
         context.Response.StatusCode = 200;
         return Task.CompletedTask;
     };
+
+    /// <summary>The inbound policies to run (the probe runs them one at a time).</summary>
+    public string Inbound { get; init; } = InboundPolicies;
+
+    private string Policy => $"<policies><inbound><base />{Inbound}</inbound><backend><base /></backend><outbound><base /></outbound></policies>";
 
     private GatewayState _state = null!;
     private OperationPolicies _operation = null!;

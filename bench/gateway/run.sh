@@ -10,7 +10,10 @@
 #   tollgate-starter - the same API in the Starter product with its policy's shape (rate-limit per 60 s and
 #              quota per week, limits raised so wrk is never refused), counters in-process (issue 4);
 #              reported as a ratio to tollgate (no policies) in the same repetition
-#   tollgate-starter-redis - the same with the counters in a local redis-server
+#   tollgate-starter-redis - the same with the counters in a local redis-server (limits above 1,000 calls: buckets
+#              and local leases, most calls make no round trip)
+#   tollgate-starter-redis-noleases - the same with Tollgate__Gateway__Counters__RedisLeases=false: every call
+#              decided in Redis (one script for both policies), the per-call cost small limits (Starter's 5/60 s) have
 # in one run, interleaved (direct yarp nginx tollgate, direct yarp nginx tollgate, ...), medians
 # over REPS repetitions, ratios to bare YARP, proxy CPU per request, and one-connection latency.
 # Method: the project's BENCHMARKING.md. Usage: bash bench/gateway/run.sh (details: bench/README.md)
@@ -18,11 +21,11 @@
 # Environment knobs (defaults in brackets):
 #   REPS [3]  DURATION [10s]  CONNECTIONS [64]  THREADS [2]  WARMUP [10s]
 #   LAT_DURATION [$DURATION]  one-connection (-t1 -c1) window per repetition
-#   CONFIGS ["direct yarp nginx tollgate tollgate-log"]  (add tollgate-starter tollgate-starter-redis for the policy cost)  which configurations to run (yarp is always needed for ratios)
+#   CONFIGS ["direct yarp nginx tollgate tollgate-log"]  (add tollgate-starter tollgate-starter-redis tollgate-starter-redis-noleases for the policy cost)  which configurations to run (yarp is always needed for ratios)
 #   BUILD [1]            0 = use the existing Release builds (bench projects and Tollgate)
 #   TOLLGATE_BUILD [1]   0 = do not build Tollgate, only the bench projects
 #   NGINX_WORKERS [auto] nginx worker_processes
-#   BASE_PORT [18080]    ports BASE+1 .. BASE+12 on 127.0.0.1 must be free
+#   BASE_PORT [18080]    ports BASE+1 .. BASE+14 on 127.0.0.1 must be free
 #   RESULTS_DIR [<repo>/bench/results]
 set -euo pipefail
 
@@ -54,6 +57,8 @@ MGMT_STARTER_PORT=$((BASE_PORT + 9))
 GW_REDIS_PORT=$((BASE_PORT + 10))
 MGMT_REDIS_PORT=$((BASE_PORT + 11))
 REDIS_PORT=$((BASE_PORT + 12))
+GW_REDIS2_PORT=$((BASE_PORT + 13))
+MGMT_REDIS2_PORT=$((BASE_PORT + 14))
 
 API_VERSION=2022-08-01
 PATH_DIRECT=/echo/hello
@@ -62,11 +67,11 @@ log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
 has_config() { [[ " $CONFIGS " == *" $1 "* ]]; }
-uses_tollgate() { has_config tollgate || has_config tollgate-log || has_config tollgate-starter || has_config tollgate-starter-redis; }
+uses_tollgate() { has_config tollgate || has_config tollgate-log || has_config tollgate-starter || has_config tollgate-starter-redis || has_config tollgate-starter-redis-noleases; }
 
 [[ "$REPS" =~ ^[1-9][0-9]*$ ]] || die "REPS must be a positive integer (got '$REPS')"
 for c in $CONFIGS; do
-    case "$c" in direct|yarp|nginx|tollgate|tollgate-log|tollgate-starter|tollgate-starter-redis) ;; *) die "unknown configuration '$c' in CONFIGS" ;; esac
+    case "$c" in direct|yarp|nginx|tollgate|tollgate-log|tollgate-starter|tollgate-starter-redis|tollgate-starter-redis-noleases) ;; *) die "unknown configuration '$c' in CONFIGS" ;; esac
 done
 has_config yarp || die "CONFIGS must include yarp: every ratio is to bare YARP"
 
@@ -210,7 +215,7 @@ if has_config nginx; then
 fi
 
 # Tollgate gateway with key checking:
-# start_tollgate NAME GATEWAY_PORT MANAGEMENT_PORT ANALYTICS(true|false) [POLICY(none|starter) [COUNTERS(memory|redis)]]
+# start_tollgate NAME GATEWAY_PORT MANAGEMENT_PORT ANALYTICS(true|false) [POLICY(none|starter) [COUNTERS(memory|redis|redis-noleases)]]
 declare -A KEY=() BASE=() MGMT_TOKEN=()
 # The Starter product's policy (5 calls/60 s, 100 calls/week) with limits no benchmark reaches: the same policies,
 # windows and counter work per call, without refusing wrk's calls.
@@ -228,7 +233,11 @@ start_tollgate() {
     export Tollgate__Management__Url="http://127.0.0.1:$mgmt"
     export Logging__LogLevel__Default=Warning
     export Tollgate__Analytics__Enabled="$analytics"
+    local leases=true
+    [[ "$counters" == redis-noleases ]] && counters=redis leases=false
     export Tollgate__Gateway__Counters__Provider="$counters"
+    export Tollgate__Gateway__Counters__RedisLeases="$leases"
+    export Tollgate__Gateway__Counters__KeyPrefix="tollgate-$name:"
     export Tollgate__Gateway__Counters__RedisConfiguration="127.0.0.1:$REDIS_PORT"
     (cd "$TMP" && exec dotnet "$TOLLGATE_DLL" run --roles gateway,management --data-dir "$TOLLGATE_DATA") >"$TMP/$name.log" 2>&1 &
     PID[$name]=$!
@@ -283,13 +292,14 @@ start_tollgate() {
 has_config tollgate && start_tollgate tollgate "$GW_PORT" "$MGMT_PORT" false
 has_config tollgate-log && start_tollgate tollgate-log "$GW_LOG_PORT" "$MGMT_LOG_PORT" true
 has_config tollgate-starter && start_tollgate tollgate-starter "$GW_STARTER_PORT" "$MGMT_STARTER_PORT" false starter memory
-if has_config tollgate-starter-redis; then
+if has_config tollgate-starter-redis || has_config tollgate-starter-redis-noleases; then
     command -v redis-server >/dev/null 2>&1 || die "tollgate-starter-redis needs redis-server (apt-get install redis-server)"
     mkdir -p "$TMP/redis"
     redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$TMP/redis" --daemonize no >"$TMP/redis.log" 2>&1 &
     PID[redis]=$!
     for i in $(seq 1 50); do redis-cli -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG && break; sleep 0.1; done
-    start_tollgate tollgate-starter-redis "$GW_REDIS_PORT" "$MGMT_REDIS_PORT" false starter redis
+    has_config tollgate-starter-redis && start_tollgate tollgate-starter-redis "$GW_REDIS_PORT" "$MGMT_REDIS_PORT" false starter redis
+    has_config tollgate-starter-redis-noleases && start_tollgate tollgate-starter-redis-noleases "$GW_REDIS2_PORT" "$MGMT_REDIS2_PORT" false starter redis-noleases
 fi
 
 # ---------------------------------------------------------------- measuring
@@ -302,6 +312,7 @@ url_of() {
         tollgate-log) echo "http://127.0.0.1:$GW_LOG_PORT$PATH_DIRECT" ;;
         tollgate-starter) echo "http://127.0.0.1:$GW_STARTER_PORT$PATH_DIRECT" ;;
         tollgate-starter-redis) echo "http://127.0.0.1:$GW_REDIS_PORT$PATH_DIRECT" ;;
+        tollgate-starter-redis-noleases) echo "http://127.0.0.1:$GW_REDIS2_PORT$PATH_DIRECT" ;;
     esac
 }
 # The processes whose CPU is "proxy CPU" for a configuration (nginx: master and workers).
@@ -312,7 +323,7 @@ proxy_pids() {
         nginx) echo "${PID[nginx]}" $(pgrep -P "${PID[nginx]}" || true) ;;
         tollgate|tollgate-log|tollgate-starter) echo "${PID[$1]}" ;;
         # Redis does the counting for this one: its CPU is part of the cost.
-        tollgate-starter-redis) echo "${PID[$1]}" "${PID[redis]}" ;;
+        tollgate-starter-redis|tollgate-starter-redis-noleases) echo "${PID[$1]}" "${PID[redis]}" ;;
     esac
 }
 # utime+stime (clock ticks) summed over the given pids.
@@ -495,7 +506,7 @@ END {
     direct_sp50 = (dkey in cnt) ? median(dkey) : ""
     print "| config | req/s | ratio to bare YARP | p50 | p99 | proxy CPU µs/req | p50 at 1 connection |"
     print "|---|---:|---:|---:|---:|---:|---:|"
-    names["direct"] = "direct (backend)"; names["yarp"] = "bare YARP 2.3"; names["nginx"] = "nginx"; names["tollgate"] = "Tollgate (key check)"; names["tollgate-log"] = "Tollgate (key check + request log)"; names["tollgate-starter"] = "Tollgate + Starter policies (in-process counters)"; names["tollgate-starter-redis"] = "Tollgate + Starter policies (Redis counters)"
+    names["direct"] = "direct (backend)"; names["yarp"] = "bare YARP 2.3"; names["nginx"] = "nginx"; names["tollgate"] = "Tollgate (key check)"; names["tollgate-log"] = "Tollgate (key check + request log)"; names["tollgate-starter"] = "Tollgate + Starter policies (in-process counters)"; names["tollgate-starter-redis"] = "Tollgate + Starter policies (Redis counters)"; names["tollgate-starter-redis-noleases"] = "Tollgate + Starter policies (Redis counters, no leases: every call in Redis)"
     for (k = 1; k <= ncfg; k++) {
         cfg = order[k]
         ckey = cfg SUBSEP "cpu"
@@ -523,14 +534,14 @@ END {
             printf " CPU per request on ÷ off: %.2f.", median("tollgate-log" SUBSEP "cpu") / median("tollgate" SUBSEP "cpu")
         print ""
     }
-    for (k = 1; k <= 2; k++) {
-        sc = (k == 1) ? "tollgate-starter" : "tollgate-starter-redis"
+    for (k = 1; k <= 3; k++) {
+        sc = (k == 1) ? "tollgate-starter" : (k == 2) ? "tollgate-starter-redis" : "tollgate-starter-redis-noleases"
         if (!((sc SUBSEP "ratio") in cnt) || !(("tollgate" SUBSEP "ratio") in cnt)) continue
         for (r = 1; (r, sc) in rps; r++) add(sc SUBSEP "vsnone", rps[r, sc] / rps[r, "tollgate"])
         c = median(sc SUBSEP "vsnone")
         printf "%s ÷ the same API without policies, same repetition: %.3f (target ≥ 0.9: %s).", names[sc], c, (c >= 0.9 ? "met" : "NOT met")
         if ((sc SUBSEP "cpu") in cnt && ("tollgate" SUBSEP "cpu") in cnt)
-            printf " CPU per request ÷ without policies: %.2f%s.", median(sc SUBSEP "cpu") / median("tollgate" SUBSEP "cpu"), (sc == "tollgate-starter-redis" ? " (gateway + redis-server)" : "")
+            printf " CPU per request ÷ without policies: %.2f%s.", median(sc SUBSEP "cpu") / median("tollgate" SUBSEP "cpu"), (sc ~ /redis/ ? " (gateway + redis-server)" : "")
         print ""
     }
     ol = median("other" SUBSEP "load"); os = median("other" SUBSEP "single")

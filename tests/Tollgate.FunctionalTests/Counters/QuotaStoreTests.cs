@@ -251,6 +251,54 @@ public abstract class QuotaStoreTests : IAsyncLifetime
         Assert.Equal(limit, admitted.Sum());
         Assert.Equal(limit, (await Store.GetUsageAsync("shared", rule)).CallsUsed);
     }
+
+    // Call limits above 1,000 without a bandwidth limit: Redis leases up to limit/1,000 calls to each gateway for at
+    // most a second (README.md in the stores' folder). What both implementations guarantee is tested here.
+
+    [Fact]
+    public async Task LargeLimit_AcrossGateways_NeverAdmitsMoreThanTheLimit_AndAtMostOneLeasePerGatewayLess()
+    {
+        const long limit = 5000;
+        var rule = Calls(limit);
+        var stores = await CreateStoresAsync(Time, 3);
+
+        var admitted = await Task.WhenAll(stores.Select(store => Task.Run(async () =>
+        {
+            var n = 0;
+            for (var i = 0; i < 2000; i++)
+            {
+                n += (await store.AcquireAsync("big", rule)).Admitted ? 1 : 0;
+            }
+
+            return n;
+        })));
+
+        Assert.InRange(admitted.Sum(), limit - (3 * ((limit / 1000) - 1)), limit);
+        var rejected = await Store.AcquireAsync("big", rule);
+        Assert.False(rejected.Admitted);
+        Assert.Equal(QuotaLimit.Calls, rejected.ExceededLimit);
+    }
+
+    [Fact]
+    public async Task LargeLimit_CallsUsed_Refund_AndUsage()
+    {
+        var rule = Calls(2000);
+        var decisions = new List<QuotaDecision>();
+        for (var i = 0; i < 2000; i++)
+        {
+            decisions.Add(await Store.AcquireAsync("k", rule));
+        }
+
+        var usage = await Store.GetUsageAsync("k", rule);
+        await Store.RefundAsync(decisions[7].Lease);
+        var again = await Store.AcquireAsync("k", rule);
+        var then = await Store.AcquireAsync("k", rule);
+
+        Assert.Equal(Enumerable.Range(1, 2000).Select(i => (long)i), decisions.Select(d => d.CallsUsed));
+        Assert.Equal(2000, usage.CallsUsed);
+        Assert.True(again.Admitted);
+        Assert.False(then.Admitted);
+    }
 }
 
 public sealed class InMemoryQuotaStoreTests : QuotaStoreTests
@@ -406,6 +454,26 @@ public sealed class RedisQuotaStoreTests(RedisFixture redis) : QuotaStoreTests
     }
 
     public override async Task DisposeAsync() => await _connections.DisposeAsync();
+
+    [Fact]
+    public async Task LargeLimit_CallsLeasedButNotUsed_GoBackToRedisAfterALease()
+    {
+        var rule = Calls(10_000);
+        var stores = await CreateStoresAsync(Time, 2);
+        Assert.True((await stores[0].AcquireAsync("k", rule)).Admitted);
+        var leased = await stores[1].GetUsageAsync("k", rule);
+
+        Time.Advance(TimeSpan.FromSeconds(5));
+        QuotaUsage returned = default;
+        for (var i = 0; i < 50 && returned.CallsUsed != 1; i++)
+        {
+            await Task.Delay(20);
+            returned = await stores[1].GetUsageAsync("k", rule);
+        }
+
+        Assert.Equal(10, leased.CallsUsed);
+        Assert.Equal(1, returned.CallsUsed);
+    }
 
     [Fact]
     public async Task RenewingWindows_ExpireWithTheWindow_NeverRenewingOnesNever()

@@ -273,6 +273,71 @@ public abstract class RateLimitStoreTests : IAsyncLifetime
         Assert.Equal(limit, admitted.Sum());
         Assert.False((await Store.AcquireAsync("shared", rule)).Admitted);
     }
+
+    // Large limits (above 1,000 calls): Redis counts them in buckets of period/60 and leases up to limit/1,000 calls
+    // to each gateway (README.md in the stores' folder). What both implementations guarantee is tested here.
+
+    [Fact]
+    public async Task LargeLimit_AcrossGateways_NeverAdmitsMoreThanTheLimit_AndAtMostOneLeasePerGatewayLess()
+    {
+        const int limit = 5000;
+        var rule = new RateLimitRule(limit, 60);
+        var stores = await CreateStoresAsync(Time, 3);
+
+        var admitted = await Task.WhenAll(stores.Select(store => Task.Run(async () =>
+        {
+            var n = 0;
+            for (var i = 0; i < 2000; i++)
+            {
+                n += (await store.AcquireAsync("big", rule)).Admitted ? 1 : 0;
+            }
+
+            return n;
+        })));
+
+        Assert.InRange(admitted.Sum(), limit - (3 * ((limit / 1000) - 1)), limit);
+        Assert.False((await Store.AcquireAsync("big", rule)).Admitted);
+    }
+
+    [Fact]
+    public async Task LargeLimit_ACallLeavesTheWindowAtMostOneSixtiethOfThePeriodLate()
+    {
+        var rule = new RateLimitRule(2000, 60);
+        At(0.2);
+        for (var i = 0; i < 2000; i++)
+        {
+            Assert.True((await Store.AcquireAsync("k", rule)).Admitted);
+        }
+
+        var rejected = await Store.AcquireAsync("k", rule);
+        At(61);
+        var after = await Store.AcquireAsync("k", rule);
+
+        Assert.False(rejected.Admitted);
+        Assert.Equal(0, rejected.Remaining);
+        Assert.InRange(rejected.RetryAfterSeconds, 60, 61);
+        Assert.True(after.Admitted);
+    }
+
+    [Fact]
+    public async Task LargeLimit_Refund_GivesTheSlotBack_AndUsageCountsTheCalls()
+    {
+        var rule = new RateLimitRule(2000, 60);
+        var leases = new List<RateLimitLease>();
+        for (var i = 0; i < 2000; i++)
+        {
+            leases.Add((await Store.AcquireAsync("k", rule)).Lease);
+        }
+
+        var full = await Store.GetUsageAsync("k", rule);
+        await Store.RefundAsync(leases[1234]);
+        var again = await Store.AcquireAsync("k", rule);
+        var then = await Store.AcquireAsync("k", rule);
+
+        Assert.Equal(new RateLimitUsage(2000, 0), full);
+        Assert.True(again.Admitted);
+        Assert.False(then.Admitted);
+    }
 }
 
 public sealed class InMemoryRateLimitStoreTests : RateLimitStoreTests
@@ -332,6 +397,45 @@ public sealed class RedisRateLimitStoreTests(RedisFixture redis) : RateLimitStor
     }
 
     public override async Task DisposeAsync() => await _connections.DisposeAsync();
+
+    [Fact]
+    public async Task LargeLimit_HoldsAtMostSixtyOneBuckets_WhateverTheTraffic()
+    {
+        var rule = new RateLimitRule(100_000, 60);
+        for (var ms = 0; ms < 180_000; ms += 250)
+        {
+            Time.SetUtcNow(Start.AddMilliseconds(ms));
+            Assert.True((await Store.AcquireAsync("k", rule, 100)).Admitted);
+        }
+
+        var db = (await _connections.OpenAsync()).GetDatabase();
+        var fields = await db.HashLengthAsync($"{_prefix}rl:{{k}}:b");
+        var ttl = await db.KeyTimeToLiveAsync($"{_prefix}rl:{{k}}:b");
+
+        Assert.InRange(fields, 60, 61 + 3);
+        Assert.InRange(ttl!.Value, TimeSpan.FromSeconds(115), TimeSpan.FromSeconds(121));
+        Assert.Equal(new RateLimitUsage(24_400, 75_600), await Store.GetUsageAsync("k", rule));
+    }
+
+    [Fact]
+    public async Task LargeLimit_CallsLeasedButNotUsed_GoBackToRedisAfterTheirBucket()
+    {
+        var rule = new RateLimitRule(10_000, 60);
+        var stores = await CreateStoresAsync(Time, 2);
+        Assert.True((await stores[0].AcquireAsync("k", rule)).Admitted);
+        var leased = await stores[1].GetUsageAsync("k", rule);
+
+        Time.Advance(TimeSpan.FromSeconds(10));
+        RateLimitUsage returned = default;
+        for (var i = 0; i < 50 && returned.CallsInWindow != 1; i++)
+        {
+            await Task.Delay(20);
+            returned = await stores[1].GetUsageAsync("k", rule);
+        }
+
+        Assert.Equal(10, leased.CallsInWindow);
+        Assert.Equal(1, returned.CallsInWindow);
+    }
 
     [Fact]
     public async Task Keys_ExpireOneWindowAndTheSlackAfterTheLastCall()

@@ -15,6 +15,12 @@ public sealed class CounterStoreOptions
     /// <summary>StackExchange.Redis configuration string for <c>redis</c>, e.g. <c>127.0.0.1:6379,password=…</c>.</summary>
     public string? RedisConfiguration { get; set; }
 
+    /// <summary>
+    /// Redis only: let gateways take calls of limits above 1,000 from Redis in leases (limit / 1,000, at most 256) and
+    /// hand them out without a round trip (README.md of the stores). Default true; false makes every decision in Redis.
+    /// </summary>
+    public bool RedisLeases { get; set; } = true;
+
     /// <summary>Prepended to every Redis key. Default <c>tollgate:</c>.</summary>
     public string KeyPrefix { get; set; } = RedisStores.DefaultKeyPrefix;
 

@@ -40,11 +40,12 @@ public static class CounterStoreServiceCollectionExtensions
                 // Start (and keep serving) while Redis is down; the stores then throw CounterStoreException.
                 configuration.AbortOnConnectFail = false;
                 var prefix = options.KeyPrefix;
+                var leases = options.RedisLeases;
                 services.TryAddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(configuration));
                 services.TryAddSingleton<IRateLimitStore>(sp => new RedisRateLimitStore(
-                    sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<TimeProvider>(), prefix));
+                    sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<TimeProvider>(), prefix, leases: leases));
                 services.TryAddSingleton<IQuotaStore>(sp => new RedisQuotaStore(
-                    sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<TimeProvider>(), prefix));
+                    sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<TimeProvider>(), prefix, leases: leases));
                 services.TryAddSingleton<ICacheStore>(sp => new RedisCacheStore(
                     sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<TimeProvider>(), prefix));
                 break;

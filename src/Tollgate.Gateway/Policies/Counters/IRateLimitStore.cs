@@ -70,12 +70,13 @@ public readonly record struct RateLimitDecision(bool Admitted, int Remaining, in
 /// <summary>Identifies one admitted call inside its counter, so that exactly that call can be refunded.</summary>
 public readonly record struct RateLimitLease
 {
-    internal RateLimitLease(string key, long id, int count, long timestampMilliseconds)
+    internal RateLimitLease(string key, long id, int count, long timestampMilliseconds, long bucketWidthMilliseconds = 0)
     {
         Key = key;
         Id = id;
         Count = count;
         TimestampMilliseconds = timestampMilliseconds;
+        BucketWidthMilliseconds = bucketWidthMilliseconds;
     }
 
     /// <summary>The counter key; null for the empty lease of a rejected call.</summary>
@@ -89,4 +90,7 @@ public readonly record struct RateLimitLease
     internal int Count { get; }
 
     internal long TimestampMilliseconds { get; }
+
+    /// <summary>0 for a call in an exact log; else the width of the bucket it was counted in (Redis, large limits).</summary>
+    internal long BucketWidthMilliseconds { get; }
 }

@@ -167,7 +167,7 @@ internal sealed class LimitChild
 }
 
 /// <summary><c>rate-limit</c>: calls per sliding window per subscription (apim-semantics §2.1); calls without a subscription pass.</summary>
-internal sealed class RateLimitHandler : PolicyHandler
+internal sealed class RateLimitHandler : PolicyHandler, IBatchedLimit
 {
     private readonly RateLimitRule _rule;
     private readonly RateLimitOutputs _outputs;
@@ -227,6 +227,33 @@ internal sealed class RateLimitHandler : PolicyHandler
         }
 
         Limits.Admitted(context, this, _outputs, reportedRule.Calls, reportedRule.RenewalPeriodSeconds, reported);
+        return PolicyStep.Continue;
+    }
+
+    public bool CanBatch => _apis.Length == 0;
+
+    public PolicyServices Services => _services;
+
+    public bool AddTo(PolicyContext context, LimitBatch batch)
+    {
+        if (context.Gateway.Subscription is not { } subscription)
+        {
+            return false;
+        }
+
+        batch.AddRateLimit(_counter.KeyFor(subscription.Id), _rule);
+        return true;
+    }
+
+    public PolicyStep Apply(PolicyContext context, LimitBatch batch, int index)
+    {
+        var decision = batch.RateLimitDecision(index);
+        if (!decision.Admitted)
+        {
+            return Limits.RejectRate(context, this, _outputs, _rule.Calls, _rule.RenewalPeriodSeconds, decision);
+        }
+
+        Limits.Admitted(context, this, _outputs, _rule.Calls, _rule.RenewalPeriodSeconds, decision);
         return PolicyStep.Continue;
     }
 
@@ -293,7 +320,7 @@ internal sealed class RateLimitByKeyHandler(
 }
 
 /// <summary><c>quota</c>: calls and/or kilobytes per fixed window per subscription, windows anchored at the subscription's start (§2.3).</summary>
-internal sealed class QuotaHandler : PolicyHandler
+internal sealed class QuotaHandler : PolicyHandler, IBatchedLimit
 {
     private readonly long? _calls;
     private readonly long? _bandwidth;
@@ -344,8 +371,16 @@ internal sealed class QuotaHandler : PolicyHandler
             }
 
             var leases = new List<QuotaLease> { decision.Lease };
-            foreach (var child in api.Operations.Where(o => o.MatchesOperation(context)).Prepend(api))
+            // The api counter, then its matching operations' (a loop, not LINQ: a lambda over the context would
+            // allocate its closure on every call of this method).
+            for (var i = -1; i < api.Operations.Length; i++)
             {
+                var child = i < 0 ? api : api.Operations[i];
+                if (i >= 0 && !child.MatchesOperation(context))
+                {
+                    continue;
+                }
+
                 var rule = new QuotaRule(child.Calls < 0 ? null : child.Calls, child.Bandwidth, child.RenewalPeriod, start);
                 if (rule.Calls is null && rule.BandwidthKilobytes is null)
                 {
@@ -374,6 +409,37 @@ internal sealed class QuotaHandler : PolicyHandler
         if (admitted is not null)
         {
             context.Defer(this, admitted);
+        }
+
+        return PolicyStep.Continue;
+    }
+
+    public bool CanBatch => _apis.Length == 0;
+
+    public PolicyServices Services => _services;
+
+    public bool AddTo(PolicyContext context, LimitBatch batch)
+    {
+        if (context.Gateway.Subscription is not { } subscription)
+        {
+            return false;
+        }
+
+        batch.AddQuota(_counter.KeyFor(subscription.Id), new QuotaRule(_calls, _bandwidth, _period, subscription.CreatedDate));
+        return true;
+    }
+
+    public PolicyStep Apply(PolicyContext context, LimitBatch batch, int index)
+    {
+        var decision = batch.QuotaDecision(index);
+        if (!decision.Admitted)
+        {
+            return Limits.RejectQuota(context, this, decision);
+        }
+
+        if (_bandwidth is not null)
+        {
+            context.Defer(this, new List<QuotaLease> { decision.Lease });
         }
 
         return PolicyStep.Continue;
@@ -481,4 +547,118 @@ internal sealed class QuotaByKeyHandler(
     }
 
     private static string KeyOf(PolicyContext context, QuotaKeyUse use) => use.Lease.Key ?? "";
+}
+
+/// <summary>A rate-limit or quota policy whose counter can be decided in a <see cref="LimitBatch"/> with its neighbours'.</summary>
+internal interface IBatchedLimit
+{
+    /// <summary>False when the policy has <c>api</c>/<c>operation</c> children (it then runs on its own).</summary>
+    bool CanBatch { get; }
+
+    PolicyServices Services { get; }
+
+    /// <summary>Adds this request's counter to the batch; false when the policy counts nothing for it (no subscription).</summary>
+    bool AddTo(PolicyContext context, LimitBatch batch);
+
+    /// <summary>What the policy does with its entry's decision: the rejection response, or the headers and deferred work of an admission.</summary>
+    PolicyStep Apply(PolicyContext context, LimitBatch batch, int index);
+}
+
+/// <summary>
+/// Adjacent rate-limit and quota policies (Starter's <c>&lt;rate-limit/&gt;&lt;quota/&gt;</c>) run as one step: their
+/// counters are decided together by <see cref="ILimitBatchStore.AcquireManyAsync"/> (one round trip on Redis), in
+/// order and stopping at the first rejection, which is what running them one after the other does. Each policy still
+/// answers, sets headers and appears in LastError as itself.
+/// </summary>
+internal sealed class LimitGroupHandler : PolicyHandler
+{
+    private readonly PolicyHandler[] _members;
+    private readonly PolicyServices _services;
+
+    private LimitGroupHandler(PolicyHandler[] members)
+        : base(members[0].Location)
+    {
+        _members = members;
+        _services = ((IBatchedLimit)members[0]).Services;
+    }
+
+    /// <summary>The section's handlers with every run of two or more adjacent batchable limit policies grouped.</summary>
+    public static PolicyHandler[] Fuse(List<PolicyHandler> handlers)
+    {
+        var result = new List<PolicyHandler>(handlers.Count);
+        for (var i = 0; i < handlers.Count;)
+        {
+            var end = i;
+            while (end < handlers.Count && end - i < 64 && handlers[end] is IBatchedLimit { CanBatch: true })
+            {
+                end++;
+            }
+
+            if (end - i >= 2)
+            {
+                result.Add(new LimitGroupHandler([.. handlers.GetRange(i, end - i)]));
+                i = end;
+            }
+            else
+            {
+                result.Add(handlers[i]);
+                i++;
+            }
+        }
+
+        return [.. result];
+    }
+
+    public override async ValueTask<PolicyStep> ExecuteAsync(PolicyContext context)
+    {
+        var batch = context.LimitBatch;
+        batch.Clear();
+        ulong added = 0;
+        for (var i = 0; i < _members.Length; i++)
+        {
+            if (((IBatchedLimit)_members[i]).AddTo(context, batch))
+            {
+                added |= 1UL << i;
+            }
+        }
+
+        if (batch.Count > 0)
+        {
+            try
+            {
+                await _services.LimitBatches.AcquireManyAsync(batch);
+            }
+            catch (CounterStoreException e)
+            {
+                // Attributed to the first policy whose counter was not decided, as when the policies run one by one.
+                var index = 0;
+                for (var i = 0; i < _members.Length; i++)
+                {
+                    if ((added & (1UL << i)) != 0 && !batch.Ran(index++))
+                    {
+                        return PolicyExecutor.Failed(context, _members[i], e);
+                    }
+                }
+
+                throw;
+            }
+        }
+
+        var entry = 0;
+        for (var i = 0; i < _members.Length; i++)
+        {
+            if ((added & (1UL << i)) == 0)
+            {
+                continue;
+            }
+
+            var step = ((IBatchedLimit)_members[i]).Apply(context, batch, entry++);
+            if (step != PolicyStep.Continue)
+            {
+                return step;
+            }
+        }
+
+        return PolicyStep.Continue;
+    }
 }

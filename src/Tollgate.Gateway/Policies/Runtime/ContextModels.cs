@@ -81,23 +81,37 @@ internal sealed class ProductInfo(GatewayProduct product, IReadOnlyList<IApi> ap
 }
 
 /// <summary>The subscription used. The gateway holds key digests only: <c>Key</c> is the key of this request; the other key reads as empty.</summary>
-internal sealed class SubscriptionInfo(GatewaySubscription subscription, string key) : ISubscription
+/// <summary>
+/// <c>context.Subscription</c>: the subscription of the request, its key read from the request only when asked for.
+/// Reused with its <see cref="PolicyContext"/> (see <see cref="PolicyContext.Rent"/>).
+/// </summary>
+internal sealed class SubscriptionInfo(PolicyContext context) : ISubscription
 {
-    public DateTime CreatedDate => subscription.CreatedDate.UtcDateTime;
+    private GatewaySubscription _subscription = null!;
+    private string? _key;
+
+    internal SubscriptionInfo For(GatewaySubscription subscription)
+    {
+        _subscription = subscription;
+        _key = null;
+        return this;
+    }
+
+    public DateTime CreatedDate => _subscription.CreatedDate.UtcDateTime;
 
     public DateTime? EndDate => null;
 
-    public string Id => subscription.Id;
+    public string Id => _subscription.Id;
 
-    public string Key => key;
+    public string Key => _key ??= context.SubscriptionKey() ?? "";
 
-    public string Name => subscription.DisplayName;
+    public string Name => _subscription.DisplayName;
 
-    public string PrimaryKey => Core.Security.KeyDigest.Of(key).ToString() == subscription.PrimaryKeyDigest ? key : "";
+    public string PrimaryKey => Core.Security.KeyDigest.Of(Key).ToString() == _subscription.PrimaryKeyDigest ? Key : "";
 
-    public string SecondaryKey => Core.Security.KeyDigest.Of(key).ToString() == subscription.SecondaryKeyDigest ? key : "";
+    public string SecondaryKey => Core.Security.KeyDigest.Of(Key).ToString() == _subscription.SecondaryKeyDigest ? Key : "";
 
-    public DateTime? StartDate => subscription.CreatedDate.UtcDateTime;
+    public DateTime? StartDate => _subscription.CreatedDate.UtcDateTime;
 }
 
 internal sealed class UserInfo(GatewayUser user) : IUser

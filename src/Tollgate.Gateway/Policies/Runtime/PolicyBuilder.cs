@@ -73,7 +73,7 @@ internal sealed class PolicyBuilder(CompiledPolicyExpressions expressions, IRead
             Add(result, e.Element, e.Scope, scopes.Of(e.Scope), section, $"{e.Element.Name}[{index}]", target);
         }
 
-        return [.. result];
+        return Handlers.LimitGroupHandler.Fuse(result);
     }
 
     private PolicyHandler[] BuildList(IReadOnlyList<PolicyElement> elements, PolicyScopeLevel scope, string scopeKey, string section, string parentPath, MessageTarget target)
@@ -86,7 +86,7 @@ internal sealed class PolicyBuilder(CompiledPolicyExpressions expressions, IRead
             Add(result, element, scope, scopeKey, section, $"{parentPath}/{element.Name}[{index}]", target);
         }
 
-        return [.. result];
+        return Handlers.LimitGroupHandler.Fuse(result);
     }
 
     private void Add(List<PolicyHandler> result, PolicyElement element, PolicyScopeLevel scope, string scopeKey, string section, string path, MessageTarget target)

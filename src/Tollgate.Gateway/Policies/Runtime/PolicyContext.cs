@@ -4,7 +4,9 @@ using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.WebUtilities;
+using Tollgate.Core.Gateway;
 using Tollgate.Core.Policies.Expressions;
+using Tollgate.Gateway.Policies.Counters;
 using Tollgate.Gateway.Subscriptions;
 
 namespace Tollgate.Gateway.Policies.Runtime;
@@ -14,27 +16,55 @@ namespace Tollgate.Gateway.Policies.Runtime;
 /// <see cref="HttpContext"/> and the <see cref="GatewayRequest"/>, members built only when asked for) and the state
 /// the policies share (variables, the response being built, LastError, work left for after the response).
 /// </summary>
+/// <remarks>
+/// Contexts are pooled: <see cref="PolicyExecutor"/> rents one per request and returns it (emptied) when the pipeline
+/// and its deferred work are done, so a request allocates no context, variables dictionary or lists once the pool is
+/// warm. Nothing may keep a context, or an object it hands out (<c>context.Subscription</c>, <c>Variables</c>, …),
+/// after the request: work that must outlive it copies what it needs, or calls <see cref="Retain"/> (the context then
+/// is never reused).
+/// </remarks>
 public sealed class PolicyContext : IProxyContext, IRequest, IResponse
 {
     private static readonly IReadOnlyDictionary<string, object> NoVariables = FrozenDictionary<string, object>.Empty;
     private static readonly IReadOnlyDictionary<string, string> NoParameters = FrozenDictionary<string, string>.Empty;
 
-    private readonly long _started;
-    private readonly string _originalPath;
-    private readonly string _originalQuery;
+    /// <summary>At most this many contexts wait for reuse (more requests in flight allocate theirs).</summary>
+    private static readonly int PoolSize = Math.Max(256, Environment.ProcessorCount * 64);
+
+    /// <summary>Contexts ready for reuse (a queue: enqueue and dequeue allocate nothing once its segments exist).</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentQueue<PolicyContext> Pool = new();
+
+    private static int _pooled;
+
+    // Every field below is reset (or, for reused storage, cleared) in Return(): the context is pooled.
+    // PooledContextTests.EveryFieldOfThePooledContext_IsKnownToReturn lists them.
+    private long _started;
+    private string _originalPath = "";
+    private string _originalQuery = "";
     private Dictionary<string, object>? _variables;
     private HeaderView? _requestHeaders;
     private HeaderView? _responseHeaders;
     private RequestUrl? _url;
     private IUrl? _originalUrl;
     private IReadOnlyDictionary<string, string>? _matched;
-    private ISubscription? _subscription;
+    private SubscriptionInfo? _subscription;
+    private bool _subscriptionSet;
     private IUser? _user;
     private Guid? _requestId;
     private List<(PolicyHandler Handler, object? State)>? _deferred;
     private List<KeyValuePair<string, string>>? _pendingHeaders;
     private MemoryStream? _capture;
     private Stream? _originalBody;
+    private bool _retained;
+    private LimitBatch? _limitBatch;
+
+    private PolicyContext()
+    {
+        Http = null!;
+        Gateway = null!;
+        OperationPolicies = null!;
+        Runtime = null!;
+    }
 
     internal PolicyContext(HttpContext http, GatewayRequest request, OperationPolicies operation, PolicyRuntime runtime)
     {
@@ -42,19 +72,101 @@ public sealed class PolicyContext : IProxyContext, IRequest, IResponse
         Gateway = request;
         OperationPolicies = operation;
         Runtime = runtime;
-        _started = runtime.Time.GetTimestamp();
-        Timestamp = runtime.Time.GetUtcNow().UtcDateTime;
-        _originalPath = http.Request.PathBase.Add(http.Request.Path).Value ?? "/";
-        _originalQuery = http.Request.QueryString.Value ?? "";
+        Start();
     }
 
-    public HttpContext Http { get; }
+    /// <summary>A context for one request, from the pool when one is free; give it back with <see cref="Return"/>.</summary>
+    internal static PolicyContext Rent(HttpContext http, GatewayRequest request, OperationPolicies operation, PolicyRuntime runtime, RequestDelegate forward, PolicyPipeline pipeline)
+    {
+        var context = TakeFromPool() ?? new PolicyContext();
+        context.Http = http;
+        context.Gateway = request;
+        context.OperationPolicies = operation;
+        context.Runtime = runtime;
+        context.Forward = forward;
+        context.Pipeline = pipeline;
+        context.Start();
+        return context;
+    }
 
-    public GatewayRequest Gateway { get; }
+    /// <summary>
+    /// Keeps this context out of the pool: for work that holds it after the request (the pipeline and deferred
+    /// work are done when <see cref="PolicyExecutor"/> returns it).
+    /// </summary>
+    public void Retain() => _retained = true;
 
-    internal OperationPolicies OperationPolicies { get; }
+    /// <summary>Empties the context and puts it back in the pool (unless retained).</summary>
+    internal void Return()
+    {
+        if (_retained)
+        {
+            return;
+        }
 
-    internal PolicyRuntime Runtime { get; }
+        Http = null!;
+        Gateway = null!;
+        OperationPolicies = null!;
+        Runtime = null!;
+        Forward = null;
+        Pipeline = null;
+        Section = "inbound";
+        RequestBody = null;
+        ResponseBody = null;
+        HasResponse = false;
+        QuotaKeys?.Clear();
+        BackendOverridden = false;
+        ForwardTimeout = null;
+        LastError = null;
+        _variables?.Clear();
+        _requestHeaders = null;
+        _responseHeaders = null;
+        _url = null;
+        _originalUrl = null;
+        _matched = null;
+        _subscriptionSet = false;
+        _user = null;
+        _requestId = null;
+        _deferred?.Clear();
+        _limitBatch?.Clear();
+        _pendingHeaders = null;
+        _capture = null;
+        _originalBody = null;
+        if (Interlocked.Increment(ref _pooled) <= PoolSize)
+        {
+            Pool.Enqueue(this);
+        }
+        else
+        {
+            Interlocked.Decrement(ref _pooled);
+        }
+    }
+
+    private static PolicyContext? TakeFromPool()
+    {
+        if (Pool.TryDequeue(out var context))
+        {
+            Interlocked.Decrement(ref _pooled);
+            return context;
+        }
+
+        return null;
+    }
+
+    private void Start()
+    {
+        _started = Runtime.Time.GetTimestamp();
+        Timestamp = Runtime.Time.GetUtcNow().UtcDateTime;
+        _originalPath = Http.Request.PathBase.Add(Http.Request.Path).Value ?? "/";
+        _originalQuery = Http.Request.QueryString.Value ?? "";
+    }
+
+    public HttpContext Http { get; private set; }
+
+    public GatewayRequest Gateway { get; private set; }
+
+    internal OperationPolicies OperationPolicies { get; private set; }
+
+    internal PolicyRuntime Runtime { get; private set; }
 
     /// <summary>The section running now (inbound, backend, outbound, on-error).</summary>
     public string Section { get; internal set; } = "inbound";
@@ -68,14 +180,17 @@ public sealed class PolicyContext : IProxyContext, IRequest, IResponse
     /// <summary>True once there is a response (the backend's or a policy's): <c>context.Response</c> is then not null.</summary>
     public bool HasResponse { get; internal set; }
 
+    /// <summary>The counters of grouped rate-limit and quota policies (reused by every group of the request).</summary>
+    internal LimitBatch LimitBatch => _limitBatch ??= new LimitBatch();
+
     /// <summary>Quota keys this request has counted (quota-by-key counts a key once per request).</summary>
     internal Dictionary<string, Handlers.QuotaKeyUse>? QuotaKeys { get; set; }
 
     /// <summary>Sends the request to the backend (the rest of YARP's pipeline).</summary>
-    internal RequestDelegate? Forward { get; init; }
+    internal RequestDelegate? Forward { get; set; }
 
     /// <summary>The pipeline being run.</summary>
-    internal PolicyPipeline? Pipeline { get; init; }
+    internal PolicyPipeline? Pipeline { get; set; }
 
     /// <summary>set-backend-service chose the backend: the API's serviceUrl is not needed.</summary>
     internal bool BackendOverridden { get; set; }
@@ -106,9 +221,9 @@ public sealed class PolicyContext : IProxyContext, IRequest, IResponse
 
     public IResponse? Response => HasResponse ? this : null;
 
-    public ISubscription? Subscription => Gateway.Subscription is { } s ? _subscription ??= new SubscriptionInfo(s, SubscriptionKey() ?? "") : null;
+    public ISubscription? Subscription => Gateway.Subscription is { } s ? SubscriptionOf(s) : null;
 
-    public DateTime Timestamp { get; }
+    public DateTime Timestamp { get; private set; }
 
     public bool Tracing => false;
 
@@ -152,6 +267,18 @@ public sealed class PolicyContext : IProxyContext, IRequest, IResponse
         : ReasonPhrases.GetReasonPhrase(Http.Response.StatusCode);
 
     // ---- what policies do ----
+
+    private SubscriptionInfo SubscriptionOf(GatewaySubscription subscription)
+    {
+        _subscription ??= new SubscriptionInfo(this);
+        if (!_subscriptionSet)
+        {
+            _subscription.For(subscription);
+            _subscriptionSet = true;
+        }
+
+        return _subscription;
+    }
 
     /// <summary>Sets a variable (set-variable, the *-variable-name attributes).</summary>
     public void SetVariable(string name, object value) => (_variables ??= new Dictionary<string, object>(StringComparer.Ordinal))[name] = value;
@@ -289,6 +416,17 @@ public sealed class PolicyContext : IProxyContext, IRequest, IResponse
 
     internal bool HasPendingHeaders => _pendingHeaders is not null;
 
+    /// <summary>
+    /// The headers to add when the response starts, handed over (with the HttpContext) to a callback that may run after
+    /// this context went back to the pool; headers added later are applied by <see cref="CompleteAsync"/>.
+    /// </summary>
+    internal PendingHeaders TakePendingHeaders()
+    {
+        var pending = new PendingHeaders(Http, _pendingHeaders ?? []);
+        _pendingHeaders = null;
+        return pending;
+    }
+
     /// <summary>After the pipeline: deferred work, pending headers, then the buffered body if the gateway holds one.</summary>
     internal async ValueTask CompleteAsync()
     {
@@ -367,4 +505,21 @@ public sealed class PolicyContext : IProxyContext, IRequest, IResponse
     }
 
     internal static byte[] Utf8(string? text) => text is null ? [] : Encoding.UTF8.GetBytes(text);
+}
+
+/// <summary>Response headers waiting for the response to start, and the response they go on.</summary>
+internal sealed class PendingHeaders(HttpContext http, List<KeyValuePair<string, string>> headers)
+{
+    public void Apply()
+    {
+        if (http.Response.HasStarted)
+        {
+            return;
+        }
+
+        foreach (var (name, value) in headers)
+        {
+            http.Response.Headers[name] = value;
+        }
+    }
 }

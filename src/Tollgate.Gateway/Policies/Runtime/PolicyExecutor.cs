@@ -16,11 +16,8 @@ public static partial class PolicyExecutor
     private static readonly PolicyLocation DefaultForward = new("forward-request", "", "backend", "forward-request", "");
 
     /// <summary>Runs <paramref name="pipeline"/>; <paramref name="forward"/> sends the request to the backend (YARP's forwarder).</summary>
-    internal static async Task RunAsync(HttpContext http, GatewayRequest request, OperationPolicies operation, PolicyPipeline pipeline, RequestDelegate forward)
-    {
-        var context = new PolicyContext(http, request, operation, request.State.Policies) { Forward = forward, Pipeline = pipeline };
-        await RunAsync(context, pipeline);
-    }
+    internal static Task RunAsync(HttpContext http, GatewayRequest request, OperationPolicies operation, PolicyPipeline pipeline, RequestDelegate forward) =>
+        RunAsync(PolicyContext.Rent(http, request, operation, request.State.Policies, forward, pipeline), pipeline);
 
     /// <summary>
     /// A CORS preflight: the pipeline's inbound cors policies in order; the first that matches (or terminates) answers,
@@ -54,6 +51,7 @@ public static partial class PolicyExecutor
         await context.CompleteAsync();
     }
 
+    /// <summary>Runs the pipeline, then returns the context to the pool (not when the run throws: it is then left to the GC).</summary>
     internal static async Task RunAsync(PolicyContext context, PolicyPipeline pipeline)
     {
         PolicyStep step;
@@ -87,10 +85,12 @@ public static partial class PolicyExecutor
         catch (OperationCanceledException) when (context.Http.RequestAborted.IsCancellationRequested)
         {
             // The client went away: nothing to answer.
+            context.Return();
             return;
         }
 
         await context.CompleteAsync();
+        context.Return();
     }
 
     /// <summary>Runs the policies of a section (or of a branch of choose, retry) in order until one does not continue.</summary>
@@ -141,7 +141,7 @@ public static partial class PolicyExecutor
     }
 
     /// <summary>A policy threw: the error goes to on-error as LastError, the client gets a 500 unless on-error says otherwise.</summary>
-    private static PolicyStep Failed(PolicyContext context, PolicyHandler handler, Exception e)
+    internal static PolicyStep Failed(PolicyContext context, PolicyHandler handler, Exception e)
     {
         var (reason, message) = e switch
         {
@@ -184,16 +184,18 @@ public static partial class PolicyExecutor
         }
         else if (context.HasPendingHeaders)
         {
-            http.Response.OnStarting(ApplyPendingHeaders, context);
+            http.Response.OnStarting(ApplyPendingHeaders, context.TakePendingHeaders());
         }
 
         var time = context.Runtime.Time;
-        var aborted = http.RequestAborted;
+        // RequestAborted is read only with a timeout (on a DefaultHttpContext, reading it allocates its feature).
+        CancellationToken aborted = default;
         CancellationTokenSource? timer = null;
         CancellationTokenSource? linked = null;
         timeout ??= context.ForwardTimeout;
         if (timeout is { } t)
         {
+            aborted = http.RequestAborted;
             timer = new CancellationTokenSource(t, time);
             linked = CancellationTokenSource.CreateLinkedTokenSource(aborted, timer.Token);
             http.RequestAborted = linked.Token;
@@ -251,7 +253,7 @@ public static partial class PolicyExecutor
 
     private static readonly Func<object, Task> ApplyPendingHeaders = static state =>
     {
-        ((PolicyContext)state).ApplyPendingHeaders();
+        ((PendingHeaders)state).Apply();
         return Task.CompletedTask;
     };
 

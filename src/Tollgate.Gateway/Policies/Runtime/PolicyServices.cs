@@ -12,12 +12,14 @@ public sealed class PolicyServices
     private readonly Lazy<IRateLimitStore> _rateLimits;
     private readonly Lazy<IQuotaStore> _quotas;
     private readonly Lazy<ICacheStore> _cache;
+    private readonly Lazy<ILimitBatchStore> _limitBatches;
 
     public PolicyServices(IServiceProvider services, TimeProvider time, GatewayOptions options, ILoggerFactory? loggers = null)
     {
         _rateLimits = new(services.GetRequiredService<IRateLimitStore>);
         _quotas = new(services.GetRequiredService<IQuotaStore>);
         _cache = new(services.GetRequiredService<ICacheStore>);
+        _limitBatches = new(() => LimitBatchStore.For(RateLimits, Quotas));
         Time = time;
         Options = options;
         Logger = (loggers ?? NullLoggerFactory.Instance).CreateLogger("Tollgate.Gateway.Policies");
@@ -30,6 +32,7 @@ public sealed class PolicyServices
         _rateLimits = new(rateLimits);
         _quotas = new(quotas);
         _cache = new(cache);
+        _limitBatches = new(() => LimitBatchStore.For(RateLimits, Quotas));
         Time = time;
         Options = options;
         Logger = logger ?? NullLogger.Instance;
@@ -40,6 +43,9 @@ public sealed class PolicyServices
     public IQuotaStore Quotas => _quotas.Value;
 
     public ICacheStore Cache => _cache.Value;
+
+    /// <summary>Decides adjacent rate-limit and quota policies together (one round trip on Redis).</summary>
+    public ILimitBatchStore LimitBatches => _limitBatches.Value;
 
     public TimeProvider Time { get; }
 
