@@ -43,7 +43,8 @@ public sealed partial class RemoteSnapshotPoller(
                 {
                     if (config.Apply(snapshot) && o.SnapshotBackupPath is { } backup)
                     {
-                        await SaveBackupAsync(backup, snapshot, stoppingToken);
+                        // Not cancelled by shutdown: a snapshot the gateway served is always in its backup (a short local write).
+                        await SaveBackupAsync(backup, snapshot, CancellationToken.None);
                     }
                 }
                 else if (response.StatusCode != HttpStatusCode.NoContent)
