@@ -103,6 +103,13 @@ internal static class Limits
 
     public static long? Long(PolicyElement element, string name) =>
         element[name] is { } v && long.TryParse(v.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : null;
+
+    /// <summary>The per-subscription rule of a <c>rate-limit</c> element (its handler and the usage reader read it alike).</summary>
+    public static RateLimitRule RateRule(PolicyElement element) => new(Int(element, "calls"), Int(element, "renewal-period"));
+
+    /// <summary>The per-subscription rule of a <c>quota</c> element, windows from <paramref name="periodStart"/>.</summary>
+    public static QuotaRule QuotaRule(PolicyElement element, DateTimeOffset periodStart) =>
+        new(Long(element, "calls"), Long(element, "bandwidth"), Int(element, "renewal-period"), periodStart);
 }
 
 /// <summary>A counter of rate-limit or quota inside its scope, with the per-subscription keys cached (no string building per call).</summary>
@@ -178,7 +185,7 @@ internal sealed class RateLimitHandler : PolicyHandler, IBatchedLimit
     public RateLimitHandler(PolicyLocation location, PolicyElement element, string scopeKey, PolicyServices services)
         : base(location)
     {
-        _rule = new RateLimitRule(Limits.Int(element, "calls"), Limits.Int(element, "renewal-period"));
+        _rule = Limits.RateRule(element);
         _outputs = RateLimitOutputs.From(element);
         var prefix = CounterKeys.RateLimitPrefix(scopeKey);
         _counter = new SubscriptionCounter(CounterKeys.SubscriptionPrefix(prefix));

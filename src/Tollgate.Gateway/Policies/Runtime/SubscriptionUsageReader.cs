@@ -40,14 +40,14 @@ public sealed class SubscriptionUsageReader(IRateLimitStore rateLimits, IQuotaSt
             {
                 if (element.Name == "rate-limit")
                 {
-                    var rule = new RateLimitRule(Limits.Int(element, "calls"), Limits.Int(element, "renewal-period"));
+                    var rule = Limits.RateRule(element);
                     var key = CounterKeys.SubscriptionPrefix(CounterKeys.RateLimitPrefix(scopeKey)) + subscription.Id;
                     var usage = await rateLimits.GetUsageAsync(key, rule, cancellationToken);
                     rates.Add(new RateLimitWindowUsage(scope, rule.Calls, rule.RenewalPeriodSeconds, usage.CallsInWindow, usage.Remaining));
                 }
                 else if (element.Name == "quota")
                 {
-                    var rule = new QuotaRule(Limits.Long(element, "calls"), Limits.Long(element, "bandwidth"), Limits.Int(element, "renewal-period"), subscription.CreatedDate);
+                    var rule = Limits.QuotaRule(element, subscription.CreatedDate);
                     var key = CounterKeys.SubscriptionPrefix(CounterKeys.QuotaPrefix(scopeKey)) + subscription.Id;
                     var usage = await quotas.GetUsageAsync(key, rule, cancellationToken);
                     quotaUsages.Add(new QuotaWindowUsage(scope, rule.Calls, rule.BandwidthKilobytes, rule.RenewalPeriodSeconds, usage.CallsUsed, usage.BandwidthUsedBytes,
