@@ -23,22 +23,22 @@ public static class TollgateCli
         {
             dataDir, roles,
         };
-        run.SetAction(async (parse, ct) =>
+        run.SetAction(Guarded(async (parse, ct) =>
         {
             var configuration = Configuration(parse.GetValue(dataDir), parse.GetValue(roles));
             await using var server = await TollgateServer.StartAsync(configuration, cancellationToken: ct);
             PrintEndpoints(server.Settings);
             AnsiConsole.MarkupLine("[grey]Press Ctrl+C to stop.[/]");
             await WaitForShutdownAsync(ct);
-            await server.StopAsync(CancellationToken.None);
+            await StopAsync(server);
             return 0;
-        });
+        }));
 
-        var demo = new Command("demo", "Run everything on this machine with the tutorial preloaded: Part 1 in Studio (the SimpleFeatureHashingExperiment on the book reviews sample, published as a web service) and Part 2 in API management (the AzureML Demo API with its five operations in the Starter product, in front of that web service). BES uses Azurite when it is installed (.tools/node_modules/.bin/azurite-blob or PATH).")
+        var demo = new Command("demo", "Run everything on this machine with the tutorial preloaded: Part 1 in Studio (the SimpleFeatureHashingExperiment on the book reviews sample, published as a web service) and Part 2 in API management (the AzureML Demo API with its five operations in the Starter product, in front of that web service). BES uses Azurite (.tools/node_modules/.bin/azurite-blob or PATH), installed there with npm on the first run when it is missing.")
         {
             dataDir,
         };
-        demo.SetAction(async (parse, ct) =>
+        demo.SetAction(Guarded(async (parse, ct) =>
         {
             var directory = parse.GetValue(dataDir);
             var extra = new Dictionary<string, string?>();
@@ -49,23 +49,47 @@ public static class TollgateCli
             {
                 storageNote = "BES default storage: Tollgate:Studio:DefaultStorageConnectionString";
             }
-            else if (DemoAzurite.Find() is { } executable)
-            {
-                var port = int.TryParse(Configuration(directory, "all")["Tollgate:Demo:AzuritePort"], out var p) ? p : 10000;
-                try
-                {
-                    azurite = await DemoAzurite.StartAsync(executable, port, Path.Combine(initial.DataDirectory, "azurite"), ct);
-                    extra["Tollgate:Studio:DefaultStorageConnectionString"] = azurite.ConnectionString;
-                    storageNote = $"BES default storage: Azurite at http://127.0.0.1:{port}/devstoreaccount1 (account devstoreaccount1, the well-known development key)";
-                }
-                catch (InvalidOperationException ex)
-                {
-                    storageNote = "BES: Azurite could not start (" + ex.Message + "); jobs must name their output blobs, and their storage must be reachable.";
-                }
-            }
             else
             {
-                storageNote = "BES: Azurite is not installed (npm install --prefix .tools azurite@3.35.0, or run scripts/test.sh once); jobs need an Azure Blob connection string of your own.";
+                var tools = Configuration(directory, "all")["Tollgate:Demo:ToolsDirectory"];
+                var executable = DemoAzurite.Find(initial.DataDirectory, tools);
+                string? missing = null;
+                if (executable is null && DemoAzurite.FindNpm() is { } npm)
+                {
+                    var into = DemoAzurite.InstallDirectory(initial.DataDirectory, tools);
+                    AnsiConsole.MarkupLine(Markup.Escape($"Installing Azurite ({DemoAzurite.Package}, the Azure Blob emulator BES uses) into {into} with npm; this happens once…"));
+                    try
+                    {
+                        executable = await DemoAzurite.InstallAsync(npm, into, ct);
+                    }
+                    catch (InvalidOperationException ex)
+                    {
+                        missing = $"BES: Azurite could not be installed ({ex.Message}); jobs need an Azure Blob connection string of your own (Tollgate:Studio:DefaultStorageConnectionString).";
+                    }
+                }
+                else if (executable is null)
+                {
+                    missing = $"BES: Azurite is not installed and npm is not on the PATH (apt-get install nodejs npm, then run the demo again; or npm install --prefix .tools {DemoAzurite.Package}); jobs need an Azure Blob connection string of your own.";
+                }
+
+                if (executable is not null)
+                {
+                    var port = int.TryParse(Configuration(directory, "all")["Tollgate:Demo:AzuritePort"], out var p) ? p : 10000;
+                    try
+                    {
+                        azurite = await DemoAzurite.StartAsync(executable, port, Path.Combine(initial.DataDirectory, "azurite"), ct);
+                        extra["Tollgate:Studio:DefaultStorageConnectionString"] = azurite.ConnectionString;
+                        storageNote = $"BES default storage: Azurite at http://127.0.0.1:{port}/devstoreaccount1 (account devstoreaccount1, the well-known development key)";
+                    }
+                    catch (InvalidOperationException ex)
+                    {
+                        storageNote = "BES: Azurite could not start (" + ex.Message + "; set Tollgate:Demo:AzuritePort to a free port); jobs must name their output blobs, and their storage must be reachable.";
+                    }
+                }
+                else
+                {
+                    storageNote = missing!;
+                }
             }
 
             await using var storage = azurite;
@@ -81,16 +105,16 @@ public static class TollgateCli
             var credentials = await server.TenantAccess.GetAsync(ct);
             PrintDemo(settings, client, credentials, token, key, published, workspaceToken, storageNote);
             await WaitForShutdownAsync(ct);
-            await server.StopAsync(CancellationToken.None);
+            await StopAsync(server);
             return 0;
-        });
+        }));
 
         var lifetime = new Option<TimeSpan>("--lifetime") { Description = "How long the token stays valid (default 1 day), e.g. 8:00:00 or 30.00:00:00.", DefaultValueFactory = _ => TimeSpan.FromDays(1) };
         var token = new Command("token", "Print a SharedAccessSignature for the management API's Authorization header, signed with the administrator key in the data directory.")
         {
             dataDir, lifetime,
         };
-        token.SetAction(async (parse, ct) =>
+        token.SetAction(Guarded(async (parse, ct) =>
         {
             var settings = TollgateSettings.From(Configuration(parse.GetValue(dataDir), null));
             await using var store = TollgateServer.CreateStore(settings, TimeProvider.System);
@@ -98,7 +122,7 @@ public static class TollgateCli
             var tenant = new TenantAccess(store, SecretVault.Load(settings.SecretsKey, settings.DataDirectory), TimeProvider.System);
             Console.WriteLine(await tenant.CreateTokenAsync(parse.GetValue(lifetime), ct));
             return 0;
-        });
+        }));
 
         var output = new Option<string?>("--output") { Description = "File to write (default: standard output)." };
         var openapi = new Command("openapi", "Write the OpenAPI 3 document of the management API.") { output };
@@ -123,6 +147,23 @@ public static class TollgateCli
         };
     }
 
+    /// <summary>
+    /// Runs a command; a <see cref="StartupException"/> (busy port, bad setting) is printed as one line on standard
+    /// error and the command exits 1, with no stack trace.
+    /// </summary>
+    private static Func<ParseResult, CancellationToken, Task<int>> Guarded(Func<ParseResult, CancellationToken, Task<int>> action) => async (parse, ct) =>
+    {
+        try
+        {
+            return await action(parse, ct);
+        }
+        catch (StartupException ex)
+        {
+            await Console.Error.WriteLineAsync("tollgate: " + ex.Message);
+            return 1;
+        }
+    };
+
     /// <summary>appsettings.json beside the executable, then ./tollgate.json, then Tollgate__* environment variables, then the options.</summary>
     public static IConfiguration Configuration(string? dataDir, string? roles, IDictionary<string, string?>? extra = null)
     {
@@ -144,6 +185,26 @@ public static class TollgateCli
             .AddEnvironmentVariables()
             .AddInMemoryCollection(overrides)
             .Build();
+    }
+
+    /// <summary>How long stopping may take in all: in-flight requests get the roles' own 5 s each, the rest is slack for a busy machine.</summary>
+    private static readonly TimeSpan StopBudget = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// Stops every role within <see cref="StopBudget"/>: past it, whatever is still stopping (a request that never
+    /// ends, a store that does not answer) is abandoned and the process exits, so Ctrl+C always ends it.
+    /// </summary>
+    private static async Task StopAsync(TollgateServer server)
+    {
+        using var deadline = new CancellationTokenSource(StopBudget);
+        try
+        {
+            await server.StopAsync(deadline.Token).WaitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+        {
+            await Console.Error.WriteLineAsync($"tollgate: not every role stopped within {StopBudget.TotalSeconds:0} s; exiting anyway.");
+        }
     }
 
     /// <summary>Waits for Ctrl+C (SIGINT) or SIGTERM.</summary>

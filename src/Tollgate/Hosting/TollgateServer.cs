@@ -27,6 +27,7 @@ namespace Tollgate.Hosting;
 public sealed class TollgateServer : IAsyncDisposable
 {
     private readonly List<WebApplication> _apps = [];
+    private readonly Dictionary<WebApplication, TollgateRoles> _roles = [];
     private readonly MeterProvider _meters = TollgateTelemetry.CreateMeterProvider();
     private GatewayUsageSource? _usage;
     private ServiceProvider? _usageStores;
@@ -82,6 +83,7 @@ public sealed class TollgateServer : IAsyncDisposable
         Action<IServiceCollection>? configureStudio = null)
     {
         var settings = TollgateSettings.From(configuration);
+        Listeners.Validate(settings);
         timeProvider ??= TimeProvider.System;
         Directory.CreateDirectory(settings.DataDirectory);
         var feed = new SnapshotFeed();
@@ -110,7 +112,7 @@ public sealed class TollgateServer : IAsyncDisposable
                 server.RequestRecords = records;
                 await server.TenantAccess.GetAsync(cancellationToken);
                 await app.Services.GetRequiredService<SnapshotPublisher>().PublishAllAsync(cancellationToken);
-                server._apps.Add(app);
+                server.Add(app, TollgateRoles.Management);
             }
 
             if (settings.Roles.HasFlag(TollgateRoles.Studio))
@@ -118,7 +120,7 @@ public sealed class TollgateServer : IAsyncDisposable
                 var app = BuildStudio(configuration, settings, timeProvider, configureStudio, server._meters);
                 server._studio = app;
                 server.StudioServices = app.Services;
-                server._apps.Add(app);
+                server.Add(app, TollgateRoles.Studio);
             }
 
             if (settings.Roles.HasFlag(TollgateRoles.Gateway))
@@ -140,12 +142,20 @@ public sealed class TollgateServer : IAsyncDisposable
                     // The gateway's own stores: in-process counters are only readable here.
                     usage.Reader = new SubscriptionUsageReader(app.Services.GetRequiredService<IRateLimitStore>(), app.Services.GetRequiredService<IQuotaStore>());
                 }
-                server._apps.Add(app);
+                server.Add(app, TollgateRoles.Gateway);
             }
 
             foreach (var app in server._apps)
             {
-                await app.StartAsync(cancellationToken);
+                try
+                {
+                    Listeners.EnsureFree(settings, server._roles[app]);
+                    await app.StartAsync(cancellationToken);
+                }
+                catch (Exception ex) when (Listeners.Explain(settings, server._roles[app], ex) is { } explained)
+                {
+                    throw explained;
+                }
             }
 
             server.RecordBoundAddresses();
@@ -157,6 +167,12 @@ public sealed class TollgateServer : IAsyncDisposable
             await server.DisposeAsync();
             throw;
         }
+    }
+
+    private void Add(WebApplication app, TollgateRoles role)
+    {
+        _apps.Add(app);
+        _roles[app] = role;
     }
 
     /// <summary>

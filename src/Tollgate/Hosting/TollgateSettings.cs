@@ -41,7 +41,21 @@ public sealed class TollgateSettings
     /// <summary>Whether the gateway records every call for the reports (<c>Tollgate:Analytics:Enabled</c>, default true).</summary>
     public bool AnalyticsEnabled => Analytics.Enabled;
 
+    /// <summary>Reads the settings; a value of the wrong type or an unknown role is a <see cref="StartupException"/> naming the setting.</summary>
     public static TollgateSettings From(IConfiguration configuration)
+    {
+        try
+        {
+            return Read(configuration);
+        }
+        catch (InvalidOperationException ex) when (ex.InnerException is FormatException or OverflowException or ArgumentException)
+        {
+            // Binder messages name the key: "Failed to convert configuration value 'x' at 'Tollgate:Gateway:BackendTimeout' to type 'System.TimeSpan'."
+            throw new StartupException(ex.Message.TrimEnd('.') + ": " + ex.InnerException!.Message, ex);
+        }
+    }
+
+    private static TollgateSettings Read(IConfiguration configuration)
     {
         var section = configuration.GetSection("Tollgate");
         var settings = new TollgateSettings();
@@ -50,7 +64,15 @@ public sealed class TollgateSettings
         section.GetSection("Store").Bind(settings.Store);
         section.GetSection("Studio").Bind(settings.Studio);
         settings.DataDirectory = Path.GetFullPath(section["DataDirectory"] ?? settings.DataDirectory);
-        settings.Roles = ParseRoles(section["Roles"]);
+        try
+        {
+            settings.Roles = ParseRoles(section["Roles"]);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new StartupException("Tollgate:Roles (--roles): " + ex.Message, ex);
+        }
+
         settings.Studio.DataDirectory = settings.DataDirectory;
         settings.SecretsKey = section["Secrets:Key"];
         section.GetSection("Analytics").Bind(settings.Analytics);

@@ -25,11 +25,17 @@ public sealed class CliTests
 
     private static async Task<(int Code, string Output)> RunAsync(params string[] args)
     {
-        using var process = Process.Start(Start(args))!;
+        var (code, stdout, stderr) = await RunAsync(Start(args));
+        return (code, stdout + stderr);
+    }
+
+    private static async Task<(int Code, string Stdout, string Stderr)> RunAsync(ProcessStartInfo info)
+    {
+        using var process = Process.Start(info)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
-        return (process.ExitCode, await output + await error);
+        return (process.ExitCode, await output, await error);
     }
 
     [Theory]
@@ -45,10 +51,99 @@ public sealed class CliTests
         Assert.All(expected, e => Assert.Contains(e, output));
     }
 
-    [Fact]
-    public async Task Demo_PrintsAWorkingCurlLine_TokenWorks_AndCtrlCStopsCleanly()
+    /// <summary>
+    /// A running <c>tollgate demo</c>: standard output is read to the end in the background (a pipe nobody reads
+    /// would block the process once full, and stopping would hang), its lines are kept.
+    /// </summary>
+    private sealed class Demo : IAsyncDisposable
     {
-        var data = Directory.CreateTempSubdirectory("tollgate-demo-").FullName;
+        private readonly List<string> _lines = [];
+        private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly Task _stdout;
+
+        public Demo(ProcessStartInfo info)
+        {
+            Process = Process.Start(info)!;
+            Stderr = Process.StandardError.ReadToEndAsync();
+            _stdout = Task.Run(async () =>
+            {
+                while (await Process.StandardOutput.ReadLineAsync() is { } line)
+                {
+                    lock (_lines)
+                    {
+                        _lines.Add(line);
+                    }
+
+                    if (line.Contains("Press Ctrl+C", StringComparison.Ordinal))
+                    {
+                        _ready.TrySetResult();
+                    }
+                }
+
+                _ready.TrySetException(new InvalidOperationException("the demo ended before it was ready:\n" + Output));
+            });
+        }
+
+        public Process Process { get; }
+
+        public Task<string> Stderr { get; }
+
+        public string Output
+        {
+            get
+            {
+                lock (_lines)
+                {
+                    return string.Join('\n', _lines);
+                }
+            }
+        }
+
+        public IReadOnlyList<string> Lines
+        {
+            get
+            {
+                lock (_lines)
+                {
+                    return [.. _lines];
+                }
+            }
+        }
+
+        /// <summary>Waits for the "Press Ctrl+C" line (the demo is set up) and returns what it printed.</summary>
+        public async Task<string> ReadyAsync()
+        {
+            await _ready.Task.WaitAsync(TimeSpan.FromSeconds(180));
+            return Output;
+        }
+
+        /// <summary>Ctrl+C (SIGINT), then the exit code.</summary>
+        public async Task<int> InterruptAsync()
+        {
+            using (var kill = Process.Start("kill", ["-INT", Process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            {
+                await kill.WaitForExitAsync();
+            }
+
+            await Process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            await _stdout;
+            return Process.ExitCode;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (!Process.HasExited)
+            {
+                Process.Kill(entireProcessTree: true);
+                await Process.WaitForExitAsync();
+            }
+
+            Process.Dispose();
+        }
+    }
+
+    private static (ProcessStartInfo Info, int Http, int Https, int Management, int Studio, int Azurite) DemoStart(string data)
+    {
         var (http, https, management, studio, azurite) = (FreePort.Next(), FreePort.Next(), FreePort.Next(), FreePort.Next(), FreePort.Next());
         var info = Start("demo", "--data-dir", data);
         info.Environment["Tollgate__Gateway__HttpUrl"] = $"http://127.0.0.1:{http}";
@@ -56,22 +151,19 @@ public sealed class CliTests
         info.Environment["Tollgate__Management__Url"] = $"http://127.0.0.1:{management}";
         info.Environment["Tollgate__Studio__Url"] = $"http://127.0.0.1:{studio}";
         info.Environment["Tollgate__Demo__AzuritePort"] = azurite.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        using var process = Process.Start(info)!;
-        var stderr = process.StandardError.ReadToEndAsync();
+        return (info, http, https, management, studio, azurite);
+    }
+
+    [Fact]
+    public async Task Demo_PrintsAWorkingCurlLine_TokenWorks_AndCtrlCStopsCleanly()
+    {
+        var data = Directory.CreateTempSubdirectory("tollgate-demo-").FullName;
+        var (info, _, https, management, _, _) = DemoStart(data);
+        await using var demo = new Demo(info);
         try
         {
-            var lines = new List<string>();
-            while (await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60)) is { } line)
-            {
-                lines.Add(line);
-                if (line.Contains("Press Ctrl+C", StringComparison.Ordinal))
-                {
-                    break;
-                }
-            }
-
-            var output = string.Join('\n', lines);
-            Assert.True(lines.Any(l => l.Contains("Press Ctrl+C")), output);
+            var output = await demo.ReadyAsync();
+            var lines = demo.Lines;
             Assert.Contains($"https://127.0.0.1:{https}", output);
             Assert.Contains($"http://127.0.0.1:{management}", output);
             Assert.Contains("Admin primary key", output);
@@ -84,13 +176,13 @@ public sealed class CliTests
             var body = await shell.StandardOutput.ReadToEndAsync();
             await shell.WaitForExitAsync();
             Assert.True(shell.ExitCode == 0, await shell.StandardError.ReadToEndAsync());
-            // Through the gateway to the Studio web service of TUTORIAL Part 1: the hashed features of the tutorial.
+            // Through the gateway to the Studio web service of the walkthrough's Part 1: the hashed features.
             var values = JsonNode.Parse(body)!["Results"]!["output1"]!["value"]!["Values"]![0]!.AsArray().Select(v => (string?)v);
             Assert.Equal(["This is a good day", "1", "1", "2", "2", "0", "2", "0", "1"], values);
             Assert.Matches("Workspace id[^0-9a-f]+[0-9a-f]{32}", output);
             Assert.Matches("Service id[^0-9a-f]+[0-9a-f]{32}", output);
             Assert.Contains("ML API key", output);
-            Assert.Contains("Azurite", output);
+            Assert.Contains("BES default storage: Azurite", output);
 
             // The printed token and one from `tollgate token` both open the management API.
             var (tokenCode, tokenOutput) = await RunAsync("token", "--data-dir", data, "--lifetime", "01:00:00");
@@ -105,22 +197,130 @@ public sealed class CliTests
             }
 
             // Ctrl+C (SIGINT) stops it cleanly.
-            using (var kill = Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-            {
-                await kill.WaitForExitAsync();
-            }
-
-            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
-            Assert.Equal(0, process.ExitCode);
-            Assert.DoesNotContain("Unhandled exception", await stderr);
+            Assert.Equal(0, await demo.InterruptAsync());
+            Assert.DoesNotContain("Unhandled exception", await demo.Stderr);
         }
         finally
         {
-            if (!process.HasExited)
+            Directory.Delete(data, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// The README's first command on a machine where Azurite was never installed: the demo installs it with npm
+    /// (saying so), starts it, and a BES job of the published web service runs to the end on it.
+    /// </summary>
+    [Fact]
+    public async Task Demo_WithoutAzurite_InstallsIt_AndBesJobsRun()
+    {
+        var data = Directory.CreateTempSubdirectory("tollgate-demo-").FullName;
+        var tools = Directory.CreateTempSubdirectory("tollgate-tools-").FullName;
+        var (info, _, _, _, studio, azuritePort) = DemoStart(data);
+        info.Environment["Tollgate__Demo__ToolsDirectory"] = tools;
+        info.WorkingDirectory = data;
+        await using var demo = new Demo(info);
+        try
+        {
+            var output = await demo.ReadyAsync();
+            Assert.Contains("Installing Azurite (azurite@3.35.0", output);
+            Assert.True(File.Exists(Path.Combine(tools, "node_modules", ".bin", "azurite-blob")), output);
+            Assert.Contains("BES default storage: Azurite", output);
+            // The printed curl line names the workspace, the service and the ML API key.
+            var curl = System.Text.RegularExpressions.Regex.Match(output, "/workspaces/([0-9a-f]{32})/services/([0-9a-f]{32})/execute.*Authorization: Bearer ([^\"]+)\"");
+            Assert.True(curl.Success, output);
+            var (workspace, service, key) = (curl.Groups[1].Value, curl.Groups[2].Value, curl.Groups[3].Value);
+
+            var connection = $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={Tollgate.Demo.DemoAzurite.DevAccountKey};BlobEndpoint=http://127.0.0.1:{azuritePort}/devstoreaccount1;";
+            var container = new Azure.Storage.Blobs.BlobContainerClient(connection, "input");
+            await container.CreateIfNotExistsAsync();
+            await container.GetBlobClient("reviews.csv").UploadAsync(new BinaryData("Col1,Col2\n5,This is a good day\n"u8.ToArray()), overwrite: true);
+
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{studio}/workspaces/{workspace}/services/{service}/") };
+            http.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", "Bearer " + key);
+            var submit = new JsonObject
             {
-                process.Kill(entireProcessTree: true);
+                ["Inputs"] = new JsonObject { ["input1"] = new JsonObject { ["ConnectionString"] = connection, ["RelativeLocation"] = "input/reviews.csv" } },
+                ["GlobalParameters"] = new JsonObject(),
+            };
+            using var submitted = await http.PostAsync("jobs?api-version=2.0", new StringContent(submit.ToJsonString(), System.Text.Encoding.UTF8, "application/json"));
+            var job = (await submitted.Content.ReadAsStringAsync()).Trim('"');
+            Assert.True(submitted.IsSuccessStatusCode, job);
+            using (var started = await http.PostAsync($"jobs/{job}/start?api-version=2.0", null))
+            {
+                Assert.Equal(System.Net.HttpStatusCode.NoContent, started.StatusCode);
             }
 
+            JsonNode status;
+            var polls = 0;
+            do
+            {
+                await Task.Delay(100);
+                status = JsonNode.Parse(await http.GetStringAsync($"jobs/{job}?api-version=2.0"))!;
+            }
+            while ((string?)status["StatusCode"] is "NotStarted" or "Running" && ++polls < 600);
+
+            Assert.Equal("Finished", (string?)status["StatusCode"]);
+            var result = status["Results"]!["output1"]!;
+            var csv = await http.GetStringAsync((string)result["BaseLocation"]! + (string)result["RelativeLocation"]! + (string)result["SasBlobToken"]!);
+            Assert.Equal("This is a good day,1,1,2,2,0,2,0,1", csv.Split('\n')[1]);
+
+            Assert.Equal(0, await demo.InterruptAsync());
+        }
+        finally
+        {
+            Directory.Delete(data, recursive: true);
+            Directory.Delete(tools, recursive: true);
+        }
+    }
+
+    /// <summary>A busy port is one line on standard error naming the address and the setting to change; no stack trace.</summary>
+    [Fact]
+    public async Task Run_OnABusyPort_SaysSoInOneLine()
+    {
+        using var busy = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        busy.Start();
+        var port = ((System.Net.IPEndPoint)busy.LocalEndpoint).Port;
+        var data = Directory.CreateTempSubdirectory("tollgate-busy-").FullName;
+        try
+        {
+            var info = Start("run", "--roles", "management", "--data-dir", data);
+            info.Environment["Tollgate__Management__Url"] = $"http://127.0.0.1:{port}";
+            var (code, stdout, stderr) = await RunAsync(info);
+
+            Assert.Equal(1, code);
+            var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.Contains($"http://127.0.0.1:{port}", line);
+            Assert.Contains("already in use", line);
+            Assert.Contains("Tollgate:Management:Url", line);
+            Assert.DoesNotContain("   at ", stdout + stderr);
+        }
+        finally
+        {
+            Directory.Delete(data, recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData("Tollgate__Gateway__BackendTimeout", "soon", "Tollgate:Gateway:BackendTimeout")]
+    [InlineData("Tollgate__Roles", "gateway,portal-x", "Tollgate:Roles")]
+    [InlineData("Tollgate__Management__Url", "not a url", "Tollgate:Management:Url")]
+    [InlineData("Tollgate__Gateway__HttpUrl", "http://example.invalid:80", "Tollgate:Gateway:HttpUrl")]
+    public async Task Run_WithABadSetting_NamesItInOneLine(string variable, string value, string setting)
+    {
+        var data = Directory.CreateTempSubdirectory("tollgate-bad-").FullName;
+        try
+        {
+            var info = Start("run", "--data-dir", data);
+            info.Environment[variable] = value;
+            var (code, stdout, stderr) = await RunAsync(info);
+
+            Assert.Equal(1, code);
+            var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.Contains(setting, line);
+            Assert.DoesNotContain("   at ", stdout + stderr);
+        }
+        finally
+        {
             Directory.Delete(data, recursive: true);
         }
     }
