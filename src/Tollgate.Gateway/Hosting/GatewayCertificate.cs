@@ -7,7 +7,10 @@ namespace Tollgate.Gateway.Hosting;
 /// <summary>The gateway's HTTPS certificate: the configured PFX, or a self-signed one generated on first start.</summary>
 public static class GatewayCertificate
 {
-    public static X509Certificate2 LoadOrCreate(GatewayOptions options, string dataDirectory)
+    /// <param name="options">The gateway's options (a configured certificate wins).</param>
+    /// <param name="dataDirectory">Where the generated certificate is kept.</param>
+    /// <param name="time">The clock that dates a generated certificate.</param>
+    public static X509Certificate2 LoadOrCreate(GatewayOptions options, string dataDirectory, TimeProvider time)
     {
         if (!string.IsNullOrEmpty(options.CertificatePath))
         {
@@ -31,7 +34,7 @@ public static class GatewayCertificate
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment, true));
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
-        var now = DateTimeOffset.UtcNow;
+        var now = time.GetUtcNow();
         using var certificate = request.CreateSelfSigned(now.AddDays(-1), now.AddYears(5));
         var pfx = certificate.Export(X509ContentType.Pfx);
         Directory.CreateDirectory(dataDirectory);

@@ -39,7 +39,8 @@ public static class GatewayHost
             builder.Services.AddHostedService<RemoteSnapshotPoller>();
         }
 
-        var https = string.IsNullOrEmpty(options.HttpsUrl) ? null : GatewayCertificate.LoadOrCreate(options, dataDirectory);
+        var https = string.IsNullOrEmpty(options.HttpsUrl) ? null : GatewayCertificate.LoadOrCreate(options, dataDirectory,
+            builder.Services.LastOrDefault(d => d.ServiceType == typeof(TimeProvider))?.ImplementationInstance as TimeProvider ?? TimeProvider.System);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
