@@ -84,7 +84,7 @@ public sealed class TollgateServer : IAsyncDisposable
     {
         var settings = TollgateSettings.From(configuration);
         timeProvider ??= TimeProvider.System;
-        Directory.CreateDirectory(settings.DataDirectory);
+        Tollgate.Core.Security.PrivateFiles.CreateDirectory(settings.DataDirectory);
         var feed = new SnapshotFeed();
         var records = new RequestRecordChannel();
         IResourceStore? store = null;
