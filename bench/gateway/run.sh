@@ -445,9 +445,10 @@ if has_config tollgate-log; then
         done
         die "the tollgate-log reports kept changing for 30 s"
     }
-    # The gateway's own count of the calls it handled (its /metrics), a second witness beside wrk's.
+    # The gateway's own count of the calls it handled (the process's /metrics, served on the management listener),
+    # a second witness beside wrk's.
     gateway_count() {
-        curl -s --max-time 30 "$(url_of tollgate-log | sed 's|/echo/hello$||')/metrics" \
+        curl -s --max-time 30 "http://127.0.0.1:$MGMT_LOG_PORT/metrics" \
             | awk '/^tollgate_gateway_requests_total\{/ && /api="echo"/ { s += $NF } END { printf "%d", s }'
     }
     before=$(settled_total)

@@ -11,7 +11,8 @@ namespace Tollgate.ServiceDefaults;
 /// <summary>
 /// What every role serves besides its own API: <c>/health/live</c> (the process answers), <c>/health/ready</c>
 /// (the checks tagged <see cref="ReadyTag"/> pass: the store, Redis when configured, a gateway's configuration)
-/// and <c>/metrics</c> (Prometheus text format). On the gateway these paths take precedence over API routes.
+/// and, where given a meter provider (management's listener, the dedicated metrics listener; never the gateway's
+/// public listeners), <c>/metrics</c> (Prometheus text format). On the gateway these paths take precedence over API routes.
 /// </summary>
 public static class Observability
 {

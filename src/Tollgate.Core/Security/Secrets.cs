@@ -137,7 +137,7 @@ public sealed class SecretProtector
             return new SecretProtector(Convert.FromBase64String(configuredKey));
         }
 
-        Directory.CreateDirectory(dataDirectory);
+        PrivateFiles.CreateDirectory(dataDirectory);
         var path = Path.Combine(dataDirectory, "secrets.key");
         if (!File.Exists(path))
         {

@@ -12,6 +12,12 @@ public static class SharedAccessSignature
 {
     public const string Scheme = "SharedAccessSignature";
 
+    /// <summary>
+    /// The longest a token may live: one expiring later than this from now is refused (as are tokens that would
+    /// otherwise never expire, <c>ex=9999-12-31…</c>). 30 days, APIM's longest management token.
+    /// </summary>
+    public static readonly TimeSpan MaxLifetime = TimeSpan.FromDays(30);
+
     /// <summary>Creates the <c>Authorization</c> header value for the identifier and key, valid until <paramref name="expiry"/>.</summary>
     public static string Create(string identifier, string key, DateTimeOffset expiry)
     {
@@ -63,6 +69,11 @@ public static class SharedAccessSignature
         if (expiry <= now)
         {
             return "The SharedAccessSignature token has expired.";
+        }
+
+        if (expiry - now > MaxLifetime)
+        {
+            return $"The SharedAccessSignature token expires too far ahead ({expiry.UtcDateTime.ToString("O", CultureInfo.InvariantCulture)}); tokens may expire at most {MaxLifetime.TotalDays:0} days from now.";
         }
 
         byte[] presented;

@@ -52,7 +52,7 @@ public sealed class RequestTelemetryMiddleware(RequestDelegate next, SnapshotPro
         var request = context.Features.Get<GatewayRequest>();
         if (request is null && IsInfrastructure(context.Request.Path))
         {
-            // Probes and scrapes are not API calls: they stay out of the reports and the request metrics.
+            // Probes are not API calls: they stay out of the reports and the request metrics.
             return;
         }
 
@@ -86,8 +86,7 @@ public sealed class RequestTelemetryMiddleware(RequestDelegate next, SnapshotPro
     private static bool IsInfrastructure(PathString path) =>
         path.Equals(Hosting.GatewayHost.StatusPath, StringComparison.OrdinalIgnoreCase)
         || path.Equals(Observability.LivePath, StringComparison.OrdinalIgnoreCase)
-        || path.Equals(Observability.ReadyPath, StringComparison.OrdinalIgnoreCase)
-        || path.Equals(Observability.MetricsPath, StringComparison.OrdinalIgnoreCase);
+        || path.Equals(Observability.ReadyPath, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Path and query, without the subscription key: keys never reach the request log.</summary>
     private static string Url(HttpRequest request, string keyQueryName)

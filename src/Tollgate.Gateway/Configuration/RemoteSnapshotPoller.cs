@@ -87,7 +87,11 @@ public sealed partial class RemoteSnapshotPoller(
     {
         // Write then rename, so a crash never leaves half a backup.
         var temp = path + ".tmp";
-        await File.WriteAllTextAsync(temp, JsonSerializer.Serialize(snapshot, Json), ct);
+        await using (var stream = new FileStream(temp, Core.Security.PrivateFiles.Options(FileMode.Create)))
+        {
+            await JsonSerializer.SerializeAsync(stream, snapshot, Json, ct);
+        }
+
         File.Move(temp, path, overwrite: true);
     }
 

@@ -14,6 +14,9 @@ public enum GatewayErrorKind
     BackendNotConfigured,
     BackendConnectionFailure,
     BackendTimeout,
+
+    /// <summary>The client went away or stopped sending its body (APIM's <c>ClientConnectionFailure</c>): not the backend's fault.</summary>
+    ClientConnectionFailure,
 }
 
 /// <summary>The gateway's error on this request, for later middleware, logs and analytics.</summary>
@@ -46,6 +49,31 @@ public static class GatewayErrors
         var body = JsonSerializer.SerializeToUtf8Bytes(new ErrorBody(statusCode, message), GatewayJsonContext.Default.ErrorBody);
         context.Response.ContentLength = body.Length;
         return context.Response.Body.WriteAsync(body, context.RequestAborted).AsTask();
+    }
+
+    /// <summary>
+    /// Whether a forwarding error is the client's doing (it aborted, or its request body failed or stopped coming)
+    /// rather than the backend's: such calls are never reported as 502 "backend could not be reached".
+    /// </summary>
+    public static bool IsClientFailure(Yarp.ReverseProxy.Forwarder.ForwarderError error) => error is
+        Yarp.ReverseProxy.Forwarder.ForwarderError.RequestCanceled or Yarp.ReverseProxy.Forwarder.ForwarderError.RequestBodyCanceled
+        or Yarp.ReverseProxy.Forwarder.ForwarderError.RequestBodyClient or Yarp.ReverseProxy.Forwarder.ForwarderError.ResponseBodyCanceled
+        or Yarp.ReverseProxy.Forwarder.ForwarderError.ResponseBodyClient or Yarp.ReverseProxy.Forwarder.ForwarderError.UpgradeRequestCanceled
+        or Yarp.ReverseProxy.Forwarder.ForwarderError.UpgradeRequestClient or Yarp.ReverseProxy.Forwarder.ForwarderError.UpgradeResponseCanceled
+        or Yarp.ReverseProxy.Forwarder.ForwarderError.UpgradeResponseClient;
+
+    /// <summary>
+    /// Records a client failure: <see cref="GatewayErrorKind.ClientConnectionFailure"/>, and 400 without a body when
+    /// nothing was sent yet (the client is most likely gone; the request log shows 400, never a backend failure).
+    /// </summary>
+    public static void ClientFailed(HttpContext context)
+    {
+        context.Features.Set<IGatewayErrorFeature>(new Feature(GatewayErrorKind.ClientConnectionFailure, "The client closed the connection or stopped sending the request body."));
+        if (!context.Response.HasStarted)
+        {
+            context.Response.Clear();
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+        }
     }
 
     private sealed record Feature(GatewayErrorKind Kind, string Message) : IGatewayErrorFeature;

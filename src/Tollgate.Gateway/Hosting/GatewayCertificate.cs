@@ -37,12 +37,8 @@ public static class GatewayCertificate
         var now = time.GetUtcNow();
         using var certificate = request.CreateSelfSigned(now.AddDays(-1), now.AddYears(5));
         var pfx = certificate.Export(X509ContentType.Pfx);
-        Directory.CreateDirectory(dataDirectory);
-        var fileOptions = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-        {
-            fileOptions.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
+        Core.Security.PrivateFiles.CreateDirectory(dataDirectory);
+        var fileOptions = Core.Security.PrivateFiles.Options(FileMode.Create);
 
         using (var stream = new FileStream(path, fileOptions))
         {

@@ -102,12 +102,15 @@ public sealed partial class GatewayMiddleware(RequestDelegate next, SnapshotProx
             return;
         }
 
-        var timedOut = error.Error == ForwarderError.RequestTimedOut;
-        Log.BackendFailed(logger, context.TraceIdentifier, api.Id, entry.Operation.Id, error.Error, error.Exception?.Message);
-        if (error.Error is ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled or ForwarderError.ResponseBodyCanceled)
+        if (GatewayErrors.IsClientFailure(error.Error))
         {
+            Log.ClientFailed(logger, context.TraceIdentifier, api.Id, entry.Operation.Id, error.Error, error.Exception?.Message);
+            GatewayErrors.ClientFailed(context);
             return;
         }
+
+        var timedOut = error.Error == ForwarderError.RequestTimedOut;
+        Log.BackendFailed(logger, context.TraceIdentifier, api.Id, entry.Operation.Id, error.Error, error.Exception?.Message);
 
         await GatewayErrors.WriteAsync(context, timedOut ? 504 : 502,
             timedOut ? GatewayErrorKind.BackendTimeout : GatewayErrorKind.BackendConnectionFailure,
@@ -131,5 +134,8 @@ public sealed partial class GatewayMiddleware(RequestDelegate next, SnapshotProx
     {
         [LoggerMessage(2101, LogLevel.Warning, "Request {RequestId} to {Api}/{Operation}: backend failed with {Error}. {Detail}")]
         public static partial void BackendFailed(ILogger logger, string requestId, string api, string operation, ForwarderError error, string? detail);
+
+        [LoggerMessage(2102, LogLevel.Information, "Request {RequestId} to {Api}/{Operation}: ClientConnectionFailure ({Error}). {Detail}")]
+        public static partial void ClientFailed(ILogger logger, string requestId, string api, string operation, ForwarderError error, string? detail);
     }
 }

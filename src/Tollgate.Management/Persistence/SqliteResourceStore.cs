@@ -16,7 +16,9 @@ public sealed class SqliteResourceStore : SqlResourceStore
         var builder = new SqliteConnectionStringBuilder(connectionString) { Pooling = true, DefaultTimeout = 30 };
         if (builder.DataSource is { Length: > 0 } file && file != ":memory:")
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
+            Core.Security.PrivateFiles.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
+            // Owner-only before SQLite creates it (its -wal and -shm files take the database file's mode).
+            Core.Security.PrivateFiles.Prepare(Path.GetFullPath(file));
         }
 
         _connectionString = builder.ToString();

@@ -453,6 +453,13 @@ public sealed class ResourceService(IResourceStore store, SecretVault vault, Sna
 
         if (kind == ResourceKind.Api)
         {
+            // A GET shows serviceUrl with its password masked: writing that masked value back keeps the password.
+            if ((string?)props["serviceUrl"] is { } url && (string?)existing?.Properties["serviceUrl"] is { } stored
+                && !string.Equals(url, stored, StringComparison.Ordinal) && string.Equals(url, MaskServiceUrl(stored), StringComparison.Ordinal))
+            {
+                props["serviceUrl"] = stored;
+            }
+
             await ValidateApiAsync(scope, name, props, errors, ct);
         }
         else if (kind == ResourceKind.Operation)
@@ -723,7 +730,10 @@ public sealed class ResourceService(IResourceStore store, SecretVault vault, Sna
         {
             var fields = kind.Schema.Fields.Where(f => !f.Secret).Select(f => f.Name).Append("name").ToArray();
             var parsed = ODataFilter.Parse(filter, fields);
-            list = list.Where(r => parsed.Matches(f => f == "name" ? JsonValue.Create(r.Key.Name) : r.Properties[f])).ToList();
+            // Filters see what GET shows (a masked serviceUrl), so they cannot probe a password.
+            list = list.Where(r => parsed.Matches(f => f == "name" ? JsonValue.Create(r.Key.Name)
+                : kind == ResourceKind.Api && f == "serviceUrl" && (string?)r.Properties[f] is { } url ? JsonValue.Create(MaskServiceUrl(url))
+                : r.Properties[f])).ToList();
         }
 
         var start = skip ?? 0;
@@ -753,6 +763,10 @@ public sealed class ResourceService(IResourceStore store, SecretVault vault, Sna
                 props["ownerId"] = scope.BaseId + owner;
             }
         }
+        else if (kind == ResourceKind.Api && (string?)props["serviceUrl"] is { } url)
+        {
+            props["serviceUrl"] = MaskServiceUrl(url);
+        }
         else if (kind == ResourceKind.User)
         {
             var groups = (await store.ListAsync(scope.Name, ResourceKind.GroupUser, null, ct)).Where(l => l.Key.NameKey == r.Key.NameKey);
@@ -766,6 +780,31 @@ public sealed class ResourceService(IResourceStore store, SecretVault vault, Sna
         }
 
         return new JsonObject { ["id"] = id, ["type"] = kind.ArmType, ["name"] = r.Key.Name, ["properties"] = props };
+    }
+
+    /// <summary>What management shows of a backend URL's password: <c>http://user:***@host/</c> (the gateway forwards with the real one).</summary>
+    public const string MaskedPassword = "***";
+
+    /// <summary>The URL with the password of its user information replaced by <see cref="MaskedPassword"/>; unchanged without one.</summary>
+    public static string MaskServiceUrl(string url)
+    {
+        var scheme = url.IndexOf("://", StringComparison.Ordinal);
+        if (scheme < 0)
+        {
+            return url;
+        }
+
+        var start = scheme + 3;
+        var end = url.IndexOfAny(['/', '?', '#'], start);
+        var authority = end < 0 ? url[start..] : url[start..end];
+        var at = authority.LastIndexOf('@');
+        var colon = at < 0 ? -1 : authority.IndexOf(':', StringComparison.Ordinal);
+        if (colon < 0 || colon > at)
+        {
+            return url;
+        }
+
+        return url[..(start + colon + 1)] + MaskedPassword + url[(start + at)..];
     }
 
     private JsonObject ServiceToJson(ServiceScope scope, StoredResource stored)

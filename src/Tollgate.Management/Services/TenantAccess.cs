@@ -63,8 +63,14 @@ public sealed class TenantAccess(IResourceStore store, SecretVault vault, TimePr
     }
 
     /// <summary>A token signed with the primary key, valid for <paramref name="lifetime"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The lifetime is not positive or longer than <see cref="SharedAccessSignature.MaxLifetime"/>.</exception>
     public async Task<string> CreateTokenAsync(TimeSpan lifetime, CancellationToken cancellationToken = default)
     {
+        if (lifetime <= TimeSpan.Zero || lifetime > SharedAccessSignature.MaxLifetime)
+        {
+            throw new ArgumentOutOfRangeException(nameof(lifetime), lifetime, $"A token's lifetime must be more than 0 and at most {SharedAccessSignature.MaxLifetime.TotalDays:0} days.");
+        }
+
         var c = await GetAsync(cancellationToken);
         return SharedAccessSignature.Create(c.Id, c.PrimaryKey, timeProvider.GetUtcNow().Add(lifetime));
     }

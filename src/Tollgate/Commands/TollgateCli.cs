@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
+using Tollgate.Core.Security;
 using Tollgate.Demo;
 using Tollgate.Hosting;
 using Tollgate.Management.Api;
@@ -109,13 +110,20 @@ public static class TollgateCli
             return 0;
         }));
 
-        var lifetime = new Option<TimeSpan>("--lifetime") { Description = "How long the token stays valid (default 1 day), e.g. 8:00:00 or 30.00:00:00.", DefaultValueFactory = _ => TimeSpan.FromDays(1) };
+        var lifetime = new Option<TimeSpan>("--lifetime") { Description = "How long the token stays valid (default 1 day, at most 30 days), e.g. 8:00:00 or 30.00:00:00.", DefaultValueFactory = _ => TimeSpan.FromDays(1) };
         var token = new Command("token", "Print a SharedAccessSignature for the management API's Authorization header, signed with the administrator key in the data directory.")
         {
             dataDir, lifetime,
         };
         token.SetAction(Guarded(async (parse, ct) =>
         {
+            var requested = parse.GetValue(lifetime);
+            if (requested <= TimeSpan.Zero || requested > SharedAccessSignature.MaxLifetime)
+            {
+                await Console.Error.WriteLineAsync($"--lifetime must be more than 0 and at most {SharedAccessSignature.MaxLifetime.TotalDays:0} days (30.00:00:00); got {requested}.");
+                return 1;
+            }
+
             var settings = TollgateSettings.From(Configuration(parse.GetValue(dataDir), null));
             await using var store = TollgateServer.CreateStore(settings, TimeProvider.System);
             await store.InitializeAsync(ct);

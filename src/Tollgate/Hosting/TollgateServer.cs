@@ -56,6 +56,7 @@ public sealed class TollgateServer : IAsyncDisposable
     public IServiceProvider? StudioServices { get; private set; }
 
     private WebApplication? _studio;
+    private WebApplication? _metrics;
 
     /// <summary>The gateway's config provider, when this process hosts the gateway.</summary>
     public SnapshotProxyConfigProvider? Gateway { get; private set; }
@@ -85,7 +86,7 @@ public sealed class TollgateServer : IAsyncDisposable
         var settings = TollgateSettings.From(configuration);
         Listeners.Validate(settings);
         timeProvider ??= TimeProvider.System;
-        Directory.CreateDirectory(settings.DataDirectory);
+        Tollgate.Core.Security.PrivateFiles.CreateDirectory(settings.DataDirectory);
         var feed = new SnapshotFeed();
         var records = new RequestRecordChannel();
         IResourceStore? store = null;
@@ -117,7 +118,7 @@ public sealed class TollgateServer : IAsyncDisposable
 
             if (settings.Roles.HasFlag(TollgateRoles.Studio))
             {
-                var app = BuildStudio(configuration, settings, timeProvider, configureStudio, server._meters);
+                var app = BuildStudio(configuration, settings, timeProvider, configureStudio);
                 server._studio = app;
                 server.StudioServices = app.Services;
                 server.Add(app, TollgateRoles.Studio);
@@ -125,7 +126,7 @@ public sealed class TollgateServer : IAsyncDisposable
 
             if (settings.Roles.HasFlag(TollgateRoles.Gateway))
             {
-                var app = BuildGateway(configuration, settings, store is not null && settings.AnalyticsEnabled ? records : null, timeProvider, server._meters);
+                var app = BuildGateway(configuration, settings, store is not null && settings.AnalyticsEnabled ? records : null, timeProvider);
                 var provider = app.Services.GetRequiredService<SnapshotProxyConfigProvider>();
                 if (store is not null)
                 {
@@ -143,6 +144,12 @@ public sealed class TollgateServer : IAsyncDisposable
                     usage.Reader = new SubscriptionUsageReader(app.Services.GetRequiredService<IRateLimitStore>(), app.Services.GetRequiredService<IQuotaStore>());
                 }
                 server.Add(app, TollgateRoles.Gateway);
+            }
+
+            if (!string.IsNullOrEmpty(settings.Metrics.Url))
+            {
+                server._metrics = BuildMetrics(configuration, settings.Metrics.Url, server._meters);
+                server._apps.Add(server._metrics);
             }
 
             foreach (var app in server._apps)
@@ -187,7 +194,11 @@ public sealed class TollgateServer : IAsyncDisposable
                 .Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()?.Addresses ?? [];
             var http = addresses.FirstOrDefault(a => a.StartsWith("http://", StringComparison.OrdinalIgnoreCase));
             var https = addresses.FirstOrDefault(a => a.StartsWith("https://", StringComparison.OrdinalIgnoreCase));
-            if (ReferenceEquals(app, _studio))
+            if (ReferenceEquals(app, _metrics))
+            {
+                Settings.Metrics.Url = http ?? Settings.Metrics.Url;
+            }
+            else if (ReferenceEquals(app, _studio))
             {
                 Settings.Studio.Url = http ?? Settings.Studio.Url;
             }
@@ -247,8 +258,18 @@ public sealed class TollgateServer : IAsyncDisposable
         return app;
     }
 
-    private static WebApplication BuildStudio(IConfiguration configuration, TollgateSettings settings, TimeProvider timeProvider, Action<IServiceCollection>? configure,
-        MeterProvider meters)
+    /// <summary>A listener of its own serving only the process's <c>/metrics</c> (<c>Tollgate:Metrics:Url</c>).</summary>
+    private static WebApplication BuildMetrics(IConfiguration configuration, string url, MeterProvider meters)
+    {
+        var builder = CreateBuilder(configuration);
+        builder.WebHost.ConfigureKestrel(k => GatewayHost.Listen(k, url, null));
+        var app = builder.Build();
+        app.UseRouting();
+        app.MapPrometheusScrapingEndpoint(Observability.MetricsPath, meters, null, null);
+        return app;
+    }
+
+    private static WebApplication BuildStudio(IConfiguration configuration, TollgateSettings settings, TimeProvider timeProvider, Action<IServiceCollection>? configure)
     {
         var builder = CreateBuilder(configuration);
         builder.Services.AddSingleton(timeProvider);
@@ -260,7 +281,8 @@ public sealed class TollgateServer : IAsyncDisposable
         // Created now so the meter provider sees its instruments from the first scrape.
         app.Services.GetRequiredService<Tollgate.Studio.Api.StudioMetrics>();
         app.UseRequestIds(RequestIds.AzureHeader, timeProvider);
-        app.MapTollgateObservability(meters);
+        // No /metrics on Studio's listener: management's (or Tollgate:Metrics:Url) serves the process's metrics.
+        app.MapTollgateObservability(null);
         app.MapStudio();
         return app;
     }
@@ -290,8 +312,7 @@ public sealed class TollgateServer : IAsyncDisposable
         };
     }
 
-    private static WebApplication BuildGateway(IConfiguration configuration, TollgateSettings settings, RequestRecordChannel? records, TimeProvider timeProvider,
-        MeterProvider meters)
+    private static WebApplication BuildGateway(IConfiguration configuration, TollgateSettings settings, RequestRecordChannel? records, TimeProvider timeProvider)
     {
         var builder = CreateBuilder(configuration);
         var health = builder.Services.AddHealthChecks();
@@ -314,7 +335,9 @@ public sealed class TollgateServer : IAsyncDisposable
         builder.Services.AddSingleton(timeProvider);
         builder.AddTollgateGateway(settings.Gateway, settings.DataDirectory);
         var app = builder.Build();
-        app.MapTollgateObservability(meters);
+        // Health stays public (load balancers probe it); /metrics never is on the gateway's listeners: it names
+        // APIs, operations, products and counts (management's listener or Tollgate:Metrics:Url serve it).
+        app.MapTollgateObservability(null);
         app.UseTollgateGateway();
         return app;
     }

@@ -16,6 +16,17 @@ public enum TollgateRoles
     All = Gateway | Management | Studio,
 }
 
+/// <summary>
+/// <c>Tollgate:Metrics</c>. <c>/metrics</c> (the whole process's metrics) is served on the management listener when
+/// this process hosts management, and on <see cref="Url"/> when set: a listener of its own, for a gateway or Studio
+/// running without management. The gateway's public listeners never serve it.
+/// </summary>
+public sealed class MetricsOptions
+{
+    /// <summary>A dedicated listener serving only <c>/metrics</c> (<c>http://127.0.0.1:5083</c>); empty: none.</summary>
+    public string? Url { get; set; }
+}
+
 /// <summary>Everything under the <c>Tollgate</c> configuration section, read once at start.</summary>
 public sealed class TollgateSettings
 {
@@ -34,6 +45,9 @@ public sealed class TollgateSettings
 
     /// <summary>Base64 AES-256 data key for secrets at rest; default: <c>{data}/secrets.key</c>.</summary>
     public string? SecretsKey { get; set; }
+
+    /// <summary><c>Tollgate:Metrics</c>: where <c>/metrics</c> is served besides the management listener.</summary>
+    public MetricsOptions Metrics { get; set; } = new();
 
     /// <summary><c>Tollgate:Analytics</c>: the request log (on by default) and its retention.</summary>
     public AnalyticsOptions Analytics { get; set; } = new();
@@ -76,6 +90,7 @@ public sealed class TollgateSettings
         settings.Studio.DataDirectory = settings.DataDirectory;
         settings.SecretsKey = section["Secrets:Key"];
         section.GetSection("Analytics").Bind(settings.Analytics);
+        section.GetSection("Metrics").Bind(settings.Metrics);
         if (string.IsNullOrEmpty(section["Management:GatewayUrl"]))
         {
             settings.Management.GatewayUrl = !string.IsNullOrEmpty(settings.Gateway.HttpsUrl) ? settings.Gateway.HttpsUrl : settings.Gateway.HttpUrl ?? "";

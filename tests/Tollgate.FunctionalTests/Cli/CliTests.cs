@@ -142,6 +142,25 @@ public sealed class CliTests
         }
     }
 
+    [Fact]
+    public async Task Token_LifetimeLongerThan30Days_IsRefused_30DaysWorks()
+    {
+        var data = Directory.CreateTempSubdirectory("tollgate-token-").FullName;
+        try
+        {
+            var (code, output) = await RunAsync("token", "--data-dir", data, "--lifetime", "3650.00:00:00");
+            Assert.Equal(1, code);
+            Assert.Contains("at most 30 days", output, StringComparison.Ordinal);
+            var (ok, token) = await RunAsync("token", "--data-dir", data, "--lifetime", "30.00:00:00");
+            Assert.Equal(0, ok);
+            Assert.StartsWith("SharedAccessSignature uid=", token.Trim(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(data, recursive: true);
+        }
+    }
+
     private static (ProcessStartInfo Info, int Http, int Https, int Management, int Studio, int Azurite) DemoStart(string data)
     {
         var (http, https, management, studio, azurite) = (FreePort.Next(), FreePort.Next(), FreePort.Next(), FreePort.Next(), FreePort.Next());

@@ -28,7 +28,11 @@ public sealed class StudioHost : IAsyncDisposable
         Studio = new HttpClient { BaseAddress = new Uri(Url) };
         Studio.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", workspace.AuthorizationToken);
         Client = new HttpClient { BaseAddress = new Uri(Url) };
+        Metrics = new HttpClient { BaseAddress = new Uri(server.Settings.Metrics.Url!) };
     }
+
+    /// <summary>The dedicated metrics listener (<c>Tollgate:Metrics:Url</c>): Studio's own port serves no /metrics.</summary>
+    public HttpClient Metrics { get; }
 
     public TollgateServer Server { get; }
 
@@ -53,6 +57,7 @@ public sealed class StudioHost : IAsyncDisposable
             ["Tollgate:DataDirectory"] = dataDirectory,
             ["Tollgate:Roles"] = "studio",
             ["Tollgate:Studio:Url"] = "http://127.0.0.1:0",
+            ["Tollgate:Metrics:Url"] = "http://127.0.0.1:0",
             ["Logging:LogLevel:Default"] = "Warning",
         };
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>())
@@ -112,6 +117,7 @@ public sealed class StudioHost : IAsyncDisposable
     {
         Studio.Dispose();
         Client.Dispose();
+        Metrics.Dispose();
         await Server.StopAsync();
         await Server.DisposeAsync();
         if (_ownsData)

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Configuration;
 using Tollgate.FunctionalTests.Infrastructure;
 using Tollgate.Tests.Common;
 
@@ -38,7 +39,14 @@ public sealed class ObservabilityTests
         // Probes and scrapes are not API calls.
         (await host.Gateway.GetAsync("/health/live")).Dispose();
 
-        foreach (var client in new[] { host.Gateway, host.Management })
+        // The gateway's public listener serves no metrics (they name APIs, operations, products and counts): the
+        // management listener serves the whole process's, the gateway's included.
+        using (var gatewayMetrics = await host.Gateway.GetAsync("/metrics"))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, gatewayMetrics.StatusCode);
+        }
+
+        foreach (var client in new[] { host.Management })
         {
             using var response = await client.GetAsync("/metrics");
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -81,13 +89,100 @@ public sealed class ObservabilityTests
         var studioReady = JsonNode.Parse(await studio.GetStringAsync("/health/ready"))!;
         Assert.Equal("Healthy", (string?)studioReady["checks"]!["store"]!["status"]);
 
-        // Studio's metrics: BES jobs by state (none yet: the gauge has no series), parsed like every role's.
-        using var metrics = await studio.GetAsync("/metrics");
+        // Studio's own port serves no metrics; in one process with management, management's listener serves them.
+        using (var onStudio = await studio.GetAsync("/metrics"))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, onStudio.StatusCode);
+        }
+
+        using var metrics = await host.Management.GetAsync("/metrics");
         Assert.Equal(HttpStatusCode.OK, metrics.StatusCode);
         var samples = await PrometheusText.ParseAsync(await metrics.Content.ReadAsStringAsync());
         Assert.Contains(samples, s => s.Name.StartsWith("http_server_", StringComparison.Ordinal) || s.Name.StartsWith("dotnet_", StringComparison.Ordinal));
         using var live = await studio.GetAsync("/health/live");
         Assert.True(Guid.TryParse(Assert.Single(live.Headers.GetValues("x-ms-request-id")), out _));
+    }
+
+    [Fact]
+    public async Task Metrics_OfAGatewayRunningAlone_AreOnTheConfiguredMetricsListenerOnly()
+    {
+        await using var backend = await RecordingBackend.StartAsync();
+        await using var management = await TollgateHost.StartAsync(new Dictionary<string, string?> { ["Tollgate:Roles"] = "management" });
+        var key = await CreateApiAsync(management, backend, "alone");
+        var gatewayData = Directory.CreateTempSubdirectory("tollgate-gw-").FullName;
+        try
+        {
+            var settings = new Dictionary<string, string?>
+            {
+                ["Tollgate:Roles"] = "gateway",
+                ["Tollgate:DataDirectory"] = gatewayData,
+                ["Tollgate:Gateway:HttpUrl"] = "http://127.0.0.1:0",
+                ["Tollgate:Gateway:HttpsUrl"] = "",
+                ["Tollgate:Gateway:ManagementUrl"] = management.Server.Settings.Management.Url,
+                ["Tollgate:Gateway:ManagementToken"] = management.Token,
+                ["Tollgate:Metrics:Url"] = "http://127.0.0.1:0",
+                ["Logging:LogLevel:Default"] = "Warning",
+            };
+            await using var gateway = await Tollgate.Hosting.TollgateServer.StartAsync(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
+            using var client = new HttpClient { BaseAddress = new Uri(gateway.Settings.Gateway.HttpUrl!) };
+            using var metricsClient = new HttpClient { BaseAddress = new Uri(gateway.Settings.Metrics.Url!) };
+            Assert.NotEqual(gateway.Settings.Gateway.HttpUrl, gateway.Settings.Metrics.Url);
+
+            // The remote gateway gets the API by long-polling: call until it routes it.
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            HttpStatusCode status;
+            do
+            {
+                using var call = await client.SendAsync(TollgateHost.GatewayRequest(HttpMethod.Get, "/alone/hello", key));
+                status = call.StatusCode;
+                if (status != HttpStatusCode.OK)
+                {
+                    await Task.Delay(50);
+                }
+            }
+            while (status != HttpStatusCode.OK && DateTime.UtcNow < deadline);
+            Assert.Equal(HttpStatusCode.OK, status);
+
+            using (var onGateway = await client.GetAsync("/metrics"))
+            {
+                Assert.Equal(HttpStatusCode.NotFound, onGateway.StatusCode);
+            }
+
+            using var response = await metricsClient.GetAsync("/metrics");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var samples = await PrometheusText.ParseAsync(await response.Content.ReadAsStringAsync());
+            Assert.Contains(samples, s => s.Name == "tollgate_gateway_requests_total" && s.Has("api", "alone") && s.Has("outcome", "success") && s.Value >= 1);
+
+            // The metrics listener serves nothing else; the gateway keeps serving.
+            using (var other = await metricsClient.GetAsync("/alone/hello"))
+            {
+                Assert.Equal(HttpStatusCode.NotFound, other.StatusCode);
+            }
+
+            using var again = await client.SendAsync(TollgateHost.GatewayRequest(HttpMethod.Get, "/alone/hello", key));
+            Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        }
+        finally
+        {
+            Directory.Delete(gatewayData, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Metrics_OfStudioRunningAlone_AreOnTheConfiguredMetricsListenerOnly()
+    {
+        await using var studio = await StudioHost.StartAsync();
+        using (var onStudio = await studio.Client.GetAsync("/metrics"))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, onStudio.StatusCode);
+        }
+
+        using var metrics = await studio.Metrics.GetAsync("/metrics");
+        Assert.Equal(HttpStatusCode.OK, metrics.StatusCode);
+        var samples = await PrometheusText.ParseAsync(await metrics.Content.ReadAsStringAsync());
+        Assert.Contains(samples, s => s.Name.StartsWith("dotnet_", StringComparison.Ordinal));
+        using var live = await studio.Client.GetAsync("/health/live");
+        Assert.Equal(HttpStatusCode.OK, live.StatusCode);
     }
 
     [Fact]

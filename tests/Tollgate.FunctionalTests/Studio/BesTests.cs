@@ -123,7 +123,7 @@ public sealed class BesTests : IAsyncLifetime
         Assert.Equal(csv, await http.GetStringAsync((string)again["BaseLocation"]! + (string)again["RelativeLocation"]! + (string)again["SasBlobToken"]!));
 
         // Studio's metrics count the job among the finished ones.
-        using (var metrics = await host.Client.GetAsync("/metrics"))
+        using (var metrics = await host.Metrics.GetAsync("/metrics"))
         {
             var samples = await PrometheusText.ParseAsync(await metrics.Content.ReadAsStringAsync());
             Assert.Equal(1, samples.Single(s => s.Name == "tollgate_studio_bes_jobs" && s.Has("state", "Finished")).Value);

@@ -27,8 +27,15 @@ public sealed class CounterStoreOptions
     /// <summary>File of the in-process quota counts. Default <c>{data}/quota-counters.json</c>.</summary>
     public string? QuotaFilePath { get; set; }
 
-    /// <summary>How often changed in-process quota counts are written. Default 10 s (and always on shutdown).</summary>
-    public TimeSpan QuotaPersistInterval { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>
+    /// How often changed in-process quota counts are written (and always on shutdown). Default and most 1 s: a process
+    /// killed without shutting down (kill -9, a crash) loses at most the last second's counts. Longer values are
+    /// taken as 1 s.
+    /// </summary>
+    public TimeSpan QuotaPersistInterval { get; set; } = MaxQuotaPersistInterval;
+
+    /// <summary>The longest <see cref="QuotaPersistInterval"/>: 1 s.</summary>
+    public static readonly TimeSpan MaxQuotaPersistInterval = TimeSpan.FromSeconds(1);
 
     /// <summary>Most bytes the in-process response cache holds. Default 64 MiB.</summary>
     public long CacheSizeLimitBytes { get; set; } = 64L * 1024 * 1024;

@@ -24,7 +24,9 @@ public static class CounterStoreServiceCollectionExtensions
                 services.TryAddSingleton<IRateLimitStore>(sp => new InMemoryRateLimitStore(sp.GetRequiredService<TimeProvider>()));
                 services.TryAddSingleton<IQuotaStore>(sp => new InMemoryQuotaStore(
                     sp.GetRequiredService<TimeProvider>(),
-                    new InMemoryQuotaStoreOptions { FilePath = quotaFile, PersistInterval = options.QuotaPersistInterval },
+                    new InMemoryQuotaStoreOptions { FilePath = quotaFile, PersistInterval = options.QuotaPersistInterval > TimeSpan.Zero && options.QuotaPersistInterval < CounterStoreOptions.MaxQuotaPersistInterval
+                        ? options.QuotaPersistInterval
+                        : CounterStoreOptions.MaxQuotaPersistInterval },
                     sp.GetService<ILogger<InMemoryQuotaStore>>()));
                 services.TryAddSingleton<ICacheStore>(sp => new MemoryCacheStore(
                     sp.GetRequiredService<TimeProvider>(), new MemoryCacheStoreOptions { SizeLimitBytes = options.CacheSizeLimitBytes }));

@@ -12,8 +12,11 @@ public sealed class InMemoryQuotaStoreOptions
     /// </summary>
     public string? FilePath { get; set; }
 
-    /// <summary>How often changed counts are written to <see cref="FilePath"/>. Default 10 s; they are also written on dispose.</summary>
-    public TimeSpan PersistInterval { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>
+    /// How often changed counts are written to <see cref="FilePath"/> (only when something changed: one small file
+    /// written to a temporary name and renamed). Default 1 s, the most a kill -9 may lose; they are also written on dispose.
+    /// </summary>
+    public TimeSpan PersistInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>How often keys whose window has renewed are dropped. Default 1 minute.</summary>
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromMinutes(1);

@@ -34,11 +34,11 @@ public static class QuotaCountersFile
     public static void Write(string path, DateTimeOffset savedAt, IEnumerable<Entry> entries)
     {
         var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        Directory.CreateDirectory(directory);
+        Core.Security.PrivateFiles.CreateDirectory(directory);
         var temporary = Path.Combine(directory, $"{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
         try
         {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 64 * 1024))
+            using (var stream = new FileStream(temporary, Core.Security.PrivateFiles.Options(FileMode.CreateNew)))
             {
                 using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
                 {

@@ -314,6 +314,31 @@ internal sealed class RewriteUriHandler(PolicyLocation location, PolicyValue tem
         return Continue;
     }
 
+    /// <summary>
+    /// Escapes a parameter value for the path: <c>/</c> stays a separator (a <c>{*rest}</c> wildcard spans segments)
+    /// and a <c>%2F</c> the client sent (Kestrel leaves it encoded in the path) stays <c>%2F</c>, never <c>%252F</c>.
+    /// </summary>
+    private static string EscapeValue(string value)
+    {
+        var sb = new StringBuilder(value.Length + 8);
+        var from = 0;
+        while (true)
+        {
+            var slash = value.IndexOf('/', from);
+            var encoded = value.IndexOf("%2F", from, StringComparison.OrdinalIgnoreCase);
+            var at = slash < 0 ? encoded : encoded < 0 ? slash : Math.Min(slash, encoded);
+            sb.Append(Uri.EscapeDataString(value[from..(at < 0 ? value.Length : at)]));
+            if (at < 0)
+            {
+                return sb.ToString();
+            }
+
+            var length = at == slash ? 1 : 3;
+            sb.Append(value, at, length);
+            from = at + length;
+        }
+    }
+
     /// <summary>Replaces <c>{name}</c> with the operation's matched path parameter or query parameter of that name.</summary>
     private static string Expand(string template, PolicyContext context, bool escape)
     {
@@ -346,7 +371,7 @@ internal sealed class RewriteUriHandler(PolicyLocation location, PolicyValue tem
                 value = q.ToString();
             }
 
-            sb.Append(value is null ? "" : escape ? Uri.EscapeDataString(value).Replace("%2F", "/", StringComparison.Ordinal) : value);
+            sb.Append(value is null ? "" : escape ? EscapeValue(value) : value);
             i = close + 1;
         }
 

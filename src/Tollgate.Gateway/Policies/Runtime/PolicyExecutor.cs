@@ -230,14 +230,21 @@ public static partial class PolicyExecutor
 
         timedOut |= error?.Error == ForwarderError.RequestTimedOut;
         var logger = context.Runtime.Services?.Logger;
+        if (!timedOut && Errors.GatewayErrors.IsClientFailure(error!.Error))
+        {
+            // The client went away or stopped sending: not a backend failure (no 502, no on-error).
+            if (logger is not null)
+            {
+                Log.ClientFailed(logger, http.TraceIdentifier, request.Api.Id, request.Operation.Id, error.Error.ToString(), error.Exception?.Message);
+            }
+
+            Errors.GatewayErrors.ClientFailed(http);
+            return PolicyStep.Return;
+        }
+
         if (logger is not null)
         {
             Log.BackendFailed(logger, http.TraceIdentifier, request.Api.Id, request.Operation.Id, timedOut ? "Timeout" : error!.Error.ToString(), error?.Exception?.Message);
-        }
-
-        if (!timedOut && error!.Error is ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled or ForwarderError.ResponseBodyCanceled)
-        {
-            return PolicyStep.Return;
         }
 
         var message = timedOut ? "The backend did not respond in time." : "The backend could not be reached or sent an invalid response.";
@@ -264,5 +271,8 @@ public static partial class PolicyExecutor
 
         [LoggerMessage(2202, LogLevel.Warning, "Request {RequestId} to {Api}/{Operation}: backend failed with {Error}. {Detail}")]
         public static partial void BackendFailed(ILogger logger, string requestId, string api, string operation, string error, string? detail);
+
+        [LoggerMessage(2204, LogLevel.Information, "Request {RequestId} to {Api}/{Operation}: ClientConnectionFailure ({Error}). {Detail}")]
+        public static partial void ClientFailed(ILogger logger, string requestId, string api, string operation, string error, string? detail);
     }
 }
