@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Tollgate.Core.Security;
+using Tollgate.Security;
 using Tollgate.Studio.Batch;
 using Tollgate.Studio.Data;
 using Tollgate.Studio.Datasets;

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
-using Tollgate.Core.Security;
+using Tollgate.Security;
 using Tollgate.Studio.Batch;
 using Tollgate.Studio.Datasets;
 using Tollgate.Studio.Experiments;

@@ -4,7 +4,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
 using Azure.Storage.Blobs;
-using Tollgate.Core.Security;
+using Tollgate.Security;
 using Tollgate.Demo;
 using Tollgate.Studio.Storage;
 using Tollgate.Tests.Common;
