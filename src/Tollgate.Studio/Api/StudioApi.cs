@@ -132,7 +132,7 @@ public static partial class StudioApi
         new StudioErrorDetail("RequestBodyTooLarge", $"The request body is larger than the limit of {options.MaxRequestBodyBytes} bytes (Tollgate:Studio:MaxRequestBodyBytes)."));
 
     /// <summary>Reads the body up to the limit; a larger body is a 413 without reading the rest.</summary>
-    private static async Task<ReadOnlyMemory<byte>> ReadBodyAsync(HttpContext context, StudioOptions options)
+    private static async Task<ReadOnlyMemory<byte>> ReadBodyAsync(HttpContext context, StudioOptions options, Action<HttpContext, long>? progress = null)
     {
         var limit = options.MaxRequestBodyBytes;
         if (context.Request.ContentLength > limit)
@@ -156,6 +156,7 @@ public static partial class StudioApi
             }
 
             buffer.Advance(read);
+            progress?.Invoke(context, buffer.WrittenCount);
             if (buffer.WrittenCount > limit)
             {
                 throw TooLarge(options);
@@ -166,6 +167,10 @@ public static partial class StudioApi
     private static async Task<IResult> ExecuteAsync(HttpContext context, string workspace, string endpoint, StudioOptions options, DatasetService datasets)
     {
         var service = await AuthorizeAsync(context, workspace, endpoint);
+        // The whole body is read (and size-limited) before the call takes a concurrency slot: a client that trickles its
+        // upload holds a connection, never one of the endpoint's MaxConcurrentCalls.
+        var hooks = context.RequestServices.GetService<RequestResponseHooks>();
+        var body = await ReadBodyAsync(context, options, hooks?.BodyProgress);
         if (!service.TryEnter())
         {
             throw new StudioError("ServiceUnavailable", new StudioErrorDetail("RequestThrottled",
@@ -174,7 +179,11 @@ public static partial class StudioApi
 
         try
         {
-            var body = await ReadBodyAsync(context, options);
+            if (hooks?.WhileHoldingSlot is { } hook)
+            {
+                await hook(service.Record.EndpointId, context.RequestAborted);
+            }
+
             var (inputs, globalParameters) = RequestResponseService.Parse(body, service);
             var graph = service.Compile(globalParameters);
             var outputs = await RequestResponseService.ExecuteAsync(graph, service, inputs,
