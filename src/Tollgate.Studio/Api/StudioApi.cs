@@ -70,8 +70,9 @@ public static partial class StudioApi
         {
             return StudioError.BadArgument("RequestBodyInvalid", "The request could not be read: " + ex.Message).ToResult();
         }
-        catch (OperationCanceledException) when (context.HttpContext.RequestAborted.IsCancellationRequested)
+        catch (Exception ex) when (ex is OperationCanceledException or IOException && context.HttpContext.RequestAborted.IsCancellationRequested)
         {
+            // The client went away (mid-upload, say): nothing to answer, nothing to log.
             return Results.Empty;
         }
         catch (Exception ex)

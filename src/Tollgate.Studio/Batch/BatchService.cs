@@ -127,10 +127,8 @@ public sealed class BatchService
             throw StudioError.BadArgument("BatchJobInputsNotSpecified", $"Input(s) {string.Join(", ", missing)} were not specified. Give each in Inputs.", missing[0]);
         }
 
-        foreach (var (name, reference) in inputs)
-        {
-            await CheckInputAsync(reference.ToClient(name, isOutput: false, _storage), name, cancellationToken);
-        }
+        // Every reference is checked (form, extension, allowed host) before any storage is contacted.
+        var inputClients = inputs.Select(kv => (Name: kv.Key, Client: kv.Value.ToClient(kv.Key, isOutput: false, _storage))).ToList();
 
         var outputs = new Dictionary<string, BlobReference>(StringComparer.Ordinal);
         if (Property("Outputs") is { ValueKind: JsonValueKind.Object } outputsElement)
@@ -153,6 +151,11 @@ public sealed class BatchService
         else if (Property("Outputs") is { ValueKind: not JsonValueKind.Null })
         {
             throw StudioError.BadArgument("RequestBodyInvalid", "Outputs must be an object of output name to blob reference.", "Outputs");
+        }
+
+        foreach (var (name, client) in inputClients)
+        {
+            await CheckInputAsync(client, name, cancellationToken);
         }
 
         var jobId = StudioIds.New();
