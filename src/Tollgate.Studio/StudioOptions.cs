@@ -18,6 +18,16 @@ public sealed class StudioOptions
     /// </summary>
     public string? DefaultStorageConnectionString { get; set; }
 
+    /// <summary>
+    /// The blob storage hosts BES jobs may use, separated by <c>;</c>: <c>host</c>, <c>host:port</c>, or <c>.suffix</c>
+    /// (any host ending so). Empty: Azure's blob endpoints (<c>.blob.core.windows.net</c>, <c>.blob.core.chinacloudapi.cn</c>,
+    /// <c>.blob.core.usgovcloudapi.net</c>, <c>.blob.storage.azure.net</c>). The default storage's host is always allowed.
+    /// </summary>
+    public string? AllowedStorageHosts { get; set; }
+
+    /// <summary>How long Studio waits to connect to a job's storage account (default 5 s); submit's input check gives up after 3 times that.</summary>
+    public TimeSpan StorageConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>The container of the default storage that receives unnamed outputs (<c>{jobId}/{output}.csv</c>).</summary>
     public string DefaultStorageContainer { get; set; } = "studio-batch-outputs";
 

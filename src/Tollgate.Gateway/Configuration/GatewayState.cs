@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Routing.Patterns;
 using Microsoft.AspNetCore.Routing.Template;
 using Tollgate.Core.Gateway;
 using Tollgate.Core.Routing;
-using Tollgate.Core.Security;
+using Tollgate.Security;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
 

@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using Tollgate.Core.Gateway;
-using Tollgate.Core.Security;
+using Tollgate.Security;
 using Tollgate.Gateway.Configuration;
 
 namespace Tollgate.Gateway.Subscriptions;

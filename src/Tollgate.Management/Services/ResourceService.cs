@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 using Tollgate.Core.Resources;
 using Microsoft.AspNetCore.Routing.Patterns;
 using Tollgate.Core.Routing;
-using Tollgate.Core.Security;
+using Tollgate.Security;
 using Tollgate.Management.Api;
 using Tollgate.Management.Persistence;
 

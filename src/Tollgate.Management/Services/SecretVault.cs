@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using Tollgate.Core.Security;
+using Tollgate.Security;
 
 namespace Tollgate.Management.Services;
 

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Tollgate.Core.Gateway;
-using Tollgate.Core.Security;
+using Tollgate.Security;
 using Tollgate.Management.Persistence;
 
 namespace Tollgate.Management.Services;

@@ -108,6 +108,11 @@ public static partial class StudioApi
             return null;
         }
 
+        if (Utf8Text.FirstInvalidByte(body.Span) is var invalid and >= 0)
+        {
+            throw StudioError.BadArgument("RequestBodyInvalid", $"The request body is not valid UTF-8 text (an invalid byte sequence at byte {invalid + 1}).");
+        }
+
         try
         {
             return JsonNode.Parse(body.Span);

@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Tollgate.Core.Security;
+using Tollgate.Security;
 using Tollgate.Studio.Batch;
 using Tollgate.Studio.Data;
 using Tollgate.Studio.Datasets;
@@ -70,8 +70,9 @@ public static partial class StudioApi
         {
             return StudioError.BadArgument("RequestBodyInvalid", "The request could not be read: " + ex.Message).ToResult();
         }
-        catch (OperationCanceledException) when (context.HttpContext.RequestAborted.IsCancellationRequested)
+        catch (Exception ex) when (ex is OperationCanceledException or IOException && context.HttpContext.RequestAborted.IsCancellationRequested)
         {
+            // The client went away (mid-upload, say): nothing to answer, nothing to log.
             return Results.Empty;
         }
         catch (Exception ex)
@@ -132,7 +133,7 @@ public static partial class StudioApi
         new StudioErrorDetail("RequestBodyTooLarge", $"The request body is larger than the limit of {options.MaxRequestBodyBytes} bytes (Tollgate:Studio:MaxRequestBodyBytes)."));
 
     /// <summary>Reads the body up to the limit; a larger body is a 413 without reading the rest.</summary>
-    private static async Task<ReadOnlyMemory<byte>> ReadBodyAsync(HttpContext context, StudioOptions options)
+    private static async Task<ReadOnlyMemory<byte>> ReadBodyAsync(HttpContext context, StudioOptions options, Action<HttpContext, long>? progress = null)
     {
         var limit = options.MaxRequestBodyBytes;
         if (context.Request.ContentLength > limit)
@@ -156,6 +157,7 @@ public static partial class StudioApi
             }
 
             buffer.Advance(read);
+            progress?.Invoke(context, buffer.WrittenCount);
             if (buffer.WrittenCount > limit)
             {
                 throw TooLarge(options);
@@ -166,6 +168,10 @@ public static partial class StudioApi
     private static async Task<IResult> ExecuteAsync(HttpContext context, string workspace, string endpoint, StudioOptions options, DatasetService datasets)
     {
         var service = await AuthorizeAsync(context, workspace, endpoint);
+        // The whole body is read (and size-limited) before the call takes a concurrency slot: a client that trickles its
+        // upload holds a connection, never one of the endpoint's MaxConcurrentCalls.
+        var hooks = context.RequestServices.GetService<RequestResponseHooks>();
+        var body = await ReadBodyAsync(context, options, hooks?.BodyProgress);
         if (!service.TryEnter())
         {
             throw new StudioError("ServiceUnavailable", new StudioErrorDetail("RequestThrottled",
@@ -174,7 +180,11 @@ public static partial class StudioApi
 
         try
         {
-            var body = await ReadBodyAsync(context, options);
+            if (hooks?.WhileHoldingSlot is { } hook)
+            {
+                await hook(service.Record.EndpointId, context.RequestAborted);
+            }
+
             var (inputs, globalParameters) = RequestResponseService.Parse(body, service);
             var graph = service.Compile(globalParameters);
             var outputs = await RequestResponseService.ExecuteAsync(graph, service, inputs,

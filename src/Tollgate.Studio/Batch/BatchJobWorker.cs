@@ -43,10 +43,12 @@ public sealed partial class BatchJobWorker : BackgroundService
     private readonly TimeProvider _time;
     private readonly ILogger<BatchJobWorker> _logger;
     private readonly BatchJobHooks? _hooks;
+    private readonly StorageAccess _storage;
 
     public BatchJobWorker(StudioStore store, WebServiceCatalog catalog, DatasetService datasets, StudioOptions options, TimeProvider time,
-        ILogger<BatchJobWorker> logger, IServiceProvider services)
+        ILogger<BatchJobWorker> logger, IServiceProvider services, StorageAccess storage)
     {
+        _storage = storage;
         _store = store;
         _catalog = catalog;
         _datasets = datasets;
@@ -112,7 +114,7 @@ public sealed partial class BatchJobWorker : BackgroundService
         {
             Log.Interrupted(_logger, jobId);
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (cts.IsCancellationRequested)
         {
             Log.Cancelled(_logger, jobId);
         }
@@ -124,10 +126,10 @@ public sealed partial class BatchJobWorker : BackgroundService
                 DataFormatException e => "InputParseError: the input is not valid CSV/TSV for the web service's columns. " + e.Message,
                 RequestFailedException { Status: 404 } e => $"BlobNotFound: a blob or container was not found ({e.ErrorCode}).",
                 RequestFailedException { Status: 401 or 403 } e => $"InvalidBlobConnectionString: the storage account refused access ({e.ErrorCode}).",
-                RequestFailedException e => $"InvalidBlob: the storage request failed with {e.Status} ({e.ErrorCode}).",
+                _ when StorageAccess.IsUnreachable(ex) => "InvalidBlob: " + StorageAccess.UnreachableMessage("the job's blobs"),
                 _ => "InternalError: " + ex.Message,
             };
-            if (ex is not (StudioError or DataFormatException or RequestFailedException))
+            if (ex is not (StudioError or DataFormatException or RequestFailedException) && !StorageAccess.IsUnreachable(ex))
             {
                 Log.Failed(_logger, jobId, ex);
             }
@@ -157,7 +159,7 @@ public sealed partial class BatchJobWorker : BackgroundService
             foreach (var output in graph.Outputs)
             {
                 var reference = BlobReference.FromJson(request["Outputs"]![output.PortName!]!);
-                var blob = reference.ToClient(output.PortName!, isOutput: true);
+                var blob = reference.ToClient(output.PortName!, isOutput: true, _storage);
                 if (!reference.UsesSas)
                 {
                     await blob.GetParentBlobContainerClient().CreateIfNotExistsAsync(cancellationToken: cancellationToken);
@@ -186,9 +188,8 @@ public sealed partial class BatchJobWorker : BackgroundService
                 }
 
                 var reference = BlobReference.FromJson(request["Inputs"]![source.PortName!]!);
-                var blob = reference.ToClient(source.PortName!, isOutput: false);
-                await using var input = await blob.OpenReadAsync(new BlobOpenReadOptions(allowModifications: false) { BufferSize = 4 * 1024 * 1024 }, cancellationToken);
-                using var text = new StreamReader(input);
+                var blob = reference.ToClient(source.PortName!, isOutput: false, _storage);
+                var input = await blob.OpenReadAsync(new BlobOpenReadOptions(allowModifications: false) { BufferSize = 4 * 1024 * 1024 }, cancellationToken);
                 var options = new DelimitedTextOptions
                 {
                     Delimiter = reference.Delimiter,
@@ -196,7 +197,7 @@ public sealed partial class BatchJobWorker : BackgroundService
                     IgnoreExtraColumns = true,
                     BatchSize = batchSize,
                 };
-                await using var reader = await DelimitedTextReader.OpenAsync(text, options, cancellationToken: cancellationToken);
+                await using var reader = await DelimitedTextReader.OpenStreamAsync(input, options, cancellationToken);
                 await foreach (var batch in reader.ReadBatchesAsync(cancellationToken))
                 {
                     await execution.PushAsync(source, batch, cancellationToken);
@@ -233,7 +234,7 @@ public sealed partial class BatchJobWorker : BackgroundService
                     {
                         await blob.DeleteIfExistsAsync(cancellationToken: CancellationToken.None);
                     }
-                    catch (RequestFailedException)
+                    catch (Exception ex) when (StorageAccess.IsUnreachable(ex) || ex is RequestFailedException)
                     {
                         // Best effort: the output may not be reachable any more.
                     }

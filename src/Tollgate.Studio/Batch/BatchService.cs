@@ -29,9 +29,11 @@ public sealed class BatchService
     private readonly StudioOptions _options;
     private readonly TimeProvider _time;
     private readonly BatchJobWorker _worker;
+    private readonly StorageAccess _storage;
 
-    public BatchService(StudioStore store, StudioOptions options, TimeProvider time, BatchJobWorker worker)
+    public BatchService(StudioStore store, StudioOptions options, TimeProvider time, BatchJobWorker worker, StorageAccess storage)
     {
+        _storage = storage;
         _store = store;
         _options = options;
         _time = time;
@@ -44,6 +46,11 @@ public sealed class BatchService
         if (body.IsEmpty)
         {
             throw StudioError.BadArgument("RequestIsEmpty", "The request body is empty; it must be a BatchExecutionRequest JSON object.");
+        }
+
+        if (Data.Utf8Text.FirstInvalidByte(body.Span) is var invalid and >= 0)
+        {
+            throw StudioError.BadArgument("RequestBodyInvalid", $"The request body is not valid UTF-8 text (an invalid byte sequence at byte {invalid + 1}).");
         }
 
         JsonDocument document;
@@ -120,10 +127,8 @@ public sealed class BatchService
             throw StudioError.BadArgument("BatchJobInputsNotSpecified", $"Input(s) {string.Join(", ", missing)} were not specified. Give each in Inputs.", missing[0]);
         }
 
-        foreach (var (name, reference) in inputs)
-        {
-            await CheckInputAsync(reference.ToClient(name, isOutput: false), name, cancellationToken);
-        }
+        // Every reference is checked (form, extension, allowed host) before any storage is contacted.
+        var inputClients = inputs.Select(kv => (Name: kv.Key, Client: kv.Value.ToClient(kv.Key, isOutput: false, _storage))).ToList();
 
         var outputs = new Dictionary<string, BlobReference>(StringComparer.Ordinal);
         if (Property("Outputs") is { ValueKind: JsonValueKind.Object } outputsElement)
@@ -138,7 +143,7 @@ public sealed class BatchService
 
                 if (BlobReference.FromJson(p.Value, "Outputs." + p.Name) is { } reference)
                 {
-                    reference.ToClient(p.Name, isOutput: true);
+                    reference.ToClient(p.Name, isOutput: true, _storage);
                     outputs[p.Name] = reference;
                 }
             }
@@ -146,6 +151,11 @@ public sealed class BatchService
         else if (Property("Outputs") is { ValueKind: not JsonValueKind.Null })
         {
             throw StudioError.BadArgument("RequestBodyInvalid", "Outputs must be an object of output name to blob reference.", "Outputs");
+        }
+
+        foreach (var (name, client) in inputClients)
+        {
+            await CheckInputAsync(client, name, cancellationToken);
         }
 
         var jobId = StudioIds.New();
@@ -184,20 +194,24 @@ public sealed class BatchService
         return jobId;
     }
 
-    private static async Task CheckInputAsync(BlockBlobClient blob, string name, CancellationToken cancellationToken)
+    private async Task CheckInputAsync(BlockBlobClient blob, string name, CancellationToken cancellationToken)
     {
+        // A storage that does not answer must not hold the submit: the whole check, tries included, is bounded.
+        using var timeout = new CancellationTokenSource(_storage.CheckTimeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         bool exists;
         try
         {
-            exists = await blob.ExistsAsync(cancellationToken);
+            exists = await blob.ExistsAsync(linked.Token);
         }
         catch (RequestFailedException ex) when (ex.Status is 401 or 403)
         {
             throw StudioError.BadArgument("InvalidBlobConnectionString", $"The storage account refused access to the blob of '{name}': check the account key or SAS ({ex.ErrorCode}).", name);
         }
-        catch (Exception ex) when (ex is RequestFailedException or AggregateException or HttpRequestException)
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested && StorageAccess.IsUnreachable(ex))
         {
-            throw StudioError.BadArgument("InvalidBlob", $"The blob of '{name}' could not be reached: {ex.Message.Split('\n')[0]}", name);
+            // One message whatever happened (refused, silent, unknown host, not storage): it tells nothing of the port.
+            throw StudioError.BadArgument("InvalidBlob", StorageAccess.UnreachableMessage(name), name);
         }
 
         if (!exists)
@@ -280,7 +294,7 @@ public sealed class BatchService
             };
         }
 
-        var client = output.ToClient("output", isOutput: true);
+        var client = output.ToClient("output", isOutput: true, storage: null);
         var now = _time.GetUtcNow();
         var sas = new BlobSasBuilder
         {

@@ -15,16 +15,6 @@ public sealed record BlobReference(string? ConnectionString, string? RelativeLoc
     /// <summary>The file extensions a dataset input or output may have. [I] ARFF is not read or written.</summary>
     public static readonly string[] DatasetExtensions = [".csv", ".tsv"];
 
-    internal static BlobClientOptions ClientOptions { get; } = CreateOptions();
-
-    private static BlobClientOptions CreateOptions()
-    {
-        var options = new BlobClientOptions();
-        options.Retry.MaxRetries = 2;
-        options.Retry.NetworkTimeout = TimeSpan.FromSeconds(30);
-        return options;
-    }
-
     /// <summary>The container and blob name of <see cref="RelativeLocation"/> (a leading '/' is allowed).</summary>
     public (string Container, string Blob) Split()
     {
@@ -82,9 +72,11 @@ public sealed record BlobReference(string? ConnectionString, string? RelativeLoc
 
     /// <summary>
     /// The blob client, or a <c>BadArgument</c> with the spec's detail code: <c>MissingInputBlobInformation</c>,
-    /// <c>InputBlobRelativeLocationInvalid</c>, <c>InvalidBlobConnectionString</c>, <c>InvalidBlobExtension</c>.
+    /// <c>InputBlobRelativeLocationInvalid</c>, <c>InvalidBlobConnectionString</c>, <c>InvalidBlobExtension</c>, and
+    /// <c>StorageHostNotAllowed</c> when <paramref name="storage"/> does not allow its host. Without
+    /// <paramref name="storage"/> the client is for signing a SAS only (it sends nothing).
     /// </summary>
-    public BlockBlobClient ToClient(string target, bool isOutput)
+    public BlockBlobClient ToClient(string target, bool isOutput, StorageAccess? storage)
     {
         if (string.IsNullOrWhiteSpace(RelativeLocation) || (!UsesSas && string.IsNullOrWhiteSpace(ConnectionString)))
         {
@@ -114,19 +106,25 @@ public sealed record BlobReference(string? ConnectionString, string? RelativeLoc
                 throw StudioError.BadArgument("InvalidBlob", $"The BaseLocation of '{target}' is not an http(s) URL.", target);
             }
 
-            return new BlockBlobClient(uri, ClientOptions);
+            return Allowed(new BlockBlobClient(uri, storage?.ClientOptions), storage, target);
         }
 
+        BlockBlobClient client;
         try
         {
-            return new BlobServiceClient(ConnectionString, ClientOptions).GetBlobContainerClient(container).GetBlockBlobClient(blob);
+            client = new BlobServiceClient(ConnectionString, storage?.ClientOptions).GetBlobContainerClient(container).GetBlockBlobClient(blob);
         }
         catch (Exception ex) when (ex is FormatException or ArgumentException or InvalidOperationException or UriFormatException)
         {
             throw StudioError.BadArgument("InvalidBlobConnectionString",
                 $"The ConnectionString of '{target}' is not a valid Azure Storage connection string (DefaultEndpointsProtocol=…;AccountName=…;AccountKey=…).", target);
         }
+
+        return Allowed(client, storage, target);
     }
+
+    private static BlockBlobClient Allowed(BlockBlobClient client, StorageAccess? storage, string target) =>
+        storage is null || storage.IsAllowed(client.Uri) ? client : throw StorageAccess.NotAllowed(target);
 
     /// <summary>CSV or TSV, by the blob's extension.</summary>
     public char Delimiter => Path.GetExtension(Split().Blob).Equals(".tsv", StringComparison.OrdinalIgnoreCase) ? '\t' : ',';

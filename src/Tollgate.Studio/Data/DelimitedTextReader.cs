@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Text;
 using Sylvan.Data.Csv;
 
 namespace Tollgate.Studio.Data;
@@ -43,7 +44,17 @@ public sealed class DelimitedTextReader : IAsyncDisposable, IDisposable
     {
         ArgumentNullException.ThrowIfNull(path);
         var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
-        return OpenAsync(new StreamReader(stream), options ?? DelimitedTextOptions.ForFile(path), ownsReader: true, cancellationToken);
+        return OpenStreamAsync(stream, options ?? DelimitedTextOptions.ForFile(path), cancellationToken);
+    }
+
+    /// <summary>
+    /// Reads UTF-8 text from <paramref name="stream"/> (disposed with the reader): a byte sequence that is not UTF-8 is a
+    /// <see cref="DataFormatException"/> naming its row, never text with replacement characters.
+    /// </summary>
+    public static Task<DelimitedTextReader> OpenStreamAsync(Stream stream, DelimitedTextOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        return OpenAsync(new StreamReader(stream, Utf8Text.Strict, detectEncodingFromByteOrderMarks: true), options, ownsReader: true, cancellationToken);
     }
 
     /// <summary>
@@ -78,6 +89,11 @@ public sealed class DelimitedTextReader : IAsyncDisposable, IDisposable
         {
             DisposeIf(reader, ownsReader);
             throw new DataFormatException(1, null, "The header row is malformed: " + ex.Message, ex);
+        }
+        catch (DecoderFallbackException ex)
+        {
+            DisposeIf(reader, ownsReader);
+            throw NotUtf8(1, ex);
         }
 
         try
@@ -256,6 +272,9 @@ public sealed class DelimitedTextReader : IAsyncDisposable, IDisposable
         return new DataFormatException(rowNumber, Schema[c].Name, $"'{shown}' is not a valid {Schema[c].Type} value.");
     }
 
+    private static DataFormatException NotUtf8(long row, DecoderFallbackException ex) =>
+        new(row, null, "The text is not valid UTF-8 (an invalid byte sequence at or after this row); save the file as UTF-8.", ex);
+
     /// <summary>Advances to the next non-blank record, checking its field count; false at the end of the input.</summary>
     private async ValueTask<bool> ReadRecordAsync(CancellationToken cancellationToken)
     {
@@ -269,6 +288,10 @@ public sealed class DelimitedTextReader : IAsyncDisposable, IDisposable
             catch (CsvRecordTooLargeException ex)
             {
                 throw new DataFormatException(_recordsRead + 1, null, "The record is too large (often an unterminated quote): " + ex.Message, ex);
+            }
+            catch (DecoderFallbackException ex)
+            {
+                throw NotUtf8(_recordsRead + 1, ex);
             }
             catch (CsvFormatException ex)
             {

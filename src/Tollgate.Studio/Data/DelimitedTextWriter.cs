@@ -41,7 +41,7 @@ public static class DelimitedTextWriter
     public static async Task<long> WriteFileAsync(string path, DataSchema schema, IAsyncEnumerable<DataBatch> batches, DelimitedTextOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(path);
-        var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
+        var stream = new FileStream(path, Storage.PrivateFiles.NewFile(FileMode.Create));
         await using var writer = new StreamWriter(stream, new System.Text.UTF8Encoding(false));
         return await WriteAsync(writer, schema, batches, options ?? DelimitedTextOptions.ForFile(path), cancellationToken).ConfigureAwait(false);
     }

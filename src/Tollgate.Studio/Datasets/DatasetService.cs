@@ -32,7 +32,7 @@ public sealed class DatasetService
             return;
         }
 
-        Directory.CreateDirectory(_directory);
+        PrivateFiles.CreateDirectory(_directory);
         var id = StudioIds.New();
         var file = Path.Combine(_directory, id + ".csv");
         var rows = await DelimitedTextWriter.WriteFileAsync(file, SampleDatasets.BookReviewsSchema, SampleDatasets.BookReviews(cancellationToken: cancellationToken),
@@ -54,12 +54,12 @@ public sealed class DatasetService
             throw new InvalidOperationException($"A dataset named '{name}' exists.");
         }
 
-        Directory.CreateDirectory(_directory);
+        PrivateFiles.CreateDirectory(_directory);
         var id = StudioIds.New();
         var file = Path.Combine(_directory, id + "." + format);
         try
         {
-            await using (var output = new FileStream(file, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
+            await using (var output = new FileStream(file, PrivateFiles.NewFile(FileMode.CreateNew)))
             {
                 await content.CopyToAsync(output, cancellationToken);
             }

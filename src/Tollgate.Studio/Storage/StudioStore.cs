@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Data.Sqlite;
-using Tollgate.Core.Security;
+using Tollgate.Security;
 using Tollgate.Studio.Data;
 
 namespace Tollgate.Studio.Storage;

@@ -7,6 +7,19 @@ using Tollgate.Studio.Experiments;
 namespace Tollgate.Studio.WebServices;
 
 /// <summary>
+/// Observation points of RRS calls, for tests that must hold a call's concurrency slot without sleeping. Not registered
+/// in production.
+/// </summary>
+public sealed class RequestResponseHooks
+{
+    /// <summary>Awaited once a call holds its concurrency slot, before it parses and runs: endpoint id, the call's token.</summary>
+    public Func<string, CancellationToken, ValueTask>? WhileHoldingSlot { get; set; }
+
+    /// <summary>Called as a call's body arrives: the call, the bytes read so far.</summary>
+    public Action<HttpContext, long>? BodyProgress { get; set; }
+}
+
+/// <summary>
 /// RRS (azureml-protocol.md §1): parses the table form (<c>ColumnNames</c> + <c>Values</c>) or the list-of-dicts form
 /// (chosen by the body's shape), coerces each value to its input column's type by column name, runs the frozen graph
 /// in-process and writes the table form (<c>details=true</c> adds <c>ColumnTypes</c>) or, with <c>format=swagger</c>,
@@ -21,6 +34,12 @@ public static class RequestResponseService
         if (body.IsEmpty)
         {
             throw StudioError.BadArgument("RequestIsEmpty", "The request body is empty; it must be a JSON object with Inputs.");
+        }
+
+        // The JSON reader does not check the UTF-8 inside strings (reading such a string later throws), so the whole body is checked first.
+        if (Utf8Text.FirstInvalidByte(body.Span) is var invalid and >= 0)
+        {
+            throw StudioError.BadUserArgument("InputParseError", $"Parsing of input vector failed. The request body is not valid UTF-8 text (an invalid byte sequence at byte {invalid + 1}).");
         }
 
         JsonDocument document;

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
-using Tollgate.Core.Security;
+using Tollgate.Security;
 using Tollgate.Studio.Data;
 using Tollgate.Studio.Experiments;
 using Tollgate.Studio.Modules;

@@ -273,7 +273,7 @@ public sealed class TollgateServer : IAsyncDisposable
     {
         var builder = CreateBuilder(configuration);
         builder.Services.AddSingleton(timeProvider);
-        builder.Services.AddStudio(settings.Studio, Tollgate.Core.Security.SecretProtector.Load(settings.SecretsKey, settings.DataDirectory));
+        builder.Services.AddStudio(settings.Studio, Tollgate.Security.SecretProtector.Load(settings.SecretsKey, settings.DataDirectory));
         builder.Services.AddHealthChecks().AddCheck<Tollgate.Studio.Api.StudioStoreHealthCheck>("store", tags: [Observability.ReadyTag], timeout: HealthCheckTimeout);
         configure?.Invoke(builder.Services);
         builder.WebHost.ConfigureKestrel(k => GatewayHost.Listen(k, settings.Studio.Url, null));

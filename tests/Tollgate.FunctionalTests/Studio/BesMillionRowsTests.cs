@@ -4,7 +4,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
 using Azure.Storage.Blobs;
-using Tollgate.Core.Security;
+using Tollgate.Security;
 using Tollgate.Demo;
 using Tollgate.Studio.Storage;
 using Tollgate.Tests.Common;
@@ -58,6 +58,7 @@ public sealed class BesMillionRowsTests(ITestOutputHelper output)
 
             info.Environment["Tollgate__Studio__Url"] = $"http://127.0.0.1:{port}";
             info.Environment["Tollgate__Studio__PreloadSample"] = "true";
+            info.Environment["Tollgate__Studio__AllowedStorageHosts"] = $"127.0.0.1:{azurite.Port}";
             info.Environment["NO_COLOR"] = "1";
             process = Process.Start(info)!;
             _ = process.StandardOutput.ReadToEndAsync();

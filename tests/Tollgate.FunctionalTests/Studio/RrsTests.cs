@@ -1,8 +1,10 @@
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
 using Tollgate.Demo;
 using Tollgate.FunctionalTests.Infrastructure;
+using Tollgate.Studio.WebServices;
 
 namespace Tollgate.FunctionalTests.Studio;
 
@@ -10,12 +12,13 @@ namespace Tollgate.FunctionalTests.Studio;
 public sealed class RrsTests : IAsyncLifetime
 {
     private const string TutorialBody = """{"Inputs":{"input1":{"ColumnNames":["Col2"],"Values":[["This is a good day"]]}},"GlobalParameters":{}}""";
+    private readonly RequestResponseHooks _hooks = new();
     private StudioHost _host = null!;
     private StudioTutorialSetup.Published _service = null!;
 
     public async Task InitializeAsync()
     {
-        _host = await StudioHost.StartAsync();
+        _host = await StudioHost.StartAsync(configure: services => services.AddSingleton(_hooks));
         _service = await _host.PublishTutorialAsync();
     }
 
@@ -197,32 +200,28 @@ public sealed class RrsTests : IAsyncLifetime
     public async Task AboveMaxConcurrentCalls_Is503RequestThrottled()
     {
         await _host.OkAsync(HttpMethod.Patch, $"/studio/services/{_service.ServiceId}", new JsonObject { ["MaxConcurrentCalls"] = 1 });
-        // The first call holds the only slot: its headers are sent on a raw connection, its body is not (yet).
-        var uri = new Uri(_host.Url);
-        using var tcp = new System.Net.Sockets.TcpClient();
-        await tcp.ConnectAsync(uri.Host, uri.Port);
-        var connection = tcp.GetStream();
-        var bodyBytes = Encoding.UTF8.GetBytes(TutorialBody);
-        var head = $"POST {Execute()} HTTP/1.1\r\nHost: {uri.Authority}\r\nAuthorization: Bearer {_service.PrimaryKey}\r\n" +
-            $"Content-Type: application/json\r\nContent-Length: {bodyBytes.Length}\r\nConnection: close\r\n\r\n";
-        await connection.WriteAsync(Encoding.ASCII.GetBytes(head));
-        await connection.FlushAsync();
-
-        // Poll the observable state (the dashboard's calls in flight) with a deadline, then call again.
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while ((int?)(await _host.OkAsync(HttpMethod.Get, $"/studio/services/{_service.ServiceId}"))["defaultEndpoint"]!["callsInFlight"] != 1)
+        // The first call holds the only slot: it waits inside the slot until the test lets it go.
+        var holding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var first = 1;
+        _hooks.WhileHoldingSlot = async (_, ct) =>
         {
-            Assert.True(DateTime.UtcNow < deadline, "the first call never took its slot");
-            await Task.Delay(20);
-        }
+            if (Interlocked.Exchange(ref first, 0) == 1)
+            {
+                holding.TrySetResult();
+                await release.Task.WaitAsync(ct);
+            }
+        };
+        var firstCall = _host.CallAsync(HttpMethod.Post, Execute(), _service.PrimaryKey, TutorialBody);
+        await holding.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(1, (int?)(await _host.OkAsync(HttpMethod.Get, $"/studio/services/{_service.ServiceId}"))["defaultEndpoint"]!["callsInFlight"]);
 
         using var throttled = await _host.CallAsync(HttpMethod.Post, Execute(), _service.PrimaryKey, TutorialBody);
         var json = await StudioAssert.ErrorAsync(throttled, 503, "ServiceUnavailable", "RequestThrottled");
         Assert.Contains("The maximum concurrency for the endpoint is 1.", (string?)json["error"]!["details"]![0]!["message"]);
-        await connection.WriteAsync(bodyBytes);
-        using var reader = new StreamReader(connection);
-        var firstResponse = await reader.ReadToEndAsync();
-        Assert.StartsWith("HTTP/1.1 200", firstResponse);
+        release.SetResult();
+        using var firstResponse = await firstCall;
+        Assert.Equal(HttpStatusCode.OK, firstResponse.StatusCode);
         await AssertStillServesAsync();
     }
 

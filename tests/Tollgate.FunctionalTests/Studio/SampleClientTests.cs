@@ -85,7 +85,7 @@ public sealed class SampleClientTests
     public async Task BesSample_UploadsSubmitsStartsPollsAndDownloads()
     {
         await using var azurite = await AzuriteServer.StartAsync();
-        await using var host = await StudioHost.StartAsync();
+        await using var host = await StudioHost.StartAsync(settings: new Dictionary<string, string?> { ["Tollgate:Studio:AllowedStorageHosts"] = $"127.0.0.1:{azurite.Port}" });
         var service = await host.PublishTutorialAsync();
         var work = Directory.CreateTempSubdirectory("tollgate-bes-sample-").FullName;
         try

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Tollgate.Core.Security;
+using Tollgate.Security;
 
 namespace Tollgate.UnitTests.Security;
 

@@ -107,9 +107,9 @@ internal sealed class SubscriptionInfo(PolicyContext context) : ISubscription
 
     public string Name => _subscription.DisplayName;
 
-    public string PrimaryKey => Core.Security.KeyDigest.Of(Key).ToString() == _subscription.PrimaryKeyDigest ? Key : "";
+    public string PrimaryKey => Tollgate.Security.KeyDigest.Of(Key).ToString() == _subscription.PrimaryKeyDigest ? Key : "";
 
-    public string SecondaryKey => Core.Security.KeyDigest.Of(Key).ToString() == _subscription.SecondaryKeyDigest ? Key : "";
+    public string SecondaryKey => Tollgate.Security.KeyDigest.Of(Key).ToString() == _subscription.SecondaryKeyDigest ? Key : "";
 
     public DateTime? StartDate => _subscription.CreatedDate.UtcDateTime;
 }

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Tollgate.Core.Security;
+namespace Tollgate.Security;
 
 /// <summary>Generates secrets with the operating system's CSPRNG.</summary>
 public static class SecretGenerator
