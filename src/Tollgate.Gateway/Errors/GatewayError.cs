@@ -14,6 +14,7 @@ public enum GatewayErrorKind
     BackendNotConfigured,
     BackendConnectionFailure,
     BackendTimeout,
+    PolicyNotLoaded,
 }
 
 /// <summary>The gateway's error on this request, for later middleware, logs and analytics.</summary>
