@@ -113,7 +113,7 @@ internal sealed class PolicyBuilder(
 
             if (_including.Contains(id, StringComparer.OrdinalIgnoreCase))
             {
-                throw new PolicyBuildException($"{section}/{path}: policy fragment '{id}' includes itself ({string.Join(" → ", _including.Append(id))}).");
+                throw new PolicyBuildException($"{section}/{path}: policy fragment '{id}' includes itself ({string.Join(" -> ", _including.Append(id))}).");
             }
 
             if (!fragments.TryGetValue(id, out var fragment))
