@@ -86,6 +86,15 @@ internal static class PolicySchema
             new("parse-date", AllowsExpressions: false, Kind: PolicyValueKind.Boolean),
         ],
         AllowsText = true,
+
+        // APIM's value, but the gateway cannot run liquid templates: refused on save rather than when a snapshot is built.
+        Extra = (el, path, report) =>
+        {
+            if (el["template"]?.Trim() == "liquid")
+            {
+                report(path + "/@template", "set-body template=\"liquid\" is not supported.");
+            }
+        },
     };
 
     private static PolicyElementSpec LimitScope(string name, bool bandwidth, IReadOnlyList<PolicyElementSpec> children)
@@ -257,6 +266,30 @@ internal static class PolicySchema
                 new PolicyElementSpec { Name = "address", AllowsText = true },
                 new PolicyElementSpec { Name = "address-range", Attributes = [new("from", Required: true), new("to", Required: true)] },
             ],
+
+            // The gateway builds these into address tests: what it cannot read is refused here, not when a snapshot is built.
+            Extra = (el, path, report) =>
+            {
+                static bool Ip(string? text, out System.Net.IPAddress? ip) => System.Net.IPAddress.TryParse(text?.Trim(), out ip);
+                foreach (var child in el.Children)
+                {
+                    if (child.Name == "address" && !Ip(child.Text, out _))
+                    {
+                        report(path + "/address", $"'{child.Text}' is not an IP address.");
+                    }
+                    else if (child.Name == "address-range")
+                    {
+                        if (!Ip(child["from"], out var from) || !Ip(child["to"], out var to))
+                        {
+                            report(path + "/address-range", $"'{child["from"]}' to '{child["to"]}' is not a range of IP addresses.");
+                        }
+                        else if ((from!.IsIPv4MappedToIPv6 ? from.MapToIPv4() : from).AddressFamily != (to!.IsIPv4MappedToIPv6 ? to.MapToIPv4() : to).AddressFamily)
+                        {
+                            report(path + "/address-range", "address-range mixes IPv4 and IPv6.");
+                        }
+                    }
+                }
+            },
         },
         new PolicyElementSpec { Name = "set-variable", Attributes = [new("name", Required: true), new("value", Required: true)] },
         new PolicyElementSpec
