@@ -277,8 +277,9 @@ internal static class PolicySchema
                     {
                         report(path + "/address", $"'{child.Text}' is not an IP address.");
                     }
-                    else if (child.Name == "address-range")
+                    else if (child.Name == "address-range" && child["from"] is not null && child["to"] is not null)
                     {
+                        // A missing attribute is reported as required.
                         if (!Ip(child["from"], out var from) || !Ip(child["to"], out var to))
                         {
                             report(path + "/address-range", $"'{child["from"]}' to '{child["to"]}' is not a range of IP addresses.");

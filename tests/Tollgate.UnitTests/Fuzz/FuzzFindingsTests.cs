@@ -1,0 +1,48 @@
+using Tollgate.Core.Gateway;
+using Tollgate.Core.Policies;
+using Tollgate.Gateway;
+using Tollgate.Gateway.Configuration;
+
+namespace Tollgate.UnitTests.Fuzz;
+
+/// <summary>What the fuzz harness found, pinned: each of these used to throw while a snapshot was built.</summary>
+public sealed class FuzzFindingsTests
+{
+    [Theory]
+    [InlineData("", "/~x")]
+    [InlineData("echo", "/~")]
+    public void TemplateStartingWithATilde_BecomesARoute(string apiPath, string template)
+    {
+        var snapshot = new GatewaySnapshot
+        {
+            Revision = 1,
+            ServiceName = "fuzz",
+            Apis = [new GatewayApi { Id = "api", DisplayName = "api", Path = apiPath, Operations = [new GatewayOperation { Id = "op", DisplayName = "op", Method = "GET", UrlTemplate = template }] }],
+        };
+
+        var state = GatewayState.Build(snapshot, new GatewayOptions());
+
+        Assert.Single(state.Routes);
+        Assert.Empty(state.Problems);
+    }
+
+    [Theory]
+    [InlineData("<address>application/json</address>", "'application/json' is not an IP address.")]
+    [InlineData("<address-range from=\"10.0.0.1\" to=\"x\" />", "is not a range of IP addresses")]
+    [InlineData("<address-range from=\"10.0.0.1\" to=\"::1\" />", "address-range mixes IPv4 and IPv6.")]
+    public void IpFilterAddressesTheGatewayCannotRead_AreRefused(string child, string message)
+    {
+        var error = Assert.Single(PolicyValidator.Validate($"<policies><inbound><ip-filter action=\"forbid\">{child}</ip-filter></inbound></policies>"));
+
+        Assert.Contains(message, error.Message);
+    }
+
+    [Fact]
+    public void SetBodyLiquid_IsRefused()
+    {
+        var error = Assert.Single(PolicyValidator.Validate("<policies><outbound><set-body template=\"liquid\">x</set-body></outbound></policies>"));
+
+        Assert.Equal("policies/outbound/set-body[1]/@template", error.Path);
+        Assert.Contains("liquid", error.Message);
+    }
+}
