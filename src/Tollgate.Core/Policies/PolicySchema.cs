@@ -17,7 +17,8 @@ internal sealed record PolicyAttributeSpec(
     bool AllowsExpressions = true,
     PolicyValueKind Kind = PolicyValueKind.Any,
     IReadOnlyList<string>? Values = null,
-    long? Max = null);
+    long? Max = null,
+    long? Min = null);
 
 /// <summary>Rules for a policy element or one of its child elements.</summary>
 internal sealed class PolicyElementSpec
@@ -104,7 +105,7 @@ internal static class PolicySchema
             new("name", AllowsExpressions: false),
             new("id", AllowsExpressions: false),
             new("calls", AllowsExpressions: false, Kind: PolicyValueKind.NonNegativeInteger),
-            new("renewal-period", Required: true, AllowsExpressions: false, Kind: PolicyValueKind.NonNegativeInteger, Max: bandwidth ? null : 300),
+            new("renewal-period", Required: true, AllowsExpressions: false, Kind: PolicyValueKind.NonNegativeInteger, Max: bandwidth ? null : 300, Min: bandwidth ? null : 1),
         ];
         if (bandwidth)
         {
@@ -179,7 +180,7 @@ internal static class PolicySchema
             Attributes =
             [
                 new("calls", Required: true, AllowsExpressions: false, Kind: PolicyValueKind.NonNegativeInteger),
-                new("renewal-period", Required: true, AllowsExpressions: false, Kind: PolicyValueKind.NonNegativeInteger, Max: 300),
+                new("renewal-period", Required: true, AllowsExpressions: false, Kind: PolicyValueKind.NonNegativeInteger, Max: 300, Min: 1),
                 .. RateLimitHeaders,
             ],
             Children = [LimitScope("api", bandwidth: false, [LimitScope("operation", bandwidth: false, [])])],
@@ -191,7 +192,7 @@ internal static class PolicySchema
             Attributes =
             [
                 new("calls", Required: true, Kind: PolicyValueKind.NonNegativeInteger),
-                new("renewal-period", Required: true, Kind: PolicyValueKind.NonNegativeInteger, Max: 300),
+                new("renewal-period", Required: true, Kind: PolicyValueKind.NonNegativeInteger, Max: 300, Min: 1),
                 new("counter-key", Required: true),
                 new("increment-condition"),
                 new("increment-count", Kind: PolicyValueKind.NonNegativeInteger),
@@ -334,8 +335,9 @@ internal static class PolicySchema
             Sections = ["backend"],
             Attributes =
             [
-                new("timeout", Kind: PolicyValueKind.NonNegativeInteger),
-                new("timeout-ms", Kind: PolicyValueKind.NonNegativeInteger),
+                // A timer holds at most int.MaxValue milliseconds.
+                new("timeout", Kind: PolicyValueKind.NonNegativeInteger, Max: int.MaxValue / 1000),
+                new("timeout-ms", Kind: PolicyValueKind.NonNegativeInteger, Max: int.MaxValue),
                 new("continue-timeout", Kind: PolicyValueKind.NonNegativeInteger),
                 new("http-version", Kind: PolicyValueKind.Enumeration, Values: ["1", "2or1", "2"]),
                 new("follow-redirects", Kind: PolicyValueKind.Boolean),
@@ -521,7 +523,7 @@ internal static class PolicySchema
             [
                 new("mode", AllowsExpressions: false, Kind: PolicyValueKind.Enumeration, Values: ["new", "copy"]),
                 new("response-variable-name", Required: true, AllowsExpressions: false),
-                new("timeout", AllowsExpressions: false, Kind: PolicyValueKind.NonNegativeInteger),
+                new("timeout", AllowsExpressions: false, Kind: PolicyValueKind.NonNegativeInteger, Max: int.MaxValue / 1000),
                 new("ignore-error", AllowsExpressions: false, Kind: PolicyValueKind.Boolean),
             ],
             Children =

@@ -45,4 +45,25 @@ public sealed class FuzzFindingsTests
         Assert.Equal("policies/outbound/set-body[1]/@template", error.Path);
         Assert.Contains("liquid", error.Message);
     }
+
+    [Theory]
+    [InlineData("<rate-limit calls=\"5\" renewal-period=\"0\" />")]
+    [InlineData("<rate-limit calls=\"5\" renewal-period=\"60\"><api name=\"a\" calls=\"1\" renewal-period=\"0\" /></rate-limit>")]
+    [InlineData("<rate-limit-by-key calls=\"5\" renewal-period=\"0\" counter-key=\"k\" />")]
+    public void RateLimitRenewalPeriodOfZero_IsRefused(string policy)
+    {
+        var error = Assert.Single(PolicyValidator.Validate($"<policies><inbound>{policy}</inbound></policies>"));
+
+        Assert.Contains("must be at least 1, not '0'", error.Message);
+    }
+
+    [Theory]
+    [InlineData("timeout-ms=\"9223372036854775807\"")]
+    [InlineData("timeout=\"9223372036854775\"")]
+    public void ForwardRequestTimeoutBeyondATimer_IsRefused(string attribute)
+    {
+        var error = Assert.Single(PolicyValidator.Validate($"<policies><backend><forward-request {attribute} /></backend></policies>"));
+
+        Assert.Contains("must be at most", error.Message);
+    }
 }
