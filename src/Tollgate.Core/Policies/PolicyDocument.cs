@@ -78,7 +78,14 @@ public sealed class PolicyDocument
         XDocument xdoc;
         try
         {
-            xdoc = XDocument.Parse(xml, LoadOptions.SetLineInfo | LoadOptions.PreserveWhitespace);
+            // No DTD, and the nesting depth checked while reading: everything after this walks the tree recursively.
+            xdoc = SafeParsing.ParseXml(xml, SafeParsing.MaxPolicyDepth, LoadOptions.SetLineInfo | LoadOptions.PreserveWhitespace);
+        }
+        catch (XmlDepthExceededException ex)
+        {
+            errors.Add(new PolicyError("", ex.LineNumber, ex.LinePosition,
+                $"Policies are nested more than {SafeParsing.MaxPolicyDepth} levels deep (elements, <policies> included); the element at line {ex.LineNumber} is too deep."));
+            return null;
         }
         catch (XmlException ex)
         {

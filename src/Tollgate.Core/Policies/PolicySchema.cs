@@ -17,7 +17,8 @@ internal sealed record PolicyAttributeSpec(
     bool AllowsExpressions = true,
     PolicyValueKind Kind = PolicyValueKind.Any,
     IReadOnlyList<string>? Values = null,
-    long? Max = null);
+    long? Max = null,
+    long? Min = null);
 
 /// <summary>Rules for a policy element or one of its child elements.</summary>
 internal sealed class PolicyElementSpec
@@ -86,6 +87,15 @@ internal static class PolicySchema
             new("parse-date", AllowsExpressions: false, Kind: PolicyValueKind.Boolean),
         ],
         AllowsText = true,
+
+        // APIM's value, but the gateway cannot run liquid templates: refused on save rather than when a snapshot is built.
+        Extra = (el, path, report) =>
+        {
+            if (el["template"]?.Trim() == "liquid")
+            {
+                report(path + "/@template", "set-body template=\"liquid\" is not supported.");
+            }
+        },
     };
 
     private static PolicyElementSpec LimitScope(string name, bool bandwidth, IReadOnlyList<PolicyElementSpec> children)
@@ -95,7 +105,7 @@ internal static class PolicySchema
             new("name", AllowsExpressions: false),
             new("id", AllowsExpressions: false),
             new("calls", AllowsExpressions: false, Kind: PolicyValueKind.NonNegativeInteger),
-            new("renewal-period", Required: true, AllowsExpressions: false, Kind: PolicyValueKind.NonNegativeInteger, Max: bandwidth ? null : 300),
+            new("renewal-period", Required: true, AllowsExpressions: false, Kind: PolicyValueKind.NonNegativeInteger, Max: bandwidth ? null : 300, Min: bandwidth ? null : 1),
         ];
         if (bandwidth)
         {
@@ -170,7 +180,7 @@ internal static class PolicySchema
             Attributes =
             [
                 new("calls", Required: true, AllowsExpressions: false, Kind: PolicyValueKind.NonNegativeInteger),
-                new("renewal-period", Required: true, AllowsExpressions: false, Kind: PolicyValueKind.NonNegativeInteger, Max: 300),
+                new("renewal-period", Required: true, AllowsExpressions: false, Kind: PolicyValueKind.NonNegativeInteger, Max: 300, Min: 1),
                 .. RateLimitHeaders,
             ],
             Children = [LimitScope("api", bandwidth: false, [LimitScope("operation", bandwidth: false, [])])],
@@ -182,7 +192,7 @@ internal static class PolicySchema
             Attributes =
             [
                 new("calls", Required: true, Kind: PolicyValueKind.NonNegativeInteger),
-                new("renewal-period", Required: true, Kind: PolicyValueKind.NonNegativeInteger, Max: 300),
+                new("renewal-period", Required: true, Kind: PolicyValueKind.NonNegativeInteger, Max: 300, Min: 1),
                 new("counter-key", Required: true),
                 new("increment-condition"),
                 new("increment-count", Kind: PolicyValueKind.NonNegativeInteger),
@@ -257,6 +267,31 @@ internal static class PolicySchema
                 new PolicyElementSpec { Name = "address", AllowsText = true },
                 new PolicyElementSpec { Name = "address-range", Attributes = [new("from", Required: true), new("to", Required: true)] },
             ],
+
+            // The gateway builds these into address tests: what it cannot read is refused here, not when a snapshot is built.
+            Extra = (el, path, report) =>
+            {
+                static bool Ip(string? text, out System.Net.IPAddress? ip) => System.Net.IPAddress.TryParse(text?.Trim(), out ip);
+                foreach (var child in el.Children)
+                {
+                    if (child.Name == "address" && !Ip(child.Text, out _))
+                    {
+                        report(path + "/address", $"'{child.Text}' is not an IP address.");
+                    }
+                    else if (child.Name == "address-range" && child["from"] is not null && child["to"] is not null)
+                    {
+                        // A missing attribute is reported as required.
+                        if (!Ip(child["from"], out var from) || !Ip(child["to"], out var to))
+                        {
+                            report(path + "/address-range", $"'{child["from"]}' to '{child["to"]}' is not a range of IP addresses.");
+                        }
+                        else if ((from!.IsIPv4MappedToIPv6 ? from.MapToIPv4() : from).AddressFamily != (to!.IsIPv4MappedToIPv6 ? to.MapToIPv4() : to).AddressFamily)
+                        {
+                            report(path + "/address-range", "address-range mixes IPv4 and IPv6.");
+                        }
+                    }
+                }
+            },
         },
         new PolicyElementSpec { Name = "set-variable", Attributes = [new("name", Required: true), new("value", Required: true)] },
         new PolicyElementSpec
@@ -300,8 +335,9 @@ internal static class PolicySchema
             Sections = ["backend"],
             Attributes =
             [
-                new("timeout", Kind: PolicyValueKind.NonNegativeInteger),
-                new("timeout-ms", Kind: PolicyValueKind.NonNegativeInteger),
+                // A timer holds at most int.MaxValue milliseconds.
+                new("timeout", Kind: PolicyValueKind.NonNegativeInteger, Max: int.MaxValue / 1000),
+                new("timeout-ms", Kind: PolicyValueKind.NonNegativeInteger, Max: int.MaxValue),
                 new("continue-timeout", Kind: PolicyValueKind.NonNegativeInteger),
                 new("http-version", Kind: PolicyValueKind.Enumeration, Values: ["1", "2or1", "2"]),
                 new("follow-redirects", Kind: PolicyValueKind.Boolean),
@@ -487,7 +523,7 @@ internal static class PolicySchema
             [
                 new("mode", AllowsExpressions: false, Kind: PolicyValueKind.Enumeration, Values: ["new", "copy"]),
                 new("response-variable-name", Required: true, AllowsExpressions: false),
-                new("timeout", AllowsExpressions: false, Kind: PolicyValueKind.NonNegativeInteger),
+                new("timeout", AllowsExpressions: false, Kind: PolicyValueKind.NonNegativeInteger, Max: int.MaxValue / 1000),
                 new("ignore-error", AllowsExpressions: false, Kind: PolicyValueKind.Boolean),
             ],
             Children =

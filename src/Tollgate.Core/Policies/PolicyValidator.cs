@@ -130,6 +130,11 @@ public static class PolicyValidator
                     return $"{prefix} must be a non-negative integer, not '{attr.Value}'.";
                 }
 
+                if (spec.Min is { } min && n < min)
+                {
+                    return $"{prefix} must be at least {min}, not '{attr.Value}'.";
+                }
+
                 if (spec.Max is { } max && n > max)
                 {
                     return $"{prefix} must be at most {max}, not '{attr.Value}'.";

@@ -88,9 +88,10 @@ public sealed class GatewayState
                 }
 
                 var pattern = template!.ToRoutePattern(api.Path);
+                decimal precedence;
                 try
                 {
-                    RoutePatternFactory.Parse(pattern);
+                    precedence = RoutePrecedence.ComputeInbound(new RouteTemplate(RoutePatternFactory.Parse(pattern)));
                 }
                 catch (RoutePatternException ex)
                 {
@@ -100,7 +101,7 @@ public sealed class GatewayState
 
                 var routeId = api.Id.ToLowerInvariant() + "/" + op.Id.ToLowerInvariant();
                 operations[routeId] = new OperationEntry(api, op, template);
-                ranked.Add((RoutePrecedence.ComputeInbound(TemplateParser.Parse(pattern.TrimStart('/'))), template.Query.Count, api.Path.Length, routeId, new RouteConfig
+                ranked.Add((precedence, template.Query.Count, api.Path.Length, routeId, new RouteConfig
                 {
                     RouteId = routeId,
                     ClusterId = clusterId,

@@ -54,17 +54,32 @@ public sealed partial class SnapshotProxyConfigProvider : IProxyConfigProvider
                 return false;
             }
 
-            var state = GatewayState.Build(snapshot, _options);
+            GatewayState state;
+            try
+            {
+                state = GatewayState.Build(snapshot, _options);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // Stored data a snapshot cannot be built from never stops the process: the last good snapshot serves.
+                Log.SnapshotRefused(_logger, snapshot.ServiceName, snapshot.Revision, current.Revision, e.Message);
+                return false;
+            }
+
             if (_policies is not null)
             {
                 try
                 {
                     state.Policies = PolicyRuntime.Build(snapshot, state, _policies);
                     state.AcceptCorsPreflight(state.Policies.CorsRoutes);
+                    foreach (var problem in state.Policies.Problems)
+                    {
+                        Log.PolicyNotLoaded(_logger, snapshot.ServiceName, snapshot.Revision, problem);
+                    }
                 }
-                catch (PolicyBuildException e)
+                catch (Exception e) when (e is not OutOfMemoryException)
                 {
-                    // Management refuses invalid documents on save; one that reaches a gateway anyway leaves it on the last good snapshot.
+                    // Documents that cannot be loaded fail only their operations (above); this is for a failure of the whole build.
                     Log.SnapshotRefused(_logger, snapshot.ServiceName, snapshot.Revision, current.Revision, e.Message);
                     return false;
                 }
@@ -110,8 +125,11 @@ public sealed partial class SnapshotProxyConfigProvider : IProxyConfigProvider
         [LoggerMessage(2001, LogLevel.Information, "Gateway serves '{Service}' at revision {Revision} with {Routes} routes.")]
         public static partial void SnapshotApplied(ILogger logger, string service, long revision, int routes);
 
-        [LoggerMessage(2003, LogLevel.Error, "Refused snapshot '{Service}' revision {Revision}; still serving revision {Current}. Its policies cannot be built: {Reason}")]
+        [LoggerMessage(2003, LogLevel.Error, "Refused snapshot '{Service}' revision {Revision}; still serving revision {Current}. It cannot be built: {Reason}")]
         public static partial void SnapshotRefused(ILogger logger, string service, long revision, long current, string reason);
+
+        [LoggerMessage(2004, LogLevel.Error, "Snapshot '{Service}' revision {Revision}: {Problem}. The operations it applies to answer 500; everything else serves.")]
+        public static partial void PolicyNotLoaded(ILogger logger, string service, long revision, string problem);
 
         [LoggerMessage(2002, LogLevel.Warning, "Skipped a route: {Problem}")]
         public static partial void RouteSkipped(ILogger logger, string problem);

@@ -17,6 +17,7 @@ public enum GatewayErrorKind
 
     /// <summary>The client went away or stopped sending its body (APIM's <c>ClientConnectionFailure</c>): not the backend's fault.</summary>
     ClientConnectionFailure,
+    PolicyNotLoaded,
 }
 
 /// <summary>The gateway's error on this request, for later middleware, logs and analytics.</summary>

@@ -81,6 +81,13 @@ public sealed partial class GatewayMiddleware(RequestDelegate next, SnapshotProx
 
         if (state.Policies.Find(route) is { } policies && policies.For(request.Product) is { } pipeline)
         {
+            if (pipeline.Problem is { } problem)
+            {
+                // A stored document that cannot be loaded fails the operations it applies to, nothing else.
+                await GatewayErrors.WriteAsync(context, 500, GatewayErrorKind.PolicyNotLoaded, problem);
+                return;
+            }
+
             await PolicyExecutor.RunAsync(context, request, policies, pipeline, next);
             return;
         }

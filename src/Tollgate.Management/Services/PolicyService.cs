@@ -143,6 +143,11 @@ public sealed class PolicyService(IResourceStore store, ResourceService resource
             {
                 errors.Add(new ValidationError("value", $"Line {e.Line}, column {e.Column} ({e.Path}): {e.Message}"));
             }
+
+            if (problems.Count == 0 && await FindCycleAsync(scope, id, PolicyFragment.Parse(value), ct) is { } cycle)
+            {
+                errors.Add(new ValidationError("value", $"Policy fragment '{id}' would include itself: {string.Join(" -> ", cycle)}."));
+            }
         }
 
         if (errors.Count > 0)
@@ -219,6 +224,59 @@ public sealed class PolicyService(IResourceStore store, ResourceService resource
         }
 
         return PolicyExpressionCompiler.Default.Check(document);
+    }
+
+    /// <summary>
+    /// The chain of includes that leads from fragment <paramref name="id"/> (as <paramref name="fragment"/>) back to
+    /// itself through the stored fragments, or null. Fragments that do not parse include nothing here.
+    /// </summary>
+    private async Task<List<string>?> FindCycleAsync(ServiceScope scope, string id, PolicyDocument fragment, CancellationToken ct)
+    {
+        var stored = (await store.ListAsync(scope.Name, FragmentKind, "", ct)).ToDictionary(f => f.Key.Name, f => (string?)f.Properties["value"], StringComparer.OrdinalIgnoreCase);
+        var includes = new Dictionary<string, string[]>(StringComparer.OrdinalIgnoreCase) { [id] = IncludedFragments(fragment).Select(i => i.Id).ToArray() };
+        string[] Includes(string name)
+        {
+            if (!includes.TryGetValue(name, out var ids))
+            {
+                ids = [];
+                if (stored.GetValueOrDefault(name) is { } xml && PolicyFragment.Validate(xml).Count == 0)
+                {
+                    ids = IncludedFragments(PolicyFragment.Parse(xml)).Select(i => i.Id).ToArray();
+                }
+
+                includes[name] = ids;
+            }
+
+            return ids;
+        }
+
+        // Breadth-first over the include graph, remembering how each fragment was reached.
+        var reachedFrom = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        var queue = new Queue<string>([id]);
+        while (queue.TryDequeue(out var current))
+        {
+            foreach (var next in Includes(current))
+            {
+                if (string.Equals(next, id, StringComparison.OrdinalIgnoreCase))
+                {
+                    var chain = new List<string> { id, current };
+                    for (var at = current; reachedFrom.TryGetValue(at, out var from); at = from)
+                    {
+                        chain.Add(from);
+                    }
+
+                    chain.Reverse();
+                    return chain;
+                }
+
+                if (reachedFrom.TryAdd(next, current))
+                {
+                    queue.Enqueue(next);
+                }
+            }
+        }
+
+        return null;
     }
 
     private static IEnumerable<(string Id, string Path)> IncludedFragments(PolicyDocument document)

@@ -5,7 +5,7 @@ namespace Tollgate.FunctionalTests.Policies;
 
 /// <summary>
 /// Policy documents as APIM publishes them run unchanged; unsupported policies are refused by name; a snapshot whose
-/// policies cannot be built is refused by the gateway; replaced snapshots' expressions are unloaded.
+/// a policy that cannot be built fails only its operations; replaced snapshots' expressions are unloaded.
 /// </summary>
 public sealed class PolicySnapshotTests(PolicyHostFixture fixture) : IClassFixture<PolicyHostFixture>
 {
@@ -187,7 +187,7 @@ public sealed class PolicySnapshotTests(PolicyHostFixture fixture) : IClassFixtu
     }
 
     [Fact]
-    public async Task SnapshotWithPoliciesThatCannotBeBuilt_IsRefused_AndTheLastGoodOneServes()
+    public async Task SnapshotWithAPolicyThatCannotBeBuilt_IsServed_AndOnlyItsOperationAnswers500NamingIt()
     {
         await H.SetApiPolicyAsync(inbound: """<set-header name="X-Good"><value>yes</value></set-header>""");
         var gateway = H.Host.Server.Gateway!;
@@ -195,15 +195,33 @@ public sealed class PolicySnapshotTests(PolicyHostFixture fixture) : IClassFixtu
         var bad = good.Snapshot with
         {
             Revision = good.Snapshot.Revision + 1,
-            Apis = [.. good.Snapshot.Apis.Select(a => a with { Policy = PolicyHost.Document(inbound: """<set-header name="X"><value>@(context.NoSuchMember)</value></set-header>""") })],
+            Apis = [.. good.Snapshot.Apis.Select(a => a with
+            {
+                Operations = [.. a.Operations.Select(o => o.Id == "any" ? o with { Policy = PolicyHost.Document(inbound: """<set-header name="X"><value>@(context.NoSuchMember)</value></set-header>""") } : o)],
+            })],
         };
 
-        Assert.False(gateway.Apply(bad));
+        Assert.True(gateway.Apply(bad));
 
-        Assert.Same(good, gateway.State);
-        using var response = await H.GetAsync();
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("yes", H.Backend.Last.Header("X-Good"));
+        Assert.Contains("NoSuchMember", Assert.Single(gateway.State.Policies.Problems));
+        using (var broken = await H.GetAsync("/echo/other"))
+        {
+            Assert.Equal(HttpStatusCode.InternalServerError, broken.StatusCode);
+            var body = await PolicyHost.JsonAsync(broken);
+            Assert.Equal(500, (int)body["statusCode"]!);
+            Assert.Contains("the policy of operation 'echo/any' cannot be loaded", (string)body["message"]!);
+        }
+
+        using (var response = await H.GetAsync())
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal("yes", H.Backend.Last.Header("X-Good"));
+        }
+
+        // Management's next revision is the one applied above: two changes bring the gateway back to the store's.
+        await H.SetApiPolicyAsync();
+        await H.SetApiPolicyAsync();
+        Assert.Empty(gateway.State.Policies.Problems);
     }
 
     [Fact]

@@ -1,6 +1,5 @@
 using System.Text;
 using System.Xml.Linq;
-using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
 
 namespace Tollgate.Core.Policies.Expressions;
@@ -19,6 +18,9 @@ public sealed class MessageBody : IMessageBody
         : this(Encoding.UTF8.GetBytes(text ?? throw new ArgumentNullException(nameof(text))))
     {
     }
+
+    /// <summary>True for the client's request body: a body refused as a tree (<see cref="BodyRejectedException"/>) is then the client's fault (400).</summary>
+    public bool IsClientRequest { get; init; }
 
     /// <summary>What is left of the body (empty once read without <c>preserveContent</c>); the gateway forwards this.</summary>
     public byte[] Content => _content;
@@ -43,17 +45,18 @@ public sealed class MessageBody : IMessageBody
         }
         else if (typeof(T) == typeof(JObject) || typeof(T) == typeof(JArray) || typeof(T) == typeof(JToken))
         {
-            using var reader = new JsonTextReader(new StringReader(Text(bytes)));
-            var token = JToken.ReadFrom(reader);
+            var token = SafeParsing.ParseJsonBody(Text(bytes), IsClientRequest);
             result = token is T ? token : throw new InvalidCastException($"The body is JSON of type {token.Type}, not a {typeof(T).Name}.");
         }
         else if (typeof(T) == typeof(XDocument))
         {
-            result = XDocument.Parse(Text(bytes));
+            result = SafeParsing.ParseXmlBody(Text(bytes), IsClientRequest);
         }
         else if (typeof(T) == typeof(XElement) || typeof(T) == typeof(XNode))
         {
-            result = XElement.Parse(Text(bytes));
+            var root = SafeParsing.ParseXmlBody(Text(bytes), IsClientRequest).Root!;
+            root.Remove();
+            result = root;
         }
         else
         {

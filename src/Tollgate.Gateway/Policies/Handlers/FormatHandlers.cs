@@ -5,6 +5,7 @@ using System.Xml.Linq;
 using Microsoft.Net.Http.Headers;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
+using Tollgate.Core.Policies;
 using Tollgate.Gateway.Policies.Runtime;
 
 namespace Tollgate.Gateway.Policies.Handlers;
@@ -39,12 +40,13 @@ internal abstract class FormatHandler(PolicyLocation location, MessageTarget tar
             return Continue;
         }
 
-        Bodies.Replace(context, target, Convert(body.As<string>(preserveContent: true)));
+        Bodies.Replace(context, target, Convert(body.As<string>(preserveContent: true), target == MessageTarget.Request));
         headers[HeaderNames.ContentType] = ContentType;
         return Continue;
     }
 
-    protected abstract byte[] Convert(string text);
+    /// <summary>Converts the body; a body refused as a tree (DTD, too deep) is a <see cref="BodyRejectedException"/>.</summary>
+    protected abstract byte[] Convert(string text, bool clientRequest);
 }
 
 /// <summary>
@@ -69,10 +71,9 @@ internal sealed class JsonToXmlHandler(
 
     protected override string ContentType => "application/xml";
 
-    protected override byte[] Convert(string text)
+    protected override byte[] Convert(string text, bool clientRequest)
     {
-        using var reader = new JsonTextReader(new StringReader(text)) { DateParseHandling = parseDate ? DateParseHandling.DateTime : DateParseHandling.None };
-        var token = JToken.ReadFrom(reader);
+        var token = SafeParsing.ParseJsonBody(text, clientRequest, parseDate ? DateParseHandling.DateTime : DateParseHandling.None);
         var root = new XElement("Document");
         var namespaces = new Dictionary<string, XNamespace>(StringComparer.Ordinal);
         Fill(root, token, namespaces);
@@ -182,9 +183,9 @@ internal sealed class XmlToJsonHandler(PolicyLocation location, MessageTarget ta
 
     protected override string ContentType => "application/json";
 
-    protected override byte[] Convert(string text)
+    protected override byte[] Convert(string text, bool clientRequest)
     {
-        var document = XDocument.Parse(text);
+        var document = SafeParsing.ParseXmlBody(text, clientRequest);
         var root = document.Root!;
         var json = new JObject { [Name(root.Name, root)] = Value(root) };
         return Encoding.UTF8.GetBytes(json.ToString(Newtonsoft.Json.Formatting.None));

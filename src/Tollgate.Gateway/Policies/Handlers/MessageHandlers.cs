@@ -420,7 +420,7 @@ internal static class Bodies
     {
         if (target == MessageTarget.Request)
         {
-            context.RequestBody = new MessageBody(body);
+            context.RequestBody = new MessageBody(body) { IsClientRequest = true };
         }
         else
         {

@@ -10,9 +10,16 @@ namespace Tollgate.Gateway.Policies.Runtime;
 /// Turns merged policy elements into handler objects, once per snapshot. A handler depends only on its element, its
 /// scope and its section, so it is built once and shared by every pipeline that contains it.
 /// </summary>
-internal sealed class PolicyBuilder(CompiledPolicyExpressions expressions, IReadOnlyDictionary<string, PolicyDocument> fragments, PolicyServices services)
+internal sealed class PolicyBuilder(
+    CompiledPolicyExpressions expressions,
+    IReadOnlyDictionary<string, PolicyDocument> fragments,
+    PolicyServices services,
+    IReadOnlyDictionary<string, string>? brokenFragments = null)
 {
     private readonly Dictionary<(PolicyElement Element, string ScopeKey, string Section, MessageTarget Target), PolicyHandler> _built = [];
+
+    /// <summary>The fragments being expanded, outermost first: a fragment that includes itself is refused, not expanded forever.</summary>
+    private readonly List<string> _including = [];
 
     /// <summary>Names of the policies the runtime runs (the validator knows no others).</summary>
     public static readonly IReadOnlySet<string> Supported = new HashSet<string>(StringComparer.Ordinal)
@@ -99,6 +106,16 @@ internal sealed class PolicyBuilder(CompiledPolicyExpressions expressions, IRead
         if (element.Name == "include-fragment")
         {
             var id = element["fragment-id"] ?? "";
+            if (brokenFragments?.GetValueOrDefault(id) is { } problem)
+            {
+                throw new PolicyBuildException($"{section}/{path}: {problem}");
+            }
+
+            if (_including.Contains(id, StringComparer.OrdinalIgnoreCase))
+            {
+                throw new PolicyBuildException($"{section}/{path}: policy fragment '{id}' includes itself ({string.Join(" -> ", _including.Append(id))}).");
+            }
+
             if (!fragments.TryGetValue(id, out var fragment))
             {
                 // A fragment deleted after it was included fails the requests that need it, not the whole snapshot.
@@ -106,7 +123,16 @@ internal sealed class PolicyBuilder(CompiledPolicyExpressions expressions, IRead
                 return;
             }
 
-            result.AddRange(BuildList(fragment.Inbound?.Elements ?? [], scope, scopeKey, section, path, target));
+            _including.Add(id);
+            try
+            {
+                result.AddRange(BuildList(fragment.Inbound?.Elements ?? [], scope, scopeKey, section, path, target));
+            }
+            finally
+            {
+                _including.RemoveAt(_including.Count - 1);
+            }
+
             return;
         }
 

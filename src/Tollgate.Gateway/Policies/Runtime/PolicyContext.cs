@@ -348,7 +348,7 @@ public sealed class PolicyContext : IProxyContext, IRequest, IResponse
 
         using var buffer = new MemoryStream();
         await request.Body.CopyToAsync(buffer, Http.RequestAborted);
-        RequestBody = new MessageBody(buffer.ToArray());
+        RequestBody = new MessageBody(buffer.ToArray()) { IsClientRequest = true };
     }
 
     /// <summary>Before forwarding: puts the (possibly changed) buffered request body back on the request.</summary>

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Tollgate.Core.Policies;
 using Tollgate.Core.Policies.Expressions;
 using Tollgate.Gateway.Policies.Counters;
 using Tollgate.Gateway.Subscriptions;
@@ -143,8 +144,11 @@ public static partial class PolicyExecutor
     /// <summary>A policy threw: the error goes to on-error as LastError, the client gets a 500 unless on-error says otherwise.</summary>
     internal static PolicyStep Failed(PolicyContext context, PolicyHandler handler, Exception e)
     {
+        // A request body refused as a tree (a DTD, too deeply nested) is the client's fault, whoever read it.
+        var rejected = e as BodyRejectedException ?? e.InnerException as BodyRejectedException;
         var (reason, message) = e switch
         {
+            _ when rejected is not null => ("InvalidBody", rejected.Message),
             ExpressionBudgetExceededException => ("ExpressionValueEvaluationFailure", e.Message),
             PolicyExpressionException => ("ExpressionValueEvaluationFailure", e.Message),
             CounterStoreException => ("CounterStoreUnavailable", "The rate-limit and quota counters cannot be reached."),
@@ -158,7 +162,15 @@ public static partial class PolicyExecutor
         }
 
         context.Fail(PolicyFailure.From(handler.Location, reason, message, handler.Location.Name));
-        context.SetErrorResponse(500, "Internal server error");
+        if (rejected is { ClientRequest: true })
+        {
+            context.SetErrorResponse(400, rejected.Message);
+        }
+        else
+        {
+            context.SetErrorResponse(500, "Internal server error");
+        }
+
         return PolicyStep.Error;
     }
 

@@ -29,6 +29,15 @@ public sealed class PolicyPipeline
 
     /// <summary>The <c>cors</c> policies directly in inbound, in order: they answer preflight requests.</summary>
     internal Handlers.CorsHandler[] Cors { get; init; } = [];
+
+    /// <summary>
+    /// Why this pipeline could not be built (a document of it cannot be loaded), or null. Such a pipeline runs nothing:
+    /// its requests are answered 500 with this message.
+    /// </summary>
+    public string? Problem { get; init; }
+
+    /// <summary>A pipeline that answers every request 500 naming <paramref name="problem"/>.</summary>
+    internal static PolicyPipeline Broken(string problem) => new() { Inbound = [], Backend = [], Outbound = [], OnError = [], Problem = problem };
 }
 
 /// <summary>The pipelines of one operation: without a product, and per product containing its API.</summary>

@@ -105,46 +105,61 @@ public sealed partial class PolicyRuntime
         Log.DeferredFailed(Services?.Logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, context.Http.TraceIdentifier, handler.Location.Name, e.Message);
 
     /// <summary>
-    /// Builds the policies of <paramref name="snapshot"/> for the operations of <paramref name="state"/>. Throws
-    /// <see cref="PolicyBuildException"/> naming the document and the problem when any cannot be built.
+    /// Builds the policies of <paramref name="snapshot"/> for the operations of <paramref name="state"/>. A document
+    /// that cannot be loaded (invalid, expressions that do not compile, a policy this gateway cannot build) fails only
+    /// the pipelines it belongs to: they answer 500 naming the problem (<see cref="PolicyPipeline.Problem"/>), it is
+    /// listed in <see cref="Problems"/>, and every other operation serves.
     /// </summary>
     public static PolicyRuntime Build(GatewaySnapshot snapshot, GatewayState state, PolicyServices services)
     {
-        var documents = new List<PolicyDocument>();
-        var global = Parse(snapshot.Policy, "the global policy", documents);
-        var productDocs = new Dictionary<string, PolicyDocument>(StringComparer.OrdinalIgnoreCase);
+        var problems = new List<string>();
+        var all = new List<Loaded>();
+        Loaded? Load(string? xml, string what)
+        {
+            if (string.IsNullOrWhiteSpace(xml))
+            {
+                return null;
+            }
+
+            var loaded = LoadDocument(xml, what);
+            all.Add(loaded);
+            return loaded;
+        }
+
+        var global = Load(snapshot.Policy, "the global policy");
+        var productDocs = new Dictionary<string, Loaded>(StringComparer.OrdinalIgnoreCase);
         foreach (var product in snapshot.Products)
         {
-            if (Parse(product.Policy, $"the policy of product '{product.Id}'", documents) is { } doc)
+            if (Load(product.Policy, $"the policy of product '{product.Id}'") is { } doc)
             {
                 productDocs[product.Id] = doc;
             }
         }
 
-        var apiDocs = new Dictionary<string, PolicyDocument>(StringComparer.OrdinalIgnoreCase);
-        var operationDocs = new Dictionary<(string, string), PolicyDocument>();
+        var apiDocs = new Dictionary<string, Loaded>(StringComparer.OrdinalIgnoreCase);
+        var operationDocs = new Dictionary<(string, string), Loaded>();
         foreach (var api in snapshot.Apis)
         {
-            if (Parse(api.Policy, $"the policy of API '{api.Id}'", documents) is { } doc)
+            if (Load(api.Policy, $"the policy of API '{api.Id}'") is { } doc)
             {
                 apiDocs[api.Id] = doc;
             }
 
             foreach (var op in api.Operations)
             {
-                if (Parse(op.Policy, $"the policy of operation '{api.Id}/{op.Id}'", documents) is { } opDoc)
+                if (Load(op.Policy, $"the policy of operation '{api.Id}/{op.Id}'") is { } opDoc)
                 {
                     operationDocs[(api.Id.ToLowerInvariant(), op.Id.ToLowerInvariant())] = opDoc;
                 }
             }
         }
 
-        var fragments = new Dictionary<string, PolicyDocument>(StringComparer.OrdinalIgnoreCase);
+        var fragmentDocs = new Dictionary<string, Loaded>(StringComparer.OrdinalIgnoreCase);
         foreach (var fragment in snapshot.PolicyFragments)
         {
-            var doc = ParseFragment(fragment);
-            fragments[fragment.Id] = doc;
-            documents.Add(doc);
+            var loaded = LoadFragment(fragment);
+            fragmentDocs[fragment.Id] = loaded;
+            all.Add(loaded);
         }
 
         var apiInfos = snapshot.Apis.ToDictionary(a => a.Id, a => new ApiInfo(a), StringComparer.OrdinalIgnoreCase);
@@ -152,24 +167,18 @@ public sealed partial class PolicyRuntime
             p => p.Id,
             p => new ProductInfo(p, p.ApiIds.Select(id => apiInfos.GetValueOrDefault(id)).OfType<IApi>().ToArray()),
             StringComparer.OrdinalIgnoreCase);
-        if (documents.Count == 0)
+        if (all.Count == 0)
         {
             return new PolicyRuntime(FrozenDictionary<string, OperationPolicies>.Empty, products, null, services, snapshot.ServiceName);
         }
 
-        CompiledPolicyExpressions expressions;
+        var expressions = CompileLoaded(all);
+        problems.AddRange(all.Where(l => l.Problem is not null).Select(l => l.Problem!));
         try
         {
-            expressions = PolicyExpressionCompiler.Default.Compile(documents);
-        }
-        catch (PolicyExpressionCompilationException e)
-        {
-            throw new PolicyBuildException($"Policy expressions do not compile: {string.Join("; ", e.Errors)}", e);
-        }
-
-        try
-        {
-            var builder = new PolicyBuilder(expressions, fragments, services);
+            var fragments = fragmentDocs.Where(f => f.Value.Document is not null).ToDictionary(f => f.Key, f => f.Value.Document!, StringComparer.OrdinalIgnoreCase);
+            var brokenFragments = fragmentDocs.Where(f => f.Value.Problem is not null).ToDictionary(f => f.Key, f => f.Value.Problem!, StringComparer.OrdinalIgnoreCase);
+            var builder = new PolicyBuilder(expressions, fragments, services, brokenFragments);
             var productsByApi = snapshot.Products
                 .SelectMany(p => p.ApiIds.Select(a => (Api: a, Product: p)))
                 .ToLookup(x => x.Api, x => x.Product, StringComparer.OrdinalIgnoreCase);
@@ -189,8 +198,7 @@ public sealed partial class PolicyRuntime
                     var key = (productDoc is null ? "" : product!.Id.ToLowerInvariant(), api.Id.ToLowerInvariant(), opKey);
                     if (!pipelines.TryGetValue(key, out var pipeline))
                     {
-                        var effective = EffectivePolicy.Merge(global, productDoc, apiDoc, opDoc);
-                        pipeline = builder.BuildPipeline(effective, ScopeKeys(product, api, op));
+                        pipeline = BuildPipeline(builder, global, productDoc, apiDoc, opDoc, ScopeKeys(product, api, op), $"operation '{api.Id}/{op.Id}'", problems);
                         pipelines[key] = pipeline;
                     }
 
@@ -226,12 +234,95 @@ public sealed partial class PolicyRuntime
                     .Where(o => o.Value.WithoutProduct?.Cors.Length > 0 || o.Value.ByProduct.Values.Any(p => p?.Cors.Length > 0))
                     .Select(o => o.Key)
                     .ToFrozenSet(StringComparer.Ordinal),
+                Problems = problems.Distinct(StringComparer.Ordinal).ToArray(),
             };
         }
         catch
         {
             expressions.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>What could not be loaded or built (each fails only the pipelines it belongs to); logged when the snapshot is applied.</summary>
+    public IReadOnlyList<string> Problems { get; private init; } = [];
+
+    /// <summary>One pipeline; a document of it that could not be loaded, or a build failure, makes it a pipeline that answers 500 naming why.</summary>
+    private static PolicyPipeline? BuildPipeline(PolicyBuilder builder, Loaded? global, Loaded? product, Loaded? api, Loaded? operation, ScopeKeys scopes, string what, List<string> problems)
+    {
+        foreach (var loaded in (Loaded?[])[global, product, api, operation])
+        {
+            if (loaded?.Problem is { } problem)
+            {
+                return PolicyPipeline.Broken(problem);
+            }
+        }
+
+        try
+        {
+            var effective = EffectivePolicy.Merge(global?.Document, product?.Document, api?.Document, operation?.Document);
+            return builder.BuildPipeline(effective, scopes);
+        }
+        catch (Exception e) when (e is PolicyBuildException or FormatException or OverflowException or ArgumentException or InvalidOperationException)
+        {
+            var problem = $"The policies of {what} cannot be built: {e.Message}";
+            problems.Add(problem);
+            return PolicyPipeline.Broken(problem);
+        }
+    }
+
+    /// <summary>
+    /// Compiles the expressions of every loaded document into one assembly. When that fails, the documents whose
+    /// expressions do not compile on their own are marked as not loaded and the rest is compiled again.
+    /// </summary>
+    private static CompiledPolicyExpressions CompileLoaded(List<Loaded> all)
+    {
+        try
+        {
+            return PolicyExpressionCompiler.Default.Compile(all.Where(l => l.Document is not null).Select(l => l.Document!));
+        }
+        catch (PolicyExpressionCompilationException)
+        {
+        }
+
+        foreach (var loaded in all.Where(l => l.Document is not null))
+        {
+            var errors = PolicyExpressionCompiler.Default.Check(loaded.Document!);
+            if (errors.Count > 0)
+            {
+                loaded.Fail($"{loaded.What} cannot be loaded: its expressions do not compile: {string.Join("; ", errors)}");
+            }
+        }
+
+        try
+        {
+            return PolicyExpressionCompiler.Default.Compile(all.Where(l => l.Document is not null).Select(l => l.Document!));
+        }
+        catch (PolicyExpressionCompilationException e)
+        {
+            // Only together do they fail (should not happen): none of them is loaded.
+            foreach (var loaded in all.Where(l => l.Document is not null))
+            {
+                loaded.Fail($"{loaded.What} cannot be loaded: the snapshot's expressions do not compile: {string.Join("; ", e.Errors)}");
+            }
+
+            return PolicyExpressionCompiler.Default.Compile(Array.Empty<PolicyDocument>());
+        }
+    }
+
+    /// <summary>A stored document as the runtime loaded it: parsed and valid, or the reason it is not.</summary>
+    private sealed class Loaded(string what, PolicyDocument? document, string? problem)
+    {
+        public string What { get; } = what;
+
+        public PolicyDocument? Document { get; private set; } = document;
+
+        public string? Problem { get; private set; } = problem;
+
+        public void Fail(string problem)
+        {
+            Document = null;
+            Problem = problem;
         }
     }
 
@@ -242,33 +333,24 @@ public sealed partial class PolicyRuntime
         Handlers.CounterKeys.ApiScope(api.Id),
         "operation:" + api.Id.ToLowerInvariant() + "/" + op.Id.ToLowerInvariant());
 
-    private static PolicyDocument? Parse(string? xml, string what, List<PolicyDocument> documents)
+    private static Loaded LoadDocument(string xml, string what)
     {
-        if (string.IsNullOrWhiteSpace(xml))
-        {
-            return null;
-        }
-
-        var errors = new List<Core.Policies.PolicyError>(PolicyValidator.Validate(xml));
-        if (errors.Count > 0)
-        {
-            throw new PolicyBuildException($"{what} is not valid: {string.Join("; ", errors)}");
-        }
-
-        var document = PolicyDocument.Parse(xml);
-        documents.Add(document);
-        return document;
+        var errors = PolicyValidator.Validate(xml);
+        return errors.Count > 0
+            ? new Loaded(what, null, $"{what} cannot be loaded: {string.Join("; ", errors)}")
+            : new Loaded(what, PolicyDocument.Parse(xml), null);
     }
 
-    internal static PolicyDocument ParseFragment(GatewayPolicyFragment fragment)
+    private static Loaded LoadFragment(GatewayPolicyFragment fragment)
     {
+        var what = $"policy fragment '{fragment.Id}'";
         try
         {
-            return PolicyFragment.Parse(fragment.Value);
+            return new Loaded(what, PolicyFragment.Parse(fragment.Value), null);
         }
         catch (PolicyDocumentException e)
         {
-            throw new PolicyBuildException($"Policy fragment '{fragment.Id}' is not valid: {e.Message}", e);
+            return new Loaded(what, null, $"{what} cannot be loaded: {e.Message}");
         }
     }
 

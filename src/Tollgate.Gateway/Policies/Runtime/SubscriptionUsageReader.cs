@@ -35,7 +35,7 @@ public sealed class SubscriptionUsageReader(IRateLimitStore rateLimits, IQuotaSt
         var quotaUsages = new List<QuotaWindowUsage>();
         foreach (var (scope, scopeKey, xml) in Documents(snapshot, subscription.Scope))
         {
-            var inbound = string.IsNullOrWhiteSpace(xml) ? null : PolicyDocument.Parse(xml).Inbound;
+            var inbound = string.IsNullOrWhiteSpace(xml) ? null : TryParse(xml)?.Inbound;
             foreach (var element in inbound?.Elements ?? [])
             {
                 if (element.Name == "rate-limit")
@@ -57,6 +57,19 @@ public sealed class SubscriptionUsageReader(IRateLimitStore rateLimits, IQuotaSt
         }
 
         return new SubscriptionUsage(subscription.Id, subscription.Scope, rates, quotaUsages);
+    }
+
+    /// <summary>A stored document that cannot be loaded counts nothing (the gateway answers 500 for its operations).</summary>
+    private static PolicyDocument? TryParse(string xml)
+    {
+        try
+        {
+            return PolicyDocument.Parse(xml);
+        }
+        catch (PolicyDocumentException)
+        {
+            return null;
+        }
     }
 
     /// <summary>The documents whose per-subscription counters the subscription's calls feed: its product's, or its API's.</summary>
