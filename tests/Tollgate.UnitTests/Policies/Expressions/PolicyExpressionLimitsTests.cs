@@ -96,7 +96,6 @@ public sealed class PolicyExpressionLimitsTests
     [InlineData("@(new int[1000000000].Length)")]
     [InlineData("@{ var n = 1000000000; return new byte[n].Length; }")]
     [InlineData("@(new List<int>(1000000000).Count)")]
-    [InlineData("@{ var a = new JArray(1); for (int i = 0; i < 40; i++) { a = new JArray(a.Children(), a.Children()); } return a.Count; }")]
     [InlineData("@{ var d = new Dictionary<int, int>(); for (int i = 0; i < 2000000; i++) { d[i] = i; } return d.Count; }")]
     public void Evaluate_HugeCollection_IsStoppedByTheElementBudget(string code)
     {
