@@ -187,7 +187,7 @@ public sealed class CompiledExpression
         }
         catch (Exception e)
         {
-            var why = ExpressionRuntime.Exit(saved);
+            var why = ExpressionRuntime.Exit(saved) ?? ExpressionRuntime.LimitOf(e);
             throw why is not null ? Exceeded(why) : Failed($"The expression failed: {e.Message}", e);
         }
 

@@ -11,8 +11,10 @@ namespace Tollgate.Core.Policies.Expressions;
 /// Anything else (System.IO files, Process, reflection and <c>System.Type</c>, Activator, Environment, threads and tasks,
 /// GC, AppDomain, Marshal, <c>dynamic</c>, pointers, delegates held in variables...) is refused when the expression is
 /// compiled. Tollgate is stricter than APIM's list on members that reach files, URLs or types by name although their
-/// type is allowed whole: XDocument/XElement <c>Load</c> and <c>Save(string)</c>, certificates read from files, and the
-/// cryptography <c>Create(string)</c> factories (they instantiate any type by name).
+/// type is allowed whole: any member with a parameter naming a file or URL to open (<c>fileName</c>, <c>...FilePath</c>,
+/// <c>uri</c>, <c>url</c>: XDocument/XElement <c>Load</c> and <c>Save(string)</c>, certificates read from files,
+/// <c>X509Certificate2.GetCertContentType(string)</c>), <c>X509Certificate2.Verify</c> (it downloads certificates and
+/// CRLs), and the cryptography <c>Create(string)</c> factories (they instantiate any type by name).
 /// </remarks>
 internal static class ExpressionAllowList
 {
@@ -254,6 +256,18 @@ internal static class ExpressionAllowList
     private static bool IsRefused(INamedTypeSymbol type, ISymbol member)
     {
         var typeName = FullName(type);
+        if (member is IMethodSymbol { Parameters: var parameters } && parameters.Any(IsPathOrUrl))
+        {
+            // Whatever type it is on: a member that takes a file name or a URL to read reaches the file system or the network.
+            return true;
+        }
+
+        if (typeName == "System.Security.Cryptography.X509Certificates.X509Certificate2" && member.Name == "Verify")
+        {
+            // Building the chain downloads the intermediate certificates and CRLs the certificate points at (any URL).
+            return true;
+        }
+
         var firstIsString = member is IMethodSymbol { Parameters: [{ Type.SpecialType: SpecialType.System_String }, ..] };
         switch (typeName)
         {
@@ -273,6 +287,15 @@ internal static class ExpressionAllowList
 
         return false;
     }
+
+    /// <summary>A parameter that names a file or a URL to open: <c>fileName</c>, <c>certPemFilePath</c>, <c>resourceFile</c>, <c>uri</c>, <c>url</c>.</summary>
+    /// <remarks><c>path</c> alone is not one: it is <c>SelectToken</c>'s JSON path.</remarks>
+    private static bool IsPathOrUrl(IParameterSymbol parameter) =>
+        parameter.Type.SpecialType == SpecialType.System_String
+        && (parameter.Name.Contains("file", StringComparison.OrdinalIgnoreCase)
+            || parameter.Name.Equals("uri", StringComparison.OrdinalIgnoreCase)
+            || parameter.Name.Equals("inputUri", StringComparison.OrdinalIgnoreCase)
+            || parameter.Name.Equals("url", StringComparison.OrdinalIgnoreCase));
 
     /// <summary>Metadata name with namespace: <c>System.Collections.Generic.List`1</c>, <c>System.TimeZoneInfo+AdjustmentRule</c>.</summary>
     public static string FullName(INamedTypeSymbol type)

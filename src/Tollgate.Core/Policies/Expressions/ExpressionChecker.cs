@@ -76,6 +76,8 @@ internal static class ExpressionChecker
             => "Unsafe code and pointers are not allowed in policy expressions.",
         SyntaxKind.StackAllocArrayCreationExpression or SyntaxKind.ImplicitStackAllocArrayCreationExpression
             => "'stackalloc' is not allowed in policy expressions.",
+        SyntaxKind.ArrayRankSpecifier when ((ArrayRankSpecifierSyntax)node).Rank > 1
+            => "Multi-dimensional arrays are not allowed in policy expressions (use arrays of arrays).",
         SyntaxKind.AwaitExpression => "'await' is not allowed in policy expressions.",
         SyntaxKind.YieldReturnStatement or SyntaxKind.YieldBreakStatement => "'yield' is not allowed in policy expressions.",
         SyntaxKind.LockStatement => "'lock' is not allowed in policy expressions.",

@@ -7,10 +7,12 @@ namespace Tollgate.Core.Policies.Expressions;
 
 /// <summary>
 /// Adds the budget checks of <see cref="ExpressionRuntime"/> to checked code: first statement of every loop body, before
-/// every <c>goto</c>, first statement of every lambda and anonymous method, and around every query clause expression.
-/// Runs on trees that compiled cleanly and passed <see cref="ExpressionChecker"/>; reads the original tree's model.
+/// every <c>goto</c>, first statement of every lambda and anonymous method, and around every query clause expression;
+/// and the size guards (see <see cref="ExpressionLimits"/>): around computed strings, lazy LINQ results, sizes about to
+/// be allocated, values that may nest handed to library code, receivers that grow or get children, regular expression
+/// timeouts. Runs on trees that compiled cleanly and passed <see cref="ExpressionChecker"/>; reads the original tree's model.
 /// </summary>
-internal sealed class ExpressionInstrumenter(SemanticModel model) : CSharpSyntaxRewriter
+internal sealed partial class ExpressionInstrumenter(SemanticModel model, ExpressionLimits limits) : CSharpSyntaxRewriter
 {
     private const string Runtime = "global::Tollgate.Core.Policies.Expressions.ExpressionRuntime";
 

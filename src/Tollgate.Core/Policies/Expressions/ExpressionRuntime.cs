@@ -1,4 +1,6 @@
 using System.ComponentModel;
+using System.Diagnostics.CodeAnalysis;
+using System.Text.RegularExpressions;
 
 namespace Tollgate.Core.Policies.Expressions;
 
@@ -6,12 +8,25 @@ namespace Tollgate.Core.Policies.Expressions;
 /// How much one evaluation of one expression may do before it is stopped with <see cref="ExpressionBudgetExceededException"/>.
 /// </summary>
 /// <remarks>
-/// The compiler puts a budget check at the top of every loop body (<c>while</c>, <c>do</c>, <c>for</c>, <c>foreach</c>),
-/// before every <c>goto</c>, at the start of every lambda and anonymous method body and around every query clause. Each
-/// check counts one step; the clock is read every 1,024 steps. Recursion cannot happen: local functions are refused and a
-/// lambda can only be passed straight to a method, never stored or called by the expression itself. What the budget
-/// does not see: time spent inside a single library call (a huge <c>Enumerable.Repeat(...).ToList()</c>, a regular
-/// expression that backtracks) and memory.
+/// <para>The compiler puts a budget check at the top of every loop body (<c>while</c>, <c>do</c>, <c>for</c>, <c>foreach</c>),
+/// before every <c>goto</c>, at the start of every lambda and anonymous method body and around every query clause, and
+/// makes every element pulled from a lazy <c>System.Linq.Enumerable</c> result (<c>Range</c>, <c>Repeat</c>,
+/// <c>SelectMany</c>, <c>Concat</c>, ...) pass one. Each check counts one step; the clock is read every 1,024 steps.
+/// Recursion cannot happen: local functions are refused and a lambda can only be passed straight to a method, never
+/// stored or called by the expression itself.</para>
+/// <para>Sizes: every string an expression computes (concatenation, interpolation, a library call's result) is checked
+/// against <see cref="MaxStringLength"/>, every <c>StringBuilder</c> it creates cannot grow past it, and sizes passed to
+/// <c>new string(c, n)</c>, <c>PadLeft</c>/<c>PadRight</c>, array creation and collection capacities are checked before
+/// anything is allocated. A collection that already holds <see cref="MaxElements"/> refuses more (<c>Add</c>,
+/// <c>AddRange</c>, <c>Insert</c>, an indexer setting a new key...). JSON and XML trees, tuples, anonymous objects and
+/// exceptions handed to a library call are walked (without recursion; one step per node) and refused deeper than
+/// <see cref="MaxDepth"/> or larger than <see cref="MaxElements"/> nodes, so the recursive writers, cloners and
+/// comparers of Newtonsoft.Json and System.Xml.Linq never see a tree deep enough to overflow the stack. Regular
+/// expressions run with a match timeout no longer than the time left in the budget.</para>
+/// <para>What the budget does not see: time spent inside one library call on bounded input (sorting a million
+/// elements, hashing 4 MB), and memory that one library call allocates from bounded inputs before its result is checked
+/// (<c>string.Join</c> of a long separator over many elements, <c>Replace</c> with a longer value, a format alignment):
+/// such a call can still allocate up to the runtime's own limits (about 2 GB) once before it fails.</para>
 /// </remarks>
 public sealed record ExpressionLimits
 {
@@ -26,6 +41,15 @@ public sealed record ExpressionLimits
 
     /// <summary>The clock for <see cref="MaxDuration"/>. Default <see cref="TimeProvider.System"/>.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>Characters in any one string or <c>StringBuilder</c> an expression builds. Default 4,194,304 (4 Mi characters).</summary>
+    public int MaxStringLength { get; init; } = 4 * 1024 * 1024;
+
+    /// <summary>Elements of a collection, array or JSON/XML tree an expression builds or hands to a library call. Default 1,000,000.</summary>
+    public int MaxElements { get; init; } = 1_000_000;
+
+    /// <summary>Nesting of JSON/XML trees, tuples, anonymous objects and inner exceptions handed to a library call. Default 64.</summary>
+    public int MaxDepth { get; init; } = 64;
 }
 
 /// <summary>
@@ -33,7 +57,7 @@ public sealed record ExpressionLimits
 /// cannot name it (it is not on the allow-list).
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public static class ExpressionRuntime
+public static partial class ExpressionRuntime
 {
     private const int ClockEvery = 1024;
 
@@ -49,6 +73,9 @@ public static class ExpressionRuntime
 
     [ThreadStatic]
     private static string? _exceeded;
+
+    [ThreadStatic]
+    private static ExpressionLimits? _limits;
 
     /// <summary>Counts one step; throws when the budget of the running evaluation is spent.</summary>
     public static void Tick()
@@ -74,8 +101,9 @@ public static class ExpressionRuntime
 
     internal static Scope Enter(ExpressionLimits limits)
     {
-        var saved = new Scope(_remaining, _deadline, _clock, _exceeded);
+        var saved = new Scope(_remaining, _deadline, _clock, _exceeded, _limits);
         _remaining = limits.MaxSteps;
+        _limits = limits;
         var clock = limits.TimeProvider;
         var now = clock.GetTimestamp();
         var ticks = limits.MaxDuration.TotalSeconds * clock.TimestampFrequency;
@@ -89,17 +117,29 @@ public static class ExpressionRuntime
     internal static string? Exit(in Scope saved)
     {
         var exceeded = _exceeded;
-        (_remaining, _deadline, _clock, _exceeded) = (saved.Remaining, saved.Deadline, saved.Clock, saved.Exceeded);
+        (_remaining, _deadline, _clock, _exceeded, _limits) = (saved.Remaining, saved.Deadline, saved.Clock, saved.Exceeded, saved.Limits);
         return exceeded;
     }
 
+    [DoesNotReturn]
     private static void Exceed(string what)
     {
         _exceeded = what;
         throw new ExpressionBudgetExceededException(what);
     }
 
-    internal readonly record struct Scope(long Remaining, long Deadline, TimeProvider? Clock, string? Exceeded);
+    /// <summary>
+    /// The limit behind an exception a library call threw because of a guard: a regular expression's match timeout (the
+    /// time budget), a <c>StringBuilder</c> refusing to grow past its maximum capacity (the string budget); else null.
+    /// </summary>
+    internal static string? LimitOf(Exception e) => e switch
+    {
+        RegexMatchTimeoutException => "time",
+        ArgumentOutOfRangeException or OutOfMemoryException when new System.Diagnostics.StackTrace(e).GetFrames().Any(f => f.GetMethod()?.DeclaringType == typeof(System.Text.StringBuilder)) => "string",
+        _ => null,
+    };
+
+    internal readonly record struct Scope(long Remaining, long Deadline, TimeProvider? Clock, string? Exceeded, ExpressionLimits? Limits);
 }
 
 /// <summary>A policy expression failed while it ran (APIM's <c>ExpressionValueEvaluationFailure</c>).</summary>
@@ -124,13 +164,18 @@ public class PolicyExpressionException : Exception
 public sealed class ExpressionBudgetExceededException : PolicyExpressionException
 {
     public ExpressionBudgetExceededException(string what)
-        : base(what == "time"
-            ? "The expression ran longer than its time budget and was stopped."
-            : "The expression ran more loop iterations than its budget allows and was stopped.")
+        : base(what switch
+        {
+            "time" => "The expression ran longer than its time budget and was stopped.",
+            "string" => "The expression built a string longer than its budget allows and was stopped.",
+            "elements" => "The expression built a collection, array or JSON/XML tree with more elements than its budget allows and was stopped.",
+            "depth" => "The expression built values nested deeper than its budget allows and was stopped.",
+            _ => "The expression ran more loop iterations than its budget allows and was stopped.",
+        })
     {
         Budget = what;
     }
 
-    /// <summary><c>steps</c> or <c>time</c>.</summary>
+    /// <summary><c>steps</c>, <c>time</c>, <c>string</c> (length), <c>elements</c> (count) or <c>depth</c> (nesting).</summary>
     public string Budget { get; }
 }

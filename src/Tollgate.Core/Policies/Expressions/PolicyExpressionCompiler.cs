@@ -147,7 +147,7 @@ public sealed class PolicyExpressionCompiler
     {
         foreach (var unit in units)
         {
-            var instrumented = new ExpressionInstrumenter(compilation.GetSemanticModel(unit.Tree)).Visit(unit.Tree.GetRoot());
+            var instrumented = new ExpressionInstrumenter(compilation.GetSemanticModel(unit.Tree), Limits).Visit(unit.Tree.GetRoot());
             compilation = compilation.ReplaceSyntaxTree(unit.Tree, unit.Tree.WithRootAndOptions(instrumented, ParseOptions));
         }
 

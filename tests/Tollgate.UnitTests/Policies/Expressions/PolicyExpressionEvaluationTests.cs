@@ -240,7 +240,7 @@ public sealed class PolicyExpressionEvaluationTests
     [Fact]
     public void Evaluate_UnboundedDuration_StillCountsSteps()
     {
-        var limits = new ExpressionLimits { MaxSteps = 10, MaxDuration = TimeSpan.MaxValue };
+        var limits = new ExpressionLimits { MaxSteps = 20, MaxDuration = TimeSpan.MaxValue };
         using var compiled = new PolicyExpressionCompiler(limits).Compile([new PolicyExpressionSource("x", "@(Enumerable.Range(0, 5).Select(i => i).Sum())"), new PolicyExpressionSource("y", "@(Enumerable.Range(0, 50).Select(i => i).Sum())")]);
 
         Assert.Equal(10, compiled.Expressions[0].Evaluate(new TestProxyContext()));
