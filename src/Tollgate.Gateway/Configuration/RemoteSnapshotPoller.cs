@@ -1,3 +1,4 @@
+using Tollgate.Security;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -87,7 +88,7 @@ public sealed partial class RemoteSnapshotPoller(
     {
         // Write then rename, so a crash never leaves half a backup.
         var temp = path + ".tmp";
-        await using (var stream = new FileStream(temp, Core.Security.PrivateFiles.Options(FileMode.Create)))
+        await using (var stream = new FileStream(temp, PrivateFiles.Options(FileMode.Create)))
         {
             await JsonSerializer.SerializeAsync(stream, snapshot, Json, ct);
         }

@@ -1,3 +1,4 @@
+using Tollgate.Security;
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
@@ -37,8 +38,8 @@ public static class GatewayCertificate
         var now = time.GetUtcNow();
         using var certificate = request.CreateSelfSigned(now.AddDays(-1), now.AddYears(5));
         var pfx = certificate.Export(X509ContentType.Pfx);
-        Core.Security.PrivateFiles.CreateDirectory(dataDirectory);
-        var fileOptions = Core.Security.PrivateFiles.Options(FileMode.Create);
+        PrivateFiles.CreateDirectory(dataDirectory);
+        var fileOptions = PrivateFiles.Options(FileMode.Create);
 
         using (var stream = new FileStream(path, fileOptions))
         {

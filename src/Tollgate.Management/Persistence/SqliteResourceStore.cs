@@ -1,3 +1,4 @@
+using Tollgate.Security;
 using System.Data.Common;
 using Microsoft.Data.Sqlite;
 
@@ -16,9 +17,9 @@ public sealed class SqliteResourceStore : SqlResourceStore
         var builder = new SqliteConnectionStringBuilder(connectionString) { Pooling = true, DefaultTimeout = 30 };
         if (builder.DataSource is { Length: > 0 } file && file != ":memory:")
         {
-            Core.Security.PrivateFiles.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
+            PrivateFiles.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
             // Owner-only before SQLite creates it (its -wal and -shm files take the database file's mode).
-            Core.Security.PrivateFiles.Prepare(Path.GetFullPath(file));
+            PrivateFiles.Prepare(Path.GetFullPath(file));
         }
 
         _connectionString = builder.ToString();

@@ -48,9 +48,9 @@ public static class StudioServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(protector);
         var directory = Path.Combine(options.DataDirectory, "studio");
-        PrivateFiles.CreateDirectory(directory);
+        Storage.PrivateFiles.CreateDirectory(directory);
         var database = Path.Combine(directory, "studio.db");
-        PrivateFiles.EnsureFile(database);
+        Storage.PrivateFiles.EnsureFile(database);
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(options);
         services.AddSingleton(new StudioStore(database, protector));

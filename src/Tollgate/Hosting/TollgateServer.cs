@@ -1,3 +1,4 @@
+using Tollgate.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
@@ -86,7 +87,7 @@ public sealed class TollgateServer : IAsyncDisposable
         var settings = TollgateSettings.From(configuration);
         Listeners.Validate(settings);
         timeProvider ??= TimeProvider.System;
-        Tollgate.Core.Security.PrivateFiles.CreateDirectory(settings.DataDirectory);
+        PrivateFiles.CreateDirectory(settings.DataDirectory);
         var feed = new SnapshotFeed();
         var records = new RequestRecordChannel();
         IResourceStore? store = null;

@@ -1,3 +1,4 @@
+using Tollgate.Security;
 using System.Net;
 using System.Text.Json.Nodes;
 using Tollgate.Core.Security;

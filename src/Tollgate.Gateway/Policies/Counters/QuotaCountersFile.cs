@@ -1,3 +1,4 @@
+using Tollgate.Security;
 using System.Globalization;
 using System.Text.Json;
 
@@ -34,11 +35,11 @@ public static class QuotaCountersFile
     public static void Write(string path, DateTimeOffset savedAt, IEnumerable<Entry> entries)
     {
         var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        Core.Security.PrivateFiles.CreateDirectory(directory);
+        PrivateFiles.CreateDirectory(directory);
         var temporary = Path.Combine(directory, $"{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
         try
         {
-            using (var stream = new FileStream(temporary, Core.Security.PrivateFiles.Options(FileMode.CreateNew)))
+            using (var stream = new FileStream(temporary, PrivateFiles.Options(FileMode.CreateNew)))
             {
                 using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
                 {

@@ -1,4 +1,4 @@
-namespace Tollgate.Core.Security;
+namespace Tollgate.Security;
 
 /// <summary>
 /// The data directory and what Tollgate writes in it (the store, keys, certificate, quota counters, snapshot backup)
