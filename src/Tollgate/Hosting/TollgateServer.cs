@@ -157,10 +157,10 @@ public sealed class TollgateServer : IAsyncDisposable
             {
                 try
                 {
-                    Listeners.EnsureFree(settings, server._roles[app]);
+                    Listeners.EnsureFree(settings, server._roles.GetValueOrDefault(app));
                     await app.StartAsync(cancellationToken);
                 }
-                catch (Exception ex) when (Listeners.Explain(settings, server._roles[app], ex) is { } explained)
+                catch (Exception ex) when (Listeners.Explain(settings, server._roles.GetValueOrDefault(app), ex) is { } explained)
                 {
                     throw explained;
                 }
