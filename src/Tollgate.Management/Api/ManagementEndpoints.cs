@@ -11,6 +11,7 @@ using Tollgate.Core.Gateway;
 using Tollgate.Core.Resources;
 using Tollgate.Management.Persistence;
 using Tollgate.Management.Services;
+using Tollgate.ServiceDefaults;
 
 namespace Tollgate.Management.Api;
 
@@ -354,8 +355,9 @@ public static partial class ManagementEndpoints
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // Never an empty 500: the documented error shape, and the exception in the log.
-            http.RequestServices.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>()
-                .CreateLogger("Tollgate.Management.Api").LogError(ex, "Management request {Method} {Path} failed.", http.Request.Method, http.Request.Path);
+            ManagementLog.RequestFailed(
+                http.RequestServices.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>().CreateLogger("Tollgate.Management.Api"),
+                http.Request.Method, http.Request.Path.Value ?? "", ex);
             return Json(new ArmException(500, "InternalError", "The request failed on the server; see the management log for details.").ToJson(), 500);
         }
     }
@@ -420,4 +422,10 @@ public static partial class ManagementEndpoints
 public static class SnapshotJson
 {
     public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web);
+}
+
+internal static partial class ManagementLog
+{
+    [Microsoft.Extensions.Logging.LoggerMessage(EventIds.ManagementRequestFailed, Microsoft.Extensions.Logging.LogLevel.Error, "Management request {Method} {Path} failed.")]
+    public static partial void RequestFailed(Microsoft.Extensions.Logging.ILogger logger, string method, string path, Exception exception);
 }

@@ -4,7 +4,7 @@ using Tollgate.Commands;
 namespace Tollgate.Demo;
 
 /// <summary>
-/// TUTORIAL.md Part 2, steps 1–3, done through the management API exactly as a user would:
+/// docs/walkthrough.md Part 2, steps 1–3, done through the management API exactly as a user would:
 /// create the instance, add the "AzureML Demo API", its five operations, and put it in the Starter product.
 /// Idempotent: running it again leaves the same configuration.
 /// </summary>

@@ -10,7 +10,7 @@ using Tollgate.Tests.Common;
 
 namespace Tollgate.FunctionalTests.Studio;
 
-/// <summary>BES over real HTTP with a real Azurite (azureml-protocol.md §2): the tutorial's flow, cancel, restart, bad input.</summary>
+/// <summary>BES over real HTTP with a real Azurite (docs/studio-protocol.md §2): the tutorial's flow, cancel, restart, bad input.</summary>
 public sealed class BesTests : IAsyncLifetime
 {
     private AzuriteServer _azurite = null!;

@@ -8,7 +8,7 @@ using Tollgate.Studio.WebServices;
 
 namespace Tollgate.FunctionalTests.Studio;
 
-/// <summary>RRS over real HTTP against the tutorial's published web service (azureml-protocol.md §1, §0).</summary>
+/// <summary>RRS over real HTTP against the tutorial's published web service (docs/studio-protocol.md §1, §0).</summary>
 public sealed class RrsTests : IAsyncLifetime
 {
     private const string TutorialBody = """{"Inputs":{"input1":{"ColumnNames":["Col2"],"Values":[["This is a good day"]]}},"GlobalParameters":{}}""";
