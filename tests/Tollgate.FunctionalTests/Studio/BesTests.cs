@@ -16,21 +16,7 @@ public sealed class BesTests : IAsyncLifetime
     private AzuriteServer _azurite = null!;
     private BlobContainerClient _container = null!;
 
-    public async Task InitializeAsync()
-    {
-        _azurite = await AzuriteServer.StartAsync();
-        try
-        {
-            _container = new BlobServiceClient(_azurite.ConnectionString).GetBlobContainerClient("mycontainer");
-            await _container.CreateIfNotExistsAsync();
-        }
-        catch
-        {
-            // xUnit does not call DisposeAsync when InitializeAsync fails: stop Azurite here.
-            await _azurite.DisposeAsync();
-            throw;
-        }
-    }
+    public async Task InitializeAsync() => (_azurite, _container) = await AzuriteContainer.StartAsync();
 
     public async Task DisposeAsync() => await _azurite.DisposeAsync();
 
