@@ -231,6 +231,7 @@ start_tollgate() {
     export Tollgate__Gateway__HttpUrl="http://127.0.0.1:$gw"
     export Tollgate__Gateway__HttpsUrl=""
     export Tollgate__Management__Url="http://127.0.0.1:$mgmt"
+    export Tollgate__Management__HttpsUrl=""
     export Logging__LogLevel__Default=Warning
     export Tollgate__Analytics__Enabled="$analytics"
     local leases=true

@@ -29,6 +29,12 @@ public static partial class ManagementEndpoints
             Handle(http, async ct => Page(AllOf(await resources.ListServicesAsync(subscriptionId, resourceGroup, ct)), http)));
         app.MapGet("/subscriptions/{subscriptionId}/providers/Microsoft.ApiManagement/service", (HttpContext http, string subscriptionId, ResourceService resources) =>
             Handle(http, async ct => Page(AllOf(await resources.ListServicesAsync(subscriptionId, null, ct)), http)));
+        app.MapPost("/subscriptions/{subscriptionId}/providers/Microsoft.ApiManagement/checkNameAvailability", (HttpContext http, ResourceService resources) =>
+            Handle(http, async ct =>
+            {
+                CheckApiVersion(http);
+                return Json(await resources.CheckNameAvailabilityAsync(await ReadBodyAsync(http, ct), ct));
+            }));
         app.Map(ServicePath + "/{serviceName}/{**rest}", (HttpContext http, string subscriptionId, string resourceGroup, string serviceName, string? rest, ResourceService resources, TenantAccess tenant) =>
             Handle(http, ct =>
             {
@@ -258,10 +264,11 @@ public static partial class ManagementEndpoints
         switch (method)
         {
             case "GET":
-                return Json(await policies.GetAsync(scope, target, http.Request.Query["format"].FirstOrDefault(), ct));
+                var (policy, etag) = await policies.GetWithETagAsync(scope, target, http.Request.Query["format"].FirstOrDefault(), ct);
+                return Resource(policy, etag, 200);
             case "PUT":
-                var (body, created) = await policies.PutAsync(scope, target, await ReadBodyAsync(http, ct), ct);
-                return Json(body, created ? 201 : 200);
+                var (body, created, newETag) = await policies.PutAsync(scope, target, await ReadBodyAsync(http, ct), http.Request.Headers.IfMatch.FirstOrDefault()?.Trim('"'), ct);
+                return Resource(body, newETag, created ? 201 : 200);
             case "DELETE":
                 return await policies.DeleteAsync(scope, target, ct) ? Results.Ok() : Results.NoContent();
             default:

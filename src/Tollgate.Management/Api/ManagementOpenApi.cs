@@ -54,6 +54,21 @@ public static class ManagementOpenApi
         var paths = new JsonObject();
         var service = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service";
         paths[service] = Obj(("get", Op("ApiManagementService_ListByResourceGroup", "Lists the API Management instances of a resource group.", Collection("ServiceProperties"))));
+        paths["/subscriptions/{subscriptionId}/providers/Microsoft.ApiManagement/service"] =
+            Obj(("get", Op("ApiManagementService_List", "Lists the API Management instances of a subscription.", Collection("ServiceProperties"))));
+        schemas["ServiceNameAvailability"] = Obj(("type", "object"), ("properties", new JsonObject
+        {
+            ["nameAvailable"] = Obj(("type", "boolean")),
+            ["reason"] = Obj(("type", "string"), ("enum", new JsonArray("Valid", "Invalid", "AlreadyExists"))),
+            ["message"] = Obj(("type", "string")),
+        }));
+        schemas["ServiceCheckNameAvailabilityParameters"] = Obj(("type", "object"), ("required", new JsonArray("name")), ("properties", new JsonObject
+        {
+            ["name"] = Obj(("type", "string")),
+            ["type"] = Obj(("type", "string"), ("example", "Microsoft.ApiManagement/service")),
+        }));
+        paths["/subscriptions/{subscriptionId}/providers/Microsoft.ApiManagement/checkNameAvailability"] =
+            Obj(("post", Op("ApiManagementService_CheckNameAvailability", "Whether an instance name is free (names are host names, unique across subscriptions) and valid.", Ref("ServiceNameAvailability"), body: "ServiceCheckNameAvailabilityParameters")));
         paths[Base] = Obj(
             ("get", Op("ApiManagementService_Get", "Gets an API Management instance.", Ref("ServicePropertiesContract"))),
             ("put", Op("ApiManagementService_CreateOrUpdate", "Creates an instance with APIM's built-ins (Starter and Unlimited products; Administrators, Developers and Guests groups; the administrator and their subscriptions).", Ref("ServicePropertiesContract"), body: "ServicePropertiesContract", created: true)),
@@ -138,8 +153,8 @@ public static class ManagementOpenApi
             ["info"] = Obj(
                 ("title", "Tollgate management API"),
                 ("version", "2022-08-01"),
-                ("description", "The ARM-shaped management API of Tollgate, compatible with Azure API Management's REST API 2022-08-01. Authenticate with 'Authorization: SharedAccessSignature uid=...&ex=...&sn=...' (tollgate token prints one). Errors use {\"error\":{\"code\",\"message\",\"details\":[{\"target\",\"message\"}]}}, one detail per field.")),
-            ["servers"] = new JsonArray(Obj(("url", "http://127.0.0.1:5081"))),
+                ("description", "The ARM-shaped management API of Tollgate, compatible with Azure API Management's REST API 2022-08-01. Authenticate with 'Authorization: SharedAccessSignature uid=...&ex=...&sn=...' (tollgate token prints one), or send the same token as 'Authorization: Bearer ...' as Azure SDKs do (over HTTPS). Errors use {\"error\":{\"code\",\"message\",\"details\":[{\"target\",\"message\"}]}}, one detail per field.")),
+            ["servers"] = new JsonArray(Obj(("url", "https://127.0.0.1:5444")), Obj(("url", "http://127.0.0.1:5081"))),
             ["security"] = new JsonArray(Obj(("SharedAccessSignature", new JsonArray()))),
             ["paths"] = paths,
             ["components"] = Obj(

@@ -11,6 +11,15 @@ namespace Tollgate.Demo;
 public static class TutorialSetup
 {
     public const string ServiceName = "demoazureml";
+
+    /// <summary>
+    /// The Azure subscription id the demo's instance lives under. Azure SDKs require a GUID here; this is the
+    /// all-zero one Azure's own documentation uses as a stand-in.
+    /// </summary>
+    public const string SubscriptionId = "00000000-0000-0000-0000-000000000000";
+
+    /// <summary>The demo instance's resource group.</summary>
+    public const string ResourceGroup = "tollgate";
     public const string ApiId = "azureml-demo";
 
     public static async Task<string> RunAsync(ManagementClient client, string backendUrl, CancellationToken ct)
