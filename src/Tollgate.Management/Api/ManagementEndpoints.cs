@@ -56,13 +56,24 @@ public static partial class ManagementEndpoints
     public static IApplicationBuilder UseSharedAccessSignature(this IApplicationBuilder app) => app.Use(async (http, next) =>
     {
         var path = http.Request.Path;
-        if (path.StartsWithSegments("/subscriptions", StringComparison.OrdinalIgnoreCase) || path.StartsWithSegments("/internal", StringComparison.OrdinalIgnoreCase))
+        if (path.StartsWithSegments("/subscriptions", StringComparison.OrdinalIgnoreCase) || path.StartsWithSegments("/internal", StringComparison.OrdinalIgnoreCase)
+            || path.StartsWithSegments("/tollgate", StringComparison.OrdinalIgnoreCase))
         {
-            var tenant = http.RequestServices.GetRequiredService<TenantAccess>();
-            var problem = await tenant.ValidateAsync(http.Request.Headers.Authorization.ToString(), http.RequestAborted);
+            var authorization = http.Request.Headers.Authorization.ToString();
+            string? problem;
+            if (BearerJwt(authorization) is { } jwt)
+            {
+                // A service principal's token from POST /oauth2/v2.0/token.
+                problem = await http.RequestServices.GetRequiredService<ServicePrincipals>().ValidateAsync(jwt, http.RequestAborted);
+            }
+            else
+            {
+                problem = await http.RequestServices.GetRequiredService<TenantAccess>().ValidateAsync(authorization, http.RequestAborted);
+            }
+
             if (problem is not null)
             {
-                http.Response.Headers.WWWAuthenticate = "SharedAccessSignature";
+                http.Response.Headers.WWWAuthenticate = "SharedAccessSignature, Bearer";
                 await WriteAsync(http, new ArmException(401, "Unauthorized", problem));
                 return;
             }
@@ -70,6 +81,19 @@ public static partial class ManagementEndpoints
 
         await next(http);
     });
+
+    /// <summary>The token of <c>Authorization: Bearer {JWT}</c> (three base64url parts), else null (a SharedAccessSignature, bearer or not).</summary>
+    private static string? BearerJwt(string authorization)
+    {
+        const string Bearer = "Bearer ";
+        if (!authorization.StartsWith(Bearer, StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        var token = authorization[Bearer.Length..].Trim();
+        return token.Count(c => c == '.') == 2 && !token.Contains('=') && !token.Contains(' ') ? token : null;
+    }
 
     private static async Task<IResult> DispatchAsync(HttpContext http, ServiceScope scope, string rest, ResourceService resources, TenantAccess tenant, CancellationToken ct)
     {
@@ -344,7 +368,7 @@ public static partial class ManagementEndpoints
         return obj;
     }
 
-    private static async Task<IResult> Handle(HttpContext http, Func<CancellationToken, Task<IResult>> action)
+    internal static async Task<IResult> Handle(HttpContext http, Func<CancellationToken, Task<IResult>> action)
     {
         try
         {

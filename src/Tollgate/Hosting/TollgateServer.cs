@@ -245,6 +245,7 @@ public sealed class TollgateServer : IAsyncDisposable
         builder.Services.AddSingleton(settings.Management);
         builder.Services.AddSingleton(SecretVault.Load(settings.SecretsKey, settings.DataDirectory));
         builder.Services.AddSingleton<TenantAccess>();
+        builder.Services.AddSingleton<ServicePrincipals>();
         builder.Services.AddSingleton<SnapshotPublisher>();
         builder.Services.AddSingleton<ResourceService>();
         builder.Services.AddSingleton<PolicyService>();
@@ -267,6 +268,7 @@ public sealed class TollgateServer : IAsyncDisposable
         app.UseSharedAccessSignature();
         app.MapTollgateObservability(meters);
         app.MapManagementApi();
+        app.MapServicePrincipals();
         app.MapGet("/openapi/management.json", () => Microsoft.AspNetCore.Http.Results.File(
             Path.Combine(AppContext.BaseDirectory, "management-openapi.json"), "application/json"));
         return app;

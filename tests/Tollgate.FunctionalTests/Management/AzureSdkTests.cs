@@ -154,7 +154,7 @@ public sealed class AzureSdkTests : IAsyncLifetime
             await File.WriteAllTextAsync(pem, certificate.ExportCertificatePem());
         }
 
-        async Task RunAsync(string phase)
+        async Task RunAsync(string phase, string? clientId = null, string? clientSecret = null)
         {
             var info = new ProcessStartInfo("node", ["walkthrough.mjs", phase])
             {
@@ -167,6 +167,8 @@ public sealed class AzureSdkTests : IAsyncLifetime
             info.Environment["TOLLGATE_GATEWAY_URL"] = _host.Server.Settings.Gateway.HttpUrl!.TrimEnd('/');
             info.Environment["TOLLGATE_BACKEND_URL"] = _backend.Url;
             info.Environment["NODE_EXTRA_CA_CERTS"] = pem;
+            info.Environment["TOLLGATE_CLIENT_ID"] = clientId ?? "";
+            info.Environment["TOLLGATE_CLIENT_SECRET"] = clientSecret ?? "";
             using var process = Process.Start(info)!;
             var stdout = process.StandardOutput.ReadToEndAsync();
             var stderr = process.StandardError.ReadToEndAsync();
@@ -183,6 +185,12 @@ public sealed class AzureSdkTests : IAsyncLifetime
         var writer = (Tollgate.Management.Analytics.AnalyticsWriter)_host.Server.Services!.GetService(typeof(Tollgate.Management.Analytics.AnalyticsWriter))!;
         await writer.WaitForWrittenAsync(1, TimeSpan.FromSeconds(30));
         await RunAsync("report");
+
+        // A pipeline's identity: a service principal, its secret traded for a bearer token by the SDK's credential.
+        using var put = await _host.SendAsync(HttpMethod.Put, "/tollgate/servicePrincipals/sdk-pipeline", new { properties = new { displayName = "SDK pipeline" } });
+        Assert.Equal(HttpStatusCode.Created, put.StatusCode);
+        var secret = (string)JsonNode.Parse(await put.Content.ReadAsStringAsync())!["properties"]!["clientSecret"]!;
+        await RunAsync("principal", "sdk-pipeline", secret);
 
         // The SDK's call through the gateway reached the backend.
         Assert.Contains(_backend.Requests, r => r.Path.EndsWith("/items/42", StringComparison.Ordinal));

@@ -7,6 +7,8 @@
 // NODE_EXTRA_CA_CERTS (the management certificate, PEM). Prints one line per step; exits 1 at the first failure.
 // Two phases, so the test can wait for the request log between them: `node walkthrough.mjs manage` creates the
 // instance and calls its API once; `node walkthrough.mjs report` reads the reports and deletes the instance.
+// `node walkthrough.mjs principal` signs in as a service principal instead (TOLLGATE_CLIENT_ID, TOLLGATE_CLIENT_SECRET):
+// its credential trades them at Tollgate's OAuth 2.0 client-credentials endpoint for a bearer token.
 import assert from "node:assert/strict";
 import { ApiManagementClient } from "@azure/arm-apimanagement";
 
@@ -46,8 +48,8 @@ async function step(title, action) {
 }
 
 const phase = process.argv[2];
-if (phase !== "manage" && phase !== "report") {
-  console.log("usage: node walkthrough.mjs manage|report");
+if (phase !== "manage" && phase !== "report" && phase !== "principal") {
+  console.log("usage: node walkthrough.mjs manage|report|principal");
   process.exit(2);
 }
 
@@ -190,6 +192,38 @@ if (phase === "report") {
     assert.equal(free.nameAvailable, true);
   });
 
+}
+
+if (phase === "principal") {
+  // A TokenCredential as a pipeline would write it against Azure AD, pointed at Tollgate's token endpoint.
+  const principal = {
+    async getToken(scopes) {
+      const response = await fetch(`${endpoint}/oauth2/v2.0/token`, {
+        method: "POST",
+        body: new URLSearchParams({
+          grant_type: "client_credentials",
+          client_id: process.env.TOLLGATE_CLIENT_ID,
+          client_secret: process.env.TOLLGATE_CLIENT_SECRET,
+          scope: [scopes].flat().join(" "),
+        }),
+      });
+      assert.equal(response.status, 200, await response.clone().text());
+      const body = await response.json();
+      return { token: body.access_token, expiresOnTimestamp: Date.now() + body.expires_in * 1000 };
+    },
+  };
+  const asPrincipal = new ApiManagementClient(principal, subscriptionId, { endpoint, $host: endpoint });
+
+  await step("a service principal's client-credentials token opens the management API", async () => {
+    await asPrincipal.apiManagementService.beginCreateOrUpdateAndWait(rg, "principalapim", {
+      location: "local",
+      publisherEmail: "ci@contoso.example",
+      publisherName: "CI",
+      sku: { name: "Developer", capacity: 1 },
+    });
+    const names = (await collect(asPrincipal.apiManagementService.listByResourceGroup(rg))).map((s) => s.name);
+    assert.deepEqual(names, ["principalapim"]);
+  });
 }
 
 console.log("done");
