@@ -198,6 +198,18 @@ public static partial class ManagementEndpoints
             case ["apis", var api, "operations", var op]:
                 await resources.GetAsync(scope, ResourceKind.Api, "", api, ct);
                 return await EntityAsync(http, method, scope, ResourceKind.Operation, api, op, resources, ifMatch, deleteSubscriptions, ct);
+            case ["apis", var api] when method == "GET" && IsExport(http) && http.Request.Query["format"].FirstOrDefault() is { } linkFormat
+                && linkFormat.EndsWith("-link", StringComparison.OrdinalIgnoreCase):
+                if (!ExportLinks.Formats.ContainsKey(linkFormat))
+                {
+                    throw ArmException.Validation("format", $"'{linkFormat}' is not an export format: use {string.Join(", ", ExportLinks.Formats.Keys)} (or openapi+json for the document itself).");
+                }
+
+                await resources.GetAsync(scope, ResourceKind.Api, "", api, ct);
+                var link = await http.RequestServices.GetRequiredService<ExportLinks>().CreateAsync(http.Request, scope, api, linkFormat, ct);
+                // The answer names the result as APIM does: openapi-link for either OpenAPI form, swagger-link-json for Swagger.
+                var resultFormat = linkFormat.StartsWith("swagger", StringComparison.OrdinalIgnoreCase) ? "swagger-link-json" : "openapi-link";
+                return Json(new JsonObject { ["id"] = $"{scope.BaseId}/apis/{api}", ["format"] = resultFormat, ["value"] = new JsonObject { ["link"] = link } });
             case ["apis", var api] when method == "GET" && IsExport(http):
                 return Results.Text(await http.RequestServices.GetRequiredService<OpenApiService>().ExportAsync(scope, api, ct), "application/json");
             case ["apis", var api] when method == "PUT" && IsImport(http, out var importBody):

@@ -74,7 +74,7 @@ public static class ManagementOpenApi
             ("put", Op("ApiManagementService_CreateOrUpdate", "Creates an instance with APIM's built-ins (Starter and Unlimited products; Administrators, Developers and Guests groups; the administrator and their subscriptions).", Ref("ServicePropertiesContract"), body: "ServicePropertiesContract", created: true)),
             ("delete", Op("ApiManagementService_Delete", "Deletes an instance and everything in it.", null)));
         AddEntity(paths, "apis", "{apiId}", "Api", "ApiContractProperties", "APIs");
-        paths[Base + "/apis/{apiId}"]!["put"]!["description"] = "Creates or replaces an API. With properties.format and properties.value it imports an OpenAPI 3 or Swagger 2 document with its operations (all or nothing). GET with export=true&format=openapi returns the API as an OpenAPI 3 document.";
+        paths[Base + "/apis/{apiId}"]!["put"]!["description"] = "Creates or replaces an API. With properties.format and properties.value it imports an OpenAPI 3 or Swagger 2 document with its operations (all or nothing). GET with export=true&format=openapi returns the API as an OpenAPI 3 document; with format=openapi-link, openapi+json-link or swagger-link it returns {id, format, value:{link}}, a signed link valid for five minutes.";
         AddEntity(paths, "apis/{apiId}/operations", "{operationId}", "Operation", "OperationContractProperties", "operations of an API");
         paths[Base + "/apis/{apiId}/products"] = Obj(("get", Op("ApiProduct_ListByApis", "Lists the products that contain the API.", Collection("ProductContractProperties"))));
         AddEntity(paths, "products", "{productId}", "Product", "ProductContractProperties", "products");

@@ -246,6 +246,7 @@ public sealed class TollgateServer : IAsyncDisposable
         builder.Services.AddSingleton(SecretVault.Load(settings.SecretsKey, settings.DataDirectory));
         builder.Services.AddSingleton<TenantAccess>();
         builder.Services.AddSingleton<ServicePrincipals>();
+        builder.Services.AddSingleton<ExportLinks>();
         builder.Services.AddSingleton<SnapshotPublisher>();
         builder.Services.AddSingleton<ResourceService>();
         builder.Services.AddSingleton<PolicyService>();
@@ -269,6 +270,7 @@ public sealed class TollgateServer : IAsyncDisposable
         app.MapTollgateObservability(meters);
         app.MapManagementApi();
         app.MapServicePrincipals();
+        ExportLinks.MapExportLinks(app);
         app.MapGet("/openapi/management.json", () => Microsoft.AspNetCore.Http.Results.File(
             Path.Combine(AppContext.BaseDirectory, "management-openapi.json"), "application/json"));
         return app;

@@ -186,6 +186,16 @@ if (phase === "report") {
     assert.ok(echo.callCountTotal >= 1, JSON.stringify(echo));
   });
 
+  await step("apiExport.get gives a link that downloads the OpenAPI document", async () => {
+    const exported = await client.apiExport.get(rg, name, "echo", "openapi+json-link", "true");
+    assert.equal(exported.exportResultFormat, "openapi-link");
+    const response = await fetch(exported.value.link);
+    assert.equal(response.status, 200);
+    const document = await response.json();
+    assert.match(document.openapi, /^3\./);
+    assert.ok(document.paths["/items/{id}"], JSON.stringify(Object.keys(document.paths)));
+  });
+
   await step("apiManagementService.beginDeleteAndWait", async () => {
     await client.apiManagementService.beginDeleteAndWait(rg, name);
     const free = await client.apiManagementService.checkNameAvailability({ name });
