@@ -123,4 +123,8 @@ public static class ModuleErrors
     /// <summary>Error 0014 ([I] wording): a column has more distinct values than the module allows.</summary>
     public static ModuleError TooManyCategories(string columnName, int limit) =>
         new("0014", $"Column \"{columnName}\" has more than {limit.ToString(CultureInfo.InvariantCulture)} distinct values.");
+
+    /// <summary>Error 1000 ([I] wording): the machine learning library failed.</summary>
+    public static ModuleError LibraryError(string moduleName, string message) =>
+        new("1000", $"Library exception in \"{moduleName}\": {message}");
 }
