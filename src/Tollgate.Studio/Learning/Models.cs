@@ -175,6 +175,13 @@ public sealed class TrainedModel
         return DataTable.Create(output);
     }
 
+    /// <summary>Writes the ML.NET model (see <see cref="TrainedModelFile"/>).</summary>
+    internal void SaveMlNet(Stream stream)
+    {
+        var schema = _ml.Data.LoadFromEnumerable(Array.Empty<FeatureRow>(), FeatureRow.Definition(Featurizer.Length, Classes.Count)).Schema;
+        _ml.Model.Save(_model, schema, stream);
+    }
+
     private static int ArgMax(float[] values)
     {
         var best = 0;

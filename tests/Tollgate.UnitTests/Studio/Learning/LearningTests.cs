@@ -240,3 +240,39 @@ public class LearningTests
         Assert.Equal("0004", Fails(() => LearnerModule.TwoClassBoostedDecisionTree.Definition.Bind(new Dictionary<string, object?> { ["Learning rate"] = 0.0 })).ErrorCode);
     }
 }
+
+public class TrainedModelFileTests
+{
+    [Theory]
+    [InlineData("Two-Class Logistic Regression", "label")]
+    [InlineData("Two-Class Boosted Decision Tree", "label")]
+    [InlineData("Multiclass Logistic Regression", "colour")]
+    [InlineData("Linear Regression", "x")]
+    public void SavedModel_ScoresExactlyAsTheOriginal(string learnerName, string label)
+    {
+        var random = new Random(21);
+        var data = Table([("x", ColumnType.Double), ("y", ColumnType.Int32), ("colour", ColumnType.String), ("label", ColumnType.Boolean)],
+            Enumerable.Range(0, 120).Select(i => new object?[] { random.NextDouble(), i % 7, new[] { "red", "green", "blue" }[i % 3], random.NextDouble() > 0.5 }).ToArray());
+        var module = LearnerModule.All.Single(l => l.Definition.Name == learnerName);
+        var train = new TrainModelModule();
+        var model = train.Train(module.Create(module.Definition.Bind(null)), data, Bind(train, ("Label column", label)));
+
+        using var file = new MemoryStream();
+        TrainedModelFile.Save(model, file);
+        file.Position = 0;
+        var loaded = TrainedModelFile.Load(file);
+
+        var expected = model.Score(data);
+        var actual = loaded.Score(data);
+        Assert.Equal(expected.Schema, actual.Schema);
+        Assert.Equal(Rows(expected), Rows(actual));
+        Assert.Equal(model.Classes, loaded.Classes);
+    }
+
+    [Fact]
+    public void ANonModelFile_GivesError0018()
+    {
+        using var notZip = new MemoryStream("not a model"u8.ToArray());
+        Assert.Equal("0018", Fails(() => TrainedModelFile.Load(notZip)).ErrorCode);
+    }
+}
