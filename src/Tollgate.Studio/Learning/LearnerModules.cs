@@ -82,6 +82,83 @@ public sealed class LearnerModule : TableModule
             NumberOfThreads = 1,
         }));
 
+    /// <summary>Two-Class Averaged Perceptron → <c>AveragedPerceptronTrainer</c>, Platt-calibrated for Scored Probabilities.</summary>
+    public static LearnerModule TwoClassAveragedPerceptron { get; } = new(
+        "Two-Class Averaged Perceptron", "Machine Learning / Initialize Model / Classification", "Creates an averaged perceptron binary classification model.",
+        ModelKind.TwoClass,
+        [
+            new ModuleParameter("Learning rate", ModuleParameterType.Double, 1.0, 0, MinExclusive: true),
+            new ModuleParameter("Maximum number of iterations", ModuleParameterType.Int, 10, 1),
+        ],
+        p => ml => Normalized(ml).Append(ml.BinaryClassification.Trainers.AveragedPerceptron(new AveragedPerceptronTrainer.Options
+        {
+            LabelColumnName = nameof(FeatureRow.BoolLabel),
+            FeatureColumnName = nameof(FeatureRow.Features),
+            LearningRate = (float)p.GetDouble("Learning rate"),
+            NumberOfIterations = p.GetInt32("Maximum number of iterations"),
+        })).Append(Calibrated(ml)));
+
+    /// <summary>Two-Class Support Vector Machine → <c>LinearSvmTrainer</c>, Platt-calibrated for Scored Probabilities.</summary>
+    public static LearnerModule TwoClassSupportVectorMachine { get; } = new(
+        "Two-Class Support Vector Machine", "Machine Learning / Initialize Model / Classification", "Creates a binary classification model using the Support Vector Machine algorithm.",
+        ModelKind.TwoClass,
+        [
+            new ModuleParameter("Number of iterations", ModuleParameterType.Int, 1, 1),
+            new ModuleParameter("Lambda", ModuleParameterType.Double, 0.001, 0, MinExclusive: true),
+            new ModuleParameter("Normalize features", ModuleParameterType.Boolean, true),
+            new ModuleParameter("Project to the unit-sphere", ModuleParameterType.Boolean, false),
+        ],
+        p => ml =>
+        {
+            var trainer = ml.BinaryClassification.Trainers.LinearSvm(new LinearSvmTrainer.Options
+            {
+                LabelColumnName = nameof(FeatureRow.BoolLabel),
+                FeatureColumnName = nameof(FeatureRow.Features),
+                NumberOfIterations = p.GetInt32("Number of iterations"),
+                Lambda = (float)p.GetDouble("Lambda"),
+                PerformProjection = p.GetBoolean("Project to the unit-sphere"),
+            });
+            return p.GetBoolean("Normalize features")
+                ? Normalized(ml).Append(trainer).Append(Calibrated(ml))
+                : trainer.Append(Calibrated(ml));
+        });
+
+    /// <summary>Boosted Decision Tree Regression → <c>FastTreeRegressionTrainer</c>.</summary>
+    public static LearnerModule BoostedDecisionTreeRegression { get; } = new(
+        "Boosted Decision Tree Regression", "Machine Learning / Initialize Model / Regression", "Creates a regression model using the Boosted Decision Tree algorithm.",
+        ModelKind.Regression,
+        [
+            new ModuleParameter("Maximum number of leaves per tree", ModuleParameterType.Int, 20, 2, 131072),
+            new ModuleParameter("Minimum number of samples per leaf node", ModuleParameterType.Int, 10, 1),
+            new ModuleParameter("Learning rate", ModuleParameterType.Double, 0.2, 0, 1, MinExclusive: true),
+            new ModuleParameter("Total number of trees constructed", ModuleParameterType.Int, 100, 1, 100000),
+        ],
+        p => ml => ml.Regression.Trainers.FastTree(new FastTreeRegressionTrainer.Options
+        {
+            LabelColumnName = nameof(FeatureRow.Label),
+            FeatureColumnName = nameof(FeatureRow.Features),
+            NumberOfLeaves = p.GetInt32("Maximum number of leaves per tree"),
+            MinimumExampleCountPerLeaf = p.GetInt32("Minimum number of samples per leaf node"),
+            LearningRate = p.GetDouble("Learning rate"),
+            NumberOfTrees = p.GetInt32("Total number of trees constructed"),
+            Seed = p.GetInt32(SeedParameter),
+            NumberOfThreads = 1,
+        }));
+
+    /// <summary>Poisson Regression → <c>LbfgsPoissonRegressionTrainer</c>.</summary>
+    public static LearnerModule PoissonRegression { get; } = new(
+        "Poisson Regression", "Machine Learning / Initialize Model / Regression", "Creates a regression model that assumes data has a Poisson distribution.",
+        ModelKind.Regression, LogisticParameters(), p => ml => Normalized(ml).Append(ml.Regression.Trainers.LbfgsPoissonRegression(new LbfgsPoissonRegressionTrainer.Options
+        {
+            LabelColumnName = nameof(FeatureRow.Label),
+            FeatureColumnName = nameof(FeatureRow.Features),
+            OptimizationTolerance = (float)p.GetDouble("Optimization tolerance"),
+            L1Regularization = (float)p.GetDouble("L1 regularization weight"),
+            L2Regularization = (float)p.GetDouble("L2 regularization weight"),
+            HistorySize = p.GetInt32("Memory size for L-BFGS"),
+            NumberOfThreads = 1,
+        })));
+
     /// <summary>Linear Regression, solution method Online Gradient Descent → <c>OnlineGradientDescentTrainer</c>.</summary>
     public static LearnerModule LinearRegression { get; } = new(
         "Linear Regression", "Machine Learning / Initialize Model / Regression", "Creates a linear regression model.",
@@ -139,7 +216,10 @@ public sealed class LearnerModule : TableModule
 
     /// <summary>Every learner.</summary>
     public static IReadOnlyList<LearnerModule> All { get; } =
-        [TwoClassLogisticRegression, TwoClassBoostedDecisionTree, MulticlassLogisticRegression, LinearRegression, KMeansClustering];
+        [
+            TwoClassLogisticRegression, TwoClassBoostedDecisionTree, TwoClassAveragedPerceptron, TwoClassSupportVectorMachine,
+            MulticlassLogisticRegression, LinearRegression, BoostedDecisionTreeRegression, PoissonRegression, KMeansClustering,
+        ];
 
     /// <summary>The untrained model of these parameters.</summary>
     public UntrainedModel Create(ModuleParameterValues parameters)
@@ -155,6 +235,10 @@ public sealed class LearnerModule : TableModule
     /// <summary>Min-max scaling of the features, which the linear learners need (Studio's learners normalized automatically).</summary>
     private static IEstimator<ITransformer> Normalized(MLContext ml) =>
         ml.Transforms.NormalizeMinMax(nameof(FeatureRow.Features));
+
+    /// <summary>Platt calibration of a two-class score into the probability of the positive class.</summary>
+    private static IEstimator<ITransformer> Calibrated(MLContext ml) =>
+        ml.BinaryClassification.Calibrators.Platt(labelColumnName: nameof(FeatureRow.BoolLabel));
 
     private static ModuleParameter[] LogisticParameters() =>
     [

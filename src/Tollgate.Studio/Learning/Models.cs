@@ -105,7 +105,8 @@ public sealed class TrainedModel
     public static string ClassProbabilityColumn(object value) => $"{ScoredProbabilities} for Class \"{CellText.Format(value)}\"";
 
     /// <summary>
-    /// Scores <paramref name="table"/>: two-class appends <c>Scored Labels</c> and <c>Scored Probabilities</c>; multiclass
+    /// Scores <paramref name="table"/>: two-class appends <c>Scored Labels</c> (positive when the probability is above
+    /// 0.5) and <c>Scored Probabilities</c>; multiclass
     /// one <c>Scored Probabilities for Class "x"</c> per class then <c>Scored Labels</c>; regression <c>Scored Labels</c>;
     /// clustering <c>Assignments</c> (the 0-based cluster). Without <paramref name="append"/>, only the score columns.
     /// The label column, when present, is marked as the label for Evaluate Model.
@@ -145,9 +146,9 @@ public sealed class TrainedModel
         switch (Kind)
         {
             case ModelKind.TwoClass:
-                var predicted = scored.GetColumn<bool>("PredictedLabel").ToArray();
+                // The label follows the probability at the 0.5 threshold (a calibrator may move it off the raw score's sign).
                 var probability = scored.GetColumn<float>("Probability").ToArray();
-                Add(ScoredLabels, LabelType, predicted.Select(p => (object?)Classes[p ? 1 : 0]));
+                Add(ScoredLabels, LabelType, probability.Select(p => (object?)Classes[p > 0.5f ? 1 : 0]));
                 Add(ScoredProbabilities, ColumnType.Double, probability.Select(p => (object?)(double)p));
                 break;
             case ModelKind.Multiclass:

@@ -40,6 +40,8 @@ public class LearningTests
     [Theory]
     [InlineData("Two-Class Logistic Regression")]
     [InlineData("Two-Class Boosted Decision Tree")]
+    [InlineData("Two-Class Averaged Perceptron")]
+    [InlineData("Two-Class Support Vector Machine")]
     public void TwoClassLearners_ScoreWithClassicColumns_Deterministically(string learnerName)
     {
         var module = LearnerModule.All.Single(l => l.Definition.Name == learnerName);
@@ -148,6 +150,28 @@ public class LearningTests
 
         var ogd = Learner(LearnerModule.LinearRegression, ("Random number seed", 3));
         Assert.Equal(Column(TrainOn(ogd, data, "target").Score(data), "Scored Labels"), Column(TrainOn(ogd, data, "target").Score(data), "Scored Labels"));
+    }
+
+    [Theory]
+    [InlineData("Boosted Decision Tree Regression")]
+    [InlineData("Poisson Regression")]
+    public void RegressionLearners_FitACountLikeTarget_Deterministically(string learnerName)
+    {
+        var random = new Random(13);
+        var rows = Enumerable.Range(0, 300).Select(_ =>
+        {
+            var a = random.NextDouble() * 2;
+            return new object?[] { a, Math.Exp(0.5 + a) };
+        }).ToArray();
+        var data = Table([("a", ColumnType.Double), ("count", ColumnType.Double)], rows);
+        var module = LearnerModule.All.Single(l => l.Definition.Name == learnerName);
+        var learner = module.Definition.FindParameter("L2 regularization weight") is null
+            ? Learner(module, ("Random number seed", 2))
+            : Learner(module, ("Random number seed", 2), ("L2 regularization weight", 0.0));
+        var first = TrainOn(learner, data, "count").Score(data);
+        Assert.Equal(["a", "count", "Scored Labels"], first.Schema.Names);
+        Assert.Equal(Column(first, "Scored Labels"), Column(TrainOn(learner, data, "count").Score(data), "Scored Labels"));
+        Assert.True((double)Evaluate.Evaluate(first)["Coefficient of Determination"] > 0.95);
     }
 
     [Fact]
