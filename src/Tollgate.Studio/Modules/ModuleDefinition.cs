@@ -17,6 +17,13 @@ public enum ModuleParameterType
 
     /// <summary>A <see cref="Modules.ColumnSelection"/> (Studio's column picker).</summary>
     ColumnSelection,
+
+    /// <summary>A double, optionally bounded by <see cref="ModuleParameter.Min"/> / <see cref="ModuleParameter.Max"/>
+    /// (<see cref="ModuleParameter.MinExclusive"/>: strictly greater than the minimum).</summary>
+    Double,
+
+    /// <summary><c>True</c> / <c>False</c> (Studio's check boxes).</summary>
+    Boolean,
 }
 
 /// <summary>A typed parameter of a module.</summary>
@@ -27,6 +34,7 @@ public enum ModuleParameterType
 /// <param name="Max">The inclusive maximum of an <see cref="ModuleParameterType.Int"/> parameter.</param>
 /// <param name="EnumValues">The allowed values of an <see cref="ModuleParameterType.Enum"/> parameter.</param>
 /// <param name="Description">A short description.</param>
+/// <param name="MinExclusive">For a <see cref="ModuleParameterType.Double"/>: the value must be strictly greater than <paramref name="Min"/>.</param>
 public sealed record ModuleParameter(
     string Name,
     ModuleParameterType Type,
@@ -34,7 +42,8 @@ public sealed record ModuleParameter(
     int? Min = null,
     int? Max = null,
     IReadOnlyList<string>? EnumValues = null,
-    string? Description = null)
+    string? Description = null,
+    bool MinExclusive = false)
 {
     /// <summary>Whether a value must be given (there is no default).</summary>
     public bool IsRequired => Default is null;
@@ -58,6 +67,15 @@ public sealed record ModulePort(string Name, PortDirection Direction, string Dat
 {
     /// <summary>The Studio data type of a dataset port.</summary>
     public const string DataTable = "DataTable";
+
+    /// <summary>The Studio data type of a transformation port (Clean Missing Data, Normalize Data).</summary>
+    public const string Transform = "ITransform";
+
+    /// <summary>The Studio data type of an untrained model port (the learners' output).</summary>
+    public const string UntrainedModel = "UntrainedModel";
+
+    /// <summary>The Studio data type of a trained model port (Train Model's output).</summary>
+    public const string TrainedModel = "TrainedModel";
 }
 
 /// <summary>
@@ -245,6 +263,61 @@ public sealed class ModuleDefinition
                 typed = raw as string ?? Convert.ToString(raw, CultureInfo.InvariantCulture);
                 return null;
 
+            case ModuleParameterType.Double:
+                double real;
+                switch (raw)
+                {
+                    case double d:
+                        real = d;
+                        break;
+                    case int di:
+                        real = di;
+                        break;
+                    case long dl:
+                        real = dl;
+                        break;
+                    case string dt when double.TryParse(dt.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var dp):
+                        real = dp;
+                        break;
+                    default:
+                        return ModuleErrors.ParameterParse(parameter.Name, Convert.ToString(raw, CultureInfo.InvariantCulture), "Double");
+                }
+
+                if (!double.IsFinite(real))
+                {
+                    return ModuleErrors.ParameterParse(parameter.Name, Convert.ToString(raw, CultureInfo.InvariantCulture), "a finite Double");
+                }
+
+                if (parameter.Min is { } dmin && (parameter.MinExclusive ? real <= dmin : real < dmin))
+                {
+                    return parameter.MinExclusive
+                        ? ModuleErrors.ParameterNotGreaterThan(parameter.Name, dmin)
+                        : ModuleErrors.ParameterBelowMinimum(parameter.Name, dmin);
+                }
+
+                if (parameter.Max is { } dmax && real > dmax)
+                {
+                    return ModuleErrors.ParameterAboveMaximum(parameter.Name, dmax);
+                }
+
+                typed = real;
+                return null;
+
+            case ModuleParameterType.Boolean:
+                if (raw is bool flag)
+                {
+                    typed = flag;
+                    return null;
+                }
+
+                if (raw is string bt && bool.TryParse(bt.Trim(), out var parsedFlag))
+                {
+                    typed = parsedFlag;
+                    return null;
+                }
+
+                return ModuleErrors.ParameterParse(parameter.Name, Convert.ToString(raw, CultureInfo.InvariantCulture), "Boolean");
+
             case ModuleParameterType.Enum:
                 var match = parameter.EnumValues?.FirstOrDefault(e => string.Equals(e, raw as string, StringComparison.OrdinalIgnoreCase));
                 if (match is null)
@@ -298,6 +371,12 @@ public sealed class ModuleParameterValues
 
     /// <summary>A column selection parameter.</summary>
     public ColumnSelection GetColumnSelection(string name) => (ColumnSelection)Get(name);
+
+    /// <summary>A double parameter.</summary>
+    public double GetDouble(string name) => (double)Get(name);
+
+    /// <summary>A Boolean parameter.</summary>
+    public bool GetBoolean(string name) => (bool)Get(name);
 
     private object Get(string name) =>
         _values.TryGetValue(name, out var value) ? value : throw new KeyNotFoundException($"No parameter named '{name}'.");

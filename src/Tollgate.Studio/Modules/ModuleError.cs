@@ -87,4 +87,44 @@ public static class ModuleErrors
     /// <summary>Error 0018 ([I] wording): the input data is not valid for the module, e.g. a malformed dataset file.</summary>
     public static ModuleError InvalidDataset(string problem) =>
         new("0018", "The dataset is not valid: " + problem);
+
+    /// <summary>Error 0018 ([I] wording): a cell cannot be converted to the type a module asks for.</summary>
+    public static ModuleError CannotConvertCell(string columnName, int row, string? value, string type, string? parameterName = null) =>
+        new("0018", $"The dataset is not valid: value \"{value}\" in row {(row + 1).ToString(CultureInfo.InvariantCulture)} of column \"{columnName}\" cannot be converted to {type}.", parameterName);
+
+    /// <summary>Error 0020 ([I] wording): a module needs at least a number of columns, or the same number in two selections.</summary>
+    public static ModuleError ColumnCountMismatch(string message, string? parameterName = null) =>
+        new("0020", message, parameterName);
+
+    /// <summary>Error 0022 ([I] wording): a selection that must name one column names another number of them.</summary>
+    public static ModuleError SingleColumnExpected(string parameterName, int selected) =>
+        new("0022", $"Parameter \"{parameterName}\" must select exactly one column; it selects {selected.ToString(CultureInfo.InvariantCulture)}.", parameterName);
+
+    /// <summary>Error 0056 ([I] wording): a column the module needs as categorical is not.</summary>
+    public static ModuleError ColumnNotCategorical(string columnName, string? parameterName = null) =>
+        new("0056", $"Column \"{columnName}\" is not categorical. Mark it categorical with Edit Metadata, or select String columns.", parameterName);
+
+    /// <summary>Error 0069 ([I] wording): the SQL script of Apply SQL Transformation failed.</summary>
+    public static ModuleError SqlFailed(string message) =>
+        new("0069", "SQL script failed: " + message, "SQL Query Script");
+
+    /// <summary>Error 0003: the dataset on an input port has no rows.</summary>
+    public static ModuleError DatasetEmpty(string inputName) =>
+        new("0003", $"Input \"{inputName}\" is null or empty: the dataset has no rows.");
+
+    /// <summary>Error 0035 ([I] wording): a label column is needed and is missing or not usable.</summary>
+    public static ModuleError LabelColumn(string message, string? parameterName = "Label column") =>
+        new("0035", message, parameterName);
+
+    /// <summary>Error 0039 ([I] wording): the operation is not possible for this kind of model or input.</summary>
+    public static ModuleError OperationNotSupported(string message) =>
+        new("0039", message);
+
+    /// <summary>Error 0014 ([I] wording): a column has more distinct values than the module allows.</summary>
+    public static ModuleError TooManyCategories(string columnName, int limit) =>
+        new("0014", $"Column \"{columnName}\" has more than {limit.ToString(CultureInfo.InvariantCulture)} distinct values.");
+
+    /// <summary>Error 1000 ([I] wording): the machine learning library failed.</summary>
+    public static ModuleError LibraryError(string moduleName, string message) =>
+        new("1000", $"Library exception in \"{moduleName}\": {message}");
 }

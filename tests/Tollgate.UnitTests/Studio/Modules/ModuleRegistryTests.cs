@@ -151,4 +151,26 @@ public class ModuleRegistryTests
         Assert.Throws<ArgumentException>(() => new ModuleDefinition("Bad", "Test", "",
             [new ModuleParameter("N", ModuleParameterType.Int, 50, Min: 0, Max: 10)], [], []));
     }
+
+    [Fact]
+    public void DoubleAndBooleanParameters_AcceptTextAndCheckBounds()
+    {
+        var module = new ModuleDefinition("Test", "Test", "",
+        [
+            new ModuleParameter("Fraction", ModuleParameterType.Double, 0.5, 0, 1),
+            new ModuleParameter("Rate", ModuleParameterType.Double, 0.1, 0, MinExclusive: true),
+            new ModuleParameter("Flag", ModuleParameterType.Boolean, true),
+        ], [], []);
+        var bound = module.Bind(new Dictionary<string, object?> { ["Fraction"] = "0.25", ["Rate"] = 2L, ["Flag"] = "false" });
+        Assert.Equal(0.25, bound.GetDouble("Fraction"));
+        Assert.Equal(2.0, bound.GetDouble("Rate"));
+        Assert.False(bound.GetBoolean("Flag"));
+        Assert.True(module.Bind(null).GetBoolean("Flag"));
+
+        Assert.Equal("Error 0007: Parameter \"Fraction\" should be less than or equal to 1.", Assert.Single(module.Validate(new Dictionary<string, object?> { ["Fraction"] = 1.5 })).FullMessage);
+        Assert.Equal("Error 0005: Parameter \"Fraction\" should be greater than or equal to 0.", Assert.Single(module.Validate(new Dictionary<string, object?> { ["Fraction"] = -0.1 })).FullMessage);
+        Assert.Equal("Error 0004: Parameter \"Rate\" should be greater than 0.", Assert.Single(module.Validate(new Dictionary<string, object?> { ["Rate"] = 0.0 })).FullMessage);
+        Assert.Equal("0002", Assert.Single(module.Validate(new Dictionary<string, object?> { ["Rate"] = "NaN" })).Code);
+        Assert.Equal("0002", Assert.Single(module.Validate(new Dictionary<string, object?> { ["Flag"] = "maybe" })).Code);
+    }
 }

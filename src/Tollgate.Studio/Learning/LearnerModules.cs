@@ -1,0 +1,250 @@
+using Microsoft.ML;
+using Microsoft.ML.Trainers;
+using Microsoft.ML.Trainers.FastTree;
+using Tollgate.Studio.Modules;
+using Tollgate.Studio.Modules.Tables;
+
+namespace Tollgate.Studio.Learning;
+
+/// <summary>
+/// A learner module of Machine Learning / Initialize Model: no input, one <c>Untrained model</c> output, the classic
+/// parameters mapped to an ML.NET trainer's options (docs/studio-modules.md lists the mapping).
+/// </summary>
+public sealed class LearnerModule : TableModule
+{
+    /// <summary>The classic name of the seed parameter, common to every learner.</summary>
+    public const string SeedParameter = "Random number seed";
+
+    private readonly ModelKind _kind;
+    private readonly Func<ModuleParameterValues, Func<MLContext, IEstimator<ITransformer>>> _trainer;
+
+    private LearnerModule(string name, string category, string description, ModelKind kind, IEnumerable<ModuleParameter> parameters,
+        Func<ModuleParameterValues, Func<MLContext, IEstimator<ITransformer>>> trainer)
+    {
+        _kind = kind;
+        _trainer = trainer;
+        Definition = new ModuleDefinition(name, category, description,
+            parameters.Append(new ModuleParameter(SeedParameter, ModuleParameterType.Int, 0, 0, Description: "Seeds the learner's random numbers; a seed gives the same model every time.")),
+            [],
+            [new ModulePort("Untrained model", PortDirection.Output, ModulePort.UntrainedModel)]);
+    }
+
+    /// <inheritdoc />
+    public override ModuleDefinition Definition { get; }
+
+    /// <summary>Two-Class Logistic Regression → <c>LbfgsLogisticRegressionBinaryTrainer</c>.</summary>
+    public static LearnerModule TwoClassLogisticRegression { get; } = new(
+        "Two-Class Logistic Regression", "Machine Learning / Initialize Model / Classification", "Creates a two-class logistic regression model.",
+        ModelKind.TwoClass, LogisticParameters(), p => ml => Normalized(ml).Append(ml.BinaryClassification.Trainers.LbfgsLogisticRegression(new LbfgsLogisticRegressionBinaryTrainer.Options
+        {
+            LabelColumnName = nameof(FeatureRow.BoolLabel),
+            FeatureColumnName = nameof(FeatureRow.Features),
+            OptimizationTolerance = (float)p.GetDouble("Optimization tolerance"),
+            L1Regularization = (float)p.GetDouble("L1 regularization weight"),
+            L2Regularization = (float)p.GetDouble("L2 regularization weight"),
+            HistorySize = p.GetInt32("Memory size for L-BFGS"),
+            NumberOfThreads = 1,
+        })));
+
+    /// <summary>Multiclass Logistic Regression → <c>LbfgsMaximumEntropyMulticlassTrainer</c>.</summary>
+    public static LearnerModule MulticlassLogisticRegression { get; } = new(
+        "Multiclass Logistic Regression", "Machine Learning / Initialize Model / Classification", "Creates a multiclass logistic regression classification model.",
+        ModelKind.Multiclass, LogisticParameters(), p => ml => Normalized(ml).Append(ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy(new LbfgsMaximumEntropyMulticlassTrainer.Options
+        {
+            LabelColumnName = nameof(FeatureRow.KeyLabel),
+            FeatureColumnName = nameof(FeatureRow.Features),
+            OptimizationTolerance = (float)p.GetDouble("Optimization tolerance"),
+            L1Regularization = (float)p.GetDouble("L1 regularization weight"),
+            L2Regularization = (float)p.GetDouble("L2 regularization weight"),
+            HistorySize = p.GetInt32("Memory size for L-BFGS"),
+            NumberOfThreads = 1,
+        })));
+
+    /// <summary>Two-Class Boosted Decision Tree → <c>FastTreeBinaryTrainer</c>.</summary>
+    public static LearnerModule TwoClassBoostedDecisionTree { get; } = new(
+        "Two-Class Boosted Decision Tree", "Machine Learning / Initialize Model / Classification", "Creates a binary classifier using a boosted decision tree algorithm.",
+        ModelKind.TwoClass,
+        [
+            new ModuleParameter("Maximum number of leaves per tree", ModuleParameterType.Int, 20, 2, 131072),
+            new ModuleParameter("Minimum number of samples per leaf node", ModuleParameterType.Int, 10, 1),
+            new ModuleParameter("Learning rate", ModuleParameterType.Double, 0.2, 0, 1, MinExclusive: true),
+            new ModuleParameter("Number of trees constructed", ModuleParameterType.Int, 100, 1, 100000),
+        ],
+        p => ml => ml.BinaryClassification.Trainers.FastTree(new FastTreeBinaryTrainer.Options
+        {
+            LabelColumnName = nameof(FeatureRow.BoolLabel),
+            FeatureColumnName = nameof(FeatureRow.Features),
+            NumberOfLeaves = p.GetInt32("Maximum number of leaves per tree"),
+            MinimumExampleCountPerLeaf = p.GetInt32("Minimum number of samples per leaf node"),
+            LearningRate = p.GetDouble("Learning rate"),
+            NumberOfTrees = p.GetInt32("Number of trees constructed"),
+            Seed = p.GetInt32(SeedParameter),
+            NumberOfThreads = 1,
+        }));
+
+    /// <summary>Two-Class Averaged Perceptron → <c>AveragedPerceptronTrainer</c>, Platt-calibrated for Scored Probabilities.</summary>
+    public static LearnerModule TwoClassAveragedPerceptron { get; } = new(
+        "Two-Class Averaged Perceptron", "Machine Learning / Initialize Model / Classification", "Creates an averaged perceptron binary classification model.",
+        ModelKind.TwoClass,
+        [
+            new ModuleParameter("Learning rate", ModuleParameterType.Double, 1.0, 0, MinExclusive: true),
+            new ModuleParameter("Maximum number of iterations", ModuleParameterType.Int, 10, 1),
+        ],
+        p => ml => Normalized(ml).Append(ml.BinaryClassification.Trainers.AveragedPerceptron(new AveragedPerceptronTrainer.Options
+        {
+            LabelColumnName = nameof(FeatureRow.BoolLabel),
+            FeatureColumnName = nameof(FeatureRow.Features),
+            LearningRate = (float)p.GetDouble("Learning rate"),
+            NumberOfIterations = p.GetInt32("Maximum number of iterations"),
+        })).Append(Calibrated(ml)));
+
+    /// <summary>Two-Class Support Vector Machine → <c>LinearSvmTrainer</c>, Platt-calibrated for Scored Probabilities.</summary>
+    public static LearnerModule TwoClassSupportVectorMachine { get; } = new(
+        "Two-Class Support Vector Machine", "Machine Learning / Initialize Model / Classification", "Creates a binary classification model using the Support Vector Machine algorithm.",
+        ModelKind.TwoClass,
+        [
+            new ModuleParameter("Number of iterations", ModuleParameterType.Int, 1, 1),
+            new ModuleParameter("Lambda", ModuleParameterType.Double, 0.001, 0, MinExclusive: true),
+            new ModuleParameter("Normalize features", ModuleParameterType.Boolean, true),
+            new ModuleParameter("Project to the unit-sphere", ModuleParameterType.Boolean, false),
+        ],
+        p => ml =>
+        {
+            var trainer = ml.BinaryClassification.Trainers.LinearSvm(new LinearSvmTrainer.Options
+            {
+                LabelColumnName = nameof(FeatureRow.BoolLabel),
+                FeatureColumnName = nameof(FeatureRow.Features),
+                NumberOfIterations = p.GetInt32("Number of iterations"),
+                Lambda = (float)p.GetDouble("Lambda"),
+                PerformProjection = p.GetBoolean("Project to the unit-sphere"),
+            });
+            return p.GetBoolean("Normalize features")
+                ? Normalized(ml).Append(trainer).Append(Calibrated(ml))
+                : trainer.Append(Calibrated(ml));
+        });
+
+    /// <summary>Boosted Decision Tree Regression → <c>FastTreeRegressionTrainer</c>.</summary>
+    public static LearnerModule BoostedDecisionTreeRegression { get; } = new(
+        "Boosted Decision Tree Regression", "Machine Learning / Initialize Model / Regression", "Creates a regression model using the Boosted Decision Tree algorithm.",
+        ModelKind.Regression,
+        [
+            new ModuleParameter("Maximum number of leaves per tree", ModuleParameterType.Int, 20, 2, 131072),
+            new ModuleParameter("Minimum number of samples per leaf node", ModuleParameterType.Int, 10, 1),
+            new ModuleParameter("Learning rate", ModuleParameterType.Double, 0.2, 0, 1, MinExclusive: true),
+            new ModuleParameter("Total number of trees constructed", ModuleParameterType.Int, 100, 1, 100000),
+        ],
+        p => ml => ml.Regression.Trainers.FastTree(new FastTreeRegressionTrainer.Options
+        {
+            LabelColumnName = nameof(FeatureRow.Label),
+            FeatureColumnName = nameof(FeatureRow.Features),
+            NumberOfLeaves = p.GetInt32("Maximum number of leaves per tree"),
+            MinimumExampleCountPerLeaf = p.GetInt32("Minimum number of samples per leaf node"),
+            LearningRate = p.GetDouble("Learning rate"),
+            NumberOfTrees = p.GetInt32("Total number of trees constructed"),
+            Seed = p.GetInt32(SeedParameter),
+            NumberOfThreads = 1,
+        }));
+
+    /// <summary>Poisson Regression → <c>LbfgsPoissonRegressionTrainer</c>.</summary>
+    public static LearnerModule PoissonRegression { get; } = new(
+        "Poisson Regression", "Machine Learning / Initialize Model / Regression", "Creates a regression model that assumes data has a Poisson distribution.",
+        ModelKind.Regression, LogisticParameters(), p => ml => Normalized(ml).Append(ml.Regression.Trainers.LbfgsPoissonRegression(new LbfgsPoissonRegressionTrainer.Options
+        {
+            LabelColumnName = nameof(FeatureRow.Label),
+            FeatureColumnName = nameof(FeatureRow.Features),
+            OptimizationTolerance = (float)p.GetDouble("Optimization tolerance"),
+            L1Regularization = (float)p.GetDouble("L1 regularization weight"),
+            L2Regularization = (float)p.GetDouble("L2 regularization weight"),
+            HistorySize = p.GetInt32("Memory size for L-BFGS"),
+            NumberOfThreads = 1,
+        })));
+
+    /// <summary>Linear Regression, solution method Online Gradient Descent → <c>OnlineGradientDescentTrainer</c>.</summary>
+    public static LearnerModule LinearRegression { get; } = new(
+        "Linear Regression", "Machine Learning / Initialize Model / Regression", "Creates a linear regression model.",
+        ModelKind.Regression,
+        [
+            new ModuleParameter("Solution method", ModuleParameterType.Enum, "Online Gradient Descent", EnumValues: ["Online Gradient Descent"],
+                Description: "Ordinary Least Squares is not offered: ML.NET's OLS trainer needs Intel MKL (Microsoft.ML.Mkl.Components)."),
+            new ModuleParameter("L2 regularization weight", ModuleParameterType.Double, 0.001, 0),
+            new ModuleParameter("Learning rate", ModuleParameterType.Double, 0.1, 0, MinExclusive: true),
+            new ModuleParameter("Number of training epochs", ModuleParameterType.Int, 10, 1),
+            new ModuleParameter("Normalize features", ModuleParameterType.Boolean, true, Description: "Min-max scale the features first."),
+            new ModuleParameter("Average final hypothesis", ModuleParameterType.Boolean, true),
+            new ModuleParameter("Decrease learning rate", ModuleParameterType.Boolean, true),
+        ],
+        p => ml =>
+        {
+            var trainer = ml.Regression.Trainers.OnlineGradientDescent(new OnlineGradientDescentTrainer.Options
+            {
+                LabelColumnName = nameof(FeatureRow.Label),
+                FeatureColumnName = nameof(FeatureRow.Features),
+                LearningRate = (float)p.GetDouble("Learning rate"),
+                NumberOfIterations = p.GetInt32("Number of training epochs"),
+                L2Regularization = (float)p.GetDouble("L2 regularization weight"),
+                Averaged = p.GetBoolean("Average final hypothesis"),
+                DecreaseLearningRate = p.GetBoolean("Decrease learning rate"),
+            });
+            return p.GetBoolean("Normalize features")
+                ? Normalized(ml).Append(trainer)
+                : trainer;
+        });
+
+    /// <summary>K-Means Clustering → <c>KMeansTrainer</c>.</summary>
+    public static LearnerModule KMeansClustering { get; } = new(
+        "K-Means Clustering", "Machine Learning / Initialize Model / Clustering", "Configures and initializes a K-means clustering model.",
+        ModelKind.Clustering,
+        [
+            new ModuleParameter("Number of Centroids", ModuleParameterType.Int, 2, 2, 1000),
+            new ModuleParameter("Initialization", ModuleParameterType.Enum, "K-Means++", EnumValues: ["K-Means++", "K-Means++ Fast", "Random"]),
+            new ModuleParameter("Metric", ModuleParameterType.Enum, "Euclidean", EnumValues: ["Euclidean"]),
+            new ModuleParameter("Iterations", ModuleParameterType.Int, 100, 1),
+        ],
+        p => ml => ml.Clustering.Trainers.KMeans(new KMeansTrainer.Options
+        {
+            FeatureColumnName = nameof(FeatureRow.Features),
+            NumberOfClusters = p.GetInt32("Number of Centroids"),
+            InitializationAlgorithm = p.GetString("Initialization") switch
+            {
+                "Random" => KMeansTrainer.InitializationAlgorithm.Random,
+                "K-Means++ Fast" => KMeansTrainer.InitializationAlgorithm.KMeansYinyang,
+                _ => KMeansTrainer.InitializationAlgorithm.KMeansPlusPlus,
+            },
+            MaximumNumberOfIterations = p.GetInt32("Iterations"),
+            NumberOfThreads = 1,
+        }));
+
+    /// <summary>Every learner.</summary>
+    public static IReadOnlyList<LearnerModule> All { get; } =
+        [
+            TwoClassLogisticRegression, TwoClassBoostedDecisionTree, TwoClassAveragedPerceptron, TwoClassSupportVectorMachine,
+            MulticlassLogisticRegression, LinearRegression, BoostedDecisionTreeRegression, PoissonRegression, KMeansClustering,
+        ];
+
+    /// <summary>The untrained model of these parameters.</summary>
+    public UntrainedModel Create(ModuleParameterValues parameters)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        return new UntrainedModel(Definition.Name, _kind, parameters.GetInt32(SeedParameter), _trainer(parameters));
+    }
+
+    /// <inheritdoc />
+    public override IReadOnlyList<object> Run(IReadOnlyList<object?> inputs, ModuleParameterValues parameters, CancellationToken cancellationToken = default) =>
+        [Create(parameters)];
+
+    /// <summary>Min-max scaling of the features, which the linear learners need (Studio's learners normalized automatically).</summary>
+    private static IEstimator<ITransformer> Normalized(MLContext ml) =>
+        ml.Transforms.NormalizeMinMax(nameof(FeatureRow.Features));
+
+    /// <summary>Platt calibration of a two-class score into the probability of the positive class.</summary>
+    private static IEstimator<ITransformer> Calibrated(MLContext ml) =>
+        ml.BinaryClassification.Calibrators.Platt(labelColumnName: nameof(FeatureRow.BoolLabel));
+
+    private static ModuleParameter[] LogisticParameters() =>
+    [
+        new ModuleParameter("Optimization tolerance", ModuleParameterType.Double, 1e-7, 0, MinExclusive: true),
+        new ModuleParameter("L1 regularization weight", ModuleParameterType.Double, 1.0, 0),
+        new ModuleParameter("L2 regularization weight", ModuleParameterType.Double, 1.0, 0),
+        new ModuleParameter("Memory size for L-BFGS", ModuleParameterType.Int, 20, 1),
+    ];
+}

@@ -1,0 +1,199 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Tollgate.Studio.Data;
+using Tollgate.Studio.Modules;
+using Tollgate.Studio.Modules.Tables;
+
+namespace Tollgate.Studio.Learning;
+
+/// <summary>What a learner predicts.</summary>
+public enum ModelKind
+{
+    /// <summary>One of two label values, with the probability of the positive one.</summary>
+    TwoClass,
+
+    /// <summary>One of several label values, with a probability for each.</summary>
+    Multiclass,
+
+    /// <summary>A number.</summary>
+    Regression,
+
+    /// <summary>A cluster of similar rows.</summary>
+    Clustering,
+}
+
+/// <summary>
+/// The output of a learner module (Studio's <c>Untrained model</c>): the learner and its options, ready to be trained
+/// by Train Model (or Train Clustering Model).
+/// </summary>
+/// <param name="LearnerName">The module name, e.g. <c>Two-Class Logistic Regression</c>.</param>
+/// <param name="Kind">What it predicts.</param>
+/// <param name="Seed">The random number seed (MLContext seed; single-threaded training, so a seed gives one model).</param>
+/// <param name="CreateTrainer">Creates the ML.NET trainer reading <see cref="FeatureRow"/> columns.</param>
+public sealed record UntrainedModel(string LearnerName, ModelKind Kind, int Seed, Func<MLContext, IEstimator<ITransformer>> CreateTrainer);
+
+/// <summary>One training or scoring row as ML.NET sees it.</summary>
+public sealed class FeatureRow
+{
+    /// <summary>The feature vector (its length is set per model in the schema definition).</summary>
+    public float[] Features { get; set; } = [];
+
+    /// <summary>The label of a regression row.</summary>
+    public float Label { get; set; }
+
+    /// <summary>The label of a two-class row: true for the positive class.</summary>
+    public bool BoolLabel { get; set; }
+
+    /// <summary>The label of a multiclass row: the 0-based class index (ML.NET reads a key field of a class 0-based).</summary>
+    public uint KeyLabel { get; set; }
+
+    internal static SchemaDefinition Definition(int features, int classes)
+    {
+        var definition = SchemaDefinition.Create(typeof(FeatureRow));
+        definition[nameof(Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, features);
+        definition[nameof(KeyLabel)].ColumnType = new KeyDataViewType(typeof(uint), Math.Max(classes, 1));
+        return definition;
+    }
+}
+
+/// <summary>
+/// A trained model (Studio's <c>Trained model</c>): the featurizer, the ML.NET model and what the label looked like,
+/// so scoring returns label values of the training data's type.
+/// </summary>
+public sealed class TrainedModel
+{
+    /// <summary>The names of the score columns, as Studio (classic) wrote them.</summary>
+    public const string ScoredLabels = "Scored Labels";
+    public const string ScoredProbabilities = "Scored Probabilities";
+    public const string Assignments = "Assignments";
+
+    private readonly MLContext _ml;
+    private readonly ITransformer _model;
+
+    internal TrainedModel(string learnerName, ModelKind kind, Featurizer featurizer, string? labelName, ColumnType labelType,
+        IReadOnlyList<object> classes, MLContext ml, ITransformer model)
+    {
+        LearnerName = learnerName;
+        Kind = kind;
+        Featurizer = featurizer;
+        LabelName = labelName;
+        LabelType = labelType;
+        Classes = classes;
+        _ml = ml;
+        _model = model;
+    }
+
+    /// <summary>The learner, e.g. <c>Two-Class Boosted Decision Tree</c>.</summary>
+    public string LearnerName { get; }
+
+    /// <summary>What it predicts.</summary>
+    public ModelKind Kind { get; }
+
+    /// <summary>How rows become features.</summary>
+    public Featurizer Featurizer { get; }
+
+    /// <summary>The label column of the training data (null for clustering).</summary>
+    public string? LabelName { get; }
+
+    /// <summary>The label's type (Double for regression).</summary>
+    public ColumnType LabelType { get; }
+
+    /// <summary>Two-class: the negative then the positive label value; multiclass: the classes in order; otherwise empty.</summary>
+    public IReadOnlyList<object> Classes { get; }
+
+    /// <summary>The name of the probability column of a multiclass class: <c>Scored Probabilities for Class "x"</c>.</summary>
+    public static string ClassProbabilityColumn(object value) => $"{ScoredProbabilities} for Class \"{CellText.Format(value)}\"";
+
+    /// <summary>
+    /// Scores <paramref name="table"/>: two-class appends <c>Scored Labels</c> (positive when the probability is above
+    /// 0.5) and <c>Scored Probabilities</c>; multiclass
+    /// one <c>Scored Probabilities for Class "x"</c> per class then <c>Scored Labels</c>; regression <c>Scored Labels</c>;
+    /// clustering <c>Assignments</c> (the 0-based cluster). Without <paramref name="append"/>, only the score columns.
+    /// The label column, when present, is marked as the label for Evaluate Model.
+    /// </summary>
+    /// <exception cref="StudioModuleException">Error 0001 when a feature column is missing, 0017 when its type changed.</exception>
+    public DataTable Score(DataTable table, bool append = true)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        var indices = Featurizer.Bind(table.Schema);
+        var rows = new FeatureRow[table.RowCount];
+        for (var r = 0; r < rows.Length; r++)
+        {
+            rows[r] = new FeatureRow { Features = Featurizer.Featurize(table, indices, r) };
+        }
+
+        var scored = _model.Transform(_ml.Data.LoadFromEnumerable(rows, FeatureRow.Definition(Featurizer.Length, Classes.Count)));
+        var output = append ? table.ToColumnList() : [];
+        var taken = new HashSet<string>(output.Select(c => c.Schema.Name), StringComparer.Ordinal);
+        void Add(string name, ColumnType type, IEnumerable<object?> values)
+        {
+            var builder = DataColumnBuilder.Create(type, rows.Length);
+            foreach (var value in values)
+            {
+                builder.AppendValue(value);
+            }
+
+            var unique = name;
+            for (var n = 2; taken.Contains(unique); n++)
+            {
+                unique = $"{name} ({n})";
+            }
+
+            taken.Add(unique);
+            output.Add((new ColumnSchema(unique, type), builder.Build(), ColumnMetadata.Default));
+        }
+
+        switch (Kind)
+        {
+            case ModelKind.TwoClass:
+                // The label follows the probability at the 0.5 threshold (a calibrator may move it off the raw score's sign).
+                var probability = scored.GetColumn<float>("Probability").ToArray();
+                Add(ScoredLabels, LabelType, probability.Select(p => (object?)Classes[p > 0.5f ? 1 : 0]));
+                Add(ScoredProbabilities, ColumnType.Double, probability.Select(p => (object?)(double)p));
+                break;
+            case ModelKind.Multiclass:
+                var scores = scored.GetColumn<VBuffer<float>>("Score").Select(v => v.DenseValues().ToArray()).ToArray();
+                for (var k = 0; k < Classes.Count; k++)
+                {
+                    Add(ClassProbabilityColumn(Classes[k]), ColumnType.Double, scores.Select(s => (object?)(double)s[k]));
+                }
+
+                Add(ScoredLabels, LabelType, scores.Select(s => (object?)Classes[ArgMax(s)]));
+                break;
+            case ModelKind.Regression:
+                Add(ScoredLabels, ColumnType.Double, scored.GetColumn<float>("Score").Select(s => (object?)(double)s));
+                break;
+            default:
+                Add(Assignments, ColumnType.Int32, scored.GetColumn<uint>("PredictedLabel").Select(k => (object?)(int)(k - 1)));
+                break;
+        }
+
+        if (append && LabelName is not null && table.Schema.IndexOf(LabelName) is var label and >= 0)
+        {
+            output[label] = (output[label].Schema, output[label].Column, output[label].Metadata with { Role = ColumnRole.Label });
+        }
+
+        return DataTable.Create(output);
+    }
+
+    /// <summary>Writes the ML.NET model (see <see cref="TrainedModelFile"/>).</summary>
+    internal void SaveMlNet(Stream stream)
+    {
+        var schema = _ml.Data.LoadFromEnumerable(Array.Empty<FeatureRow>(), FeatureRow.Definition(Featurizer.Length, Classes.Count)).Schema;
+        _ml.Model.Save(_model, schema, stream);
+    }
+
+    private static int ArgMax(float[] values)
+    {
+        var best = 0;
+        for (var k = 1; k < values.Length; k++)
+        {
+            if (values[k] > values[best])
+            {
+                best = k;
+            }
+        }
+
+        return best;
+    }
+}
