@@ -1,0 +1,129 @@
+using System.Collections.Frozen;
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using Tollgate.Core.Gateway;
+
+namespace Tollgate.Gateway.Configuration;
+
+/// <summary>
+/// The instances a gateway serves, by request host name: <c>{name}.{HostSuffix}</c> and the instance's custom
+/// Proxy host names; the bare host (an IP address, <c>localhost</c>, the machine's or a listener's host name) is the
+/// default instance's. Immutable; replaced as a whole when an instance changes, so a request resolves its instance
+/// with one dictionary lookup and then matches only that instance's routes.
+/// </summary>
+public sealed class GatewayInstances
+{
+    private readonly FrozenDictionary<string, GatewayState> _byHost;
+    private readonly FrozenSet<string> _bareHosts;
+
+    private GatewayInstances(
+        FrozenDictionary<string, GatewayState> byName,
+        FrozenDictionary<string, GatewayState> byHost,
+        FrozenDictionary<string, X509Certificate2> certificates,
+        FrozenSet<string> httpOnlyHosts,
+        FrozenSet<string> bareHosts,
+        GatewayState @default)
+    {
+        ByName = byName;
+        _byHost = byHost;
+        Certificates = certificates;
+        HttpOnlyHosts = httpOnlyHosts;
+        _bareHosts = bareHosts;
+        Default = @default;
+    }
+
+    /// <summary>The served instances by name (case-insensitive).</summary>
+    public FrozenDictionary<string, GatewayState> ByName { get; }
+
+    /// <summary>The instance on the bare host: the configured or first instance, or an empty state when none is served.</summary>
+    public GatewayState Default { get; }
+
+    /// <summary>Certificates of custom host names (SNI), by host name.</summary>
+    public FrozenDictionary<string, X509Certificate2> Certificates { get; }
+
+    /// <summary>Custom host names configured without a certificate: served over HTTP only.</summary>
+    public FrozenSet<string> HttpOnlyHosts { get; }
+
+    /// <summary>The instance a request host name (without port) is for; false for a host name of no instance.</summary>
+    public bool TryResolve(string host, out GatewayState state)
+    {
+        if (_byHost.TryGetValue(host, out state!))
+        {
+            return true;
+        }
+
+        if (_bareHosts.Contains(host) || IsAddress(host))
+        {
+            state = Default;
+            return true;
+        }
+
+        return false;
+    }
+
+    private static bool IsAddress(string host) =>
+        host.Length > 0 && (host[0] == '[' || char.IsAsciiDigit(host[0])) && IPAddress.TryParse(host, out _);
+
+    /// <summary>The host names of an instance on a gateway with this host suffix.</summary>
+    public static IEnumerable<string> HostNamesOf(GatewaySnapshot snapshot, string hostSuffix)
+    {
+        yield return snapshot.ServiceName.ToLowerInvariant() + "." + hostSuffix.Trim('.').ToLowerInvariant();
+        foreach (var h in snapshot.HostNames)
+        {
+            if (string.Equals(h.Type, GatewayHostName.Proxy, StringComparison.OrdinalIgnoreCase))
+            {
+                yield return h.HostName.ToLowerInvariant();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Builds the lookup tables. A host name claimed by two instances (a custom host name equal to another instance's)
+    /// goes to the first by name: management refuses such duplicates, this only keeps the gateway deterministic.
+    /// </summary>
+    public static GatewayInstances Build(IEnumerable<GatewayState> states, GatewayOptions options, GatewayState? @default, IReadOnlyDictionary<string, X509Certificate2> certificates)
+    {
+        var byName = new Dictionary<string, GatewayState>(StringComparer.OrdinalIgnoreCase);
+        var byHost = new Dictionary<string, GatewayState>(StringComparer.OrdinalIgnoreCase);
+        var httpOnly = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var state in states.OrderBy(s => s.Snapshot.ServiceName, StringComparer.OrdinalIgnoreCase))
+        {
+            byName[state.Snapshot.ServiceName] = state;
+            foreach (var host in HostNamesOf(state.Snapshot, options.HostSuffix))
+            {
+                byHost.TryAdd(host, state);
+            }
+
+            foreach (var h in state.Snapshot.HostNames)
+            {
+                if (string.Equals(h.Type, GatewayHostName.Proxy, StringComparison.OrdinalIgnoreCase) && !certificates.ContainsKey(h.HostName))
+                {
+                    httpOnly.Add(h.HostName);
+                }
+            }
+        }
+
+        return new GatewayInstances(
+            byName.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase),
+            byHost.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase),
+            certificates.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase),
+            httpOnly.ToFrozenSet(StringComparer.OrdinalIgnoreCase),
+            BareHosts(options),
+            @default ?? GatewayState.Empty(options));
+    }
+
+    /// <summary>Host names that mean "this gateway" rather than an instance: localhost, the machine's name, the listeners' hosts.</summary>
+    private static FrozenSet<string> BareHosts(GatewayOptions options)
+    {
+        var hosts = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "localhost", Environment.MachineName };
+        foreach (var url in new[] { options.HttpUrl, options.HttpsUrl })
+        {
+            if (!string.IsNullOrEmpty(url) && Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Host is not ("0.0.0.0" or "*" or "+"))
+            {
+                hosts.Add(uri.Host);
+            }
+        }
+
+        return hosts.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
+    }
+}
