@@ -78,18 +78,25 @@ public sealed class GatewayInstances
     }
 
     /// <summary>
-    /// Builds the lookup tables. A host name claimed by two instances (a custom host name equal to another instance's)
-    /// goes to the first by name: management refuses such duplicates, this only keeps the gateway deterministic.
+    /// Builds the lookup tables. A host name claimed twice goes to the instance whose own name it is, else to the first
+    /// by name: management refuses duplicate custom host names, this only keeps the gateway deterministic.
     /// </summary>
     public static GatewayInstances Build(IEnumerable<GatewayState> states, GatewayOptions options, GatewayState? @default, IReadOnlyDictionary<string, X509Certificate2> certificates)
     {
         var byName = new Dictionary<string, GatewayState>(StringComparer.OrdinalIgnoreCase);
         var byHost = new Dictionary<string, GatewayState>(StringComparer.OrdinalIgnoreCase);
         var httpOnly = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var state in states.OrderBy(s => s.Snapshot.ServiceName, StringComparer.OrdinalIgnoreCase))
+        var ordered = states.OrderBy(s => s.Snapshot.ServiceName, StringComparer.OrdinalIgnoreCase).ToList();
+        foreach (var state in ordered)
         {
+            // Every instance's own {name}.{suffix} first: a custom host name never takes another instance's.
             byName[state.Snapshot.ServiceName] = state;
-            foreach (var host in HostNamesOf(state.Snapshot, options.HostSuffix))
+            byHost.TryAdd(HostNamesOf(state.Snapshot, options.HostSuffix).First(), state);
+        }
+
+        foreach (var state in ordered)
+        {
+            foreach (var host in HostNamesOf(state.Snapshot, options.HostSuffix).Skip(1))
             {
                 byHost.TryAdd(host, state);
             }

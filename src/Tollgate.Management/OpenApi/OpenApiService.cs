@@ -21,6 +21,6 @@ public sealed class OpenApiService(ResourceService resources, ManagementOptions 
     public async Task<string> ExportAsync(ServiceScope scope, string apiId, CancellationToken ct)
     {
         var (api, operations) = await resources.GetApiWithOperationsAsync(scope, apiId, ct);
-        return OpenApiConverter.Export(api.Properties, [.. operations.Select(o => (o.Key.Name, o.Properties))], options.GatewayUrl);
+        return OpenApiConverter.Export(api.Properties, [.. operations.Select(o => (o.Key.Name, o.Properties))], options.GatewayUrlOf(scope.Name));
     }
 }

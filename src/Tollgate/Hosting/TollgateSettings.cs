@@ -91,12 +91,31 @@ public sealed class TollgateSettings
         settings.SecretsKey = section["Secrets:Key"];
         section.GetSection("Analytics").Bind(settings.Analytics);
         section.GetSection("Metrics").Bind(settings.Metrics);
-        if (string.IsNullOrEmpty(section["Management:GatewayUrl"]))
-        {
-            settings.Management.GatewayUrl = !string.IsNullOrEmpty(settings.Gateway.HttpsUrl) ? settings.Gateway.HttpsUrl : settings.Gateway.HttpUrl ?? "";
-        }
+        settings.GatewayUrlDerived = string.IsNullOrEmpty(section["Management:GatewayUrl"]);
+        settings.DeriveGatewayUrls();
 
         return settings;
+    }
+
+    /// <summary>Whether <c>Tollgate:Management:GatewayUrl</c> is derived from the gateway's listeners (not set).</summary>
+    public bool GatewayUrlDerived { get; private set; }
+
+    /// <summary>
+    /// The instance URLs management shows, from the gateway's listeners: <c>gatewayUrl</c> (unless set) is the HTTPS
+    /// listener (HTTP without one) on <c>{name}.{HostSuffix}</c>; custom host names' URLs use the listeners' ports.
+    /// Called again once the listeners are bound (a port of 0 reads back as the real one).
+    /// </summary>
+    public void DeriveGatewayUrls()
+    {
+        var gateway = Gateway;
+        var https = string.IsNullOrEmpty(gateway.HttpsUrl) ? null : new Uri(gateway.HttpsUrl);
+        var http = string.IsNullOrEmpty(gateway.HttpUrl) ? null : new Uri(gateway.HttpUrl);
+        Management.GatewayHttpsPort = https?.Port ?? 0;
+        Management.GatewayHttpPort = http?.Port ?? 0;
+        if (GatewayUrlDerived && (https ?? http) is { } listener)
+        {
+            Management.GatewayUrl = ManagementOptions.InstanceUrl(listener.ToString(), gateway.HostSuffix);
+        }
     }
 
     /// <summary>Parses <c>gateway,management,studio</c> (also <c>all</c>); unknown names are an error naming them.</summary>
