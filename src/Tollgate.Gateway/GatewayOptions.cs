@@ -40,24 +40,7 @@ public sealed class GatewayOptions
     public string HostSuffix { get; set; } = "localhost";
 
     /// <summary>Whether this gateway serves the named instance (<see cref="Services"/>).</summary>
-    public bool Serves(string service)
-    {
-        var list = Services;
-        if (string.IsNullOrWhiteSpace(list) || list.Trim() == "*")
-        {
-            return true;
-        }
-
-        foreach (var name in list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            if (name == "*" || string.Equals(name, service, StringComparison.OrdinalIgnoreCase))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    public bool Serves(string service) => Core.Gateway.GatewayServiceList.Contains(Services, service);
 
     /// <summary>How long the backend may stay silent before the gateway answers 504. Default 300 s (APIM's forward-request default).</summary>
     public TimeSpan BackendTimeout { get; set; } = TimeSpan.FromSeconds(300);
