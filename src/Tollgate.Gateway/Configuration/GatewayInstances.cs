@@ -13,8 +13,6 @@ namespace Tollgate.Gateway.Configuration;
 /// </summary>
 public sealed class GatewayInstances
 {
-    private readonly FrozenDictionary<string, GatewayState> _byHost;
-    private readonly FrozenSet<string> _bareHosts;
 
     private GatewayInstances(
         FrozenDictionary<string, GatewayState> byName,
@@ -25,12 +23,17 @@ public sealed class GatewayInstances
         GatewayState @default)
     {
         ByName = byName;
-        _byHost = byHost;
         Certificates = certificates;
         HttpOnlyHosts = httpOnlyHosts;
-        _bareHosts = bareHosts;
         Default = @default;
+        _byHostLookup = byHost.GetAlternateLookup<ReadOnlySpan<char>>();
+        _bareHostsLookup = bareHosts.GetAlternateLookup<ReadOnlySpan<char>>();
+        _httpOnlyLookup = httpOnlyHosts.GetAlternateLookup<ReadOnlySpan<char>>();
     }
+
+    private readonly FrozenDictionary<string, GatewayState>.AlternateLookup<ReadOnlySpan<char>> _byHostLookup;
+    private readonly FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> _bareHostsLookup;
+    private readonly FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> _httpOnlyLookup;
 
     /// <summary>The served instances by name (case-insensitive).</summary>
     public FrozenDictionary<string, GatewayState> ByName { get; }
@@ -45,14 +48,19 @@ public sealed class GatewayInstances
     public FrozenSet<string> HttpOnlyHosts { get; }
 
     /// <summary>The instance a request host name (without port) is for; false for a host name of no instance.</summary>
-    public bool TryResolve(string host, out GatewayState state)
+    public bool TryResolve(string host, out GatewayState state) => TryResolve(host.AsSpan(), out state);
+
+    /// <summary>The instance a request's <c>Host</c> (host name, optionally <c>:port</c>) is for, without allocating.</summary>
+    public bool TryResolve(ReadOnlySpan<char> host, out GatewayState state)
     {
-        if (_byHost.TryGetValue(host, out state!))
+        host = WithoutPort(host);
+        if (_byHostLookup.TryGetValue(host, out state!))
         {
             return true;
         }
 
-        if (_bareHosts.Contains(host) || IsAddress(host))
+        // No Host at all (HTTP/1.0) is the bare host too.
+        if (host.IsEmpty || _bareHostsLookup.Contains(host) || IsAddress(host))
         {
             state = Default;
             return true;
@@ -61,7 +69,16 @@ public sealed class GatewayInstances
         return false;
     }
 
-    private static bool IsAddress(string host) =>
+    /// <summary>Whether a request's <c>Host</c> is a custom host name without a certificate (served over HTTP only).</summary>
+    public bool IsHttpOnly(ReadOnlySpan<char> host) => HttpOnlyHosts.Count > 0 && _httpOnlyLookup.Contains(WithoutPort(host));
+
+    private static ReadOnlySpan<char> WithoutPort(ReadOnlySpan<char> host)
+    {
+        var colon = host.LastIndexOf(':');
+        return colon >= 0 && host.LastIndexOf(']') < colon ? host[..colon] : host;
+    }
+
+    private static bool IsAddress(ReadOnlySpan<char> host) =>
         host.Length > 0 && (host[0] == '[' || char.IsAsciiDigit(host[0])) && IPAddress.TryParse(host, out _);
 
     /// <summary>The host names of an instance on a gateway with this host suffix.</summary>

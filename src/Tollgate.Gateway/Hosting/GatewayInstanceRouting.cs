@@ -26,9 +26,10 @@ public sealed class GatewayInstanceMiddleware(RequestDelegate next, SnapshotProx
 {
     public async Task InvokeAsync(HttpContext context)
     {
-        var host = context.Request.Host.Host;
+        // Host with its port as received (no substring allocated); the lookup ignores the port.
+        var host = context.Request.Host.Value ?? "";
         var instances = config.Instances;
-        if (!instances.TryResolve(host, out var state) || (context.Request.IsHttps && instances.HttpOnlyHosts.Contains(host)))
+        if (!instances.TryResolve(host, out var state) || (context.Request.IsHttps && instances.IsHttpOnly(host)))
         {
             if (Analytics.RequestTelemetryMiddleware.IsInfrastructure(context.Request.Path))
             {

@@ -24,6 +24,11 @@ public sealed class GatewayInstancesTests
     [InlineData("[::1]", "alpha")]
     [InlineData("localhost", "alpha")]
     [InlineData("gw.internal.example", "alpha")]
+    [InlineData("alpha.localhost:5443", "alpha")]
+    [InlineData("api.contoso.com:80", "beta")]
+    [InlineData("127.0.0.1:5080", "alpha")]
+    [InlineData("[::1]:5443", "alpha")]
+    [InlineData("", "alpha")]
     public void HostNames_ResolveToTheirInstance_TheBareHostToTheDefault(string host, string expected)
     {
         var alpha = State("alpha");
@@ -38,6 +43,7 @@ public sealed class GatewayInstancesTests
     [InlineData("gamma.localhost")]
     [InlineData("portal.contoso.com")]
     [InlineData("alpha.localhost.evil.example")]
+    [InlineData("gamma.localhost:5443")]
     public void UnknownHostNames_ResolveToNoInstance(string host)
     {
         var alpha = State("alpha");
