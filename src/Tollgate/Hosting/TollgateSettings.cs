@@ -91,10 +91,31 @@ public sealed class TollgateSettings
         settings.SecretsKey = section["Secrets:Key"];
         section.GetSection("Analytics").Bind(settings.Analytics);
         section.GetSection("Metrics").Bind(settings.Metrics);
+        CheckInstanceSettings(settings.Gateway);
         settings.GatewayUrlDerived = string.IsNullOrEmpty(section["Management:GatewayUrl"]);
         settings.DeriveGatewayUrls();
 
         return settings;
+    }
+
+    /// <summary><c>Tollgate:Gateway:HostSuffix</c> must be a DNS name; <c>Tollgate:Gateway:Services</c> <c>*</c> or instance names.</summary>
+    private static void CheckInstanceSettings(GatewayOptions gateway)
+    {
+        static bool Label(string l) => l.Length is > 0 and <= 63 && !l.StartsWith('-') && !l.EndsWith('-') && l.All(c => char.IsAsciiLetterOrDigit(c) || c == '-');
+        var suffix = gateway.HostSuffix?.Trim().Trim('.') ?? "";
+        if (suffix.Length == 0 || !suffix.Split('.').All(Label))
+        {
+            throw new StartupException($"Tollgate:Gateway:HostSuffix is '{gateway.HostSuffix}': it must be a DNS name such as localhost or apis.example.com (instances are served on {{name}}.{{HostSuffix}}).");
+        }
+
+        gateway.HostSuffix = suffix;
+        foreach (var name in (gateway.Services ?? "*").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (name != "*" && !Label(name))
+            {
+                throw new StartupException($"Tollgate:Gateway:Services names '{name}', which is not an instance name: give * (every instance) or names separated by commas.");
+            }
+        }
     }
 
     /// <summary>Whether <c>Tollgate:Management:GatewayUrl</c> is derived from the gateway's listeners (not set).</summary>
@@ -108,8 +129,10 @@ public sealed class TollgateSettings
     public void DeriveGatewayUrls()
     {
         var gateway = Gateway;
-        var https = string.IsNullOrEmpty(gateway.HttpsUrl) ? null : new Uri(gateway.HttpsUrl);
-        var http = string.IsNullOrEmpty(gateway.HttpUrl) ? null : new Uri(gateway.HttpUrl);
+
+        // A URL that does not parse is left to the listener check, which names the setting.
+        var https = Uri.TryCreate(gateway.HttpsUrl, UriKind.Absolute, out var h) ? h : null;
+        var http = Uri.TryCreate(gateway.HttpUrl, UriKind.Absolute, out var p) ? p : null;
         Management.GatewayHttpsPort = https?.Port ?? 0;
         Management.GatewayHttpPort = http?.Port ?? 0;
         if (GatewayUrlDerived && (https ?? http) is { } listener)
