@@ -86,6 +86,20 @@ install_azurite() {
     }
 }
 
+# --- Microsoft's Azure SDK for JavaScript, pinned by tests/sdk/js/package-lock.json, for the management API's SDK tests --
+install_sdk_clients() {
+    local dir="$repo/tests/sdk/js"
+    if grep -q '"version": "10.0.0"' "$dir/node_modules/@azure/arm-apimanagement/package.json" 2>/dev/null; then
+        return 0
+    fi
+    echo "test.sh: installing the Azure SDK for JavaScript into tests/sdk/js/node_modules ..."
+    npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error >/tmp/tollgate-npm-sdk.log 2>&1 || {
+        tail -n 20 /tmp/tollgate-npm-sdk.log >&2
+        echo "test.sh: npm ci in tests/sdk/js failed" >&2
+        return 1
+    }
+}
+
 results="$repo/TestResults/$(date -u +%Y%m%dT%H%M%SZ)-$$"
 mkdir -p "$results"
 
@@ -132,6 +146,9 @@ status=0
 install_deps || status=$?
 if ((status == 0)); then
     install_azurite || status=$?
+fi
+if ((status == 0)); then
+    install_sdk_clients || status=$?
 fi
 
 if ((status == 0)); then

@@ -16,7 +16,7 @@
 #              decided in Redis (one script for both policies), the per-call cost small limits (Starter's 5/60 s) have
 # in one run, interleaved (direct yarp nginx tollgate, direct yarp nginx tollgate, ...), medians
 # over REPS repetitions, ratios to bare YARP, proxy CPU per request, and one-connection latency.
-# Method: the project's BENCHMARKING.md. Usage: bash bench/gateway/run.sh (details: bench/README.md)
+# Method: bench/README.md. Usage: bash bench/gateway/run.sh (details: bench/README.md)
 #
 # Environment knobs (defaults in brackets):
 #   REPS [3]  DURATION [10s]  CONNECTIONS [64]  THREADS [2]  WARMUP [10s]
@@ -231,6 +231,7 @@ start_tollgate() {
     export Tollgate__Gateway__HttpUrl="http://127.0.0.1:$gw"
     export Tollgate__Gateway__HttpsUrl=""
     export Tollgate__Management__Url="http://127.0.0.1:$mgmt"
+    export Tollgate__Management__HttpsUrl=""
     export Logging__LogLevel__Default=Warning
     export Tollgate__Analytics__Enabled="$analytics"
     local leases=true

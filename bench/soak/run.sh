@@ -76,7 +76,7 @@ wait_for "http://127.0.0.1:$BACKEND_PORT$PATH_CALLED"
 
 cp -r "$TOLLGATE_OUT" "$TMP/bin"
 export Tollgate__Gateway__HttpUrl="http://127.0.0.1:$GW_PORT" Tollgate__Gateway__HttpsUrl="" \
-    Tollgate__Management__Url="http://127.0.0.1:$MGMT_PORT" Logging__LogLevel__Default=Warning Tollgate__Analytics__Enabled=true
+    Tollgate__Management__Url="http://127.0.0.1:$MGMT_PORT" Tollgate__Management__HttpsUrl= Logging__LogLevel__Default=Warning Tollgate__Analytics__Enabled=true
 (cd "$TMP" && exec dotnet "$TMP/bin/tollgate.dll" run --roles gateway,management --data-dir "$TMP/data") >"$TMP/tollgate.log" 2>&1 &
 PID[tollgate]=$!
 GW_PID=${PID[tollgate]}

@@ -13,7 +13,7 @@ cleanup() { [[ -n ${PID:-} ]] && kill -INT "$PID" 2>/dev/null && wait "$PID" 2>/
 trap cleanup EXIT
 export NO_COLOR=1 COLUMNS=400 Logging__LogLevel__Default=Warning
 export Tollgate__Gateway__HttpUrl="http://127.0.0.1:$((BASE_PORT + 1))" Tollgate__Gateway__HttpsUrl="https://127.0.0.1:$((BASE_PORT + 2))"
-export Tollgate__Management__Url="http://127.0.0.1:$((BASE_PORT + 3))" Tollgate__Studio__Url="http://127.0.0.1:$((BASE_PORT + 4))"
+export Tollgate__Management__Url="http://127.0.0.1:$((BASE_PORT + 3))" Tollgate__Management__HttpsUrl="" Tollgate__Studio__Url="http://127.0.0.1:$((BASE_PORT + 4))"
 export Tollgate__Demo__AzuritePort=$((BASE_PORT + 5)) PATH="/nonexistent-for-azurite:$PATH"
 (cd "$TMP" && exec dotnet "$repo/src/Tollgate/bin/Release/net10.0/tollgate.dll" demo --data-dir "$TMP/data") >"$TMP/out" 2>&1 &
 PID=$!

@@ -1,6 +1,6 @@
 namespace Tollgate.Core.Analytics;
 
-/// <summary>APIM's classification of a call by its response status (apim-semantics.md §3.8), shared by reports and metrics.</summary>
+/// <summary>APIM's classification of a call by its response status (docs/apim-compatibility.md §3.8), shared by reports and metrics.</summary>
 public enum CallOutcome
 {
     /// <summary>Status ≤ 301, 304 or 307.</summary>

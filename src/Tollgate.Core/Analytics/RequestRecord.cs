@@ -1,7 +1,7 @@
 namespace Tollgate.Core.Analytics;
 
 /// <summary>
-/// One call through the gateway, rejected ones included (APIM's request report record, apim-semantics.md §3.8).
+/// One call through the gateway, rejected ones included (APIM's request report record, docs/apim-compatibility.md §3.8).
 /// A struct, so queuing it in the bounded channel does not allocate per request.
 /// </summary>
 public readonly record struct RequestRecord

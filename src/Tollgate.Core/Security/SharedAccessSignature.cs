@@ -32,6 +32,7 @@ public static class SharedAccessSignature
     /// </summary>
     public static string? Validate(string? header, Func<string, IReadOnlyList<string>> keysFor, DateTimeOffset now)
     {
+        header = FromBearer(header);
         if (string.IsNullOrEmpty(header) || !header.StartsWith(Scheme + " ", StringComparison.OrdinalIgnoreCase))
         {
             return "The Authorization header must use the SharedAccessSignature scheme.";
@@ -96,6 +97,22 @@ public static class SharedAccessSignature
         }
 
         return "The SharedAccessSignature token has an invalid signature.";
+    }
+
+    /// <summary>
+    /// Azure SDKs send whatever their credential returns as <c>Authorization: Bearer {token}</c>; a credential that
+    /// returns a SharedAccessSignature (with or without its scheme name) is accepted in that form too.
+    /// </summary>
+    private static string? FromBearer(string? header)
+    {
+        const string Bearer = "Bearer ";
+        if (header is null || !header.StartsWith(Bearer, StringComparison.OrdinalIgnoreCase))
+        {
+            return header;
+        }
+
+        var token = header[Bearer.Length..].Trim();
+        return token.StartsWith(Scheme + " ", StringComparison.OrdinalIgnoreCase) ? token : $"{Scheme} {token}";
     }
 
     private static string Sign(string key, string identifier, string expiry)

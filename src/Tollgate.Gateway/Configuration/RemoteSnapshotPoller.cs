@@ -6,6 +6,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Tollgate.Core.Gateway;
+using Tollgate.ServiceDefaults;
 
 namespace Tollgate.Gateway.Configuration;
 
@@ -124,13 +125,13 @@ public sealed partial class RemoteSnapshotPoller(
 
     private static partial class Log
     {
-        [LoggerMessage(2202, LogLevel.Information, "Started from the snapshot backup {Path}: '{Service}' at revision {Revision}.")]
+        [LoggerMessage(EventIds.SnapshotBackupLoaded, LogLevel.Information, "Started from the snapshot backup {Path}: '{Service}' at revision {Revision}.")]
         public static partial void BackupLoaded(ILogger logger, string path, string service, long revision);
 
-        [LoggerMessage(2203, LogLevel.Warning, "The snapshot backup {Path} could not be read: {Reason}")]
+        [LoggerMessage(EventIds.SnapshotBackupUnreadable, LogLevel.Warning, "The snapshot backup {Path} could not be read: {Reason}")]
         public static partial void BackupUnreadable(ILogger logger, string path, string reason);
 
-        [LoggerMessage(2201, LogLevel.Warning, "Could not get a snapshot from {Url}: {Reason}. Serving the last good one.")]
+        [LoggerMessage(EventIds.RemoteSnapshotFailed, LogLevel.Warning, "Could not get a snapshot from {Url}: {Reason}. Serving the last good one.")]
         public static partial void PollFailed(ILogger logger, string url, string reason);
     }
 }

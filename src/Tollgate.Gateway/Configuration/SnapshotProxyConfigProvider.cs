@@ -6,6 +6,7 @@ using Microsoft.Extensions.Primitives;
 using Tollgate.Core.Gateway;
 using Tollgate.Gateway.Policies.Runtime;
 using Yarp.ReverseProxy.Configuration;
+using Tollgate.ServiceDefaults;
 
 namespace Tollgate.Gateway.Configuration;
 
@@ -214,22 +215,22 @@ public sealed partial class SnapshotProxyConfigProvider : IProxyConfigProvider
 
     private static partial class Log
     {
-        [LoggerMessage(2001, LogLevel.Information, "Gateway serves '{Service}' at revision {Revision} with {Routes} routes.")]
+        [LoggerMessage(EventIds.GatewayServing, LogLevel.Information, "Gateway serves '{Service}' at revision {Revision} with {Routes} routes.")]
         public static partial void SnapshotApplied(ILogger logger, string service, long revision, int routes);
 
-        [LoggerMessage(2003, LogLevel.Error, "Refused snapshot '{Service}' revision {Revision}; still serving revision {Current}. It cannot be built: {Reason}")]
+        [LoggerMessage(EventIds.SnapshotRefused, LogLevel.Error, "Refused snapshot '{Service}' revision {Revision}; still serving revision {Current}. It cannot be built: {Reason}")]
         public static partial void SnapshotRefused(ILogger logger, string service, long revision, long current, string reason);
 
-        [LoggerMessage(2004, LogLevel.Error, "Snapshot '{Service}' revision {Revision}: {Problem}. The operations it applies to answer 500; everything else serves.")]
+        [LoggerMessage(EventIds.PolicyNotLoaded, LogLevel.Error, "Snapshot '{Service}' revision {Revision}: {Problem}. The operations it applies to answer 500; everything else serves.")]
         public static partial void PolicyNotLoaded(ILogger logger, string service, long revision, string problem);
 
-        [LoggerMessage(2005, LogLevel.Information, "Gateway no longer serves '{Service}' (deleted at revision {Revision}).")]
+        [LoggerMessage(EventIds.GatewayInstanceRemoved, LogLevel.Information, "Gateway no longer serves '{Service}' (deleted at revision {Revision}).")]
         public static partial void InstanceRemoved(ILogger logger, string service, long revision);
 
-        [LoggerMessage(2006, LogLevel.Error, "Instance '{Service}': the certificate of host name '{Host}' cannot be loaded: {Reason}. The host name is served over HTTP only.")]
+        [LoggerMessage(EventIds.HostCertificateNotLoaded, LogLevel.Error, "Instance '{Service}': the certificate of host name '{Host}' cannot be loaded: {Reason}. The host name is served over HTTP only.")]
         public static partial void CertificateNotLoaded(ILogger logger, string service, string host, string reason);
 
-        [LoggerMessage(2002, LogLevel.Warning, "Skipped a route: {Problem}")]
+        [LoggerMessage(EventIds.RouteSkipped, LogLevel.Warning, "Skipped a route: {Problem}")]
         public static partial void RouteSkipped(ILogger logger, string problem);
     }
 }

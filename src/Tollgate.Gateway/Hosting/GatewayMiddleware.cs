@@ -6,6 +6,7 @@ using Tollgate.Gateway.Policies.Runtime;
 using Tollgate.Gateway.Subscriptions;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Model;
+using Tollgate.ServiceDefaults;
 
 namespace Tollgate.Gateway.Hosting;
 
@@ -123,10 +124,10 @@ public sealed partial class GatewayMiddleware(RequestDelegate next, SnapshotProx
 
     private static partial class Log
     {
-        [LoggerMessage(2101, LogLevel.Warning, "Request {RequestId} to {Api}/{Operation}: backend failed with {Error}. {Detail}")]
+        [LoggerMessage(EventIds.BackendFailed, LogLevel.Warning, "Request {RequestId} to {Api}/{Operation}: backend failed with {Error}. {Detail}")]
         public static partial void BackendFailed(ILogger logger, string requestId, string api, string operation, ForwarderError error, string? detail);
 
-        [LoggerMessage(2102, LogLevel.Information, "Request {RequestId} to {Api}/{Operation}: ClientConnectionFailure ({Error}). {Detail}")]
+        [LoggerMessage(EventIds.ClientConnectionFailure, LogLevel.Information, "Request {RequestId} to {Api}/{Operation}: ClientConnectionFailure ({Error}). {Detail}")]
         public static partial void ClientFailed(ILogger logger, string requestId, string api, string operation, ForwarderError error, string? detail);
     }
 }

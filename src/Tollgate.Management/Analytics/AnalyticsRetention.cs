@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Tollgate.ServiceDefaults;
 
 namespace Tollgate.Management.Analytics;
 
@@ -74,10 +75,10 @@ public sealed partial class AnalyticsRetention(IAnalyticsStore store, AnalyticsO
 
     private static partial class Log
     {
-        [LoggerMessage(3101, LogLevel.Information, "Request log retention: deleted {Blocks} raw record blocks older than {Raw} and {Minutes} aggregate rows older than {Aggregates}")]
+        [LoggerMessage(EventIds.RetentionDeleted, LogLevel.Information, "Request log retention: deleted {Blocks} raw record blocks older than {Raw} and {Minutes} aggregate rows older than {Aggregates}")]
         public static partial void Deleted(ILogger logger, long blocks, TimeSpan raw, long minutes, TimeSpan aggregates);
 
-        [LoggerMessage(3102, LogLevel.Warning, "Request log retention failed, will try again: {Reason}")]
+        [LoggerMessage(EventIds.RetentionFailed, LogLevel.Warning, "Request log retention failed, will try again: {Reason}")]
         public static partial void Failed(ILogger logger, string reason);
     }
 }

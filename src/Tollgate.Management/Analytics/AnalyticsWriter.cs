@@ -147,7 +147,7 @@ public sealed partial class AnalyticsWriter : BackgroundService
 
     private static partial class Log
     {
-        [LoggerMessage(3001, LogLevel.Warning, "Could not store {Count} request records: {Reason}")]
+        [LoggerMessage(EventIds.RequestRecordsNotStored, LogLevel.Warning, "Could not store {Count} request records: {Reason}")]
         public static partial void WriteFailed(ILogger logger, int count, string reason);
     }
 }

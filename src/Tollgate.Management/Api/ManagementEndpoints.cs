@@ -11,6 +11,7 @@ using Tollgate.Core.Gateway;
 using Tollgate.Core.Resources;
 using Tollgate.Management.Persistence;
 using Tollgate.Management.Services;
+using Tollgate.ServiceDefaults;
 
 namespace Tollgate.Management.Api;
 
@@ -28,6 +29,12 @@ public static partial class ManagementEndpoints
             Handle(http, async ct => Page(AllOf(await resources.ListServicesAsync(subscriptionId, resourceGroup, ct)), http)));
         app.MapGet("/subscriptions/{subscriptionId}/providers/Microsoft.ApiManagement/service", (HttpContext http, string subscriptionId, ResourceService resources) =>
             Handle(http, async ct => Page(AllOf(await resources.ListServicesAsync(subscriptionId, null, ct)), http)));
+        app.MapPost("/subscriptions/{subscriptionId}/providers/Microsoft.ApiManagement/checkNameAvailability", (HttpContext http, ResourceService resources) =>
+            Handle(http, async ct =>
+            {
+                CheckApiVersion(http);
+                return Json(await resources.CheckNameAvailabilityAsync(await ReadBodyAsync(http, ct), ct));
+            }));
         app.Map(ServicePath + "/{serviceName}/{**rest}", (HttpContext http, string subscriptionId, string resourceGroup, string serviceName, string? rest, ResourceService resources, TenantAccess tenant) =>
             Handle(http, ct =>
             {
@@ -68,13 +75,24 @@ public static partial class ManagementEndpoints
     public static IApplicationBuilder UseSharedAccessSignature(this IApplicationBuilder app) => app.Use(async (http, next) =>
     {
         var path = http.Request.Path;
-        if (path.StartsWithSegments("/subscriptions", StringComparison.OrdinalIgnoreCase) || path.StartsWithSegments("/internal", StringComparison.OrdinalIgnoreCase))
+        if (path.StartsWithSegments("/subscriptions", StringComparison.OrdinalIgnoreCase) || path.StartsWithSegments("/internal", StringComparison.OrdinalIgnoreCase)
+            || path.StartsWithSegments("/tollgate", StringComparison.OrdinalIgnoreCase))
         {
-            var tenant = http.RequestServices.GetRequiredService<TenantAccess>();
-            var problem = await tenant.ValidateAsync(http.Request.Headers.Authorization.ToString(), http.RequestAborted);
+            var authorization = http.Request.Headers.Authorization.ToString();
+            string? problem;
+            if (BearerJwt(authorization) is { } jwt)
+            {
+                // A service principal's token from POST /oauth2/v2.0/token.
+                problem = await http.RequestServices.GetRequiredService<ServicePrincipals>().ValidateAsync(jwt, http.RequestAborted);
+            }
+            else
+            {
+                problem = await http.RequestServices.GetRequiredService<TenantAccess>().ValidateAsync(authorization, http.RequestAborted);
+            }
+
             if (problem is not null)
             {
-                http.Response.Headers.WWWAuthenticate = "SharedAccessSignature";
+                http.Response.Headers.WWWAuthenticate = "SharedAccessSignature, Bearer";
                 await WriteAsync(http, new ArmException(401, "Unauthorized", problem));
                 return;
             }
@@ -82,6 +100,19 @@ public static partial class ManagementEndpoints
 
         await next(http);
     });
+
+    /// <summary>The token of <c>Authorization: Bearer {JWT}</c> (three base64url parts), else null (a SharedAccessSignature, bearer or not).</summary>
+    private static string? BearerJwt(string authorization)
+    {
+        const string Bearer = "Bearer ";
+        if (!authorization.StartsWith(Bearer, StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        var token = authorization[Bearer.Length..].Trim();
+        return token.Count(c => c == '.') == 2 && !token.Contains('=') && !token.Contains(' ') ? token : null;
+    }
 
     private static async Task<IResult> DispatchAsync(HttpContext http, ServiceScope scope, string rest, ResourceService resources, TenantAccess tenant, CancellationToken ct)
     {
@@ -186,6 +217,18 @@ public static partial class ManagementEndpoints
             case ["apis", var api, "operations", var op]:
                 await resources.GetAsync(scope, ResourceKind.Api, "", api, ct);
                 return await EntityAsync(http, method, scope, ResourceKind.Operation, api, op, resources, ifMatch, deleteSubscriptions, ct);
+            case ["apis", var api] when method == "GET" && IsExport(http) && http.Request.Query["format"].FirstOrDefault() is { } linkFormat
+                && linkFormat.EndsWith("-link", StringComparison.OrdinalIgnoreCase):
+                if (!ExportLinks.Formats.ContainsKey(linkFormat))
+                {
+                    throw ArmException.Validation("format", $"'{linkFormat}' is not an export format: use {string.Join(", ", ExportLinks.Formats.Keys)} (or openapi+json for the document itself).");
+                }
+
+                await resources.GetAsync(scope, ResourceKind.Api, "", api, ct);
+                var link = await http.RequestServices.GetRequiredService<ExportLinks>().CreateAsync(http.Request, scope, api, linkFormat, ct);
+                // The answer names the result as APIM does: openapi-link for either OpenAPI form, swagger-link-json for Swagger.
+                var resultFormat = linkFormat.StartsWith("swagger", StringComparison.OrdinalIgnoreCase) ? "swagger-link-json" : "openapi-link";
+                return Json(new JsonObject { ["id"] = $"{scope.BaseId}/apis/{api}", ["format"] = resultFormat, ["value"] = new JsonObject { ["link"] = link } });
             case ["apis", var api] when method == "GET" && IsExport(http):
                 return Results.Text(await http.RequestServices.GetRequiredService<OpenApiService>().ExportAsync(scope, api, ct), "application/json");
             case ["apis", var api] when method == "PUT" && IsImport(http, out var importBody):
@@ -276,10 +319,11 @@ public static partial class ManagementEndpoints
         switch (method)
         {
             case "GET":
-                return Json(await policies.GetAsync(scope, target, http.Request.Query["format"].FirstOrDefault(), ct));
+                var (policy, etag) = await policies.GetWithETagAsync(scope, target, http.Request.Query["format"].FirstOrDefault(), ct);
+                return Resource(policy, etag, 200);
             case "PUT":
-                var (body, created) = await policies.PutAsync(scope, target, await ReadBodyAsync(http, ct), ct);
-                return Json(body, created ? 201 : 200);
+                var (body, created, newETag) = await policies.PutAsync(scope, target, await ReadBodyAsync(http, ct), http.Request.Headers.IfMatch.FirstOrDefault()?.Trim('"'), ct);
+                return Resource(body, newETag, created ? 201 : 200);
             case "DELETE":
                 return await policies.DeleteAsync(scope, target, ct) ? Results.Ok() : Results.NoContent();
             default:
@@ -355,7 +399,7 @@ public static partial class ManagementEndpoints
         return obj;
     }
 
-    private static async Task<IResult> Handle(HttpContext http, Func<CancellationToken, Task<IResult>> action)
+    internal static async Task<IResult> Handle(HttpContext http, Func<CancellationToken, Task<IResult>> action)
     {
         try
         {
@@ -373,8 +417,9 @@ public static partial class ManagementEndpoints
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // Never an empty 500: the documented error shape, and the exception in the log.
-            http.RequestServices.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>()
-                .CreateLogger("Tollgate.Management.Api").LogError(ex, "Management request {Method} {Path} failed.", http.Request.Method, http.Request.Path);
+            ManagementLog.RequestFailed(
+                http.RequestServices.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>().CreateLogger("Tollgate.Management.Api"),
+                http.Request.Method, http.Request.Path.Value ?? "", ex);
             return Json(new ArmException(500, "InternalError", "The request failed on the server; see the management log for details.").ToJson(), 500);
         }
     }
@@ -435,11 +480,17 @@ public static partial class ManagementEndpoints
     }
 }
 
-/// <summary>JSON settings for snapshots on the wire (long-poll to remote gateways).</summary>
 /// <summary>Body of <c>POST /internal/gateway/snapshots</c>: the instances a gateway serves and the revisions it has.</summary>
 public sealed record GatewaySnapshotsRequest(string? Services, Dictionary<string, long>? Known);
 
+/// <summary>JSON settings for snapshots on the wire (long-poll to remote gateways).</summary>
 public static class SnapshotJson
 {
     public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web);
+}
+
+internal static partial class ManagementLog
+{
+    [Microsoft.Extensions.Logging.LoggerMessage(EventIds.ManagementRequestFailed, Microsoft.Extensions.Logging.LogLevel.Error, "Management request {Method} {Path} failed.")]
+    public static partial void RequestFailed(Microsoft.Extensions.Logging.ILogger logger, string method, string path, Exception exception);
 }

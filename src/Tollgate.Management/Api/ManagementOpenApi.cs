@@ -54,12 +54,27 @@ public static class ManagementOpenApi
         var paths = new JsonObject();
         var service = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service";
         paths[service] = Obj(("get", Op("ApiManagementService_ListByResourceGroup", "Lists the API Management instances of a resource group.", Collection("ServiceProperties"))));
+        paths["/subscriptions/{subscriptionId}/providers/Microsoft.ApiManagement/service"] =
+            Obj(("get", Op("ApiManagementService_List", "Lists the API Management instances of a subscription.", Collection("ServiceProperties"))));
+        schemas["ServiceNameAvailability"] = Obj(("type", "object"), ("properties", new JsonObject
+        {
+            ["nameAvailable"] = Obj(("type", "boolean")),
+            ["reason"] = Obj(("type", "string"), ("enum", new JsonArray("Valid", "Invalid", "AlreadyExists"))),
+            ["message"] = Obj(("type", "string")),
+        }));
+        schemas["ServiceCheckNameAvailabilityParameters"] = Obj(("type", "object"), ("required", new JsonArray("name")), ("properties", new JsonObject
+        {
+            ["name"] = Obj(("type", "string")),
+            ["type"] = Obj(("type", "string"), ("example", "Microsoft.ApiManagement/service")),
+        }));
+        paths["/subscriptions/{subscriptionId}/providers/Microsoft.ApiManagement/checkNameAvailability"] =
+            Obj(("post", Op("ApiManagementService_CheckNameAvailability", "Whether an instance name is free (names are host names, unique across subscriptions) and valid.", Ref("ServiceNameAvailability"), body: "ServiceCheckNameAvailabilityParameters")));
         paths[Base] = Obj(
             ("get", Op("ApiManagementService_Get", "Gets an API Management instance.", Ref("ServicePropertiesContract"))),
             ("put", Op("ApiManagementService_CreateOrUpdate", "Creates an instance with APIM's built-ins (Starter and Unlimited products; Administrators, Developers and Guests groups; the administrator and their subscriptions).", Ref("ServicePropertiesContract"), body: "ServicePropertiesContract", created: true)),
             ("delete", Op("ApiManagementService_Delete", "Deletes an instance and everything in it.", null)));
         AddEntity(paths, "apis", "{apiId}", "Api", "ApiContractProperties", "APIs");
-        paths[Base + "/apis/{apiId}"]!["put"]!["description"] = "Creates or replaces an API. With properties.format and properties.value it imports an OpenAPI 3 or Swagger 2 document with its operations (all or nothing). GET with export=true&format=openapi returns the API as an OpenAPI 3 document.";
+        paths[Base + "/apis/{apiId}"]!["put"]!["description"] = "Creates or replaces an API. With properties.format and properties.value it imports an OpenAPI 3 or Swagger 2 document with its operations (all or nothing). GET with export=true&format=openapi returns the API as an OpenAPI 3 document; with format=openapi-link, openapi+json-link or swagger-link it returns {id, format, value:{link}}, a signed link valid for five minutes.";
         AddEntity(paths, "apis/{apiId}/operations", "{operationId}", "Operation", "OperationContractProperties", "operations of an API");
         paths[Base + "/apis/{apiId}/products"] = Obj(("get", Op("ApiProduct_ListByApis", "Lists the products that contain the API.", Collection("ProductContractProperties"))));
         AddEntity(paths, "products", "{productId}", "Product", "ProductContractProperties", "products");
@@ -120,6 +135,23 @@ public static class ManagementOpenApi
 
         AddReports(paths, schemas);
 
+        schemas["ServicePrincipalContract"] = Obj(("type", "object"), ("properties", new JsonObject
+        {
+            ["id"] = Obj(("type", "string"), ("readOnly", true)),
+            ["name"] = Obj(("type", "string"), ("readOnly", true), ("description", "The client id.")),
+            ["properties"] = Obj(("type", "object"), ("properties", new JsonObject
+            {
+                ["displayName"] = Obj(("type", "string")),
+                ["createdDate"] = Obj(("type", "string"), ("format", "date-time"), ("readOnly", true)),
+                ["clientSecret"] = Obj(("type", "string"), ("readOnly", true), ("description", "Only in the answer to the PUT that created or rotated it; never again.")),
+            })),
+        }));
+        paths["/tollgate/servicePrincipals"] = Obj(("get", Op("ServicePrincipal_List", "Lists the service principals (without secrets).", Collection("ServicePrincipal"))));
+        paths["/tollgate/servicePrincipals/{clientId}"] = Obj(
+            ("get", Op("ServicePrincipal_Get", "Gets a service principal (without its secret).", Ref("ServicePrincipalContract"))),
+            ("put", Op("ServicePrincipal_CreateOrUpdate", "Creates a service principal, or rotates its secret; the answer carries the new client secret, shown once.", Ref("ServicePrincipalContract"), body: "ServicePrincipalContract", created: true)),
+            ("delete", Op("ServicePrincipal_Delete", "Revokes a service principal: its secret and the tokens issued to it stop working at once.", null)));
+
         foreach (var (path, item) in paths)
         {
             var parameters = new JsonArray();
@@ -132,14 +164,32 @@ public static class ManagementOpenApi
             item!["parameters"] = parameters;
         }
 
+        // OAuth 2.0 client credentials (RFC 6749 §4.4): no api-version, no Authorization; a form body.
+        paths["/oauth2/v2.0/token"] = Obj(("post", Obj(
+            ("operationId", "OAuth2_Token"),
+            ("description", "Trades a service principal's client id and secret for a bearer token (JWT, one hour) for the management API."),
+            ("security", new JsonArray()),
+            ("requestBody", Obj(("required", true), ("content", Obj(("application/x-www-form-urlencoded", Obj(("schema", Obj(
+                ("type", "object"),
+                ("required", new JsonArray("grant_type", "client_id", "client_secret")),
+                ("properties", Obj(
+                    ("grant_type", Obj(("type", "string"), ("enum", new JsonArray("client_credentials")))),
+                    ("client_id", Obj(("type", "string"))),
+                    ("client_secret", Obj(("type", "string"))),
+                    ("scope", Obj(("type", "string"))))))))))))),
+            ("responses", Obj(
+                ("200", Obj(("description", "{token_type: Bearer, expires_in, access_token}"))),
+                ("400", Obj(("description", "{error: invalid_request | unsupported_grant_type, error_description}"))),
+                ("401", Obj(("description", "{error: invalid_client, error_description}"))))))));
+
         var document = new JsonObject
         {
             ["openapi"] = "3.0.3",
             ["info"] = Obj(
                 ("title", "Tollgate management API"),
                 ("version", "2022-08-01"),
-                ("description", "The ARM-shaped management API of Tollgate, compatible with Azure API Management's REST API 2022-08-01. Authenticate with 'Authorization: SharedAccessSignature uid=...&ex=...&sn=...' (tollgate token prints one). Errors use {\"error\":{\"code\",\"message\",\"details\":[{\"target\",\"message\"}]}}, one detail per field.")),
-            ["servers"] = new JsonArray(Obj(("url", "http://127.0.0.1:5081"))),
+                ("description", "The ARM-shaped management API of Tollgate, compatible with Azure API Management's REST API 2022-08-01. Authenticate with 'Authorization: SharedAccessSignature uid=...&ex=...&sn=...' (tollgate token prints one), or send the same token as 'Authorization: Bearer ...' as Azure SDKs do (over HTTPS), or a service principal's token from POST /oauth2/v2.0/token. Errors use {\"error\":{\"code\",\"message\",\"details\":[{\"target\",\"message\"}]}}, one detail per field.")),
+            ["servers"] = new JsonArray(Obj(("url", "https://127.0.0.1:5444")), Obj(("url", "http://127.0.0.1:5081"))),
             ["security"] = new JsonArray(Obj(("SharedAccessSignature", new JsonArray()))),
             ["paths"] = paths,
             ["components"] = Obj(

@@ -170,7 +170,11 @@ internal static partial class OpenApiConverter
     /// Writes an API and its operations as an OpenAPI 3.0 JSON document whose server is the gateway URL plus the API path,
     /// with APIM's subscription-key security schemes when the API requires a subscription.
     /// </summary>
-    public static string Export(JsonObject api, IReadOnlyList<(string Name, JsonObject Properties)> operations, string gatewayUrl)
+    public static string Export(JsonObject api, IReadOnlyList<(string Name, JsonObject Properties)> operations, string gatewayUrl) =>
+        Export(api, operations, gatewayUrl, ExportFormat.OpenApiJson);
+
+    /// <summary>Export as OpenAPI 3.0 JSON or YAML, or as Swagger 2.0 JSON.</summary>
+    public static string Export(JsonObject api, IReadOnlyList<(string Name, JsonObject Properties)> operations, string gatewayUrl, ExportFormat format)
     {
         var document = new OpenApiDocument
         {
@@ -267,7 +271,19 @@ internal static partial class OpenApiConverter
         }
 
         using var text = new StringWriter(CultureInfo.InvariantCulture);
-        document.SerializeAsV3(new OpenApiJsonWriter(text));
+        switch (format)
+        {
+            case ExportFormat.OpenApiYaml:
+                document.SerializeAsV3(new OpenApiYamlWriter(text));
+                break;
+            case ExportFormat.SwaggerJson:
+                document.SerializeAsV2(new OpenApiJsonWriter(text));
+                break;
+            default:
+                document.SerializeAsV3(new OpenApiJsonWriter(text));
+                break;
+        }
+
         return text.ToString();
     }
 
@@ -1085,4 +1101,12 @@ internal static partial class OpenApiConverter
 
     [System.Text.RegularExpressions.GeneratedRegex(@"\{\*([^}]+)\}")]
     private static partial System.Text.RegularExpressions.Regex WildcardName();
+}
+
+/// <summary>The document formats an API is exported in.</summary>
+public enum ExportFormat
+{
+    OpenApiJson,
+    OpenApiYaml,
+    SwaggerJson,
 }

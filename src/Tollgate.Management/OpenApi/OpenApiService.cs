@@ -18,9 +18,11 @@ public sealed class OpenApiService(ResourceService resources, ManagementOptions 
     }
 
     /// <summary>Export as an OpenAPI 3.0 JSON document whose server is the gateway URL plus the API path.</summary>
-    public async Task<string> ExportAsync(ServiceScope scope, string apiId, CancellationToken ct)
+    public Task<string> ExportAsync(ServiceScope scope, string apiId, CancellationToken ct) => ExportAsync(scope, apiId, ExportFormat.OpenApiJson, ct);
+
+    public async Task<string> ExportAsync(ServiceScope scope, string apiId, ExportFormat format, CancellationToken ct)
     {
         var (api, operations) = await resources.GetApiWithOperationsAsync(scope, apiId, ct);
-        return OpenApiConverter.Export(api.Properties, [.. operations.Select(o => (o.Key.Name, o.Properties))], options.GatewayUrlOf(scope.Name));
+        return OpenApiConverter.Export(api.Properties, [.. operations.Select(o => (o.Key.Name, o.Properties))], options.GatewayUrlOf(scope.Name), format);
     }
 }

@@ -273,7 +273,7 @@ public abstract partial class SqlResourceStore
 
     private readonly record struct MinuteKey(string Service, long MinuteMs, string Api, string Operation, string Product, string Subscription, string User);
 
-    /// <summary>APIM's classification (apim-semantics.md §3.8): success = status ≤ 301, 304 or 307; blocked = 401, 403, 429; failed = 400 or 500–600.</summary>
+    /// <summary>APIM's classification (docs/apim-compatibility.md §3.8): success = status ≤ 301, 304 or 307; blocked = 401, 403, 429; failed = 400 or 500–600.</summary>
     private sealed class MinuteTotals
     {
         public long Success { get; private set; }

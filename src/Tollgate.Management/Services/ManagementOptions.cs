@@ -3,8 +3,20 @@ namespace Tollgate.Management.Services;
 /// <summary>Settings of the control plane (section <c>Tollgate:Management</c>).</summary>
 public sealed class ManagementOptions
 {
-    /// <summary>Where the management API listens. Default <c>http://127.0.0.1:5081</c>.</summary>
+    /// <summary>Where the management API listens over HTTP. Default <c>http://127.0.0.1:5081</c>; empty: no HTTP listener (then <see cref="HttpsUrl"/> is required).</summary>
     public string Url { get; set; } = "http://127.0.0.1:5081";
+
+    /// <summary>
+    /// Where the management API listens over HTTPS (Azure SDKs send bearer tokens only over HTTPS). Empty: none. The
+    /// shipped appsettings.json sets <c>https://127.0.0.1:5444</c>.
+    /// </summary>
+    public string? HttpsUrl { get; set; }
+
+    /// <summary>A PFX for the HTTPS listener; default: the gateway's certificate (configured or self-signed in the data directory).</summary>
+    public string? CertificatePath { get; set; }
+
+    /// <summary>The password of <see cref="CertificatePath"/>.</summary>
+    public string? CertificatePassword { get; set; }
 
     /// <summary>
     /// The <c>gatewayUrl</c> of instances: <c>{name}</c> stands for the instance's name. Default: the gateway's HTTPS

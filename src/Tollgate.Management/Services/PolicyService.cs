@@ -24,9 +24,26 @@ public sealed class PolicyService(IResourceStore store, ResourceService resource
         "<policies><inbound><base /><rate-limit calls=\"5\" renewal-period=\"60\" /><quota calls=\"100\" renewal-period=\"604800\" /></inbound>" +
         "<backend><base /></backend><outbound><base /></outbound><on-error><base /></on-error></policies>";
 
+    /// <summary>
+    /// The global policy every APIM instance has until its owner changes it: nothing inbound or outbound, the backend
+    /// forwarded to. GET answers it (APIM never answers 404 for the global policy) and it behaves as no policy at all.
+    /// </summary>
+    public const string DefaultGlobalPolicy =
+        "<policies>\r\n\t<inbound />\r\n\t<backend>\r\n\t\t<forward-request />\r\n\t</backend>\r\n\t<outbound />\r\n\t<on-error />\r\n</policies>";
+
+    /// <summary>The ETag of the default global policy (never stored; an If-Match with it means "unchanged since the default").</summary>
+    public const string DefaultGlobalPolicyETag = "AAAAAAAAAAA=";
+
     private static readonly string[] Formats = ["xml", "rawxml"];
 
     public async Task<(JsonObject Body, bool Created)> PutAsync(ServiceScope scope, PolicyScope target, JsonObject body, CancellationToken ct)
+    {
+        var (result, created, _) = await PutAsync(scope, target, body, null, ct);
+        return (result, created);
+    }
+
+    /// <summary>Creates or replaces a policy; <paramref name="ifMatch"/> as ARM (null: unconditional, "*": must exist, else its ETag).</summary>
+    public async Task<(JsonObject Body, bool Created, string ETag)> PutAsync(ServiceScope scope, PolicyScope target, JsonObject body, string? ifMatch, CancellationToken ct)
     {
         await RequireScopeAsync(scope, target, ct);
         var properties = body["properties"] as JsonObject ?? throw ArmException.Validation("properties", "'properties' is required and must be an object.");
@@ -72,15 +89,32 @@ public sealed class PolicyService(IResourceStore store, ResourceService resource
 
         var key = Key(scope, target);
         var existing = await store.GetAsync(key, ct);
-        await resources.ApplyChangesAsync(scope, [new ResourceChange.Put(key, new JsonObject { ["format"] = format.ToLowerInvariant(), ["value"] = value }, null)], ct);
-        return (ToJson(scope, target, value!, format.ToLowerInvariant()), existing is null);
+        if (existing is null && target.Segments.Length == 0 && ifMatch == DefaultGlobalPolicyETag)
+        {
+            ifMatch = null; // the default global policy, read with its ETag and changed now
+        }
+
+        await resources.ApplyChangesAsync(scope, [new ResourceChange.Put(key, new JsonObject { ["format"] = format.ToLowerInvariant(), ["value"] = value }, null, ifMatch)], ct);
+        var stored = await store.GetAsync(key, ct);
+        return (ToJson(scope, target, value!, format.ToLowerInvariant()), existing is null, stored?.ETag ?? "");
     }
 
-    public async Task<JsonObject> GetAsync(ServiceScope scope, PolicyScope target, string? format, CancellationToken ct)
+    public async Task<JsonObject> GetAsync(ServiceScope scope, PolicyScope target, string? format, CancellationToken ct) =>
+        (await GetWithETagAsync(scope, target, format, ct)).Body;
+
+    /// <summary>The policy and its ETag; the global scope answers <see cref="DefaultGlobalPolicy"/> until one is set.</summary>
+    public async Task<(JsonObject Body, string ETag)> GetWithETagAsync(ServiceScope scope, PolicyScope target, string? format, CancellationToken ct)
     {
         await RequireScopeAsync(scope, target, ct);
-        var stored = await store.GetAsync(Key(scope, target), ct) ?? throw ArmException.NotFound("Policy");
-        return ToJson(scope, target, (string)stored.Properties["value"]!, format?.ToLowerInvariant() ?? (string?)stored.Properties["format"] ?? "xml");
+        var stored = await store.GetAsync(Key(scope, target), ct);
+        if (stored is null)
+        {
+            return target.Segments.Length == 0
+                ? (ToJson(scope, target, DefaultGlobalPolicy, format?.ToLowerInvariant() ?? "xml"), DefaultGlobalPolicyETag)
+                : throw ArmException.NotFound("Policy");
+        }
+
+        return (ToJson(scope, target, (string)stored.Properties["value"]!, format?.ToLowerInvariant() ?? (string?)stored.Properties["format"] ?? "xml"), stored.ETag);
     }
 
     public async Task<JsonObject> ListAsync(ServiceScope scope, PolicyScope target, CancellationToken ct)
@@ -91,6 +125,10 @@ public sealed class PolicyService(IResourceStore store, ResourceService resource
         if (stored is not null)
         {
             value.Add(ToJson(scope, target, (string)stored.Properties["value"]!, (string?)stored.Properties["format"] ?? "xml"));
+        }
+        else if (target.Segments.Length == 0)
+        {
+            value.Add(ToJson(scope, target, DefaultGlobalPolicy, "xml"));
         }
 
         return new JsonObject { ["value"] = value, ["count"] = value.Count, ["nextLink"] = null };

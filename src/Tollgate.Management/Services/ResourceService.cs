@@ -19,7 +19,7 @@ public sealed record ResourcePage(IReadOnlyList<JsonObject> Items, int Count, in
 /// checks (unique API paths, existing scopes), built-ins, cascades, secrets kept encrypted and out of GET responses.
 /// Every successful write publishes a new gateway snapshot before it returns.
 /// </summary>
-public sealed class ResourceService(IResourceStore store, SecretVault vault, SnapshotPublisher publisher, TimeProvider timeProvider, ManagementOptions options)
+public sealed partial class ResourceService(IResourceStore store, SecretVault vault, SnapshotPublisher publisher, TimeProvider timeProvider, ManagementOptions options)
 {
     private static readonly string[] BuiltInGroups = ["administrators", "developers", "guests"];
 
@@ -57,6 +57,34 @@ public sealed class ResourceService(IResourceStore store, SecretVault vault, Sna
             .Select(s => ServiceToJson(new ServiceScope(subscriptionId, (string)s.Properties["resourceGroup"]!, (string)s.Properties["name"]!), s))
             .ToList();
     }
+
+    /// <summary>
+    /// APIM's <c>checkNameAvailability</c>: whether an instance could be created with <c>body.name</c>. Instance names
+    /// are host names (<c>{name}.azure-api.net</c>), so they are unique across subscriptions and must be a host label.
+    /// </summary>
+    public async Task<JsonObject> CheckNameAvailabilityAsync(JsonObject? body, CancellationToken ct)
+    {
+        if (body?["name"] is not JsonValue value || !value.TryGetValue<string>(out var name))
+        {
+            throw ArmException.Validation("name", "'name' is required: the instance name to check.");
+        }
+
+        if (!ServiceNamePattern().IsMatch(name))
+        {
+            return Availability(false, "Invalid",
+                $"{name} is not a valid instance name: use 1 to 50 letters, digits and hyphens, starting with a letter and ending with a letter or digit.");
+        }
+
+        return await store.GetAsync(ServiceKey(name), ct) is null
+            ? Availability(true, "Valid", "")
+            : Availability(false, "AlreadyExists", $"{name} is already in use. Please select a different name.");
+
+        static JsonObject Availability(bool available, string reason, string message) =>
+            new() { ["nameAvailable"] = available, ["reason"] = reason, ["message"] = message };
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("^[a-zA-Z](?:[a-zA-Z0-9-]{0,48}[a-zA-Z0-9])?$")]
+    private static partial System.Text.RegularExpressions.Regex ServiceNamePattern();
 
     public async Task<(JsonObject Body, bool Created)> PutServiceAsync(ServiceScope scope, JsonObject body, CancellationToken ct)
     {

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Tollgate.Core.Gateway;
 using Tollgate.Security;
 using Tollgate.Management.Persistence;
+using Tollgate.ServiceDefaults;
 
 namespace Tollgate.Management.Services;
 
@@ -194,7 +195,7 @@ public sealed partial class SnapshotPublisher(IResourceStore store, SecretVault 
 
     private static partial class Log
     {
-        [LoggerMessage(1001, LogLevel.Information, "Published snapshot of '{Service}' at revision {Revision}: {Apis} APIs, {Operations} operations.")]
+        [LoggerMessage(EventIds.SnapshotPublished, LogLevel.Information, "Published snapshot of '{Service}' at revision {Revision}: {Apis} APIs, {Operations} operations.")]
         public static partial void SnapshotPublished(ILogger logger, string service, long revision, int apis, int operations);
     }
 }

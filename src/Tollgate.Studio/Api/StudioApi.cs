@@ -13,6 +13,7 @@ using Tollgate.Studio.Datasets;
 using Tollgate.Studio.Experiments;
 using Tollgate.Studio.Storage;
 using Tollgate.Studio.WebServices;
+using Tollgate.ServiceDefaults;
 
 namespace Tollgate.Studio.Api;
 
@@ -256,7 +257,7 @@ public static partial class StudioApi
 
     private static partial class Log
     {
-        [Microsoft.Extensions.Logging.LoggerMessage(1, LogLevel.Error, "Studio request {Path} failed unexpectedly.")]
+        [Microsoft.Extensions.Logging.LoggerMessage(EventIds.StudioRequestFailed, LogLevel.Error, "Studio request {Path} failed unexpectedly.")]
         public static partial void Unexpected(ILogger logger, string path, Exception exception);
     }
 }

@@ -48,9 +48,9 @@ public static class StudioServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(protector);
         var directory = Path.Combine(options.DataDirectory, "studio");
-        Storage.PrivateFiles.CreateDirectory(directory);
+        PrivateFiles.CreateDirectory(directory, tightenExisting: true);
         var database = Path.Combine(directory, "studio.db");
-        Storage.PrivateFiles.EnsureFile(database);
+        PrivateFiles.Prepare(database);
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(options);
         services.AddSingleton(new StudioStore(database, protector));

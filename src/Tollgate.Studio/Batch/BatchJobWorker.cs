@@ -12,6 +12,7 @@ using Tollgate.Studio.Datasets;
 using Tollgate.Studio.Experiments;
 using Tollgate.Studio.Storage;
 using Tollgate.Studio.WebServices;
+using Tollgate.ServiceDefaults;
 
 namespace Tollgate.Studio.Batch;
 
@@ -250,16 +251,16 @@ public sealed partial class BatchJobWorker : BackgroundService
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Information, "BES job {JobId} was running when the process stopped; running it again.")]
+        [LoggerMessage(EventIds.BesJobResumed, LogLevel.Information, "BES job {JobId} was running when the process stopped; running it again.")]
         public static partial void Resuming(ILogger logger, string jobId);
 
-        [LoggerMessage(2, LogLevel.Information, "BES job {JobId} interrupted by shutdown; it will run again at the next start.")]
+        [LoggerMessage(EventIds.BesJobInterrupted, LogLevel.Information, "BES job {JobId} interrupted by shutdown; it will run again at the next start.")]
         public static partial void Interrupted(ILogger logger, string jobId);
 
-        [LoggerMessage(3, LogLevel.Information, "BES job {JobId} cancelled.")]
+        [LoggerMessage(EventIds.BesJobCancelled, LogLevel.Information, "BES job {JobId} cancelled.")]
         public static partial void Cancelled(ILogger logger, string jobId);
 
-        [LoggerMessage(4, LogLevel.Error, "BES job {JobId} failed unexpectedly.")]
+        [LoggerMessage(EventIds.BesJobFailed, LogLevel.Error, "BES job {JobId} failed unexpectedly.")]
         public static partial void Failed(ILogger logger, string jobId, Exception exception);
     }
 }

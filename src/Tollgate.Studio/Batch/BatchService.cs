@@ -8,7 +8,7 @@ using Tollgate.Studio.WebServices;
 
 namespace Tollgate.Studio.Batch;
 
-/// <summary>BES job states, as <c>StatusCode</c> strings (azureml-protocol.md §2.3).</summary>
+/// <summary>BES job states, as <c>StatusCode</c> strings (docs/studio-protocol.md §2.3).</summary>
 public static class JobStatus
 {
     public const string NotStarted = "NotStarted";
@@ -19,7 +19,7 @@ public static class JobStatus
 }
 
 /// <summary>
-/// BES (azureml-protocol.md §2): submit checks the request and stores the job <c>NotStarted</c>; start queues it for
+/// BES (docs/studio-protocol.md §2): submit checks the request and stores the job <c>NotStarted</c>; start queues it for
 /// <see cref="BatchJobWorker"/>; status reports it, with a fresh read-only SAS per output on every GET once Finished;
 /// DELETE cancels a job that has not ended, and deletes one that has.
 /// </summary>

@@ -7,7 +7,7 @@ using Tollgate.Studio.WebServices;
 namespace Tollgate.Studio.Batch;
 
 /// <summary>
-/// An <c>AzureBlobDataReference</c> (azureml-protocol.md §2.2): a connection string and <c>container/blob</c>, or a
+/// An <c>AzureBlobDataReference</c> (docs/studio-protocol.md §2.2): a connection string and <c>container/blob</c>, or a
 /// <c>BaseLocation</c> with a <c>SasBlobToken</c>.
 /// </summary>
 public sealed record BlobReference(string? ConnectionString, string? RelativeLocation, string? BaseLocation, string? SasBlobToken)

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Tollgate.Studio.Data;
 
 /// <summary>
-/// The text form of cell values, shared by CSV/TSV files and the string cells of RRS (azureml-protocol.md §1.2/§1.3):
+/// The text form of cell values, shared by CSV/TSV files and the string cells of RRS (docs/studio-protocol.md §1.2/§1.3):
 /// invariant culture, round-trip doubles, ISO 8601 dates, <c>True</c>/<c>False</c>, and an empty cell for a missing value.
 /// </summary>
 public static class CellText

@@ -1,3 +1,4 @@
+using Tollgate.Security;
 using System.Collections;
 using System.Collections.ObjectModel;
 using System.Data.Common;
@@ -41,7 +42,7 @@ public static class DelimitedTextWriter
     public static async Task<long> WriteFileAsync(string path, DataSchema schema, IAsyncEnumerable<DataBatch> batches, DelimitedTextOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(path);
-        var stream = new FileStream(path, Storage.PrivateFiles.NewFile(FileMode.Create));
+        var stream = new FileStream(path, PrivateFiles.Options(FileMode.Create, options: FileOptions.Asynchronous, bufferSize: 1 << 16));
         await using var writer = new StreamWriter(stream, new System.Text.UTF8Encoding(false));
         return await WriteAsync(writer, schema, batches, options ?? DelimitedTextOptions.ForFile(path), cancellationToken).ConfigureAwait(false);
     }

@@ -1,3 +1,4 @@
+using Tollgate.Security;
 using Tollgate.Studio.Data;
 using Tollgate.Studio.Storage;
 
@@ -32,7 +33,7 @@ public sealed class DatasetService
             return;
         }
 
-        PrivateFiles.CreateDirectory(_directory);
+        PrivateFiles.CreateDirectory(_directory, tightenExisting: true);
         var id = StudioIds.New();
         var file = Path.Combine(_directory, id + ".csv");
         var rows = await DelimitedTextWriter.WriteFileAsync(file, SampleDatasets.BookReviewsSchema, SampleDatasets.BookReviews(cancellationToken: cancellationToken),
@@ -54,12 +55,12 @@ public sealed class DatasetService
             throw new InvalidOperationException($"A dataset named '{name}' exists.");
         }
 
-        PrivateFiles.CreateDirectory(_directory);
+        PrivateFiles.CreateDirectory(_directory, tightenExisting: true);
         var id = StudioIds.New();
         var file = Path.Combine(_directory, id + "." + format);
         try
         {
-            await using (var output = new FileStream(file, PrivateFiles.NewFile(FileMode.CreateNew)))
+            await using (var output = new FileStream(file, PrivateFiles.Options(FileMode.CreateNew, options: FileOptions.Asynchronous, bufferSize: 1 << 16)))
             {
                 await content.CopyToAsync(output, cancellationToken);
             }

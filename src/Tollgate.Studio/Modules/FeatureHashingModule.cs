@@ -4,7 +4,7 @@ using Tollgate.Studio.Modules.FeatureHashing;
 namespace Tollgate.Studio.Modules;
 
 /// <summary>
-/// Feature Hashing (azureml-protocol.md §5): keeps every input column and appends, for each target String column in
+/// Feature Hashing (docs/studio-protocol.md §5): keeps every input column and appends, for each target String column in
 /// selection order, 2^bits <see cref="ColumnType.Int32"/> count columns named <c>&lt;col&gt;_HashingFeature.&lt;i&gt;</c>
 /// (<see cref="FeatureHashingOutput"/> renames on collision). A missing cell gives all-zero counts.
 /// </summary>

@@ -390,7 +390,7 @@ public static class BuiltInModules
         [new ModulePort("Dataset", PortDirection.Input)],
         [new ModulePort("Results dataset", PortDirection.Output)]);
 
-    /// <summary>Feature Hashing (azureml-protocol.md §5.1).</summary>
+    /// <summary>Feature Hashing (docs/studio-protocol.md §5.1).</summary>
     public static ModuleDefinition FeatureHashing { get; } = new(
         ModuleRegistry.FeatureHashing, "Text Analytics", "Converts text data to integer encoded features using the Vowpal Wabbit library",
         [

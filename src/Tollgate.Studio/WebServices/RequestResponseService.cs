@@ -20,7 +20,7 @@ public sealed class RequestResponseHooks
 }
 
 /// <summary>
-/// RRS (azureml-protocol.md §1): parses the table form (<c>ColumnNames</c> + <c>Values</c>) or the list-of-dicts form
+/// RRS (docs/studio-protocol.md §1): parses the table form (<c>ColumnNames</c> + <c>Values</c>) or the list-of-dicts form
 /// (chosen by the body's shape), coerces each value to its input column's type by column name, runs the frozen graph
 /// in-process and writes the table form (<c>details=true</c> adds <c>ColumnTypes</c>) or, with <c>format=swagger</c>,
 /// rows as objects. Every cell is a string or null.

@@ -6,7 +6,7 @@ using Tollgate.Studio.Storage;
 
 namespace Tollgate.Studio.WebServices;
 
-/// <summary>The swagger.json (azureml-protocol.md §3), the API help pages and the dashboard of a web service (§4).</summary>
+/// <summary>The swagger.json (docs/studio-protocol.md §3), the API help pages and the dashboard of a web service (§4).</summary>
 public static class ServiceDocuments
 {
     public static string ApiLocation(StudioOptions options, string workspaceId, ServiceRecord service) =>

@@ -7,7 +7,7 @@ namespace Tollgate.Studio.WebServices;
 public sealed record StudioErrorDetail(string Code, string Message, string? Target = null);
 
 /// <summary>
-/// An error as Azure ML Studio (classic) web services report it (azureml-protocol.md §0.5):
+/// An error as Azure ML Studio (classic) web services report it (docs/studio-protocol.md §0.5):
 /// <c>{"error":{"code","message","details":[{"code","target","message"}]}}</c>, the HTTP status chosen by the top-level code.
 /// </summary>
 public sealed class StudioError : Exception

@@ -97,11 +97,11 @@ public static class TollgateCli
             var configuration = Configuration(directory, "all", extra);
             await using var server = await TollgateServer.StartAsync(configuration, cancellationToken: ct);
             var settings = server.Settings;
-            using var http = new HttpClient();
+            using var http = ManagementHttpClient(settings);
             var workspaceToken = server.StudioServices!.GetRequiredService<StudioWorkspace>().Current.AuthorizationToken;
             var published = await StudioTutorialSetup.RunAsync(http, settings.Studio.Url, workspaceToken, ct);
             var token = await server.TenantAccess!.CreateTokenAsync(TimeSpan.FromDays(30), ct);
-            var client = new ManagementClient(http, settings.Management.Url, token, "demo", "tollgate", TutorialSetup.ServiceName);
+            var client = new ManagementClient(http, ManagementBaseUrl(settings), token, TutorialSetup.SubscriptionId, TutorialSetup.ResourceGroup, TutorialSetup.ServiceName);
             var key = await TutorialSetup.RunAsync(client, settings.Studio.Url, ct);
             var credentials = await server.TenantAccess.GetAsync(ct);
             PrintDemo(settings, client, credentials, token, key, published, workspaceToken, storageNote);
@@ -149,9 +149,31 @@ public static class TollgateCli
             return 0;
         });
 
+        var pemOutput = new Option<string?>("--output") { Description = "File to write the PEM to (default: standard output)." };
+        var certificate = new Command("certificate", "Print the HTTPS certificate of the management API and the gateway (PEM, public part only), for clients to trust it: NODE_EXTRA_CA_CERTS, REQUESTS_CA_BUNDLE, curl --cacert. Made on first start when none is configured.")
+        {
+            dataDir, pemOutput,
+        };
+        certificate.SetAction(Guarded((parse, ct) =>
+        {
+            var settings = TollgateSettings.From(Configuration(parse.GetValue(dataDir), null));
+            using var cert = TollgateServer.ManagementCertificate(settings, TimeProvider.System);
+            var pem = cert.ExportCertificatePem() + "\n";
+            if (parse.GetValue(pemOutput) is { } file)
+            {
+                File.WriteAllText(file, pem);
+            }
+            else
+            {
+                Console.Write(pem);
+            }
+
+            return Task.FromResult(0);
+        }));
+
         return new RootCommand("Tollgate: self-hosted API management for machine-learning web services (APIM-compatible gateway and management API, and Studio: experiments published as Azure ML Studio classic RRS/BES web services).")
         {
-            run, demo, token, openapi,
+            run, demo, token, openapi, certificate,
         };
     }
 
@@ -239,6 +261,26 @@ public static class TollgateCli
         AnsiConsole.MarkupLine("[grey]Stopping…[/]");
     }
 
+    /// <summary>The management API as the demo calls it: over HTTP on loopback when that listener is on, else over HTTPS.</summary>
+    private static string ManagementBaseUrl(TollgateSettings settings) =>
+        string.IsNullOrEmpty(settings.Management.Url) ? settings.Management.HttpsUrl! : settings.Management.Url;
+
+    /// <summary>An HTTP client for the demo's own calls; over HTTPS it trusts exactly the management API's certificate.</summary>
+    private static HttpClient ManagementHttpClient(TollgateSettings settings)
+    {
+        if (!string.IsNullOrEmpty(settings.Management.Url))
+        {
+            return new HttpClient();
+        }
+
+        var thumbprint = TollgateServer.ManagementCertificate(settings, TimeProvider.System).GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        return new HttpClient(new SocketsHttpHandler
+        {
+            SslOptions = { RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+                certificate is not null && string.Equals(certificate.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256), thumbprint, StringComparison.OrdinalIgnoreCase) },
+        });
+    }
+
     private static void PrintEndpoints(TollgateSettings settings)
     {
         var table = new Table().Border(TableBorder.Rounded).AddColumn("role").AddColumn("address");
@@ -249,7 +291,7 @@ public static class TollgateCli
 
         if (settings.Roles.HasFlag(TollgateRoles.Management))
         {
-            table.AddRow("management API", Markup.Escape(settings.Management.Url));
+            table.AddRow("management API", Markup.Escape(string.Join("  ", new[] { settings.Management.HttpsUrl, settings.Management.Url }.Where(u => !string.IsNullOrEmpty(u)))));
         }
 
         if (settings.Roles.HasFlag(TollgateRoles.Studio))
@@ -268,7 +310,11 @@ public static class TollgateCli
         AnsiConsole.Write(new Rule("[green]Tollgate demo is running[/]").LeftJustified());
         var table = new Table().Border(TableBorder.Rounded).AddColumn("what").AddColumn("value");
         table.AddRow("Gateway", Markup.Escape($"{settings.Gateway.HttpsUrl}  {settings.Gateway.HttpUrl}"));
-        table.AddRow("Management API", Markup.Escape(settings.Management.Url + client.ServiceId + "?api-version=" + ManagementClient.ApiVersion));
+        foreach (var url in new[] { settings.Management.HttpsUrl, settings.Management.Url }.Where(u => !string.IsNullOrEmpty(u)))
+        {
+            table.AddRow("Management API", Markup.Escape(url!.TrimEnd('/') + client.ServiceId + "?api-version=" + ManagementClient.ApiVersion));
+        }
+
         table.AddRow("Studio", Markup.Escape(settings.Studio.Url));
         table.AddRow("Admin identifier", Markup.Escape(credentials.Id));
         table.AddRow("Admin primary key", Markup.Escape(credentials.PrimaryKey));

@@ -5,7 +5,7 @@ using System.Text.Json.Nodes;
 namespace Tollgate.Demo;
 
 /// <summary>
-/// TUTORIAL.md Part 1 through Studio's API, as a user would do it in Studio: the experiment
+/// docs/walkthrough.md Part 1 through Studio's API, as a user would do it in Studio: the experiment
 /// <c>SimpleFeatureHashingExperiment</c> (book reviews sample → Select Columns <c>Col2</c> → Feature Hashing, bitsize 3,
 /// with Web service input and output around Feature Hashing), run once, then published. Idempotent: an existing
 /// experiment and web service of that name are reused.
@@ -21,7 +21,7 @@ public static class StudioTutorialSetup
     public static JsonObject Experiment() => new()
     {
         ["name"] = ExperimentName,
-        ["description"] = "Book reviews hashed into 2^3 Vowpal Wabbit features (TUTORIAL.md Part 1).",
+        ["description"] = "Book reviews hashed into 2^3 Vowpal Wabbit features (docs/walkthrough.md Part 1).",
         ["modules"] = new JsonArray(
             new JsonObject { ["id"] = "reviews", ["module"] = "Saved dataset", ["parameters"] = new JsonObject { ["Dataset"] = "Book Reviews from Amazon" } },
             new JsonObject { ["id"] = "select", ["module"] = "Select Columns in Dataset", ["parameters"] = new JsonObject { ["Select columns"] = "Col2" } },

@@ -4,13 +4,22 @@ using Tollgate.Commands;
 namespace Tollgate.Demo;
 
 /// <summary>
-/// TUTORIAL.md Part 2, steps 1–3, done through the management API exactly as a user would:
+/// docs/walkthrough.md Part 2, steps 1–3, done through the management API exactly as a user would:
 /// create the instance, add the "AzureML Demo API", its five operations, and put it in the Starter product.
 /// Idempotent: running it again leaves the same configuration.
 /// </summary>
 public static class TutorialSetup
 {
     public const string ServiceName = "demoazureml";
+
+    /// <summary>
+    /// The Azure subscription id the demo's instance lives under. Azure SDKs require a GUID here; this is the
+    /// all-zero one Azure's own documentation uses as a stand-in.
+    /// </summary>
+    public const string SubscriptionId = "00000000-0000-0000-0000-000000000000";
+
+    /// <summary>The demo instance's resource group.</summary>
+    public const string ResourceGroup = "tollgate";
     public const string ApiId = "azureml-demo";
 
     public static async Task<string> RunAsync(ManagementClient client, string backendUrl, CancellationToken ct)

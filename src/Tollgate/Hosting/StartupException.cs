@@ -15,7 +15,8 @@ internal static class Listeners
     {
         TollgateRoles.Gateway => new[] { ("Tollgate:Gateway:HttpUrl", settings.Gateway.HttpUrl), ("Tollgate:Gateway:HttpsUrl", settings.Gateway.HttpsUrl) }
             .Where(l => !string.IsNullOrEmpty(l.Item2)).Select(l => (l.Item1, l.Item2!)).ToArray(),
-        TollgateRoles.Management => [("Tollgate:Management:Url", settings.Management.Url)],
+        TollgateRoles.Management => new[] { ("Tollgate:Management:Url", settings.Management.Url), ("Tollgate:Management:HttpsUrl", settings.Management.HttpsUrl) }
+            .Where(l => !string.IsNullOrEmpty(l.Item2)).Select(l => (l.Item1, l.Item2!)).ToArray(),
         TollgateRoles.Studio => [("Tollgate:Studio:Url", settings.Studio.Url)],
         _ => [],
     };
@@ -48,6 +49,11 @@ internal static class Listeners
                     throw new StartupException($"{setting} is '{url}': the port must be 0 to 65535; {Hint(setting)}.");
                 }
             }
+        }
+
+        if (settings.Roles.HasFlag(TollgateRoles.Management) && Of(settings, TollgateRoles.Management).Count == 0)
+        {
+            throw new StartupException("The management API has no listener: set Tollgate:Management:Url or Tollgate:Management:HttpsUrl.");
         }
 
         if (settings.Roles.HasFlag(TollgateRoles.Gateway) && Of(settings, TollgateRoles.Gateway).Count == 0)

@@ -208,9 +208,10 @@ public sealed class TollgateServer : IAsyncDisposable
                 Settings.Gateway.HttpUrl = string.IsNullOrEmpty(Settings.Gateway.HttpUrl) ? Settings.Gateway.HttpUrl : http ?? Settings.Gateway.HttpUrl;
                 Settings.Gateway.HttpsUrl = string.IsNullOrEmpty(Settings.Gateway.HttpsUrl) ? Settings.Gateway.HttpsUrl : https ?? Settings.Gateway.HttpsUrl;
             }
-            else if (http is not null)
+            else
             {
-                Settings.Management.Url = http;
+                Settings.Management.Url = string.IsNullOrEmpty(Settings.Management.Url) ? Settings.Management.Url : http ?? Settings.Management.Url;
+                Settings.Management.HttpsUrl = string.IsNullOrEmpty(Settings.Management.HttpsUrl) ? Settings.Management.HttpsUrl : https ?? Settings.Management.HttpsUrl;
             }
         }
 
@@ -244,20 +245,45 @@ public sealed class TollgateServer : IAsyncDisposable
         builder.Services.AddSingleton(settings.Management);
         builder.Services.AddSingleton(SecretVault.Load(settings.SecretsKey, settings.DataDirectory));
         builder.Services.AddSingleton<TenantAccess>();
+        builder.Services.AddSingleton<ServicePrincipals>();
+        builder.Services.AddSingleton<ExportLinks>();
         builder.Services.AddSingleton<SnapshotPublisher>();
         builder.Services.AddSingleton<ResourceService>();
         builder.Services.AddSingleton<PolicyService>();
         builder.Services.AddSingleton<OpenApiService>();
-        builder.WebHost.ConfigureKestrel(k => GatewayHost.Listen(k, settings.Management.Url, null));
+        var certificate = string.IsNullOrEmpty(settings.Management.HttpsUrl) ? null : ManagementCertificate(settings, timeProvider);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            if (!string.IsNullOrEmpty(settings.Management.Url))
+            {
+                GatewayHost.Listen(k, settings.Management.Url, null);
+            }
+
+            if (certificate is not null)
+            {
+                GatewayHost.Listen(k, settings.Management.HttpsUrl!, listen => listen.UseHttps(certificate));
+            }
+        });
         var app = builder.Build();
         app.UseRequestIds(RequestIds.AzureHeader, timeProvider);
         app.UseSharedAccessSignature();
         app.MapTollgateObservability(meters);
         app.MapManagementApi();
+        app.MapServicePrincipals();
+        ExportLinks.MapExportLinks(app);
         app.MapGet("/openapi/management.json", () => Microsoft.AspNetCore.Http.Results.File(
             Path.Combine(AppContext.BaseDirectory, "management-openapi.json"), "application/json"));
         return app;
     }
+
+    /// <summary>
+    /// The management API's HTTPS certificate: its own PFX when configured, else the gateway's (configured, or the
+    /// self-signed one in the data directory), so one certificate is trusted for both.
+    /// </summary>
+    internal static System.Security.Cryptography.X509Certificates.X509Certificate2 ManagementCertificate(TollgateSettings settings, TimeProvider time) =>
+        string.IsNullOrEmpty(settings.Management.CertificatePath)
+            ? GatewayCertificate.LoadOrCreate(settings.Gateway, settings.DataDirectory, time)
+            : System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12FromFile(settings.Management.CertificatePath, settings.Management.CertificatePassword);
 
     /// <summary>A listener of its own serving only the process's <c>/metrics</c> (<c>Tollgate:Metrics:Url</c>).</summary>
     private static WebApplication BuildMetrics(IConfiguration configuration, string url, MeterProvider meters)

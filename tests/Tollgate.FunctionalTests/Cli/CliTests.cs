@@ -39,7 +39,7 @@ public sealed class CliTests
     }
 
     [Theory]
-    [InlineData(new string[] { "--help" }, new[] { "run", "demo", "token", "openapi", "Studio" })]
+    [InlineData(new string[] { "--help" }, new[] { "run", "demo", "token", "openapi", "certificate", "Studio" })]
     [InlineData(new[] { "run", "--help" }, new[] { "--roles", "--data-dir", "studio" })]
     [InlineData(new[] { "demo", "--help" }, new[] { "tutorial", "--data-dir" })]
     [InlineData(new[] { "token", "--help" }, new[] { "--lifetime" })]
@@ -161,13 +161,17 @@ public sealed class CliTests
         }
     }
 
-    private static (ProcessStartInfo Info, int Http, int Https, int Management, int Studio, int Azurite) DemoStart(string data)
+    private static (ProcessStartInfo Info, int Http, int Https, int Management, int Studio, int Azurite) DemoStart(string data) => DemoStart(data, out _);
+
+    private static (ProcessStartInfo Info, int Http, int Https, int Management, int Studio, int Azurite) DemoStart(string data, out int managementHttps)
     {
         var (http, https, management, studio, azurite) = (FreePort.Next(), FreePort.Next(), FreePort.Next(), FreePort.Next(), FreePort.Next());
+        managementHttps = FreePort.Next();
         var info = Start("demo", "--data-dir", data);
         info.Environment["Tollgate__Gateway__HttpUrl"] = $"http://127.0.0.1:{http}";
         info.Environment["Tollgate__Gateway__HttpsUrl"] = $"https://127.0.0.1:{https}";
         info.Environment["Tollgate__Management__Url"] = $"http://127.0.0.1:{management}";
+        info.Environment["Tollgate__Management__HttpsUrl"] = $"https://127.0.0.1:{managementHttps}";
         info.Environment["Tollgate__Studio__Url"] = $"http://127.0.0.1:{studio}";
         info.Environment["Tollgate__Demo__AzuritePort"] = azurite.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return (info, http, https, management, studio, azurite);
@@ -177,7 +181,7 @@ public sealed class CliTests
     public async Task Demo_PrintsAWorkingCurlLine_TokenWorks_AndCtrlCStopsCleanly()
     {
         var data = Directory.CreateTempSubdirectory("tollgate-demo-").FullName;
-        var (info, _, https, management, _, _) = DemoStart(data);
+        var (info, _, https, management, _, _) = DemoStart(data, out var managementHttps);
         await using var demo = new Demo(info);
         try
         {
@@ -210,9 +214,28 @@ public sealed class CliTests
             {
                 using var client = new HttpClient();
                 client.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", t);
-                using var response = await client.GetAsync($"http://127.0.0.1:{management}/subscriptions/demo/resourceGroups/tollgate/providers/Microsoft.ApiManagement/service/demoazureml/apis/azureml-demo/operations?api-version=2022-08-01");
+                using var response = await client.GetAsync($"http://127.0.0.1:{management}/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/tollgate/providers/Microsoft.ApiManagement/service/demoazureml/apis/azureml-demo/operations?api-version=2022-08-01");
                 Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
                 Assert.Equal(5, (int)JsonNode.Parse(await response.Content.ReadAsStringAsync())!["count"]!);
+            }
+
+            // Over HTTPS as an Azure SDK calls it: the token as a bearer token, the certificate the one in the data directory.
+            Assert.Contains($"https://127.0.0.1:{managementHttps}", output);
+            // `tollgate certificate` prints what a client must trust.
+            var (pemCode, pem) = await RunAsync("certificate", "--data-dir", data);
+            Assert.Equal(0, pemCode);
+            Assert.StartsWith("-----BEGIN CERTIFICATE-----", pem);
+            Assert.DoesNotContain("PRIVATE KEY", pem);
+            using (var certificate = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(pem))
+            using (var client = new HttpClient(new SocketsHttpHandler
+            {
+                SslOptions = { RemoteCertificateValidationCallback = (_, presented, _, _) => presented is not null && presented.GetCertHashString() == certificate.GetCertHashString() },
+            }))
+            {
+                client.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", "Bearer " + token);
+                using var response = await client.GetAsync($"https://127.0.0.1:{managementHttps}/subscriptions/00000000-0000-0000-0000-000000000000/providers/Microsoft.ApiManagement/service?api-version=2022-08-01");
+                Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+                Assert.Equal("demoazureml", (string?)JsonNode.Parse(await response.Content.ReadAsStringAsync())!["value"]![0]!["name"]);
             }
 
             // Ctrl+C (SIGINT) stops it cleanly.
@@ -304,6 +327,7 @@ public sealed class CliTests
         {
             var info = Start("run", "--roles", "management", "--data-dir", data);
             info.Environment["Tollgate__Management__Url"] = $"http://127.0.0.1:{port}";
+            info.Environment["Tollgate__Management__HttpsUrl"] = "";
             var (code, stdout, stderr) = await RunAsync(info);
 
             Assert.Equal(1, code);

@@ -160,6 +160,7 @@ public sealed class QuotaDurabilityTests
         info.Environment["Tollgate__Gateway__HttpUrl"] = $"http://127.0.0.1:{gateway}";
         info.Environment["Tollgate__Gateway__HttpsUrl"] = "";
         info.Environment["Tollgate__Management__Url"] = $"http://127.0.0.1:{management}";
+        info.Environment["Tollgate__Management__HttpsUrl"] = "";
         info.Environment["Tollgate__Studio__Url"] = $"http://127.0.0.1:{studio}";
         info.Environment["Tollgate__Studio__PreloadSample"] = "false";
         var process = Process.Start(info)!;

@@ -5,51 +5,31 @@ using Tollgate.Tests.Common;
 namespace Tollgate.FunctionalTests.Gateway;
 
 /// <summary>Edges found in review: encoded key names, overlapping routes, instances deleted and created.</summary>
-public sealed class GatewayEdgeCaseTests : IAsyncLifetime
+public sealed class GatewayEdgeCaseTests() : GatewayServiceTests("edge")
 {
-    private const string Service = "edge";
-    private static readonly string Svc = TollgateHost.ServicePath(Service);
-    private TollgateHost _host = null!;
-    private RecordingBackend _backend = null!;
-    private string _key = null!;
-
-    public async Task InitializeAsync()
-    {
-        _backend = await RecordingBackend.StartAsync();
-        _host = await TollgateHost.StartAsync();
-        await _host.CreateServiceAsync(Service);
-        _key = await _host.CreateSubscriptionAsync(Service, "all", "/apis");
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _host.DisposeAsync();
-        await _backend.DisposeAsync();
-    }
-
     private async Task ApiAsync(string id, string path, params (string Op, string Template)[] operations)
     {
-        await _host.PutAsync($"{Svc}/apis/{id}", new { properties = new { displayName = id, path, serviceUrl = _backend.Url + "/" + id, protocols = new[] { "http" } } });
+        await Host.PutAsync($"{Svc}/apis/{id}", new { properties = new { displayName = id, path, serviceUrl = Backend.Url + "/" + id, protocols = new[] { "http" } } });
         foreach (var (op, template) in operations)
         {
             var parameters = System.Text.RegularExpressions.Regex.Matches(template, "\\{([^}]+)\\}").Select(m => new { name = m.Groups[1].Value, type = "string", required = true });
-            await _host.PutAsync($"{Svc}/apis/{id}/operations/{op}", new { properties = new { displayName = op, method = "GET", urlTemplate = template, templateParameters = parameters } });
+            await Host.PutAsync($"{Svc}/apis/{id}/operations/{op}", new { properties = new { displayName = op, method = "GET", urlTemplate = template, templateParameters = parameters } });
         }
     }
 
     private async Task<HttpResponseMessage> GetAsync(string path, string? key) =>
-        await _host.Gateway.SendAsync(TollgateHost.GatewayRequest(HttpMethod.Get, path, key));
+        await Host.Gateway.SendAsync(TollgateHost.GatewayRequest(HttpMethod.Get, path, key));
 
     [Fact]
     public async Task PercentEncodedKeyParameter_IsAcceptedAndNotForwarded()
     {
         await ApiAsync("enc", "enc", ("op", "/x"));
 
-        using var response = await GetAsync($"/enc/x?y=1&subscription%2Dkey={_key}", null);
+        using var response = await GetAsync($"/enc/x?y=1&subscription%2Dkey={Key}", null);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.DoesNotContain(_key, _backend.Last.QueryString);
-        Assert.Equal("?y=1", _backend.Last.QueryString);
+        Assert.DoesNotContain(Key, Backend.Last.QueryString);
+        Assert.Equal("?y=1", Backend.Last.QueryString);
     }
 
     [Fact]
@@ -58,10 +38,10 @@ public sealed class GatewayEdgeCaseTests : IAsyncLifetime
         await ApiAsync("a", "a", ("o1", "/b/{x}"));
         await ApiAsync("ab", "a/b", ("o2", "/{y}"));
 
-        using var response = await GetAsync("/a/b/z", _key);
+        using var response = await GetAsync("/a/b/z", Key);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("/ab/z", _backend.Last.Path);
+        Assert.Equal("/ab/z", Backend.Last.Path);
     }
 
     [Fact]
@@ -69,8 +49,8 @@ public sealed class GatewayEdgeCaseTests : IAsyncLifetime
     {
         await ApiAsync("q", "q", ("by-a", "/q?a={a}"), ("by-b", "/q?b={b}"), ("both", "/q?a={a}&b={b}"));
 
-        using var both = await GetAsync("/q/q?a=1&b=2", _key);
-        using var onlyB = await GetAsync("/q/q?b=2", _key);
+        using var both = await GetAsync("/q/q?a=1&b=2", Key);
+        using var onlyB = await GetAsync("/q/q?b=2", Key);
 
         Assert.Equal(HttpStatusCode.OK, both.StatusCode);
         Assert.Equal(HttpStatusCode.OK, onlyB.StatusCode);
@@ -81,25 +61,25 @@ public sealed class GatewayEdgeCaseTests : IAsyncLifetime
     {
         await ApiAsync("lit", "lit", ("by-id", "/items/{id}"), ("special", "/items/special"));
 
-        using var response = await GetAsync("/lit/items/special", _key);
+        using var response = await GetAsync("/lit/items/special", Key);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var record = _backend.Last;
+        var record = Backend.Last;
         Assert.Equal("/lit/items/special", record.Path);
     }
 
     [Fact]
     public async Task AfterItsInstanceIsDeleted_GatewayServesTheNextInstance()
     {
-        using (var deleted = await _host.SendAsync(HttpMethod.Delete, Svc))
+        using (var deleted = await Host.SendAsync(HttpMethod.Delete, Svc))
         {
             Assert.Equal(HttpStatusCode.OK, deleted.StatusCode);
         }
 
         var next = TollgateHost.ServicePath("edge2");
-        await _host.CreateServiceAsync("edge2");
-        await _host.PutAsync($"{next}/apis/e", new { properties = new { displayName = "e", path = "e", serviceUrl = _backend.Url, protocols = new[] { "http" }, subscriptionRequired = false } });
-        await _host.PutAsync($"{next}/apis/e/operations/g", new { properties = new { displayName = "g", method = "GET", urlTemplate = "/g" } });
+        await Host.CreateServiceAsync("edge2");
+        await Host.PutAsync($"{next}/apis/e", new { properties = new { displayName = "e", path = "e", serviceUrl = Backend.Url, protocols = new[] { "http" }, subscriptionRequired = false } });
+        await Host.PutAsync($"{next}/apis/e/operations/g", new { properties = new { displayName = "g", method = "GET", urlTemplate = "/g" } });
 
         using var response = await GetAsync("/e/g", null);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);

@@ -11,42 +11,22 @@ namespace Tollgate.FunctionalTests.Gateway;
 /// Hardening of what the gateway forwards and exposes: no subscription key reaches a backend, encoded path characters
 /// reach it as received, the public listeners serve no metrics, a client that gives up mid-body is not a backend failure.
 /// </summary>
-public sealed class GatewayHardeningTests : IAsyncLifetime
+public sealed class GatewayHardeningTests() : GatewayServiceTests("hard")
 {
-    private const string Service = "hard";
-    private static readonly string Svc = TollgateHost.ServicePath(Service);
-    private TollgateHost _host = null!;
-    private RecordingBackend _backend = null!;
-    private string _key = null!;
-
-    public async Task InitializeAsync()
-    {
-        _backend = await RecordingBackend.StartAsync();
-        _host = await TollgateHost.StartAsync();
-        await _host.CreateServiceAsync(Service);
-        _key = await _host.CreateSubscriptionAsync(Service, "all", "/apis");
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _host.DisposeAsync();
-        await _backend.DisposeAsync();
-    }
-
     private async Task ApiAsync(string id, string path, string method, params string[] templates)
     {
-        await _host.PutAsync($"{Svc}/apis/{id}", new { properties = new { displayName = id, path, serviceUrl = _backend.Url + "/" + id, protocols = new[] { "http" } } });
+        await Host.PutAsync($"{Svc}/apis/{id}", new { properties = new { displayName = id, path, serviceUrl = Backend.Url + "/" + id, protocols = new[] { "http" } } });
         var i = 0;
         foreach (var template in templates)
         {
             var parameters = System.Text.RegularExpressions.Regex.Matches(template, "\\{\\*?([^}]+)\\}").Select(m => new { name = m.Groups[1].Value, type = "string", required = true });
-            await _host.PutAsync($"{Svc}/apis/{id}/operations/op{i++}", new { properties = new { displayName = template, method, urlTemplate = template, templateParameters = parameters } });
+            await Host.PutAsync($"{Svc}/apis/{id}/operations/op{i++}", new { properties = new { displayName = template, method, urlTemplate = template, templateParameters = parameters } });
         }
     }
 
     private async Task StillServesAsync()
     {
-        using var response = await _host.Gateway.SendAsync(TollgateHost.GatewayRequest(HttpMethod.Get, "/status-0123456789abcdef"));
+        using var response = await Host.Gateway.SendAsync(TollgateHost.GatewayRequest(HttpMethod.Get, "/status-0123456789abcdef"));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
@@ -61,12 +41,12 @@ public sealed class GatewayHardeningTests : IAsyncLifetime
 
         // The header decides (its key is valid); the query's key is another, still a secret that must not travel.
         const string other = "0123456789abcdef0123456789abcdef";
-        using var response = await _host.Gateway.SendAsync(TollgateHost.GatewayRequest(HttpMethod.Get, $"/k/x?a=1%2B1&{queryName}={other}&b=x+y", _key));
+        using var response = await Host.Gateway.SendAsync(TollgateHost.GatewayRequest(HttpMethod.Get, $"/k/x?a=1%2B1&{queryName}={other}&b=x+y", Key));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var received = _backend.Last;
+        var received = Backend.Last;
         Assert.DoesNotContain(other, received.RawTarget, StringComparison.OrdinalIgnoreCase);
-        Assert.DoesNotContain(_key, received.RawTarget, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain(Key, received.RawTarget, StringComparison.OrdinalIgnoreCase);
         Assert.Null(received.Header("Ocp-Apim-Subscription-Key"));
         // The other parameters travel exactly as the client encoded them.
         Assert.Equal("/k/x?a=1%2B1&b=x+y", received.RawTarget);
@@ -78,10 +58,10 @@ public sealed class GatewayHardeningTests : IAsyncLifetime
     {
         await ApiAsync("q", "q", "GET", "/x");
 
-        using var response = await _host.Gateway.SendAsync(TollgateHost.GatewayRequest(HttpMethod.Get, $"/q/x?p=%2F%20&subscription-key={_key}&subscription-key=again"));
+        using var response = await Host.Gateway.SendAsync(TollgateHost.GatewayRequest(HttpMethod.Get, $"/q/x?p=%2F%20&subscription-key={Key}&subscription-key=again"));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("/q/x?p=%2F%20", _backend.Last.RawTarget);
+        Assert.Equal("/q/x?p=%2F%20", Backend.Last.RawTarget);
     }
 
     [Theory]
@@ -94,10 +74,10 @@ public sealed class GatewayHardeningTests : IAsyncLifetime
     {
         await ApiAsync("e", "e", "GET", "/files/{name}", "/deep/*");
 
-        using var response = await _host.Gateway.SendAsync(TollgateHost.GatewayRequest(HttpMethod.Get, requested, _key));
+        using var response = await Host.Gateway.SendAsync(TollgateHost.GatewayRequest(HttpMethod.Get, requested, Key));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal(expected, _backend.Last.RawTarget);
+        Assert.Equal(expected, Backend.Last.RawTarget);
         await StillServesAsync();
     }
 
@@ -105,7 +85,7 @@ public sealed class GatewayHardeningTests : IAsyncLifetime
     public async Task RewriteUri_TemplateParameterWithAnEncodedSlash_IsNotEncodedTwice()
     {
         await ApiAsync("r", "r", "GET", "/files/{name}");
-        await _host.PutAsync($"{Svc}/apis/r/operations/op0/policies/policy", new
+        await Host.PutAsync($"{Svc}/apis/r/operations/op0/policies/policy", new
         {
             properties = new
             {
@@ -114,10 +94,10 @@ public sealed class GatewayHardeningTests : IAsyncLifetime
             },
         });
 
-        using var response = await _host.Gateway.SendAsync(TollgateHost.GatewayRequest(HttpMethod.Get, "/r/files/a%2Fb%20c", _key));
+        using var response = await Host.Gateway.SendAsync(TollgateHost.GatewayRequest(HttpMethod.Get, "/r/files/a%2Fb%20c", Key));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("/r/store/a%2Fb%20c/raw", _backend.Last.RawTarget);
+        Assert.Equal("/r/store/a%2Fb%20c/raw", Backend.Last.RawTarget);
         await StillServesAsync();
     }
 
@@ -144,17 +124,17 @@ public sealed class GatewayHardeningTests : IAsyncLifetime
     public async Task ClientThatStopsMidBody_IsAClientFailure_NotA502()
     {
         await ApiAsync("b", "b", "POST", "/upload");
-        var gateway = new Uri(_host.Server.Settings.Gateway.HttpUrl!);
+        var gateway = new Uri(Host.Server.Settings.Gateway.HttpUrl!);
 
         using (var socket = new TcpClient())
         {
             await socket.ConnectAsync(IPAddress.Loopback, gateway.Port);
             var stream = socket.GetStream();
-            var head = $"POST /b/upload HTTP/1.1\r\nHost: 127.0.0.1\r\nOcp-Apim-Subscription-Key: {_key}\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{{\"partial\":";
+            var head = $"POST /b/upload HTTP/1.1\r\nHost: 127.0.0.1\r\nOcp-Apim-Subscription-Key: {Key}\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{{\"partial\":";
             await stream.WriteAsync(Encoding.ASCII.GetBytes(head));
             await stream.FlushAsync();
             // The backend has the request (headers and the start of the body) when the client goes away.
-            Assert.True(await _backend.WaitForRequestsAsync(0, TimeSpan.FromSeconds(1)));
+            Assert.True(await Backend.WaitForRequestsAsync(0, TimeSpan.FromSeconds(1)));
             socket.Client.Shutdown(SocketShutdown.Send);
             var reply = new StringBuilder();
             var buffer = new byte[4096];
@@ -182,7 +162,7 @@ public sealed class GatewayHardeningTests : IAsyncLifetime
         {
             var from = DateTime.UtcNow.AddHours(-1).ToString("yyyy-MM-ddTHH:mm:ssZ");
             var to = DateTime.UtcNow.AddHours(1).ToString("yyyy-MM-ddTHH:mm:ssZ");
-            var report = await _host.OkAsync(HttpMethod.Get, $"{Svc}/reports/byRequest?$filter=timestamp ge datetime'{from}' and timestamp le datetime'{to}' and apiId eq '{apiId}'");
+            var report = await Host.OkAsync(HttpMethod.Get, $"{Svc}/reports/byRequest?$filter=timestamp ge datetime'{from}' and timestamp le datetime'{to}' and apiId eq '{apiId}'");
             if (report["value"] is JsonArray { Count: > 0 } rows)
             {
                 return (JsonObject)rows[0]!;

@@ -6,7 +6,7 @@ using Tollgate.Tests.Common;
 namespace Tollgate.FunctionalTests.Gateway;
 
 /// <summary>
-/// TUTORIAL.md Part 2 steps 1–3 through the management API over HTTP, then each of the five operations through
+/// docs/walkthrough.md Part 2 steps 1–3 through the management API over HTTP, then each of the five operations through
 /// the gateway (HTTPS, as the tutorial sets it) to a real backend that records what arrives.
 /// </summary>
 public sealed class TutorialPart2Tests : IAsyncLifetime

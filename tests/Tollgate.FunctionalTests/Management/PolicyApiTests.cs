@@ -55,7 +55,16 @@ public sealed class PolicyApiTests : IAsyncLifetime
         Assert.Equal(Document, (string?)got["properties"]!["value"]);
         Assert.Equal(1, (int)list["count"]!);
         Assert.Equal(HttpStatusCode.OK, deleted.StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+        if (owner.Length == 0)
+        {
+            // As APIM: the global policy never disappears; deleted, it is the default again.
+            Assert.Equal(HttpStatusCode.OK, gone.StatusCode);
+            Assert.Contains("<forward-request />", (string?)JsonNode.Parse(await gone.Content.ReadAsStringAsync())!["properties"]!["value"]);
+        }
+        else
+        {
+            Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+        }
     }
 
     [Fact]

@@ -19,20 +19,7 @@ public sealed class BesStorageTests : IAsyncLifetime
     private AzuriteServer _azurite = null!;
     private BlobContainerClient _container = null!;
 
-    public async Task InitializeAsync()
-    {
-        _azurite = await AzuriteServer.StartAsync();
-        try
-        {
-            _container = new BlobServiceClient(_azurite.ConnectionString).GetBlobContainerClient("mycontainer");
-            await _container.CreateIfNotExistsAsync();
-        }
-        catch
-        {
-            await _azurite.DisposeAsync();
-            throw;
-        }
-    }
+    public async Task InitializeAsync() => (_azurite, _container) = await AzuriteContainer.StartAsync();
 
     public async Task DisposeAsync() => await _azurite.DisposeAsync();
 

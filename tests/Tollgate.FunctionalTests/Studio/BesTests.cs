@@ -10,27 +10,13 @@ using Tollgate.Tests.Common;
 
 namespace Tollgate.FunctionalTests.Studio;
 
-/// <summary>BES over real HTTP with a real Azurite (azureml-protocol.md §2): the tutorial's flow, cancel, restart, bad input.</summary>
+/// <summary>BES over real HTTP with a real Azurite (docs/studio-protocol.md §2): the tutorial's flow, cancel, restart, bad input.</summary>
 public sealed class BesTests : IAsyncLifetime
 {
     private AzuriteServer _azurite = null!;
     private BlobContainerClient _container = null!;
 
-    public async Task InitializeAsync()
-    {
-        _azurite = await AzuriteServer.StartAsync();
-        try
-        {
-            _container = new BlobServiceClient(_azurite.ConnectionString).GetBlobContainerClient("mycontainer");
-            await _container.CreateIfNotExistsAsync();
-        }
-        catch
-        {
-            // xUnit does not call DisposeAsync when InitializeAsync fails: stop Azurite here.
-            await _azurite.DisposeAsync();
-            throw;
-        }
-    }
+    public async Task InitializeAsync() => (_azurite, _container) = await AzuriteContainer.StartAsync();
 
     public async Task DisposeAsync() => await _azurite.DisposeAsync();
 

@@ -8,34 +8,13 @@ using Tollgate.Studio.WebServices;
 
 namespace Tollgate.FunctionalTests.Studio;
 
-/// <summary>RRS over real HTTP against the tutorial's published web service (azureml-protocol.md §1, §0).</summary>
-public sealed class RrsTests : IAsyncLifetime
+/// <summary>RRS over real HTTP against the tutorial's published web service (docs/studio-protocol.md §1, §0).</summary>
+public sealed class RrsTests : PublishedTutorialTests
 {
-    private const string TutorialBody = """{"Inputs":{"input1":{"ColumnNames":["Col2"],"Values":[["This is a good day"]]}},"GlobalParameters":{}}""";
-    private readonly RequestResponseHooks _hooks = new();
-    private StudioHost _host = null!;
-    private StudioTutorialSetup.Published _service = null!;
-
-    public async Task InitializeAsync()
-    {
-        _host = await StudioHost.StartAsync(configure: services => services.AddSingleton(_hooks));
-        _service = await _host.PublishTutorialAsync();
-    }
-
-    public async Task DisposeAsync() => await _host.DisposeAsync();
-
-    private string Execute(string query = "?api-version=2.0&details=true") => _host.ServicePath(_service.EndpointId) + "/execute" + query;
-
-    private async Task AssertStillServesAsync()
-    {
-        using var response = await _host.CallAsync(HttpMethod.Post, Execute(), _service.PrimaryKey, TutorialBody);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-    }
-
     [Fact]
     public async Task TutorialCall_ReturnsTheHashedFeatures_WithNamesAndTypes()
     {
-        using var response = await _host.CallAsync(HttpMethod.Post, Execute(), _service.PrimaryKey, TutorialBody);
+        using var response = await Host.CallAsync(HttpMethod.Post, Execute(), Service.PrimaryKey, TutorialBody);
 
         var text = await response.Content.ReadAsStringAsync();
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -52,7 +31,7 @@ public sealed class RrsTests : IAsyncLifetime
     [Fact]
     public async Task WithoutDetails_ColumnTypesAreOmitted_AndSwaggerFormatGivesRowObjects()
     {
-        using (var response = await _host.CallAsync(HttpMethod.Post, Execute("?api-version=2.0"), _service.PrimaryKey, TutorialBody))
+        using (var response = await Host.CallAsync(HttpMethod.Post, Execute("?api-version=2.0"), Service.PrimaryKey, TutorialBody))
         {
             var value = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["Results"]!["output1"]!["value"]!;
             Assert.NotNull(value["ColumnNames"]);
@@ -60,7 +39,7 @@ public sealed class RrsTests : IAsyncLifetime
         }
 
         var swaggerBody = """{"Inputs":{"input1":[{"Col2":"This is a good day"},{"Col2":null}]},"GlobalParameters":null}""";
-        using (var response = await _host.CallAsync(HttpMethod.Post, Execute("?api-version=2.0&format=swagger&details=true"), _service.PrimaryKey, swaggerBody))
+        using (var response = await Host.CallAsync(HttpMethod.Post, Execute("?api-version=2.0&format=swagger&details=true"), Service.PrimaryKey, swaggerBody))
         {
             var rows = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["Results"]!["output1"]!.AsArray();
             Assert.Equal("2", (string?)rows[0]!["Col2_HashingFeature.3"]);
@@ -75,12 +54,12 @@ public sealed class RrsTests : IAsyncLifetime
     [InlineData("BEARER", true)]
     public async Task PrimaryAndSecondaryKeys_BothWork_SchemeCaseInsensitive(string scheme, bool primary)
     {
-        var dashboard = await _host.OkAsync(HttpMethod.Get, $"/studio/services/{_service.ServiceId}");
+        var dashboard = await Host.OkAsync(HttpMethod.Get, $"/studio/services/{Service.ServiceId}");
         var key = (string)dashboard["defaultEndpoint"]![primary ? "primaryKey" : "secondaryKey"]!;
         Assert.Equal(88, key.Length);
         Assert.Equal(64, Convert.FromBase64String(key).Length);
 
-        using var response = await _host.CallAsync(HttpMethod.Post, Execute(), key, TutorialBody, scheme);
+        using var response = await Host.CallAsync(HttpMethod.Post, Execute(), key, TutorialBody, scheme);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
@@ -88,17 +67,17 @@ public sealed class RrsTests : IAsyncLifetime
     [Fact]
     public async Task WrongOrMissingKey_Is401ScoreRequestUnauthorized()
     {
-        using (var wrong = await _host.CallAsync(HttpMethod.Post, Execute(), "not-the-key", TutorialBody))
+        using (var wrong = await Host.CallAsync(HttpMethod.Post, Execute(), "not-the-key", TutorialBody))
         {
             await StudioAssert.ErrorAsync(wrong, 401, "Unauthorized", "ScoreRequestUnauthorized");
         }
 
-        using (var missing = await _host.CallAsync(HttpMethod.Post, Execute(), null, TutorialBody))
+        using (var missing = await Host.CallAsync(HttpMethod.Post, Execute(), null, TutorialBody))
         {
             await StudioAssert.ErrorAsync(missing, 401, "Unauthorized", "ScoreRequestUnauthorized");
         }
 
-        using (var basic = await _host.CallAsync(HttpMethod.Post, Execute(), _service.PrimaryKey, TutorialBody, "Basic"))
+        using (var basic = await Host.CallAsync(HttpMethod.Post, Execute(), Service.PrimaryKey, TutorialBody, "Basic"))
         {
             await StudioAssert.ErrorAsync(basic, 401, "Unauthorized", "ScoreRequestUnauthorized");
         }
@@ -112,7 +91,7 @@ public sealed class RrsTests : IAsyncLifetime
     [InlineData("?details=true")]
     public async Task WrongOrMissingApiVersion_Is400BadVersionCall(string query)
     {
-        using var response = await _host.CallAsync(HttpMethod.Post, Execute(query), _service.PrimaryKey, TutorialBody);
+        using var response = await Host.CallAsync(HttpMethod.Post, Execute(query), Service.PrimaryKey, TutorialBody);
 
         var json = await StudioAssert.ErrorAsync(response, 400, "BadArgument", "BadVersionCall");
         Assert.StartsWith("Invalid version parameter was passed during the API call", (string?)json["error"]!["details"]![0]!["message"]);
@@ -135,7 +114,7 @@ public sealed class RrsTests : IAsyncLifetime
     [InlineData("""{"Inputs":{"input1":{"ColumnNames":["Col2"],"Values":[["a"]]}},"GlobalParameters":{"Random seed":1}}""", "BadArgument", "UnexpectedParameter")]
     public async Task BadBodies_GetTheirDocumentedError_AndTheServiceKeepsServing(string body, string code, string detail)
     {
-        using var response = await _host.CallAsync(HttpMethod.Post, Execute(), _service.PrimaryKey, body);
+        using var response = await Host.CallAsync(HttpMethod.Post, Execute(), Service.PrimaryKey, body);
 
         await StudioAssert.ErrorAsync(response, 400, code, detail);
         await AssertStillServesAsync();
@@ -146,7 +125,7 @@ public sealed class RrsTests : IAsyncLifetime
     {
         var body = """{"Inputs":{"input1":{"ColumnNames":["Col1","Col2"],"Values":[[5,"This is a good day"]]}}}""";
 
-        using var response = await _host.CallAsync(HttpMethod.Post, Execute(), _service.PrimaryKey, body);
+        using var response = await Host.CallAsync(HttpMethod.Post, Execute(), Service.PrimaryKey, body);
 
         var values = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["Results"]!["output1"]!["value"]!["Values"]![0]!.AsArray();
         Assert.Equal(["This is a good day", "1", "1", "2", "2", "0", "2", "0", "1"], values.Select(n => (string)n!));
@@ -163,7 +142,7 @@ public sealed class RrsTests : IAsyncLifetime
 
         big.Append("""["end"]]}}}""");
 
-        using var response = await _host.CallAsync(HttpMethod.Post, Execute(), _service.PrimaryKey, big.ToString());
+        using var response = await Host.CallAsync(HttpMethod.Post, Execute(), Service.PrimaryKey, big.ToString());
 
         await StudioAssert.ErrorAsync(response, 413, "MemoryQuotaViolation", "RequestBodyTooLarge");
         await AssertStillServesAsync();
@@ -172,17 +151,17 @@ public sealed class RrsTests : IAsyncLifetime
     [Fact]
     public async Task UnknownWorkspaceOrService_Is404()
     {
-        using (var response = await _host.CallAsync(HttpMethod.Post, $"/workspaces/{new string('0', 32)}/services/{_service.EndpointId}/execute?api-version=2.0", _service.PrimaryKey, TutorialBody))
+        using (var response = await Host.CallAsync(HttpMethod.Post, $"/workspaces/{new string('0', 32)}/services/{Service.EndpointId}/execute?api-version=2.0", Service.PrimaryKey, TutorialBody))
         {
             await StudioAssert.ErrorAsync(response, 404, "NotFound", "WorkspaceNotFound");
         }
 
-        using (var response = await _host.CallAsync(HttpMethod.Post, _host.ServicePath(new string('a', 32)) + "/execute?api-version=2.0", _service.PrimaryKey, TutorialBody))
+        using (var response = await Host.CallAsync(HttpMethod.Post, Host.ServicePath(new string('a', 32)) + "/execute?api-version=2.0", Service.PrimaryKey, TutorialBody))
         {
             await StudioAssert.ErrorAsync(response, 404, "NotFound", "WebServiceNotFound");
         }
 
-        using (var response = await _host.CallAsync(HttpMethod.Post, _host.ServicePath(_service.EndpointId) + "/nothing", _service.PrimaryKey, TutorialBody))
+        using (var response = await Host.CallAsync(HttpMethod.Post, Host.ServicePath(Service.EndpointId) + "/nothing", Service.PrimaryKey, TutorialBody))
         {
             await StudioAssert.ErrorAsync(response, 404, "NotFound");
         }
@@ -191,7 +170,7 @@ public sealed class RrsTests : IAsyncLifetime
     [Fact]
     public async Task SubscriptionsPath_IsTheSameService()
     {
-        using var response = await _host.CallAsync(HttpMethod.Post, $"/subscriptions/{_host.WorkspaceId}/services/{_service.EndpointId}/execute?api-version=2.0", _service.PrimaryKey, TutorialBody);
+        using var response = await Host.CallAsync(HttpMethod.Post, $"/subscriptions/{Host.WorkspaceId}/services/{Service.EndpointId}/execute?api-version=2.0", Service.PrimaryKey, TutorialBody);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
@@ -199,12 +178,12 @@ public sealed class RrsTests : IAsyncLifetime
     [Fact]
     public async Task AboveMaxConcurrentCalls_Is503RequestThrottled()
     {
-        await _host.OkAsync(HttpMethod.Patch, $"/studio/services/{_service.ServiceId}", new JsonObject { ["MaxConcurrentCalls"] = 1 });
+        await Host.OkAsync(HttpMethod.Patch, $"/studio/services/{Service.ServiceId}", new JsonObject { ["MaxConcurrentCalls"] = 1 });
         // The first call holds the only slot: it waits inside the slot until the test lets it go.
         var holding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var first = 1;
-        _hooks.WhileHoldingSlot = async (_, ct) =>
+        Hooks.WhileHoldingSlot = async (_, ct) =>
         {
             if (Interlocked.Exchange(ref first, 0) == 1)
             {
@@ -212,11 +191,11 @@ public sealed class RrsTests : IAsyncLifetime
                 await release.Task.WaitAsync(ct);
             }
         };
-        var firstCall = _host.CallAsync(HttpMethod.Post, Execute(), _service.PrimaryKey, TutorialBody);
+        var firstCall = Host.CallAsync(HttpMethod.Post, Execute(), Service.PrimaryKey, TutorialBody);
         await holding.Task.WaitAsync(TimeSpan.FromSeconds(30));
-        Assert.Equal(1, (int?)(await _host.OkAsync(HttpMethod.Get, $"/studio/services/{_service.ServiceId}"))["defaultEndpoint"]!["callsInFlight"]);
+        Assert.Equal(1, (int?)(await Host.OkAsync(HttpMethod.Get, $"/studio/services/{Service.ServiceId}"))["defaultEndpoint"]!["callsInFlight"]);
 
-        using var throttled = await _host.CallAsync(HttpMethod.Post, Execute(), _service.PrimaryKey, TutorialBody);
+        using var throttled = await Host.CallAsync(HttpMethod.Post, Execute(), Service.PrimaryKey, TutorialBody);
         var json = await StudioAssert.ErrorAsync(throttled, 503, "ServiceUnavailable", "RequestThrottled");
         Assert.Contains("The maximum concurrency for the endpoint is 1.", (string?)json["error"]!["details"]![0]!["message"]);
         release.SetResult();
@@ -231,17 +210,17 @@ public sealed class RrsTests : IAsyncLifetime
         var graph = StudioTutorialSetup.Experiment();
         graph["name"] = "With parameters";
         graph["webServiceParameters"] = new JsonArray(new JsonObject { ["name"] = "Hashing bits", ["module"] = "hashing", ["parameter"] = "Hashing bitsize" });
-        var (endpoint, key, _) = await _host.PublishAsync(graph);
-        var path = _host.ServicePath(endpoint) + "/execute?api-version=2.0&details=true";
+        var (endpoint, key, _) = await Host.PublishAsync(graph);
+        var path = Host.ServicePath(endpoint) + "/execute?api-version=2.0&details=true";
 
-        using (var response = await _host.CallAsync(HttpMethod.Post, path, key,
+        using (var response = await Host.CallAsync(HttpMethod.Post, path, key,
             """{"Inputs":{"input1":{"ColumnNames":["Col2"],"Values":[["This is a good day"]]}},"GlobalParameters":{"Hashing bits":"4"}}"""))
         {
             var names = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["Results"]!["output1"]!["value"]!["ColumnNames"]!.AsArray();
             Assert.Equal(17, names.Count);
         }
 
-        using (var response = await _host.CallAsync(HttpMethod.Post, path, key,
+        using (var response = await Host.CallAsync(HttpMethod.Post, path, key,
             """{"Inputs":{"input1":{"ColumnNames":["Col2"],"Values":[["a"]]}},"GlobalParameters":{"Hashing bits":40}}"""))
         {
             var json = await StudioAssert.ErrorAsync(response, 400, "BadArgument", "BadParameterValue");
@@ -252,12 +231,12 @@ public sealed class RrsTests : IAsyncLifetime
     [Fact]
     public async Task Swagger_HasTheSpecsShape_WithoutAKey()
     {
-        using var response = await _host.Client.GetAsync(_host.ServicePath(_service.EndpointId) + "/swagger.json");
+        using var response = await Host.Client.GetAsync(Host.ServicePath(Service.EndpointId) + "/swagger.json");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var swagger = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
         Assert.Equal("2.0", (string?)swagger["swagger"]);
-        Assert.Equal($"/workspaces/{_host.WorkspaceId}/services/{_service.EndpointId}", (string?)swagger["basePath"]);
+        Assert.Equal($"/workspaces/{Host.WorkspaceId}/services/{Service.EndpointId}", (string?)swagger["basePath"]);
         Assert.NotNull(swagger["paths"]!["/execute?api-version=2.0&format=swagger"]!["post"]);
         Assert.Equal("submitjob", (string?)swagger["paths"]!["/jobs?api-version=2.0"]!["post"]!["operationId"]);
         Assert.NotNull(swagger["paths"]!["/jobs/{jobId}?api-version=2.0"]!["delete"]);
@@ -266,7 +245,7 @@ public sealed class RrsTests : IAsyncLifetime
         Assert.NotNull(swagger["definitions"]!["ExecutionRequest"]!["example"]!["Inputs"]!["input1"]);
         Assert.Equal("Authorization", (string?)swagger["securityDefinitions"]!["api_key"]!["name"]);
 
-        using var help = await _host.Client.GetAsync(new Uri(_service.HelpLocation).PathAndQuery + "/score");
+        using var help = await Host.Client.GetAsync(new Uri(Service.HelpLocation).PathAndQuery + "/score");
         Assert.Equal(HttpStatusCode.OK, help.StatusCode);
         Assert.Contains("/execute?api-version=2.0&amp;details=true", await help.Content.ReadAsStringAsync());
     }

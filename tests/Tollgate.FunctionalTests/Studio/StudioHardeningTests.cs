@@ -15,29 +15,8 @@ namespace Tollgate.FunctionalTests.Studio;
 /// are a documented 400 wherever they come in (RRS cells, BES bodies, Studio's API, dataset uploads), and Studio's data
 /// files are its owner's alone. Each case then checks that the service still answers.
 /// </summary>
-public sealed class StudioHardeningTests : IAsyncLifetime
+public sealed class StudioHardeningTests : PublishedTutorialTests
 {
-    private const string TutorialBody = """{"Inputs":{"input1":{"ColumnNames":["Col2"],"Values":[["This is a good day"]]}},"GlobalParameters":{}}""";
-    private readonly RequestResponseHooks _hooks = new();
-    private StudioHost _host = null!;
-    private StudioTutorialSetup.Published _service = null!;
-
-    public async Task InitializeAsync()
-    {
-        _host = await StudioHost.StartAsync(configure: services => services.AddSingleton(_hooks));
-        _service = await _host.PublishTutorialAsync();
-    }
-
-    public async Task DisposeAsync() => await _host.DisposeAsync();
-
-    private string Execute() => _host.ServicePath(_service.EndpointId) + "/execute?api-version=2.0&details=true";
-
-    private async Task AssertStillServesAsync()
-    {
-        using var response = await _host.CallAsync(HttpMethod.Post, Execute(), _service.PrimaryKey, TutorialBody);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-    }
-
     private async Task<HttpResponseMessage> SendBytesAsync(HttpClient client, HttpMethod method, string path, byte[] body, string? key = null)
     {
         using var request = new HttpRequestMessage(method, path) { Content = new ByteArrayContent(body) };
@@ -55,12 +34,12 @@ public sealed class StudioHardeningTests : IAsyncLifetime
         [.. Encoding.UTF8.GetBytes(before), 0xC3, 0x28, 0xFF, .. Encoding.UTF8.GetBytes(after)];
 
     private async Task<int?> CallsInFlightAsync() =>
-        (int?)(await _host.OkAsync(HttpMethod.Get, $"/studio/services/{_service.ServiceId}"))["defaultEndpoint"]!["callsInFlight"];
+        (int?)(await Host.OkAsync(HttpMethod.Get, $"/studio/services/{Service.ServiceId}"))["defaultEndpoint"]!["callsInFlight"];
 
     [Fact]
     public async Task TwoSlowUploads_DoNotHoldTheConcurrencySlots_OtherCallsAreServed()
     {
-        await _host.OkAsync(HttpMethod.Patch, $"/studio/services/{_service.ServiceId}", new JsonObject { ["MaxConcurrentCalls"] = 2 });
+        await Host.OkAsync(HttpMethod.Patch, $"/studio/services/{Service.ServiceId}", new JsonObject { ["MaxConcurrentCalls"] = 2 });
         const int Length = 1_000_000;
         var prefix = "{\"Inputs\":{\"input1\":{\"ColumnNames\":[\"Col2\"],\"Values\":[[\"";
         var suffix = "\"]]}},\"GlobalParameters\":{}}";
@@ -70,7 +49,7 @@ public sealed class StudioHardeningTests : IAsyncLifetime
         // The server reports each call's body as it arrives: wait until both slow calls are being read.
         var reading = new ConcurrentDictionary<string, bool>();
         var bothReading = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _hooks.BodyProgress = (context, read) =>
+        Hooks.BodyProgress = (context, read) =>
         {
             if (context.Request.ContentLength == Length && read > 0 && reading.TryAdd(context.TraceIdentifier, true) && reading.Count >= 2)
             {
@@ -78,8 +57,8 @@ public sealed class StudioHardeningTests : IAsyncLifetime
             }
         };
 
-        var uri = new Uri(_host.Url);
-        var head = Encoding.ASCII.GetBytes($"POST {Execute()} HTTP/1.1\r\nHost: {uri.Authority}\r\nAuthorization: Bearer {_service.PrimaryKey}\r\n" +
+        var uri = new Uri(Host.Url);
+        var head = Encoding.ASCII.GetBytes($"POST {Execute()} HTTP/1.1\r\nHost: {uri.Authority}\r\nAuthorization: Bearer {Service.PrimaryKey}\r\n" +
             $"Content-Type: application/json\r\nContent-Length: {Length}\r\nConnection: close\r\n\r\n");
         using var finishing = new TcpClient();
         using var aborting = new TcpClient();
@@ -96,7 +75,7 @@ public sealed class StudioHardeningTests : IAsyncLifetime
         // Both uploads are still in progress, and every other call is served (before the fix: 503 RequestThrottled).
         for (var i = 0; i < 3; i++)
         {
-            using var response = await _host.CallAsync(HttpMethod.Post, Execute(), _service.PrimaryKey, TutorialBody);
+            using var response = await Host.CallAsync(HttpMethod.Post, Execute(), Service.PrimaryKey, TutorialBody);
             Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
         }
 
@@ -120,7 +99,7 @@ public sealed class StudioHardeningTests : IAsyncLifetime
         var name = WithInvalidUtf8("{\"Inputs\":{\"input1\":{\"ColumnNames\":[\"Col", "2\"],\"Values\":[[\"a\"]]}}}");
         foreach (var body in new[] { table, rows, name })
         {
-            using var response = await SendBytesAsync(_host.Client, HttpMethod.Post, Execute(), body, _service.PrimaryKey);
+            using var response = await SendBytesAsync(Host.Client, HttpMethod.Post, Execute(), body, Service.PrimaryKey);
             var json = await StudioAssert.ErrorAsync(response, 400, "BadUserArgument", "InputParseError");
             Assert.Contains("not valid UTF-8", (string?)json["error"]!["details"]![0]!["message"]);
         }
@@ -132,12 +111,12 @@ public sealed class StudioHardeningTests : IAsyncLifetime
     public async Task InvalidUtf8InABesBodyOrAStudioApiBody_Is400RequestBodyInvalid()
     {
         var bes = WithInvalidUtf8("{\"Inputs\":{\"input1\":{\"ConnectionString\":\"x", "\",\"RelativeLocation\":\"c/b.csv\"}}}");
-        using (var response = await SendBytesAsync(_host.Client, HttpMethod.Post, _host.ServicePath(_service.EndpointId) + "/jobs?api-version=2.0", bes, _service.PrimaryKey))
+        using (var response = await SendBytesAsync(Host.Client, HttpMethod.Post, Host.ServicePath(Service.EndpointId) + "/jobs?api-version=2.0", bes, Service.PrimaryKey))
         {
             await StudioAssert.ErrorAsync(response, 400, "BadArgument", "RequestBodyInvalid");
         }
 
-        using (var response = await SendBytesAsync(_host.Studio, HttpMethod.Post, "/studio/experiments", WithInvalidUtf8("{\"name\":\"x", "\"}")))
+        using (var response = await SendBytesAsync(Host.Studio, HttpMethod.Post, "/studio/experiments", WithInvalidUtf8("{\"name\":\"x", "\"}")))
         {
             await StudioAssert.ErrorAsync(response, 400, "BadArgument", "RequestBodyInvalid");
         }
@@ -149,23 +128,23 @@ public sealed class StudioHardeningTests : IAsyncLifetime
     public async Task DatasetUploadWithInvalidUtf8_Is400InputParseError_NamingTheRow()
     {
         var csv = WithInvalidUtf8("Col1,Col2\n1,fine\n2,bro", "ken\n3,fine\n");
-        using (var response = await SendBytesAsync(_host.Studio, HttpMethod.Post, "/studio/datasets?name=broken.csv&format=csv", csv))
+        using (var response = await SendBytesAsync(Host.Studio, HttpMethod.Post, "/studio/datasets?name=broken.csv&format=csv", csv))
         {
             var json = await StudioAssert.ErrorAsync(response, 400, "BadUserArgument", "InputParseError");
             Assert.Contains("not valid UTF-8", (string?)json["error"]!["details"]![0]!["message"]);
         }
 
         var header = WithInvalidUtf8("Col", "1\tCol2\n1\tfine\n");
-        using (var response = await SendBytesAsync(_host.Studio, HttpMethod.Post, "/studio/datasets?name=broken.tsv&format=tsv", header))
+        using (var response = await SendBytesAsync(Host.Studio, HttpMethod.Post, "/studio/datasets?name=broken.tsv&format=tsv", header))
         {
             var json = await StudioAssert.ErrorAsync(response, 400, "BadUserArgument", "InputParseError");
             Assert.Contains("Row 1", (string?)json["error"]!["details"]![0]!["message"]);
         }
 
         // Nothing was kept, and a valid upload (with a UTF-8 BOM and non-ASCII text) still works.
-        var datasets = await _host.OkAsync(HttpMethod.Get, "/studio/datasets");
+        var datasets = await Host.OkAsync(HttpMethod.Get, "/studio/datasets");
         Assert.DoesNotContain(datasets["value"]!.AsArray(), d => ((string?)d!["name"])!.StartsWith("broken", StringComparison.Ordinal));
-        using (var response = await SendBytesAsync(_host.Studio, HttpMethod.Post, "/studio/datasets?name=ok.csv&format=csv",
+        using (var response = await SendBytesAsync(Host.Studio, HttpMethod.Post, "/studio/datasets?name=ok.csv&format=csv",
             [0xEF, 0xBB, 0xBF, .. Encoding.UTF8.GetBytes("Col1,Col2\n1,café\n")]))
         {
             Assert.Equal(HttpStatusCode.Created, response.StatusCode);
@@ -184,7 +163,7 @@ public sealed class StudioHardeningTests : IAsyncLifetime
             return;
         }
 
-        var directory = Path.Combine(_host.DataDirectory, "studio");
+        var directory = Path.Combine(Host.DataDirectory, "studio");
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(directory));
         foreach (var file in Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories))
         {

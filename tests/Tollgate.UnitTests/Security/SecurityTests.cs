@@ -27,8 +27,29 @@ public sealed class SharedAccessSignatureTests
         Assert.Equal("The SharedAccessSignature token has expired.", SharedAccessSignature.Validate(valid, Keys, Now.AddHours(2)));
         Assert.Equal("The SharedAccessSignature token has an invalid signature.", SharedAccessSignature.Validate(valid.Replace("ex=2026-11-23T13", "ex=2026-11-23T14"), Keys, Now));
         Assert.Equal("The SharedAccessSignature token has an invalid signature.", SharedAccessSignature.Validate(SharedAccessSignature.Create("someone", "primary", Now.AddHours(1)), Keys, Now));
-        Assert.Equal("The Authorization header must use the SharedAccessSignature scheme.", SharedAccessSignature.Validate("Bearer x", Keys, Now));
+        Assert.Equal("The Authorization header must use the SharedAccessSignature scheme.", SharedAccessSignature.Validate("Basic x", Keys, Now));
+        Assert.Equal("The SharedAccessSignature token must carry uid, ex and sn.", SharedAccessSignature.Validate("Bearer x", Keys, Now));
         Assert.Equal("The SharedAccessSignature token must carry uid, ex and sn.", SharedAccessSignature.Validate("SharedAccessSignature uid=a", Keys, Now));
+    }
+}
+
+public sealed class BearerSharedAccessSignatureTests
+{
+    private static readonly DateTimeOffset Now = new(2026, 11, 23, 12, 0, 0, TimeSpan.Zero);
+
+    private static IReadOnlyList<string> Keys(string uid) => uid == "1" ? ["primary", "secondary"] : [];
+
+    [Fact]
+    public void AzureSdkBearerHeader_CarryingASharedAccessSignature_IsAccepted_WithOrWithoutTheSchemeName()
+    {
+        // An Azure SDK sends its credential's token as "Bearer {token}"; a TokenCredential returning Tollgate's token works.
+        var token = SharedAccessSignature.Create("1", "primary", Now.AddHours(1));
+
+        Assert.Null(SharedAccessSignature.Validate("Bearer " + token, Keys, Now));
+        Assert.Null(SharedAccessSignature.Validate("Bearer " + token["SharedAccessSignature ".Length..], Keys, Now));
+        Assert.Equal("The SharedAccessSignature token has expired.", SharedAccessSignature.Validate("Bearer " + token, Keys, Now.AddHours(2)));
+        Assert.Equal("The SharedAccessSignature token has an invalid signature.",
+            SharedAccessSignature.Validate("Bearer " + SharedAccessSignature.Create("1", "other", Now.AddHours(1)), Keys, Now));
     }
 }
 

@@ -18,8 +18,7 @@ namespace Tollgate.UnitTests.Studio;
 /// </summary>
 public sealed class StudioInputFuzzTests
 {
-    private static readonly long Iterations =
-        long.TryParse(Environment.GetEnvironmentVariable("TOLLGATE_FUZZ_ITERATIONS"), NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : 400;
+    private static readonly long Iterations = Fuzz.FuzzIterations.Of(400);
 
     private static readonly DataSchema Typed = new(
         new ColumnSchema("S", ColumnType.String),

@@ -2,7 +2,7 @@ using System.Security.Cryptography.X509Certificates;
 
 namespace Tollgate.Core.Policies.Expressions;
 
-// The `context` object of APIM policy expressions (apim-semantics.md §2.6), as interfaces the gateway implements over
+// The `context` object of APIM policy expressions (docs/apim-compatibility.md), as interfaces the gateway implements over
 // its request. Member names and types are APIM's so that expressions written for APIM compile unchanged. Everything
 // here is read-only: policies (set-variable, set-header, ...) change the request, expressions only look at it.
 

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Tollgate.ServiceDefaults;
 
 namespace Tollgate.Gateway.Policies.Counters;
 
@@ -305,13 +306,13 @@ public sealed partial class InMemoryQuotaStore : IQuotaStore, IAsyncDisposable, 
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 4101, Level = LogLevel.Information, Message = "Loaded {Count} quota counters from {Path}.")]
+        [LoggerMessage(EventId = EventIds.QuotaCountersLoaded, Level = LogLevel.Information, Message = "Loaded {Count} quota counters from {Path}.")]
         public static partial void Loaded(ILogger logger, int count, string path);
 
-        [LoggerMessage(EventId = 4102, Level = LogLevel.Warning, Message = "Could not read the quota counters in {Path} (kept as {Aside}); quotas start from zero.")]
+        [LoggerMessage(EventId = EventIds.QuotaCountersUnreadable, Level = LogLevel.Warning, Message = "Could not read the quota counters in {Path} (kept as {Aside}); quotas start from zero.")]
         public static partial void LoadFailed(ILogger logger, string path, string aside, Exception exception);
 
-        [LoggerMessage(EventId = 4103, Level = LogLevel.Warning, Message = "Could not write the quota counters to {Path}; will try again.")]
+        [LoggerMessage(EventId = EventIds.QuotaCountersNotWritten, Level = LogLevel.Warning, Message = "Could not write the quota counters to {Path}; will try again.")]
         public static partial void SaveFailed(ILogger logger, string path, Exception exception);
     }
 }

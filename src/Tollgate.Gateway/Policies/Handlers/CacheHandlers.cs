@@ -8,6 +8,7 @@ using Newtonsoft.Json.Linq;
 using Tollgate.Gateway.Policies.Caching;
 using Tollgate.Gateway.Policies.Counters;
 using Tollgate.Gateway.Policies.Runtime;
+using Tollgate.ServiceDefaults;
 
 namespace Tollgate.Gateway.Policies.Handlers;
 
@@ -48,7 +49,7 @@ internal sealed class CacheLookupHandler(
         }
         catch (CounterStoreException e)
         {
-            context.Runtime.Services!.Logger.LogWarning("Request {RequestId}: cache-lookup could not read the cache: {Message}", context.Http.TraceIdentifier, e.Message);
+            CacheLog.LookupFailed(context.Runtime.Services!.Logger, context.Http.TraceIdentifier, e.Message);
         }
 
         if (cached is null)
@@ -148,11 +149,20 @@ internal sealed class CacheStoreHandler(PolicyLocation location, PolicyValue dur
         }
         catch (CounterStoreException e)
         {
-            context.Runtime.Services!.Logger.LogWarning("Request {RequestId}: cache-store could not write the cache: {Message}", context.Http.TraceIdentifier, e.Message);
+            CacheLog.StoreFailed(context.Runtime.Services!.Logger, context.Http.TraceIdentifier, e.Message);
         }
 
         return PolicyStep.Continue;
     }
+}
+
+internal static partial class CacheLog
+{
+    [LoggerMessage(EventIds.CacheLookupFailed, LogLevel.Warning, "Request {RequestId}: cache-lookup could not read the cache: {Message}")]
+    public static partial void LookupFailed(ILogger logger, string requestId, string message);
+
+    [LoggerMessage(EventIds.CacheStoreFailed, LogLevel.Warning, "Request {RequestId}: cache-store could not write the cache: {Message}")]
+    public static partial void StoreFailed(ILogger logger, string requestId, string message);
 }
 
 /// <summary>Values of cache-store-value in the cache: a type tag and the value's text, so lookups give back the same type.</summary>

@@ -173,7 +173,7 @@ internal sealed class LimitChild
     }
 }
 
-/// <summary><c>rate-limit</c>: calls per sliding window per subscription (apim-semantics §2.1); calls without a subscription pass.</summary>
+/// <summary><c>rate-limit</c>: calls per sliding window per subscription (docs/apim-compatibility.md §2.1); calls without a subscription pass.</summary>
 internal sealed class RateLimitHandler : PolicyHandler, IBatchedLimit
 {
     private readonly RateLimitRule _rule;

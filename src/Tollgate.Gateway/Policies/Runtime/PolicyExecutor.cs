@@ -5,6 +5,7 @@ using Tollgate.Core.Policies.Expressions;
 using Tollgate.Gateway.Policies.Counters;
 using Tollgate.Gateway.Subscriptions;
 using Yarp.ReverseProxy.Forwarder;
+using Tollgate.ServiceDefaults;
 
 namespace Tollgate.Gateway.Policies.Runtime;
 
@@ -278,13 +279,13 @@ public static partial class PolicyExecutor
 
     private static partial class Log
     {
-        [LoggerMessage(2201, LogLevel.Warning, "Request {RequestId}: policy {Policy} ({Scope}, {Section}) failed: {Reason}: {Message}")]
+        [LoggerMessage(EventIds.PolicyFailed, LogLevel.Warning, "Request {RequestId}: policy {Policy} ({Scope}, {Section}) failed: {Reason}: {Message}")]
         public static partial void PolicyFailed(ILogger logger, string requestId, string policy, string scope, string section, string reason, string message);
 
-        [LoggerMessage(2202, LogLevel.Warning, "Request {RequestId} to {Api}/{Operation}: backend failed with {Error}. {Detail}")]
+        [LoggerMessage(EventIds.BackendFailed, LogLevel.Warning, "Request {RequestId} to {Api}/{Operation}: backend failed with {Error}. {Detail}")]
         public static partial void BackendFailed(ILogger logger, string requestId, string api, string operation, string error, string? detail);
 
-        [LoggerMessage(2204, LogLevel.Information, "Request {RequestId} to {Api}/{Operation}: ClientConnectionFailure ({Error}). {Detail}")]
+        [LoggerMessage(EventIds.ClientConnectionFailure, LogLevel.Information, "Request {RequestId} to {Api}/{Operation}: ClientConnectionFailure ({Error}). {Detail}")]
         public static partial void ClientFailed(ILogger logger, string requestId, string api, string operation, string error, string? detail);
     }
 }

@@ -55,7 +55,7 @@ internal sealed class OperationPolicies
 
     /// <summary>
     /// The pipeline for a request running as <paramref name="product"/> (product-scope policies apply only for
-    /// product subscriptions and open products, apim-semantics §2.5); null when no policy applies.
+    /// product subscriptions and open products, docs/apim-compatibility.md §2.5); null when no policy applies.
     /// </summary>
     public PolicyPipeline? For(GatewayProduct? product) =>
         product is not null && ByProduct.TryGetValue(product.Id, out var pipeline) ? pipeline : WithoutProduct;

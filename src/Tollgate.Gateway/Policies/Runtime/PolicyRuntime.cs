@@ -4,6 +4,7 @@ using Tollgate.Core.Gateway;
 using Tollgate.Core.Policies;
 using Tollgate.Core.Policies.Expressions;
 using Tollgate.Gateway.Configuration;
+using Tollgate.ServiceDefaults;
 
 namespace Tollgate.Gateway.Policies.Runtime;
 
@@ -364,10 +365,10 @@ public sealed partial class PolicyRuntime
 
     private static partial class Log
     {
-        [LoggerMessage(2301, LogLevel.Information, "Request {RequestId} trace from {Source}: {Message}")]
+        [LoggerMessage(EventIds.PolicyTrace, LogLevel.Information, "Request {RequestId} trace from {Source}: {Message}")]
         public static partial void Trace(ILogger logger, string requestId, string source, string message);
 
-        [LoggerMessage(2302, LogLevel.Warning, "Request {RequestId}: {Policy} could not finish after the response: {Message}")]
+        [LoggerMessage(EventIds.PolicyAfterResponseFailed, LogLevel.Warning, "Request {RequestId}: {Policy} could not finish after the response: {Message}")]
         public static partial void DeferredFailed(ILogger logger, string requestId, string policy, string message);
     }
 }

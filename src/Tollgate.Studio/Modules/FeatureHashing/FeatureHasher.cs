@@ -5,7 +5,7 @@ namespace Tollgate.Studio.Modules.FeatureHashing;
 /// <summary>
 /// ML Studio (classic) "Feature Hashing" for one text cell: Vowpal Wabbit tokenisation, <c>hashstring</c>
 /// (seed 0, default namespace), contiguous n-grams combined with VW's <c>quadratic_constant</c>, and a bucket
-/// index made of the low <c>bits</c> bits. The output is a count per bucket (azureml-protocol.md §5.3).
+/// index made of the low <c>bits</c> bits. The output is a count per bucket (docs/studio-protocol.md §5.3).
 /// </summary>
 /// <remarks>
 /// <para>Per row the features are all unigrams, then all contiguous bigrams, …, up to <see cref="NGrams"/>. The hash of

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Tollgate.Studio.Modules.FeatureHashing;
 
 /// <summary>
-/// Output schema of the Feature Hashing module (azureml-protocol.md §5.2): for each target column in order,
+/// Output schema of the Feature Hashing module (docs/studio-protocol.md §5.2): for each target column in order,
 /// 2^bits <see cref="ColumnType"/> columns named <c>&lt;column&gt;_HashingFeature.&lt;i&gt;</c>, appended after all input columns.
 /// </summary>
 /// <remarks>

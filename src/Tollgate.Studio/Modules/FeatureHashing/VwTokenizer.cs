@@ -4,7 +4,7 @@ namespace Tollgate.Studio.Modules.FeatureHashing;
 
 /// <summary>
 /// Splits a text cell into tokens and hashes each token exactly as Vowpal Wabbit's text parser and
-/// <c>hashstring</c> do for the default namespace (azureml-protocol.md §5.3 steps 1–2).
+/// <c>hashstring</c> do for the default namespace (docs/studio-protocol.md §5.3 steps 1–2).
 /// </summary>
 /// <remarks>
 /// <para>Tokenisation works on the UTF-8 bytes of the cell:</para>

@@ -32,7 +32,7 @@ public sealed class PolicyExpressionUnloadTests
     }
 
     // Compiling and running happen in a method of their own, never inlined, so that no local of this frame keeps the
-    // load context alive (ENVIRONMENT-NOTES: Roslyn).
+    // load context alive: a JIT-held reference would keep the collectible context loaded and the test would prove nothing.
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static WeakReference CompileRunAndDispose()
     {

@@ -1,0 +1,59 @@
+namespace Tollgate.ServiceDefaults;
+
+/// <summary>
+/// Every log event id Tollgate writes, in one place so that two events never share an id and operators can filter
+/// and alert on them. Ranges: 1xxx management, 2xxx gateway, 3xxx request log, 4xxx counters, 5xxx Studio.
+/// An id, once shipped, keeps its meaning; a retired event leaves a gap.
+/// </summary>
+public static class EventIds
+{
+    // --- management (1xxx) ---
+    /// <summary>A service's gateway snapshot was published.</summary>
+    public const int SnapshotPublished = 1001;
+    /// <summary>A management request failed with an unexpected exception (answered 500).</summary>
+    public const int ManagementRequestFailed = 1002;
+
+    // --- gateway: snapshots and routes (20xx) ---
+    public const int GatewayServing = 2001;
+    public const int RouteSkipped = 2002;
+    public const int SnapshotRefused = 2003;
+    /// <summary>A stored policy document could not be loaded; the operations it applies to answer 500.</summary>
+    public const int PolicyNotLoaded = 2004;
+    /// <summary>An instance was deleted: the gateway no longer serves it.</summary>
+    public const int GatewayInstanceRemoved = 2005;
+    /// <summary>The certificate of an instance's custom host name cannot be loaded; the host name is served over HTTP only.</summary>
+    public const int HostCertificateNotLoaded = 2006;
+
+    // --- gateway: requests and backends (21xx) ---
+    public const int BackendFailed = 2101;
+    public const int ClientConnectionFailure = 2102;
+
+    // --- gateway: policies (22xx) ---
+    public const int PolicyFailed = 2201;
+    public const int PolicyTrace = 2202;
+    public const int PolicyAfterResponseFailed = 2203;
+    public const int CacheLookupFailed = 2204;
+    public const int CacheStoreFailed = 2205;
+
+    // --- gateway: snapshots from a remote management node (23xx) ---
+    public const int RemoteSnapshotFailed = 2301;
+    public const int SnapshotBackupLoaded = 2302;
+    public const int SnapshotBackupUnreadable = 2303;
+
+    // --- request log (3xxx) ---
+    public const int RequestRecordsNotStored = 3001;
+    public const int RetentionDeleted = 3101;
+    public const int RetentionFailed = 3102;
+
+    // --- counters (4xxx) ---
+    public const int QuotaCountersLoaded = 4101;
+    public const int QuotaCountersUnreadable = 4102;
+    public const int QuotaCountersNotWritten = 4103;
+
+    // --- Studio (5xxx) ---
+    public const int StudioRequestFailed = 5001;
+    public const int BesJobResumed = 5101;
+    public const int BesJobInterrupted = 5102;
+    public const int BesJobCancelled = 5103;
+    public const int BesJobFailed = 5104;
+}
