@@ -68,9 +68,9 @@ public class PipelineBenchmarks
         var services = new PolicyServices(new InMemoryRateLimitStore(time), new InMemoryQuotaStore(time), new MemoryCacheStore(time, new MemoryCacheStoreOptions()), time, options);
         _state = GatewayState.Build(snapshot, options);
         _state.Policies = PolicyRuntime.Build(snapshot, _state, services);
-        _operation = _state.Policies.Find("echo/get")!;
+        _operation = _state.Policies.Find("bench/echo/get")!;
         _pipeline = _operation.For(_product)!;
-        _entry = _state.Operations["echo/get"];
+        _entry = _state.Operations["bench/echo/get"];
     }
 
     private DefaultHttpContext NewRequest(out GatewayRequest request)

@@ -12,16 +12,35 @@ public sealed class GatewayOptions
     public string? HttpsUrl { get; set; } = "https://127.0.0.1:5443";
 
     /// <summary>
-    /// PFX file of the HTTPS certificate. When not set, a self-signed certificate for localhost/127.0.0.1 is
-    /// generated on first start and kept at <c>{data}/gateway-certificate.pfx</c>.
+    /// PFX file of the HTTPS certificate. When not set, a self-signed certificate for localhost, *.localhost and
+    /// 127.0.0.1 is generated on first start and kept at <c>{data}/gateway-certificate.pfx</c>. Custom host names of an
+    /// instance with a certificate of their own get theirs (SNI).
     /// </summary>
     public string? CertificatePath { get; set; }
 
     /// <summary>Password of <see cref="CertificatePath"/>, if any.</summary>
     public string? CertificatePassword { get; set; }
 
-    /// <summary>The API Management instance this gateway serves. Default: the first instance that exists.</summary>
+    /// <summary>
+    /// The instance served on the bare host (an IP address, <c>localhost</c>, the machine's name or the listeners' host):
+    /// APIs called as <c>https://127.0.0.1:5443/{path}</c>. Default: the first instance the gateway serves (by name at start).
+    /// </summary>
     public string? ServiceName { get; set; }
+
+    /// <summary>
+    /// The instances this gateway serves: <c>*</c> (default, every instance) or a comma-separated list of names.
+    /// Each is served on <c>{name}.{HostSuffix}</c> and on its custom host names.
+    /// </summary>
+    public string Services { get; set; } = "*";
+
+    /// <summary>
+    /// The domain under which every instance has a host name of its own, <c>{name}.{HostSuffix}</c>. Default
+    /// <c>localhost</c>: <c>https://myapim.localhost:5443</c> needs no DNS (<c>*.localhost</c> is loopback).
+    /// </summary>
+    public string HostSuffix { get; set; } = "localhost";
+
+    /// <summary>Whether this gateway serves the named instance (<see cref="Services"/>).</summary>
+    public bool Serves(string service) => Core.Gateway.GatewayServiceList.Contains(Services, service);
 
     /// <summary>How long the backend may stay silent before the gateway answers 504. Default 300 s (APIM's forward-request default).</summary>
     public TimeSpan BackendTimeout { get; set; } = TimeSpan.FromSeconds(300);

@@ -19,6 +19,10 @@ public static class EventIds
     public const int SnapshotRefused = 2003;
     /// <summary>A stored policy document could not be loaded; the operations it applies to answer 500.</summary>
     public const int PolicyNotLoaded = 2004;
+    /// <summary>An instance was deleted: the gateway no longer serves it.</summary>
+    public const int GatewayInstanceRemoved = 2005;
+    /// <summary>The certificate of an instance's custom host name cannot be loaded; the host name is served over HTTP only.</summary>
+    public const int HostCertificateNotLoaded = 2006;
 
     // --- gateway: requests and backends (21xx) ---
     public const int BackendFailed = 2101;

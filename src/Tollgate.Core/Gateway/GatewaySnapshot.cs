@@ -24,10 +24,30 @@ public sealed record GatewaySnapshot
     /// <summary>Policy fragments (<c>include-fragment</c>), each a <c>&lt;fragment&gt;</c> document.</summary>
     public IReadOnlyList<GatewayPolicyFragment> PolicyFragments { get; init; } = [];
 
+    /// <summary>The instance's custom host names (<c>hostnameConfigurations</c>), with their certificates.</summary>
+    public IReadOnlyList<GatewayHostName> HostNames { get; init; } = [];
+
     /// <summary>The instance was deleted: this empty snapshot replaces its last one.</summary>
     public bool Deleted { get; init; }
 
     public static GatewaySnapshot Empty(string serviceName) => new() { Revision = 0, ServiceName = serviceName };
+}
+
+/// <summary>
+/// A custom host name of an instance. The gateway serves the instance on its Proxy host names: over HTTPS with the
+/// certificate when one is given (chosen by SNI), over HTTP only without one.
+/// </summary>
+public sealed record GatewayHostName
+{
+    public const string Proxy = "Proxy";
+
+    /// <summary><c>Proxy</c> (gateway), <c>Portal</c>, <c>DeveloperPortal</c> or <c>Management</c>.</summary>
+    public required string Type { get; init; }
+
+    public required string HostName { get; init; }
+
+    /// <summary>The certificate with its private key: base64 PFX without a password, if any.</summary>
+    public string? Certificate { get; init; }
 }
 
 public sealed record GatewayApi

@@ -48,6 +48,46 @@ public sealed class SnapshotFeed
     }
 
     /// <summary>
+    /// Waits until an instance the gateway serves has changed, or the timeout passes (empty then). Changed: a snapshot
+    /// newer than the revision the gateway knows, or an instance it does not know yet that exists; a deleted instance
+    /// it knows comes as its deletion snapshot.
+    /// </summary>
+    /// <param name="serves">Whether the gateway serves an instance (its <c>Services</c> setting).</param>
+    /// <param name="known">The revision of every instance the gateway has, by name.</param>
+    public async Task<IReadOnlyList<GatewaySnapshot>> WaitChangesAsync(Func<string, bool> serves, IReadOnlyDictionary<string, long> known, TimeSpan timeout,
+        TimeProvider timeProvider, CancellationToken cancellationToken)
+    {
+        using var timeoutCts = new CancellationTokenSource(timeout, timeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeoutCts.Token, cancellationToken);
+        while (true)
+        {
+            Task wait;
+            lock (_gate)
+            {
+                var changed = _snapshots.Values
+                    .Where(s => serves(s.ServiceName) && (known.TryGetValue(s.ServiceName, out var revision) ? s.Revision > revision : !s.Deleted))
+                    .OrderBy(s => s.ServiceName, StringComparer.OrdinalIgnoreCase)
+                    .ToArray();
+                if (changed.Length > 0)
+                {
+                    return changed;
+                }
+
+                wait = _changed.Task;
+            }
+
+            try
+            {
+                await wait.WaitAsync(linked.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                return [];
+            }
+        }
+    }
+
+    /// <summary>
     /// Waits until the instance has a snapshot newer than <paramref name="sinceRevision"/>, or the timeout passes.
     /// With no instance named, the first instance (by name) is meant, whenever one appears.
     /// </summary>
@@ -78,5 +118,27 @@ public sealed class SnapshotFeed
                 return null;
             }
         }
+    }
+}
+
+/// <summary>A gateway's list of instances to serve: <c>*</c> (every instance) or names separated by commas.</summary>
+public static class GatewayServiceList
+{
+    public static bool Contains(string? list, string service)
+    {
+        if (string.IsNullOrWhiteSpace(list))
+        {
+            return true;
+        }
+
+        foreach (var name in list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (name == "*" || string.Equals(name, service, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }

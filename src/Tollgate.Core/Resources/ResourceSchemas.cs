@@ -18,14 +18,32 @@ public static partial class ResourceSchemas
 
     private static readonly string[] HttpMethods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE"];
 
+    /// <summary>Host name types of <c>hostnameConfigurations</c>: the gateway serves <c>Proxy</c> host names.</summary>
+    public static readonly IReadOnlyList<string> HostnameTypes = ["Proxy", "Portal", "DeveloperPortal", "Management"];
+
+    public static readonly ObjectSchema HostnameConfiguration = new("HostnameConfiguration",
+    [
+        new("type", FieldType.String) { Required = true, Values = HostnameTypes, Description = "Proxy: the gateway serves the instance on this host name. Portal, DeveloperPortal, Management: kept for those roles." },
+        new("hostName", FieldType.String) { Required = true, MaxLength = 253, Check = CheckHostName, Description = "A DNS name (api.contoso.com) that resolves to the gateway." },
+        new("encodedCertificate", FieldType.String) { Secret = true, Description = "Base64 PFX with the private key, for HTTPS on this host name (chosen by SNI). Without one the host name is served over HTTP only. Never returned; a GET-modify-PUT that sends the entry back with its 'certificate' keeps it." },
+        new("certificatePassword", FieldType.String) { Secret = true, Description = "Password of encodedCertificate, if any. Never returned." },
+        new("negotiateClientCertificate", FieldType.Boolean) { Default = () => false },
+        new("defaultSslBinding", FieldType.Boolean) { Default = () => false },
+        new("certificateSource", FieldType.String) { ReadOnly = true, Description = "Custom when a certificate is configured, None when the host name is served over HTTP only." },
+        new("certificate", FieldType.Object) { ReadOnly = true, Description = "The certificate's expiry, thumbprint and subject." },
+        new("urls", FieldType.StringArray) { ReadOnly = true, Description = "The gateway URLs that serve this host name (Proxy): HTTPS only with a certificate." },
+    ]);
+
     public static readonly ObjectSchema Service = new("ServiceProperties",
     [
         new("publisherName", FieldType.String) { Required = true, MaxLength = 100, MinLength = 1, Description = "Organization name, shown in the portals and e-mails." },
         new("publisherEmail", FieldType.String) { Required = true, MaxLength = 100, Check = CheckEmail, Description = "Administrator e-mail for system notifications." },
         new("notificationSenderEmail", FieldType.String) { MaxLength = 100, Check = CheckEmail },
-        new("gatewayUrl", FieldType.String) { ReadOnly = true },
+        new("gatewayUrl", FieldType.String) { ReadOnly = true, Description = "The gateway URL that serves this instance: https://{name}.localhost:5443 by default (Tollgate:Management:GatewayUrl, Tollgate:Gateway:HostSuffix)." },
         new("managementApiUrl", FieldType.String) { ReadOnly = true },
-        new("developerPortalUrl", FieldType.String) { ReadOnly = true },
+        new("developerPortalUrl", FieldType.String) { ReadOnly = true, Description = "The instance's developer portal: http://{name}.portal.localhost:5083 by default (Tollgate:Management:PortalUrl)." },
+        new("portalUrl", FieldType.String) { ReadOnly = true, Description = "The instance's publisher portal: developerPortalUrl + /admin." },
+        new("hostnameConfigurations", FieldType.ObjectArray) { Schema = HostnameConfiguration, Default = () => new JsonArray(), Description = "Custom host names of the instance, next to its own {name}.{HostSuffix}." },
         new("createdAtUtc", FieldType.String) { ReadOnly = true },
         new("provisioningState", FieldType.String) { ReadOnly = true },
     ]);
@@ -180,6 +198,16 @@ public static partial class ResourceSchemas
     {
         var s = value.GetValue<string>();
         return MailAddress.TryCreate(s, out var address) && address.Address == s ? null : $"'{s}' is not a valid e-mail address.";
+    }
+
+    /// <summary>A DNS host name: labels of letters, digits and '-', at least two of them, no IP address.</summary>
+    private static string? CheckHostName(JsonNode value)
+    {
+        var s = value.GetValue<string>();
+        var labels = s.Split('.');
+        var valid = labels.Length >= 2 && labels.All(l => l.Length is > 0 and <= 63 && !l.StartsWith('-') && !l.EndsWith('-') && l.All(c => char.IsAsciiLetterOrDigit(c) || c == '-'))
+            && !System.Net.IPAddress.TryParse(s, out _);
+        return valid ? null : $"'{s}' is not a valid host name (such as api.contoso.com).";
     }
 
     private static string? CheckHeaderName(JsonNode value) =>

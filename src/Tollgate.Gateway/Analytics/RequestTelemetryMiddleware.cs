@@ -15,7 +15,7 @@ namespace Tollgate.Gateway.Analytics;
 /// metrics and, when the request log is on, queues one <see cref="RequestRecord"/> for the reports, rejected calls
 /// included. Queuing never waits: a full channel drops (and counts) the record.
 /// </summary>
-public sealed class RequestTelemetryMiddleware(RequestDelegate next, SnapshotProxyConfigProvider config, TimeProvider time, IServiceProvider services,
+public sealed class RequestTelemetryMiddleware(RequestDelegate next, TimeProvider time, IServiceProvider services,
     ILogger<RequestTelemetryMiddleware> logger)
 {
     /// <summary>The header carrying the gateway's request id, to the backend and back to the client.</summary>
@@ -56,15 +56,22 @@ public sealed class RequestTelemetryMiddleware(RequestDelegate next, SnapshotPro
             return;
         }
 
+        // A call is recorded in the request log of the instance its host name named; one of no instance in none.
+        var service = request?.State.Snapshot.ServiceName ?? context.Features.Get<Hosting.GatewayInstanceFeature>()?.State.Snapshot.ServiceName;
         var elapsed = time.GetElapsedTime(start);
         var status = context.Response.StatusCode;
         GatewayMetrics.RecordRequest(request?.Api.Id, request?.Operation.Id, request?.Product?.Id, status, elapsed,
             request?.BackendStatusCode is null ? null : request.ServiceTime);
-        _channel?.TryWrite(new RequestRecord
+        if (_channel is null || string.IsNullOrEmpty(service))
+        {
+            return;
+        }
+
+        _channel.TryWrite(new RequestRecord
         {
             Timestamp = started,
             RequestId = context.TraceIdentifier,
-            ServiceName = request?.State.Snapshot.ServiceName ?? config.State.Snapshot.ServiceName,
+            ServiceName = service,
             ApiId = request?.Api.Id,
             OperationId = request?.Operation.Id,
             ProductId = request?.Product?.Id,
@@ -83,7 +90,8 @@ public sealed class RequestTelemetryMiddleware(RequestDelegate next, SnapshotPro
         });
     }
 
-    private static bool IsInfrastructure(PathString path) =>
+    /// <summary>Probes (APIM's status endpoint, health): not API calls.</summary>
+    public static bool IsInfrastructure(PathString path) =>
         path.Equals(Hosting.GatewayHost.StatusPath, StringComparison.OrdinalIgnoreCase)
         || path.Equals(Observability.LivePath, StringComparison.OrdinalIgnoreCase)
         || path.Equals(Observability.ReadyPath, StringComparison.OrdinalIgnoreCase);

@@ -13,8 +13,10 @@ namespace Tollgate.Gateway.Configuration;
 public sealed record OperationEntry(GatewayApi Api, GatewayOperation Operation, UrlTemplate Template);
 
 /// <summary>
-/// A <see cref="GatewaySnapshot"/> compiled for serving: YARP routes and clusters, and frozen lookup tables for
-/// operations by route id and subscriptions by key digest. Immutable; replaced as a whole on every change.
+/// A <see cref="GatewaySnapshot"/> of one instance compiled for serving: YARP routes and clusters, and frozen lookup
+/// tables for operations by route id and subscriptions by key digest. Immutable; replaced as a whole on every change
+/// of its instance. Route and cluster ids start with the instance's name, so the routes of every instance the gateway
+/// serves live in one YARP table; <see cref="InstanceMetadata"/> tells the matcher whose route each is.
 /// </summary>
 public sealed class GatewayState
 {
@@ -24,6 +26,12 @@ public sealed class GatewayState
     }
 
     public GatewaySnapshot Snapshot { get; }
+
+    /// <summary>Route metadata naming the instance (lower case) a route belongs to.</summary>
+    public const string InstanceMetadata = "Tollgate.Instance";
+
+    /// <summary>The instance's name in lower case: the prefix of its route ids and the key of its routes' metadata.</summary>
+    public string Key { get; private init; } = "";
 
     public IReadOnlyList<RouteConfig> Routes { get; private set; } = [];
 
@@ -57,9 +65,10 @@ public sealed class GatewayState
         var problems = new List<string>();
         var ranked = new List<(decimal Precedence, int QueryParts, int ApiPathLength, string RouteId, RouteConfig Route)>();
         var requestConfig = new ForwarderRequestConfig { ActivityTimeout = options.BackendTimeout };
+        var instance = snapshot.ServiceName.ToLowerInvariant();
         foreach (var api in snapshot.Apis)
         {
-            var clusterId = "api:" + api.Id.ToLowerInvariant();
+            var clusterId = instance + "/api:" + api.Id.ToLowerInvariant();
             var destinations = new Dictionary<string, DestinationConfig>(StringComparer.OrdinalIgnoreCase);
             if (!string.IsNullOrEmpty(api.ServiceUrl))
             {
@@ -73,7 +82,11 @@ public sealed class GatewayState
             {
                 new Dictionary<string, string> { ["RequestHeaderRemove"] = api.KeyHeaderName },
             };
-            var metadata = new Dictionary<string, string> { [SubscriptionKeyTransforms.QueryNameMetadata] = api.KeyQueryName };
+            var metadata = new Dictionary<string, string>
+            {
+                [SubscriptionKeyTransforms.QueryNameMetadata] = api.KeyQueryName,
+                [InstanceMetadata] = instance,
+            };
             if (api.Path.Length > 0)
             {
                 transforms.Insert(0, new Dictionary<string, string> { ["PathRemovePrefix"] = "/" + api.Path });
@@ -99,7 +112,7 @@ public sealed class GatewayState
                     continue;
                 }
 
-                var routeId = api.Id.ToLowerInvariant() + "/" + op.Id.ToLowerInvariant();
+                var routeId = instance + "/" + api.Id.ToLowerInvariant() + "/" + op.Id.ToLowerInvariant();
                 operations[routeId] = new OperationEntry(api, op, template);
                 ranked.Add((precedence, template.Query.Count, api.Path.Length, routeId, new RouteConfig
                 {
@@ -157,6 +170,7 @@ public sealed class GatewayState
 
         return new GatewayState(snapshot)
         {
+            Key = instance,
             Routes = routes,
             Clusters = clusters,
             Operations = operations.ToFrozenDictionary(StringComparer.Ordinal),

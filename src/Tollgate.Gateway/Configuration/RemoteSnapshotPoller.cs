@@ -12,8 +12,9 @@ namespace Tollgate.Gateway.Configuration;
 
 /// <summary>
 /// For a gateway running apart from management (APIM's self-hosted gateway model): long-polls
-/// <c>/internal/gateway/snapshot</c> and applies each newer snapshot; keeps serving the last good one while
-/// management is unreachable, and starts from a local backup copy when management is down at start.
+/// <c>/internal/gateway/snapshots</c> for the instances it serves (<see cref="GatewayOptions.Services"/>) and applies
+/// each newer snapshot; keeps serving the last good ones while management is unreachable, and starts from a local
+/// backup copy of every served instance when management is down at start.
 /// </summary>
 public sealed partial class RemoteSnapshotPoller(
     IHttpClientFactory httpClientFactory,
@@ -31,22 +32,39 @@ public sealed partial class RemoteSnapshotPoller(
         var client = httpClientFactory.CreateClient(HttpClientName);
         client.Timeout = TimeSpan.FromSeconds(60);
         var failures = 0;
+
+        // The revisions received, applied or not: a snapshot the gateway refuses is not asked for again and again.
+        var known = config.Instances.ByName.ToDictionary(s => s.Key, s => s.Value.Snapshot.Revision, StringComparer.OrdinalIgnoreCase);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                var since = config.State.Snapshot.Revision;
-                var service = o.ServiceName is { Length: > 0 } configured ? configured : config.State.Snapshot.ServiceName;
-                using var request = new HttpRequestMessage(HttpMethod.Get,
-                    $"{o.ManagementUrl!.TrimEnd('/')}/internal/gateway/snapshot?service={Uri.EscapeDataString(service)}&since={since}");
+                using var request = new HttpRequestMessage(HttpMethod.Post, $"{o.ManagementUrl!.TrimEnd('/')}/internal/gateway/snapshots")
+                {
+                    Content = JsonContent.Create(new { services = o.Services, known }, options: Json),
+                };
                 request.Headers.TryAddWithoutValidation("Authorization", o.ManagementToken);
                 using var response = await client.SendAsync(request, stoppingToken);
-                if (response.StatusCode == HttpStatusCode.OK && await response.Content.ReadFromJsonAsync<GatewaySnapshot>(Json, stoppingToken) is { } snapshot)
+                if (response.StatusCode == HttpStatusCode.OK && await response.Content.ReadFromJsonAsync<GatewaySnapshot[]>(Json, stoppingToken) is { } snapshots)
                 {
-                    if (config.Apply(snapshot) && o.SnapshotBackupPath is { } backup)
+                    var changed = false;
+                    foreach (var snapshot in snapshots)
                     {
-                        // Not cancelled by shutdown: a snapshot the gateway served is always in its backup (a short local write).
-                        await SaveBackupAsync(backup, snapshot, CancellationToken.None);
+                        changed |= config.Apply(snapshot);
+                        if (snapshot.Deleted)
+                        {
+                            known.Remove(snapshot.ServiceName);
+                        }
+                        else
+                        {
+                            known[snapshot.ServiceName] = snapshot.Revision;
+                        }
+                    }
+
+                    if (changed && o.SnapshotBackupPath is { } backup)
+                    {
+                        // Not cancelled by shutdown: the snapshots the gateway served are always in its backup (a short local write).
+                        await SaveBackupAsync(backup, config.Instances.ByName.Values.Select(s => s.Snapshot).ToArray(), CancellationToken.None);
                     }
                 }
                 else if (response.StatusCode != HttpStatusCode.NoContent)
@@ -65,6 +83,7 @@ public sealed partial class RemoteSnapshotPoller(
         }
     }
 
+    /// <summary>Applies the backup: every served instance's last snapshot (an array; one snapshot from earlier versions).</summary>
     private void LoadBackup(string? path)
     {
         if (path is null || !File.Exists(path))
@@ -74,9 +93,16 @@ public sealed partial class RemoteSnapshotPoller(
 
         try
         {
-            if (JsonSerializer.Deserialize<GatewaySnapshot>(File.ReadAllText(path), Json) is { } snapshot && config.Apply(snapshot))
+            var text = File.ReadAllText(path);
+            var snapshots = text.TrimStart().StartsWith('[')
+                ? JsonSerializer.Deserialize<GatewaySnapshot[]>(text, Json) ?? []
+                : JsonSerializer.Deserialize<GatewaySnapshot>(text, Json) is { } one ? [one] : [];
+            foreach (var snapshot in snapshots)
             {
-                Log.BackupLoaded(logger, path, snapshot.Revision);
+                if (config.Apply(snapshot))
+                {
+                    Log.BackupLoaded(logger, path, snapshot.ServiceName, snapshot.Revision);
+                }
             }
         }
         catch (Exception ex) when (ex is JsonException or IOException)
@@ -85,13 +111,13 @@ public sealed partial class RemoteSnapshotPoller(
         }
     }
 
-    private static async Task SaveBackupAsync(string path, GatewaySnapshot snapshot, CancellationToken ct)
+    private static async Task SaveBackupAsync(string path, GatewaySnapshot[] snapshots, CancellationToken ct)
     {
         // Write then rename, so a crash never leaves half a backup.
         var temp = path + ".tmp";
         await using (var stream = new FileStream(temp, PrivateFiles.Options(FileMode.Create)))
         {
-            await JsonSerializer.SerializeAsync(stream, snapshot, Json, ct);
+            await JsonSerializer.SerializeAsync(stream, snapshots, Json, ct);
         }
 
         File.Move(temp, path, overwrite: true);
@@ -99,8 +125,8 @@ public sealed partial class RemoteSnapshotPoller(
 
     private static partial class Log
     {
-        [LoggerMessage(EventIds.SnapshotBackupLoaded, LogLevel.Information, "Started from the snapshot backup {Path} at revision {Revision}.")]
-        public static partial void BackupLoaded(ILogger logger, string path, long revision);
+        [LoggerMessage(EventIds.SnapshotBackupLoaded, LogLevel.Information, "Started from the snapshot backup {Path}: '{Service}' at revision {Revision}.")]
+        public static partial void BackupLoaded(ILogger logger, string path, string service, long revision);
 
         [LoggerMessage(EventIds.SnapshotBackupUnreadable, LogLevel.Warning, "The snapshot backup {Path} could not be read: {Reason}")]
         public static partial void BackupUnreadable(ILogger logger, string path, string reason);

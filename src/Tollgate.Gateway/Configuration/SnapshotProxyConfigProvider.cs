@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
@@ -9,8 +11,10 @@ using Tollgate.ServiceDefaults;
 namespace Tollgate.Gateway.Configuration;
 
 /// <summary>
-/// Feeds YARP from gateway snapshots: each newer snapshot becomes a new <see cref="GatewayState"/> and a new
-/// proxy config, swapped atomically (YARP applies it before <see cref="Apply"/> returns, so the next request sees it).
+/// Feeds YARP from gateway snapshots, one per instance the gateway serves (<see cref="GatewayOptions.Services"/>):
+/// each newer snapshot of an instance becomes a new <see cref="GatewayState"/> of that instance; the routes of every
+/// served instance form one proxy config, swapped atomically together with the <see cref="GatewayInstances"/> that
+/// maps host names to instances (YARP applies it before <see cref="Apply"/> returns, so the next request sees it).
 /// </summary>
 public sealed partial class SnapshotProxyConfigProvider : IProxyConfigProvider
 {
@@ -18,6 +22,10 @@ public sealed partial class SnapshotProxyConfigProvider : IProxyConfigProvider
     private readonly ILogger<SnapshotProxyConfigProvider> _logger;
     private readonly Lock _gate = new();
     private volatile Config _config;
+    private long _generation;
+
+    /// <summary>Certificates loaded so far, by their base64 PFX: an unchanged one is not loaded again on every snapshot.</summary>
+    private Dictionary<string, X509Certificate2> _loadedCertificates = new(StringComparer.Ordinal);
 
     private readonly PolicyServices? _policies;
 
@@ -26,95 +34,179 @@ public sealed partial class SnapshotProxyConfigProvider : IProxyConfigProvider
         _options = options.Value;
         _logger = logger;
         _policies = policies;
-        _config = new Config(GatewayState.Empty(_options));
+        _config = new Config(GatewayInstances.Build([], _options, null, new Dictionary<string, X509Certificate2>()), 0);
     }
 
     /// <summary>Raised after a snapshot has been applied (YARP serves it from then on).</summary>
     public event Action<GatewaySnapshot>? Applied;
 
-    /// <summary>The state that matches the routes YARP is serving.</summary>
-    public GatewayState State => _config.State;
+    /// <summary>The instances served, by host name, matching the routes YARP is serving.</summary>
+    public GatewayInstances Instances => _config.Instances;
+
+    /// <summary>The state of the instance on the bare host (<see cref="GatewayInstances.Default"/>).</summary>
+    public GatewayState State => _config.Instances.Default;
+
+    /// <summary>The state of a served instance, if it is served.</summary>
+    public GatewayState? StateOf(string service) => _config.Instances.ByName.GetValueOrDefault(service);
 
     public IProxyConfig GetConfig() => _config;
 
-    /// <summary>Applies a snapshot if it is for this gateway's instance and newer than the current one.</summary>
+    /// <summary>
+    /// Applies a snapshot if it is of an instance this gateway serves and newer than the one it has of that instance;
+    /// a deletion stops serving the instance. Returns whether anything changed.
+    /// </summary>
     public bool Apply(GatewaySnapshot snapshot)
     {
         lock (_gate)
         {
-            var current = _config.State.Snapshot;
-            var sameService = string.Equals(current.ServiceName, snapshot.ServiceName, StringComparison.OrdinalIgnoreCase);
-
-            // Without a configured instance the gateway serves the first one it hears of, and moves on to
-            // another one when the instance it served is deleted.
-            var mine = _options.ServiceName is { Length: > 0 } name
-                ? string.Equals(name, snapshot.ServiceName, StringComparison.OrdinalIgnoreCase)
-                : sameService || current.ServiceName.Length == 0 || (current.Deleted && !snapshot.Deleted);
-            if (!mine || (sameService && snapshot.Revision <= current.Revision))
+            var instances = _config.Instances;
+            var current = instances.ByName.GetValueOrDefault(snapshot.ServiceName);
+            if (!_options.Serves(snapshot.ServiceName) || (current is not null && snapshot.Revision <= current.Snapshot.Revision) || (current is null && snapshot.Deleted))
             {
                 return false;
             }
 
-            GatewayState state;
-            try
+            GatewayState? state = null;
+            if (!snapshot.Deleted)
             {
-                state = GatewayState.Build(snapshot, _options);
-            }
-            catch (Exception e) when (e is not OutOfMemoryException)
-            {
-                // Stored data a snapshot cannot be built from never stops the process: the last good snapshot serves.
-                Log.SnapshotRefused(_logger, snapshot.ServiceName, snapshot.Revision, current.Revision, e.Message);
-                return false;
-            }
-
-            if (_policies is not null)
-            {
-                try
+                state = BuildState(snapshot, current?.Snapshot.Revision ?? 0);
+                if (state is null)
                 {
-                    state.Policies = PolicyRuntime.Build(snapshot, state, _policies);
-                    state.AcceptCorsPreflight(state.Policies.CorsRoutes);
-                    foreach (var problem in state.Policies.Problems)
-                    {
-                        Log.PolicyNotLoaded(_logger, snapshot.ServiceName, snapshot.Revision, problem);
-                    }
-                }
-                catch (Exception e) when (e is not OutOfMemoryException)
-                {
-                    // Documents that cannot be loaded fail only their operations (above); this is for a failure of the whole build.
-                    Log.SnapshotRefused(_logger, snapshot.ServiceName, snapshot.Revision, current.Revision, e.Message);
                     return false;
                 }
             }
 
-            foreach (var problem in state.Problems)
+            var states = instances.ByName.Values.Where(s => s != current).ToList();
+            if (state is not null)
             {
-                Log.RouteSkipped(_logger, problem);
+                states.Add(state);
             }
 
+            var @default = ChooseDefault(states, instances.Default);
+            var certificates = Certificates(states);
             var old = _config;
-            _config = new Config(state);
+            _config = new Config(GatewayInstances.Build(states, _options, @default, certificates), ++_generation);
             old.SignalChange();
 
-            // The previous snapshot's expressions are unloaded once the requests still running on them are done.
-            old.State.Policies.Retire();
-            Log.SnapshotApplied(_logger, snapshot.ServiceName, snapshot.Revision, state.Routes.Count);
+            // The replaced snapshot's expressions are unloaded once the requests still running on them are done.
+            current?.Policies.Retire();
+            if (state is null)
+            {
+                Log.InstanceRemoved(_logger, snapshot.ServiceName, snapshot.Revision);
+            }
+            else
+            {
+                Log.SnapshotApplied(_logger, snapshot.ServiceName, snapshot.Revision, state.Routes.Count);
+            }
         }
 
         Applied?.Invoke(snapshot);
         return true;
     }
 
-    private sealed class Config(GatewayState state) : IProxyConfig
+    private GatewayState? BuildState(GatewaySnapshot snapshot, long currentRevision)
+    {
+        GatewayState state;
+        try
+        {
+            state = GatewayState.Build(snapshot, _options);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Stored data a snapshot cannot be built from never stops the process: the last good snapshot serves.
+            Log.SnapshotRefused(_logger, snapshot.ServiceName, snapshot.Revision, currentRevision, e.Message);
+            return null;
+        }
+
+        if (_policies is not null)
+        {
+            try
+            {
+                state.Policies = PolicyRuntime.Build(snapshot, state, _policies);
+                state.AcceptCorsPreflight(state.Policies.CorsRoutes);
+                foreach (var problem in state.Policies.Problems)
+                {
+                    Log.PolicyNotLoaded(_logger, snapshot.ServiceName, snapshot.Revision, problem);
+                }
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // Documents that cannot be loaded fail only their operations (above); this is for a failure of the whole build.
+                Log.SnapshotRefused(_logger, snapshot.ServiceName, snapshot.Revision, currentRevision, e.Message);
+                return null;
+            }
+        }
+
+        foreach (var problem in state.Problems)
+        {
+            Log.RouteSkipped(_logger, problem);
+        }
+
+        return state;
+    }
+
+    /// <summary>
+    /// The configured instance when it is served; else the one on the bare host so far while it is served (a new
+    /// instance never takes the bare host from another); else the first by name.
+    /// </summary>
+    private GatewayState? ChooseDefault(List<GatewayState> states, GatewayState current)
+    {
+        if (_options.ServiceName is { Length: > 0 } configured)
+        {
+            return states.FirstOrDefault(s => string.Equals(s.Snapshot.ServiceName, configured, StringComparison.OrdinalIgnoreCase));
+        }
+
+        return states.FirstOrDefault(s => string.Equals(s.Snapshot.ServiceName, current.Snapshot.ServiceName, StringComparison.OrdinalIgnoreCase))
+            ?? states.OrderBy(s => s.Snapshot.ServiceName, StringComparer.OrdinalIgnoreCase).FirstOrDefault();
+    }
+
+    /// <summary>The certificates of the instances' custom Proxy host names; one that cannot be loaded is logged and left out.</summary>
+    private Dictionary<string, X509Certificate2> Certificates(List<GatewayState> states)
+    {
+        var certificates = new Dictionary<string, X509Certificate2>(StringComparer.OrdinalIgnoreCase);
+        var kept = new Dictionary<string, X509Certificate2>(StringComparer.Ordinal);
+        foreach (var state in states)
+        {
+            foreach (var host in state.Snapshot.HostNames)
+            {
+                if (host.Certificate is not { Length: > 0 } pfx || !string.Equals(host.Type, GatewayHostName.Proxy, StringComparison.OrdinalIgnoreCase))
+                {
+                    continue;
+                }
+
+                try
+                {
+                    if (!_loadedCertificates.TryGetValue(pfx, out var certificate))
+                    {
+                        certificate = X509CertificateLoader.LoadPkcs12(Convert.FromBase64String(pfx), null);
+                    }
+
+                    certificates[host.HostName] = certificate;
+                    kept[pfx] = certificate;
+                }
+                catch (Exception e) when (e is FormatException or CryptographicException)
+                {
+                    Log.CertificateNotLoaded(_logger, state.Snapshot.ServiceName, host.HostName, e.Message);
+                }
+            }
+        }
+
+        // Certificates no host name uses any more are not disposed: a TLS handshake may still be using them.
+        _loadedCertificates = kept;
+        return certificates;
+    }
+
+    private sealed class Config(GatewayInstances instances, long generation) : IProxyConfig
     {
         private readonly CancellationTokenSource _cts = new();
 
-        public GatewayState State { get; } = state;
+        public GatewayInstances Instances { get; } = instances;
 
-        public string RevisionId { get; } = $"{state.Snapshot.ServiceName}@{state.Snapshot.Revision}";
+        public string RevisionId { get; } = generation.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
-        public IReadOnlyList<RouteConfig> Routes => State.Routes;
+        public IReadOnlyList<RouteConfig> Routes { get; } = instances.ByName.Values.SelectMany(s => s.Routes).ToList();
 
-        public IReadOnlyList<ClusterConfig> Clusters => State.Clusters;
+        public IReadOnlyList<ClusterConfig> Clusters { get; } = instances.ByName.Values.SelectMany(s => s.Clusters).ToList();
 
         public IChangeToken ChangeToken => new CancellationChangeToken(_cts.Token);
 
@@ -131,6 +223,12 @@ public sealed partial class SnapshotProxyConfigProvider : IProxyConfigProvider
 
         [LoggerMessage(EventIds.PolicyNotLoaded, LogLevel.Error, "Snapshot '{Service}' revision {Revision}: {Problem}. The operations it applies to answer 500; everything else serves.")]
         public static partial void PolicyNotLoaded(ILogger logger, string service, long revision, string problem);
+
+        [LoggerMessage(EventIds.GatewayInstanceRemoved, LogLevel.Information, "Gateway no longer serves '{Service}' (deleted at revision {Revision}).")]
+        public static partial void InstanceRemoved(ILogger logger, string service, long revision);
+
+        [LoggerMessage(EventIds.HostCertificateNotLoaded, LogLevel.Error, "Instance '{Service}': the certificate of host name '{Host}' cannot be loaded: {Reason}. The host name is served over HTTP only.")]
+        public static partial void CertificateNotLoaded(ILogger logger, string service, string host, string reason);
 
         [LoggerMessage(EventIds.RouteSkipped, LogLevel.Warning, "Skipped a route: {Problem}")]
         public static partial void RouteSkipped(ILogger logger, string problem);

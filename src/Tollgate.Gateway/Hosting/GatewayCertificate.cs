@@ -5,7 +5,11 @@ using System.Security.Cryptography.X509Certificates;
 
 namespace Tollgate.Gateway.Hosting;
 
-/// <summary>The gateway's HTTPS certificate: the configured PFX, or a self-signed one generated on first start.</summary>
+/// <summary>
+/// The gateway's HTTPS certificate: the configured PFX, or a self-signed one generated on first start for
+/// <c>localhost</c>, <c>*.localhost</c> (every instance's <c>{name}.localhost</c>), the loopback addresses and the
+/// machine's name. A generated certificate of an earlier version without <c>*.localhost</c> is replaced.
+/// </summary>
 public static class GatewayCertificate
 {
     /// <param name="options">The gateway's options (a configured certificate wins).</param>
@@ -21,13 +25,20 @@ public static class GatewayCertificate
         var path = Path.Combine(dataDirectory, "gateway-certificate.pfx");
         if (File.Exists(path))
         {
-            return X509CertificateLoader.LoadPkcs12FromFile(path, null);
+            var existing = X509CertificateLoader.LoadPkcs12FromFile(path, null);
+            if (existing.MatchesHostname("tollgate.localhost", allowWildcards: true, allowCommonName: false))
+            {
+                return existing;
+            }
+
+            existing.Dispose();
         }
 
         using var key = RSA.Create(2048);
         var request = new CertificateRequest("CN=Tollgate gateway (self-signed)", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
         var san = new SubjectAlternativeNameBuilder();
         san.AddDnsName("localhost");
+        san.AddDnsName("*.localhost");
         san.AddIpAddress(IPAddress.Loopback);
         san.AddIpAddress(IPAddress.IPv6Loopback);
         san.AddDnsName(Environment.MachineName);

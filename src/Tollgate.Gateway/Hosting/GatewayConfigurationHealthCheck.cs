@@ -11,9 +11,9 @@ public sealed class GatewayConfigurationHealthCheck(SnapshotProxyConfigProvider 
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        var snapshot = config.State.Snapshot;
-        return Task.FromResult(snapshot.ServiceName.Length > 0
-            ? HealthCheckResult.Healthy($"Serving instance '{snapshot.ServiceName}' at revision {snapshot.Revision}.")
+        var served = config.Instances.ByName;
+        return Task.FromResult(served.Count > 0
+            ? HealthCheckResult.Healthy($"Serving {string.Join(", ", served.Values.Select(s => $"'{s.Snapshot.ServiceName}' at revision {s.Snapshot.Revision}"))}.")
             : HealthCheckResult.Unhealthy("No configuration yet: management has not answered and there is no local backup."));
     }
 }

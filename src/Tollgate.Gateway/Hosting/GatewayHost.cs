@@ -3,6 +3,8 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Routing.Matching;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -27,6 +29,7 @@ public static class GatewayHost
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<SnapshotProxyConfigProvider>();
         builder.Services.AddSingleton<IProxyConfigProvider>(sp => sp.GetRequiredService<SnapshotProxyConfigProvider>());
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, GatewayInstanceMatcherPolicy>());
         builder.Services.AddReverseProxy().AddTransforms<SubscriptionKeyTransforms>().AddTransforms<RequestIdTransforms>();
         builder.Services.AddTollgateCounterStores(options.Counters, dataDirectory);
         builder.Services.AddSingleton(sp => new PolicyServices(sp, sp.GetRequiredService<TimeProvider>(), options, sp.GetService<Microsoft.Extensions.Logging.ILoggerFactory>()));
@@ -51,7 +54,14 @@ public static class GatewayHost
 
             if (https is not null)
             {
-                Listen(kestrel, options.HttpsUrl!, listen => listen.UseHttps(https));
+                // SNI: a custom host name with a certificate of its own gets it; every other name the gateway's.
+                Listen(kestrel, options.HttpsUrl!, listen => listen.UseHttps(new HttpsConnectionAdapterOptions
+                {
+                    ServerCertificateSelector = (_, name) =>
+                        name is not null && kestrel.ApplicationServices.GetService<SnapshotProxyConfigProvider>()?.Instances.Certificates.TryGetValue(name, out var own) == true
+                            ? own
+                            : https,
+                }));
             }
         });
         return builder;
@@ -60,6 +70,7 @@ public static class GatewayHost
     public static WebApplication UseTollgateGateway(this WebApplication app)
     {
         app.UseMiddleware<Analytics.RequestTelemetryMiddleware>();
+        app.UseMiddleware<GatewayInstanceMiddleware>();
         app.UseRouting();
 
         // ASP.NET answers a path that matches with another method by a 405 endpoint; APIM answers 404 OperationNotFound.
@@ -83,6 +94,12 @@ public static class GatewayHost
             proxy.UsePassiveHealthChecks();
         }).ConfigureEndpoints((endpoint, route) =>
         {
+            // Routing matches the routes of the request's instance only (GatewayInstanceMatcherPolicy).
+            if (route.Metadata?.TryGetValue(GatewayState.InstanceMetadata, out var instance) == true)
+            {
+                endpoint.WithMetadata(new GatewayInstanceMetadata(instance));
+            }
+
             // A route whose policies include cors also matches CORS preflight requests for its method (ASP.NET
             // routing then matches OPTIONS by Access-Control-Request-Method), so the gateway answers them even
             // when the API has no OPTIONS operation.
@@ -100,8 +117,8 @@ public static class GatewayHost
         app.Run(context =>
         {
             var path = context.Request.Path;
-            var apiMatches = context.RequestServices.GetRequiredService<SnapshotProxyConfigProvider>().State.ApiPaths
-                .Any(p => p == "/" || path.StartsWithSegments(p, StringComparison.OrdinalIgnoreCase));
+            var apiMatches = context.Features.Get<GatewayInstanceFeature>()?.State.ApiPaths
+                .Any(p => p == "/" || path.StartsWithSegments(p, StringComparison.OrdinalIgnoreCase)) == true;
             return apiMatches
                 ? GatewayErrors.WriteAsync(context, 404, GatewayErrorKind.OperationNotFound, GatewayErrors.OperationNotFound)
                 : GatewayErrors.WriteAsync(context, 404, GatewayErrorKind.ResourceNotFound, GatewayErrors.ResourceNotFound);

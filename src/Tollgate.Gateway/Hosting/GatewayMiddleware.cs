@@ -16,25 +16,9 @@ namespace Tollgate.Gateway.Hosting;
 /// </summary>
 public sealed partial class GatewayMiddleware(RequestDelegate next, SnapshotProxyConfigProvider config, TimeProvider time, ILogger<GatewayMiddleware> logger)
 {
-    public async Task InvokeAsync(HttpContext context)
-    {
-        // A request holds its state's policy runtime until it ends, so the snapshot's compiled expressions are not
-        // unloaded under it when a newer snapshot is applied meanwhile.
-        var state = config.State;
-        while (!state.Policies.TryEnter())
-        {
-            state = config.State;
-        }
-
-        try
-        {
-            await InvokeAsync(context, state);
-        }
-        finally
-        {
-            state.Policies.Leave();
-        }
-    }
+    public Task InvokeAsync(HttpContext context) =>
+        // The instance was resolved by host name before routing (GatewayInstanceMiddleware holds its policies).
+        InvokeAsync(context, context.Features.Get<GatewayInstanceFeature>()?.State ?? config.State);
 
     private async Task InvokeAsync(HttpContext context, GatewayState state)
     {

@@ -49,6 +49,25 @@ public static partial class ManagementEndpoints
             var snapshot = await feed.WaitNewerAsync(service, since ?? -1, TimeSpan.FromSeconds(30), time, http.RequestAborted);
             return snapshot is null ? Results.NoContent() : Results.Json(snapshot, SnapshotJson.Options);
         });
+        // Gateways serving several instances: {"services":"*"|"a,b","known":{"a":12}} answers the snapshots of the
+        // instances that changed since (new ones, newer revisions, deletions), or 204 after 30 s without a change.
+        app.MapPost("/internal/gateway/snapshots", async (HttpContext http, SnapshotFeed feed, TimeProvider time) =>
+        {
+            GatewaySnapshotsRequest? body;
+            try
+            {
+                body = await http.Request.ReadFromJsonAsync<GatewaySnapshotsRequest>(SnapshotJson.Options, http.RequestAborted);
+            }
+            catch (JsonException e)
+            {
+                await WriteAsync(http, new ArmException(400, "InvalidRequestContent", "The body must be {\"services\":\"*\",\"known\":{\"name\":revision}}: " + e.Message));
+                return Results.Empty;
+            }
+
+            var services = body?.Services ?? "*";
+            var snapshots = await feed.WaitChangesAsync(name => GatewayServiceList.Contains(services, name), body?.Known ?? new Dictionary<string, long>(), TimeSpan.FromSeconds(30), time, http.RequestAborted);
+            return snapshots.Count == 0 ? Results.NoContent() : Results.Json(snapshots, SnapshotJson.Options);
+        });
         return app;
     }
 
@@ -460,6 +479,9 @@ public static partial class ManagementEndpoints
         }
     }
 }
+
+/// <summary>Body of <c>POST /internal/gateway/snapshots</c>: the instances a gateway serves and the revisions it has.</summary>
+public sealed record GatewaySnapshotsRequest(string? Services, Dictionary<string, long>? Known);
 
 /// <summary>JSON settings for snapshots on the wire (long-poll to remote gateways).</summary>
 public static class SnapshotJson

@@ -23,6 +23,6 @@ public sealed class OpenApiService(ResourceService resources, ManagementOptions 
     public async Task<string> ExportAsync(ServiceScope scope, string apiId, ExportFormat format, CancellationToken ct)
     {
         var (api, operations) = await resources.GetApiWithOperationsAsync(scope, apiId, ct);
-        return OpenApiConverter.Export(api.Properties, [.. operations.Select(o => (o.Key.Name, o.Properties))], options.GatewayUrl, format);
+        return OpenApiConverter.Export(api.Properties, [.. operations.Select(o => (o.Key.Name, o.Properties))], options.GatewayUrlOf(scope.Name), format);
     }
 }

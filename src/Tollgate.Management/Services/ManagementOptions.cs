@@ -18,8 +18,50 @@ public sealed class ManagementOptions
     /// <summary>The password of <see cref="CertificatePath"/>.</summary>
     public string? CertificatePassword { get; set; }
 
-    /// <summary>The gateway URL shown as <c>gatewayUrl</c> of instances. Default <c>https://127.0.0.1:5443</c>.</summary>
-    public string GatewayUrl { get; set; } = "https://127.0.0.1:5443";
+    /// <summary>
+    /// The <c>gatewayUrl</c> of instances: <c>{name}</c> stands for the instance's name. Default: the gateway's HTTPS
+    /// listener (HTTP without one) on the instance's host name, <c>https://{name}.localhost:5443</c>.
+    /// </summary>
+    public string GatewayUrl { get; set; } = "https://{name}.localhost:5443";
+
+    /// <summary>
+    /// The developer portal's URL of instances (<c>developerPortalUrl</c>; <c>portalUrl</c> is its publisher portal,
+    /// <c>/admin</c>): <c>{name}</c> stands for the instance's name. Default <c>http://{name}.portal.localhost:5083</c>.
+    /// </summary>
+    public string PortalUrl { get; set; } = "http://{name}.portal.localhost:5083";
+
+    /// <summary>The HTTP and HTTPS ports of the gateway's listeners, for the URLs of custom host names (0: no such listener).</summary>
+    public int GatewayHttpPort { get; set; } = 5080;
+
+    /// <inheritdoc cref="GatewayHttpPort"/>
+    public int GatewayHttpsPort { get; set; } = 5443;
+
+    /// <summary>The instance's <c>gatewayUrl</c>.</summary>
+    public string GatewayUrlOf(string service) => GatewayUrl.Replace("{name}", service.ToLowerInvariant(), StringComparison.Ordinal);
+
+    /// <summary>The instance's <c>developerPortalUrl</c>.</summary>
+    public string PortalUrlOf(string service) => PortalUrl.Replace("{name}", service.ToLowerInvariant(), StringComparison.Ordinal);
+
+    /// <summary>The URL of a listener with a host name of an instance: <c>{scheme}://{name}.{suffix}:{port}</c>, the template <see cref="GatewayUrl"/> takes.</summary>
+    public static string InstanceUrl(string listenerUrl, string hostSuffix, string prefix = "")
+    {
+        var uri = new Uri(listenerUrl);
+        var port = uri.IsDefaultPort ? "" : ":" + uri.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return $"{uri.Scheme}://{{name}}.{prefix}{hostSuffix.Trim('.')}{port}";
+    }
+
+    /// <summary>The URL of a custom host name on the gateway's listener of a scheme ("http" or "https"), or null without one.</summary>
+    public string? HostNameUrl(string scheme, string hostName)
+    {
+        var port = scheme == "https" ? GatewayHttpsPort : GatewayHttpPort;
+        if (port == 0)
+        {
+            return null;
+        }
+
+        var isDefault = (scheme == "https" && port == 443) || (scheme == "http" && port == 80);
+        return isDefault ? $"{scheme}://{hostName}" : $"{scheme}://{hostName}:{port.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+    }
 
     /// <summary>Page size of lists when <c>$top</c> is not given (APIM pages at 100).</summary>
     public int DefaultPageSize { get; set; } = 100;

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
 using Tollgate.Core.Resources;
 using Microsoft.AspNetCore.Routing.Patterns;
@@ -116,6 +118,9 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
             throw ArmException.Conflict($"The service name '{scope.Name}' is already in use by another resource group or subscription.");
         }
 
+        var hostNames = await HostNamesAsync(scope, input, (JsonArray)props["hostnameConfigurations"]!, ct);
+        props["hostnameConfigurations"] = hostNames.Public;
+
         props["name"] = scope.Name;
         props["subscriptionId"] = scope.SubscriptionId;
         props["resourceGroup"] = scope.ResourceGroup;
@@ -128,6 +133,16 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
         if (await store.GetAsync(new ResourceKey(scope.Name, ResourceKind.Group.Kind, "", "administrators"), CancellationToken.None) is null)
         {
             await ProvisionAsync(scope, props, CancellationToken.None);
+        }
+
+        // The gateway's copy of the host names (with the certificates) lives in the instance's own scope: a change
+        // is a new revision of the instance, so its snapshot carries it.
+        var hostKey = new ResourceKey(scope.Name, HostNamesKind, "", "hostnames");
+        var stored = await store.GetAsync(hostKey, CancellationToken.None);
+        if (stored is null || !JsonNode.DeepEquals(stored.Properties, hostNames.Gateway) || stored.Secrets is null != hostNames.Certificates is null
+            || (stored.Secrets is not null && !JsonNode.DeepEquals(vault.Unprotect(stored.Secrets), hostNames.Certificates)))
+        {
+            await ApplyAsync(scope, [new ResourceChange.Put(hostKey, hostNames.Gateway, hostNames.Certificates is null ? null : vault.Protect(hostNames.Certificates))], CancellationToken.None);
         }
         else
         {
@@ -166,6 +181,142 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
 
         merged["properties"] = properties;
         return (await PutServiceAsync(scope, merged, ct)).Body;
+    }
+
+    /// <summary>Kind of the instance-scope resource holding the host names the gateway serves, with their certificates (secrets).</summary>
+    public const string HostNamesKind = "hostnames";
+
+    private sealed record HostNameSet(JsonArray Public, JsonObject Gateway, JsonObject? Certificates);
+
+    /// <summary>
+    /// Checks <c>hostnameConfigurations</c>: a host name once, used by no other instance, a certificate that loads
+    /// (with its password), has its private key and covers the host name. Certificates are kept re-exported without a
+    /// password in the vault; an entry sent back as GET showed it (with its <c>certificate</c>) keeps its stored one.
+    /// </summary>
+    private async Task<HostNameSet> HostNamesAsync(ServiceScope scope, JsonObject input, JsonArray entries, CancellationToken ct)
+    {
+        var errors = new List<ValidationError>();
+        var rawEntries = input.FirstOrDefault(p => string.Equals(p.Key, "hostnameConfigurations", StringComparison.OrdinalIgnoreCase)).Value as JsonArray;
+        JsonObject? keptCertificates = null;
+        if (await store.GetAsync(new ResourceKey(scope.Name, HostNamesKind, "", "hostnames"), ct) is { Secrets: { } secrets })
+        {
+            keptCertificates = vault.Unprotect(secrets);
+        }
+
+        var others = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var service in await store.ListAsync("", ResourceKind.ServiceKind, "", ct))
+        {
+            if (string.Equals(service.Key.Name, scope.Name, StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            foreach (var h in (service.Properties["hostnameConfigurations"] as JsonArray)?.OfType<JsonObject>() ?? [])
+            {
+                others.TryAdd((string?)h["hostName"] ?? "", service.Key.Name);
+            }
+        }
+
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var publicEntries = new JsonArray();
+        var gatewayEntries = new JsonArray();
+        var certificates = new JsonObject();
+        for (var i = 0; i < entries.Count; i++)
+        {
+            var entry = (JsonObject)entries[i]!;
+            var target = $"hostnameConfigurations[{i}]";
+            var hostName = ((string)entry["hostName"]!).ToLowerInvariant();
+            var type = (string)entry["type"]!;
+            if (!seen.Add(hostName))
+            {
+                errors.Add(new ValidationError(target + ".hostName", $"'{hostName}' is listed twice."));
+                continue;
+            }
+
+            if (others.TryGetValue(hostName, out var other))
+            {
+                errors.Add(new ValidationError(target + ".hostName", $"'{hostName}' is a host name of instance '{other}' already."));
+                continue;
+            }
+
+            string? pfx = null;
+            if (entry["encodedCertificate"] is JsonValue encoded)
+            {
+                pfx = LoadCertificate((string)encoded!, (string?)entry["certificatePassword"], hostName, target, errors);
+            }
+            else if (rawEntries?[i] is JsonObject raw && raw.Any(p => string.Equals(p.Key, "certificate", StringComparison.OrdinalIgnoreCase) && p.Value is JsonObject)
+                && (string?)keptCertificates?[hostName] is { } kept)
+            {
+                pfx = kept;
+            }
+
+            using var certificate = pfx is null ? null : X509CertificateLoader.LoadPkcs12(Convert.FromBase64String(pfx), null);
+            var shown = new JsonObject
+            {
+                ["type"] = type,
+                ["hostName"] = hostName,
+                ["negotiateClientCertificate"] = entry["negotiateClientCertificate"]?.DeepClone() ?? false,
+                ["defaultSslBinding"] = entry["defaultSslBinding"]?.DeepClone() ?? false,
+                ["certificateSource"] = certificate is null ? "None" : "Custom",
+                ["certificate"] = certificate is null ? null : new JsonObject
+                {
+                    ["expiry"] = certificate.NotAfter.ToUniversalTime().ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
+                    ["thumbprint"] = certificate.Thumbprint,
+                    ["subject"] = certificate.Subject,
+                },
+            };
+            publicEntries.Add(shown);
+            gatewayEntries.Add(new JsonObject { ["type"] = type, ["hostName"] = hostName });
+            if (pfx is not null)
+            {
+                certificates[hostName] = pfx;
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            throw ArmException.Validation(errors);
+        }
+
+        return new HostNameSet(publicEntries, new JsonObject { ["hostnameConfigurations"] = gatewayEntries }, certificates.Count == 0 ? null : certificates);
+    }
+
+    /// <summary>The certificate re-exported as a PFX without password (base64), or null with the reason in <paramref name="errors"/>.</summary>
+    private static string? LoadCertificate(string encoded, string? password, string hostName, string target, List<ValidationError> errors)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = Convert.FromBase64String(encoded);
+        }
+        catch (FormatException)
+        {
+            errors.Add(new ValidationError(target + ".encodedCertificate", "'encodedCertificate' must be a base64-encoded PFX file."));
+            return null;
+        }
+
+        try
+        {
+            using var certificate = X509CertificateLoader.LoadPkcs12(bytes, password, X509KeyStorageFlags.Exportable);
+            if (!certificate.HasPrivateKey)
+            {
+                errors.Add(new ValidationError(target + ".encodedCertificate", "The certificate has no private key: export it as a PFX with its key."));
+                return null;
+            }
+
+            if (!certificate.MatchesHostname(hostName, allowWildcards: true, allowCommonName: true))
+            {
+                errors.Add(new ValidationError(target + ".encodedCertificate", $"The certificate ({certificate.Subject}) does not cover host name '{hostName}'."));
+                return null;
+            }
+
+            return Convert.ToBase64String(certificate.Export(X509ContentType.Pkcs12));
+        }
+        catch (CryptographicException e)
+        {
+            errors.Add(new ValidationError(target + ".encodedCertificate", $"The certificate cannot be read (a PFX file with the right certificatePassword is needed): {e.Message}"));
+            return null;
+        }
     }
 
     public async Task DeleteServiceAsync(ServiceScope scope, CancellationToken ct)
@@ -853,10 +1004,41 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
                 ["notificationSenderEmail"] = p["notificationSenderEmail"]?.DeepClone() ?? "apimgmt-noreply@mail.windowsazure.com",
                 ["provisioningState"] = "Succeeded",
                 ["createdAtUtc"] = p["createdAtUtc"]?.DeepClone(),
-                ["gatewayUrl"] = options.GatewayUrl,
+                ["gatewayUrl"] = options.GatewayUrlOf(scope.Name),
+                ["developerPortalUrl"] = options.PortalUrlOf(scope.Name),
+                ["portalUrl"] = options.PortalUrlOf(scope.Name).TrimEnd('/') + "/admin",
                 ["managementApiUrl"] = options.Url,
+                ["hostnameConfigurations"] = HostNamesToJson(p["hostnameConfigurations"] as JsonArray),
             },
         };
+    }
+
+    /// <summary>The stored host names with the URLs that serve them (Proxy: HTTPS only with a certificate, HTTP only without).</summary>
+    private JsonArray HostNamesToJson(JsonArray? stored)
+    {
+        var result = new JsonArray();
+        foreach (var h in stored?.OfType<JsonObject>() ?? [])
+        {
+            var shown = (JsonObject)h.DeepClone();
+            var urls = new JsonArray();
+            if (string.Equals((string?)h["type"], "Proxy", StringComparison.OrdinalIgnoreCase))
+            {
+                var host = (string)h["hostName"]!;
+                var secure = h["certificate"] is JsonObject;
+                foreach (var url in new[] { secure ? options.HostNameUrl("https", host) : null, options.HostNameUrl("http", host) })
+                {
+                    if (url is not null)
+                    {
+                        urls.Add(url);
+                    }
+                }
+            }
+
+            shown["urls"] = urls;
+            result.Add(shown);
+        }
+
+        return result;
     }
 
     /// <summary>APIM's built-ins of a new instance: groups, the Starter and Unlimited products, the administrator and their keys.</summary>

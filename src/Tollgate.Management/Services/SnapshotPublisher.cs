@@ -134,9 +134,21 @@ public sealed partial class SnapshotPublisher(IResourceStore store, SecretVault 
             .Where(f => Str(f.Properties, "value") is not null)
             .Select(f => new GatewayPolicyFragment { Id = f.Key.Name, Value = Str(f.Properties, "value")! })
             .ToArray();
+        var hostNames = new List<GatewayHostName>();
+        foreach (var stored in byKind[ResourceService.HostNamesKind])
+        {
+            var certificates = stored.Secrets is null ? null : vault.Unprotect(stored.Secrets);
+            foreach (var h in (stored.Properties["hostnameConfigurations"] as JsonArray)?.OfType<JsonObject>() ?? [])
+            {
+                var host = Str(h, "hostName") ?? "";
+                hostNames.Add(new GatewayHostName { Type = Str(h, "type") ?? "Proxy", HostName = host, Certificate = Str(certificates, host) });
+            }
+        }
+
         return new GatewaySnapshot
         {
             Revision = revision,
+            HostNames = hostNames,
             ServiceName = service,
             Apis = apis,
             Products = products,

@@ -215,10 +215,10 @@ public sealed class TollgateServer : IAsyncDisposable
             }
         }
 
-        // The gatewayUrl shown on instances was derived from the gateway's configured URL; show the bound one.
-        if (Gateway is not null && new Uri(Settings.Management.GatewayUrl).Port == 0)
+        // The gatewayUrl shown on instances was derived from the gateway's configured URLs; show the bound ones.
+        if (Gateway is not null)
         {
-            Settings.Management.GatewayUrl = string.IsNullOrEmpty(Settings.Gateway.HttpsUrl) ? Settings.Gateway.HttpUrl ?? "" : Settings.Gateway.HttpsUrl;
+            Settings.DeriveGatewayUrls();
         }
     }
 

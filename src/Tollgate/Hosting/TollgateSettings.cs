@@ -91,12 +91,54 @@ public sealed class TollgateSettings
         settings.SecretsKey = section["Secrets:Key"];
         section.GetSection("Analytics").Bind(settings.Analytics);
         section.GetSection("Metrics").Bind(settings.Metrics);
-        if (string.IsNullOrEmpty(section["Management:GatewayUrl"]))
-        {
-            settings.Management.GatewayUrl = !string.IsNullOrEmpty(settings.Gateway.HttpsUrl) ? settings.Gateway.HttpsUrl : settings.Gateway.HttpUrl ?? "";
-        }
+        CheckInstanceSettings(settings.Gateway);
+        settings.GatewayUrlDerived = string.IsNullOrEmpty(section["Management:GatewayUrl"]);
+        settings.DeriveGatewayUrls();
 
         return settings;
+    }
+
+    /// <summary><c>Tollgate:Gateway:HostSuffix</c> must be a DNS name; <c>Tollgate:Gateway:Services</c> <c>*</c> or instance names.</summary>
+    private static void CheckInstanceSettings(GatewayOptions gateway)
+    {
+        static bool Label(string l) => l.Length is > 0 and <= 63 && !l.StartsWith('-') && !l.EndsWith('-') && l.All(c => char.IsAsciiLetterOrDigit(c) || c == '-');
+        var suffix = gateway.HostSuffix?.Trim().Trim('.') ?? "";
+        if (suffix.Length == 0 || !suffix.Split('.').All(Label))
+        {
+            throw new StartupException($"Tollgate:Gateway:HostSuffix is '{gateway.HostSuffix}': it must be a DNS name such as localhost or apis.example.com (instances are served on {{name}}.{{HostSuffix}}).");
+        }
+
+        gateway.HostSuffix = suffix;
+        foreach (var name in (gateway.Services ?? "*").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (name != "*" && !Label(name))
+            {
+                throw new StartupException($"Tollgate:Gateway:Services names '{name}', which is not an instance name: give * (every instance) or names separated by commas.");
+            }
+        }
+    }
+
+    /// <summary>Whether <c>Tollgate:Management:GatewayUrl</c> is derived from the gateway's listeners (not set).</summary>
+    public bool GatewayUrlDerived { get; private set; }
+
+    /// <summary>
+    /// The instance URLs management shows, from the gateway's listeners: <c>gatewayUrl</c> (unless set) is the HTTPS
+    /// listener (HTTP without one) on <c>{name}.{HostSuffix}</c>; custom host names' URLs use the listeners' ports.
+    /// Called again once the listeners are bound (a port of 0 reads back as the real one).
+    /// </summary>
+    public void DeriveGatewayUrls()
+    {
+        var gateway = Gateway;
+
+        // A URL that does not parse is left to the listener check, which names the setting.
+        var https = Uri.TryCreate(gateway.HttpsUrl, UriKind.Absolute, out var h) ? h : null;
+        var http = Uri.TryCreate(gateway.HttpUrl, UriKind.Absolute, out var p) ? p : null;
+        Management.GatewayHttpsPort = https?.Port ?? 0;
+        Management.GatewayHttpPort = http?.Port ?? 0;
+        if (GatewayUrlDerived && (https ?? http) is { } listener)
+        {
+            Management.GatewayUrl = ManagementOptions.InstanceUrl(listener.ToString(), gateway.HostSuffix);
+        }
     }
 
     /// <summary>Parses <c>gateway,management,studio</c> (also <c>all</c>); unknown names are an error naming them.</summary>

@@ -348,6 +348,9 @@ public sealed class CliTests
     [InlineData("Tollgate__Roles", "gateway,portal-x", "Tollgate:Roles")]
     [InlineData("Tollgate__Management__Url", "not a url", "Tollgate:Management:Url")]
     [InlineData("Tollgate__Gateway__HttpUrl", "http://example.invalid:80", "Tollgate:Gateway:HttpUrl")]
+    [InlineData("Tollgate__Gateway__HttpsUrl", "https://[nope", "Tollgate:Gateway:HttpsUrl")]
+    [InlineData("Tollgate__Gateway__HostSuffix", "*.bad suffix", "Tollgate:Gateway:HostSuffix")]
+    [InlineData("Tollgate__Gateway__Services", "alpha,be ta", "Tollgate:Gateway:Services")]
     public async Task Run_WithABadSetting_NamesItInOneLine(string variable, string value, string setting)
     {
         var data = Directory.CreateTempSubdirectory("tollgate-bad-").FullName;

@@ -75,6 +75,71 @@ public sealed class SplitRolesTests
     }
 
     [Fact]
+    public async Task RemoteGateway_ServesEveryInstanceByHostName_OrTheListed_AndStopsServingADeletedOne()
+    {
+        await using var backendA = await RecordingBackend.StartAsync();
+        await using var backendB = await RecordingBackend.StartAsync();
+        await using var management = await TollgateHost.StartAsync(new Dictionary<string, string?> { ["Tollgate:Roles"] = "management" });
+        var keys = new Dictionary<string, string>();
+        foreach (var (service, backend) in new[] { ("alpha", backendA), ("beta", backendB) })
+        {
+            var svc = TollgateHost.ServicePath(service);
+            await management.CreateServiceAsync(service);
+            await management.PutAsync($"{svc}/apis/echo", new { properties = new { displayName = "Echo", path = "echo", serviceUrl = backend.Url, protocols = new[] { "http" } } });
+            await management.PutAsync($"{svc}/apis/echo/operations/get", new { properties = new { displayName = "Get", method = "GET", urlTemplate = "/hello" } });
+            keys[service] = await management.CreateSubscriptionAsync(service, "s1", "/apis/echo");
+        }
+
+        async Task<HttpStatusCode> CallAsync(TollgateServer gateway, string service)
+        {
+            using var client = new HttpClient { BaseAddress = new Uri(gateway.Settings.Gateway.HttpUrl!) };
+            using var request = TollgateHost.GatewayRequest(HttpMethod.Get, "/echo/hello", keys[service]);
+            request.Headers.Host = service + ".localhost";
+            using var response = await client.SendAsync(request);
+            return response.StatusCode;
+        }
+
+        var data = Directory.CreateTempSubdirectory("tollgate-gw-").FullName;
+        var listed = Directory.CreateTempSubdirectory("tollgate-gw-").FullName;
+        try
+        {
+            IConfiguration Settings(string dataDirectory, string services) => new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Tollgate:Roles"] = "gateway",
+                ["Tollgate:DataDirectory"] = dataDirectory,
+                ["Tollgate:Gateway:HttpUrl"] = "http://127.0.0.1:0",
+                ["Tollgate:Gateway:HttpsUrl"] = "",
+                ["Tollgate:Gateway:Services"] = services,
+                ["Tollgate:Gateway:ManagementUrl"] = management.Server.Settings.Management.Url,
+                ["Tollgate:Gateway:ManagementToken"] = management.Token,
+                ["Logging:LogLevel:Default"] = "Warning",
+            }).Build();
+
+            await using var all = await TollgateServer.StartAsync(Settings(data, "*"));
+            await using var onlyBeta = await TollgateServer.StartAsync(Settings(listed, "beta"));
+            await WaitForAsync(all, _ => all.Gateway!.Instances.ByName.Count == 2);
+            await WaitForAsync(onlyBeta, s => s.ServiceName == "beta");
+            Assert.Equal(HttpStatusCode.OK, await CallAsync(all, "alpha"));
+            Assert.Equal(HttpStatusCode.OK, await CallAsync(all, "beta"));
+            Assert.Equal(HttpStatusCode.NotFound, await CallAsync(onlyBeta, "alpha"));
+            Assert.Equal(HttpStatusCode.OK, await CallAsync(onlyBeta, "beta"));
+            Assert.Equal(2, backendB.Requests.Count);
+            Assert.Single(backendA.Requests);
+
+            var deleted = WaitForAsync(all, s => s.ServiceName == "alpha" && s.Deleted);
+            await management.OkAsync(HttpMethod.Delete, TollgateHost.ServicePath("alpha"));
+            await deleted;
+            Assert.Equal(HttpStatusCode.NotFound, await CallAsync(all, "alpha"));
+            Assert.Equal(HttpStatusCode.OK, await CallAsync(all, "beta"));
+        }
+        finally
+        {
+            Directory.Delete(data, recursive: true);
+            Directory.Delete(listed, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task GatewayAlone_WithoutManagementUrl_RefusesToStart()
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>

@@ -80,7 +80,7 @@ internal sealed class CacheLookupHandler(
     {
         var request = context.Http.Request;
         var gateway = context.Gateway;
-        var sb = new StringBuilder("r:");
+        var sb = new StringBuilder(context.Runtime.KeyPrefix).Append("r:");
         sb.Append(gateway.Api.Id.ToLowerInvariant()).Append('/').Append(gateway.Operation.Id.ToLowerInvariant()).Append('|').Append(request.Path.Value);
         if (varyByQuery.Length == 0)
         {
@@ -214,7 +214,7 @@ internal static class CachedValue
         };
     }
 
-    public static string Key(string key) => "v:" + key;
+    public static string Key(PolicyContext context, string key) => context.Runtime.KeyPrefix + "v:" + key;
 }
 
 /// <summary><c>cache-lookup-value</c>: the cached value of <c>key</c> into a variable, or <c>default-value</c> (else no variable).</summary>
@@ -222,7 +222,7 @@ internal sealed class CacheLookupValueHandler(PolicyLocation location, PolicyVal
 {
     public override async ValueTask<PolicyStep> ExecuteAsync(PolicyContext context)
     {
-        var bytes = await context.Runtime.Services!.Cache.GetAsync(CachedValue.Key(key.GetString(context) ?? ""), context.Http.RequestAborted);
+        var bytes = await context.Runtime.Services!.Cache.GetAsync(CachedValue.Key(context, key.GetString(context) ?? ""), context.Http.RequestAborted);
         if (bytes is not null)
         {
             context.SetVariable(variable, CachedValue.Deserialize(bytes)!);
@@ -243,7 +243,7 @@ internal sealed class CacheStoreValueHandler(PolicyLocation location, PolicyValu
     {
         var seconds = duration.GetInteger(context, 0);
         await context.Runtime.Services!.Cache.SetAsync(
-            CachedValue.Key(key.GetString(context) ?? ""), CachedValue.Serialize(value.GetObject(context)), TimeSpan.FromSeconds(seconds), context.Http.RequestAborted);
+            CachedValue.Key(context, key.GetString(context) ?? ""), CachedValue.Serialize(value.GetObject(context)), TimeSpan.FromSeconds(seconds), context.Http.RequestAborted);
         return PolicyStep.Continue;
     }
 }
@@ -253,7 +253,7 @@ internal sealed class CacheRemoveValueHandler(PolicyLocation location, PolicyVal
 {
     public override async ValueTask<PolicyStep> ExecuteAsync(PolicyContext context)
     {
-        await context.Runtime.Services!.Cache.RemoveAsync(CachedValue.Key(key.GetString(context) ?? ""), context.Http.RequestAborted);
+        await context.Runtime.Services!.Cache.RemoveAsync(CachedValue.Key(context, key.GetString(context) ?? ""), context.Http.RequestAborted);
         return PolicyStep.Continue;
     }
 }

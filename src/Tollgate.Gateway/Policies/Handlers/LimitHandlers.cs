@@ -299,7 +299,7 @@ internal sealed class RateLimitByKeyHandler(
 
     public override async ValueTask<PolicyStep> ExecuteAsync(PolicyContext context)
     {
-        var key = counterKey.GetString(context) ?? "";
+        var key = context.Runtime.KeyPrefix + (counterKey.GetString(context) ?? "");
         var rule = new RateLimitRule((int)calls.GetInteger(context, 0), (int)renewalPeriod.GetInteger(context, 0));
         var count = (int)incrementCount.GetInteger(context, 1);
         var decision = await services.RateLimits.AcquireAsync(key, rule, Math.Max(count, 1));
@@ -496,7 +496,7 @@ internal sealed class QuotaByKeyHandler(
 
     public override async ValueTask<PolicyStep> ExecuteAsync(PolicyContext context)
     {
-        var key = counterKey.GetString(context) ?? "";
+        var key = context.Runtime.KeyPrefix + (counterKey.GetString(context) ?? "");
         var rule = new QuotaRule(_calls, _bandwidth, _period, _start);
         var keys = context.QuotaKeys ??= new Dictionary<string, QuotaKeyUse>(StringComparer.Ordinal);
         var store = services.Quotas;

@@ -36,6 +36,7 @@ public sealed partial class PolicyRuntime
         _expressions = expressions;
         Services = services;
         Deployment = new DeploymentInfo(serviceName);
+        KeyPrefix = Handlers.CounterKeys.Instance(serviceName);
     }
 
     /// <summary>No policies anywhere.</summary>
@@ -46,6 +47,9 @@ public sealed partial class PolicyRuntime
     internal TimeProvider Time => Services?.Time ?? TimeProvider.System;
 
     internal IDeployment Deployment { get; }
+
+    /// <summary>The instance's prefix of by-key counter keys and cache keys (<see cref="Handlers.CounterKeys.Instance"/>).</summary>
+    internal string KeyPrefix { get; }
 
     /// <summary>How many pipelines were built (distinct ones shared between operations count once).</summary>
     public int PipelineCount { get; private init; }
@@ -199,7 +203,7 @@ public sealed partial class PolicyRuntime
                     var key = (productDoc is null ? "" : product!.Id.ToLowerInvariant(), api.Id.ToLowerInvariant(), opKey);
                     if (!pipelines.TryGetValue(key, out var pipeline))
                     {
-                        pipeline = BuildPipeline(builder, global, productDoc, apiDoc, opDoc, ScopeKeys(product, api, op), $"operation '{api.Id}/{op.Id}'", problems);
+                        pipeline = BuildPipeline(builder, global, productDoc, apiDoc, opDoc, ScopeKeys(snapshot.ServiceName, product, api, op), $"operation '{api.Id}/{op.Id}'", problems);
                         pipelines[key] = pipeline;
                     }
 
@@ -328,11 +332,15 @@ public sealed partial class PolicyRuntime
     }
 
     /// <summary>Counter scopes of each policy level (rate-limit and quota count per subscription per scope).</summary>
-    private static ScopeKeys ScopeKeys(GatewayProduct? product, GatewayApi api, GatewayOperation op) => new(
-        "global",
-        Handlers.CounterKeys.ProductScope(product?.Id),
-        Handlers.CounterKeys.ApiScope(api.Id),
-        "operation:" + api.Id.ToLowerInvariant() + "/" + op.Id.ToLowerInvariant());
+    private static ScopeKeys ScopeKeys(string service, GatewayProduct? product, GatewayApi api, GatewayOperation op)
+    {
+        var instance = Handlers.CounterKeys.Instance(service);
+        return new(
+            instance + "global",
+            instance + Handlers.CounterKeys.ProductScope(product?.Id),
+            instance + Handlers.CounterKeys.ApiScope(api.Id),
+            instance + "operation:" + api.Id.ToLowerInvariant() + "/" + op.Id.ToLowerInvariant());
+    }
 
     private static Loaded LoadDocument(string xml, string what)
     {

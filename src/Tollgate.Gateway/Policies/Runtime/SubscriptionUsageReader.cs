@@ -81,7 +81,7 @@ public sealed class SubscriptionUsageReader(IRateLimitStore rateLimits, IQuotaSt
             var product = snapshot.Products.FirstOrDefault(p => string.Equals(p.Id, productId, StringComparison.OrdinalIgnoreCase));
             if (product is not null)
             {
-                yield return ("/products/" + product.Id, CounterKeys.ProductScope(product.Id), product.Policy);
+                yield return ("/products/" + product.Id, CounterKeys.Instance(snapshot.ServiceName) + CounterKeys.ProductScope(product.Id), product.Policy);
             }
         }
         else if (parts is ["apis", var apiId])
@@ -89,7 +89,7 @@ public sealed class SubscriptionUsageReader(IRateLimitStore rateLimits, IQuotaSt
             var api = snapshot.Apis.FirstOrDefault(a => string.Equals(a.Id, apiId, StringComparison.OrdinalIgnoreCase));
             if (api is not null)
             {
-                yield return ("/apis/" + api.Id, CounterKeys.ApiScope(api.Id), api.Policy);
+                yield return ("/apis/" + api.Id, CounterKeys.Instance(snapshot.ServiceName) + CounterKeys.ApiScope(api.Id), api.Policy);
             }
         }
     }
