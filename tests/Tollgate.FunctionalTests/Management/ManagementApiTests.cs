@@ -56,7 +56,7 @@ public sealed class ManagementApiTests : IAsyncLifetime
 
         var error = await ArmAssert.ErrorAsync(response, HttpStatusCode.Unauthorized);
         Assert.Equal("Unauthorized", (string?)error["code"]);
-        Assert.Equal("SharedAccessSignature", response.Headers.WwwAuthenticate.ToString());
+        Assert.Equal(["SharedAccessSignature", "Bearer"], response.Headers.WwwAuthenticate.Select(h => h.Scheme));
     }
 
     [Fact]
