@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
-using Tollgate.Core.Security;
+using Tollgate.Security;
 using Tollgate.Demo;
 using Tollgate.Hosting;
 using Tollgate.Management.Api;

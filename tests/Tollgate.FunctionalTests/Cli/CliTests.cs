@@ -169,6 +169,7 @@ public sealed class CliTests
         info.Environment["Tollgate__Gateway__HttpsUrl"] = $"https://127.0.0.1:{https}";
         info.Environment["Tollgate__Management__Url"] = $"http://127.0.0.1:{management}";
         info.Environment["Tollgate__Studio__Url"] = $"http://127.0.0.1:{studio}";
+        info.Environment["Tollgate__Portal__Url"] = $"http://127.0.0.1:{FreePort.Next()}";
         info.Environment["Tollgate__Demo__AzuritePort"] = azurite.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return (info, http, https, management, studio, azurite);
     }
