@@ -114,7 +114,7 @@ public sealed class PublisherPortalTests(PortalFixture portal) : IClassFixture<P
 
             await page.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
             await page.WaitForURLAsync("**/apis/azureml-demo-api/operations");
-            await Assertions.Expect(page.GetByRole(AriaRole.Row).Filter(new() { HasText = template })).ToContainTextAsync(name);
+            await Assertions.Expect(page.GetByRole(AriaRole.Row).Filter(new() { HasText = name })).ToContainTextAsync(method + " " + template);
         }
 
         await p.CheckAsync("operations");

@@ -38,7 +38,13 @@ public sealed class PortalFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Host = await TollgateHost.StartAsync(new Dictionary<string, string?> { ["Tollgate:Roles"] = "all" }, https: true);
+        Host = await TollgateHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["Tollgate:Roles"] = "all",
+            // The instances TollgateHost.ServicePath addresses.
+            ["Tollgate:Portal:SubscriptionId"] = "sub1",
+            ["Tollgate:Portal:ResourceGroup"] = "rg1",
+        }, https: true);
         AdminPassword = Host.Server.Services!.GetRequiredService<PortalAdministrator>().ReadInitialPassword()
             ?? throw new InvalidOperationException("The administrator's first password was not written.");
         _playwright = await Playwright.CreateAsync();
