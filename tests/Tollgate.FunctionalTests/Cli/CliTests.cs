@@ -204,6 +204,23 @@ public sealed class CliTests
             Assert.Contains("ML API key", output);
             Assert.Contains("BES default storage: Azurite", output);
 
+            // The publisher portal's address and the administrator's first password, which signs in.
+            var portalUrl = System.Text.RegularExpressions.Regex.Match(output, @"Publisher portal\W+(http://127\.0\.0\.1:\d+)/admin").Groups[1].Value;
+            var password = System.Text.RegularExpressions.Regex.Match(output, "Portal password\\W+([A-Za-z0-9]{20})").Groups[1].Value;
+            Assert.NotEqual("", portalUrl);
+            Assert.NotEqual("", password);
+            Assert.Matches("Portal user\\W+1\\W", output);
+            using (var portal = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = new Uri(portalUrl) })
+            {
+                using var signInPage = await portal.GetAsync("/admin/signin");
+                Assert.Equal(System.Net.HttpStatusCode.OK, signInPage.StatusCode);
+                using var admin = new HttpClient();
+                admin.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", token);
+                using var signIn = await admin.PostAsync($"http://127.0.0.1:{management}/internal/administrator/signin?api-version=2022-08-01",
+                    new StringContent($$"""{"userName":"1","password":"{{password}}"}""", System.Text.Encoding.UTF8, "application/json"));
+                Assert.Equal(System.Net.HttpStatusCode.OK, signIn.StatusCode);
+            }
+
             // The printed token and one from `tollgate token` both open the management API.
             var (tokenCode, tokenOutput) = await RunAsync("token", "--data-dir", data, "--lifetime", "01:00:00");
             Assert.Equal(0, tokenCode);
