@@ -12,13 +12,14 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1
 export DOTNET_NOLOGO=1
 export DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
-# --- system packages the tests need (PostgreSQL server binaries, Redis, nginx, curl, a Prometheus parser, node/npm for Azurite) ---
+# --- system packages the tests need (PostgreSQL server binaries, Redis, nginx, curl, a Prometheus parser, node/npm for Azurite, chromium) ---
 # Tests start their own servers on free loopback ports; the system services are never started.
 install_deps() {
     local missing=()
     local pkg
     # python3-prometheus-client: the reference Prometheus text-format parser the /metrics tests use.
-    for pkg in postgresql redis-server nginx curl python3-prometheus-client; do
+    # chromium: Debian's browser, driven by Playwright in tests/Tollgate.BrowserTests (never `playwright install`).
+    for pkg in postgresql redis-server nginx curl python3-prometheus-client chromium; do
         if [[ $(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true) != "install ok installed" ]]; then
             missing+=("$pkg")
         fi

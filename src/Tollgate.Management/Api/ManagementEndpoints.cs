@@ -68,7 +68,49 @@ public static partial class ManagementEndpoints
             var snapshots = await feed.WaitChangesAsync(name => GatewayServiceList.Contains(services, name), body?.Known ?? new Dictionary<string, long>(), TimeSpan.FromSeconds(30), time, http.RequestAborted);
             return snapshots.Count == 0 ? Results.NoContent() : Results.Json(snapshots, SnapshotJson.Options);
         });
+        MapPortalAdministrator(app);
         return app;
+    }
+
+    /// <summary>
+    /// The portal's administrator sign-in (internal: called by the portal, signed with the tenant key like every
+    /// management call). <c>POST /internal/administrator/signin</c> <c>{"userName":"1","password":"…"}</c> answers 200,
+    /// 401 InvalidCredentials or 429 TooManyFailedSignIns; <c>POST /internal/administrator/password</c>
+    /// <c>{"currentPassword":"…","newPassword":"…"}</c> answers 204 or 400 naming the field.
+    /// </summary>
+    private static void MapPortalAdministrator(IEndpointRouteBuilder app)
+    {
+        app.MapPost("/internal/administrator/signin", (HttpContext http, PortalAdministrator administrator) => Handle(http, async ct =>
+        {
+            var body = await ReadBodyAsync(http, ct);
+            var result = await administrator.SignInAsync(Text(body, "userName"), Text(body, "password"), ct);
+            switch (result.Outcome)
+            {
+                case PortalAdministrator.SignInOutcome.Success:
+                    return Json(new JsonObject { ["userId"] = PortalAdministrator.UserId });
+                case PortalAdministrator.SignInOutcome.LockedOut:
+                    var until = result.LockedUntil!.Value;
+                    var now = http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow();
+                    http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling((until - now).TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+                    return Json(new ArmException(429, "TooManyFailedSignIns",
+                        $"Too many failed sign-ins: sign-in is locked until {until.UtcDateTime.ToString("HH:mm", CultureInfo.InvariantCulture)} UTC.").ToJson(), 429);
+                default:
+                    return Json(new ArmException(401, "InvalidCredentials", "The user name or password is not correct.").ToJson(), 401);
+            }
+        }));
+        app.MapPost("/internal/administrator/password", (HttpContext http, PortalAdministrator administrator) => Handle(http, async ct =>
+        {
+            var body = await ReadBodyAsync(http, ct);
+            if (await administrator.ChangePasswordAsync(Text(body, "currentPassword"), Text(body, "newPassword"), ct) is { } problem)
+            {
+                throw ArmException.Validation(problem.Target, problem.Message);
+            }
+
+            return Results.NoContent();
+        }));
+
+        static string? Text(JsonObject body, string name) =>
+            body[name] is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
     }
 
     /// <summary>Requires a valid <c>SharedAccessSignature</c> on the management API and internal endpoints.</summary>

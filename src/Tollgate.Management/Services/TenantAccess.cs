@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Tollgate.Core.Security;
 using Tollgate.Security;
 using Tollgate.Management.Persistence;
 

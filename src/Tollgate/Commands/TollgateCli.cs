@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
-using Tollgate.Core.Security;
+using Tollgate.Security;
 using Tollgate.Demo;
 using Tollgate.Hosting;
 using Tollgate.Management.Api;
@@ -18,9 +18,9 @@ public static class TollgateCli
     public static RootCommand Build()
     {
         var dataDir = new Option<string?>("--data-dir") { Description = "Directory for the SQLite store, keys and certificates (default ./data; Tollgate:DataDirectory)." };
-        var roles = new Option<string?>("--roles") { Description = "Roles to host, comma-separated: gateway, management, studio (default: all)." };
+        var roles = new Option<string?>("--roles") { Description = "Roles to host, comma-separated: gateway, management, studio, portal (default: all)." };
 
-        var run = new Command("run", "Run Tollgate: the gateway (http://127.0.0.1:5080, https://127.0.0.1:5443), the management API (http://127.0.0.1:5081) and Studio (http://127.0.0.1:5082: experiments, RRS/BES web services) in one process.")
+        var run = new Command("run", "Run Tollgate: the gateway (http://127.0.0.1:5080, https://127.0.0.1:5443), the management API (http://127.0.0.1:5081), Studio (http://127.0.0.1:5082: experiments, RRS/BES web services) and the portal (http://127.0.0.1:5083/admin: the publisher portal) in one process.")
         {
             dataDir, roles,
         };
@@ -104,7 +104,8 @@ public static class TollgateCli
             var client = new ManagementClient(http, ManagementBaseUrl(settings), token, TutorialSetup.SubscriptionId, TutorialSetup.ResourceGroup, TutorialSetup.ServiceName);
             var key = await TutorialSetup.RunAsync(client, settings.Studio.Url, ct);
             var credentials = await server.TenantAccess.GetAsync(ct);
-            PrintDemo(settings, client, credentials, token, key, published, workspaceToken, storageNote);
+            var adminPassword = server.Services!.GetRequiredService<PortalAdministrator>().ReadInitialPassword();
+            PrintDemo(settings, client, credentials, token, key, published, workspaceToken, storageNote, adminPassword);
             await WaitForShutdownAsync(ct);
             await StopAsync(server);
             return 0;
@@ -299,12 +300,17 @@ public static class TollgateCli
             table.AddRow("studio (API, RRS, BES)", Markup.Escape(settings.Studio.Url));
         }
 
+        if (settings.Roles.HasFlag(TollgateRoles.Portal))
+        {
+            table.AddRow("publisher portal", Markup.Escape(settings.Portal.Url.TrimEnd('/') + "/admin"));
+        }
+
         table.AddRow("data", Markup.Escape(settings.DataDirectory));
         AnsiConsole.Write(table);
     }
 
     private static void PrintDemo(TollgateSettings settings, ManagementClient client, TenantAccess.Credentials credentials, string token, string key,
-        StudioTutorialSetup.Published published, string workspaceToken, string storageNote)
+        StudioTutorialSetup.Published published, string workspaceToken, string storageNote, string? adminPassword)
     {
         var gateway = settings.Gateway.HttpsUrl is { Length: > 0 } https ? https : settings.Gateway.HttpUrl!;
         AnsiConsole.Write(new Rule("[green]Tollgate demo is running[/]").LeftJustified());
@@ -316,6 +322,9 @@ public static class TollgateCli
         }
 
         table.AddRow("Studio", Markup.Escape(settings.Studio.Url));
+        table.AddRow("Publisher portal", Markup.Escape(settings.Portal.Url.TrimEnd('/') + "/admin"));
+        table.AddRow("Portal user", "1");
+        table.AddRow("Portal password", Markup.Escape(adminPassword ?? "(changed since the first start: the one you set)"));
         table.AddRow("Admin identifier", Markup.Escape(credentials.Id));
         table.AddRow("Admin primary key", Markup.Escape(credentials.PrimaryKey));
         table.AddRow("Starter subscription key", Markup.Escape(key));

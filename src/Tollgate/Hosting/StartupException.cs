@@ -18,13 +18,14 @@ internal static class Listeners
         TollgateRoles.Management => new[] { ("Tollgate:Management:Url", settings.Management.Url), ("Tollgate:Management:HttpsUrl", settings.Management.HttpsUrl) }
             .Where(l => !string.IsNullOrEmpty(l.Item2)).Select(l => (l.Item1, l.Item2!)).ToArray(),
         TollgateRoles.Studio => [("Tollgate:Studio:Url", settings.Studio.Url)],
+        TollgateRoles.Portal => [("Tollgate:Portal:Url", settings.Portal.Url)],
         _ => [],
     };
 
     /// <summary>Every listener URL of the hosted roles is an absolute http(s) URL on an IP address, <c>localhost</c> or any address.</summary>
     public static void Validate(TollgateSettings settings)
     {
-        foreach (var role in new[] { TollgateRoles.Gateway, TollgateRoles.Management, TollgateRoles.Studio })
+        foreach (var role in new[] { TollgateRoles.Gateway, TollgateRoles.Management, TollgateRoles.Studio, TollgateRoles.Portal })
         {
             if (!settings.Roles.HasFlag(role))
             {

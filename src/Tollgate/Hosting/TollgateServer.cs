@@ -18,6 +18,7 @@ using Tollgate.Gateway.Policies.Counters;
 using Tollgate.Gateway.Policies.Runtime;
 using OpenTelemetry.Metrics;
 using Tollgate.Studio.Api;
+using Tollgate.Portal;
 
 namespace Tollgate.Hosting;
 
@@ -57,6 +58,7 @@ public sealed class TollgateServer : IAsyncDisposable
     public IServiceProvider? StudioServices { get; private set; }
 
     private WebApplication? _studio;
+    private WebApplication? _portal;
     private WebApplication? _metrics;
 
     /// <summary>The gateway's config provider, when this process hosts the gateway.</summary>
@@ -100,6 +102,10 @@ public sealed class TollgateServer : IAsyncDisposable
         {
             throw new InvalidOperationException("A gateway without the management role needs Tollgate:Gateway:ManagementUrl and Tollgate:Gateway:ManagementToken to get its configuration.");
         }
+        else if (settings.Roles.HasFlag(TollgateRoles.Portal) && (string.IsNullOrEmpty(settings.Portal.ManagementUrl) || string.IsNullOrEmpty(settings.Portal.ManagementKey)))
+        {
+            throw new StartupException("A portal without the management role needs Tollgate:Portal:ManagementUrl and Tollgate:Portal:ManagementKey (the tenant access key it signs management calls with).");
+        }
 
         var server = new TollgateServer(settings, store);
         try
@@ -113,6 +119,7 @@ public sealed class TollgateServer : IAsyncDisposable
                 server.Services = app.Services;
                 server.RequestRecords = records;
                 await server.TenantAccess.GetAsync(cancellationToken);
+                await app.Services.GetRequiredService<PortalAdministrator>().EnsureCreatedAsync(cancellationToken);
                 await app.Services.GetRequiredService<SnapshotPublisher>().PublishAllAsync(cancellationToken);
                 server.Add(app, TollgateRoles.Management);
             }
@@ -145,6 +152,13 @@ public sealed class TollgateServer : IAsyncDisposable
                     usage.Reader = new SubscriptionUsageReader(app.Services.GetRequiredService<IRateLimitStore>(), app.Services.GetRequiredService<IQuotaStore>());
                 }
                 server.Add(app, TollgateRoles.Gateway);
+            }
+
+            if (settings.Roles.HasFlag(TollgateRoles.Portal))
+            {
+                var app = BuildPortal(configuration, settings, server.TenantAccess, timeProvider);
+                server._portal = app;
+                server.Add(app, TollgateRoles.Portal);
             }
 
             if (!string.IsNullOrEmpty(settings.Metrics.Url))
@@ -203,6 +217,10 @@ public sealed class TollgateServer : IAsyncDisposable
             {
                 Settings.Studio.Url = http ?? Settings.Studio.Url;
             }
+            else if (ReferenceEquals(app, _portal))
+            {
+                Settings.Portal.Url = http ?? Settings.Portal.Url;
+            }
             else if (ReferenceEquals(app.Services.GetService<SnapshotProxyConfigProvider>(), Gateway) && Gateway is not null)
             {
                 Settings.Gateway.HttpUrl = string.IsNullOrEmpty(Settings.Gateway.HttpUrl) ? Settings.Gateway.HttpUrl : http ?? Settings.Gateway.HttpUrl;
@@ -213,6 +231,12 @@ public sealed class TollgateServer : IAsyncDisposable
                 Settings.Management.Url = string.IsNullOrEmpty(Settings.Management.Url) ? Settings.Management.Url : http ?? Settings.Management.Url;
                 Settings.Management.HttpsUrl = string.IsNullOrEmpty(Settings.Management.HttpsUrl) ? Settings.Management.HttpsUrl : https ?? Settings.Management.HttpsUrl;
             }
+        }
+
+        if (_portal is not null && Settings.Roles.HasFlag(TollgateRoles.Management))
+        {
+            // The in-process portal calls this process's management listener, wherever it was bound.
+            Settings.Portal.ManagementUrl = Settings.Management.Url;
         }
 
         // The gatewayUrl shown on instances was derived from the gateway's configured URLs; show the bound ones.
@@ -247,6 +271,7 @@ public sealed class TollgateServer : IAsyncDisposable
         builder.Services.AddSingleton<TenantAccess>();
         builder.Services.AddSingleton<ServicePrincipals>();
         builder.Services.AddSingleton<ExportLinks>();
+        builder.Services.AddSingleton(sp => new PortalAdministrator(store, sp.GetRequiredService<SecretVault>(), timeProvider, settings.DataDirectory));
         builder.Services.AddSingleton<SnapshotPublisher>();
         builder.Services.AddSingleton<ResourceService>();
         builder.Services.AddSingleton<PolicyService>();
@@ -315,6 +340,34 @@ public sealed class TollgateServer : IAsyncDisposable
     }
 
     /// <summary>
+    /// The portal: in one process with management it signs its calls with management's own tenant key (short-lived
+    /// tokens); alone it signs with <c>Tollgate:Portal:ManagementKey</c>. Either way it only calls the management API.
+    /// </summary>
+    private static WebApplication BuildPortal(IConfiguration configuration, TollgateSettings settings, TenantAccess? tenant, TimeProvider timeProvider)
+    {
+        var builder = CreateBuilder(configuration, applicationName: typeof(TollgateServer).Assembly.GetName().Name);
+        builder.Services.AddSingleton(timeProvider);
+        builder.Services.AddHealthChecks();
+        Tollgate.Portal.Management.IManagementTokenSource tokens = tenant is not null
+            ? new Tollgate.Portal.Management.DelegateTokenSource(ct => tenant.CreateTokenAsync(TimeSpan.FromMinutes(10), ct), timeProvider)
+            : new Tollgate.Portal.Management.SigningTokenSource(settings.Portal.ManagementKeyId, settings.Portal.ManagementKey!, timeProvider);
+        var options = settings.Portal;
+        if (tenant is not null)
+        {
+            // Read when each client is made: RecordBoundAddresses sets the bound address (port 0 in tests) before any request.
+            options.ManagementUrl = settings.Management.Url;
+        }
+
+        builder.AddTollgatePortal(options, tokens, settings.DataDirectory);
+        builder.WebHost.ConfigureKestrel(k => GatewayHost.Listen(k, options.Url, null));
+        var app = builder.Build();
+        app.UseRequestIds(RequestIds.AzureHeader, timeProvider);
+        app.MapTollgateObservability(null);
+        app.UseTollgatePortal();
+        return app;
+    }
+
+    /// <summary>
     /// The subscriptions' current windows for management: from the gateway role when it runs here (set once it is
     /// built), else from Redis when the counters live there; none when they live in another process's memory.
     /// </summary>
@@ -369,9 +422,9 @@ public sealed class TollgateServer : IAsyncDisposable
         return app;
     }
 
-    private static WebApplicationBuilder CreateBuilder(IConfiguration configuration)
+    private static WebApplicationBuilder CreateBuilder(IConfiguration configuration, string? applicationName = null)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, Args = [] });
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, Args = [], ApplicationName = applicationName });
         builder.WebHost.UseKestrelHttpsConfiguration();
         builder.Configuration.Sources.Clear();
         builder.Configuration.AddConfiguration(configuration);

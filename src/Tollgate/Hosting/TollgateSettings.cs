@@ -13,7 +13,8 @@ public enum TollgateRoles
     Gateway = 1,
     Management = 2,
     Studio = 4,
-    All = Gateway | Management | Studio,
+    Portal = 8,
+    All = Gateway | Management | Studio | Portal,
 }
 
 /// <summary>
@@ -23,7 +24,7 @@ public enum TollgateRoles
 /// </summary>
 public sealed class MetricsOptions
 {
-    /// <summary>A dedicated listener serving only <c>/metrics</c> (<c>http://127.0.0.1:5083</c>); empty: none.</summary>
+    /// <summary>A dedicated listener serving only <c>/metrics</c> (<c>http://127.0.0.1:5085</c>); empty: none.</summary>
     public string? Url { get; set; }
 }
 
@@ -42,6 +43,9 @@ public sealed class TollgateSettings
 
     /// <summary>The Studio role (<c>Tollgate:Studio:*</c>).</summary>
     public Tollgate.Studio.StudioOptions Studio { get; set; } = new();
+
+    /// <summary>The portal role (<c>Tollgate:Portal:*</c>): the publisher portal, an HTTP client of the management API.</summary>
+    public Tollgate.Portal.PortalOptions Portal { get; set; } = new();
 
     /// <summary>Base64 AES-256 data key for secrets at rest; default: <c>{data}/secrets.key</c>.</summary>
     public string? SecretsKey { get; set; }
@@ -77,6 +81,7 @@ public sealed class TollgateSettings
         section.GetSection("Management").Bind(settings.Management);
         section.GetSection("Store").Bind(settings.Store);
         section.GetSection("Studio").Bind(settings.Studio);
+        section.GetSection("Portal").Bind(settings.Portal);
         settings.DataDirectory = Path.GetFullPath(section["DataDirectory"] ?? settings.DataDirectory);
         try
         {
@@ -141,7 +146,7 @@ public sealed class TollgateSettings
         }
     }
 
-    /// <summary>Parses <c>gateway,management,studio</c> (also <c>all</c>); unknown names are an error naming them.</summary>
+    /// <summary>Parses <c>gateway,management,studio,portal</c> (also <c>all</c>); unknown names are an error naming them.</summary>
     public static TollgateRoles ParseRoles(string? text)
     {
         if (string.IsNullOrWhiteSpace(text) || text.Trim().Equals("all", StringComparison.OrdinalIgnoreCase))
@@ -157,8 +162,9 @@ public sealed class TollgateSettings
                 "gateway" => TollgateRoles.Gateway,
                 "management" => TollgateRoles.Management,
                 "studio" => TollgateRoles.Studio,
+                "portal" => TollgateRoles.Portal,
                 "all" => TollgateRoles.All,
-                _ => throw new ArgumentException($"Unknown role '{part}'. Roles are: gateway, management, studio (or all)."),
+                _ => throw new ArgumentException($"Unknown role '{part}'. Roles are: gateway, management, studio, portal (or all)."),
             };
         }
 

@@ -173,6 +173,7 @@ public sealed class CliTests
         info.Environment["Tollgate__Management__Url"] = $"http://127.0.0.1:{management}";
         info.Environment["Tollgate__Management__HttpsUrl"] = $"https://127.0.0.1:{managementHttps}";
         info.Environment["Tollgate__Studio__Url"] = $"http://127.0.0.1:{studio}";
+        info.Environment["Tollgate__Portal__Url"] = $"http://127.0.0.1:{FreePort.Next()}";
         info.Environment["Tollgate__Demo__AzuritePort"] = azurite.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return (info, http, https, management, studio, azurite);
     }
@@ -206,6 +207,23 @@ public sealed class CliTests
             Assert.Matches("Service id[^0-9a-f]+[0-9a-f]{32}", output);
             Assert.Contains("ML API key", output);
             Assert.Contains("BES default storage: Azurite", output);
+
+            // The publisher portal's address and the administrator's first password, which signs in.
+            var portalUrl = System.Text.RegularExpressions.Regex.Match(output, @"Publisher portal\W+(http://127\.0\.0\.1:\d+)/admin").Groups[1].Value;
+            var password = System.Text.RegularExpressions.Regex.Match(output, "Portal password\\W+([A-Za-z0-9]{20})").Groups[1].Value;
+            Assert.NotEqual("", portalUrl);
+            Assert.NotEqual("", password);
+            Assert.Matches("Portal user\\W+1\\W", output);
+            using (var portal = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = new Uri(portalUrl) })
+            {
+                using var signInPage = await portal.GetAsync("/admin/signin");
+                Assert.Equal(System.Net.HttpStatusCode.OK, signInPage.StatusCode);
+                using var admin = new HttpClient();
+                admin.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", token);
+                using var signIn = await admin.PostAsync($"http://127.0.0.1:{management}/internal/administrator/signin?api-version=2022-08-01",
+                    new StringContent($$"""{"userName":"1","password":"{{password}}"}""", System.Text.Encoding.UTF8, "application/json"));
+                Assert.Equal(System.Net.HttpStatusCode.OK, signIn.StatusCode);
+            }
 
             // The printed token and one from `tollgate token` both open the management API.
             var (tokenCode, tokenOutput) = await RunAsync("token", "--data-dir", data, "--lifetime", "01:00:00");

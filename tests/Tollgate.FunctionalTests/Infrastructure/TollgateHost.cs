@@ -60,6 +60,9 @@ public sealed class TollgateHost : IAsyncDisposable
             ["Tollgate:Gateway:HttpsUrl"] = https ? "https://127.0.0.1:0" : "",
             ["Tollgate:Management:Url"] = "http://127.0.0.1:0",
             ["Tollgate:Studio:Url"] = "http://127.0.0.1:0",
+            ["Tollgate:Portal:Url"] = "http://127.0.0.1:0",
+            // The portal only where a test asks for it (the browser tests): the API tests need no pages.
+            ["Tollgate:Roles"] = "gateway,management,studio",
             ["Logging:LogLevel:Default"] = "Warning",
         };
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>())

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
-using Tollgate.Core.Security;
+using Tollgate.Security;
 using Tollgate.FunctionalTests.Infrastructure;
 
 namespace Tollgate.FunctionalTests.Management;

@@ -1,7 +1,6 @@
 using Tollgate.Security;
 using System.Net;
 using System.Text.Json.Nodes;
-using Tollgate.Core.Security;
 using Tollgate.FunctionalTests.Infrastructure;
 using Tollgate.Tests.Common;
 

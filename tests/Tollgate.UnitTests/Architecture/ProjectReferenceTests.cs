@@ -6,7 +6,8 @@ namespace Tollgate.UnitTests.Architecture;
 /// The architecture's dependency rules, read from the project files under <c>src/</c> (direct and transitive
 /// project references, and the package references of every project reached): Core depends on nothing of ours but the
 /// small shared libraries; the gateway never reaches the management plane or a database driver; Studio knows nothing
-/// of API management; management does not reach the gateway.
+/// of API management; management does not reach the gateway; the portal is an HTTP client of the management API only
+/// (no project of ours but the shared libraries, no database driver).
 /// </summary>
 public sealed class ProjectReferenceTests
 {
@@ -70,7 +71,7 @@ public sealed class ProjectReferenceTests
     [Fact]
     public void TheProjectsTheRulesNameExist()
     {
-        foreach (var name in ApiManagement.Concat(SharedLibraries).Append("Tollgate.Studio").Append("Tollgate"))
+        foreach (var name in ApiManagement.Concat(SharedLibraries).Append("Tollgate.Studio").Append("Tollgate.Portal").Append("Tollgate"))
         {
             Assert.True(Projects.Value.ContainsKey(name), $"src/ has no {name}.csproj");
         }
@@ -108,6 +109,14 @@ public sealed class ProjectReferenceTests
     public void Management_DoesNotReachTheGateway()
     {
         Assert.DoesNotContain("Tollgate.Gateway", Closure("Tollgate.Management"));
+    }
+
+    [Fact]
+    public void Portal_ReachesNoStoreNorApiManagementProject_OnlyTheSharedLibraries()
+    {
+        Assert.Empty(Closure("Tollgate.Portal").Except(SharedLibraries));
+        Assert.Empty(Closure("Tollgate.Portal").Intersect(ApiManagement.Append("Tollgate.Studio")));
+        Assert.Empty(Packages("Tollgate.Portal").Intersect(DatabasePackages, StringComparer.OrdinalIgnoreCase));
     }
 
     [Fact]

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using Microsoft.Extensions.Time.Testing;
-using Tollgate.Core.Security;
 using Tollgate.Security;
 using Tollgate.Management.Persistence;
 using Tollgate.Management.Services;

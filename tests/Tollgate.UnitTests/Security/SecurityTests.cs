@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using Tollgate.Core.Security;
 using Tollgate.Security;
 
 namespace Tollgate.UnitTests.Security;

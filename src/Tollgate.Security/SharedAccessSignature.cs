@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Tollgate.Core.Security;
+namespace Tollgate.Security;
 
 /// <summary>
 /// APIM's management <c>SharedAccessSignature</c> scheme:

@@ -1,0 +1,148 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Tollgate.Portal.Management;
+
+/// <summary>One problem the management API named: <c>error.details[]</c> (<see cref="Target"/> is the field).</summary>
+public sealed record ErrorDetail(string? Target, string Message);
+
+/// <summary>A management API error (<c>{"error":{"code","message","details":[{"target","message"}]}}</c>) or an unreachable API.</summary>
+public sealed record ManagementError(int Status, string Code, string Message, IReadOnlyList<ErrorDetail> Details)
+{
+    /// <summary>The messages for <paramref name="field"/>: details whose target is the field or one of its parts (<c>templateParameters[0].name</c>).</summary>
+    public IEnumerable<string> For(string field) => Details
+        .Where(d => d.Target is { } t && (string.Equals(t, field, StringComparison.OrdinalIgnoreCase)
+            || t.StartsWith(field + "[", StringComparison.OrdinalIgnoreCase) || t.StartsWith(field + ".", StringComparison.OrdinalIgnoreCase)
+            || t.StartsWith("properties." + field, StringComparison.OrdinalIgnoreCase)))
+        .Select(d => d.Message);
+
+    /// <summary>Problems not about any of <paramref name="fields"/> (shown above the form).</summary>
+    public IEnumerable<string> Unplaced(IEnumerable<string> fields)
+    {
+        var known = fields.ToList();
+        var placed = known.SelectMany(For).ToHashSet();
+        var rest = Details.Select(d => d.Message).Where(m => !placed.Contains(m)).ToList();
+        return Details.Count == 0 ? [Message] : rest;
+    }
+}
+
+/// <summary>The answer of one management call: the JSON body, or the error.</summary>
+public sealed record ManagementResult(JsonObject? Body, ManagementError? Error)
+{
+    public bool Ok => Error is null;
+}
+
+/// <summary>
+/// The typed client of the ARM-shaped management API: every call carries <c>api-version</c> and a
+/// <c>SharedAccessSignature</c> (added by <see cref="ManagementAuthorizationHandler"/>). Errors come back as values,
+/// never as exceptions: pages show them next to their field.
+/// </summary>
+public sealed class ManagementApi(HttpClient http, PortalOptions options)
+{
+    public const string ApiVersion = "2022-08-01";
+
+    private string Instances => $"/subscriptions/{Uri.EscapeDataString(options.SubscriptionId)}/resourceGroups/{Uri.EscapeDataString(options.ResourceGroup)}/providers/Microsoft.ApiManagement/service";
+
+    /// <summary>The ARM path of an instance.</summary>
+    public string InstancePath(string instance) => $"{Instances}/{Uri.EscapeDataString(instance)}";
+
+    public Task<ManagementResult> ListInstancesAsync(CancellationToken ct) => SendAsync(HttpMethod.Get, Instances, null, ct);
+
+    public Task<ManagementResult> GetAsync(string instance, string relative, CancellationToken ct) =>
+        SendAsync(HttpMethod.Get, InstancePath(instance) + relative, null, ct);
+
+    public Task<ManagementResult> PutAsync(string instance, string relative, JsonObject body, CancellationToken ct) =>
+        SendAsync(HttpMethod.Put, InstancePath(instance) + relative, body, ct);
+
+    public Task<ManagementResult> PatchAsync(string instance, string relative, JsonObject body, CancellationToken ct) =>
+        SendAsync(HttpMethod.Patch, InstancePath(instance) + relative, body, ct);
+
+    public Task<ManagementResult> DeleteAsync(string instance, string relative, CancellationToken ct) =>
+        SendAsync(HttpMethod.Delete, InstancePath(instance) + relative, null, ct);
+
+    /// <summary>A page of a collection (<c>$filter</c>, <c>$top</c>, <c>$skip</c> are applied by the management API).</summary>
+    public async Task<(IReadOnlyList<JsonObject> Items, int Count, ManagementError? Error)> ListAsync(string instance, string relative, string? filter, int top, int skip, CancellationToken ct)
+    {
+        var query = $"?$top={top}&$skip={skip}" + (string.IsNullOrEmpty(filter) ? "" : "&$filter=" + Uri.EscapeDataString(filter));
+        var result = await SendAsync(HttpMethod.Get, InstancePath(instance) + relative + query, null, ct);
+        if (!result.Ok)
+        {
+            return ([], 0, result.Error);
+        }
+
+        var items = (result.Body!["value"] as JsonArray ?? []).OfType<JsonObject>().ToList();
+        return (items, (int?)result.Body["count"] ?? items.Count, null);
+    }
+
+    /// <summary>Checks the administrator's sign-in (<c>POST /internal/administrator/signin</c>).</summary>
+    public Task<ManagementResult> SignInAsync(string userName, string password, CancellationToken ct) =>
+        SendAsync(HttpMethod.Post, "/internal/administrator/signin", new JsonObject { ["userName"] = userName, ["password"] = password }, ct);
+
+    /// <summary>Changes the administrator's password (<c>POST /internal/administrator/password</c>).</summary>
+    public Task<ManagementResult> ChangePasswordAsync(string currentPassword, string newPassword, CancellationToken ct) =>
+        SendAsync(HttpMethod.Post, "/internal/administrator/password", new JsonObject { ["currentPassword"] = currentPassword, ["newPassword"] = newPassword }, ct);
+
+    private async Task<ManagementResult> SendAsync(HttpMethod method, string path, JsonObject? body, CancellationToken ct)
+    {
+        var url = path + (path.Contains('?') ? "&" : "?") + "api-version=" + ApiVersion;
+        using var request = new HttpRequestMessage(method, url);
+        if (body is not null)
+        {
+            request.Content = JsonContent.Create<JsonNode>(body);
+        }
+
+        try
+        {
+            using var response = await http.SendAsync(request, ct);
+            var text = await response.Content.ReadAsStringAsync(ct);
+            if (response.IsSuccessStatusCode)
+            {
+                return new ManagementResult(text.Length == 0 ? [] : JsonNode.Parse(text) as JsonObject ?? [], null);
+            }
+
+            return new ManagementResult(null, ReadError(response.StatusCode, text));
+        }
+        catch (HttpRequestException)
+        {
+            return Unavailable();
+        }
+        catch (TaskCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return Unavailable();
+        }
+    }
+
+    private ManagementResult Unavailable() => new(null, new ManagementError(503, "ManagementUnavailable",
+        $"The management API at {http.BaseAddress} did not answer; try again in a moment.", []));
+
+    private static ManagementError ReadError(HttpStatusCode status, string text)
+    {
+        try
+        {
+            if (JsonNode.Parse(text)?["error"] is JsonObject error)
+            {
+                var details = (error["details"] as JsonArray ?? []).OfType<JsonObject>()
+                    .Select(d => new ErrorDetail((string?)d["target"], (string?)d["message"] ?? "")).ToList();
+                return new ManagementError((int)status, (string?)error["code"] ?? status.ToString(), (string?)error["message"] ?? "", details);
+            }
+        }
+        catch (JsonException)
+        {
+            // Not the documented shape: described below by its status.
+        }
+
+        return new ManagementError((int)status, status.ToString(), $"The management API answered {(int)status} {status}.", []);
+    }
+}
+
+/// <summary>Adds the <c>SharedAccessSignature</c> to every management call.</summary>
+public sealed class ManagementAuthorizationHandler(IManagementTokenSource tokens) : DelegatingHandler
+{
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        request.Headers.TryAddWithoutValidation("Authorization", await tokens.GetTokenAsync(cancellationToken));
+        return await base.SendAsync(request, cancellationToken);
+    }
+}

@@ -1,0 +1,125 @@
+using System.IO.Compression;
+using System.Security.Claims;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.ResponseCompression;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.FluentUI.AspNetCore.Components;
+using Tollgate.Portal.Components;
+using Tollgate.Portal.Management;
+
+namespace Tollgate.Portal;
+
+/// <summary>Registers and maps the portal on a web application (the <c>portal</c> role).</summary>
+public static class PortalHosting
+{
+    /// <summary>The role every signed-in administrator has.</summary>
+    public const string AdministratorRole = "Administrator";
+
+    /// <summary>
+    /// The portal's services: Razor components (static server rendering, interactive server where a page asks for
+    /// it), Fluent UI, cookie sessions, antiforgery, compression, and the typed management client signing its calls
+    /// with <paramref name="tokens"/>.
+    /// </summary>
+    public static WebApplicationBuilder AddTollgatePortal(this WebApplicationBuilder builder, PortalOptions options, IManagementTokenSource tokens, string dataDirectory)
+    {
+        if (string.IsNullOrWhiteSpace(options.ManagementUrl))
+        {
+            throw new InvalidOperationException("The portal needs Tollgate:Portal:ManagementUrl (the management API it calls).");
+        }
+
+        // Static web assets (_content/…, _framework/…) from the build output too, not only when published.
+        builder.WebHost.UseStaticWebAssets();
+        var services = builder.Services;
+        services.AddSingleton(options);
+        services.AddSingleton(tokens);
+        services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddFluentUIComponents();
+        services.AddCascadingAuthenticationState();
+        services.AddHttpContextAccessor();
+        services.AddTransient<ManagementAuthorizationHandler>();
+        services.AddHttpClient<ManagementApi>(c =>
+        {
+            c.BaseAddress = new Uri(options.ManagementUrl!.TrimEnd('/') + "/");
+            c.Timeout = TimeSpan.FromSeconds(30);
+        }).AddHttpMessageHandler<ManagementAuthorizationHandler>();
+
+        var keys = options.KeysDirectory ?? Path.Combine(dataDirectory, "portal-keys");
+        Tollgate.Security.PrivateFiles.CreateDirectory(keys);
+        services.AddDataProtection().SetApplicationName("tollgate-portal").PersistKeysToFileSystem(new DirectoryInfo(keys));
+        services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie(o =>
+        {
+            o.Cookie.Name = "tollgate-portal";
+            o.Cookie.HttpOnly = true;
+            o.Cookie.SameSite = SameSiteMode.Lax;
+            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            o.LoginPath = "/admin/signin";
+            o.LogoutPath = "/admin/signout";
+            o.AccessDeniedPath = "/admin/signin";
+            o.ExpireTimeSpan = options.SessionIdleTimeout;
+            o.SlidingExpiration = true;
+        });
+        services.AddAuthorization();
+        services.AddAntiforgery(o =>
+        {
+            o.Cookie.Name = "tollgate-portal-af";
+            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+        });
+        services.AddResponseCompression(o =>
+        {
+            o.Providers.Add<BrotliCompressionProvider>();
+            o.Providers.Add<GzipCompressionProvider>();
+            o.MimeTypes = ResponseCompressionDefaults.MimeTypes.Concat(["image/svg+xml"]);
+        });
+        services.Configure<BrotliCompressionProviderOptions>(o => o.Level = CompressionLevel.Fastest);
+        services.Configure<GzipCompressionProviderOptions>(o => o.Level = CompressionLevel.Fastest);
+        return builder;
+    }
+
+    /// <summary>The portal's pipeline and endpoints.</summary>
+    public static WebApplication UseTollgatePortal(this WebApplication app)
+    {
+        app.UseResponseCompression();
+        // No page ever shows a stack trace: failures re-render /error, unknown addresses /not-found.
+        app.UseExceptionHandler("/error", createScopeForErrors: true);
+        app.UseStatusCodePagesWithReExecute("/not-found");
+        app.Use((http, next) =>
+        {
+            var headers = http.Response.Headers;
+            headers.XContentTypeOptions = "nosniff";
+            headers.XFrameOptions = "DENY";
+            headers["Referrer-Policy"] = "same-origin";
+            return next(http);
+        });
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseAntiforgery();
+        // Fingerprinted assets with ETags and long cache lifetimes, precompressed where the build made them.
+        app.MapStaticAssets();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        app.MapPost("/admin/signout", async (HttpContext http) =>
+        {
+            // The antiforgery middleware only records its verdict: a form posted without a valid token stops here.
+            if (http.Features.Get<IAntiforgeryValidationFeature>() is not { IsValid: true })
+            {
+                http.Features.Get<IStatusCodePagesFeature>()?.Enabled = false;
+                return Results.Text("The form has expired: reload the page and try again.", statusCode: StatusCodes.Status400BadRequest);
+            }
+
+            await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+            return Results.LocalRedirect("/admin/signin");
+        }).WithMetadata(new RequireAntiforgeryTokenAttribute());
+        return app;
+    }
+
+    /// <summary>The session principal of the administrator.</summary>
+    internal static ClaimsPrincipal Administrator(string userId) => new(new ClaimsIdentity(
+        [new Claim(ClaimTypes.NameIdentifier, userId), new Claim(ClaimTypes.Name, "Administrator"), new Claim(ClaimTypes.Role, AdministratorRole)],
+        CookieAuthenticationDefaults.AuthenticationScheme));
+}

@@ -1,0 +1,177 @@
+using System.Collections.Concurrent;
+using Deque.AxeCore.Commons;
+using Deque.AxeCore.Playwright;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+using Tollgate.FunctionalTests.Infrastructure;
+using Tollgate.Management.Services;
+
+namespace Tollgate.BrowserTests.Infrastructure;
+
+/// <summary>
+/// One test class's world: the real all-in-one server (gateway with HTTPS, management, Studio and the portal) on free
+/// loopback ports, and one headless Debian chromium driven by Playwright. Pages come from <see cref="NewPageAsync"/>,
+/// which records every request so a test fails when anything outside 127.0.0.1 was asked for.
+/// </summary>
+public sealed class PortalFixture : IAsyncLifetime
+{
+    /// <summary>Debian's chromium (apt-get install chromium); Playwright's own browsers are never downloaded.</summary>
+    public const string ChromiumPath = "/usr/bin/chromium";
+
+    private static readonly string[] ChromiumArgs =
+    [
+        "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--no-first-run", "--disable-quic",
+    ];
+
+    private IPlaywright? _playwright;
+
+    public TollgateHost Host { get; private set; } = null!;
+
+    public IBrowser Browser { get; private set; } = null!;
+
+    /// <summary>The portal's base address (http://127.0.0.1:port).</summary>
+    public string PortalUrl => Host.Server.Settings.Portal.Url.TrimEnd('/');
+
+    /// <summary>The administrator's first password, as <c>tollgate demo</c> prints it.</summary>
+    public string AdminPassword { get; private set; } = "";
+
+    public async Task InitializeAsync()
+    {
+        Host = await TollgateHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["Tollgate:Roles"] = "all",
+            // The instances TollgateHost.ServicePath addresses.
+            ["Tollgate:Portal:SubscriptionId"] = "sub1",
+            ["Tollgate:Portal:ResourceGroup"] = "rg1",
+        }, https: true);
+        AdminPassword = Host.Server.Services!.GetRequiredService<PortalAdministrator>().ReadInitialPassword()
+            ?? throw new InvalidOperationException("The administrator's first password was not written.");
+        _playwright = await Playwright.CreateAsync();
+        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = ChromiumPath,
+            Headless = true,
+            Args = ChromiumArgs,
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (Browser is not null)
+        {
+            await Browser.DisposeAsync();
+        }
+
+        _playwright?.Dispose();
+        if (Host is not null)
+        {
+            await Host.DisposeAsync();
+        }
+    }
+
+    /// <summary>A fresh browser context (no cookies) and page; every request it makes is checked to stay on 127.0.0.1.</summary>
+    public async Task<PortalPage> NewPageAsync(string testName)
+    {
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = PortalUrl, ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
+        var outside = new ConcurrentQueue<string>();
+        // Anything not on the loopback address is recorded and never sent.
+        await context.RouteAsync(url => !IsLoopback(url), async route =>
+        {
+            outside.Enqueue(route.Request.Url);
+            await route.AbortAsync();
+        });
+        context.Request += (_, request) =>
+        {
+            if (!IsLoopback(request.Url))
+            {
+                outside.Enqueue(request.Url);
+            }
+        };
+        var page = await context.NewPageAsync();
+        page.WebSocket += (_, socket) =>
+        {
+            if (!IsLoopback(socket.Url))
+            {
+                outside.Enqueue(socket.Url);
+            }
+        };
+        var errors = new ConcurrentQueue<string>();
+        page.PageError += (_, error) => errors.Enqueue(error);
+        return new PortalPage(this, context, page, testName, outside, errors);
+    }
+
+    private static bool IsLoopback(string url) =>
+        url.StartsWith("data:", StringComparison.Ordinal) || url.StartsWith("about:", StringComparison.Ordinal)
+        || (Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Host == "127.0.0.1");
+}
+
+/// <summary>A page of one test, with the checks every page gets: axe (no serious or critical violation) and a screenshot.</summary>
+public sealed class PortalPage(PortalFixture fixture, IBrowserContext context, IPage page, string testName,
+    ConcurrentQueue<string> outside, ConcurrentQueue<string> errors) : IAsyncDisposable
+{
+    private int _shots;
+
+    public IPage Page { get; } = page;
+
+    public PortalFixture Fixture { get; } = fixture;
+
+    /// <summary>Where screenshots go: TestResults/screenshots/ at the repository root.</summary>
+    public static string ScreenshotDirectory { get; } = FindScreenshotDirectory();
+
+    /// <summary>
+    /// Checks the page as it is now: no serious or critical axe violation, no script error, nothing requested outside
+    /// 127.0.0.1; then saves a full-page screenshot named after the test and <paramref name="step"/>.
+    /// </summary>
+    public async Task CheckAsync(string step)
+    {
+        await Page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+        var axe = await Page.RunAxe();
+        var bad = axe.Violations.Where(v => v.Impact is "serious" or "critical").ToList();
+        Assert.True(bad.Count == 0, $"{step}: accessibility violations on {Page.Url}:\n" + string.Join("\n", bad.Select(Describe)));
+        Assert.True(errors.IsEmpty, $"{step}: script errors on {Page.Url}: {string.Join("; ", errors)}");
+        AssertNothingOutside();
+        Directory.CreateDirectory(ScreenshotDirectory);
+        await Page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotDirectory, $"{testName}-{++_shots:00}-{step}.png"), FullPage = true });
+    }
+
+    public void AssertNothingOutside() =>
+        Assert.True(outside.IsEmpty, "The page requested addresses outside 127.0.0.1: " + string.Join(", ", outside.Distinct()));
+
+    /// <summary>Waits until the interactive part marked <c>data-ready</c> is live (clicks before that are lost).</summary>
+    public Task WaitReadyAsync(string selector) => Page.Locator($"{selector}[data-ready]").WaitForAsync();
+
+    /// <summary>Signs in as the administrator through the sign-in form.</summary>
+    public async Task SignInAsync(string? password = null)
+    {
+        if (!Page.Url.Contains("/admin/signin", StringComparison.Ordinal))
+        {
+            await Page.GotoAsync("/admin/signin");
+        }
+
+        await Page.GetByLabel("User").FillAsync("1");
+        await Page.GetByLabel("Password").FillAsync(password ?? Fixture.AdminPassword);
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await Page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+    }
+
+    private static string Describe(AxeResultItem v) =>
+        $"- {v.Id} ({v.Impact}): {v.Help} at {string.Join(", ", v.Nodes.Select(n => n.Target?.ToString()))}";
+
+    private static string FindScreenshotDirectory()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Tollgate.slnx")))
+        {
+            directory = directory.Parent;
+        }
+
+        return Path.Combine(directory?.FullName ?? AppContext.BaseDirectory, "TestResults", "screenshots");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        AssertNothingOutside();
+        await context.DisposeAsync();
+    }
+}
