@@ -280,4 +280,36 @@ public sealed class PublisherSectionsTests(PortalFixture portal) : IClassFixture
         Assert.Equal("noreply@fabrikam.example", (string?)properties["notificationSenderEmail"]);
         await p.CheckAsync("instance-saved");
     }
+
+    [Fact]
+    public async Task NamedValues_SecretsAreMasked_AndShownOnDemand()
+    {
+        var svc = await CreateInstanceAsync("values");
+        await using var p = await portal.NewPageAsync(nameof(NamedValues_SecretsAreMasked_AndShownOnDemand));
+        var page = p.Page;
+        await page.GotoAsync("/admin/values/namedValues");
+        await p.SignInAsync();
+        await page.WaitForURLAsync("**/admin/values/namedValues");
+
+        // A name with a space is refused next to the field, with what was typed kept.
+        await page.GetByLabel("Name", new() { Exact = true }).FillAsync("partner key");
+        await page.GetByLabel("Value", new() { Exact = true }).FillAsync("plain");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add named value" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#displayName-error")).ToContainTextAsync("may contain only letters, digits");
+        Assert.Equal("partner key", await page.GetByLabel("Name", new() { Exact = true }).InputValueAsync());
+        Assert.Equal(0, (int)(await portal.Host.OkAsync(HttpMethod.Get, $"{svc}/namedValues"))["count"]!);
+        await p.CheckAsync("named-value-error");
+
+        await page.GetByLabel("Name", new() { Exact = true }).FillAsync("partner-key");
+        await page.GetByLabel("Value", new() { Exact = true }).FillAsync("s3cr3t-partner-value");
+        await page.GetByLabel("Secret", new() { Exact = true }).CheckAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add named value" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Named value 'partner-key' is added.");
+        Assert.DoesNotContain("s3cr3t-partner-value", await page.ContentAsync(), StringComparison.Ordinal);
+        await p.CheckAsync("named-values-masked");
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Show the value of partner-key" }).ClickAsync();
+        await Assertions.Expect(page.Locator("[data-secret='partner-key']")).ToHaveTextAsync("s3cr3t-partner-value");
+        await p.CheckAsync("named-value-shown");
+    }
 }
