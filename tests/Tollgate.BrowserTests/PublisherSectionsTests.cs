@@ -312,4 +312,42 @@ public sealed class PublisherSectionsTests(PortalFixture portal) : IClassFixture
         await Assertions.Expect(page.Locator("[data-secret='partner-key']")).ToHaveTextAsync("s3cr3t-partner-value");
         await p.CheckAsync("named-value-shown");
     }
+
+    [Fact]
+    public async Task PolicyFragments_AreAddedAndIncluded_AndAFragmentWithAnErrorIsNotStored()
+    {
+        var svc = await CreateInstanceAsync("fragments");
+        await using var p = await portal.NewPageAsync(nameof(PolicyFragments_AreAddedAndIncluded_AndAFragmentWithAnErrorIsNotStored));
+        var page = p.Page;
+        await page.GotoAsync("/admin/fragments/policies");
+        await p.SignInAsync();
+        await page.WaitForURLAsync("**/admin/fragments/policies");
+        await page.GetByRole(AriaRole.Link, new() { Name = "policy fragments" }).ClickAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = "Add fragment" }).ClickAsync();
+        await page.WaitForURLAsync("**/policies/fragments/add");
+
+        await page.GetByLabel("Id", new() { Exact = true }).FillAsync("partner-header");
+        await page.GetByLabel("Description").FillAsync("Marks partner calls");
+        await page.GetByLabel("Fragment (XML)").FillAsync("<fragment>\n    <set-header name=\"X-Partner\" exists-action=\"override\">\n        <value>gold</value>\n    </set-header>\n    <no-such-policy />\n</fragment>");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#value-error")).ToContainTextAsync("Line 5, column");
+        await Assertions.Expect(page.Locator(".gutter .bad")).ToHaveTextAsync("5");
+        Assert.Equal("partner-header", await page.GetByLabel("Id", new() { Exact = true }).InputValueAsync());
+        await p.CheckAsync("fragment-error");
+        Assert.Equal(0, (int)(await portal.Host.OkAsync(HttpMethod.Get, $"{svc}/policyFragments"))["count"]!);
+
+        await page.GetByLabel("Fragment (XML)").FillAsync("<fragment>\n    <set-header name=\"X-Partner\" exists-action=\"override\">\n        <value>gold</value>\n    </set-header>\n</fragment>");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
+        await page.WaitForURLAsync("**/policies/fragments/partner-header");
+        Assert.Equal("Marks partner calls", (string?)(await portal.Host.OkAsync(HttpMethod.Get, $"{svc}/policyFragments/partner-header"))["properties"]!["description"]);
+        await p.CheckAsync("fragment");
+
+        // The global policy includes it.
+        await page.GotoAsync("/admin/fragments/policies");
+        await page.GetByLabel("Policy document (XML)").FillAsync("<policies>\n    <inbound>\n        <include-fragment fragment-id=\"partner-header\" />\n    </inbound>\n    <backend>\n        <forward-request />\n    </backend>\n    <outbound />\n    <on-error />\n</policies>");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("The policy is saved");
+        Assert.Contains("partner-header", (string)(await portal.Host.OkAsync(HttpMethod.Get, $"{svc}/policies/policy?format=rawxml"))["properties"]!["value"]!, StringComparison.Ordinal);
+        await p.CheckAsync("global-policy-with-fragment");
+    }
 }
