@@ -135,6 +135,22 @@ public sealed class ManagementApi(HttpClient http, PortalOptions options)
 
         return new ManagementError((int)status, status.ToString(), $"The management API answered {(int)status} {status}.", []);
     }
+
+    /// <summary>An action on a resource (<c>POST …/listSecrets</c>, <c>…/regeneratePrimaryKey</c>, <c>namedValues/{id}/listValue</c>).</summary>
+    public Task<ManagementResult> PostAsync(string instance, string relative, CancellationToken ct) =>
+        SendAsync(HttpMethod.Post, InstancePath(instance) + relative, null, ct);
+
+    /// <summary>Deletes a resource with a query (<c>deleteSubscriptions=true</c> for a product with subscriptions).</summary>
+    public Task<ManagementResult> DeleteAsync(string instance, string relative, string query, CancellationToken ct) =>
+        SendAsync(HttpMethod.Delete, InstancePath(instance) + relative + "?" + query, null, ct);
+
+    /// <summary>The instance itself (<c>GET service/{name}</c>: publisher name and e-mail, notification sender).</summary>
+    public Task<ManagementResult> GetInstanceAsync(string instance, CancellationToken ct) =>
+        SendAsync(HttpMethod.Get, InstancePath(instance), null, ct);
+
+    /// <summary>Changes the instance's properties (<c>PATCH service/{name}</c>).</summary>
+    public Task<ManagementResult> PatchInstanceAsync(string instance, JsonObject body, CancellationToken ct) =>
+        SendAsync(HttpMethod.Patch, InstancePath(instance), body, ct);
 }
 
 /// <summary>Adds the <c>SharedAccessSignature</c> to every management call.</summary>
