@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.ResponseCompression;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.FluentUI.AspNetCore.Components;
 using Tollgate.Portal.Components;
 using Tollgate.Portal.Management;
@@ -38,6 +39,7 @@ public static class PortalHosting
         builder.WebHost.UseStaticWebAssets();
         var services = builder.Services;
         services.AddSingleton(options);
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(tokens);
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddFluentUIComponents();
@@ -103,6 +105,7 @@ public static class PortalHosting
         // Fingerprinted assets with ETags and long cache lifetimes, precompressed where the build made them.
         app.MapStaticAssets();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        Analytics.ReportDownload.MapReportDownload(app);
         app.MapPost("/admin/signout", async (HttpContext http) =>
         {
             // The antiforgery middleware only records its verdict: a form posted without a valid token stops here.

@@ -151,6 +151,23 @@ public sealed class ManagementApi(HttpClient http, PortalOptions options)
     /// <summary>Changes the instance's properties (<c>PATCH service/{name}</c>).</summary>
     public Task<ManagementResult> PatchInstanceAsync(string instance, JsonObject body, CancellationToken ct) =>
         SendAsync(HttpMethod.Patch, InstancePath(instance), body, ct);
+
+    /// <summary>A GET whose answer is text (a report as CSV).</summary>
+    public async Task<(string Text, ManagementError? Error)> GetTextAsync(string instance, string relative, CancellationToken ct)
+    {
+        var path = InstancePath(instance) + relative;
+        var url = path + (path.Contains('?') ? "&" : "?") + "api-version=" + ApiVersion;
+        try
+        {
+            using var response = await http.GetAsync(url, ct);
+            var text = await response.Content.ReadAsStringAsync(ct);
+            return response.IsSuccessStatusCode ? (text, null) : ("", ReadError(response.StatusCode, text));
+        }
+        catch (HttpRequestException)
+        {
+            return ("", Unavailable().Error);
+        }
+    }
 }
 
 /// <summary>Adds the <c>SharedAccessSignature</c> to every management call.</summary>

@@ -1,0 +1,72 @@
+using System.Globalization;
+
+namespace Tollgate.Portal.Analytics;
+
+/// <summary>
+/// One of APIM's seven reports over a time range with optional filters, as the management API takes it
+/// (<c>reports/{report}?$filter=timestamp ge datetime'…' and timestamp le datetime'…' and apiId eq '…'</c>).
+/// </summary>
+public sealed record ReportQuery(string Report, DateTimeOffset From, DateTimeOffset To, IReadOnlyDictionary<string, string> Filters, string? Interval = null)
+{
+    /// <summary>The reports and their labels, in APIM's order.</summary>
+    public static readonly IReadOnlyList<(string Report, string Label)> Reports =
+    [
+        ("byApi", "By API"), ("byOperation", "By operation"), ("byProduct", "By product"), ("bySubscription", "By subscription"),
+        ("byUser", "By user"), ("byTime", "Over time"), ("byRequest", "Requests"),
+    ];
+
+    /// <summary>The dimensions a report can be filtered by (the management API's <c>$filter</c> fields).</summary>
+    public static readonly IReadOnlyList<(string Field, string Label)> FilterFields =
+    [
+        ("apiId", "API"), ("operationId", "Operation"), ("productId", "Product"), ("subscriptionId", "Subscription"), ("userId", "User"),
+    ];
+
+    /// <summary>The dashboard's ranges: label, length and the byTime bucket that gives a readable number of bars.</summary>
+    public static readonly IReadOnlyList<(string Key, string Label, TimeSpan Length, string Interval)> Ranges =
+    [
+        ("hour", "Last hour", TimeSpan.FromHours(1), "PT15M"),
+        ("day", "Last day", TimeSpan.FromDays(1), "PT1H"),
+        ("week", "Last 7 days", TimeSpan.FromDays(7), "PT6H"),
+        ("month", "Last 30 days", TimeSpan.FromDays(30), "P1D"),
+    ];
+
+    public static bool IsReport(string? report) => Reports.Any(r => r.Report == report);
+
+    /// <summary>
+    /// A time as a <c>datetime-local</c> value (minutes). The end of a range is rounded up, so a range that ends
+    /// "now" still holds the calls of the current minute.
+    /// </summary>
+    public static string ToLocalInput(DateTimeOffset time, bool roundUp = false)
+    {
+        var utc = time.UtcDateTime;
+        var minute = new DateTime(utc.Year, utc.Month, utc.Day, utc.Hour, utc.Minute, 0, DateTimeKind.Utc);
+        if (roundUp && minute < utc)
+        {
+            minute = minute.AddMinutes(1);
+        }
+
+        return minute.ToString("yyyy-MM-ddTHH:mm", CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>The management API's relative path and query for this report (without api-version).</summary>
+    public string Path(bool csv = false)
+    {
+        var clauses = new List<string>
+        {
+            $"timestamp ge datetime'{From.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss", CultureInfo.InvariantCulture)}'",
+            $"timestamp le datetime'{To.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss", CultureInfo.InvariantCulture)}'",
+        };
+        foreach (var (field, value) in Filters.Where(f => !string.IsNullOrWhiteSpace(f.Value)).OrderBy(f => f.Key, StringComparer.Ordinal))
+        {
+            clauses.Add($"{field} eq '{value.Trim().Replace("'", "''", StringComparison.Ordinal)}'");
+        }
+
+        var query = "?$filter=" + Uri.EscapeDataString(string.Join(" and ", clauses));
+        if (Report == "byTime")
+        {
+            query += "&interval=" + Uri.EscapeDataString(Interval ?? "PT1H");
+        }
+
+        return $"/reports/{Report}{query}" + (csv ? "&format=csv" : "");
+    }
+}
