@@ -67,12 +67,14 @@ public sealed class AnalyticsPagesTests(PortalFixture portal) : IClassFixture<Po
         await p.CheckAsync("by-api");
 
         await page.GetByRole(AriaRole.Link, new() { Name = "Over time" }).ClickAsync();
-        await page.WaitForURLAsync("**report=byTime**");
         await Assertions.Expect(page.GetByLabel("Interval")).ToBeVisibleAsync();
         await p.CheckAsync("by-time");
 
         await page.GetByRole(AriaRole.Link, new() { Name = "Requests" }).ClickAsync();
-        await page.WaitForURLAsync("**report=byRequest**");
+        // Links are followed by Blazor's enhanced navigation (fetch, then the page is patched): wait for the new
+        // page's own content before typing, or the patch resets the field.
+        await Assertions.Expect(page.GetByRole(AriaRole.Columnheader, new() { Name = "Method" })).ToBeVisibleAsync();
+        await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
         await page.GetByLabel("Subscription").FillAsync("reader");
         await page.GetByRole(AriaRole.Button, new() { Name = "Show" }).ClickAsync();
         await page.WaitForLoadStateAsync(LoadState.NetworkIdle);

@@ -16,7 +16,7 @@ public sealed class PublisherSectionsTests(PortalFixture portal) : IClassFixture
     /// <summary>An instance where the portal looks (its subscription and resource group), with APIM's built-ins.</summary>
     private async Task<string> CreateInstanceAsync(string name)
     {
-        var defaults = new Tollgate.Portal.PortalOptions();
+        var defaults = portal.Host.Server.Settings.Portal;
         var svc = $"/subscriptions/{defaults.SubscriptionId}/resourceGroups/{defaults.ResourceGroup}/providers/Microsoft.ApiManagement/service/{name}";
         await portal.Host.PutAsync(svc, new { location = "local", properties = new { publisherName = "Contoso ML", publisherEmail = "admin@contoso.example" } });
         return svc;
