@@ -60,27 +60,36 @@ public sealed class LearnerModule : TableModule
             NumberOfThreads = 1,
         })));
 
+    /// <summary>The boosted tree learners' parameters (Studio names the tree count differently for classification and regression).</summary>
+    private static ModuleParameter[] BoostedTreeParameters(string treesParameter) =>
+    [
+        new ModuleParameter("Maximum number of leaves per tree", ModuleParameterType.Int, 20, 2, 131072),
+        new ModuleParameter("Minimum number of samples per leaf node", ModuleParameterType.Int, 10, 1),
+        new ModuleParameter("Learning rate", ModuleParameterType.Double, 0.2, 0, 1, MinExclusive: true),
+        new ModuleParameter(treesParameter, ModuleParameterType.Int, 100, 1, 100000),
+    ];
+
+    /// <summary>Sets FastTree's options from the boosted tree parameters: seeded and single-threaded, so a seed gives one model.</summary>
+    private static TOptions BoostedTree<TOptions>(TOptions options, ModuleParameterValues p, string treesParameter)
+        where TOptions : Microsoft.ML.Trainers.FastTree.BoostedTreeOptions
+    {
+        options.FeatureColumnName = nameof(FeatureRow.Features);
+        options.NumberOfLeaves = p.GetInt32("Maximum number of leaves per tree");
+        options.MinimumExampleCountPerLeaf = p.GetInt32("Minimum number of samples per leaf node");
+        options.LearningRate = p.GetDouble("Learning rate");
+        options.NumberOfTrees = p.GetInt32(treesParameter);
+        options.Seed = p.GetInt32(SeedParameter);
+        options.NumberOfThreads = 1;
+        return options;
+    }
+
     /// <summary>Two-Class Boosted Decision Tree → <c>FastTreeBinaryTrainer</c>.</summary>
     public static LearnerModule TwoClassBoostedDecisionTree { get; } = new(
         "Two-Class Boosted Decision Tree", "Machine Learning / Initialize Model / Classification", "Creates a binary classifier using a boosted decision tree algorithm.",
         ModelKind.TwoClass,
-        [
-            new ModuleParameter("Maximum number of leaves per tree", ModuleParameterType.Int, 20, 2, 131072),
-            new ModuleParameter("Minimum number of samples per leaf node", ModuleParameterType.Int, 10, 1),
-            new ModuleParameter("Learning rate", ModuleParameterType.Double, 0.2, 0, 1, MinExclusive: true),
-            new ModuleParameter("Number of trees constructed", ModuleParameterType.Int, 100, 1, 100000),
-        ],
-        p => ml => ml.BinaryClassification.Trainers.FastTree(new FastTreeBinaryTrainer.Options
-        {
-            LabelColumnName = nameof(FeatureRow.BoolLabel),
-            FeatureColumnName = nameof(FeatureRow.Features),
-            NumberOfLeaves = p.GetInt32("Maximum number of leaves per tree"),
-            MinimumExampleCountPerLeaf = p.GetInt32("Minimum number of samples per leaf node"),
-            LearningRate = p.GetDouble("Learning rate"),
-            NumberOfTrees = p.GetInt32("Number of trees constructed"),
-            Seed = p.GetInt32(SeedParameter),
-            NumberOfThreads = 1,
-        }));
+        BoostedTreeParameters("Number of trees constructed"),
+        p => ml => ml.BinaryClassification.Trainers.FastTree(
+            BoostedTree(new FastTreeBinaryTrainer.Options { LabelColumnName = nameof(FeatureRow.BoolLabel) }, p, "Number of trees constructed")));
 
     /// <summary>Two-Class Averaged Perceptron → <c>AveragedPerceptronTrainer</c>, Platt-calibrated for Scored Probabilities.</summary>
     public static LearnerModule TwoClassAveragedPerceptron { get; } = new(
@@ -127,23 +136,9 @@ public sealed class LearnerModule : TableModule
     public static LearnerModule BoostedDecisionTreeRegression { get; } = new(
         "Boosted Decision Tree Regression", "Machine Learning / Initialize Model / Regression", "Creates a regression model using the Boosted Decision Tree algorithm.",
         ModelKind.Regression,
-        [
-            new ModuleParameter("Maximum number of leaves per tree", ModuleParameterType.Int, 20, 2, 131072),
-            new ModuleParameter("Minimum number of samples per leaf node", ModuleParameterType.Int, 10, 1),
-            new ModuleParameter("Learning rate", ModuleParameterType.Double, 0.2, 0, 1, MinExclusive: true),
-            new ModuleParameter("Total number of trees constructed", ModuleParameterType.Int, 100, 1, 100000),
-        ],
-        p => ml => ml.Regression.Trainers.FastTree(new FastTreeRegressionTrainer.Options
-        {
-            LabelColumnName = nameof(FeatureRow.Label),
-            FeatureColumnName = nameof(FeatureRow.Features),
-            NumberOfLeaves = p.GetInt32("Maximum number of leaves per tree"),
-            MinimumExampleCountPerLeaf = p.GetInt32("Minimum number of samples per leaf node"),
-            LearningRate = p.GetDouble("Learning rate"),
-            NumberOfTrees = p.GetInt32("Total number of trees constructed"),
-            Seed = p.GetInt32(SeedParameter),
-            NumberOfThreads = 1,
-        }));
+        BoostedTreeParameters("Total number of trees constructed"),
+        p => ml => ml.Regression.Trainers.FastTree(
+            BoostedTree(new FastTreeRegressionTrainer.Options { LabelColumnName = nameof(FeatureRow.Label) }, p, "Total number of trees constructed")));
 
     /// <summary>Poisson Regression → <c>LbfgsPoissonRegressionTrainer</c>.</summary>
     public static LearnerModule PoissonRegression { get; } = new(
