@@ -20,7 +20,7 @@ public static class TollgateCli
         var dataDir = new Option<string?>("--data-dir") { Description = "Directory for the SQLite store, keys and certificates (default ./data; Tollgate:DataDirectory)." };
         var roles = new Option<string?>("--roles") { Description = "Roles to host, comma-separated: gateway, management, studio, portal (default: all)." };
 
-        var run = new Command("run", "Run Tollgate: the gateway (http://127.0.0.1:5080, https://127.0.0.1:5443), the management API (http://127.0.0.1:5081), Studio (http://127.0.0.1:5082: experiments, RRS/BES web services) and the portal (http://127.0.0.1:5083/admin: the publisher portal) in one process.")
+        var run = new Command("run", "Run Tollgate: the gateway (http://127.0.0.1:5080, https://127.0.0.1:5443), the management API (https://127.0.0.1:5444, http://127.0.0.1:5081), Studio (http://127.0.0.1:5082: experiments, RRS/BES web services) and the portal (http://127.0.0.1:5083/admin: the publisher portal) in one process.")
         {
             dataDir, roles,
         };
