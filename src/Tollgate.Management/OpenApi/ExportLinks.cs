@@ -24,6 +24,7 @@ public sealed class ExportLinks(IResourceStore store, SecretVault vault, TimePro
     public static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(5);
 
     private const string KeySetting = "export-link-key";
+    private byte[]? _key;
 
     /// <summary>The link formats and the document each downloads.</summary>
     public static readonly IReadOnlyDictionary<string, (ExportFormat Format, string ContentType)> Formats =
@@ -73,8 +74,9 @@ public sealed class ExportLinks(IResourceStore store, SecretVault vault, TimePro
 
     private async Task<string> SignAsync(string path, string format, string expiry, CancellationToken ct)
     {
-        var stored = await store.GetOrAddSettingAsync(KeySetting, vault.ProtectString(SecretGenerator.NewBase64Key(32)), ct);
-        var key = Convert.FromBase64String(vault.UnprotectString(stored));
+        // The key is added once by the first node to ask and never changes: read it from the store once per process.
+        var key = _key ??= Convert.FromBase64String(vault.UnprotectString(
+            await store.GetOrAddSettingAsync(KeySetting, vault.ProtectString(SecretGenerator.NewBase64Key(32)), ct)));
         return Convert.ToBase64String(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes($"{path}\n{format.ToLowerInvariant()}\n{expiry}")));
     }
 

@@ -25,6 +25,7 @@ public sealed class ServicePrincipals(IResourceStore store, SecretVault vault, T
 
     private const string PrincipalsSetting = "service-principals";
     private readonly SemaphoreSlim _writes = new(1, 1);
+    private volatile SymmetricSecurityKey? _signingKey;
     private const string SigningKeySetting = "service-principal-signing-key";
 
     public sealed record Principal(string ClientId, string DisplayName, DateTimeOffset Created);
@@ -139,10 +140,19 @@ public sealed class ServicePrincipals(IResourceStore store, SecretVault vault, T
         return subject is not null && await GetAsync(subject, ct) is not null ? null : "The service principal of the bearer token has been revoked.";
     }
 
+    /// <summary>
+    /// The signing key: made once (the first node to ask adds it, every other node reads that one) and never changed,
+    /// so it is read from the store once per process.
+    /// </summary>
     private async Task<SymmetricSecurityKey> SigningKeyAsync(CancellationToken ct)
     {
+        if (_signingKey is { } key)
+        {
+            return key;
+        }
+
         var stored = await store.GetOrAddSettingAsync(SigningKeySetting, vault.ProtectString(SecretGenerator.NewBase64Key(64)), ct);
-        return new SymmetricSecurityKey(Convert.FromBase64String(vault.UnprotectString(stored)));
+        return _signingKey = new SymmetricSecurityKey(Convert.FromBase64String(vault.UnprotectString(stored)));
     }
 
     private async Task<JsonObject> LoadAsync(CancellationToken ct) =>

@@ -16,11 +16,8 @@ public static class ReportDownload
         app.MapGet("/admin/{instance}/analytics.csv", async (HttpContext http, string instance, ManagementApi management, TimeProvider time) =>
         {
             var q = http.Request.Query;
-            var report = ReportQuery.IsReport(q["report"]) ? q["report"].ToString() : "byApi";
-            var to = Parse(q["to"]) ?? time.GetUtcNow();
-            var from = Parse(q["from"]) ?? to.AddDays(-1);
-            var filters = ReportQuery.FilterFields.ToDictionary(f => f.Field, f => q[f.Field].ToString());
-            var query = new ReportQuery(report, from, to, filters, q["interval"].FirstOrDefault() ?? "PT1H");
+            var query = ReportQuery.FromAddress(q["report"], q["from"], q["to"], q["interval"], field => q[field], time.GetUtcNow());
+            var report = query.Report;
             var (text, error) = await management.GetTextAsync(instance, query.Path(csv: true), http.RequestAborted);
             if (error is not null)
             {
@@ -32,9 +29,4 @@ public static class ReportDownload
         }).RequireAuthorization(p => p.RequireRole(PortalHosting.AdministratorRole));
         return app;
     }
-
-    private static DateTimeOffset? Parse(string? text) =>
-        DateTime.TryParse(text, System.Globalization.CultureInfo.InvariantCulture,
-            System.Globalization.DateTimeStyles.AssumeUniversal | System.Globalization.DateTimeStyles.AdjustToUniversal, out var t)
-            ? new DateTimeOffset(t, TimeSpan.Zero) : null;
 }

@@ -33,6 +33,27 @@ public sealed record ReportQuery(string Report, DateTimeOffset From, DateTimeOff
     public static bool IsReport(string? report) => Reports.Any(r => r.Report == report);
 
     /// <summary>
+    /// The query as the analytics page and its CSV download read it from their address: an unknown report is byApi,
+    /// the range defaults to the day before <paramref name="now"/>, byTime's interval to an hour.
+    /// </summary>
+    public static ReportQuery FromAddress(string? report, string? from, string? to, string? interval, Func<string, string?> filter, DateTimeOffset now)
+    {
+        var end = ParseTime(to) ?? now;
+        var start = ParseTime(from) ?? end.AddDays(-1);
+        var filters = FilterFields.ToDictionary(f => f.Field, f => filter(f.Field) ?? "");
+        return new ReportQuery(IsReport(report) ? report! : "byApi", start, end, filters, interval ?? "PT1H");
+    }
+
+    /// <summary>A <c>datetime-local</c> value (or any invariant date and time), taken as UTC; null when it is not one.</summary>
+    public static DateTimeOffset? ParseTime(string? text) =>
+        DateTime.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t)
+            ? new DateTimeOffset(t, TimeSpan.Zero) : null;
+
+    /// <summary>A count of a report row (0 when absent).</summary>
+    public static long Count(System.Text.Json.Nodes.JsonObject row, string field) =>
+        row[field] is System.Text.Json.Nodes.JsonValue v && v.TryGetValue<long>(out var n) ? n : 0;
+
+    /// <summary>
     /// A time as a <c>datetime-local</c> value (minutes). The end of a range is rounded up, so a range that ends
     /// "now" still holds the calls of the current minute.
     /// </summary>
