@@ -26,49 +26,11 @@ MGMT_PORT=$((BASE_PORT + 3))
 PATH_CALLED=/echo/hello
 API_VERSION=2022-08-01
 
-log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
+source "$REPO/bench/lib.sh"
+require_tools wrk curl
+build_release
+make_workdir soak
 
-for tool in wrk curl; do
-    command -v "$tool" >/dev/null 2>&1 && continue
-    log "installing $tool with apt-get"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$tool" >/dev/null \
-        || { apt-get update >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$tool" >/dev/null; } \
-        || die "$tool is required"
-done
-
-BACKEND_DLL=$SCRIPT_DIR/../gateway/Backend/bin/Release/net10.0/Backend.dll
-TOLLGATE_OUT=$REPO/src/Tollgate/bin/Release/net10.0
-if [[ "$BUILD" == 1 ]]; then
-    log "building the backend and src/Tollgate (Release)"
-    dotnet build "$SCRIPT_DIR/../gateway/Backend/Backend.csproj" -c Release -nologo -v q >/dev/null || die "backend build failed"
-    dotnet build "$REPO/src/Tollgate/Tollgate.csproj" -c Release -nologo -v q >/dev/null || die "Tollgate build failed"
-fi
-
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/tollgate-soak.XXXXXX")
-declare -A PID=()
-cleanup() {
-    local rc=$?
-    trap - EXIT INT TERM
-    for p in "${PID[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-    for p in "${PID[@]}"; do wait "$p" 2>/dev/null || true; done
-    if ((rc != 0)); then tail -n 20 "$TMP"/*.log >&2 || true; log "logs kept in $TMP"; else rm -rf "$TMP"; fi
-    exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-# wait_for URL [curl args]: bounded poll until the URL answers at all.
-wait_for() {
-    local url=$1 i
-    shift
-    for i in $(seq 1 150); do
-        [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$@" "$url" || true) != 000 ]] && return 0
-        sleep 0.2
-    done
-    die "no answer from $url"
-}
 
 dotnet "$BACKEND_DLL" --urls "http://127.0.0.1:$BACKEND_PORT" >"$TMP/backend.log" 2>&1 &
 PID[backend]=$!
