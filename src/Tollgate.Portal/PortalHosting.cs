@@ -99,6 +99,7 @@ public static class PortalHosting
             headers["Referrer-Policy"] = "same-origin";
             return next(http);
         });
+        app.UsePortalSites(app.Services.GetRequiredService<PortalOptions>());
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();

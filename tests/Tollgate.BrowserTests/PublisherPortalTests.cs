@@ -7,6 +7,7 @@ using Tollgate.BrowserTests.Infrastructure;
 using Tollgate.Demo;
 using Tollgate.FunctionalTests.Infrastructure;
 using Tollgate.Studio.Api;
+using Tollgate.Tests.Common;
 
 namespace Tollgate.BrowserTests;
 
@@ -128,20 +129,37 @@ public sealed class PublisherPortalTests(PortalFixture portal) : IClassFixture<P
         await Assertions.Expect(page.GetByRole(AriaRole.Row).Filter(new() { HasText = "AzureML Demo API" })).ToBeVisibleAsync();
         await p.CheckAsync("apis");
 
-        // Then the RRS Execute call through the gateway (HTTPS, as set) with the administrator's Starter key.
+        // The instance list shows the instance's own gateway URL ({name}.localhost on the HTTPS listener).
+        await page.GetByRole(AriaRole.Link, new() { Name = "Instances", Exact = true }).First.ClickAsync();
+        var row = page.GetByRole(AriaRole.Row).Filter(new() { HasText = "demoazureml" });
+        await Assertions.Expect(row).ToBeVisibleAsync();
+        var gatewayUrl = (await row.GetByRole(AriaRole.Cell).Nth(3).InnerTextAsync()).Trim();
+        Assert.Equal($"https://demoazureml.localhost:{new Uri(host.Server.Settings.Gateway.HttpsUrl!).Port}", gatewayUrl);
+
+        // Then the RRS Execute call through that gateway URL, as printed (HTTPS, as set), with the administrator's Starter key.
         var svc = TollgateHost.ServicePath("demoazureml");
         var subscriptions = await host.OkAsync(HttpMethod.Get, $"{svc}/users/1/subscriptions");
         var starter = subscriptions["value"]!.AsArray().OfType<JsonObject>()
             .First(s => ((string?)s["properties"]!["scope"])!.EndsWith("/products/starter", StringComparison.OrdinalIgnoreCase));
         var key = (string)(await host.OkAsync(HttpMethod.Post, $"{svc}/subscriptions/{(string)starter["name"]!}/listSecrets"))["primaryKey"]!;
         using var request = TollgateHost.GatewayRequest(HttpMethod.Post,
-            $"/azureml-demo/workspaces/{published.WorkspaceId}/services/{published.EndpointId}/execute?api-version=2.0&details=true", key, RrsBody);
+            $"{gatewayUrl}/azureml-demo/workspaces/{published.WorkspaceId}/services/{published.EndpointId}/execute?api-version=2.0&details=true", key, RrsBody);
         request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + published.PrimaryKey);
-        using var response = await host.GatewayHttps!.SendAsync(request);
+        using var gateway = HostNameClient.Create();
+        using var response = await gateway.SendAsync(request);
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.OK, body);
         var values = JsonNode.Parse(body)!["Results"]!["output1"]!["value"]!["Values"]![0]!.AsArray().Select(v => (string?)v);
         Assert.Equal(["This is a good day", "1", "1", "2", "2", "0", "2", "0", "1"], values);
+
+        // The instance's own publisher portal (portalUrl, on {name}.portal.localhost) opens that instance.
+        var portalUrl = (string)(await host.OkAsync(HttpMethod.Get, svc))["properties"]!["portalUrl"]!;
+        Assert.Equal($"http://demoazureml.portal.localhost:{new Uri(portal.PortalUrl).Port}/admin", portalUrl);
+        await page.GotoAsync(portalUrl);
+        await p.SignInAsync();
+        await page.WaitForURLAsync("http://demoazureml.portal.localhost:*/admin/demoazureml/dashboard");
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Dashboard" })).ToBeVisibleAsync();
+        await p.CheckAsync("instance-portal");
     }
 
     [Fact]

@@ -7,7 +7,7 @@ namespace Tollgate.Gateway.Analytics;
 
 /// <summary>
 /// The gateway's OpenTelemetry instruments (meter <c>Tollgate.Gateway</c>), exported at <c>/metrics</c>:
-/// <c>tollgate_gateway_requests_total</c> by api, operation, product and outcome (APIM's success / blocked /
+/// <c>tollgate_gateway_requests_total</c> by instance (<c>service</c>), api, operation, product and outcome (APIM's success / blocked /
 /// failed / other), <c>tollgate_gateway_request_duration_seconds</c> and <c>tollgate_gateway_backend_duration_seconds</c>
 /// histograms, and <c>tollgate_gateway_rejections_total</c> by policy (rate-limit, quota, …).
 /// </summary>
@@ -28,23 +28,23 @@ public static class GatewayMetrics
         "tollgate.gateway.rejections", "{request}", "Calls refused by a policy (rate-limit, quota, ip-filter, …).");
 
     /// <summary>Records one finished call.</summary>
-    public static void RecordRequest(string? api, string? operation, string? product, int status, TimeSpan duration, TimeSpan? backend)
+    public static void RecordRequest(string? service, string? api, string? operation, string? product, int status, TimeSpan duration, TimeSpan? backend)
     {
         var outcome = CallOutcomes.Classify(status).Label();
         if (Requests.Enabled)
         {
-            var tags = new TagList { { "api", api ?? "" }, { "operation", operation ?? "" }, { "product", product ?? "" }, { "outcome", outcome } };
+            var tags = new TagList { { "service", service ?? "" }, { "api", api ?? "" }, { "operation", operation ?? "" }, { "product", product ?? "" }, { "outcome", outcome } };
             Requests.Add(1, tags);
         }
 
         if (Duration.Enabled)
         {
-            Duration.Record(duration.TotalSeconds, new TagList { { "api", api ?? "" }, { "outcome", outcome } });
+            Duration.Record(duration.TotalSeconds, new TagList { { "service", service ?? "" }, { "api", api ?? "" }, { "outcome", outcome } });
         }
 
         if (backend is { } b && BackendDuration.Enabled)
         {
-            BackendDuration.Record(b.TotalSeconds, new KeyValuePair<string, object?>("api", api ?? ""));
+            BackendDuration.Record(b.TotalSeconds, new KeyValuePair<string, object?>("service", service ?? ""), new KeyValuePair<string, object?>("api", api ?? ""));
         }
     }
 

@@ -60,7 +60,7 @@ public sealed class RequestTelemetryMiddleware(RequestDelegate next, TimeProvide
         var service = request?.State.Snapshot.ServiceName ?? context.Features.Get<Hosting.GatewayInstanceFeature>()?.State.Snapshot.ServiceName;
         var elapsed = time.GetElapsedTime(start);
         var status = context.Response.StatusCode;
-        GatewayMetrics.RecordRequest(request?.Api.Id, request?.Operation.Id, request?.Product?.Id, status, elapsed,
+        GatewayMetrics.RecordRequest(service, request?.Api.Id, request?.Operation.Id, request?.Product?.Id, status, elapsed,
             request?.BackendStatusCode is null ? null : request.ServiceTime);
         if (_channel is null || string.IsNullOrEmpty(service))
         {

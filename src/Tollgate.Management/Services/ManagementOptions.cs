@@ -26,7 +26,7 @@ public sealed class ManagementOptions
 
     /// <summary>
     /// The developer portal's URL of instances (<c>developerPortalUrl</c>; <c>portalUrl</c> is its publisher portal,
-    /// <c>/admin</c>): <c>{name}</c> stands for the instance's name. Default <c>http://{name}.portal.localhost:5083</c>.
+    /// <c>/admin</c>): <c>{name}</c> stands for the instance's name. Default: the portal's listener on <c>{name}.portal.{HostSuffix}</c>, <c>http://{name}.portal.localhost:5083</c>.
     /// </summary>
     public string PortalUrl { get; set; } = "http://{name}.portal.localhost:5083";
 

@@ -239,8 +239,8 @@ public sealed class TollgateServer : IAsyncDisposable
             Settings.Portal.ManagementUrl = Settings.Management.Url;
         }
 
-        // The gatewayUrl shown on instances was derived from the gateway's configured URLs; show the bound ones.
-        if (Gateway is not null)
+        // The gatewayUrl and developerPortalUrl shown on instances were derived from the configured URLs; show the bound ones.
+        if (Gateway is not null || _portal is not null)
         {
             Settings.DeriveGatewayUrls();
         }

@@ -98,6 +98,7 @@ public sealed class TollgateSettings
         section.GetSection("Metrics").Bind(settings.Metrics);
         CheckInstanceSettings(settings.Gateway);
         settings.GatewayUrlDerived = string.IsNullOrEmpty(section["Management:GatewayUrl"]);
+        settings.PortalUrlDerived = string.IsNullOrEmpty(section["Management:PortalUrl"]);
         settings.DeriveGatewayUrls();
 
         return settings;
@@ -126,8 +127,11 @@ public sealed class TollgateSettings
     /// <summary>Whether <c>Tollgate:Management:GatewayUrl</c> is derived from the gateway's listeners (not set).</summary>
     public bool GatewayUrlDerived { get; private set; }
 
+    /// <summary>Whether <c>Tollgate:Management:PortalUrl</c> is derived from the portal's listener (not set).</summary>
+    public bool PortalUrlDerived { get; private set; }
+
     /// <summary>
-    /// The instance URLs management shows, from the gateway's listeners: <c>gatewayUrl</c> (unless set) is the HTTPS
+    /// The instance URLs management shows, from the gateway's and the portal's listeners: <c>gatewayUrl</c> (unless set) is the HTTPS
     /// listener (HTTP without one) on <c>{name}.{HostSuffix}</c>; custom host names' URLs use the listeners' ports.
     /// Called again once the listeners are bound (a port of 0 reads back as the real one).
     /// </summary>
@@ -143,6 +147,12 @@ public sealed class TollgateSettings
         if (GatewayUrlDerived && (https ?? http) is { } listener)
         {
             Management.GatewayUrl = ManagementOptions.InstanceUrl(listener.ToString(), gateway.HostSuffix);
+        }
+
+        // developerPortalUrl: the portal's listener on {name}.portal.{HostSuffix}.
+        if (PortalUrlDerived && Uri.TryCreate(Portal.Url, UriKind.Absolute, out var portal))
+        {
+            Management.PortalUrl = ManagementOptions.InstanceUrl(portal.ToString(), gateway.HostSuffix, "portal.");
         }
     }
 

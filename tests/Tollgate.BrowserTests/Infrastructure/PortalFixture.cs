@@ -70,7 +70,7 @@ public sealed class PortalFixture : IAsyncLifetime
         }
     }
 
-    /// <summary>A fresh browser context (no cookies) and page; every request it makes is checked to stay on 127.0.0.1.</summary>
+    /// <summary>A fresh browser context (no cookies) and page; every request it makes is checked to stay on 127.0.0.1 (or *.localhost, which Chromium resolves to loopback itself).</summary>
     public async Task<PortalPage> NewPageAsync(string testName)
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = PortalUrl, ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
@@ -103,7 +103,8 @@ public sealed class PortalFixture : IAsyncLifetime
 
     private static bool IsLoopback(string url) =>
         url.StartsWith("data:", StringComparison.Ordinal) || url.StartsWith("about:", StringComparison.Ordinal)
-        || (Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Host == "127.0.0.1");
+        || (Uri.TryCreate(url, UriKind.Absolute, out var uri)
+            && (uri.Host == "127.0.0.1" || uri.Host.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase)));
 }
 
 /// <summary>A page of one test, with the checks every page gets: axe (no serious or critical violation) and a screenshot.</summary>

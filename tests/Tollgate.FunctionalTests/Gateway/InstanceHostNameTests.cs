@@ -1,6 +1,4 @@
 using System.Net;
-using System.Net.Security;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
@@ -33,25 +31,6 @@ public sealed class InstanceHostNameTests
         await host.PutAsync($"{svc}/subscriptions/s1", new { properties = new { scope = "/products/starter", displayName = "s1", state = "active", primaryKey = Key, secondaryKey = Key + "-2" } });
     }
 
-    /// <summary>A client that connects every host name to 127.0.0.1 (so custom host names need no DNS), accepts the gateway's certificate and reports it.</summary>
-    private static HttpClient LoopbackClient(Action<X509Certificate2?>? seen = null) => new(new SocketsHttpHandler
-    {
-        ConnectCallback = async (context, ct) =>
-        {
-            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            await socket.ConnectAsync(IPAddress.Loopback, context.DnsEndPoint.Port, ct);
-            return new NetworkStream(socket, ownsSocket: true);
-        },
-        SslOptions = new SslClientAuthenticationOptions
-        {
-            RemoteCertificateValidationCallback = (_, certificate, _, _) =>
-            {
-                seen?.Invoke(certificate is null ? null : new X509Certificate2(certificate));
-                return true;
-            },
-        },
-    });
-
     private static HttpRequestMessage Call(string url, string? key = Key) => TollgateHost.GatewayRequest(HttpMethod.Get, url, key);
 
     [Fact]
@@ -70,8 +49,8 @@ public sealed class InstanceHostNameTests
         var betaUrl = (string)beta["properties"]!["gatewayUrl"]!;
         var httpsPort = new Uri(host.Server.Settings.Gateway.HttpsUrl!).Port;
         Assert.Equal($"https://beta.localhost:{httpsPort}", betaUrl);
-        Assert.Equal("http://beta.portal.localhost:5083", (string?)beta["properties"]!["developerPortalUrl"]);
-        using var resolving = LoopbackClient();
+        Assert.Equal($"http://beta.portal.localhost:{new Uri(host.Server.Settings.Portal.Url).Port}", (string?)beta["properties"]!["developerPortalUrl"]);
+        using var resolving = HostNameClient.Create();
         for (var i = 0; i < 3; i++)
         {
             using var ok = await resolving.SendAsync(Call(betaUrl + "/score/predict"));
@@ -192,7 +171,7 @@ public sealed class InstanceHostNameTests
 
         // SNI picks the host name's own certificate.
         X509Certificate2? presented = null;
-        using var client = LoopbackClient(c => presented = c);
+        using var client = HostNameClient.Create(c => presented = c);
         using (var response = await client.SendAsync(Call($"https://api.contoso.test:{httpsPort}/score/predict")))
         {
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);

@@ -55,6 +55,26 @@ public sealed partial class PortalRoleTests
             Assert.Equal("/admin", signedIn.RequestMessage!.RequestUri!.AbsolutePath);
             Assert.Contains("API management instances", page, StringComparison.Ordinal);
             Assert.Contains("/admin/far-away/apis", page, StringComparison.Ordinal);
+
+            // The portal serves the instance its host name names: {name}.portal.{suffix} and the instance's custom
+            // Portal host names open that instance; a host name no instance has is a 404 naming it.
+            await management.OkAsync(HttpMethod.Patch, TollgateHost.ServicePath("far-away"), new
+            {
+                properties = new { hostnameConfigurations = new[] { new { type = "Portal", hostName = "portal.contoso.example" } } },
+            });
+            using var byHost = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = new Uri(portal.Settings.Portal.Url) };
+            foreach (var host in new[] { "far-away.portal.localhost", "portal.contoso.example" })
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, "/admin") { Headers = { Host = host } };
+                using var response = await byHost.SendAsync(request);
+                Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+                Assert.Equal("/admin/far-away/dashboard", response.Headers.Location?.OriginalString);
+            }
+
+            using var unknown = new HttpRequestMessage(HttpMethod.Get, "/admin") { Headers = { Host = "nowhere.portal.localhost" } };
+            using var notFound = await byHost.SendAsync(unknown);
+            Assert.Equal(HttpStatusCode.NotFound, notFound.StatusCode);
+            Assert.Contains("No API Management instance is served at nowhere.portal.localhost.", await notFound.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
         finally
         {

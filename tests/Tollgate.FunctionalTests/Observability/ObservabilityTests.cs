@@ -54,7 +54,7 @@ public sealed class ObservabilityTests
             var samples = await PrometheusText.ParseAsync(await response.Content.ReadAsStringAsync());
 
             double Requests(string outcome) => samples
-                .Where(s => s.Name == "tollgate_gateway_requests_total" && s.Has("api", "metered") && s.Has("operation", "get") && s.Has("outcome", outcome))
+                .Where(s => s.Name == "tollgate_gateway_requests_total" && s.Has("service", Service) && s.Has("api", "metered") && s.Has("operation", "get") && s.Has("outcome", outcome))
                 .Sum(s => s.Value);
             Assert.Equal(3, Requests("success"));
             Assert.Equal(1, Requests("blocked"));
