@@ -220,14 +220,14 @@ public sealed class PublisherSectionsTests(PortalFixture portal) : IClassFixture
         await Assertions.Expect(page.GetByLabel("Policy document (XML)")).ToHaveValueAsync(new System.Text.RegularExpressions.Regex("rate-limit calls=\"5\""));
         await p.CheckAsync("product-policy");
 
-        // The API's: an element that is not a policy, on line 3.
+        // The API's: an element that is no policy, on line 3.
         await page.GotoAsync("/admin/policies/apis/orders/policy");
-        const string Bad = "<policies>\n    <inbound>\n        <validate-content />\n        <base />\n    </inbound>\n    <backend><base /></backend>\n    <outbound><base /></outbound>\n    <on-error><base /></on-error>\n</policies>";
+        const string Bad = "<policies>\n    <inbound>\n        <no-such-policy />\n        <base />\n    </inbound>\n    <backend><base /></backend>\n    <outbound><base /></outbound>\n    <on-error><base /></on-error>\n</policies>";
         await page.GetByLabel("Policy document (XML)").FillAsync(Bad);
         await page.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
         var error = page.Locator("#value-error");
         await Assertions.Expect(error).ToContainTextAsync("Line 3, column");
-        await Assertions.Expect(error).ToContainTextAsync("validate-content");
+        await Assertions.Expect(error).ToContainTextAsync("no-such-policy");
         await Assertions.Expect(page.Locator(".gutter .bad")).ToHaveTextAsync("3");
         Assert.Equal(Bad, await page.GetByLabel("Policy document (XML)").InputValueAsync());
         await p.CheckAsync("policy-error");
@@ -237,13 +237,41 @@ public sealed class PublisherSectionsTests(PortalFixture portal) : IClassFixture
         }
 
         // Corrected, it is saved.
-        await page.GetByLabel("Policy document (XML)").FillAsync(Bad.Replace("<validate-content />", "<set-header name=\"X-Partner\" exists-action=\"override\"><value>gold</value></set-header>", StringComparison.Ordinal));
+        await page.GetByLabel("Policy document (XML)").FillAsync(Bad.Replace("<no-such-policy />", "<set-header name=\"X-Partner\" exists-action=\"override\"><value>gold</value></set-header>", StringComparison.Ordinal));
         await page.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("The policy is saved");
         await Assertions.Expect(page.Locator("#value-error")).ToHaveCountAsync(0);
         var saved = await host.OkAsync(HttpMethod.Get, $"{svc}/apis/orders/policies/policy?format=rawxml");
         Assert.Contains("X-Partner", (string)saved["properties"]!["value"]!, StringComparison.Ordinal);
         await p.CheckAsync("policy-saved");
+
+        // An operation's page shows its effective policy: global, product (Starter by default), API and operation
+        // merged at <base />, each part under a comment naming its scope.
+        await host.PutAsync($"{svc}/products/starter/apis/orders", new { });
+        await host.PutAsync($"{svc}/apis/orders/operations/list", new { properties = new { displayName = "List orders", method = "GET", urlTemplate = "/" } });
+        await host.PutAsync($"{svc}/apis/orders/operations/list/policies/policy", new
+        {
+            properties = new { format = "rawxml", value = "<policies><inbound><base /><set-query-parameter name=\"page\" exists-action=\"skip\"><value>1</value></set-query-parameter></inbound><backend><base /></backend><outbound><base /></outbound><on-error><base /></on-error></policies>" },
+        });
+        await page.GotoAsync("/admin/policies/apis/orders/operations/list/policy");
+        var effective = page.GetByLabel("Effective policy (XML)");
+        await Assertions.Expect(effective).ToContainTextAsync("<!-- product: Starter -->");
+        var text = await effective.InnerTextAsync();
+        int At(string s) => text.IndexOf(s, StringComparison.Ordinal);
+        // The API's policy sets its header before its <base />, where the product's limits run.
+        Assert.True(At("<!-- API: Orders -->") < At("X-Partner") && At("X-Partner") < At("<!-- product: Starter -->")
+            && At("<!-- product: Starter -->") < At("rate-limit") && At("rate-limit") < At("<!-- operation: List orders -->")
+            && At("<!-- operation: List orders -->") < At("set-query-parameter"), text);
+        Assert.Contains("<!-- global -->", text, StringComparison.Ordinal);
+        Assert.Contains("forward-request", text, StringComparison.Ordinal);
+        await p.CheckAsync("effective-policy");
+
+        // Without a product, the product's policies are not there.
+        await page.GetByLabel("Called with a subscription to").SelectOptionAsync("");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Show" }).ClickAsync();
+        await page.WaitForURLAsync("**/policy?product=");
+        await Assertions.Expect(effective).Not.ToContainTextAsync("rate-limit");
+        await Assertions.Expect(effective).ToContainTextAsync("X-Partner");
     }
 
     [Fact]
