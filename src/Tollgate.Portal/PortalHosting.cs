@@ -107,6 +107,7 @@ public static class PortalHosting
         app.MapStaticAssets();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         Analytics.ReportDownload.MapReportDownload(app);
+        Downloads.ApiExportDownload.MapApiExport(app);
         app.MapPost("/admin/signout", async (HttpContext http) =>
         {
             // The antiforgery middleware only records its verdict: a form posted without a valid token stops here.

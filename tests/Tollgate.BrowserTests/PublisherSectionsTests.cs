@@ -378,4 +378,103 @@ public sealed class PublisherSectionsTests(PortalFixture portal) : IClassFixture
         Assert.Contains("partner-header", (string)(await portal.Host.OkAsync(HttpMethod.Get, $"{svc}/policies/policy?format=rawxml"))["properties"]!["value"]!, StringComparison.Ordinal);
         await p.CheckAsync("global-policy-with-fragment");
     }
+
+    private const string PetstoreYaml = """
+        openapi: 3.0.1
+        info:
+          title: Petstore
+          description: Pets for sale.
+          version: "1.0"
+        servers:
+          - url: http://127.0.0.1:9/petstore
+        paths:
+          /pets:
+            get:
+              operationId: listPets
+              summary: List pets
+              responses:
+                "200":
+                  description: The pets.
+          /pets/{petId}:
+            get:
+              operationId: getPet
+              summary: Get a pet
+              parameters:
+                - name: petId
+                  in: path
+                  required: true
+                  schema:
+                    type: integer
+              responses:
+                "200":
+                  description: The pet.
+        """;
+
+    [Fact]
+    public async Task AnApiIsImportedFromAFile_ExportedAsADocument_AndABrokenDocumentIsShownNextToItsField()
+    {
+        var host = portal.Host;
+        var svc = await CreateInstanceAsync("imports");
+
+        await using var p = await portal.NewPageAsync(nameof(AnApiIsImportedFromAFile_ExportedAsADocument_AndABrokenDocumentIsShownNextToItsField));
+        var page = p.Page;
+        await page.GotoAsync("/admin/imports/apis");
+        await p.SignInAsync();
+        await page.WaitForURLAsync("**/admin/imports/apis");
+        await page.GetByRole(AriaRole.Link, new() { Name = "Import API" }).ClickAsync();
+        await page.WaitForURLAsync("**/apis/import");
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Import API" })).ToBeVisibleAsync();
+        await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+
+        // A document that is not OpenAPI: the management API's message is shown next to the text, which is kept.
+        await page.GetByLabel("Document text").FillAsync("openapi: 3.0.1\npaths: [not, a, map");
+        await page.GetByLabel("Web API URL suffix").FillAsync("petstore");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Import" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#value-error")).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByLabel("Document text")).ToHaveValueAsync("openapi: 3.0.1\npaths: [not, a, map");
+        await Assertions.Expect(page.GetByLabel("Web API URL suffix")).ToHaveValueAsync("petstore");
+        await p.CheckAsync("import-error");
+        Assert.Empty((await host.OkAsync(HttpMethod.Get, $"{svc}/apis"))["value"]!.AsArray());
+
+        // The file, with the Starter product.
+        await page.GetByLabel("Document text").FillAsync("");
+        await page.GetByLabel("OpenAPI or Swagger file").SetInputFilesAsync(new FilePayload
+        {
+            Name = "petstore.yaml", MimeType = "application/yaml", Buffer = System.Text.Encoding.UTF8.GetBytes(PetstoreYaml),
+        });
+        await page.GetByLabel("Starter").CheckAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Import" }).ClickAsync();
+        await page.WaitForURLAsync("**/apis/petstore/operations?imported=1");
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("imported with 2 operations");
+        await Assertions.Expect(page.GetByRole(AriaRole.Row).Filter(new() { HasText = "Get a pet" })).ToContainTextAsync("GET /pets/{petId}");
+        await p.CheckAsync("imported");
+        var api = await host.OkAsync(HttpMethod.Get, $"{svc}/apis/petstore");
+        Assert.Equal("Petstore", (string?)api["properties"]!["displayName"]);
+        Assert.Equal("http://127.0.0.1:9/petstore", (string?)api["properties"]!["serviceUrl"]);
+        using (var inStarter = await host.SendAsync(HttpMethod.Head, $"{svc}/products/starter/apis/petstore"))
+        {
+            Assert.True(inStarter.IsSuccessStatusCode, $"The API is not in Starter: {inStarter.StatusCode}");
+        }
+
+        // A second import on the same URL suffix is refused next to the suffix.
+        await page.GotoAsync("/admin/imports/apis/import");
+        await page.GetByLabel("Document text").FillAsync(PetstoreYaml);
+        await page.GetByLabel("Web API URL suffix").FillAsync("petstore");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Import" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#path-error")).ToBeVisibleAsync();
+        Assert.Single((await host.OkAsync(HttpMethod.Get, $"{svc}/apis"))["value"]!.AsArray());
+
+        // Export from the API's settings: OpenAPI JSON with the operations.
+        await page.GotoAsync("/admin/imports/apis/petstore");
+        await p.CheckAsync("api-settings-export");
+        var download = await page.RunAndWaitForDownloadAsync(() => page.GetByRole(AriaRole.Link, new() { Name = "OpenAPI 3 (JSON)" }).ClickAsync());
+        Assert.Equal("petstore.json", download.SuggestedFilename);
+        var exported = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync((await download.PathAsync())!))!;
+        Assert.NotNull(exported["paths"]!["/pets/{petId}"]);
+        Assert.Equal("Petstore", (string?)exported["info"]!["title"]);
+        var yaml = await page.RunAndWaitForDownloadAsync(() => page.GetByRole(AriaRole.Link, new() { Name = "OpenAPI 3 (YAML)" }).ClickAsync());
+        var yamlText = await File.ReadAllTextAsync((await yaml.PathAsync())!);
+        Assert.StartsWith("openapi: 3", yamlText, StringComparison.Ordinal);
+        Assert.Contains("/pets/{petId}", yamlText, StringComparison.Ordinal);
+    }
 }

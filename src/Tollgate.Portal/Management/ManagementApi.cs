@@ -76,6 +76,61 @@ public sealed class ManagementApi(HttpClient http, PortalOptions options)
         return (items, (int?)result.Body["count"] ?? items.Count, null);
     }
 
+    /// <summary>
+    /// An id for a new resource of <paramref name="collection"/> (<c>/apis</c>): <paramref name="baseId"/>, with a number
+    /// added while one is taken (a PUT on a taken id would update that resource).
+    /// </summary>
+    public async Task<(string? Id, ManagementError? Error)> FreeIdAsync(string instance, string collection, string baseId, string field, CancellationToken ct)
+    {
+        for (var n = 1; n < 100; n++)
+        {
+            var id = n == 1 ? baseId : $"{baseId}-{n}";
+            var existing = await GetAsync(instance, $"{collection}/{Uri.EscapeDataString(id)}", ct);
+            if (existing.Error is { Status: 404 })
+            {
+                return (id, null);
+            }
+
+            if (!existing.Ok)
+            {
+                return (null, existing.Error);
+            }
+        }
+
+        return (null, new ManagementError(409, "Conflict", "", [new ErrorDetail(field, "Too many resources have this name; choose another.")]));
+    }
+
+    /// <summary>
+    /// An API as an OpenAPI or Swagger document (<paramref name="linkFormat"/> <c>openapi-link</c>, <c>openapi+json-link</c>
+    /// or <c>swagger-link</c>): management answers with a short-lived link, which is then read.
+    /// </summary>
+    public async Task<(string Text, string ContentType, ManagementError? Error)> ExportApiAsync(string instance, string apiId, string linkFormat, CancellationToken ct)
+    {
+        var linked = await GetAsync(instance, $"/apis/{Uri.EscapeDataString(apiId)}?export=true&format={Uri.EscapeDataString(linkFormat)}", ct);
+        if (!linked.Ok)
+        {
+            return ("", "", linked.Error);
+        }
+
+        if (!Uri.TryCreate((string?)linked.Body!["value"]?["link"], UriKind.Absolute, out var link))
+        {
+            return ("", "", new ManagementError(502, "BadExportLink", "The management API gave no export link.", []));
+        }
+
+        try
+        {
+            using var response = await http.GetAsync(link, ct);
+            var text = await response.Content.ReadAsStringAsync(ct);
+            return response.IsSuccessStatusCode
+                ? (text, response.Content.Headers.ContentType?.MediaType ?? "application/octet-stream", null)
+                : ("", "", ReadError(response.StatusCode, text));
+        }
+        catch (HttpRequestException)
+        {
+            return ("", "", Unavailable().Error);
+        }
+    }
+
     /// <summary>Checks the administrator's sign-in (<c>POST /internal/administrator/signin</c>).</summary>
     public Task<ManagementResult> SignInAsync(string userName, string password, CancellationToken ct) =>
         SendAsync(HttpMethod.Post, "/internal/administrator/signin", new JsonObject { ["userName"] = userName, ["password"] = password }, ct);
