@@ -477,4 +477,67 @@ public sealed class PublisherSectionsTests(PortalFixture portal) : IClassFixture
         Assert.StartsWith("openapi: 3", yamlText, StringComparison.Ordinal);
         Assert.Contains("/pets/{petId}", yamlText, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task AnOperationsRequestAndResponses_AreEditedWithExamples_AndWhatTheFormDoesNotShowIsKept()
+    {
+        var host = portal.Host;
+        var svc = await CreateInstanceAsync("messages");
+        await host.PutAsync($"{svc}/apis/scoring", new { properties = new { displayName = "Scoring", serviceUrl = "http://127.0.0.1:9/score", path = "scoring", protocols = new[] { "https" } } });
+        // Stored through the API with a schema reference the form does not show.
+        await host.PutAsync($"{svc}/apis/scoring/operations/execute", new
+        {
+            properties = new
+            {
+                displayName = "Execute", method = "POST", urlTemplate = "/execute",
+                request = new { representations = new[] { new { contentType = "application/json", schemaId = "rrs-schema", typeName = "ExecuteRequest" } } },
+                responses = new[] { new { statusCode = 200, description = "OK" } },
+            },
+        });
+
+        await using var p = await portal.NewPageAsync(nameof(AnOperationsRequestAndResponses_AreEditedWithExamples_AndWhatTheFormDoesNotShowIsKept));
+        var page = p.Page;
+        await page.GotoAsync("/admin/messages/apis/scoring/operations/execute");
+        await p.SignInAsync();
+        await page.WaitForURLAsync("**/operations/execute");
+        await page.GetByLabel("Query parameters 1: name").FillAsync("api-version");
+        await page.GetByLabel("Query parameters 1: required").SelectOptionAsync("true");
+        await page.GetByLabel("Query parameters 1: default value").FillAsync("2.0");
+        await page.GetByLabel("Headers 1: name").FillAsync("Authorization");
+        await page.GetByLabel("Headers 1: required").SelectOptionAsync("true");
+        await page.GetByLabel("Headers 1: description").FillAsync("Bearer and the web service's API key.");
+        await page.GetByLabel("Request representation 1: example").FillAsync("{\"Inputs\":{\"input1\":{\"ColumnNames\":[\"Col2\"],\"Values\":[[\"This is a good day\"]]}}}");
+        await page.GetByLabel("Response 2: status code").FillAsync("200");
+        await page.GetByLabel("Response 2: content type").FillAsync("application/json");
+        await page.GetByLabel("Response 2: example").FillAsync("{\"Results\":{}}");
+        await page.GetByLabel("Response 1: status code").FillAsync("400");
+        await page.GetByLabel("Response 1: description").FillAsync("");
+        await p.CheckAsync("operation-messages");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Saved");
+
+        var op = (await host.OkAsync(HttpMethod.Get, $"{svc}/apis/scoring/operations/execute"))["properties"]!;
+        var query = op["request"]!["queryParameters"]![0]!;
+        Assert.Equal(("api-version", true, "2.0"), ((string?)query["name"], (bool?)query["required"], (string?)query["defaultValue"]));
+        Assert.Equal("Bearer and the web service's API key.", (string?)op["request"]!["headers"]![0]!["description"]);
+        var representation = op["request"]!["representations"]![0]!;
+        Assert.Equal("rrs-schema", (string?)representation["schemaId"]);
+        Assert.Equal("ExecuteRequest", (string?)representation["typeName"]);
+        Assert.Equal("This is a good day", (string?)representation["examples"]!["default"]!["value"]!["Inputs"]!["input1"]!["Values"]![0]![0]);
+        var responses = op["responses"]!.AsArray().OfType<JsonObject>().ToDictionary(r => (int)r["statusCode"]!);
+        Assert.Equal("Bad Request", (string?)responses[400]["description"]);
+        Assert.Equal("application/json", (string?)responses[200]["representations"]![0]!["contentType"]);
+        Assert.NotNull(responses[200]["representations"]![0]!["examples"]!["default"]!["value"]!["Results"]);
+
+        // Shown again as saved, the JSON example indented; a status that is not a number is shown next to the responses.
+        await page.GotoAsync("/admin/messages/apis/scoring/operations/execute");
+        await Assertions.Expect(page.GetByLabel("Request representation 1: example")).ToHaveValueAsync(new System.Text.RegularExpressions.Regex("\"Inputs\": \\{"));
+        await page.GetByLabel("Response 1: status code").FillAsync("abc");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#responses-error")).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByLabel("Response 1: status code")).ToHaveValueAsync("abc");
+        await p.CheckAsync("operation-messages-error");
+        var unchanged = (await host.OkAsync(HttpMethod.Get, $"{svc}/apis/scoring/operations/execute"))["properties"]!;
+        Assert.Equal(2, unchanged["responses"]!.AsArray().Count);
+    }
 }

@@ -3,12 +3,12 @@ using System.Text.RegularExpressions;
 
 namespace Tollgate.Portal.Components.Admin.Apis;
 
-/// <summary>The fields of an operation (verb, URL template and its parameters, display name, description, responses).</summary>
+/// <summary>The fields of an operation (verb, URL template and its parameters, display name, description); its request and responses are <see cref="OperationMessages"/>.</summary>
 public sealed partial class OperationForm
 {
     public static readonly string[] Verbs = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE"];
 
-    public static readonly string[] Fields = ["method", "urlTemplate", "templateParameters", "displayName", "description", "responses"];
+    public static readonly string[] Fields = ["method", "urlTemplate", "templateParameters", "displayName", "description", "request", "responses"];
 
     public static readonly string[] ParameterTypes = ["string", "number", "integer", "boolean"];
 
@@ -20,30 +20,28 @@ public sealed partial class OperationForm
 
     public string? Description { get; set; }
 
-    /// <summary>Response status codes, comma-separated (each gets its reason phrase as description).</summary>
-    public string? Responses { get; set; } = "200";
-
     /// <summary>The parameter names in a template: <c>{name}</c> in the path and query, and <c>{*name}</c>.</summary>
     public static IReadOnlyList<string> ParametersOf(string? template) =>
         ParameterPattern().Matches(template ?? "").Select(m => m.Groups[1].Value.TrimStart('*').Split('=', ':')[0].Trim())
             .Where(n => n.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
 
-    /// <summary>The operation's properties; template parameters keep the type and description given for them by name.</summary>
-    public JsonObject ToProperties(IReadOnlyDictionary<string, (string Type, string Description)> parameters)
+    /// <summary>
+    /// The operation's properties; template parameters keep the type and description given for them by name, and what the
+    /// form does not show of them (values, default, examples, schema) from <paramref name="stored"/>.
+    /// </summary>
+    public JsonObject ToProperties(IReadOnlyDictionary<string, (string Type, string Description)> parameters, JsonArray? stored = null)
     {
         var templateParameters = new JsonArray();
         foreach (var name in ParametersOf(UrlTemplate))
         {
             var (type, description) = parameters.TryGetValue(name, out var p) ? p : ("string", "");
-            templateParameters.Add(new JsonObject { ["name"] = name, ["type"] = type, ["required"] = true, ["description"] = description, ["values"] = new JsonArray() });
-        }
-
-        var responses = new JsonArray();
-        foreach (var part in (Responses ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            responses.Add(int.TryParse(part, out var code)
-                ? new JsonObject { ["statusCode"] = code, ["description"] = ReasonPhrase(code), ["representations"] = new JsonArray(), ["headers"] = new JsonArray() }
-                : new JsonObject { ["statusCode"] = part });
+            var previous = (stored ?? []).OfType<JsonObject>().FirstOrDefault(t => string.Equals((string?)t["name"], name, StringComparison.OrdinalIgnoreCase));
+            var parameter = previous?.DeepClone() as JsonObject ?? new JsonObject { ["values"] = new JsonArray() };
+            parameter["name"] = name;
+            parameter["type"] = type;
+            parameter["required"] = true;
+            parameter["description"] = description;
+            templateParameters.Add(parameter);
         }
 
         return new JsonObject
@@ -53,7 +51,6 @@ public sealed partial class OperationForm
             ["displayName"] = DisplayName ?? "",
             ["description"] = Description ?? "",
             ["templateParameters"] = templateParameters,
-            ["responses"] = responses,
         };
     }
 
@@ -63,11 +60,7 @@ public sealed partial class OperationForm
         UrlTemplate = (string?)properties["urlTemplate"],
         DisplayName = (string?)properties["displayName"],
         Description = (string?)properties["description"],
-        Responses = string.Join(", ", (properties["responses"] as JsonArray ?? []).OfType<JsonObject>().Select(r => r["statusCode"]?.ToString())),
     };
-
-    private static string ReasonPhrase(int code) =>
-        Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(code) is { Length: > 0 } phrase ? phrase : code.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     [GeneratedRegex(@"\{([^{}]*)\}")]
     private static partial Regex ParameterPattern();
