@@ -106,6 +106,7 @@ public sealed class PublisherPortalTests(PortalFixture portal) : IClassFixture<P
             await page.GetByRole(AriaRole.Link, new() { Name = "Add operation" }).ClickAsync();
             await page.WaitForURLAsync("**/operations/add");
             await page.GetByLabel("HTTP verb").SelectOptionAsync(method);
+            await p.WaitReadyAsync("#urlTemplate-field");
             await page.GetByLabel("URL template").FillAsync(template);
             await page.GetByLabel("Display name").FillAsync(name);
             if (name == "RRS Execute")
@@ -196,10 +197,16 @@ public sealed class PublisherPortalTests(PortalFixture portal) : IClassFixture<P
         await p.CheckAsync("bad-service-url");
         Assert.Equal(1, (int)(await host.OkAsync(HttpMethod.Get, $"{svc}/apis"))["count"]!);
 
-        // A URL template with an unclosed '{'.
+        // A URL template with an unclosed '{': said as it is typed, with management's own message, and again on save.
         await page.GotoAsync("/admin/badinput/apis/orders/operations/add");
+        await p.WaitReadyAsync("#urlTemplate-field");
         await page.GetByLabel("HTTP verb").SelectOptionAsync("GET");
-        await page.GetByLabel("URL template").FillAsync("/orders/{id");
+        await page.GetByLabel("URL template").PressSequentiallyAsync("/orders/{id");
+        await Assertions.Expect(page.Locator("#urlTemplate-check")).ToContainTextAsync("'urlTemplate'");
+        await p.CheckAsync("template-checked-as-typed");
+        await page.GetByLabel("URL template").PressAsync("}");
+        await Assertions.Expect(page.Locator("#urlTemplate-check")).ToHaveTextAsync("Template parameters: id");
+        await page.GetByLabel("URL template").PressAsync("Backspace");
         await page.GetByLabel("Display name").FillAsync("Get order");
         await page.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
         await Assertions.Expect(page.Locator("#urlTemplate-error")).ToContainTextAsync("'urlTemplate'");

@@ -245,8 +245,11 @@ public static partial class ResourceSchemas
         return HttpMethods.Contains(s.ToUpperInvariant()) ? null : $"'{s}' is not an HTTP method; use one of {string.Join(", ", HttpMethods)}.";
     }
 
-    private static string? CheckUrlTemplate(JsonNode value) =>
-        UrlTemplate.TryParse(value.GetValue<string>(), out _, out var error) ? null : $"'urlTemplate' {error}.";
+    private static string? CheckUrlTemplate(JsonNode value) => UrlTemplateProblem(value.GetValue<string>());
+
+    /// <summary>What is wrong with an operation's URL template, as the management API says it; null when it is valid.</summary>
+    public static string? UrlTemplateProblem(string? text) =>
+        UrlTemplate.TryParse(text, out _, out var error) ? null : $"'urlTemplate' {error}.";
 
     private static string? CheckNamedValueName(JsonNode value) =>
         NamedValueName().IsMatch(value.GetValue<string>()) ? null : "'displayName' may contain only letters, digits, '-', '.' and '_'.";
