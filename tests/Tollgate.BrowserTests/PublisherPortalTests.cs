@@ -216,4 +216,89 @@ public sealed class PublisherPortalTests(PortalFixture portal) : IClassFixture<P
         await p.CheckAsync("unclosed-brace");
         Assert.Equal(0, (int)(await host.OkAsync(HttpMethod.Get, $"{svc}/apis/orders/operations"))["count"]!);
     }
+
+    /// <summary>Presses Tab until <paramref name="target"/> has the focus (at most 60 times): it is reachable with the keyboard.</summary>
+    private static async Task TabToAsync(IPage page, ILocator target)
+    {
+        for (var i = 0; i < 60; i++)
+        {
+            await page.Keyboard.PressAsync("Tab");
+            if (await target.EvaluateAsync<bool>("e => e === document.activeElement"))
+            {
+                return;
+            }
+        }
+
+        Assert.Fail($"Tab never reached {target}.");
+    }
+
+    [Fact]
+    public async Task TheKeyboardAlone_SignsIn_AddsAnApiAndAnOperation_AndSignsOut()
+    {
+        var host = portal.Host;
+        var svc = TollgateHost.ServicePath("keyboard");
+        await host.PutAsync(svc, new { location = "local", properties = new { publisherName = "Contoso ML", publisherEmail = "admin@contoso.example" } });
+
+        await using var p = await portal.NewPageAsync(nameof(TheKeyboardAlone_SignsIn_AddsAnApiAndAnOperation_AndSignsOut));
+        var page = p.Page;
+        await page.GotoAsync("/admin/signin");
+
+        // The page puts the focus on its heading; Tab reaches the form, filled and sent with the keyboard.
+        await TabToAsync(page, page.GetByLabel("User"));
+        await page.Keyboard.TypeAsync("1");
+        await page.Keyboard.PressAsync("Tab");
+        await page.Keyboard.TypeAsync(portal.AdminPassword);
+        await page.Keyboard.PressAsync("Enter");
+        await page.WaitForURLAsync("**/admin");
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "API management instances" })).ToBeVisibleAsync();
+
+        await TabToAsync(page, page.GetByRole(AriaRole.Link, new() { Name = "keyboard", Exact = true }));
+        await page.Keyboard.PressAsync("Enter");
+        await page.WaitForURLAsync("**/admin/keyboard/apis");
+        await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+        await TabToAsync(page, page.GetByRole(AriaRole.Link, new() { Name = "Add API" }));
+        await page.Keyboard.PressAsync("Enter");
+        await page.WaitForURLAsync("**/apis/add");
+        await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+        await TabToAsync(page, page.GetByLabel("Web API name"));
+        await page.Keyboard.TypeAsync("Keyboard API");
+        await TabToAsync(page, page.GetByLabel("Web service URL"));
+        await page.Keyboard.TypeAsync("http://127.0.0.1:9/keyboard");
+        await page.Keyboard.PressAsync("Tab");
+        await page.Keyboard.TypeAsync("keyboard");
+        await TabToAsync(page, page.GetByLabel("Starter"));
+        await page.Keyboard.PressAsync("Space");
+        await TabToAsync(page, page.GetByRole(AriaRole.Button, new() { Name = "Save" }));
+        await page.Keyboard.PressAsync("Enter");
+        await page.WaitForURLAsync("**/apis/keyboard-api/operations?created=1");
+
+        await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+        await TabToAsync(page, page.GetByRole(AriaRole.Link, new() { Name = "Add operation" }));
+        await page.Keyboard.PressAsync("Enter");
+        await page.WaitForURLAsync("**/operations/add");
+        await p.WaitReadyAsync("#urlTemplate-field");
+        await TabToAsync(page, page.GetByLabel("HTTP verb"));
+        await page.Keyboard.PressAsync("ArrowDown");
+        await TabToAsync(page, page.GetByLabel("URL template"));
+        await page.Keyboard.TypeAsync("/items/{id}");
+        await Assertions.Expect(page.Locator("#urlTemplate-check")).ToHaveTextAsync("Template parameters: id");
+        await TabToAsync(page, page.GetByLabel("Display name"));
+        await page.Keyboard.TypeAsync("Get item");
+        await TabToAsync(page, page.GetByRole(AriaRole.Button, new() { Name = "Save" }));
+        await page.Keyboard.PressAsync("Enter");
+        await page.WaitForURLAsync("**/apis/keyboard-api/operations");
+        await Assertions.Expect(page.GetByRole(AriaRole.Row).Filter(new() { HasText = "Get item" })).ToContainTextAsync("/items/{id}");
+        await p.CheckAsync("keyboard-operations");
+
+        var api = await host.OkAsync(HttpMethod.Get, $"{svc}/apis/keyboard-api");
+        Assert.Equal("keyboard", (string?)api["properties"]!["path"]);
+        using (var inStarter = await host.SendAsync(HttpMethod.Head, $"{svc}/products/starter/apis/keyboard-api"))
+        {
+            Assert.True(inStarter.IsSuccessStatusCode);
+        }
+
+        await TabToAsync(page, page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }));
+        await page.Keyboard.PressAsync("Enter");
+        await page.WaitForURLAsync("**/admin/signin");
+    }
 }
