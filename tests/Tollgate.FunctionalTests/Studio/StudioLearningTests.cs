@@ -154,6 +154,13 @@ public sealed class StudioLearningTests : IAsyncLifetime
         twice["connections"]!.AsArray().Add(Link("split", "Results dataset2", "train", "Dataset"));
         Assert.Contains("already has a connection", (string?)(await RefusedAsync(twice))["error"]!["details"]![0]!["message"]);
 
+        // The older short form names a port with toPort/fromPort.
+        var older = TrainingExperiment();
+        older["connections"]!.AsArray()[2] = new JsonObject { ["from"] = "learner", ["to"] = "train", ["toPort"] = "untrained model" };
+        var accepted = await _host.OkAsync(HttpMethod.Post, "/studio/experiments", older);
+        Assert.Equal("""{"from":{"module":"learner","port":"Untrained model"},"to":{"module":"train","port":"Untrained model"}}""",
+            accepted["graph"]!["connections"]![2]!.ToJsonString());
+
         // A stored experiment reads back in the named form.
         var stored = await _host.OkAsync(HttpMethod.Post, "/studio/experiments", TrainingExperiment());
         Assert.Equal("""{"from":{"module":"data","port":"Dataset"},"to":{"module":"split","port":"Dataset"}}""", stored["graph"]!["connections"]![0]!.ToJsonString());
@@ -234,6 +241,20 @@ public sealed class StudioLearningTests : IAsyncLifetime
         using var setUp = await StudioHost.SendAsync(_host.Studio, HttpMethod.Post, $"/studio/experiments/{(string)experiment["id"]!}/setUpWebService", null);
         var error = await StudioAssert.ErrorAsync(setUp, 400, "BadArgument", "InvalidExperimentGraph");
         Assert.Contains("run the experiment successfully first", (string?)error["error"]!["details"]![0]!["message"]);
+    }
+
+    [Fact]
+    public async Task ALearnerOnAnEmptySplit_GetsError0003()
+    {
+        var graph = TrainingExperiment();
+        graph["modules"]!.AsArray()[1]!["parameters"]!["Fraction of rows in the first output dataset"] = 0.0;
+        var experiment = await _host.OkAsync(HttpMethod.Post, "/studio/experiments", graph);
+        var run = await _host.OkAsync(HttpMethod.Post, $"/studio/experiments/{(string)experiment["id"]!}/run");
+
+        Assert.Equal(0, (int)Output(run, "split", "Results dataset1")["rowCount"]!);
+        Assert.Equal("Failed", (string?)Module(run, "train")["status"]);
+        Assert.StartsWith("Error 0003", (string?)Module(run, "train")["error"]!["message"]);
+        Assert.Equal("NotRun", (string?)Module(run, "evaluate")["status"]);
     }
 
     [Fact]
