@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Routing;
 using Tollgate.Studio.Data;
 using Tollgate.Studio.Datasets;
 using Tollgate.Studio.Experiments;
+using Tollgate.Studio.Learning;
 using Tollgate.Studio.Modules;
 using Tollgate.Studio.Storage;
 using Tollgate.Studio.WebServices;
@@ -22,7 +23,17 @@ public static partial class StudioApi
             ["created"] = w.Current.Created,
             ["defaultStorage"] = !string.IsNullOrWhiteSpace(o.DefaultStorageConnectionString),
         }));
-        studio.MapGet("/modules", (ModuleRegistry registry) => Json(new JsonObject { ["value"] = new JsonArray(registry.Modules.Select(ModuleJson).ToArray()) }));
+        studio.MapGet("/modules", (ModuleRegistry registry) => Json(new JsonObject
+        {
+            ["portTypes"] = new JsonArray(PortTypes.Select(t => (JsonNode)new JsonObject { ["name"] = t.Name, ["description"] = t.Description }).ToArray()),
+            ["value"] = new JsonArray(registry.Modules.Select(ModuleJson).ToArray()),
+        }));
+        studio.MapGet("/modules/{name}", (string name, ModuleRegistry registry) =>
+            registry.TryGet(name, out var module) ? Json(ModuleJson(module)) : NotFound("Module", name));
+        studio.MapGet("/trainedmodels", async (TrainedModelService m, CancellationToken ct) =>
+            Json(new JsonObject { ["value"] = new JsonArray((await m.ListAsync(ct)).Select(x => (JsonNode)TrainedModelJson(x)).ToArray()) }));
+        studio.MapGet("/trainedmodels/{id}", async (string id, TrainedModelService m, CancellationToken ct) =>
+            await m.FindAsync(id, ct) is { } x ? Json(TrainedModelJson(x)) : NotFound("Trained model", id));
 
         studio.MapGet("/datasets", async (DatasetService d, CancellationToken ct) =>
             Json(new JsonObject { ["value"] = new JsonArray((await d.ListAsync(ct)).Select(x => (JsonNode)DatasetJson(x)).ToArray()) }));
@@ -58,7 +69,20 @@ public static partial class StudioApi
             }));
         studio.MapGet("/runs/{runId}", async (string runId, ExperimentService e, CancellationToken ct) =>
             await e.GetRunAsync(runId, ct) is { } r ? Json(JsonNode.Parse(r.ResultJson)!) : NotFound("Run", runId));
+        studio.MapGet("/runs/{runId}/modules/{moduleId}/outputs/{port}", async (string runId, string moduleId, string port, ExperimentService e, CancellationToken ct) =>
+        {
+            if (await e.GetRunAsync(runId, ct) is not { } run)
+            {
+                return NotFound("Run", runId);
+            }
+
+            var module = JsonNode.Parse(run.ResultJson)!["modules"]!.AsArray().FirstOrDefault(m => (string?)m!["id"] == moduleId);
+            var output = module?["outputs"]?.AsArray().FirstOrDefault(o => string.Equals((string?)o!["port"], port, StringComparison.OrdinalIgnoreCase));
+            return output is not null ? Json(output.DeepClone()) : NotFound("Output", $"{moduleId}/{port}");
+        });
         studio.MapPost("/experiments/{id}/publish", PublishAsync);
+        studio.MapPost("/experiments/{id}/setUpWebService", async (string id, ExperimentService e, CancellationToken ct) =>
+            await e.GetAsync(id, ct) is { } x ? Json(ExperimentJson(await e.SetUpWebServiceAsync(x, ct)), StatusCodes.Status201Created) : NotFound("Experiment", id));
 
         studio.MapGet("/services", async (WebServiceCatalog c, StudioWorkspace w, StudioOptions o, CancellationToken ct) =>
             Json(new JsonObject { ["value"] = new JsonArray((await c.ListAsync(ct)).Select(s => (JsonNode)ServiceJson(s, w, o, keys: false)).ToArray()) }));
@@ -123,6 +147,15 @@ public static partial class StudioApi
         }
     }
 
+    /// <summary>The port data types a connection must match (docs/studio-protocol.md §4.2).</summary>
+    private static readonly (string Name, string Description)[] PortTypes =
+    [
+        (ModulePort.DataTable, "A dataset: rows and typed columns."),
+        (ModulePort.UntrainedModel, "A learner and its parameters, not yet trained (a learner's output, Train Model's first input)."),
+        (ModulePort.TrainedModel, "A trained model (Train Model's output, a saved Trained model; Score Model's first input)."),
+        (ModulePort.Transform, "A transformation learnt on one dataset (Clean Missing Data, Normalize Data)."),
+    ];
+
     private static JsonNode ModuleJson(ModuleDefinition m) => new JsonObject
     {
         ["name"] = m.Name,
@@ -132,15 +165,37 @@ public static partial class StudioApi
         {
             ["name"] = p.Name,
             ["type"] = p.Type.ToString(),
-            ["default"] = p.Default switch { null => null, int i => i, string s => s, _ => p.Default.ToString() },
+            ["default"] = p.Default switch
+            {
+                null => null,
+                int i => i,
+                double d => d,
+                bool b => b,
+                string s => s,
+                ColumnSelection c => ColumnSelectionJson.ToJson(c),
+                _ => p.Default.ToString(),
+            },
             ["min"] = p.Min,
             ["max"] = p.Max,
+            ["minExclusive"] = p.MinExclusive ? true : null,
             ["values"] = p.EnumValues is null ? null : new JsonArray(p.EnumValues.Select(v => (JsonNode)v).ToArray()),
             ["required"] = p.IsRequired,
             ["description"] = p.Description,
         }).ToArray()),
         ["inputs"] = new JsonArray(m.Inputs.Select(p => (JsonNode)new JsonObject { ["name"] = p.Name, ["type"] = p.DataType }).ToArray()),
         ["outputs"] = new JsonArray(m.Outputs.Select(p => (JsonNode)new JsonObject { ["name"] = p.Name, ["type"] = p.DataType }).ToArray()),
+    };
+
+    private static JsonObject TrainedModelJson(TrainedModelRecord m) => new()
+    {
+        ["id"] = m.Id,
+        ["name"] = m.Name,
+        ["learner"] = m.Learner,
+        ["kind"] = m.Kind,
+        ["experimentId"] = m.ExperimentId,
+        ["runId"] = m.RunId,
+        ["moduleId"] = m.ModuleId,
+        ["created"] = m.Created,
     };
 
     private static JsonObject DatasetJson(DatasetRecord d) => new()

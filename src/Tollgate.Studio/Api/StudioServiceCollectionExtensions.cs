@@ -54,7 +54,8 @@ public static class StudioServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(options);
         services.AddSingleton(new StudioStore(database, protector));
-        services.AddSingleton(ModuleRegistry.CreateBuiltIn());
+        services.AddSingleton(sp => ModuleRegistry.CreateBuiltIn(sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<Learning.TrainedModelService>();
         services.AddSingleton<StudioWorkspace>();
         services.AddSingleton<DatasetService>();
         services.AddSingleton<ExperimentService>();

@@ -153,6 +153,7 @@ public sealed partial class BatchJobWorker : BackgroundService
         ScoringService.ThrowIfErrors(graph);
 
         var writers = new Dictionary<string, (CsvBatchWriter Writer, Stream Stream)>(StringComparer.Ordinal);
+        var outputBlobs = new Dictionary<string, (BlockBlobClient Blob, char Delimiter)>(StringComparer.Ordinal);
         var opened = new List<BlockBlobClient>();
         var completed = false;
         try
@@ -167,14 +168,39 @@ public sealed partial class BatchJobWorker : BackgroundService
                 }
 
                 opened.Add(blob);
+                outputBlobs[output.PortName!] = (blob, reference.Delimiter);
+                if (output.OutputSchema is { } schema)
+                {
+                    await OpenWriterAsync(output.PortName!, schema);
+                }
+            }
+
+            // An output whose columns are known only when rows come (after a whole-dataset module) is opened at its first batch.
+            async ValueTask OpenWriterAsync(string port, DataSchema schema)
+            {
+                var (blob, delimiter) = outputBlobs[port];
                 var stream = await blob.OpenWriteAsync(true, new BlockBlobOpenWriteOptions { BufferSize = 4 * 1024 * 1024 }, cancellationToken);
-                writers[output.PortName!] = (new CsvBatchWriter(stream, output.OutputSchema!, reference.Delimiter), stream);
+                writers[port] = (new CsvBatchWriter(stream, schema, delimiter), stream);
             }
 
             var execution = new GraphExecution(graph)
             {
-                OnOutput = (node, batch, ct) => node.Kind == NodeKind.WebServiceOutput ? writers[node.PortName!].Writer.WriteAsync(batch, ct) : ValueTask.CompletedTask,
+                OnOutput = async (node, _, batch, ct) =>
+                {
+                    if (node.Kind != NodeKind.WebServiceOutput)
+                    {
+                        return;
+                    }
+
+                    if (!writers.ContainsKey(node.PortName!))
+                    {
+                        await OpenWriterAsync(node.PortName!, batch.Schema);
+                    }
+
+                    await writers[node.PortName!].Writer.WriteAsync(batch, ct);
+                },
             };
+            await execution.StartAsync(cancellationToken);
             // Rows per batch so that the widest table in the graph stays about CellsPerBatch cells (1024 hashed columns →
             // ~1,000 rows), which bounds the memory of a batch whatever the bitsize.
             var widest = Math.Max(1, graph.Nodes.Where(n => n.Active && n.OutputSchema is not null).Max(n => n.OutputSchema!.Count));
@@ -208,12 +234,19 @@ public sealed partial class BatchJobWorker : BackgroundService
                         await hook(job.Id, rows, cancellationToken);
                     }
                 }
+
+                await execution.CompleteAsync(source, cancellationToken);
             }
 
             var failure = execution.RuntimeErrors.FirstOrDefault();
             if (failure.Key is not null)
             {
                 throw new StudioError("ModuleExecutionError", new StudioErrorDetail("ModuleExecutionError", failure.Value.FullMessage, "Module: " + failure.Key.Module.Definition.Name));
+            }
+
+            foreach (var output in graph.Outputs.Where(o => !writers.ContainsKey(o.PortName!)))
+            {
+                await OpenWriterAsync(output.PortName!, output.OutputSchema ?? new DataSchema());
             }
 
             foreach (var (writer, stream) in writers.Values)

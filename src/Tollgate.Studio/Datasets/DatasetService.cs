@@ -25,10 +25,16 @@ public sealed class DatasetService
 
     public Task<DatasetRecord?> FindAsync(string idOrName, CancellationToken cancellationToken) => _store.FindDatasetAsync(idOrName, cancellationToken);
 
-    /// <summary>Stores the book reviews sample unless a dataset of that name exists.</summary>
+    /// <summary>Stores the samples (book reviews, census income) unless datasets of their names exist.</summary>
     public async Task EnsureSampleAsync(CancellationToken cancellationToken)
     {
-        if (await _store.FindDatasetAsync(SampleDatasets.BookReviewsName, cancellationToken) is not null)
+        await EnsureSampleAsync(SampleDatasets.BookReviewsName, SampleDatasets.BookReviewsSchema, SampleDatasets.BookReviews(cancellationToken: cancellationToken), cancellationToken);
+        await EnsureSampleAsync(SampleDatasets.AdultCensusName, SampleDatasets.AdultCensusSchema, SampleDatasets.AdultCensus(cancellationToken: cancellationToken), cancellationToken);
+    }
+
+    private async Task EnsureSampleAsync(string name, DataSchema schema, IAsyncEnumerable<DataBatch> batches, CancellationToken cancellationToken)
+    {
+        if (await _store.FindDatasetAsync(name, cancellationToken) is not null)
         {
             return;
         }
@@ -36,10 +42,8 @@ public sealed class DatasetService
         PrivateFiles.CreateDirectory(_directory, tightenExisting: true);
         var id = StudioIds.New();
         var file = Path.Combine(_directory, id + ".csv");
-        var rows = await DelimitedTextWriter.WriteFileAsync(file, SampleDatasets.BookReviewsSchema, SampleDatasets.BookReviews(cancellationToken: cancellationToken),
-            DelimitedTextOptions.Csv, cancellationToken);
-        await _store.InsertDatasetAsync(new DatasetRecord(id, SampleDatasets.BookReviewsName, "csv", SampleDatasets.BookReviewsSchema, rows, file,
-            new FileInfo(file).Length, _time.GetUtcNow()), cancellationToken);
+        var rows = await DelimitedTextWriter.WriteFileAsync(file, schema, batches, DelimitedTextOptions.Csv, cancellationToken);
+        await _store.InsertDatasetAsync(new DatasetRecord(id, name, "csv", schema, rows, file, new FileInfo(file).Length, _time.GetUtcNow()), cancellationToken);
     }
 
     /// <summary>

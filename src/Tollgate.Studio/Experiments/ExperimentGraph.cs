@@ -11,8 +11,8 @@ namespace Tollgate.Studio.Experiments;
 /// <summary>One module of a graph: its id in the graph, the module definition and the parameter values as given.</summary>
 public sealed record GraphModule(string Id, ModuleDefinition Definition, IReadOnlyDictionary<string, object?> Parameters, JsonObject ParametersJson);
 
-/// <summary>A connection from a module's output port to another module's input port.</summary>
-public sealed record GraphConnection(string From, string To);
+/// <summary>A connection from a module's output port to another module's input port (port names in their declared spelling).</summary>
+public sealed record GraphConnection(string From, string FromPort, string To, string ToPort);
 
 /// <summary>A module parameter exposed as a web service parameter (a <c>GlobalParameters</c> name).</summary>
 public sealed record WebServiceParameter(string Name, string ModuleId, string Parameter);
@@ -21,8 +21,10 @@ public sealed record WebServiceParameter(string Name, string ModuleId, string Pa
 public sealed record GraphProblem(string Target, string Message);
 
 /// <summary>
-/// An experiment: modules, connections and web service parameters, stored as JSON. Every module has at most one input
-/// and one output port (all built-ins do), so a connection names two module ids; port names may be given and are checked.
+/// An experiment: modules, connections and web service parameters, stored as JSON. A connection goes from an output
+/// port to an input port, each named by module id and port name (the classic port names, e.g. Train Model's
+/// <c>Untrained model</c> and <c>Dataset</c>); the port may be left out on a module with one port of that direction.
+/// The two ports must have the same data type (DataTable, UntrainedModel, TrainedModel, ITransform).
 /// </summary>
 /// <remarks>
 /// <para>JSON shape:</para>
@@ -33,6 +35,7 @@ public sealed record GraphProblem(string Target, string Message);
 ///             {"id":"hash","module":"Feature Hashing","parameters":{"Target columns":"Col2","Hashing bitsize":3}},
 ///             {"id":"in","module":"Web service input"},{"id":"out","module":"Web service output"}],
 ///  "connections":[{"from":"data","to":"select"},{"from":"select","to":"hash"},{"from":"in","to":"hash"},{"from":"hash","to":"out"}],
+///  // equivalently, with the ports named: {"from":{"module":"select","port":"Results dataset"},"to":{"module":"hash","port":"Dataset"}}
 ///  "webServiceParameters":[{"name":"Bits","module":"hash","parameter":"Hashing bitsize"}]}
 /// </code>
 /// <para>As in Studio, a Web service input shares an input port with the experiment's data: an experiment run uses the
@@ -99,6 +102,10 @@ public sealed partial class ExperimentGraph
 
     /// <summary>The connections into <paramref name="moduleId"/>.</summary>
     public IEnumerable<GraphConnection> Into(string moduleId) => Connections.Where(c => c.To == moduleId);
+
+    /// <summary>The declared port of <paramref name="module"/> named <paramref name="port"/> (case-insensitive), or null.</summary>
+    public static ModulePort? FindPort(ModuleDefinition module, string port, PortDirection direction) =>
+        (direction == PortDirection.Input ? module.Inputs : module.Outputs).FirstOrDefault(p => p.Name.Equals(port, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>Parses and checks a graph document; every problem is reported, with its JSON path.</summary>
     public static ExperimentGraph? Parse(JsonNode? json, ModuleRegistry registry, List<GraphProblem> problems)
@@ -198,58 +205,42 @@ public sealed partial class ExperimentGraph
             var path = $"connections[{i}]";
             if (connectionArray![i] is not JsonObject c)
             {
-                problems.Add(new(path, "A connection must be an object with 'from' and 'to' module ids."));
+                problems.Add(new(path, "A connection must be an object: {\"from\":{\"module\":id,\"port\":name},\"to\":{\"module\":id,\"port\":name}} (or {\"from\":id,\"to\":id} between single-port modules)."));
                 continue;
             }
 
-            var from = (c["from"] as JsonValue)?.TryGetValue<string>(out var f) == true ? f : null;
-            var to = (c["to"] as JsonValue)?.TryGetValue<string>(out var t) == true ? t : null;
-            if (from is null || !byId.TryGetValue(from, out var source))
+            var fromEnd = ReadEnd(c, "from", byId, PortDirection.Output, path, problems);
+            if (fromEnd is null)
             {
-                problems.Add(new(path + ".from", $"'{from}' is not a module id of this experiment."));
                 continue;
             }
 
-            if (to is null || !byId.TryGetValue(to, out var target))
+            var toEnd = ReadEnd(c, "to", byId, PortDirection.Input, path, problems);
+            if (toEnd is null)
             {
-                problems.Add(new(path + ".to", $"'{to}' is not a module id of this experiment."));
                 continue;
             }
 
-            if (source.Definition.Outputs.Count == 0)
+            var (source, fromPort) = fromEnd.Value;
+            var (target, toPort) = toEnd.Value;
+            var link = $"'{source.Id}'.'{fromPort.Name}' → '{target.Id}'.'{toPort.Name}'";
+            if (!string.Equals(fromPort.DataType, toPort.DataType, StringComparison.Ordinal))
             {
-                problems.Add(new(path + ".from", $"Module '{from}' ({source.Definition.Name}) has no output port."));
+                problems.Add(new(path, $"The connection {link} joins an output of type {fromPort.DataType} to an input of type {toPort.DataType}; "
+                    + $"'{toPort.Name}' of {target.Definition.Name} takes {toPort.DataType}."));
                 continue;
             }
 
-            if (target.Definition.Inputs.Count == 0)
-            {
-                problems.Add(new(path + ".to", $"Module '{to}' ({target.Definition.Name}) has no input port."));
-                continue;
-            }
-
-            if (c["fromPort"] is JsonValue fp && fp.TryGetValue<string>(out var fromPort) && !source.Definition.Outputs.Any(o => o.Name.Equals(fromPort, StringComparison.OrdinalIgnoreCase)))
-            {
-                problems.Add(new(path + ".fromPort", $"Module '{from}' has no output port '{fromPort}'."));
-                continue;
-            }
-
-            if (c["toPort"] is JsonValue tp && tp.TryGetValue<string>(out var toPort) && !target.Definition.Inputs.Any(o => o.Name.Equals(toPort, StringComparison.OrdinalIgnoreCase)))
-            {
-                problems.Add(new(path + ".toPort", $"Module '{to}' has no input port '{toPort}'."));
-                continue;
-            }
-
-            var duplicate = connections.Any(x => x.To == to && IsWebServiceInput(byId[x.From]) == IsWebServiceInput(source));
+            var duplicate = connections.Any(x => x.To == target.Id && x.ToPort == toPort.Name && IsWebServiceInput(byId[x.From]) == IsWebServiceInput(source));
             if (duplicate)
             {
                 problems.Add(new(path, IsWebServiceInput(source)
-                    ? $"The input port of '{to}' already has a Web service input."
-                    : $"The input port of '{to}' already has a connection; a port takes one dataset (and optionally one Web service input)."));
+                    ? $"The input port '{toPort.Name}' of '{target.Id}' already has a Web service input."
+                    : $"The input port '{toPort.Name}' of '{target.Id}' already has a connection; a port takes one dataset (and optionally one Web service input)."));
                 continue;
             }
 
-            connections.Add(new GraphConnection(from, to));
+            connections.Add(new GraphConnection(source.Id, fromPort.Name, target.Id, toPort.Name));
         }
 
         var parametersExposed = new List<WebServiceParameter>();
@@ -337,7 +328,11 @@ public sealed partial class ExperimentGraph
                 ["module"] = m.Definition.Name,
                 ["parameters"] = m.ParametersJson.DeepClone(),
             }).ToArray()),
-            ["connections"] = new JsonArray(Connections.Select(c => (JsonNode)new JsonObject { ["from"] = c.From, ["to"] = c.To }).ToArray()),
+            ["connections"] = new JsonArray(Connections.Select(c => (JsonNode)new JsonObject
+            {
+                ["from"] = new JsonObject { ["module"] = c.From, ["port"] = c.FromPort },
+                ["to"] = new JsonObject { ["module"] = c.To, ["port"] = c.ToPort },
+            }).ToArray()),
             ["webServiceParameters"] = new JsonArray(WebServiceParameters.Select(p => (JsonNode)new JsonObject
             {
                 ["name"] = p.Name,
@@ -353,10 +348,29 @@ public sealed partial class ExperimentGraph
         return json;
     }
 
-    /// <summary>A frozen copy: only <paramref name="keep"/>, connections between kept modules, and the input schemas.</summary>
-    internal ExperimentGraph Freeze(IReadOnlySet<string> keep, IReadOnlyDictionary<string, DataSchema> inputSchemas, IEnumerable<GraphConnection> connections) =>
-        new(Name, Description, Modules.Where(m => keep.Contains(m.Id)).ToArray(), connections.ToArray(),
+    /// <summary>
+    /// A frozen copy: only <paramref name="keep"/>, connections between kept modules, and the input schemas; Trained
+    /// model modules name the model id of <paramref name="modelIds"/> (by the name they used).
+    /// </summary>
+    internal ExperimentGraph Freeze(IReadOnlySet<string> keep, IReadOnlyDictionary<string, DataSchema> inputSchemas, IEnumerable<GraphConnection> connections,
+        IReadOnlyDictionary<string, string> modelIds) =>
+        new(Name, Description, Modules.Where(m => keep.Contains(m.Id)).Select(m => Pin(m, modelIds)).ToArray(), connections.ToArray(),
             WebServiceParameters.Where(p => keep.Contains(p.ModuleId)).ToArray(), inputSchemas);
+
+    private static GraphModule Pin(GraphModule module, IReadOnlyDictionary<string, string> modelIds)
+    {
+        if (module.Definition.Name != ModuleRegistry.TrainedModel
+            || !module.Parameters.TryGetValue(BuiltInModules.TrainedModelParameter, out var value) || value is not string name
+            || !modelIds.TryGetValue(name, out var id))
+        {
+            return module;
+        }
+
+        var parameters = new Dictionary<string, object?>(module.Parameters, StringComparer.OrdinalIgnoreCase) { [BuiltInModules.TrainedModelParameter] = id };
+        var json = (JsonObject)module.ParametersJson.DeepClone();
+        json[BuiltInModules.TrainedModelParameter] = id;
+        return module with { Parameters = parameters, ParametersJson = json };
+    }
 
     /// <summary>The module ids in an order where every connection goes forward, or null when there is a cycle.</summary>
     public IReadOnlyList<string>? TopologicalOrder()
@@ -383,6 +397,75 @@ public sealed partial class ExperimentGraph
         }
 
         return order.Count == Modules.Count ? order : null;
+    }
+
+    /// <summary>
+    /// Reads one end of a connection: <c>"a"</c> (with an optional <c>fromPort</c>/<c>toPort</c>) or
+    /// <c>{"module":"a","port":"Dataset"}</c>. Without a port name, the module must have one port of that direction.
+    /// </summary>
+    private static (GraphModule Module, ModulePort Port)? ReadEnd(JsonObject connection, string end, IReadOnlyDictionary<string, GraphModule> byId,
+        PortDirection direction, string path, List<GraphProblem> problems)
+    {
+        var node = connection[end];
+        string? id;
+        string? port;
+        var portPath = $"{path}.{end}.port";
+        if (node is JsonObject o)
+        {
+            id = (o["module"] as JsonValue)?.TryGetValue<string>(out var m) == true ? m : null;
+            port = (o["port"] as JsonValue)?.TryGetValue<string>(out var pn) == true ? pn : null;
+            if (o["port"] is not null && port is null)
+            {
+                problems.Add(new(portPath, "A port is named by a string."));
+                return null;
+            }
+
+            if (id is null)
+            {
+                problems.Add(new($"{path}.{end}.module", $"The {end} end of a connection needs \"module\", a module id of this experiment."));
+                return null;
+            }
+        }
+        else
+        {
+            id = (node as JsonValue)?.TryGetValue<string>(out var f) == true ? f : null;
+            port = (connection[end + "Port"] as JsonValue)?.TryGetValue<string>(out var fp) == true ? fp : null;
+            portPath = $"{path}.{end}Port";
+        }
+
+        if (id is null || !byId.TryGetValue(id, out var module))
+        {
+            problems.Add(new($"{path}.{end}", $"'{id}' is not a module id of this experiment."));
+            return null;
+        }
+
+        var ports = direction == PortDirection.Input ? module.Definition.Inputs : module.Definition.Outputs;
+        var kind = direction == PortDirection.Input ? "input" : "output";
+        if (ports.Count == 0)
+        {
+            problems.Add(new($"{path}.{end}", $"Module '{id}' ({module.Definition.Name}) has no {kind} port."));
+            return null;
+        }
+
+        if (port is null)
+        {
+            if (ports.Count == 1)
+            {
+                return (module, ports[0]);
+            }
+
+            problems.Add(new(portPath, $"Module '{id}' ({module.Definition.Name}) has {ports.Count} {kind} ports ({string.Join(", ", ports.Select(p => $"'{p.Name}'"))}); "
+                + $"name one: {{\"{end}\":{{\"module\":\"{id}\",\"port\":\"{ports[0].Name}\"}}}}."));
+            return null;
+        }
+
+        if (FindPort(module.Definition, port, direction) is not { } found)
+        {
+            problems.Add(new(portPath, $"Module '{id}' ({module.Definition.Name}) has no {kind} port '{port}'. Its {kind} ports: {string.Join(", ", ports.Select(p => $"'{p.Name}'"))}."));
+            return null;
+        }
+
+        return (module, found);
     }
 
     private static bool TryConvertParameter(ModuleParameter parameter, JsonNode? value, out object? converted, out string error)
@@ -426,6 +509,28 @@ public sealed partial class ExperimentGraph
 /// <summary>Column selections in experiment JSON: rules as an array (or <c>{"rules":[…]}</c>).</summary>
 public static class ColumnSelectionJson
 {
+    /// <summary>The rules of <paramref name="selection"/> in the array form <see cref="TryParse"/> reads.</summary>
+    public static JsonArray ToJson(ColumnSelection selection)
+    {
+        ArgumentNullException.ThrowIfNull(selection);
+        return new JsonArray(selection.Rules.Select(r =>
+        {
+            var rule = r.Kind switch
+            {
+                ColumnRuleKind.AllColumns => new JsonObject { ["rule"] = "all" },
+                ColumnRuleKind.Names => new JsonObject { ["rule"] = "names", ["names"] = new JsonArray(r.Names.Select(n => (JsonNode)n).ToArray()) },
+                ColumnRuleKind.Types => new JsonObject { ["rule"] = "types", ["types"] = new JsonArray(r.Types.Select(t => (JsonNode)t.ToString()).ToArray()) },
+                _ => new JsonObject { ["rule"] = "indices", ["ranges"] = string.Join(",", r.Ranges.Select(x => x.First == x.Last ? $"{x.First}" : $"{x.First}-{x.Last}")) },
+            };
+            if (r.Exclude)
+            {
+                rule["exclude"] = true;
+            }
+
+            return (JsonNode)rule;
+        }).ToArray());
+    }
+
     public static bool TryParse(JsonNode? json, out object? selection, out string error)
     {
         selection = null;

@@ -1,7 +1,9 @@
 using System.Text.Json.Nodes;
 using Tollgate.Studio.Data;
 using Tollgate.Studio.Datasets;
+using Tollgate.Studio.Learning;
 using Tollgate.Studio.Modules;
+using Tollgate.Studio.Modules.Tables;
 using Tollgate.Studio.Storage;
 using Tollgate.Studio.WebServices;
 
@@ -15,17 +17,21 @@ public sealed class ExperimentService
     private readonly ModuleRegistry _registry;
     private readonly StudioOptions _options;
     private readonly TimeProvider _time;
+    private readonly TrainedModelService _models;
 
-    public ExperimentService(StudioStore store, DatasetService datasets, ModuleRegistry registry, StudioOptions options, TimeProvider time)
+    public ExperimentService(StudioStore store, DatasetService datasets, ModuleRegistry registry, StudioOptions options, TimeProvider time, TrainedModelService models)
     {
         _store = store;
         _datasets = datasets;
+        _models = models;
         _registry = registry;
         _options = options;
         _time = time;
     }
 
     public ModuleRegistry Registry => _registry;
+
+    public TrainedModelService Models => _models;
 
     /// <summary>Checks a graph document; throws a 400 naming every problem.</summary>
     public ExperimentGraph Validate(JsonNode? json)
@@ -77,30 +83,84 @@ public sealed class ExperimentService
     }
 
     /// <summary>
-    /// Runs the experiment on its saved datasets. Every module's output port is summarised (<see cref="PortStatistics"/>);
-    /// a module that fails keeps its error and what it feeds does not run; other branches go on.
+    /// Runs the experiment on its saved datasets. Every module's dataset outputs are summarised
+    /// (<see cref="PortStatistics"/>), its other outputs described (a Train Model output is saved as a trained model of
+    /// the workspace, <see cref="TrainedModelService"/>), and Evaluate Model's output carries the curves and matrices
+    /// Studio's Visualize showed. A module that fails keeps its error and what it feeds does not run; other branches go on.
     /// </summary>
     public async Task<RunRecord> RunAsync(ExperimentRecord experiment, CancellationToken cancellationToken)
     {
         var started = _time.GetUtcNow();
+        var runId = StudioIds.New();
         var graph = Load(experiment);
-        var compiled = CompiledGraph.Compile(graph, GraphMode.Experiment, await ResolveDatasetsAsync(graph, cancellationToken));
-        var statistics = new Dictionary<PlanNode, PortStatistics>();
+        var compiled = CompiledGraph.Compile(graph, GraphMode.Experiment, await ResolveDatasetsAsync(graph, cancellationToken), null,
+            await _models.ResolveAsync(graph, cancellationToken), _registry);
+        var statistics = new Dictionary<(PlanNode, int), PortStatistics>();
+        var values = new Dictionary<(PlanNode, int), JsonObject>();
+        var evaluated = new Dictionary<(PlanNode, int), List<DataTable>>();
         var execution = new GraphExecution(compiled)
         {
-            OnOutput = (node, batch, _) =>
+            OnOutput = (node, port, batch, _) =>
             {
-                if (!statistics.TryGetValue(node, out var stats))
+                if (!statistics.TryGetValue((node, port), out var stats))
                 {
-                    stats = new PortStatistics(node.OutputSchema!, _options.PreviewRows);
-                    statistics[node] = stats;
+                    stats = new PortStatistics(batch.Schema, _options.PreviewRows);
+                    statistics[(node, port)] = stats;
                 }
 
-                stats.Add(batch);
+                if (stats.Schema.Equals(batch.Schema))
+                {
+                    stats.Add(batch);
+                }
+
                 return ValueTask.CompletedTask;
+            },
+            OnTable = (node, port, table, _) =>
+            {
+                // Kept only where Evaluate Model reads it, for its curves.
+                if (node.Children.Any(e => e.FromPort == port && e.To.Module.Definition.Name == EvaluateModelModule.Name))
+                {
+                    if (!evaluated.TryGetValue((node, port), out var tables))
+                    {
+                        evaluated[(node, port)] = tables = [];
+                    }
+
+                    tables.Add(table);
+                }
+
+                return ValueTask.CompletedTask;
+            },
+            OnValue = async (node, port, value, ct) =>
+            {
+                var json = new JsonObject { ["port"] = node.Module.Definition.Outputs[port].Name, ["type"] = node.Module.Definition.Outputs[port].DataType };
+                switch (value)
+                {
+                    case UntrainedModel untrained:
+                        json["learner"] = untrained.LearnerName;
+                        json["kind"] = untrained.Kind.ToString();
+                        break;
+                    case TrainedModel trained:
+                        json["learner"] = trained.LearnerName;
+                        json["kind"] = trained.Kind.ToString();
+                        json["label"] = trained.LabelName;
+                        json["features"] = new JsonArray(trained.Featurizer.Columns.Select(c => (JsonNode)c.Name).ToArray());
+                        if (node.Kind == NodeKind.Table)
+                        {
+                            var saved = await _models.SaveAsync(trained, TrainedModelService.NameFor(graph, node.Id), experiment.Id, runId, node.Id, ct);
+                            json["trainedModel"] = new JsonObject { ["id"] = saved.Id, ["name"] = saved.Name };
+                        }
+
+                        break;
+                    case ITableTransformation transformation:
+                        json["transformation"] = transformation.ModuleName;
+                        break;
+                }
+
+                values[(node, port)] = json;
             },
         };
 
+        await execution.StartAsync(cancellationToken);
         foreach (var source in compiled.Sources.ToArray())
         {
             try
@@ -110,20 +170,21 @@ public sealed class ExperimentService
             catch (DataFormatException ex)
             {
                 execution.Fail(source, ModuleErrors.InvalidDataset(ex.Message));
+                await execution.CompleteAsync(source, cancellationToken);
             }
             catch (FileNotFoundException)
             {
                 execution.Fail(source, ModuleErrors.DatasetNotFound(source.Dataset!.Name));
+                await execution.CompleteAsync(source, cancellationToken);
             }
         }
 
-        var failed = new HashSet<PlanNode>(execution.RuntimeErrors.Keys);
         var modules = new JsonArray();
         var anyFailed = false;
         foreach (var node in graph.Modules.Select(m => compiled.ById[m.Id]))
         {
             var error = node.Error ?? execution.RuntimeErrors.GetValueOrDefault(node);
-            var upstreamFailed = node.Blocked || Upstream(node).Any(n => failed.Contains(n) || n.Error is not null);
+            var upstreamFailed = node.Blocked || node.Upstream().Any(n => execution.RuntimeErrors.ContainsKey(n) || n.Error is not null);
             var status = !node.Active ? "NotRun" : error is not null ? "Failed" : upstreamFailed ? "NotRun" : "Finished";
             anyFailed |= status == "Failed";
             var entry = new JsonObject
@@ -139,12 +200,30 @@ public sealed class ExperimentService
             }
 
             var outputs = new JsonArray();
-            if (status == "Finished" && node.OutputSchema is not null)
+            if (status == "Finished")
             {
-                var port = node.Kind == NodeKind.WebServiceOutput ? node.PortName! : node.Module.Definition.Outputs[0].Name;
-                outputs.Add(statistics.TryGetValue(node, out var stats)
-                    ? stats.ToJson(port)
-                    : new PortStatistics(node.OutputSchema, 0).ToJson(port));
+                var ports = node.Kind == NodeKind.WebServiceOutput ? 1 : node.Module.Definition.Outputs.Count;
+                for (var port = 0; port < ports; port++)
+                {
+                    var name = node.Kind == NodeKind.WebServiceOutput ? node.PortName! : node.Module.Definition.Outputs[port].Name;
+                    if (values.TryGetValue((node, port), out var value))
+                    {
+                        outputs.Add(value);
+                    }
+                    else if (statistics.TryGetValue((node, port), out var stats))
+                    {
+                        outputs.Add(stats.ToJson(name));
+                    }
+                    else if (node.OutputSchemas[port] is { } schema)
+                    {
+                        outputs.Add(new PortStatistics(schema, 0).ToJson(name));
+                    }
+                }
+
+                if (node.Module.Definition.Name == EvaluateModelModule.Name && outputs.Count > 0)
+                {
+                    outputs[0]!["visualization"] = EvaluationJson.Visualize(node, evaluated);
+                }
             }
 
             entry["outputs"] = outputs;
@@ -152,7 +231,6 @@ public sealed class ExperimentService
         }
 
         var ended = _time.GetUtcNow();
-        var runId = StudioIds.New();
         var result = new JsonObject
         {
             ["id"] = runId,
@@ -168,15 +246,97 @@ public sealed class ExperimentService
         return run;
     }
 
+    /// <summary>
+    /// Set Up Web Service, as Studio (classic) did it: a new predictive experiment <c>{name} [Predictive Exp.]</c> where
+    /// each Train Model is replaced by the trained model its last run saved (same module id, so its connections stay),
+    /// the learners and Evaluate Model are removed, and each Score Model that scores with such a model gets a Web
+    /// service input on its <c>Dataset</c> port and a Web service output on its <c>Scored dataset</c>, unless it has them.
+    /// </summary>
+    /// <exception cref="StudioError">400 when there is no Train Model, or the experiment has not run successfully.</exception>
+    public async Task<ExperimentRecord> SetUpWebServiceAsync(ExperimentRecord experiment, CancellationToken cancellationToken)
+    {
+        var graph = Load(experiment);
+        static StudioError Problem(string message, string? target = null) =>
+            new("BadArgument", new StudioErrorDetail("InvalidExperimentGraph", message, target));
+        var trainers = graph.Modules.Where(m => m.Definition.Name == TrainModelModule.Name).ToArray();
+        if (trainers.Length == 0)
+        {
+            throw Problem("The experiment has no Train Model module: there is no trained model to publish. Publish it as it is (POST …/publish) instead.");
+        }
+
+        var models = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var trainer in trainers)
+        {
+            var name = TrainedModelService.NameFor(graph, trainer.Id);
+            if (await _models.FindAsync(name, cancellationToken) is not { } saved || saved.ExperimentId != experiment.Id)
+            {
+                throw Problem($"Module '{trainer.Id}' (Train Model) has no trained model yet: run the experiment successfully first (POST …/experiments/{experiment.Id}/run).", trainer.Id);
+            }
+
+            models[trainer.Id] = saved.Id;
+        }
+
+        var removed = graph.Modules.Where(m => m.Definition.Outputs.Any(p => p.DataType == ModulePort.UntrainedModel)
+            || m.Definition.Name == EvaluateModelModule.Name).Select(m => m.Id).ToHashSet(StringComparer.Ordinal);
+        var modules = new JsonArray();
+        foreach (var module in graph.Modules.Where(m => !removed.Contains(m.Id)))
+        {
+            modules.Add(models.TryGetValue(module.Id, out var modelId)
+                ? new JsonObject
+                {
+                    ["id"] = module.Id,
+                    ["module"] = ModuleRegistry.TrainedModel,
+                    ["parameters"] = new JsonObject { [BuiltInModules.TrainedModelParameter] = modelId },
+                }
+                : new JsonObject { ["id"] = module.Id, ["module"] = module.Definition.Name, ["parameters"] = module.ParametersJson.DeepClone() });
+        }
+
+        var connections = graph.Connections.Where(c => !removed.Contains(c.From) && !removed.Contains(c.To)
+            && !(models.ContainsKey(c.To))).ToList();
+        var ids = graph.Modules.Select(m => m.Id).ToHashSet(StringComparer.Ordinal);
+        string NewId(string name)
+        {
+            var id = name;
+            for (var n = 2; !ids.Add(id); n++)
+            {
+                id = name + n.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            return id;
+        }
+
+        foreach (var score in graph.Modules.Where(m => m.Definition.Name == ScoreModelModule.Name
+            && graph.Into(m.Id).Any(c => c.ToPort == "Trained model" && models.ContainsKey(c.From))))
+        {
+            if (!connections.Any(c => c.To == score.Id && c.ToPort == "Dataset" && graph.ById.TryGetValue(c.From, out var f) && ExperimentGraph.IsWebServiceInput(f)))
+            {
+                var input = NewId("webServiceInput");
+                modules.Add(new JsonObject { ["id"] = input, ["module"] = ModuleRegistry.WebServiceInput });
+                connections.Add(new GraphConnection(input, "Dataset", score.Id, "Dataset"));
+            }
+
+            if (!connections.Any(c => c.From == score.Id && graph.ById.TryGetValue(c.To, out var t) && ExperimentGraph.IsWebServiceOutput(t)))
+            {
+                var output = NewId("webServiceOutput");
+                modules.Add(new JsonObject { ["id"] = output, ["module"] = ModuleRegistry.WebServiceOutput });
+                connections.Add(new GraphConnection(score.Id, "Scored dataset", output, "Dataset"));
+            }
+        }
+
+        var json = graph.ToJson();
+        json["name"] = graph.Name + " [Predictive Exp.]";
+        json["modules"] = modules;
+        json["connections"] = new JsonArray(connections.Select(c => (JsonNode)new JsonObject
+        {
+            ["from"] = new JsonObject { ["module"] = c.From, ["port"] = c.FromPort },
+            ["to"] = new JsonObject { ["module"] = c.To, ["port"] = c.ToPort },
+        }).ToArray());
+        json["webServiceParameters"] = new JsonArray(graph.WebServiceParameters.Where(p => !removed.Contains(p.ModuleId) && !models.ContainsKey(p.ModuleId))
+            .Select(p => (JsonNode)new JsonObject { ["name"] = p.Name, ["module"] = p.ModuleId, ["parameter"] = p.Parameter }).ToArray());
+        return await CreateAsync(json, cancellationToken);
+    }
+
     public Task<IReadOnlyList<RunRecord>> ListRunsAsync(string experimentId, CancellationToken cancellationToken) => _store.ListRunsAsync(experimentId, cancellationToken);
 
     public Task<RunRecord?> GetRunAsync(string runId, CancellationToken cancellationToken) => _store.GetRunAsync(runId, cancellationToken);
-
-    private static IEnumerable<PlanNode> Upstream(PlanNode node)
-    {
-        for (var n = node.Input; n is not null; n = n.Input)
-        {
-            yield return n;
-        }
-    }
 }

@@ -91,6 +91,9 @@ public sealed class PortStatistics
         _max[c] = Math.Max(_max[c], value);
     }
 
+    /// <summary>The schema of the summarised rows.</summary>
+    public DataSchema Schema => _schema;
+
     public JsonObject ToJson(string port)
     {
         var columns = new JsonArray();

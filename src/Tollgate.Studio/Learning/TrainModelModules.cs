@@ -248,4 +248,33 @@ public sealed class ScoreModelModule : TableModule
 
         return [model.Score(RequireTable(inputs, 1), parameters.GetBoolean(AppendParameter))];
     }
+
+    /// <inheritdoc />
+    public override int? RowwisePort => 1;
+
+    /// <inheritdoc />
+    public override DataTable RunRows(IReadOnlyList<object?> inputs, DataTable rows, ModuleParameterValues parameters)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        ArgumentNullException.ThrowIfNull(parameters);
+        var model = inputs.Count > 0 ? inputs[0] as TrainedModel : null;
+        return model is null
+            ? throw new StudioModuleException(ModuleErrors.InputNullOrEmpty(Definition.Inputs[0].Name))
+            : model.Score(rows, parameters.GetBoolean(AppendParameter));
+    }
+
+    /// <inheritdoc />
+    /// <remarks>With a model known before the run (a saved trained model), the score columns follow from the schema.</remarks>
+    public override IReadOnlyList<DataSchema?>? OutputSchemas(IReadOnlyList<object?> inputs, ModuleParameterValues parameters) =>
+        inputs is [TrainedModel model, DataSchema schema, ..]
+            ? [model.Score(DataTable.Empty(schema), parameters.GetBoolean(AppendParameter)).Schema]
+            : null;
+}
+
+/// <summary>The Train, Score and Evaluate modules of the palette.</summary>
+public static class LearningModules
+{
+    /// <summary>Train Model, Train Clustering Model, Score Model, Evaluate Model.</summary>
+    public static IReadOnlyList<TableModule> All { get; } =
+        [new TrainModelModule(), new TrainClusteringModelModule(), new ScoreModelModule(), new EvaluateModelModule()];
 }

@@ -400,7 +400,11 @@ public sealed class ModuleRegistry
     /// <summary>Name of the Web service output module.</summary>
     public const string WebServiceOutput = "Web service output";
 
+    /// <summary>Name of the saved trained model module (a trained model of the workspace, as a source).</summary>
+    public const string TrainedModel = "Trained model";
+
     private readonly Dictionary<string, ModuleDefinition> _byName = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, Tables.TableModule> _tables = new(StringComparer.OrdinalIgnoreCase);
     private readonly List<ModuleDefinition> _ordered = [];
 
     /// <summary>Creates a registry holding <paramref name="modules"/>.</summary>
@@ -413,8 +417,33 @@ public sealed class ModuleRegistry
         }
     }
 
-    /// <summary>A registry with the built-in modules.</summary>
-    public static ModuleRegistry CreateBuiltIn() => new(BuiltInModules.All);
+    /// <summary>
+    /// A registry with the built-in modules: the streaming transforms and web service modules, the data modules, the
+    /// learners, and Train / Score / Evaluate.
+    /// </summary>
+    /// <param name="time">The clock of the modules that time out (Apply SQL Transformation).</param>
+    public static ModuleRegistry CreateBuiltIn(TimeProvider? time = null)
+    {
+        var registry = new ModuleRegistry(BuiltInModules.All);
+        foreach (var module in Tables.TableModules.DataModules(time).Concat(Learning.LearnerModule.All).Concat(Learning.LearningModules.All))
+        {
+            registry.Register(module);
+        }
+
+        return registry;
+    }
+
+    /// <summary>Adds a whole-dataset module (its <see cref="Tables.TableModule.Definition"/> is the palette entry).</summary>
+    /// <exception cref="ArgumentException">A module with that name exists.</exception>
+    public void Register(Tables.TableModule module)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        Register(module.Definition);
+        _tables[module.Definition.Name] = module;
+    }
+
+    /// <summary>The runtime of a whole-dataset module, or null for the streaming and web service modules.</summary>
+    public Tables.TableModule? FindTable(string name) => _tables.GetValueOrDefault(name);
 
     /// <summary>The modules, in registration order.</summary>
     public IReadOnlyList<ModuleDefinition> Modules => _ordered;
@@ -452,6 +481,9 @@ public sealed class ModuleRegistry
 /// <summary>The definitions of the built-in modules.</summary>
 public static class BuiltInModules
 {
+    /// <summary>[I] The parameter of the Trained model module naming the saved model (by name or id).</summary>
+    public const string TrainedModelParameter = "Trained model";
+
     /// <summary>[I] The parameter of Web service input / output naming the port (<c>input1</c>, <c>output1</c> by default).</summary>
     public const string PortNameParameter = "Name";
 
@@ -499,6 +531,13 @@ public static class BuiltInModules
         [new ModulePort("Dataset", PortDirection.Input)],
         []);
 
+    /// <summary>Trained model: emits a model trained by an experiment run and saved in the workspace. [I] Parameter "Trained model" names it.</summary>
+    public static ModuleDefinition TrainedModel { get; } = new(
+        ModuleRegistry.TrainedModel, "Trained Models", "A trained model saved in the workspace (from a Train Model output of an experiment run).",
+        [new ModuleParameter(TrainedModelParameter, ModuleParameterType.String, Description: "The name or id of the saved trained model.")],
+        [],
+        [new ModulePort("Trained model", PortDirection.Output, ModulePort.TrainedModel)]);
+
     /// <summary>All built-in modules.</summary>
-    public static IReadOnlyList<ModuleDefinition> All { get; } = [SavedDataset, SelectColumns, FeatureHashing, WebServiceInput, WebServiceOutput];
+    public static IReadOnlyList<ModuleDefinition> All { get; } = [SavedDataset, TrainedModel, SelectColumns, FeatureHashing, WebServiceInput, WebServiceOutput];
 }

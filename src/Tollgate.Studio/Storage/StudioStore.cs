@@ -17,6 +17,9 @@ public sealed record DatasetRecord(string Id, string Name, string Format, DataSc
 public sealed record ExperimentRecord(string Id, string Name, string GraphJson, int Version, DateTimeOffset Created, DateTimeOffset Updated);
 
 /// <summary>One run of an experiment: status and the per-module results as JSON.</summary>
+/// <summary>A trained model saved from a Train Model output of an experiment run; its file never changes (a new run saves a new one).</summary>
+public sealed record TrainedModelRecord(string Id, string Name, string Learner, string Kind, string File, string ExperimentId, string RunId, string ModuleId, DateTimeOffset Created);
+
 public sealed record RunRecord(string Id, string ExperimentId, int ExperimentVersion, string Status, string ResultJson, DateTimeOffset Started, DateTimeOffset? Ended);
 
 /// <summary>A published web service with its default endpoint (the id used in RRS/BES URLs) and its two API keys.</summary>
@@ -51,6 +54,9 @@ public sealed class StudioStore
         CREATE TABLE IF NOT EXISTS studio_jobs (id TEXT PRIMARY KEY, endpoint_id TEXT NOT NULL, status TEXT NOT NULL, request TEXT NOT NULL,
             results_json TEXT, details TEXT, created TEXT NOT NULL, started TEXT, ended TEXT);
         CREATE INDEX IF NOT EXISTS studio_jobs_status ON studio_jobs (status);
+        CREATE TABLE IF NOT EXISTS studio_trained_models (id TEXT PRIMARY KEY, name TEXT NOT NULL COLLATE NOCASE, learner TEXT NOT NULL, kind TEXT NOT NULL,
+            file TEXT NOT NULL, experiment_id TEXT NOT NULL, run_id TEXT NOT NULL, module_id TEXT NOT NULL, created TEXT NOT NULL);
+        CREATE INDEX IF NOT EXISTS studio_trained_models_name ON studio_trained_models (name, created);
         """;
 
     private readonly string _connectionString;
@@ -130,6 +136,35 @@ public sealed class StudioStore
 
     private static DatasetRecord ReadDataset(SqliteDataReader r) =>
         new(r.GetString(0), r.GetString(1), r.GetString(2), SchemaJson.Read(r.GetString(3)), r.GetInt64(4), r.GetString(5), r.GetInt64(6), Time(r.GetString(7)));
+
+    // --- trained models --------------------------------------------------------------------------------------------
+
+    public async Task InsertTrainedModelAsync(TrainedModelRecord model, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await ExecuteAsync(connection, """
+            INSERT INTO studio_trained_models (id, name, learner, kind, file, experiment_id, run_id, module_id, created)
+            VALUES ($id, $name, $learner, $kind, $file, $experiment, $run, $module, $created)
+            """, new()
+        {
+            ["$id"] = model.Id, ["$name"] = model.Name, ["$learner"] = model.Learner, ["$kind"] = model.Kind, ["$file"] = model.File,
+            ["$experiment"] = model.ExperimentId, ["$run"] = model.RunId, ["$module"] = model.ModuleId, ["$created"] = Text(model.Created),
+        }, cancellationToken);
+    }
+
+    public Task<IReadOnlyList<TrainedModelRecord>> ListTrainedModelsAsync(CancellationToken cancellationToken = default) =>
+        QueryAsync("SELECT id, name, learner, kind, file, experiment_id, run_id, module_id, created FROM studio_trained_models ORDER BY created DESC, id",
+            null, ReadTrainedModel, cancellationToken);
+
+    /// <summary>The trained model of id <paramref name="idOrName"/>, else the latest of that (case-insensitive) name.</summary>
+    public async Task<TrainedModelRecord?> FindTrainedModelAsync(string idOrName, CancellationToken cancellationToken = default) =>
+        (await QueryAsync("""
+            SELECT id, name, learner, kind, file, experiment_id, run_id, module_id, created FROM studio_trained_models
+            WHERE id = $key OR name = $key ORDER BY id = $key DESC, created DESC LIMIT 1
+            """, new() { ["$key"] = idOrName }, ReadTrainedModel, cancellationToken)).FirstOrDefault();
+
+    private static TrainedModelRecord ReadTrainedModel(SqliteDataReader r) =>
+        new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetString(5), r.GetString(6), r.GetString(7), Time(r.GetString(8)));
 
     // --- experiments -----------------------------------------------------------------------------------------------
 

@@ -271,7 +271,7 @@ public static class RequestResponseService
         var outputs = graph.Outputs.ToDictionary(o => o.PortName!, _ => new List<DataBatch>(), StringComparer.Ordinal);
         var execution = new GraphExecution(graph)
         {
-            OnOutput = (node, batch, _) =>
+            OnOutput = (node, _, batch, _) =>
             {
                 if (node.Kind == NodeKind.WebServiceOutput)
                 {
@@ -281,11 +281,13 @@ public static class RequestResponseService
                 return ValueTask.CompletedTask;
             },
         };
+        await execution.StartAsync(cancellationToken);
         foreach (var source in graph.Sources)
         {
             if (source.Kind == NodeKind.WebServiceInput)
             {
                 await execution.PushAsync(source, inputs[source.PortName!], cancellationToken);
+                await execution.CompleteAsync(source, cancellationToken);
             }
             else
             {
@@ -311,8 +313,8 @@ public static class RequestResponseService
         json.WriteStartObject("Results");
         foreach (var output in graph.Outputs)
         {
-            var schema = output.OutputSchema!;
             var batches = outputs[output.PortName!];
+            var schema = batches.FirstOrDefault()?.Schema ?? output.OutputSchema ?? new DataSchema();
             if (swagger)
             {
                 json.WriteStartArray(output.PortName!);

@@ -41,7 +41,7 @@ public static class ServiceDocuments
         var batchOutputs = new JsonObject();
         foreach (var output in service.Default.Outputs)
         {
-            definitions[output.PortName + "Item"] = Item(output.OutputSchema!);
+            definitions[output.PortName + "Item"] = Item(output.OutputSchema ?? new DataSchema()); // columns known only when it runs: none described
             executionOutputs[output.PortName!] = new JsonObject { ["type"] = "array", ["items"] = new JsonObject { ["$ref"] = $"#/definitions/{output.PortName}Item" } };
             batchOutputs[output.PortName!] = new JsonObject { ["$ref"] = "#/definitions/AzureBlobDataReference" };
         }

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Tollgate.Security;
 using Tollgate.Studio.Data;
 using Tollgate.Studio.Experiments;
+using Tollgate.Studio.Learning;
 using Tollgate.Studio.Modules;
 using Tollgate.Studio.Storage;
 
@@ -40,7 +41,14 @@ public sealed class WebServiceCatalog
 
         var graph = _experiments.Load(experiment);
         var datasets = await _experiments.ResolveDatasetsAsync(graph, cancellationToken);
-        var frozen = Freeze(graph, datasets);
+        var models = await _experiments.Models.ResolveAsync(graph, cancellationToken);
+        var modelIds = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var used in models.Keys)
+        {
+            modelIds[used] = (await _experiments.Models.FindAsync(used, cancellationToken))!.Id;
+        }
+
+        var frozen = Freeze(graph, datasets, models, modelIds, _experiments.Registry);
         var service = new ServiceRecord(StudioIds.New(), StudioIds.New(), string.IsNullOrWhiteSpace(name) ? graph.Name : name.Trim(),
             description ?? graph.Description, experiment.Id, frozen.ToJson().ToJsonString(), SecretGenerator.NewBase64Key(), SecretGenerator.NewBase64Key(),
             max, _time.GetUtcNow());
@@ -50,52 +58,75 @@ public sealed class WebServiceCatalog
 
     /// <summary>
     /// The scoring graph of <paramref name="graph"/>: every Web service output and what feeds it, a Web service input
-    /// taking the place of the data on the port it shares, and each input's columns taken from that data.
+    /// taking the place of the data on the port it shares, and each input's columns taken from that data. A saved
+    /// trained model is pinned to the version it names now (its id), so retraining the experiment does not change a
+    /// published service.
     /// </summary>
-    internal static ExperimentGraph Freeze(ExperimentGraph graph, IReadOnlyDictionary<string, DatasetRecord> datasets)
+    internal static ExperimentGraph Freeze(ExperimentGraph graph, IReadOnlyDictionary<string, DatasetRecord> datasets,
+        IReadOnlyDictionary<string, TrainedModel>? models = null, IReadOnlyDictionary<string, string>? modelIds = null, ModuleRegistry? registry = null)
     {
         static StudioError Problem(string message, string? target = null) =>
             new("BadArgument", new StudioErrorDetail("InvalidExperimentGraph", message, target));
 
-        var experiment = CompiledGraph.Compile(graph, GraphMode.Experiment, datasets);
+        var experiment = CompiledGraph.Compile(graph, GraphMode.Experiment, datasets, null, models, registry);
         var inputSchemas = new Dictionary<string, DataSchema>(StringComparer.Ordinal);
         foreach (var input in graph.Modules.Where(ExperimentGraph.IsWebServiceInput))
         {
             var name = graph.PortNames[input.Id];
             foreach (var connection in graph.Connections.Where(c => c.From == input.Id))
             {
-                var data = experiment.ById[connection.To].Input;
-                if (data is null)
+                var target = experiment.ById[connection.To];
+                var port = target.Module.Definition.Inputs.ToList().FindIndex(p => p.Name == connection.ToPort);
+                var edge = target.InputEdges[port];
+                if (edge is null)
                 {
-                    throw Problem($"Web service input '{name}' feeds module '{connection.To}', whose port has no dataset, so its columns are not known. Connect the experiment's data to that port too.", input.Id);
+                    throw Problem($"Web service input '{name}' feeds port '{connection.ToPort}' of module '{connection.To}', which has no dataset, so its columns are not known. Connect the experiment's data to that port too.", input.Id);
                 }
 
-                if (!data.Runnable || data.OutputSchema is null)
+                var data = edge.From;
+                var schema = data.OutputSchemas[edge.FromPort];
+                if (!data.Runnable)
                 {
                     var error = data.Error ?? experiment.Errors.Select(e => e.Error).FirstOrDefault();
                     throw Problem($"The columns of web service input '{name}' come from module '{data.Id}', which cannot run" +
                         (error is null ? "." : ": " + error.FullMessage), data.Id);
                 }
 
-                if (inputSchemas.TryGetValue(name, out var known) && !known.Equals(data.OutputSchema))
+                if (schema is null)
+                {
+                    throw Problem($"The columns of web service input '{name}' come from output '{data.Module.Definition.Outputs[edge.FromPort].Name}' of module '{data.Id}' "
+                        + $"({data.Module.Definition.Name}), whose columns are known only when it runs. Connect the web service input where the columns follow from the data.", data.Id);
+                }
+
+                if (inputSchemas.TryGetValue(name, out var known) && !known.Equals(schema))
                 {
                     throw Problem($"Web service input '{name}' feeds ports with different columns.", input.Id);
                 }
 
-                inputSchemas[name] = data.OutputSchema;
+                inputSchemas[name] = schema;
             }
         }
 
-        var scoring = CompiledGraph.Compile(graph, GraphMode.Scoring, datasets);
+        var scoring = CompiledGraph.Compile(graph, GraphMode.Scoring, datasets, null, models, registry);
         if (!scoring.Outputs.Any())
         {
             throw Problem("The experiment has no Web service output module; add one where the results leave the graph.");
         }
 
+        var training = scoring.Nodes.FirstOrDefault(n => n.Active && n.Module.Definition.Name is TrainModelModule.Name or TrainClusteringModelModule.Name);
+        if (training is not null)
+        {
+            throw Problem($"Module '{training.Id}' ({training.Module.Definition.Name}) trains a model on every call. Run the experiment, then set up a web service "
+                + "(POST …/experiments/{id}/setUpWebService) to score with the trained model.", training.Id);
+        }
+
         var keep = scoring.Nodes.Where(n => n.Active).Select(n => n.Id).ToHashSet(StringComparer.Ordinal);
-        var connections = scoring.Nodes.Where(n => n.Active && n.Input is not null).Select(n => new GraphConnection(n.Input!.Id, n.Id));
-        var frozen = graph.Freeze(keep, inputSchemas.Where(kv => scoring.Inputs.Any(i => i.PortName == kv.Key)).ToDictionary(), connections);
-        var check = CompiledGraph.Compile(frozen, GraphMode.Scoring, datasets);
+        var connections = scoring.Nodes.Where(n => n.Active).SelectMany(n => n.InputEdges.Where(e => e is not null)
+            .Select(e => new GraphConnection(e!.From.Id, e.From.Module.Definition.Outputs[e.FromPort].Name, n.Id, n.Module.Definition.Inputs[e.ToPort].Name)));
+        var frozen = graph.Freeze(keep, inputSchemas.Where(kv => scoring.Inputs.Any(i => i.PortName == kv.Key)).ToDictionary(), connections,
+            modelIds ?? new Dictionary<string, string>());
+        var pinnedModels = models?.Where(kv => modelIds?.ContainsKey(kv.Key) == true).ToDictionary(kv => modelIds![kv.Key], kv => kv.Value);
+        var check = CompiledGraph.Compile(frozen, GraphMode.Scoring, datasets, null, pinnedModels, registry);
         var first = check.Errors.FirstOrDefault();
         if (first.Error is not null)
         {
@@ -123,7 +154,8 @@ public sealed class WebServiceCatalog
         }
 
         var graph = ExperimentGraph.Load(record.PlanJson, _experiments.Registry);
-        var loaded = new ScoringService(record, graph, await _experiments.ResolveDatasetsAsync(graph, cancellationToken));
+        var loaded = new ScoringService(record, graph, await _experiments.ResolveDatasetsAsync(graph, cancellationToken),
+            await _experiments.Models.ResolveAsync(graph, cancellationToken), _experiments.Registry);
         return _byEndpoint.GetOrAdd(endpointId, loaded);
     }
 
@@ -183,14 +215,19 @@ public sealed class ScoringService
     private readonly KeyDigest _secondary;
     private int _inFlight;
 
-    internal ScoringService(ServiceRecord record, ExperimentGraph graph, IReadOnlyDictionary<string, DatasetRecord> datasets)
+    private readonly ModuleRegistry _registry;
+
+    internal ScoringService(ServiceRecord record, ExperimentGraph graph, IReadOnlyDictionary<string, DatasetRecord> datasets,
+        IReadOnlyDictionary<string, TrainedModel> models, ModuleRegistry registry)
     {
         Record = record;
         Graph = graph;
         Datasets = datasets;
+        Models = models;
+        _registry = registry;
         _primary = KeyDigest.Of(record.PrimaryKey);
         _secondary = KeyDigest.Of(record.SecondaryKey);
-        Default = CompiledGraph.Compile(graph, GraphMode.Scoring, datasets);
+        Default = CompiledGraph.Compile(graph, GraphMode.Scoring, datasets, null, models, registry);
         InputNames = Default.Inputs.Select(i => i.PortName!).ToArray();
         OutputNames = Default.Outputs.Select(o => o.PortName!).ToArray();
     }
@@ -200,6 +237,9 @@ public sealed class ScoringService
     public ExperimentGraph Graph { get; }
 
     public IReadOnlyDictionary<string, DatasetRecord> Datasets { get; }
+
+    /// <summary>The trained models of the frozen graph, by id.</summary>
+    public IReadOnlyDictionary<string, TrainedModel> Models { get; }
 
     /// <summary>The graph compiled with no GlobalParameters.</summary>
     public CompiledGraph Default { get; }
@@ -273,7 +313,7 @@ public sealed class ScoringService
             return Default;
         }
 
-        var compiled = CompiledGraph.Compile(Graph, GraphMode.Scoring, Datasets, overrides);
+        var compiled = CompiledGraph.Compile(Graph, GraphMode.Scoring, Datasets, overrides, Models, _registry);
         foreach (var (node, error) in compiled.Errors)
         {
             var exposed = Graph.WebServiceParameters.FirstOrDefault(p => p.ModuleId == node.Id

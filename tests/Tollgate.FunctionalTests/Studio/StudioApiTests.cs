@@ -72,7 +72,7 @@ public sealed class StudioApiTests : IAsyncLifetime
         }
 
         list = await _host.OkAsync(HttpMethod.Get, "/studio/datasets");
-        Assert.Equal(2, list["value"]!.AsArray().Count);
+        Assert.Equal(3, list["value"]!.AsArray().Count);
         Assert.Contains("Feature Hashing", (await _host.OkAsync(HttpMethod.Get, "/studio/modules")).ToJsonString());
     }
 

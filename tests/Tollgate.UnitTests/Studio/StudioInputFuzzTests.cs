@@ -144,7 +144,7 @@ public sealed class StudioInputFuzzTests
         var graph = ExperimentGraph.Parse(json, registry, problems) ?? throw new InvalidOperationException(string.Join("; ", problems));
         var frozen = WebServiceCatalog.Freeze(graph, datasets);
         var record = new ServiceRecord("s", "e", "t", "", "x", frozen.ToJson().ToJsonString(), "k1", "k2", 20, DateTimeOffset.UnixEpoch);
-        return new ScoringService(record, ExperimentGraph.Load(record.PlanJson, registry), datasets);
+        return new ScoringService(record, ExperimentGraph.Load(record.PlanJson, registry), datasets, new Dictionary<string, Tollgate.Studio.Learning.TrainedModel>(), registry);
     });
 
     private static void Parse(byte[] body)

@@ -1,3 +1,5 @@
+using Tollgate.Studio.Data;
+
 namespace Tollgate.Studio.Modules.Tables;
 
 /// <summary>
@@ -34,6 +36,10 @@ public sealed class SplitDataModule : TableModule
         ],
         [new ModulePort("Dataset", PortDirection.Input)],
         [new ModulePort("Results dataset1", PortDirection.Output), new ModulePort("Results dataset2", PortDirection.Output)]);
+
+    /// <inheritdoc />
+    public override IReadOnlyList<DataSchema?>? OutputSchemas(IReadOnlyList<object?> inputs, ModuleParameterValues parameters) =>
+        inputs is [DataSchema schema, ..] ? [schema, schema] : null;
 
     /// <inheritdoc />
     public override IReadOnlyList<object> Run(IReadOnlyList<object?> inputs, ModuleParameterValues parameters, CancellationToken cancellationToken = default)

@@ -34,6 +34,28 @@ public abstract class TableModule
     /// <exception cref="StudioModuleException">The module's Studio error.</exception>
     public abstract IReadOnlyList<object> Run(IReadOnlyList<object?> inputs, ModuleParameterValues parameters, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The schemas of the dataset outputs, when they follow from what is known before any row is read; null entries
+    /// (or a null list, the default) are known only when the module runs.
+    /// </summary>
+    /// <param name="inputs">Per input port: the <see cref="DataSchema"/> of a dataset port when known, the value of a
+    /// model port when known before the run (a saved trained model), else null.</param>
+    /// <param name="parameters">The bound parameters.</param>
+    /// <exception cref="StudioModuleException">The module's Studio error, found from the schemas alone.</exception>
+    public virtual IReadOnlyList<DataSchema?>? OutputSchemas(IReadOnlyList<object?> inputs, ModuleParameterValues parameters) => null;
+
+    /// <summary>
+    /// For a module whose dataset output is computed row by row from one dataset input once its other inputs are
+    /// known (Score Model), that input's port index; the graph then streams the rows through <see cref="RunRows"/>
+    /// instead of collecting the whole dataset. Null (the default) for modules that need whole datasets.
+    /// </summary>
+    public virtual int? RowwisePort => null;
+
+    /// <summary>Computes the output of some rows of the <see cref="RowwisePort"/> input, the other inputs given.</summary>
+    /// <exception cref="StudioModuleException">The module's Studio error.</exception>
+    public virtual DataTable RunRows(IReadOnlyList<object?> inputs, DataTable rows, ModuleParameterValues parameters) =>
+        throw new NotSupportedException($"Module '{Definition.Name}' does not run row by row.");
+
     /// <summary>The input at <paramref name="index"/> as a dataset; Error 0003 when it is not connected.</summary>
     protected DataTable RequireTable(IReadOnlyList<object?> inputs, int index)
     {

@@ -26,8 +26,8 @@ public class ModuleRegistryTests
     [Fact]
     public void UnknownModule_IsNotFound()
     {
-        Assert.False(_registry.TryGet("Train Model", out _));
-        Assert.Throws<KeyNotFoundException>(() => _registry.Get("Train Model"));
+        Assert.False(_registry.TryGet("Two-Class Neural Network", out _));
+        Assert.Throws<KeyNotFoundException>(() => _registry.Get("Two-Class Neural Network"));
     }
 
     [Fact]

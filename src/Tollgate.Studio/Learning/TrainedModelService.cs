@@ -1,0 +1,86 @@
+using System.Collections.Concurrent;
+using Tollgate.Security;
+using Tollgate.Studio.Experiments;
+using Tollgate.Studio.Modules;
+using Tollgate.Studio.Storage;
+
+namespace Tollgate.Studio.Learning;
+
+/// <summary>
+/// The workspace's trained models: every Train Model output of an experiment run is saved as
+/// <c>{experiment} [trained model]</c> (several Train Models: <c>{experiment} [trained model: {module id}]</c>), a new
+/// version per run, in <c>{data}/studio/models/{id}.zip</c> (<see cref="TrainedModelFile"/>). A name finds the latest
+/// version; an id one version for good, which is what a published service keeps.
+/// </summary>
+public sealed class TrainedModelService
+{
+    private readonly StudioStore _store;
+    private readonly TimeProvider _time;
+    private readonly string _directory;
+    private readonly ConcurrentDictionary<string, TrainedModel> _loaded = new(StringComparer.Ordinal);
+
+    public TrainedModelService(StudioStore store, StudioOptions options, TimeProvider time)
+    {
+        _store = store;
+        _time = time;
+        _directory = Path.Combine(options.DataDirectory, "studio", "models");
+    }
+
+    /// <summary>The name a Train Model output of <paramref name="graph"/> is saved under.</summary>
+    public static string NameFor(ExperimentGraph graph, string moduleId)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        var trainers = graph.Modules.Count(m => m.Definition.Name == TrainModelModule.Name || m.Definition.Name == TrainClusteringModelModule.Name);
+        return trainers <= 1 ? $"{graph.Name} [trained model]" : $"{graph.Name} [trained model: {moduleId}]";
+    }
+
+    public async Task<TrainedModelRecord> SaveAsync(TrainedModel model, string name, string experimentId, string runId, string moduleId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        PrivateFiles.CreateDirectory(_directory, tightenExisting: true);
+        var id = StudioIds.New();
+        var file = Path.Combine(_directory, id + ".zip");
+        await using (var stream = new FileStream(file, PrivateFiles.Options(FileMode.CreateNew)))
+        {
+            TrainedModelFile.Save(model, stream);
+        }
+
+        var record = new TrainedModelRecord(id, name, model.LearnerName, model.Kind.ToString(), file, experimentId, runId, moduleId, _time.GetUtcNow());
+        await _store.InsertTrainedModelAsync(record, cancellationToken);
+        _loaded[id] = model;
+        return record;
+    }
+
+    public Task<IReadOnlyList<TrainedModelRecord>> ListAsync(CancellationToken cancellationToken) => _store.ListTrainedModelsAsync(cancellationToken);
+
+    public Task<TrainedModelRecord?> FindAsync(string idOrName, CancellationToken cancellationToken) => _store.FindTrainedModelAsync(idOrName, cancellationToken);
+
+    /// <summary>The model of a record, loaded once per process (a saved model never changes).</summary>
+    /// <exception cref="StudioModuleException">The file is not a trained model.</exception>
+    public TrainedModel Load(TrainedModelRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        return _loaded.GetOrAdd(record.Id, _ =>
+        {
+            using var stream = File.OpenRead(record.File);
+            return TrainedModelFile.Load(stream);
+        });
+    }
+
+    /// <summary>The trained models a graph names (Trained model modules), keyed by the name or id it uses; missing ones are left out.</summary>
+    public async Task<IReadOnlyDictionary<string, TrainedModel>> ResolveAsync(ExperimentGraph graph, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        var result = new Dictionary<string, TrainedModel>(StringComparer.Ordinal);
+        foreach (var module in graph.Modules.Where(m => m.Definition.Name == ModuleRegistry.TrainedModel))
+        {
+            if (module.Parameters.TryGetValue(BuiltInModules.TrainedModelParameter, out var value) && value is string name && !result.ContainsKey(name)
+                && await FindAsync(name, cancellationToken) is { } record && File.Exists(record.File))
+            {
+                result[name] = Load(record);
+            }
+        }
+
+        return result;
+    }
+}
