@@ -511,6 +511,12 @@ public static class ClientCommands
 
     private static Func<ParseResult, CancellationToken, Task<int>> Guarded(Func<ParseResult, CancellationToken, Task<int>> action) => async (parse, ct) =>
     {
+        if (Console.IsOutputRedirected)
+        {
+            // Piped or saved tables keep whole values on one line: COLUMNS when set, else wide.
+            AnsiConsole.Profile.Width = int.TryParse(Environment.GetEnvironmentVariable("COLUMNS"), out var columns) && columns > 20 ? columns : 240;
+        }
+
         try
         {
             return await action(parse, ct);
