@@ -146,4 +146,43 @@ public sealed class ClientCommandsTests : IAsyncLifetime
         Assert.Contains("callCountTotal", byTime.Split('\n')[0], StringComparison.Ordinal);
         AssertOneLineError(await _cli.RunAsync("report", "by-time", "--interval", "PT7M"), "interval");
     }
+
+    [Fact]
+    public async Task Login_OverHttps_TrustsTheGivenCertificateOnly()
+    {
+        await using var host = await TollgateHost.StartAsync(new Dictionary<string, string?> { ["Tollgate:Management:HttpsUrl"] = "https://127.0.0.1:0" });
+        using var http = new HttpClient();
+        await TutorialSetup.RunAsync(new ManagementClient(http, host.Server.Settings.Management.Url, host.Token, TutorialSetup.SubscriptionId, TutorialSetup.ResourceGroup, TutorialSetup.ServiceName),
+            _backend.Url, CancellationToken.None);
+        var url = $"{host.Server.Settings.Management.HttpsUrl!.TrimEnd('/')}/subscriptions/{TutorialSetup.SubscriptionId}/resourceGroups/{TutorialSetup.ResourceGroup}/providers/Microsoft.ApiManagement/service/{TutorialSetup.ServiceName}";
+
+        AssertOneLineError(await _cli.RunAsync("login", url, "--token", host.Token), "Could not reach the management API");
+        var pem = Path.Combine(_cli.ConfigHome, "tollgate.pem");
+        await _cli.OkAsync("certificate", "--data-dir", host.DataDirectory, "--output", pem);
+        await _cli.OkAsync("login", url, "--token", host.Token, "--ca-cert", pem);
+        Assert.Contains("AzureML Demo API", (await _cli.OkAsync("api", "list")).Stdout, StringComparison.Ordinal);
+    }
+}
+
+/// <summary>The client commands' help, as <c>tollgate … --help</c> prints it (no server needed).</summary>
+public sealed class ClientHelpTests
+{
+    [Theory]
+    [InlineData(new[] { "--help" }, new[] { "login", "export", "apply", "api", "product", "subscription", "report" })]
+    [InlineData(new[] { "login", "--help" }, new[] { "--token", "--key-id", "--key", "--client-id", "--client-secret", "--ca-cert" })]
+    [InlineData(new[] { "export", "--help" }, new[] { "apiInformation.json", "specification.yaml", "namedValues" })]
+    [InlineData(new[] { "apply", "--help" }, new[] { "--dry-run", "--prune", "TOLLGATE_NAMEDVALUE_" })]
+    [InlineData(new[] { "api", "--help" }, new[] { "list", "show", "import", "export", "delete" })]
+    [InlineData(new[] { "api", "import", "--help" }, new[] { "--file", "--path" })]
+    [InlineData(new[] { "api", "export", "--help" }, new[] { "--format", "--file" })]
+    [InlineData(new[] { "product", "--help" }, new[] { "list", "show" })]
+    [InlineData(new[] { "subscription", "--help" }, new[] { "list", "keys", "regenerate" })]
+    [InlineData(new[] { "subscription", "regenerate", "--help" }, new[] { "--secondary" })]
+    [InlineData(new[] { "report", "by-time", "--help" }, new[] { "--interval", "--from", "--to", "--output" })]
+    public async Task Help_DescribesEveryClientCommand(string[] args, string[] expected)
+    {
+        using var cli = new CliClient();
+        var result = await cli.OkAsync(args);
+        Assert.All(expected, e => Assert.Contains(e, result.Stdout, StringComparison.Ordinal));
+    }
 }
