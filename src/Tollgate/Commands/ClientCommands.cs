@@ -27,6 +27,7 @@ public static class ClientCommands
         yield return Product();
         yield return Subscription();
         yield return Report();
+        yield return MlCommands.Build();
     }
 
     private static Command Login()
@@ -493,6 +494,15 @@ public static class ClientCommands
         }
     }
 
+    /// <summary>Piped or saved tables keep whole values on one line: COLUMNS when set, else wide.</summary>
+    public static void FitRedirectedOutput()
+    {
+        if (Console.IsOutputRedirected)
+        {
+            AnsiConsole.Profile.Width = int.TryParse(Environment.GetEnvironmentVariable("COLUMNS"), out var columns) && columns > 20 ? columns : 240;
+        }
+    }
+
     private static string CsvField(string value) =>
         value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
 
@@ -511,12 +521,7 @@ public static class ClientCommands
 
     private static Func<ParseResult, CancellationToken, Task<int>> Guarded(Func<ParseResult, CancellationToken, Task<int>> action) => async (parse, ct) =>
     {
-        if (Console.IsOutputRedirected)
-        {
-            // Piped or saved tables keep whole values on one line: COLUMNS when set, else wide.
-            AnsiConsole.Profile.Width = int.TryParse(Environment.GetEnvironmentVariable("COLUMNS"), out var columns) && columns > 20 ? columns : 240;
-        }
-
+        FitRedirectedOutput();
         try
         {
             return await action(parse, ct);

@@ -168,7 +168,7 @@ public sealed class ClientCommandsTests : IAsyncLifetime
 public sealed class ClientHelpTests
 {
     [Theory]
-    [InlineData(new[] { "--help" }, new[] { "login", "export", "apply", "api", "product", "subscription", "report" })]
+    [InlineData(new[] { "--help" }, new[] { "login", "export", "apply", "api", "product", "subscription", "report", "ml" })]
     [InlineData(new[] { "login", "--help" }, new[] { "--token", "--key-id", "--key", "--client-id", "--client-secret", "--ca-cert" })]
     [InlineData(new[] { "export", "--help" }, new[] { "apiInformation.json", "specification.yaml", "namedValues" })]
     [InlineData(new[] { "apply", "--help" }, new[] { "--dry-run", "--prune", "TOLLGATE_NAMEDVALUE_" })]
@@ -178,6 +178,7 @@ public sealed class ClientHelpTests
     [InlineData(new[] { "product", "--help" }, new[] { "list", "show" })]
     [InlineData(new[] { "subscription", "--help" }, new[] { "list", "keys", "regenerate" })]
     [InlineData(new[] { "subscription", "regenerate", "--help" }, new[] { "--secondary" })]
+    [InlineData(new[] { "ml", "invoke", "--help" }, new[] { "--input", "--api-key", "--subscription-key", "--output", ".csv" })]
     [InlineData(new[] { "report", "by-time", "--help" }, new[] { "--interval", "--from", "--to", "--output" })]
     public async Task Help_DescribesEveryClientCommand(string[] args, string[] expected)
     {
