@@ -121,7 +121,7 @@ public static class ClientCommands
             var files = ArtifactFiles.Read(root, out var ignored);
             foreach (var file in ignored)
             {
-                AnsiConsole.MarkupLine(Markup.Escape($"[ignored] {file}: not part of the artifact layout.").Replace("[ignored]", "[grey]ignored[/]"));
+                AnsiConsole.MarkupLine("[grey]ignored[/] " + Markup.Escape($"{file}: not part of the artifact layout."));
             }
 
             var problems = ArtifactFiles.Validate(files);

@@ -138,8 +138,9 @@ public static class ArtifactApplier
         var infoPath = dir + "apiInformation.json";
         var specPath = ArtifactFiles.SpecificationOf(desired, api)!;
         var information = ArtifactFiles.Properties(desired[infoPath]);
-        // The instance exports its document as YAML ending in one line end: a file that differs only there is the same document.
-        var imported = current.GetValueOrDefault(dir + "specification.yaml") != desired[specPath].TrimEnd('\n') + "\n";
+        // The instance exports its document as YAML ending in one line end, its servers being the instance's own gateway
+        // URL (another instance's in a folder exported elsewhere): a file that differs only there is the same document.
+        var imported = current.GetValueOrDefault(dir + "specification.yaml") is not { } exported || WithoutServers(exported) != WithoutServers(desired[specPath]);
         if (imported)
         {
             var format = specPath.EndsWith(".json", StringComparison.Ordinal) ? "openapi+json" : "openapi";
@@ -208,6 +209,33 @@ public static class ArtifactApplier
                 steps.Add(new ApplyStep($"remove {title} {name} from product {product}", false, c => client.DeleteAsync($"{relative}/{collection}/{Escape(name)}", c)));
             }
         }
+    }
+
+    /// <summary>A YAML document without its top-level <c>servers:</c> block, trailing line ends trimmed.</summary>
+    private static string WithoutServers(string yaml)
+    {
+        var kept = new List<string>();
+        var skipping = false;
+        foreach (var line in yaml.TrimEnd('\n').Split('\n'))
+        {
+            if (line.StartsWith("servers:", StringComparison.Ordinal))
+            {
+                skipping = true;
+                continue;
+            }
+
+            if (skipping && line.Length > 0 && !char.IsWhiteSpace(line[0]) && !line.StartsWith('-'))
+            {
+                skipping = false;
+            }
+
+            if (!skipping)
+            {
+                kept.Add(line);
+            }
+        }
+
+        return string.Join('\n', kept);
     }
 
     private static Task PutPolicyAsync(ManagementClient client, string owner, string xml, CancellationToken ct) =>

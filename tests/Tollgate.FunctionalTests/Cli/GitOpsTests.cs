@@ -199,8 +199,13 @@ public sealed class GitOpsTests : IAsyncLifetime
         File.WriteAllText(policy, File.ReadAllText(policy).Replace("calls=\"100\"", "calls=\"5\"", StringComparison.Ordinal));
         Directory.Delete(Path.Combine(folder, "groups/partners"), recursive: true);
         File.WriteAllText(Path.Combine(folder, "products/starter/groups.json"), "[\n  {\n    \"name\": \"developers\"\n  },\n  {\n    \"name\": \"guests\"\n  }\n]\n");
+        // A document exported from another environment: only its servers (that instance's gateway) differ.
+        var spec = Path.Combine(folder, "apis/azureml-demo/specification.yaml");
+        Assert.Contains("https://demoazureml.gateway.example/azureml-demo", File.ReadAllText(spec), StringComparison.Ordinal);
+        File.WriteAllText(spec, File.ReadAllText(spec).Replace("gateway.example", "staging.example", StringComparison.Ordinal));
 
         var applied = await _cli.OkAsync("apply", folder);
+        Assert.DoesNotContain("from specification.yaml", applied.Stdout, StringComparison.Ordinal);
         Assert.Contains("~ apis/azureml-demo/operations/rrs-execute/policy.xml", applied.Stdout, StringComparison.Ordinal);
         Assert.Matches("- +<rate-limit calls=\"100\"", applied.Stdout);
         Assert.Matches("\\+ +<rate-limit calls=\"5\"", applied.Stdout);
