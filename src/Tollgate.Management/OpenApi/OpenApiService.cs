@@ -17,6 +17,23 @@ public sealed class OpenApiService(ResourceService resources, ManagementOptions 
         return await resources.ImportApiAsync(scope, apiId, api, operations, ct);
     }
 
+    /// <summary>
+    /// The problems an import of <paramref name="text"/> (OpenAPI 3.x or Swagger 2.0, JSON or YAML) would answer, as
+    /// one message, or null when it would import: for clients that check a document before any change (<c>tollgate apply</c>).
+    /// </summary>
+    public static string? Validate(string text)
+    {
+        try
+        {
+            OpenApiConverter.Import(text);
+            return null;
+        }
+        catch (ArmException ex)
+        {
+            return ex.Details is { Count: > 0 } details ? string.Join(" ", details.Select(d => d.Message)) : ex.Message;
+        }
+    }
+
     /// <summary>Export as an OpenAPI 3.0 JSON document whose server is the gateway URL plus the API path.</summary>
     public Task<string> ExportAsync(ServiceScope scope, string apiId, CancellationToken ct) => ExportAsync(scope, apiId, ExportFormat.OpenApiJson, ct);
 

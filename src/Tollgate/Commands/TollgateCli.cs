@@ -12,7 +12,7 @@ using Tollgate.Studio.Api;
 
 namespace Tollgate.Commands;
 
-/// <summary>The <c>tollgate</c> command line: run, demo, token, openapi.</summary>
+/// <summary>The <c>tollgate</c> command line: run, demo, token, openapi, certificate, and the client commands (<see cref="ClientCommands"/>).</summary>
 public static class TollgateCli
 {
     public static RootCommand Build()
@@ -172,10 +172,16 @@ public static class TollgateCli
             return Task.FromResult(0);
         }));
 
-        return new RootCommand("Tollgate: self-hosted API management for machine-learning web services (APIM-compatible gateway and management API, and Studio: experiments published as Azure ML Studio classic RRS/BES web services).")
+        var root = new RootCommand("Tollgate: self-hosted API management for machine-learning web services (APIM-compatible gateway and management API, and Studio: experiments published as Azure ML Studio classic RRS/BES web services).")
         {
             run, demo, token, openapi, certificate,
         };
+        foreach (var client in ClientCommands.Build())
+        {
+            root.Subcommands.Add(client);
+        }
+
+        return root;
     }
 
     /// <summary>
