@@ -1118,7 +1118,7 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
         string.Equals((string?)stored.Properties["subscriptionId"], scope.SubscriptionId, StringComparison.OrdinalIgnoreCase) &&
         string.Equals((string?)stored.Properties["resourceGroup"], scope.ResourceGroup, StringComparison.OrdinalIgnoreCase);
 
-    private static ResourceKey ServiceKey(string name) => new("", ResourceKind.ServiceKind, "", name);
+    internal static ResourceKey ServiceKey(string name) => new("", ResourceKind.ServiceKind, "", name);
 
     private static ResourceKey Key(ServiceScope scope, ResourceKind kind, string parent, string name) => new(scope.Name, kind.Kind, parent, name);
 

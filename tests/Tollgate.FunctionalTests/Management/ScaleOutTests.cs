@@ -2,8 +2,12 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Configuration;
+using Tollgate.Core.Gateway;
 using Tollgate.FunctionalTests.Infrastructure;
 using Tollgate.FunctionalTests.Store;
+using Tollgate.Hosting;
+using Tollgate.Tests.Common;
 
 namespace Tollgate.FunctionalTests.Management;
 
@@ -111,6 +115,77 @@ public sealed class ScaleOutTests(PostgresFixture postgres) : IClassFixture<Post
         Assert.Equal(10, paths.Distinct().Count());
     }
 
+    [Fact]
+    public async Task GatewayLongPollingNodeB_ServesChangesMadeThroughNodeA()
+    {
+        await using var backend = await RecordingBackend.StartAsync();
+        var (a, b) = await StartTwoNodesAsync();
+        await using var nodeA = a;
+        await using var nodeB = b;
+        var svc = TollgateHost.ServicePath("follow");
+        await nodeA.CreateServiceAsync("follow");
+        await nodeA.PutAsync($"{svc}/apis/echo", new { properties = new { displayName = "Echo", path = "echo", serviceUrl = backend.Url, protocols = new[] { "http" } } });
+        var key = await nodeA.CreateSubscriptionAsync("follow", "s1", "/apis/echo");
+
+        var gatewayData = Directory.CreateTempSubdirectory("tollgate-gw-").FullName;
+        try
+        {
+            await using var gateway = await TollgateServer.StartAsync(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Tollgate:Roles"] = "gateway",
+                ["Tollgate:DataDirectory"] = gatewayData,
+                ["Tollgate:Gateway:HttpUrl"] = "http://127.0.0.1:0",
+                ["Tollgate:Gateway:HttpsUrl"] = "",
+                ["Tollgate:Gateway:ManagementUrl"] = nodeB.Server.Settings.Management.Url,
+                ["Tollgate:Gateway:ManagementToken"] = nodeB.Token,
+                ["Logging:LogLevel:Default"] = "Warning",
+            }).Build());
+            using var client = new HttpClient { BaseAddress = new Uri(gateway.Settings.Gateway.HttpUrl!) };
+            await WaitForAsync(gateway, s => s.ServiceName == "follow" && s.Apis.Any(api => api.Id == "echo"));
+
+            // A new operation, written through node A, answers on the gateway that only knows node B.
+            var operationSeen = WaitForAsync(gateway, s => s.Apis.Any(api => api.Operations.Any(o => o.UrlTemplate == "/hello")));
+            await nodeA.PutAsync($"{svc}/apis/echo/operations/get", new { properties = new { displayName = "Get", method = "GET", urlTemplate = "/hello" } });
+            await operationSeen;
+            using (var response = await client.SendAsync(TollgateHost.GatewayRequest(HttpMethod.Get, "/echo/hello", key)))
+            {
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                Assert.Equal("/hello", backend.Last.Path);
+            }
+
+            // The instance deleted through node A stops being served.
+            var deleted = WaitForAsync(gateway, s => s.ServiceName == "follow" && s.Deleted);
+            await nodeA.OkAsync(HttpMethod.Delete, svc);
+            await deleted;
+            using (var gone = await client.SendAsync(TollgateHost.GatewayRequest(HttpMethod.Get, "/echo/hello", key)))
+            {
+                Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+            }
+        }
+        finally
+        {
+            Directory.Delete(gatewayData, recursive: true);
+        }
+    }
+
+    private static Task WaitForAsync(TollgateServer gateway, Func<GatewaySnapshot, bool> condition)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        gateway.Gateway!.Applied += s =>
+        {
+            if (condition(s))
+            {
+                done.TrySetResult();
+            }
+        };
+        if (condition(gateway.Gateway.State.Snapshot))
+        {
+            done.TrySetResult();
+        }
+
+        return done.Task.WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
     /// <summary>Two management nodes on a fresh database, sharing the secrets key as every node of an installation must.</summary>
     internal static async Task<(TollgateHost A, TollgateHost B)> StartTwoNodesAsync(PostgresFixture postgres)
     {
@@ -120,6 +195,8 @@ public sealed class ScaleOutTests(PostgresFixture postgres) : IClassFixture<Post
             ["Tollgate:Store:Provider"] = "postgres",
             ["Tollgate:Store:ConnectionString"] = await postgres.CreateDatabaseAsync(),
             ["Tollgate:Secrets:Key"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+            // No poll during a test: a change reaches the other node by LISTEN/NOTIFY or not at all.
+            ["Tollgate:Store:PollInterval"] = "01:00:00",
         };
         var a = await TollgateHost.StartAsync(settings);
         try
