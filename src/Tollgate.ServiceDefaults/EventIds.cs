@@ -12,6 +12,10 @@ public static class EventIds
     public const int SnapshotPublished = 1001;
     /// <summary>A management request failed with an unexpected exception (answered 500).</summary>
     public const int ManagementRequestFailed = 1002;
+    /// <summary>A management node lost its <c>LISTEN</c> connection to the store (it polls and reconnects).</summary>
+    public const int RevisionListenFailed = 1003;
+    /// <summary>A management node could not read the store's revisions (it tries again at the next poll).</summary>
+    public const int RevisionPollFailed = 1004;
 
     // --- gateway: snapshots and routes (20xx) ---
     public const int GatewayServing = 2001;

@@ -66,6 +66,26 @@ public interface IResourceStore : IAsyncDisposable
     /// <summary>Creates or replaces a setting.</summary>
     Task SetSettingAsync(string name, string value, CancellationToken cancellationToken = default);
 
+    /// <summary>Every instance's current revision, by instance name (lower case; "" is the list of instances).</summary>
+    Task<IReadOnlyDictionary<string, long>> GetRevisionsAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Takes the installation's write lock until the returned handle is disposed: a write that checks rules across
+    /// resources (unique paths, one open product per API) holds it from its first read to its commit, so no other
+    /// writer, on any node sharing the store, runs in between. Not re-entrant.
+    /// </summary>
+    Task<IAsyncDisposable> LockWritesAsync(CancellationToken cancellationToken = default);
+
     /// <summary>Checks that the store answers (readiness).</summary>
     Task<bool> PingAsync(CancellationToken cancellationToken = default);
+}
+
+/// <summary>A store shared by several nodes that tells each of them when an instance's revision changes.</summary>
+public interface IRevisionNotifications
+{
+    /// <summary>
+    /// Listens for committed revisions until cancelled or the connection fails (it throws then); calls
+    /// <paramref name="listening"/> once it listens, and <paramref name="changed"/> with each instance and its new revision.
+    /// </summary>
+    Task ListenAsync(Func<Task> listening, Func<string, long, Task> changed, CancellationToken cancellationToken);
 }

@@ -210,9 +210,30 @@ public abstract partial class SqlResourceStore(TimeProvider timeProvider) : IRes
             }
         }
 
+        await OnCommittingAsync(connection, tx, serviceKey, revision, cancellationToken);
         await tx.CommitAsync(cancellationToken);
         return revision;
     }
+
+    /// <summary>Runs in a change set's transaction just before it commits (PostgreSQL notifies the other nodes).</summary>
+    protected virtual Task OnCommittingAsync(DbConnection connection, DbTransaction tx, string service, long revision, CancellationToken cancellationToken) =>
+        Task.CompletedTask;
+
+    public async Task<IReadOnlyDictionary<string, long>> GetRevisionsAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var cmd = Command(connection, null, "SELECT service, revision FROM revisions", []);
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        var revisions = new Dictionary<string, long>(StringComparer.OrdinalIgnoreCase);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            revisions[reader.GetString(0)] = reader.GetInt64(1);
+        }
+
+        return revisions;
+    }
+
+    public abstract Task<IAsyncDisposable> LockWritesAsync(CancellationToken cancellationToken = default);
 
     public async Task<long> GetRevisionAsync(string service, CancellationToken cancellationToken = default)
     {

@@ -53,6 +53,10 @@ public sealed class SqliteResourceStore : SqlResourceStore
     protected override Task<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken cancellationToken) =>
         Task.FromResult<DbTransaction>(((SqliteConnection)connection).BeginTransaction(deferred: false));
 
+    /// <summary>One node per SQLite file: the callers' in-process gates already serialize writes.</summary>
+    public override Task<IAsyncDisposable> LockWritesAsync(CancellationToken cancellationToken = default) =>
+        Task.FromResult<IAsyncDisposable>(NoLock.Instance);
+
     public override ValueTask DisposeAsync()
     {
         SqliteConnection.ClearAllPools();

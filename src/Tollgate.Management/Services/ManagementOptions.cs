@@ -75,4 +75,10 @@ public sealed class StoreOptions
 
     /// <summary>Connection string; for SQLite defaults to <c>Data Source={DataDirectory}/tollgate.db</c>.</summary>
     public string? ConnectionString { get; set; }
+
+    /// <summary>
+    /// PostgreSQL: how often each management node also reads every instance's revision, to catch a change whose
+    /// <c>NOTIFY</c> it missed (its listening connection was down). Notifications make changes reach it at once.
+    /// </summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);
 }

@@ -27,9 +27,8 @@ public sealed class PortalAdministrator(IResourceStore store, SecretVault vault,
 
     private const string SettingName = "portal-administrator";
     private const string InitialPasswordFile = "portal-admin-password";
+    private const string LockoutSettingName = "portal-administrator-lockout";
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private int _failures;
-    private DateTimeOffset? _lockedUntil;
 
     /// <summary>The file holding the first password until it is changed.</summary>
     public string InitialPasswordPath => Path.Combine(dataDirectory, InitialPasswordFile);
@@ -57,14 +56,19 @@ public sealed class PortalAdministrator(IResourceStore store, SecretVault vault,
     /// <summary>The first password when it is still the current one (for <c>tollgate demo</c>), else null.</summary>
     public string? ReadInitialPassword() => File.Exists(InitialPasswordPath) ? File.ReadAllText(InitialPasswordPath).Trim() : null;
 
-    /// <summary>Checks a sign-in. Never says which of user or password was wrong.</summary>
+    /// <summary>
+    /// Checks a sign-in. Never says which of user or password was wrong. The failure count and the lockout are kept in
+    /// the store, under its write lock, so every management node counts the same failures.
+    /// </summary>
     public async Task<SignInResult> SignInAsync(string? user, string? password, CancellationToken cancellationToken = default)
     {
         await _gate.WaitAsync(cancellationToken);
         try
         {
+            await using var storeLock = await store.LockWritesAsync(cancellationToken);
             var now = timeProvider.GetUtcNow();
-            if (_lockedUntil is { } until && until > now)
+            var lockout = await ReadLockoutAsync(cancellationToken);
+            if (lockout.LockedUntil is { } until && until > now)
             {
                 return new SignInResult(SignInOutcome.LockedOut, until);
             }
@@ -74,18 +78,22 @@ public sealed class PortalAdministrator(IResourceStore store, SecretVault vault,
             var passwordOk = PasswordHasher.Verify(password ?? "", hash);
             if (passwordOk && string.Equals(user?.Trim(), UserId, StringComparison.Ordinal))
             {
-                _failures = 0;
-                _lockedUntil = null;
+                if (lockout.Failures != 0 || lockout.LockedUntil is not null)
+                {
+                    await WriteLockoutAsync(new Lockout(0, null), cancellationToken);
+                }
+
                 return new SignInResult(SignInOutcome.Success, null);
             }
 
-            if (++_failures >= MaxFailures)
+            if (lockout.Failures + 1 >= MaxFailures)
             {
-                _failures = 0;
-                _lockedUntil = now + LockoutDuration;
-                return new SignInResult(SignInOutcome.LockedOut, _lockedUntil);
+                var lockedUntil = now + LockoutDuration;
+                await WriteLockoutAsync(new Lockout(0, lockedUntil), cancellationToken);
+                return new SignInResult(SignInOutcome.LockedOut, lockedUntil);
             }
 
+            await WriteLockoutAsync(new Lockout(lockout.Failures + 1, null), cancellationToken);
             return new SignInResult(SignInOutcome.Invalid, null);
         }
         finally
@@ -100,6 +108,7 @@ public sealed class PortalAdministrator(IResourceStore store, SecretVault vault,
         await _gate.WaitAsync(cancellationToken);
         try
         {
+            await using var storeLock = await store.LockWritesAsync(cancellationToken);
             if (!PasswordHasher.Verify(currentPassword ?? "", await GetHashAsync(cancellationToken)))
             {
                 return ("currentPassword", "The current password is not correct.");
@@ -119,6 +128,23 @@ public sealed class PortalAdministrator(IResourceStore store, SecretVault vault,
             _gate.Release();
         }
     }
+
+    private async Task<Lockout> ReadLockoutAsync(CancellationToken cancellationToken)
+    {
+        var json = await store.GetSettingAsync(LockoutSettingName, cancellationToken) is { } text ? JsonNode.Parse(text) as JsonObject : null;
+        var lockedUntil = (string?)json?["lockedUntil"] is { } u
+            && DateTimeOffset.TryParse(u, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.RoundtripKind, out var parsed) ? parsed : (DateTimeOffset?)null;
+        return new Lockout((int?)json?["failures"] ?? 0, lockedUntil);
+    }
+
+    private Task WriteLockoutAsync(Lockout lockout, CancellationToken cancellationToken) =>
+        store.SetSettingAsync(LockoutSettingName, new JsonObject
+        {
+            ["failures"] = lockout.Failures,
+            ["lockedUntil"] = lockout.LockedUntil?.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+        }.ToJsonString(), cancellationToken);
+
+    private sealed record Lockout(int Failures, DateTimeOffset? LockedUntil);
 
     private async Task<string> GetHashAsync(CancellationToken cancellationToken)
     {

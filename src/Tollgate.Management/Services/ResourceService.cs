@@ -24,15 +24,17 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
     private static readonly string[] BuiltInGroups = ["administrators", "developers", "guests"];
 
     // Cross-resource rules (unique API paths and keys, one open product per API) are checked before the change set
-    // is written; one writer at a time in this process keeps the check and the write together.
+    // is written; one writer at a time keeps the check and the write together: in this process (the gate, so a node
+    // holds at most one store connection waiting), then across the nodes sharing the store (its write lock).
     private readonly SemaphoreSlim _writeGate = new(1, 1);
 
-    /// <summary>Runs a write (validation and change set) with no other write of this process in between.</summary>
+    /// <summary>Runs a write (validation and change set) with no other write of any node in between.</summary>
     public async Task<T> SerializedAsync<T>(Func<Task<T>> write, CancellationToken ct)
     {
         await _writeGate.WaitAsync(ct);
         try
         {
+            await using var storeLock = await store.LockWritesAsync(ct);
             return await write();
         }
         finally
@@ -328,9 +330,10 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
             changes.Add(new ResourceChange.DeleteAll(scope.Name, kind, null));
         }
 
-        // Once started, a delete runs to the end: the gateways must not keep serving a half-deleted instance.
+        // Once started, a delete runs to the end: the gateways must not keep serving a half-deleted instance. The
+        // instance's record goes in the same change set, so a node told of this revision finds the instance gone.
+        changes.Add(new ResourceChange.Delete(existing.Key));
         var revision = await store.ApplyAsync(scope.Name, changes, CancellationToken.None);
-        await store.ApplyAsync("", [new ResourceChange.Delete(existing.Key)], CancellationToken.None);
         publisher.Remove(scope.Name, revision);
     }
 
@@ -1115,7 +1118,7 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
         string.Equals((string?)stored.Properties["subscriptionId"], scope.SubscriptionId, StringComparison.OrdinalIgnoreCase) &&
         string.Equals((string?)stored.Properties["resourceGroup"], scope.ResourceGroup, StringComparison.OrdinalIgnoreCase);
 
-    private static ResourceKey ServiceKey(string name) => new("", ResourceKind.ServiceKind, "", name);
+    internal static ResourceKey ServiceKey(string name) => new("", ResourceKind.ServiceKind, "", name);
 
     private static ResourceKey Key(ServiceScope scope, ResourceKind kind, string parent, string name) => new(scope.Name, kind.Kind, parent, name);
 

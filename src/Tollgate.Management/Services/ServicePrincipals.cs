@@ -41,6 +41,8 @@ public sealed class ServicePrincipals(IResourceStore store, SecretVault vault, T
         await _writes.WaitAsync(ct);
         try
         {
+            // Principals are one setting: read, changed and written back with no other node's write in between.
+            await using var storeLock = await store.LockWritesAsync(ct);
             return await PutLockedAsync(clientId, displayName, ct);
         }
         finally
@@ -78,6 +80,8 @@ public sealed class ServicePrincipals(IResourceStore store, SecretVault vault, T
         await _writes.WaitAsync(ct);
         try
         {
+            // Principals are one setting: read, changed and written back with no other node's write in between.
+            await using var storeLock = await store.LockWritesAsync(ct);
             var all = await LoadAsync(ct);
             if (!all.Remove(clientId))
             {

@@ -7,37 +7,45 @@ namespace Tollgate.Management.Services;
 /// <summary>
 /// The administrator credentials of the management API (APIM "tenant access"): an identifier and a primary and
 /// secondary key that sign <c>SharedAccessSignature</c> tokens. Created with a CSPRNG on first start, stored encrypted.
+/// Read from the store on every check (several management nodes share it): a key regenerated on one node is refused
+/// by every node at once. Only the decryption is cached, for as long as the stored value is unchanged.
 /// </summary>
 public sealed class TenantAccess(IResourceStore store, SecretVault vault, TimeProvider timeProvider)
 {
     public const string Identifier = "integration";
     private const string SettingName = "tenant-access";
-    private volatile Credentials? _credentials;
+    private volatile Decrypted? _last;
 
     public sealed record Credentials(string Id, string PrimaryKey, string SecondaryKey, bool Enabled);
 
+    private sealed record Decrypted(string Stored, Credentials Credentials);
+
     public async Task<Credentials> GetAsync(CancellationToken cancellationToken = default)
     {
-        if (_credentials is { } c)
+        var stored = await store.GetSettingAsync(SettingName, cancellationToken)
+            ?? await store.GetOrAddSettingAsync(SettingName, vault.Protect(new JsonObject
+            {
+                ["id"] = Identifier,
+                ["primaryKey"] = SecretGenerator.NewBase64Key(),
+                ["secondaryKey"] = SecretGenerator.NewBase64Key(),
+                ["enabled"] = true,
+            }), cancellationToken);
+        if (_last is { } last && string.Equals(last.Stored, stored, StringComparison.Ordinal))
         {
-            return c;
+            return last.Credentials;
         }
 
-        var fresh = new JsonObject
-        {
-            ["id"] = Identifier,
-            ["primaryKey"] = SecretGenerator.NewBase64Key(),
-            ["secondaryKey"] = SecretGenerator.NewBase64Key(),
-            ["enabled"] = true,
-        };
-        var stored = await store.GetOrAddSettingAsync(SettingName, vault.Protect(fresh), cancellationToken);
         var json = vault.Unprotect(stored);
-        c = new Credentials((string)json["id"]!, (string)json["primaryKey"]!, (string)json["secondaryKey"]!, (bool?)json["enabled"] ?? true);
-        _credentials = c;
+        var c = new Credentials((string)json["id"]!, (string)json["primaryKey"]!, (string)json["secondaryKey"]!, (bool?)json["enabled"] ?? true);
+        _last = new Decrypted(stored, c);
         return c;
     }
 
-    /// <summary>Replaces the primary or secondary key with a new random one; tokens it signed stop working.</summary>
+    /// <summary>
+    /// Replaces the primary or secondary key with a new random one; tokens it signed stop working on every node.
+    /// Both keys are one setting: callers hold the store's write lock (<see cref="ResourceService.SerializedAsync{T}"/>),
+    /// so no other node's regeneration lands between the read and the write.
+    /// </summary>
     public async Task RegenerateAsync(bool primary, CancellationToken cancellationToken = default)
     {
         var c = await GetAsync(cancellationToken);
@@ -50,7 +58,6 @@ public sealed class TenantAccess(IResourceStore store, SecretVault vault, TimePr
             ["secondaryKey"] = updated.SecondaryKey,
             ["enabled"] = updated.Enabled,
         }), cancellationToken);
-        _credentials = updated;
     }
 
     /// <summary>Validates an Authorization header; null when valid, else why not.</summary>

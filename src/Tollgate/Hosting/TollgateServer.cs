@@ -273,6 +273,13 @@ public sealed class TollgateServer : IAsyncDisposable
         builder.Services.AddSingleton<ExportLinks>();
         builder.Services.AddSingleton(sp => new PortalAdministrator(store, sp.GetRequiredService<SecretVault>(), timeProvider, settings.DataDirectory));
         builder.Services.AddSingleton<SnapshotPublisher>();
+        if (store is IRevisionNotifications notifications)
+        {
+            // Several management nodes on one PostgreSQL: each follows the others' writes (SQLite has one node).
+            builder.Services.AddSingleton(notifications);
+            builder.Services.AddSingleton(settings.Store);
+            builder.Services.AddHostedService<RevisionFollower>();
+        }
         builder.Services.AddSingleton<ResourceService>();
         builder.Services.AddSingleton<PolicyService>();
         builder.Services.AddSingleton<OpenApiService>();
