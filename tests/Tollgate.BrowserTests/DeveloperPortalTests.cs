@@ -7,6 +7,7 @@ using Tollgate.BrowserTests.Infrastructure;
 using Tollgate.Demo;
 using Tollgate.FunctionalTests.Infrastructure;
 using Tollgate.Studio.Api;
+using Tollgate.Tests.Common;
 
 namespace Tollgate.BrowserTests;
 
@@ -314,6 +315,71 @@ public sealed class DeveloperPortalTests(PortalFixture portal) : IClassFixture<P
         await p.SignInAsync();
         await page.GotoAsync("/subscriptions");
         Assert.Contains("/signin", page.Url, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TryIt_ShowsCsvAsATable_ABigBodyCut_And401_429_502Properly()
+    {
+        await WorldAsync();
+        var host = portal.Host;
+        await using var backend = await RecordingBackend.StartAsync();
+        await host.PutAsync($"{Svc}/apis/edge", new { properties = new { displayName = "Edge cases", serviceUrl = backend.Url, path = "edge", protocols = new[] { "https" } } });
+        await host.PutAsync($"{Svc}/apis/edge/operations/data", new { properties = new { displayName = "Get data", method = "GET", urlTemplate = "/data" } });
+        await host.PutAsync($"{Svc}/apis/edge/policies/policy", new
+        {
+            properties = new { format = "rawxml", value = "<policies><inbound><base /><rate-limit calls=\"3\" renewal-period=\"300\" /></inbound><backend><base /></backend><outbound><base /></outbound><on-error><base /></on-error></policies>" },
+        });
+        await host.PutAsync($"{Svc}/users/edgar", new { properties = new { email = "edgar@contoso.example", firstName = "Edgar", lastName = "Codd", password = Password } });
+        var key = await host.CreateSubscriptionAsync(TutorialSetup.ServiceName, "edgar-edge", "/apis/edge", "/users/edgar");
+
+        await using var p = await portal.NewPageAsync(nameof(TryIt_ShowsCsvAsATable_ABigBodyCut_And401_429_502Properly));
+        var page = p.Page;
+        await page.GotoAsync("/signin?ReturnUrl=%2Fapis%2Fedge%2Foperations%2Fdata");
+        await page.GetByLabel("E-mail").FillAsync("edgar@contoso.example");
+        await page.GetByLabel("Password").FillAsync(Password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await page.WaitForURLAsync("**/apis/edge/operations/data");
+        await p.WaitReadyAsync(".try-it");
+        Assert.Equal(key, await page.GetByLabel("Header 1 value").InputValueAsync());
+        var send = page.GetByRole(AriaRole.Button, new() { Name = "Send" });
+
+        // CSV: a table, quoted fields kept whole.
+        backend.Response = ("text/csv", "name,score\r\nada,\"1,5\"\r\ngrace,2\r\n");
+        await send.ClickAsync();
+        await Assertions.Expect(page.Locator("#try-status")).ToHaveTextAsync("200 OK");
+        await Assertions.Expect(page.Locator("#try-content table th")).ToHaveTextAsync(["name", "score"]);
+        await Assertions.Expect(page.Locator("#try-content table tbody tr").Nth(0).Locator("td")).ToHaveTextAsync(["ada", "1,5"]);
+        await p.CheckAsync("try-csv");
+
+        // 5 MB: shown in part, with what was cut said.
+        backend.Response = ("text/plain", new string('x', 5 * 1024 * 1024));
+        await send.ClickAsync();
+        await Assertions.Expect(page.Locator("#try-content-note")).ToHaveTextAsync("Showing the first 256 KB of 5.0 MB.");
+        await Assertions.Expect(page.Locator("#try-status")).ToHaveTextAsync("200 OK");
+        Assert.Equal(256 * 1024, (await page.Locator("#try-content").InnerTextAsync()).Trim().Length);
+        await p.CheckAsync("try-big");
+
+        // 502 from the backend: the status and its body.
+        backend.StatusCode = 502;
+        backend.Response = ("application/json", "{\"error\":\"model down\"}");
+        await send.ClickAsync();
+        await Assertions.Expect(page.Locator("#try-status")).ToHaveTextAsync("502 Bad Gateway");
+        await Assertions.Expect(page.Locator("#try-content")).ToContainTextAsync("\"error\": \"model down\"");
+
+        // The fourth call in the window: the gateway's 429 with its Retry-After.
+        await send.ClickAsync();
+        await Assertions.Expect(page.Locator("#try-status")).ToHaveTextAsync("429 Too Many Requests");
+        await Assertions.Expect(page.Locator("#try-headers")).ToContainTextAsync("Retry-After:");
+        await Assertions.Expect(page.Locator("#try-content")).ToContainTextAsync("\"statusCode\": 429");
+        await p.CheckAsync("try-429");
+
+        // Without a key: the gateway's 401, in APIM's shape.
+        await page.GetByLabel("Header 1 value").FillAsync("");
+        await send.ClickAsync();
+        await Assertions.Expect(page.Locator("#try-status")).ToHaveTextAsync("401 Unauthorized");
+        await Assertions.Expect(page.Locator("#try-content")).ToContainTextAsync("\"statusCode\": 401");
+        await p.CheckAsync("try-401");
+        Assert.Equal(3, backend.Requests.Count);
     }
 
     private static IFormData FormOf(IAPIRequestContext request, params (string Name, string Value)[] fields)
