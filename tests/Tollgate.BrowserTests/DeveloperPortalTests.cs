@@ -382,6 +382,74 @@ public sealed class DeveloperPortalTests(PortalFixture portal) : IClassFixture<P
         Assert.Equal(3, backend.Requests.Count);
     }
 
+    [Fact]
+    public async Task Subscriptions_AreRenamedRegeneratedAndCancelled_AndTheProfileChangesNameAndPassword()
+    {
+        await WorldAsync();
+        var host = portal.Host;
+        await host.PutAsync($"{Svc}/users/barbara", new { properties = new { email = "barbara@contoso.example", firstName = "Barbara", lastName = "Liskov", password = Password } });
+        var oldKey = await host.CreateSubscriptionAsync(TutorialSetup.ServiceName, "barbara-starter", "/products/starter", "/users/barbara");
+
+        await using var p = await portal.NewPageAsync(nameof(Subscriptions_AreRenamedRegeneratedAndCancelled_AndTheProfileChangesNameAndPassword));
+        var page = p.Page;
+        await page.GotoAsync("/signin?ReturnUrl=%2Fsubscriptions");
+        await page.GetByLabel("E-mail").FillAsync("barbara@contoso.example");
+        await page.GetByLabel("Password").FillAsync(Password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await page.WaitForURLAsync("**/subscriptions");
+
+        // Rename: an empty name is refused next to the field, a new one is kept.
+        await page.GetByLabel("Name", new() { Exact = true }).FillAsync("");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Rename barbara-starter" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#displayName-error")).ToContainTextAsync("displayName");
+        await page.GetByLabel("Name", new() { Exact = true }).FillAsync("Barbara's app");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Rename barbara-starter" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToHaveTextAsync("The subscription is renamed 'Barbara's app'.");
+        Assert.Equal("Barbara's app", (string?)(await host.OkAsync(HttpMethod.Get, $"{Svc}/subscriptions/barbara-starter"))["properties"]!["displayName"]);
+
+        // Regenerate: the page shows the new key, the old one is gone.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Regenerate primary key of Barbara's app" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("The primary key is regenerated");
+        var newKey = await page.GetByLabel("Primary key", new() { Exact = true }).InputValueAsync();
+        Assert.NotEqual(oldKey, newKey);
+        Assert.Equal(newKey, (string?)(await host.OkAsync(HttpMethod.Post, $"{Svc}/subscriptions/barbara-starter/listSecrets"))["primaryKey"]);
+        await p.CheckAsync("regenerated");
+
+        // Cancel: the keys stop working.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Cancel subscription Barbara's app" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("cancelled");
+        await Assertions.Expect(page.Locator("section.subscription .state")).ToHaveTextAsync("cancelled");
+        Assert.Equal("cancelled", (string?)(await host.OkAsync(HttpMethod.Get, $"{Svc}/subscriptions/barbara-starter"))["properties"]!["state"]);
+
+        // Profile: the name, then the password (the current one is checked).
+        await page.GetByRole(AriaRole.Link, new() { Name = "Profile" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#profile-email")).ToHaveTextAsync("barbara@contoso.example");
+        await p.CheckAsync("profile");
+        await page.GetByLabel("Last name").FillAsync("Liskov-Wing");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToHaveTextAsync("Your name is saved.");
+        await Assertions.Expect(page.Locator(".who")).ToHaveTextAsync("Signed in as Barbara Liskov-Wing");
+        await page.GetByLabel("Current password").FillAsync("wrong");
+        await page.GetByLabel("New password").FillAsync("another long password");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Change password" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#currentPassword-error")).ToHaveTextAsync("The current password is not correct.");
+        await page.GetByLabel("Current password").FillAsync(Password);
+        await page.GetByLabel("New password").FillAsync("another long password");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Change password" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToHaveTextAsync("Your password is changed.");
+        await p.CheckAsync("profile-changed");
+
+        // Close the account: the user is gone and so is the session.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Close account" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("Tick the box");
+        await page.GetByLabel("I understand: close my account").CheckAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Close account" }).ClickAsync();
+        await page.WaitForURLAsync("**/?closed=1");
+        using var gone = await host.SendAsync(HttpMethod.Get, $"{Svc}/users/barbara");
+        Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+        await Assertions.Expect(page.GetByRole(AriaRole.Navigation, new() { Name = "Account" }).GetByRole(AriaRole.Link, new() { Name = "Sign in" })).ToBeVisibleAsync();
+    }
+
     private static IFormData FormOf(IAPIRequestContext request, params (string Name, string Value)[] fields)
     {
         var form = request.CreateFormData();
