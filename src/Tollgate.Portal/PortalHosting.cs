@@ -8,11 +8,14 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.ResponseCompression;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.FluentUI.AspNetCore.Components;
+using System.Threading.RateLimiting;
 using Tollgate.Portal.Components;
+using Tollgate.Portal.Developer;
 using Tollgate.Portal.Management;
 
 namespace Tollgate.Portal;
@@ -20,6 +23,9 @@ namespace Tollgate.Portal;
 /// <summary>Registers and maps the portal on a web application (the <c>portal</c> role).</summary>
 public static class PortalHosting
 {
+    /// <summary>The default scheme: the administrator's cookie under <c>/admin</c>, the developer's elsewhere.</summary>
+    public const string AreaScheme = "PortalArea";
+
     /// <summary>The role every signed-in administrator has.</summary>
     public const string AdministratorRole = "Administrator";
 
@@ -55,7 +61,24 @@ public static class PortalHosting
         var keys = options.KeysDirectory ?? Path.Combine(dataDirectory, "portal-keys");
         Tollgate.Security.PrivateFiles.CreateDirectory(keys);
         services.AddDataProtection().SetApplicationName("tollgate-portal").PersistKeysToFileSystem(new DirectoryInfo(keys));
-        services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie(o =>
+        services.AddScoped<PortalInstance>();
+        services.AddSingleton<TryItRelay>();
+        // Two sessions that never mix: the administrator's cookie under /admin, the developer's everywhere else.
+        services.AddAuthentication(AreaScheme).AddPolicyScheme(AreaScheme, null, o => o.ForwardDefaultSelector = http =>
+            http.Request.Path.StartsWithSegments("/admin", StringComparison.OrdinalIgnoreCase) ? CookieAuthenticationDefaults.AuthenticationScheme : DeveloperSession.Scheme)
+        .AddCookie(DeveloperSession.Scheme, o =>
+        {
+            o.Cookie.Name = "tollgate-developer";
+            o.Cookie.HttpOnly = true;
+            o.Cookie.SameSite = SameSiteMode.Lax;
+            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            o.LoginPath = "/signin";
+            o.LogoutPath = "/signout";
+            o.AccessDeniedPath = "/signin";
+            o.ExpireTimeSpan = options.SessionIdleTimeout;
+            o.SlidingExpiration = true;
+        })
+        .AddCookie(CookieAuthenticationDefaults.AuthenticationScheme, o =>
         {
             o.Cookie.Name = "tollgate-portal";
             o.Cookie.HttpOnly = true;
@@ -72,6 +95,25 @@ public static class PortalHosting
         {
             o.Cookie.Name = "tollgate-portal-af";
             o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+        });
+        // Sign-in and sign-up forms: a few posts a minute per client address (on top of the per-account lockout in management).
+        services.AddRateLimiter(o =>
+        {
+            o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http =>
+                HttpMethods.IsPost(http.Request.Method) && (http.Request.Path.Equals("/signin", StringComparison.OrdinalIgnoreCase) || http.Request.Path.Equals("/signup", StringComparison.OrdinalIgnoreCase))
+                    ? RateLimitPartition.GetFixedWindowLimiter(http.Connection.RemoteIpAddress?.ToString() ?? "", _ => new FixedWindowRateLimiterOptions
+                    {
+                        PermitLimit = options.SignInAttemptsPerMinute,
+                        Window = TimeSpan.FromMinutes(1),
+                    })
+                    : RateLimitPartition.GetNoLimiter(""));
+            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            o.OnRejected = async (context, ct) =>
+            {
+                context.HttpContext.Features.Get<IStatusCodePagesFeature>()?.Enabled = false;
+                context.HttpContext.Response.Headers.RetryAfter = "60";
+                await context.HttpContext.Response.WriteAsync("Too many attempts from this address: wait a minute and try again.", ct);
+            };
         });
         services.AddResponseCompression(o =>
         {
@@ -100,6 +142,7 @@ public static class PortalHosting
             return next(http);
         });
         app.UsePortalSites(app.Services.GetRequiredService<PortalOptions>());
+        app.UseRateLimiter();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();
@@ -108,6 +151,7 @@ public static class PortalHosting
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         Analytics.ReportDownload.MapReportDownload(app);
         Downloads.ApiExportDownload.MapApiExport(app);
+        DeveloperEndpoints.Map(app);
         app.MapPost("/admin/signout", async (HttpContext http) =>
         {
             // The antiforgery middleware only records its verdict: a form posted without a valid token stops here.

@@ -30,8 +30,17 @@ public sealed class PortalOptions
     /// <summary>The ARM resource group of the instances the publisher portal shows. Default <c>tollgate</c>, as the demo uses.</summary>
     public string ResourceGroup { get; set; } = "tollgate";
 
+    /// <summary>
+    /// The instance the developer portal (<c>/</c>) shows. Default: the first instance of <see cref="SubscriptionId"/>
+    /// and <see cref="ResourceGroup"/> (the demo has one, <c>demoazureml</c>).
+    /// </summary>
+    public string? DefaultInstance { get; set; }
+
     /// <summary>Where the portal keeps the keys that protect its session cookies (default <c>{data}/portal-keys</c>).</summary>
     public string? KeysDirectory { get; set; }
+
+    /// <summary>Sign-in and sign-up forms a client address may post per minute. Default 10.</summary>
+    public int SignInAttemptsPerMinute { get; set; } = 10;
 
     /// <summary>How long a session lasts without a request (sliding). Default 1 hour.</summary>
     public TimeSpan SessionIdleTimeout { get; set; } = TimeSpan.FromHours(1);

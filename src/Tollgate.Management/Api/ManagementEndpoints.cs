@@ -69,6 +69,7 @@ public static partial class ManagementEndpoints
             return snapshots.Count == 0 ? Results.NoContent() : Results.Json(snapshots, SnapshotJson.Options);
         });
         MapPortalAdministrator(app);
+        MapDeveloperAccounts(app);
         return app;
     }
 
@@ -112,6 +113,63 @@ public static partial class ManagementEndpoints
         static string? Text(JsonObject body, string name) =>
             body[name] is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
     }
+
+    /// <summary>
+    /// The developer portal's sign-in of an instance's users (internal: called by the portal, signed with the tenant key).
+    /// <c>POST /internal/developer/signin</c> <c>{"instance":"/subscriptions/…/service/{name}","email","password"}</c>
+    /// answers 200 <c>{"userId","email","firstName","lastName"}</c>, 401 InvalidCredentials, 403 UserBlocked or
+    /// UserPending, 429 TooManyFailedSignIns; <c>POST /internal/developer/password</c>
+    /// <c>{"instance","userId","currentPassword","newPassword"}</c> answers 204 or 400 naming the field.
+    /// </summary>
+    private static void MapDeveloperAccounts(IEndpointRouteBuilder app)
+    {
+        app.MapPost("/internal/developer/signin", (HttpContext http, DeveloperAccounts accounts) => Handle(http, async ct =>
+        {
+            var body = await ReadBodyAsync(http, ct);
+            var result = await accounts.SignInAsync(InstanceScope(body), BodyText(body, "email"), BodyText(body, "password"), ct);
+            switch (result.Outcome)
+            {
+                case DeveloperAccounts.SignInOutcome.Success:
+                    return Json(result.User!);
+                case DeveloperAccounts.SignInOutcome.LockedOut:
+                    var until = result.LockedUntil!.Value;
+                    var now = http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow();
+                    http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling((until - now).TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+                    return Json(new ArmException(429, "TooManyFailedSignIns",
+                        $"Too many failed sign-ins: sign-in is locked until {until.UtcDateTime.ToString("HH:mm", CultureInfo.InvariantCulture)} UTC.").ToJson(), 429);
+                case DeveloperAccounts.SignInOutcome.Blocked:
+                    return Json(new ArmException(403, "UserBlocked", "This account is blocked: contact the administrator of this developer portal.").ToJson(), 403);
+                case DeveloperAccounts.SignInOutcome.Pending:
+                    return Json(new ArmException(403, "UserPending", "This account is not confirmed yet: open the link in the confirmation e-mail first.").ToJson(), 403);
+                default:
+                    return Json(new ArmException(401, "InvalidCredentials", "The e-mail or password is not correct.").ToJson(), 401);
+            }
+        }));
+        app.MapPost("/internal/developer/password", (HttpContext http, DeveloperAccounts accounts) => Handle(http, async ct =>
+        {
+            var body = await ReadBodyAsync(http, ct);
+            if (await accounts.ChangePasswordAsync(InstanceScope(body), BodyText(body, "userId"), BodyText(body, "currentPassword"), BodyText(body, "newPassword"), ct) is { } problem)
+            {
+                throw ArmException.Validation(problem.Target, problem.Message);
+            }
+
+            return Results.NoContent();
+        }));
+
+        static ServiceScope InstanceScope(JsonObject body)
+        {
+            var match = InstancePathPattern().Match(BodyText(body, "instance") ?? "");
+            return match.Success
+                ? new ServiceScope(match.Groups[1].Value, match.Groups[2].Value, match.Groups[3].Value)
+                : throw ArmException.Validation("instance", "'instance' must be an instance's ARM path: /subscriptions/{s}/resourceGroups/{g}/providers/Microsoft.ApiManagement/service/{name}.");
+        }
+    }
+
+    private static string? BodyText(JsonObject body, string name) =>
+        body[name] is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
+
+    [GeneratedRegex("^/subscriptions/([^/]+)/resourceGroups/([^/]+)/providers/Microsoft.ApiManagement/service/([^/]+)$", RegexOptions.IgnoreCase)]
+    private static partial Regex InstancePathPattern();
 
     /// <summary>Requires a valid <c>SharedAccessSignature</c> on the management API and internal endpoints.</summary>
     public static IApplicationBuilder UseSharedAccessSignature(this IApplicationBuilder app) => app.Use(async (http, next) =>

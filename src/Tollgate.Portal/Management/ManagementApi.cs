@@ -139,6 +139,17 @@ public sealed class ManagementApi(HttpClient http, PortalOptions options)
     public Task<ManagementResult> ChangePasswordAsync(string currentPassword, string newPassword, CancellationToken ct) =>
         SendAsync(HttpMethod.Post, "/internal/administrator/password", new JsonObject { ["currentPassword"] = currentPassword, ["newPassword"] = newPassword }, ct);
 
+    /// <summary>Checks a developer's sign-in to an instance (<c>POST /internal/developer/signin</c>): the user, or 401/403/429.</summary>
+    public Task<ManagementResult> DeveloperSignInAsync(string instance, string email, string password, CancellationToken ct) =>
+        SendAsync(HttpMethod.Post, "/internal/developer/signin", new JsonObject { ["instance"] = InstancePath(instance), ["email"] = email, ["password"] = password }, ct);
+
+    /// <summary>Changes a developer's password (<c>POST /internal/developer/password</c>): 204, or 400 naming the field.</summary>
+    public Task<ManagementResult> DeveloperChangePasswordAsync(string instance, string userId, string currentPassword, string newPassword, CancellationToken ct) =>
+        SendAsync(HttpMethod.Post, "/internal/developer/password", new JsonObject
+        {
+            ["instance"] = InstancePath(instance), ["userId"] = userId, ["currentPassword"] = currentPassword, ["newPassword"] = newPassword,
+        }, ct);
+
     private async Task<ManagementResult> SendAsync(HttpMethod method, string path, JsonObject? body, CancellationToken ct)
     {
         var url = path + (path.Contains('?') ? "&" : "?") + "api-version=" + ApiVersion;

@@ -281,6 +281,7 @@ public sealed class TollgateServer : IAsyncDisposable
             builder.Services.AddHostedService<RevisionFollower>();
         }
         builder.Services.AddSingleton<ResourceService>();
+        builder.Services.AddSingleton<DeveloperAccounts>();
         builder.Services.AddSingleton<PolicyService>();
         builder.Services.AddSingleton<OpenApiService>();
         var certificate = string.IsNullOrEmpty(settings.Management.HttpsUrl) ? null : ManagementCertificate(settings, timeProvider);

@@ -1,0 +1,138 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+using Tollgate.Core.Resources;
+using Tollgate.Management.Persistence;
+using Tollgate.Security;
+
+namespace Tollgate.Management.Services;
+
+/// <summary>
+/// The developer portal's sign-in for an instance's users (APIM users with a password, PBKDF2-hashed by
+/// <see cref="PasswordHasher"/> when the user is written). Repeated failures for one e-mail lock its sign-in for a
+/// while; a blocked user, or one still pending confirmation, is refused with its reason.
+/// </summary>
+public sealed class DeveloperAccounts(IResourceStore store, SecretVault vault, ResourceService resources, TimeProvider timeProvider)
+{
+    /// <summary>Failed sign-ins in a row (per instance and e-mail) that lock the sign-in.</summary>
+    public const int MaxFailures = 5;
+
+    /// <summary>The shortest password a developer may choose.</summary>
+    public const int MinPasswordLength = 8;
+
+    /// <summary>How long a locked sign-in stays locked.</summary>
+    public static readonly TimeSpan LockoutDuration = TimeSpan.FromMinutes(15);
+
+    // Verified when the e-mail is unknown, so an unknown e-mail takes as long as a wrong password.
+    private static readonly string DummyHash = PasswordHasher.Hash(Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)));
+    private readonly ConcurrentDictionary<string, Attempts> _attempts = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Checks a developer's e-mail and password. Never says which of the two was wrong.</summary>
+    public async Task<SignInResult> SignInAsync(ServiceScope scope, string? email, string? password, CancellationToken ct)
+    {
+        await resources.GetServiceAsync(scope, ct);
+        var attemptsKey = scope.Name + "\n" + (email ?? "").Trim();
+        var now = timeProvider.GetUtcNow();
+        var attempts = _attempts.GetOrAdd(attemptsKey, _ => new Attempts());
+        lock (attempts)
+        {
+            if (attempts.LockedUntil is { } until && until > now)
+            {
+                return new SignInResult(SignInOutcome.LockedOut, null, until);
+            }
+        }
+
+        var user = await FindByEmailAsync(scope, email, ct);
+        var hash = user is null ? null : (string?)vault.Unprotect(user.Secrets)["passwordHash"];
+        var ok = PasswordHasher.Verify(password ?? "", hash ?? DummyHash) && hash is not null;
+        lock (attempts)
+        {
+            if (ok)
+            {
+                attempts.Failures = 0;
+                attempts.LockedUntil = null;
+            }
+            else if (++attempts.Failures >= MaxFailures)
+            {
+                attempts.Failures = 0;
+                attempts.LockedUntil = now + LockoutDuration;
+                return new SignInResult(SignInOutcome.LockedOut, null, attempts.LockedUntil);
+            }
+        }
+
+        if (!ok)
+        {
+            return new SignInResult(SignInOutcome.Invalid, null, null);
+        }
+
+        return (string?)user!.Properties["state"] switch
+        {
+            "blocked" => new SignInResult(SignInOutcome.Blocked, null, null),
+            "pending" => new SignInResult(SignInOutcome.Pending, null, null),
+            "deleted" => new SignInResult(SignInOutcome.Invalid, null, null),
+            _ => new SignInResult(SignInOutcome.Success, User(user), null),
+        };
+    }
+
+    /// <summary>Changes a developer's password after checking the current one; null when done, else the field that is wrong and why.</summary>
+    public async Task<ValidationError?> ChangePasswordAsync(ServiceScope scope, string? userId, string? currentPassword, string? newPassword, CancellationToken ct)
+    {
+        await resources.GetServiceAsync(scope, ct);
+        var user = string.IsNullOrEmpty(userId) ? null : await store.GetAsync(new ResourceKey(scope.Name, ResourceKind.User.Kind, "", userId), ct);
+        var hash = user is null ? null : (string?)vault.Unprotect(user.Secrets)["passwordHash"];
+        if (!PasswordHasher.Verify(currentPassword ?? "", hash ?? DummyHash) || hash is null)
+        {
+            return new ValidationError("currentPassword", "The current password is not correct.");
+        }
+
+        if (CheckPassword(newPassword) is { } problem)
+        {
+            return new ValidationError("newPassword", problem);
+        }
+
+        await resources.SerializedAsync(() => resources.PatchAsync(scope, ResourceKind.User, "", user!.Key.Name,
+            new JsonObject { ["properties"] = new JsonObject { ["password"] = newPassword } }, null, ct), ct);
+        return null;
+    }
+
+    /// <summary>Why a new password is refused, or null.</summary>
+    public static string? CheckPassword(string? password) =>
+        password is null || password.Length < MinPasswordLength ? $"The password must be at least {MinPasswordLength} characters long." : null;
+
+    private async Task<StoredResource?> FindByEmailAsync(ServiceScope scope, string? email, CancellationToken ct)
+    {
+        var wanted = email?.Trim();
+        if (string.IsNullOrEmpty(wanted))
+        {
+            return null;
+        }
+
+        return (await store.ListAsync(scope.Name, ResourceKind.User.Kind, "", ct))
+            .FirstOrDefault(u => string.Equals((string?)u.Properties["email"], wanted, StringComparison.OrdinalIgnoreCase));
+    }
+
+    private static JsonObject User(StoredResource user) => new()
+    {
+        ["userId"] = user.Key.Name,
+        ["email"] = (string?)user.Properties["email"],
+        ["firstName"] = (string?)user.Properties["firstName"],
+        ["lastName"] = (string?)user.Properties["lastName"],
+    };
+
+    private sealed class Attempts
+    {
+        public int Failures { get; set; }
+
+        public DateTimeOffset? LockedUntil { get; set; }
+    }
+
+    public enum SignInOutcome
+    {
+        Success,
+        Invalid,
+        LockedOut,
+        Blocked,
+        Pending,
+    }
+
+    public sealed record SignInResult(SignInOutcome Outcome, JsonObject? User, DateTimeOffset? LockedUntil);
+}
