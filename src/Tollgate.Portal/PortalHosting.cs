@@ -14,6 +14,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.FluentUI.AspNetCore.Components;
 using Tollgate.Portal.Components;
 using Tollgate.Portal.Management;
+using Tollgate.Portal.Studio;
 
 namespace Tollgate.Portal;
 
@@ -28,7 +29,8 @@ public static class PortalHosting
     /// it), Fluent UI, cookie sessions, antiforgery, compression, and the typed management client signing its calls
     /// with <paramref name="tokens"/>.
     /// </summary>
-    public static WebApplicationBuilder AddTollgatePortal(this WebApplicationBuilder builder, PortalOptions options, IManagementTokenSource tokens, string dataDirectory)
+    public static WebApplicationBuilder AddTollgatePortal(this WebApplicationBuilder builder, PortalOptions options, IManagementTokenSource tokens, string dataDirectory,
+        IStudioTokenSource? studioTokens = null)
     {
         if (string.IsNullOrWhiteSpace(options.ManagementUrl))
         {
@@ -51,6 +53,15 @@ public static class PortalHosting
             c.BaseAddress = new Uri(options.ManagementUrl!.TrimEnd('/') + "/");
             c.Timeout = TimeSpan.FromSeconds(30);
         }).AddHttpMessageHandler<ManagementAuthorizationHandler>();
+        services.AddSingleton(studioTokens ?? new StudioTokenSource(() => options.StudioToken));
+        services.AddTransient<StudioAuthorizationHandler>();
+        services.AddHttpClient<StudioClient>((sp, c) =>
+        {
+            // Read when each client is made: the all-in-one process sets the Studio role's bound address after start.
+            c.BaseAddress = new Uri(options.StudioUrl.TrimEnd('/') + "/");
+            c.Timeout = TimeSpan.FromMinutes(5);
+        }).AddHttpMessageHandler<StudioAuthorizationHandler>();
+        services.AddSingleton<SampleCode>();
 
         var keys = options.KeysDirectory ?? Path.Combine(dataDirectory, "portal-keys");
         Tollgate.Security.PrivateFiles.CreateDirectory(keys);
@@ -67,7 +78,7 @@ public static class PortalHosting
             o.ExpireTimeSpan = options.SessionIdleTimeout;
             o.SlidingExpiration = true;
         });
-        services.AddAuthorization();
+        services.AddAuthorization(StudioSession.AddPolicy);
         services.AddAntiforgery(o =>
         {
             o.Cookie.Name = "tollgate-portal-af";
@@ -106,7 +117,14 @@ public static class PortalHosting
         app.MapStaticAssets();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         Analytics.ReportDownload.MapReportDownload(app);
-        app.MapPost("/admin/signout", async (HttpContext http) =>
+        StudioEndpoints.Map(app);
+        MapSignOut(app, "/admin/signout", "/admin/signin");
+        MapSignOut(app, "/studio/signout", "/studio/signin");
+        return app;
+    }
+
+    private static void MapSignOut(WebApplication app, string path, string then) =>
+        app.MapPost(path, async (HttpContext http) =>
         {
             // The antiforgery middleware only records its verdict: a form posted without a valid token stops here.
             if (http.Features.Get<IAntiforgeryValidationFeature>() is not { IsValid: true })
@@ -116,10 +134,8 @@ public static class PortalHosting
             }
 
             await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
-            return Results.LocalRedirect("/admin/signin");
+            return Results.LocalRedirect(then);
         }).WithMetadata(new RequireAntiforgeryTokenAttribute());
-        return app;
-    }
 
     /// <summary>The session principal of the administrator.</summary>
     internal static ClaimsPrincipal Administrator(string userId) => new(new ClaimsIdentity(
