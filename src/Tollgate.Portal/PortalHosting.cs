@@ -62,6 +62,7 @@ public static class PortalHosting
             c.Timeout = TimeSpan.FromMinutes(5);
         }).AddHttpMessageHandler<StudioAuthorizationHandler>();
         services.AddSingleton<SampleCode>();
+        services.AddScoped<ApiManagementPublisher>();
 
         var keys = options.KeysDirectory ?? Path.Combine(dataDirectory, "portal-keys");
         Tollgate.Security.PrivateFiles.CreateDirectory(keys);
