@@ -78,6 +78,15 @@ public static class PortalHosting
             o.AccessDeniedPath = "/admin/signin";
             o.ExpireTimeSpan = options.SessionIdleTimeout;
             o.SlidingExpiration = true;
+            o.Events.OnRedirectToLogin = context =>
+            {
+                // Studio's pages have their own sign-in (a workspace token, or the administrator's session).
+                var uri = context.Request.Path.StartsWithSegments("/studio")
+                    ? "/studio/signin" + QueryString.Create("ReturnUrl", context.Request.PathBase + context.Request.Path + context.Request.QueryString)
+                    : context.RedirectUri;
+                context.Response.Redirect(uri);
+                return Task.CompletedTask;
+            };
         });
         services.AddAuthorization(StudioSession.AddPolicy);
         services.AddAntiforgery(o =>
