@@ -41,6 +41,9 @@ public sealed class SampleCode
     ];
 
     private static readonly FluidParser Parser = new();
+
+    /// <summary>Quotes, backslashes and control characters escaped; URLs and keys (<c>&amp;</c>, <c>+</c>) kept readable.</summary>
+    private static readonly JsonSerializerOptions RelaxedOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
     private readonly ConcurrentDictionary<string, IFluidTemplate> _templates = new(StringComparer.Ordinal);
     private readonly TemplateOptions _options;
 
@@ -51,7 +54,7 @@ public sealed class SampleCode
     }
 
     /// <summary>A string literal valid in C#, Python and R (JSON's escapes are a subset of each).</summary>
-    public static string Literal(string text) => JsonSerializer.Serialize(text, new JsonSerializerOptions { Encoder = JavaScriptEncoder.Default });
+    public static string Literal(string text) => JsonSerializer.Serialize(text, RelaxedOptions);
 
     /// <summary>The sample <paramref name="file"/> (<c>rrs.py</c>, …) filled with <paramref name="model"/>.</summary>
     public string Render(string file, SampleModel model)
