@@ -31,7 +31,8 @@ public sealed record ColumnProfile(double? Median, double? StandardDeviation, IR
                 // Text: the most frequent values.
                 var top = texts.GroupBy(t => t, StringComparer.Ordinal).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal)
                     .Take(MaxBins).Select(g => new HistogramBin(g.Key, g.Count())).ToList();
-                return new ColumnProfile(null, null, top);
+                // Every value different (review texts): no chart worth drawing.
+                return new ColumnProfile(null, null, top.All(b => b.Count == 1) ? [] : top);
             }
 
             numbers.Add(number);
