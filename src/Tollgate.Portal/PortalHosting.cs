@@ -17,6 +17,7 @@ using System.Threading.RateLimiting;
 using Tollgate.Portal.Components;
 using Tollgate.Portal.Developer;
 using Tollgate.Portal.Management;
+using Tollgate.Portal.Studio;
 
 namespace Tollgate.Portal;
 
@@ -34,7 +35,8 @@ public static class PortalHosting
     /// it), Fluent UI, cookie sessions, antiforgery, compression, and the typed management client signing its calls
     /// with <paramref name="tokens"/>.
     /// </summary>
-    public static WebApplicationBuilder AddTollgatePortal(this WebApplicationBuilder builder, PortalOptions options, IManagementTokenSource tokens, string dataDirectory)
+    public static WebApplicationBuilder AddTollgatePortal(this WebApplicationBuilder builder, PortalOptions options, IManagementTokenSource tokens, string dataDirectory,
+        IStudioTokenSource? studioTokens = null)
     {
         if (string.IsNullOrWhiteSpace(options.ManagementUrl))
         {
@@ -57,15 +59,28 @@ public static class PortalHosting
             c.BaseAddress = new Uri(options.ManagementUrl!.TrimEnd('/') + "/");
             c.Timeout = TimeSpan.FromSeconds(30);
         }).AddHttpMessageHandler<ManagementAuthorizationHandler>();
+        services.AddSingleton(studioTokens ?? new StudioTokenSource(() => options.StudioToken));
+        services.AddTransient<StudioAuthorizationHandler>();
+        services.AddHttpClient<StudioClient>((sp, c) =>
+        {
+            // Read when each client is made: the all-in-one process sets the Studio role's bound address after start.
+            c.BaseAddress = new Uri(options.StudioUrl.TrimEnd('/') + "/");
+            c.Timeout = TimeSpan.FromMinutes(5);
+        }).AddHttpMessageHandler<StudioAuthorizationHandler>();
+        services.AddSingleton<SampleCode>();
+        services.AddScoped<ApiManagementPublisher>();
 
         var keys = options.KeysDirectory ?? Path.Combine(dataDirectory, "portal-keys");
         Tollgate.Security.PrivateFiles.CreateDirectory(keys);
         services.AddDataProtection().SetApplicationName("tollgate-portal").PersistKeysToFileSystem(new DirectoryInfo(keys));
         services.AddScoped<PortalInstance>();
         services.AddSingleton<TryItRelay>();
-        // Two sessions that never mix: the administrator's cookie under /admin, the developer's everywhere else.
+        // Two sessions that never mix: the administrator's cookie (which also holds a Studio workspace sign-in) under
+        // /admin and /studio, the developer's everywhere else.
         services.AddAuthentication(AreaScheme).AddPolicyScheme(AreaScheme, null, o => o.ForwardDefaultSelector = http =>
-            http.Request.Path.StartsWithSegments("/admin", StringComparison.OrdinalIgnoreCase) ? CookieAuthenticationDefaults.AuthenticationScheme : DeveloperSession.Scheme)
+            http.Request.Path.StartsWithSegments("/admin", StringComparison.OrdinalIgnoreCase) || http.Request.Path.StartsWithSegments("/studio", StringComparison.OrdinalIgnoreCase)
+                ? CookieAuthenticationDefaults.AuthenticationScheme
+                : DeveloperSession.Scheme)
         .AddCookie(DeveloperSession.Scheme, o =>
         {
             o.Cookie.Name = "tollgate-developer";
@@ -89,8 +104,17 @@ public static class PortalHosting
             o.AccessDeniedPath = "/admin/signin";
             o.ExpireTimeSpan = options.SessionIdleTimeout;
             o.SlidingExpiration = true;
+            o.Events.OnRedirectToLogin = context =>
+            {
+                // Studio's pages have their own sign-in (a workspace token, or the administrator's session).
+                var uri = context.Request.Path.StartsWithSegments("/studio")
+                    ? "/studio/signin" + QueryString.Create("ReturnUrl", context.Request.PathBase + context.Request.Path + context.Request.QueryString)
+                    : context.RedirectUri;
+                context.Response.Redirect(uri);
+                return Task.CompletedTask;
+            };
         });
-        services.AddAuthorization();
+        services.AddAuthorization(StudioSession.AddPolicy);
         services.AddAntiforgery(o =>
         {
             o.Cookie.Name = "tollgate-portal-af";
@@ -152,7 +176,14 @@ public static class PortalHosting
         Analytics.ReportDownload.MapReportDownload(app);
         Downloads.ApiExportDownload.MapApiExport(app);
         DeveloperEndpoints.Map(app);
-        app.MapPost("/admin/signout", async (HttpContext http) =>
+        StudioEndpoints.Map(app);
+        MapSignOut(app, "/admin/signout", "/admin/signin");
+        MapSignOut(app, "/studio/signout", "/studio/signin");
+        return app;
+    }
+
+    private static void MapSignOut(WebApplication app, string path, string then) =>
+        app.MapPost(path, async (HttpContext http) =>
         {
             // The antiforgery middleware only records its verdict: a form posted without a valid token stops here.
             if (http.Features.Get<IAntiforgeryValidationFeature>() is not { IsValid: true })
@@ -162,10 +193,8 @@ public static class PortalHosting
             }
 
             await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
-            return Results.LocalRedirect("/admin/signin");
+            return Results.LocalRedirect(then);
         }).WithMetadata(new RequireAntiforgeryTokenAttribute());
-        return app;
-    }
 
     /// <summary>The session principal of the administrator.</summary>
     internal static ClaimsPrincipal Administrator(string userId) => new(new ClaimsIdentity(

@@ -36,6 +36,19 @@ public sealed class PortalOptions
     /// </summary>
     public string? DefaultInstance { get; set; }
 
+    /// <summary>
+    /// Studio's API, which the Studio pages (<c>/studio</c>) call. Default <c>http://127.0.0.1:5082</c>; in the
+    /// all-in-one process it is the Studio role's own listener.
+    /// </summary>
+    public string StudioUrl { get; set; } = "http://127.0.0.1:5082";
+
+    /// <summary>
+    /// The workspace authorization token the signed-in administrator opens Studio with, for a portal running apart from
+    /// Studio. The all-in-one process uses the Studio role's own token and needs none; without either, Studio's pages
+    /// ask for the token.
+    /// </summary>
+    public string? StudioToken { get; set; }
+
     /// <summary>Where the portal keeps the keys that protect its session cookies (default <c>{data}/portal-keys</c>).</summary>
     public string? KeysDirectory { get; set; }
 

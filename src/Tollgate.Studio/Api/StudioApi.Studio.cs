@@ -117,6 +117,23 @@ public static partial class StudioApi
         studio.MapDelete("/services/{id}", async (string id, WebServiceCatalog c, CancellationToken ct) =>
             await c.GetAsync(id, ct) is { } s && await c.DeleteAsync(s, ct) ? Results.NoContent() : NotFound("Web service", id));
         studio.MapPost("/services/{id}/test", TestAsync);
+        studio.MapGet("/services/{id}/jobs", async (string id, HttpContext http, WebServiceCatalog c, StudioStore store, CancellationToken ct) =>
+        {
+            if (await c.GetAsync(id, ct) is not { } s)
+            {
+                return NotFound("Web service", id);
+            }
+
+            var top = int.TryParse(http.Request.Query["top"], out var t) ? Math.Clamp(t, 1, 1000) : 100;
+            // The dashboard's list of batch jobs: states and times only, never the request (it holds connection strings).
+            return Json(new JsonObject
+            {
+                ["value"] = new JsonArray((await store.ListEndpointJobsAsync(s.EndpointId, top, ct)).Select(j => (JsonNode)new JsonObject
+                {
+                    ["id"] = j.Id, ["status"] = j.Status, ["details"] = j.Details, ["created"] = j.Created, ["started"] = j.Started, ["ended"] = j.Ended,
+                }).ToArray()),
+            });
+        });
     }
 
     private static IResult Json(JsonNode node, int status = StatusCodes.Status200OK) =>

@@ -298,6 +298,10 @@ public sealed class StudioStore
     public Task<IReadOnlyList<JobRecord>> ListJobsAsync(string status, CancellationToken cancellationToken = default) =>
         QueryAsync(JobSelect + " WHERE status = $status ORDER BY created, id", new() { ["$status"] = status }, ReadJob, cancellationToken);
 
+    /// <summary>The newest <paramref name="top"/> jobs of an endpoint, newest first (the dashboard's list).</summary>
+    public Task<IReadOnlyList<JobRecord>> ListEndpointJobsAsync(string endpointId, int top, CancellationToken cancellationToken = default) =>
+        QueryAsync(JobSelect + " WHERE endpoint_id = $endpoint ORDER BY created DESC, id LIMIT $top", new() { ["$endpoint"] = endpointId, ["$top"] = top }, ReadJob, cancellationToken);
+
     /// <summary>
     /// Moves a job from <paramref name="from"/> to <paramref name="to"/> only if it is still in <paramref name="from"/>, so
     /// a cancel and a finishing worker cannot both win. Returns whether this call made the change.

@@ -43,23 +43,7 @@ public static class TutorialSetup
         }, ct);
         foreach (var (id, method, template, name, parameters) in Operations)
         {
-            var templateParameters = new JsonArray();
-            foreach (var p in parameters)
-            {
-                templateParameters.Add(new JsonObject { ["name"] = p, ["type"] = "string", ["required"] = true });
-            }
-
-            await client.PutAsync($"/apis/{ApiId}/operations/{id}", new JsonObject
-            {
-                ["properties"] = new JsonObject
-                {
-                    ["displayName"] = name,
-                    ["method"] = method,
-                    ["urlTemplate"] = template,
-                    ["templateParameters"] = templateParameters,
-                    ["responses"] = new JsonArray(new JsonObject { ["statusCode"] = 200, ["description"] = "OK" }),
-                },
-            }, ct);
+            await client.PutAsync($"/apis/{ApiId}/operations/{id}", Tollgate.Portal.Studio.ApiManagementPublisher.OperationBody(method, template, name, parameters), ct);
         }
 
         await client.PutAsync($"/products/starter/apis/{ApiId}", [], ct);
@@ -71,12 +55,5 @@ public static class TutorialSetup
     }
 
     /// <summary>The tutorial's five operations: id, method, URL template, display name, template parameters.</summary>
-    public static readonly (string Id, string Method, string Template, string Name, string[] Parameters)[] Operations =
-    [
-        ("rrs-execute", "POST", "/workspaces/{workspace}/services/{service}/execute?api-version={apiversion}&details={details}", "RRS Execute", ["workspace", "service", "apiversion", "details"]),
-        ("bes-submit", "POST", "/workspaces/{workspace}/services/{service}/jobs?api-version={apiversion}", "BES Submit", ["workspace", "service", "apiversion"]),
-        ("bes-start", "POST", "/workspaces/{workspace}/services/{service}/jobs/{jobid}/start?api-version={apiversion}", "BES Start", ["workspace", "service", "jobid", "apiversion"]),
-        ("bes-status", "GET", "/workspaces/{workspace}/services/{service}/jobs/{jobid}?api-version={apiversion}", "BES Status", ["workspace", "service", "jobid", "apiversion"]),
-        ("bes-delete", "DELETE", "/workspaces/{workspace}/services/{service}/jobs/{jobid}?api-version={apiversion}", "BES Delete", ["workspace", "service", "jobid", "apiversion"]),
-    ];
+    public static IReadOnlyList<(string Id, string Method, string Template, string Name, string[] Parameters)> Operations => Tollgate.Portal.Studio.ApiManagementPublisher.Operations;
 }

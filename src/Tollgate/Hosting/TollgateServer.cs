@@ -156,7 +156,7 @@ public sealed class TollgateServer : IAsyncDisposable
 
             if (settings.Roles.HasFlag(TollgateRoles.Portal))
             {
-                var app = BuildPortal(configuration, settings, server.TenantAccess, timeProvider);
+                var app = BuildPortal(configuration, settings, server.TenantAccess, server.StudioServices?.GetRequiredService<StudioWorkspace>(), timeProvider);
                 server._portal = app;
                 server.Add(app, TollgateRoles.Portal);
             }
@@ -237,6 +237,12 @@ public sealed class TollgateServer : IAsyncDisposable
         {
             // The in-process portal calls this process's management listener, wherever it was bound.
             Settings.Portal.ManagementUrl = Settings.Management.Url;
+        }
+
+        if (_portal is not null && _studio is not null)
+        {
+            // The in-process portal calls this process's Studio listener, wherever it was bound.
+            Settings.Portal.StudioUrl = Settings.Studio.Url;
         }
 
         // The gatewayUrl and developerPortalUrl shown on instances were derived from the configured URLs; show the bound ones.
@@ -351,7 +357,7 @@ public sealed class TollgateServer : IAsyncDisposable
     /// The portal: in one process with management it signs its calls with management's own tenant key (short-lived
     /// tokens); alone it signs with <c>Tollgate:Portal:ManagementKey</c>. Either way it only calls the management API.
     /// </summary>
-    private static WebApplication BuildPortal(IConfiguration configuration, TollgateSettings settings, TenantAccess? tenant, TimeProvider timeProvider)
+    private static WebApplication BuildPortal(IConfiguration configuration, TollgateSettings settings, TenantAccess? tenant, StudioWorkspace? studio, TimeProvider timeProvider)
     {
         var builder = CreateBuilder(configuration, applicationName: typeof(TollgateServer).Assembly.GetName().Name);
         builder.Services.AddSingleton(timeProvider);
@@ -366,7 +372,16 @@ public sealed class TollgateServer : IAsyncDisposable
             options.ManagementUrl = settings.Management.Url;
         }
 
-        builder.AddTollgatePortal(options, tokens, settings.DataDirectory);
+        if (studio is not null)
+        {
+            // The Studio pages call this process's Studio listener, and the administrator opens them with its token.
+            options.StudioUrl = settings.Studio.Url;
+        }
+
+        var studioTokens = studio is not null
+            ? new Tollgate.Portal.Studio.StudioTokenSource(() => studio.Current.AuthorizationToken)
+            : new Tollgate.Portal.Studio.StudioTokenSource(() => options.StudioToken);
+        builder.AddTollgatePortal(options, tokens, settings.DataDirectory, studioTokens);
         builder.WebHost.ConfigureKestrel(k => GatewayHost.Listen(k, options.Url, null));
         var app = builder.Build();
         app.UseRequestIds(RequestIds.AzureHeader, timeProvider);

@@ -13,7 +13,7 @@ namespace Tollgate.BrowserTests.Infrastructure;
 /// loopback ports, and one headless Debian chromium driven by Playwright. Pages come from <see cref="NewPageAsync"/>,
 /// which records every request so a test fails when anything outside 127.0.0.1 was asked for.
 /// </summary>
-public sealed class PortalFixture : IAsyncLifetime
+public class PortalFixture : IAsyncLifetime
 {
     /// <summary>Debian's chromium (apt-get install chromium); Playwright's own browsers are never downloaded.</summary>
     public const string ChromiumPath = "/usr/bin/chromium";
@@ -36,15 +36,27 @@ public sealed class PortalFixture : IAsyncLifetime
     /// <summary>The administrator's first password, as <c>tollgate demo</c> prints it.</summary>
     public string AdminPassword { get; private set; } = "";
 
+    /// <summary>Settings a fixture adds to the server's (after its components started).</summary>
+    protected virtual Task<IReadOnlyDictionary<string, string?>> ExtraSettingsAsync() => Task.FromResult<IReadOnlyDictionary<string, string?>>(new Dictionary<string, string?>());
+
+    /// <summary>Stops what <see cref="ExtraSettingsAsync"/> started.</summary>
+    protected virtual Task DisposeExtrasAsync() => Task.CompletedTask;
+
     public async Task InitializeAsync()
     {
-        Host = await TollgateHost.StartAsync(new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>
         {
             ["Tollgate:Roles"] = "all",
             // The instances TollgateHost.ServicePath addresses.
             ["Tollgate:Portal:SubscriptionId"] = "sub1",
             ["Tollgate:Portal:ResourceGroup"] = "rg1",
-        }, https: true);
+        };
+        foreach (var (key, value) in await ExtraSettingsAsync())
+        {
+            settings[key] = value;
+        }
+
+        Host = await TollgateHost.StartAsync(settings, https: true);
         AdminPassword = Host.Server.Services!.GetRequiredService<PortalAdministrator>().ReadInitialPassword()
             ?? throw new InvalidOperationException("The administrator's first password was not written.");
         _playwright = await Playwright.CreateAsync();
@@ -68,6 +80,8 @@ public sealed class PortalFixture : IAsyncLifetime
         {
             await Host.DisposeAsync();
         }
+
+        await DisposeExtrasAsync();
     }
 
     /// <summary>A fresh browser context (no cookies) and page; every request it makes is checked to stay on 127.0.0.1 (or *.localhost, which Chromium resolves to loopback itself).</summary>

@@ -1,0 +1,286 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+using Tollgate.BrowserTests.Infrastructure;
+using Tollgate.Demo;
+using Tollgate.FunctionalTests.Infrastructure;
+using Tollgate.Studio.Api;
+
+namespace Tollgate.BrowserTests;
+
+/// <summary>
+/// Studio's pages (<c>/studio</c>) in a browser against the real all-in-one server: sign-in with the workspace token or
+/// as the administrator, experiments, Run and Visualize, the web service dashboard (Test, keys, sample code that runs as
+/// printed, batch jobs), Publish to API management, and datasets. The graph itself is set through Studio's API until
+/// the canvas exists.
+/// </summary>
+public sealed class StudioPagesTests(PortalFixture portal) : IClassFixture<PortalFixture>
+{
+    private const string RrsBody = """{"Inputs":{"input1":{"ColumnNames":["Col2"],"Values":[["This is a good day"]]}},"GlobalParameters":{}}""";
+
+    private string WorkspaceToken => portal.Host.Server.StudioServices!.GetRequiredService<StudioWorkspace>().Current.AuthorizationToken;
+
+    private string StudioUrl => portal.Host.Server.Settings.Studio.Url.TrimEnd('/');
+
+    /// <summary>Studio's own API with the workspace token (what the canvas will do; the tests set graphs with it).</summary>
+    private async Task<JsonObject> StudioAsync(HttpMethod method, string path, JsonNode? body = null)
+    {
+        using var http = new HttpClient();
+        using var request = new HttpRequestMessage(method, StudioUrl + path);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", WorkspaceToken);
+        if (body is not null)
+        {
+            request.Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
+        }
+
+        using var response = await http.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"{method} {path} answered {(int)response.StatusCode}: {text}");
+        return text.Length == 0 ? [] : JsonNode.Parse(text) as JsonObject ?? new JsonObject { ["value"] = JsonNode.Parse(text) };
+    }
+
+    private async Task<IReadOnlyList<JsonObject>> ExperimentsNamedAsync(string name) =>
+        (await StudioAsync(HttpMethod.Get, "/studio/experiments"))["value"]!.AsArray().OfType<JsonObject>().Where(e => (string?)e["name"] == name).ToList();
+
+    private static async Task SignInWithTokenAsync(PortalPage p, string token)
+    {
+        await p.Page.GetByLabel("Workspace authorization token").FillAsync(token);
+        await p.Page.GetByRole(AriaRole.Button, new() { Name = "Sign in", Exact = true }).ClickAsync();
+        await p.Page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+    }
+
+    [Fact]
+    public async Task Experiments_AfterSigningInWithTheWorkspaceToken_AreCreatedCopiedRenamedAndDeleted()
+    {
+        await using var p = await portal.NewPageAsync(nameof(Experiments_AfterSigningInWithTheWorkspaceToken_AreCreatedCopiedRenamedAndDeleted));
+        var page = p.Page;
+        await page.GotoAsync("/studio");
+        await page.WaitForURLAsync("**/studio/signin?ReturnUrl=%2Fstudio");
+        await p.CheckAsync("signin");
+
+        // A wrong token is refused next to its field.
+        await SignInWithTokenAsync(p, "not-the-token");
+        await Assertions.Expect(page.Locator("#token-error")).ToContainTextAsync("Studio does not know this token");
+        await p.CheckAsync("signin-wrong-token");
+
+        await SignInWithTokenAsync(p, WorkspaceToken);
+        await page.WaitForURLAsync("**/studio");
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Experiments", Exact = true })).ToBeVisibleAsync();
+
+        // Create (empty): the experiment's page, with no modules.
+        await page.GetByLabel("Name").FillAsync("Hashing draft");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create" }).ClickAsync();
+        await page.WaitForURLAsync("**/studio/experiments/*?created=1");
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("The experiment is created.");
+        await Assertions.Expect(page.GetByText("This experiment has no modules yet.")).ToBeVisibleAsync();
+        await p.CheckAsync("experiment-empty");
+        Assert.Single(await ExperimentsNamedAsync("Hashing draft"));
+
+        // Rename: an empty name is refused with the input kept; a good one is saved.
+        await page.GetByRole(AriaRole.Textbox, new() { Name = "Name", Exact = true }).FillAsync("   ");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Rename" }).ClickAsync();
+        await Assertions.Expect(page.Locator(".field-error")).ToBeVisibleAsync();
+        Assert.Single(await ExperimentsNamedAsync("Hashing draft"));
+        await p.CheckAsync("rename-refused");
+        await page.GetByRole(AriaRole.Textbox, new() { Name = "Name", Exact = true }).FillAsync("Hashing experiment");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Rename" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Renamed to 'Hashing experiment'.");
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Hashing experiment", Exact = true })).ToBeVisibleAsync();
+        Assert.Single(await ExperimentsNamedAsync("Hashing experiment"));
+
+        // Copy, then delete the copy, from the list.
+        await page.GetByRole(AriaRole.Navigation, new() { Name = "Studio" }).GetByRole(AriaRole.Link, new() { Name = "Experiments" }).ClickAsync();
+        await page.WaitForURLAsync("**/studio");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Copy Hashing experiment", Exact = true }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Copied 'Hashing experiment' to 'Hashing experiment - Copy'.");
+        await Assertions.Expect(page.GetByRole(AriaRole.Row).Filter(new() { HasText = "Hashing experiment - Copy" })).ToContainTextAsync("Not run");
+        Assert.Single(await ExperimentsNamedAsync("Hashing experiment - Copy"));
+        await p.CheckAsync("experiments");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Delete Hashing experiment - Copy", Exact = true }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Deleted 'Hashing experiment - Copy'.");
+        Assert.Empty(await ExperimentsNamedAsync("Hashing experiment - Copy"));
+        Assert.Single(await ExperimentsNamedAsync("Hashing experiment"));
+
+        // Signing out ends the session.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
+        await page.WaitForURLAsync("**/studio/signin");
+        await page.GotoAsync("/studio/datasets");
+        await page.WaitForURLAsync("**/studio/signin?ReturnUrl=%2Fstudio%2Fdatasets");
+    }
+
+    [Fact]
+    public async Task Part1_RunVisualizePublishAndTest_ThenPublishToApiManagement_AndCallRrsThroughTheGatewayWithTheStarterKey()
+    {
+        var host = portal.Host;
+        await host.CreateServiceAsync("studioapim");
+        await using var p = await portal.NewPageAsync(nameof(Part1_RunVisualizePublishAndTest_ThenPublishToApiManagement_AndCallRrsThroughTheGatewayWithTheStarterKey));
+        var page = p.Page;
+        await page.GotoAsync("/studio");
+        await page.WaitForURLAsync("**/studio/signin**");
+        await page.GetByRole(AriaRole.Link, new() { Name = "Sign in as the administrator" }).ClickAsync();
+        await page.WaitForURLAsync("**/admin/signin**");
+        await p.SignInAsync();
+        await page.WaitForURLAsync("**/studio");
+
+        await page.GetByLabel("Name").FillAsync(StudioTutorialSetup.ExperimentName);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create" }).ClickAsync();
+        await page.WaitForURLAsync("**/studio/experiments/*?created=1");
+        var experimentId = page.Url.Split('/').Last().Split('?')[0];
+        // The modules and connections of Part 1 (the canvas's work), saved through Studio's API.
+        await StudioAsync(HttpMethod.Put, $"/studio/experiments/{experimentId}", StudioTutorialSetup.Experiment());
+        await page.ReloadAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Row).Filter(new() { HasText = "Feature Hashing" })).ToContainTextAsync("Not run");
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Run", Exact = true }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("The experiment ran: every module finished.");
+        await Assertions.Expect(page.Locator("[data-module=hashing]")).ToHaveTextAsync("Finished");
+        await Assertions.Expect(page.Locator("[data-module=select]")).ToHaveTextAsync("Finished");
+        await Assertions.Expect(page.Locator("[data-module=input]")).ToHaveTextAsync("NotRun");
+        await Assertions.Expect(page.Locator("#run-state")).ToHaveTextAsync("Finished");
+        await p.CheckAsync("run");
+
+        // Visualize the hashed output: rows and per-column statistics with a histogram.
+        await page.GetByRole(AriaRole.Link, new() { NameRegex = new System.Text.RegularExpressions.Regex("^Visualize hashing ") }).ClickAsync();
+        await page.WaitForURLAsync("**/modules/hashing/*");
+        var feature = page.GetByRole(AriaRole.Row).Filter(new() { Has = page.GetByRole(AriaRole.Rowheader, new() { Name = "Col2_HashingFeature.3", Exact = true }) });
+        await Assertions.Expect(feature).ToContainTextAsync("Int32");
+        await Assertions.Expect(feature.Locator("svg.histogram")).ToHaveCountAsync(1);
+        await Assertions.Expect(page.Locator("#rows thead")).ToContainTextAsync("Col2_HashingFeature.7");
+        Assert.True(await page.Locator("#rows tbody tr").CountAsync() > 0);
+        await p.CheckAsync("visualize");
+        await page.GoBackAsync();
+
+        // Publish web service: the dashboard.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Publish web service" }).ClickAsync();
+        await page.WaitForURLAsync("**/studio/services/*?published=1");
+        var workspaceId = await page.Locator("#workspace-id").InnerTextAsync();
+        var endpointId = await page.Locator("#endpoint-id").InnerTextAsync();
+        var serviceId = await page.Locator("#service-id").InnerTextAsync();
+        Assert.Equal(host.Server.StudioServices!.GetRequiredService<StudioWorkspace>().Current.Id, workspaceId);
+        await p.CheckAsync("dashboard");
+
+        // Test: "This is a good day" in Col2.
+        await page.GetByLabel("Col2").FillAsync("This is a good day");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Test", Exact = true }).ClickAsync();
+        await Assertions.Expect(page.Locator("#test-output1")).ToHaveTextAsync("1,1,2,2,0,2,0,1");
+        Assert.Equal("This is a good day", await page.GetByLabel("Col2").InputValueAsync());
+        await p.CheckAsync("test");
+
+        // Keys: shown, then the primary one regenerated (the old one stops working).
+        await page.GetByRole(AriaRole.Button, new() { Name = "Show keys" }).ClickAsync();
+        var oldKey = await page.GetByLabel("Primary key").InputValueAsync();
+        Assert.Equal(88, oldKey.Length);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Regenerate primary key" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("The primary key is regenerated");
+        var key = await page.GetByLabel("Primary key").InputValueAsync();
+        Assert.NotEqual(oldKey, key);
+        await p.CheckAsync("keys");
+
+        // MaxConcurrentCalls: out of range is refused next to the field, then 5 is saved.
+        await page.GetByLabel("MaxConcurrentCalls (1–200)").FillAsync("500");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#maxConcurrentCalls-error")).ToContainTextAsync("between 1 and 200");
+        await page.GetByLabel("MaxConcurrentCalls (1–200)").FillAsync("5");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("MaxConcurrentCalls is 5.");
+        Assert.Equal(5, (int)(await StudioAsync(HttpMethod.Get, $"/studio/services/{serviceId}"))["defaultEndpoint"]!["maxConcurrentCalls"]!);
+
+        await Assertions.Expect(page.GetByText("No batch jobs yet.")).ToBeVisibleAsync();
+
+        // Publish to API management, in one step, into the instance "studioapim".
+        await page.GetByLabel("Instance").SelectOptionAsync("studioapim");
+        await Assertions.Expect(page.GetByLabel("Web API name")).ToHaveValueAsync("AzureML Demo API");
+        await Assertions.Expect(page.GetByLabel("Web service URL")).ToHaveValueAsync(StudioUrl);
+        await p.CheckAsync("publish-apim-form");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Publish to API management" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Created the API 'azureml-demo'.");
+        await p.CheckAsync("published-apim");
+        var svc = TollgateHost.ServicePath("studioapim");
+        var operations = (await host.OkAsync(HttpMethod.Get, $"{svc}/apis/azureml-demo/operations"))["value"]!.AsArray()
+            .Select(o => (string?)o!["properties"]!["displayName"]).Order().ToList();
+        Assert.Equal(["BES Delete", "BES Start", "BES Status", "BES Submit", "RRS Execute"], operations);
+
+        // Again: the API exists, so it is updated (its serviceUrl), not duplicated.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Publish to API management" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Updated the API 'azureml-demo'.");
+        Assert.Equal(1, (int)(await host.OkAsync(HttpMethod.Get, $"{svc}/apis"))["count"]!);
+
+        // RRS Execute through the gateway with the administrator's Starter key.
+        var subscriptions = await host.OkAsync(HttpMethod.Get, $"{svc}/users/1/subscriptions");
+        var starter = subscriptions["value"]!.AsArray().OfType<JsonObject>()
+            .First(s => ((string?)s["properties"]!["scope"])!.EndsWith("/products/starter", StringComparison.OrdinalIgnoreCase));
+        var starterKey = (string)(await host.OkAsync(HttpMethod.Post, $"{svc}/subscriptions/{(string)starter["name"]!}/listSecrets"))["primaryKey"]!;
+        using var request = TollgateHost.GatewayRequest(HttpMethod.Post,
+            $"/azureml-demo/workspaces/{workspaceId}/services/{endpointId}/execute?api-version=2.0&details=true", starterKey, RrsBody);
+        request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + key);
+        using var response = await host.GatewayHttps!.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, body);
+        var values = JsonNode.Parse(body)!["Results"]!["output1"]!["value"]!["Values"]![0]!.AsArray().Select(v => (string?)v);
+        Assert.Equal(["This is a good day", "1", "1", "2", "2", "0", "2", "0", "1"], values);
+    }
+
+    [Fact]
+    public async Task Datasets_AreUploadedWithProgress_ListedVisualizedAndDeleted_AndABadFileIsRefusedWithStudiosMessage()
+    {
+        await using var p = await portal.NewPageAsync(nameof(Datasets_AreUploadedWithProgress_ListedVisualizedAndDeleted_AndABadFileIsRefusedWithStudiosMessage));
+        var page = p.Page;
+        await page.GotoAsync("/studio/datasets");
+        await SignInWithTokenAsync(p, WorkspaceToken);
+        await page.WaitForURLAsync("**/studio/datasets");
+        await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "Book Reviews from Amazon" })).ToBeVisibleAsync();
+        await p.CheckAsync("datasets");
+
+        // A TSV with a number column and a text column.
+        var tsv = new StringBuilder("Rating\tReview\n");
+        for (var i = 1; i <= 40; i++)
+        {
+            tsv.Append(i % 5 + 1).Append("\tReview number ").Append(i).Append('\n');
+        }
+
+        await page.GetByLabel("File").SetInputFilesAsync(new FilePayload { Name = "ratings.tsv", MimeType = "text/tab-separated-values", Buffer = Encoding.UTF8.GetBytes(tsv.ToString()) });
+        await page.GetByLabel("Name").FillAsync("Ratings");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Upload" }).ClickAsync();
+        await page.WaitForURLAsync("**/studio/datasets?uploaded=Ratings");
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Uploaded 'Ratings'.");
+        var row = page.GetByRole(AriaRole.Row).Filter(new() { HasText = "Ratings" });
+        await Assertions.Expect(row).ToContainTextAsync("tsv");
+        await Assertions.Expect(row).ToContainTextAsync("Rating, Review");
+        await Assertions.Expect(row.GetByRole(AriaRole.Cell).Nth(2)).ToHaveTextAsync("40");
+
+        // Visualize: count, mean, median, min, max, std dev, and the histogram of the ratings (8 of each of 1 to 5).
+        await page.GetByRole(AriaRole.Link, new() { Name = "Ratings" }).ClickAsync();
+        await page.WaitForURLAsync("**/studio/datasets/*");
+        var rating = page.GetByRole(AriaRole.Row).Filter(new() { Has = page.GetByRole(AriaRole.Rowheader, new() { Name = "Rating", Exact = true }) });
+        var cells = rating.GetByRole(AriaRole.Cell);
+        await Assertions.Expect(cells.Nth(1)).ToHaveTextAsync("40"); // count
+        await Assertions.Expect(cells.Nth(2)).ToHaveTextAsync("5"); // unique
+        await Assertions.Expect(cells.Nth(4)).ToHaveTextAsync("3"); // mean
+        await Assertions.Expect(cells.Nth(5)).ToHaveTextAsync("3"); // median
+        await Assertions.Expect(cells.Nth(6)).ToHaveTextAsync("1"); // min
+        await Assertions.Expect(cells.Nth(7)).ToHaveTextAsync("5"); // max
+        await Assertions.Expect(cells.Nth(8)).ToHaveTextAsync("1.43223"); // sample standard deviation
+        await Assertions.Expect(rating.Locator("svg.histogram")).ToHaveAttributeAsync("aria-label", "Histogram of Rating: 1: 8, 2: 8, 3: 8, 4: 8, 5: 8");
+        await Assertions.Expect(page.Locator("#rows tbody tr")).ToHaveCountAsync(40);
+        await p.CheckAsync("dataset-visualize");
+
+        // A file Studio cannot read: its message, and nothing stored.
+        await page.GotoAsync("/studio/datasets");
+        await page.GetByLabel("File").SetInputFilesAsync(new FilePayload { Name = "empty.csv", MimeType = "text/csv", Buffer = [] });
+        await page.GetByRole(AriaRole.Button, new() { Name = "Upload" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#upload-status")).ToContainTextAsync("Not uploaded:");
+        await p.CheckAsync("upload-refused");
+
+        // Delete.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Delete Ratings", Exact = true }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Deleted 'Ratings'.");
+        await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "Ratings", Exact = true })).ToHaveCountAsync(0);
+        var names = (await StudioAsync(HttpMethod.Get, "/studio/datasets"))["value"]!.AsArray().Select(d => (string?)d!["name"]).ToList();
+        Assert.DoesNotContain("Ratings", names);
+        Assert.DoesNotContain("empty.csv", names);
+    }
+}
