@@ -6,13 +6,19 @@ namespace Tollgate.Core.Policies;
 public static class PolicyValidator
 {
     /// <summary>Parses and validates <paramref name="xml"/>; returns every structural and policy error (empty when valid).</summary>
-    public static IReadOnlyList<PolicyError> Validate(string xml)
+    public static IReadOnlyList<PolicyError> Validate(string xml) => Validate(xml, null);
+
+    /// <summary>
+    /// Substitutes <paramref name="namedValues"/> (null: none), parses and validates; every error is at the line and
+    /// column the author wrote, with secret values hidden. <paramref name="escaped"/>: format <c>xml</c> (see <see cref="PolicyDocument.Parse(string, NamedValues?, bool)"/>).
+    /// </summary>
+    public static IReadOnlyList<PolicyError> Validate(string xml, NamedValues? namedValues, bool escaped = false)
     {
         var errors = new List<PolicyError>();
-        var doc = PolicyDocument.Load(xml, errors);
+        var doc = PolicyDocument.Load(xml, errors, namedValues, escaped);
         if (doc is not null)
         {
-            errors.AddRange(Validate(doc));
+            errors.AddRange(Validate(doc).Select(doc.Report));
         }
 
         return errors;

@@ -12,7 +12,7 @@ namespace Tollgate.Management.Services;
 /// <c>rawxml</c>. A document is validated before it is stored, its expressions compiled and checked against the
 /// allow-list; every problem comes back with its line and column.
 /// </summary>
-public sealed class PolicyService(IResourceStore store, ResourceService resources)
+public sealed class PolicyService(IResourceStore store, ResourceService resources, SecretVault vault)
 {
     public const string Kind = "policy";
 
@@ -63,9 +63,11 @@ public sealed class PolicyService(IResourceStore store, ResourceService resource
         {
             errors.Add(new ValidationError("value", "'value' is required: the policy document."));
         }
-        else
+        var namedValues = await NamedValuesAsync(scope, ct);
+        var escaped = string.Equals(format, "xml", StringComparison.OrdinalIgnoreCase);
+        if (!string.IsNullOrWhiteSpace(value))
         {
-            foreach (var e in PolicyValidator.Validate(value).Concat(CheckExpressions(value)))
+            foreach (var e in PolicyValidator.Validate(value, namedValues, escaped).Concat(CheckExpressions(value, namedValues, escaped)))
             {
                 errors.Add(new ValidationError("value", $"Line {e.Line}, column {e.Column} ({e.Path}): {e.Message}"));
             }
@@ -73,7 +75,7 @@ public sealed class PolicyService(IResourceStore store, ResourceService resource
 
         if (errors.Count == 0)
         {
-            foreach (var (id, path) in IncludedFragments(PolicyDocument.Parse(value!)))
+            foreach (var (id, path) in IncludedFragments(PolicyDocument.Parse(value!, namedValues, escaped)))
             {
                 if (await store.GetAsync(new ResourceKey(scope.Name, FragmentKind, "", id), ct) is null)
                 {
@@ -171,10 +173,12 @@ public sealed class PolicyService(IResourceStore store, ResourceService resource
         }
         else
         {
-            var problems = PolicyFragment.Validate(value);
+            var namedValues = await NamedValuesAsync(scope, ct);
+            var escaped = string.Equals(format, "xml", StringComparison.OrdinalIgnoreCase);
+            var problems = PolicyFragment.Validate(value, namedValues, escaped);
             if (problems.Count == 0)
             {
-                problems = PolicyExpressionCompiler.Default.Check(PolicyFragment.Parse(value));
+                problems = PolicyExpressionCompiler.Default.Check(PolicyFragment.Parse(value, namedValues, escaped));
             }
 
             foreach (var e in problems)
@@ -182,7 +186,7 @@ public sealed class PolicyService(IResourceStore store, ResourceService resource
                 errors.Add(new ValidationError("value", $"Line {e.Line}, column {e.Column} ({e.Path}): {e.Message}"));
             }
 
-            if (problems.Count == 0 && await FindCycleAsync(scope, id, PolicyFragment.Parse(value), ct) is { } cycle)
+            if (problems.Count == 0 && await FindCycleAsync(scope, id, PolicyFragment.Parse(value, namedValues, escaped), ct) is { } cycle)
             {
                 errors.Add(new ValidationError("value", $"Policy fragment '{id}' would include itself: {string.Join(" -> ", cycle)}."));
             }
@@ -249,12 +253,12 @@ public sealed class PolicyService(IResourceStore store, ResourceService resource
     /// Compile errors and refused symbols of the document's expressions (nothing is loaded). A document that does not
     /// parse has no expressions to check: the validator has reported why.
     /// </summary>
-    private static IReadOnlyList<PolicyError> CheckExpressions(string xml)
+    private static IReadOnlyList<PolicyError> CheckExpressions(string xml, NamedValues namedValues, bool escaped)
     {
         PolicyDocument document;
         try
         {
-            document = PolicyDocument.Parse(xml);
+            document = PolicyDocument.Parse(xml, namedValues, escaped);
         }
         catch (PolicyDocumentException)
         {
@@ -264,12 +268,17 @@ public sealed class PolicyService(IResourceStore store, ResourceService resource
         return PolicyExpressionCompiler.Default.Check(document);
     }
 
+    /// <summary>The instance's named values, as the gateway substitutes them.</summary>
+    private async Task<NamedValues> NamedValuesAsync(ServiceScope scope, CancellationToken ct) =>
+        new((await store.ListAsync(scope.Name, ResourceKind.NamedValue.Kind, "", ct)).Select(n => SnapshotPublisher.NamedValueOf(n, vault)));
+
     /// <summary>
     /// The chain of includes that leads from fragment <paramref name="id"/> (as <paramref name="fragment"/>) back to
     /// itself through the stored fragments, or null. Fragments that do not parse include nothing here.
     /// </summary>
     private async Task<List<string>?> FindCycleAsync(ServiceScope scope, string id, PolicyDocument fragment, CancellationToken ct)
     {
+        var namedValues = await NamedValuesAsync(scope, ct);
         var stored = (await store.ListAsync(scope.Name, FragmentKind, "", ct)).ToDictionary(f => f.Key.Name, f => (string?)f.Properties["value"], StringComparer.OrdinalIgnoreCase);
         var includes = new Dictionary<string, string[]>(StringComparer.OrdinalIgnoreCase) { [id] = IncludedFragments(fragment).Select(i => i.Id).ToArray() };
         string[] Includes(string name)
@@ -277,9 +286,9 @@ public sealed class PolicyService(IResourceStore store, ResourceService resource
             if (!includes.TryGetValue(name, out var ids))
             {
                 ids = [];
-                if (stored.GetValueOrDefault(name) is { } xml && PolicyFragment.Validate(xml).Count == 0)
+                if (stored.GetValueOrDefault(name) is { } xml && PolicyFragment.Validate(xml, namedValues).Count == 0)
                 {
-                    ids = IncludedFragments(PolicyFragment.Parse(xml)).Select(i => i.Id).ToArray();
+                    ids = IncludedFragments(PolicyFragment.Parse(xml, namedValues)).Select(i => i.Id).ToArray();
                 }
 
                 includes[name] = ids;

@@ -18,6 +18,9 @@ internal sealed class PolicyBuilder(
 {
     private readonly Dictionary<(PolicyElement Element, string ScopeKey, string Section, MessageTarget Target), PolicyHandler> _built = [];
 
+    /// <summary>Hides the secret named values of the snapshot in a message.</summary>
+    public Func<string, string> Redact { get; init; } = m => m;
+
     /// <summary>The fragments being expanded, outermost first: a fragment that includes itself is refused, not expanded forever.</summary>
     private readonly List<string> _including = [];
 
