@@ -13,7 +13,7 @@ public sealed record NamedValue(string Name, string? Value, bool Secret);
 /// The named values of an instance, substituted into policy documents and fragments as APIM does: textually, before the
 /// document is parsed, wherever <c>{{name}}</c> appears (attribute values, element text, expressions). A value may
 /// itself be a policy expression (<c>@(DateTime.UtcNow.ToString())</c>); it is not searched for further references.
-/// Names are matched ignoring case.
+/// Names are matched ignoring case. A missing <c>{{body…}}</c> or <c>{{context…}}</c> is a Liquid output, left as written.
 /// </summary>
 public sealed partial class NamedValues
 {
@@ -69,6 +69,13 @@ public sealed partial class NamedValues
             at = offset + length;
             if (!_byName.TryGetValue(name, out var value))
             {
+                // {{body.x}} and {{context.x}} are Liquid outputs (set-body template="liquid"), not named values.
+                if (IsLiquidOutput(name))
+                {
+                    sb.Append(text, offset, length);
+                    continue;
+                }
+
                 missing.Add((name, offset, $"Named value '{name}' does not exist."));
                 sb.Append(text, offset, length);
                 continue;
@@ -88,6 +95,9 @@ public sealed partial class NamedValues
         sb.Append(text, at, text.Length - at);
         return (sb.ToString(), edits, missing);
     }
+
+    private static bool IsLiquidOutput(string name) =>
+        name is "body" or "context" || name.StartsWith("body.", StringComparison.Ordinal) || name.StartsWith("context.", StringComparison.Ordinal);
 
     /// <summary><paramref name="message"/> with every secret value shown as its <c>{{name}}</c>.</summary>
     public string Redact(string message)

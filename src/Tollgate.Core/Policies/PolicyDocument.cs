@@ -207,6 +207,11 @@ public sealed class PolicyDocument
 
     private static PolicyElement ToElement(XElement el)
     {
+        if (el.Name.LocalName == "set-body" && el.Attribute("template")?.Value.Trim() == "liquid")
+        {
+            return LiquidTemplate(el);
+        }
+
         var attrs = el.Attributes()
             .Where(a => !a.IsNamespaceDeclaration)
             .Select(a =>
@@ -240,6 +245,36 @@ public sealed class PolicyDocument
         {
             TextNodes = textNodes,
         };
+    }
+
+    /// <summary>
+    /// <c>set-body template="liquid"</c>: its content is the template, markup included (APIM's SOAP envelope examples
+    /// write XML elements around <c>{{body.x}}</c>); the elements are not policies and have no children here.
+    /// </summary>
+    private static PolicyElement LiquidTemplate(XElement el)
+    {
+        var attrs = el.Attributes()
+            .Where(a => !a.IsNamespaceDeclaration)
+            .Select(a =>
+            {
+                var (al, ac) = Position(a);
+                return new PolicyAttribute(a.Name.LocalName, a.Value, IsExpression(a.Value), al, ac);
+            })
+            .ToArray();
+        var sb = new StringBuilder();
+        foreach (var node in el.Nodes())
+        {
+            sb.Append(node switch
+            {
+                XText t => t.Value,
+                XElement e => e.ToString(SaveOptions.DisableFormatting | SaveOptions.OmitDuplicateNamespaces),
+                _ => "",
+            });
+        }
+
+        var text = sb.ToString().Trim();
+        var (l, c) = Position(el);
+        return new PolicyElement(el.Name.LocalName, Array.AsReadOnly(attrs), [], text.Length == 0 ? null : text, false, l, c);
     }
 
     private static void ReportStrayText(XElement el, string path, List<PolicyError> errors)

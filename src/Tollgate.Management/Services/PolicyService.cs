@@ -12,7 +12,7 @@ namespace Tollgate.Management.Services;
 /// <c>rawxml</c>. A document is validated before it is stored, its expressions compiled and checked against the
 /// allow-list; every problem comes back with its line and column.
 /// </summary>
-public sealed class PolicyService(IResourceStore store, ResourceService resources, SecretVault vault)
+public sealed class PolicyService(IResourceStore store, ResourceService resources, SecretVault vault, IPolicyBuildCheck? buildCheck = null)
 {
     public const string Kind = "policy";
 
@@ -82,6 +82,11 @@ public sealed class PolicyService(IResourceStore store, ResourceService resource
                     errors.Add(new ValidationError("value", $"{path}: policy fragment '{id}' does not exist."));
                 }
             }
+        }
+
+        if (errors.Count == 0)
+        {
+            await CheckBuildAsync(scope, PolicyDocument.Parse(value!, namedValues, escaped), target.Level, namedValues, errors, ct);
         }
 
         if (errors.Count > 0)
@@ -190,6 +195,11 @@ public sealed class PolicyService(IResourceStore store, ResourceService resource
             {
                 errors.Add(new ValidationError("value", $"Policy fragment '{id}' would include itself: {string.Join(" -> ", cycle)}."));
             }
+
+            if (problems.Count == 0 && errors.Count == 0)
+            {
+                await CheckBuildAsync(scope, PolicyFragment.Parse(value, namedValues, escaped), PolicyScopeLevel.Operation, namedValues, errors, ct);
+            }
         }
 
         if (errors.Count > 0)
@@ -266,6 +276,36 @@ public sealed class PolicyService(IResourceStore store, ResourceService resource
         }
 
         return PolicyExpressionCompiler.Default.Check(document);
+    }
+
+    /// <summary>
+    /// Builds the document as a gateway will (<see cref="IPolicyBuildCheck"/>), with the stored fragments it includes, so
+    /// that nothing is saved that a gateway cannot apply (a Liquid template that does not parse, an IP address that is not one).
+    /// </summary>
+    private async Task CheckBuildAsync(ServiceScope scope, PolicyDocument document, PolicyScopeLevel level, NamedValues namedValues, List<ValidationError> errors, CancellationToken ct)
+    {
+        if (buildCheck is null)
+        {
+            return;
+        }
+
+        var fragments = new Dictionary<string, PolicyDocument>(StringComparer.OrdinalIgnoreCase);
+        foreach (var f in await store.ListAsync(scope.Name, FragmentKind, "", ct))
+        {
+            if ((string?)f.Properties["value"] is { } xml)
+            {
+                var escaped = string.Equals((string?)f.Properties["format"], "xml", StringComparison.OrdinalIgnoreCase);
+                if (PolicyFragment.Validate(xml, namedValues, escaped).Count == 0)
+                {
+                    fragments[f.Key.Name] = PolicyFragment.Parse(xml, namedValues, escaped);
+                }
+            }
+        }
+
+        foreach (var problem in buildCheck.Check(document, fragments, level))
+        {
+            errors.Add(new ValidationError("value", namedValues.Redact(problem)));
+        }
     }
 
     /// <summary>The instance's named values, as the gateway substitutes them.</summary>
@@ -380,6 +420,15 @@ public sealed record PolicyScope(string[] Segments)
 {
     /// <summary>Storage parent: "", "products/{id}", "apis/{id}" or "apis/{id}/operations/{op}" (lower case).</summary>
     public string Parent => string.Join('/', Segments).ToLowerInvariant();
+
+    /// <summary>The policy level of the scope.</summary>
+    public PolicyScopeLevel Level => Segments switch
+    {
+        [] => PolicyScopeLevel.Global,
+        ["products", _] => PolicyScopeLevel.Product,
+        ["apis", _] => PolicyScopeLevel.Api,
+        _ => PolicyScopeLevel.Operation,
+    };
 
     public string ArmType => Segments switch
     {

@@ -274,6 +274,7 @@ public sealed class TollgateServer : IAsyncDisposable
         builder.Services.AddSingleton(sp => new PortalAdministrator(store, sp.GetRequiredService<SecretVault>(), timeProvider, settings.DataDirectory));
         builder.Services.AddSingleton<SnapshotPublisher>();
         builder.Services.AddSingleton<ResourceService>();
+        builder.Services.AddSingleton<Tollgate.Core.Policies.IPolicyBuildCheck>(new Tollgate.Gateway.Policies.Runtime.PolicyBuildCheck(timeProvider));
         builder.Services.AddSingleton<PolicyService>();
         builder.Services.AddSingleton<OpenApiService>();
         var certificate = string.IsNullOrEmpty(settings.Management.HttpsUrl) ? null : ManagementCertificate(settings, timeProvider);

@@ -67,6 +67,9 @@ public sealed class StoredPolicyFailureTests
         // An expression that does not compile.
         { "apis/bad/operations/get", "<policies><inbound><set-header name=\"X\"><value>@(context.NoSuchMember)</value></set-header></inbound></policies>", "NoSuchMember" },
 
+        // A Liquid template that does not parse (stored before management checked documents with the gateway's build).
+        { "apis/bad/operations/get", "<policies><inbound><set-body template=\"liquid\">{% if body.x %}never closed</set-body></inbound></policies>", "Liquid template does not parse" },
+
         // A DTD.
         { "apis/bad/operations/get", "<!DOCTYPE policies [<!ENTITY e \"x\">]><policies><inbound /></policies>", "DTD" },
     };
