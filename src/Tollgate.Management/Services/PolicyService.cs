@@ -63,30 +63,10 @@ public sealed class PolicyService(IResourceStore store, ResourceService resource
         {
             errors.Add(new ValidationError("value", "'value' is required: the policy document."));
         }
-        var namedValues = await NamedValuesAsync(scope, ct);
-        var escaped = string.Equals(format, "xml", StringComparison.OrdinalIgnoreCase);
+
         if (!string.IsNullOrWhiteSpace(value))
         {
-            foreach (var e in PolicyValidator.Validate(value, namedValues, escaped).Concat(CheckExpressions(value, namedValues, escaped)))
-            {
-                errors.Add(new ValidationError("value", $"Line {e.Line}, column {e.Column} ({e.Path}): {e.Message}"));
-            }
-        }
-
-        if (errors.Count == 0)
-        {
-            foreach (var (id, path) in IncludedFragments(PolicyDocument.Parse(value!, namedValues, escaped)))
-            {
-                if (await store.GetAsync(new ResourceKey(scope.Name, FragmentKind, "", id), ct) is null)
-                {
-                    errors.Add(new ValidationError("value", $"{path}: policy fragment '{id}' does not exist."));
-                }
-            }
-        }
-
-        if (errors.Count == 0)
-        {
-            await CheckBuildAsync(scope, PolicyDocument.Parse(value!, namedValues, escaped), target.Level, namedValues, errors, ct);
+            errors.AddRange(await CheckDocumentAsync(scope, target, value, format, ct));
         }
 
         if (errors.Count > 0)
@@ -121,7 +101,18 @@ public sealed class PolicyService(IResourceStore store, ResourceService resource
                 : throw ArmException.NotFound("Policy");
         }
 
-        return (ToJson(scope, target, (string)stored.Properties["value"]!, format?.ToLowerInvariant() ?? (string?)stored.Properties["format"] ?? "xml"), stored.ETag);
+        var value = (string)stored.Properties["value"]!;
+        var json = ToJson(scope, target, value, format?.ToLowerInvariant() ?? (string?)stored.Properties["format"] ?? "xml");
+
+        // A stored document a gateway cannot apply (a named value deleted since, a document stored by an older version):
+        // its operations answer 500 naming the problem, and the policy itself says why (a Tollgate extension).
+        var problems = await CheckDocumentAsync(scope, target, value, (string?)stored.Properties["format"] ?? "xml", ct);
+        if (problems.Count > 0)
+        {
+            json["properties"]!["problems"] = new JsonArray(problems.Select(p => (JsonNode)JsonValue.Create(p.Message)!).ToArray());
+        }
+
+        return (json, stored.ETag);
     }
 
     public async Task<JsonObject> ListAsync(ServiceScope scope, PolicyScope target, CancellationToken ct)
@@ -276,6 +267,41 @@ public sealed class PolicyService(IResourceStore store, ResourceService resource
         }
 
         return PolicyExpressionCompiler.Default.Check(document);
+    }
+
+    /// <summary>
+    /// Everything that stops a gateway from applying <paramref name="value"/> at <paramref name="target"/>: validation
+    /// (named values substituted), the expressions' compilation, the included fragments' existence and the gateway's own
+    /// build. Empty when the document can be applied.
+    /// </summary>
+    private async Task<List<ValidationError>> CheckDocumentAsync(ServiceScope scope, PolicyScope target, string value, string format, CancellationToken ct)
+    {
+        var errors = new List<ValidationError>();
+        var namedValues = await NamedValuesAsync(scope, ct);
+        var escaped = string.Equals(format, "xml", StringComparison.OrdinalIgnoreCase);
+        foreach (var e in PolicyValidator.Validate(value, namedValues, escaped).Concat(CheckExpressions(value, namedValues, escaped)))
+        {
+            errors.Add(new ValidationError("value", $"Line {e.Line}, column {e.Column} ({e.Path}): {e.Message}"));
+        }
+
+        if (errors.Count == 0)
+        {
+            var document = PolicyDocument.Parse(value, namedValues, escaped);
+            foreach (var (id, path) in IncludedFragments(document))
+            {
+                if (await store.GetAsync(new ResourceKey(scope.Name, FragmentKind, "", id), ct) is null)
+                {
+                    errors.Add(new ValidationError("value", $"{path}: policy fragment '{id}' does not exist."));
+                }
+            }
+
+            if (errors.Count == 0)
+            {
+                await CheckBuildAsync(scope, document, target.Level, namedValues, errors, ct);
+            }
+        }
+
+        return errors;
     }
 
     /// <summary>

@@ -96,6 +96,10 @@ public sealed class NamedValuePolicyTests
         using var broken = await h.GetAsync();
         Assert.Equal(HttpStatusCode.InternalServerError, broken.StatusCode);
         Assert.Contains("Named value 'tier' does not exist", (string)(await PolicyHost.JsonAsync(broken))["message"]!);
+
+        // The management API says why too.
+        var policy = await h.Host.OkAsync(HttpMethod.Get, $"{Svc}/apis/echo/policies/policy");
+        Assert.Contains("Named value 'tier' does not exist", string.Join("\n", policy["properties"]!["problems"]!.AsArray().Select(p => (string)p!)));
     }
 
     [Fact]

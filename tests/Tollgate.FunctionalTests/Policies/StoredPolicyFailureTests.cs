@@ -112,6 +112,8 @@ public sealed class StoredPolicyFailureTests
             // Management still lists it, and other changes are served.
             var listed = await host.OkAsync(HttpMethod.Get, $"{Svc}/{parent}/policies");
             Assert.Equal(xml, (string)listed["value"]![0]!["properties"]!["value"]!);
+            var policy = await host.OkAsync(HttpMethod.Get, $"{Svc}/{parent}/policies/policy");
+            Assert.Contains(problem, string.Join("\n", policy["properties"]!["problems"]!.AsArray().Select(p => (string)p!)));
             await host.PutAsync($"{Svc}/apis/good/policies/policy", new
             {
                 properties = new { format = "xml", value = "<policies><inbound><set-header name=\"X-Good\"><value>again</value></set-header></inbound></policies>" },
