@@ -59,3 +59,18 @@ public sealed class NamedValuesTests
         Assert.Contains("exists-action", error.Path);
     }
 }
+
+public sealed class AzureOnlyPolicyTests
+{
+    [Theory]
+    [InlineData("authentication-managed-identity", "managed identity")]
+    [InlineData("log-to-eventhub", "Event Hub")]
+    [InlineData("validate-azure-ad-token", "validate-jwt")]
+    public void AzureOnlyPolicies_AreRefusedByName_SayingWhatToUseInstead(string policy, string hint)
+    {
+        var error = Assert.Single(PolicyValidator.Validate($"<policies><inbound><{policy} /></inbound></policies>"));
+
+        Assert.Contains($"Policy '{policy}' needs an Azure service", error.Message);
+        Assert.Contains(hint, error.Message);
+    }
+}
