@@ -21,6 +21,12 @@ public sealed record GatewaySnapshot
     /// <summary>The global (service-scope) policy document, if any (XML as stored).</summary>
     public string? Policy { get; init; }
 
+    /// <summary>The format <see cref="Policy"/> was saved in: <c>xml</c> (expressions escaped) or <c>rawxml</c> (null).</summary>
+    public string? PolicyFormat { get; init; }
+
+    /// <summary>The instance's named values, substituted for <c>{{name}}</c> in every policy document and fragment (secrets included: gateways need them).</summary>
+    public IReadOnlyList<Policies.NamedValue> NamedValues { get; init; } = [];
+
     /// <summary>Policy fragments (<c>include-fragment</c>), each a <c>&lt;fragment&gt;</c> document.</summary>
     public IReadOnlyList<GatewayPolicyFragment> PolicyFragments { get; init; } = [];
 
@@ -76,6 +82,9 @@ public sealed record GatewayApi
     /// <summary>The API-scope policy document, if any.</summary>
     public string? Policy { get; init; }
 
+    /// <summary>The format <see cref="Policy"/> was saved in: <c>xml</c> or <c>rawxml</c> (null).</summary>
+    public string? PolicyFormat { get; init; }
+
     public IReadOnlyList<GatewayOperation> Operations { get; init; } = [];
 }
 
@@ -91,6 +100,9 @@ public sealed record GatewayOperation
 
     /// <summary>The operation-scope policy document, if any.</summary>
     public string? Policy { get; init; }
+
+    /// <summary>The format <see cref="Policy"/> was saved in: <c>xml</c> or <c>rawxml</c> (null).</summary>
+    public string? PolicyFormat { get; init; }
 
     /// <summary>Declared responses with their examples (for <c>mock-response</c>).</summary>
     public IReadOnlyList<GatewayResponse> Responses { get; init; } = [];
@@ -119,6 +131,9 @@ public sealed record GatewayPolicyFragment
 
     /// <summary>The <c>&lt;fragment&gt;…&lt;/fragment&gt;</c> document.</summary>
     public required string Value { get; init; }
+
+    /// <summary>The format it was saved in: <c>xml</c> or <c>rawxml</c> (null).</summary>
+    public string? Format { get; init; }
 }
 
 public sealed record GatewayProduct
@@ -141,6 +156,9 @@ public sealed record GatewayProduct
 
     /// <summary>The product-scope policy document, if any.</summary>
     public string? Policy { get; init; }
+
+    /// <summary>The format <see cref="Policy"/> was saved in: <c>xml</c> or <c>rawxml</c> (null).</summary>
+    public string? PolicyFormat { get; init; }
 }
 
 public sealed record GatewaySubscription

@@ -74,7 +74,7 @@ internal static class PolicySchema
     private static readonly PolicyElementSpec SetStatus = new()
     {
         Name = "set-status",
-        Attributes = [new("code", Required: true, Kind: PolicyValueKind.NonNegativeInteger), new("reason", Required: true)],
+        Attributes = [new("code", Required: true, Kind: PolicyValueKind.NonNegativeInteger), new("reason")],
     };
 
     private static readonly PolicyElementSpec SetBody = new()
@@ -87,15 +87,6 @@ internal static class PolicySchema
             new("parse-date", AllowsExpressions: false, Kind: PolicyValueKind.Boolean),
         ],
         AllowsText = true,
-
-        // APIM's value, but the gateway cannot run liquid templates: refused on save rather than when a snapshot is built.
-        Extra = (el, path, report) =>
-        {
-            if (el["template"]?.Trim() == "liquid")
-            {
-                report(path + "/@template", "set-body template=\"liquid\" is not supported.");
-            }
-        },
     };
 
     private static PolicyElementSpec LimitScope(string name, bool bandwidth, IReadOnlyList<PolicyElementSpec> children)
@@ -598,6 +589,16 @@ internal static class PolicySchema
                 new PolicyElementSpec { Name = "message", AllowsText = true },
                 new PolicyElementSpec { Name = "metadata", Attributes = [new("name", Required: true), new("value", Required: true)] },
             ],
+
+            // APIM's older form: the message as the element's text (<trace source="x">text or @(expression)</trace>).
+            AllowsText = true,
+            Extra = (el, path, report) =>
+            {
+                if (el.Text is not null && el.Children.Any(c => c.Name == "message"))
+                {
+                    report(path, "'trace' takes its message either as text or in a <message> element, not both.");
+                }
+            },
         },
     }.ToDictionary(p => p.Name, StringComparer.Ordinal);
 }

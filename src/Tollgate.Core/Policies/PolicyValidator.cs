@@ -5,14 +5,35 @@ namespace Tollgate.Core.Policies;
 /// <summary>Checks policy documents against the policies Tollgate knows, collecting every problem.</summary>
 public static class PolicyValidator
 {
+    /// <summary>Policies that only work against an Azure service, with what to use instead.</summary>
+    private static readonly Dictionary<string, string> AzureOnly = new(StringComparer.Ordinal)
+    {
+        ["authentication-managed-identity"] = "there is no Azure managed identity here; send the backend's credentials with set-header (a secret named value) or use validate-jwt on the way in.",
+        ["get-authorization-context"] = "API Management credential managers are Azure-only; keep the token in a secret named value and send it with set-header.",
+        ["log-to-eventhub"] = "there is no Event Hub here; use trace (written to the gateway log) or send-request to your own collector.",
+        ["validate-azure-ad-token"] = "use validate-jwt with openid-config pointing at your tenant's metadata (https://login.microsoftonline.com/{tenant}/v2.0/.well-known/openid-configuration).",
+        ["emit-metric"] = "there is no Azure Monitor here; the gateway's request records and OpenTelemetry metrics cover calls, or use trace.",
+        ["llm-emit-token-metric"] = "there is no Azure Monitor here; use trace.",
+        ["azure-openai-emit-token-metric"] = "there is no Azure Monitor here; use trace.",
+        ["set-backend-service-fabric"] = "Service Fabric backends are Azure-only; use set-backend-service base-url.",
+        ["publish-to-dapr"] = "Dapr integration is not available; use send-request.",
+        ["invoke-dapr-binding"] = "Dapr integration is not available; use send-request.",
+    };
+
     /// <summary>Parses and validates <paramref name="xml"/>; returns every structural and policy error (empty when valid).</summary>
-    public static IReadOnlyList<PolicyError> Validate(string xml)
+    public static IReadOnlyList<PolicyError> Validate(string xml) => Validate(xml, null);
+
+    /// <summary>
+    /// Substitutes <paramref name="namedValues"/> (null: none), parses and validates; every error is at the line and
+    /// column the author wrote, with secret values hidden. <paramref name="escaped"/>: format <c>xml</c> (see <see cref="PolicyDocument.Parse(string, NamedValues?, bool)"/>).
+    /// </summary>
+    public static IReadOnlyList<PolicyError> Validate(string xml, NamedValues? namedValues, bool escaped = false)
     {
         var errors = new List<PolicyError>();
-        var doc = PolicyDocument.Load(xml, errors);
+        var doc = PolicyDocument.Load(xml, errors, namedValues, escaped);
         if (doc is not null)
         {
-            errors.AddRange(Validate(doc));
+            errors.AddRange(Validate(doc).Select(doc.Report));
         }
 
         return errors;
@@ -38,7 +59,9 @@ public static class PolicyValidator
         {
             if (!PolicySchema.Policies.TryGetValue(el.Name, out var spec))
             {
-                errors.Add(new PolicyError(path, el.Line, el.Column, $"Element '{el.Name}' is not a known policy."));
+                errors.Add(new PolicyError(path, el.Line, el.Column, AzureOnly.TryGetValue(el.Name, out var why)
+                    ? $"Policy '{el.Name}' needs an Azure service and is not available in Tollgate: {why}"
+                    : $"Element '{el.Name}' is not a known policy."));
                 continue;
             }
 

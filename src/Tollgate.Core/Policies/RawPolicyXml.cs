@@ -11,7 +11,10 @@ namespace Tollgate.Core.Policies;
 /// </summary>
 internal static class RawPolicyXml
 {
-    public static string Normalize(string xml)
+    public static string Normalize(string xml) => Normalize(xml, new SourceEdits());
+
+    /// <summary>As <see cref="Normalize(string)"/>, recording every character it escaped in <paramref name="edits"/>.</summary>
+    public static string Normalize(string xml, SourceEdits edits)
     {
         if (!xml.Contains("@(", StringComparison.Ordinal) && !xml.Contains("@{", StringComparison.Ordinal))
         {
@@ -36,11 +39,11 @@ internal static class RawPolicyXml
             }
             else if (xml[i] == '<')
             {
-                i = CopyTag(xml, i, sb);
+                i = CopyTag(xml, i, sb, edits);
             }
             else if (IsExpressionStart(xml, i))
             {
-                i = CopyExpression(xml, i, sb, quote: '\0');
+                i = CopyExpression(xml, i, sb, quote: '\0', edits);
             }
             else
             {
@@ -64,7 +67,7 @@ internal static class RawPolicyXml
     }
 
     /// <summary>Copies a tag, escaping expressions in its attribute values.</summary>
-    private static int CopyTag(string s, int i, StringBuilder sb)
+    private static int CopyTag(string s, int i, StringBuilder sb, SourceEdits edits)
     {
         while (i < s.Length)
         {
@@ -82,7 +85,7 @@ internal static class RawPolicyXml
                 if (i < s.Length && IsExpressionStart(s, i))
                 {
                     sb.Append(s, start, i - start);
-                    i = CopyExpression(s, i, sb, quote: c);
+                    i = CopyExpression(s, i, sb, quote: c, edits);
                 }
                 else
                 {
@@ -114,7 +117,7 @@ internal static class RawPolicyXml
     }
 
     /// <summary>Copies <c>@(…)</c> or <c>@{…}</c> up to its matching bracket, escaping XML's reserved characters inside.</summary>
-    private static int CopyExpression(string s, int i, StringBuilder sb, char quote)
+    private static int CopyExpression(string s, int i, StringBuilder sb, char quote, SourceEdits edits)
     {
         var open = s[i + 1];
         var close = open == '(' ? ')' : '}';
@@ -126,7 +129,7 @@ internal static class RawPolicyXml
             var c = s[i];
             if (c == '"' || c == '\'' || (c == '@' && i + 1 < s.Length && s[i + 1] == '"') || (c == '$' && i + 1 < s.Length && s[i + 1] == '"'))
             {
-                i = CopyLiteral(s, i, sb, quote);
+                i = CopyLiteral(s, i, sb, quote, edits);
                 continue;
             }
 
@@ -136,7 +139,7 @@ internal static class RawPolicyXml
                 var stop = end < 0 ? s.Length : s[i + 1] == '/' ? end : end + 2;
                 while (i < stop)
                 {
-                    Escape(s, i++, sb, quote);
+                    Escape(s, i++, sb, quote, edits);
                 }
 
                 continue;
@@ -151,13 +154,13 @@ internal static class RawPolicyXml
                 depth--;
             }
 
-            Escape(s, i++, sb, quote);
+            Escape(s, i++, sb, quote, edits);
         }
 
         return i;
     }
 
-    private static int CopyLiteral(string s, int i, StringBuilder sb, char quote)
+    private static int CopyLiteral(string s, int i, StringBuilder sb, char quote, SourceEdits edits)
     {
         var verbatim = s[i] == '@';
         if (s[i] is '@' or '$')
@@ -166,14 +169,14 @@ internal static class RawPolicyXml
         }
 
         var delimiter = s[i];
-        Escape(s, i++, sb, quote);
+        Escape(s, i++, sb, quote, edits);
         while (i < s.Length)
         {
             var c = s[i];
             if (!verbatim && c == '\\' && i + 1 < s.Length)
             {
-                Escape(s, i++, sb, quote);
-                Escape(s, i++, sb, quote);
+                Escape(s, i++, sb, quote, edits);
+                Escape(s, i++, sb, quote, edits);
                 continue;
             }
 
@@ -181,45 +184,47 @@ internal static class RawPolicyXml
             {
                 if (verbatim && i + 1 < s.Length && s[i + 1] == delimiter)
                 {
-                    Escape(s, i++, sb, quote);
-                    Escape(s, i++, sb, quote);
+                    Escape(s, i++, sb, quote, edits);
+                    Escape(s, i++, sb, quote, edits);
                     continue;
                 }
 
-                Escape(s, i++, sb, quote);
+                Escape(s, i++, sb, quote, edits);
                 break;
             }
 
-            Escape(s, i++, sb, quote);
+            Escape(s, i++, sb, quote, edits);
         }
 
         return i;
     }
 
-    private static void Escape(string s, int i, StringBuilder sb, char quote)
+    private static void Escape(string s, int i, StringBuilder sb, char quote, SourceEdits edits)
     {
         var c = s[i];
-        switch (c)
+        var entity = c switch
         {
-            case '<':
-                sb.Append("&lt;");
-                break;
-            case '>':
-                sb.Append("&gt;");
-                break;
-            case '&' when !StartsEntity(s, i):
-                sb.Append("&amp;");
-                break;
-            case '"' when quote == '"':
-                sb.Append("&quot;");
-                break;
-            case '\'' when quote == '\'':
-                sb.Append("&apos;");
-                break;
-            default:
-                sb.Append(c);
-                break;
+            '<' => "&lt;",
+            '>' => "&gt;",
+            '&' when !StartsEntity(s, i) => "&amp;",
+            '"' when quote == '"' => "&quot;",
+            '\'' when quote == '\'' => "&apos;",
+
+            // An attribute's line breaks and tabs would become spaces (XML normalizes attribute values), and a // comment
+            // would then swallow the rest of the code: written as character references they are kept.
+            '\n' when quote != '\0' => "&#10;",
+            '\r' when quote != '\0' => "&#13;",
+            '\t' when quote != '\0' => "&#9;",
+            _ => null,
+        };
+        if (entity is null)
+        {
+            sb.Append(c);
+            return;
         }
+
+        edits.Add(sb.Length, entity.Length, i, 1);
+        sb.Append(entity);
     }
 
     private static bool StartsEntity(string s, int i)

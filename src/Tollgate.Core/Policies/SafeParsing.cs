@@ -37,6 +37,26 @@ public static class SafeParsing
         return XDocument.Load(reader, options);
     }
 
+    /// <summary>True when <paramref name="text"/> reads as XML (no DTD, at most <see cref="MaxPolicyDepth"/> levels) as written.</summary>
+    public static bool IsWellFormedXml(string text)
+    {
+        try
+        {
+            var settings = new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null, MaxCharactersFromEntities = 1024 };
+            using var inner = XmlReader.Create(new StringReader(text), settings);
+            using var reader = new DepthLimitedXmlReader(inner, MaxPolicyDepth);
+            while (reader.Read())
+            {
+            }
+
+            return true;
+        }
+        catch (XmlException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Parses JSON (Newtonsoft, as APIM's expressions see it), refusing more than <paramref name="maxDepth"/> nested levels while reading.</summary>
     public static JToken ParseJson(string text, int maxDepth = MaxBodyDepth, DateParseHandling dates = DateParseHandling.DateTime)
     {

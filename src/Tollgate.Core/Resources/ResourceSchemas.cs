@@ -1,7 +1,7 @@
 using System.Net.Mail;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using Tollgate.Core.Routing;
+using Tollgate.Routing;
 
 namespace Tollgate.Core.Resources;
 

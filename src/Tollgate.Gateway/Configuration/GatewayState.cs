@@ -2,7 +2,7 @@ using System.Collections.Frozen;
 using Microsoft.AspNetCore.Routing.Patterns;
 using Microsoft.AspNetCore.Routing.Template;
 using Tollgate.Core.Gateway;
-using Tollgate.Core.Routing;
+using Tollgate.Routing;
 using Tollgate.Security;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;

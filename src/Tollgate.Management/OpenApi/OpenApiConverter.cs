@@ -5,7 +5,7 @@ using System.Text.Json.Nodes;
 using Microsoft.OpenApi;
 using Microsoft.OpenApi.Reader;
 using Tollgate.Core.Resources;
-using Tollgate.Core.Routing;
+using Tollgate.Routing;
 
 namespace Tollgate.Management.Api;
 

@@ -12,7 +12,7 @@ namespace Tollgate.Management.Services;
 /// <c>rawxml</c>. A document is validated before it is stored, its expressions compiled and checked against the
 /// allow-list; every problem comes back with its line and column.
 /// </summary>
-public sealed class PolicyService(IResourceStore store, ResourceService resources)
+public sealed class PolicyService(IResourceStore store, ResourceService resources, SecretVault vault, IPolicyBuildCheck? buildCheck = null)
 {
     public const string Kind = "policy";
 
@@ -63,23 +63,10 @@ public sealed class PolicyService(IResourceStore store, ResourceService resource
         {
             errors.Add(new ValidationError("value", "'value' is required: the policy document."));
         }
-        else
-        {
-            foreach (var e in PolicyValidator.Validate(value).Concat(CheckExpressions(value)))
-            {
-                errors.Add(new ValidationError("value", $"Line {e.Line}, column {e.Column} ({e.Path}): {e.Message}"));
-            }
-        }
 
-        if (errors.Count == 0)
+        if (!string.IsNullOrWhiteSpace(value))
         {
-            foreach (var (id, path) in IncludedFragments(PolicyDocument.Parse(value!)))
-            {
-                if (await store.GetAsync(new ResourceKey(scope.Name, FragmentKind, "", id), ct) is null)
-                {
-                    errors.Add(new ValidationError("value", $"{path}: policy fragment '{id}' does not exist."));
-                }
-            }
+            errors.AddRange(await CheckDocumentAsync(scope, target, value, format, ct));
         }
 
         if (errors.Count > 0)
@@ -114,7 +101,18 @@ public sealed class PolicyService(IResourceStore store, ResourceService resource
                 : throw ArmException.NotFound("Policy");
         }
 
-        return (ToJson(scope, target, (string)stored.Properties["value"]!, format?.ToLowerInvariant() ?? (string?)stored.Properties["format"] ?? "xml"), stored.ETag);
+        var value = (string)stored.Properties["value"]!;
+        var json = ToJson(scope, target, value, format?.ToLowerInvariant() ?? (string?)stored.Properties["format"] ?? "xml");
+
+        // A stored document a gateway cannot apply (a named value deleted since, a document stored by an older version):
+        // its operations answer 500 naming the problem, and the policy itself says why (a Tollgate extension).
+        var problems = await CheckDocumentAsync(scope, target, value, (string?)stored.Properties["format"] ?? "xml", ct);
+        if (problems.Count > 0)
+        {
+            json["properties"]!["problems"] = new JsonArray(problems.Select(p => (JsonNode)JsonValue.Create(p.Message)!).ToArray());
+        }
+
+        return (json, stored.ETag);
     }
 
     public async Task<JsonObject> ListAsync(ServiceScope scope, PolicyScope target, CancellationToken ct)
@@ -171,10 +169,12 @@ public sealed class PolicyService(IResourceStore store, ResourceService resource
         }
         else
         {
-            var problems = PolicyFragment.Validate(value);
+            var namedValues = await NamedValuesAsync(scope, ct);
+            var escaped = string.Equals(format, "xml", StringComparison.OrdinalIgnoreCase);
+            var problems = PolicyFragment.Validate(value, namedValues, escaped);
             if (problems.Count == 0)
             {
-                problems = PolicyExpressionCompiler.Default.Check(PolicyFragment.Parse(value));
+                problems = PolicyExpressionCompiler.Default.Check(PolicyFragment.Parse(value, namedValues, escaped));
             }
 
             foreach (var e in problems)
@@ -182,9 +182,14 @@ public sealed class PolicyService(IResourceStore store, ResourceService resource
                 errors.Add(new ValidationError("value", $"Line {e.Line}, column {e.Column} ({e.Path}): {e.Message}"));
             }
 
-            if (problems.Count == 0 && await FindCycleAsync(scope, id, PolicyFragment.Parse(value), ct) is { } cycle)
+            if (problems.Count == 0 && await FindCycleAsync(scope, id, PolicyFragment.Parse(value, namedValues, escaped), ct) is { } cycle)
             {
                 errors.Add(new ValidationError("value", $"Policy fragment '{id}' would include itself: {string.Join(" -> ", cycle)}."));
+            }
+
+            if (problems.Count == 0 && errors.Count == 0)
+            {
+                await CheckBuildAsync(scope, PolicyFragment.Parse(value, namedValues, escaped), PolicyScopeLevel.Operation, namedValues, errors, ct);
             }
         }
 
@@ -249,12 +254,12 @@ public sealed class PolicyService(IResourceStore store, ResourceService resource
     /// Compile errors and refused symbols of the document's expressions (nothing is loaded). A document that does not
     /// parse has no expressions to check: the validator has reported why.
     /// </summary>
-    private static IReadOnlyList<PolicyError> CheckExpressions(string xml)
+    private static IReadOnlyList<PolicyError> CheckExpressions(string xml, NamedValues namedValues, bool escaped)
     {
         PolicyDocument document;
         try
         {
-            document = PolicyDocument.Parse(xml);
+            document = PolicyDocument.Parse(xml, namedValues, escaped);
         }
         catch (PolicyDocumentException)
         {
@@ -265,11 +270,81 @@ public sealed class PolicyService(IResourceStore store, ResourceService resource
     }
 
     /// <summary>
+    /// Everything that stops a gateway from applying <paramref name="value"/> at <paramref name="target"/>: validation
+    /// (named values substituted), the expressions' compilation, the included fragments' existence and the gateway's own
+    /// build. Empty when the document can be applied.
+    /// </summary>
+    private async Task<List<ValidationError>> CheckDocumentAsync(ServiceScope scope, PolicyScope target, string value, string format, CancellationToken ct)
+    {
+        var errors = new List<ValidationError>();
+        var namedValues = await NamedValuesAsync(scope, ct);
+        var escaped = string.Equals(format, "xml", StringComparison.OrdinalIgnoreCase);
+        foreach (var e in PolicyValidator.Validate(value, namedValues, escaped).Concat(CheckExpressions(value, namedValues, escaped)))
+        {
+            errors.Add(new ValidationError("value", $"Line {e.Line}, column {e.Column} ({e.Path}): {e.Message}"));
+        }
+
+        if (errors.Count == 0)
+        {
+            var document = PolicyDocument.Parse(value, namedValues, escaped);
+            foreach (var (id, path) in IncludedFragments(document))
+            {
+                if (await store.GetAsync(new ResourceKey(scope.Name, FragmentKind, "", id), ct) is null)
+                {
+                    errors.Add(new ValidationError("value", $"{path}: policy fragment '{id}' does not exist."));
+                }
+            }
+
+            if (errors.Count == 0)
+            {
+                await CheckBuildAsync(scope, document, target.Level, namedValues, errors, ct);
+            }
+        }
+
+        return errors;
+    }
+
+    /// <summary>
+    /// Builds the document as a gateway will (<see cref="IPolicyBuildCheck"/>), with the stored fragments it includes, so
+    /// that nothing is saved that a gateway cannot apply (a Liquid template that does not parse, an IP address that is not one).
+    /// </summary>
+    private async Task CheckBuildAsync(ServiceScope scope, PolicyDocument document, PolicyScopeLevel level, NamedValues namedValues, List<ValidationError> errors, CancellationToken ct)
+    {
+        if (buildCheck is null)
+        {
+            return;
+        }
+
+        var fragments = new Dictionary<string, PolicyDocument>(StringComparer.OrdinalIgnoreCase);
+        foreach (var f in await store.ListAsync(scope.Name, FragmentKind, "", ct))
+        {
+            if ((string?)f.Properties["value"] is { } xml)
+            {
+                var escaped = string.Equals((string?)f.Properties["format"], "xml", StringComparison.OrdinalIgnoreCase);
+                if (PolicyFragment.Validate(xml, namedValues, escaped).Count == 0)
+                {
+                    fragments[f.Key.Name] = PolicyFragment.Parse(xml, namedValues, escaped);
+                }
+            }
+        }
+
+        foreach (var problem in buildCheck.Check(document, fragments, level))
+        {
+            errors.Add(new ValidationError("value", namedValues.Redact(problem)));
+        }
+    }
+
+    /// <summary>The instance's named values, as the gateway substitutes them.</summary>
+    private async Task<NamedValues> NamedValuesAsync(ServiceScope scope, CancellationToken ct) =>
+        new((await store.ListAsync(scope.Name, ResourceKind.NamedValue.Kind, "", ct)).Select(n => SnapshotPublisher.NamedValueOf(n, vault)));
+
+    /// <summary>
     /// The chain of includes that leads from fragment <paramref name="id"/> (as <paramref name="fragment"/>) back to
     /// itself through the stored fragments, or null. Fragments that do not parse include nothing here.
     /// </summary>
     private async Task<List<string>?> FindCycleAsync(ServiceScope scope, string id, PolicyDocument fragment, CancellationToken ct)
     {
+        var namedValues = await NamedValuesAsync(scope, ct);
         var stored = (await store.ListAsync(scope.Name, FragmentKind, "", ct)).ToDictionary(f => f.Key.Name, f => (string?)f.Properties["value"], StringComparer.OrdinalIgnoreCase);
         var includes = new Dictionary<string, string[]>(StringComparer.OrdinalIgnoreCase) { [id] = IncludedFragments(fragment).Select(i => i.Id).ToArray() };
         string[] Includes(string name)
@@ -277,9 +352,9 @@ public sealed class PolicyService(IResourceStore store, ResourceService resource
             if (!includes.TryGetValue(name, out var ids))
             {
                 ids = [];
-                if (stored.GetValueOrDefault(name) is { } xml && PolicyFragment.Validate(xml).Count == 0)
+                if (stored.GetValueOrDefault(name) is { } xml && PolicyFragment.Validate(xml, namedValues).Count == 0)
                 {
-                    ids = IncludedFragments(PolicyFragment.Parse(xml)).Select(i => i.Id).ToArray();
+                    ids = IncludedFragments(PolicyFragment.Parse(xml, namedValues)).Select(i => i.Id).ToArray();
                 }
 
                 includes[name] = ids;
@@ -371,6 +446,15 @@ public sealed record PolicyScope(string[] Segments)
 {
     /// <summary>Storage parent: "", "products/{id}", "apis/{id}" or "apis/{id}/operations/{op}" (lower case).</summary>
     public string Parent => string.Join('/', Segments).ToLowerInvariant();
+
+    /// <summary>The policy level of the scope.</summary>
+    public PolicyScopeLevel Level => Segments switch
+    {
+        [] => PolicyScopeLevel.Global,
+        ["products", _] => PolicyScopeLevel.Product,
+        ["apis", _] => PolicyScopeLevel.Api,
+        _ => PolicyScopeLevel.Operation,
+    };
 
     public string ArmType => Segments switch
     {

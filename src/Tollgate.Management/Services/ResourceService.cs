@@ -4,7 +4,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
 using Tollgate.Core.Resources;
 using Microsoft.AspNetCore.Routing.Patterns;
-using Tollgate.Core.Routing;
+using Tollgate.Routing;
 using Tollgate.Security;
 using Tollgate.Management.Api;
 using Tollgate.Management.Persistence;

@@ -64,11 +64,13 @@ public sealed partial class SnapshotPublisher(IResourceStore store, SecretVault 
         var productGroups = byKind[ResourceKind.ProductGroup].ToLookup(l => l.Key.ParentKey, l => l.Key.Name);
         var userGroups = byKind[ResourceKind.GroupUser].ToLookup(l => l.Key.NameKey, l => l.Key.Parent);
         var policies = new Dictionary<string, string>(StringComparer.Ordinal);
+        var formats = new Dictionary<string, string?>(StringComparer.Ordinal);
         foreach (var p in byKind[PolicyService.Kind])
         {
             if (Str(p.Properties, "value") is { } xml)
             {
                 policies[p.Key.ParentKey] = xml;
+                formats[p.Key.ParentKey] = Str(p.Properties, "format");
             }
         }
         var apis = byKind[ResourceKind.Api.Kind].Select(a => new GatewayApi
@@ -83,6 +85,7 @@ public sealed partial class SnapshotPublisher(IResourceStore store, SecretVault 
             KeyQueryName = Str(a.Properties["subscriptionKeyParameterNames"] as JsonObject, "query") ?? "subscription-key",
             ApiVersion = Str(a.Properties, "apiVersion"),
             Policy = policies.GetValueOrDefault("apis/" + a.Key.NameKey),
+            PolicyFormat = formats.GetValueOrDefault("apis/" + a.Key.NameKey),
             Operations = operations[a.Key.NameKey].Select(o => new GatewayOperation
             {
                 Id = o.Key.Name,
@@ -90,6 +93,7 @@ public sealed partial class SnapshotPublisher(IResourceStore store, SecretVault 
                 Method = Str(o.Properties, "method") ?? "GET",
                 UrlTemplate = Str(o.Properties, "urlTemplate") ?? "/",
                 Policy = policies.GetValueOrDefault("apis/" + a.Key.NameKey + "/operations/" + o.Key.NameKey),
+                PolicyFormat = formats.GetValueOrDefault("apis/" + a.Key.NameKey + "/operations/" + o.Key.NameKey),
                 Responses = Responses(o.Properties["responses"] as JsonArray),
             }).ToArray(),
         }).ToArray();
@@ -104,6 +108,7 @@ public sealed partial class SnapshotPublisher(IResourceStore store, SecretVault 
             ApiIds = productApis[p.Key.NameKey].ToArray(),
             GroupIds = productGroups[p.Key.NameKey].ToArray(),
             Policy = policies.GetValueOrDefault("products/" + p.Key.NameKey),
+            PolicyFormat = formats.GetValueOrDefault("products/" + p.Key.NameKey),
         }).ToArray();
         var subscriptions = byKind[ResourceKind.Subscription.Kind].Select(s =>
         {
@@ -132,7 +137,7 @@ public sealed partial class SnapshotPublisher(IResourceStore store, SecretVault 
         }).ToArray();
         var fragments = byKind[PolicyService.FragmentKind]
             .Where(f => Str(f.Properties, "value") is not null)
-            .Select(f => new GatewayPolicyFragment { Id = f.Key.Name, Value = Str(f.Properties, "value")! })
+            .Select(f => new GatewayPolicyFragment { Id = f.Key.Name, Value = Str(f.Properties, "value")!, Format = Str(f.Properties, "format") })
             .ToArray();
         var hostNames = new List<GatewayHostName>();
         foreach (var stored in byKind[ResourceService.HostNamesKind])
@@ -155,7 +160,9 @@ public sealed partial class SnapshotPublisher(IResourceStore store, SecretVault 
             Subscriptions = subscriptions,
             Users = users,
             Policy = policies.GetValueOrDefault(""),
+            PolicyFormat = formats.GetValueOrDefault(""),
             PolicyFragments = fragments,
+            NamedValues = byKind[ResourceKind.NamedValue.Kind].Select(n => NamedValueOf(n, vault)).ToArray(),
         };
     }
 
@@ -189,6 +196,14 @@ public sealed partial class SnapshotPublisher(IResourceStore store, SecretVault 
             JsonValue v when v.TryGetValue<string>(out var text) => text,
             _ => value.ToJsonString(),
         };
+    }
+
+    /// <summary>A stored named value as policies see it (by display name, the secret value decrypted).</summary>
+    internal static Core.Policies.NamedValue NamedValueOf(StoredResource stored, SecretVault vault)
+    {
+        var secret = stored.Properties["secret"] is JsonValue s && s.TryGetValue<bool>(out var isSecret) && isSecret;
+        var value = secret ? Str(vault.Unprotect(stored.Secrets), "value") : Str(stored.Properties, "value");
+        return new Core.Policies.NamedValue(Str(stored.Properties, "displayName") ?? stored.Key.Name, value, secret);
     }
 
     private static string? Str(JsonObject? o, string name) => o?[name] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;

@@ -49,8 +49,9 @@ public sealed class SampleCode
 
     public SampleCode()
     {
-        _options = new TemplateOptions();
-        _options.Filters.AddFilter("literal", (input, _, _) => new StringValue(Literal(input.ToStringValue())));
+        _options = new TemplateOptionsBuilder()
+            .ConfigureFilters(filters => filters.AddFilter("literal", (input, _, context) => StringValue.Create(Literal(input.ToStringValue(context)))))
+            .Build();
     }
 
     /// <summary>A string literal valid in C#, Python and R (JSON's escapes are a subset of each).</summary>

@@ -288,6 +288,7 @@ public sealed class TollgateServer : IAsyncDisposable
         }
         builder.Services.AddSingleton<ResourceService>();
         builder.Services.AddSingleton<DeveloperAccounts>();
+        builder.Services.AddSingleton<Tollgate.Core.Policies.IPolicyBuildCheck>(new Tollgate.Gateway.Policies.Runtime.PolicyBuildCheck(timeProvider));
         builder.Services.AddSingleton<PolicyService>();
         builder.Services.AddSingleton<OpenApiService>();
         var certificate = string.IsNullOrEmpty(settings.Management.HttpsUrl) ? null : ManagementCertificate(settings, timeProvider);

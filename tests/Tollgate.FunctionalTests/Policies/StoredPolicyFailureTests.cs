@@ -67,6 +67,9 @@ public sealed class StoredPolicyFailureTests
         // An expression that does not compile.
         { "apis/bad/operations/get", "<policies><inbound><set-header name=\"X\"><value>@(context.NoSuchMember)</value></set-header></inbound></policies>", "NoSuchMember" },
 
+        // A Liquid template that does not parse (stored before management checked documents with the gateway's build).
+        { "apis/bad/operations/get", "<policies><inbound><set-body template=\"liquid\">{% if body.x %}never closed</set-body></inbound></policies>", "Liquid template does not parse" },
+
         // A DTD.
         { "apis/bad/operations/get", "<!DOCTYPE policies [<!ENTITY e \"x\">]><policies><inbound /></policies>", "DTD" },
     };
@@ -109,6 +112,8 @@ public sealed class StoredPolicyFailureTests
             // Management still lists it, and other changes are served.
             var listed = await host.OkAsync(HttpMethod.Get, $"{Svc}/{parent}/policies");
             Assert.Equal(xml, (string)listed["value"]![0]!["properties"]!["value"]!);
+            var policy = await host.OkAsync(HttpMethod.Get, $"{Svc}/{parent}/policies/policy");
+            Assert.Contains(problem, string.Join("\n", policy["properties"]!["problems"]!.AsArray().Select(p => (string)p!)));
             await host.PutAsync($"{Svc}/apis/good/policies/policy", new
             {
                 properties = new { format = "xml", value = "<policies><inbound><set-header name=\"X-Good\"><value>again</value></set-header></inbound></policies>" },

@@ -11,7 +11,7 @@ namespace Tollgate.UnitTests.Architecture;
 /// </summary>
 public sealed class ProjectReferenceTests
 {
-    private static readonly string[] SharedLibraries = ["Tollgate.Security", "Tollgate.ServiceDefaults"];
+    private static readonly string[] SharedLibraries = ["Tollgate.Security", "Tollgate.ServiceDefaults", "Tollgate.Routing"];
     private static readonly string[] ApiManagement = ["Tollgate.Core", "Tollgate.Gateway", "Tollgate.Management"];
     private static readonly string[] DatabasePackages = ["Microsoft.Data.Sqlite", "Microsoft.Data.Sqlite.Core", "Npgsql"];
 

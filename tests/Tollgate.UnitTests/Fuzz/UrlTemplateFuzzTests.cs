@@ -1,6 +1,6 @@
 using CsCheck;
 using Tollgate.Core.Gateway;
-using Tollgate.Core.Routing;
+using Tollgate.Routing;
 using Tollgate.Gateway;
 using Tollgate.Gateway.Configuration;
 

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using Tollgate.Core.Resources;
-using Tollgate.Core.Routing;
+using Tollgate.Routing;
 using Tollgate.Management.Api;
 
 namespace Tollgate.UnitTests.OpenApi;

@@ -1,4 +1,4 @@
-using Tollgate.Core.Routing;
+using Tollgate.Routing;
 
 namespace Tollgate.UnitTests.Routing;
 

@@ -59,7 +59,8 @@ public sealed class PolicyExpressionCompiler
     }
 
     /// <summary>Checks every expression of <paramref name="document"/> without loading anything; returns every error (empty when all compile).</summary>
-    public IReadOnlyList<PolicyError> Check(PolicyDocument document) => Check(PolicyExpressionSource.FromDocument(document));
+    public IReadOnlyList<PolicyError> Check(PolicyDocument document) =>
+        Check(PolicyExpressionSource.FromDocument(document)).Select(e => e with { Message = document.Redact(e.Message) }).ToList();
 
     /// <summary>Checks <paramref name="sources"/> without loading anything; returns every error with its line and column.</summary>
     public IReadOnlyList<PolicyError> Check(IReadOnlyList<PolicyExpressionSource> sources) => Build(sources, emit: false).Errors;

@@ -94,7 +94,7 @@ public sealed class PolicyExpressionSource
     {
         ArgumentNullException.ThrowIfNull(document);
         var result = new List<PolicyExpressionSource>();
-        var map = new XmlSourceMap(document.Source);
+        var map = new XmlSourceMap(document.Source, document.Map);
         foreach (var section in document.Sections)
         {
             Collect(section.Elements, "policies/" + section.Name, policyLevel: true, parentSpec: null, map, result);

@@ -7,14 +7,14 @@ namespace Tollgate.Core.Policies.Expressions;
 /// decoded (entities, attribute white space, line ends), so offsets in a value are not offsets in the text: this walks
 /// the text from the node's position, decoding as the XML reader did.
 /// </summary>
-internal sealed class XmlSourceMap(string source)
+internal sealed class XmlSourceMap(string source, PolicySourceMap map)
 {
     private int[]? _lineStarts;
 
     /// <summary>Locates characters of <paramref name="attribute"/>'s value.</summary>
     public Func<int, (int Line, int Column)> ForAttribute(PolicyAttribute attribute)
     {
-        var fallback = (attribute.Line, attribute.Column);
+        var fallback = map.Map(attribute.Line, attribute.Column);
         var i = Offset(attribute.Line, attribute.Column);
         if (i < 0 || string.CompareOrdinal(source, i, attribute.Name, 0, attribute.Name.Length) != 0)
         {
@@ -45,7 +45,7 @@ internal sealed class XmlSourceMap(string source)
     /// <summary>Locates characters of <paramref name="element"/>'s (trimmed) text.</summary>
     public Func<int, (int Line, int Column)> ForText(PolicyElement element)
     {
-        var fallback = (element.Line, element.Column);
+        var fallback = map.Map(element.Line, element.Column);
         var decoded = new List<(int Offset, char Char)>();
         foreach (var (line, column, cdata) in element.TextNodes)
         {
@@ -169,34 +169,8 @@ internal sealed class XmlSourceMap(string source)
         return offset < source.Length ? offset : -1;
     }
 
-    private (int Line, int Column) Position(int offset)
-    {
-        var starts = LineStarts();
-        var line = Array.BinarySearch(starts, offset);
-        if (line < 0)
-        {
-            line = ~line - 1;
-        }
+    /// <summary>The author's position of the character at <paramref name="offset"/> of the parsed text.</summary>
+    private (int Line, int Column) Position(int offset) => map.Locate(offset);
 
-        return (line + 1, offset - starts[line] + 1);
-    }
-
-    private int[] LineStarts()
-    {
-        if (_lineStarts is null)
-        {
-            var starts = new List<int> { 0 };
-            for (var i = 0; i < source.Length; i++)
-            {
-                if (source[i] == '\n' || (source[i] == '\r' && (i + 1 >= source.Length || source[i + 1] != '\n')))
-                {
-                    starts.Add(i + 1);
-                }
-            }
-
-            _lineStarts = [.. starts];
-        }
-
-        return _lineStarts;
-    }
+    private int[] LineStarts() => _lineStarts ??= PolicySourceMap.LineStarts(source);
 }

@@ -78,7 +78,7 @@ internal sealed class ValidateJwtHandler : PolicyHandler
             TokenDecryptionKeys = Children(el, "decryption-keys", "key").Select(k => Key(k, location)).ToArray(),
         };
 
-        if (el.Children.FirstOrDefault(c => c.Name == "openid-config")?["url"] is { } url)
+        if (el.Children.FirstOrDefault(c => c.Name == "openid-config")?["url"] is { } url && !services.Checking)
         {
             _openId = OpenIdConfigurations.For(url.Trim(), services);
 

@@ -18,6 +18,9 @@ internal sealed class PolicyBuilder(
 {
     private readonly Dictionary<(PolicyElement Element, string ScopeKey, string Section, MessageTarget Target), PolicyHandler> _built = [];
 
+    /// <summary>Hides the secret named values of the snapshot in a message.</summary>
+    public Func<string, string> Redact { get; init; } = m => m;
+
     /// <summary>The fragments being expanded, outermost first: a fragment that includes itself is refused, not expanded forever.</summary>
     private readonly List<string> _including = [];
 
@@ -204,16 +207,16 @@ internal sealed class PolicyBuilder(
             case "set-method":
                 return new SetMethodHandler(at, Text(el));
             case "trace":
-                return new TraceHandler(at, el["source"] ?? "", Child(el, "message") is { } m ? Text(m) : PolicyValue.Literal(""),
+                return new TraceHandler(at, el["source"] ?? "", Child(el, "message") is { } m ? Text(m) : Text(el),
                     el.Children.Where(c => c.Name == "metadata").Select(c => (c["name"] ?? "", Value(c, "value"))).ToArray());
             case "rewrite-uri":
                 return new RewriteUriHandler(at, Value(el, "template"), !bool.TryParse(el["copy-unmatched-params"], out var copy) || copy);
             case "set-backend-service":
                 return new SetBackendServiceHandler(at, Value(el, "base-url"));
             case "set-body":
-                if (el["template"] == "liquid")
+                if (el["template"]?.Trim() == "liquid")
                 {
-                    throw new PolicyBuildException($"{at.Section}/{at.Path}: set-body template=\"liquid\" is not supported.");
+                    return new LiquidSetBodyHandler(at, el.Text ?? "", target, Flag(el, "parse-date", true), el["xsi-nil"]?.Trim() == "null");
                 }
 
                 return new SetBodyHandler(at, Text(el), target);

@@ -119,23 +119,24 @@ public sealed partial class PolicyRuntime
     {
         var problems = new List<string>();
         var all = new List<Loaded>();
-        Loaded? Load(string? xml, string what)
+        var namedValues = new NamedValues(snapshot.NamedValues);
+        Loaded? Load(string? xml, string? format, string what)
         {
             if (string.IsNullOrWhiteSpace(xml))
             {
                 return null;
             }
 
-            var loaded = LoadDocument(xml, what);
+            var loaded = LoadDocument(xml, IsEscaped(format), namedValues, what);
             all.Add(loaded);
             return loaded;
         }
 
-        var global = Load(snapshot.Policy, "the global policy");
+        var global = Load(snapshot.Policy, snapshot.PolicyFormat, "the global policy");
         var productDocs = new Dictionary<string, Loaded>(StringComparer.OrdinalIgnoreCase);
         foreach (var product in snapshot.Products)
         {
-            if (Load(product.Policy, $"the policy of product '{product.Id}'") is { } doc)
+            if (Load(product.Policy, product.PolicyFormat, $"the policy of product '{product.Id}'") is { } doc)
             {
                 productDocs[product.Id] = doc;
             }
@@ -145,14 +146,14 @@ public sealed partial class PolicyRuntime
         var operationDocs = new Dictionary<(string, string), Loaded>();
         foreach (var api in snapshot.Apis)
         {
-            if (Load(api.Policy, $"the policy of API '{api.Id}'") is { } doc)
+            if (Load(api.Policy, api.PolicyFormat, $"the policy of API '{api.Id}'") is { } doc)
             {
                 apiDocs[api.Id] = doc;
             }
 
             foreach (var op in api.Operations)
             {
-                if (Load(op.Policy, $"the policy of operation '{api.Id}/{op.Id}'") is { } opDoc)
+                if (Load(op.Policy, op.PolicyFormat, $"the policy of operation '{api.Id}/{op.Id}'") is { } opDoc)
                 {
                     operationDocs[(api.Id.ToLowerInvariant(), op.Id.ToLowerInvariant())] = opDoc;
                 }
@@ -162,7 +163,7 @@ public sealed partial class PolicyRuntime
         var fragmentDocs = new Dictionary<string, Loaded>(StringComparer.OrdinalIgnoreCase);
         foreach (var fragment in snapshot.PolicyFragments)
         {
-            var loaded = LoadFragment(fragment);
+            var loaded = LoadFragment(fragment, namedValues);
             fragmentDocs[fragment.Id] = loaded;
             all.Add(loaded);
         }
@@ -183,7 +184,7 @@ public sealed partial class PolicyRuntime
         {
             var fragments = fragmentDocs.Where(f => f.Value.Document is not null).ToDictionary(f => f.Key, f => f.Value.Document!, StringComparer.OrdinalIgnoreCase);
             var brokenFragments = fragmentDocs.Where(f => f.Value.Problem is not null).ToDictionary(f => f.Key, f => f.Value.Problem!, StringComparer.OrdinalIgnoreCase);
-            var builder = new PolicyBuilder(expressions, fragments, services, brokenFragments);
+            var builder = new PolicyBuilder(expressions, fragments, services, brokenFragments) { Redact = namedValues.Redact };
             var productsByApi = snapshot.Products
                 .SelectMany(p => p.ApiIds.Select(a => (Api: a, Product: p)))
                 .ToLookup(x => x.Api, x => x.Product, StringComparer.OrdinalIgnoreCase);
@@ -239,7 +240,7 @@ public sealed partial class PolicyRuntime
                     .Where(o => o.Value.WithoutProduct?.Cors.Length > 0 || o.Value.ByProduct.Values.Any(p => p?.Cors.Length > 0))
                     .Select(o => o.Key)
                     .ToFrozenSet(StringComparer.Ordinal),
-                Problems = problems.Distinct(StringComparer.Ordinal).ToArray(),
+                Problems = problems.Select(namedValues.Redact).Distinct(StringComparer.Ordinal).ToArray(),
             };
         }
         catch
@@ -270,7 +271,7 @@ public sealed partial class PolicyRuntime
         }
         catch (Exception e) when (e is PolicyBuildException or FormatException or OverflowException or ArgumentException or InvalidOperationException)
         {
-            var problem = $"The policies of {what} cannot be built: {e.Message}";
+            var problem = builder.Redact($"The policies of {what} cannot be built: {e.Message}");
             problems.Add(problem);
             return PolicyPipeline.Broken(problem);
         }
@@ -342,20 +343,22 @@ public sealed partial class PolicyRuntime
             instance + "operation:" + api.Id.ToLowerInvariant() + "/" + op.Id.ToLowerInvariant());
     }
 
-    private static Loaded LoadDocument(string xml, string what)
+    private static bool IsEscaped(string? format) => string.Equals(format, "xml", StringComparison.OrdinalIgnoreCase);
+
+    private static Loaded LoadDocument(string xml, bool escaped, NamedValues namedValues, string what)
     {
-        var errors = PolicyValidator.Validate(xml);
+        var errors = PolicyValidator.Validate(xml, namedValues, escaped);
         return errors.Count > 0
             ? new Loaded(what, null, $"{what} cannot be loaded: {string.Join("; ", errors)}")
-            : new Loaded(what, PolicyDocument.Parse(xml), null);
+            : new Loaded(what, PolicyDocument.Parse(xml, namedValues, escaped), null);
     }
 
-    private static Loaded LoadFragment(GatewayPolicyFragment fragment)
+    private static Loaded LoadFragment(GatewayPolicyFragment fragment, NamedValues namedValues)
     {
         var what = $"policy fragment '{fragment.Id}'";
         try
         {
-            return new Loaded(what, PolicyFragment.Parse(fragment.Value), null);
+            return new Loaded(what, PolicyFragment.Parse(fragment.Value, namedValues, IsEscaped(fragment.Format)), null);
         }
         catch (PolicyDocumentException e)
         {

@@ -38,6 +38,28 @@ public sealed class PolicyServices
         Logger = logger ?? NullLogger.Instance;
     }
 
+    /// <summary>
+    /// For management's check before a document is saved: handlers are built exactly as when a snapshot is applied, but
+    /// nothing is fetched or opened (no store is reachable; validate-jwt does not load its OpenID metadata).
+    /// </summary>
+    public static PolicyServices ForChecking(TimeProvider time) => new(time);
+
+    private PolicyServices(TimeProvider time)
+    {
+        static T Unavailable<T>() => throw new InvalidOperationException("Stores are not available while a policy document is checked.");
+        _rateLimits = new(Unavailable<IRateLimitStore>);
+        _quotas = new(Unavailable<IQuotaStore>);
+        _cache = new(Unavailable<ICacheStore>);
+        _limitBatches = new(Unavailable<ILimitBatchStore>);
+        Time = time;
+        Options = new GatewayOptions();
+        Logger = NullLogger.Instance;
+        Checking = true;
+    }
+
+    /// <summary>True for <see cref="ForChecking"/>: build handlers, start nothing.</summary>
+    public bool Checking { get; }
+
     public IRateLimitStore RateLimits => _rateLimits.Value;
 
     public IQuotaStore Quotas => _quotas.Value;

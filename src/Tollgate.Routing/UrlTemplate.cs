@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Tollgate.Core.Routing;
+namespace Tollgate.Routing;
 
 /// <summary>One query-string part of an operation's URL template: <c>name={param}</c> or <c>name=literal</c>.</summary>
 /// <param name="Name">The query parameter name as it appears in the request.</param>
