@@ -49,6 +49,9 @@ public static class GatewayMetrics
     }
 
     /// <summary>Records a call refused by a policy, e.g. <c>rate-limit</c> or <c>quota</c>.</summary>
-    public static void RecordRejection(string policy, string? api, string? product) =>
-        Rejections.Add(1, new TagList { { "policy", policy }, { "api", api ?? "" }, { "product", product ?? "" } });
+    public static void RecordRejection(string policy, Subscriptions.GatewayRequest request) =>
+        Rejections.Add(1, new TagList
+        {
+            { "policy", policy }, { "service", request.State.Snapshot.ServiceName }, { "api", request.Api.Id }, { "product", request.Product?.Id ?? "" },
+        });
 }

@@ -327,8 +327,11 @@ public static class TollgateCli
             table.AddRow("Management API", Markup.Escape(url!.TrimEnd('/') + client.ServiceId + "?api-version=" + ManagementClient.ApiVersion));
         }
 
+        table.AddRow("Instance gateway URL", Markup.Escape(settings.Management.GatewayUrlOf(TutorialSetup.ServiceName)));
         table.AddRow("Studio", Markup.Escape(settings.Studio.Url));
         table.AddRow("Publisher portal", Markup.Escape(settings.Portal.Url.TrimEnd('/') + "/admin"));
+        table.AddRow("Developer portal", Markup.Escape(settings.Management.PortalUrlOf(TutorialSetup.ServiceName)));
+        table.AddRow("Studio pages", Markup.Escape(settings.Portal.Url.TrimEnd('/') + "/studio"));
         table.AddRow("Portal user", "1");
         table.AddRow("Portal password", Markup.Escape(adminPassword ?? "(changed since the first start: the one you set)"));
         table.AddRow("Admin identifier", Markup.Escape(credentials.Id));

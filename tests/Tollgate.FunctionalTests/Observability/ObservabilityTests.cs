@@ -69,6 +69,34 @@ public sealed class ObservabilityTests
     }
 
     [Fact]
+    public async Task Metrics_CountCallsAPolicyRefused_ByInstanceApiAndPolicy()
+    {
+        await using var backend = await RecordingBackend.StartAsync();
+        await using var host = await TollgateHost.StartAsync();
+        var key = await CreateApiAsync(host, backend, "limited");
+        await host.PutAsync($"{Svc}/apis/limited/policies/policy", new
+        {
+            properties = new { format = "rawxml", value = "<policies><inbound><base /><rate-limit calls=\"1\" renewal-period=\"60\" /></inbound><backend><base /></backend><outbound><base /></outbound><on-error><base /></on-error></policies>" },
+        });
+
+        using (var first = await host.Gateway.SendAsync(TollgateHost.GatewayRequest(HttpMethod.Get, "/limited/hello", key)))
+        {
+            Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        }
+
+        using (var second = await host.Gateway.SendAsync(TollgateHost.GatewayRequest(HttpMethod.Get, "/limited/hello", key)))
+        {
+            Assert.Equal((HttpStatusCode)429, second.StatusCode);
+        }
+
+        using var response = await host.Management.GetAsync("/metrics");
+        var samples = await PrometheusText.ParseAsync(await response.Content.ReadAsStringAsync());
+        var refused = Assert.Single(samples, s => s.Name == "tollgate_gateway_rejections_total" && s.Has("api", "limited"));
+        Assert.True(refused.Has("service", Service) && refused.Has("policy", "rate-limit"), "the rejection names its instance and policy");
+        Assert.Equal(1, refused.Value);
+    }
+
+    [Fact]
     public async Task Health_LiveAndReady_AnswerOnEveryRole()
     {
         await using var host = await TollgateHost.StartAsync();

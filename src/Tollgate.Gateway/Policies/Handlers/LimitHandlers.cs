@@ -54,7 +54,7 @@ internal static class Limits
             headers["RateLimit"] = $"\"{handler.Location.Name}\";r=0;t={text}";
         }
 
-        GatewayMetrics.RecordRejection(handler.Location.Name, context.Gateway.Api.Id, context.Gateway.Product?.Id);
+        GatewayMetrics.RecordRejection(handler.Location.Name, context.Gateway);
         context.Fail(PolicyFailure.From(handler.Location, "RateLimitExceeded", "Rate limit is exceeded"));
         return PolicyStep.Error;
     }
@@ -93,7 +93,7 @@ internal static class Limits
             context.Http.Response.Headers["Retry-After"] = retry.ToString(CultureInfo.InvariantCulture);
         }
 
-        GatewayMetrics.RecordRejection(handler.Location.Name, context.Gateway.Api.Id, context.Gateway.Product?.Id);
+        GatewayMetrics.RecordRejection(handler.Location.Name, context.Gateway);
         context.Fail(PolicyFailure.From(handler.Location, "QuotaExceeded", message));
         return PolicyStep.Error;
     }

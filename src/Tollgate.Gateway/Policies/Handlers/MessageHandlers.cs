@@ -138,7 +138,7 @@ internal sealed class CheckHeaderHandler(PolicyLocation location, string name, i
     {
         var text = message.GetString(context) ?? "";
         context.SetErrorResponse(statusCode, text);
-        GatewayMetrics.RecordRejection(Location.Name, context.Gateway.Api.Id, context.Gateway.Product?.Id);
+        GatewayMetrics.RecordRejection(Location.Name, context.Gateway);
         context.Fail(PolicyFailure.From(Location, reason, text));
         return PolicyStep.Error;
     }
@@ -163,7 +163,7 @@ internal sealed class IpFilterHandler(PolicyLocation location, bool allow, IPAdd
 
         var message = $"Caller IP address {ip} is not allowed. Access denied.";
         context.SetErrorResponse(403, message);
-        GatewayMetrics.RecordRejection(Location.Name, context.Gateway.Api.Id, context.Gateway.Product?.Id);
+        GatewayMetrics.RecordRejection(Location.Name, context.Gateway);
         context.Fail(PolicyFailure.From(Location, "CallerIpNotAllowed", message));
         return ValueTask.FromResult(PolicyStep.Error);
     }

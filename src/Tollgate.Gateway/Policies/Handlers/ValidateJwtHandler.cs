@@ -222,7 +222,7 @@ internal sealed class ValidateJwtHandler : PolicyHandler
     {
         var text = _errorMessage?.GetString(context) is { Length: > 0 } configured ? configured : message;
         context.SetErrorResponse(_statusCode, text);
-        GatewayMetrics.RecordRejection(Location.Name, context.Gateway.Api.Id, context.Gateway.Product?.Id);
+        GatewayMetrics.RecordRejection(Location.Name, context.Gateway);
         context.Fail(PolicyFailure.From(Location, reason, message));
         return PolicyStep.Error;
     }
