@@ -45,7 +45,45 @@ public static class MlCommands
                 return 1;
             }
         });
-        return new Command("ml", "Call Studio (classic) web services.") { invoke };
+        return new Command("ml", "Call Studio (classic) web services.") { invoke, BuildBatch() };
+    }
+
+    private static Command BuildBatch()
+    {
+        var service = new Argument<string>("service") { Description = "The service's base URL (the dashboard's API location), directly or the same path on the gateway." };
+        var input = new Option<string>("--input", "-i") { Description = "The rows: a .csv or .tsv file with a header line, of any size.", Required = true };
+        var output = new Option<string>("--output", "-o") { Description = "Where to write the scored rows (.csv or .tsv).", Required = true };
+        var storage = new Option<string?>("--storage") { Description = "The blob storage connection string the job reads and writes through; default: the TOLLGATE_STORAGE_CONNECTION_STRING environment variable." };
+        var container = new Option<string>("--container") { Description = "The blob container for the input and the output (created when missing).", DefaultValueFactory = _ => "tollgate-batch" };
+        var apiKey = new Option<string?>("--api-key") { Description = "The service's API key (Authorization: Bearer); default: the TOLLGATE_ML_API_KEY environment variable." };
+        var subscriptionKey = new Option<string?>("--subscription-key") { Description = "An APIM subscription key (Ocp-Apim-Subscription-Key), when calling through the gateway." };
+        var inputName = new Option<string>("--input-name") { Description = "The web service input's name.", DefaultValueFactory = _ => "input1" };
+        var outputName = new Option<string>("--output-name") { Description = "The web service output's name.", DefaultValueFactory = _ => "output1" };
+        var timeout = new Option<int>("--timeout") { Description = "Seconds to wait for the job; past them the job is deleted (cancelled).", DefaultValueFactory = _ => 3600 };
+        var insecure = new Option<bool>("--insecure", "-k") { Description = "Accept any HTTPS certificate (the gateway's self-signed one)." };
+        var batch = new Command("batch", "Score a file with a web service's batch execution (BES) endpoint: upload, submit, start, follow, download.")
+        {
+            service, input, output, storage, container, apiKey, subscriptionKey, inputName, outputName, timeout, insecure,
+        };
+        batch.SetAction(async (parse, ct) =>
+        {
+            ClientCommands.FitRedirectedOutput();
+            try
+            {
+                var job = new BatchJob(parse.GetValue(service)!, parse.GetValue(input)!, parse.GetValue(output)!,
+                    parse.GetValue(storage) ?? Environment.GetEnvironmentVariable("TOLLGATE_STORAGE_CONNECTION_STRING"), parse.GetValue(container)!,
+                    parse.GetValue(apiKey) ?? Environment.GetEnvironmentVariable("TOLLGATE_ML_API_KEY"), parse.GetValue(subscriptionKey),
+                    parse.GetValue(inputName)!, parse.GetValue(outputName)!, TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(timeout))), parse.GetValue(insecure));
+                return await BatchCommand.RunAsync(job, ct);
+            }
+            catch (Exception ex) when (ex is CliException or HttpRequestException or IOException or JsonException or FormatException or ArgumentException
+                or Azure.RequestFailedException or TaskCanceledException && !ct.IsCancellationRequested)
+            {
+                await Console.Error.WriteLineAsync("tollgate: " + (ex is Azure.RequestFailedException storageError ? $"blob storage: {storageError.Status} {storageError.ErrorCode}" : ex.Message));
+                return 1;
+            }
+        });
+        return batch;
     }
 
     private static async Task<int> InvokeAsync(string service, string file, string? apiKey, string? subscriptionKey, string inputName, string output, bool insecure, CancellationToken ct)

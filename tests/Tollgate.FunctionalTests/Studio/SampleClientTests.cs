@@ -44,7 +44,7 @@ public sealed class SampleClientTests
         throw new InvalidOperationException("No python3 with the requests package: run scripts/test.sh (it installs python3-requests).");
     }
 
-    private static async Task<(int Code, string Output)> RunAsync(string script, Dictionary<string, string> environment, string workingDirectory)
+    internal static async Task<(int Code, string Output)> RunAsync(string script, Dictionary<string, string> environment, string workingDirectory)
     {
         var info = new ProcessStartInfo(Python(), [Path.Combine(Samples(), script)])
         {
