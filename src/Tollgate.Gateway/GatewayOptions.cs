@@ -61,6 +61,15 @@ public sealed class GatewayOptions
     public string? SnapshotBackupPath { get; set; }
 
     /// <summary>
+    /// Where a remote gateway keeps the request records management could not take yet (sent again, oldest first, when
+    /// it can). Default <c>{data}/gateway-records</c>.
+    /// </summary>
+    public string? RecordBufferPath { get; set; }
+
+    /// <summary>The most request records a remote gateway keeps on disk, in megabytes; past it new batches are dropped and counted. Default 256.</summary>
+    public int RecordBufferLimitMegabytes { get; set; } = 256;
+
+    /// <summary>
     /// Also send the IETF <c>RateLimit</c> and <c>RateLimit-Policy</c> headers (draft-ietf-httpapi-ratelimit-headers) from
     /// rate-limit and rate-limit-by-key. Not APIM behaviour; default false.
     /// </summary>

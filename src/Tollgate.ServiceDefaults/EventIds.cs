@@ -46,6 +46,9 @@ public static class EventIds
 
     // --- request log (3xxx) ---
     public const int RequestRecordsNotStored = 3001;
+    public const int RequestRecordsBuffered = 3002;
+    public const int RequestRecordsBufferFull = 3003;
+    public const int RequestRecordsRefused = 3004;
     public const int RetentionDeleted = 3101;
     public const int RetentionFailed = 3102;
 

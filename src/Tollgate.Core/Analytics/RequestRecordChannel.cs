@@ -38,6 +38,9 @@ public sealed class RequestRecordChannel
         return false;
     }
 
+    /// <summary>Queues a record, waiting while the channel is full: for records that arrive from remote gateways, whose sender can wait.</summary>
+    public ValueTask WriteAsync(RequestRecord record, CancellationToken cancellationToken) => _channel.Writer.WriteAsync(record, cancellationToken);
+
     /// <summary>No more records will come (shutdown): the reader drains what is queued and ends.</summary>
     public void Complete() => _channel.Writer.TryComplete();
 }

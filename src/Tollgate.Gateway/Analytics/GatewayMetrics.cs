@@ -27,6 +27,31 @@ public static class GatewayMetrics
     private static readonly Counter<long> Rejections = Meter.CreateCounter<long>(
         "tollgate.gateway.rejections", "{request}", "Calls refused by a policy (rate-limit, quota, ip-filter, …).");
 
+    private static readonly Counter<long> Shipped = Meter.CreateCounter<long>(
+        "tollgate.gateway.records.shipped", "{record}", "Request records a remote gateway delivered to management.");
+
+    private static readonly Counter<long> Buffered = Meter.CreateCounter<long>(
+        "tollgate.gateway.records.buffered", "{record}", "Request records a remote gateway kept on disk because management could not take them.");
+
+    private static readonly Counter<long> Unbuffered = Meter.CreateCounter<long>(
+        "tollgate.gateway.records.unbuffered", "{record}", "Buffered request records delivered later.");
+
+    private static readonly Counter<long> BufferDropped = Meter.CreateCounter<long>(
+        "tollgate.gateway.records.dropped", "{record}", "Request records a remote gateway dropped: its buffer on disk was full.");
+
+    private static readonly Counter<long> Refused = Meter.CreateCounter<long>(
+        "tollgate.gateway.records.refused", "{record}", "Request records management refused as malformed.");
+
+    public static void RecordsShipped(int count) => Shipped.Add(count);
+
+    public static void RecordsBuffered(int count) => Buffered.Add(count);
+
+    public static void RecordsUnbuffered(int count) => Unbuffered.Add(count);
+
+    public static void RecordsDropped(int count) => BufferDropped.Add(count);
+
+    public static void RecordsRefused(int count) => Refused.Add(count);
+
     /// <summary>Records one finished call.</summary>
     public static void RecordRequest(string? service, string? api, string? operation, string? product, int status, TimeSpan duration, TimeSpan? backend)
     {

@@ -8,6 +8,8 @@ using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Tollgate.Core.Analytics;
+using Tollgate.Gateway.Analytics;
 using Tollgate.Gateway.Configuration;
 using Tollgate.Gateway.Errors;
 using Tollgate.Gateway.Policies.Counters;
@@ -40,6 +42,13 @@ public static class GatewayHost
             options.SnapshotBackupPath ??= Path.Combine(dataDirectory, "gateway-snapshot.json");
             builder.Services.AddHttpClient(RemoteSnapshotPoller.HttpClientName);
             builder.Services.AddHostedService<RemoteSnapshotPoller>();
+            if (builder.Services.Any(d => d.ServiceType == typeof(RequestRecordChannel)))
+            {
+                // The request log is on: records go to management in batches, through a buffer on disk when it is away.
+                options.RecordBufferPath ??= Path.Combine(dataDirectory, "gateway-records");
+                builder.Services.AddHttpClient(RequestRecordShipper.HttpClientName);
+                builder.Services.AddHostedService<RequestRecordShipper>();
+            }
         }
 
         var https = string.IsNullOrEmpty(options.HttpsUrl) ? null : GatewayCertificate.LoadOrCreate(options, dataDirectory,

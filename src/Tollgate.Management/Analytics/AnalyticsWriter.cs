@@ -35,8 +35,18 @@ public sealed partial class AnalyticsWriter : BackgroundService
         _meter.CreateObservableCounter("tollgate.analytics.records.dropped", () => channel.Dropped, "{record}",
             "Request records dropped because the channel to the writer was full (the request was never delayed).");
         _meter.CreateObservableCounter("tollgate.analytics.records.failed", () => Failed, "{record}", "Request records the store refused.");
+        _meter.CreateObservableCounter("tollgate.analytics.records.received", () => Received, "{record}",
+            "Request records received from gateways running apart from management (queued for the writer like the local ones).");
         _meter.CreateObservableGauge("tollgate.analytics.records.queued", () => channel.Reader.Count, "{record}", "Request records waiting for the writer.");
     }
+
+    private long _received;
+
+    /// <summary>Records received from remote gateways so far.</summary>
+    public long Received => Interlocked.Read(ref _received);
+
+    /// <summary>Counts records a remote gateway posted (queued for this writer).</summary>
+    public void CountReceived(int count) => Interlocked.Add(ref _received, count);
 
     /// <summary>Records stored so far.</summary>
     public long Written => Interlocked.Read(ref _written);

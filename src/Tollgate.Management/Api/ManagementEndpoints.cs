@@ -7,8 +7,10 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Tollgate.Core.Analytics;
 using Tollgate.Core.Gateway;
 using Tollgate.Core.Resources;
+using Tollgate.Management.Analytics;
 using Tollgate.Management.Persistence;
 using Tollgate.Management.Services;
 using Tollgate.ServiceDefaults;
@@ -68,6 +70,7 @@ public static partial class ManagementEndpoints
             var snapshots = await feed.WaitChangesAsync(name => GatewayServiceList.Contains(services, name), body?.Known ?? new Dictionary<string, long>(), TimeSpan.FromSeconds(30), time, http.RequestAborted);
             return snapshots.Count == 0 ? Results.NoContent() : Results.Json(snapshots, SnapshotJson.Options);
         });
+        app.MapPost("/internal/gateway/records", ReceiveRecordsAsync);
         MapPortalAdministrator(app);
         MapDeveloperAccounts(app);
         return app;
@@ -522,6 +525,56 @@ public static partial class ManagementEndpoints
                 http.Request.Method, http.Request.Path.Value ?? "", ex);
             return Json(new ArmException(500, "InternalError", "The request failed on the server; see the management log for details.").ToJson(), 500);
         }
+    }
+
+    /// <summary>
+    /// <c>POST /internal/gateway/records</c>: a batch of request records from a gateway running apart from management
+    /// (a JSON array, at most <see cref="RecordBatch.MaxRecords"/> records), queued for the request log like the
+    /// local gateway's; the post waits while the writer's queue is full. 202 with the count taken; 400 naming the first
+    /// record and field that is wrong (the gateway does not send that batch again).
+    /// </summary>
+    private static async Task ReceiveRecordsAsync(HttpContext http, RequestRecordChannel channel, AnalyticsWriter writer)
+    {
+        if (http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = RecordBatch.MaxBytes;
+        }
+
+        List<RequestRecord>? records;
+        try
+        {
+            records = await http.Request.ReadFromJsonAsync<List<RequestRecord>>(RecordBatch.Json, http.RequestAborted);
+        }
+        catch (Exception e) when (e is JsonException or BadHttpRequestException)
+        {
+            await WriteAsync(http, new ArmException(400, "InvalidRequestContent", "The body must be a JSON array of request records: " + e.Message));
+            return;
+        }
+
+        records ??= [];
+        if (records.Count > RecordBatch.MaxRecords)
+        {
+            await WriteAsync(http, new ArmException(400, "InvalidRequestContent", $"At most {RecordBatch.MaxRecords} records in one post; this one has {records.Count}."));
+            return;
+        }
+
+        for (var i = 0; i < records.Count; i++)
+        {
+            if (RecordBatch.Problem(records[i], i) is { } problem)
+            {
+                await WriteAsync(http, new ArmException(400, "InvalidRequestContent", problem));
+                return;
+            }
+        }
+
+        foreach (var record in records)
+        {
+            await channel.WriteAsync(record, http.RequestAborted);
+        }
+
+        writer.CountReceived(records.Count);
+        http.Response.StatusCode = StatusCodes.Status202Accepted;
+        await http.Response.WriteAsJsonAsync(new JsonObject { ["accepted"] = records.Count }, http.RequestAborted);
     }
 
     internal static Task WriteAsync(HttpContext http, ArmException ex)

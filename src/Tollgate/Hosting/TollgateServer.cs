@@ -134,7 +134,10 @@ public sealed class TollgateServer : IAsyncDisposable
 
             if (settings.Roles.HasFlag(TollgateRoles.Gateway))
             {
-                var app = BuildGateway(configuration, settings, store is not null && settings.AnalyticsEnabled ? records : null, timeProvider);
+                // In one process with management the gateway hands records to its writer; apart from it, to the shipper
+                // that posts them to management.
+                var gatewayRecords = !settings.AnalyticsEnabled ? null : store is not null ? records : new RequestRecordChannel();
+                var app = BuildGateway(configuration, settings, gatewayRecords, timeProvider);
                 var provider = app.Services.GetRequiredService<SnapshotProxyConfigProvider>();
                 if (store is not null)
                 {
@@ -432,7 +435,8 @@ public sealed class TollgateServer : IAsyncDisposable
 
         if (records is not null)
         {
-            // In one process with management, every call is recorded for the reports.
+            // Every call is recorded for the reports: in one process with management straight to its writer, apart
+            // from it through the shipper (GatewayHost).
             builder.Services.AddSingleton(records);
         }
 

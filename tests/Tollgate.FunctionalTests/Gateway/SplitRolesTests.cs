@@ -47,7 +47,7 @@ public sealed class SplitRolesTests
             {
                 Assert.Null(gateway.Store);
                 using var client = new HttpClient { BaseAddress = new Uri(gateway.Settings.Gateway.HttpUrl!) };
-                var operationSeen = WaitForAsync(gateway, s => s.Apis.Any(a => a.Operations.Count > 0));
+                var operationSeen = GatewayWaits.ForAsync(gateway, s => s.Apis.Any(a => a.Operations.Count > 0));
                 await management.PutAsync($"{svc}/apis/echo/operations/get", new { properties = new { displayName = "Get", method = "GET", urlTemplate = "/hello" } });
                 await operationSeen;
 
@@ -62,7 +62,7 @@ public sealed class SplitRolesTests
             // Management is down: the gateway starts from its backup and serves.
             await using (var restarted = await TollgateServer.StartAsync(new ConfigurationBuilder().AddInMemoryCollection(gatewaySettings).Build()))
             {
-                await WaitForAsync(restarted, s => s.Apis.Any(a => a.Operations.Count > 0));
+                await GatewayWaits.ForAsync(restarted, s => s.Apis.Any(a => a.Operations.Count > 0));
                 using var client = new HttpClient { BaseAddress = new Uri(restarted.Settings.Gateway.HttpUrl!) };
                 using var response = await client.SendAsync(TollgateHost.GatewayRequest(HttpMethod.Get, "/echo/hello", key));
                 Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -117,8 +117,8 @@ public sealed class SplitRolesTests
 
             await using var all = await TollgateServer.StartAsync(Settings(data, "*"));
             await using var onlyBeta = await TollgateServer.StartAsync(Settings(listed, "beta"));
-            await WaitForAsync(all, _ => all.Gateway!.Instances.ByName.Count == 2);
-            await WaitForAsync(onlyBeta, s => s.ServiceName == "beta");
+            await GatewayWaits.ForAsync(all, _ => all.Gateway!.Instances.ByName.Count == 2);
+            await GatewayWaits.ForAsync(onlyBeta, s => s.ServiceName == "beta");
             Assert.Equal(HttpStatusCode.OK, await CallAsync(all, "alpha"));
             Assert.Equal(HttpStatusCode.OK, await CallAsync(all, "beta"));
             Assert.Equal(HttpStatusCode.NotFound, await CallAsync(onlyBeta, "alpha"));
@@ -126,7 +126,7 @@ public sealed class SplitRolesTests
             Assert.Equal(2, backendB.Requests.Count);
             Assert.Single(backendA.Requests);
 
-            var deleted = WaitForAsync(all, s => s.ServiceName == "alpha" && s.Deleted);
+            var deleted = GatewayWaits.ForAsync(all, s => s.ServiceName == "alpha" && s.Deleted);
             await management.OkAsync(HttpMethod.Delete, TollgateHost.ServicePath("alpha"));
             await deleted;
             Assert.Equal(HttpStatusCode.NotFound, await CallAsync(all, "alpha"));
@@ -151,23 +151,5 @@ public sealed class SplitRolesTests
         var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => TollgateServer.StartAsync(configuration));
 
         Assert.Contains("Tollgate:Gateway:ManagementUrl", ex.Message);
-    }
-
-    private static Task WaitForAsync(TollgateServer server, Func<GatewaySnapshot, bool> condition)
-    {
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        server.Gateway!.Applied += s =>
-        {
-            if (condition(s))
-            {
-                done.TrySetResult();
-            }
-        };
-        if (condition(server.Gateway.State.Snapshot))
-        {
-            done.TrySetResult();
-        }
-
-        return done.Task.WaitAsync(TimeSpan.FromSeconds(30));
     }
 }

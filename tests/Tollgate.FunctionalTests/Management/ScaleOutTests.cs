@@ -141,10 +141,10 @@ public sealed class ScaleOutTests(PostgresFixture postgres) : IClassFixture<Post
                 ["Logging:LogLevel:Default"] = "Warning",
             }).Build());
             using var client = new HttpClient { BaseAddress = new Uri(gateway.Settings.Gateway.HttpUrl!) };
-            await WaitForAsync(gateway, s => s.ServiceName == "follow" && s.Apis.Any(api => api.Id == "echo"));
+            await GatewayWaits.ForAsync(gateway, s => s.ServiceName == "follow" && s.Apis.Any(api => api.Id == "echo"));
 
             // A new operation, written through node A, answers on the gateway that only knows node B.
-            var operationSeen = WaitForAsync(gateway, s => s.Apis.Any(api => api.Operations.Any(o => o.UrlTemplate == "/hello")));
+            var operationSeen = GatewayWaits.ForAsync(gateway, s => s.Apis.Any(api => api.Operations.Any(o => o.UrlTemplate == "/hello")));
             await nodeA.PutAsync($"{svc}/apis/echo/operations/get", new { properties = new { displayName = "Get", method = "GET", urlTemplate = "/hello" } });
             await operationSeen;
             using (var response = await client.SendAsync(TollgateHost.GatewayRequest(HttpMethod.Get, "/echo/hello", key)))
@@ -154,7 +154,7 @@ public sealed class ScaleOutTests(PostgresFixture postgres) : IClassFixture<Post
             }
 
             // The instance deleted through node A stops being served.
-            var deleted = WaitForAsync(gateway, s => s.ServiceName == "follow" && s.Deleted);
+            var deleted = GatewayWaits.ForAsync(gateway, s => s.ServiceName == "follow" && s.Deleted);
             await nodeA.OkAsync(HttpMethod.Delete, svc);
             await deleted;
             using (var gone = await client.SendAsync(TollgateHost.GatewayRequest(HttpMethod.Get, "/echo/hello", key)))
@@ -166,24 +166,6 @@ public sealed class ScaleOutTests(PostgresFixture postgres) : IClassFixture<Post
         {
             Directory.Delete(gatewayData, recursive: true);
         }
-    }
-
-    private static Task WaitForAsync(TollgateServer gateway, Func<GatewaySnapshot, bool> condition)
-    {
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        gateway.Gateway!.Applied += s =>
-        {
-            if (condition(s))
-            {
-                done.TrySetResult();
-            }
-        };
-        if (condition(gateway.Gateway.State.Snapshot))
-        {
-            done.TrySetResult();
-        }
-
-        return done.Task.WaitAsync(TimeSpan.FromSeconds(30));
     }
 
     /// <summary>Two management nodes on a fresh database, sharing the secrets key as every node of an installation must.</summary>

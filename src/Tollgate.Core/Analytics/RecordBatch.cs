@@ -1,0 +1,25 @@
+using System.Text.Json;
+
+namespace Tollgate.Core.Analytics;
+
+/// <summary>The wire form of request records a remote gateway sends to management (<c>POST /internal/gateway/records</c>).</summary>
+public static class RecordBatch
+{
+    /// <summary>Records management takes in one post at most.</summary>
+    public const int MaxRecords = 10_000;
+
+    /// <summary>The largest body management reads, in bytes.</summary>
+    public const long MaxBytes = 32L * 1024 * 1024;
+
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    /// <summary>What is wrong with one record (named by its index and field), or null when management can store it.</summary>
+    public static string? Problem(in RequestRecord record, int index) =>
+        string.IsNullOrEmpty(record.ServiceName) ? $"[{index}].serviceName is required."
+        : string.IsNullOrEmpty(record.RequestId) || record.RequestId.Length > 64 ? $"[{index}].requestId is required (at most 64 characters)."
+        : string.IsNullOrEmpty(record.Method) || record.Method.Length > 16 ? $"[{index}].method is required (at most 16 characters)."
+        : record.Url is null || record.Url.Length > 8192 ? $"[{index}].url is required (at most 8192 characters)."
+        : record.ResponseCode is < 100 or > 599 ? $"[{index}].responseCode must be an HTTP status (100–599)."
+        : record.RequestSize < 0 || record.ResponseSize < 0 || record.ApiTime < 0 || record.ServiceTime < 0 ? $"[{index}]: sizes and times cannot be negative."
+        : null;
+}
