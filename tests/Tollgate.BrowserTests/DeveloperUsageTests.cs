@@ -100,7 +100,7 @@ public sealed class DeveloperUsageTests(PortalFixture portal) : IClassFixture<Po
         await page.WaitForURLAsync("**/usage?period=hour");
         await Assertions.Expect(page.GetByRole(AriaRole.Img, new() { Name = "Calls, last hour" })).ToBeVisibleAsync();
         await Assertions.Expect(page.GetByTestId("calls")).ToHaveTextAsync("6");
-        await page.GetByLabel("Subscription").SelectOptionAsync("hedy-starter");
+        await page.GetByLabel("Subscription", new() { Exact = true }).SelectOptionAsync("hedy-starter");
         await page.GetByRole(AriaRole.Button, new() { Name = "Show" }).ClickAsync();
         await page.WaitForURLAsync("**/usage?period=hour&subscription=hedy-starter");
         await Assertions.Expect(page.GetByTestId("blocked")).ToHaveTextAsync("1");

@@ -27,6 +27,36 @@ public sealed record UsageTotals(long Calls, long Success, long Blocked, long Fa
         return new UsageTotals(calls, success, blocked, failed, bandwidth, calls == 0 ? 0 : weightedMs / calls);
     }
 
+    /// <summary>
+    /// A byTime report's buckets over the whole range, one per <paramref name="interval"/> from the bucket holding
+    /// <paramref name="from"/> to the one holding <paramref name="to"/> (buckets are aligned on the Unix epoch, as the
+    /// management API makes them): the report leaves out buckets without calls, a chart needs them as zeros. A row the
+    /// grid does not expect is kept, in time order.
+    /// </summary>
+    public static IReadOnlyList<(DateTimeOffset Start, JsonObject Row)> Buckets(IEnumerable<JsonObject> rows, DateTimeOffset from, DateTimeOffset to, TimeSpan interval)
+    {
+        var byStart = new SortedDictionary<DateTimeOffset, JsonObject>();
+        foreach (var row in rows)
+        {
+            if (DateTimeOffset.TryParse((string?)row["timestamp"], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t))
+            {
+                byStart[t.ToUniversalTime()] = row;
+            }
+        }
+
+        if (interval > TimeSpan.Zero && to >= from)
+        {
+            var step = interval.Ticks;
+            var first = new DateTimeOffset(DateTimeOffset.UnixEpoch.Ticks + (from.UtcTicks - DateTimeOffset.UnixEpoch.Ticks) / step * step, TimeSpan.Zero);
+            for (var start = first; start <= to && byStart.Count < 10_000; start = start.AddTicks(step))
+            {
+                byStart.TryAdd(start, new JsonObject { ["timestamp"] = start.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture) });
+            }
+        }
+
+        return byStart.Select(kv => (kv.Key, kv.Value)).ToList();
+    }
+
     /// <summary>A number of a report row (0 when absent).</summary>
     public static double Number(JsonObject row, string field) => row[field] is JsonValue v && v.TryGetValue<double>(out var n) ? n : 0;
 

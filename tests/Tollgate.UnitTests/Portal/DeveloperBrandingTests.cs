@@ -64,4 +64,25 @@ public sealed class DeveloperBrandingTests
         Assert.Equal("7 days", UsageTotals.Period(604800));
         Assert.Equal("90 seconds", UsageTotals.Period(90));
     }
+
+    [Fact]
+    public void Buckets_FillTheRangeWithEmptyBuckets_AlignedOnTheEpoch_KeepingTheReportsRows()
+    {
+        var from = new DateTimeOffset(2026, 12, 4, 10, 20, 0, TimeSpan.Zero);
+        var to = from.AddHours(1);
+        var rows = new[]
+        {
+            JsonNode.Parse("""{"timestamp":"2026-12-04T10:45:00Z","callCountTotal":7}""")!.AsObject(),
+            JsonNode.Parse("""{"timestamp":"2026-12-04T10:52:00Z","callCountTotal":1}""")!.AsObject(), // not on the grid: kept
+        };
+        var buckets = UsageTotals.Buckets(rows, from, to, TimeSpan.FromMinutes(15));
+        Assert.Equal(["10:15", "10:30", "10:45", "10:52", "11:00", "11:15"], buckets.Select(b => b.Start.ToString("HH:mm", System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.Equal([0L, 0, 7, 1, 0, 0], buckets.Select(b => ReportQuery.Count(b.Row, "callCountTotal")));
+        Assert.Equal("2026-12-04T10:15:00Z", (string?)buckets[0].Row["timestamp"]);
+        Assert.Equal(8, UsageTotals.Of(buckets.Select(b => b.Row)).Calls);
+
+        var days = UsageTotals.Buckets([], from.AddDays(-30), from, TimeSpan.FromDays(1));
+        Assert.Equal(31, days.Count);
+        Assert.All(days, d => Assert.Equal(TimeSpan.Zero, d.Start.TimeOfDay));
+    }
 }
