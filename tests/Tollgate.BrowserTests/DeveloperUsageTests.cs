@@ -124,6 +124,14 @@ public sealed class DeveloperUsageTests(PortalFixture portal) : IClassFixture<Po
         await Assertions.Expect(page.GetByTestId("blocked")).ToHaveTextAsync("0");
         await Assertions.Expect(page.GetByRole(AriaRole.Region, new() { Name = "Limits of alan-starter" }).Locator("tr[data-kind=rate-limit]")).ToContainTextAsync("2 / 5 calls");
         Assert.DoesNotContain("hedy", await page.ContentAsync(), StringComparison.OrdinalIgnoreCase);
+
+        // The same page in the dark theme (the switch comes back to the page it was on).
+        await page.GetByRole(AriaRole.Button, new() { Name = "Switch to the dark theme" }).ClickAsync();
+        await Assertions.Expect(page.Locator(".portal-shell")).ToHaveAttributeAsync("data-theme", "dark");
+        await Assertions.Expect(page.GetByTestId("calls")).ToHaveTextAsync("2");
+        Assert.EndsWith("/usage", page.Url, StringComparison.Ordinal);
+        await p.CheckAsync("usage-dark");
+
         await page.GotoAsync("/usage?subscription=hedy-starter&period=week");
         await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("You have no subscription 'hedy-starter'.");
         Assert.Equal(0, await page.GetByTestId("calls").CountAsync());
