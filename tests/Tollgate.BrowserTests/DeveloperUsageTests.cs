@@ -154,13 +154,23 @@ public sealed class DeveloperUsageTests(PortalFixture portal) : IClassFixture<Po
         Assert.Equal("#12345g", await page.GetByLabel("Primary colour").InputValueAsync());
         await admin.CheckAsync("branding-error");
 
+        // A logo that is not an accepted type, or not what its type says: refused under the field.
+        await page.GetByLabel("Primary colour").FillAsync("#5c2d91");
+        await page.GetByLabel("Logo", new() { Exact = true }).SetInputFilesAsync(new FilePayload { Name = "logo.gif", MimeType = "image/gif", Buffer = "GIF89a"u8.ToArray() });
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#logo-error")).ToContainTextAsync("'logo.gif' is not a PNG, JPEG or SVG image.");
+        await page.GetByLabel("Logo", new() { Exact = true }).SetInputFilesAsync(new FilePayload { Name = "logo.png", MimeType = "image/png", Buffer = "GIF89a"u8.ToArray() });
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#logo-error")).ToContainTextAsync("The logo is not a PNG image.");
+        Assert.Null((await portal.Host.OkAsync(HttpMethod.Get, $"{Svc}/portalsettings/branding"))["properties"]!["logo"]);
+
         const string Logo = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"96\" height=\"28\" viewBox=\"0 0 96 28\" onload=\"window.logoRan = 1\">"
             + "<script>window.logoRan = 2</script><rect width=\"28\" height=\"28\" rx=\"6\" fill=\"#ffffff\"/><circle cx=\"14\" cy=\"14\" r=\"7\" fill=\"#5c2d91\"/>"
             + "<text x=\"34\" y=\"20\" font-family=\"sans-serif\" font-size=\"16\" font-weight=\"bold\" fill=\"#ffffff\">FAB</text></svg>";
         await page.GetByLabel("Organization name").FillAsync("Fabrikam");
         await page.GetByLabel("Primary colour").FillAsync("#5C2D91");
-        await page.GetByLabel("Dark").CheckAsync();
-        await page.GetByLabel("Logo").SetInputFilesAsync(new FilePayload { Name = "fabrikam.svg", MimeType = "image/svg+xml", Buffer = Encoding.UTF8.GetBytes(Logo) });
+        await page.GetByLabel("Dark", new() { Exact = true }).CheckAsync();
+        await page.GetByLabel("Logo", new() { Exact = true }).SetInputFilesAsync(new FilePayload { Name = "fabrikam.svg", MimeType = "image/svg+xml", Buffer = Encoding.UTF8.GetBytes(Logo) });
         await page.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Saved");
         await Assertions.Expect(page.GetByRole(AriaRole.Img, new() { Name = "The current logo" })).ToBeVisibleAsync();
@@ -205,9 +215,21 @@ public sealed class DeveloperUsageTests(PortalFixture portal) : IClassFixture<Po
         await Assertions.Expect(dev.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToBeVisibleAsync();
         await visitor.CheckAsync("developer-apis-dark");
 
+        // The switch goes back only to an address of the portal.
+        using (var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false }) { BaseAddress = new Uri(portal.PortalUrl) })
+        {
+            foreach (var (back, expected) in new[] { ("/apis?product=starter", "/apis?product=starter"), ("//evil.example/", "/"), ("https://evil.example/", "/"), ("/\\evil.example", "/") })
+            {
+                using var switched = await http.PostAsync("/theme", new FormUrlEncodedContent(new Dictionary<string, string> { ["theme"] = "dark", ["returnUrl"] = back }));
+                Assert.Equal(HttpStatusCode.Redirect, switched.StatusCode);
+                Assert.Equal(expected, switched.Headers.Location!.OriginalString);
+                Assert.Contains("tollgate-theme=dark", switched.Headers.GetValues("Set-Cookie").Single(), StringComparison.Ordinal);
+            }
+        }
+
         // A light colour gets dark text; removing the logo brings back the icon.
         await page.GetByLabel("Primary colour").FillAsync("#ffd700");
-        await page.GetByLabel("Light").CheckAsync();
+        await page.GetByLabel("Light", new() { Exact = true }).CheckAsync();
         await page.GetByLabel("Remove the logo").CheckAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Saved");
