@@ -24,9 +24,20 @@ public interface ICurrentUsageSource
 public static class SubscriptionUsageEndpoint
 {
     public static async Task<JsonObject> GetAsync(ResourceService resources, IAnalyticsStore analytics, ICurrentUsageSource? current, TimeProvider time,
-        ServiceScope scope, string subscriptionId, string? filter, string? interval, CancellationToken ct)
+        ServiceScope scope, string subscriptionId, string? filter, string? interval, CancellationToken ct, string? ownerId = null)
     {
         var (subscription, _) = await resources.GetAsync(scope, ResourceKind.Subscription, "", subscriptionId, ct);
+        if (ownerId is not null)
+        {
+            // Through …/users/{uid}/subscriptions/{sid}/usage: another user's subscription is not found, as if it did not exist.
+            var owner = (string?)subscription["properties"]?["ownerId"] ?? "";
+            var suffix = "/users/" + ownerId;
+            if (!owner.EndsWith(suffix, StringComparison.OrdinalIgnoreCase) || ownerId.Length == 0)
+            {
+                throw ArmException.NotFound("Subscription");
+            }
+        }
+
         var name = (string)subscription["name"]!;
         var now = time.GetUtcNow();
         filter = string.IsNullOrWhiteSpace(filter)

@@ -265,6 +265,30 @@ public static partial class ManagementEndpoints
                 return Json(await Analytics.SubscriptionUsageEndpoint.GetAsync(resources, http.RequestServices.GetRequiredService<Analytics.IAnalyticsStore>(),
                     http.RequestServices.GetService<Analytics.ICurrentUsageSource>(), http.RequestServices.GetRequiredService<TimeProvider>(),
                     scope, sid, filter, q["interval"].FirstOrDefault(), ct));
+            case ["users", var uid, "subscriptions", var sid, "usage"] when method == "GET":
+                // The developer portal's route: the subscription must be the user's, else it is not found (never saying it exists).
+                return Json(await Analytics.SubscriptionUsageEndpoint.GetAsync(resources, http.RequestServices.GetRequiredService<Analytics.IAnalyticsStore>(),
+                    http.RequestServices.GetService<Analytics.ICurrentUsageSource>(), http.RequestServices.GetRequiredService<TimeProvider>(),
+                    scope, sid, filter, q["interval"].FirstOrDefault(), ct, ownerId: uid));
+            case ["portalsettings", "branding"]:
+                return method switch
+                {
+                    "GET" => Json(await resources.GetBrandingAsync(scope, ct)),
+                    "PUT" => Json(await resources.SetBrandingAsync(scope, await ReadBodyAsync(http, ct), patch: false, ct)),
+                    "PATCH" => Json(await resources.SetBrandingAsync(scope, await ReadBodyAsync(http, ct), patch: true, ct)),
+                    _ => MethodNotAllowed(),
+                };
+            case ["portalsettings", "branding", "logo"] when method == "GET":
+                if (await resources.GetBrandingLogoAsync(scope, ct) is not { } logo)
+                {
+                    throw ArmException.NotFound("Logo");
+                }
+
+                // An SVG is sanitized when stored; it is also served so that nothing in it can run, even opened directly.
+                http.Response.Headers.ContentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox";
+                http.Response.Headers.XContentTypeOptions = "nosniff";
+                http.Response.Headers.ETag = $"\"{logo.Hash}\"";
+                return Results.Bytes(logo.Content, logo.ContentType);
             case ["subscriptions", var sid, "listSecrets"] when method == "POST":
                 return Json(await resources.ListSecretsAsync(scope, sid, ct));
             case ["subscriptions", var sid, "regeneratePrimaryKey"] when method == "POST":

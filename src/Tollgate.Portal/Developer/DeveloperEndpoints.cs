@@ -7,7 +7,7 @@ using Tollgate.Portal.Management;
 
 namespace Tollgate.Portal.Developer;
 
-/// <summary>The developer portal's endpoints that are not pages: sign-out and the OpenAPI download.</summary>
+/// <summary>The developer portal's endpoints that are not pages: sign-out, the theme switch, the logo and the OpenAPI download.</summary>
 public static class DeveloperEndpoints
 {
     public static void Map(WebApplication app)
@@ -23,6 +23,52 @@ public static class DeveloperEndpoints
             await http.SignOutAsync(DeveloperSession.Scheme);
             return Results.LocalRedirect("/");
         }).WithMetadata(new RequireAntiforgeryTokenAttribute());
+
+        // The visitor's light or dark theme: a cookie, set by a plain form (no script needed), then back to the page.
+        app.MapPost("/theme", (HttpContext http) =>
+        {
+            var form = http.Request.HasFormContentType ? http.Request.Form : null;
+            var theme = form?["theme"].FirstOrDefault();
+            var back = form?["returnUrl"].FirstOrDefault();
+            if (theme is "light" or "dark")
+            {
+                http.Response.Cookies.Append(Branding.ThemeCookie, theme, new CookieOptions
+                {
+                    Path = "/", HttpOnly = true, SameSite = SameSiteMode.Lax, Secure = http.Request.IsHttps, MaxAge = TimeSpan.FromDays(365), IsEssential = true,
+                });
+            }
+
+            return Results.LocalRedirect(back is { Length: > 0 } && back.StartsWith('/') && !back.StartsWith("//", StringComparison.Ordinal) && !back.StartsWith("/\\", StringComparison.Ordinal) ? back : "/");
+        }).DisableAntiforgery();
+
+        // The publisher's logo, from management. It is sanitized there (SVG) and served here so that nothing in it can run.
+        app.MapGet("/branding/logo", async (HttpContext http, PortalInstance portal, ManagementApi management) =>
+        {
+            http.Features.Get<IStatusCodePagesFeature>()?.Enabled = false;
+            var (instance, _) = await portal.GetAsync(http.RequestAborted);
+            if (instance?.Branding.LogoHash is null)
+            {
+                return Results.NotFound();
+            }
+
+            var (content, contentType, error) = await management.GetBytesAsync(instance.Name, "/portalsettings/branding/logo", http.RequestAborted);
+            if (error is not null || contentType is not ("image/png" or "image/jpeg" or "image/svg+xml"))
+            {
+                return Results.NotFound();
+            }
+
+            return Logo(http, content, contentType, "public, max-age=300");
+        });
+
+        // The same for the publisher portal's preview, of any instance (the administrator's session).
+        app.MapGet("/admin/{instance}/branding/logo", async (HttpContext http, string instance, ManagementApi management) =>
+        {
+            http.Features.Get<IStatusCodePagesFeature>()?.Enabled = false;
+            var (content, contentType, error) = await management.GetBytesAsync(instance, "/portalsettings/branding/logo", http.RequestAborted);
+            return error is not null || contentType is not ("image/png" or "image/jpeg" or "image/svg+xml")
+                ? Results.NotFound()
+                : Logo(http, content, contentType, "private, no-cache");
+        }).RequireAuthorization(p => p.RequireRole(PortalHosting.AdministratorRole));
 
         // The API's OpenAPI 3 document (what the management API exports), for anyone who may read the catalogue.
         app.MapGet("/apis/{apiId}/openapi.json", async (string apiId, HttpContext http, PortalInstance portal, ManagementApi management) =>
@@ -43,5 +89,13 @@ public static class DeveloperEndpoints
             http.Response.Headers.ContentDisposition = $"attachment; filename=\"{apiId}.openapi.json\"";
             return Results.Text(text, "application/json");
         });
+    }
+
+    /// <summary>A logo image with a policy that lets nothing in it run (an SVG opened on its own included).</summary>
+    private static IResult Logo(HttpContext http, byte[] content, string contentType, string cacheControl)
+    {
+        http.Response.Headers.ContentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox";
+        http.Response.Headers.CacheControl = cacheControl;
+        return Results.Bytes(content, contentType);
     }
 }

@@ -4,7 +4,11 @@ using Tollgate.Portal.Management;
 namespace Tollgate.Portal.Developer;
 
 /// <summary>The instance a developer portal page shows: its name, organization and gateway.</summary>
-public sealed record DeveloperInstance(string Name, string Organization, string GatewayUrl, JsonObject Properties);
+public sealed record DeveloperInstance(string Name, string Organization, string GatewayUrl, JsonObject Properties)
+{
+    /// <summary>The publisher's branding (colour, theme, logo); the default when none is set or it could not be read.</summary>
+    public Branding Branding { get; init; } = Branding.Default;
+}
 
 /// <summary>
 /// Decides which instance the developer portal (<c>/</c>) shows, in one place: the instance the request's host name
@@ -43,7 +47,9 @@ public sealed class PortalInstance(ManagementApi management, PortalOptions optio
     /// <summary>Reads one instance by name (also for interactive components, which have no request).</summary>
     public static async Task<(DeveloperInstance?, ManagementError?)> LoadAsync(ManagementApi management, string name, CancellationToken ct)
     {
+        var brandingTask = management.GetAsync(name, "/portalsettings/branding", ct);
         var instance = await management.GetInstanceAsync(name, ct);
+        var branding = await brandingTask;
         if (!instance.Ok)
         {
             return (null, instance.Error!.Status == 404 ? null : instance.Error);
@@ -51,6 +57,9 @@ public sealed class PortalInstance(ManagementApi management, PortalOptions optio
 
         var p = instance.Body!["properties"] as JsonObject ?? [];
         var organization = (string?)p["publisherName"] is { Length: > 0 } o ? o : name;
-        return (new DeveloperInstance((string?)instance.Body["name"] ?? name, organization, ((string?)p["gatewayUrl"] ?? "").TrimEnd('/'), p), null);
+        return (new DeveloperInstance((string?)instance.Body["name"] ?? name, organization, ((string?)p["gatewayUrl"] ?? "").TrimEnd('/'), p)
+        {
+            Branding = branding.Ok ? Branding.From(branding.Body) : Branding.Default,
+        }, null);
     }
 }

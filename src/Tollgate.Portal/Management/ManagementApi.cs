@@ -218,6 +218,27 @@ public sealed class ManagementApi(HttpClient http, PortalOptions options)
     public Task<ManagementResult> PatchInstanceAsync(string instance, JsonObject body, CancellationToken ct) =>
         SendAsync(HttpMethod.Patch, InstancePath(instance), body, ct);
 
+    /// <summary>A GET whose answer is bytes with a content type (the branding's logo).</summary>
+    public async Task<(byte[] Content, string ContentType, ManagementError? Error)> GetBytesAsync(string instance, string relative, CancellationToken ct)
+    {
+        var path = InstancePath(instance) + relative;
+        var url = path + (path.Contains('?') ? "&" : "?") + "api-version=" + ApiVersion;
+        try
+        {
+            using var response = await http.GetAsync(url, ct);
+            if (!response.IsSuccessStatusCode)
+            {
+                return ([], "", ReadError(response.StatusCode, await response.Content.ReadAsStringAsync(ct)));
+            }
+
+            return (await response.Content.ReadAsByteArrayAsync(ct), response.Content.Headers.ContentType?.MediaType ?? "application/octet-stream", null);
+        }
+        catch (HttpRequestException)
+        {
+            return ([], "", Unavailable().Error);
+        }
+    }
+
     /// <summary>A GET whose answer is text (a report as CSV).</summary>
     public async Task<(string Text, ManagementError? Error)> GetTextAsync(string instance, string relative, CancellationToken ct)
     {
