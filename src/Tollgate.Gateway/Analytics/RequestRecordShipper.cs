@@ -216,7 +216,7 @@ public sealed partial class RequestRecordShipper(
         [LoggerMessage(EventIds.RequestRecordsRefused, LogLevel.Warning, "Management refused {Count} request records: {Reason}")]
         public static partial void Refused(ILogger logger, int count, string reason);
 
-        [LoggerMessage(EventIds.RequestRecordsRefused + 10, LogLevel.Warning, "The buffered request records in {File} cannot be read ({Reason}); set aside as .unreadable")]
+        [LoggerMessage(EventIds.RequestRecordsUnreadable, LogLevel.Warning, "The buffered request records in {File} cannot be read ({Reason}); set aside as .unreadable")]
         public static partial void Unreadable(ILogger logger, string file, string reason);
     }
 }
