@@ -177,11 +177,28 @@ public sealed class DeveloperPortalTests(PortalFixture portal) : IClassFixture<P
         await page.GetByLabel("Confirm password").FillAsync(Password);
         await page.GetByLabel("I agree to the terms of use").CheckAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign up" }).ClickAsync();
-        await page.WaitForURLAsync("**/products?welcome=1");
-        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Welcome, Ada Lovelace");
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("we sent an e-mail to ada@contoso.example");
         var user = await portal.Host.OkAsync(HttpMethod.Get, $"{Svc}/users/ada");
         Assert.Equal("ada@contoso.example", (string?)user["properties"]!["email"]);
+        Assert.Equal("pending", (string?)user["properties"]!["state"]);
         await p.CheckAsync("signed-up");
+
+        // The confirmation e-mail (no SMTP server here: an .eml file in {data}/mail) links to /confirm, which works once.
+        var confirmLink = await ConfirmationLinkAsync(portal.Host.DataDirectory, "ada@contoso.example");
+        await page.GotoAsync(confirmLink.PathAndQuery);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Confirm my account" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("is confirmed");
+        await p.CheckAsync("confirmed");
+        await page.GotoAsync(confirmLink.PathAndQuery);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Confirm my account" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("not valid");
+
+        await page.GotoAsync("/signin");
+        await page.GetByLabel("E-mail").FillAsync("ada@contoso.example");
+        await page.GetByLabel("Password").FillAsync(Password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await page.WaitForURLAsync(url => !url.Contains("/signin", StringComparison.Ordinal));
+        await page.GotoAsync("/products");
 
         // Subscribe to Starter (active at once) and to Unlimited (submitted until approved).
         await page.GetByRole(AriaRole.Link, new() { Name = "Unlimited" }).ClickAsync();
@@ -459,5 +476,27 @@ public sealed class DeveloperPortalTests(PortalFixture portal) : IClassFixture<P
         }
 
         return form;
+    }
+
+    /// <summary>The confirmation link of the sign-up e-mail written to {data}/mail (polled: delivery is in the background).</summary>
+    private static async Task<Uri> ConfirmationLinkAsync(string dataDirectory, string to)
+    {
+        var folder = Path.Combine(dataDirectory, "mail");
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            foreach (var file in Directory.Exists(folder) ? Directory.GetFiles(folder, "*.eml") : [])
+            {
+                var message = await MimeKit.MimeMessage.LoadAsync(file);
+                if (message.To.Mailboxes.Any(m => string.Equals(m.Address, to, StringComparison.OrdinalIgnoreCase))
+                    && System.Text.RegularExpressions.Regex.Match(message.HtmlBody ?? "", "href=\"([^\"]*/confirm\\?token=[^\"]+)\"") is { Success: true } link)
+                {
+                    return new Uri(System.Net.WebUtility.HtmlDecode(link.Groups[1].Value));
+                }
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"No confirmation e-mail to {to} in {folder}.");
+            await Task.Delay(100);
+        }
     }
 }
