@@ -52,7 +52,7 @@ public static partial class EmailTemplates
             [DevFirstName, DevLastName, ConfirmUrl, OrganizationName, DevPortalUrl]),
         new("inviteUserNotificationMessage", "Invite user", "An e-mail invitation to create an account, sent on request by API publishers.",
             "You are invited to join the $OrganizationName developer network",
-            "<p>Dear $DevFirstName $DevLastName,</p><p>Your account has been created. Open this link to choose your password and sign in: <a id=\"confirmUrl\" href=\"$ConfirmUrl\">$ConfirmUrl</a>. It works once.</p>" + Signature,
+            "<p>Dear $DevFirstName $DevLastName,</p><p>Your account has been created. Open this link to choose your password and sign in: <a id=\"confirmUrl\" href=\"$ConfirmUrl\">$ConfirmUrl</a>. It works once, within 7 days.</p>" + Signature,
             [DevFirstName, DevLastName, ConfirmUrl, OrganizationName, DevPortalUrl]),
         new("newCommentNotificationMessage", "New comment added to an issue", "Developers receive this e-mail when someone comments on the issue they created on the Issues page of the developer portal.",
             "$IssueName issue has a new comment",

@@ -21,13 +21,15 @@ public sealed record NotificationDefinition(string Name, string Title, string De
 /// <summary>
 /// APIM's e-mail notifications: renders the instance's templates (customised or default) for developers and the
 /// publisher notifications for their recipients, and queues them in the outbox. Follows the writes of users and
-/// subscriptions: a user created <c>pending</c> gets the sign-up confirmation (with a single-use link), confirmed the
+/// subscriptions: a user created <c>pending</c> gets the sign-up confirmation (with a single-use link), one created
+/// with <c>confirmation: invite</c> and no password the invitation (a single-use link to choose one), confirmed the
 /// welcome letter, closed the farewell; a subscription submitted for approval notifies the
 /// <c>RequestPublisherNotificationMessage</c> recipients (the instance's <c>publisherEmail</c> while it has none) and
 /// the developer, an activated one the developer and the <c>PurchasePublisherNotificationMessage</c> recipients, a
 /// rejected one the developer. A message that cannot be queued is logged; the write stands.
 /// </summary>
-public sealed partial class MailNotifications(IResourceStore store, MailOutbox outbox, MailOptions mailOptions, ManagementOptions options, AccountTokens tokens, ILogger<MailNotifications> logger)
+public sealed partial class MailNotifications(IResourceStore store, MailOutbox outbox, MailOptions mailOptions, ManagementOptions options, AccountTokens tokens, SecretVault vault,
+    ILogger<MailNotifications> logger)
     : IResourceWriteObserver
 {
     public const string TemplateKind = "emailTemplate";
@@ -163,7 +165,15 @@ public sealed partial class MailNotifications(IResourceStore store, MailOutbox o
             return; // The administrator.
         }
 
-        if (before is null && state == "pending")
+        var secrets = after is null ? [] : vault.Unprotect(after.Secrets);
+        var invited = (string?)secrets["confirmation"] == "invite";
+        if (before is null && invited && (state == "pending" || (state == "active" && secrets["passwordHash"] is null)))
+        {
+            // An invitation: the link opens the page that sets the password (and activates a pending account).
+            var token = await tokens.IssueAsync(scope, after!.Key.Name, AccountTokens.Reset, ct, AccountTokens.InviteLifetime);
+            await SendToUserAsync(scope, "inviteUserNotificationMessage", after, new Dictionary<string, string?> { ["ConfirmUrl"] = PortalLink(scope, "reset-password", token) }, ct);
+        }
+        else if (before is null && state == "pending")
         {
             var token = await tokens.IssueAsync(scope, after!.Key.Name, AccountTokens.Confirm, ct);
             await SendToUserAsync(scope, "confirmSignUpIdentityDefault", after, new Dictionary<string, string?> { ["ConfirmUrl"] = PortalLink(scope, "confirm", token) }, ct);

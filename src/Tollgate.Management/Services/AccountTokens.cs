@@ -20,17 +20,18 @@ public sealed class AccountTokens(IResourceStore store, TimeProvider time)
 
     public static readonly TimeSpan ConfirmLifetime = TimeSpan.FromHours(24);
     public static readonly TimeSpan ResetLifetime = TimeSpan.FromHours(1);
+    public static readonly TimeSpan InviteLifetime = TimeSpan.FromDays(7);
 
     /// <summary>Issues a token for the user and purpose, and returns it (the only place it exists in clear).</summary>
-    public async Task<string> IssueAsync(ServiceScope scope, string userId, string purpose, CancellationToken ct)
+    public async Task<string> IssueAsync(ServiceScope scope, string userId, string purpose, CancellationToken ct, TimeSpan? lifetime = null)
     {
         var token = Base64Url(RandomNumberGenerator.GetBytes(32));
-        var lifetime = purpose == Reset ? ResetLifetime : ConfirmLifetime;
+        lifetime ??= purpose == Reset ? ResetLifetime : ConfirmLifetime;
         var properties = new JsonObject
         {
             ["userId"] = userId,
             ["purpose"] = purpose,
-            ["expires"] = (time.GetUtcNow() + lifetime).ToString("O", CultureInfo.InvariantCulture),
+            ["expires"] = (time.GetUtcNow() + lifetime.Value).ToString("O", CultureInfo.InvariantCulture),
         };
         await store.ApplyAsync(scope.Name, [new ResourceChange.Put(Key(scope, token), properties, null)], ct);
         return token;

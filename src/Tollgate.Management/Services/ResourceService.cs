@@ -693,7 +693,7 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
                 secrets.Remove("password");
             }
 
-            secrets.Remove("confirmation");
+            // "confirmation" stays (write-only, like every secret): the e-mail notifications read it when the user is created.
             secrets.Remove("appType");
             props["registrationDate"] = existing?.Properties["registrationDate"]?.DeepClone() ?? Now();
             var duplicate = (await store.ListAsync(scope.Name, ResourceKind.User.Kind, "", ct))

@@ -138,6 +138,25 @@ public sealed partial class MailTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AnInvitedUserWithoutAPassword_GetsALinkToChooseOne()
+    {
+        // What the publisher portal's Add user does without a password.
+        await _host.PutAsync($"{Svc}/users/ivy", new { properties = new { email = "ivy@contoso.example", firstName = "Ivy", lastName = "League", state = "active", confirmation = "invite" } });
+        // With a password, no invitation is needed.
+        await _host.PutAsync($"{Svc}/users/joe", new { properties = new { email = "joe@contoso.example", firstName = "Joe", lastName = "Bloggs", password = Password, state = "active", confirmation = "invite" } });
+        var mail = await _smtp.WaitForAsync("ivy@contoso.example", m => m.Subject == "You are invited to join the Contoso ML developer network");
+        var token = Token(await _smtp.HtmlAsync(mail), "http://mail.portal.example:5083/reset-password");
+        using (var set = await PostAsync(_host, "/internal/developer/password-reset/confirm", new { instance = Svc, token, newPassword = Password }))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, set.StatusCode);
+        }
+
+        using var signedIn = await SignInAsync(_host, "ivy@contoso.example", Password);
+        Assert.Equal(HttpStatusCode.OK, signedIn.StatusCode);
+        Assert.DoesNotContain(await _smtp.MessagesAsync(), m => m.To.Contains("joe@contoso.example"));
+    }
+
+    [Fact]
     public async Task ASubscriptionRequest_MailsTheApprovers_AndTheDecisionMailsTheDeveloper()
     {
         await _host.PutAsync($"{Svc}/users/cy", new { properties = new { email = "cy@contoso.example", firstName = "Cy", lastName = "Young", password = Password } });
