@@ -184,7 +184,7 @@ public sealed class DeveloperPortalTests(PortalFixture portal) : IClassFixture<P
         await p.CheckAsync("signed-up");
 
         // The confirmation e-mail (no SMTP server here: an .eml file in {data}/mail) links to /confirm, which works once.
-        var confirmLink = await ConfirmationLinkAsync(portal.Host.DataDirectory, "ada@contoso.example");
+        var confirmLink = await MailedLinkAsync(portal.Host.DataDirectory, "ada@contoso.example", "confirm");
         await page.GotoAsync(confirmLink.PathAndQuery);
         await page.GetByRole(AriaRole.Button, new() { Name = "Confirm my account" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("is confirmed");
@@ -265,6 +265,51 @@ public sealed class DeveloperPortalTests(PortalFixture portal) : IClassFixture<P
         await page.GetByRole(AriaRole.Button, new() { Name = "Copy as curl" }).ClickAsync();
         await Assertions.Expect(page.GetByLabel("curl", new() { Exact = true })).ToHaveValueAsync(new System.Text.RegularExpressions.Regex("^curl -X POST 'https://demoazureml\\.localhost:"));
         await p.CheckAsync("copy-curl");
+    }
+
+    [Fact]
+    public async Task ForgottenPassword_TheEmailedLinkSetsANewOne_Once()
+    {
+        await WorldAsync();
+        await portal.Host.PutAsync($"{Svc}/users/hedy", new { properties = new { email = "hedy@contoso.example", firstName = "Hedy", lastName = "Lamarr", password = Password } });
+        await using var p = await portal.NewPageAsync(nameof(ForgottenPassword_TheEmailedLinkSetsANewOne_Once));
+        var page = p.Page;
+        await page.GotoAsync("/signin");
+        await page.GetByRole(AriaRole.Link, new() { Name = "Forgot your password?" }).ClickAsync();
+        await page.GetByLabel("E-mail").FillAsync("hedy@contoso.example");
+        await p.CheckAsync("forgot-password");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Send the link" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("we sent it a link");
+
+        var link = await MailedLinkAsync(portal.Host.DataDirectory, "hedy@contoso.example", "reset-password");
+        await page.GotoAsync(link.PathAndQuery);
+        await page.GetByLabel("New password", new() { Exact = true }).FillAsync("a brand new password");
+        await page.GetByLabel("Confirm the new password").FillAsync("another password");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Change the password" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#confirmPassword-error")).ToContainTextAsync("The two passwords differ.");
+        Assert.Equal("", await page.GetByLabel("New password", new() { Exact = true }).InputValueAsync());
+        await p.CheckAsync("reset-password-errors");
+        await page.GetByLabel("New password", new() { Exact = true }).FillAsync("a brand new password");
+        await page.GetByLabel("Confirm the new password").FillAsync("a brand new password");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Change the password" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Your password is changed.");
+        await p.CheckAsync("reset-password-done");
+
+        // The link works once.
+        await page.GotoAsync(link.PathAndQuery);
+        await page.GetByLabel("New password", new() { Exact = true }).FillAsync("yet another password");
+        await page.GetByLabel("Confirm the new password").FillAsync("yet another password");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Change the password" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("This link is not valid");
+
+        await page.GotoAsync("/signin");
+        await page.GetByLabel("E-mail").FillAsync("hedy@contoso.example");
+        await page.GetByLabel("Password").FillAsync("a brand new password");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await page.WaitForURLAsync(url => !url.Contains("/signin", StringComparison.Ordinal));
+        // Signed in: the subscriptions page opens instead of sending to the sign-in.
+        await page.GotoAsync("/subscriptions");
+        Assert.EndsWith("/subscriptions", page.Url, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -447,11 +492,11 @@ public sealed class DeveloperPortalTests(PortalFixture portal) : IClassFixture<P
         await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToHaveTextAsync("Your name is saved.");
         await Assertions.Expect(page.Locator(".who")).ToHaveTextAsync("Signed in as Barbara Liskov-Wing");
         await page.GetByLabel("Current password").FillAsync("wrong");
-        await page.GetByLabel("New password").FillAsync("another long password");
+        await page.GetByLabel("New password", new() { Exact = true }).FillAsync("another long password");
         await page.GetByRole(AriaRole.Button, new() { Name = "Change password" }).ClickAsync();
         await Assertions.Expect(page.Locator("#currentPassword-error")).ToHaveTextAsync("The current password is not correct.");
         await page.GetByLabel("Current password").FillAsync(Password);
-        await page.GetByLabel("New password").FillAsync("another long password");
+        await page.GetByLabel("New password", new() { Exact = true }).FillAsync("another long password");
         await page.GetByRole(AriaRole.Button, new() { Name = "Change password" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToHaveTextAsync("Your password is changed.");
         await p.CheckAsync("profile-changed");
@@ -478,8 +523,8 @@ public sealed class DeveloperPortalTests(PortalFixture portal) : IClassFixture<P
         return form;
     }
 
-    /// <summary>The confirmation link of the sign-up e-mail written to {data}/mail (polled: delivery is in the background).</summary>
-    private static async Task<Uri> ConfirmationLinkAsync(string dataDirectory, string to)
+    /// <summary>The link to a portal page (confirm, reset-password) in an e-mail written to {data}/mail (polled: delivery is in the background).</summary>
+    private static async Task<Uri> MailedLinkAsync(string dataDirectory, string to, string page)
     {
         var folder = Path.Combine(dataDirectory, "mail");
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
@@ -489,13 +534,13 @@ public sealed class DeveloperPortalTests(PortalFixture portal) : IClassFixture<P
             {
                 var message = await MimeKit.MimeMessage.LoadAsync(file);
                 if (message.To.Mailboxes.Any(m => string.Equals(m.Address, to, StringComparison.OrdinalIgnoreCase))
-                    && System.Text.RegularExpressions.Regex.Match(message.HtmlBody ?? "", "href=\"([^\"]*/confirm\\?token=[^\"]+)\"") is { Success: true } link)
+                    && System.Text.RegularExpressions.Regex.Match(message.HtmlBody ?? "", "href=\"([^\"]*/" + page + "\\?token=[^\"]+)\"") is { Success: true } link)
                 {
                     return new Uri(System.Net.WebUtility.HtmlDecode(link.Groups[1].Value));
                 }
             }
 
-            Assert.True(DateTime.UtcNow < deadline, $"No confirmation e-mail to {to} in {folder}.");
+            Assert.True(DateTime.UtcNow < deadline, $"No e-mail to {to} with a /{page} link in {folder}.");
             await Task.Delay(100);
         }
     }
