@@ -22,11 +22,6 @@ public sealed class MailOptions
     /// <summary>What is wrong with the settings (naming the setting), or null.</summary>
     public string? Problem()
     {
-        if (!UsesSmtp)
-        {
-            return null;
-        }
-
         if (Smtp.Security is not ("none" or "starttls" or "tls"))
         {
             return $"Tollgate:Mail:Smtp:Security is '{Smtp.Security}': it must be none, starttls or tls.";
