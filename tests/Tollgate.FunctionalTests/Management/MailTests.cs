@@ -205,6 +205,47 @@ public sealed partial class MailTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ClosingAnAccount_SaysFarewell_AndTellsTheRecipientUsers_WithTheBccCopied()
+    {
+        await _host.PutAsync($"{Svc}/users/kim", new { properties = new { email = "kim@contoso.example", firstName = "Kim", lastName = "Possible", password = Password } });
+        await _host.PutAsync($"{Svc}/users/ops", new { properties = new { email = "ops-team@contoso.example", firstName = "Ops", lastName = "Team", password = Password } });
+        using (var unknownUser = await _host.SendAsync(HttpMethod.Put, $"{Svc}/notifications/AccountClosedPublisher/recipientUsers/nobody"))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, unknownUser.StatusCode);
+        }
+
+        using (var unknownNotification = await _host.SendAsync(HttpMethod.Get, $"{Svc}/notifications/NoSuchNotification"))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, unknownNotification.StatusCode);
+        }
+
+        await _host.PutAsync($"{Svc}/notifications/AccountClosedPublisher/recipientUsers/ops", new { });
+        await _host.PutAsync($"{Svc}/notifications/BCC/recipientEmails/audit@contoso.example", new { });
+        using (var exists = await _host.SendAsync(HttpMethod.Head, $"{Svc}/notifications/BCC/recipientEmails/audit@contoso.example"))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, exists.StatusCode);
+        }
+
+        var users = await _host.OkAsync(HttpMethod.Get, $"{Svc}/notifications/AccountClosedPublisher/recipientUsers");
+        Assert.EndsWith("/users/ops", (string)users["value"]![0]!["properties"]!["userId"]!, StringComparison.Ordinal);
+
+        await _host.OkAsync(HttpMethod.Delete, $"{Svc}/users/kim");
+        await _smtp.WaitForAsync("kim@contoso.example", m => m.Subject == "Thank you for using the Contoso ML API!");
+        var publisher = await _smtp.WaitForAsync("ops-team@contoso.example", m => m.Subject == "Developer account closed: Kim Possible");
+        Assert.Contains("kim@contoso.example", await _smtp.HtmlAsync(publisher), StringComparison.Ordinal);
+        // The blind copy: smtp4dev records a delivery per envelope recipient.
+        await _smtp.WaitForAsync("audit@contoso.example", m => m.Subject == "Thank you for using the Contoso ML API!");
+
+        using (var removed = await _host.SendAsync(HttpMethod.Delete, $"{Svc}/notifications/BCC/recipientEmails/audit@contoso.example"))
+        {
+            Assert.Equal(HttpStatusCode.OK, removed.StatusCode);
+        }
+
+        using var gone = await _host.SendAsync(HttpMethod.Head, $"{Svc}/notifications/BCC/recipientEmails/audit@contoso.example");
+        Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+    }
+
+    [Fact]
     public async Task Templates_AreAPIMs_CustomisedThroughTheArmApi_AndUsedForTheNextMail()
     {
         var list = await _host.OkAsync(HttpMethod.Get, $"{Svc}/templates");
