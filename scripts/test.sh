@@ -87,6 +87,21 @@ install_azurite() {
     }
 }
 
+# --- smtp4dev (a real SMTP server with a REST API) for the e-mail tests, repo-local, pinned ------------------------------
+install_smtp4dev() {
+    if [[ -x "$repo/.tools/smtp4dev/smtp4dev" ]] &&
+        [[ -d "$repo/.tools/smtp4dev/.store/rnwood.smtp4dev/3.15.0" ]]; then
+        return 0
+    fi
+    echo "test.sh: installing Rnwood.Smtp4dev 3.15.0 into .tools/smtp4dev ..."
+    mkdir -p "$repo/.tools"
+    dotnet tool install --tool-path "$repo/.tools/smtp4dev" Rnwood.Smtp4dev --version 3.15.0 >/tmp/tollgate-smtp4dev.log 2>&1 || {
+        tail -n 20 /tmp/tollgate-smtp4dev.log >&2
+        echo "test.sh: dotnet tool install Rnwood.Smtp4dev 3.15.0 failed" >&2
+        return 1
+    }
+}
+
 # --- Microsoft's Azure SDK for JavaScript, pinned by tests/sdk/js/package-lock.json, for the management API's SDK tests --
 install_sdk_clients() {
     local dir="$repo/tests/sdk/js"
@@ -147,6 +162,9 @@ status=0
 install_deps || status=$?
 if ((status == 0)); then
     install_azurite || status=$?
+fi
+if ((status == 0)); then
+    install_smtp4dev || status=$?
 fi
 if ((status == 0)); then
     install_sdk_clients || status=$?

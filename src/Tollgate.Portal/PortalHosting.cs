@@ -24,6 +24,9 @@ namespace Tollgate.Portal;
 /// <summary>Registers and maps the portal on a web application (the <c>portal</c> role).</summary>
 public static class PortalHosting
 {
+    /// <summary>The developer portal's forms that are rate-limited per client address.</summary>
+    private static readonly HashSet<string> RateLimited = new(["/signin", "/signup", "/forgot-password", "/reset-password", "/confirm"], StringComparer.OrdinalIgnoreCase);
+
     /// <summary>The default scheme: the administrator's cookie under <c>/admin</c>, the developer's elsewhere.</summary>
     public const string AreaScheme = "PortalArea";
 
@@ -120,11 +123,11 @@ public static class PortalHosting
             o.Cookie.Name = "tollgate-portal-af";
             o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
         });
-        // Sign-in and sign-up forms: a few posts a minute per client address (on top of the per-account lockout in management).
+        // Sign-in, sign-up and account e-mail forms: a few posts a minute per client address (on top of the per-account lockout in management).
         services.AddRateLimiter(o =>
         {
             o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http =>
-                HttpMethods.IsPost(http.Request.Method) && (http.Request.Path.Equals("/signin", StringComparison.OrdinalIgnoreCase) || http.Request.Path.Equals("/signup", StringComparison.OrdinalIgnoreCase))
+                HttpMethods.IsPost(http.Request.Method) && RateLimited.Contains(http.Request.Path.Value ?? "")
                     ? RateLimitPartition.GetFixedWindowLimiter(http.Connection.RemoteIpAddress?.ToString() ?? "", _ => new FixedWindowRateLimiterOptions
                     {
                         PermitLimit = options.SignInAttemptsPerMinute,

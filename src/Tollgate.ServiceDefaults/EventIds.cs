@@ -16,6 +16,12 @@ public static class EventIds
     public const int RevisionListenFailed = 1003;
     /// <summary>A management node could not read the store's revisions (it tries again at the next poll).</summary>
     public const int RevisionPollFailed = 1004;
+    /// <summary>An e-mail could not be delivered; it stays in the outbox and is tried again later.</summary>
+    public const int MailDeliveryFailed = 1101;
+    /// <summary>An e-mail was delivered (SMTP or the mail folder).</summary>
+    public const int MailDelivered = 1102;
+    /// <summary>A notification's e-mail could not be queued; the action it follows is kept.</summary>
+    public const int MailNotQueued = 1103;
 
     // --- gateway: snapshots and routes (20xx) ---
     public const int GatewayServing = 2001;

@@ -177,11 +177,28 @@ public sealed class DeveloperPortalTests(PortalFixture portal) : IClassFixture<P
         await page.GetByLabel("Confirm password").FillAsync(Password);
         await page.GetByLabel("I agree to the terms of use").CheckAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign up" }).ClickAsync();
-        await page.WaitForURLAsync("**/products?welcome=1");
-        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Welcome, Ada Lovelace");
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("we sent an e-mail to ada@contoso.example");
         var user = await portal.Host.OkAsync(HttpMethod.Get, $"{Svc}/users/ada");
         Assert.Equal("ada@contoso.example", (string?)user["properties"]!["email"]);
+        Assert.Equal("pending", (string?)user["properties"]!["state"]);
         await p.CheckAsync("signed-up");
+
+        // The confirmation e-mail (no SMTP server here: an .eml file in {data}/mail) links to /confirm, which works once.
+        var confirmLink = await MailedLinkAsync(portal.Host.DataDirectory, "ada@contoso.example", "confirm");
+        await page.GotoAsync(confirmLink.PathAndQuery);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Confirm my account" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("is confirmed");
+        await p.CheckAsync("confirmed");
+        await page.GotoAsync(confirmLink.PathAndQuery);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Confirm my account" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("not valid");
+
+        await page.GotoAsync("/signin");
+        await page.GetByLabel("E-mail").FillAsync("ada@contoso.example");
+        await page.GetByLabel("Password").FillAsync(Password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await page.WaitForURLAsync(url => !url.Contains("/signin", StringComparison.Ordinal));
+        await page.GotoAsync("/products");
 
         // Subscribe to Starter (active at once) and to Unlimited (submitted until approved).
         await page.GetByRole(AriaRole.Link, new() { Name = "Unlimited" }).ClickAsync();
@@ -248,6 +265,51 @@ public sealed class DeveloperPortalTests(PortalFixture portal) : IClassFixture<P
         await page.GetByRole(AriaRole.Button, new() { Name = "Copy as curl" }).ClickAsync();
         await Assertions.Expect(page.GetByLabel("curl", new() { Exact = true })).ToHaveValueAsync(new System.Text.RegularExpressions.Regex("^curl -X POST 'https://demoazureml\\.localhost:"));
         await p.CheckAsync("copy-curl");
+    }
+
+    [Fact]
+    public async Task ForgottenPassword_TheEmailedLinkSetsANewOne_Once()
+    {
+        await WorldAsync();
+        await portal.Host.PutAsync($"{Svc}/users/hedy", new { properties = new { email = "hedy@contoso.example", firstName = "Hedy", lastName = "Lamarr", password = Password } });
+        await using var p = await portal.NewPageAsync(nameof(ForgottenPassword_TheEmailedLinkSetsANewOne_Once));
+        var page = p.Page;
+        await page.GotoAsync("/signin");
+        await page.GetByRole(AriaRole.Link, new() { Name = "Forgot your password?" }).ClickAsync();
+        await page.GetByLabel("E-mail").FillAsync("hedy@contoso.example");
+        await p.CheckAsync("forgot-password");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Send the link" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("we sent it a link");
+
+        var link = await MailedLinkAsync(portal.Host.DataDirectory, "hedy@contoso.example", "reset-password");
+        await page.GotoAsync(link.PathAndQuery);
+        await page.GetByLabel("New password", new() { Exact = true }).FillAsync("a brand new password");
+        await page.GetByLabel("Confirm the new password").FillAsync("another password");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Change the password" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#confirmPassword-error")).ToContainTextAsync("The two passwords differ.");
+        Assert.Equal("", await page.GetByLabel("New password", new() { Exact = true }).InputValueAsync());
+        await p.CheckAsync("reset-password-errors");
+        await page.GetByLabel("New password", new() { Exact = true }).FillAsync("a brand new password");
+        await page.GetByLabel("Confirm the new password").FillAsync("a brand new password");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Change the password" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Your password is changed.");
+        await p.CheckAsync("reset-password-done");
+
+        // The link works once.
+        await page.GotoAsync(link.PathAndQuery);
+        await page.GetByLabel("New password", new() { Exact = true }).FillAsync("yet another password");
+        await page.GetByLabel("Confirm the new password").FillAsync("yet another password");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Change the password" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("This link is not valid");
+
+        await page.GotoAsync("/signin");
+        await page.GetByLabel("E-mail").FillAsync("hedy@contoso.example");
+        await page.GetByLabel("Password").FillAsync("a brand new password");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await page.WaitForURLAsync(url => !url.Contains("/signin", StringComparison.Ordinal));
+        // Signed in: the subscriptions page opens instead of sending to the sign-in.
+        await page.GotoAsync("/subscriptions");
+        Assert.EndsWith("/subscriptions", page.Url, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -430,11 +492,11 @@ public sealed class DeveloperPortalTests(PortalFixture portal) : IClassFixture<P
         await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToHaveTextAsync("Your name is saved.");
         await Assertions.Expect(page.Locator(".who")).ToHaveTextAsync("Signed in as Barbara Liskov-Wing");
         await page.GetByLabel("Current password").FillAsync("wrong");
-        await page.GetByLabel("New password").FillAsync("another long password");
+        await page.GetByLabel("New password", new() { Exact = true }).FillAsync("another long password");
         await page.GetByRole(AriaRole.Button, new() { Name = "Change password" }).ClickAsync();
         await Assertions.Expect(page.Locator("#currentPassword-error")).ToHaveTextAsync("The current password is not correct.");
         await page.GetByLabel("Current password").FillAsync(Password);
-        await page.GetByLabel("New password").FillAsync("another long password");
+        await page.GetByLabel("New password", new() { Exact = true }).FillAsync("another long password");
         await page.GetByRole(AriaRole.Button, new() { Name = "Change password" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToHaveTextAsync("Your password is changed.");
         await p.CheckAsync("profile-changed");
@@ -459,5 +521,27 @@ public sealed class DeveloperPortalTests(PortalFixture portal) : IClassFixture<P
         }
 
         return form;
+    }
+
+    /// <summary>The link to a portal page (confirm, reset-password) in an e-mail written to {data}/mail (polled: delivery is in the background).</summary>
+    private static async Task<Uri> MailedLinkAsync(string dataDirectory, string to, string page)
+    {
+        var folder = Path.Combine(dataDirectory, "mail");
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            foreach (var file in Directory.Exists(folder) ? Directory.GetFiles(folder, "*.eml") : [])
+            {
+                var message = await MimeKit.MimeMessage.LoadAsync(file);
+                if (message.To.Mailboxes.Any(m => string.Equals(m.Address, to, StringComparison.OrdinalIgnoreCase))
+                    && System.Text.RegularExpressions.Regex.Match(message.HtmlBody ?? "", "href=\"([^\"]*/" + page + "\\?token=[^\"]+)\"") is { Success: true } link)
+                {
+                    return new Uri(System.Net.WebUtility.HtmlDecode(link.Groups[1].Value));
+                }
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"No e-mail to {to} with a /{page} link in {folder}.");
+            await Task.Delay(100);
+        }
     }
 }

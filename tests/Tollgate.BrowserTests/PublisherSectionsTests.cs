@@ -131,6 +131,29 @@ public sealed class PublisherSectionsTests(PortalFixture portal) : IClassFixture
         await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("The user is unblocked.");
         Assert.Equal("active", (string?)(await host.OkAsync(HttpMethod.Get, $"{svc}/users/ada"))["properties"]!["state"]);
 
+        // Reset her password by e-mail: no SMTP server here, so the message is an .eml file in {data}/mail.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Reset password by e-mail" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("A password reset e-mail is on its way to ada@contoso.example.");
+        var mailFolder = Path.Combine(host.DataDirectory, "mail");
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        MimeKit.MimeMessage? resetMail = null;
+        while (resetMail is null && DateTime.UtcNow < deadline)
+        {
+            foreach (var file in Directory.Exists(mailFolder) ? Directory.GetFiles(mailFolder, "*.eml") : [])
+            {
+                var message = await MimeKit.MimeMessage.LoadAsync(file);
+                if (message.Subject == "Your password was reset" && message.To.Mailboxes.Any(m => m.Address == "ada@contoso.example"))
+                {
+                    resetMail = message;
+                }
+            }
+
+            await Task.Delay(100);
+        }
+
+        Assert.NotNull(resetMail);
+        Assert.Contains("/reset-password?token=", resetMail.HtmlBody, StringComparison.Ordinal);
+
         // A group with her as a member.
         await page.GotoAsync("/admin/people/groups");
         await page.GetByLabel("Name", new() { Exact = true }).FillAsync("Partners");

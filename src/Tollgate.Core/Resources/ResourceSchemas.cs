@@ -194,6 +194,30 @@ public static partial class ResourceSchemas
         new("keyVault", FieldType.Object),
     ]);
 
+    public static readonly ObjectSchema EmailTemplateParameter = new("EmailTemplateParametersContractProperties",
+    [
+        new("name", FieldType.String) { MinLength = 1, MaxLength = 256 },
+        new("title", FieldType.String) { MinLength = 1, MaxLength = 4096 },
+        new("description", FieldType.String) { MinLength = 1 },
+    ]);
+
+    /// <summary>An e-mail template's customisation (<c>.../templates/{templateName}</c>); what is left out keeps its default.</summary>
+    public static readonly ObjectSchema EmailTemplate = new("EmailTemplateUpdateParameterProperties",
+    [
+        new("subject", FieldType.String) { MinLength = 1, MaxLength = 1000, Description = "The subject; $Parameter is replaced by the parameter's value." },
+        new("body", FieldType.String) { MinLength = 1, Description = "The HTML body; $Parameter is replaced by the parameter's value, HTML-encoded." },
+        new("title", FieldType.String),
+        new("description", FieldType.String),
+        new("isDefault", FieldType.Boolean) { ReadOnly = true },
+        new("parameters", FieldType.ObjectArray) { ReadOnly = true, Schema = EmailTemplateParameter },
+    ]);
+
+    /// <summary>A notification's recipient e-mail (<c>.../notifications/{name}/recipientEmails/{email}</c>, the e-mail is the name).</summary>
+    public static readonly ObjectSchema RecipientEmail = new("RecipientEmailContractProperties",
+    [
+        new("email", FieldType.String) { Required = true, MaxLength = 254, Check = CheckEmail },
+    ]);
+
     private static string? CheckEmail(JsonNode value)
     {
         var s = value.GetValue<string>();

@@ -159,6 +159,33 @@ public static partial class ManagementEndpoints
             return Results.NoContent();
         }));
 
+        // The sign-up confirmation link's token: 200 with the user (now active) or 400 naming "token".
+        app.MapPost("/internal/developer/confirm", (HttpContext http, DeveloperAccounts accounts) => Handle(http, async ct =>
+        {
+            var body = await ReadBodyAsync(http, ct);
+            return await accounts.ConfirmAsync(InstanceScope(body), BodyText(body, "token"), ct) is { } user
+                ? Json(user)
+                : throw ArmException.Validation("token", "This confirmation link is not valid: it has been used or has expired. Sign in, or sign up again.");
+        }));
+        // A password reset e-mail: 202 whether or not the e-mail is a user's (the answer never tells).
+        app.MapPost("/internal/developer/password-reset", (HttpContext http, DeveloperAccounts accounts) => Handle(http, async ct =>
+        {
+            var body = await ReadBodyAsync(http, ct);
+            await accounts.RequestPasswordResetAsync(InstanceScope(body), BodyText(body, "email"), byAdministrator: false, ct);
+            return Results.Accepted();
+        }));
+        // The reset link's token and the new password: 204, or 400 naming "token" or "newPassword".
+        app.MapPost("/internal/developer/password-reset/confirm", (HttpContext http, DeveloperAccounts accounts) => Handle(http, async ct =>
+        {
+            var body = await ReadBodyAsync(http, ct);
+            if (await accounts.ResetPasswordAsync(InstanceScope(body), BodyText(body, "token"), BodyText(body, "newPassword"), ct) is { } problem)
+            {
+                throw ArmException.Validation(problem.Target, problem.Message);
+            }
+
+            return Results.NoContent();
+        }));
+
         static ServiceScope InstanceScope(JsonObject body)
         {
             var match = InstancePathPattern().Match(BodyText(body, "instance") ?? "");
@@ -307,6 +334,51 @@ public static partial class ManagementEndpoints
                 return await PolicyAsync(http, method, scope, new PolicyScope(owner), ct);
             case [.. var owner, "policies"] when method == "GET" && IsPolicyOwner(owner):
                 return Json(await http.RequestServices.GetRequiredService<PolicyService>().ListAsync(scope, new PolicyScope(owner), ct));
+            case ["templates"] when method == "GET":
+                return Page(AllOf(await Mail(http).ListTemplatesAsync(scope, ct)), http);
+            case ["templates", var templateName]:
+                switch (method)
+                {
+                    case "GET":
+                    case "HEAD":
+                        return Json(await Mail(http).GetTemplateAsync(scope, templateName, ct));
+                    case "PUT":
+                    case "PATCH":
+                        var (template, templateCreated) = await Mail(http).PutTemplateAsync(scope, templateName, await ReadBodyAsync(http, ct), merge: method == "PATCH", ct);
+                        return Json(template, templateCreated && method == "PUT" ? 201 : 200);
+                    case "DELETE":
+                        return await Mail(http).ResetTemplateAsync(scope, templateName, ct) ? Results.Ok() : Results.NoContent();
+                    default:
+                        return MethodNotAllowed();
+                }
+
+            case ["notifications"] when method == "GET":
+                return Page(AllOf(await Mail(http).ListNotificationsAsync(scope, ct)), http);
+            case ["notifications", var notificationName] when method is "GET" or "PUT":
+                return Json(await Mail(http).GetNotificationAsync(scope, notificationName, ct));
+            case ["notifications", var notificationName, "recipientEmails" or "recipientUsers"] when method == "GET":
+                return Page(AllOf(await Mail(http).ListRecipientsAsync(scope, notificationName, segments[2] == "recipientUsers", ct)), http);
+            case ["notifications", var notificationName, "recipientEmails" or "recipientUsers", var recipient]:
+                var byUser = segments[2] == "recipientUsers";
+                switch (method)
+                {
+                    case "PUT":
+                        var (recipientBody, recipientCreated) = await Mail(http).AddRecipientAsync(scope, notificationName, byUser, recipient, ct);
+                        return Json(recipientBody, recipientCreated ? 201 : 200);
+                    case "DELETE":
+                        return await Mail(http).RemoveRecipientAsync(scope, notificationName, byUser, recipient, ct) ? Results.Ok() : Results.NoContent();
+                    case "GET":
+                    case "HEAD":
+                        return await Mail(http).RecipientExistsAsync(scope, notificationName, byUser, recipient, ct) ? Results.NoContent() : Results.NotFound();
+                    default:
+                        return MethodNotAllowed();
+                }
+
+            case ["users", var passwordUser, "confirmations", "password", "send"] when method == "POST":
+                // APIM's "User Confirmation Password - Send": the user gets a password reset e-mail.
+                return await http.RequestServices.GetRequiredService<DeveloperAccounts>().RequestPasswordResetOfAsync(scope, passwordUser, ct)
+                    ? Results.NoContent()
+                    : Json(ArmException.NotFound("User").ToJson(), 404);
             case ["reports", var report] when method == "GET":
                 await resources.GetServiceAsync(scope, ct);
                 var reportBody = await Analytics.ReportsEndpoint.QueryAsync(http.RequestServices.GetRequiredService<Analytics.IAnalyticsStore>(),
@@ -420,6 +492,8 @@ public static partial class ManagementEndpoints
         await resources.DeleteServiceAsync(scope, ct);
         return Results.Ok();
     }
+
+    private static Mail.MailResources Mail(HttpContext http) => http.RequestServices.GetRequiredService<Mail.MailResources>();
 
     private static bool IsPolicyOwner(string[] owner) => owner is [] or ["products", _] or ["apis", _] or ["apis", _, "operations", _];
 

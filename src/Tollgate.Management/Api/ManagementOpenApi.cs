@@ -135,6 +135,7 @@ public static class ManagementOpenApi
             ("get", Op("PolicyFragment_Get", "Gets a policy fragment.", Ref("PolicyFragmentContract"))),
             ("put", Op("PolicyFragment_CreateOrUpdate", "Creates or replaces a policy fragment after validating it.", Ref("PolicyFragmentContract"), body: "PolicyFragmentContract", created: true)),
             ("delete", Op("PolicyFragment_Delete", "Deletes a policy fragment.", null)));
+        AddMail(paths, schemas);
         paths[Base + "/tenant/access/listSecrets"] = Obj(("post", Op("TenantAccess_ListSecrets", "Returns the administrator identifier and keys that sign SharedAccessSignature tokens.", Obj(("type", "object")))));
         paths[Base + "/tenant/access/regeneratePrimaryKey"] = Obj(("post", Op("TenantAccess_RegeneratePrimaryKey", "Replaces the administrator primary key; tokens it signed stop working.", null, noContent: true)));
         paths[Base + "/tenant/access/regenerateSecondaryKey"] = Obj(("post", Op("TenantAccess_RegenerateSecondaryKey", "Replaces the administrator secondary key; tokens it signed stop working.", null, noContent: true)));
@@ -273,6 +274,58 @@ public static class ManagementOpenApi
             op["parameters"] = parameters;
             paths[$"{Base}/reports/{report}"] = Obj(("get", op));
         }
+    }
+
+    /// <summary>APIM's e-mail templates and notifications with their recipients, and the password reset e-mail of a user.</summary>
+    private static void AddMail(JsonObject paths, JsonObject schemas)
+    {
+        AddSchema(schemas, ResourceSchemas.EmailTemplate);
+        paths[Base + "/templates"] = Obj(("get", Op("EmailTemplate_ListByService", "Lists APIM's e-mail templates, each customised or with its default (isDefault).", Collection("EmailTemplateUpdateParameterProperties"))));
+        paths[Base + "/templates/{templateName}"] = Obj(
+            ("get", Op("EmailTemplate_Get", "Gets an e-mail template: subject, HTML body, title, description, isDefault and the $parameters it may use.", Ref("EmailTemplateUpdateParameterPropertiesContract"))),
+            ("put", Op("EmailTemplate_CreateOrUpdate", "Customises a template (201 the first time); what is left out keeps its default. $Parameter is replaced in the subject by its value, in the body by its value HTML-encoded.",
+                Ref("EmailTemplateUpdateParameterPropertiesContract"), body: "EmailTemplateUpdateParameterPropertiesContract", created: true)),
+            ("patch", Op("EmailTemplate_Update", "Changes the given properties of a template's customisation.", Ref("EmailTemplateUpdateParameterPropertiesContract"), body: "EmailTemplateUpdateParameterPropertiesContract")),
+            ("delete", Op("EmailTemplate_Delete", "Resets a template to its default (200; 204 when it was not customised).", null)));
+
+        schemas["NotificationContract"] = Obj(("type", "object"), ("properties", new JsonObject
+        {
+            ["id"] = Obj(("type", "string"), ("readOnly", true)),
+            ["type"] = Obj(("type", "string"), ("readOnly", true)),
+            ["name"] = Obj(("type", "string"), ("readOnly", true)),
+            ["properties"] = Obj(("type", "object"), ("properties", new JsonObject
+            {
+                ["title"] = Obj(("type", "string")),
+                ["description"] = Obj(("type", "string")),
+                ["recipients"] = Obj(("type", "object"), ("properties", new JsonObject
+                {
+                    ["emails"] = Obj(("type", "array"), ("items", Obj(("type", "string")))),
+                    ["users"] = Obj(("type", "array"), ("items", Obj(("type", "string")))),
+                })),
+            })),
+        }));
+        paths[Base + "/notifications"] = Obj(("get", Op("Notification_ListByService", "Lists the publisher notifications with their recipients.", Obj(("type", "object"), ("properties", new JsonObject
+        {
+            ["value"] = Obj(("type", "array"), ("items", Ref("NotificationContract"))),
+            ["count"] = Obj(("type", "integer")),
+            ["nextLink"] = Obj(("type", "string"), ("nullable", true)),
+        })))));
+        paths[Base + "/notifications/{notificationName}"] = Obj(
+            ("get", Op("Notification_Get", "Gets a notification and its recipients. RequestPublisherNotificationMessage without recipients goes to the instance's publisherEmail.", Ref("NotificationContract"))),
+            ("put", Op("Notification_CreateOrUpdate", "Notifications always exist: answers the notification as it is.", Ref("NotificationContract"))));
+        AddSchema(schemas, ResourceSchemas.RecipientEmail);
+        AddLink(paths, "notifications/{notificationName}/recipientEmails", "{email}", "NotificationRecipientEmail", "RecipientEmailContractProperties", "e-mail recipients of the notification");
+        schemas["RecipientUserContractProperties"] = Obj(("type", "object"), ("properties", new JsonObject { ["userId"] = Obj(("type", "string"), ("description", "The user's resource id.")) }));
+        schemas["RecipientUserContractPropertiesContract"] = Obj(("type", "object"), ("properties", new JsonObject
+        {
+            ["id"] = Obj(("type", "string"), ("readOnly", true)),
+            ["type"] = Obj(("type", "string"), ("readOnly", true)),
+            ["name"] = Obj(("type", "string"), ("readOnly", true)),
+            ["properties"] = Ref("RecipientUserContractProperties"),
+        }));
+        AddLink(paths, "notifications/{notificationName}/recipientUsers", "{userId}", "NotificationRecipientUser", "RecipientUserContractProperties", "users who receive the notification (at their e-mail)");
+        paths[Base + "/users/{userId}/confirmations/password/send"] = Obj(("post", Op("UserConfirmationPassword_Send",
+            "Sends the user an e-mail (passwordResetByAdminNotificationMessage) with a single-use link, valid for an hour, to choose a new password.", null, noContent: true)));
     }
 
     private static void AddEntity(JsonObject paths, string collection, string idParameter, string name, string properties, string what)

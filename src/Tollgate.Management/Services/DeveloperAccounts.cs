@@ -11,7 +11,8 @@ namespace Tollgate.Management.Services;
 /// <see cref="PasswordHasher"/> when the user is written). Repeated failures for one e-mail lock its sign-in for a
 /// while; a blocked user, or one still pending confirmation, is refused with its reason.
 /// </summary>
-public sealed class DeveloperAccounts(IResourceStore store, SecretVault vault, ResourceService resources, TimeProvider timeProvider)
+public sealed class DeveloperAccounts(IResourceStore store, SecretVault vault, ResourceService resources, TimeProvider timeProvider,
+    AccountTokens tokens, Tollgate.Management.Mail.MailNotifications mail)
 {
     /// <summary>Failed sign-ins in a row (per instance and e-mail) that lock the sign-in.</summary>
     public const int MaxFailures = 5;
@@ -92,6 +93,104 @@ public sealed class DeveloperAccounts(IResourceStore store, SecretVault vault, R
         await resources.SerializedAsync(() => resources.PatchAsync(scope, ResourceKind.User, "", user!.Key.Name,
             new JsonObject { ["properties"] = new JsonObject { ["password"] = newPassword } }, null, ct), ct);
         return null;
+    }
+
+    /// <summary>
+    /// Confirms a sign-up with the token of its e-mail's link: the pending user becomes active (and gets the welcome
+    /// letter). The token works once; the user, or null when the token is unknown, used or expired.
+    /// </summary>
+    public async Task<JsonObject?> ConfirmAsync(ServiceScope scope, string? token, CancellationToken ct)
+    {
+        await resources.GetServiceAsync(scope, ct);
+        return await resources.SerializedAsync(async () =>
+        {
+            var userId = await tokens.RedeemAsync(scope, token, AccountTokens.Confirm, ct);
+            var user = userId is null ? null : await store.GetAsync(new ResourceKey(scope.Name, ResourceKind.User.Kind, "", userId), ct);
+            if (user is null)
+            {
+                return null;
+            }
+
+            if ((string?)user.Properties["state"] == "pending")
+            {
+                await resources.PatchAsync(scope, ResourceKind.User, "", user.Key.Name, new JsonObject { ["properties"] = new JsonObject { ["state"] = "active" } }, null, ct);
+            }
+
+            return User(user);
+        }, ct);
+    }
+
+    /// <summary>
+    /// Sends the password reset e-mail (<c>passwordResetIdentityDefault</c>, or <c>passwordResetByAdminNotificationMessage</c>
+    /// when the administrator asks) with a single-use link valid for an hour, when the e-mail is an active or pending
+    /// user's. Says nothing about whether it is: the caller answers the same either way.
+    /// </summary>
+    public async Task RequestPasswordResetAsync(ServiceScope scope, string? email, bool byAdministrator, CancellationToken ct)
+    {
+        await resources.GetServiceAsync(scope, ct);
+        var user = await FindByEmailAsync(scope, email, ct);
+        await SendPasswordResetAsync(scope, user, byAdministrator, ct);
+    }
+
+    /// <summary>The administrator's "reset password by e-mail" of a user by id; false when there is no such user.</summary>
+    public async Task<bool> RequestPasswordResetOfAsync(ServiceScope scope, string userId, CancellationToken ct)
+    {
+        await resources.GetServiceAsync(scope, ct);
+        var user = await store.GetAsync(new ResourceKey(scope.Name, ResourceKind.User.Kind, "", userId), ct);
+        if (user is null)
+        {
+            return false;
+        }
+
+        await SendPasswordResetAsync(scope, user, true, ct);
+        return true;
+    }
+
+    private async Task SendPasswordResetAsync(ServiceScope scope, StoredResource? user, bool byAdministrator, CancellationToken ct)
+    {
+        if (user is null || user.Key.Name == "1" || (string?)user.Properties["state"] is not ("active" or "pending"))
+        {
+            return;
+        }
+
+        var token = await tokens.IssueAsync(scope, user.Key.Name, AccountTokens.Reset, ct);
+        await mail.SendToUserAsync(scope, byAdministrator ? "passwordResetByAdminNotificationMessage" : "passwordResetIdentityDefault", user,
+            new Dictionary<string, string?> { ["ConfirmUrl"] = mail.PortalLink(scope, "reset-password", token) }, ct);
+    }
+
+    /// <summary>
+    /// Sets a new password with the token of a reset link (which then stops working, as do the user's other reset
+    /// links); a pending user becomes active (the link proved the address). Null when done, else the field and why.
+    /// </summary>
+    public async Task<ValidationError?> ResetPasswordAsync(ServiceScope scope, string? token, string? newPassword, CancellationToken ct)
+    {
+        await resources.GetServiceAsync(scope, ct);
+        if (CheckPassword(newPassword) is { } problem)
+        {
+            return new ValidationError("newPassword", problem);
+        }
+
+        return await resources.SerializedAsync(async () =>
+        {
+            var userId = await tokens.RedeemAsync(scope, token, AccountTokens.Reset, ct);
+            var user = userId is null ? null : await store.GetAsync(new ResourceKey(scope.Name, ResourceKind.User.Kind, "", userId), ct);
+            if (user is null || (string?)user.Properties["state"] is not ("active" or "pending"))
+            {
+                return new ValidationError("token", "This link is not valid: it has been used, has expired or was replaced by a newer one. Ask for a new e-mail.");
+            }
+
+            var properties = new JsonObject { ["password"] = newPassword };
+            if ((string?)user.Properties["state"] == "pending")
+            {
+                properties["state"] = "active";
+            }
+
+            await resources.PatchAsync(scope, ResourceKind.User, "", user.Key.Name, new JsonObject { ["properties"] = properties }, null, ct);
+            await tokens.RevokeAsync(scope, user.Key.Name, AccountTokens.Reset, ct);
+            _attempts.TryRemove(scope.Name + "\n" + ((string?)user.Properties["email"] ?? ""), out _);
+
+            return (ValidationError?)null;
+        }, ct);
     }
 
     /// <summary>Why a new password is refused, or null.</summary>

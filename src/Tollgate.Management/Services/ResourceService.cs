@@ -19,7 +19,8 @@ public sealed record ResourcePage(IReadOnlyList<JsonObject> Items, int Count, in
 /// checks (unique API paths, existing scopes), built-ins, cascades, secrets kept encrypted and out of GET responses.
 /// Every successful write publishes a new gateway snapshot before it returns.
 /// </summary>
-public sealed partial class ResourceService(IResourceStore store, SecretVault vault, SnapshotPublisher publisher, TimeProvider timeProvider, ManagementOptions options)
+public sealed partial class ResourceService(IResourceStore store, SecretVault vault, SnapshotPublisher publisher, TimeProvider timeProvider, ManagementOptions options,
+    IEnumerable<Tollgate.Management.Mail.IResourceWriteObserver> observers)
 {
     private static readonly string[] BuiltInGroups = ["administrators", "developers", "guests"];
 
@@ -372,6 +373,7 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
         var input = body["properties"] as JsonObject ?? throw ArmException.Validation("properties", "'properties' is required and must be an object.");
         var (props, secrets, extra) = await PrepareAsync(scope, kind, parent, name, input, existing, ct);
         await ApplyAsync(scope, [new ResourceChange.Put(key, props, secrets, ifMatch), .. extra], ct);
+        await WrittenAsync(scope, kind, existing, key);
         var (json, etag) = await GetAsync(scope, kind, parent, name, ct);
         return (json, etag, existing is null);
     }
@@ -392,6 +394,7 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
 
         var (props, secrets, extra) = await PrepareAsync(scope, kind, parent, name, merged, existing, ct);
         await ApplyAsync(scope, [new ResourceChange.Put(key, props, secrets, ifMatch ?? "*"), .. extra], ct);
+        await WrittenAsync(scope, kind, existing, key);
         return await GetAsync(scope, kind, parent, name, ct);
     }
 
@@ -460,7 +463,18 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
         }
 
         await ApplyAsync(scope, changes, ct);
+        await WrittenAsync(scope, kind, existing, null);
         return true;
+    }
+
+    /// <summary>Tells the observers (e-mail notifications) of a committed write; they never fail the write.</summary>
+    private async Task WrittenAsync(ServiceScope scope, ResourceKind kind, StoredResource? before, ResourceKey? key)
+    {
+        var after = key is null ? null : await store.GetAsync(key, CancellationToken.None);
+        foreach (var observer in observers)
+        {
+            await observer.WrittenAsync(scope, kind, before, after, CancellationToken.None);
+        }
     }
 
     /// <summary>
@@ -679,7 +693,7 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
                 secrets.Remove("password");
             }
 
-            secrets.Remove("confirmation");
+            // "confirmation" stays (write-only, like every secret): the e-mail notifications read it when the user is created.
             secrets.Remove("appType");
             props["registrationDate"] = existing?.Properties["registrationDate"]?.DeepClone() ?? Now();
             var duplicate = (await store.ListAsync(scope.Name, ResourceKind.User.Kind, "", ct))

@@ -150,6 +150,21 @@ public sealed class ManagementApi(HttpClient http, PortalOptions options)
             ["instance"] = InstancePath(instance), ["userId"] = userId, ["currentPassword"] = currentPassword, ["newPassword"] = newPassword,
         }, ct);
 
+    /// <summary>Confirms a developer's sign-up with the token of the e-mail's link (<c>POST /internal/developer/confirm</c>): the user, or 400 naming "token".</summary>
+    public Task<ManagementResult> DeveloperConfirmAsync(string instance, string token, CancellationToken ct) =>
+        SendAsync(HttpMethod.Post, "/internal/developer/confirm", new JsonObject { ["instance"] = InstancePath(instance), ["token"] = token }, ct);
+
+    /// <summary>Asks for a password reset e-mail (<c>POST /internal/developer/password-reset</c>): 202 whether or not the e-mail is a user's.</summary>
+    public Task<ManagementResult> DeveloperRequestPasswordResetAsync(string instance, string email, CancellationToken ct) =>
+        SendAsync(HttpMethod.Post, "/internal/developer/password-reset", new JsonObject { ["instance"] = InstancePath(instance), ["email"] = email }, ct);
+
+    /// <summary>Sets a new password with a reset link's token (<c>POST /internal/developer/password-reset/confirm</c>): 204, or 400 naming "token" or "newPassword".</summary>
+    public Task<ManagementResult> DeveloperResetPasswordAsync(string instance, string token, string newPassword, CancellationToken ct) =>
+        SendAsync(HttpMethod.Post, "/internal/developer/password-reset/confirm", new JsonObject
+        {
+            ["instance"] = InstancePath(instance), ["token"] = token, ["newPassword"] = newPassword,
+        }, ct);
+
     private async Task<ManagementResult> SendAsync(HttpMethod method, string path, JsonObject? body, CancellationToken ct)
     {
         var url = path + (path.Contains('?') ? "&" : "?") + "api-version=" + ApiVersion;

@@ -312,8 +312,19 @@ public static class TollgateCli
         }
 
         table.AddRow("data", Markup.Escape(settings.DataDirectory));
+        if (settings.Roles.HasFlag(TollgateRoles.Management))
+        {
+            table.AddRow("e-mail", Markup.Escape(MailNote(settings)));
+        }
+
         AnsiConsole.Write(table);
     }
+
+    /// <summary>Where the e-mail notifications go: the SMTP server, or the mail folder when none is configured.</summary>
+    private static string MailNote(TollgateSettings settings) =>
+        settings.Mail.UsesSmtp
+            ? $"SMTP {settings.Mail.Smtp.Host}:{settings.Mail.Smtp.EffectivePort} ({settings.Mail.Smtp.Security})"
+            : $".eml files in {Path.Combine(settings.DataDirectory, "mail")} (no SMTP server: set Tollgate:Mail:Smtp:Host)";
 
     private static void PrintDemo(TollgateSettings settings, ManagementClient client, TenantAccess.Credentials credentials, string token, string key,
         StudioTutorialSetup.Published published, string workspaceToken, string storageNote, string? adminPassword)
@@ -343,6 +354,7 @@ public static class TollgateCli
         table.AddRow("Studio workspace token", Markup.Escape(workspaceToken));
         table.AddRow("API help page", Markup.Escape(published.HelpLocation));
         table.AddRow("Data directory", Markup.Escape(settings.DataDirectory));
+        table.AddRow("E-mail", Markup.Escape(MailNote(settings)));
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine(Markup.Escape(storageNote));
         AnsiConsole.MarkupLine("[bold]Management API token[/] (Authorization header, valid 30 days; [grey]tollgate token[/] makes new ones):");

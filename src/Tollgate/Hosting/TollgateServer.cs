@@ -289,6 +289,18 @@ public sealed class TollgateServer : IAsyncDisposable
             builder.Services.AddSingleton(settings.Store);
             builder.Services.AddHostedService<RevisionFollower>();
         }
+        // E-mail: the outbox under {data}/mail, delivered in the background over SMTP or into the mail folder.
+        builder.Services.AddSingleton(settings.Mail);
+        builder.Services.AddSingleton(new Tollgate.Management.Mail.MailOutbox(Path.Combine(settings.DataDirectory, "mail"), timeProvider));
+        builder.Services.AddSingleton<Tollgate.Management.Mail.IMailTransport>(sp => settings.Mail.UsesSmtp
+            ? new Tollgate.Management.Mail.SmtpMailTransport(settings.Mail.Smtp, sp.GetRequiredService<Tollgate.Management.Mail.MailOutbox>())
+            : new Tollgate.Management.Mail.FolderMailTransport(sp.GetRequiredService<Tollgate.Management.Mail.MailOutbox>()));
+        builder.Services.AddSingleton<Tollgate.Management.Mail.MailDelivery>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Tollgate.Management.Mail.MailDelivery>());
+        builder.Services.AddSingleton<AccountTokens>();
+        builder.Services.AddSingleton<Tollgate.Management.Mail.MailNotifications>();
+        builder.Services.AddSingleton<Tollgate.Management.Mail.IResourceWriteObserver>(sp => sp.GetRequiredService<Tollgate.Management.Mail.MailNotifications>());
+        builder.Services.AddSingleton<Tollgate.Management.Mail.MailResources>();
         builder.Services.AddSingleton<ResourceService>();
         builder.Services.AddSingleton<DeveloperAccounts>();
         builder.Services.AddSingleton<Tollgate.Core.Policies.IPolicyBuildCheck>(new Tollgate.Gateway.Policies.Runtime.PolicyBuildCheck(timeProvider));

@@ -41,6 +41,9 @@ public sealed class TollgateSettings
 
     public StoreOptions Store { get; set; } = new();
 
+    /// <summary><c>Tollgate:Mail</c>: e-mail notifications over SMTP, or <c>.eml</c> files in <c>{data}/mail</c> without a server.</summary>
+    public Tollgate.Management.Mail.MailOptions Mail { get; set; } = new();
+
     /// <summary>The Studio role (<c>Tollgate:Studio:*</c>).</summary>
     public Tollgate.Studio.StudioOptions Studio { get; set; } = new();
 
@@ -80,6 +83,12 @@ public sealed class TollgateSettings
         section.GetSection("Gateway").Bind(settings.Gateway);
         section.GetSection("Management").Bind(settings.Management);
         section.GetSection("Store").Bind(settings.Store);
+        section.GetSection("Mail").Bind(settings.Mail);
+        if (settings.Mail.Problem() is { } mailProblem)
+        {
+            throw new StartupException(mailProblem);
+        }
+
         section.GetSection("Studio").Bind(settings.Studio);
         section.GetSection("Portal").Bind(settings.Portal);
         settings.DataDirectory = Path.GetFullPath(section["DataDirectory"] ?? settings.DataDirectory);

@@ -369,6 +369,9 @@ public sealed class CliTests
     [InlineData("Tollgate__Gateway__HttpsUrl", "https://[nope", "Tollgate:Gateway:HttpsUrl")]
     [InlineData("Tollgate__Gateway__HostSuffix", "*.bad suffix", "Tollgate:Gateway:HostSuffix")]
     [InlineData("Tollgate__Gateway__Services", "alpha,be ta", "Tollgate:Gateway:Services")]
+    [InlineData("Tollgate__Mail__Smtp__Security", "ssl", "Tollgate:Mail:Smtp:Security")]
+    [InlineData("Tollgate__Mail__Smtp__From", "not an address", "Tollgate:Mail:Smtp:From")]
+    [InlineData("Tollgate__Mail__Smtp__Port", "smtp", "Tollgate:Mail:Smtp:Port")]
     public async Task Run_WithABadSetting_NamesItInOneLine(string variable, string value, string setting)
     {
         var data = Directory.CreateTempSubdirectory("tollgate-bad-").FullName;
