@@ -37,45 +37,46 @@ public sealed class DeveloperPortalTests(PortalFixture portal) : IClassFixture<P
 
             return world;
         }
+    }
 
-        static async Task<StudioTutorialSetup.Published> SetUpAsync(TollgateHost host)
+    /// <summary>Part 1 in Studio and Part 2 steps 1–3 through the management API: the walkthrough's instance, its API and products.</summary>
+    internal static async Task<StudioTutorialSetup.Published> SetUpAsync(TollgateHost host)
+    {
+        using var studio = new HttpClient();
+        var workspaceToken = host.Server.StudioServices!.GetRequiredService<StudioWorkspace>().Current.AuthorizationToken;
+        var published = await StudioTutorialSetup.RunAsync(studio, host.Server.Settings.Studio.Url, workspaceToken, CancellationToken.None);
+        await host.PutAsync(Svc, new { location = "local", properties = new { publisherName = "Contoso ML", publisherEmail = "admin@contoso.example" } });
+        await host.PutAsync($"{Svc}/apis/{TutorialSetup.ApiId}", new
         {
-            using var studio = new HttpClient();
-            var workspaceToken = host.Server.StudioServices!.GetRequiredService<StudioWorkspace>().Current.AuthorizationToken;
-            var published = await StudioTutorialSetup.RunAsync(studio, host.Server.Settings.Studio.Url, workspaceToken, CancellationToken.None);
-            await host.PutAsync(Svc, new { location = "local", properties = new { publisherName = "Contoso ML", publisherEmail = "admin@contoso.example" } });
-            await host.PutAsync($"{Svc}/apis/{TutorialSetup.ApiId}", new
+            properties = new
+            {
+                displayName = "AzureML Demo API",
+                // Markdown, with what a sanitizer must remove.
+                description = "Azure ML Studio (classic) **RRS and BES** web service.<script>window.injected = 1</script> [bad link](javascript:alert(1))",
+                serviceUrl = host.Server.Settings.Studio.Url,
+                path = "azureml-demo",
+                protocols = new[] { "https" },
+            },
+        });
+        foreach (var (id, method, template, name, parameters) in TutorialSetup.Operations)
+        {
+            await host.PutAsync($"{Svc}/apis/{TutorialSetup.ApiId}/operations/{id}", new
             {
                 properties = new
                 {
-                    displayName = "AzureML Demo API",
-                    // Markdown, with what a sanitizer must remove.
-                    description = "Azure ML Studio (classic) **RRS and BES** web service.<script>window.injected = 1</script> [bad link](javascript:alert(1))",
-                    serviceUrl = host.Server.Settings.Studio.Url,
-                    path = "azureml-demo",
-                    protocols = new[] { "https" },
+                    displayName = name,
+                    method,
+                    urlTemplate = template,
+                    description = name == "RRS Execute" ? "Scores one or more rows: the *request-response* service." : null,
+                    templateParameters = parameters.Select(p => new { name = p, type = "string", required = true }).ToArray(),
+                    responses = new[] { new { statusCode = 200, description = "OK" } },
                 },
             });
-            foreach (var (id, method, template, name, parameters) in TutorialSetup.Operations)
-            {
-                await host.PutAsync($"{Svc}/apis/{TutorialSetup.ApiId}/operations/{id}", new
-                {
-                    properties = new
-                    {
-                        displayName = name,
-                        method,
-                        urlTemplate = template,
-                        description = name == "RRS Execute" ? "Scores one or more rows: the *request-response* service." : null,
-                        templateParameters = parameters.Select(p => new { name = p, type = "string", required = true }).ToArray(),
-                        responses = new[] { new { statusCode = 200, description = "OK" } },
-                    },
-                });
-            }
-
-            await host.PutAsync($"{Svc}/products/starter/apis/{TutorialSetup.ApiId}", new { });
-            await host.PutAsync($"{Svc}/products/unlimited/apis/{TutorialSetup.ApiId}", new { });
-            return published;
         }
+
+        await host.PutAsync($"{Svc}/products/starter/apis/{TutorialSetup.ApiId}", new { });
+        await host.PutAsync($"{Svc}/products/unlimited/apis/{TutorialSetup.ApiId}", new { });
+        return published;
     }
 
     [Fact]
