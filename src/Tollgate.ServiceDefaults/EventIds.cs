@@ -22,6 +22,8 @@ public static class EventIds
     public const int MailDelivered = 1102;
     /// <summary>A notification's e-mail could not be queued; the action it follows is kept.</summary>
     public const int MailNotQueued = 1103;
+    /// <summary>A pass of the quota-approaching notification failed; the next one tries again.</summary>
+    public const int QuotaCheckFailed = 1104;
 
     // --- gateway: snapshots and routes (20xx) ---
     public const int GatewayServing = 2001;

@@ -16,12 +16,23 @@ public sealed class MailOptions
     /// <summary>The longest wait between two attempts to deliver a message. Default 15 minutes. A message is never dropped.</summary>
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromMinutes(15);
 
+    /// <summary>
+    /// How often subscriptions' quota windows are checked for the "quota limit approaching" notification (80% of a
+    /// quota's calls or bandwidth used). Default 1 minute; needs the gateways' counters readable from management.
+    /// </summary>
+    public TimeSpan QuotaCheckInterval { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>Whether an SMTP server is configured.</summary>
     public bool UsesSmtp => !string.IsNullOrWhiteSpace(Smtp.Host);
 
     /// <summary>What is wrong with the settings (naming the setting), or null.</summary>
     public string? Problem()
     {
+        if (QuotaCheckInterval < TimeSpan.FromSeconds(1))
+        {
+            return $"Tollgate:Mail:QuotaCheckInterval is {QuotaCheckInterval}: it must be at least one second.";
+        }
+
         if (Smtp.Security is not ("none" or "starttls" or "tls"))
         {
             return $"Tollgate:Mail:Smtp:Security is '{Smtp.Security}': it must be none, starttls or tls.";

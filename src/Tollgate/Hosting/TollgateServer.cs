@@ -301,6 +301,8 @@ public sealed class TollgateServer : IAsyncDisposable
         builder.Services.AddSingleton<Tollgate.Management.Mail.MailNotifications>();
         builder.Services.AddSingleton<Tollgate.Management.Mail.IResourceWriteObserver>(sp => sp.GetRequiredService<Tollgate.Management.Mail.MailNotifications>());
         builder.Services.AddSingleton<Tollgate.Management.Mail.MailResources>();
+        builder.Services.AddSingleton<Tollgate.Management.Mail.QuotaWatch>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Tollgate.Management.Mail.QuotaWatch>());
         builder.Services.AddSingleton<ResourceService>();
         builder.Services.AddSingleton<DeveloperAccounts>();
         builder.Services.AddSingleton<Tollgate.Core.Policies.IPolicyBuildCheck>(new Tollgate.Gateway.Policies.Runtime.PolicyBuildCheck(timeProvider));
