@@ -83,6 +83,8 @@ public sealed class DeveloperPortalTests(PortalFixture portal) : IClassFixture<P
     public async Task Catalogue_IsBrowsableAnonymously_WithSearchProductsAndDeepLinks_ButNoKeys()
     {
         await WorldAsync();
+        await portal.Host.PutAsync($"{Svc}/tags/ml", new { properties = new { displayName = "Machine learning" } });
+        await portal.Host.PutAsync($"{Svc}/apis/{TutorialSetup.ApiId}/tags/ml", new { });
         await using var p = await portal.NewPageAsync(nameof(Catalogue_IsBrowsableAnonymously_WithSearchProductsAndDeepLinks_ButNoKeys));
         var page = p.Page;
         await page.GotoAsync("/");
@@ -105,9 +107,18 @@ public sealed class DeveloperPortalTests(PortalFixture portal) : IClassFixture<P
         await page.WaitForURLAsync("**/apis?product=starter");
         await Assertions.Expect(page.GetByRole(AriaRole.Row).Filter(new() { HasText = "AzureML Demo API" })).ToBeVisibleAsync();
         await p.CheckAsync("apis-product");
+        await page.GetByRole(AriaRole.Navigation, new() { Name = "Tags" }).GetByRole(AriaRole.Link, new() { Name = "Machine learning" }).ClickAsync();
+        await page.WaitForURLAsync("**/apis?tag=ml");
+        await Assertions.Expect(page.GetByRole(AriaRole.Row).Filter(new() { HasText = "AzureML Demo API" })).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Navigation, new() { Name = "Tags" }).GetByRole(AriaRole.Link, new() { Name = "Machine learning" })).ToHaveAttributeAsync("aria-current", "true");
+        await p.CheckAsync("apis-tag");
+        await page.GotoAsync("/apis?tag=no-such-tag");
+        await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("There is no tag 'no-such-tag'.");
+        await page.GotoAsync("/apis?tag=ml");
 
-        // The API: Markdown rendered, what is unsafe removed; its operations.
+        // The API: Markdown rendered, what is unsafe removed; its tags and operations.
         await page.GetByRole(AriaRole.Link, new() { Name = "AzureML Demo API" }).ClickAsync();
+        await Assertions.Expect(page.Locator("dl.facts a.tag[href='/apis?tag=ml']")).ToHaveTextAsync("Machine learning");
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "AzureML Demo API", Level = 1 })).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator(".description strong")).ToHaveTextAsync("RRS and BES");
         Assert.Equal(0, await page.Locator(".description script").CountAsync());
@@ -277,7 +288,11 @@ public sealed class DeveloperPortalTests(PortalFixture portal) : IClassFixture<P
         var page = p.Page;
         await page.GotoAsync("/signin");
         await page.GetByRole(AriaRole.Link, new() { Name = "Forgot your password?" }).ClickAsync();
+        // Enhanced navigation swaps the page in place: typing before the new form is there would fill the old one.
+        await page.WaitForURLAsync("**/forgot-password");
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Send the link" })).ToBeVisibleAsync();
         await page.GetByLabel("E-mail").FillAsync("hedy@contoso.example");
+        await Assertions.Expect(page.GetByLabel("E-mail")).ToHaveValueAsync("hedy@contoso.example");
         await p.CheckAsync("forgot-password");
         await page.GetByRole(AriaRole.Button, new() { Name = "Send the link" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("we sent it a link");

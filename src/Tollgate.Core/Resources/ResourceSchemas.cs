@@ -194,6 +194,12 @@ public static partial class ResourceSchemas
         new("keyVault", FieldType.Object),
     ]);
 
+    /// <summary>APIM's tags: a label put on APIs, shown and filtered by in the developer portal's catalogue.</summary>
+    public static readonly ObjectSchema Tag = new("TagContractProperties",
+    [
+        new("displayName", FieldType.String) { Required = true, MinLength = 1, MaxLength = 160 },
+    ]);
+
     public static readonly ObjectSchema EmailTemplateParameter = new("EmailTemplateParametersContractProperties",
     [
         new("name", FieldType.String) { MinLength = 1, MaxLength = 256 },

@@ -390,6 +390,12 @@ public static partial class ManagementEndpoints
                 }
 
                 return Json(reportBody);
+            case ["apis", var api, "tags"] when method == "GET":
+                return Page(await resources.ListLinkedAsync(scope, ResourceKind.ApiTag, api, reverse: false, filter, top, skip, ct), http);
+            case ["apis", var api, "tags", var tag]:
+                return await LinkAsync(http, method, scope, ResourceKind.ApiTag, api, tag, resources, ct);
+            case ["tags", var tag, "apis"] when method == "GET":
+                return Page(await resources.ListLinkedAsync(scope, ResourceKind.ApiTag, tag, reverse: true, filter, top, skip, ct), http);
             case ["apis", var api, "products"] when method == "GET":
                 return Page(await resources.ListLinkedAsync(scope, ResourceKind.ProductApi, api, reverse: true, filter, top, skip, ct), http);
             case ["products", var pid, "apis"] when method == "GET":

@@ -20,7 +20,7 @@ public static class ManagementOpenApi
         foreach (var schema in new[]
         {
             ResourceSchemas.Service, ResourceSchemas.Api, ResourceSchemas.Operation, ResourceSchemas.Product, ResourceSchemas.Group,
-            ResourceSchemas.User, ResourceSchemas.Subscription, ResourceSchemas.NamedValue,
+            ResourceSchemas.User, ResourceSchemas.Subscription, ResourceSchemas.NamedValue, ResourceSchemas.Tag,
         })
         {
             AddSchema(schemas, schema);
@@ -98,6 +98,9 @@ public static class ManagementOpenApi
         paths[Base + "/subscriptions/{sid}/regeneratePrimaryKey"] = Obj(("post", Op("Subscription_RegeneratePrimaryKey", "Replaces the primary key with a new random one.", null, noContent: true)));
         paths[Base + "/subscriptions/{sid}/regenerateSecondaryKey"] = Obj(("post", Op("Subscription_RegenerateSecondaryKey", "Replaces the secondary key with a new random one.", null, noContent: true)));
         AddEntity(paths, "namedValues", "{namedValueId}", "NamedValue", "NamedValueContractProperties", "named values (secret values are never returned by GET)");
+        AddEntity(paths, "tags", "{tagId}", "Tag", "TagContractProperties", "tags (deleting one removes it from every API)");
+        AddLink(paths, "apis/{apiId}/tags", "{tagId}", "ApiTag", "TagContractProperties", "tags of an API");
+        paths[Base + "/tags/{tagId}/apis"] = Obj(("get", Op("TagApi_ListByTag", "Tollgate extension: the APIs carrying a tag (the developer portal's catalogue filter).", Collection("ApiContractProperties"))));
         paths[Base + "/namedValues/{namedValueId}/listValue"] = Obj(("post", Op("NamedValue_ListValue", "Returns the value of a named value, secret or not.", Ref("NamedValueSecretContract"))));
         schemas["PolicyContract"] = Obj(("type", "object"), ("properties", new JsonObject
         {

@@ -17,14 +17,16 @@ public sealed record ResourceKind(string Kind, string Segment, string ArmType, s
     public static readonly ResourceKind User = new("user", "users", "Microsoft.ApiManagement/service/users", "User", ResourceSchemas.User);
     public static readonly ResourceKind Subscription = new("subscription", "subscriptions", "Microsoft.ApiManagement/service/subscriptions", "Subscription", ResourceSchemas.Subscription);
     public static readonly ResourceKind NamedValue = new("namedValue", "namedValues", "Microsoft.ApiManagement/service/namedValues", "NamedValue", ResourceSchemas.NamedValue);
+    public static readonly ResourceKind Tag = new("tag", "tags", "Microsoft.ApiManagement/service/tags", "Tag", ResourceSchemas.Tag);
 
     /// <summary>Link kinds: stored as empty resources whose parent is the first id and name the second.</summary>
     public const string ProductApi = "productApi";
     public const string ProductGroup = "productGroup";
     public const string GroupUser = "groupUser";
+    public const string ApiTag = "apiTag";
     public const string ServiceKind = "service";
 
-    public static readonly IReadOnlyList<ResourceKind> All = [Api, Operation, Product, Group, User, Subscription, NamedValue];
+    public static readonly IReadOnlyList<ResourceKind> All = [Api, Operation, Product, Group, User, Subscription, NamedValue, Tag];
 }
 
 /// <summary>An API Management instance as addressed by an ARM path.</summary>

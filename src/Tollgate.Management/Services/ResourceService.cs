@@ -419,6 +419,7 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
 
             changes.Add(new ResourceChange.DeleteAll(scope.Name, ResourceKind.Operation.Kind, name));
             changes.Add(new ResourceChange.DeleteAll(scope.Name, ResourceKind.ProductApi, null, name));
+            changes.Add(new ResourceChange.DeleteAll(scope.Name, ResourceKind.ApiTag, name));
             changes.AddRange((await SubscriptionsWithScopeAsync(scope, $"/apis/{name}", ct)).Select(s => new ResourceChange.Delete(s.Key)));
         }
         else if (kind == ResourceKind.Product)
@@ -434,6 +435,10 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
             changes.Add(new ResourceChange.DeleteAll(scope.Name, PolicyService.Kind, $"products/{name}"));
             changes.Add(new ResourceChange.DeleteAll(scope.Name, ResourceKind.ProductApi, name));
             changes.Add(new ResourceChange.DeleteAll(scope.Name, ResourceKind.ProductGroup, name));
+        }
+        else if (kind == ResourceKind.Tag)
+        {
+            changes.Add(new ResourceChange.DeleteAll(scope.Name, ResourceKind.ApiTag, null, name));
         }
         else if (kind == ResourceKind.Operation)
         {
@@ -1141,6 +1146,7 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
         ResourceKind.ProductApi => (ResourceKind.Product, ResourceKind.Api),
         ResourceKind.ProductGroup => (ResourceKind.Product, ResourceKind.Group),
         ResourceKind.GroupUser => (ResourceKind.Group, ResourceKind.User),
+        ResourceKind.ApiTag => (ResourceKind.Api, ResourceKind.Tag),
         _ => throw new ArgumentOutOfRangeException(nameof(linkKind)),
     };
 
