@@ -336,6 +336,10 @@ public static partial class ManagementEndpoints
                 return Json(await http.RequestServices.GetRequiredService<PolicyService>().ListAsync(scope, new PolicyScope(owner), ct));
             case ["templates"] when method == "GET":
                 return Page(AllOf(await Mail(http).ListTemplatesAsync(scope, ct)), http);
+            case ["templates", var previewName, "preview"] when method == "POST":
+                return Json(await Mail(http).PreviewTemplateAsync(scope, previewName, await ReadBodyAsync(http, ct), ct));
+            case ["templates", var testName, "sendTest"] when method == "POST":
+                return Json(await Mail(http).SendTestAsync(scope, testName, await ReadBodyAsync(http, ct), ct), 202);
             case ["templates", var templateName]:
                 switch (method)
                 {

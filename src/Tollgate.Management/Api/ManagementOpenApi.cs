@@ -162,6 +162,30 @@ public static class ManagementOpenApi
             ("put", Op("ServicePrincipal_CreateOrUpdate", "Creates a service principal, or rotates its secret; the answer carries the new client secret, shown once.", Ref("ServicePrincipalContract"), body: "ServicePrincipalContract", created: true)),
             ("delete", Op("ServicePrincipal_Delete", "Revokes a service principal: its secret and the tokens issued to it stop working at once.", null)));
 
+        schemas["MailMessage"] = Obj(("type", "object"), ("properties", new JsonObject
+        {
+            ["id"] = Obj(("type", "string"), ("description", "yyyyMMddTHHmmssfff-{32 hex digits}: when it was queued, and a random part.")),
+            ["date"] = Obj(("type", "string"), ("format", "date-time")),
+            ["from"] = Obj(("type", "string")),
+            ["to"] = Obj(("type", "string")),
+            ["subject"] = Obj(("type", "string")),
+            ["cc"] = Obj(("type", "string"), ("description", "Only when reading one message.")),
+            ["bcc"] = Obj(("type", "string"), ("description", "Only when reading one message.")),
+            ["headers"] = Obj(("type", "array"), ("items", Obj(("type", "object"), ("properties", new JsonObject { ["name"] = Obj(("type", "string")), ["value"] = Obj(("type", "string")) })))),
+            ["text"] = Obj(("type", "string"), ("nullable", true)),
+            ["html"] = Obj(("type", "string"), ("nullable", true), ("description", "Show it sandboxed.")),
+        }));
+        paths["/tollgate/mail"] = Obj(("get", Op("MailFolder_List",
+            "Tollgate: the messages delivered to the mail folder ({data}/mail, when no SMTP server is configured), newest first ($top, default 100). delivery is 'smtp' (and the list empty) when an SMTP server is configured.",
+            Obj(("type", "object"), ("properties", new JsonObject
+            {
+                ["delivery"] = Obj(("type", "string"), ("enum", new JsonArray("folder", "smtp"))),
+                ["value"] = Obj(("type", "array"), ("items", Ref("MailMessage"))),
+                ["count"] = Obj(("type", "integer")),
+            })))));
+        paths["/tollgate/mail/{id}"] = Obj(("get", Op("MailFolder_Get",
+            "Tollgate: one message of the mail folder: headers, text part, HTML part. An id not of the form yyyyMMddTHHmmssfff-{32 hex} is a 400 naming 'id'.", Ref("MailMessage"))));
+
         foreach (var (path, item) in paths)
         {
             var parameters = new JsonArray();
@@ -327,6 +351,28 @@ public static class ManagementOpenApi
             ["properties"] = Ref("RecipientUserContractProperties"),
         }));
         AddLink(paths, "notifications/{notificationName}/recipientUsers", "{userId}", "NotificationRecipientUser", "RecipientUserContractProperties", "users who receive the notification (at their e-mail)");
+        schemas["EmailTemplatePreviewRequest"] = Obj(("type", "object"), ("properties", new JsonObject
+        {
+            ["subject"] = Obj(("type", "string"), ("description", "The subject to render; left out: the template's.")),
+            ["body"] = Obj(("type", "string"), ("description", "The HTML body to render; left out: the template's.")),
+        }));
+        schemas["EmailTemplatePreview"] = Obj(("type", "object"), ("properties", new JsonObject
+        {
+            ["subject"] = Obj(("type", "string")),
+            ["body"] = Obj(("type", "string"), ("description", "HTML; show it sandboxed.")),
+            ["text"] = Obj(("type", "string"), ("description", "The plain-text part.")),
+            ["values"] = Obj(("type", "object"), ("additionalProperties", Obj(("type", "string"))), ("description", "The sample value of each parameter of the template.")),
+        }));
+        paths[Base + "/templates/{templateName}/preview"] = Obj(("post", Op("EmailTemplate_Preview",
+            "Tollgate: renders the subject and body given (else the template's) with sample values for its parameters; nothing is saved.",
+            Ref("EmailTemplatePreview"), body: "EmailTemplatePreviewRequest")));
+        schemas["EmailTemplateSendTestRequest"] = Obj(("type", "object"), ("required", new JsonArray("email")), ("properties", new JsonObject
+        {
+            ["email"] = Obj(("type", "string"), ("format", "email"), ("description", "Where to send the test message.")),
+        }));
+        paths[Base + "/templates/{templateName}/sendTest"] = Obj(("post", Op("EmailTemplate_SendTest",
+            "Tollgate: queues the template as saved, rendered with sample values, to the e-mail given, through the outbox (202 with the message's id). A bad e-mail is a 400 naming 'email'.",
+            Obj(("type", "object"), ("properties", new JsonObject { ["email"] = Obj(("type", "string")), ["id"] = Obj(("type", "string")) })), body: "EmailTemplateSendTestRequest")));
         paths[Base + "/users/{userId}/confirmations/password/send"] = Obj(("post", Op("UserConfirmationPassword_Send",
             "Sends the user an e-mail (passwordResetByAdminNotificationMessage) with a single-use link, valid for an hour, to choose a new password.", null, noContent: true)));
     }

@@ -92,6 +92,32 @@ public static partial class EmailTemplates
             [DevFirstName, DevLastName, ProdName, SubscriptionName, OrganizationName, DevPortalUrl]),
     ];
 
+    /// <summary>
+    /// Sample values of the parameters, for a preview or a test message (the instance's own organization name and
+    /// portal address are added by <see cref="MailNotifications.SampleValuesAsync"/>); a link is never a working one.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string?> SampleValues(string portalUrl)
+    {
+        var portal = portalUrl.TrimEnd('/');
+        return new Dictionary<string, string?>(StringComparer.Ordinal)
+        {
+            ["DevFirstName"] = "Ada",
+            ["DevLastName"] = "Lovelace",
+            ["DevEmail"] = "ada.lovelace@example.com",
+            ["ConfirmUrl"] = portal + "/reset-password?token=sample-token",
+            ["ProdName"] = "Starter",
+            ["SubscriptionName"] = "Ada's Starter subscription",
+            ["SubscriptionsUrl"] = portal + "/subscriptions",
+            ["RejectReason"] = "The product is reserved for partners.",
+            ["AppName"] = "Weather app",
+            ["AppUrl"] = portal + "/applications/weather-app",
+            ["IssueName"] = "Timeouts on GET /forecast",
+            ["CommentText"] = "It works again since this morning.",
+            ["CallsLimit"] = "10000",
+            ["CallsConsumed"] = "9500",
+        };
+    }
+
     public static EmailTemplateDefault? Find(string name) =>
         All.FirstOrDefault(t => string.Equals(t.Name, name, StringComparison.OrdinalIgnoreCase));
 

@@ -58,6 +58,34 @@ public sealed partial class MailNotifications(IResourceStore store, MailOutbox o
         return ((string?)custom?.Properties["subject"] ?? template.Subject, (string?)custom?.Properties["body"] ?? template.Body);
     }
 
+    /// <summary>The sample values of a preview or test message: <see cref="EmailTemplates.SampleValues"/> with the instance's own name and portal.</summary>
+    public async Task<Dictionary<string, string?>> SampleValuesAsync(ServiceScope scope, CancellationToken ct)
+    {
+        var service = await store.GetAsync(ResourceService.ServiceKey(scope.Name), ct);
+        var values = BaseValues(scope, service);
+        foreach (var (k, v) in EmailTemplates.SampleValues(options.PortalUrlOf(scope.Name)))
+        {
+            values[k] = v;
+        }
+
+        return values;
+    }
+
+    /// <summary>
+    /// Queues a test message of the template as the instance has it, rendered with the sample values, to
+    /// <paramref name="email"/> (a Tollgate extension: <c>POST …/templates/{name}/sendTest</c>). Returns the outbox file's name.
+    /// </summary>
+    public async Task<string> SendTestAsync(ServiceScope scope, EmailTemplateDefault template, string email, CancellationToken ct)
+    {
+        var service = await store.GetAsync(ResourceService.ServiceKey(scope.Name), ct);
+        var (subject, body) = await TemplateAsync(scope, template, ct);
+        var (renderedSubject, html) = EmailTemplates.Render(subject, body, await SampleValuesAsync(scope, ct));
+        var message = Message(service, renderedSubject, html);
+        message.To.Add(MailboxAddress.Parse(email));
+        message.Headers.Add("X-Tollgate-Test", template.Name);
+        return await outbox.EnqueueAsync(message, ct);
+    }
+
     /// <summary>Renders a template for a user and queues it (with the BCC notification's recipients).</summary>
     public async Task SendToUserAsync(ServiceScope scope, string templateName, StoredResource user, IReadOnlyDictionary<string, string?> extra, CancellationToken ct)
     {

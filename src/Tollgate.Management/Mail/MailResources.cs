@@ -11,7 +11,7 @@ namespace Tollgate.Management.Mail;
 /// PUT/PATCH customise it, DELETE resets it) and <c>notifications/{name}</c> with their
 /// <c>recipientEmails/{email}</c> and <c>recipientUsers/{userId}</c>.
 /// </summary>
-public sealed class MailResources(IResourceStore store, ResourceService resources)
+public sealed class MailResources(IResourceStore store, ResourceService resources, MailNotifications notifications)
 {
     // ---- templates ----
 
@@ -70,6 +70,55 @@ public sealed class MailResources(IResourceStore store, ResourceService resource
         await resources.ApplyChangesAsync(scope, [new ResourceChange.Delete(key)], ct);
         return true;
     }
+
+    /// <summary>
+    /// <c>POST …/templates/{name}/preview</c> (Tollgate): the subject and body given (else the template's own) rendered
+    /// with the sample values, without saving anything.
+    /// </summary>
+    public async Task<JsonObject> PreviewTemplateAsync(ServiceScope scope, string name, JsonObject body, CancellationToken ct)
+    {
+        await resources.GetServiceAsync(scope, ct);
+        var template = FindTemplate(name);
+        var (subject, html) = await notifications.TemplateAsync(scope, template, ct);
+        subject = OptionalText(body, "subject", 1000) ?? subject;
+        html = OptionalText(body, "body", null) ?? html;
+        var samples = await notifications.SampleValuesAsync(scope, ct);
+        var (renderedSubject, renderedBody) = EmailTemplates.Render(subject, html, samples);
+        var values = new JsonObject();
+        foreach (var parameter in template.Parameters)
+        {
+            values[parameter.Name] = samples.GetValueOrDefault(parameter.Name);
+        }
+
+        return new JsonObject { ["subject"] = renderedSubject, ["body"] = renderedBody, ["text"] = EmailTemplates.PlainText(renderedBody), ["values"] = values };
+    }
+
+    /// <summary>
+    /// <c>POST …/templates/{name}/sendTest</c> <c>{"email":"…"}</c> (Tollgate): queues the template as saved, rendered
+    /// with the sample values, to that address through the outbox.
+    /// </summary>
+    public async Task<JsonObject> SendTestAsync(ServiceScope scope, string name, JsonObject body, CancellationToken ct)
+    {
+        await resources.GetServiceAsync(scope, ct);
+        var template = FindTemplate(name);
+        var errors = new List<ValidationError>();
+        var checkedEmail = SchemaValidator.Validate(new JsonObject { ["email"] = body["email"]?.DeepClone() }, ResourceSchemas.RecipientEmail, "", errors, applyDefaults: false);
+        if (errors.Count > 0)
+        {
+            throw ArmException.Validation(errors);
+        }
+
+        var email = (string)checkedEmail["email"]!;
+        var file = await notifications.SendTestAsync(scope, template, email, ct);
+        return new JsonObject { ["email"] = email, ["id"] = Path.GetFileNameWithoutExtension(file) };
+    }
+
+    private static string? OptionalText(JsonObject body, string field, int? maxLength) => body[field] switch
+    {
+        null => null,
+        JsonValue v when v.TryGetValue<string>(out var text) && text.Length > 0 && (maxLength is null || text.Length <= maxLength) => text,
+        _ => throw ArmException.Validation(field, maxLength is null ? $"'{field}' must be a non-empty string." : $"'{field}' must be a string of 1 to {maxLength} characters."),
+    };
 
     private static EmailTemplateDefault FindTemplate(string name) => EmailTemplates.Find(name) ?? throw ArmException.NotFound("EmailTemplate");
 

@@ -221,6 +221,18 @@ public sealed class ManagementApi(HttpClient http, PortalOptions options)
     public Task<ManagementResult> PostAsync(string instance, string relative, CancellationToken ct) =>
         SendAsync(HttpMethod.Post, InstancePath(instance) + relative, null, ct);
 
+    /// <summary>An action with a body (<c>POST …/templates/{name}/preview</c>, <c>…/sendTest</c>).</summary>
+    public Task<ManagementResult> PostAsync(string instance, string relative, JsonObject body, CancellationToken ct) =>
+        SendAsync(HttpMethod.Post, InstancePath(instance) + relative, body, ct);
+
+    /// <summary>The mail folder (<c>GET /tollgate/mail</c>): <c>delivery</c> (<c>folder</c> or <c>smtp</c>) and the messages, newest first.</summary>
+    public Task<ManagementResult> ListMailAsync(int top, CancellationToken ct) =>
+        SendAsync(HttpMethod.Get, $"/tollgate/mail?$top={top}", null, ct);
+
+    /// <summary>One message of the mail folder (<c>GET /tollgate/mail/{id}</c>): headers, text and HTML parts.</summary>
+    public Task<ManagementResult> GetMailAsync(string id, CancellationToken ct) =>
+        SendAsync(HttpMethod.Get, $"/tollgate/mail/{Uri.EscapeDataString(id)}", null, ct);
+
     /// <summary>Deletes a resource with a query (<c>deleteSubscriptions=true</c> for a product with subscriptions).</summary>
     public Task<ManagementResult> DeleteAsync(string instance, string relative, string query, CancellationToken ct) =>
         SendAsync(HttpMethod.Delete, InstancePath(instance) + relative + "?" + query, null, ct);

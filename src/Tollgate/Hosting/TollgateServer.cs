@@ -303,6 +303,7 @@ public sealed class TollgateServer : IAsyncDisposable
         builder.Services.AddSingleton<Tollgate.Management.Mail.MailResources>();
         builder.Services.AddSingleton<Tollgate.Management.Mail.QuotaWatch>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Tollgate.Management.Mail.QuotaWatch>());
+        builder.Services.AddSingleton<Tollgate.Management.Mail.MailFolder>();
         builder.Services.AddSingleton<ResourceService>();
         builder.Services.AddSingleton<DeveloperAccounts>();
         builder.Services.AddSingleton<Tollgate.Core.Policies.IPolicyBuildCheck>(new Tollgate.Gateway.Policies.Runtime.PolicyBuildCheck(timeProvider));
@@ -327,6 +328,7 @@ public sealed class TollgateServer : IAsyncDisposable
         app.MapTollgateObservability(meters);
         app.MapManagementApi();
         app.MapServicePrincipals();
+        Tollgate.Management.Mail.MailFolderEndpoints.MapMailFolder(app);
         ExportLinks.MapExportLinks(app);
         app.MapGet("/openapi/management.json", () => Microsoft.AspNetCore.Http.Results.File(
             Path.Combine(AppContext.BaseDirectory, "management-openapi.json"), "application/json"));
