@@ -134,25 +134,21 @@ public sealed class PublisherSectionsTests(PortalFixture portal) : IClassFixture
         // Reset her password by e-mail: no SMTP server here, so the message is an .eml file in {data}/mail.
         await page.GetByRole(AriaRole.Button, new() { Name = "Reset password by e-mail" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("A password reset e-mail is on its way to ada@contoso.example.");
-        var mailFolder = Path.Combine(host.DataDirectory, "mail");
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        MimeKit.MimeMessage? resetMail = null;
-        while (resetMail is null && DateTime.UtcNow < deadline)
-        {
-            foreach (var file in Directory.Exists(mailFolder) ? Directory.GetFiles(mailFolder, "*.eml") : [])
-            {
-                var message = await MimeKit.MimeMessage.LoadAsync(file);
-                if (message.Subject == "Your password was reset" && message.To.Mailboxes.Any(m => m.Address == "ada@contoso.example"))
-                {
-                    resetMail = message;
-                }
-            }
-
-            await Task.Delay(100);
-        }
-
-        Assert.NotNull(resetMail);
+        var resetMail = await MailAsync(host.DataDirectory, "ada@contoso.example", "Your password was reset");
         Assert.Contains("/reset-password?token=", resetMail.HtmlBody, StringComparison.Ordinal);
+
+        // Invite a user: added without a password, she gets a link to choose one.
+        await page.GotoAsync("/admin/people/users");
+        await page.GetByRole(AriaRole.Link, new() { Name = "Add user" }).ClickAsync();
+        await page.WaitForURLAsync(url => !url.EndsWith("/users", StringComparison.Ordinal));
+        await page.GetByLabel("E-mail").FillAsync("ivy@contoso.example");
+        await page.GetByLabel("First name").FillAsync("Ivy");
+        await page.GetByLabel("Last name").FillAsync("Bell");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
+        await page.WaitForURLAsync("**/admin/people/users/ivy?created=1");
+        var invitation = await MailAsync(host.DataDirectory, "ivy@contoso.example", "You are invited to join the Contoso ML developer network");
+        Assert.Contains("/reset-password?token=", invitation.HtmlBody, StringComparison.Ordinal);
+        await p.CheckAsync("user-invited");
 
         // A group with her as a member.
         await page.GotoAsync("/admin/people/groups");
@@ -562,5 +558,26 @@ public sealed class PublisherSectionsTests(PortalFixture portal) : IClassFixture
         await p.CheckAsync("operation-messages-error");
         var unchanged = (await host.OkAsync(HttpMethod.Get, $"{svc}/apis/scoring/operations/execute"))["properties"]!;
         Assert.Equal(2, unchanged["responses"]!.AsArray().Count);
+    }
+
+    /// <summary>The e-mail with <paramref name="subject"/> to <paramref name="to"/> in the mail folder (no SMTP server here: .eml files in {data}/mail).</summary>
+    private static async Task<MimeKit.MimeMessage> MailAsync(string dataDirectory, string to, string subject)
+    {
+        var folder = Path.Combine(dataDirectory, "mail");
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            foreach (var file in Directory.Exists(folder) ? Directory.GetFiles(folder, "*.eml") : [])
+            {
+                var message = await MimeKit.MimeMessage.LoadAsync(file);
+                if (message.Subject == subject && message.To.Mailboxes.Any(m => m.Address == to))
+                {
+                    return message;
+                }
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"No e-mail '{subject}' to {to} in {folder}.");
+            await Task.Delay(100);
+        }
     }
 }
