@@ -44,7 +44,6 @@ public sealed class MailPortalFixture : PortalFixture
 /// </summary>
 public sealed class DeveloperJourneyTests(MailPortalFixture portal) : IClassFixture<MailPortalFixture>
 {
-    private const string RrsBody = """{"Inputs":{"input1":{"ColumnNames":["Col2"],"Values":[["This is a good day"]]}},"GlobalParameters":{}}""";
     private const string Email = "grace@contoso.example";
     private const string Password = "a long enough password";
 
@@ -126,17 +125,7 @@ public sealed class DeveloperJourneyTests(MailPortalFixture portal) : IClassFixt
         await page.GetByRole(AriaRole.Link, new() { Name = "RRS Execute" }).ClickAsync();
         await developer.WaitReadyAsync(".try-it");
         Assert.Equal(key, await page.GetByLabel("Header 1 value").InputValueAsync());
-        await page.GetByLabel("workspace", new() { Exact = true }).FillAsync(published.WorkspaceId);
-        await page.GetByLabel("service", new() { Exact = true }).FillAsync(published.EndpointId);
-        await page.GetByLabel("apiversion", new() { Exact = true }).FillAsync("2.0");
-        await page.GetByLabel("details", new() { Exact = true }).FillAsync("true");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Add header" }).ClickAsync();
-        await page.GetByLabel("Header 2 name").FillAsync("Content-Type");
-        await page.GetByLabel("Header 2 value").FillAsync("application/json");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Add header" }).ClickAsync();
-        await page.GetByLabel("Header 3 name").FillAsync("Authorization");
-        await page.GetByLabel("Header 3 value").FillAsync("Bearer " + published.PrimaryKey);
-        await page.GetByLabel("Request body").FillAsync(RrsBody);
+        await DeveloperPortalTests.FillRrsExecuteAsync(page, published);
         var writer = portal.Host.Server.Services!.GetRequiredService<AnalyticsWriter>();
         var written = writer.Written;
         await page.GetByRole(AriaRole.Button, new() { Name = "Send" }).ClickAsync();

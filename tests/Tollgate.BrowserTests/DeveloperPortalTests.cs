@@ -39,6 +39,22 @@ public sealed class DeveloperPortalTests(PortalFixture portal) : IClassFixture<P
         }
     }
 
+    /// <summary>Fills Try it on RRS Execute as the walkthrough does: workspace, service, 2.0, true, Content-Type, the ML key, the tutorial's body.</summary>
+    internal static async Task FillRrsExecuteAsync(IPage page, StudioTutorialSetup.Published published)
+    {
+        await page.GetByLabel("workspace", new() { Exact = true }).FillAsync(published.WorkspaceId);
+        await page.GetByLabel("service", new() { Exact = true }).FillAsync(published.EndpointId);
+        await page.GetByLabel("apiversion", new() { Exact = true }).FillAsync("2.0");
+        await page.GetByLabel("details", new() { Exact = true }).FillAsync("true");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add header" }).ClickAsync();
+        await page.GetByLabel("Header 2 name").FillAsync("Content-Type");
+        await page.GetByLabel("Header 2 value").FillAsync("application/json");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add header" }).ClickAsync();
+        await page.GetByLabel("Header 3 name").FillAsync("Authorization");
+        await page.GetByLabel("Header 3 value").FillAsync("Bearer " + published.PrimaryKey);
+        await page.GetByLabel("Request body").FillAsync(RrsBody);
+    }
+
     /// <summary>Part 1 in Studio and Part 2 steps 1–3 through the management API: the walkthrough's instance, its API and products.</summary>
     internal static async Task<StudioTutorialSetup.Published> SetUpAsync(TollgateHost host)
     {
@@ -250,17 +266,7 @@ public sealed class DeveloperPortalTests(PortalFixture portal) : IClassFixture<P
         await Assertions.Expect(page.Locator("#sample-curl")).ToContainTextAsync("Ocp-Apim-Subscription-Key: " + key);
         await p.WaitReadyAsync(".try-it");
         Assert.Equal(key, await page.GetByLabel("Header 1 value").InputValueAsync());
-        await page.GetByLabel("workspace", new() { Exact = true }).FillAsync(published.WorkspaceId);
-        await page.GetByLabel("service", new() { Exact = true }).FillAsync(published.EndpointId);
-        await page.GetByLabel("apiversion", new() { Exact = true }).FillAsync("2.0");
-        await page.GetByLabel("details", new() { Exact = true }).FillAsync("true");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Add header" }).ClickAsync();
-        await page.GetByLabel("Header 2 name").FillAsync("Content-Type");
-        await page.GetByLabel("Header 2 value").FillAsync("application/json");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Add header" }).ClickAsync();
-        await page.GetByLabel("Header 3 name").FillAsync("Authorization");
-        await page.GetByLabel("Header 3 value").FillAsync("Bearer " + published.PrimaryKey);
-        await page.GetByLabel("Request body").FillAsync(RrsBody);
+        await FillRrsExecuteAsync(page, published);
         await page.GetByRole(AriaRole.Button, new() { Name = "Send" }).ClickAsync();
 
         await Assertions.Expect(page.Locator("#try-status")).ToHaveTextAsync("200 OK", new() { Timeout = 30_000 });
