@@ -125,10 +125,14 @@ public static partial class EmailTemplates
     public static (string Subject, string HtmlBody) Render(string subject, string body, IReadOnlyDictionary<string, string?> values) =>
         (Substitute(subject, values, encode: false), Substitute(body, values, encode: true));
 
-    /// <summary>A plain-text alternative of an HTML body: paragraphs and line breaks kept, tags removed, entities decoded.</summary>
+    /// <summary>
+    /// A plain-text alternative of an HTML body: paragraphs and line breaks kept, tags removed, entities decoded; what a
+    /// reader never sees (scripts, styles, comments, the head) left out.
+    /// </summary>
     public static string PlainText(string html)
     {
-        var text = BreakPattern().Replace(html, "\n");
+        var text = UnseenPattern().Replace(html, "");
+        text = BreakPattern().Replace(text, "\n");
         text = ParagraphEndPattern().Replace(text, "\n\n");
         text = TagPattern().Replace(text, "");
         return WebUtility.HtmlDecode(text).Trim() + "\n";
@@ -142,6 +146,11 @@ public static partial class EmailTemplates
 
     [GeneratedRegex(@"\$([A-Za-z][A-Za-z0-9]*)")]
     private static partial Regex ParameterPattern();
+
+    // Non-backtracking: linear in the body's length whatever it holds; an unclosed one runs to the end, as in a browser.
+    [GeneratedRegex(@"<script\b.*?(</script\s*>|\z)|<style\b.*?(</style\s*>|\z)|<head\b.*?(</head\s*>|\z)|<!--.*?(-->|\z)",
+        RegexOptions.IgnoreCase | RegexOptions.Singleline | RegexOptions.NonBacktracking)]
+    private static partial Regex UnseenPattern();
 
     [GeneratedRegex(@"<br\s*/?>", RegexOptions.IgnoreCase)]
     private static partial Regex BreakPattern();

@@ -67,6 +67,14 @@ public sealed partial class EmailTemplateTests
         Assert.Equal("Dear Ada & co,\n\nOpen http://x/confirm?token=t.\nThanks\n", text);
     }
 
+    [Fact]
+    public void ThePlainTextAlternative_LeavesOutScriptsStylesAndComments_EvenUnclosed()
+    {
+        var text = EmailTemplates.PlainText("<head><title>t</title></head><style>p { color: red }</style><p>Hi Ada</p><!-- note --><SCRIPT type=\"x\">alert('x')</script ><p>Bye</p>");
+        Assert.Equal("Hi Ada\n\nBye\n", text);
+        Assert.Equal("Hi\n", EmailTemplates.PlainText("<p>Hi</p><script>" + new string('<', 100_000)));
+    }
+
     [GeneratedRegex(@"\$([A-Za-z][A-Za-z0-9]*)")]
     private static partial Regex ParameterPattern();
 }
