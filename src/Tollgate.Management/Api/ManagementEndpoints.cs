@@ -38,12 +38,17 @@ public static partial class ManagementEndpoints
                 return Json(await resources.CheckNameAvailabilityAsync(await ReadBodyAsync(http, ct), ct));
             }));
         app.Map(ServicePath + "/{serviceName}/{**rest}", (HttpContext http, string subscriptionId, string resourceGroup, string serviceName, string? rest, ResourceService resources, TenantAccess tenant) =>
-            Handle(http, ct =>
+            Handle(http, async ct =>
             {
                 var scope = new ServiceScope(subscriptionId, resourceGroup, serviceName);
-                return HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method)
-                    ? DispatchAsync(http, scope, rest ?? "", resources, tenant, ct)
-                    : resources.SerializedAsync(() => DispatchAsync(http, scope, rest ?? "", resources, tenant, ct), ct);
+                if (HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method))
+                {
+                    return await DispatchAsync(http, scope, rest ?? "", resources, tenant, ct);
+                }
+
+                // An import from a link downloads its document first, outside the write lock.
+                await http.RequestServices.GetRequiredService<LinkedDocuments>().ResolveImportAsync(http, rest ?? "", ct);
+                return await resources.SerializedAsync(() => DispatchAsync(http, scope, rest ?? "", resources, tenant, ct), ct);
             }));
         app.MapGet("/internal/gateway/snapshot", async (HttpContext http, string? service, long? since, SnapshotFeed feed, TimeProvider time) =>
         {
@@ -186,6 +191,30 @@ public static partial class ManagementEndpoints
             return Results.NoContent();
         }));
 
+        // The token of a single sign-on URL (users/{id}/generateSsoUrl): 200 with the user, used up; 400 naming "token"
+        // when it is unknown, used or expired; 403 UserBlocked or UserPending.
+        app.MapPost("/internal/developer/sso", (HttpContext http, DeveloperAccounts accounts) => Handle(http, async ct =>
+        {
+            var body = await ReadBodyAsync(http, ct);
+            var result = await accounts.SignInWithSsoTokenAsync(InstanceScope(body), BodyText(body, "token"), ct);
+            return result.Outcome switch
+            {
+                DeveloperAccounts.SignInOutcome.Success => Json(result.User!),
+                DeveloperAccounts.SignInOutcome.Blocked => Json(new ArmException(403, "UserBlocked", "This account is blocked: contact the administrator of this developer portal.").ToJson(), 403),
+                DeveloperAccounts.SignInOutcome.Pending => Json(new ArmException(403, "UserPending", "This account is not confirmed yet: open the link in the confirmation e-mail first.").ToJson(), 403),
+                _ => throw ArmException.Validation("token", "This sign-in link is not valid: it has been used or has expired. Sign in with your e-mail and password."),
+            };
+        }));
+        // A user token (users/{id}/token), checked: 200 {"userId"} while it is genuine, unexpired and its user active; else 401 saying why.
+        app.MapPost("/internal/developer/token", (HttpContext http, UserTokens userTokens) => Handle(http, async ct =>
+        {
+            var body = await ReadBodyAsync(http, ct);
+            var (userId, problem) = await userTokens.ValidateAsync(InstanceScope(body), BodyText(body, "token"), ct);
+            return userId is not null
+                ? Json(new JsonObject { ["userId"] = userId })
+                : Json(new ArmException(401, "InvalidToken", problem!).ToJson(), 401);
+        }));
+
         static ServiceScope InstanceScope(JsonObject body)
         {
             var match = InstancePathPattern().Match(BodyText(body, "instance") ?? "");
@@ -326,8 +355,12 @@ public static partial class ManagementEndpoints
                 return Results.NoContent();
             case ["namedValues", var nv, "listValue"] when method == "POST":
                 return Json(await resources.ListNamedValueAsync(scope, nv, ct));
+            case ["namedValues", var refreshed, "refreshSecret"] when method == "POST":
+                return Json(await resources.RefreshNamedValueSecretAsync(scope, refreshed, ct));
             case ["policyFragments"] when method == "GET":
                 return Json(await http.RequestServices.GetRequiredService<PolicyService>().ListFragmentsAsync(scope, ct));
+            case ["policyFragments", var referenced, "listReferences"] when method == "POST":
+                return Json(await http.RequestServices.GetRequiredService<PolicyService>().ListFragmentReferencesAsync(scope, referenced, top, skip, ct));
             case ["policyFragments", var fragmentId]:
                 return await FragmentAsync(http, method, scope, fragmentId, ct);
             case [.. var owner, "policies", "policy"] when IsPolicyOwner(owner):
@@ -378,6 +411,12 @@ public static partial class ManagementEndpoints
                         return MethodNotAllowed();
                 }
 
+            case ["users", var tokenUser, "token"] when method == "POST":
+                return Json(new JsonObject { ["value"] = await http.RequestServices.GetRequiredService<UserTokens>().IssueAsync(scope, tokenUser, await ReadBodyAsync(http, ct), ct) });
+            case ["users", var ssoUser, "generateSsoUrl"] when method == "POST":
+                return await http.RequestServices.GetRequiredService<DeveloperAccounts>().GenerateSsoUrlAsync(scope, ssoUser, ct) is { } ssoUrl
+                    ? Json(new JsonObject { ["value"] = ssoUrl })
+                    : Json(ArmException.NotFound("User").ToJson(), 404);
             case ["users", var passwordUser, "confirmations", "password", "send"] when method == "POST":
                 // APIM's "User Confirmation Password - Send": the user gets a password reset e-mail.
                 return await http.RequestServices.GetRequiredService<DeveloperAccounts>().RequestPasswordResetOfAsync(scope, passwordUser, ct)
@@ -420,6 +459,9 @@ public static partial class ManagementEndpoints
                 return Page(await resources.ListLinkedAsync(scope, ResourceKind.GroupUser, uid, reverse: true, filter, top, skip, ct), http);
             case ["users", var uid, "subscriptions"] when method == "GET":
                 return Page(await resources.ListSubscriptionsOfAsync(scope, ResourceKind.User, uid, "ownerId", filter, top, skip, ct), http);
+            case ["users", var uid, "subscriptions", var sid] when method is "GET" or "HEAD":
+                var (userSubscription, userSubscriptionETag) = await resources.GetUserSubscriptionAsync(scope, uid, sid, ct);
+                return Resource(userSubscription, userSubscriptionETag, 200);
             case ["apis", var api, "operations"] when method == "GET":
                 await resources.GetAsync(scope, ResourceKind.Api, "", api, ct);
                 return Page(await resources.ListAsync(scope, ResourceKind.Operation, api, filter, top, skip, ct), http);
@@ -440,6 +482,9 @@ public static partial class ManagementEndpoints
                 return Json(new JsonObject { ["id"] = $"{scope.BaseId}/apis/{api}", ["format"] = resultFormat, ["value"] = new JsonObject { ["link"] = link } });
             case ["apis", var api] when method == "GET" && IsExport(http):
                 return Results.Text(await http.RequestServices.GetRequiredService<OpenApiService>().ExportAsync(scope, api, ct), "application/json");
+            case ["apis", var api] when method == "PUT" && IsClone(http, out var cloneBody):
+                var clone = await resources.CloneApiAsync(scope, api, cloneBody!, ifMatch, ct);
+                return Resource(clone.Body, clone.ETag, clone.Created ? 201 : 200);
             case ["apis", var api] when method == "PUT" && IsImport(http, out var importBody):
                 var imported = await http.RequestServices.GetRequiredService<OpenApiService>().ImportAsync(scope, api, importBody!, ct);
                 return Resource(imported.Body, imported.ETag, imported.Created ? 201 : 200);
@@ -547,6 +592,12 @@ public static partial class ManagementEndpoints
 
     private static bool IsExport(HttpContext http) =>
         string.Equals(http.Request.Query["export"].FirstOrDefault(), "true", StringComparison.OrdinalIgnoreCase);
+
+    private static bool IsClone(HttpContext http, out JsonObject? body)
+    {
+        body = http.Items["body"] as JsonObject;
+        return body?["properties"] is JsonObject p && p["sourceApiId"] is not null;
+    }
 
     private static bool IsImport(HttpContext http, out JsonObject? body)
     {

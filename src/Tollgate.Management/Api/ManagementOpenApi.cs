@@ -44,8 +44,8 @@ public static class ManagementOpenApi
         schemas["NamedValueSecretContract"] = Obj(("type", "object"), ("properties", new JsonObject { ["value"] = Obj(("type", "string")) }));
         schemas["ApiImportProperties"] = Obj(("type", "object"), ("required", new JsonArray("format", "value", "path")), ("properties", new JsonObject
         {
-            ["format"] = Obj(("type", "string"), ("enum", new JsonArray("openapi", "openapi+json", "swagger-json"))),
-            ["value"] = Obj(("type", "string"), ("description", "The OpenAPI 3 or Swagger 2 document, JSON or YAML.")),
+            ["format"] = Obj(("type", "string"), ("enum", new JsonArray("openapi", "openapi+json", "swagger-json", "openapi-link", "openapi+json-link", "swagger-link-json"))),
+            ["value"] = Obj(("type", "string"), ("description", "The OpenAPI 3 or Swagger 2 document, JSON or YAML; with a -link format, the http(s) URL it is downloaded from (at most 4 MB, 30 seconds).")),
             ["path"] = Obj(("type", "string")),
             ["serviceUrl"] = Obj(("type", "string")),
             ["translateRequiredQueryParameters"] = Obj(("type", "string"), ("enum", new JsonArray("template", "query"))),
@@ -74,7 +74,7 @@ public static class ManagementOpenApi
             ("put", Op("ApiManagementService_CreateOrUpdate", "Creates an instance with APIM's built-ins (Starter and Unlimited products; Administrators, Developers and Guests groups; the administrator and their subscriptions).", Ref("ServicePropertiesContract"), body: "ServicePropertiesContract", created: true)),
             ("delete", Op("ApiManagementService_Delete", "Deletes an instance and everything in it.", null)));
         AddEntity(paths, "apis", "{apiId}", "Api", "ApiContractProperties", "APIs");
-        paths[Base + "/apis/{apiId}"]!["put"]!["description"] = "Creates or replaces an API. With properties.format and properties.value it imports an OpenAPI 3 or Swagger 2 document with its operations (all or nothing). GET with export=true&format=openapi returns the API as an OpenAPI 3 document; with format=openapi-link, openapi+json-link or swagger-link it returns {id, format, value:{link}}, a signed link valid for five minutes.";
+        paths[Base + "/apis/{apiId}"]!["put"]!["description"] = "Creates or replaces an API. With properties.format and properties.value it imports an OpenAPI 3 or Swagger 2 document with its operations (all or nothing); with format openapi-link, openapi+json-link or swagger-link-json, value is the http(s) URL the document is downloaded from (a 400 naming value when it cannot be). With properties.sourceApiId (/apis/{id} or its ARM id) it clones that API: its operations, API and operation policies and tags are copied (a 400 naming sourceApiId when it does not exist). GET with export=true&format=openapi returns the API as an OpenAPI 3 document; with format=openapi-link, openapi+json-link or swagger-link it returns {id, format, value:{link}}, a signed link valid for five minutes.";
         AddEntity(paths, "apis/{apiId}/operations", "{operationId}", "Operation", "OperationContractProperties", "operations of an API");
         paths[Base + "/apis/{apiId}/products"] = Obj(("get", Op("ApiProduct_ListByApis", "Lists the products that contain the API.", Collection("ProductContractProperties"))));
         AddEntity(paths, "products", "{productId}", "Product", "ProductContractProperties", "products");
@@ -85,6 +85,19 @@ public static class ManagementOpenApi
         AddLink(paths, "groups/{groupId}/users", "{userId}", "GroupUser", "UserContractProperties", "users of a group");
         AddEntity(paths, "users", "{userId}", "User", "UserContractProperties", "users");
         paths[Base + "/users/{userId}/subscriptions"] = Obj(("get", Op("UserSubscription_List", "Lists the subscriptions of a user.", Collection("SubscriptionContractProperties"))));
+        paths[Base + "/users/{userId}/subscriptions/{sid}"] = Obj(("get", Op("UserSubscription_Get", "Gets a subscription of the user (keys are never returned); 404 when it belongs to another user.", Ref("SubscriptionContractPropertiesContract"))));
+        schemas["UserTokenParameters"] = Obj(("type", "object"), ("required", new JsonArray("properties")), ("properties", new JsonObject
+        {
+            ["properties"] = Obj(("type", "object"), ("required", new JsonArray("keyType", "expiry")), ("properties", new JsonObject
+            {
+                ["keyType"] = Obj(("type", "string"), ("enum", new JsonArray("primary", "secondary"))),
+                ["expiry"] = Obj(("type", "string"), ("format", "date-time"), ("description", "When the token expires (to the minute, UTC); at most 30 days ahead.")),
+            })),
+        }));
+        schemas["UserTokenResult"] = Obj(("type", "object"), ("properties", new JsonObject { ["value"] = Obj(("type", "string"), ("description", "{userId}&{yyyyMMddHHmm}&{base64 HMAC-SHA512 signature}")) }));
+        schemas["GenerateSsoUrlResult"] = Obj(("type", "object"), ("properties", new JsonObject { ["value"] = Obj(("type", "string"), ("description", "The developer portal's /signin-sso?token=… URL.")) }));
+        paths[Base + "/users/{userId}/token"] = Obj(("post", Op("User_GetSharedAccessToken", "A SharedAccessSignature token of the user, signed with the instance's primary or secondary user-token key (CSPRNG, per instance) and expiring at properties.expiry. 400 names keyType or expiry.", Ref("UserTokenResult"), body: "UserTokenParameters")));
+        paths[Base + "/users/{userId}/generateSsoUrl"] = Obj(("post", Op("User_GenerateSsoUrl", "The developer portal URL that signs the user in: a single-use token valid for five minutes.", Ref("GenerateSsoUrlResult"))));
         paths[Base + "/users/{userId}/groups"] = Obj(("get", Op("UserGroup_List", "Lists the groups of a user.", Collection("GroupContractProperties"))));
         AddEntity(paths, "subscriptions", "{sid}", "Subscription", "SubscriptionContractProperties", "subscriptions (keys are never returned by GET)");
         paths[Base + "/subscriptions/{sid}/listSecrets"] = Obj(("post", Op("Subscription_ListSecrets", "Returns the subscription's primary and secondary keys.", Ref("SubscriptionKeysContract"))));
@@ -102,6 +115,7 @@ public static class ManagementOpenApi
         AddLink(paths, "apis/{apiId}/tags", "{tagId}", "ApiTag", "TagContractProperties", "tags of an API");
         paths[Base + "/tags/{tagId}/apis"] = Obj(("get", Op("TagApi_ListByTag", "Tollgate extension: the APIs carrying a tag (the developer portal's catalogue filter).", Collection("ApiContractProperties"))));
         paths[Base + "/namedValues/{namedValueId}/listValue"] = Obj(("post", Op("NamedValue_ListValue", "Returns the value of a named value, secret or not.", Ref("NamedValueSecretContract"))));
+        paths[Base + "/namedValues/{namedValueId}/refreshSecret"] = Obj(("post", Op("NamedValue_RefreshSecret", "APIM refreshes a Key Vault-backed secret here. Tollgate reaches no Key Vault: always 400 ValidationError naming 'keyVault' and saying why (404 when the named value does not exist).", Ref("NamedValueContractPropertiesContract"))));
         schemas["PolicyContract"] = Obj(("type", "object"), ("properties", new JsonObject
         {
             ["id"] = Obj(("type", "string"), ("readOnly", true)),
@@ -137,7 +151,19 @@ public static class ManagementOpenApi
         paths[Base + "/policyFragments/{id}"] = Obj(
             ("get", Op("PolicyFragment_Get", "Gets a policy fragment.", Ref("PolicyFragmentContract"))),
             ("put", Op("PolicyFragment_CreateOrUpdate", "Creates or replaces a policy fragment after validating it.", Ref("PolicyFragmentContract"), body: "PolicyFragmentContract", created: true)),
-            ("delete", Op("PolicyFragment_Delete", "Deletes a policy fragment.", null)));
+            ("delete", Op("PolicyFragment_Delete", "Deletes a policy fragment; one still included by a policy or another fragment is refused with 409 naming them.", null)));
+        schemas["ResourceCollection"] = Obj(("type", "object"), ("properties", new JsonObject
+        {
+            ["value"] = Obj(("type", "array"), ("items", Obj(("type", "object"), ("properties", new JsonObject
+            {
+                ["id"] = Obj(("type", "string")),
+                ["type"] = Obj(("type", "string")),
+                ["name"] = Obj(("type", "string")),
+            })))),
+            ["count"] = Obj(("type", "integer")),
+            ["nextLink"] = Obj(("type", "string"), ("nullable", true)),
+        }));
+        paths[Base + "/policyFragments/{id}/listReferences"] = Obj(("post", Op("PolicyFragment_ListReferences", "Lists the policies (global, product, API, operation) and other fragments that include the fragment with <include-fragment fragment-id=\"…\"/>; $top and $skip page them.", Ref("ResourceCollection"))));
         AddMail(paths, schemas);
         paths[Base + "/tenant/access/listSecrets"] = Obj(("post", Op("TenantAccess_ListSecrets", "Returns the administrator identifier and keys that sign SharedAccessSignature tokens.", Obj(("type", "object")))));
         paths[Base + "/tenant/access/regeneratePrimaryKey"] = Obj(("post", Op("TenantAccess_RegeneratePrimaryKey", "Replaces the administrator primary key; tokens it signed stop working.", null, noContent: true)));

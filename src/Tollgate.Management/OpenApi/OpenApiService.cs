@@ -9,7 +9,7 @@ public sealed class OpenApiService(ResourceService resources, ManagementOptions 
     /// <summary>
     /// Import: <c>{"properties":{"format":"openapi+json","value":"...","path":"..."}}</c> creates or replaces the API and
     /// all its operations at once. Formats <c>openapi</c> (YAML), <c>openapi+json</c> and <c>swagger-json</c> are read;
-    /// link formats are refused since documents are not fetched from URLs.
+    /// the link formats were downloaded by <see cref="LinkedDocuments"/> before this is called.
     /// </summary>
     public async Task<(JsonObject Body, string ETag, bool Created)> ImportAsync(ServiceScope scope, string apiId, JsonObject body, CancellationToken ct)
     {

@@ -17,10 +17,14 @@ public sealed class AccountTokens(IResourceStore store, TimeProvider time)
     public const string Kind = "accountToken";
     public const string Confirm = "confirm";
     public const string Reset = "reset";
+    public const string SignIn = "sso";
 
     public static readonly TimeSpan ConfirmLifetime = TimeSpan.FromHours(24);
     public static readonly TimeSpan ResetLifetime = TimeSpan.FromHours(1);
     public static readonly TimeSpan InviteLifetime = TimeSpan.FromDays(7);
+
+    /// <summary>How long the single sign-on URL of <c>users/{id}/generateSsoUrl</c> works (it is meant to be opened at once).</summary>
+    public static readonly TimeSpan SignInLifetime = TimeSpan.FromMinutes(5);
 
     /// <summary>Issues a token for the user and purpose, and returns it (the only place it exists in clear).</summary>
     public async Task<string> IssueAsync(ServiceScope scope, string userId, string purpose, CancellationToken ct, TimeSpan? lifetime = null)

@@ -193,6 +193,46 @@ public sealed class DeveloperAccounts(IResourceStore store, SecretVault vault, R
         }, ct);
     }
 
+    /// <summary>
+    /// APIM's <c>POST users/{userId}/generateSsoUrl</c>: the developer portal's <c>/signin-sso?token=…</c> URL, whose
+    /// token (single-use, five minutes) signs the user in. Null when there is no such user.
+    /// </summary>
+    public async Task<string?> GenerateSsoUrlAsync(ServiceScope scope, string userId, CancellationToken ct)
+    {
+        await resources.GetServiceAsync(scope, ct);
+        var user = await store.GetAsync(new ResourceKey(scope.Name, ResourceKind.User.Kind, "", userId), ct);
+        if (user is null)
+        {
+            return null;
+        }
+
+        var token = await tokens.IssueAsync(scope, user.Key.Name, AccountTokens.SignIn, ct, AccountTokens.SignInLifetime);
+        return mail.PortalLink(scope, "signin-sso", token);
+    }
+
+    /// <summary>
+    /// Uses up the token of a single sign-on URL: the user to sign in, or the outcome that refuses it (Invalid when the
+    /// token is unknown, used or expired; Blocked or Pending for such users).
+    /// </summary>
+    public async Task<SignInResult> SignInWithSsoTokenAsync(ServiceScope scope, string? token, CancellationToken ct)
+    {
+        await resources.GetServiceAsync(scope, ct);
+        var userId = await tokens.RedeemAsync(scope, token, AccountTokens.SignIn, ct);
+        var user = userId is null ? null : await store.GetAsync(new ResourceKey(scope.Name, ResourceKind.User.Kind, "", userId), ct);
+        if (user is null)
+        {
+            return new SignInResult(SignInOutcome.Invalid, null, null);
+        }
+
+        return (string?)user.Properties["state"] switch
+        {
+            "blocked" => new SignInResult(SignInOutcome.Blocked, null, null),
+            "pending" => new SignInResult(SignInOutcome.Pending, null, null),
+            "deleted" => new SignInResult(SignInOutcome.Invalid, null, null),
+            _ => new SignInResult(SignInOutcome.Success, User(user), null),
+        };
+    }
+
     /// <summary>Why a new password is refused, or null.</summary>
     public static string? CheckPassword(string? password) =>
         password is null || password.Length < MinPasswordLength ? $"The password must be at least {MinPasswordLength} characters long." : null;

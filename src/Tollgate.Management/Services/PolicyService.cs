@@ -224,6 +224,10 @@ public sealed class PolicyService(IResourceStore store, ResourceService resource
         return new JsonObject { ["value"] = value, ["count"] = value.Count, ["nextLink"] = null };
     }
 
+    /// <summary>
+    /// Deletes a policy fragment; one that a policy or another fragment still includes is refused with 409 naming
+    /// them, as APIM does (the policies would no longer apply).
+    /// </summary>
     public async Task<bool> DeleteFragmentAsync(ServiceScope scope, string id, CancellationToken ct)
     {
         await resources.GetServiceAsync(scope, ct);
@@ -233,8 +237,96 @@ public sealed class PolicyService(IResourceStore store, ResourceService resource
             return false;
         }
 
+        var references = await FragmentReferencesAsync(scope, id, ct);
+        if (references.Count > 0)
+        {
+            throw ArmException.Conflict($"Policy fragment '{id}' cannot be deleted: it is included by {string.Join(", ", references.Select(r => (string?)r["id"]))}. Remove the include-fragment elements first.");
+        }
+
         await resources.ApplyChangesAsync(scope, [new ResourceChange.Delete(key)], ct);
         return true;
+    }
+
+    /// <summary>
+    /// APIM's <c>POST policyFragments/{id}/listReferences</c>: the policies (global, product, API, operation) and the
+    /// other fragments whose documents include the fragment, as <c>{value:[{id,type,name}],count,nextLink}</c>.
+    /// </summary>
+    public async Task<JsonObject> ListFragmentReferencesAsync(ServiceScope scope, string id, int? top, int? skip, CancellationToken ct)
+    {
+        await resources.GetServiceAsync(scope, ct);
+        if (await store.GetAsync(new ResourceKey(scope.Name, FragmentKind, "", id), ct) is null)
+        {
+            throw ArmException.NotFound("PolicyFragment");
+        }
+
+        if (top is < 0 || skip is < 0)
+        {
+            throw ArmException.Validation(top is < 0 ? "$top" : "$skip", "'$top' and '$skip' must not be negative.");
+        }
+
+        var all = await FragmentReferencesAsync(scope, id, ct);
+        var value = new JsonArray();
+        foreach (var item in all.Skip(skip ?? 0).Take(top ?? int.MaxValue))
+        {
+            value.Add(item);
+        }
+
+        return new JsonObject { ["value"] = value, ["count"] = all.Count, ["nextLink"] = null };
+    }
+
+    /// <summary>The policies and fragments whose documents include fragment <paramref name="id"/>, ordered by id.</summary>
+    private async Task<List<JsonObject>> FragmentReferencesAsync(ServiceScope scope, string id, CancellationToken ct)
+    {
+        var namedValues = await NamedValuesAsync(scope, ct);
+        var found = new List<JsonObject>();
+        bool Includes(string? xml, string? format, bool fragment)
+        {
+            if (xml is null)
+            {
+                return false;
+            }
+
+            var escaped = string.Equals(format ?? "xml", "xml", StringComparison.OrdinalIgnoreCase);
+            try
+            {
+                var document = fragment ? PolicyFragment.Parse(xml, namedValues, escaped) : PolicyDocument.Parse(xml, namedValues, escaped);
+                return IncludedFragments(document).Any(i => string.Equals(i.Id, id, StringComparison.OrdinalIgnoreCase));
+            }
+            catch (Exception e) when (e is PolicyDocumentException or System.Xml.XmlException)
+            {
+                return false; // A document that does not parse includes nothing the gateway would apply.
+            }
+        }
+
+        foreach (var policy in await store.ListAsync(scope.Name, Kind, null, ct))
+        {
+            if (Includes((string?)policy.Properties["value"], (string?)policy.Properties["format"], fragment: false))
+            {
+                var target = new PolicyScope(policy.Key.Parent.Length == 0 ? [] : policy.Key.Parent.Split('/'));
+                found.Add(new JsonObject
+                {
+                    ["id"] = $"{scope.BaseId}{(policy.Key.Parent.Length == 0 ? "" : "/" + policy.Key.Parent)}/policies/policy",
+                    ["type"] = target.ArmType,
+                    ["name"] = "policy",
+                });
+            }
+        }
+
+        foreach (var other in await store.ListAsync(scope.Name, FragmentKind, "", ct))
+        {
+            if (!string.Equals(other.Key.Name, id, StringComparison.OrdinalIgnoreCase)
+                && Includes((string?)other.Properties["value"], (string?)other.Properties["format"], fragment: true))
+            {
+                found.Add(new JsonObject
+                {
+                    ["id"] = $"{scope.BaseId}/policyFragments/{other.Key.Name}",
+                    ["type"] = "Microsoft.ApiManagement/service/policyFragments",
+                    ["name"] = other.Key.Name,
+                });
+            }
+        }
+
+        return [.. found.OrderBy(f => (string?)f["id"], StringComparer.OrdinalIgnoreCase)];
     }
 
     private static JsonObject FragmentJson(ServiceScope scope, string id, JsonObject stored) => new()

@@ -364,6 +364,22 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
             r => string.Equals((string?)r.Properties[field], relative, StringComparison.OrdinalIgnoreCase));
     }
 
+    /// <summary>
+    /// APIM's <c>GET users/{userId}/subscriptions/{sid}</c>: the subscription when the user owns it; 404 when the user
+    /// does not exist, or the subscription does not or belongs to someone else (never saying which).
+    /// </summary>
+    public async Task<(JsonObject Body, string ETag)> GetUserSubscriptionAsync(ServiceScope scope, string userId, string subscriptionName, CancellationToken ct)
+    {
+        _ = await GetAsync(scope, ResourceKind.User, "", userId, ct);
+        var stored = await store.GetAsync(Key(scope, ResourceKind.Subscription, "", subscriptionName), ct);
+        if (stored is null || !string.Equals((string?)stored.Properties["ownerId"], $"/{ResourceKind.User.Segment}/{userId}", StringComparison.OrdinalIgnoreCase))
+        {
+            throw ArmException.NotFound("Subscription");
+        }
+
+        return await GetAsync(scope, ResourceKind.Subscription, "", subscriptionName, ct);
+    }
+
     public async Task<(JsonObject Body, string ETag, bool Created)> PutAsync(ServiceScope scope, ResourceKind kind, string parent, string name, JsonObject body, string? ifMatch, CancellationToken ct)
     {
         await RequireServiceAsync(scope, ct);
@@ -526,6 +542,79 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
         return (json, etag, existing is null);
     }
 
+    /// <summary>
+    /// APIM's clone (<c>PUT apis/{id}</c> with <c>properties.sourceApiId</c>, <c>/apis/{source}</c> or its full ARM id):
+    /// the new API with the given properties, and copies of the source's operations, policies (API and operation) and
+    /// tags, in one change set. Replacing an existing API replaces its operations, policies and tags too. A source that
+    /// does not exist is a 400 naming <c>sourceApiId</c>.
+    /// </summary>
+    public async Task<(JsonObject Body, string ETag, bool Created)> CloneApiAsync(ServiceScope scope, string apiId, JsonObject body, string? ifMatch, CancellationToken ct)
+    {
+        await RequireServiceAsync(scope, ct);
+        CheckName(apiId, "apiId", 256);
+        var input = (body["properties"] as JsonObject ?? throw ArmException.Validation("properties", "'properties' is required and must be an object.")).DeepClone().AsObject();
+        var sourceText = input["sourceApiId"] is JsonValue sv && sv.TryGetValue<string>(out var st) ? st.Trim() : null;
+        input.Remove("sourceApiId");
+        var match = sourceText is null ? null : SourceApiPattern().Match(sourceText);
+        if (match is not { Success: true } || (match.Groups[1].Success && !string.Equals(match.Groups[1].Value, scope.BaseId, StringComparison.OrdinalIgnoreCase)))
+        {
+            throw ArmException.Validation("sourceApiId", $"'sourceApiId' must name an API of this instance: /apis/{{apiId}} or {scope.BaseId}/apis/{{apiId}}.");
+        }
+
+        var sourceId = Uri.UnescapeDataString(match.Groups[2].Value);
+        var source = await store.GetAsync(Key(scope, ResourceKind.Api, "", sourceId), ct)
+            ?? throw ArmException.Validation("sourceApiId", $"The source API '{sourceId}' does not exist.");
+        if (string.Equals(source.Key.Name, apiId, StringComparison.OrdinalIgnoreCase))
+        {
+            throw ArmException.Validation("sourceApiId", "An API cannot be cloned onto itself.");
+        }
+
+        var key = Key(scope, ResourceKind.Api, "", apiId);
+        var existing = await store.GetAsync(key, ct);
+        var (props, secrets, _) = await PrepareAsync(scope, ResourceKind.Api, "", apiId, input, existing, ct);
+        var target = apiId.ToLowerInvariant();
+        var changes = new List<ResourceChange> { new ResourceChange.Put(key, props, secrets, ifMatch) };
+        if (existing is not null)
+        {
+            changes.Add(new ResourceChange.DeleteAll(scope.Name, PolicyService.Kind, $"apis/{target}"));
+            foreach (var op in await store.ListAsync(scope.Name, ResourceKind.Operation.Kind, apiId, ct))
+            {
+                changes.Add(new ResourceChange.DeleteAll(scope.Name, PolicyService.Kind, $"apis/{target}/operations/{op.Key.NameKey}"));
+            }
+
+            changes.Add(new ResourceChange.DeleteAll(scope.Name, ResourceKind.Operation.Kind, apiId));
+            changes.Add(new ResourceChange.DeleteAll(scope.Name, ResourceKind.ApiTag, apiId));
+        }
+
+        var from = source.Key.NameKey;
+        foreach (var op in await store.ListAsync(scope.Name, ResourceKind.Operation.Kind, source.Key.Name, ct))
+        {
+            changes.Add(new ResourceChange.Put(Key(scope, ResourceKind.Operation, apiId, op.Key.Name), (JsonObject)op.Properties.DeepClone(), op.Secrets));
+            if (await store.GetAsync(new ResourceKey(scope.Name, PolicyService.Kind, $"apis/{from}/operations/{op.Key.NameKey}", "policy"), ct) is { } opPolicy)
+            {
+                changes.Add(new ResourceChange.Put(new ResourceKey(scope.Name, PolicyService.Kind, $"apis/{target}/operations/{op.Key.NameKey}", "policy"), (JsonObject)opPolicy.Properties.DeepClone(), null));
+            }
+        }
+
+        if (await store.GetAsync(new ResourceKey(scope.Name, PolicyService.Kind, $"apis/{from}", "policy"), ct) is { } apiPolicy)
+        {
+            changes.Add(new ResourceChange.Put(new ResourceKey(scope.Name, PolicyService.Kind, $"apis/{target}", "policy"), (JsonObject)apiPolicy.Properties.DeepClone(), null));
+        }
+
+        foreach (var tag in await store.ListAsync(scope.Name, ResourceKind.ApiTag, source.Key.Name, ct))
+        {
+            changes.Add(new ResourceChange.Put(new ResourceKey(scope.Name, ResourceKind.ApiTag, apiId, tag.Key.Name), [], null));
+        }
+
+        await ApplyAsync(scope, changes, ct);
+        await WrittenAsync(scope, ResourceKind.Api, existing, key);
+        var (json, etag) = await GetAsync(scope, ResourceKind.Api, "", apiId, ct);
+        return (json, etag, existing is null);
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("^(/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\\.ApiManagement/service/[^/]+)?/apis/([^/;]+)(;rev=[0-9]+)?$", System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
+    private static partial System.Text.RegularExpressions.Regex SourceApiPattern();
+
     /// <summary>An API and its operations as stored (OpenAPI export).</summary>
     public async Task<(StoredResource Api, IReadOnlyList<StoredResource> Operations)> GetApiWithOperationsAsync(ServiceScope scope, string apiId, CancellationToken ct)
     {
@@ -632,6 +721,20 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
         var stored = await store.GetAsync(Key(scope, ResourceKind.NamedValue, "", name), ct) ?? throw ArmException.NotFound("NamedValue");
         var value = stored.Properties["secret"]?.GetValue<bool>() == true ? (string?)vault.Unprotect(stored.Secrets)["value"] : (string?)stored.Properties["value"];
         return new JsonObject { ["value"] = value };
+    }
+
+    /// <summary>
+    /// APIM's <c>POST namedValues/{id}/refreshSecret</c> fetches a Key Vault-backed value again. Tollgate reaches no Key
+    /// Vault, so nothing can be refreshed: a 400 naming <c>keyVault</c> says why (a named value without a Key Vault
+    /// reference has nothing to refresh; one with a reference keeps the value it was written with). 404 when there is none.
+    /// </summary>
+    public async Task<JsonObject> RefreshNamedValueSecretAsync(ServiceScope scope, string name, CancellationToken ct)
+    {
+        await RequireServiceAsync(scope, ct);
+        var stored = await store.GetAsync(Key(scope, ResourceKind.NamedValue, "", name), ct) ?? throw ArmException.NotFound("NamedValue");
+        throw stored.Properties["keyVault"] is JsonObject
+            ? ArmException.Validation("keyVault", $"Named value '{stored.Key.Name}' references a Key Vault secret, but Tollgate does not reach Azure Key Vault, so its secret cannot be refreshed. Write the value itself with PUT namedValues/{stored.Key.Name} and properties.value.")
+            : ArmException.Validation("keyVault", $"Named value '{stored.Key.Name}' is not a Key Vault reference (it has no 'keyVault'): only Key Vault-backed named values have a secret to refresh.");
     }
 
     // ---- internals ----

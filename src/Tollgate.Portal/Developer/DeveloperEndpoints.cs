@@ -24,6 +24,34 @@ public static class DeveloperEndpoints
             return Results.LocalRedirect("/");
         }).WithMetadata(new RequireAntiforgeryTokenAttribute());
 
+        // APIM's single sign-on URL (management's users/{id}/generateSsoUrl, what a delegation endpoint redirects to):
+        // its single-use, five-minute token signs the user in, then on to returnUrl (a local path) or the home page.
+        app.MapGet("/signin-sso", async (HttpContext http, PortalInstance portal, ManagementApi management) =>
+        {
+            http.Features.Get<IStatusCodePagesFeature>()?.Enabled = false;
+            http.Response.Headers.CacheControl = "no-store";
+            var (instance, problem) = await portal.GetAsync(http.RequestAborted);
+            if (instance is null)
+            {
+                return Results.Text(problem?.Message ?? "There is no instance here yet.", statusCode: problem?.Status ?? 404);
+            }
+
+            var result = await management.DeveloperSsoAsync(instance.Name, http.Request.Query["token"].FirstOrDefault() ?? "", http.RequestAborted);
+            if (!result.Ok)
+            {
+                var status = result.Error!.Status is 400 or 403 ? result.Error.Status : 502;
+                var message = result.Error.Details.FirstOrDefault()?.Message ?? result.Error.Message;
+                return Results.Text(message, statusCode: status);
+            }
+
+            var user = result.Body!;
+            var name = $"{(string?)user["firstName"]} {(string?)user["lastName"]}".Trim();
+            await http.SignInAsync(DeveloperSession.Scheme, DeveloperSession.Principal(instance.Name, (string?)user["userId"] ?? "", name, (string?)user["email"] ?? ""));
+            var back = http.Request.Query["returnUrl"].FirstOrDefault();
+            return Results.LocalRedirect(back is { Length: > 0 } && back[0] == '/' && (back.Length == 1 || (back[1] != '/' && back[1] != '\\'))
+                && !back.StartsWith("/admin", StringComparison.OrdinalIgnoreCase) ? back : "/");
+        });
+
         // The visitor's light or dark theme: a cookie, set by a plain form (no script needed), then back to the page.
         app.MapPost("/theme", (HttpContext http) =>
         {

@@ -154,6 +154,10 @@ public sealed class ManagementApi(HttpClient http, PortalOptions options)
     public Task<ManagementResult> DeveloperConfirmAsync(string instance, string token, CancellationToken ct) =>
         SendAsync(HttpMethod.Post, "/internal/developer/confirm", new JsonObject { ["instance"] = InstancePath(instance), ["token"] = token }, ct);
 
+    /// <summary>Uses up the token of a single sign-on URL (<c>POST /internal/developer/sso</c>): the user, 400 naming "token", or 403.</summary>
+    public Task<ManagementResult> DeveloperSsoAsync(string instance, string token, CancellationToken ct) =>
+        SendAsync(HttpMethod.Post, "/internal/developer/sso", new JsonObject { ["instance"] = InstancePath(instance), ["token"] = token }, ct);
+
     /// <summary>Asks for a password reset e-mail (<c>POST /internal/developer/password-reset</c>): 202 whether or not the e-mail is a user's.</summary>
     public Task<ManagementResult> DeveloperRequestPasswordResetAsync(string instance, string email, CancellationToken ct) =>
         SendAsync(HttpMethod.Post, "/internal/developer/password-reset", new JsonObject { ["instance"] = InstancePath(instance), ["email"] = email }, ct);

@@ -280,6 +280,7 @@ public sealed class TollgateServer : IAsyncDisposable
         builder.Services.AddSingleton<TenantAccess>();
         builder.Services.AddSingleton<ServicePrincipals>();
         builder.Services.AddSingleton<ExportLinks>();
+        builder.Services.AddSingleton<LinkedDocuments>();
         builder.Services.AddSingleton(sp => new PortalAdministrator(store, sp.GetRequiredService<SecretVault>(), timeProvider, settings.DataDirectory));
         builder.Services.AddSingleton<SnapshotPublisher>();
         if (store is IRevisionNotifications notifications)
@@ -306,6 +307,7 @@ public sealed class TollgateServer : IAsyncDisposable
         builder.Services.AddSingleton<Tollgate.Management.Mail.MailFolder>();
         builder.Services.AddSingleton<ResourceService>();
         builder.Services.AddSingleton<DeveloperAccounts>();
+        builder.Services.AddSingleton<UserTokens>();
         builder.Services.AddSingleton<Tollgate.Core.Policies.IPolicyBuildCheck>(new Tollgate.Gateway.Policies.Runtime.PolicyBuildCheck(timeProvider));
         builder.Services.AddSingleton<PolicyService>();
         builder.Services.AddSingleton<OpenApiService>();
