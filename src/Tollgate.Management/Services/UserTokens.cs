@@ -119,10 +119,16 @@ public sealed class UserTokens(IResourceStore store, SecretVault vault, Resource
     private static string Sign(string key, string userId, string expiry) =>
         Convert.ToBase64String(HMACSHA512.HashData(Convert.FromBase64String(key), Encoding.UTF8.GetBytes(userId + "\n" + expiry)));
 
-    /// <summary>The instance's signing keys, added by the first node to ask.</summary>
+    /// <summary>
+    /// The instance's signing keys, added by the first node to ask. They belong to this incarnation of the instance
+    /// (its creation time is part of their name): an instance deleted and created again under the same name has new
+    /// keys, so no token issued before the delete works on it.
+    /// </summary>
     private async Task<(string Primary, string Secondary)> KeysAsync(ServiceScope scope, CancellationToken ct)
     {
-        var stored = await store.GetOrAddSettingAsync($"user-token-keys:{scope.Name.ToLowerInvariant()}", vault.Protect(new JsonObject
+        var service = await store.GetAsync(ResourceService.ServiceKey(scope.Name), ct) ?? throw ArmException.NotFound("Service");
+        var created = (string?)service.Properties["createdAtUtc"] ?? "";
+        var stored = await store.GetOrAddSettingAsync($"user-token-keys:{scope.Name.ToLowerInvariant()}:{created}", vault.Protect(new JsonObject
         {
             ["primaryKey"] = SecretGenerator.NewBase64Key(),
             ["secondaryKey"] = SecretGenerator.NewBase64Key(),

@@ -205,6 +205,31 @@ public sealed class ApimFidelityTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task UserToken_IssuedBeforeTheInstanceWasDeleted_DoesNotWorkOnTheInstanceCreatedAgain()
+    {
+        await _host.PutAsync($"{Svc}/users/tok", new { properties = new { email = "tok@contoso.example", firstName = "Tok", lastName = "En" } });
+        var expiry = _time.GetUtcNow().AddDays(1).ToString("O");
+        var token = (string)(await _host.OkAsync(HttpMethod.Post, $"{Svc}/users/tok/token", new { properties = new { keyType = "primary", expiry } }))["value"]!;
+        var instance = Svc;
+        using (var ok = await InternalAsync(_host, "/internal/developer/token", new { instance, token }))
+        {
+            Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        }
+
+        await _host.OkAsync(HttpMethod.Delete, Svc);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        await _host.CreateServiceAsync("fidelity");
+        await _host.PutAsync($"{Svc}/users/tok", new { properties = new { email = "tok@contoso.example", firstName = "Tok", lastName = "En" } });
+        using (var refused = await InternalAsync(_host, "/internal/developer/token", new { instance, token }))
+        {
+            Assert.Contains("signature", (string?)(await ErrorAsync(refused, HttpStatusCode.Unauthorized))["message"]);
+        }
+
+        var fresh = (string)(await _host.OkAsync(HttpMethod.Post, $"{Svc}/users/tok/token", new { properties = new { keyType = "primary", expiry } }))["value"]!;
+        Assert.NotEqual(token, fresh);
+    }
+
+    [Fact]
     public async Task SsoUrl_SignsTheUserInToTheDeveloperPortal_Once_AndExpires()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
