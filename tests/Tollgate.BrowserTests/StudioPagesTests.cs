@@ -76,7 +76,8 @@ public sealed class StudioPagesTests(PortalFixture portal) : IClassFixture<Porta
         await page.GetByRole(AriaRole.Button, new() { Name = "Create" }).ClickAsync();
         await page.WaitForURLAsync("**/studio/experiments/*?created=1");
         await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("The experiment is created.");
-        await Assertions.Expect(page.GetByText("This experiment has no modules yet.")).ToBeVisibleAsync();
+        await p.WaitReadyAsync("#experiment-canvas");
+        await Assertions.Expect(page.Locator(".canvas")).ToContainTextAsync("Drag a module here");
         await p.CheckAsync("experiment-empty");
         Assert.Single(await ExperimentsNamedAsync("Hashing draft"));
 
@@ -130,22 +131,28 @@ public sealed class StudioPagesTests(PortalFixture portal) : IClassFixture<Porta
         await page.GetByRole(AriaRole.Button, new() { Name = "Create" }).ClickAsync();
         await page.WaitForURLAsync("**/studio/experiments/*?created=1");
         var experimentId = page.Url.Split('/').Last().Split('?')[0];
-        // The modules and connections of Part 1 (the canvas's work), saved through Studio's API.
-        await StudioAsync(HttpMethod.Put, $"/studio/experiments/{experimentId}", StudioTutorialSetup.Experiment());
+        await BuildPart1OnTheCanvasAsync(p, experimentId);
+        // Saved as it was made: after a reload the canvas shows the same modules, not run yet.
         await page.ReloadAsync();
-        await Assertions.Expect(page.GetByRole(AriaRole.Row).Filter(new() { HasText = "Feature Hashing" })).ToContainTextAsync("Not run");
+        await p.WaitReadyAsync("#experiment-canvas");
+        await Assertions.Expect(page.Locator("[data-node=feature-hashing]")).ToContainTextAsync("Not run");
+        await Assertions.Expect(page.Locator("[data-node=saved-dataset]")).ToContainTextAsync("Book Reviews from Amazon");
+        await Assertions.Expect(page.Locator("svg.wires line")).ToHaveCountAsync(4);
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Run", Exact = true }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("The experiment ran: every module finished.");
-        await Assertions.Expect(page.Locator("[data-module=hashing]")).ToHaveTextAsync("Finished");
-        await Assertions.Expect(page.Locator("[data-module=select]")).ToHaveTextAsync("Finished");
-        await Assertions.Expect(page.Locator("[data-module=input]")).ToHaveTextAsync("NotRun");
+        await Assertions.Expect(page.Locator("[data-module=feature-hashing]")).ToHaveTextAsync("Finished");
+        await Assertions.Expect(page.Locator("[data-module=select-columns-in-dataset]")).ToHaveTextAsync("Finished");
+        await Assertions.Expect(page.Locator("[data-module=web-service-input]")).ToHaveTextAsync("NotRun");
+        // The canvas shows each module's state too.
+        await p.WaitReadyAsync("#experiment-canvas");
+        await Assertions.Expect(page.Locator("[data-node=feature-hashing]")).ToContainTextAsync("Finished");
         await Assertions.Expect(page.Locator("#run-state")).ToHaveTextAsync("Finished");
         await p.CheckAsync("run");
 
         // Visualize the hashed output: rows and per-column statistics with a histogram.
-        await page.GetByRole(AriaRole.Link, new() { NameRegex = new System.Text.RegularExpressions.Regex("^Visualize hashing ") }).ClickAsync();
-        await page.WaitForURLAsync("**/modules/hashing/*");
+        await page.GetByRole(AriaRole.Link, new() { NameRegex = new System.Text.RegularExpressions.Regex("^Visualize feature-hashing ") }).ClickAsync();
+        await page.WaitForURLAsync("**/modules/feature-hashing/*");
         var feature = page.GetByRole(AriaRole.Row).Filter(new() { Has = page.GetByRole(AriaRole.Rowheader, new() { Name = "Col2_HashingFeature.3", Exact = true }) });
         await Assertions.Expect(feature).ToContainTextAsync("Int32");
         await Assertions.Expect(feature.Locator("svg.histogram")).ToHaveCountAsync(1);
@@ -222,6 +229,110 @@ public sealed class StudioPagesTests(PortalFixture portal) : IClassFixture<Porta
         Assert.True(response.StatusCode == HttpStatusCode.OK, body);
         var values = JsonNode.Parse(body)!["Results"]!["output1"]!["value"]!["Values"]![0]!.AsArray().Select(v => (string?)v);
         Assert.Equal(["This is a good day", "1", "1", "2", "2", "0", "2", "0", "1"], values);
+    }
+
+    /// <summary>
+    /// Part 1's graph made on the canvas, the way a user does it: modules dragged from the palette or added from it with
+    /// the keyboard, ports connected (an incompatible pair refused with the reason), a module moved with the arrow keys,
+    /// one deleted with Delete, undone and redone, the parameters set in the side panel and the column selector.
+    /// </summary>
+    private async Task BuildPart1OnTheCanvasAsync(PortalPage p, string experimentId)
+    {
+        var page = p.Page;
+        await p.WaitReadyAsync("#experiment-canvas");
+        var canvas = page.Locator(".canvas");
+        await Assertions.Expect(canvas).ToContainTextAsync("Drag a module here");
+        await p.CheckAsync("canvas-empty");
+
+        // Drag the book reviews from Saved Datasets; search the palette and add Select Columns with the keyboard.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add Book Reviews from Amazon" }).DragToAsync(canvas, new() { TargetPosition = new() { X = 160, Y = 50 } });
+        var reviews = page.Locator("[data-node=saved-dataset]");
+        await Assertions.Expect(reviews).ToBeVisibleAsync();
+        await page.GetByLabel("Search modules").FillAsync("select col");
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Add Feature Hashing" })).ToHaveCountAsync(0);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add Select Columns in Dataset" }).FocusAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.Locator("[data-node=select-columns-in-dataset]")).ToBeVisibleAsync();
+        await page.GetByLabel("Search modules").FillAsync("");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add Feature Hashing" }).DragToAsync(canvas, new() { TargetPosition = new() { X = 360, Y = 330 } });
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add Web service input" }).DragToAsync(canvas, new() { TargetPosition = new() { X = 470, Y = 190 } });
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add Web service output" }).DragToAsync(canvas, new() { TargetPosition = new() { X = 360, Y = 480 } });
+
+        // An untrained model does not go into a dataset port: refused with the reason, nothing saved.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add Two-Class Logistic Regression" }).DragToAsync(canvas, new() { TargetPosition = new() { X = 470, Y = 50 } });
+        await page.GetByRole(AriaRole.Button, new() { Name = "Output Untrained model of two-class-logistic-regression" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Input Dataset of select-columns-in-dataset" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#canvas-problem")).ToContainTextAsync("takes DataTable");
+        await p.CheckAsync("canvas-incompatible");
+
+        // Delete with the keyboard, undo, redo.
+        var learner = page.Locator("[data-node=two-class-logistic-regression]");
+        await learner.FocusAsync();
+        await page.Keyboard.PressAsync("Delete");
+        await Assertions.Expect(learner).ToHaveCountAsync(0);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Undo" }).ClickAsync();
+        await Assertions.Expect(learner).ToBeVisibleAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Redo" }).ClickAsync();
+        await Assertions.Expect(learner).ToHaveCountAsync(0);
+
+        // Connect output to input, as in Studio; Enter on the ports works as a click.
+        async Task ConnectAsync(string from, string fromPort, string to, string toPort)
+        {
+            await page.GetByRole(AriaRole.Button, new() { Name = $"Output {fromPort} of {from}" }).ClickAsync();
+            await page.GetByRole(AriaRole.Button, new() { Name = $"Input {toPort} of {to}" }).FocusAsync();
+            await page.Keyboard.PressAsync("Enter");
+            await Assertions.Expect(page.Locator($"svg.wires line[data-from='{from}'][data-to='{to}']")).ToHaveCountAsync(1);
+        }
+
+        await ConnectAsync("saved-dataset", "Dataset", "select-columns-in-dataset", "Dataset");
+        await ConnectAsync("select-columns-in-dataset", "Results dataset", "feature-hashing", "Dataset");
+        await ConnectAsync("web-service-input", "Dataset", "feature-hashing", "Dataset");
+        await ConnectAsync("feature-hashing", "Transformed dataset", "web-service-output", "Dataset");
+
+        // Move the output module with the arrow keys.
+        var output = page.Locator("[data-node=web-service-output]");
+        var left = int.Parse(System.Text.RegularExpressions.Regex.Match(await output.GetAttributeAsync("style") ?? "", @"left: (\d+)px").Groups[1].Value);
+        await output.FocusAsync();
+        await page.Keyboard.PressAsync("ArrowRight");
+        await page.Keyboard.PressAsync("ArrowRight");
+        await Assertions.Expect(output).ToHaveAttributeAsync("style", new System.Text.RegularExpressions.Regex($@"left: {left + 40}px"));
+        await Assertions.Expect(page.Locator("#canvas-status")).ToContainTextAsync("web-service-output moved. Saved.");
+
+        // Parameters: Select Columns through the column selector, Feature Hashing typed; a bad value shown next to its field.
+        await page.Locator("[data-node=select-columns-in-dataset] .node-title").ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Launch column selector" }).ClickAsync();
+        var dialog = page.GetByRole(AriaRole.Dialog);
+        await dialog.GetByLabel("Col2").CheckAsync();
+        await p.CheckAsync("column-selector");
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "OK" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Textbox, new() { Name = "Select columns" })).ToHaveValueAsync("Col2");
+
+        await page.Locator("[data-node=feature-hashing] .node-title").ClickAsync();
+        await page.GetByRole(AriaRole.Textbox, new() { Name = "Target columns" }).FillAsync("Col2");
+        await page.GetByRole(AriaRole.Textbox, new() { Name = "Target columns" }).PressAsync("Tab");
+        await Assertions.Expect(page.Locator("#canvas-status")).ToContainTextAsync("Target columns set. Saved.");
+        await page.GetByRole(AriaRole.Textbox, new() { Name = "Hashing bitsize" }).FillAsync("40");
+        await page.GetByRole(AriaRole.Textbox, new() { Name = "Hashing bitsize" }).PressAsync("Tab");
+        await Assertions.Expect(page.Locator("#param-feature-hashing-Hashing-bitsize-error")).ToContainTextAsync("less than or equal to 31");
+        await Assertions.Expect(page.Locator("[data-node=feature-hashing]")).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("invalid"));
+        await p.CheckAsync("canvas-bad-parameter");
+        await page.GetByRole(AriaRole.Textbox, new() { Name = "Hashing bitsize" }).FillAsync("3");
+        await page.GetByRole(AriaRole.Textbox, new() { Name = "Hashing bitsize" }).PressAsync("Tab");
+        await Assertions.Expect(page.Locator("#canvas-status")).ToContainTextAsync("Hashing bitsize set. Saved.");
+        // N-grams keeps its default, 2, shown in its field with the range.
+        await Assertions.Expect(page.GetByRole(AriaRole.Textbox, new() { Name = "N-grams" })).ToHaveValueAsync("2");
+        await Assertions.Expect(page.Locator("#param-feature-hashing-Hashing-bitsize-error")).ToHaveCountAsync(0);
+        await p.CheckAsync("canvas-part1");
+
+        // What the canvas saved is Part 1's graph.
+        var graph = (await StudioAsync(HttpMethod.Get, $"/studio/experiments/{experimentId}"))["graph"]!;
+        var modules = graph["modules"]!.AsArray().ToDictionary(m => (string)m!["id"]!, m => m!);
+        Assert.Equal(["feature-hashing", "saved-dataset", "select-columns-in-dataset", "web-service-input", "web-service-output"], modules.Keys.Order());
+        Assert.Equal("Book Reviews from Amazon", (string?)modules["saved-dataset"]["parameters"]!["Dataset"]);
+        Assert.Equal("Col2", (string?)modules["select-columns-in-dataset"]["parameters"]!["Select columns"]);
+        Assert.Equal(3, (int)modules["feature-hashing"]["parameters"]!["Hashing bitsize"]!);
+        Assert.Equal(4, graph["connections"]!.AsArray().Count);
+        Assert.NotNull(modules["web-service-output"]["position"]);
     }
 
     [Fact]

@@ -39,6 +39,13 @@ public sealed class StudioClient(HttpClient http)
 
     public Task<ManagementResult> DeleteAsync(string path, CancellationToken ct) => SendAsync(HttpMethod.Delete, path, null, ct);
 
+    /// <summary>
+    /// A call with the workspace token given here: for interactive components, whose circuit has no request to take
+    /// the signed-in user's token from.
+    /// </summary>
+    public Task<ManagementResult> SendWithTokenAsync(HttpMethod method, string path, JsonNode? body, string token, CancellationToken ct) =>
+        SendAsync(method, path, body, ct, token);
+
     /// <summary>Checks a workspace token (<c>GET /studio/workspace</c> with it): the workspace, or why not.</summary>
     public Task<ManagementResult> CheckTokenAsync(string token, CancellationToken ct) => SendAsync(HttpMethod.Get, "studio/workspace", null, ct, token);
 

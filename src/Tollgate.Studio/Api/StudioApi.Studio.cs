@@ -52,9 +52,9 @@ public static partial class StudioApi
             return Json(ExperimentJson(record), StatusCodes.Status201Created);
         });
         studio.MapGet("/experiments/{id}", async (string id, ExperimentService e, CancellationToken ct) =>
-            await e.GetAsync(id, ct) is { } x ? Json(ExperimentJson(x)) : NotFound("Experiment", id));
+            await e.GetAsync(id, ct) is { } x ? Json(ExperimentJson(x, e)) : NotFound("Experiment", id));
         studio.MapPut("/experiments/{id}", async (string id, HttpContext http, ExperimentService e, StudioOptions o) =>
-            await e.UpdateAsync(id, await ReadJsonAsync(http, o), http.RequestAborted) is { } x ? Json(ExperimentJson(x)) : NotFound("Experiment", id));
+            await e.UpdateAsync(id, await ReadJsonAsync(http, o), http.RequestAborted) is { } x ? Json(ExperimentJson(x, e)) : NotFound("Experiment", id));
         studio.MapDelete("/experiments/{id}", async (string id, ExperimentService e, CancellationToken ct) =>
             await e.DeleteAsync(id, ct) ? Results.NoContent() : NotFound("Experiment", id));
         studio.MapPost("/experiments/{id}/run", async (string id, ExperimentService e, CancellationToken ct) =>
@@ -226,10 +226,11 @@ public static partial class StudioApi
         ["created"] = d.Created,
     };
 
-    private static JsonObject ExperimentJson(ExperimentRecord e)
+    /// <summary>An experiment; with <paramref name="service"/>, also its modules' parameter errors (<c>moduleErrors</c>).</summary>
+    private static JsonObject ExperimentJson(ExperimentRecord e, ExperimentService? service = null)
     {
         var graph = JsonNode.Parse(e.GraphJson)!.AsObject();
-        return new JsonObject
+        var json = new JsonObject
         {
             ["id"] = e.Id,
             ["name"] = e.Name,
@@ -238,6 +239,18 @@ public static partial class StudioApi
             ["updated"] = e.Updated,
             ["graph"] = graph,
         };
+        if (service is not null)
+        {
+            json["moduleErrors"] = new JsonArray(service.ParameterProblems(e).Select(p => (JsonNode)new JsonObject
+            {
+                ["module"] = p.Module,
+                ["parameter"] = p.Error.ParameterName,
+                ["code"] = p.Error.Code,
+                ["message"] = p.Error.FullMessage,
+            }).ToArray());
+        }
+
+        return json;
     }
 
     private static JsonObject ServiceJson(ServiceRecord s, StudioWorkspace w, StudioOptions o, bool keys, int? inFlight = null)

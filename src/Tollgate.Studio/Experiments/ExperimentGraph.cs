@@ -8,8 +8,19 @@ using Tollgate.Studio.Storage;
 
 namespace Tollgate.Studio.Experiments;
 
-/// <summary>One module of a graph: its id in the graph, the module definition and the parameter values as given.</summary>
-public sealed record GraphModule(string Id, ModuleDefinition Definition, IReadOnlyDictionary<string, object?> Parameters, JsonObject ParametersJson);
+/// <summary>
+/// One module of a graph: its id in the graph, the module definition, the parameter values as given, and where it sits
+/// on the canvas (left and top, in canvas pixels; null when never placed).
+/// </summary>
+public sealed record GraphModule(string Id, ModuleDefinition Definition, IReadOnlyDictionary<string, object?> Parameters, JsonObject ParametersJson,
+    ModulePosition? Position = null);
+
+/// <summary>A module's place on the canvas, in pixels from its top-left corner.</summary>
+public sealed record ModulePosition(int X, int Y)
+{
+    /// <summary>The largest coordinate kept: a canvas is never that large, and a document cannot make it so.</summary>
+    public const int Max = 100_000;
+}
 
 /// <summary>A connection from a module's output port to another module's input port (port names in their declared spelling).</summary>
 public sealed record GraphConnection(string From, string FromPort, string To, string ToPort);
@@ -30,7 +41,7 @@ public sealed record GraphProblem(string Target, string Message);
 /// <para>JSON shape:</para>
 /// <code>
 /// {"name":"SimpleFeatureHashingExperiment","description":"",
-///  "modules":[{"id":"data","module":"Saved dataset","parameters":{"Dataset":"Book Reviews from Amazon"}},
+///  "modules":[{"id":"data","module":"Saved dataset","parameters":{"Dataset":"Book Reviews from Amazon"},"position":{"x":40,"y":20}},
 ///             {"id":"select","module":"Select Columns in Dataset","parameters":{"Select columns":"Col2"}},
 ///             {"id":"hash","module":"Feature Hashing","parameters":{"Target columns":"Col2","Hashing bitsize":3}},
 ///             {"id":"in","module":"Web service input"},{"id":"out","module":"Web service output"}],
@@ -42,6 +53,7 @@ public sealed record GraphProblem(string Target, string Message);
 /// data, a web service call uses the request rows instead. A port takes at most one data connection and at most one Web
 /// service input. Column selections are a comma-separated list of names, or rules:
 /// <c>[{"rule":"all"},{"rule":"names","names":["a"],"exclude":true},{"rule":"types","types":["String"]},{"rule":"indices","ranges":"1-3"}]</c>.</para>
+/// <para><c>position</c> (optional, <c>{"x":…,"y":…}</c>) is where the canvas shows the module; it changes nothing in a run.</para>
 /// <para>A frozen scoring graph (a published web service) carries <c>inputSchemas</c>: the columns of each web service input.</para>
 /// </remarks>
 public sealed partial class ExperimentGraph
@@ -189,7 +201,25 @@ public sealed partial class ExperimentGraph
                 problems.Add(new(path + ".parameters", "parameters must be an object."));
             }
 
-            modules.Add(new GraphModule(id, definition, parameters, parametersJson));
+            ModulePosition? position = null;
+            if (m["position"] is JsonObject at)
+            {
+                if (at["x"] is JsonValue xv && xv.TryGetValue<int>(out var x) && at["y"] is JsonValue yv && yv.TryGetValue<int>(out var y)
+                    && x is >= 0 and <= ModulePosition.Max && y is >= 0 and <= ModulePosition.Max)
+                {
+                    position = new ModulePosition(x, y);
+                }
+                else
+                {
+                    problems.Add(new(path + ".position", $"position is {{\"x\":…,\"y\":…}}: whole numbers of pixels from 0 to {ModulePosition.Max}."));
+                }
+            }
+            else if (m["position"] is not null)
+            {
+                problems.Add(new(path + ".position", "position must be an object: {\"x\":…,\"y\":…}."));
+            }
+
+            modules.Add(new GraphModule(id, definition, parameters, parametersJson, position));
         }
 
         var byId = modules.ToDictionary(m => m.Id, StringComparer.Ordinal);
@@ -322,11 +352,20 @@ public sealed partial class ExperimentGraph
         {
             ["name"] = Name,
             ["description"] = Description,
-            ["modules"] = new JsonArray(Modules.Select(m => (JsonNode)new JsonObject
+            ["modules"] = new JsonArray(Modules.Select(m =>
             {
-                ["id"] = m.Id,
-                ["module"] = m.Definition.Name,
-                ["parameters"] = m.ParametersJson.DeepClone(),
+                var module = new JsonObject
+                {
+                    ["id"] = m.Id,
+                    ["module"] = m.Definition.Name,
+                    ["parameters"] = m.ParametersJson.DeepClone(),
+                };
+                if (m.Position is { } at)
+                {
+                    module["position"] = new JsonObject { ["x"] = at.X, ["y"] = at.Y };
+                }
+
+                return (JsonNode)module;
             }).ToArray()),
             ["connections"] = new JsonArray(Connections.Select(c => (JsonNode)new JsonObject
             {

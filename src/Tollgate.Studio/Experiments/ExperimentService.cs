@@ -64,6 +64,13 @@ public sealed class ExperimentService
 
     public Task<bool> DeleteAsync(string id, CancellationToken cancellationToken) => _store.DeleteExperimentAsync(id, cancellationToken);
 
+    /// <summary>
+    /// The parameter errors of each module, as a run would report them (a value out of range, a required one
+    /// missing): saved experiments may hold them, as in Studio, and the canvas shows them under the fields.
+    /// </summary>
+    public IReadOnlyList<(string Module, ModuleError Error)> ParameterProblems(ExperimentRecord experiment) =>
+        Load(experiment).Modules.SelectMany(m => m.Definition.Check(m.Parameters).Select(e => (m.Id, e))).ToList();
+
     public ExperimentGraph Load(ExperimentRecord experiment) => ExperimentGraph.Load(experiment.GraphJson, _registry);
 
     /// <summary>The saved datasets a graph names, keyed by the name or id it uses.</summary>

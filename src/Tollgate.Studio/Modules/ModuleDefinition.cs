@@ -173,6 +173,17 @@ public sealed class ModuleDefinition
         return errors.Count > 0 ? throw new StudioModuleException(errors[0]) : bound;
     }
 
+    /// <summary>
+    /// Every error <see cref="Bind"/> would find in <paramref name="values"/>, each with the parameter it is about:
+    /// what the canvas shows under a module's fields before anything runs.
+    /// </summary>
+    public IReadOnlyList<ModuleError> Check(IReadOnlyDictionary<string, object?>? values)
+    {
+        var errors = new List<ModuleError>();
+        BindCore(values, errors);
+        return errors;
+    }
+
     /// <inheritdoc />
     public override string ToString() => $"{Name} ({Category})";
 

@@ -46,6 +46,26 @@ public sealed class ExperimentGraphTests
     }
 
     [Fact]
+    public void Parse_KeepsWhereTheCanvasPlacedAModule_AndRefusesABadPlace()
+    {
+        var json = Tutorial();
+        json["modules"]![0]!["position"] = new JsonObject { ["x"] = 40, ["y"] = 120 };
+        var graph = Parse(json);
+        Assert.Equal(new ModulePosition(40, 120), graph.ById["data"].Position);
+        Assert.Null(graph.ById["select"].Position);
+        Assert.Equal("""{"x":40,"y":120}""", graph.ToJson()["modules"]![0]!["position"]!.ToJsonString());
+        Assert.Null(graph.ToJson()["modules"]![1]!["position"]);
+
+        foreach (var bad in new JsonNode[] { new JsonObject { ["x"] = -1, ["y"] = 0 }, new JsonObject { ["x"] = 1.5, ["y"] = 0 }, new JsonObject { ["x"] = 1 }, "top-left", new JsonObject { ["x"] = 0, ["y"] = 1_000_000 } })
+        {
+            json["modules"]![0]!["position"] = bad.DeepClone();
+            var problems = new List<GraphProblem>();
+            Assert.Null(ExperimentGraph.Parse(json, Registry, problems));
+            Assert.Contains(problems, p => p.Target == "modules[0].position");
+        }
+    }
+
+    [Fact]
     public void Parse_TwoDataConnectionsIntoOnePort_OrTwoInputsNamedAlike_AreProblems()
     {
         var json = Tutorial();
