@@ -255,8 +255,6 @@ public sealed class StudioPagesTests(PortalFixture portal) : IClassFixture<Porta
         await Assertions.Expect(page.Locator("[data-node=select-columns-in-dataset]")).ToBeVisibleAsync();
         await page.GetByLabel("Search modules").FillAsync("");
         await page.GetByRole(AriaRole.Button, new() { Name = "Add Feature Hashing" }).DragToAsync(canvas, new() { TargetPosition = new() { X = 360, Y = 330 } });
-        await page.GetByRole(AriaRole.Button, new() { Name = "Add Web service input" }).DragToAsync(canvas, new() { TargetPosition = new() { X = 470, Y = 190 } });
-        await page.GetByRole(AriaRole.Button, new() { Name = "Add Web service output" }).DragToAsync(canvas, new() { TargetPosition = new() { X = 360, Y = 480 } });
 
         // An untrained model does not go into a dataset port: refused with the reason, nothing saved.
         await page.GetByRole(AriaRole.Button, new() { Name = "Add Two-Class Logistic Regression" }).DragToAsync(canvas, new() { TargetPosition = new() { X = 470, Y = 50 } });
@@ -286,8 +284,13 @@ public sealed class StudioPagesTests(PortalFixture portal) : IClassFixture<Porta
 
         await ConnectAsync("saved-dataset", "Dataset", "select-columns-in-dataset", "Dataset");
         await ConnectAsync("select-columns-in-dataset", "Results dataset", "feature-hashing", "Dataset");
-        await ConnectAsync("web-service-input", "Dataset", "feature-hashing", "Dataset");
-        await ConnectAsync("feature-hashing", "Transformed dataset", "web-service-output", "Dataset");
+
+        // Set Up Web Service: a Web service input and output placed around the selected Feature Hashing, as in Studio.
+        await page.Locator("[data-node=feature-hashing] .node-title").ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Set Up Web Service" }).ClickAsync();
+        await Assertions.Expect(page.Locator("svg.wires line[data-from='web-service-input'][data-to='feature-hashing']")).ToHaveCountAsync(1);
+        await Assertions.Expect(page.Locator("svg.wires line[data-from='feature-hashing'][data-to='web-service-output']")).ToHaveCountAsync(1);
+        await Assertions.Expect(page.Locator("#canvas-problem")).ToHaveCountAsync(0);
 
         // Move the output module with the arrow keys.
         var output = page.Locator("[data-node=web-service-output]");

@@ -37,6 +37,7 @@ public sealed partial class ExperimentCanvas
     private (string Module, string Port, string Type)? _connectFrom;
     private Dragged? _dragged;
     private ColumnPicker? _columns;
+    private (string Id, string Name)? _predictive;
     private ElementReference _canvas;
     private IJSObjectReference? _js;
     private bool _ready;
@@ -571,6 +572,70 @@ public sealed partial class ExperimentCanvas
 
     private static string? ParameterTarget(string? target) =>
         target is not null && target.Contains(".parameters.", StringComparison.Ordinal) ? target : null;
+
+    /// <summary>
+    /// Set Up Web Service, as in Studio. With a Train Model in the graph: Studio makes the predictive experiment (the
+    /// trained model in place of the training). Without one: a Web service input joins the selected module's first
+    /// input (sharing the port with the experiment's data) and a Web service output takes its first output; one undo
+    /// step.
+    /// </summary>
+    private async Task SetUpWebServiceAsync()
+    {
+        _problem = null;
+        if (Modules().Any(m => string.Equals((string?)m["module"], "Train Model", StringComparison.OrdinalIgnoreCase)))
+        {
+            var made = await Studio.SendWithTokenAsync(HttpMethod.Post, $"studio/experiments/{Uri.EscapeDataString(ExperimentId)}/setUpWebService", null, _token!, _disposed.Token);
+            if (made.Ok)
+            {
+                _predictive = ((string?)made.Body!["id"] ?? "", (string?)made.Body["name"] ?? "");
+                _status = "Predictive experiment made.";
+            }
+            else
+            {
+                _problem = "Not set up: " + string.Join(" ", new[] { made.Error!.Message }.Concat(made.Error.Details.Select(d => d.Message)).Distinct());
+            }
+
+            return;
+        }
+
+        var selected = SelectedModule();
+        var definition = Definition((string?)selected?["module"]);
+        if (selected is null || definition is null || definition.Inputs.Count == 0 || definition.Outputs.Count == 0)
+        {
+            _problem = "Select the module the web service runs through (one with an input and an output, such as Feature Hashing), then press Set Up Web Service.";
+            return;
+        }
+
+        var id = (string)selected["id"]!;
+        var (x, y) = Position(selected);
+        var inputId = NewId("Web service input");
+        var outputId = NewId("Web service output");
+        await ChangeAsync(() =>
+        {
+            var modules = Array("modules");
+            modules.Add(new JsonObject
+            {
+                ["id"] = inputId, ["module"] = "Web service input", ["parameters"] = new JsonObject(),
+                ["position"] = new JsonObject { ["x"] = Clamp(x + NodeWidth / 2 + 20), ["y"] = Clamp(y - NodeHeight - 40) },
+            });
+            modules.Add(new JsonObject
+            {
+                ["id"] = outputId, ["module"] = "Web service output", ["parameters"] = new JsonObject(),
+                ["position"] = new JsonObject { ["x"] = Clamp(x), ["y"] = Clamp(y + NodeHeight + 60) },
+            });
+            var connections = Array("connections");
+            connections.Add(new JsonObject
+            {
+                ["from"] = new JsonObject { ["module"] = inputId, ["port"] = "Dataset" },
+                ["to"] = new JsonObject { ["module"] = id, ["port"] = definition.Inputs[0].Name },
+            });
+            connections.Add(new JsonObject
+            {
+                ["from"] = new JsonObject { ["module"] = id, ["port"] = definition.Outputs[0].Name },
+                ["to"] = new JsonObject { ["module"] = outputId, ["port"] = "Dataset" },
+            });
+        }, $"Web service input and output placed around {id}.");
+    }
 
     // ---- the column selector ----
 
