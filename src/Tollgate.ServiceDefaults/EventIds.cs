@@ -35,6 +35,8 @@ public static class EventIds
     public const int GatewayInstanceRemoved = 2005;
     /// <summary>The certificate of an instance's custom host name cannot be loaded; the host name is served over HTTP only.</summary>
     public const int HostCertificateNotLoaded = 2006;
+    /// <summary>A snapshot's policies were built: how many documents were compiled and pipelines reused (debug).</summary>
+    public const int PoliciesBuilt = 2007;
 
     // --- gateway: requests and backends (21xx) ---
     public const int BackendFailed = 2101;

@@ -39,6 +39,9 @@ public sealed partial class NamedValues
     /// <summary>No named values: every reference is missing.</summary>
     public static NamedValues None { get; } = new([]);
 
+    /// <summary>The named value called <paramref name="name"/> (ignoring case), or null.</summary>
+    public NamedValue? Find(string name) => _byName.GetValueOrDefault(name);
+
     /// <summary>The <c>{{name}}</c> references of <paramref name="text"/>, in order.</summary>
     public static IEnumerable<(string Name, int Offset, int Length)> References(string text)
     {

@@ -29,6 +29,9 @@ public sealed partial class SnapshotProxyConfigProvider : IProxyConfigProvider
 
     private readonly PolicyServices? _policies;
 
+    /// <summary>Documents compiled and pipelines built for the last snapshot of each instance, reused by the next.</summary>
+    private readonly PolicyCompileCache _compileCache = new();
+
     public SnapshotProxyConfigProvider(IOptions<GatewayOptions> options, ILogger<SnapshotProxyConfigProvider> logger, PolicyServices? policies = null)
     {
         _options = options.Value;
@@ -88,10 +91,12 @@ public sealed partial class SnapshotProxyConfigProvider : IProxyConfigProvider
             _config = new Config(GatewayInstances.Build(states, _options, @default, certificates), ++_generation);
             old.SignalChange();
 
-            // The replaced snapshot's expressions are unloaded once the requests still running on them are done.
+            // The replaced snapshot's expressions are unloaded once the requests still running on them are done
+            // (those the new snapshot reuses stay).
             current?.Policies.Retire();
             if (state is null)
             {
+                _compileCache.Forget(snapshot.ServiceName);
                 Log.InstanceRemoved(_logger, snapshot.ServiceName, snapshot.Revision);
             }
             else
@@ -122,8 +127,12 @@ public sealed partial class SnapshotProxyConfigProvider : IProxyConfigProvider
         {
             try
             {
-                state.Policies = PolicyRuntime.Build(snapshot, state, _policies);
+                var started = _policies.Time.GetTimestamp();
+                state.Policies = PolicyRuntime.Build(snapshot, state, _policies, _compileCache);
                 state.AcceptCorsPreflight(state.Policies.CorsRoutes);
+                Log.PoliciesBuilt(
+                    _logger, snapshot.ServiceName, snapshot.Revision, state.Policies.DocumentsCompiled, state.Policies.Documents.Count,
+                    state.Policies.PipelinesReused, state.Policies.PipelineCount, (long)_policies.Time.GetElapsedTime(started).TotalMilliseconds);
                 foreach (var problem in state.Policies.Problems)
                 {
                     Log.PolicyNotLoaded(_logger, snapshot.ServiceName, snapshot.Revision, problem);
@@ -229,6 +238,9 @@ public sealed partial class SnapshotProxyConfigProvider : IProxyConfigProvider
 
         [LoggerMessage(EventIds.HostCertificateNotLoaded, LogLevel.Error, "Instance '{Service}': the certificate of host name '{Host}' cannot be loaded: {Reason}. The host name is served over HTTP only.")]
         public static partial void CertificateNotLoaded(ILogger logger, string service, string host, string reason);
+
+        [LoggerMessage(EventIds.PoliciesBuilt, LogLevel.Debug, "Snapshot '{Service}' revision {Revision}: compiled {Compiled} of {Documents} policy documents, reused {Reused} of {Pipelines} pipelines, in {Elapsed} ms.")]
+        public static partial void PoliciesBuilt(ILogger logger, string service, long revision, int compiled, int documents, int reused, int pipelines, long elapsed);
 
         [LoggerMessage(EventIds.RouteSkipped, LogLevel.Warning, "Skipped a route: {Problem}")]
         public static partial void RouteSkipped(ILogger logger, string problem);

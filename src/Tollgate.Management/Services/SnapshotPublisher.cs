@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Tollgate.Core.Gateway;
@@ -9,11 +10,13 @@ namespace Tollgate.Management.Services;
 
 /// <summary>
 /// Builds an immutable <see cref="GatewaySnapshot"/> of an instance from the store and publishes it to the
-/// <see cref="SnapshotFeed"/>. Called after every committed change set, so the next gateway request sees it.
+/// <see cref="SnapshotFeed"/>. Called after every committed change set, so the next gateway request sees it; writes
+/// that arrive while a build of their instance runs share the next build (<see cref="PublishAsync"/>).
 /// </summary>
 public sealed partial class SnapshotPublisher(IResourceStore store, SecretVault vault, SnapshotFeed feed, ILogger<SnapshotPublisher> logger)
 {
-    private readonly SemaphoreSlim _gate = new(1, 1);
+    /// <summary>Each instance's builds: at most one running and one waiting to run after it.</summary>
+    private readonly ConcurrentDictionary<string, Flight> _flights = new(StringComparer.OrdinalIgnoreCase);
 
     public SnapshotFeed Feed => feed;
 
@@ -26,28 +29,89 @@ public sealed partial class SnapshotPublisher(IResourceStore store, SecretVault 
         }
     }
 
-    public async Task PublishAsync(string service, CancellationToken ct)
+    /// <summary>
+    /// Publishes the instance's snapshot at a revision no older than the store's when called; completes once it is
+    /// published (an in-process gateway serves it from then on).
+    /// </summary>
+    /// <remarks>
+    /// Builds of one instance are coalesced, never delayed: with no build running, this one starts at once; while one
+    /// runs (it may have read the store before the caller's write), the caller waits for the next build, which starts
+    /// as soon as the running one ends and serves every write that arrived meanwhile with one snapshot. Builds of one
+    /// instance run one at a time, so snapshots are published in revision order; instances build independently.
+    /// Cancelling <paramref name="ct"/> stops the caller's wait, not a build other writes share.
+    /// </remarks>
+    public Task PublishAsync(string service, CancellationToken ct)
     {
-        // One build at a time keeps snapshots in revision order; a later build always reads a later revision.
-        await _gate.WaitAsync(ct);
+        var flight = _flights.GetOrAdd(service, _ => new Flight());
+        Task build;
+        lock (flight.Gate)
+        {
+            if (flight.Next is { } next)
+            {
+                // A build that has not read the store yet: it will see this caller's write.
+                build = next;
+            }
+            else if (flight.Last is { IsCompleted: false } running)
+            {
+                build = flight.Next = flight.Last = FollowAsync(flight, running, service);
+            }
+            else
+            {
+                build = flight.Last = Task.Run(() => BuildAndPublishAsync(service), CancellationToken.None);
+            }
+        }
+
+        return build.WaitAsync(ct);
+    }
+
+    /// <summary>The build after <paramref name="running"/>: starts when it ends (whatever its outcome).</summary>
+    private async Task FollowAsync(Flight flight, Task running, string service)
+    {
+        // Never continue on the caller's thread: it holds the flight's lock and is about to record this build as next.
+        await Task.Yield();
         try
         {
-            var revision = await store.GetRevisionAsync(service, ct);
-            if (feed.Get(service) is { } current && current.Revision >= revision)
-            {
-                return;
-            }
-
-            var snapshot = Build(service, revision, await store.ListServiceAsync(service, ct));
-            if (feed.Publish(snapshot))
-            {
-                Log.SnapshotPublished(logger, service, revision, snapshot.Apis.Count, snapshot.Apis.Sum(a => a.Operations.Count));
-            }
+            await running.ConfigureAwait(false);
         }
-        finally
+        catch (Exception)
         {
-            _gate.Release();
+            // Its callers got its failure; this build reads the store again for its own.
         }
+
+        lock (flight.Gate)
+        {
+            // From now on the store is being read: later writes wait for the build after this one.
+            flight.Next = null;
+        }
+
+        await BuildAndPublishAsync(service).ConfigureAwait(false);
+    }
+
+    private async Task BuildAndPublishAsync(string service)
+    {
+        var ct = CancellationToken.None;
+        var revision = await store.GetRevisionAsync(service, ct);
+        if (feed.Get(service) is { } current && current.Revision >= revision)
+        {
+            return;
+        }
+
+        var snapshot = Build(service, revision, await store.ListServiceAsync(service, ct));
+        if (feed.Publish(snapshot))
+        {
+            Log.SnapshotPublished(logger, service, revision, snapshot.Apis.Count, snapshot.Apis.Sum(a => a.Operations.Count));
+        }
+    }
+
+    private sealed class Flight
+    {
+        public Lock Gate { get; } = new();
+
+        /// <summary>The build started or scheduled last.</summary>
+        public Task? Last { get; set; }
+
+        /// <summary>The build scheduled to start when the running one ends, until it starts reading the store.</summary>
+        public Task? Next { get; set; }
     }
 
     public void Remove(string service, long revision) => feed.Remove(service, revision);

@@ -28,7 +28,7 @@ public sealed class PolicyBuildCheck(TimeProvider time) : IPolicyBuildCheck
         {
             try
             {
-                var builder = new PolicyBuilder(expressions, used, PolicyServices.ForChecking(time));
+                var builder = new PolicyBuilder(expressions.Find, used, PolicyServices.ForChecking(time));
                 var effective = EffectivePolicy.Merge(
                     scope == PolicyScopeLevel.Global ? document : null,
                     scope == PolicyScopeLevel.Product ? document : null,

@@ -11,7 +11,7 @@ namespace Tollgate.Gateway.Policies.Runtime;
 /// scope and its section, so it is built once and shared by every pipeline that contains it.
 /// </summary>
 internal sealed class PolicyBuilder(
-    CompiledPolicyExpressions expressions,
+    Func<object, CompiledExpression?> expressions,
     IReadOnlyDictionary<string, PolicyDocument> fragments,
     PolicyServices services,
     IReadOnlyDictionary<string, string>? brokenFragments = null)
@@ -306,7 +306,7 @@ internal sealed class PolicyBuilder(
     private static PolicyElement? Child(PolicyElement el, string name) => el.Children.FirstOrDefault(c => c.Name == name);
 
     private CompiledExpression Find(object owner) =>
-        expressions.Find(owner) ?? throw new PolicyBuildException("An expression of the snapshot was not compiled.");
+        expressions(owner) ?? throw new PolicyBuildException("An expression of the snapshot was not compiled.");
 
     /// <summary>True when the element (or one inside it) reads or changes the request body, so it is buffered before inbound.</summary>
     private static bool ReadsRequestBody(PolicyElement el, bool requestSide)

@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using System.Text;
 using Microsoft.Extensions.Logging;
 using Tollgate.Core.Gateway;
 using Tollgate.Core.Policies;
@@ -9,25 +10,28 @@ using Tollgate.ServiceDefaults;
 namespace Tollgate.Gateway.Policies.Runtime;
 
 /// <summary>
-/// The policies of one snapshot: every document parsed and validated, every expression compiled into one assembly, and
-/// an immutable pipeline per (operation, product or none). Built when the snapshot is applied, never per request.
+/// The policies of one snapshot: every document parsed and validated, every expression compiled, and an immutable
+/// pipeline per (operation, product or none). Built when the snapshot is applied, never per request. With the
+/// gateway's <see cref="PolicyCompileCache"/>, only the documents new to the snapshot are compiled (together, into one
+/// assembly) and unchanged pipelines are the previous snapshot's instances.
 /// </summary>
 /// <remarks>
-/// The compiled expressions are unloaded when the runtime is retired (its snapshot replaced) and the last request that
-/// entered it has left: <see cref="TryEnter"/> / <see cref="Leave"/> count the requests, <see cref="Retire"/> drops the
-/// owner's reference. A runtime without expressions has nothing to unload and counts nothing.
+/// The runtime holds the assemblies its documents' expressions are in; it lets them go when it is retired (its
+/// snapshot replaced) and the last request that entered it has left: <see cref="TryEnter"/> / <see cref="Leave"/>
+/// count the requests, <see cref="Retire"/> drops the owner's reference. An assembly is unloaded once neither a live
+/// runtime nor the cache holds it. A runtime without expressions has nothing to let go and counts nothing.
 /// </remarks>
 public sealed partial class PolicyRuntime
 {
     private readonly FrozenDictionary<string, OperationPolicies> _operations;
     private readonly FrozenDictionary<string, ProductInfo> _products;
-    private readonly CompiledPolicyExpressions? _expressions;
+    private readonly SharedExpressions[] _expressions;
     private int _references = 1;
 
     private PolicyRuntime(
         FrozenDictionary<string, OperationPolicies> operations,
         FrozenDictionary<string, ProductInfo> products,
-        CompiledPolicyExpressions? expressions,
+        SharedExpressions[] expressions,
         PolicyServices? services,
         string serviceName)
     {
@@ -40,7 +44,7 @@ public sealed partial class PolicyRuntime
     }
 
     /// <summary>No policies anywhere.</summary>
-    public static PolicyRuntime Empty { get; } = new(FrozenDictionary<string, OperationPolicies>.Empty, FrozenDictionary<string, ProductInfo>.Empty, null, null, "");
+    public static PolicyRuntime Empty { get; } = new(FrozenDictionary<string, OperationPolicies>.Empty, FrozenDictionary<string, ProductInfo>.Empty, [], null, "");
 
     internal PolicyServices? Services { get; }
 
@@ -57,8 +61,20 @@ public sealed partial class PolicyRuntime
     /// <summary>Routes whose pipelines (for some product or none) have a cors policy: routing lets CORS preflight requests reach them.</summary>
     public IReadOnlySet<string> CorsRoutes { get; private init; } = FrozenSet<string>.Empty;
 
-    /// <summary>How many expressions the snapshot's assembly holds.</summary>
-    public int ExpressionCount => _expressions?.Expressions.Count ?? 0;
+    /// <summary>How many of the pipelines were the previous snapshot's instances, reused because nothing they are built from changed.</summary>
+    public int PipelinesReused { get; private init; }
+
+    /// <summary>How many expressions the snapshot's documents hold (each distinct document counted once).</summary>
+    public int ExpressionCount { get; private init; }
+
+    /// <summary>How many documents were compiled for this snapshot (the others were reused from the previous one).</summary>
+    public int DocumentsCompiled { get; private init; }
+
+    /// <summary>
+    /// Diagnostics: every document of the snapshot as loaded, by where it is (<c>global</c>, <c>product:{id}</c>,
+    /// <c>api:{id}</c>, <c>operation:{api}/{operation}</c>, <c>fragment:{id}</c>, ids in lower case).
+    /// </summary>
+    internal FrozenDictionary<string, CachedPolicy> Documents { get; private init; } = FrozenDictionary<string, CachedPolicy>.Empty;
 
     /// <summary>False once retired and left by every request (its expressions are unloaded).</summary>
     public bool IsLive => Volatile.Read(ref _references) > 0;
@@ -71,7 +87,7 @@ public sealed partial class PolicyRuntime
     /// <summary>Enters a request; false when the runtime has been retired and unloaded (read the current state again).</summary>
     public bool TryEnter()
     {
-        if (_expressions is null)
+        if (_expressions.Length == 0)
         {
             return true;
         }
@@ -94,9 +110,12 @@ public sealed partial class PolicyRuntime
     /// <summary>Leaves a request entered with <see cref="TryEnter"/>.</summary>
     public void Leave()
     {
-        if (_expressions is not null && Interlocked.Decrement(ref _references) == 0)
+        if (_expressions.Length > 0 && Interlocked.Decrement(ref _references) == 0)
         {
-            _expressions.Dispose();
+            foreach (var expressions in _expressions)
+            {
+                expressions.Release();
+            }
         }
     }
 
@@ -115,150 +134,327 @@ public sealed partial class PolicyRuntime
     /// the pipelines it belongs to: they answer 500 naming the problem (<see cref="PolicyPipeline.Problem"/>), it is
     /// listed in <see cref="Problems"/>, and every other operation serves.
     /// </summary>
-    public static PolicyRuntime Build(GatewaySnapshot snapshot, GatewayState state, PolicyServices services)
+    public static PolicyRuntime Build(GatewaySnapshot snapshot, GatewayState state, PolicyServices services) =>
+        Build(snapshot, state, services, null);
+
+    /// <summary>
+    /// <see cref="Build(GatewaySnapshot, GatewayState, PolicyServices)"/> reusing what <paramref name="cache"/> kept
+    /// from the instance's previous snapshot: only new or changed documents are compiled (together, in one assembly),
+    /// and the pipelines whose documents, fragments and scopes are unchanged are the previous snapshot's instances.
+    /// Without a cache everything is compiled and built, and the runtime alone holds its expressions.
+    /// </summary>
+    internal static PolicyRuntime Build(GatewaySnapshot snapshot, GatewayState state, PolicyServices services, PolicyCompileCache? cache)
     {
-        var problems = new List<string>();
-        var all = new List<Loaded>();
-        var namedValues = new NamedValues(snapshot.NamedValues);
-        Loaded? Load(string? xml, string? format, string what)
+        if (cache is null)
         {
-            if (string.IsNullOrWhiteSpace(xml))
+            var own = new PolicyCompileCache();
+            try
+            {
+                return Build(snapshot, state, services, own);
+            }
+            finally
+            {
+                own.Forget(snapshot.ServiceName);
+            }
+        }
+
+        lock (cache.Gate)
+        {
+            try
+            {
+                return BuildCached(snapshot, state, services, cache);
+            }
+            catch
+            {
+                // What this build compiled and nothing uses goes now; the instance's last snapshot keeps its own.
+                cache.EvictUnused();
+                throw;
+            }
+        }
+    }
+
+    private static PolicyRuntime BuildCached(GatewaySnapshot snapshot, GatewayState state, PolicyServices services, PolicyCompileCache cache)
+    {
+        var owner = snapshot.ServiceName;
+        var problems = new List<string>();
+        var namedValues = new NamedValues(snapshot.NamedValues);
+        var pending = new Dictionary<string, Pending>(StringComparer.Ordinal);
+        var located = new List<(string Location, string What, string Key)>();
+
+        // 1. Every document's key; the ones the cache does not hold are loaded (parsed, validated) for compiling.
+        string? Locate(string location, string what, string? xml, string? format, bool fragment)
+        {
+            if (!fragment && string.IsNullOrWhiteSpace(xml))
             {
                 return null;
             }
 
-            var loaded = LoadDocument(xml, IsEscaped(format), namedValues, what);
-            all.Add(loaded);
-            return loaded;
+            xml ??= "";
+            var escaped = IsEscaped(format);
+            var key = PolicyCompileCache.KeyOf(xml, escaped, fragment, namedValues);
+            if (cache.Find(key) is null && !pending.ContainsKey(key))
+            {
+                pending[key] = fragment ? LoadFragment(key, xml, escaped, namedValues) : LoadDocument(key, xml, escaped, namedValues);
+            }
+
+            located.Add((location, what, key));
+            return key;
         }
 
-        var global = Load(snapshot.Policy, snapshot.PolicyFormat, "the global policy");
-        var productDocs = new Dictionary<string, Loaded>(StringComparer.OrdinalIgnoreCase);
+        var globalKey = Locate("global", "the global policy", snapshot.Policy, snapshot.PolicyFormat, false);
+        var productKeys = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var product in snapshot.Products)
         {
-            if (Load(product.Policy, product.PolicyFormat, $"the policy of product '{product.Id}'") is { } doc)
+            if (Locate("product:" + product.Id.ToLowerInvariant(), $"the policy of product '{product.Id}'", product.Policy, product.PolicyFormat, false) is { } key)
             {
-                productDocs[product.Id] = doc;
+                productKeys[product.Id] = key;
             }
         }
 
-        var apiDocs = new Dictionary<string, Loaded>(StringComparer.OrdinalIgnoreCase);
-        var operationDocs = new Dictionary<(string, string), Loaded>();
+        var apiKeys = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        var operationKeys = new Dictionary<(string, string), string>();
         foreach (var api in snapshot.Apis)
         {
-            if (Load(api.Policy, api.PolicyFormat, $"the policy of API '{api.Id}'") is { } doc)
+            if (Locate("api:" + api.Id.ToLowerInvariant(), $"the policy of API '{api.Id}'", api.Policy, api.PolicyFormat, false) is { } key)
             {
-                apiDocs[api.Id] = doc;
+                apiKeys[api.Id] = key;
             }
 
             foreach (var op in api.Operations)
             {
-                if (Load(op.Policy, op.PolicyFormat, $"the policy of operation '{api.Id}/{op.Id}'") is { } opDoc)
+                var at = api.Id.ToLowerInvariant() + "/" + op.Id.ToLowerInvariant();
+                if (Locate("operation:" + at, $"the policy of operation '{api.Id}/{op.Id}'", op.Policy, op.PolicyFormat, false) is { } opKey)
                 {
-                    operationDocs[(api.Id.ToLowerInvariant(), op.Id.ToLowerInvariant())] = opDoc;
+                    operationKeys[(api.Id.ToLowerInvariant(), op.Id.ToLowerInvariant())] = opKey;
                 }
             }
         }
 
-        var fragmentDocs = new Dictionary<string, Loaded>(StringComparer.OrdinalIgnoreCase);
+        var fragmentKeys = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var fragment in snapshot.PolicyFragments)
         {
-            var loaded = LoadFragment(fragment, namedValues);
-            fragmentDocs[fragment.Id] = loaded;
-            all.Add(loaded);
+            fragmentKeys[fragment.Id] = Locate("fragment:" + fragment.Id.ToLowerInvariant(), $"policy fragment '{fragment.Id}'", fragment.Value, fragment.Format, true)!;
         }
+
+        // 2. The new documents are compiled together, into one assembly, and kept.
+        var (compiled, newCompilation) = CompilePending(pending.Values.ToList());
+        cache.Add(compiled, newCompilation);
+
+        // 3. Each document as loaded; what could not be loaded is a problem of the operations it applies to.
+        var documents = new Dictionary<string, CachedPolicy>(StringComparer.Ordinal);
+        var problemOf = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (location, what, key) in located)
+        {
+            var policy = cache.Find(key)!;
+            documents[location] = policy;
+            if (policy.Reason is { } reason)
+            {
+                var problem = namedValues.Redact($"{what} cannot be loaded: {reason}");
+                problemOf[location] = problem;
+                problems.Add(problem);
+            }
+        }
+
+        Doc? DocOf(string? key, string location) =>
+            key is null ? null : new Doc(cache.Find(key)!, problemOf.GetValueOrDefault(location));
+
+        var global = DocOf(globalKey, "global");
+        var used = located.Select(l => l.Key).ToHashSet(StringComparer.Ordinal);
+        var batches = used.Select(k => cache.Find(k)!.Shared).OfType<SharedExpressions>().Distinct().ToArray();
 
         var apiInfos = snapshot.Apis.ToDictionary(a => a.Id, a => new ApiInfo(a), StringComparer.OrdinalIgnoreCase);
         var products = snapshot.Products.ToFrozenDictionary(
             p => p.Id,
             p => new ProductInfo(p, p.ApiIds.Select(id => apiInfos.GetValueOrDefault(id)).OfType<IApi>().ToArray()),
             StringComparer.OrdinalIgnoreCase);
-        if (all.Count == 0)
+        if (located.Count == 0)
         {
-            return new PolicyRuntime(FrozenDictionary<string, OperationPolicies>.Empty, products, null, services, snapshot.ServiceName);
-        }
-
-        var expressions = CompileLoaded(all);
-        problems.AddRange(all.Where(l => l.Problem is not null).Select(l => l.Problem!));
-        try
-        {
-            var fragments = fragmentDocs.Where(f => f.Value.Document is not null).ToDictionary(f => f.Key, f => f.Value.Document!, StringComparer.OrdinalIgnoreCase);
-            var brokenFragments = fragmentDocs.Where(f => f.Value.Problem is not null).ToDictionary(f => f.Key, f => f.Value.Problem!, StringComparer.OrdinalIgnoreCase);
-            var builder = new PolicyBuilder(expressions, fragments, services, brokenFragments) { Redact = namedValues.Redact };
-            var productsByApi = snapshot.Products
-                .SelectMany(p => p.ApiIds.Select(a => (Api: a, Product: p)))
-                .ToLookup(x => x.Api, x => x.Product, StringComparer.OrdinalIgnoreCase);
-            var pipelines = new Dictionary<(string Product, string Api, string Operation), PolicyPipeline?>();
-            var operations = new Dictionary<string, OperationPolicies>(StringComparer.Ordinal);
-            foreach (var (routeId, entry) in state.Operations)
+            cache.Commit(owner, [], new Dictionary<string, PolicyPipeline>(StringComparer.Ordinal));
+            return new PolicyRuntime(FrozenDictionary<string, OperationPolicies>.Empty, products, [], services, snapshot.ServiceName)
             {
-                var api = entry.Api;
-                var op = entry.Operation;
-                var apiDoc = apiDocs.GetValueOrDefault(api.Id);
-                var opDoc = operationDocs.GetValueOrDefault((api.Id.ToLowerInvariant(), op.Id.ToLowerInvariant()));
-                var opKey = opDoc is null ? "" : op.Id.ToLowerInvariant();
-
-                PolicyPipeline? PipelineFor(GatewayProduct? product)
-                {
-                    var productDoc = product is null ? null : productDocs.GetValueOrDefault(product.Id);
-                    var key = (productDoc is null ? "" : product!.Id.ToLowerInvariant(), api.Id.ToLowerInvariant(), opKey);
-                    if (!pipelines.TryGetValue(key, out var pipeline))
-                    {
-                        pipeline = BuildPipeline(builder, global, productDoc, apiDoc, opDoc, ScopeKeys(snapshot.ServiceName, product, api, op), $"operation '{api.Id}/{op.Id}'", problems);
-                        pipelines[key] = pipeline;
-                    }
-
-                    return pipeline;
-                }
-
-                var byProduct = new Dictionary<string, PolicyPipeline?>(StringComparer.OrdinalIgnoreCase);
-                foreach (var product in productsByApi[api.Id])
-                {
-                    byProduct[product.Id] = PipelineFor(product);
-                }
-
-                var without = PipelineFor(null);
-                if (without is null && byProduct.Values.All(p => p is null))
-                {
-                    continue;
-                }
-
-                operations[routeId] = new OperationPolicies
-                {
-                    Api = apiInfos[api.Id],
-                    Operation = new OperationInfo(op),
-                    Definition = op,
-                    WithoutProduct = without,
-                    ByProduct = byProduct.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase),
-                };
-            }
-
-            return new PolicyRuntime(operations.ToFrozenDictionary(StringComparer.Ordinal), products, expressions, services, snapshot.ServiceName)
-            {
-                PipelineCount = pipelines.Values.Count(p => p is not null),
-                CorsRoutes = operations
-                    .Where(o => o.Value.WithoutProduct?.Cors.Length > 0 || o.Value.ByProduct.Values.Any(p => p?.Cors.Length > 0))
-                    .Select(o => o.Key)
-                    .ToFrozenSet(StringComparer.Ordinal),
-                Problems = problems.Select(namedValues.Redact).Distinct(StringComparer.Ordinal).ToArray(),
+                Documents = FrozenDictionary<string, CachedPolicy>.Empty,
             };
         }
-        catch
+
+        // 4. Pipelines: an unchanged one is the previous snapshot's instance; the others are built.
+        var fragments = new Dictionary<string, PolicyDocument>(StringComparer.OrdinalIgnoreCase);
+        var brokenFragments = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var fragment in snapshot.PolicyFragments)
         {
-            expressions.Dispose();
-            throw;
+            var location = "fragment:" + fragment.Id.ToLowerInvariant();
+            if (documents[location].Document is { } document)
+            {
+                fragments[fragment.Id] = document;
+            }
+            else
+            {
+                brokenFragments[fragment.Id] = problemOf[location];
+            }
         }
+
+        var previous = cache.PipelinesOf(owner, services);
+        var kept = new Dictionary<string, PolicyPipeline>(StringComparer.Ordinal);
+        var lookup = new ExpressionLookup(batches);
+        var builder = new PolicyBuilder(lookup.Find, fragments, services, brokenFragments) { Redact = namedValues.Redact };
+        var productsByApi = snapshot.Products
+            .SelectMany(p => p.ApiIds.Select(a => (Api: a, Product: p)))
+            .ToLookup(x => x.Api, x => x.Product, StringComparer.OrdinalIgnoreCase);
+        var pipelines = new Dictionary<(string Product, string Api, string Operation), PolicyPipeline?>();
+        var operations = new Dictionary<string, OperationPolicies>(StringComparer.Ordinal);
+        var reused = 0;
+        foreach (var (routeId, entry) in state.Operations)
+        {
+            var api = entry.Api;
+            var op = entry.Operation;
+            var apiDoc = DocOf(apiKeys.GetValueOrDefault(api.Id), "api:" + api.Id.ToLowerInvariant());
+            var opLocation = "operation:" + api.Id.ToLowerInvariant() + "/" + op.Id.ToLowerInvariant();
+            var opDoc = DocOf(operationKeys.GetValueOrDefault((api.Id.ToLowerInvariant(), op.Id.ToLowerInvariant())), opLocation);
+            var opKey = opDoc is null ? "" : op.Id.ToLowerInvariant();
+
+            PolicyPipeline? PipelineFor(GatewayProduct? product)
+            {
+                var productDoc = product is null ? null : DocOf(productKeys.GetValueOrDefault(product.Id), "product:" + product.Id.ToLowerInvariant());
+                var key = (productDoc is null ? "" : product!.Id.ToLowerInvariant(), api.Id.ToLowerInvariant(), opKey);
+                if (!pipelines.TryGetValue(key, out var pipeline))
+                {
+                    var signature = Signature(snapshot.ServiceName, key, product, api, op, [global, productDoc, apiDoc, opDoc], fragmentKeys, cache);
+                    if (signature is not null && previous.TryGetValue(signature, out var same))
+                    {
+                        pipeline = same;
+                        reused++;
+                    }
+                    else
+                    {
+                        pipeline = BuildPipeline(builder, global, productDoc, apiDoc, opDoc, ScopeKeys(snapshot.ServiceName, product, api, op), $"operation '{api.Id}/{op.Id}'", problems);
+                    }
+
+                    if (signature is not null && pipeline is { Problem: null })
+                    {
+                        kept[signature] = pipeline;
+                    }
+
+                    pipelines[key] = pipeline;
+                }
+
+                return pipeline;
+            }
+
+            var byProduct = new Dictionary<string, PolicyPipeline?>(StringComparer.OrdinalIgnoreCase);
+            foreach (var product in productsByApi[api.Id])
+            {
+                byProduct[product.Id] = PipelineFor(product);
+            }
+
+            var without = PipelineFor(null);
+            if (without is null && byProduct.Values.All(p => p is null))
+            {
+                continue;
+            }
+
+            operations[routeId] = new OperationPolicies
+            {
+                Api = apiInfos[api.Id],
+                Operation = new OperationInfo(op),
+                Definition = op,
+                WithoutProduct = without,
+                ByProduct = byProduct.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase),
+            };
+        }
+
+        // 5. The runtime holds its assemblies; the cache keeps what this snapshot uses and lets the rest go.
+        foreach (var batch in batches)
+        {
+            batch.Acquire();
+        }
+
+        cache.Commit(owner, used, kept);
+        return new PolicyRuntime(operations.ToFrozenDictionary(StringComparer.Ordinal), products, batches, services, snapshot.ServiceName)
+        {
+            PipelineCount = pipelines.Values.Count(p => p is not null),
+            PipelinesReused = reused,
+            DocumentsCompiled = compiled.Count,
+            ExpressionCount = used.Sum(k => cache.Find(k)!.ExpressionCount),
+            Documents = documents.ToFrozenDictionary(StringComparer.Ordinal),
+            CorsRoutes = operations
+                .Where(o => o.Value.WithoutProduct?.Cors.Length > 0 || o.Value.ByProduct.Values.Any(p => p?.Cors.Length > 0))
+                .Select(o => o.Key)
+                .ToFrozenSet(StringComparer.Ordinal),
+            Problems = problems.Select(namedValues.Redact).Distinct(StringComparer.Ordinal).ToArray(),
+        };
     }
 
     /// <summary>What could not be loaded or built (each fails only the pipelines it belongs to); logged when the snapshot is applied.</summary>
     public IReadOnlyList<string> Problems { get; private init; } = [];
 
-    /// <summary>One pipeline; a document of it that could not be loaded, or a build failure, makes it a pipeline that answers 500 naming why.</summary>
-    private static PolicyPipeline? BuildPipeline(PolicyBuilder builder, Loaded? global, Loaded? product, Loaded? api, Loaded? operation, ScopeKeys scopes, string what, List<string> problems)
+    /// <summary>
+    /// What a pipeline is built from: its (product, API, operation) key and the ids its scopes are named by, the keys
+    /// of its documents and of every fragment they include (directly or through other fragments, or that none of that
+    /// id exists). Null when a document of it could not be loaded (such a pipeline is never kept).
+    /// </summary>
+    private static string? Signature(
+        string service,
+        (string Product, string Api, string Operation) key,
+        GatewayProduct? product,
+        GatewayApi api,
+        GatewayOperation op,
+        Doc?[] docs,
+        Dictionary<string, string> fragmentKeys,
+        PolicyCompileCache cache)
     {
-        foreach (var loaded in (Loaded?[])[global, product, api, operation])
+        var sb = new StringBuilder();
+        sb.Append(service).Append('|').Append(key.Product).Append('|').Append(key.Api).Append('|').Append(key.Operation).Append('|')
+            .Append(key.Product.Length > 0 ? product!.Id : "").Append('|').Append(api.Id).Append('|').Append(op.Id);
+        var includes = new Stack<string>();
+        foreach (var doc in docs)
         {
-            if (loaded?.Problem is { } problem)
+            if (doc?.Problem is not null)
+            {
+                return null;
+            }
+
+            sb.Append('|').Append(doc?.Policy.Key ?? "-");
+            foreach (var id in doc?.Policy.Includes ?? [])
+            {
+                includes.Push(id);
+            }
+        }
+
+        var seen = new SortedDictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        while (includes.TryPop(out var id))
+        {
+            if (seen.ContainsKey(id))
+            {
+                continue;
+            }
+
+            if (fragmentKeys.TryGetValue(id, out var fragmentKey))
+            {
+                seen[id] = fragmentKey;
+                foreach (var inner in cache.Find(fragmentKey)!.Includes)
+                {
+                    includes.Push(inner);
+                }
+            }
+            else
+            {
+                seen[id] = "-";
+            }
+        }
+
+        foreach (var (id, fragmentKey) in seen)
+        {
+            sb.Append("|fragment:").Append(id.ToLowerInvariant()).Append('=').Append(fragmentKey);
+        }
+
+        return sb.ToString();
+    }
+
+    /// <summary>One pipeline; a document of it that could not be loaded, or a build failure, makes it a pipeline that answers 500 naming why.</summary>
+    private static PolicyPipeline? BuildPipeline(PolicyBuilder builder, Doc? global, Doc? product, Doc? api, Doc? operation, ScopeKeys scopes, string what, List<string> problems)
+    {
+        foreach (var doc in (Doc?[])[global, product, api, operation])
+        {
+            if (doc?.Problem is { } problem)
             {
                 return PolicyPipeline.Broken(problem);
             }
@@ -266,7 +462,7 @@ public sealed partial class PolicyRuntime
 
         try
         {
-            var effective = EffectivePolicy.Merge(global?.Document, product?.Document, api?.Document, operation?.Document);
+            var effective = EffectivePolicy.Merge(global?.Policy.Document, product?.Policy.Document, api?.Policy.Document, operation?.Policy.Document);
             return builder.BuildPipeline(effective, scopes);
         }
         catch (Exception e) when (e is PolicyBuildException or FormatException or OverflowException or ArgumentException or InvalidOperationException)
@@ -278,57 +474,135 @@ public sealed partial class PolicyRuntime
     }
 
     /// <summary>
-    /// Compiles the expressions of every loaded document into one assembly. When that fails, the documents whose
+    /// Compiles the expressions of the loaded documents into one assembly. When that fails, the documents whose
     /// expressions do not compile on their own are marked as not loaded and the rest is compiled again.
     /// </summary>
-    private static CompiledPolicyExpressions CompileLoaded(List<Loaded> all)
+    private static (List<CachedPolicy> Compiled, bool NewCompilation) CompilePending(List<Pending> pending)
     {
+        if (pending.Count == 0)
+        {
+            return ([], false);
+        }
+
+        CompiledPolicyExpressions? Compile()
+        {
+            var sources = pending.Where(p => p.Document is not null).SelectMany(p => p.Sources).ToArray();
+            return sources.Length == 0 ? null : PolicyExpressionCompiler.Default.Compile(sources);
+        }
+
+        CompiledPolicyExpressions? expressions = null;
         try
         {
-            return PolicyExpressionCompiler.Default.Compile(all.Where(l => l.Document is not null).Select(l => l.Document!));
+            expressions = Compile();
         }
         catch (PolicyExpressionCompilationException)
         {
-        }
-
-        foreach (var loaded in all.Where(l => l.Document is not null))
-        {
-            var errors = PolicyExpressionCompiler.Default.Check(loaded.Document!);
-            if (errors.Count > 0)
+            foreach (var p in pending.Where(p => p.Document is not null))
             {
-                loaded.Fail($"{loaded.What} cannot be loaded: its expressions do not compile: {string.Join("; ", errors)}");
+                var errors = PolicyExpressionCompiler.Default.Check(p.Document!);
+                if (errors.Count > 0)
+                {
+                    p.Fail($"its expressions do not compile: {string.Join("; ", errors)}");
+                }
+            }
+
+            try
+            {
+                expressions = Compile();
+            }
+            catch (PolicyExpressionCompilationException e)
+            {
+                // Only together do they fail (should not happen): none of them is loaded.
+                foreach (var p in pending.Where(p => p.Document is not null))
+                {
+                    p.Fail($"the snapshot's expressions do not compile: {string.Join("; ", e.Errors)}");
+                }
             }
         }
 
-        try
+        var shared = expressions is null ? null : new SharedExpressions(expressions);
+        var result = pending.Select(p => new CachedPolicy
         {
-            return PolicyExpressionCompiler.Default.Compile(all.Where(l => l.Document is not null).Select(l => l.Document!));
+            Key = p.Key,
+            Document = p.Document,
+            Reason = p.Reason,
+            Shared = p.Document is null ? null : shared,
+            ExpressionCount = p.Document is null ? 0 : p.Sources.Count,
+            Includes = p.Document is null ? [] : Included(p.Document),
+        }).ToList();
+        if (shared is not null && result.All(p => p.Shared is null))
+        {
+            expressions!.Dispose();
         }
-        catch (PolicyExpressionCompilationException e)
-        {
-            // Only together do they fail (should not happen): none of them is loaded.
-            foreach (var loaded in all.Where(l => l.Document is not null))
-            {
-                loaded.Fail($"{loaded.What} cannot be loaded: the snapshot's expressions do not compile: {string.Join("; ", e.Errors)}");
-            }
 
-            return PolicyExpressionCompiler.Default.Compile(Array.Empty<PolicyDocument>());
-        }
+        return (result, expressions is not null);
     }
 
-    /// <summary>A stored document as the runtime loaded it: parsed and valid, or the reason it is not.</summary>
-    private sealed class Loaded(string what, PolicyDocument? document, string? problem)
+    /// <summary>The ids of the fragments a document includes, anywhere in it.</summary>
+    private static string[] Included(PolicyDocument document)
     {
-        public string What { get; } = what;
+        var result = new List<string>();
+        var pending = new Stack<PolicyElement>(document.Sections.SelectMany(s => s.Elements));
+        while (pending.TryPop(out var el))
+        {
+            if (el.Name == "include-fragment" && el["fragment-id"] is { } id && !result.Contains(id, StringComparer.OrdinalIgnoreCase))
+            {
+                result.Add(id);
+            }
+
+            foreach (var child in el.Children)
+            {
+                pending.Push(child);
+            }
+        }
+
+        return [.. result];
+    }
+
+    /// <summary>A document a build has not found in the cache: loaded, then compiled with the other new ones.</summary>
+    private sealed class Pending(string key, PolicyDocument? document, string? reason)
+    {
+        public string Key { get; } = key;
 
         public PolicyDocument? Document { get; private set; } = document;
 
-        public string? Problem { get; private set; } = problem;
+        public string? Reason { get; private set; } = reason;
 
-        public void Fail(string problem)
+        public IReadOnlyList<PolicyExpressionSource> Sources { get; } = document is null ? [] : PolicyExpressionSource.FromDocument(document);
+
+        public void Fail(string reason)
         {
             Document = null;
-            Problem = problem;
+            Reason = reason;
+        }
+    }
+
+    /// <summary>A document of a pipeline: as loaded (shared by every place with the same content) and its problem named for this place.</summary>
+    private sealed record Doc(CachedPolicy Policy, string? Problem);
+
+    /// <summary>The compiled expression of an attribute or element, from whichever of the snapshot's assemblies has it.</summary>
+    private sealed class ExpressionLookup(SharedExpressions[] batches)
+    {
+        private Dictionary<object, CompiledExpression>? _byOwner;
+
+        public CompiledExpression? Find(object owner)
+        {
+            if (_byOwner is null)
+            {
+                _byOwner = new Dictionary<object, CompiledExpression>(ReferenceEqualityComparer.Instance);
+                foreach (var batch in batches)
+                {
+                    foreach (var e in batch.Expressions.Expressions)
+                    {
+                        if (e.Owner is not null)
+                        {
+                            _byOwner.TryAdd(e.Owner, e);
+                        }
+                    }
+                }
+            }
+
+            return _byOwner.GetValueOrDefault(owner);
         }
     }
 
@@ -345,24 +619,23 @@ public sealed partial class PolicyRuntime
 
     private static bool IsEscaped(string? format) => string.Equals(format, "xml", StringComparison.OrdinalIgnoreCase);
 
-    private static Loaded LoadDocument(string xml, bool escaped, NamedValues namedValues, string what)
+    private static Pending LoadDocument(string key, string xml, bool escaped, NamedValues namedValues)
     {
         var errors = PolicyValidator.Validate(xml, namedValues, escaped);
         return errors.Count > 0
-            ? new Loaded(what, null, $"{what} cannot be loaded: {string.Join("; ", errors)}")
-            : new Loaded(what, PolicyDocument.Parse(xml, namedValues, escaped), null);
+            ? new Pending(key, null, string.Join("; ", errors))
+            : new Pending(key, PolicyDocument.Parse(xml, namedValues, escaped), null);
     }
 
-    private static Loaded LoadFragment(GatewayPolicyFragment fragment, NamedValues namedValues)
+    private static Pending LoadFragment(string key, string xml, bool escaped, NamedValues namedValues)
     {
-        var what = $"policy fragment '{fragment.Id}'";
         try
         {
-            return new Loaded(what, PolicyFragment.Parse(fragment.Value, namedValues, IsEscaped(fragment.Format)), null);
+            return new Pending(key, PolicyFragment.Parse(xml, namedValues, escaped), null);
         }
         catch (PolicyDocumentException e)
         {
-            return new Loaded(what, null, $"{what} cannot be loaded: {e.Message}");
+            return new Pending(key, null, e.Message);
         }
     }
 

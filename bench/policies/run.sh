@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Large instances: loads APIS APIs (one operation each, an API policy with three expressions) through the management
+# API of a running Release `tollgate` (gateway and management in one process, SQLite), and reports p50/p95 of a single
+# policy PUT (a write, its snapshot built and published, the gateway applying it) at the start (the first SAMPLES
+# APIs) and at the end (SAMPLES PUTs changing the policy of random APIs once all are loaded). Then restarts the process
+# on the loaded store and reports the gateway's cold start: how long the first snapshot's policies took to compile and
+# build (the gateway's debug event 2007), and how long until the gateway answered.
+# Usage: bash bench/policies/run.sh        Knobs: APIS ["500 2000"] SAMPLES [50] BUILD [1] BASE_PORT [19280]
+set -euo pipefail
+
+SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$SCRIPT_DIR/../.." && pwd)
+APIS=${APIS:-500 2000}
+SAMPLES=${SAMPLES:-50}
+BASE_PORT=${BASE_PORT:-19280}
+BACKEND_PORT=$((BASE_PORT + 1)) GW_PORT=$((BASE_PORT + 2)) MGMT_PORT=$((BASE_PORT + 3))
+
+WAIT_TRIES=600
+source "$REPO/bench/lib.sh"
+require_tools curl python3
+build_release
+make_workdir policies-bench
+cp -r "$TOLLGATE_OUT" "$TMP/bin"
+dotnet "$BACKEND_DLL" --urls "http://127.0.0.1:$BACKEND_PORT" >"$TMP/backend.log" 2>&1 &
+PID[backend]=$!
+export Tollgate__Gateway__HttpUrl="http://127.0.0.1:$GW_PORT" Tollgate__Gateway__HttpsUrl="" \
+    Tollgate__Management__Url="http://127.0.0.1:$MGMT_PORT" Tollgate__Management__HttpsUrl="" \
+    Logging__LogLevel__Default=Warning
+# The gateway's debug event 2007 (documents compiled, pipelines reused, milliseconds); a name with dots needs env.
+DEBUG_LOG=Logging__LogLevel__Tollgate.Gateway.Configuration.SnapshotProxyConfigProvider=Debug
+
+start() { # start DATA_DIR LOG
+    (cd "$TMP" && exec env "$DEBUG_LOG" dotnet "$TMP/bin/tollgate.dll" run --roles gateway,management --data-dir "$1") >"$2" 2>&1 &
+    PID[tollgate]=$!
+    wait_for "http://127.0.0.1:$MGMT_PORT/"
+    wait_for "http://127.0.0.1:$GW_PORT/"
+}
+stop() {
+    kill -TERM "${PID[tollgate]}" 2>/dev/null || true
+    wait "${PID[tollgate]}" 2>/dev/null || true
+    unset 'PID[tollgate]'
+}
+
+printf '| APIs | policy PUT p50 / p95, first %s APIs (ms) | policy PUT p50 / p95, %s PUTs once all are loaded (ms) | load time (s) | cold start: policies compiled and built (ms) | cold start: process start to gateway answering (s) |\n|---|---|---|---|---|---|\n' "$SAMPLES" "$SAMPLES" >"$TMP/table.md"
+for n in $APIS; do
+    data="$TMP/data-$n"
+    start "$data" "$TMP/tollgate-$n.log"
+    token=$(cd "$TMP" && dotnet "$TMP/bin/tollgate.dll" token --data-dir "$data" | tail -n 1)
+    row=$(python3 "$SCRIPT_DIR/load.py" "http://127.0.0.1:$MGMT_PORT" "$token" "$n" "$SAMPLES" "http://127.0.0.1:$BACKEND_PORT")
+    stop
+    # Cold start on the loaded store.
+    started=$(date +%s.%N)
+    start "$data" "$TMP/restart-$n.log"
+    for i in $(seq 1 1200); do
+        [[ $(curl -s -o /dev/null -w "%{http_code}" --max-time 2 "http://127.0.0.1:$GW_PORT/api0/items/1" || true) == 200 ]] && break
+        ((i < 1200)) || die "the gateway did not serve api0 after the restart"
+        sleep 0.1
+    done
+    ready=$(python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.1f}')" "$started" "$(date +%s.%N)")
+    for i in $(seq 1 100); do grep -q 'policy documents' "$TMP/restart-$n.log" && break; sleep 0.2; done
+    built=$(sed -n 's/.*compiled \([0-9]*\) of \([0-9]*\) policy documents, reused \([0-9]*\) of \([0-9]*\) pipelines, in \([0-9]*\) ms.*/\5 (\1 documents compiled)/p' "$TMP/restart-$n.log" | head -n 1)
+    stop
+    printf '| %s | %s | %s | %s |\n' "$n" "$row" "${built:-?}" "$ready" >>"$TMP/table.md"
+    log "$n APIs done"
+done
+cat "$TMP/table.md"

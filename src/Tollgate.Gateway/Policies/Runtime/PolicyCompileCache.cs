@@ -1,0 +1,209 @@
+using System.Security.Cryptography;
+using System.Text;
+using Tollgate.Core.Policies;
+using Tollgate.Core.Policies.Expressions;
+
+namespace Tollgate.Gateway.Policies.Runtime;
+
+/// <summary>
+/// What a gateway keeps from one snapshot's policies to the next, so that a new snapshot compiles and builds only what
+/// changed: every policy document and fragment as loaded (parsed, validated, its expressions compiled), keyed by the
+/// SHA-256 of its content and of the named values it references as substituted (<see cref="KeyOf"/>), and every
+/// pipeline that was built without a problem, keyed by the documents, fragments and scopes it was built from.
+/// </summary>
+/// <remarks>
+/// <para>The documents new to a snapshot are compiled together into one assembly (one Roslyn compilation), which
+/// every document of it shares (<see cref="SharedExpressions"/>). An assembly is unloaded when neither the cache nor
+/// a live <see cref="PolicyRuntime"/> holds it: the cache keeps only what the last snapshot built of each instance
+/// (its owner) uses, so a replaced document's assembly goes as soon as the last document compiled with it and the
+/// requests on the older snapshots are gone.</para>
+/// <para>One cache belongs to one gateway (one <see cref="PolicyServices"/>). <see cref="PolicyRuntime.Build(Core.Gateway.GatewaySnapshot, Configuration.GatewayState, PolicyServices, PolicyCompileCache?)"/>
+/// holds <see cref="Gate"/> while it reads and changes it.</para>
+/// </remarks>
+internal sealed class PolicyCompileCache
+{
+    private readonly Dictionary<string, CachedPolicy> _policies = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, OwnerState> _owners = new(StringComparer.OrdinalIgnoreCase);
+    private PolicyServices? _services;
+
+    /// <summary>Held by a build for as long as it reads and changes the cache.</summary>
+    public Lock Gate { get; } = new();
+
+    /// <summary>How many documents (and fragments) have been compiled through this cache, in total.</summary>
+    public int DocumentsCompiled { get; private set; }
+
+    /// <summary>How many Roslyn compilations (assemblies) this cache has made, in total.</summary>
+    public int Compilations { get; private set; }
+
+    /// <summary>How many documents the cache holds.</summary>
+    public int Count
+    {
+        get
+        {
+            lock (Gate)
+            {
+                return _policies.Count;
+            }
+        }
+    }
+
+    /// <summary>The cached document with this key, if any.</summary>
+    public CachedPolicy? Find(string key) => _policies.GetValueOrDefault(key);
+
+    /// <summary>
+    /// The key of a document: SHA-256 of its kind (document or fragment), format, text, and of every named value it
+    /// references (name, value, secret or not, missing), as <see cref="NamedValues"/> substitutes them before parsing.
+    /// </summary>
+    public static string KeyOf(string xml, bool escaped, bool fragment, NamedValues namedValues)
+    {
+        var sb = new StringBuilder(xml.Length + 64);
+        sb.Append(fragment ? "fragment" : "document").Append('\n').Append(escaped ? "xml" : "rawxml").Append('\n')
+            .Append(xml.Length).Append('\n').Append(xml);
+        if (xml.Contains("{{", StringComparison.Ordinal))
+        {
+            var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            foreach (var (name, _, _) in NamedValues.References(xml))
+            {
+                if (!seen.Add(name))
+                {
+                    continue;
+                }
+
+                sb.Append('\n').Append(name.ToLowerInvariant()).Append('=');
+                switch (namedValues.Find(name))
+                {
+                    case null:
+                        sb.Append('-');
+                        break;
+                    case { Value: null } keyVault:
+                        sb.Append("keyvault:").Append(keyVault.Name);
+                        break;
+                    case var value:
+                        sb.Append(value.Secret ? "secret:" : "plain:").Append(value.Name).Append(':').Append(value.Value!.Length).Append(':').Append(value.Value);
+                        break;
+                }
+            }
+        }
+
+        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString())));
+    }
+
+    /// <summary>Adds documents compiled by a build (the cache holds their expressions until they are evicted).</summary>
+    public void Add(IReadOnlyList<CachedPolicy> compiled, bool newCompilation)
+    {
+        foreach (var policy in compiled)
+        {
+            if (_policies.TryAdd(policy.Key, policy))
+            {
+                policy.Shared?.Acquire();
+            }
+        }
+
+        DocumentsCompiled += compiled.Count;
+        if (newCompilation)
+        {
+            Compilations++;
+        }
+    }
+
+    /// <summary>The pipelines the owner's last snapshot built, by signature (empty for a new owner or other services).</summary>
+    public IReadOnlyDictionary<string, PolicyPipeline> PipelinesOf(string owner, PolicyServices services)
+    {
+        if (!ReferenceEquals(_services, services))
+        {
+            // Handlers hold their services: pipelines built for other services are not reused.
+            foreach (var state in _owners.Values)
+            {
+                state.Pipelines = new Dictionary<string, PolicyPipeline>(StringComparer.Ordinal);
+            }
+
+            _services = services;
+        }
+
+        return _owners.TryGetValue(owner, out var s) ? s.Pipelines : new Dictionary<string, PolicyPipeline>();
+    }
+
+    /// <summary>Records what the owner's new snapshot uses and evicts every document no owner uses any more.</summary>
+    public void Commit(string owner, IEnumerable<string> used, Dictionary<string, PolicyPipeline> pipelines)
+    {
+        _owners[owner] = new OwnerState(new HashSet<string>(used, StringComparer.Ordinal), pipelines);
+        EvictUnused();
+    }
+
+    /// <summary>The owner (instance) is gone: what only it used is evicted.</summary>
+    public void Forget(string owner)
+    {
+        lock (Gate)
+        {
+            if (_owners.Remove(owner))
+            {
+                EvictUnused();
+            }
+        }
+    }
+
+    /// <summary>Evicts every document that no owner's last snapshot uses (their assemblies unload once no runtime holds them).</summary>
+    public void EvictUnused()
+    {
+        var unused = _policies.Keys.Where(k => !_owners.Values.Any(o => o.Policies.Contains(k))).ToList();
+        foreach (var key in unused)
+        {
+            var policy = _policies[key];
+            _policies.Remove(key);
+            policy.Shared?.Release();
+        }
+    }
+
+    private sealed class OwnerState(HashSet<string> policies, Dictionary<string, PolicyPipeline> pipelines)
+    {
+        public HashSet<string> Policies { get; } = policies;
+
+        public Dictionary<string, PolicyPipeline> Pipelines { get; set; } = pipelines;
+    }
+}
+
+/// <summary>
+/// One assembly of compiled expressions shared by the documents compiled together and the runtimes that use them,
+/// with a count of its holders: the last <see cref="Release"/> unloads it.
+/// </summary>
+internal sealed class SharedExpressions(CompiledPolicyExpressions expressions)
+{
+    private int _references;
+
+    public CompiledPolicyExpressions Expressions { get; } = expressions;
+
+    public void Acquire() => Interlocked.Increment(ref _references);
+
+    public void Release()
+    {
+        if (Interlocked.Decrement(ref _references) == 0)
+        {
+            Expressions.Dispose();
+        }
+    }
+}
+
+/// <summary>A policy document or fragment as a gateway loaded it: parsed and compiled, or why it could not be.</summary>
+internal sealed class CachedPolicy
+{
+    /// <summary><see cref="PolicyCompileCache.KeyOf"/> of its content.</summary>
+    public required string Key { get; init; }
+
+    /// <summary>The parsed document (its elements own the compiled expressions), or null when it could not be loaded.</summary>
+    public PolicyDocument? Document { get; init; }
+
+    /// <summary>Why it could not be loaded (the message continues "… cannot be loaded: "), or null.</summary>
+    public string? Reason { get; init; }
+
+    /// <summary>The assembly its expressions are in, shared with the documents compiled with it.</summary>
+    public SharedExpressions? Shared { get; init; }
+
+    /// <summary>The compiled expressions (of this document and those compiled with it), or null.</summary>
+    public CompiledPolicyExpressions? Expressions => Shared?.Expressions;
+
+    /// <summary>How many expressions this document has.</summary>
+    public int ExpressionCount { get; init; }
+
+    /// <summary>The ids of the fragments it includes (anywhere in it), as written.</summary>
+    public IReadOnlyList<string> Includes { get; init; } = [];
+}

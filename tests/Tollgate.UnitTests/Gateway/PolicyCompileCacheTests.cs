@@ -1,0 +1,242 @@
+using System.Runtime.CompilerServices;
+using Tollgate.Core.Gateway;
+using Tollgate.Core.Policies;
+using Tollgate.Gateway;
+using Tollgate.Gateway.Configuration;
+using Tollgate.Gateway.Policies.Caching;
+using Tollgate.Gateway.Policies.Counters;
+using Tollgate.Gateway.Policies.Runtime;
+
+namespace Tollgate.UnitTests.Gateway;
+
+/// <summary>
+/// A new snapshot compiles only the policy documents that are new or changed (content, or the named values they
+/// reference), keeps the previous snapshot's compiled expressions and pipelines for everything else, and lets the
+/// assemblies nothing uses any more be unloaded.
+/// </summary>
+public sealed class PolicyCompileCacheTests
+{
+    private const string Service = "cache";
+
+    private static readonly GatewayOptions Options = new();
+
+    private static readonly PolicyServices Services = new(
+        new InMemoryRateLimitStore(TimeProvider.System), new InMemoryQuotaStore(TimeProvider.System),
+        new MemoryCacheStore(TimeProvider.System, new MemoryCacheStoreOptions()), TimeProvider.System, Options);
+
+    [Fact]
+    public void UnchangedDocument_KeepsItsCompiledExpressionsAndPipeline_ChangedOneIsCompiledAgain()
+    {
+        var cache = new PolicyCompileCache();
+        var first = Build(cache, Snapshot(1, Api("a", Policy("a")), Api("b", Policy("b"))));
+        var second = Build(cache, Snapshot(2, Api("a", Policy("a")), Api("b", Policy("b, changed"))));
+
+        Assert.Equal(2, first.DocumentsCompiled);
+        Assert.Equal(1, second.DocumentsCompiled);
+        Assert.Equal(2, cache.Compilations);
+
+        // a: the same document, the same compiled delegate, the same pipeline.
+        Assert.Same(first.Documents["api:a"], second.Documents["api:a"]);
+        Assert.Same(ExpressionOf(first, "api:a"), ExpressionOf(second, "api:a"));
+        Assert.Same(Pipeline(first, "a"), Pipeline(second, "a"));
+
+        // b: compiled again, into another assembly, and its pipeline built again.
+        Assert.NotSame(first.Documents["api:b"].Expressions, second.Documents["api:b"].Expressions);
+        Assert.Contains("b, changed", ExpressionOf(second, "api:b").Code);
+        Assert.NotSame(Pipeline(first, "b"), Pipeline(second, "b"));
+        Assert.Equal(1, second.PipelinesReused);
+
+        first.Retire();
+        second.Retire();
+    }
+
+    [Fact]
+    public void SameContentInTwoApis_IsCompiledOnce()
+    {
+        var cache = new PolicyCompileCache();
+        var runtime = Build(cache, Snapshot(1, Api("a", Policy("same")), Api("b", Policy("same"))));
+
+        Assert.Equal(1, runtime.DocumentsCompiled);
+        Assert.Same(runtime.Documents["api:a"], runtime.Documents["api:b"]);
+        Assert.NotSame(Pipeline(runtime, "a"), Pipeline(runtime, "b"));
+        runtime.Retire();
+    }
+
+    [Fact]
+    public void ChangedNamedValue_RecompilesOnlyTheDocumentsThatReferenceIt()
+    {
+        var cache = new PolicyCompileCache();
+        var snapshot = Snapshot(1, Api("a", Policy("{{greeting}}")), Api("b", Policy("b"))) with { NamedValues = [new NamedValue("greeting", "hello", false)] };
+        var first = Build(cache, snapshot);
+        var second = Build(cache, snapshot with { Revision = 2, NamedValues = [new NamedValue("greeting", "bonjour", false)] });
+
+        Assert.Equal(1, second.DocumentsCompiled);
+        Assert.NotSame(first.Documents["api:a"], second.Documents["api:a"]);
+        Assert.Contains("bonjour", ExpressionOf(second, "api:a").Code);
+        Assert.NotSame(Pipeline(first, "a"), Pipeline(second, "a"));
+        Assert.Same(ExpressionOf(first, "api:b"), ExpressionOf(second, "api:b"));
+        Assert.Same(Pipeline(first, "b"), Pipeline(second, "b"));
+
+        // A named value no document references changes nothing.
+        var third = Build(cache, snapshot with { Revision = 3, NamedValues = [new NamedValue("greeting", "bonjour", false), new NamedValue("other", "x", false)] });
+        Assert.Equal(0, third.DocumentsCompiled);
+        Assert.Same(Pipeline(second, "a"), Pipeline(third, "a"));
+
+        first.Retire();
+        second.Retire();
+        third.Retire();
+    }
+
+    [Fact]
+    public void ChangedFragment_IsCompiledAgain_AndThePipelinesIncludingItAreRebuilt()
+    {
+        var cache = new PolicyCompileCache();
+        var including = Document("""<include-fragment fragment-id="stamp" />""");
+        var snapshot = Snapshot(1, Api("a", including), Api("b", Policy("b"))) with { PolicyFragments = [Fragment("v1")] };
+        var first = Build(cache, snapshot);
+        var second = Build(cache, snapshot with { Revision = 2, PolicyFragments = [Fragment("v2")] });
+
+        Assert.Equal(1, second.DocumentsCompiled);
+        Assert.NotSame(first.Documents["fragment:stamp"].Expressions, second.Documents["fragment:stamp"].Expressions);
+        Assert.Contains("v2", second.Documents["fragment:stamp"].Expressions!.Expressions.Single(e => e.Code.Contains("v2")).Code);
+
+        // The including document has no expression of the fragment's: it is not compiled again, but its pipeline
+        // (which runs the fragment's handlers) is built again; the API that does not include it keeps its pipeline.
+        Assert.Same(first.Documents["api:a"], second.Documents["api:a"]);
+        Assert.NotSame(Pipeline(first, "a"), Pipeline(second, "a"));
+        Assert.Same(Pipeline(first, "b"), Pipeline(second, "b"));
+
+        first.Retire();
+        second.Retire();
+    }
+
+    [Fact]
+    public void CacheKeepsOnlyWhatTheLastSnapshotUses_AndUnusedAssembliesUnload()
+    {
+        var cache = new PolicyCompileCache();
+        var (weak, second) = BuildAndReplaceEverything(cache);
+
+        // The first snapshot's assembly is held by nothing any more: neither the cache nor a live runtime.
+        for (var i = 0; i < 20 && weak.IsAlive; i++)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+        }
+
+        Assert.False(weak.IsAlive);
+        Assert.Equal(2, cache.Count);
+        second.Retire();
+    }
+
+    [Fact]
+    public void AssemblyStaysLoaded_WhileARequestRunsOnTheReplacedSnapshot()
+    {
+        var cache = new PolicyCompileCache();
+        var first = Build(cache, Snapshot(1, Api("a", Policy("a"))));
+        var expression = ExpressionOf(first, "api:a");
+        Assert.True(first.TryEnter());
+
+        var second = Build(cache, Snapshot(2, Api("a", Policy("a2"))));
+        first.Retire();
+
+        // Still runnable for the request in flight; once it leaves, the delegates are dropped.
+        Assert.Equal("a", expression.Evaluate(new Policies.Expressions.TestProxyContext()));
+        first.Leave();
+        Assert.Throws<ObjectDisposedException>(() => expression.Evaluate(new Policies.Expressions.TestProxyContext()));
+        Assert.Equal(1, cache.Count);
+        second.Retire();
+    }
+
+    [Fact]
+    public void DocumentCompiledWithOthers_KeepsWorking_AfterTheOthersChange()
+    {
+        var cache = new PolicyCompileCache();
+        var first = Build(cache, Snapshot(1, Api("a", Policy("a")), Api("b", Policy("b"))));
+        var second = Build(cache, Snapshot(2, Api("a", Policy("a")), Api("b", Policy("b2"))));
+        first.Retire();
+
+        // b's first version left the cache, but a shares its assembly: a still runs.
+        Assert.Equal(2, cache.Count);
+        Assert.Equal("a", ExpressionOf(second, "api:a").Evaluate(new Policies.Expressions.TestProxyContext()));
+        second.Retire();
+    }
+
+    [Fact]
+    public void ForgottenInstance_LeavesNothingInTheCache()
+    {
+        var cache = new PolicyCompileCache();
+        var runtime = Build(cache, Snapshot(1, Api("a", Policy("a"))));
+        Assert.Equal(1, cache.Count);
+
+        cache.Forget(Service);
+
+        Assert.Equal(0, cache.Count);
+        Assert.Equal("a", ExpressionOf(runtime, "api:a").Evaluate(new Policies.Expressions.TestProxyContext()));
+        runtime.Retire();
+    }
+
+    [Fact]
+    public void DocumentThatDoesNotCompile_FailsOnlyItsOperation_AndIsNotCompiledAgain()
+    {
+        var cache = new PolicyCompileCache();
+        var broken = Document("""<set-header name="X"><value>@(context.NoSuchMember)</value></set-header>""");
+        var first = Build(cache, Snapshot(1, Api("a", Policy("a")), Api("bad", broken)));
+        var second = Build(cache, Snapshot(2, Api("a", Policy("a")), Api("bad", broken), Api("c", Policy("c"))));
+
+        Assert.Contains("the policy of API 'bad' cannot be loaded", Assert.Single(second.Problems));
+        Assert.Equal(1, second.DocumentsCompiled);
+        Assert.NotNull(Pipeline(second, "bad")!.Problem);
+        Assert.Null(Pipeline(second, "c")!.Problem);
+        Assert.Same(Pipeline(first, "a"), Pipeline(second, "a"));
+        first.Retire();
+        second.Retire();
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static (WeakReference Weak, PolicyRuntime Second) BuildAndReplaceEverything(PolicyCompileCache cache)
+    {
+        var first = Build(cache, Snapshot(1, Api("a", Policy("a")), Api("b", Policy("b"))));
+        var weak = first.Documents["api:a"].Expressions!.LoadContextReference;
+        var second = Build(cache, Snapshot(2, Api("a", Policy("a2")), Api("b", Policy("b2"))));
+        first.Retire();
+        return (weak, second);
+    }
+
+    private static PolicyRuntime Build(PolicyCompileCache cache, GatewaySnapshot snapshot) =>
+        PolicyRuntime.Build(snapshot, GatewayState.Build(snapshot, Options), Services, cache);
+
+    private static Tollgate.Core.Policies.Expressions.CompiledExpression ExpressionOf(PolicyRuntime runtime, string location)
+    {
+        var policy = runtime.Documents[location];
+        var element = policy.Document!.Sections.SelectMany(s => s.Elements).First(e => e.Name == "set-header");
+        return policy.Expressions!.Find(element.Children.Single(c => c.Name == "value"))!;
+    }
+
+    private static PolicyPipeline? Pipeline(PolicyRuntime runtime, string api) =>
+        runtime.Find($"{Service}/{api}/op")?.WithoutProduct;
+
+    private static string Policy(string text) =>
+        Document($$"""<set-header name="X-Text"><value>@("{{text}}")</value></set-header>""");
+
+    private static string Document(string inbound) =>
+        $"<policies><inbound><base />{inbound}</inbound><backend><base /></backend><outbound><base /></outbound><on-error><base /></on-error></policies>";
+
+    private static GatewayPolicyFragment Fragment(string version) => new()
+    {
+        Id = "stamp",
+        Value = $$"""<fragment><set-header name="X-Stamp"><value>@("{{version}}")</value></set-header></fragment>""",
+    };
+
+    private static GatewayApi Api(string id, string policy) => new()
+    {
+        Id = id,
+        DisplayName = id,
+        Path = id,
+        ServiceUrl = "http://127.0.0.1:1",
+        Policy = policy,
+        Operations = [new GatewayOperation { Id = "op", DisplayName = "op", Method = "GET", UrlTemplate = "/items" }],
+    };
+
+    private static GatewaySnapshot Snapshot(long revision, params GatewayApi[] apis) =>
+        new() { Revision = revision, ServiceName = Service, Apis = apis };
+}
