@@ -50,6 +50,9 @@ public class PortalFixture : IAsyncLifetime
             // The instances TollgateHost.ServicePath addresses.
             ["Tollgate:Portal:SubscriptionId"] = "sub1",
             ["Tollgate:Portal:ResourceGroup"] = "rg1",
+            // Every test of a class signs in and up from 127.0.0.1 within the same minute; the per-address limit of
+            // the account forms has its own test (PortalRateLimitTests).
+            ["Tollgate:Portal:SignInAttemptsPerMinute"] = "10000",
         };
         foreach (var (key, value) in await ExtraSettingsAsync())
         {
