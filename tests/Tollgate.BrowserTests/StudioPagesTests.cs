@@ -231,6 +231,76 @@ public sealed class StudioPagesTests(PortalFixture portal) : IClassFixture<Porta
         Assert.Equal(["This is a good day", "1", "1", "2", "2", "0", "2", "0", "1"], values);
     }
 
+    [Fact]
+    public async Task Canvas_IsUsableWithTheKeyboardOnly_AddConnectMoveDeleteUndo()
+    {
+        await using var p = await portal.NewPageAsync(nameof(Canvas_IsUsableWithTheKeyboardOnly_AddConnectMoveDeleteUndo));
+        var page = p.Page;
+        await page.GotoAsync("/studio");
+        await SignInWithTokenAsync(p, WorkspaceToken);
+        await page.WaitForURLAsync("**/studio");
+        await page.GetByLabel("Name").FillAsync("Keyboard experiment");
+        await page.Keyboard.PressAsync("Enter");
+        await page.WaitForURLAsync("**/studio/experiments/*?created=1");
+        var experimentId = page.Url.Split('/').Last().Split('?')[0];
+        await p.WaitReadyAsync("#experiment-canvas");
+
+        // Search with the keyboard, Tab to the module's button, Enter adds it.
+        await page.GetByLabel("Search modules").FocusAsync();
+        await page.Keyboard.TypeAsync("book reviews");
+        await page.Keyboard.PressAsync("Tab");
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.Locator("[data-node=saved-dataset]")).ToBeVisibleAsync();
+        await page.GetByLabel("Search modules").FillAsync("");
+        await page.GetByLabel("Search modules").FocusAsync();
+        await page.Keyboard.TypeAsync("remove duplicate");
+        await page.Keyboard.PressAsync("Tab");
+        await page.Keyboard.PressAsync("Enter");
+        var dedupe = page.Locator("[data-node=remove-duplicate-rows]");
+        await Assertions.Expect(dedupe).ToBeVisibleAsync();
+
+        // Tab from the module card to its ports; Enter on the output, then on the input, connects them.
+        await page.Locator("[data-node=saved-dataset]").FocusAsync();
+        await page.Keyboard.PressAsync("Tab");
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Output Dataset of saved-dataset" })).ToBeFocusedAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await dedupe.FocusAsync();
+        await page.Keyboard.PressAsync("Tab");
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Input Dataset of remove-duplicate-rows" })).ToBeFocusedAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.Locator("svg.wires line[data-from='saved-dataset'][data-to='remove-duplicate-rows']")).ToHaveCountAsync(1);
+
+        // Arrow keys move the focused module (Shift: five steps) and keep the focus on it.
+        var top = Style(await dedupe.GetAttributeAsync("style"), "top");
+        var left = Style(await dedupe.GetAttributeAsync("style"), "left");
+        await dedupe.FocusAsync();
+        await page.Keyboard.PressAsync("Shift+ArrowRight");
+        await Assertions.Expect(dedupe).ToHaveAttributeAsync("style", new System.Text.RegularExpressions.Regex($"left: {left + 100}px"));
+        await page.Keyboard.PressAsync("ArrowDown");
+        await Assertions.Expect(dedupe).ToHaveAttributeAsync("style", new System.Text.RegularExpressions.Regex($"top: {top + 20}px"));
+        await Assertions.Expect(dedupe).ToBeFocusedAsync();
+        await p.CheckAsync("keyboard-canvas");
+
+        // Delete removes it with its connection; Ctrl+Z brings both back, Ctrl+Y removes them again.
+        await page.Keyboard.PressAsync("Delete");
+        await Assertions.Expect(dedupe).ToHaveCountAsync(0);
+        await Assertions.Expect(page.Locator("svg.wires line")).ToHaveCountAsync(0);
+        await page.Locator(".canvas").FocusAsync();
+        await page.Keyboard.PressAsync("Control+z");
+        await Assertions.Expect(dedupe).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("svg.wires line")).ToHaveCountAsync(1);
+        await page.Keyboard.PressAsync("Control+y");
+        await Assertions.Expect(dedupe).ToHaveCountAsync(0);
+        await Assertions.Expect(page.Locator("#canvas-status")).ToContainTextAsync("Redone. Saved.");
+
+        var graph = (await StudioAsync(HttpMethod.Get, $"/studio/experiments/{experimentId}"))["graph"]!;
+        Assert.Equal(["saved-dataset"], graph["modules"]!.AsArray().Select(m => (string?)m!["id"]));
+        Assert.Empty(graph["connections"]!.AsArray());
+    }
+
+    private static int Style(string? style, string property) =>
+        int.Parse(System.Text.RegularExpressions.Regex.Match(style ?? "", property + @": (\d+)px").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>
     /// Part 1's graph made on the canvas, the way a user does it: modules dragged from the palette or added from it with
     /// the keyboard, ports connected (an incompatible pair refused with the reason), a module moved with the arrow keys,
