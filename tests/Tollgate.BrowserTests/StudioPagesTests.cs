@@ -270,6 +270,19 @@ public sealed class StudioPagesTests(PortalFixture portal) : IClassFixture<Porta
         await page.Keyboard.PressAsync("Enter");
         await Assertions.Expect(page.Locator("svg.wires line[data-from='saved-dataset'][data-to='remove-duplicate-rows']")).ToHaveCountAsync(1);
 
+        // Enter selects the module; the column selector's rules: all columns but the Int32 ones.
+        await dedupe.FocusAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Launch column selector" }).FocusAsync();
+        await page.Keyboard.PressAsync("Enter");
+        var dialog = page.GetByRole(AriaRole.Dialog);
+        await dialog.GetByLabel("All columns").CheckAsync();
+        await dialog.GetByLabel("Int32 columns").CheckAsync();
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "OK" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Textbox, new() { Name = "Key column selection filter expression" }))
+            .ToHaveValueAsync("""[{"rule":"all"},{"rule":"types","types":["Int32"],"exclude":true}]""");
+        await Assertions.Expect(page.Locator("[data-node=remove-duplicate-rows]")).Not.ToHaveClassAsync(new System.Text.RegularExpressions.Regex("invalid"));
+
         // Arrow keys move the focused module (Shift: five steps) and keep the focus on it.
         var top = Style(await dedupe.GetAttributeAsync("style"), "top");
         var left = Style(await dedupe.GetAttributeAsync("style"), "left");

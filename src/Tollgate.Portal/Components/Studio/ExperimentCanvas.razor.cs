@@ -693,20 +693,33 @@ public sealed partial class ExperimentCanvas
         var names = picker.Available.Where(c => picker.Chosen.Contains(c.Name)).Select(c => c.Name)
             .Concat(picker.Typed.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)).Distinct(StringComparer.Ordinal).ToList();
         _columns = null;
+        var types = picker.Types.Order().ToList();
         string text;
-        if (picker.StartAll)
+        if (!picker.StartAll && types.Count == 0)
         {
-            var rules = new JsonArray { new JsonObject { ["rule"] = "all" } };
-            if (names.Count > 0)
-            {
-                rules.Add(new JsonObject { ["rule"] = "names", ["names"] = new JsonArray(names.Select(n => (JsonNode)n).ToArray()), ["exclude"] = true });
-            }
-
-            text = rules.ToJsonString();
+            text = string.Join(",", names);
         }
         else
         {
-            text = string.Join(",", names);
+            // Studio's rules: begin with all (then exclude) or with none (then include), by name and by type.
+            var exclude = picker.StartAll ? true : (bool?)null;
+            var rules = new JsonArray();
+            if (picker.StartAll)
+            {
+                rules.Add(new JsonObject { ["rule"] = "all" });
+            }
+
+            if (names.Count > 0)
+            {
+                rules.Add(new JsonObject { ["rule"] = "names", ["names"] = new JsonArray(names.Select(n => (JsonNode)n).ToArray()), ["exclude"] = exclude });
+            }
+
+            if (types.Count > 0)
+            {
+                rules.Add(new JsonObject { ["rule"] = "types", ["types"] = new JsonArray(types.Select(t => (JsonNode)t).ToArray()), ["exclude"] = exclude });
+            }
+
+            text = rules.ToJsonString();
         }
 
         await SetParameterAsync(picker.Module, picker.Parameter, text);
@@ -746,6 +759,8 @@ public sealed partial class ExperimentCanvas
         public List<ColumnInfo> Available { get; } = available;
 
         public HashSet<string> Chosen { get; } = chosen;
+
+        public HashSet<string> Types { get; } = new(StringComparer.Ordinal);
 
         public bool StartAll { get; set; }
 
