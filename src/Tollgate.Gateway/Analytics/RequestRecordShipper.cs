@@ -36,12 +36,20 @@ public sealed partial class RequestRecordShipper(
 
     private long _sequence;
 
+    // The buffer on disk, counted here: listed once at start, then kept up to date by this loop (its only writer), so
+    // sending a batch never lists the folder.
+    private int _pendingFiles;
+    private long _pendingBytes;
+
     /// <summary>The buffer folder.</summary>
     public string BufferPath => options.Value.RecordBufferPath ?? throw new InvalidOperationException("RecordBufferPath is set by AddTollgateGateway.");
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         Directory.CreateDirectory(BufferPath);
+        var existing = PendingFiles();
+        _pendingFiles = existing.Length;
+        _pendingBytes = existing.Sum(f => new FileInfo(f).Length);
         var client = httpClientFactory.CreateClient(HttpClientName);
         client.Timeout = TimeSpan.FromSeconds(30);
         var batch = new List<RequestRecord>(MaxBatch);
@@ -50,11 +58,11 @@ public sealed partial class RequestRecordShipper(
             while (true)
             {
                 // Wait for records; while some are buffered, wake up now and then to send them.
-                var buffered = PendingFiles().Length > 0;
+                var buffered = _pendingFiles > 0;
                 if (buffered)
                 {
                     await SendBufferedAsync(client, stoppingToken);
-                    buffered = PendingFiles().Length > 0;
+                    buffered = _pendingFiles > 0;
                 }
 
                 using (var wait = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken))
@@ -81,7 +89,7 @@ public sealed partial class RequestRecordShipper(
                 while (Take(batch))
                 {
                     // Order: nothing newer goes out while older records wait on disk.
-                    if (PendingFiles().Length > 0 || !await TrySendAsync(client, batch, stoppingToken))
+                    if (_pendingFiles > 0 || !await TrySendAsync(client, batch, stoppingToken))
                     {
                         Buffer(batch);
                     }
@@ -128,6 +136,7 @@ public sealed partial class RequestRecordShipper(
     {
         foreach (var file in PendingFiles())
         {
+            var length = new FileInfo(file).Length;
             List<RequestRecord>? records;
             try
             {
@@ -138,6 +147,7 @@ public sealed partial class RequestRecordShipper(
             {
                 // A file cut short by a crash cannot be sent: kept aside for a person, never sent again.
                 File.Move(file, file + ".unreadable", overwrite: true);
+                Forget(length);
                 Log.Unreadable(logger, file, ex.Message);
                 continue;
             }
@@ -148,8 +158,15 @@ public sealed partial class RequestRecordShipper(
             }
 
             File.Delete(file);
+            Forget(length);
             GatewayMetrics.RecordsUnbuffered(records?.Count ?? 0);
         }
+    }
+
+    private void Forget(long length)
+    {
+        _pendingFiles = Math.Max(0, _pendingFiles - 1);
+        _pendingBytes = Math.Max(0, _pendingBytes - length);
     }
 
     /// <summary>True when management took the batch, or refused it as malformed (then it is counted and not sent again).</summary>
@@ -189,8 +206,7 @@ public sealed partial class RequestRecordShipper(
     {
         var limit = (long)options.Value.RecordBufferLimitMegabytes * 1024 * 1024;
         var bytes = JsonSerializer.SerializeToUtf8Bytes(batch, RecordBatch.Json);
-        var used = PendingFiles().Sum(f => new FileInfo(f).Length);
-        if (used + bytes.Length > limit)
+        if (_pendingBytes + bytes.Length > limit)
         {
             GatewayMetrics.RecordsDropped(batch.Count);
             Log.BufferFull(logger, batch.Count, options.Value.RecordBufferLimitMegabytes);
@@ -201,6 +217,8 @@ public sealed partial class RequestRecordShipper(
         var path = Path.Combine(BufferPath, name + ".json");
         File.WriteAllBytes(path + ".tmp", bytes);
         File.Move(path + ".tmp", path);
+        _pendingFiles++;
+        _pendingBytes += bytes.Length;
         GatewayMetrics.RecordsBuffered(batch.Count);
         Log.Buffered(logger, batch.Count);
     }
