@@ -212,7 +212,7 @@ public sealed class DeveloperPortalTests(PortalFixture portal) : IClassFixture<P
         await p.CheckAsync("signed-up");
 
         // The confirmation e-mail (no SMTP server here: an .eml file in {data}/mail) links to /confirm, which works once.
-        var confirmLink = await MailedLinkAsync(portal.Host.DataDirectory, "ada@contoso.example", "confirm");
+        var confirmLink = await portal.MailedLinkAsync("ada@contoso.example", "confirm");
         await page.GotoAsync(confirmLink.PathAndQuery);
         await page.GetByRole(AriaRole.Button, new() { Name = "Confirm my account" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("is confirmed");
@@ -303,7 +303,7 @@ public sealed class DeveloperPortalTests(PortalFixture portal) : IClassFixture<P
         await page.GetByRole(AriaRole.Button, new() { Name = "Send the link" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("we sent it a link");
 
-        var link = await MailedLinkAsync(portal.Host.DataDirectory, "hedy@contoso.example", "reset-password");
+        var link = await portal.MailedLinkAsync("hedy@contoso.example", "reset-password");
         await page.GotoAsync(link.PathAndQuery);
         await page.GetByLabel("New password", new() { Exact = true }).FillAsync("a brand new password");
         await page.GetByLabel("Confirm the new password").FillAsync("another password");
@@ -543,27 +543,5 @@ public sealed class DeveloperPortalTests(PortalFixture portal) : IClassFixture<P
         }
 
         return form;
-    }
-
-    /// <summary>The link to a portal page (confirm, reset-password) in an e-mail written to {data}/mail (polled: delivery is in the background).</summary>
-    private static async Task<Uri> MailedLinkAsync(string dataDirectory, string to, string page)
-    {
-        var folder = Path.Combine(dataDirectory, "mail");
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (true)
-        {
-            foreach (var file in Directory.Exists(folder) ? Directory.GetFiles(folder, "*.eml") : [])
-            {
-                var message = await MimeKit.MimeMessage.LoadAsync(file);
-                if (message.To.Mailboxes.Any(m => string.Equals(m.Address, to, StringComparison.OrdinalIgnoreCase))
-                    && System.Text.RegularExpressions.Regex.Match(message.HtmlBody ?? "", "href=\"([^\"]*/" + page + "\\?token=[^\"]+)\"") is { Success: true } link)
-                {
-                    return new Uri(System.Net.WebUtility.HtmlDecode(link.Groups[1].Value));
-                }
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"No e-mail to {to} with a /{page} link in {folder}.");
-            await Task.Delay(100);
-        }
     }
 }

@@ -134,7 +134,7 @@ public sealed class PublisherSectionsTests(PortalFixture portal) : IClassFixture
         // Reset her password by e-mail: no SMTP server here, so the message is an .eml file in {data}/mail.
         await page.GetByRole(AriaRole.Button, new() { Name = "Reset password by e-mail" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("A password reset e-mail is on its way to ada@contoso.example.");
-        var resetMail = await MailAsync(host.DataDirectory, "ada@contoso.example", "Your password was reset");
+        var resetMail = await portal.MailAsync("ada@contoso.example", m => m.Subject == "Your password was reset", "the subject Your password was reset");
         Assert.Contains("/reset-password?token=", resetMail.HtmlBody, StringComparison.Ordinal);
 
         // Invite a user: added without a password, she gets a link to choose one.
@@ -146,7 +146,7 @@ public sealed class PublisherSectionsTests(PortalFixture portal) : IClassFixture
         await page.GetByLabel("Last name").FillAsync("Bell");
         await page.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
         await page.WaitForURLAsync("**/admin/people/users/ivy?created=1");
-        var invitation = await MailAsync(host.DataDirectory, "ivy@contoso.example", "You are invited to join the Contoso ML developer network");
+        var invitation = await portal.MailAsync("ivy@contoso.example", m => m.Subject == "You are invited to join the Contoso ML developer network", "the subject You are invited to join the Contoso ML developer network");
         Assert.Contains("/reset-password?token=", invitation.HtmlBody, StringComparison.Ordinal);
         await p.CheckAsync("user-invited");
 
@@ -558,26 +558,5 @@ public sealed class PublisherSectionsTests(PortalFixture portal) : IClassFixture
         await p.CheckAsync("operation-messages-error");
         var unchanged = (await host.OkAsync(HttpMethod.Get, $"{svc}/apis/scoring/operations/execute"))["properties"]!;
         Assert.Equal(2, unchanged["responses"]!.AsArray().Count);
-    }
-
-    /// <summary>The e-mail with <paramref name="subject"/> to <paramref name="to"/> in the mail folder (no SMTP server here: .eml files in {data}/mail).</summary>
-    private static async Task<MimeKit.MimeMessage> MailAsync(string dataDirectory, string to, string subject)
-    {
-        var folder = Path.Combine(dataDirectory, "mail");
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (true)
-        {
-            foreach (var file in Directory.Exists(folder) ? Directory.GetFiles(folder, "*.eml") : [])
-            {
-                var message = await MimeKit.MimeMessage.LoadAsync(file);
-                if (message.Subject == subject && message.To.Mailboxes.Any(m => m.Address == to))
-                {
-                    return message;
-                }
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"No e-mail '{subject}' to {to} in {folder}.");
-            await Task.Delay(100);
-        }
     }
 }

@@ -37,6 +37,35 @@ public class PortalFixture : IAsyncLifetime
     public string AdminPassword { get; private set; } = "";
 
     /// <summary>Settings a fixture adds to the server's (after its components started).</summary>
+    /// <summary>
+    /// The mail written to <c>{data}/mail</c> (no SMTP server configured) to <paramref name="to"/> that
+    /// <paramref name="match"/> accepts. A delivery round runs first, so every message queued by what the test did is
+    /// in the folder when it is read: no waiting, no polling.
+    /// </summary>
+    public async Task<MimeKit.MimeMessage> MailAsync(string to, Func<MimeKit.MimeMessage, bool> match, string what)
+    {
+        await Host.Server.Services!.GetRequiredService<Tollgate.Management.Mail.MailDelivery>().DeliverDueAsync(CancellationToken.None);
+        var folder = Path.Combine(Host.DataDirectory, "mail");
+        foreach (var file in (Directory.Exists(folder) ? Directory.GetFiles(folder, "*.eml") : []).Order(StringComparer.Ordinal))
+        {
+            var message = await MimeKit.MimeMessage.LoadAsync(file);
+            if (message.To.Mailboxes.Any(m => string.Equals(m.Address, to, StringComparison.OrdinalIgnoreCase)) && match(message))
+            {
+                return message;
+            }
+        }
+
+        throw new Xunit.Sdk.XunitException($"No e-mail to {to} with {what} in {folder}.");
+    }
+
+    /// <summary>The link to the developer portal's <paramref name="page"/> (<c>/{page}?token=…</c>) mailed to <paramref name="to"/>.</summary>
+    public async Task<Uri> MailedLinkAsync(string to, string page)
+    {
+        var pattern = new System.Text.RegularExpressions.Regex("href=\"([^\"]*/" + page + "\\?token=[^\"]+)\"");
+        var message = await MailAsync(to, m => pattern.IsMatch(m.HtmlBody ?? ""), $"a /{page} link");
+        return new Uri(System.Net.WebUtility.HtmlDecode(pattern.Match(message.HtmlBody!).Groups[1].Value));
+    }
+
     protected virtual Task<IReadOnlyDictionary<string, string?>> ExtraSettingsAsync() => Task.FromResult<IReadOnlyDictionary<string, string?>>(new Dictionary<string, string?>());
 
     /// <summary>Stops what <see cref="ExtraSettingsAsync"/> started.</summary>
