@@ -248,12 +248,15 @@ public sealed class StudioPagesTests(PortalFixture portal) : IClassFixture<Porta
         // Search with the keyboard, Tab to the module's button, Enter adds it.
         await page.GetByLabel("Search modules").FocusAsync();
         await page.Keyboard.TypeAsync("book reviews");
+        // The list filters on the server as each key arrives: Tab only once it shows the one match.
+        await Assertions.Expect(page.Locator(".palette-item")).ToHaveCountAsync(1);
         await page.Keyboard.PressAsync("Tab");
         await page.Keyboard.PressAsync("Enter");
         await Assertions.Expect(page.Locator("[data-node=saved-dataset]")).ToBeVisibleAsync();
         await page.GetByLabel("Search modules").FillAsync("");
         await page.GetByLabel("Search modules").FocusAsync();
         await page.Keyboard.TypeAsync("remove duplicate");
+        await Assertions.Expect(page.Locator(".palette-item")).ToHaveCountAsync(1);
         await page.Keyboard.PressAsync("Tab");
         await page.Keyboard.PressAsync("Enter");
         var dedupe = page.Locator("[data-node=remove-duplicate-rows]");
