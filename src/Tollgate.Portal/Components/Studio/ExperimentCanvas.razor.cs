@@ -114,7 +114,11 @@ public sealed partial class ExperimentCanvas
 
     private List<JsonObject> Modules() => (_graph["modules"] as JsonArray ?? []).OfType<JsonObject>().ToList();
 
-    private JsonObject? SelectedModule() => _selected is null ? null : Modules().FirstOrDefault(m => (string?)m["id"] == _selected);
+    /// <summary>The module with this id in the document, or null.</summary>
+    private JsonObject? Module(string? id) =>
+        (_graph["modules"] as JsonArray ?? []).OfType<JsonObject>().FirstOrDefault(m => (string?)m["id"] == id);
+
+    private JsonObject? SelectedModule() => _selected is null ? null : Module(_selected);
 
     private ModuleInfo? Definition(string? name) => _catalog.FirstOrDefault(m => string.Equals(m.Name, name, StringComparison.OrdinalIgnoreCase));
 
@@ -160,8 +164,8 @@ public sealed partial class ExperimentCanvas
     /// <summary>The line of a connection, from the bottom of its output port to the top of its input port.</summary>
     private (int X1, int Y1, int X2, int Y2)? Wire(Connection c)
     {
-        var from = Modules().FirstOrDefault(m => (string?)m["id"] == c.From);
-        var to = Modules().FirstOrDefault(m => (string?)m["id"] == c.To);
+        var from = Module(c.From);
+        var to = Module(c.To);
         if (from is null || to is null)
         {
             return null;
@@ -319,7 +323,7 @@ public sealed partial class ExperimentCanvas
 
     private async Task MoveToAsync(string id, int x, int y)
     {
-        var module = Modules().FirstOrDefault(m => (string?)m["id"] == id);
+        var module = Module(id);
         if (module is null)
         {
             return;
@@ -330,7 +334,7 @@ public sealed partial class ExperimentCanvas
 
     private async Task NodeKeyAsync(KeyboardEventArgs e, string id)
     {
-        var module = Modules().FirstOrDefault(m => (string?)m["id"] == id);
+        var module = Module(id);
         if (module is null)
         {
             return;
@@ -408,13 +412,12 @@ public sealed partial class ExperimentCanvas
             return;
         }
 
-        if (Connections().Any(c => c.To == id && string.Equals(c.ToPort ?? port.Name, port.Name, StringComparison.OrdinalIgnoreCase) && !IsWebServiceInput(c.From)))
+        // A port takes one data connection; a Web service input may share it, as in Studio.
+        if (!IsWebServiceInput(from.Module)
+            && Connections().Any(c => c.To == id && string.Equals(c.ToPort ?? port.Name, port.Name, StringComparison.OrdinalIgnoreCase) && !IsWebServiceInput(c.From)))
         {
-            if (!IsWebServiceInput(from.Module))
-            {
-                _problem = $"Not connected: {id}'s input '{port.Name}' already has a connection; delete that module's connection first (undo, or delete the module).";
-                return;
-            }
+            _problem = $"Not connected: {id}'s input '{port.Name}' already has a connection; delete that module's connection first (undo, or delete the module).";
+            return;
         }
 
         await ChangeAsync(() => Array("connections").Add(new JsonObject
@@ -425,7 +428,7 @@ public sealed partial class ExperimentCanvas
     }
 
     private bool IsWebServiceInput(string moduleId) =>
-        string.Equals((string?)Modules().FirstOrDefault(m => (string?)m["id"] == moduleId)?["module"], "Web service input", StringComparison.OrdinalIgnoreCase);
+        string.Equals((string?)Module(moduleId)?["module"], "Web service input", StringComparison.OrdinalIgnoreCase);
 
     private async Task DeleteAsync(string id)
     {
@@ -460,7 +463,7 @@ public sealed partial class ExperimentCanvas
 
     private async Task SetParameterAsync(string id, ParameterInfo parameter, string? text)
     {
-        var module = Modules().FirstOrDefault(m => (string?)m["id"] == id);
+        var module = Module(id);
         if (module is null)
         {
             return;
@@ -641,7 +644,7 @@ public sealed partial class ExperimentCanvas
 
     private async Task OpenColumnsAsync(string id, ParameterInfo parameter)
     {
-        var module = Modules().FirstOrDefault(m => (string?)m["id"] == id);
+        var module = Module(id);
         if (module is null)
         {
             return;
@@ -657,7 +660,7 @@ public sealed partial class ExperimentCanvas
     private async Task<List<ColumnInfo>> UpstreamColumnsAsync(string id)
     {
         var into = Connections().FirstOrDefault(c => c.To == id && !IsWebServiceInput(c.From));
-        var upstream = into is null ? null : Modules().FirstOrDefault(m => (string?)m["id"] == into.From);
+        var upstream = into is null ? null : Module(into.From);
         if (upstream is null)
         {
             return [];
