@@ -36,6 +36,26 @@ public sealed partial class NamedValues
             .ToArray();
     }
 
+    /// <summary>
+    /// SHA-256 (hex) of every named value (name, value, secret or not): equal for two sets that substitute the same.
+    /// Secrets enter only the hash.
+    /// </summary>
+    public string Fingerprint => _fingerprint ??= ComputeFingerprint();
+
+    private string? _fingerprint;
+
+    private string ComputeFingerprint()
+    {
+        var sb = new System.Text.StringBuilder();
+        foreach (var v in _byName.Values.OrderBy(v => v.Name, StringComparer.OrdinalIgnoreCase))
+        {
+            sb.Append(v.Name.ToLowerInvariant()).Append('\n').Append(v.Secret ? 's' : 'p').Append(v.Value is null ? "-" : v.Value.Length.ToString(System.Globalization.CultureInfo.InvariantCulture))
+                .Append(':').Append(v.Value).Append('\n');
+        }
+
+        return Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(sb.ToString())));
+    }
+
     /// <summary>No named values: every reference is missing.</summary>
     public static NamedValues None { get; } = new([]);
 

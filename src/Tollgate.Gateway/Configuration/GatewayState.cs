@@ -1,11 +1,9 @@
 using System.Collections.Frozen;
-using Microsoft.AspNetCore.Routing.Patterns;
-using Microsoft.AspNetCore.Routing.Template;
 using Tollgate.Core.Gateway;
 using Tollgate.Routing;
 using Tollgate.Security;
-using Yarp.ReverseProxy.Configuration;
-using Yarp.ReverseProxy.Forwarder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 
 namespace Tollgate.Gateway.Configuration;
 
@@ -13,10 +11,10 @@ namespace Tollgate.Gateway.Configuration;
 public sealed record OperationEntry(GatewayApi Api, GatewayOperation Operation, UrlTemplate Template);
 
 /// <summary>
-/// A <see cref="GatewaySnapshot"/> of one instance compiled for serving: YARP routes and clusters, and frozen lookup
-/// tables for operations by route id and subscriptions by key digest. Immutable; replaced as a whole on every change
-/// of its instance. Route and cluster ids start with the instance's name, so the routes of every instance the gateway
-/// serves live in one YARP table; <see cref="InstanceMetadata"/> tells the matcher whose route each is.
+/// A <see cref="GatewaySnapshot"/> of one instance compiled for serving: its routes (matched by <see cref="Match"/>,
+/// never by a table of every instance's routes), and lookup tables for operations by route id and subscriptions by
+/// key digest. Immutable; replaced on every change of its instance, sharing the routes of every unchanged API with
+/// the state it replaces.
 /// </summary>
 public sealed class GatewayState
 {
@@ -27,17 +25,16 @@ public sealed class GatewayState
 
     public GatewaySnapshot Snapshot { get; }
 
-    /// <summary>Route metadata naming the instance (lower case) a route belongs to.</summary>
-    public const string InstanceMetadata = "Tollgate.Instance";
-
     /// <summary>The instance's name in lower case: the prefix of its route ids and the key of its routes' metadata.</summary>
     public string Key { get; private init; } = "";
 
-    public IReadOnlyList<RouteConfig> Routes { get; private set; } = [];
+    /// <summary>Every operation's route, by API (most specific first within each).</summary>
+    public IReadOnlyList<GatewayRoute> Routes { get; private init; } = [];
 
-    public IReadOnlyList<ClusterConfig> Clusters { get; private init; } = [];
+    /// <summary>The routes of each API, built once per version of the API and shared by the snapshots it is unchanged in.</summary>
+    public IReadOnlyList<ApiRoutes> ApiRoutes { get; private init; } = [];
 
-    public FrozenDictionary<string, OperationEntry> Operations { get; private init; } = FrozenDictionary<string, OperationEntry>.Empty;
+    public IReadOnlyDictionary<string, OperationEntry> Operations { get; private init; } = new Dictionary<string, OperationEntry>();
 
     public FrozenDictionary<KeyDigest, GatewaySubscription> SubscriptionsByKey { get; private init; } = FrozenDictionary<KeyDigest, GatewaySubscription>.Empty;
 
@@ -48,8 +45,13 @@ public sealed class GatewayState
     /// <summary>The open product (no subscription required) that contains each API, if any.</summary>
     public FrozenDictionary<string, GatewayProduct> OpenProductByApi { get; private init; } = FrozenDictionary<string, GatewayProduct>.Empty;
 
-    /// <summary>API paths, longest first, to tell "no such operation" from "no such API".</summary>
-    public IReadOnlyList<string> ApiPaths { get; private init; } = [];
+    /// <summary>The APIs by path (lower case, no slashes at either end; "" for the root).</summary>
+    private Dictionary<string, ApiRoutes[]> _apisByPath = new(StringComparer.OrdinalIgnoreCase);
+
+    private Dictionary<string, ApiRoutes[]>.AlternateLookup<ReadOnlySpan<char>> _apisByPathLookup;
+
+    /// <summary>The most segments an API path of the instance has.</summary>
+    private int _maxApiDepth;
 
     /// <summary>The snapshot's policies: compiled expressions and a pipeline per operation and product.</summary>
     public Policies.Runtime.PolicyRuntime Policies { get; internal set; } = Gateway.Policies.Runtime.PolicyRuntime.Empty;
@@ -57,98 +59,42 @@ public sealed class GatewayState
     /// <summary>Templates that could not become routes, with the reason (logged when the state is applied).</summary>
     public IReadOnlyList<string> Problems { get; private init; } = [];
 
-    public static GatewayState Build(GatewaySnapshot snapshot, GatewayOptions options)
+    /// <summary>
+    /// Builds the state of a snapshot. The routes of an API that is the same object in <paramref name="previous"/>'s
+    /// snapshot are that state's (management shares unchanged APIs between snapshots), so a change of one API costs
+    /// that API's routes, not the instance's.
+    /// </summary>
+    public static GatewayState Build(GatewaySnapshot snapshot, GatewayOptions options, GatewayState? previous = null)
     {
-        var routes = new List<RouteConfig>();
-        var clusters = new List<ClusterConfig>();
+        var instance = snapshot.ServiceName.ToLowerInvariant();
+        var reusable = previous is null || previous.Key != instance
+            ? null
+            : previous.ApiRoutes.ToDictionary(a => a.Api, a => a, ReferenceEqualityComparer<GatewayApi>.Instance);
+        var apis = new ApiRoutes[snapshot.Apis.Count];
+        var routes = new List<GatewayRoute>();
         var operations = new Dictionary<string, OperationEntry>(StringComparer.Ordinal);
         var problems = new List<string>();
-        var ranked = new List<(decimal Precedence, int QueryParts, int ApiPathLength, string RouteId, RouteConfig Route)>();
-        var requestConfig = new ForwarderRequestConfig { ActivityTimeout = options.BackendTimeout };
-        var instance = snapshot.ServiceName.ToLowerInvariant();
-        foreach (var api in snapshot.Apis)
+        var byPath = new Dictionary<string, List<ApiRoutes>>(StringComparer.OrdinalIgnoreCase);
+        var depth = 0;
+        for (var i = 0; i < apis.Length; i++)
         {
-            var clusterId = instance + "/api:" + api.Id.ToLowerInvariant();
-            var destinations = new Dictionary<string, DestinationConfig>(StringComparer.OrdinalIgnoreCase);
-            if (!string.IsNullOrEmpty(api.ServiceUrl))
+            var api = snapshot.Apis[i];
+            var built = reusable is not null && reusable.TryGetValue(api, out var same) ? same : Configuration.ApiRoutes.Build(instance, api);
+            apis[i] = built;
+            problems.AddRange(built.Problems);
+            foreach (var route in built.Routes)
             {
-                destinations["backend"] = new DestinationConfig { Address = api.ServiceUrl };
+                routes.Add(route);
+                operations[route.RouteId] = route.Entry;
             }
 
-            clusters.Add(new ClusterConfig { ClusterId = clusterId, Destinations = destinations, HttpRequest = requestConfig });
-            // The key query parameter is removed by SubscriptionKeyTransforms, and only when present:
-            // YARP's QueryRemoveParameter would parse and rebuild every query string.
-            var transforms = new List<IReadOnlyDictionary<string, string>>
+            if (!byPath.TryGetValue(api.Path, out var sharing))
             {
-                new Dictionary<string, string> { ["RequestHeaderRemove"] = api.KeyHeaderName },
-            };
-            var metadata = new Dictionary<string, string>
-            {
-                [SubscriptionKeyTransforms.QueryNameMetadata] = api.KeyQueryName,
-                [InstanceMetadata] = instance,
-            };
-            if (api.Path.Length > 0)
-            {
-                transforms.Insert(0, new Dictionary<string, string> { ["PathRemovePrefix"] = "/" + api.Path });
+                byPath[api.Path] = sharing = [];
             }
 
-            foreach (var op in api.Operations)
-            {
-                if (!UrlTemplate.TryParse(op.UrlTemplate, out var template, out var error))
-                {
-                    problems.Add($"operation '{api.Id}/{op.Id}': urlTemplate {error}");
-                    continue;
-                }
-
-                var pattern = template!.ToRoutePattern(api.Path);
-                decimal precedence;
-                try
-                {
-                    precedence = RoutePrecedence.ComputeInbound(new RouteTemplate(RoutePatternFactory.Parse(pattern)));
-                }
-                catch (RoutePatternException ex)
-                {
-                    problems.Add($"operation '{api.Id}/{op.Id}': urlTemplate '{op.UrlTemplate}' cannot be routed: {ex.Message}");
-                    continue;
-                }
-
-                var routeId = instance + "/" + api.Id.ToLowerInvariant() + "/" + op.Id.ToLowerInvariant();
-                operations[routeId] = new OperationEntry(api, op, template);
-                ranked.Add((precedence, template.Query.Count, api.Path.Length, routeId, new RouteConfig
-                {
-                    RouteId = routeId,
-                    ClusterId = clusterId,
-                    Match = new RouteMatch
-                    {
-                        Path = pattern,
-                        Methods = [op.Method],
-                        QueryParameters = template.Query.Count == 0 ? null : template.Query.Select(q => new RouteQueryParameter
-                        {
-                            Name = q.Name,
-                            Mode = q.ParameterName is null && !string.IsNullOrEmpty(q.Literal) ? QueryParameterMatchMode.Exact : QueryParameterMatchMode.Exists,
-                            Values = q.ParameterName is null && !string.IsNullOrEmpty(q.Literal) ? [q.Literal] : null,
-                            IsCaseSensitive = false,
-                        }).ToList(),
-                    },
-                    Transforms = transforms,
-                    Metadata = metadata,
-                }));
-            }
-        }
-
-        // Every route gets its own Order, so two routes that match one request never tie (ASP.NET would throw
-        // AmbiguousMatchException): the more specific path first (literal segments before parameters before
-        // catch-alls), then more query-string requirements, then the longer API path, then the id.
-        ranked.Sort((x, y) =>
-        {
-            var c = x.Precedence.CompareTo(y.Precedence);
-            c = c != 0 ? c : y.QueryParts.CompareTo(x.QueryParts);
-            c = c != 0 ? c : y.ApiPathLength.CompareTo(x.ApiPathLength);
-            return c != 0 ? c : string.CompareOrdinal(x.RouteId, y.RouteId);
-        });
-        for (var i = 0; i < ranked.Count; i++)
-        {
-            routes.Add(ranked[i].Route with { Order = i });
+            sharing.Add(built);
+            depth = Math.Max(depth, api.Path.Length == 0 ? 0 : api.Path.Count('/') + 1);
         }
 
         var products = snapshot.Products.ToFrozenDictionary(p => p.Id, StringComparer.OrdinalIgnoreCase);
@@ -168,35 +114,103 @@ public sealed class GatewayState
             byKey[KeyDigest.Parse(s.SecondaryKeyDigest)] = s;
         }
 
+        var apisByPath = byPath.ToDictionary(p => p.Key, p => p.Value.ToArray(), StringComparer.OrdinalIgnoreCase);
         return new GatewayState(snapshot)
         {
             Key = instance,
             Routes = routes,
-            Clusters = clusters,
-            Operations = operations.ToFrozenDictionary(StringComparer.Ordinal),
+            ApiRoutes = apis,
+            Operations = operations,
             SubscriptionsByKey = byKey.ToFrozenDictionary(),
             Products = products,
             Users = snapshot.Users.ToFrozenDictionary(u => u.Id, StringComparer.OrdinalIgnoreCase),
             OpenProductByApi = openByApi.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase),
-            ApiPaths = snapshot.Apis.Select(a => "/" + a.Path).OrderByDescending(p => p.Length).ToArray(),
             Problems = problems,
+            _apisByPath = apisByPath,
+            _apisByPathLookup = apisByPath.GetAlternateLookup<ReadOnlySpan<char>>(),
+            _maxApiDepth = depth,
         };
     }
 
-    /// <summary>Route metadata that lets CORS preflight requests (OPTIONS) match the route of the requested method.</summary>
-    public const string CorsPreflightMetadata = "Tollgate.CorsPreflight";
-
-    /// <summary>Marks the routes whose policies answer CORS preflight requests (called before the state is served).</summary>
-    internal void AcceptCorsPreflight(IReadOnlySet<string> routeIds)
+    /// <summary>
+    /// The route a request is for: among the APIs whose path is a prefix of the request's path (by whole segments),
+    /// the most specific of their routes that matches method, path and query (<see cref="GatewayRoute.Compare"/>),
+    /// with its route values in <paramref name="values"/>. A CORS preflight request matches a route by the method it
+    /// asks for when the route's policies answer preflights (<see cref="PolicyRuntime.CorsRoutes"/>).
+    /// <paramref name="apiMatched"/> tells "no such operation" from "no such API" when nothing matches.
+    /// </summary>
+    public GatewayRoute? Match(HttpRequest request, RouteValueDictionary values, out bool apiMatched)
     {
-        if (routeIds.Count == 0)
+        apiMatched = false;
+        var path = request.Path.Value ?? "/";
+        var preflight = Policies.CorsRoutes.Count > 0 && Gateway.Policies.Handlers.CorsHandler.IsPreflight(request);
+        var method = preflight ? request.Headers.AccessControlRequestMethod.ToString() : request.Method;
+        var rest = path.AsSpan(path.StartsWith('/') ? 1 : 0);
+        GatewayRoute? best = null;
+        RouteValueDictionary? scratch = null;
+        TryApis(request, method, preflight, default, path, values, ref best, ref scratch, ref apiMatched);
+        var start = 0;
+        for (var segments = 1; segments <= _maxApiDepth; segments++)
+        {
+            var slash = rest[start..].IndexOf('/');
+            var cut = slash < 0 ? rest.Length : start + slash;
+            TryApis(request, method, preflight, rest[..cut], rest[cut..], values, ref best, ref scratch, ref apiMatched);
+            if (slash < 0)
+            {
+                break;
+            }
+
+            start = cut + 1;
+        }
+
+        return best;
+    }
+
+    /// <summary>Tries the APIs whose path is <paramref name="prefix"/> on the rest of the path, keeping the best match.</summary>
+    private void TryApis(
+        HttpRequest request, string method, bool preflight, ReadOnlySpan<char> prefix, ReadOnlySpan<char> below,
+        RouteValueDictionary values, ref GatewayRoute? best, ref RouteValueDictionary? scratch, ref bool apiMatched)
+    {
+        if (!_apisByPathLookup.TryGetValue(prefix, out var apis))
         {
             return;
         }
 
-        Routes = Routes.Select(r => routeIds.Contains(r.RouteId)
-            ? r with { Metadata = new Dictionary<string, string>(r.Metadata ?? new Dictionary<string, string>()) { [CorsPreflightMetadata] = "true" } }
-            : r).ToList();
+        apiMatched = true;
+        foreach (var api in apis)
+        {
+            var target = best is null ? values : scratch ??= new RouteValueDictionary();
+            var route = api.Match(request, method, below, preflight, Policies.CorsRoutes, target);
+            if (route is null || (best is not null && GatewayRoute.Compare(route, best) >= 0))
+            {
+                target.Clear();
+                continue;
+            }
+
+            if (best is not null)
+            {
+                // The better match's values become the request's.
+                values.Clear();
+                foreach (var (k, v) in target)
+                {
+                    values[k] = v;
+                }
+
+                target.Clear();
+            }
+
+            best = route;
+        }
+    }
+
+    private sealed class ReferenceEqualityComparer<T> : IEqualityComparer<T>
+        where T : class
+    {
+        public static ReferenceEqualityComparer<T> Instance { get; } = new();
+
+        public bool Equals(T? x, T? y) => ReferenceEquals(x, y);
+
+        public int GetHashCode(T obj) => System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(obj);
     }
 
     public static GatewayState Empty(GatewayOptions options) => Build(GatewaySnapshot.Empty(options.ServiceName ?? ""), options);

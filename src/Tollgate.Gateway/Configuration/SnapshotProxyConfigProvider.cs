@@ -2,27 +2,24 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Microsoft.Extensions.Primitives;
 using Tollgate.Core.Gateway;
 using Tollgate.Gateway.Policies.Runtime;
-using Yarp.ReverseProxy.Configuration;
 using Tollgate.ServiceDefaults;
 
 namespace Tollgate.Gateway.Configuration;
 
 /// <summary>
-/// Feeds YARP from gateway snapshots, one per instance the gateway serves (<see cref="GatewayOptions.Services"/>):
-/// each newer snapshot of an instance becomes a new <see cref="GatewayState"/> of that instance; the routes of every
-/// served instance form one proxy config, swapped atomically together with the <see cref="GatewayInstances"/> that
-/// maps host names to instances (YARP applies it before <see cref="Apply"/> returns, so the next request sees it).
+/// Serves gateway snapshots, one per instance the gateway serves (<see cref="GatewayOptions.Services"/>): each newer
+/// snapshot of an instance becomes a new <see cref="GatewayState"/> of that instance (sharing the routes and
+/// pipelines of every unchanged API with the state it replaces), swapped atomically into the
+/// <see cref="GatewayInstances"/> that maps host names to instances; the next request sees it.
 /// </summary>
-public sealed partial class SnapshotProxyConfigProvider : IProxyConfigProvider
+public sealed partial class SnapshotProxyConfigProvider
 {
     private readonly GatewayOptions _options;
     private readonly ILogger<SnapshotProxyConfigProvider> _logger;
     private readonly Lock _gate = new();
-    private volatile Config _config;
-    private long _generation;
+    private volatile GatewayInstances _instances;
 
     /// <summary>Certificates loaded so far, by their base64 PFX: an unchanged one is not loaded again on every snapshot.</summary>
     private Dictionary<string, X509Certificate2> _loadedCertificates = new(StringComparer.Ordinal);
@@ -37,22 +34,20 @@ public sealed partial class SnapshotProxyConfigProvider : IProxyConfigProvider
         _options = options.Value;
         _logger = logger;
         _policies = policies;
-        _config = new Config(GatewayInstances.Build([], _options, null, new Dictionary<string, X509Certificate2>()), 0);
+        _instances = GatewayInstances.Build([], _options, null, new Dictionary<string, X509Certificate2>());
     }
 
     /// <summary>Raised after a snapshot has been applied (YARP serves it from then on).</summary>
     public event Action<GatewaySnapshot>? Applied;
 
     /// <summary>The instances served, by host name, matching the routes YARP is serving.</summary>
-    public GatewayInstances Instances => _config.Instances;
+    public GatewayInstances Instances => _instances;
 
     /// <summary>The state of the instance on the bare host (<see cref="GatewayInstances.Default"/>).</summary>
-    public GatewayState State => _config.Instances.Default;
+    public GatewayState State => _instances.Default;
 
     /// <summary>The state of a served instance, if it is served.</summary>
-    public GatewayState? StateOf(string service) => _config.Instances.ByName.GetValueOrDefault(service);
-
-    public IProxyConfig GetConfig() => _config;
+    public GatewayState? StateOf(string service) => _instances.ByName.GetValueOrDefault(service);
 
     /// <summary>
     /// Applies a snapshot if it is of an instance this gateway serves and newer than the one it has of that instance;
@@ -62,7 +57,7 @@ public sealed partial class SnapshotProxyConfigProvider : IProxyConfigProvider
     {
         lock (_gate)
         {
-            var instances = _config.Instances;
+            var instances = _instances;
             var current = instances.ByName.GetValueOrDefault(snapshot.ServiceName);
             if (!_options.Serves(snapshot.ServiceName) || (current is not null && snapshot.Revision <= current.Snapshot.Revision) || (current is null && snapshot.Deleted))
             {
@@ -87,9 +82,7 @@ public sealed partial class SnapshotProxyConfigProvider : IProxyConfigProvider
 
             var @default = ChooseDefault(states, instances.Default);
             var certificates = Certificates(states);
-            var old = _config;
-            _config = new Config(GatewayInstances.Build(states, _options, @default, certificates), ++_generation);
-            old.SignalChange();
+            _instances = GatewayInstances.Build(states, _options, @default, certificates);
 
             // The replaced snapshot's expressions are unloaded once the requests still running on them are done
             // (those the new snapshot reuses stay).
@@ -114,7 +107,7 @@ public sealed partial class SnapshotProxyConfigProvider : IProxyConfigProvider
         GatewayState state;
         try
         {
-            state = GatewayState.Build(snapshot, _options);
+            state = GatewayState.Build(snapshot, _options, _instances.ByName.GetValueOrDefault(snapshot.ServiceName));
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -129,7 +122,6 @@ public sealed partial class SnapshotProxyConfigProvider : IProxyConfigProvider
             {
                 var started = _policies.Time.GetTimestamp();
                 state.Policies = PolicyRuntime.Build(snapshot, state, _policies, _compileCache);
-                state.AcceptCorsPreflight(state.Policies.CorsRoutes);
                 Log.PoliciesBuilt(
                     _logger, snapshot.ServiceName, snapshot.Revision, state.Policies.DocumentsCompiled, state.Policies.Documents.Count,
                     state.Policies.PipelinesReused, state.Policies.PipelineCount, (long)_policies.Time.GetElapsedTime(started).TotalMilliseconds);
@@ -203,23 +195,6 @@ public sealed partial class SnapshotProxyConfigProvider : IProxyConfigProvider
         // Certificates no host name uses any more are not disposed: a TLS handshake may still be using them.
         _loadedCertificates = kept;
         return certificates;
-    }
-
-    private sealed class Config(GatewayInstances instances, long generation) : IProxyConfig
-    {
-        private readonly CancellationTokenSource _cts = new();
-
-        public GatewayInstances Instances { get; } = instances;
-
-        public string RevisionId { get; } = generation.ToString(System.Globalization.CultureInfo.InvariantCulture);
-
-        public IReadOnlyList<RouteConfig> Routes { get; } = instances.ByName.Values.SelectMany(s => s.Routes).ToList();
-
-        public IReadOnlyList<ClusterConfig> Clusters { get; } = instances.ByName.Values.SelectMany(s => s.Clusters).ToList();
-
-        public IChangeToken ChangeToken => new CancellationChangeToken(_cts.Token);
-
-        public void SignalChange() => _cts.Cancel();
     }
 
     private static partial class Log

@@ -14,12 +14,10 @@ using Tollgate.Gateway.Configuration;
 using Tollgate.Gateway.Errors;
 using Tollgate.Gateway.Policies.Counters;
 using Tollgate.Gateway.Policies.Runtime;
-using Yarp.ReverseProxy.Configuration;
-using Yarp.ReverseProxy.Model;
 
 namespace Tollgate.Gateway.Hosting;
 
-/// <summary>Wires the gateway role into a web application: Kestrel listeners, YARP fed by snapshots, the APIM pipeline.</summary>
+/// <summary>Wires the gateway role into a web application: Kestrel listeners, snapshots, the APIM pipeline, YARP's forwarder.</summary>
 public static class GatewayHost
 {
     /// <summary>APIM's gateway status endpoint, used by load balancers and probes.</summary>
@@ -30,9 +28,9 @@ public static class GatewayHost
         builder.Services.AddSingleton(Options.Create(options));
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<SnapshotProxyConfigProvider>();
-        builder.Services.AddSingleton<IProxyConfigProvider>(sp => sp.GetRequiredService<SnapshotProxyConfigProvider>());
-        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, GatewayInstanceMatcherPolicy>());
+        // YARP forwards (IHttpForwarder) and builds the transforms; the gateway matches operations itself.
         builder.Services.AddReverseProxy().AddTransforms<SubscriptionKeyTransforms>().AddTransforms<RequestIdTransforms>();
+        builder.Services.AddSingleton<GatewayForwarder>();
         builder.Services.AddTollgateCounterStores(options.Counters, dataDirectory);
         builder.Services.AddSingleton(sp => new PolicyServices(sp, sp.GetRequiredService<TimeProvider>(), options, sp.GetService<Microsoft.Extensions.Logging.ILoggerFactory>()));
         builder.Services.AddHttpClient();
@@ -80,58 +78,18 @@ public static class GatewayHost
     {
         app.UseMiddleware<Analytics.RequestTelemetryMiddleware>();
         app.UseMiddleware<GatewayInstanceMiddleware>();
+        app.UseMiddleware<GatewayMiddleware>();
+
+        // Only the gateway's own endpoints are left to routing: its status probe and health.
         app.UseRouting();
 
-        // ASP.NET answers a path that matches with another method by a 405 endpoint; APIM answers 404 OperationNotFound.
-        app.Use((context, next) =>
-        {
-            var endpoint = context.GetEndpoint();
-            if (endpoint is not null && endpoint.Metadata.GetMetadata<RouteModel>() is null && endpoint.DisplayName?.StartsWith("405", StringComparison.Ordinal) == true)
-            {
-                return GatewayErrors.WriteAsync(context, 404, GatewayErrorKind.OperationNotFound, GatewayErrors.OperationNotFound);
-            }
-
-            return next(context);
-        });
         // APIM's gateway health probe: 200 with an empty body while the gateway serves.
         app.MapMethods(StatusPath, ["GET", "HEAD"], () => Results.Ok());
-        app.MapReverseProxy(proxy =>
-        {
-            proxy.UseMiddleware<GatewayMiddleware>();
-            proxy.UseSessionAffinity();
-            proxy.UseLoadBalancing();
-            proxy.UsePassiveHealthChecks();
-        }).ConfigureEndpoints((endpoint, route) =>
-        {
-            // Routing matches the routes of the request's instance only (GatewayInstanceMatcherPolicy).
-            if (route.Metadata?.TryGetValue(GatewayState.InstanceMetadata, out var instance) == true)
-            {
-                endpoint.WithMetadata(new GatewayInstanceMetadata(instance));
-            }
-
-            // A route whose policies include cors also matches CORS preflight requests for its method (ASP.NET
-            // routing then matches OPTIONS by Access-Control-Request-Method), so the gateway answers them even
-            // when the API has no OPTIONS operation.
-            if (route.Metadata?.ContainsKey(GatewayState.CorsPreflightMetadata) == true && route.Match.Methods is { Count: > 0 } methods)
-            {
-                endpoint.WithMetadata(new HttpMethodMetadata(methods, acceptCorsPreflight: true));
-            }
-        });
 
         // Runs the matched endpoint here, so the terminal middleware below sees only unmatched requests.
         app.UseEndpoints(_ => { });
 
-        // Requests no route matched end here (a terminal middleware rather than a fallback route, which would be
-        // a candidate for every request and cost the matcher on the hot path).
-        app.Run(context =>
-        {
-            var path = context.Request.Path;
-            var apiMatches = context.Features.Get<GatewayInstanceFeature>()?.State.ApiPaths
-                .Any(p => p == "/" || path.StartsWithSegments(p, StringComparison.OrdinalIgnoreCase)) == true;
-            return apiMatches
-                ? GatewayErrors.WriteAsync(context, 404, GatewayErrorKind.OperationNotFound, GatewayErrors.OperationNotFound)
-                : GatewayErrors.WriteAsync(context, 404, GatewayErrorKind.ResourceNotFound, GatewayErrors.ResourceNotFound);
-        });
+        app.Run(context => GatewayErrors.WriteAsync(context, 404, GatewayErrorKind.ResourceNotFound, GatewayErrors.ResourceNotFound));
         return app;
     }
 

@@ -5,30 +5,49 @@ using Tollgate.Gateway.Errors;
 using Tollgate.Gateway.Policies.Runtime;
 using Tollgate.Gateway.Subscriptions;
 using Yarp.ReverseProxy.Forwarder;
-using Yarp.ReverseProxy.Model;
+using Microsoft.AspNetCore.Routing;
 using Tollgate.ServiceDefaults;
 
 namespace Tollgate.Gateway.Hosting;
 
 /// <summary>
-/// Runs in YARP's proxy pipeline after route matching: resolves the operation, checks the subscription key,
-/// then forwards; backend failures become APIM-style 502/504 bodies with a log line, never an unhandled exception.
+/// The gateway's request pipeline after the instance is resolved: matches the operation (<see cref="GatewayState.Match"/>),
+/// checks the subscription key, runs the policies and forwards (<see cref="GatewayForwarder"/>); backend failures
+/// become APIM-style 502/504 bodies with a log line, never an unhandled exception. Requests for the gateway's own
+/// endpoints (status, health) go on to routing.
 /// </summary>
-public sealed partial class GatewayMiddleware(RequestDelegate next, SnapshotProxyConfigProvider config, TimeProvider time, ILogger<GatewayMiddleware> logger)
+public sealed partial class GatewayMiddleware(RequestDelegate next, SnapshotProxyConfigProvider config, GatewayForwarder forwarder, TimeProvider time, ILogger<GatewayMiddleware> logger)
 {
-    public Task InvokeAsync(HttpContext context) =>
-        // The instance was resolved by host name before routing (GatewayInstanceMiddleware holds its policies).
-        InvokeAsync(context, context.Features.Get<GatewayInstanceFeature>()?.State ?? config.State);
+    public Task InvokeAsync(HttpContext context)
+    {
+        if (Analytics.RequestTelemetryMiddleware.IsInfrastructure(context.Request.Path))
+        {
+            return next(context);
+        }
+
+        // The instance was resolved by host name (GatewayInstanceMiddleware holds its policies).
+        return InvokeAsync(context, context.Features.Get<GatewayInstanceFeature>()?.State ?? config.State);
+    }
 
     private async Task InvokeAsync(HttpContext context, GatewayState state)
     {
-        var route = context.GetReverseProxyFeature().Route.Config.RouteId;
-        if (!state.Operations.TryGetValue(route, out var entry))
+        var values = new RouteValueDictionary();
+        var matched = state.Match(context.Request, values, out var apiMatched);
+        if (matched is null)
         {
-            await GatewayErrors.WriteAsync(context, 404, GatewayErrorKind.OperationNotFound, GatewayErrors.OperationNotFound);
+            await (apiMatched
+                ? GatewayErrors.WriteAsync(context, 404, GatewayErrorKind.OperationNotFound, GatewayErrors.OperationNotFound)
+                : GatewayErrors.WriteAsync(context, 404, GatewayErrorKind.ResourceNotFound, GatewayErrors.ResourceNotFound));
             return;
         }
 
+        if (values.Count > 0)
+        {
+            context.Request.RouteValues = values;
+        }
+
+        var route = matched.RouteId;
+        var entry = matched.Entry;
         var api = entry.Api;
         if (!AllowsScheme(api.Protocols, context.Request.Scheme))
         {
@@ -73,7 +92,7 @@ public sealed partial class GatewayMiddleware(RequestDelegate next, SnapshotProx
                 return;
             }
 
-            await PolicyExecutor.RunAsync(context, request, policies, pipeline, next);
+            await PolicyExecutor.RunAsync(context, request, policies, pipeline, forwarder.Forward);
             return;
         }
 
@@ -84,7 +103,7 @@ public sealed partial class GatewayMiddleware(RequestDelegate next, SnapshotProx
         }
 
         var forwarding = time.GetTimestamp();
-        await next(context);
+        await forwarder.ForwardAsync(context);
         request.ServiceTime = time.GetElapsedTime(forwarding);
 
         var error = context.Features.Get<IForwarderErrorFeature>();

@@ -26,6 +26,9 @@ public sealed class GatewayRequest
     /// <summary>The subscription key was read from the query string (it must not be forwarded or logged).</summary>
     public bool KeyFromQuery { get; set; }
 
+    /// <summary>The backend <c>set-backend-service</c> chose for this request (absolute base URL), instead of the API's serviceUrl.</summary>
+    public string? BackendUrl { get; set; }
+
     /// <summary>The backend's status code, when the call reached the backend.</summary>
     public int? BackendStatusCode { get; set; }
 

@@ -17,7 +17,18 @@ public sealed record ResourceKey(string Service, string Kind, string Parent, str
 }
 
 /// <summary>A resource as stored: its <c>properties</c> JSON, its encrypted secrets and its ETag.</summary>
-public sealed record StoredResource(ResourceKey Key, JsonObject Properties, string? Secrets, string ETag, DateTimeOffset Created, DateTimeOffset Updated);
+public sealed record StoredResource(ResourceKey Key, JsonObject Properties, string? Secrets, string ETag, DateTimeOffset Created, DateTimeOffset Updated)
+{
+    /// <summary>Its place in the order resources were created in (the store's row sequence; 0 when not known).</summary>
+    public long Sequence { get; init; }
+}
+
+/// <summary>
+/// What changed in an instance after a revision, read consistently at <paramref name="Revision"/>: the resources
+/// written since (as they are now) and the keys of those deleted since (names in lower case). <paramref name="Full"/>:
+/// <paramref name="Written"/> is every resource of the instance (the caller starts over), as when asked from revision 0.
+/// </summary>
+public sealed record ResourceChanges(long Revision, IReadOnlyList<StoredResource> Written, IReadOnlyList<ResourceKey> Deleted, bool Full);
 
 /// <summary>One write of a change set; a change set is applied in one transaction or not at all.</summary>
 public abstract record ResourceChange
@@ -50,6 +61,16 @@ public interface IResourceStore : IAsyncDisposable
 
     /// <summary>Every resource of an instance (for snapshot building).</summary>
     Task<IReadOnlyList<StoredResource>> ListServiceAsync(string service, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The instance's changes after <paramref name="sinceRevision"/> (everything when it is 0), so a reader that keeps
+    /// the instance in memory follows it at the cost of what changed (snapshot building).
+    /// </summary>
+    async Task<ResourceChanges> ReadChangesAsync(string service, long sinceRevision, CancellationToken cancellationToken = default)
+    {
+        var revision = await GetRevisionAsync(service, cancellationToken);
+        return new ResourceChanges(revision, await ListServiceAsync(service, cancellationToken), [], Full: true);
+    }
 
     /// <summary>Applies a change set atomically and returns the instance's new revision.</summary>
     Task<long> ApplyAsync(string service, IReadOnlyList<ResourceChange> changes, CancellationToken cancellationToken = default);

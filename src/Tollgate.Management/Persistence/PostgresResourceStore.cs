@@ -15,7 +15,7 @@ public sealed class PostgresResourceStore : SqlResourceStore, IRevisionNotificat
     /// <summary>The channel committed revisions are announced on; the payload is <c>{revision}:{instance}</c>.</summary>
     public const string RevisionChannel = "tollgate_revisions";
 
-    private static readonly Migration[] AllMigrations = [SchemaV1("BIGSERIAL PRIMARY KEY", "BIGINT"), SchemaV2("BIGINT", "DOUBLE PRECISION", "BYTEA"), SchemaV3()];
+    private static readonly Migration[] AllMigrations = [SchemaV1("BIGSERIAL PRIMARY KEY", "BIGINT"), SchemaV2("BIGINT", "DOUBLE PRECISION", "BYTEA"), SchemaV3(), SchemaV4("BIGINT")];
 
     private readonly NpgsqlDataSource _dataSource;
     private readonly string _listenConnectionString;
@@ -77,6 +77,9 @@ public sealed class PostgresResourceStore : SqlResourceStore, IRevisionNotificat
     protected override IReadOnlyList<Migration> Migrations => AllMigrations;
 
     protected override string RowIdColumn => "ctid";
+
+    protected override async Task<DbTransaction> BeginSnapshotReadAsync(DbConnection connection, CancellationToken cancellationToken) =>
+        await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
 
     protected override async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken) =>
         await _dataSource.OpenConnectionAsync(cancellationToken);

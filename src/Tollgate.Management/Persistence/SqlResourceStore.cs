@@ -59,6 +59,22 @@ public abstract partial class SqlResourceStore(TimeProvider timeProvider) : IRes
         CREATE INDEX ix_request_minutes_minute ON request_minutes (minute_ms);
         """);
 
+    /// <summary>
+    /// Schema version 4: deleted resources' keys with the revision that deleted them, and resources by revision, so
+    /// that a reader can follow an instance by what changed (<see cref="ReadChangesAsync"/>). A key deleted again
+    /// keeps one row, with its latest revision.
+    /// </summary>
+    protected static Migration SchemaV4(string bigint) => new(4, "deletions, resources by revision", $"""
+        CREATE TABLE deletions (
+          service TEXT NOT NULL, kind TEXT NOT NULL, parent_key TEXT NOT NULL, name_key TEXT NOT NULL, revision {bigint} NOT NULL,
+          PRIMARY KEY (service, kind, parent_key, name_key));
+        CREATE INDEX ix_deletions_revision ON deletions (service, revision);
+        CREATE INDEX ix_resources_revision ON resources (service, revision);
+        """);
+
+    /// <summary>Starts a transaction whose reads all see one committed state (PostgreSQL: repeatable read; SQLite: a deferred transaction).</summary>
+    protected abstract Task<DbTransaction> BeginSnapshotReadAsync(DbConnection connection, CancellationToken cancellationToken);
+
     protected abstract ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken);
 
     /// <summary>Serializes schema migration across processes (advisory lock, exclusive transaction).</summary>
@@ -141,6 +157,45 @@ public abstract partial class SqlResourceStore(TimeProvider timeProvider) : IRes
             ("s", service.ToLowerInvariant()));
     }
 
+    public async Task<ResourceChanges> ReadChangesAsync(string service, long sinceRevision, CancellationToken cancellationToken = default)
+    {
+        var serviceKey = service.ToLowerInvariant();
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var tx = await BeginSnapshotReadAsync(connection, cancellationToken);
+        var value = await ScalarAsync(connection, tx, "SELECT revision FROM revisions WHERE service = @s", cancellationToken, ("s", serviceKey));
+        var revision = value is null ? 0 : Convert.ToInt64(value, CultureInfo.InvariantCulture);
+        if (sinceRevision <= 0 || sinceRevision > revision)
+        {
+            // From the start, or from a revision this store never had (another store, restored from a backup).
+            var all = await QueryAsync(connection, tx, $"SELECT {Columns}, seq FROM resources WHERE service = @s ORDER BY seq", cancellationToken, ("s", serviceKey));
+            return new ResourceChanges(revision, all, [], Full: true);
+        }
+
+        var written = await QueryAsync(connection, tx, $"SELECT {Columns}, seq FROM resources WHERE service = @s AND revision > @r ORDER BY seq", cancellationToken,
+            ("s", serviceKey), ("r", sinceRevision));
+        var deleted = new List<ResourceKey>();
+        await using (var cmd = Command(connection, tx, "SELECT kind, parent_key, name_key FROM deletions WHERE service = @s AND revision > @r", [("s", serviceKey), ("r", sinceRevision)]))
+        await using (var reader = await cmd.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                deleted.Add(new ResourceKey(serviceKey, reader.GetString(0), reader.GetString(1), reader.GetString(2)));
+            }
+        }
+
+        await tx.CommitAsync(cancellationToken);
+        return new ResourceChanges(revision, written, deleted, Full: false);
+    }
+
+    /// <summary>Records the keys of the resources a delete is about to remove (same condition), at the change set's revision.</summary>
+    private static Task RecordDeletionsAsync(DbConnection connection, DbTransaction tx, string where, long revision, List<(string, object?)> args, CancellationToken cancellationToken) =>
+        ExecuteAsync(connection, tx,
+            $"""
+            INSERT INTO deletions (service, kind, parent_key, name_key, revision)
+            SELECT service, kind, parent_key, name_key, @rev FROM resources WHERE {where}
+            ON CONFLICT (service, kind, parent_key, name_key) DO UPDATE SET revision = excluded.revision
+            """, cancellationToken, [.. args, ("rev", revision)]);
+
     public async Task<long> ApplyAsync(string service, IReadOnlyList<ResourceChange> changes, CancellationToken cancellationToken = default)
     {
         var serviceKey = service.ToLowerInvariant();
@@ -187,25 +242,28 @@ public abstract partial class SqlResourceStore(TimeProvider timeProvider) : IRes
                         CheckPrecondition(delete.Key, current, delete.IfMatch);
                     }
 
-                    await ExecuteAsync(connection, tx, "DELETE FROM resources WHERE service = @s AND kind = @k AND parent_key = @p AND name_key = @n", cancellationToken,
-                        ("s", delete.Key.ServiceKey), ("k", delete.Key.Kind), ("p", delete.Key.ParentKey), ("n", delete.Key.NameKey));
+                    const string one = "service = @s AND kind = @k AND parent_key = @p AND name_key = @n";
+                    List<(string, object?)> keyArgs = [("s", delete.Key.ServiceKey), ("k", delete.Key.Kind), ("p", delete.Key.ParentKey), ("n", delete.Key.NameKey)];
+                    await RecordDeletionsAsync(connection, tx, one, revision, keyArgs, cancellationToken);
+                    await ExecuteAsync(connection, tx, "DELETE FROM resources WHERE " + one, cancellationToken, [.. keyArgs]);
                     break;
                 case ResourceChange.DeleteAll all:
-                    var sql = "DELETE FROM resources WHERE service = @s AND kind = @k";
+                    var where = "service = @s AND kind = @k";
                     var args = new List<(string, object?)> { ("s", all.Service.ToLowerInvariant()), ("k", all.Kind) };
                     if (all.Parent is not null)
                     {
-                        sql += " AND parent_key = @p";
+                        where += " AND parent_key = @p";
                         args.Add(("p", all.Parent.ToLowerInvariant()));
                     }
 
                     if (all.Name is not null)
                     {
-                        sql += " AND name_key = @n";
+                        where += " AND name_key = @n";
                         args.Add(("n", all.Name.ToLowerInvariant()));
                     }
 
-                    await ExecuteAsync(connection, tx, sql, cancellationToken, [.. args]);
+                    await RecordDeletionsAsync(connection, tx, where, revision, args, cancellationToken);
+                    await ExecuteAsync(connection, tx, "DELETE FROM resources WHERE " + where, cancellationToken, [.. args]);
                     break;
             }
         }
@@ -305,7 +363,10 @@ public abstract partial class SqlResourceStore(TimeProvider timeProvider) : IRes
             var properties = (JsonNode.Parse(reader.GetString(4)) as JsonObject) ?? [];
             var secrets = reader.IsDBNull(5) ? null : reader.GetString(5);
             list.Add(new StoredResource(key, properties, secrets, reader.GetString(6),
-                DateTimeOffset.Parse(reader.GetString(7), CultureInfo.InvariantCulture), DateTimeOffset.Parse(reader.GetString(8), CultureInfo.InvariantCulture)));
+                DateTimeOffset.Parse(reader.GetString(7), CultureInfo.InvariantCulture), DateTimeOffset.Parse(reader.GetString(8), CultureInfo.InvariantCulture))
+            {
+                Sequence = reader.FieldCount > 9 ? reader.GetInt64(9) : 0,
+            });
         }
 
         return list;

@@ -7,7 +7,7 @@ namespace Tollgate.Management.Persistence;
 /// <summary>The default store: one SQLite file (WAL mode) under the data directory.</summary>
 public sealed class SqliteResourceStore : SqlResourceStore
 {
-    private static readonly Migration[] AllMigrations = [SchemaV1("INTEGER PRIMARY KEY AUTOINCREMENT", "INTEGER"), SchemaV2("INTEGER", "REAL", "BLOB"), SchemaV3()];
+    private static readonly Migration[] AllMigrations = [SchemaV1("INTEGER PRIMARY KEY AUTOINCREMENT", "INTEGER"), SchemaV2("INTEGER", "REAL", "BLOB"), SchemaV3(), SchemaV4("INTEGER")];
 
     private readonly string _connectionString;
 
@@ -52,6 +52,9 @@ public sealed class SqliteResourceStore : SqlResourceStore
     // BeginTransaction() without "deferred" is BEGIN IMMEDIATE: writers queue on the file lock (busy timeout) instead of failing later.
     protected override Task<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken cancellationToken) =>
         Task.FromResult<DbTransaction>(((SqliteConnection)connection).BeginTransaction(deferred: false));
+
+    protected override Task<DbTransaction> BeginSnapshotReadAsync(DbConnection connection, CancellationToken cancellationToken) =>
+        Task.FromResult<DbTransaction>(((SqliteConnection)connection).BeginTransaction(deferred: true));
 
     /// <summary>One node per SQLite file: the callers' in-process gates already serialize writes.</summary>
     public override Task<IAsyncDisposable> LockWritesAsync(CancellationToken cancellationToken = default) =>

@@ -18,6 +18,9 @@ public sealed partial class SnapshotPublisher(IResourceStore store, SecretVault 
     /// <summary>Each instance's builds: at most one running and one waiting to run after it.</summary>
     private readonly ConcurrentDictionary<string, Flight> _flights = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>Each instance's resources as of its last build, followed by what changed since.</summary>
+    private readonly ConcurrentDictionary<string, InstanceModel> _models = new(StringComparer.OrdinalIgnoreCase);
+
     public SnapshotFeed Feed => feed;
 
     /// <summary>Builds and publishes the current snapshot of every instance (start-up).</summary>
@@ -90,17 +93,22 @@ public sealed partial class SnapshotPublisher(IResourceStore store, SecretVault 
     private async Task BuildAndPublishAsync(string service)
     {
         var ct = CancellationToken.None;
-        var revision = await store.GetRevisionAsync(service, ct);
-        if (feed.Get(service) is { } current && current.Revision >= revision)
+        var model = _models.GetOrAdd(service, _ => new InstanceModel());
+        var changes = await store.ReadChangesAsync(service, model.Revision, ct);
+        if (feed.Get(service) is { } current && current.Revision >= changes.Revision)
         {
             return;
         }
 
-        var snapshot = Build(service, revision, await store.ListServiceAsync(service, ct));
+        // Builds of one instance run one at a time (the flight), so the model is never read and written at once.
+        model.Apply(changes);
+        var snapshot = Build(service, model);
         if (feed.Publish(snapshot))
         {
-            Log.SnapshotPublished(logger, service, revision, snapshot.Apis.Count, snapshot.Apis.Sum(a => a.Operations.Count));
+            Log.SnapshotPublished(logger, service, snapshot.Revision, snapshot.Apis.Count, snapshot.Apis.Sum(a => a.Operations.Count));
         }
+
+        model.MarkPublished(snapshot);
     }
 
     private sealed class Flight
@@ -114,30 +122,41 @@ public sealed partial class SnapshotPublisher(IResourceStore store, SecretVault 
         public Task? Next { get; set; }
     }
 
-    public void Remove(string service, long revision) => feed.Remove(service, revision);
+    public void Remove(string service, long revision)
+    {
+        feed.Remove(service, revision);
+        _models.TryRemove(service, out _);
+        _flights.TryRemove(service, out _);
+    }
 
     /// <summary>The subscription whose primary or secondary key has this digest, if any.</summary>
     public string? FindSubscriptionByDigest(string service, string digest) =>
         feed.Get(service)?.Subscriptions.FirstOrDefault(s => s.PrimaryKeyDigest == digest || s.SecondaryKeyDigest == digest)?.Id;
 
+    /// <summary>Builds a snapshot from the instance's resources (tests and tools: no previous snapshot to share with).</summary>
     internal GatewaySnapshot Build(string service, long revision, IReadOnlyList<StoredResource> resources)
     {
-        var byKind = resources.ToLookup(r => r.Key.Kind);
-        var operations = byKind[ResourceKind.Operation.Kind].ToLookup(o => o.Key.ParentKey);
-        var productApis = byKind[ResourceKind.ProductApi].ToLookup(l => l.Key.ParentKey, l => l.Key.Name);
-        var productGroups = byKind[ResourceKind.ProductGroup].ToLookup(l => l.Key.ParentKey, l => l.Key.Name);
-        var userGroups = byKind[ResourceKind.GroupUser].ToLookup(l => l.Key.NameKey, l => l.Key.Parent);
-        var policies = new Dictionary<string, string>(StringComparer.Ordinal);
-        var formats = new Dictionary<string, string?>(StringComparer.Ordinal);
-        foreach (var p in byKind[PolicyService.Kind])
-        {
-            if (Str(p.Properties, "value") is { } xml)
-            {
-                policies[p.Key.ParentKey] = xml;
-                formats[p.Key.ParentKey] = Str(p.Properties, "format");
-            }
-        }
-        var apis = byKind[ResourceKind.Api.Kind].Select(a => new GatewayApi
+        var model = new InstanceModel();
+        model.Apply(new ResourceChanges(revision, resources, [], Full: true));
+        return Build(service, model);
+    }
+
+    /// <summary>
+    /// Builds the snapshot of the model's revision. An API the changes since the last published snapshot did not
+    /// touch is that snapshot's object, so the gateway keeps its routes and pipelines.
+    /// </summary>
+    private GatewaySnapshot Build(string service, InstanceModel model)
+    {
+        var previous = model.Published?.Apis.ToDictionary(a => a.Id, StringComparer.OrdinalIgnoreCase);
+        var productApis = model.All(ResourceKind.ProductApi).ToLookup(l => l.Key.ParentKey, l => l.Key.Name);
+        var productGroups = model.All(ResourceKind.ProductGroup).ToLookup(l => l.Key.ParentKey, l => l.Key.Name);
+        var userGroups = model.All(ResourceKind.GroupUser).ToLookup(l => l.Key.NameKey, l => l.Key.Parent);
+        string? Policy(string scope) => Str(model.PolicyOf(scope)?.Properties, "value");
+        string? Format(string scope) => model.PolicyOf(scope) is { } p && Str(p.Properties, "value") is not null ? Str(p.Properties, "format") : null;
+        var apis = model.All(ResourceKind.Api.Kind).Select(a =>
+            model.Dirty is { } dirty && !dirty.Contains(a.Key.NameKey) && previous is not null && previous.TryGetValue(a.Key.Name, out var same)
+                ? same
+                : new GatewayApi
         {
             Id = a.Key.Name,
             DisplayName = Str(a.Properties, "displayName") ?? a.Key.Name,
@@ -148,20 +167,20 @@ public sealed partial class SnapshotPublisher(IResourceStore store, SecretVault 
             KeyHeaderName = Str(a.Properties["subscriptionKeyParameterNames"] as JsonObject, "header") ?? "Ocp-Apim-Subscription-Key",
             KeyQueryName = Str(a.Properties["subscriptionKeyParameterNames"] as JsonObject, "query") ?? "subscription-key",
             ApiVersion = Str(a.Properties, "apiVersion"),
-            Policy = policies.GetValueOrDefault("apis/" + a.Key.NameKey),
-            PolicyFormat = formats.GetValueOrDefault("apis/" + a.Key.NameKey),
-            Operations = operations[a.Key.NameKey].Select(o => new GatewayOperation
+            Policy = Policy("apis/" + a.Key.NameKey),
+            PolicyFormat = Format("apis/" + a.Key.NameKey),
+            Operations = model.OperationsOf(a.Key.NameKey).Select(o => new GatewayOperation
             {
                 Id = o.Key.Name,
                 DisplayName = Str(o.Properties, "displayName") ?? o.Key.Name,
                 Method = Str(o.Properties, "method") ?? "GET",
                 UrlTemplate = Str(o.Properties, "urlTemplate") ?? "/",
-                Policy = policies.GetValueOrDefault("apis/" + a.Key.NameKey + "/operations/" + o.Key.NameKey),
-                PolicyFormat = formats.GetValueOrDefault("apis/" + a.Key.NameKey + "/operations/" + o.Key.NameKey),
+                Policy = Policy("apis/" + a.Key.NameKey + "/operations/" + o.Key.NameKey),
+                PolicyFormat = Format("apis/" + a.Key.NameKey + "/operations/" + o.Key.NameKey),
                 Responses = Responses(o.Properties["responses"] as JsonArray),
             }).ToArray(),
         }).ToArray();
-        var products = byKind[ResourceKind.Product.Kind].Select(p => new GatewayProduct
+        var products = model.All(ResourceKind.Product.Kind).Select(p => new GatewayProduct
         {
             Id = p.Key.Name,
             DisplayName = Str(p.Properties, "displayName") ?? p.Key.Name,
@@ -171,10 +190,10 @@ public sealed partial class SnapshotPublisher(IResourceStore store, SecretVault 
             State = Str(p.Properties, "state") ?? "notPublished",
             ApiIds = productApis[p.Key.NameKey].ToArray(),
             GroupIds = productGroups[p.Key.NameKey].ToArray(),
-            Policy = policies.GetValueOrDefault("products/" + p.Key.NameKey),
-            PolicyFormat = formats.GetValueOrDefault("products/" + p.Key.NameKey),
+            Policy = Policy("products/" + p.Key.NameKey),
+            PolicyFormat = Format("products/" + p.Key.NameKey),
         }).ToArray();
-        var subscriptions = byKind[ResourceKind.Subscription.Kind].Select(s =>
+        var subscriptions = model.All(ResourceKind.Subscription.Kind).Select(s =>
         {
             var secrets = vault.Unprotect(s.Secrets);
             var owner = Str(s.Properties, "ownerId");
@@ -190,7 +209,7 @@ public sealed partial class SnapshotPublisher(IResourceStore store, SecretVault 
                 CreatedDate = s.Created,
             };
         }).ToArray();
-        var users = byKind[ResourceKind.User.Kind].Select(u => new GatewayUser
+        var users = model.All(ResourceKind.User.Kind).Select(u => new GatewayUser
         {
             Id = u.Key.Name,
             Email = Str(u.Properties, "email") ?? "",
@@ -199,12 +218,12 @@ public sealed partial class SnapshotPublisher(IResourceStore store, SecretVault 
             State = Str(u.Properties, "state") ?? "active",
             GroupIds = userGroups[u.Key.NameKey].ToArray(),
         }).ToArray();
-        var fragments = byKind[PolicyService.FragmentKind]
+        var fragments = model.All(PolicyService.FragmentKind)
             .Where(f => Str(f.Properties, "value") is not null)
             .Select(f => new GatewayPolicyFragment { Id = f.Key.Name, Value = Str(f.Properties, "value")!, Format = Str(f.Properties, "format") })
             .ToArray();
         var hostNames = new List<GatewayHostName>();
-        foreach (var stored in byKind[ResourceService.HostNamesKind])
+        foreach (var stored in model.All(ResourceService.HostNamesKind))
         {
             var certificates = stored.Secrets is null ? null : vault.Unprotect(stored.Secrets);
             foreach (var h in (stored.Properties["hostnameConfigurations"] as JsonArray)?.OfType<JsonObject>() ?? [])
@@ -216,17 +235,17 @@ public sealed partial class SnapshotPublisher(IResourceStore store, SecretVault 
 
         return new GatewaySnapshot
         {
-            Revision = revision,
+            Revision = model.Revision,
             HostNames = hostNames,
             ServiceName = service,
             Apis = apis,
             Products = products,
             Subscriptions = subscriptions,
             Users = users,
-            Policy = policies.GetValueOrDefault(""),
-            PolicyFormat = formats.GetValueOrDefault(""),
+            Policy = Policy(""),
+            PolicyFormat = Format(""),
             PolicyFragments = fragments,
-            NamedValues = byKind[ResourceKind.NamedValue.Kind].Select(n => NamedValueOf(n, vault)).ToArray(),
+            NamedValues = model.All(ResourceKind.NamedValue.Kind).Select(n => NamedValueOf(n, vault)).ToArray(),
         };
     }
 

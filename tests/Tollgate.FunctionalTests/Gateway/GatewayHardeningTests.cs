@@ -138,10 +138,18 @@ public sealed class GatewayHardeningTests() : GatewayServiceTests("hard")
             socket.Client.Shutdown(SocketShutdown.Send);
             var reply = new StringBuilder();
             var buffer = new byte[4096];
-            int read;
-            while ((read = await stream.ReadAsync(buffer)) > 0)
+            try
             {
-                reply.Append(Encoding.ASCII.GetString(buffer, 0, read));
+                int read;
+                while ((read = await stream.ReadAsync(buffer)) > 0)
+                {
+                    reply.Append(Encoding.ASCII.GetString(buffer, 0, read));
+                }
+            }
+            catch (IOException e) when (e.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionReset })
+            {
+                // The gateway aborts a connection whose client stopped sending: when the abort finds bytes of the
+                // request still unread, the kernel resets the connection instead of closing it. Either way no answer.
             }
 
             Assert.DoesNotContain(" 502 ", reply.ToString(), StringComparison.Ordinal);

@@ -29,7 +29,7 @@ public abstract class ResourceStoreTests : IAsyncLifetime
     {
         await Store.InitializeAsync();
 
-        Assert.Equal([1, 2, 3], await ((SqlResourceStore)Store).GetAppliedMigrationsAsync());
+        Assert.Equal([1, 2, 3, 4], await ((SqlResourceStore)Store).GetAppliedMigrationsAsync());
     }
 
     [Fact]
@@ -165,6 +165,50 @@ public abstract class ResourceStoreTests : IAsyncLifetime
         await Store.SetSettingAsync("s", "two");
 
         Assert.Equal("two", await Store.GetSettingAsync("s"));
+    }
+
+    [Fact]
+    public async Task ReadChanges_GivesWhatWasWrittenAndDeletedSinceARevision_InCreationOrder()
+    {
+        await Store.ApplyAsync("svc",
+        [
+            new ResourceChange.Put(Key("Keep"), Props("keep"), null),
+            new ResourceChange.Put(Key("Gone"), Props("gone"), null),
+            new ResourceChange.Put(Key("op1", "operation", "Gone"), Props("op1"), null),
+            new ResourceChange.Put(Key("op2", "operation", "Gone"), Props("op2"), null),
+        ]);
+        var first = await Store.ReadChangesAsync("svc", 0);
+
+        await Store.ApplyAsync("svc", [new ResourceChange.Put(Key("Later"), Props("later"), null), new ResourceChange.Put(Key("keep"), Props("kept"), null)]);
+        await Store.ApplyAsync("svc", [new ResourceChange.Delete(Key("gone")), new ResourceChange.DeleteAll("svc", "operation", "gone")]);
+        var since = await Store.ReadChangesAsync("svc", first.Revision);
+        var none = await Store.ReadChangesAsync("svc", since.Revision);
+
+        Assert.True(first.Full);
+        Assert.Equal(["Keep", "Gone", "op1", "op2"], first.Written.Select(r => r.Key.Name));
+        Assert.False(since.Full);
+        Assert.Equal(first.Revision + 2, since.Revision);
+        // "Keep" was created first, so it comes first though it was written last.
+        Assert.Equal(["Keep", "Later"], since.Written.Select(r => r.Key.Name));
+        Assert.Equal("kept", (string?)since.Written[0].Properties["displayName"]);
+        Assert.Equal(["api/gone", "operation/op1", "operation/op2"], since.Deleted.Select(k => k.Kind + "/" + k.Name).Order());
+        Assert.Empty(none.Written);
+        Assert.Empty(none.Deleted);
+    }
+
+    [Fact]
+    public async Task ReadChanges_ADeletedThenRecreatedResource_IsWrittenNotDeleted()
+    {
+        await Store.ApplyAsync("svc", [new ResourceChange.Put(Key("x"), Props("x1"), null)]);
+        var start = await Store.GetRevisionAsync("svc");
+        await Store.ApplyAsync("svc", [new ResourceChange.Delete(Key("x"))]);
+        await Store.ApplyAsync("svc", [new ResourceChange.Put(Key("x"), Props("x2"), null)]);
+
+        var since = await Store.ReadChangesAsync("svc", start);
+
+        // The deletion is reported too; a reader applies deletions before writes, so the resource stays.
+        Assert.Equal("x2", (string?)Assert.Single(since.Written).Properties["displayName"]);
+        Assert.Equal("x", Assert.Single(since.Deleted).Name);
     }
 
     [Fact]

@@ -382,8 +382,6 @@ internal sealed class RewriteUriHandler(PolicyLocation location, PolicyValue tem
 /// <summary><c>set-backend-service base-url</c>: forwards to another backend for this request.</summary>
 internal sealed class SetBackendServiceHandler(PolicyLocation location, PolicyValue baseUrl) : PolicyHandler(location)
 {
-    private readonly ConcurrentDictionary<string, DestinationState> _destinations = new(StringComparer.Ordinal);
-
     public override ValueTask<PolicyStep> ExecuteAsync(PolicyContext context)
     {
         var url = baseUrl.GetString(context);
@@ -392,8 +390,7 @@ internal sealed class SetBackendServiceHandler(PolicyLocation location, PolicyVa
             throw new ArgumentException($"set-backend-service: '{url}' is not an absolute URL.");
         }
 
-        var destination = _destinations.GetOrAdd(url, static u => new DestinationState("policy", new DestinationModel(new DestinationConfig { Address = u })));
-        context.Http.GetReverseProxyFeature().AvailableDestinations = destination;
+        context.Gateway.BackendUrl = url;
         context.BackendOverridden = true;
         return Continue;
     }

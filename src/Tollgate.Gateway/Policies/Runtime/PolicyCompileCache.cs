@@ -115,6 +115,7 @@ internal sealed class PolicyCompileCache
             foreach (var state in _owners.Values)
             {
                 state.Pipelines = new Dictionary<string, PolicyPipeline>(StringComparer.Ordinal);
+                state.ApiParts = new Dictionary<Core.Gateway.GatewayApi, ApiPart>(ReferenceEqualityComparer.Instance);
             }
 
             _services = services;
@@ -123,11 +124,25 @@ internal sealed class PolicyCompileCache
         return _owners.TryGetValue(owner, out var s) ? s.Pipelines : new Dictionary<string, PolicyPipeline>();
     }
 
+    /// <summary>
+    /// The API parts of the owner's last snapshot, when it was built with these services and in this context (see
+    /// <see cref="PolicyRuntime"/>); empty otherwise.
+    /// </summary>
+    public IReadOnlyDictionary<Core.Gateway.GatewayApi, ApiPart> ApiPartsOf(string owner, PolicyServices services, string context) =>
+        ReferenceEquals(_services, services) && _owners.TryGetValue(owner, out var s) && s.Context == context
+            ? s.ApiParts
+            : new Dictionary<Core.Gateway.GatewayApi, ApiPart>();
+
     /// <summary>Records what the owner's new snapshot uses and evicts every document no owner uses any more.</summary>
-    public void Commit(string owner, IEnumerable<string> used, Dictionary<string, PolicyPipeline> pipelines)
+    public void Commit(string owner, IEnumerable<string> used, Dictionary<string, PolicyPipeline> pipelines, string context, Dictionary<Core.Gateway.GatewayApi, ApiPart> apiParts)
     {
-        _owners[owner] = new OwnerState(new HashSet<string>(used, StringComparer.Ordinal), pipelines);
-        EvictUnused();
+        var previous = _owners.GetValueOrDefault(owner);
+        var usedSet = new HashSet<string>(used, StringComparer.Ordinal);
+        _owners[owner] = new OwnerState(usedSet, pipelines) { Context = context, ApiParts = apiParts };
+        if (previous is null || !previous.Policies.IsSubsetOf(usedSet))
+        {
+            EvictUnused();
+        }
     }
 
     /// <summary>The owner (instance) is gone: what only it used is evicted.</summary>
@@ -159,7 +174,28 @@ internal sealed class PolicyCompileCache
         public HashSet<string> Policies { get; } = policies;
 
         public Dictionary<string, PolicyPipeline> Pipelines { get; set; } = pipelines;
+
+        public string Context { get; init; } = "";
+
+        public Dictionary<Core.Gateway.GatewayApi, ApiPart> ApiParts { get; set; } = new(ReferenceEqualityComparer.Instance);
     }
+}
+
+/// <summary>
+/// What one API contributed to its instance's last policy runtime: its documents (location, description, key), its
+/// operations' policies by route id, and its pipelines by signature; the next runtime takes it as it is when the
+/// API is the same object and the context is unchanged.
+/// </summary>
+internal sealed class ApiPart
+{
+    public List<(string Location, string What, string Key)> Located { get; init; } = [];
+
+    public List<(string RouteId, OperationPolicies Policies)> Operations { get; } = [];
+
+    public Dictionary<string, PolicyPipeline> Kept { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Distinct pipelines of the API's operations.</summary>
+    public int PipelineCount { get; set; }
 }
 
 /// <summary>

@@ -23,13 +23,13 @@ namespace Tollgate.Gateway.Policies.Runtime;
 /// </remarks>
 public sealed partial class PolicyRuntime
 {
-    private readonly FrozenDictionary<string, OperationPolicies> _operations;
+    private readonly IReadOnlyDictionary<string, OperationPolicies> _operations;
     private readonly FrozenDictionary<string, ProductInfo> _products;
     private readonly SharedExpressions[] _expressions;
     private int _references = 1;
 
     private PolicyRuntime(
-        FrozenDictionary<string, OperationPolicies> operations,
+        IReadOnlyDictionary<string, OperationPolicies> operations,
         FrozenDictionary<string, ProductInfo> products,
         SharedExpressions[] expressions,
         PolicyServices? services,
@@ -74,7 +74,7 @@ public sealed partial class PolicyRuntime
     /// Diagnostics: every document of the snapshot as loaded, by where it is (<c>global</c>, <c>product:{id}</c>,
     /// <c>api:{id}</c>, <c>operation:{api}/{operation}</c>, <c>fragment:{id}</c>, ids in lower case).
     /// </summary>
-    internal FrozenDictionary<string, CachedPolicy> Documents { get; private init; } = FrozenDictionary<string, CachedPolicy>.Empty;
+    internal IReadOnlyDictionary<string, CachedPolicy> Documents { get; private init; } = FrozenDictionary<string, CachedPolicy>.Empty;
 
     /// <summary>False once retired and left by every request (its expressions are unloaded).</summary>
     public bool IsLive => Volatile.Read(ref _references) > 0;
@@ -211,10 +211,29 @@ public sealed partial class PolicyRuntime
             }
         }
 
+        var fragmentKeys = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var fragment in snapshot.PolicyFragments)
+        {
+            fragmentKeys[fragment.Id] = Locate("fragment:" + fragment.Id.ToLowerInvariant(), $"policy fragment '{fragment.Id}'", fragment.Value, fragment.Format, true)!;
+        }
+
+        // An API whose object is the previous snapshot's (management shares unchanged APIs between snapshots) keeps
+        // its documents' keys and its operations' policies when nothing they depend on beyond the API changed: the
+        // global policy, the products, the fragments and the named values (the context).
+        var context = Context(snapshot, globalKey, productKeys, fragmentKeys, namedValues);
+        var prior = cache.ApiPartsOf(owner, services, context);
+        var reusedApis = new Dictionary<GatewayApi, ApiPart>(ReferenceEqualityComparer.Instance);
         var apiKeys = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         var operationKeys = new Dictionary<(string, string), string>();
         foreach (var api in snapshot.Apis)
         {
+            if (prior.TryGetValue(api, out var part))
+            {
+                reusedApis[api] = part;
+                located.AddRange(part.Located);
+                continue;
+            }
+
             if (Locate("api:" + api.Id.ToLowerInvariant(), $"the policy of API '{api.Id}'", api.Policy, api.PolicyFormat, false) is { } key)
             {
                 apiKeys[api.Id] = key;
@@ -228,12 +247,6 @@ public sealed partial class PolicyRuntime
                     operationKeys[(api.Id.ToLowerInvariant(), op.Id.ToLowerInvariant())] = opKey;
                 }
             }
-        }
-
-        var fragmentKeys = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var fragment in snapshot.PolicyFragments)
-        {
-            fragmentKeys[fragment.Id] = Locate("fragment:" + fragment.Id.ToLowerInvariant(), $"policy fragment '{fragment.Id}'", fragment.Value, fragment.Format, true)!;
         }
 
         // 2. The new documents are compiled together, into one assembly, and kept.
@@ -269,7 +282,7 @@ public sealed partial class PolicyRuntime
             StringComparer.OrdinalIgnoreCase);
         if (located.Count == 0)
         {
-            cache.Commit(owner, [], new Dictionary<string, PolicyPipeline>(StringComparer.Ordinal));
+            cache.Commit(owner, [], new Dictionary<string, PolicyPipeline>(StringComparer.Ordinal), context, new Dictionary<GatewayApi, ApiPart>(ReferenceEqualityComparer.Instance));
             return new PolicyRuntime(FrozenDictionary<string, OperationPolicies>.Empty, products, [], services, snapshot.ServiceName)
             {
                 Documents = FrozenDictionary<string, CachedPolicy>.Empty,
@@ -301,8 +314,67 @@ public sealed partial class PolicyRuntime
             .ToLookup(x => x.Api, x => x.Product, StringComparer.OrdinalIgnoreCase);
         var pipelines = new Dictionary<(string Product, string Api, string Operation), PolicyPipeline?>();
         var operations = new Dictionary<string, OperationPolicies>(StringComparer.Ordinal);
+        var parts = new Dictionary<GatewayApi, ApiPart>(ReferenceEqualityComparer.Instance);
         var reused = 0;
-        foreach (var (routeId, entry) in state.Operations)
+        var reusedPipelines = 0;
+        foreach (var apiRoutes in state.ApiRoutes)
+        {
+            if (reusedApis.TryGetValue(apiRoutes.Api, out var same))
+            {
+                foreach (var (routeId, policies) in same.Operations)
+                {
+                    operations[routeId] = policies;
+                }
+
+                foreach (var (signature, pipeline) in same.Kept)
+                {
+                    kept[signature] = pipeline;
+                }
+
+                parts[apiRoutes.Api] = same;
+                reused += same.PipelineCount;
+                reusedPipelines += same.PipelineCount;
+                continue;
+            }
+
+            var part = new ApiPart { Located = located.Where(l => IsOf(l.Location, apiRoutes.Api)).ToList() };
+            var apiPipelines = new HashSet<PolicyPipeline>(ReferenceEqualityComparer.Instance);
+            foreach (var route in apiRoutes.Routes)
+            {
+                var policies = PoliciesOf(route.RouteId, route.Entry);
+                if (policies is null)
+                {
+                    continue;
+                }
+
+                operations[route.RouteId] = policies;
+                part.Operations.Add((route.RouteId, policies));
+                foreach (var pipeline in policies.ByProduct.Values.Append(policies.WithoutProduct))
+                {
+                    if (pipeline is not null)
+                    {
+                        apiPipelines.Add(pipeline);
+                    }
+                }
+            }
+
+            part.PipelineCount = apiPipelines.Count;
+            foreach (var (signature, pipeline) in kept)
+            {
+                if (apiPipelines.Contains(pipeline))
+                {
+                    part.Kept[signature] = pipeline;
+                }
+            }
+
+            // Only a part built without problems is kept for reuse: a broken document is looked at again next time.
+            if (part.Located.All(l => !problemOf.ContainsKey(l.Location)))
+            {
+                parts[apiRoutes.Api] = part;
+            }
+        }
+
+        OperationPolicies? PoliciesOf(string routeId, OperationEntry entry)
         {
             var api = entry.Api;
             var op = entry.Operation;
@@ -348,10 +420,10 @@ public sealed partial class PolicyRuntime
             var without = PipelineFor(null);
             if (without is null && byProduct.Values.All(p => p is null))
             {
-                continue;
+                return null;
             }
 
-            operations[routeId] = new OperationPolicies
+            return new OperationPolicies
             {
                 Api = apiInfos[api.Id],
                 Operation = new OperationInfo(op),
@@ -367,20 +439,51 @@ public sealed partial class PolicyRuntime
             batch.Acquire();
         }
 
-        cache.Commit(owner, used, kept);
-        return new PolicyRuntime(operations.ToFrozenDictionary(StringComparer.Ordinal), products, batches, services, snapshot.ServiceName)
+        cache.Commit(owner, used, kept, context, parts);
+        return new PolicyRuntime(operations, products, batches, services, snapshot.ServiceName)
         {
-            PipelineCount = pipelines.Values.Count(p => p is not null),
+            PipelineCount = pipelines.Values.Count(p => p is not null) + reusedPipelines,
             PipelinesReused = reused,
             DocumentsCompiled = compiled.Count,
             ExpressionCount = used.Sum(k => cache.Find(k)!.ExpressionCount),
-            Documents = documents.ToFrozenDictionary(StringComparer.Ordinal),
+            Documents = documents,
             CorsRoutes = operations
                 .Where(o => o.Value.WithoutProduct?.Cors.Length > 0 || o.Value.ByProduct.Values.Any(p => p?.Cors.Length > 0))
                 .Select(o => o.Key)
-                .ToFrozenSet(StringComparer.Ordinal),
+                .ToHashSet(StringComparer.Ordinal),
             Problems = problems.Select(namedValues.Redact).Distinct(StringComparer.Ordinal).ToArray(),
         };
+    }
+
+    /// <summary>Whether a document location (<c>api:{id}</c>, <c>operation:{api}/{op}</c>) belongs to the API.</summary>
+    private static bool IsOf(string location, GatewayApi api)
+    {
+        var id = api.Id.ToLowerInvariant();
+        return location.StartsWith("api:", StringComparison.Ordinal) ? location.AsSpan(4).SequenceEqual(id)
+            : location.StartsWith("operation:", StringComparison.Ordinal) && location.AsSpan(10).StartsWith(id) && location.Length > 10 + id.Length && location[10 + id.Length] == '/';
+    }
+
+    /// <summary>
+    /// What every API's pipelines depend on beyond the API itself: the global policy's key, each product's policy key
+    /// and APIs, each fragment's key, and the named values (by their SHA-256). An API part is reused only under the
+    /// same context.
+    /// </summary>
+    private static string Context(GatewaySnapshot snapshot, string? globalKey, Dictionary<string, string> productKeys, Dictionary<string, string> fragmentKeys, NamedValues namedValues)
+    {
+        var sb = new StringBuilder();
+        sb.Append(globalKey ?? "-");
+        foreach (var product in snapshot.Products)
+        {
+            sb.Append("|p:").Append(product.Id).Append('=').Append(productKeys.GetValueOrDefault(product.Id) ?? "-").Append(':').AppendJoin(',', product.ApiIds);
+        }
+
+        foreach (var (id, key) in fragmentKeys.OrderBy(f => f.Key, StringComparer.OrdinalIgnoreCase))
+        {
+            sb.Append("|f:").Append(id).Append('=').Append(key);
+        }
+
+        sb.Append("|n:").Append(namedValues.Fingerprint);
+        return sb.ToString();
     }
 
     /// <summary>What could not be loaded or built (each fails only the pipelines it belongs to); logged when the snapshot is applied.</summary>

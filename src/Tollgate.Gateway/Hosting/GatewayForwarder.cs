@@ -1,0 +1,95 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
+using Tollgate.Core.Gateway;
+using Tollgate.Gateway.Configuration;
+using Tollgate.Gateway.Subscriptions;
+using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Forwarder;
+using Yarp.ReverseProxy.Transforms.Builder;
+
+namespace Tollgate.Gateway.Hosting;
+
+/// <summary>
+/// Sends a matched request to its backend with YARP's <see cref="IHttpForwarder"/>: the API's <c>serviceUrl</c>, or the
+/// one <c>set-backend-service</c> chose for the request. The gateway matches operations itself
+/// (<see cref="GatewayState.Match"/>), so YARP's route table, endpoint and proxy pipeline are not on the path; its
+/// transforms are, built by YARP's <see cref="ITransformBuilder"/> from the same transform list a YARP route had
+/// (API path prefix removed, key header removed, key query parameter removed, request id, X-Forwarded-*).
+/// </summary>
+public sealed class GatewayForwarder
+{
+    private readonly IHttpForwarder _forwarder;
+    private readonly ITransformBuilder _transforms;
+    private readonly HttpMessageInvoker _client;
+    private readonly ForwarderRequestConfig _requestConfig;
+
+    /// <summary>Transformers by what they depend on (API path, key header, key query parameter): shared by APIs and snapshots.</summary>
+    private readonly ConcurrentDictionary<(string Path, string Header, string Query), HttpTransformer> _transformers = new();
+
+    public GatewayForwarder(IHttpForwarder forwarder, ITransformBuilder transforms, IForwarderHttpClientFactory clients, IOptions<GatewayOptions> options)
+    {
+        _forwarder = forwarder;
+        _transforms = transforms;
+        _requestConfig = new ForwarderRequestConfig { ActivityTimeout = options.Value.BackendTimeout };
+        // One connection pool for every backend (SocketsHttpHandler pools per host): YARP's defaults for a proxy
+        // (no cookies, no redirects, no automatic decompression, no system proxy).
+        _client = clients.CreateClient(new ForwarderHttpClientContext
+        {
+            ClusterId = "tollgate",
+            OldConfig = HttpClientConfig.Empty,
+            OldMetadata = null,
+            OldClient = null,
+            NewConfig = HttpClientConfig.Empty,
+            NewMetadata = null,
+        });
+        Forward = ForwardAsync;
+    }
+
+    /// <summary><see cref="ForwardAsync"/> as one delegate instance (passed to the policy pipeline without allocating).</summary>
+    public RequestDelegate Forward { get; }
+
+    /// <summary>
+    /// Forwards the request and copies the backend's response; a failure is left in <see cref="IForwarderErrorFeature"/>
+    /// for the caller to answer (502, 504, or nothing when the client went away).
+    /// </summary>
+    public Task ForwardAsync(HttpContext context)
+    {
+        var request = context.Features.Get<GatewayRequest>() ?? throw new UnreachableException("The gateway forwards matched requests only.");
+        var api = request.Api;
+        var destination = request.BackendUrl ?? api.ServiceUrl!;
+        var vt = _forwarder.SendAsync(context, destination, _client, _requestConfig, TransformerFor(api));
+        return vt.IsCompletedSuccessfully ? Task.CompletedTask : vt.AsTask();
+    }
+
+    private HttpTransformer TransformerFor(GatewayApi api)
+    {
+        var key = (api.Path, api.KeyHeaderName, api.KeyQueryName);
+        return _transformers.TryGetValue(key, out var transformer) ? transformer : _transformers.GetOrAdd(key, Build);
+    }
+
+    private HttpTransformer Build((string Path, string Header, string Query) key)
+    {
+        var transforms = new List<IReadOnlyDictionary<string, string>>
+        {
+            new Dictionary<string, string> { ["RequestHeaderRemove"] = key.Header },
+        };
+        if (key.Path.Length > 0)
+        {
+            transforms.Insert(0, new Dictionary<string, string> { ["PathRemovePrefix"] = "/" + key.Path });
+        }
+
+        return _transforms.Build(new RouteConfig
+        {
+            RouteId = "tollgate",
+            ClusterId = "tollgate",
+            Match = new RouteMatch { Path = "/{**rest}" },
+            Transforms = transforms,
+            // The key query parameter is removed by SubscriptionKeyTransforms, and only when present: YARP's
+            // QueryRemoveParameter would parse and rebuild every query string.
+            Metadata = new Dictionary<string, string> { [SubscriptionKeyTransforms.QueryNameMetadata] = key.Query },
+        }, cluster: null);
+    }
+}
