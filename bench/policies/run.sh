@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
-# Large instances: loads APIS APIs (one operation each, an API policy with three expressions) through the management
-# API of a running Release `tollgate` (gateway and management in one process, SQLite), and reports p50/p95 of a single
-# policy PUT (a write, its snapshot built and published, the gateway applying it) at the start (the first SAMPLES
-# APIs) and at the end (SAMPLES PUTs changing the policy of random APIs once all are loaded). Then restarts the process
-# on the loaded store and reports the gateway's cold start: how long the first snapshot's policies took to compile and
-# build (the gateway's debug event 2007), and how long until the gateway answered.
-# Usage: bash bench/policies/run.sh        Knobs: APIS ["500 2000"] SAMPLES [50] BUILD [1] BASE_PORT [19280]
+# Large instances: loads APIS APIs (OPS operations each, an API policy with three expressions) through the management
+# API of a running Release `tollgate` (gateway and management in one process, SQLite), one write per request, and
+# reports p50/p95 of a single write (an API, operation or policy PUT: its snapshot built and published, the gateway
+# applying it) at the start (the writes of the first SAMPLES APIs) and at the end (SAMPLES policy PUTs and SAMPLES
+# operation PUTs on random APIs once all are loaded), the whole load's time, and p99 of the time from a new
+# operation's PUT returning to its first 200 through the gateway. Then restarts the process on the loaded store and
+# reports the gateway's cold start: how long the first snapshot's policies took to compile and build (the gateway's
+# debug event 2007), how long until the gateway answered, and the process's RSS then.
+# Usage: bash bench/policies/run.sh        Knobs: APIS ["500 5000"] OPS [10] SAMPLES [50] BUILD [1] BASE_PORT [19280]
 set -euo pipefail
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$SCRIPT_DIR/../.." && pwd)
-APIS=${APIS:-500 2000}
+APIS=${APIS:-500 5000}
+OPS=${OPS:-10}
 SAMPLES=${SAMPLES:-50}
 BASE_PORT=${BASE_PORT:-19280}
 BACKEND_PORT=$((BASE_PORT + 1)) GW_PORT=$((BASE_PORT + 2)) MGMT_PORT=$((BASE_PORT + 3))
@@ -41,26 +44,27 @@ stop() {
     unset 'PID[tollgate]'
 }
 
-printf '| APIs | policy PUT p50 / p95, first %s APIs (ms) | policy PUT p50 / p95, %s PUTs once all are loaded (ms) | load time (s) | cold start: policies compiled and built (ms) | cold start: process start to gateway answering (s) |\n|---|---|---|---|---|---|\n' "$SAMPLES" "$SAMPLES" >"$TMP/table.md"
+printf '| APIs × operations | write p50 / p95, first %s APIs (ms) | write p50 / p95, %s PUTs once all are loaded (ms) | load time (s) | new operation routable, p99 (ms) | cold start: policies compiled and built (ms) | cold start: process start to gateway answering (s) | RSS after cold start (MB) |\n|---|---|---|---|---|---|---|---|\n' "$SAMPLES" "$((2 * SAMPLES))" >"$TMP/table.md"
 for n in $APIS; do
     data="$TMP/data-$n"
     start "$data" "$TMP/tollgate-$n.log"
     token=$(cd "$TMP" && dotnet "$TMP/bin/tollgate.dll" token --data-dir "$data" | tail -n 1)
-    row=$(python3 "$SCRIPT_DIR/load.py" "http://127.0.0.1:$MGMT_PORT" "$token" "$n" "$SAMPLES" "http://127.0.0.1:$BACKEND_PORT")
+    row=$(python3 "$SCRIPT_DIR/load.py" "http://127.0.0.1:$MGMT_PORT" "$token" "$n" "$SAMPLES" "http://127.0.0.1:$BACKEND_PORT" "$OPS" "http://127.0.0.1:$GW_PORT")
     stop
     # Cold start on the loaded store.
     started=$(date +%s.%N)
     start "$data" "$TMP/restart-$n.log"
     for i in $(seq 1 1200); do
-        [[ $(curl -s -o /dev/null -w "%{http_code}" --max-time 2 "http://127.0.0.1:$GW_PORT/api0/items/1" || true) == 200 ]] && break
+        [[ $(curl -s -o /dev/null -w "%{http_code}" --max-time 2 "http://127.0.0.1:$GW_PORT/api0/op0/1" || true) == 200 ]] && break
         ((i < 1200)) || die "the gateway did not serve api0 after the restart"
         sleep 0.1
     done
     ready=$(python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.1f}')" "$started" "$(date +%s.%N)")
     for i in $(seq 1 100); do grep -q 'policy documents' "$TMP/restart-$n.log" && break; sleep 0.2; done
     built=$(sed -n 's/.*compiled \([0-9]*\) of \([0-9]*\) policy documents, reused \([0-9]*\) of \([0-9]*\) pipelines, in \([0-9]*\) ms.*/\5 (\1 documents compiled)/p' "$TMP/restart-$n.log" | head -n 1)
+    rss=$(awk '/VmRSS/ { printf "%d", $2 / 1024 }' "/proc/${PID[tollgate]}/status")
     stop
-    printf '| %s | %s | %s | %s |\n' "$n" "$row" "${built:-?}" "$ready" >>"$TMP/table.md"
+    printf '| %s × %s | %s | %s | %s | %s |\n' "$n" "$OPS" "$row" "${built:-?}" "$ready" "$rss" >>"$TMP/table.md"
     log "$n APIs done"
 done
 cat "$TMP/table.md"

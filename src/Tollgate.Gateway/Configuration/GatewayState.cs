@@ -28,13 +28,21 @@ public sealed class GatewayState
     /// <summary>The instance's name in lower case: the prefix of its route ids and the key of its routes' metadata.</summary>
     public string Key { get; private init; } = "";
 
-    /// <summary>Every operation's route, by API (most specific first within each).</summary>
-    public IReadOnlyList<GatewayRoute> Routes { get; private init; } = [];
+    /// <summary>Every operation's route, by API (most specific first within each). Diagnostics: listed on first use.</summary>
+    public IReadOnlyList<GatewayRoute> Routes => _routes ??= ApiRoutes.SelectMany(a => a.Routes).ToList();
+
+    private IReadOnlyList<GatewayRoute>? _routes;
+
+    /// <summary>How many routes the instance has.</summary>
+    public int RouteCount { get; private init; }
 
     /// <summary>The routes of each API, built once per version of the API and shared by the snapshots it is unchanged in.</summary>
     public IReadOnlyList<ApiRoutes> ApiRoutes { get; private init; } = [];
 
-    public IReadOnlyDictionary<string, OperationEntry> Operations { get; private init; } = new Dictionary<string, OperationEntry>();
+    /// <summary>Every operation by route id. Diagnostics: indexed on first use (requests find theirs by <see cref="Match"/>).</summary>
+    public IReadOnlyDictionary<string, OperationEntry> Operations => _operations ??= Routes.ToDictionary(r => r.RouteId, r => r.Entry, StringComparer.Ordinal);
+
+    private IReadOnlyDictionary<string, OperationEntry>? _operations;
 
     public FrozenDictionary<KeyDigest, GatewaySubscription> SubscriptionsByKey { get; private init; } = FrozenDictionary<KeyDigest, GatewaySubscription>.Empty;
 
@@ -71,8 +79,6 @@ public sealed class GatewayState
             ? null
             : previous.ApiRoutes.ToDictionary(a => a.Api, a => a, ReferenceEqualityComparer<GatewayApi>.Instance);
         var apis = new ApiRoutes[snapshot.Apis.Count];
-        var routes = new List<GatewayRoute>();
-        var operations = new Dictionary<string, OperationEntry>(StringComparer.Ordinal);
         var problems = new List<string>();
         var byPath = new Dictionary<string, List<ApiRoutes>>(StringComparer.OrdinalIgnoreCase);
         var depth = 0;
@@ -82,11 +88,6 @@ public sealed class GatewayState
             var built = reusable is not null && reusable.TryGetValue(api, out var same) ? same : Configuration.ApiRoutes.Build(instance, api);
             apis[i] = built;
             problems.AddRange(built.Problems);
-            foreach (var route in built.Routes)
-            {
-                routes.Add(route);
-                operations[route.RouteId] = route.Entry;
-            }
 
             if (!byPath.TryGetValue(api.Path, out var sharing))
             {
@@ -118,9 +119,8 @@ public sealed class GatewayState
         return new GatewayState(snapshot)
         {
             Key = instance,
-            Routes = routes,
             ApiRoutes = apis,
-            Operations = operations,
+            RouteCount = apis.Sum(a => a.Routes.Count),
             SubscriptionsByKey = byKey.ToFrozenDictionary(),
             Products = products,
             Users = snapshot.Users.ToFrozenDictionary(u => u.Id, StringComparer.OrdinalIgnoreCase),
@@ -136,14 +136,14 @@ public sealed class GatewayState
     /// The route a request is for: among the APIs whose path is a prefix of the request's path (by whole segments),
     /// the most specific of their routes that matches method, path and query (<see cref="GatewayRoute.Compare"/>),
     /// with its route values in <paramref name="values"/>. A CORS preflight request matches a route by the method it
-    /// asks for when the route's policies answer preflights (<see cref="PolicyRuntime.CorsRoutes"/>).
+    /// asks for when the route's policies answer preflights (<see cref="Gateway.Policies.Runtime.PolicyRuntime.AnswersPreflight"/>).
     /// <paramref name="apiMatched"/> tells "no such operation" from "no such API" when nothing matches.
     /// </summary>
     public GatewayRoute? Match(HttpRequest request, RouteValueDictionary values, out bool apiMatched)
     {
         apiMatched = false;
         var path = request.Path.Value ?? "/";
-        var preflight = Policies.CorsRoutes.Count > 0 && Gateway.Policies.Handlers.CorsHandler.IsPreflight(request);
+        var preflight = Policies.HasCors && Gateway.Policies.Handlers.CorsHandler.IsPreflight(request);
         var method = preflight ? request.Headers.AccessControlRequestMethod.ToString() : request.Method;
         var rest = path.AsSpan(path.StartsWith('/') ? 1 : 0);
         GatewayRoute? best = null;
@@ -180,7 +180,7 @@ public sealed class GatewayState
         foreach (var api in apis)
         {
             var target = best is null ? values : scratch ??= new RouteValueDictionary();
-            var route = api.Match(request, method, below, preflight, Policies.CorsRoutes, target);
+            var route = api.Match(request, method, below, preflight, Policies, target);
             if (route is null || (best is not null && GatewayRoute.Compare(route, best) >= 0))
             {
                 target.Clear();

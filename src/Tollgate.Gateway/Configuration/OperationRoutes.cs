@@ -192,7 +192,7 @@ public sealed class ApiRoutes
     /// The best of this API's routes that matches the request, whose path below the API's path is
     /// <paramref name="below"/>; its route values are left in <paramref name="values"/> (cleared when none matches).
     /// </summary>
-    internal GatewayRoute? Match(HttpRequest request, string method, ReadOnlySpan<char> below, bool preflight, IReadOnlySet<string> corsRoutes, RouteValueDictionary values)
+    internal GatewayRoute? Match(HttpRequest request, string method, ReadOnlySpan<char> below, bool preflight, Policies.Runtime.PolicyRuntime policies, RouteValueDictionary values)
     {
         var first = below.TrimStart('/');
         var slash = first.IndexOf('/');
@@ -208,7 +208,7 @@ public sealed class ApiRoutes
         while (i < literal.Length || j < _other.Length)
         {
             var route = j >= _other.Length || (i < literal.Length && literal[i].Rank < _other[j].Rank) ? literal[i++] : _other[j++];
-            var allowed = preflight && corsRoutes.Contains(route.RouteId) ? route.AllowsMethod(method) : route.AllowsMethod(request.Method);
+            var allowed = preflight && policies.AnswersPreflight(route) ? route.AllowsMethod(method) : route.AllowsMethod(request.Method);
             if (!allowed || (route.Query.Length > 0 && !route.MatchesQuery(request.Query)))
             {
                 continue;

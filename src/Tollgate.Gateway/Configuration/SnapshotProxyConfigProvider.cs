@@ -94,7 +94,7 @@ public sealed partial class SnapshotProxyConfigProvider
             }
             else
             {
-                Log.SnapshotApplied(_logger, snapshot.ServiceName, snapshot.Revision, state.Routes.Count);
+                Log.SnapshotApplied(_logger, snapshot.ServiceName, snapshot.Revision, state.RouteCount);
             }
         }
 

@@ -62,14 +62,14 @@ public sealed partial class GatewayMiddleware(RequestDelegate next, SnapshotProx
         {
             // A preflight carries no subscription key (browsers send none): cors policies of global, API and
             // operation scope answer it; product scope only when a key in the query string names the product.
-            var preflight = state.Policies.Find(route)?.For(check == KeyCheck.Allowed ? request.Product : null);
+            var preflight = state.Policies.Find(matched)?.For(check == KeyCheck.Allowed ? request.Product : null);
             if (preflight is null || preflight.Cors.Length == 0)
             {
                 await GatewayErrors.WriteAsync(context, 404, GatewayErrorKind.OperationNotFound, GatewayErrors.OperationNotFound);
                 return;
             }
 
-            await PolicyExecutor.RunPreflightAsync(context, request, state.Policies.Find(route)!, preflight);
+            await PolicyExecutor.RunPreflightAsync(context, request, state.Policies.Find(matched)!, preflight);
             return;
         }
 
@@ -83,7 +83,7 @@ public sealed partial class GatewayMiddleware(RequestDelegate next, SnapshotProx
                 return;
         }
 
-        if (state.Policies.Find(route) is { } policies && policies.For(request.Product) is { } pipeline)
+        if (state.Policies.Find(matched) is { } policies && policies.For(request.Product) is { } pipeline)
         {
             if (pipeline.Problem is { } problem)
             {

@@ -59,6 +59,17 @@ public interface IResourceStore : IAsyncDisposable
     /// <summary>Resources of one kind; under one parent, or under every parent when <paramref name="parent"/> is null.</summary>
     Task<IReadOnlyList<StoredResource>> ListAsync(string service, string kind, string? parent, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Resources of one kind (any parent) whose string property <paramref name="property"/> equals
+    /// <paramref name="value"/> ignoring case and leading or trailing '/' (an API by its path): the store filters, so
+    /// a uniqueness check does not read every resource of the kind.
+    /// </summary>
+    async Task<IReadOnlyList<StoredResource>> FindByPropertyAsync(string service, string kind, string property, string value, CancellationToken cancellationToken = default) =>
+        (await ListAsync(service, kind, null, cancellationToken))
+            .Where(r => r.Properties[property] is System.Text.Json.Nodes.JsonValue v && v.TryGetValue<string>(out var text)
+                && string.Equals(text.Trim('/'), value.Trim('/'), StringComparison.OrdinalIgnoreCase))
+            .ToList();
+
     /// <summary>Every resource of an instance (for snapshot building).</summary>
     Task<IReadOnlyList<StoredResource>> ListServiceAsync(string service, CancellationToken cancellationToken = default);
 

@@ -15,7 +15,7 @@ public sealed class PostgresResourceStore : SqlResourceStore, IRevisionNotificat
     /// <summary>The channel committed revisions are announced on; the payload is <c>{revision}:{instance}</c>.</summary>
     public const string RevisionChannel = "tollgate_revisions";
 
-    private static readonly Migration[] AllMigrations = [SchemaV1("BIGSERIAL PRIMARY KEY", "BIGINT"), SchemaV2("BIGINT", "DOUBLE PRECISION", "BYTEA"), SchemaV3(), SchemaV4("BIGINT")];
+    private static readonly Migration[] AllMigrations = [SchemaV1("BIGSERIAL PRIMARY KEY", "BIGINT"), SchemaV2("BIGINT", "DOUBLE PRECISION", "BYTEA"), SchemaV3(), SchemaV4("BIGINT", PathExpression)];
 
     private readonly NpgsqlDataSource _dataSource;
     private readonly string _listenConnectionString;
@@ -77,6 +77,11 @@ public sealed class PostgresResourceStore : SqlResourceStore, IRevisionNotificat
     protected override IReadOnlyList<Migration> Migrations => AllMigrations;
 
     protected override string RowIdColumn => "ctid";
+
+    protected override string NormalizedJsonText(string property) => $"lower(btrim(properties::jsonb ->> '{property}', '/'))";
+
+    /// <summary>The indexed expression of an API's path (the same text as the query's).</summary>
+    private const string PathExpression = "lower(btrim(properties::jsonb ->> 'path', '/'))";
 
     protected override async Task<DbTransaction> BeginSnapshotReadAsync(DbConnection connection, CancellationToken cancellationToken) =>
         await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);

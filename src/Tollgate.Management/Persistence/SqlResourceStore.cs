@@ -62,9 +62,11 @@ public abstract partial class SqlResourceStore(TimeProvider timeProvider) : IRes
     /// <summary>
     /// Schema version 4: deleted resources' keys with the revision that deleted them, and resources by revision, so
     /// that a reader can follow an instance by what changed (<see cref="ReadChangesAsync"/>). A key deleted again
-    /// keeps one row, with its latest revision.
+    /// keeps one row, with its latest revision. Resources by their normalized <c>path</c> property (an API's path must
+    /// be unique: <see cref="FindByPropertyAsync"/> checks it without reading every API).
     /// </summary>
-    protected static Migration SchemaV4(string bigint) => new(4, "deletions, resources by revision", $"""
+    protected static Migration SchemaV4(string bigint, string normalizedPath) => new(4, "deletions, resources by revision, APIs by path", $"""
+        CREATE INDEX ix_resources_path ON resources (service, kind, ({normalizedPath}));
         CREATE TABLE deletions (
           service TEXT NOT NULL, kind TEXT NOT NULL, parent_key TEXT NOT NULL, name_key TEXT NOT NULL, revision {bigint} NOT NULL,
           PRIMARY KEY (service, kind, parent_key, name_key));
@@ -155,6 +157,27 @@ public abstract partial class SqlResourceStore(TimeProvider timeProvider) : IRes
         await using var connection = await OpenAsync(cancellationToken);
         return await QueryAsync(connection, null, $"SELECT {Columns} FROM resources WHERE service = @s ORDER BY seq", cancellationToken,
             ("s", service.ToLowerInvariant()));
+    }
+
+    /// <summary>SQL for a string property of the <c>properties</c> JSON, trimmed of '/' and in lower case (<paramref name="property"/> is a plain name).</summary>
+    protected abstract string NormalizedJsonText(string property);
+
+    public async Task<IReadOnlyList<StoredResource>> FindByPropertyAsync(string service, string kind, string property, string value, CancellationToken cancellationToken = default)
+    {
+        if (!property.All(char.IsAsciiLetterOrDigit))
+        {
+            throw new ArgumentException($"'{property}' is not a plain property name.", nameof(property));
+        }
+
+        await using var connection = await OpenAsync(cancellationToken);
+        var candidates = await QueryAsync(connection, null,
+            $"SELECT {Columns} FROM resources WHERE service = @s AND kind = @k AND {NormalizedJsonText(property)} = @v ORDER BY seq", cancellationToken,
+            ("s", service.ToLowerInvariant()), ("k", kind), ("v", value.Trim('/').ToLowerInvariant()));
+
+        // SQL's lower() may differ from .NET's outside ASCII: the store narrows, the comparison decides.
+        return candidates
+            .Where(r => r.Properties[property] is JsonValue v && v.TryGetValue<string>(out var text) && string.Equals(text.Trim('/'), value.Trim('/'), StringComparison.OrdinalIgnoreCase))
+            .ToList();
     }
 
     public async Task<ResourceChanges> ReadChangesAsync(string service, long sinceRevision, CancellationToken cancellationToken = default)

@@ -7,7 +7,7 @@ namespace Tollgate.Management.Persistence;
 /// <summary>The default store: one SQLite file (WAL mode) under the data directory.</summary>
 public sealed class SqliteResourceStore : SqlResourceStore
 {
-    private static readonly Migration[] AllMigrations = [SchemaV1("INTEGER PRIMARY KEY AUTOINCREMENT", "INTEGER"), SchemaV2("INTEGER", "REAL", "BLOB"), SchemaV3(), SchemaV4("INTEGER")];
+    private static readonly Migration[] AllMigrations = [SchemaV1("INTEGER PRIMARY KEY AUTOINCREMENT", "INTEGER"), SchemaV2("INTEGER", "REAL", "BLOB"), SchemaV3(), SchemaV4("INTEGER", PathExpression)];
 
     private readonly string _connectionString;
 
@@ -52,6 +52,11 @@ public sealed class SqliteResourceStore : SqlResourceStore
     // BeginTransaction() without "deferred" is BEGIN IMMEDIATE: writers queue on the file lock (busy timeout) instead of failing later.
     protected override Task<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken cancellationToken) =>
         Task.FromResult<DbTransaction>(((SqliteConnection)connection).BeginTransaction(deferred: false));
+
+    protected override string NormalizedJsonText(string property) => $"lower(trim(json_extract(properties, '$.{property}'), '/'))";
+
+    /// <summary>The indexed expression of an API's path (the same text as the query's, or SQLite does not use the index).</summary>
+    private const string PathExpression = "lower(trim(json_extract(properties, '$.path'), '/'))";
 
     protected override Task<DbTransaction> BeginSnapshotReadAsync(DbConnection connection, CancellationToken cancellationToken) =>
         Task.FromResult<DbTransaction>(((SqliteConnection)connection).BeginTransaction(deferred: true));

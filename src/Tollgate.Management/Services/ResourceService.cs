@@ -859,8 +859,8 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
         {
             var path = pathValue.GetValue<string>().Trim('/');
             props["path"] = path;
-            var clash = (await store.ListAsync(scope.Name, ResourceKind.Api.Kind, "", ct))
-                .FirstOrDefault(a => a.Key.NameKey != name.ToLowerInvariant() && string.Equals(((string?)a.Properties["path"])?.Trim('/'), path, StringComparison.OrdinalIgnoreCase));
+            var clash = (await store.FindByPropertyAsync(scope.Name, ResourceKind.Api.Kind, "path", path, ct))
+                .FirstOrDefault(a => a.Key.NameKey != name.ToLowerInvariant());
             if (clash is not null)
             {
                 errors.Add(new ValidationError("path", $"The path '{path}' is already used by API '{clash.Key.Name}'; each API needs its own URL suffix."));

@@ -197,6 +197,23 @@ public abstract class ResourceStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task FindByProperty_MatchesIgnoringCaseAndSlashes_WithoutOtherKindsOrServices()
+    {
+        await Store.ApplyAsync("svc",
+        [
+            new ResourceChange.Put(Key("echo"), new JsonObject { ["path"] = "Echo/V1" }, null),
+            new ResourceChange.Put(Key("other"), new JsonObject { ["path"] = "echo" }, null),
+            new ResourceChange.Put(Key("op", "operation", "echo"), new JsonObject { ["path"] = "echo/v1" }, null),
+        ]);
+        await Store.ApplyAsync("svc2", [new ResourceChange.Put(Key("echo", service: "svc2"), new JsonObject { ["path"] = "echo/v1" }, null)]);
+
+        var found = await Store.FindByPropertyAsync("svc", "api", "path", "/echo/v1/");
+
+        Assert.Equal("echo", Assert.Single(found).Key.Name);
+        Assert.Empty(await Store.FindByPropertyAsync("svc", "api", "path", "echo/v2"));
+    }
+
+    [Fact]
     public async Task ReadChanges_ADeletedThenRecreatedResource_IsWrittenNotDeleted()
     {
         await Store.ApplyAsync("svc", [new ResourceChange.Put(Key("x"), Props("x1"), null)]);

@@ -190,7 +190,10 @@ internal sealed class ApiPart
 {
     public List<(string Location, string What, string Key)> Located { get; init; } = [];
 
-    public List<(string RouteId, OperationPolicies Policies)> Operations { get; } = [];
+    public Dictionary<string, OperationPolicies> Operations { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Routes whose pipelines (for some product or none) have a cors policy: they answer CORS preflight requests.</summary>
+    public HashSet<string> Cors { get; } = new(StringComparer.Ordinal);
 
     public Dictionary<string, PolicyPipeline> Kept { get; } = new(StringComparer.Ordinal);
 

@@ -23,19 +23,22 @@ namespace Tollgate.Gateway.Policies.Runtime;
 /// </remarks>
 public sealed partial class PolicyRuntime
 {
-    private readonly IReadOnlyDictionary<string, OperationPolicies> _operations;
+    /// <summary>Each API's operations' policies, by the API object of the snapshot (see <see cref="ApiPart"/>).</summary>
+    private readonly Dictionary<GatewayApi, ApiPart> _parts;
+
+    private Dictionary<string, OperationPolicies>? _byRouteId;
     private readonly FrozenDictionary<string, ProductInfo> _products;
     private readonly SharedExpressions[] _expressions;
     private int _references = 1;
 
     private PolicyRuntime(
-        IReadOnlyDictionary<string, OperationPolicies> operations,
+        Dictionary<GatewayApi, ApiPart> parts,
         FrozenDictionary<string, ProductInfo> products,
         SharedExpressions[] expressions,
         PolicyServices? services,
         string serviceName)
     {
-        _operations = operations;
+        _parts = parts;
         _products = products;
         _expressions = expressions;
         Services = services;
@@ -44,7 +47,7 @@ public sealed partial class PolicyRuntime
     }
 
     /// <summary>No policies anywhere.</summary>
-    public static PolicyRuntime Empty { get; } = new(FrozenDictionary<string, OperationPolicies>.Empty, FrozenDictionary<string, ProductInfo>.Empty, [], null, "");
+    public static PolicyRuntime Empty { get; } = new(new Dictionary<GatewayApi, ApiPart>(), FrozenDictionary<string, ProductInfo>.Empty, [], null, "");
 
     internal PolicyServices? Services { get; }
 
@@ -58,8 +61,12 @@ public sealed partial class PolicyRuntime
     /// <summary>How many pipelines were built (distinct ones shared between operations count once).</summary>
     public int PipelineCount { get; private init; }
 
-    /// <summary>Routes whose pipelines (for some product or none) have a cors policy: routing lets CORS preflight requests reach them.</summary>
-    public IReadOnlySet<string> CorsRoutes { get; private init; } = FrozenSet<string>.Empty;
+    /// <summary>Whether some route's pipelines have a cors policy (CORS preflight requests are then matched by the method they ask for).</summary>
+    public bool HasCors { get; private init; }
+
+    /// <summary>Whether the route's pipelines (for some product or none) have a cors policy: it answers CORS preflight requests.</summary>
+    internal bool AnswersPreflight(Configuration.GatewayRoute route) =>
+        HasCors && _parts.TryGetValue(route.Entry.Api, out var part) && part.Cors.Contains(route.RouteId);
 
     /// <summary>How many of the pipelines were the previous snapshot's instances, reused because nothing they are built from changed.</summary>
     public int PipelinesReused { get; private init; }
@@ -80,7 +87,15 @@ public sealed partial class PolicyRuntime
     public bool IsLive => Volatile.Read(ref _references) > 0;
 
     /// <summary>The policies of the operation behind a route, or null when none applies to it.</summary>
-    internal OperationPolicies? Find(string routeId) => _operations.GetValueOrDefault(routeId);
+    internal OperationPolicies? Find(Configuration.GatewayRoute route) =>
+        _parts.TryGetValue(route.Entry.Api, out var part) ? part.Operations.GetValueOrDefault(route.RouteId) : null;
+
+    /// <summary>The policies of the operation behind a route id (diagnostics and tests: builds an index on first use).</summary>
+    internal OperationPolicies? Find(string routeId)
+    {
+        var index = _byRouteId ??= _parts.Values.SelectMany(p => p.Operations).ToDictionary(o => o.Key, o => o.Value, StringComparer.Ordinal);
+        return index.GetValueOrDefault(routeId);
+    }
 
     internal ProductInfo? ProductInfo(string id) => _products.GetValueOrDefault(id);
 
@@ -283,7 +298,7 @@ public sealed partial class PolicyRuntime
         if (located.Count == 0)
         {
             cache.Commit(owner, [], new Dictionary<string, PolicyPipeline>(StringComparer.Ordinal), context, new Dictionary<GatewayApi, ApiPart>(ReferenceEqualityComparer.Instance));
-            return new PolicyRuntime(FrozenDictionary<string, OperationPolicies>.Empty, products, [], services, snapshot.ServiceName)
+            return new PolicyRuntime(new Dictionary<GatewayApi, ApiPart>(), products, [], services, snapshot.ServiceName)
             {
                 Documents = FrozenDictionary<string, CachedPolicy>.Empty,
             };
@@ -313,31 +328,40 @@ public sealed partial class PolicyRuntime
             .SelectMany(p => p.ApiIds.Select(a => (Api: a, Product: p)))
             .ToLookup(x => x.Api, x => x.Product, StringComparer.OrdinalIgnoreCase);
         var pipelines = new Dictionary<(string Product, string Api, string Operation), PolicyPipeline?>();
-        var operations = new Dictionary<string, OperationPolicies>(StringComparer.Ordinal);
+        var locatedByApi = new Dictionary<string, List<(string Location, string What, string Key)>>(StringComparer.Ordinal);
+        foreach (var l in located)
+        {
+            if (ApiIdOf(l.Location) is { } apiId)
+            {
+                if (!locatedByApi.TryGetValue(apiId, out var list))
+                {
+                    locatedByApi[apiId] = list = [];
+                }
+
+                list.Add(l);
+            }
+        }
+
         var parts = new Dictionary<GatewayApi, ApiPart>(ReferenceEqualityComparer.Instance);
+        var reusable = new Dictionary<GatewayApi, ApiPart>(ReferenceEqualityComparer.Instance);
         var reused = 0;
         var reusedPipelines = 0;
         foreach (var apiRoutes in state.ApiRoutes)
         {
             if (reusedApis.TryGetValue(apiRoutes.Api, out var same))
             {
-                foreach (var (routeId, policies) in same.Operations)
-                {
-                    operations[routeId] = policies;
-                }
-
                 foreach (var (signature, pipeline) in same.Kept)
                 {
                     kept[signature] = pipeline;
                 }
 
-                parts[apiRoutes.Api] = same;
+                parts[apiRoutes.Api] = reusable[apiRoutes.Api] = same;
                 reused += same.PipelineCount;
                 reusedPipelines += same.PipelineCount;
                 continue;
             }
 
-            var part = new ApiPart { Located = located.Where(l => IsOf(l.Location, apiRoutes.Api)).ToList() };
+            var part = new ApiPart { Located = locatedByApi.GetValueOrDefault(apiRoutes.Api.Id.ToLowerInvariant()) ?? [] };
             var apiPipelines = new HashSet<PolicyPipeline>(ReferenceEqualityComparer.Instance);
             foreach (var route in apiRoutes.Routes)
             {
@@ -347,8 +371,12 @@ public sealed partial class PolicyRuntime
                     continue;
                 }
 
-                operations[route.RouteId] = policies;
-                part.Operations.Add((route.RouteId, policies));
+                part.Operations[route.RouteId] = policies;
+                if (policies.WithoutProduct?.Cors.Length > 0 || policies.ByProduct.Values.Any(p => p?.Cors.Length > 0))
+                {
+                    part.Cors.Add(route.RouteId);
+                }
+
                 foreach (var pipeline in policies.ByProduct.Values.Append(policies.WithoutProduct))
                 {
                     if (pipeline is not null)
@@ -367,10 +395,12 @@ public sealed partial class PolicyRuntime
                 }
             }
 
+            parts[apiRoutes.Api] = part;
+
             // Only a part built without problems is kept for reuse: a broken document is looked at again next time.
             if (part.Located.All(l => !problemOf.ContainsKey(l.Location)))
             {
-                parts[apiRoutes.Api] = part;
+                reusable[apiRoutes.Api] = part;
             }
         }
 
@@ -439,28 +469,34 @@ public sealed partial class PolicyRuntime
             batch.Acquire();
         }
 
-        cache.Commit(owner, used, kept, context, parts);
-        return new PolicyRuntime(operations, products, batches, services, snapshot.ServiceName)
+        cache.Commit(owner, used, kept, context, reusable);
+        return new PolicyRuntime(parts, products, batches, services, snapshot.ServiceName)
         {
             PipelineCount = pipelines.Values.Count(p => p is not null) + reusedPipelines,
             PipelinesReused = reused,
             DocumentsCompiled = compiled.Count,
             ExpressionCount = used.Sum(k => cache.Find(k)!.ExpressionCount),
             Documents = documents,
-            CorsRoutes = operations
-                .Where(o => o.Value.WithoutProduct?.Cors.Length > 0 || o.Value.ByProduct.Values.Any(p => p?.Cors.Length > 0))
-                .Select(o => o.Key)
-                .ToHashSet(StringComparer.Ordinal),
+            HasCors = parts.Values.Any(p => p.Cors.Count > 0),
             Problems = problems.Select(namedValues.Redact).Distinct(StringComparer.Ordinal).ToArray(),
         };
     }
 
-    /// <summary>Whether a document location (<c>api:{id}</c>, <c>operation:{api}/{op}</c>) belongs to the API.</summary>
-    private static bool IsOf(string location, GatewayApi api)
+    /// <summary>The API (id in lower case) a document location belongs to: <c>api:{id}</c>, <c>operation:{id}/{op}</c>; else null.</summary>
+    private static string? ApiIdOf(string location)
     {
-        var id = api.Id.ToLowerInvariant();
-        return location.StartsWith("api:", StringComparison.Ordinal) ? location.AsSpan(4).SequenceEqual(id)
-            : location.StartsWith("operation:", StringComparison.Ordinal) && location.AsSpan(10).StartsWith(id) && location.Length > 10 + id.Length && location[10 + id.Length] == '/';
+        if (location.StartsWith("api:", StringComparison.Ordinal))
+        {
+            return location[4..];
+        }
+
+        if (location.StartsWith("operation:", StringComparison.Ordinal))
+        {
+            var slash = location.IndexOf('/', 10);
+            return slash < 0 ? null : location[10..slash];
+        }
+
+        return null;
     }
 
     /// <summary>
