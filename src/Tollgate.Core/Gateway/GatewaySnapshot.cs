@@ -37,6 +37,43 @@ public sealed record GatewaySnapshot
     public bool Deleted { get; init; }
 
     public static GatewaySnapshot Empty(string serviceName) => new() { Revision = 0, ServiceName = serviceName };
+
+    /// <summary>
+    /// This snapshot with every API that equals (by value) the API of the same id in <paramref name="previous"/>
+    /// replaced by that object, so what the gateway built for it is reused. Management shares unchanged APIs itself;
+    /// a snapshot received as JSON (a remote gateway, a backup) gets the same sharing here.
+    /// </summary>
+    public GatewaySnapshot ShareUnchangedApis(GatewaySnapshot? previous)
+    {
+        if (previous is null || previous.Apis.Count == 0 || !string.Equals(previous.ServiceName, ServiceName, StringComparison.OrdinalIgnoreCase))
+        {
+            return this;
+        }
+
+        var byId = new Dictionary<string, GatewayApi>(previous.Apis.Count, StringComparer.Ordinal);
+        foreach (var api in previous.Apis)
+        {
+            byId.TryAdd(api.Id, api);
+        }
+
+        var apis = new GatewayApi[Apis.Count];
+        var shared = 0;
+        for (var i = 0; i < apis.Length; i++)
+        {
+            var api = Apis[i];
+            if (byId.TryGetValue(api.Id, out var old) && (ReferenceEquals(old, api) || GatewayApi.SameValue(old, api)))
+            {
+                apis[i] = old;
+                shared++;
+            }
+            else
+            {
+                apis[i] = api;
+            }
+        }
+
+        return shared == 0 ? this : this with { Apis = apis };
+    }
 }
 
 /// <summary>
@@ -86,6 +123,39 @@ public sealed record GatewayApi
     public string? PolicyFormat { get; init; }
 
     public IReadOnlyList<GatewayOperation> Operations { get; init; } = [];
+
+    /// <summary>Whether two APIs are equal in every property, operations and their responses included (records compare lists by reference).</summary>
+    public static bool SameValue(GatewayApi a, GatewayApi b)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        if (a.Id != b.Id || a.DisplayName != b.DisplayName || a.Path != b.Path || a.ServiceUrl != b.ServiceUrl
+            || a.SubscriptionRequired != b.SubscriptionRequired || a.KeyHeaderName != b.KeyHeaderName || a.KeyQueryName != b.KeyQueryName
+            || a.ApiVersion != b.ApiVersion || a.Revision != b.Revision || a.Policy != b.Policy || a.PolicyFormat != b.PolicyFormat
+            || !a.Protocols.SequenceEqual(b.Protocols) || a.Operations.Count != b.Operations.Count)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < a.Operations.Count; i++)
+        {
+            GatewayOperation x = a.Operations[i], y = b.Operations[i];
+            if (x with { Responses = [] } != y with { Responses = [] } || x.Responses.Count != y.Responses.Count)
+            {
+                return false;
+            }
+
+            for (var r = 0; r < x.Responses.Count; r++)
+            {
+                if (x.Responses[r].StatusCode != y.Responses[r].StatusCode || !x.Responses[r].Representations.SequenceEqual(y.Responses[r].Representations))
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
+    }
 }
 
 public sealed record GatewayOperation

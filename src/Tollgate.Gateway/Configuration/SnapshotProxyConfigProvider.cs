@@ -67,6 +67,8 @@ public sealed partial class SnapshotProxyConfigProvider
             GatewayState? state = null;
             if (!snapshot.Deleted)
             {
+                // A snapshot read from JSON shares nothing with the one served: its unchanged APIs become the served objects.
+                snapshot = snapshot.ShareUnchangedApis(current?.Snapshot);
                 state = BuildState(snapshot, current?.Snapshot.Revision ?? 0);
                 if (state is null)
                 {

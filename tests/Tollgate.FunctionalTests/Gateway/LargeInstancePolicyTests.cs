@@ -41,16 +41,21 @@ public sealed class LargeInstancePolicyTests
         var changed = gateway.StateOf(Service)!;
         Assert.Equal(1, changed.Policies.DocumentsCompiled);
         var after = Pipelines(changed);
+        var routesBeforeChange = before.Routes.ToDictionary(r => r.RouteId);
         for (var i = 0; i < Apis; i++)
         {
             var route = RouteOf(i);
             if (i == 7)
             {
                 Assert.NotSame(pipelines[route], after[route]);
+                Assert.NotSame(routesBeforeChange[route], changed.Routes.Single(r => r.RouteId == route));
             }
             else
             {
+                // Not rebuilt: the same pipeline, the same route, the same API object from management's snapshot.
                 Assert.Same(pipelines[route], after[route]);
+                Assert.Same(routesBeforeChange[route], changed.Routes.Single(r => r.RouteId == route));
+                Assert.Same(before.Snapshot.Apis[i], changed.Snapshot.Apis[i]);
             }
         }
 
