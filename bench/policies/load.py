@@ -7,8 +7,8 @@ import sys
 import time
 import urllib.parse
 
-base, token, n, samples, backend, ops, gateway = (sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5],
-                                                   int(sys.argv[6]), sys.argv[7])
+base, token, n, samples, backend, ops, gateway, mode = (sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5],
+                                                         int(sys.argv[6]), sys.argv[7], sys.argv[8])
 url = urllib.parse.urlparse(base)
 conn = http.client.HTTPConnection(url.hostname, url.port, timeout=120)
 svc = "/subscriptions/bench/resourceGroups/bench/providers/Microsoft.ApiManagement/service/bench"
@@ -77,9 +77,18 @@ put("", {"location": "local", "sku": {"name": "Developer", "capacity": 1},
 first = []
 load_started = time.perf_counter()
 for i in range(n):
-    writes = [timed(lambda: put(f"/apis/api{i}", {"properties": {"displayName": f"API {i}", "path": f"api{i}", "serviceUrl": backend,
-                                                                 "protocols": ["http"], "subscriptionRequired": False}}))]
-    writes += [timed(lambda: operation_put(i, f"op{k}")) for k in range(ops)]
+    if mode == "import":
+        # One request per API: an OpenAPI document with its operations, imported in one change set.
+        document = {"openapi": "3.0.1", "info": {"title": f"API {i}", "version": "1"}, "servers": [{"url": backend}],
+                    "paths": {f"/op{k}/{{id}}": {"get": {"operationId": f"op{k}", "summary": f"op{k}",
+                                                         "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
+                                                         "responses": {"200": {"description": "OK"}}}} for k in range(ops)}}
+        writes = [timed(lambda: put(f"/apis/api{i}", {"properties": {"format": "openapi+json", "value": json.dumps(document), "path": f"api{i}",
+                                                                     "protocols": ["http"], "subscriptionRequired": False}}))]
+    else:
+        writes = [timed(lambda: put(f"/apis/api{i}", {"properties": {"displayName": f"API {i}", "path": f"api{i}", "serviceUrl": backend,
+                                                                     "protocols": ["http"], "subscriptionRequired": False}}))]
+        writes += [timed(lambda: operation_put(i, f"op{k}")) for k in range(ops)]
     writes.append(timed(lambda: policy_put(i, f"v1-{i}")))
     if i < samples:
         first += writes

@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
 # Large instances: loads APIS APIs (OPS operations each, an API policy with three expressions) through the management
-# API of a running Release `tollgate` (gateway and management in one process, SQLite), one write per request, and
+# API of a running Release `tollgate` (gateway and management in one process, SQLite): each API imported from an
+# OpenAPI document with its operations (LOAD=import, one request) or created by one PUT per API and operation
+# (LOAD=single), then its policy PUT. It
 # reports p50/p95 of a single write (an API, operation or policy PUT: its snapshot built and published, the gateway
 # applying it) at the start (the writes of the first SAMPLES APIs) and at the end (SAMPLES policy PUTs and SAMPLES
 # operation PUTs on random APIs once all are loaded), the whole load's time, and p99 of the time from a new
 # operation's PUT returning to its first 200 through the gateway. Then restarts the process on the loaded store and
 # reports the gateway's cold start: how long the first snapshot's policies took to compile and build (the gateway's
 # debug event 2007), how long until the gateway answered, and the process's RSS then.
-# Usage: bash bench/policies/run.sh        Knobs: APIS ["500 5000"] OPS [10] SAMPLES [50] BUILD [1] BASE_PORT [19280]
+# Usage: bash bench/policies/run.sh        Knobs: APIS ["500 5000"] OPS [10] LOAD [import] SAMPLES [50] BUILD [1] BASE_PORT [19280]
 set -euo pipefail
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$SCRIPT_DIR/../.." && pwd)
 APIS=${APIS:-500 5000}
 OPS=${OPS:-10}
+LOAD=${LOAD:-import}
 SAMPLES=${SAMPLES:-50}
 BASE_PORT=${BASE_PORT:-19280}
 BACKEND_PORT=$((BASE_PORT + 1)) GW_PORT=$((BASE_PORT + 2)) MGMT_PORT=$((BASE_PORT + 3))
@@ -49,7 +52,7 @@ for n in $APIS; do
     data="$TMP/data-$n"
     start "$data" "$TMP/tollgate-$n.log"
     token=$(cd "$TMP" && dotnet "$TMP/bin/tollgate.dll" token --data-dir "$data" | tail -n 1)
-    row=$(python3 "$SCRIPT_DIR/load.py" "http://127.0.0.1:$MGMT_PORT" "$token" "$n" "$SAMPLES" "http://127.0.0.1:$BACKEND_PORT" "$OPS" "http://127.0.0.1:$GW_PORT")
+    row=$(python3 "$SCRIPT_DIR/load.py" "http://127.0.0.1:$MGMT_PORT" "$token" "$n" "$SAMPLES" "http://127.0.0.1:$BACKEND_PORT" "$OPS" "http://127.0.0.1:$GW_PORT" "$LOAD")
     stop
     # Cold start on the loaded store.
     started=$(date +%s.%N)
