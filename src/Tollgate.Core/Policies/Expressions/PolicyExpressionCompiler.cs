@@ -32,12 +32,25 @@ public sealed class PolicyExpressionCompiler
 {
     private const string ClassName = "__PolicyExpressions";
 
-    private const string Usings =
-        "using System; using System.Collections.Generic; using System.Linq; using System.Net; using System.Security.Cryptography; "
-        + "using System.Security.Cryptography.X509Certificates; using System.Text; using System.Text.RegularExpressions; using System.Xml.Linq; "
-        + "using Newtonsoft.Json; using Newtonsoft.Json.Linq; using Tollgate.Core.Policies.Expressions;\n";
-
     private static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.CSharp7_3, DocumentationMode.None);
+
+    /// <summary>
+    /// The options of the trees compiled together: an expression is parsed as C# 7.3 (APIM's language: newer syntax is
+    /// refused by the parser), then compiled beside <see cref="GlobalUsings"/>, which needs C# 10 (one compilation
+    /// has one language version).
+    /// </summary>
+    private static readonly CSharpParseOptions CompileOptions = new(LanguageVersion.CSharp10, DocumentationMode.None);
+
+    /// <summary>
+    /// The namespaces every expression sees, as global usings in one tree of each compilation: per expression tree they
+    /// were bound once per tree, most of a cold start's compile time with thousands of expressions.
+    /// </summary>
+    private static readonly SyntaxTree GlobalUsings = CSharpSyntaxTree.ParseText(
+        "global using System; global using System.Collections.Generic; global using System.Linq; global using System.Net; "
+        + "global using System.Security.Cryptography; global using System.Security.Cryptography.X509Certificates; global using System.Text; "
+        + "global using System.Text.RegularExpressions; global using System.Xml.Linq; global using Newtonsoft.Json; "
+        + "global using Newtonsoft.Json.Linq; global using Tollgate.Core.Policies.Expressions;\n",
+        CompileOptions);
 
     private static readonly Lazy<ImmutableArray<MetadataReference>> References = new(LoadReferences);
 
@@ -95,6 +108,7 @@ public sealed class PolicyExpressionCompiler
             }
             else
             {
+                unit.ForCompilation();
                 units.Add(unit);
             }
         }
@@ -106,7 +120,7 @@ public sealed class PolicyExpressionCompiler
 
         var compilation = CSharpCompilation.Create(
             "Tollgate.PolicyExpressions." + Guid.NewGuid().ToString("N"),
-            units.Select(u => u.Tree),
+            units.Select(u => u.Tree).Prepend(GlobalUsings),
             References.Value,
             new CSharpCompilationOptions(
                 OutputKind.DynamicallyLinkedLibrary,
@@ -151,9 +165,9 @@ public sealed class PolicyExpressionCompiler
         // Replacing the trees one by one would rebind the partial class's merged declaration on every replacement,
         // which grows with the square of the number of expressions (seconds for a cold start with thousands).
         var instrumented = units
-            .Select(unit => unit.Tree.WithRootAndOptions(new ExpressionInstrumenter(compilation.GetSemanticModel(unit.Tree), Limits).Visit(unit.Tree.GetRoot()), ParseOptions))
+            .Select(unit => unit.Tree.WithRootAndOptions(new ExpressionInstrumenter(compilation.GetSemanticModel(unit.Tree), Limits).Visit(unit.Tree.GetRoot()), CompileOptions))
             .ToArray();
-        compilation = compilation.RemoveAllSyntaxTrees().AddSyntaxTrees(instrumented);
+        compilation = compilation.RemoveAllSyntaxTrees().AddSyntaxTrees(instrumented.Prepend(GlobalUsings));
 
         using var pe = new MemoryStream();
         var result = compilation.Emit(pe);
@@ -200,7 +214,7 @@ public sealed class PolicyExpressionCompiler
         return [.. paths.Select(p => MetadataReference.CreateFromFile(p))];
     }
 
-    /// <summary>One expression as a syntax tree of its own: usings, the partial class, one method around the code.</summary>
+    /// <summary>One expression as a syntax tree of its own: the partial class, one method around the code (the usings are <see cref="GlobalUsings"/>).</summary>
     private sealed class Unit
     {
         private int _open;
@@ -219,7 +233,7 @@ public sealed class PolicyExpressionCompiler
         {
             var unit = new Unit { Source = source, MethodName = "E" + index.ToString(CultureInfo.InvariantCulture) };
             var returnType = source.ResultType == ExpressionResultType.Boolean ? "bool" : "object";
-            var sb = new StringBuilder(Usings);
+            var sb = new StringBuilder();
             sb.Append("public static partial class ").Append(ClassName).Append("\n{\npublic static ").Append(returnType).Append(' ')
                 .Append(unit.MethodName).Append("(global::Tollgate.Core.Policies.Expressions.IProxyContext context)\n");
             unit._open = sb.Length;
@@ -242,6 +256,9 @@ public sealed class PolicyExpressionCompiler
             unit.Tree = CSharpSyntaxTree.ParseText(sb.ToString(), ParseOptions);
             return unit;
         }
+
+        /// <summary>The checked tree with the options it is compiled with (same text, same root).</summary>
+        public void ForCompilation() => Tree = Tree.WithRootAndOptions(Tree.GetRoot(), CompileOptions);
 
         /// <summary>Null when the tree is exactly the class and method written around the code; else what is wrong.</summary>
         public string? ShapeError()
