@@ -82,6 +82,11 @@ public sealed class TollgateSettings
         var settings = new TollgateSettings();
         section.GetSection("Gateway").Bind(settings.Gateway);
         section.GetSection("Management").Bind(settings.Management);
+        if (settings.Management.KeyCheckInterval < TimeSpan.FromSeconds(1))
+        {
+            throw new StartupException($"Tollgate:Management:KeyCheckInterval is {settings.Management.KeyCheckInterval}: it must be at least one second.");
+        }
+
         section.GetSection("Store").Bind(settings.Store);
         section.GetSection("Mail").Bind(settings.Mail);
         if (settings.Mail.Problem() is { } mailProblem)
