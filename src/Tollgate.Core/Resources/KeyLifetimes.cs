@@ -81,7 +81,14 @@ public static class KeyLifetimes
         : overlap >= interval ? new ValidationError("keyRotation.overlap", "'overlap' must be shorter than 'interval': the old keys stop working before the next rotation.")
         : null;
 
-    /// <summary>The minute a time falls in: last-used times are kept at minute granularity.</summary>
-    public static DateTimeOffset Minute(DateTimeOffset value) =>
-        new(value.UtcTicks - (value.UtcTicks % TimeSpan.TicksPerMinute), TimeSpan.Zero);
+    /// <summary>
+    /// The form of times the server records (a key made, a key last used): UTC to the millisecond, as
+    /// <c>createdDate</c>, so that a use just after a key was made is told from one just before.
+    /// </summary>
+    public static string FormatPrecise(DateTimeOffset value) =>
+        value.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
+
+    /// <summary>The time to the millisecond (UTC), as <see cref="FormatPrecise"/> keeps it.</summary>
+    public static DateTimeOffset Millisecond(DateTimeOffset value) =>
+        new(value.UtcTicks - (value.UtcTicks % TimeSpan.TicksPerMillisecond), TimeSpan.Zero);
 }

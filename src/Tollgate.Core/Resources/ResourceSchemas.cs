@@ -176,7 +176,7 @@ public static partial class ResourceSchemas
         new("nextRotationAt", FieldType.String) { ReadOnly = true, Description = "When the keys are next replaced." },
         new("lastRotatedAt", FieldType.String) { ReadOnly = true, Description = "When the keys were last replaced by the schedule." },
         new("previousKeysValidUntil", FieldType.String) { ReadOnly = true, Description = "Until when the keys replaced by the last rotation work; null once they no longer do." },
-        new("previousKeysLastUsedAt", FieldType.String) { ReadOnly = true, Description = "The minute a replaced key last let a call through, since the last rotation." },
+        new("previousKeysLastUsedAt", FieldType.String) { ReadOnly = true, Description = "When a key replaced by the last rotation last let a call through; null: not since the rotation." },
     ]);
 
     public static readonly ObjectSchema Subscription = new("SubscriptionContractProperties",
@@ -199,8 +199,8 @@ public static partial class ResourceSchemas
         new("keyRotation", FieldType.Object) { Schema = KeyRotation, Description = "Tollgate extension: a schedule that replaces both keys every 'interval', the old ones working on for 'overlap'. null: no rotation." },
         new("primaryKeyCreatedAt", FieldType.String) { ReadOnly = true, Description = "Tollgate extension: when the current primary key was made." },
         new("secondaryKeyCreatedAt", FieldType.String) { ReadOnly = true, Description = "Tollgate extension: when the current secondary key was made." },
-        new("primaryKeyLastUsedAt", FieldType.String) { ReadOnly = true, Description = "Tollgate extension: the minute the current primary key last let a call through the gateway (from the request log); null: not used yet." },
-        new("secondaryKeyLastUsedAt", FieldType.String) { ReadOnly = true, Description = "Tollgate extension: the minute the current secondary key last let a call through the gateway (from the request log); null: not used yet." },
+        new("primaryKeyLastUsedAt", FieldType.String) { ReadOnly = true, Description = "Tollgate extension: when the current primary key last let a call through the gateway (from the request log, written to the store once a minute); null: not used yet." },
+        new("secondaryKeyLastUsedAt", FieldType.String) { ReadOnly = true, Description = "Tollgate extension: when the current secondary key last let a call through the gateway (from the request log, written to the store once a minute); null: not used yet." },
     ]);
 
     public static readonly ObjectSchema NamedValue = new("NamedValueContractProperties",

@@ -8,8 +8,8 @@ namespace Tollgate.Management.Analytics;
 
 /// <summary>
 /// When each subscription key last let a call through, derived from the request records the analytics writer stores
-/// (local and remote gateways' alike), at minute granularity. Nothing is written per request: the writer hands each
-/// batch over (<see cref="Observe"/>), which keeps the latest minute per subscription and key slot in memory, and
+/// (local and remote gateways' alike), to the millisecond. Nothing is written per request: the writer hands each batch
+/// over (<see cref="Observe"/>), which keeps the latest time per subscription and key slot in memory, and
 /// <see cref="FlushAsync"/> (run every key check, a minute by default) writes only what changed, one setting per
 /// subscription (<c>key-last-used/{instance}/{subscription}</c>), merged with what another node may have written.
 /// </summary>
@@ -33,12 +33,12 @@ public sealed class KeyUsage(IResourceStore store)
             }
 
             var entry = _pending.GetOrAdd((r.ServiceName.ToLowerInvariant(), subscription.ToLowerInvariant()), _ => new Entry());
-            var minute = KeyLifetimes.Minute(r.Timestamp);
+            var at = KeyLifetimes.Millisecond(r.Timestamp);
             lock (entry)
             {
-                if (!entry.Slots.TryGetValue(slot, out var known) || known < minute)
+                if (!entry.Slots.TryGetValue(slot, out var known) || known < at)
                 {
-                    entry.Slots[slot] = minute;
+                    entry.Slots[slot] = at;
                 }
             }
         }
@@ -85,7 +85,7 @@ public sealed class KeyUsage(IResourceStore store)
                     var json = new JsonObject();
                     foreach (var (slot, at) in stored.OrderBy(s => s.Key, StringComparer.Ordinal))
                     {
-                        json[slot] = KeyLifetimes.Format(at);
+                        json[slot] = KeyLifetimes.FormatPrecise(at);
                     }
 
                     await store.SetSettingAsync(SettingName(key), json.ToJsonString(), ct);

@@ -68,7 +68,7 @@ public sealed class ManagementOptions
 
     /// <summary>
     /// How often subscription keys are looked after: scheduled rotations that are due, replaced keys whose overlap
-    /// ended, expiry notices, and the keys' last use written from the request log. Default 1 minute.
+    /// ended, expiry notices, and the keys' last use written from the request log. Default 1 minute; at most 49 days.
     /// </summary>
     public TimeSpan KeyCheckInterval { get; set; } = TimeSpan.FromMinutes(1);
 }

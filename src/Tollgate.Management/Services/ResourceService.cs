@@ -1016,7 +1016,7 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
             {
                 if (!string.Equals((string?)before[slot + "Key"], (string?)secrets[slot + "Key"], StringComparison.Ordinal))
                 {
-                    props[slot + "KeyCreatedAt"] = Tollgate.Core.Resources.KeyLifetimes.Format(timeProvider.GetUtcNow());
+                    props[slot + "KeyCreatedAt"] = Tollgate.Core.Resources.KeyLifetimes.FormatPrecise(timeProvider.GetUtcNow());
                 }
             }
         }

@@ -45,7 +45,7 @@ public static class SubscriptionKeys
                 props[field] = KeyLifetimes.Format(expiry);
             }
 
-            props[slot + "KeyCreatedAt"] = existing?[slot + "KeyCreatedAt"]?.DeepClone() ?? KeyLifetimes.Format(now);
+            props[slot + "KeyCreatedAt"] = existing?[slot + "KeyCreatedAt"]?.DeepClone() ?? KeyLifetimes.FormatPrecise(now);
         }
 
         var oldRotation = existing?["keyRotation"] as JsonObject;
@@ -110,13 +110,13 @@ public static class SubscriptionKeys
 
             secrets[slot + "Key"] = newKey();
             props[slot + "KeyExpiresAt"] = null;
-            props[slot + "KeyCreatedAt"] = KeyLifetimes.Format(now);
+            props[slot + "KeyCreatedAt"] = KeyLifetimes.FormatPrecise(now);
         }
 
         KeyLifetimes.TryParseTime((string?)rotation["nextRotationAt"], out var scheduled);
         var next = scheduled + interval;
         rotation["nextRotationAt"] = KeyLifetimes.Format(next > now ? next : now + interval);
-        rotation["lastRotatedAt"] = KeyLifetimes.Format(now);
+        rotation["lastRotatedAt"] = KeyLifetimes.FormatPrecise(now);
         rotation["previousKeysValidUntil"] = latest is { } end ? KeyLifetimes.Format(end) : null;
     }
 
@@ -146,12 +146,13 @@ public static class SubscriptionKeys
     public static void Regenerated(JsonObject props, string slot, DateTimeOffset now)
     {
         props[slot + "KeyExpiresAt"] = null;
-        props[slot + "KeyCreatedAt"] = KeyLifetimes.Format(now);
+        props[slot + "KeyCreatedAt"] = KeyLifetimes.FormatPrecise(now);
     }
 
     /// <summary>
-    /// Adds what a GET shows of the keys' last use, from the per-slot minutes of <paramref name="lastUsed"/>: a slot's
-    /// use counts for the current key only from the minute it was made (a replaced key's use is not the new one's).
+    /// Adds what a GET shows of the keys' last use, from the per-slot times of <paramref name="lastUsed"/> (to the
+    /// millisecond): a slot's use counts for the current key only from the time it was made (a replaced key's use is
+    /// not the new one's).
     /// </summary>
     public static void ShowLastUse(JsonObject props, IReadOnlyDictionary<string, DateTimeOffset> lastUsed)
     {
@@ -175,6 +176,6 @@ public static class SubscriptionKeys
             return null;
         }
 
-        return since is null || !KeyLifetimes.TryParseTime(since, out var from) || used >= KeyLifetimes.Minute(from) ? KeyLifetimes.Format(used) : null;
+        return since is null || !KeyLifetimes.TryParseTime(since, out var from) || used >= KeyLifetimes.Millisecond(from) ? KeyLifetimes.FormatPrecise(used) : null;
     }
 }

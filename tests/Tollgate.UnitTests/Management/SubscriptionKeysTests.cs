@@ -119,23 +119,23 @@ public sealed class SubscriptionKeysTests
     }
 
     [Fact]
-    public void LastUse_CountsForTheCurrentKey_OnlyFromTheMinuteItWasMade()
+    public void LastUse_CountsForTheCurrentKey_OnlyFromTheTimeItWasMade()
     {
         var props = new JsonObject
         {
-            ["primaryKeyCreatedAt"] = "2026-12-01T09:00:30Z",
-            ["secondaryKeyCreatedAt"] = "2026-12-01T10:00:00Z",
+            ["primaryKeyCreatedAt"] = "2026-12-01T09:00:30.250Z",
+            ["secondaryKeyCreatedAt"] = "2026-12-01T10:00:00.500Z",
             ["keyRotation"] = new JsonObject { ["lastRotatedAt"] = "2026-12-01T09:00:30Z" },
         };
         SubscriptionKeys.ShowLastUse(props, new Dictionary<string, DateTimeOffset>
         {
-            ["primary"] = new(2026, 12, 1, 9, 0, 0, TimeSpan.Zero),
-            ["secondary"] = new(2026, 12, 1, 9, 59, 0, TimeSpan.Zero),
+            ["primary"] = new(2026, 12, 1, 9, 0, 30, 250, TimeSpan.Zero),
+            ["secondary"] = new(2026, 12, 1, 10, 0, 0, 499, TimeSpan.Zero),
             ["previousSecondary"] = new(2026, 12, 1, 9, 30, 0, TimeSpan.Zero),
         });
-        Assert.Equal("2026-12-01T09:00:00Z", (string?)props["primaryKeyLastUsedAt"]);
+        Assert.Equal("2026-12-01T09:00:30.250Z", (string?)props["primaryKeyLastUsedAt"]);
         Assert.Null(props["secondaryKeyLastUsedAt"]);
-        Assert.Equal("2026-12-01T09:30:00Z", (string?)props["keyRotation"]!["previousKeysLastUsedAt"]);
+        Assert.Equal("2026-12-01T09:30:00.000Z", (string?)props["keyRotation"]!["previousKeysLastUsedAt"]);
     }
 
     [Fact]
