@@ -714,7 +714,7 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
         secrets[primary ? "primaryKey" : "secondaryKey"] = SecretGenerator.NewSubscriptionKey();
         // A new key: the old one's expiry and last use are not its own.
         var props = (JsonObject)stored.Properties.DeepClone();
-        SubscriptionKeys.Regenerated(props, primary ? "primary" : "secondary", timeProvider.GetUtcNow());
+        SubscriptionKeys.Regenerated(props, secrets, primary ? "primary" : "secondary", timeProvider.GetUtcNow());
         await ApplyAsync(scope, [new ResourceChange.Put(key, props, vault.Protect(secrets), stored.ETag)], ct);
     }
 

@@ -142,11 +142,20 @@ public static class SubscriptionKeys
         return changed;
     }
 
-    /// <summary>A key made anew by hand (regenerate): no expiry, made now.</summary>
-    public static void Regenerated(JsonObject props, string slot, DateTimeOffset now)
+    /// <summary>
+    /// A key made anew by hand (regenerate): no expiry, made now; the key a rotation replaced in that slot stops
+    /// working too (regenerating is what one does about a leaked key: none of its predecessors may go on working).
+    /// </summary>
+    public static void Regenerated(JsonObject props, JsonObject secrets, string slot, DateTimeOffset now)
     {
         props[slot + "KeyExpiresAt"] = null;
         props[slot + "KeyCreatedAt"] = KeyLifetimes.FormatPrecise(now);
+        secrets.Remove(slot == SubscriptionKeySlots.Primary ? PreviousPrimaryKey : PreviousSecondaryKey);
+        secrets.Remove(slot == SubscriptionKeySlots.Primary ? PreviousPrimaryKeyValidUntil : PreviousSecondaryKeyValidUntil);
+        if (secrets[PreviousPrimaryKey] is null && secrets[PreviousSecondaryKey] is null && props["keyRotation"] is JsonObject rotation)
+        {
+            rotation["previousKeysValidUntil"] = null;
+        }
     }
 
     /// <summary>

@@ -108,6 +108,24 @@ public sealed class SubscriptionKeysTests
     }
 
     [Fact]
+    public void Regenerate_AlsoEndsTheKeyARotationReplacedInThatSlot()
+    {
+        var props = new JsonObject { ["primaryKeyExpiresAt"] = "2027-01-01T00:00:00Z", ["keyRotation"] = new JsonObject { ["previousKeysValidUntil"] = "2026-12-08T09:00:00Z" } };
+        var secrets = new JsonObject
+        {
+            ["primaryKey"] = "p2", [SubscriptionKeys.PreviousPrimaryKey] = "p1", [SubscriptionKeys.PreviousPrimaryKeyValidUntil] = "2026-12-08T09:00:00Z",
+            [SubscriptionKeys.PreviousSecondaryKey] = "s1", [SubscriptionKeys.PreviousSecondaryKeyValidUntil] = "2026-12-08T09:00:00Z",
+        };
+        SubscriptionKeys.Regenerated(props, secrets, "primary", Now);
+        Assert.Null(props["primaryKeyExpiresAt"]);
+        Assert.Null(secrets[SubscriptionKeys.PreviousPrimaryKey]);
+        Assert.Equal("s1", (string?)secrets[SubscriptionKeys.PreviousSecondaryKey]);
+        Assert.NotNull(props["keyRotation"]!["previousKeysValidUntil"]);
+        SubscriptionKeys.Regenerated(props, secrets, "secondary", Now);
+        Assert.Null(props["keyRotation"]!["previousKeysValidUntil"]);
+    }
+
+    [Fact]
     public void Rotate_WithoutOverlap_KeepsNoOldKey_AndCatchesUpMissedRotations()
     {
         var props = new JsonObject { ["keyRotation"] = new JsonObject { ["interval"] = "PT1H", ["overlap"] = "P0D", ["nextRotationAt"] = "2026-12-01T09:00:00Z" } };
