@@ -135,6 +135,19 @@ public sealed partial class KeyLifecycle(IResourceStore store, ResourceService r
                 continue;
             }
 
+            // Claimed under the store's write lock: of several management nodes, one sends it.
+            sent += await resources.SerializedAsync(() => SendNoticeAsync(scope, subscription, owner, slot, expiry, setting, stamp, ct), ct);
+        }
+
+        return sent;
+    }
+
+    private async Task<int> SendNoticeAsync(ServiceScope scope, StoredResource subscription, string owner, string slot, DateTimeOffset expiry, string setting, string stamp,
+        CancellationToken ct)
+    {
+        var sent = 0;
+        if (await store.GetSettingAsync(setting, ct) != stamp)
+        {
             var user = await store.GetAsync(new ResourceKey(scope.Name, ResourceKind.User.Kind, "", owner["/users/".Length..]), ct);
             if (user is not null && (string?)user.Properties["state"] == "active")
             {
