@@ -24,6 +24,10 @@ public static class EventIds
     public const int MailNotQueued = 1103;
     /// <summary>A pass of the quota-approaching notification failed; the next one tries again.</summary>
     public const int QuotaCheckFailed = 1104;
+    /// <summary>A pass over subscription keys (rotation, expiry notices, last use) failed; the next one tries again.</summary>
+    public const int KeyCheckFailed = 1105;
+    /// <summary>A subscription's keys were replaced by its rotation schedule (the keys are never logged).</summary>
+    public const int KeysRotated = 1106;
 
     // --- gateway: snapshots and routes (20xx) ---
     public const int GatewayServing = 2001;

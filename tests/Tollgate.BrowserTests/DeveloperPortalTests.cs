@@ -473,6 +473,7 @@ public sealed class DeveloperPortalTests(PortalFixture portal) : IClassFixture<P
         var host = portal.Host;
         await host.PutAsync($"{Svc}/users/barbara", new { properties = new { email = "barbara@contoso.example", firstName = "Barbara", lastName = "Liskov", password = Password } });
         var oldKey = await host.CreateSubscriptionAsync(TutorialSetup.ServiceName, "barbara-starter", "/products/starter", "/users/barbara");
+        await host.OkAsync(HttpMethod.Patch, $"{Svc}/subscriptions/barbara-starter", new { properties = new { secondaryKeyExpiresAt = "2099-01-31T12:00:00Z" } });
 
         await using var p = await portal.NewPageAsync(nameof(Subscriptions_AreRenamedRegeneratedAndCancelled_AndTheProfileChangesNameAndPassword));
         var page = p.Page;
@@ -481,6 +482,10 @@ public sealed class DeveloperPortalTests(PortalFixture portal) : IClassFixture<P
         await page.GetByLabel("Password").FillAsync(Password);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         await page.WaitForURLAsync("**/subscriptions");
+
+        // The keys' last use and expiry (Tollgate extensions) are shown with the subscription.
+        await Assertions.Expect(page.Locator("[data-last-used=primary]")).ToHaveTextAsync("Not used yet");
+        await Assertions.Expect(page.Locator("section.subscription .facts")).ToContainTextAsync("Secondary key expires2099-01-31 12:00 UTC");
 
         // Rename: an empty name is refused next to the field, a new one is kept.
         await page.GetByLabel("Name", new() { Exact = true }).FillAsync("");

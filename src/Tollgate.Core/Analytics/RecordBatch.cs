@@ -20,6 +20,7 @@ public static class RecordBatch
         : string.IsNullOrEmpty(record.Method) || record.Method.Length > 16 ? $"[{index}].method is required (at most 16 characters)."
         : record.Url is null || record.Url.Length > 8192 ? $"[{index}].url is required (at most 8192 characters)."
         : record.ResponseCode is < 100 or > 599 ? $"[{index}].responseCode must be an HTTP status (100–599)."
+        : !Gateway.SubscriptionKeySlots.IsKnown(record.KeySlot) ? $"[{index}].keySlot must be primary, secondary, previousPrimary, previousSecondary or null."
         : record.RequestSize < 0 || record.ResponseSize < 0 || record.ApiTime < 0 || record.ServiceTime < 0 ? $"[{index}]: sizes and times cannot be negative."
         : null;
 }

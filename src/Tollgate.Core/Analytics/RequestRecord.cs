@@ -46,4 +46,10 @@ public readonly record struct RequestRecord
 
     /// <summary><c>none</c>, <c>hit</c> or <c>miss</c>.</summary>
     public string Cache { get; init; }
+
+    /// <summary>
+    /// Which of the subscription's keys let the call in (<see cref="Gateway.SubscriptionKeySlots"/>: primary,
+    /// secondary, previousPrimary, previousSecondary); null without a key. Never the key.
+    /// </summary>
+    public string? KeySlot { get; init; }
 }

@@ -249,7 +249,37 @@ public sealed record GatewaySubscription
 
     public required string SecondaryKeyDigest { get; init; }
 
+    /// <summary>When the primary key stops working (Tollgate extension); null: never.</summary>
+    public DateTimeOffset? PrimaryKeyExpiresAt { get; init; }
+
+    /// <summary>When the secondary key stops working (Tollgate extension); null: never.</summary>
+    public DateTimeOffset? SecondaryKeyExpiresAt { get; init; }
+
+    /// <summary>The primary key a scheduled rotation replaced, working until <see cref="PreviousPrimaryKeyValidUntil"/>.</summary>
+    public string? PreviousPrimaryKeyDigest { get; init; }
+
+    public DateTimeOffset? PreviousPrimaryKeyValidUntil { get; init; }
+
+    /// <summary>The secondary key a scheduled rotation replaced, working until <see cref="PreviousSecondaryKeyValidUntil"/>.</summary>
+    public string? PreviousSecondaryKeyDigest { get; init; }
+
+    public DateTimeOffset? PreviousSecondaryKeyValidUntil { get; init; }
+
     public DateTimeOffset CreatedDate { get; init; }
+}
+
+/// <summary>Which of a subscription's keys a call used (recorded in the request log, never the key itself).</summary>
+public static class SubscriptionKeySlots
+{
+    public const string Primary = "primary";
+    public const string Secondary = "secondary";
+
+    /// <summary>A key replaced by the last scheduled rotation, still in its overlap window.</summary>
+    public const string PreviousPrimary = "previousPrimary";
+
+    public const string PreviousSecondary = "previousSecondary";
+
+    public static bool IsKnown(string? slot) => slot is null or Primary or Secondary or PreviousPrimary or PreviousSecondary;
 }
 
 public sealed record GatewayUser

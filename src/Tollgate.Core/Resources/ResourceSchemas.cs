@@ -168,6 +168,17 @@ public static partial class ResourceSchemas
         new("groups", FieldType.ObjectArray) { ReadOnly = true },
     ]);
 
+    /// <summary>Tollgate extension: a subscription's scheduled key rotation (<c>properties.keyRotation</c>).</summary>
+    public static readonly ObjectSchema KeyRotation = new("SubscriptionKeyRotationContract",
+    [
+        new("interval", FieldType.String) { Required = true, Check = KeyLifetimes.CheckDuration, Description = "How often both keys are replaced: an ISO-8601 duration of at least PT1H (P90D)." },
+        new("overlap", FieldType.String) { Default = () => "P0D", Check = KeyLifetimes.CheckDuration, Description = "How long the replaced keys keep working after a rotation: an ISO-8601 duration shorter than interval (P7D). Default P0D." },
+        new("nextRotationAt", FieldType.String) { ReadOnly = true, Description = "When the keys are next replaced." },
+        new("lastRotatedAt", FieldType.String) { ReadOnly = true, Description = "When the keys were last replaced by the schedule." },
+        new("previousKeysValidUntil", FieldType.String) { ReadOnly = true, Description = "Until when the keys replaced by the last rotation work; null once they no longer do." },
+        new("previousKeysLastUsedAt", FieldType.String) { ReadOnly = true, Description = "When a key replaced by the last rotation last let a call through; null: not since the rotation." },
+    ]);
+
     public static readonly ObjectSchema Subscription = new("SubscriptionContractProperties",
     [
         new("scope", FieldType.String) { Required = true, MinLength = 1, Description = "/products/{productId}, /apis/{apiId} or /apis (all APIs)." },
@@ -183,6 +194,13 @@ public static partial class ResourceSchemas
         new("expirationDate", FieldType.String) { ReadOnly = true },
         new("endDate", FieldType.String) { ReadOnly = true },
         new("notificationDate", FieldType.String) { ReadOnly = true },
+        new("primaryKeyExpiresAt", FieldType.String) { Check = KeyLifetimes.CheckTime, Description = "Tollgate extension: when the primary key stops working (ISO-8601 date-time, in the future when set; null: never). A new primary key (regenerated or rotated) has none." },
+        new("secondaryKeyExpiresAt", FieldType.String) { Check = KeyLifetimes.CheckTime, Description = "Tollgate extension: when the secondary key stops working (ISO-8601 date-time, in the future when set; null: never). A new secondary key (regenerated or rotated) has none." },
+        new("keyRotation", FieldType.Object) { Schema = KeyRotation, Description = "Tollgate extension: a schedule that replaces both keys every 'interval', the old ones working on for 'overlap'. null: no rotation." },
+        new("primaryKeyCreatedAt", FieldType.String) { ReadOnly = true, Description = "Tollgate extension: when the current primary key was made." },
+        new("secondaryKeyCreatedAt", FieldType.String) { ReadOnly = true, Description = "Tollgate extension: when the current secondary key was made." },
+        new("primaryKeyLastUsedAt", FieldType.String) { ReadOnly = true, Description = "Tollgate extension: when the current primary key last let a call through the gateway (from the request log, written to the store once a minute); null: not used yet." },
+        new("secondaryKeyLastUsedAt", FieldType.String) { ReadOnly = true, Description = "Tollgate extension: when the current secondary key last let a call through the gateway (from the request log, written to the store once a minute); null: not used yet." },
     ]);
 
     public static readonly ObjectSchema NamedValue = new("NamedValueContractProperties",

@@ -87,6 +87,7 @@ public sealed class RequestTelemetryMiddleware(RequestDelegate next, TimeProvide
             ApiTime = elapsed.TotalMilliseconds,
             ServiceTime = request?.ServiceTime.TotalMilliseconds ?? 0,
             Cache = request?.Cache ?? "none",
+            KeySlot = request?.Subscription is null ? null : request.KeySlot,
         });
     }
 

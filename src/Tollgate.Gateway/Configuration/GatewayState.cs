@@ -44,7 +44,8 @@ public sealed class GatewayState
 
     private IReadOnlyDictionary<string, OperationEntry>? _operations;
 
-    public FrozenDictionary<KeyDigest, GatewaySubscription> SubscriptionsByKey { get; private init; } = FrozenDictionary<KeyDigest, GatewaySubscription>.Empty;
+    /// <summary>Every key that may let a call in (current keys and keys still in a rotation's overlap), by digest.</summary>
+    public FrozenDictionary<KeyDigest, SubscriptionKeyEntry> SubscriptionsByKey { get; private init; } = FrozenDictionary<KeyDigest, SubscriptionKeyEntry>.Empty;
 
     public FrozenDictionary<string, GatewayProduct> Products { get; private init; } = FrozenDictionary<string, GatewayProduct>.Empty;
 
@@ -108,11 +109,22 @@ public sealed class GatewayState
             }
         }
 
-        var byKey = new Dictionary<KeyDigest, GatewaySubscription>();
+        var byKey = new Dictionary<KeyDigest, SubscriptionKeyEntry>();
         foreach (var s in snapshot.Subscriptions)
         {
-            byKey[KeyDigest.Parse(s.PrimaryKeyDigest)] = s;
-            byKey[KeyDigest.Parse(s.SecondaryKeyDigest)] = s;
+            // Previous keys first: a current key always wins over a replaced one with the same digest.
+            if (s.PreviousPrimaryKeyDigest is { } previousPrimary && s.PreviousPrimaryKeyValidUntil is { } primaryUntil)
+            {
+                byKey[KeyDigest.Parse(previousPrimary)] = new SubscriptionKeyEntry(s, SubscriptionKeySlots.PreviousPrimary, primaryUntil);
+            }
+
+            if (s.PreviousSecondaryKeyDigest is { } previousSecondary && s.PreviousSecondaryKeyValidUntil is { } secondaryUntil)
+            {
+                byKey[KeyDigest.Parse(previousSecondary)] = new SubscriptionKeyEntry(s, SubscriptionKeySlots.PreviousSecondary, secondaryUntil);
+            }
+
+            byKey[KeyDigest.Parse(s.PrimaryKeyDigest)] = new SubscriptionKeyEntry(s, SubscriptionKeySlots.Primary, s.PrimaryKeyExpiresAt);
+            byKey[KeyDigest.Parse(s.SecondaryKeyDigest)] = new SubscriptionKeyEntry(s, SubscriptionKeySlots.Secondary, s.SecondaryKeyExpiresAt);
         }
 
         var apisByPath = byPath.ToDictionary(p => p.Key, p => p.Value.ToArray(), StringComparer.OrdinalIgnoreCase);
@@ -214,4 +226,10 @@ public sealed class GatewayState
     }
 
     public static GatewayState Empty(GatewayOptions options) => Build(GatewaySnapshot.Empty(options.ServiceName ?? ""), options);
+}
+
+/// <summary>A key of a subscription: which one it is and until when it works (null: no end).</summary>
+public sealed record SubscriptionKeyEntry(GatewaySubscription Subscription, string Slot, DateTimeOffset? ValidUntil)
+{
+    public bool ValidAt(DateTimeOffset now) => ValidUntil is not { } until || now < until;
 }

@@ -57,7 +57,7 @@ public sealed partial class GatewayMiddleware(RequestDelegate next, SnapshotProx
 
         var request = new GatewayRequest { State = state, Entry = entry };
         context.Features.Set(request);
-        var check = SubscriptionKeyValidator.Validate(context.Request, request);
+        var check = SubscriptionKeyValidator.Validate(context.Request, request, time.GetUtcNow());
         if (Policies.Handlers.CorsHandler.IsPreflight(context.Request) && !HttpMethods.IsOptions(entry.Operation.Method))
         {
             // A preflight carries no subscription key (browsers send none): cors policies of global, API and

@@ -21,6 +21,9 @@ public sealed class GatewayRequest
 
     public GatewaySubscription? Subscription { get; set; }
 
+    /// <summary>Which of the subscription's keys let the call in (<see cref="SubscriptionKeySlots"/>), for the request log.</summary>
+    public string? KeySlot { get; set; }
+
     public GatewayUser? User { get; set; }
 
     /// <summary>The subscription key was read from the query string (it must not be forwarded or logged).</summary>

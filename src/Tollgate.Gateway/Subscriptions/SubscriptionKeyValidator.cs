@@ -19,7 +19,11 @@ public enum KeyCheck
 /// </summary>
 public static class SubscriptionKeyValidator
 {
-    public static KeyCheck Validate(HttpRequest request, GatewayRequest gatewayRequest)
+    /// <summary>
+    /// Checks the request's key at <paramref name="now"/>: a key past its expiry (<c>primaryKeyExpiresAt</c>) or a
+    /// replaced key past its rotation overlap is refused like an unknown one (the same 401).
+    /// </summary>
+    public static KeyCheck Validate(HttpRequest request, GatewayRequest gatewayRequest, DateTimeOffset now)
     {
         var api = gatewayRequest.Api;
         var state = gatewayRequest.State;
@@ -47,10 +51,12 @@ public static class SubscriptionKeyValidator
             return api.SubscriptionRequired ? KeyCheck.Missing : KeyCheck.Allowed;
         }
 
-        if (key.Length == 0 || !state.SubscriptionsByKey.TryGetValue(KeyDigest.Of(key), out var subscription) || subscription.State != "active")
+        if (key.Length == 0 || !state.SubscriptionsByKey.TryGetValue(KeyDigest.Of(key), out var entry) || entry.Subscription.State != "active" || !entry.ValidAt(now))
         {
             return KeyCheck.Invalid;
         }
+
+        var subscription = entry.Subscription;
 
         GatewayUser? user = null;
         if (subscription.UserId is not null && (!state.Users.TryGetValue(subscription.UserId, out user) || user.State != "active"))
@@ -64,6 +70,7 @@ public static class SubscriptionKeyValidator
         }
 
         gatewayRequest.Subscription = subscription;
+        gatewayRequest.KeySlot = entry.Slot;
         gatewayRequest.User = user;
         gatewayRequest.Product = product;
         return KeyCheck.Allowed;

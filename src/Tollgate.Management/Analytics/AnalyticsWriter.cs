@@ -21,11 +21,14 @@ public sealed partial class AnalyticsWriter : BackgroundService
     private readonly IAnalyticsStore store;
     private readonly TimeProvider time;
     private readonly ILogger<AnalyticsWriter> logger;
+    private readonly KeyUsage? keyUsage;
     private readonly Meter _meter;
     private TaskCompletionSource _progress = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public AnalyticsWriter(RequestRecordChannel channel, IAnalyticsStore store, TimeProvider time, ILogger<AnalyticsWriter> logger, IMeterFactory meters)
+    public AnalyticsWriter(RequestRecordChannel channel, IAnalyticsStore store, TimeProvider time, ILogger<AnalyticsWriter> logger, IMeterFactory meters,
+        KeyUsage? keyUsage = null)
     {
+        this.keyUsage = keyUsage;
         this.channel = channel;
         this.store = store;
         this.time = time;
@@ -136,6 +139,8 @@ public sealed partial class AnalyticsWriter : BackgroundService
             try
             {
                 await store.InsertRequestRecordsAsync(batch, CancellationToken.None);
+                // The keys' last use comes from the stored records (in memory here, written once a minute).
+                keyUsage?.Observe(batch);
                 Interlocked.Add(ref _written, batch.Count);
             }
             catch (Exception ex) when (ex is System.Data.Common.DbException or InvalidOperationException or TimeoutException)

@@ -9,7 +9,8 @@ namespace Tollgate.Management.Analytics;
 /// </summary>
 public static class RequestRecordCodec
 {
-    private const byte Version = 1;
+    // Version 2 adds the key slot after the cache; version 1 blocks (written before) read with none.
+    private const byte Version = 2;
 
     /// <summary>Records per stored block: keeps each block's payload small (well below the large-object heap).</summary>
     public const int BlockSize = 1000;
@@ -55,6 +56,7 @@ public static class RequestRecordCodec
                 w.Write(r.ApiTime);
                 w.Write(r.ServiceTime);
                 w.Write(r.Cache ?? "none");
+                Optional(w, r.KeySlot);
             }
         }
 
@@ -80,7 +82,8 @@ public static class RequestRecordCodec
 
         raw.Position = 0;
         using var r = new BinaryReader(raw);
-        if (r.ReadByte() != Version)
+        var version = r.ReadByte();
+        if (version is not (1 or Version))
         {
             throw new InvalidDataException("Unknown request record block version.");
         }
@@ -107,6 +110,7 @@ public static class RequestRecordCodec
                 SubscriptionId = subscription, UserId = user, Method = method, Url = url, IpAddress = ip, ResponseCode = status,
                 BackendResponseCode = backend < 0 ? null : backend, RequestSize = r.ReadInt64(), ResponseSize = r.ReadInt64(),
                 ApiTime = r.ReadDouble(), ServiceTime = r.ReadDouble(), Cache = r.ReadString(),
+                KeySlot = version >= 2 ? Slot(Optional(r)) : null,
             });
         }
 
@@ -123,4 +127,14 @@ public static class RequestRecordCodec
     }
 
     private static string? Optional(BinaryReader r) => r.ReadBoolean() ? r.ReadString() : null;
+
+    /// <summary>The slot as one of the shared constant strings (thousands of records do not each hold a copy).</summary>
+    private static string? Slot(string? slot) => slot switch
+    {
+        Core.Gateway.SubscriptionKeySlots.Primary => Core.Gateway.SubscriptionKeySlots.Primary,
+        Core.Gateway.SubscriptionKeySlots.Secondary => Core.Gateway.SubscriptionKeySlots.Secondary,
+        Core.Gateway.SubscriptionKeySlots.PreviousPrimary => Core.Gateway.SubscriptionKeySlots.PreviousPrimary,
+        Core.Gateway.SubscriptionKeySlots.PreviousSecondary => Core.Gateway.SubscriptionKeySlots.PreviousSecondary,
+        _ => null,
+    };
 }

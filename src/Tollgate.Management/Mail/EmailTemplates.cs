@@ -82,6 +82,10 @@ public static partial class EmailTemplates
             "You are approaching an API quota limit",
             "<p>Dear $DevFirstName $DevLastName,</p><p>Your subscription $SubscriptionName to the $ProdName product is close to its quota: $CallsLimit calls, $CallsConsumed used so far.</p>" + Signature,
             [DevFirstName, DevLastName, ProdName, SubscriptionName, P("CallsLimit", "Calls allowed"), P("CallsConsumed", "Calls used"), OrganizationName, DevPortalUrl]),
+        new("subscriptionKeyExpiringDeveloperNotificationMessage", "Subscription key expiring", "Tollgate extension: developers receive this e-mail some days (Tollgate:Mail:KeyExpiryNoticeDays, 7 by default) before a key of their subscription expires, once per key and expiry.",
+            "Your $KeyName key of $SubscriptionName expires on $ExpiresAt",
+            "<p>Dear $DevFirstName $DevLastName,</p><p>The $KeyName key of your subscription $SubscriptionName to the $ProdName product expires on $ExpiresAt. Calls made with it are refused from then on.</p><p>Switch your applications to the other key, or regenerate this one, on <a href=\"$SubscriptionsUrl\">your subscriptions page</a>.</p>" + Signature,
+            [DevFirstName, DevLastName, ProdName, SubscriptionName, P("KeyName", "Which key expires: primary or secondary"), P("ExpiresAt", "When the key expires (UTC)"), SubscriptionsUrl, OrganizationName, DevPortalUrl]),
         new("rejectDeveloperNotificationMessage", "Subscription request declined", "This e-mail is sent to developers when their subscription requests for products requiring publisher approval is declined.",
             "Your subscription request for the $ProdName product",
             "<p>Dear $DevFirstName $DevLastName,</p><p>We would like to inform you that we decided to decline your subscription request for the $ProdName product. $RejectReason</p>" + Signature,
@@ -115,6 +119,8 @@ public static partial class EmailTemplates
             ["CommentText"] = "It works again since this morning.",
             ["CallsLimit"] = "10000",
             ["CallsConsumed"] = "9500",
+            ["KeyName"] = "primary",
+            ["ExpiresAt"] = "2027-01-31 12:00 UTC",
         };
     }
 

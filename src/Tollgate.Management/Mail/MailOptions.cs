@@ -22,6 +22,12 @@ public sealed class MailOptions
     /// </summary>
     public TimeSpan QuotaCheckInterval { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// How many days before a subscription key expires its owner is mailed
+    /// (<c>subscriptionKeyExpiringDeveloperNotificationMessage</c>), once per key and expiry. Default 7; 0: no notice.
+    /// </summary>
+    public int KeyExpiryNoticeDays { get; set; } = 7;
+
     /// <summary>Whether an SMTP server is configured.</summary>
     public bool UsesSmtp => !string.IsNullOrWhiteSpace(Smtp.Host);
 
@@ -31,6 +37,11 @@ public sealed class MailOptions
         if (QuotaCheckInterval < TimeSpan.FromSeconds(1))
         {
             return $"Tollgate:Mail:QuotaCheckInterval is {QuotaCheckInterval}: it must be at least one second.";
+        }
+
+        if (KeyExpiryNoticeDays is < 0 or > 365)
+        {
+            return $"Tollgate:Mail:KeyExpiryNoticeDays is {KeyExpiryNoticeDays}: it must be between 0 (no notice) and 365.";
         }
 
         if (Smtp.Security is not ("none" or "starttls" or "tls"))

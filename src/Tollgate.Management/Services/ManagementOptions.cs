@@ -65,6 +65,12 @@ public sealed class ManagementOptions
 
     /// <summary>Page size of lists when <c>$top</c> is not given (APIM pages at 100).</summary>
     public int DefaultPageSize { get; set; } = 100;
+
+    /// <summary>
+    /// How often subscription keys are looked after: scheduled rotations that are due, replaced keys whose overlap
+    /// ended, expiry notices, and the keys' last use written from the request log. Default 1 minute; at most 49 days.
+    /// </summary>
+    public TimeSpan KeyCheckInterval { get; set; } = TimeSpan.FromMinutes(1);
 }
 
 /// <summary>Settings of the store (section <c>Tollgate:Store</c>).</summary>

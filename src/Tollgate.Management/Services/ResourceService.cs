@@ -20,7 +20,7 @@ public sealed record ResourcePage(IReadOnlyList<JsonObject> Items, int Count, in
 /// Every successful write publishes a new gateway snapshot before it returns.
 /// </summary>
 public sealed partial class ResourceService(IResourceStore store, SecretVault vault, SnapshotPublisher publisher, TimeProvider timeProvider, ManagementOptions options,
-    IEnumerable<Tollgate.Management.Mail.IResourceWriteObserver> observers)
+    IEnumerable<Tollgate.Management.Mail.IResourceWriteObserver> observers, Tollgate.Management.Analytics.KeyUsage keyUsage)
 {
     private static readonly string[] BuiltInGroups = ["administrators", "developers", "guests"];
 
@@ -712,7 +712,10 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
         var stored = await store.GetAsync(key, ct) ?? throw ArmException.NotFound("Subscription");
         var secrets = vault.Unprotect(stored.Secrets);
         secrets[primary ? "primaryKey" : "secondaryKey"] = SecretGenerator.NewSubscriptionKey();
-        await ApplyAsync(scope, [new ResourceChange.Put(key, stored.Properties, vault.Protect(secrets), stored.ETag)], ct);
+        // A new key: the old one's expiry and last use are not its own.
+        var props = (JsonObject)stored.Properties.DeepClone();
+        SubscriptionKeys.Regenerated(props, secrets, primary ? "primary" : "secondary", timeProvider.GetUtcNow());
+        await ApplyAsync(scope, [new ResourceChange.Put(key, props, vault.Protect(secrets), stored.ETag)], ct);
     }
 
     public async Task<JsonObject> ListNamedValueAsync(ServiceScope scope, string name, CancellationToken ct)
@@ -1004,6 +1007,20 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
             }
         }
 
+        SubscriptionKeys.Prepare(props, existing?.Properties, timeProvider.GetUtcNow(), errors);
+        if (existing is not null)
+        {
+            // A key written by the client (not the one it had) is a new key: made now, last used never.
+            var before = vault.Unprotect(existing.Secrets);
+            foreach (var slot in SubscriptionKeys.Slots)
+            {
+                if (!string.Equals((string?)before[slot + "Key"], (string?)secrets[slot + "Key"], StringComparison.Ordinal))
+                {
+                    props[slot + "KeyCreatedAt"] = Tollgate.Core.Resources.KeyLifetimes.FormatPrecise(timeProvider.GetUtcNow());
+                }
+            }
+        }
+
         props["createdDate"] = existing?.Properties["createdDate"]?.DeepClone() ?? Now();
         var state = (string?)props["state"];
         var oldState = (string?)existing?.Properties["state"];
@@ -1066,6 +1083,8 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
             {
                 props["ownerId"] = scope.BaseId + owner;
             }
+
+            SubscriptionKeys.ShowLastUse(props, await keyUsage.ReadAsync(scope.Name, r.Key.Name, ct));
         }
         else if (kind == ResourceKind.Api && (string?)props["serviceUrl"] is { } url)
         {

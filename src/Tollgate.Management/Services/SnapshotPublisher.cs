@@ -131,7 +131,8 @@ public sealed partial class SnapshotPublisher(IResourceStore store, SecretVault 
 
     /// <summary>The subscription whose primary or secondary key has this digest, if any.</summary>
     public string? FindSubscriptionByDigest(string service, string digest) =>
-        feed.Get(service)?.Subscriptions.FirstOrDefault(s => s.PrimaryKeyDigest == digest || s.SecondaryKeyDigest == digest)?.Id;
+        feed.Get(service)?.Subscriptions.FirstOrDefault(s => s.PrimaryKeyDigest == digest || s.SecondaryKeyDigest == digest
+            || s.PreviousPrimaryKeyDigest == digest || s.PreviousSecondaryKeyDigest == digest)?.Id;
 
     /// <summary>Builds a snapshot from the instance's resources (tests and tools: no previous snapshot to share with).</summary>
     internal GatewaySnapshot Build(string service, long revision, IReadOnlyList<StoredResource> resources)
@@ -206,6 +207,12 @@ public sealed partial class SnapshotPublisher(IResourceStore store, SecretVault 
                 State = Str(s.Properties, "state") ?? "submitted",
                 PrimaryKeyDigest = KeyDigest.Of((string?)secrets["primaryKey"] ?? "").ToString(),
                 SecondaryKeyDigest = KeyDigest.Of((string?)secrets["secondaryKey"] ?? "").ToString(),
+                PrimaryKeyExpiresAt = Time(Str(s.Properties, "primaryKeyExpiresAt")),
+                SecondaryKeyExpiresAt = Time(Str(s.Properties, "secondaryKeyExpiresAt")),
+                PreviousPrimaryKeyDigest = Str(secrets, SubscriptionKeys.PreviousPrimaryKey) is { } previousPrimary ? KeyDigest.Of(previousPrimary).ToString() : null,
+                PreviousPrimaryKeyValidUntil = Time(Str(secrets, SubscriptionKeys.PreviousPrimaryKeyValidUntil)),
+                PreviousSecondaryKeyDigest = Str(secrets, SubscriptionKeys.PreviousSecondaryKey) is { } previousSecondary ? KeyDigest.Of(previousSecondary).ToString() : null,
+                PreviousSecondaryKeyValidUntil = Time(Str(secrets, SubscriptionKeys.PreviousSecondaryKeyValidUntil)),
                 CreatedDate = s.Created,
             };
         }).ToArray();
@@ -288,6 +295,8 @@ public sealed partial class SnapshotPublisher(IResourceStore store, SecretVault 
         var value = secret ? Str(vault.Unprotect(stored.Secrets), "value") : Str(stored.Properties, "value");
         return new Core.Policies.NamedValue(Str(stored.Properties, "displayName") ?? stored.Key.Name, value, secret);
     }
+
+    private static DateTimeOffset? Time(string? text) => Core.Resources.KeyLifetimes.TryParseTime(text, out var t) ? t : null;
 
     private static string? Str(JsonObject? o, string name) => o?[name] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
 

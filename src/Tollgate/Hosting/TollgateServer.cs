@@ -267,6 +267,7 @@ public sealed class TollgateServer : IAsyncDisposable
         builder.Services.AddHealthChecks().AddCheck<StoreHealthCheck>("store", tags: [Observability.ReadyTag], timeout: HealthCheckTimeout);
         builder.Services.AddSingleton(records);
         builder.Services.AddSingleton((IAnalyticsStore)store);
+        builder.Services.AddSingleton<KeyUsage>();
         builder.Services.AddSingleton<AnalyticsWriter>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<AnalyticsWriter>());
         builder.Services.AddSingleton(settings.Analytics);
@@ -306,6 +307,8 @@ public sealed class TollgateServer : IAsyncDisposable
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Tollgate.Management.Mail.QuotaWatch>());
         builder.Services.AddSingleton<Tollgate.Management.Mail.MailFolder>();
         builder.Services.AddSingleton<ResourceService>();
+        builder.Services.AddSingleton<KeyLifecycle>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<KeyLifecycle>());
         builder.Services.AddSingleton<DeveloperAccounts>();
         builder.Services.AddSingleton<UserTokens>();
         builder.Services.AddSingleton<Tollgate.Core.Policies.IPolicyBuildCheck>(new Tollgate.Gateway.Policies.Runtime.PolicyBuildCheck(timeProvider));

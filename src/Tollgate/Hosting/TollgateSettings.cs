@@ -82,6 +82,11 @@ public sealed class TollgateSettings
         var settings = new TollgateSettings();
         section.GetSection("Gateway").Bind(settings.Gateway);
         section.GetSection("Management").Bind(settings.Management);
+        if (settings.Management.KeyCheckInterval < TimeSpan.FromSeconds(1) || settings.Management.KeyCheckInterval > TimeSpan.FromDays(49))
+        {
+            throw new StartupException($"Tollgate:Management:KeyCheckInterval is {settings.Management.KeyCheckInterval}: it must be between one second and 49 days.");
+        }
+
         section.GetSection("Store").Bind(settings.Store);
         section.GetSection("Mail").Bind(settings.Mail);
         if (settings.Mail.Problem() is { } mailProblem)

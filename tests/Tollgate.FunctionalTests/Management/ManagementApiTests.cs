@@ -199,7 +199,10 @@ public sealed class ManagementApiTests : IAsyncLifetime
         var props = JsonNode.Parse(text)!["properties"]!;
 
         Assert.DoesNotContain("my-primary-key-1", text);
-        Assert.DoesNotContain("primaryKey", text);
+        Assert.DoesNotContain("my-secondary-key-2", text);
+        // No key property (the keys' lifecycle extensions, primaryKeyExpiresAt and the like, hold no key).
+        Assert.False(props.AsObject().ContainsKey("primaryKey"));
+        Assert.False(props.AsObject().ContainsKey("secondaryKey"));
         Assert.Equal($"{Svc}/apis", (string?)props["scope"]);
         Assert.NotNull((string?)props["createdDate"]);
         Assert.Equal("my-primary-key-1", (string?)secrets["primaryKey"]);
