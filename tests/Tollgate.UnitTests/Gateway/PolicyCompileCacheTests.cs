@@ -51,6 +51,28 @@ public sealed class PolicyCompileCacheTests
     }
 
     [Fact]
+    public void ManyDocuments_AreCompiledInChunks_AndEveryOneRuns()
+    {
+        // Enough expressions for three chunks: each document holds 40 set-header expressions.
+        const int PerDocument = 40;
+        var documents = (2 * PolicyRuntime.ExpressionsPerCompilation / PerDocument) + 2;
+        string Many(int api) => Document(string.Concat(Enumerable.Range(0, PerDocument)
+            .Select(i => $$"""<set-header name="X-{{i}}"><value>@("{{api}}-{{i}}")</value></set-header>""")));
+        var cache = new PolicyCompileCache();
+
+        var runtime = Build(cache, Snapshot(1, Enumerable.Range(0, documents).Select(i => Api("a" + i, Many(i))).ToArray()));
+
+        Assert.Equal(documents, runtime.DocumentsCompiled);
+        Assert.Empty(runtime.Problems);
+        Assert.Equal(3, cache.Compilations);
+        var first = runtime.Documents["api:a0"].Expressions!;
+        var last = runtime.Documents["api:a" + (documents - 1)].Expressions!;
+        Assert.NotSame(first, last);
+        Assert.All(Enumerable.Range(0, documents), i => Assert.NotNull(Pipeline(runtime, "a" + i)));
+        runtime.Retire();
+    }
+
+    [Fact]
     public void SameContentInTwoApis_IsCompiledOnce()
     {
         var cache = new PolicyCompileCache();

@@ -89,7 +89,7 @@ internal sealed class PolicyCompileCache
     }
 
     /// <summary>Adds documents compiled by a build (the cache holds their expressions until they are evicted).</summary>
-    public void Add(IReadOnlyList<CachedPolicy> compiled, bool newCompilation)
+    public void Add(IReadOnlyList<CachedPolicy> compiled, int compilations)
     {
         foreach (var policy in compiled)
         {
@@ -100,10 +100,7 @@ internal sealed class PolicyCompileCache
         }
 
         DocumentsCompiled += compiled.Count;
-        if (newCompilation)
-        {
-            Compilations++;
-        }
+        Compilations += compilations;
     }
 
     /// <summary>The pipelines the owner's last snapshot built, by signature (empty for a new owner or other services).</summary>

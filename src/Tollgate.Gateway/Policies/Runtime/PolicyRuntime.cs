@@ -265,8 +265,8 @@ public sealed partial class PolicyRuntime
         }
 
         // 2. The new documents are compiled together, into one assembly, and kept.
-        var (compiled, newCompilation) = CompilePending(pending.Values.ToList());
-        cache.Add(compiled, newCompilation);
+        var (compiled, compilations) = CompilePending(pending.Values.ToList());
+        cache.Add(compiled, compilations);
 
         // 3. Each document as loaded; what could not be loaded is a problem of the operations it applies to.
         var documents = new Dictionary<string, CachedPolicy>(StringComparer.Ordinal);
@@ -616,13 +616,52 @@ public sealed partial class PolicyRuntime
     /// Compiles the expressions of the loaded documents into one assembly. When that fails, the documents whose
     /// expressions do not compile on their own are marked as not loaded and the rest is compiled again.
     /// </summary>
-    private static (List<CachedPolicy> Compiled, bool NewCompilation) CompilePending(List<Pending> pending)
+    /// <summary>The most expressions compiled into one assembly: more pending than this are compiled in chunks, in parallel.</summary>
+    internal const int ExpressionsPerCompilation = 2000;
+
+    /// <summary>
+    /// Compiles the pending documents: together when they are few, else in chunks of about
+    /// <see cref="ExpressionsPerCompilation"/> expressions compiled side by side (a cold start with thousands of
+    /// documents uses every core and no compilation grows without bound). Returns how many compilations were made.
+    /// </summary>
+    private static (List<CachedPolicy> Compiled, int Compilations) CompilePending(List<Pending> pending)
     {
         if (pending.Count == 0)
         {
-            return ([], false);
+            return ([], 0);
         }
 
+        var chunks = new List<List<Pending>> { new() };
+        var size = 0;
+        foreach (var p in pending)
+        {
+            var count = p.Document is null ? 0 : p.Sources.Count;
+            if (size > 0 && size + count > ExpressionsPerCompilation)
+            {
+                chunks.Add([]);
+                size = 0;
+            }
+
+            chunks[^1].Add(p);
+            size += count;
+        }
+
+        var results = new (List<CachedPolicy> Compiled, bool Compiled_)[chunks.Count];
+        if (chunks.Count == 1)
+        {
+            results[0] = CompileChunk(chunks[0]);
+        }
+        else
+        {
+            Parallel.For(0, chunks.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i => results[i] = CompileChunk(chunks[i]));
+        }
+
+        return (results.SelectMany(r => r.Compiled).ToList(), results.Count(r => r.Compiled_));
+    }
+
+    /// <summary>One compilation of documents; a document whose expressions do not compile fails alone.</summary>
+    private static (List<CachedPolicy> Compiled, bool NewCompilation) CompileChunk(List<Pending> pending)
+    {
         CompiledPolicyExpressions? Compile()
         {
             var sources = pending.Where(p => p.Document is not null).SelectMany(p => p.Sources).ToArray();
