@@ -70,7 +70,7 @@ public sealed class OnnxModel : IDisposable
     public static OnnxModel Load(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        return Create(options => new InferenceSession(path, options));
+        return Create(options => new InferenceSession(path, options), path);
     }
 
     /// <summary>Loads a model from its bytes.</summary>
@@ -78,10 +78,10 @@ public sealed class OnnxModel : IDisposable
     public static OnnxModel Load(byte[] model)
     {
         ArgumentNullException.ThrowIfNull(model);
-        return Create(options => new InferenceSession(model, options));
+        return Create(options => new InferenceSession(model, options), null);
     }
 
-    private static OnnxModel Create(Func<SessionOptions, InferenceSession> open)
+    private static OnnxModel Create(Func<SessionOptions, InferenceSession> open, string? path)
     {
         InferenceSession session;
         using (var options = new SessionOptions
@@ -99,7 +99,14 @@ public sealed class OnnxModel : IDisposable
             }
             catch (Exception ex) when (ex is OnnxRuntimeException or InvalidOperationException or ArgumentException or FormatException or IOException)
             {
-                throw new StudioModuleException(ModuleErrors.ModelDeserialization("the file is not an ONNX model ONNX Runtime can load: " + FirstLine(ex.Message)));
+                // ONNX Runtime names the file it loaded; where Studio keeps its files is no business of the client's.
+                var message = FirstLine(ex.Message);
+                if (path is not null)
+                {
+                    message = message.Replace("Load model from " + path + " failed:", "", StringComparison.Ordinal).Replace(path, "the file", StringComparison.Ordinal).Trim();
+                }
+
+                throw new StudioModuleException(ModuleErrors.ModelDeserialization("the file is not an ONNX model ONNX Runtime can load: " + message));
             }
         }
 
