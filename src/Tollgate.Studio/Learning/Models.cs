@@ -223,9 +223,10 @@ public sealed class TrainedModel
 
     /// <summary>
     /// Writes the ML.NET model as ONNX (Microsoft.ML.OnnxConverter). The ONNX model takes the feature vector,
-    /// <c>Features</c> (float[N, <see cref="FeatureSlots"/>]), and gives ML.NET's columns: <c>Score</c>, and for two-class
-    /// models <c>PredictedLabel</c> and <c>Probability</c> (two-class), for multiclass <c>PredictedLabel</c> (1-based key)
-    /// and <c>Score</c> (one probability per class), for clustering <c>PredictedLabel</c> (1-based cluster) and <c>Score</c> (distances).
+    /// <c>Features</c> (float[N, <see cref="FeatureSlots"/>]), and gives ML.NET's prediction columns, named
+    /// <c>{column}.output</c>: two-class <c>PredictedLabel</c> (bool), <c>Score</c> and <c>Probability</c>; multiclass
+    /// <c>PredictedLabel</c> (1-based class key) and <c>Score</c> (one probability per class); regression <c>Score</c>;
+    /// clustering <c>PredictedLabel</c> (1-based cluster) and <c>Score</c> (distances).
     /// </summary>
     /// <exception cref="StudioModuleException">Error 0039 when the model is an imported ONNX model or the converter cannot export it.</exception>
     internal void ExportOnnx(Stream stream)
@@ -240,7 +241,10 @@ public sealed class TrainedModel
         var input = _ml.Data.LoadFromEnumerable(Array.Empty<FeatureVector>(), definition);
         try
         {
-            _ml.Model.ConvertToOnnx(_model, input, stream);
+            // The prediction columns only (the converter would echo the Features input as an output too).
+            var schema = _model.GetOutputSchema(input.Schema);
+            var outputs = new[] { "PredictedLabel", "Score", "Probability" }.Where(c => schema.GetColumnOrNull(c) is not null).ToArray();
+            _ml.Model.ConvertToOnnx(_model, input, stream, outputs);
         }
         catch (Exception ex) when (ex is NotSupportedException or InvalidOperationException or ArgumentException or NotImplementedException)
         {

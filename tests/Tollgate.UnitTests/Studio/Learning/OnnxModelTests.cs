@@ -74,8 +74,10 @@ public class OnnxModelTests
         var scored = model.Score(test);
         var onnx = RunExported(Export(model), model, test);
 
-        Within(Doubles(scored, TrainedModel.ScoredProbabilities), onnx[ProbabilityOutput(onnx)]);
+        Within(Doubles(scored, TrainedModel.ScoredProbabilities), onnx["Probability.output"]);
         Assert.Equal(["x", "y", "colour=blue", "colour=green", "colour=red", "n"], model.FeatureSlots);
+        using var session = new InferenceSession(Export(model));
+        Assert.Equal(["PredictedLabel.output", "Score.output", "Probability.output"], session.OutputNames);
     }
 
     [Theory]
@@ -100,6 +102,22 @@ public class OnnxModelTests
         var onnx = RunExported(Export(model), model, test);
         var score = onnx.Keys.Single(k => k.StartsWith("Score", StringComparison.Ordinal));
         Within(Doubles(model.Score(test), TrainedModel.ScoredLabels), onnx[score]);
+    }
+
+    [Fact]
+    public void MulticlassLogisticRegression_ExportedToOnnx_GivesTheClassProbabilitiesOfMlNet()
+    {
+        var model = TrainOn(LearnerModule.MulticlassLogisticRegression, Data(300, 9), label: "colour");
+        var test = Data(60, 10);
+        var scored = model.Score(test);
+        var onnx = RunExported(Export(model), model, test);
+        var classes = model.Classes.Count;
+        var scores = onnx["Score.output"];
+        Assert.Equal(test.RowCount * classes, scores.Length);
+        for (var k = 0; k < classes; k++)
+        {
+            Within(Doubles(scored, TrainedModel.ClassProbabilityColumn(model.Classes[k])), Enumerable.Range(0, test.RowCount).Select(r => scores[r * classes + k]).ToArray());
+        }
     }
 
     private static string ProbabilityOutput(Dictionary<string, float[]> outputs) =>
