@@ -261,7 +261,15 @@ public sealed class OnnxModel : IDisposable
         var feeds = new List<NamedOnnxValue>(Inputs.Count);
         for (var i = 0; i < Inputs.Count; i++)
         {
-            feeds.Add(Feed(Inputs[i], table, columns[i], first, count));
+            try
+            {
+                feeds.Add(Feed(Inputs[i], table, columns[i], first, count));
+            }
+            catch (OverflowException)
+            {
+                throw new StudioModuleException(ModuleErrors.CannotConvertCell(table.Schema[columns[i]].Name, first,
+                    CellText.Format(table.GetValue(first, columns[i])!), Inputs[i].Describe() + " (a value out of the element type's range)", "Dataset"));
+            }
         }
 
         try
@@ -289,8 +297,9 @@ public sealed class OnnxModel : IDisposable
                 }
             }
         }
-        catch (OnnxRuntimeException ex)
+        catch (Exception ex) when (ex is OnnxRuntimeException or ArgumentException or InvalidOperationException or IndexOutOfRangeException or NotSupportedException)
         {
+            // Whatever ONNX Runtime refuses (a shape its graph does not take, an operator failing) is the module's error.
             throw new StudioModuleException(ModuleErrors.LibraryError(ScoreModelModule.Name, "ONNX Runtime: " + FirstLine(ex.Message)));
         }
     }

@@ -10,7 +10,7 @@ namespace Tollgate.Studio.Learning;
 /// The workspace's trained models: every Train Model output of an experiment run is saved as
 /// <c>{experiment} [trained model]</c> (several Train Models: <c>{experiment} [trained model: {module id}]</c>), a new
 /// version per run, in <c>{data}/studio/models/{id}.zip</c> (<see cref="TrainedModelFile"/>). Imported ONNX models
-/// (kind <c>Onnx</c>) are kept as uploaded, in <c>{data}/studio/models/{id}.onnx</c>. A name finds the latest version;
+/// (kind <c>Onnx</c>) are kept as uploaded, in <c>{data}/studio/models/{id}/model.onnx</c>. A name finds the latest version;
 /// an id one version for good, which is what a published service keeps.
 /// </summary>
 public sealed class TrainedModelService
@@ -67,7 +67,11 @@ public sealed class TrainedModelService
         ArgumentNullException.ThrowIfNull(content);
         PrivateFiles.CreateDirectory(_directory, tightenExisting: true);
         var id = StudioIds.New();
-        var file = Path.Combine(_directory, id + ".onnx");
+        // A directory of its own: ONNX Runtime reads external tensor data only from beside the model, and beside it
+        // there is nothing else.
+        var folder = Path.Combine(_directory, id);
+        PrivateFiles.CreateDirectory(folder);
+        var file = Path.Combine(folder, "model.onnx");
         TrainedModel? model = null;
         try
         {
@@ -97,7 +101,7 @@ public sealed class TrainedModelService
         catch
         {
             model?.Onnx?.Dispose();
-            File.Delete(file);
+            Directory.Delete(folder, recursive: true);
             throw;
         }
     }

@@ -174,7 +174,8 @@ public sealed class OnnxModelTests : IAsyncLifetime
 
         var models = (await _host.OkAsync(HttpMethod.Get, "/studio/trainedmodels"))["value"]!.AsArray();
         Assert.Equal(["add"], models.Select(m => (string?)m!["name"]));
-        Assert.Equal([(string)add["id"]! + ".onnx"], Directory.GetFiles(Path.Combine(_host.DataDirectory, "studio", "models")).Select(Path.GetFileName));
+        var stored = Directory.GetFiles(Path.Combine(_host.DataDirectory, "studio", "models"), "*", SearchOption.AllDirectories);
+        Assert.Equal([Path.Combine(_host.DataDirectory, "studio", "models", (string)add["id"]!, "model.onnx")], stored);
         using (var missing = await StudioHost.SendAsync(_host.Studio, HttpMethod.Get, "/studio/trainedmodels/not%20a%20model", null))
         {
             await StudioAssert.ErrorAsync(missing, 404, "NotFound");
@@ -231,6 +232,77 @@ public sealed class OnnxModelTests : IAsyncLifetime
         output = await ExecuteAsync(endpoint, key, ["a", "b"], [["[1,2,3,4,5,6,7,8,9,10,11,12]", identity]]);
         Assert.Equal("[[1,2,3],[5,6,7],[9,10,11]]", (string?)output["Values"]![0]![0]);
     }
+
+    [Fact]
+    public async Task AnOnnxService_ScoresABlobThroughBes_AsRrsDoes()
+    {
+        var (azurite, container) = await AzuriteContainer.StartAsync();
+        await using var _ = azurite;
+        await using var host = await StudioHost.StartAsync(settings: new Dictionary<string, string?> { ["Tollgate:Studio:DefaultStorageConnectionString"] = azurite.ConnectionString });
+        var directory = Path.Combine(NodeModels, "test_add");
+        using (var request = new HttpRequestMessage(HttpMethod.Post, "/studio/trainedmodels?name=add") { Content = new ByteArrayContent(await File.ReadAllBytesAsync(Path.Combine(directory, "model.onnx"))) })
+        using (var imported = await host.Studio.SendAsync(request))
+        {
+            Assert.Equal(HttpStatusCode.Created, imported.StatusCode);
+        }
+
+        var x = TensorProto.Read(Path.Combine(directory, "test_data_set_0", "input_0.pb"));
+        var y = TensorProto.Read(Path.Combine(directory, "test_data_set_0", "input_1.pb"));
+        var sum = TensorProto.Read(Path.Combine(directory, "test_data_set_0", "output_0.pb"));
+        var zeros = new JsonArray(Enumerable.Repeat(0, 60).Select(v => (JsonNode?)v).ToArray()).ToJsonString();
+        var csv = $"x,y\n{CsvCell(x.ToJson())},{CsvCell(y.ToJson())}\n{CsvCell(zeros)},{CsvCell(y.ToJson())}\n";
+        using (var upload = await host.Studio.PostAsync("/studio/datasets?name=add%20inputs&format=csv", new StringContent(csv, Encoding.UTF8, "text/csv")))
+        {
+            Assert.Equal(HttpStatusCode.Created, upload.StatusCode);
+        }
+
+        var (endpoint, key, _) = await host.PublishAsync(ScoringExperiment("add", "add inputs", "add"));
+        await container.GetBlobClient("onnx/input.csv").UploadAsync(new BinaryData(Encoding.UTF8.GetBytes(csv)), overwrite: true);
+        var path = host.ServicePath(endpoint);
+        var blob = (string name) => new JsonObject { ["ConnectionString"] = azurite.ConnectionString, ["RelativeLocation"] = "mycontainer/onnx/" + name };
+        string job;
+        using (var submit = await host.CallAsync(HttpMethod.Post, path + "/jobs?api-version=2.0", key,
+            new JsonObject { ["Inputs"] = new JsonObject { ["input1"] = blob("input.csv") }, ["Outputs"] = new JsonObject { ["output1"] = blob("scored.csv") } }.ToJsonString()))
+        {
+            var text = await submit.Content.ReadAsStringAsync();
+            Assert.True(submit.StatusCode == HttpStatusCode.OK, text);
+            job = text.Trim('"');
+        }
+
+        using (var start = await host.CallAsync(HttpMethod.Post, path + $"/jobs/{job}/start?api-version=2.0", key))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, start.StatusCode);
+        }
+
+        // The job runs in the background: its status is polled, as a BES client does.
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        JsonNode status;
+        while (true)
+        {
+            using var response = await host.CallAsync(HttpMethod.Get, path + $"/jobs/{job}?api-version=2.0", key);
+            status = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+            if ((string?)status["StatusCode"] is "Finished" or "Failed" or "Cancelled")
+            {
+                break;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, status.ToJsonString());
+            await Task.Delay(50);
+        }
+
+        Assert.True((string?)status["StatusCode"] == "Finished", status.ToJsonString());
+        var lines = (await container.GetBlobClient("onnx/scored.csv").DownloadContentAsync()).Value.Content.ToString().TrimEnd('\n').Split('\n');
+        Assert.Equal(3, lines.Length);
+        Assert.Equal("sum", lines[0]);
+        var first = Flatten(JsonNode.Parse(UnquoteCsv(lines[1]))!).ToArray();
+        Assert.Equal(sum.Values.Length, first.Length);
+        Assert.All(first.Zip(sum.Values), p => Assert.True(Math.Abs(p.First - p.Second) <= 1e-6 + 1e-5 * Math.Abs(p.Second), $"{p.First:R} vs {p.Second:R}"));
+        var second = Flatten(JsonNode.Parse(UnquoteCsv(lines[2]))!).ToArray();
+        Assert.Equal(y.Values.Select(v => (float)v), second.Select(v => (float)v)); // 0 + y is y (floats written shortest, exact as floats)
+    }
+
+    private static string UnquoteCsv(string cell) =>
+        cell.StartsWith('"') && cell.EndsWith('"') ? cell[1..^1].Replace("\"\"", "\"", StringComparison.Ordinal) : cell;
 
     [Fact]
     public async Task AnMlNetModel_ExportedToOnnx_AndImportedBack_ScoresThroughRrsAsTheMlNetService()
