@@ -117,11 +117,14 @@ public sealed class OnnxModelTests : IAsyncLifetime
         await UploadDatasetAsync(dataset, string.Join(",", inputNames) + "\n" + string.Join(",", inputs.Select(t => CsvCell(t.ToJson()))) + "\n");
         var (endpoint, key, _) = await _host.PublishAsync(ScoringExperiment(test, dataset, (string)imported["id"]!));
 
-        // Row 1: the inputs as nested arrays; row 2: the same values flat, in row-major order (the shapes are fixed).
+        // Row 1: the inputs as nested arrays in strings; row 2: the same values flat, in row-major order (the shapes are
+        // fixed); row 3: the nested arrays as JSON arrays (a String column keeps an array's JSON text).
         var output = await ExecuteAsync(endpoint, key, inputNames, [
             inputs.Select(t => (JsonNode?)t.ToJson()),
             inputs.Select(t => (JsonNode?)new JsonArray(t.Values.Select(v => (JsonNode?)v).ToArray()).ToJsonString()),
+            inputs.Select(t => JsonNode.Parse(t.ToJson())),
         ]);
+        Assert.Equal(3, output["Values"]!.AsArray().Count);
         Assert.Equal(outputNames, output["ColumnNames"]!.AsArray().Select(c => (string?)c));
         Assert.All(output["ColumnTypes"]!.AsArray(), t => Assert.Equal("String", (string?)t));
         foreach (var row in output["Values"]!.AsArray())
