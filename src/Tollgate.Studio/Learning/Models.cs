@@ -226,7 +226,7 @@ public sealed class TrainedModel
     /// <c>Features</c> (float[N, <see cref="FeatureSlots"/>]), and gives ML.NET's prediction columns, named
     /// <c>{column}.output</c>: two-class <c>PredictedLabel</c> (bool), <c>Score</c> and <c>Probability</c>; multiclass
     /// <c>PredictedLabel</c> (1-based class key) and <c>Score</c> (one probability per class); regression <c>Score</c>;
-    /// clustering <c>PredictedLabel</c> (1-based cluster) and <c>Score</c> (distances).
+    /// clustering <c>PredictedLabel</c> (the 0-based cluster, as <c>Assignments</c>) and <c>Score</c> (distances).
     /// </summary>
     /// <exception cref="StudioModuleException">Error 0039 when the model is an imported ONNX model or the converter cannot export it.</exception>
     internal void ExportOnnx(Stream stream)

@@ -95,6 +95,7 @@ public class OnnxModelTests
     [Theory]
     [InlineData("Linear Regression")]
     [InlineData("Boosted Decision Tree Regression")]
+    [InlineData("Poisson Regression")]
     public void RegressionLearners_ExportedToOnnx_GiveTheScoresOfMlNet(string learner)
     {
         var model = TrainOn(LearnerModule.All.Single(l => l.Definition.Name == learner), Data(300, 5), label: "x");
@@ -118,6 +119,33 @@ public class OnnxModelTests
         {
             Within(Doubles(scored, TrainedModel.ClassProbabilityColumn(model.Classes[k])), Enumerable.Range(0, test.RowCount).Select(r => scores[r * classes + k]).ToArray());
         }
+
+        using var session = new InferenceSession(Export(model));
+        var indices = model.Featurizer.Bind(test.Schema);
+        var features = Enumerable.Range(0, test.RowCount).SelectMany(r => model.Featurizer.Featurize(test, indices, r)).ToArray();
+        using var results = session.Run([NamedOnnxValue.CreateFromTensor("Features", new DenseTensor<float>(features, [test.RowCount, model.Featurizer.Length]))]);
+        var predicted = results.Single(r => r.Name == "PredictedLabel.output").AsTensor<uint>().ToArray();
+        Assert.Equal(Column(scored, TrainedModel.ScoredLabels).Select(label => model.Classes.ToList().IndexOf(label!)), predicted.Select(k => (int)k - 1)); // a 1-based key
+    }
+
+    [Fact]
+    public void KMeansClustering_ExportedToOnnx_GivesTheAssignmentsOfMlNet()
+    {
+        var clustering = new TrainClusteringModelModule();
+        var learner = LearnerModule.KMeansClustering;
+        var data = Data(200, 11);
+        var model = clustering.Train(learner.Create(learner.Definition.Bind(new Dictionary<string, object?> { ["Number of Centroids"] = 3 })), data,
+            Bind(clustering, ("Column Set", Tollgate.Studio.Modules.ColumnSelection.ByName("x", "y"))));
+        var test = Data(80, 12);
+        var assignments = Column(model.Score(test), TrainedModel.Assignments).Select(a => (int)a!).ToArray();
+
+        var indices = model.Featurizer.Bind(test.Schema);
+        var features = Enumerable.Range(0, test.RowCount).SelectMany(r => model.Featurizer.Featurize(test, indices, r)).ToArray();
+        using var session = new InferenceSession(Export(model));
+        using var results = session.Run([NamedOnnxValue.CreateFromTensor("Features", new DenseTensor<float>(features, [test.RowCount, model.Featurizer.Length]))]);
+        var predicted = results.Single(r => r.Name == "PredictedLabel.output").AsTensor<uint>().ToArray();
+        Assert.Equal(assignments, predicted.Select(k => (int)k)); // 0-based in ONNX, as Assignments (ML.NET's key is 1-based)
+        Assert.Equal(3, assignments.Distinct().Count());
     }
 
     private static string ProbabilityOutput(Dictionary<string, float[]> outputs) =>
