@@ -290,6 +290,12 @@ public sealed class OnnxModel : IDisposable
 
                 var itemShape = perRow ? shape[1..] : shape;
                 var itemSize = itemShape.Aggregate(1, (a, b) => a * b);
+                if (info.IsScalar && itemSize != 1)
+                {
+                    // The metadata promised one element per row (a plain column); the run gave more.
+                    throw new StudioModuleException(ModuleErrors.LibraryError(ScoreModelModule.Name,
+                        $"output \"{info.Name}\" ({info.Describe()}) has {itemSize} elements per row, not 1."));
+                }
                 for (var r = 0; r < count; r++)
                 {
                     var slice = new ArraySegment<object>(elements, perRow ? r * itemSize : 0, itemSize);

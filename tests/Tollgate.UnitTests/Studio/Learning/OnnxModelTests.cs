@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using CsCheck;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.OnnxRuntime;
@@ -298,5 +299,54 @@ public class OnnxModelTests
         Assert.Contains("float[3,4]", error.Message);
         Assert.Equal("0018", Fails(() => onnx.Score(Table([("a", ColumnType.String), ("b", ColumnType.String)], ["[[1,2],[3]]", identity]))).Error.Code);
         Assert.Equal("0018", Fails(() => onnx.Score(Table([("a", ColumnType.String), ("b", ColumnType.String)], ["not json", identity]))).Error.Code);
+    }
+
+    /// <summary>Cells that matter to the JSON arrays: brackets, commas, digits, signs, quotes, and other text.</summary>
+    private static readonly Gen<string> JsonishCell = Gen.Frequency(
+        (4, Gen.Char["[],0123456789.-e \"nNaItrufls"].Array[0, 40].Select(c => new string(c))),
+        (1, Gen.String[0, 20]));
+
+    [Fact]
+    public void RandomCells_ScoreOrAreAModuleError_NeverAnotherException()
+    {
+        using var onnx = OnnxModel.Load("/usr/share/libonnx-testdata/data/node/test_matmul_2d/model.onnx");
+        var identity = "[[1,0,0],[0,1,0],[0,0,1],[0,0,0]]";
+        Gen.Select(JsonishCell, Gen.Bool).Sample(t =>
+        {
+            var table = Table([("a", ColumnType.String), ("b", ColumnType.String)], t.Item2 ? [t.Item1, identity] : [identity.Replace("[0,0,0]]", "[0,0,0]," + t.Item1 + "]", StringComparison.Ordinal), t.Item1]);
+            try
+            {
+                _ = onnx.Score(table);
+            }
+            catch (StudioModuleException ex)
+            {
+                Assert.Contains(ex.ErrorCode, new[] { "0018", "1000" });
+            }
+        }, iter: Fuzz.FuzzIterations.Of(300), threads: 1, print: t => t.Item1);
+    }
+
+    [Fact]
+    public void MutatedModelFiles_LoadOrAreError0082_NeverAnotherException()
+    {
+        var valid = File.ReadAllBytes("/usr/share/libonnx-testdata/data/node/test_add/model.onnx");
+        Gen.Select(Gen.Int[0, valid.Length - 1], Gen.Byte).Array[1, 6].Sample(edits =>
+        {
+            var bytes = (byte[])valid.Clone();
+            foreach (var (at, value) in edits)
+            {
+                bytes[at] = value;
+            }
+
+            try
+            {
+                using var model = OnnxModel.Load(bytes);
+                var x = "[" + string.Join(",", Enumerable.Repeat("[" + string.Join(",", Enumerable.Repeat("[1,2,3,4,5]", 4)) + "]", 3)) + "]";
+                _ = model.Score(Table(model.Inputs.Select(i => (i.Name, ColumnType.String)).ToArray(), model.Inputs.Select(_ => (object?)x).ToArray()));
+            }
+            catch (StudioModuleException ex)
+            {
+                Assert.Contains(ex.ErrorCode, new[] { "0082", "0039", "0001", "0017", "0018", "1000" });
+            }
+        }, iter: Fuzz.FuzzIterations.Of(300), threads: 1, print: e => string.Join(" ", e.Select(x => $"{x.Item1}:{x.Item2}")));
     }
 }
