@@ -296,6 +296,7 @@ public sealed class OnnxModel : IDisposable
                     throw new StudioModuleException(ModuleErrors.LibraryError(ScoreModelModule.Name,
                         $"output \"{info.Name}\" ({info.Describe()}) has {itemSize} elements per row, not 1."));
                 }
+
                 for (var r = 0; r < count; r++)
                 {
                     var slice = new ArraySegment<object>(elements, perRow ? r * itemSize : 0, itemSize);
@@ -421,7 +422,7 @@ public sealed class OnnxModel : IDisposable
                     _ => throw bad(null),
                 };
             default:
-                return value switch
+                var whole = value switch
                 {
                     int i => (long)i,
                     long l => l,
@@ -430,6 +431,18 @@ public sealed class OnnxModel : IDisposable
                     string s when CellText.TryParseInt64(s, out var l) => l,
                     _ => throw bad(null),
                 };
+                var (min, max) = type switch
+                {
+                    TensorElementType.Int8 => (sbyte.MinValue, sbyte.MaxValue),
+                    TensorElementType.UInt8 => (byte.MinValue, byte.MaxValue),
+                    TensorElementType.Int16 => (short.MinValue, short.MaxValue),
+                    TensorElementType.UInt16 => (ushort.MinValue, ushort.MaxValue),
+                    TensorElementType.Int32 => (int.MinValue, int.MaxValue),
+                    TensorElementType.UInt32 => (uint.MinValue, uint.MaxValue),
+                    TensorElementType.UInt64 => (0L, long.MaxValue),
+                    _ => (long.MinValue, long.MaxValue),
+                };
+                return whole >= min && whole <= max ? whole : throw bad($"{whole} is out of the range of {TypeName(type)}");
         }
     }
 

@@ -301,6 +301,47 @@ public class OnnxModelTests
         Assert.Equal("0018", Fails(() => onnx.Score(Table([("a", ColumnType.String), ("b", ColumnType.String)], ["not json", identity]))).Error.Code);
     }
 
+    [Fact]
+    public void IntegerBoolAndStringTensors_AreFedAndRead_AndAValueOutOfRangeIsError0018()
+    {
+        var node = "/usr/share/libonnx-testdata/data/node/";
+        using (var add = OnnxModel.Load(node + "test_add_uint8/model.onnx"))
+        {
+            Assert.Equal("uint8[3,4,5]", add.Inputs[0].Describe());
+            var ones = "[" + string.Join(",", Enumerable.Repeat(1, 60)) + "]";
+            var twos = "[" + string.Join(",", Enumerable.Repeat(2, 60)) + "]";
+            var scored = add.Score(Table([("x", ColumnType.String), ("y", ColumnType.String)], [ones, twos]), append: false);
+            var sum = JsonNode.Parse((string)scored[0].GetValue(0)!)!;
+            Assert.Equal(3, (int)sum[2]![3]![4]!);
+
+            var error = Fails(() => add.Score(Table([("x", ColumnType.String), ("y", ColumnType.String)], [ones, twos.Replace("[2,", "[300,", StringComparison.Ordinal)]))).Error;
+            Assert.Equal("0018", error.Code);
+            Assert.Contains("300 is out of the range of uint8", error.Message);
+            Assert.Contains("column \"y\"", error.Message);
+        }
+
+        using (var and = OnnxModel.Load(node + "test_and2d/model.onnx"))
+        {
+            Assert.Equal("bool[3,4]", and.Inputs[0].Describe());
+            var x = "[[true,false,true,false],[1,1,0,0],[true,true,true,true]]";
+            var y = "[[true,true,false,false],[true,false,true,false],[false,false,false,false]]";
+            var scored = and.Score(Table([("x", ColumnType.String), ("y", ColumnType.String)], [x, y]), append: false);
+            Assert.Equal("[[true,false,false,false],[true,false,false,false],[false,false,false,false]]", scored[0].GetValue(0));
+        }
+
+        using (var cast = OnnxModel.Load(node + "test_cast_FLOAT_to_STRING/model.onnx"))
+        {
+            var input = cast.Inputs.Single();
+            var shape = input.ItemShape;
+            var count = shape.Aggregate(1, (a, b) => a * b);
+            var scored = cast.Score(Table([(input.Name, ColumnType.String)], ["[" + string.Join(",", Enumerable.Repeat("0.5", count)) + "]"]), append: false);
+            Assert.Equal(ColumnType.String, scored.Schema[0].Type);
+            var strings = JsonNode.Parse((string)scored[0].GetValue(0)!)!.AsArray().SelectMany(row => row!.AsArray()).Select(v => (string?)v).ToArray();
+            Assert.Equal(count, strings.Length);
+            Assert.All(strings, v => Assert.Equal(0.5, double.Parse(v!, System.Globalization.CultureInfo.InvariantCulture)));
+        }
+    }
+
     /// <summary>Cells that matter to the JSON arrays: brackets, commas, digits, signs, quotes, and other text.</summary>
     private static readonly Gen<string> JsonishCell = Gen.Frequency(
         (4, Gen.Char["[],0123456789.-e \"nNaItrufls"].Array[0, 40].Select(c => new string(c))),
