@@ -12,7 +12,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1
 export DOTNET_NOLOGO=1
 export DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
-# --- system packages the tests need (PostgreSQL server binaries, Redis, nginx, curl, a Prometheus parser, node/npm for Azurite, chromium, R) ---
+# --- system packages the tests need (PostgreSQL server binaries, Redis, nginx, curl, a Prometheus parser, node/npm for Azurite, chromium, R, ONNX test data) ---
 # Tests start their own servers on free loopback ports; the system services are never started.
 install_deps() {
     local missing=()
@@ -20,7 +20,9 @@ install_deps() {
     # python3-prometheus-client: the reference Prometheus text-format parser the /metrics tests use.
     # chromium: Debian's browser, driven by Playwright in tests/Tollgate.BrowserTests (never `playwright install`).
     # r-base-core, r-cran-httr, r-cran-jsonlite: Rscript runs Studio's R sample code as its page prints it.
-    for pkg in postgresql redis-server nginx curl python3-prometheus-client chromium r-base-core r-cran-httr r-cran-jsonlite; do
+    # libonnx-testdata: ONNX's own node/ test models (model.onnx + TensorProto inputs and reference outputs), scored
+    # through Studio's RRS by the ONNX import tests (/usr/share/libonnx-testdata/data/node).
+    for pkg in postgresql redis-server nginx curl python3-prometheus-client chromium r-base-core r-cran-httr r-cran-jsonlite libonnx-testdata; do
         if [[ $(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true) != "install ok installed" ]]; then
             missing+=("$pkg")
         fi

@@ -78,4 +78,6 @@ public static class EventIds
     public const int BesJobInterrupted = 5102;
     public const int BesJobCancelled = 5103;
     public const int BesJobFailed = 5104;
+    public const int OnnxModelImported = 5201;
+    public const int OnnxModelRefused = 5202;
 }

@@ -34,6 +34,9 @@ public sealed class StudioOptions
     /// <summary>Largest RRS / BES request body in bytes; larger gets 413 <c>MemoryQuotaViolation</c>. Default 8 MiB.</summary>
     public long MaxRequestBodyBytes { get; set; } = 8L * 1024 * 1024;
 
+    /// <summary>Largest ONNX model file that Import ONNX model accepts, in bytes; larger gets 413. Default 256 MiB.</summary>
+    public long MaxOnnxModelBytes { get; set; } = 256L * 1024 * 1024;
+
     /// <summary><c>MaxConcurrentCalls</c> of a new endpoint (Studio's default for paid workspaces: 20; at most 200).</summary>
     public int DefaultMaxConcurrentCalls { get; set; } = 20;
 

@@ -483,4 +483,45 @@ public sealed class StudioPagesTests(PortalFixture portal) : IClassFixture<Porta
         Assert.DoesNotContain("Ratings", names);
         Assert.DoesNotContain("empty.csv", names);
     }
+
+    [Fact]
+    public async Task TrainedModels_ImportAnOnnxModelWithProgress_ListItAndDownloadIt_AndANonModelIsRefusedWithError0082()
+    {
+        var onnx = await File.ReadAllBytesAsync("/usr/share/libonnx-testdata/data/node/test_add/model.onnx");
+        await using var p = await portal.NewPageAsync(nameof(TrainedModels_ImportAnOnnxModelWithProgress_ListItAndDownloadIt_AndANonModelIsRefusedWithError0082));
+        var page = p.Page;
+        await page.GotoAsync("/studio/trainedmodels");
+        await SignInWithTokenAsync(p, WorkspaceToken);
+        await page.WaitForURLAsync("**/studio/trainedmodels");
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Import ONNX model" })).ToBeVisibleAsync();
+
+        await page.GetByLabel("File").SetInputFilesAsync(new FilePayload { Name = "adder.onnx", MimeType = "application/octet-stream", Buffer = onnx });
+        await page.GetByRole(AriaRole.Button, new() { Name = "Import" }).ClickAsync();
+        await page.WaitForURLAsync("**/studio/trainedmodels?imported=adder");
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Imported 'adder'.");
+        var row = page.GetByRole(AriaRole.Row).Filter(new() { Has = page.GetByRole(AriaRole.Rowheader, new() { Name = "adder", Exact = true }) });
+        await Assertions.Expect(row).ToContainTextAsync("Onnx");
+        await Assertions.Expect(row).ToContainTextAsync("ONNX model");
+        await Assertions.Expect(row).ToContainTextAsync("Imported");
+        await p.CheckAsync("trained-models");
+
+        // Download ONNX gives back the file.
+        var download = await page.RunAndWaitForDownloadAsync(() => row.GetByRole(AriaRole.Link, new() { Name = "Download ONNX: adder" }).ClickAsync());
+        Assert.Equal("adder.onnx", download.SuggestedFilename);
+        await using (var stream = await download.CreateReadStreamAsync())
+        using (var copy = new MemoryStream())
+        {
+            await stream.CopyToAsync(copy);
+            Assert.Equal(onnx, copy.ToArray());
+        }
+
+        // A file that is not a model: Studio's module error, and nothing stored.
+        await page.GetByLabel("File").SetInputFilesAsync(new FilePayload { Name = "notes.onnx", MimeType = "application/octet-stream", Buffer = Encoding.UTF8.GetBytes("not a model") });
+        await page.GetByRole(AriaRole.Button, new() { Name = "Import" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#upload-status")).ToContainTextAsync("Not uploaded: Error 0082: Model could not be deserialized");
+        await p.CheckAsync("import-refused");
+        var names = (await StudioAsync(HttpMethod.Get, "/studio/trainedmodels"))["value"]!.AsArray().Select(m => (string?)m!["name"]).ToList();
+        Assert.Contains("adder", names);
+        Assert.DoesNotContain("notes", names);
+    }
 }

@@ -61,6 +61,42 @@ public sealed class StudioClient(HttpClient http)
         return await SendAsync(request, ct);
     }
 
+    /// <summary>Imports an ONNX model (<c>POST studio/trainedmodels</c>), streaming <paramref name="body"/> through to Studio.</summary>
+    public async Task<ManagementResult> ImportOnnxModelAsync(string name, Stream body, long? length, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"studio/trainedmodels?name={Uri.EscapeDataString(name)}&format=onnx")
+        {
+            Content = new StreamContent(body),
+        };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        request.Content.Headers.ContentLength = length;
+        return await SendAsync(request, ct);
+    }
+
+    /// <summary>A trained model as ONNX (<c>GET studio/trainedmodels/{id}/onnx</c>): the file and its name, or Studio's error.</summary>
+    public async Task<(byte[]? File, string? FileName, ManagementError? Error)> DownloadOnnxModelAsync(string id, CancellationToken ct)
+    {
+        try
+        {
+            using var response = await http.GetAsync($"studio/trainedmodels/{Uri.EscapeDataString(id)}/onnx", ct);
+            if (!response.IsSuccessStatusCode)
+            {
+                return (null, null, ReadError((int)response.StatusCode, await response.Content.ReadAsStringAsync(ct)));
+            }
+
+            var name = response.Content.Headers.ContentDisposition?.FileNameStar ?? response.Content.Headers.ContentDisposition?.FileName?.Trim('"') ?? "model.onnx";
+            return (await response.Content.ReadAsByteArrayAsync(ct), name, null);
+        }
+        catch (HttpRequestException)
+        {
+            return (null, null, Unavailable().Error);
+        }
+        catch (TaskCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return (null, null, Unavailable().Error);
+        }
+    }
+
     /// <summary>A document Studio serves without the workspace token (a service's <c>swagger.json</c>), by its absolute URL.</summary>
     public async Task<ManagementResult> GetDocumentAsync(string url, CancellationToken ct)
     {

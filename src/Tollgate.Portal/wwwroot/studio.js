@@ -1,4 +1,5 @@
-// Studio's dataset upload: the file is sent with XMLHttpRequest so that the page can show the upload's progress.
+// Studio's uploads (datasets; ONNX models, whose form says data-upload="model"): the file is sent with XMLHttpRequest
+// so that the page can show the upload's progress.
 document.addEventListener('submit', function (event) {
     var form = event.target;
     if (!(form instanceof HTMLFormElement) || !form.hasAttribute('data-upload')) {
@@ -8,17 +9,27 @@ document.addEventListener('submit', function (event) {
     var file = form.querySelector('input[type=file]').files[0];
     var status = document.getElementById('upload-status');
     var progress = document.getElementById('upload-progress');
+    var model = form.getAttribute('data-upload') === 'model';
     if (!file) {
-        status.textContent = 'Choose a CSV or TSV file first.';
+        status.textContent = model ? 'Choose an ONNX file first.' : 'Choose a CSV or TSV file first.';
         return;
     }
-    var name = form.querySelector('[name=datasetName]').value.trim() || file.name;
-    var format = form.querySelector('[name=format]').value || (file.name.toLowerCase().endsWith('.tsv') ? 'tsv' : 'csv');
     var token = form.querySelector('input[name=__RequestVerificationToken]').value;
     var request = new XMLHttpRequest();
-    request.open('POST', form.getAttribute('action') + '?name=' + encodeURIComponent(name) + '&format=' + encodeURIComponent(format));
+    var name, done;
+    if (model) {
+        name = form.querySelector('[name=modelName]').value.trim() || file.name.replace(/\.onnx$/i, '');
+        done = '/studio/trainedmodels?imported=';
+        request.open('POST', form.getAttribute('action') + '?name=' + encodeURIComponent(name));
+        request.setRequestHeader('Content-Type', 'application/octet-stream');
+    } else {
+        name = form.querySelector('[name=datasetName]').value.trim() || file.name;
+        var format = form.querySelector('[name=format]').value || (file.name.toLowerCase().endsWith('.tsv') ? 'tsv' : 'csv');
+        done = '/studio/datasets?uploaded=';
+        request.open('POST', form.getAttribute('action') + '?name=' + encodeURIComponent(name) + '&format=' + encodeURIComponent(format));
+        request.setRequestHeader('Content-Type', 'text/csv');
+    }
     request.setRequestHeader('RequestVerificationToken', token);
-    request.setRequestHeader('Content-Type', 'text/csv');
     progress.hidden = false;
     progress.value = 0;
     request.upload.onprogress = function (e) {
@@ -32,7 +43,7 @@ document.addEventListener('submit', function (event) {
         try { answer = JSON.parse(request.responseText); } catch (e) { answer = {}; }
         if (request.status === 201) {
             progress.value = 100;
-            window.location.assign('/studio/datasets?uploaded=' + encodeURIComponent(answer.name || name));
+            window.location.assign(done + encodeURIComponent(answer.name || name));
         } else {
             progress.hidden = true;
             status.textContent = 'Not uploaded: ' + ((answer.error && answer.error.message) || ('the portal answered ' + request.status + '.'));

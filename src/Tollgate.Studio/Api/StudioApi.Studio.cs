@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Logging;
 using Tollgate.Studio.Data;
 using Tollgate.Studio.Datasets;
 using Tollgate.Studio.Experiments;
@@ -33,7 +34,9 @@ public static partial class StudioApi
         studio.MapGet("/trainedmodels", async (TrainedModelService m, CancellationToken ct) =>
             Json(new JsonObject { ["value"] = new JsonArray((await m.ListAsync(ct)).Select(x => (JsonNode)TrainedModelJson(x)).ToArray()) }));
         studio.MapGet("/trainedmodels/{id}", async (string id, TrainedModelService m, CancellationToken ct) =>
-            await m.FindAsync(id, ct) is { } x ? Json(TrainedModelJson(x)) : NotFound("Trained model", id));
+            await m.FindAsync(id, ct) is { } x ? Json(TrainedModelDetailJson(x, m)) : NotFound("Trained model", id));
+        studio.MapPost("/trainedmodels", ImportOnnxAsync);
+        studio.MapGet("/trainedmodels/{id}/onnx", ExportOnnxAsync);
 
         studio.MapGet("/datasets", async (DatasetService d, CancellationToken ct) =>
             Json(new JsonObject { ["value"] = new JsonArray((await d.ListAsync(ct)).Select(x => (JsonNode)DatasetJson(x)).ToArray()) }));
@@ -209,11 +212,120 @@ public static partial class StudioApi
         ["name"] = m.Name,
         ["learner"] = m.Learner,
         ["kind"] = m.Kind,
-        ["experimentId"] = m.ExperimentId,
-        ["runId"] = m.RunId,
-        ["moduleId"] = m.ModuleId,
+        ["experimentId"] = m.ExperimentId.Length > 0 ? m.ExperimentId : null,
+        ["runId"] = m.RunId.Length > 0 ? m.RunId : null,
+        ["moduleId"] = m.ModuleId.Length > 0 ? m.ModuleId : null,
         ["created"] = m.Created,
     };
+
+    /// <summary>One trained model with what it reads and gives: an ONNX model's inputs and outputs, an ML.NET model's feature columns and slots.</summary>
+    private static JsonObject TrainedModelDetailJson(TrainedModelRecord record, TrainedModelService models)
+    {
+        var json = TrainedModelJson(record);
+        TrainedModel model;
+        try
+        {
+            model = models.Load(record);
+        }
+        catch (Exception ex) when (ex is StudioModuleException or IOException)
+        {
+            json["error"] = ex is StudioModuleException module ? module.FullMessage : ex.Message;
+            return json;
+        }
+
+        static JsonNode Tensor(OnnxTensorInfo t) => new JsonObject
+        {
+            ["name"] = t.Name,
+            ["type"] = OnnxModel.TypeName(t.ElementType),
+            ["shape"] = new JsonArray(t.Dimensions.Select(d => (JsonNode?)(d >= 0 ? d : null)).ToArray()),
+            ["columnType"] = OnnxModel.OutputColumnType(t).ToString(),
+        };
+
+        if (model.Onnx is { } onnx)
+        {
+            json["inputs"] = new JsonArray(onnx.Inputs.Select(Tensor).ToArray());
+            json["outputs"] = new JsonArray(onnx.Outputs.Select(Tensor).ToArray());
+        }
+        else
+        {
+            json["label"] = model.LabelName;
+            json["features"] = new JsonArray(model.InputColumns.Select(c => (JsonNode?)c).ToArray());
+            json["featureSlots"] = new JsonArray(model.FeatureSlots.Select(c => (JsonNode?)c).ToArray());
+        }
+
+        return json;
+    }
+
+    /// <summary>Import ONNX model: the body is the <c>.onnx</c> file; it becomes a trained model of kind <c>Onnx</c>.</summary>
+    private static async Task<IResult> ImportOnnxAsync(HttpContext http, TrainedModelService models, StudioOptions o, ILoggerFactory loggers)
+    {
+        var name = http.Request.Query["name"].ToString().Trim();
+        if (name.Length is 0 or > 256)
+        {
+            throw StudioError.BadArgument("BadParameterValue", "Give the model a name of 1 to 256 characters: POST /studio/trainedmodels?name=…&format=onnx with the .onnx file as the body.", "name");
+        }
+
+        var format = http.Request.Query["format"].ToString();
+        if (format.Length > 0 && !format.Equals("onnx", StringComparison.OrdinalIgnoreCase))
+        {
+            throw StudioError.BadArgument("BadParameterValue", "format must be onnx: Studio imports ONNX models; ML.NET models come from Train Model.", "format");
+        }
+
+        var logger = loggers.CreateLogger("Tollgate.Studio.TrainedModels");
+        if (http.Request.ContentLength > o.MaxOnnxModelBytes)
+        {
+            throw OnnxTooLarge(o.MaxOnnxModelBytes);
+        }
+
+        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
+        {
+            feature.MaxRequestBodySize = null; // the ONNX limit applies, with Studio's error
+        }
+
+        try
+        {
+            var (record, _) = await models.ImportOnnxAsync(name, http.Request.Body, http.RequestAborted);
+            Log.OnnxImported(logger, record.Id, name);
+            return Json(TrainedModelDetailJson(record, models), StatusCodes.Status201Created);
+        }
+        catch (OnnxModelTooLargeException ex)
+        {
+            throw OnnxTooLarge(ex.Limit);
+        }
+        catch (StudioModuleException ex)
+        {
+            Log.OnnxRefused(logger, name, ex.FullMessage);
+            throw new StudioError("ModuleExecutionError", new StudioErrorDetail("ModuleExecutionError", ex.FullMessage, ImportOnnxModule));
+        }
+    }
+
+    /// <summary>The name Studio gives the import in errors (Studio classic imported models with a module of this kind).</summary>
+    private const string ImportOnnxModule = "Import ONNX model";
+
+    private static StudioError OnnxTooLarge(long limit) => new("MemoryQuotaViolation",
+        new StudioErrorDetail("RequestBodyTooLarge", $"The ONNX model is larger than the limit of {limit} bytes (Tollgate:Studio:MaxOnnxModelBytes).", ImportOnnxModule));
+
+    /// <summary>A trained model as ONNX: an imported model's file, or an ML.NET model converted.</summary>
+    private static async Task<IResult> ExportOnnxAsync(string id, HttpContext http, TrainedModelService models)
+    {
+        if (await models.FindAsync(id, http.RequestAborted) is not { } record)
+        {
+            return NotFound("Trained model", id);
+        }
+
+        var buffer = new MemoryStream();
+        try
+        {
+            await models.ExportOnnxAsync(record, buffer, http.RequestAborted);
+        }
+        catch (StudioModuleException ex)
+        {
+            throw new StudioError("ModuleExecutionError", new StudioErrorDetail("ModuleExecutionError", ex.FullMessage, "Export ONNX model"));
+        }
+
+        var file = new string(record.Name.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_').ToArray()) + ".onnx";
+        return Results.File(buffer.ToArray(), "application/octet-stream", file);
+    }
 
     private static JsonObject DatasetJson(DatasetRecord d) => new()
     {

@@ -259,5 +259,11 @@ public static partial class StudioApi
     {
         [Microsoft.Extensions.Logging.LoggerMessage(EventIds.StudioRequestFailed, LogLevel.Error, "Studio request {Path} failed unexpectedly.")]
         public static partial void Unexpected(ILogger logger, string path, Exception exception);
+
+        [Microsoft.Extensions.Logging.LoggerMessage(EventIds.OnnxModelImported, LogLevel.Information, "ONNX model {ModelId} imported as \"{Name}\".")]
+        public static partial void OnnxImported(ILogger logger, string modelId, string name);
+
+        [Microsoft.Extensions.Logging.LoggerMessage(EventIds.OnnxModelRefused, LogLevel.Warning, "ONNX model \"{Name}\" refused: {Error}")]
+        public static partial void OnnxRefused(ILogger logger, string name, string error);
     }
 }

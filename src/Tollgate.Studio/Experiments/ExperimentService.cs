@@ -150,7 +150,7 @@ public sealed class ExperimentService
                         json["learner"] = trained.LearnerName;
                         json["kind"] = trained.Kind.ToString();
                         json["label"] = trained.LabelName;
-                        json["features"] = new JsonArray(trained.Featurizer.Columns.Select(c => (JsonNode)c.Name).ToArray());
+                        json["features"] = new JsonArray(trained.InputColumns.Select(c => (JsonNode)c).ToArray());
                         if (node.Kind == NodeKind.Table)
                         {
                             var saved = await _models.SaveAsync(trained, TrainedModelService.NameFor(graph, node.Id), experiment.Id, runId, node.Id, ct);

@@ -20,6 +20,9 @@ public enum ModelKind
 
     /// <summary>A cluster of similar rows.</summary>
     Clustering,
+
+    /// <summary>An imported ONNX model (<see cref="OnnxModel"/>): its outputs, named as in the model.</summary>
+    Onnx,
 }
 
 /// <summary>
@@ -67,8 +70,12 @@ public sealed class TrainedModel
     public const string ScoredProbabilities = "Scored Probabilities";
     public const string Assignments = "Assignments";
 
-    private readonly MLContext _ml;
-    private readonly ITransformer _model;
+    /// <summary>The learner name of an imported ONNX model.</summary>
+    public const string OnnxLearner = "ONNX model";
+
+    private readonly MLContext? _ml;
+    private readonly ITransformer? _model;
+    private readonly OnnxModel? _onnx;
 
     internal TrainedModel(string learnerName, ModelKind kind, Featurizer featurizer, string? labelName, ColumnType labelType,
         IReadOnlyList<object> classes, MLContext ml, ITransformer model)
@@ -82,6 +89,31 @@ public sealed class TrainedModel
         _ml = ml;
         _model = model;
     }
+
+    /// <summary>An imported ONNX model.</summary>
+    internal TrainedModel(OnnxModel onnx)
+    {
+        _onnx = onnx ?? throw new ArgumentNullException(nameof(onnx));
+        LearnerName = OnnxLearner;
+        Kind = ModelKind.Onnx;
+        Featurizer = new Featurizer([]);
+        LabelType = ColumnType.String;
+        Classes = [];
+    }
+
+    /// <summary>The ONNX model of an imported model; null for a model trained by Train Model.</summary>
+    public OnnxModel? Onnx => _onnx;
+
+    /// <summary>The columns the model reads: its feature columns, or an ONNX model's inputs.</summary>
+    public IReadOnlyList<string> InputColumns => _onnx is not null ? _onnx.Inputs.Select(i => i.Name).ToArray() : Featurizer.Columns.Select(c => c.Name).ToArray();
+
+    /// <summary>
+    /// The slots of the feature vector (<c>Features</c>) an exported ONNX model takes, in order: a numeric or Boolean
+    /// column is one slot of its name, a String or categorical column one 0/1 slot per training value (<c>name=value</c>).
+    /// </summary>
+    public IReadOnlyList<string> FeatureSlots => Featurizer.Columns
+        .SelectMany(c => c.Categories is null ? [c.Name] : c.Categories.Select(v => $"{c.Name}={CellText.Format(v)}"))
+        .ToArray();
 
     /// <summary>The learner, e.g. <c>Two-Class Boosted Decision Tree</c>.</summary>
     public string LearnerName { get; }
@@ -115,6 +147,11 @@ public sealed class TrainedModel
     public DataTable Score(DataTable table, bool append = true)
     {
         ArgumentNullException.ThrowIfNull(table);
+        if (_onnx is not null)
+        {
+            return _onnx.Score(table, append);
+        }
+
         var indices = Featurizer.Bind(table.Schema);
         var rows = new FeatureRow[table.RowCount];
         for (var r = 0; r < rows.Length; r++)
@@ -122,7 +159,7 @@ public sealed class TrainedModel
             rows[r] = new FeatureRow { Features = Featurizer.Featurize(table, indices, r) };
         }
 
-        var scored = _model.Transform(_ml.Data.LoadFromEnumerable(rows, FeatureRow.Definition(Featurizer.Length, Classes.Count)));
+        var scored = _model!.Transform(_ml!.Data.LoadFromEnumerable(rows, FeatureRow.Definition(Featurizer.Length, Classes.Count)));
         var output = append ? table.ToColumnList() : [];
         var taken = new HashSet<string>(output.Select(c => c.Schema.Name), StringComparer.Ordinal);
         void Add(string name, ColumnType type, IEnumerable<object?> values)
@@ -179,8 +216,46 @@ public sealed class TrainedModel
     /// <summary>Writes the ML.NET model (see <see cref="TrainedModelFile"/>).</summary>
     internal void SaveMlNet(Stream stream)
     {
-        var schema = _ml.Data.LoadFromEnumerable(Array.Empty<FeatureRow>(), FeatureRow.Definition(Featurizer.Length, Classes.Count)).Schema;
-        _ml.Model.Save(_model, schema, stream);
+        var ml = _ml ?? throw new InvalidOperationException("An ONNX model is saved as its .onnx file.");
+        var schema = ml.Data.LoadFromEnumerable(Array.Empty<FeatureRow>(), FeatureRow.Definition(Featurizer.Length, Classes.Count)).Schema;
+        ml.Model.Save(_model, schema, stream);
+    }
+
+    /// <summary>
+    /// Writes the ML.NET model as ONNX (Microsoft.ML.OnnxConverter). The ONNX model takes the feature vector,
+    /// <c>Features</c> (float[N, <see cref="FeatureSlots"/>]), and gives ML.NET's prediction columns, named
+    /// <c>{column}.output</c>: two-class <c>PredictedLabel</c> (bool), <c>Score</c> and <c>Probability</c>; multiclass
+    /// <c>PredictedLabel</c> (1-based class key) and <c>Score</c> (one probability per class); regression <c>Score</c>;
+    /// clustering <c>PredictedLabel</c> (the 0-based cluster, as <c>Assignments</c>) and <c>Score</c> (distances).
+    /// </summary>
+    /// <exception cref="StudioModuleException">Error 0039 when the model is an imported ONNX model or the converter cannot export it.</exception>
+    internal void ExportOnnx(Stream stream)
+    {
+        if (_ml is null || _model is null)
+        {
+            throw new StudioModuleException(ModuleErrors.OperationNotSupported("The model is an imported ONNX model: download the file it was imported from."));
+        }
+
+        var definition = SchemaDefinition.Create(typeof(FeatureVector));
+        definition[nameof(FeatureVector.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, Featurizer.Length);
+        var input = _ml.Data.LoadFromEnumerable(Array.Empty<FeatureVector>(), definition);
+        try
+        {
+            // The prediction columns only (the converter would echo the Features input as an output too).
+            var schema = _model.GetOutputSchema(input.Schema);
+            var outputs = new[] { "PredictedLabel", "Score", "Probability" }.Where(c => schema.GetColumnOrNull(c) is not null).ToArray();
+            _ml.Model.ConvertToOnnx(_model, input, stream, outputs);
+        }
+        catch (Exception ex) when (ex is NotSupportedException or InvalidOperationException or ArgumentException or NotImplementedException)
+        {
+            throw new StudioModuleException(ModuleErrors.OperationNotSupported($"\"{LearnerName}\" cannot be exported to ONNX: {ex.Message}"));
+        }
+    }
+
+    /// <summary>The only input of an exported ONNX model.</summary>
+    public sealed class FeatureVector
+    {
+        public float[] Features { get; set; } = [];
     }
 
     private static int ArgMax(float[] values)

@@ -9,14 +9,16 @@ namespace Tollgate.Studio.Learning;
 /// <summary>
 /// The workspace's trained models: every Train Model output of an experiment run is saved as
 /// <c>{experiment} [trained model]</c> (several Train Models: <c>{experiment} [trained model: {module id}]</c>), a new
-/// version per run, in <c>{data}/studio/models/{id}.zip</c> (<see cref="TrainedModelFile"/>). A name finds the latest
-/// version; an id one version for good, which is what a published service keeps.
+/// version per run, in <c>{data}/studio/models/{id}.zip</c> (<see cref="TrainedModelFile"/>). Imported ONNX models
+/// (kind <c>Onnx</c>) are kept as uploaded, in <c>{data}/studio/models/{id}/model.onnx</c>. A name finds the latest version;
+/// an id one version for good, which is what a published service keeps.
 /// </summary>
 public sealed class TrainedModelService
 {
     private readonly StudioStore _store;
     private readonly TimeProvider _time;
     private readonly string _directory;
+    private readonly long _maxOnnxBytes;
     private readonly ConcurrentDictionary<string, TrainedModel> _loaded = new(StringComparer.Ordinal);
 
     public TrainedModelService(StudioStore store, StudioOptions options, TimeProvider time)
@@ -24,6 +26,7 @@ public sealed class TrainedModelService
         _store = store;
         _time = time;
         _directory = Path.Combine(options.DataDirectory, "studio", "models");
+        _maxOnnxBytes = options.MaxOnnxModelBytes;
     }
 
     /// <summary>The name a Train Model output of <paramref name="graph"/> is saved under.</summary>
@@ -51,6 +54,77 @@ public sealed class TrainedModelService
         return record;
     }
 
+    /// <summary>
+    /// Stores an uploaded <c>.onnx</c> file as a trained model of kind <c>Onnx</c> (a new version when the name exists):
+    /// copied up to <see cref="StudioOptions.MaxOnnxModelBytes"/>, then loaded with ONNX Runtime, so a file that is not a
+    /// model is refused before anything is saved.
+    /// </summary>
+    /// <exception cref="OnnxModelTooLargeException">The file is larger than the limit.</exception>
+    /// <exception cref="StudioModuleException">Error 0082 when the file is not an ONNX model; 0039 when its inputs cannot be fed from columns.</exception>
+    public async Task<(TrainedModelRecord Record, TrainedModel Model)> ImportOnnxAsync(string name, Stream content, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(content);
+        PrivateFiles.CreateDirectory(_directory, tightenExisting: true);
+        var id = StudioIds.New();
+        // A directory of its own: ONNX Runtime reads external tensor data only from beside the model, and beside it
+        // there is nothing else.
+        var folder = Path.Combine(_directory, id);
+        PrivateFiles.CreateDirectory(folder);
+        var file = Path.Combine(folder, "model.onnx");
+        TrainedModel? model = null;
+        try
+        {
+            await using (var output = new FileStream(file, PrivateFiles.Options(FileMode.CreateNew, options: FileOptions.Asynchronous, bufferSize: 1 << 16)))
+            {
+                var buffer = new byte[1 << 16];
+                long total = 0;
+                int read;
+                while ((read = await content.ReadAsync(buffer, cancellationToken)) > 0)
+                {
+                    total += read;
+                    if (total > _maxOnnxBytes)
+                    {
+                        throw new OnnxModelTooLargeException(_maxOnnxBytes);
+                    }
+
+                    await output.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+                }
+            }
+
+            model = new TrainedModel(OnnxModel.Load(file));
+            var record = new TrainedModelRecord(id, name, model.LearnerName, model.Kind.ToString(), file, "", "", "", _time.GetUtcNow());
+            await _store.InsertTrainedModelAsync(record, cancellationToken);
+            _loaded[id] = model;
+            return (record, model);
+        }
+        catch
+        {
+            model?.Onnx?.Dispose();
+            Directory.Delete(folder, recursive: true);
+            throw;
+        }
+    }
+
+    /// <summary>Writes a trained model as ONNX: an imported model's own file, an ML.NET model converted (see <see cref="TrainedModel.ExportOnnx"/>).</summary>
+    /// <exception cref="StudioModuleException">The model cannot be loaded or converted.</exception>
+    public async Task ExportOnnxAsync(TrainedModelRecord record, Stream destination, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        ArgumentNullException.ThrowIfNull(destination);
+        if (record.Kind == nameof(ModelKind.Onnx))
+        {
+            await using var file = File.OpenRead(record.File);
+            await file.CopyToAsync(destination, cancellationToken);
+            return;
+        }
+
+        using var buffer = new MemoryStream();
+        Load(record).ExportOnnx(buffer);
+        buffer.Position = 0;
+        await buffer.CopyToAsync(destination, cancellationToken);
+    }
+
     public Task<IReadOnlyList<TrainedModelRecord>> ListAsync(CancellationToken cancellationToken) => _store.ListTrainedModelsAsync(cancellationToken);
 
     public Task<TrainedModelRecord?> FindAsync(string idOrName, CancellationToken cancellationToken) => _store.FindTrainedModelAsync(idOrName, cancellationToken);
@@ -62,6 +136,11 @@ public sealed class TrainedModelService
         ArgumentNullException.ThrowIfNull(record);
         return _loaded.GetOrAdd(record.Id, _ =>
         {
+            if (record.Kind == nameof(ModelKind.Onnx))
+            {
+                return new TrainedModel(OnnxModel.Load(record.File));
+            }
+
             using var stream = File.OpenRead(record.File);
             return TrainedModelFile.Load(stream);
         });
@@ -83,4 +162,11 @@ public sealed class TrainedModelService
 
         return result;
     }
+}
+
+/// <summary>An uploaded ONNX file is larger than <see cref="StudioOptions.MaxOnnxModelBytes"/>.</summary>
+public sealed class OnnxModelTooLargeException(long limit)
+    : Exception($"The ONNX model is larger than the limit of {limit} bytes (Tollgate:Studio:MaxOnnxModelBytes).")
+{
+    public long Limit { get; } = limit;
 }

@@ -124,6 +124,18 @@ public static class ModuleErrors
     public static ModuleError TooManyCategories(string columnName, int limit) =>
         new("0014", $"Column \"{columnName}\" has more than {limit.ToString(CultureInfo.InvariantCulture)} distinct values.");
 
+    /// <summary>
+    /// Error 0082: a model cannot be deserialized (Studio classic: "Model could not be deserialized"), e.g. an uploaded
+    /// file that is not an ONNX model.
+    /// </summary>
+    public static ModuleError ModelDeserialization(string problem) =>
+        new("0082", "Model could not be deserialized: " + problem);
+
+    /// <summary>Error 0001: inputs of an ONNX model that no column of the dataset matches by name.</summary>
+    public static ModuleError OnnxInputsNotFound(IEnumerable<string> missing, IEnumerable<string> inputs) =>
+        new("0001", "Cannot find one or more specified columns of the dataset: " + string.Join(", ", missing)
+            + " (the ONNX model's inputs " + string.Join(", ", inputs) + " are fed by the columns of their names).", "Dataset");
+
     /// <summary>Error 1000 ([I] wording): the machine learning library failed.</summary>
     public static ModuleError LibraryError(string moduleName, string message) =>
         new("1000", $"Library exception in \"{moduleName}\": {message}");

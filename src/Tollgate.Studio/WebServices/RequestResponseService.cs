@@ -241,6 +241,8 @@ public static class RequestResponseService
             JsonValueKind.Number => column.TryAppendText(cell.Value.GetRawText()),
             JsonValueKind.True => column.TryAppendText("True"),
             JsonValueKind.False => column.TryAppendText("False"),
+            // [I] An array in a String column is kept as its JSON text: how an ONNX model's tensor input travels.
+            JsonValueKind.Array when schema.Type == ColumnType.String => AppendString(column, cell.Value.GetRawText()),
             _ => false,
         };
         if (!ok)
