@@ -97,6 +97,43 @@ public sealed class StudioHost : IAsyncDisposable
     public Task<HttpResponseMessage> CallAsync(HttpMethod method, string path, string? key, string? body = null, string scheme = "Bearer") =>
         SendAsync(Client, method, path, body, key is null ? null : $"{scheme} {key}");
 
+    /// <summary>
+    /// Submits and starts a BES job of an endpoint with these inputs and outputs, then polls its status as a BES client
+    /// does until it ends (Finished, Failed or Cancelled) or a minute has passed; returns the last status.
+    /// </summary>
+    public async Task<JsonNode> RunBatchJobAsync(string endpoint, string key, JsonObject inputs, JsonObject outputs)
+    {
+        var path = ServicePath(endpoint);
+        string job;
+        using (var submit = await CallAsync(HttpMethod.Post, path + "/jobs?api-version=2.0", key,
+            new JsonObject { ["Inputs"] = inputs, ["Outputs"] = outputs }.ToJsonString()))
+        {
+            var text = await submit.Content.ReadAsStringAsync();
+            Assert.True(submit.StatusCode == System.Net.HttpStatusCode.OK, text);
+            job = text.Trim('"');
+        }
+
+        using (var start = await CallAsync(HttpMethod.Post, path + $"/jobs/{job}/start?api-version=2.0", key))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.NoContent, start.StatusCode);
+        }
+
+        // The job runs in the background: its status is polled.
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            using var response = await CallAsync(HttpMethod.Get, path + $"/jobs/{job}?api-version=2.0", key);
+            var status = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+            if ((string?)status["StatusCode"] is "Finished" or "Failed" or "Cancelled")
+            {
+                return status;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, status.ToJsonString());
+            await Task.Delay(50);
+        }
+    }
+
     public static async Task<HttpResponseMessage> SendAsync(HttpClient client, HttpMethod method, string path, string? body, string? authorization = null)
     {
         using var request = new HttpRequestMessage(method, path);

@@ -261,38 +261,8 @@ public sealed class OnnxModelTests : IAsyncLifetime
 
         var (endpoint, key, _) = await host.PublishAsync(ScoringExperiment("add", "add inputs", "add"));
         await container.GetBlobClient("onnx/input.csv").UploadAsync(new BinaryData(Encoding.UTF8.GetBytes(csv)), overwrite: true);
-        var path = host.ServicePath(endpoint);
         var blob = (string name) => new JsonObject { ["ConnectionString"] = azurite.ConnectionString, ["RelativeLocation"] = "mycontainer/onnx/" + name };
-        string job;
-        using (var submit = await host.CallAsync(HttpMethod.Post, path + "/jobs?api-version=2.0", key,
-            new JsonObject { ["Inputs"] = new JsonObject { ["input1"] = blob("input.csv") }, ["Outputs"] = new JsonObject { ["output1"] = blob("scored.csv") } }.ToJsonString()))
-        {
-            var text = await submit.Content.ReadAsStringAsync();
-            Assert.True(submit.StatusCode == HttpStatusCode.OK, text);
-            job = text.Trim('"');
-        }
-
-        using (var start = await host.CallAsync(HttpMethod.Post, path + $"/jobs/{job}/start?api-version=2.0", key))
-        {
-            Assert.Equal(HttpStatusCode.NoContent, start.StatusCode);
-        }
-
-        // The job runs in the background: its status is polled, as a BES client does.
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        JsonNode status;
-        while (true)
-        {
-            using var response = await host.CallAsync(HttpMethod.Get, path + $"/jobs/{job}?api-version=2.0", key);
-            status = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
-            if ((string?)status["StatusCode"] is "Finished" or "Failed" or "Cancelled")
-            {
-                break;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, status.ToJsonString());
-            await Task.Delay(50);
-        }
-
+        var status = await host.RunBatchJobAsync(endpoint, key, new JsonObject { ["input1"] = blob("input.csv") }, new JsonObject { ["output1"] = blob("scored.csv") });
         Assert.True((string?)status["StatusCode"] == "Finished", status.ToJsonString());
         var lines = (await container.GetBlobClient("onnx/scored.csv").DownloadContentAsync()).Value.Content.ToString().TrimEnd('\n').Split('\n');
         Assert.Equal(3, lines.Length);

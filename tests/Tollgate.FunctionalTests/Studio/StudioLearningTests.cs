@@ -347,36 +347,7 @@ public sealed class StudioLearningTests : IAsyncLifetime
         await _container.GetBlobClient("census/input.csv").UploadAsync(new BinaryData(Encoding.UTF8.GetBytes(csv.ToString())), overwrite: true);
         var reference = new JsonObject { ["ConnectionString"] = _azurite.ConnectionString, ["RelativeLocation"] = "mycontainer/census/input.csv" };
         var output = new JsonObject { ["ConnectionString"] = _azurite.ConnectionString, ["RelativeLocation"] = "mycontainer/census/scored.csv" };
-        var path = _host.ServicePath(endpoint);
-        string job;
-        using (var submit = await _host.CallAsync(HttpMethod.Post, path + "/jobs?api-version=2.0", key,
-            new JsonObject { ["Inputs"] = new JsonObject { ["input1"] = reference }, ["Outputs"] = new JsonObject { ["output1"] = output } }.ToJsonString()))
-        {
-            var text = await submit.Content.ReadAsStringAsync();
-            Assert.True(submit.StatusCode == HttpStatusCode.OK, text);
-            job = text.Trim('"');
-        }
-
-        using (var start = await _host.CallAsync(HttpMethod.Post, path + $"/jobs/{job}/start?api-version=2.0", key))
-        {
-            Assert.Equal(HttpStatusCode.NoContent, start.StatusCode);
-        }
-
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        JsonNode status;
-        while (true)
-        {
-            using var response = await _host.CallAsync(HttpMethod.Get, path + $"/jobs/{job}?api-version=2.0", key);
-            status = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
-            if ((string?)status["StatusCode"] is "Finished" or "Failed" or "Cancelled")
-            {
-                break;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, status.ToJsonString());
-            await Task.Delay(50);
-        }
-
+        var status = await _host.RunBatchJobAsync(endpoint, key, new JsonObject { ["input1"] = reference }, new JsonObject { ["output1"] = output });
         Assert.True((string?)status["StatusCode"] == "Finished", status.ToJsonString());
         var scored = (await _container.GetBlobClient("census/scored.csv").DownloadContentAsync()).Value.Content.ToString().TrimEnd('\n').Split('\n');
         Assert.Equal("age,workclass,education-num,marital-status,sex,hours-per-week,income,Scored Labels,Scored Probabilities", scored[0]);
@@ -395,7 +366,7 @@ public sealed class StudioLearningTests : IAsyncLifetime
                 },
             },
         };
-        using var rrs = await _host.CallAsync(HttpMethod.Post, path + "/execute?api-version=2.0", key, rrsBody.ToJsonString());
+        using var rrs = await _host.CallAsync(HttpMethod.Post, _host.ServicePath(endpoint) + "/execute?api-version=2.0", key, rrsBody.ToJsonString());
         var values = JsonNode.Parse(await rrs.Content.ReadAsStringAsync())!["Results"]!["output1"]!["value"]!["Values"]![0]!;
         Assert.Equal(fields[7], (string?)values[7]);
         Assert.Equal(double.Parse(fields[8], CultureInfo.InvariantCulture), double.Parse((string)values[8]!, CultureInfo.InvariantCulture));
