@@ -23,6 +23,31 @@ public sealed class CliTests
         return info;
     }
 
+    /// <summary>
+    /// Runs the command with SIGINT's default action restored (perl, which Debian always has, resets it and execs, so
+    /// the pid is the command's). A process started in the background by a shell without job control (a CI script's
+    /// <c>cmd &amp;</c>) ignores SIGINT, and so would every process it starts, this test's demo included: Ctrl+C is then
+    /// never delivered, which says nothing about the demo.
+    /// </summary>
+    private static ProcessStartInfo WithDefaultInterrupt(ProcessStartInfo info)
+    {
+        var wrapped = new ProcessStartInfo("perl") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
+        wrapped.ArgumentList.Add("-e");
+        wrapped.ArgumentList.Add("$SIG{INT} = 'DEFAULT'; exec { $ARGV[0] } @ARGV or die \"exec: $!\"");
+        wrapped.ArgumentList.Add(info.FileName);
+        foreach (var a in info.ArgumentList)
+        {
+            wrapped.ArgumentList.Add(a);
+        }
+
+        foreach (var (name, value) in info.Environment)
+        {
+            wrapped.Environment[name] = value;
+        }
+
+        return wrapped;
+    }
+
     private static async Task<(int Code, string Output)> RunAsync(params string[] args)
     {
         var (code, stdout, stderr) = await RunAsync(Start(args));
@@ -167,7 +192,7 @@ public sealed class CliTests
     {
         var (http, https, management, studio, azurite) = (FreePort.Next(), FreePort.Next(), FreePort.Next(), FreePort.Next(), FreePort.Next());
         managementHttps = FreePort.Next();
-        var info = Start("demo", "--data-dir", data);
+        var info = WithDefaultInterrupt(Start("demo", "--data-dir", data));
         info.Environment["Tollgate__Gateway__HttpUrl"] = $"http://127.0.0.1:{http}";
         info.Environment["Tollgate__Gateway__HttpsUrl"] = $"https://127.0.0.1:{https}";
         info.Environment["Tollgate__Management__Url"] = $"http://127.0.0.1:{management}";

@@ -27,6 +27,8 @@ public sealed partial class ExperimentCanvas
     private readonly List<string> _datasets = [];
     private readonly Dictionary<string, List<ColumnInfo>> _datasetColumns = new(StringComparer.OrdinalIgnoreCase);
     private JsonObject _graph = new();
+
+    private readonly SemaphoreSlim _saving = new(1, 1);
     private string? _token;
     private string? _selected;
     private string _search = "";
@@ -557,7 +559,19 @@ public sealed partial class ExperimentCanvas
             return;
         }
 
-        var saved = await Studio.SendWithTokenAsync(HttpMethod.Put, $"studio/experiments/{Uri.EscapeDataString(ExperimentId)}", _graph, _token, _disposed.Token);
+        // One save at a time, in order: each sends the document as it is when its turn comes, so the last one to reach
+        // Studio always holds the latest change (two PUTs in flight could land in the other order and store an older one).
+        await _saving.WaitAsync(_disposed.Token);
+        Tollgate.Portal.Management.ManagementResult saved;
+        try
+        {
+            saved = await Studio.SendWithTokenAsync(HttpMethod.Put, $"studio/experiments/{Uri.EscapeDataString(ExperimentId)}", _graph, _token, _disposed.Token);
+        }
+        finally
+        {
+            _saving.Release();
+        }
+
         if (saved.Ok)
         {
             _problems = [];
@@ -732,6 +746,8 @@ public sealed partial class ExperimentCanvas
     {
         await _disposed.CancelAsync();
         _disposed.Dispose();
+
+        // _saving is not disposed: a save cancelled above may still release it (it holds no wait handle).
         if (_js is not null)
         {
             try
