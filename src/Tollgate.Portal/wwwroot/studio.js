@@ -14,6 +14,8 @@ document.addEventListener('submit', function (event) {
         status.textContent = model ? 'Choose an ONNX file first.' : 'Choose a CSV or TSV file first.';
         return;
     }
+    // A new upload supersedes the last one's message ("Imported …", "Uploaded …").
+    document.querySelectorAll('.message-bar.success').forEach(function (bar) { bar.hidden = true; });
     var token = form.querySelector('input[name=__RequestVerificationToken]').value;
     var request = new XMLHttpRequest();
     var name, done;
