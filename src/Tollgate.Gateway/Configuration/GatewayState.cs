@@ -54,10 +54,9 @@ public sealed class GatewayState
     /// <summary>The open product (no subscription required) that contains each API, if any.</summary>
     public FrozenDictionary<string, GatewayProduct> OpenProductByApi { get; private init; } = FrozenDictionary<string, GatewayProduct>.Empty;
 
-    /// <summary>The APIs by path (lower case, no slashes at either end; "" for the root).</summary>
-    private Dictionary<string, ApiRoutes[]> _apisByPath = new(StringComparer.OrdinalIgnoreCase);
-
-    private Dictionary<string, ApiRoutes[]>.AlternateLookup<ReadOnlySpan<char>> _apisByPathLookup;
+    /// <summary>The APIs by path (no slashes at either end; "" for the root, case ignored), looked up by a span of the request's path.</summary>
+    private Dictionary<string, ApiRoutes[]>.AlternateLookup<ReadOnlySpan<char>> _apisByPathLookup =
+        new Dictionary<string, ApiRoutes[]>(StringComparer.OrdinalIgnoreCase).GetAlternateLookup<ReadOnlySpan<char>>();
 
     /// <summary>The most segments an API path of the instance has.</summary>
     private int _maxApiDepth;
@@ -78,7 +77,7 @@ public sealed class GatewayState
         var instance = snapshot.ServiceName.ToLowerInvariant();
         var reusable = previous is null || previous.Key != instance
             ? null
-            : previous.ApiRoutes.ToDictionary(a => a.Api, a => a, ReferenceEqualityComparer<GatewayApi>.Instance);
+            : previous.ApiRoutes.ToDictionary<ApiRoutes, GatewayApi, ApiRoutes>(a => a.Api, a => a, ReferenceEqualityComparer.Instance);
         var apis = new ApiRoutes[snapshot.Apis.Count];
         var problems = new List<string>();
         var byPath = new Dictionary<string, List<ApiRoutes>>(StringComparer.OrdinalIgnoreCase);
@@ -127,7 +126,6 @@ public sealed class GatewayState
             byKey[KeyDigest.Parse(s.SecondaryKeyDigest)] = new SubscriptionKeyEntry(s, SubscriptionKeySlots.Secondary, s.SecondaryKeyExpiresAt);
         }
 
-        var apisByPath = byPath.ToDictionary(p => p.Key, p => p.Value.ToArray(), StringComparer.OrdinalIgnoreCase);
         return new GatewayState(snapshot)
         {
             Key = instance,
@@ -138,8 +136,7 @@ public sealed class GatewayState
             Users = snapshot.Users.ToFrozenDictionary(u => u.Id, StringComparer.OrdinalIgnoreCase),
             OpenProductByApi = openByApi.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase),
             Problems = problems,
-            _apisByPath = apisByPath,
-            _apisByPathLookup = apisByPath.GetAlternateLookup<ReadOnlySpan<char>>(),
+            _apisByPathLookup = byPath.ToDictionary(p => p.Key, p => p.Value.ToArray(), StringComparer.OrdinalIgnoreCase).GetAlternateLookup<ReadOnlySpan<char>>(),
             _maxApiDepth = depth,
         };
     }
@@ -213,16 +210,6 @@ public sealed class GatewayState
 
             best = route;
         }
-    }
-
-    private sealed class ReferenceEqualityComparer<T> : IEqualityComparer<T>
-        where T : class
-    {
-        public static ReferenceEqualityComparer<T> Instance { get; } = new();
-
-        public bool Equals(T? x, T? y) => ReferenceEquals(x, y);
-
-        public int GetHashCode(T obj) => System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(obj);
     }
 
     public static GatewayState Empty(GatewayOptions options) => Build(GatewaySnapshot.Empty(options.ServiceName ?? ""), options);

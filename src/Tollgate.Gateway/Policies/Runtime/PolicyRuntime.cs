@@ -365,7 +365,7 @@ public sealed partial class PolicyRuntime
             var apiPipelines = new HashSet<PolicyPipeline>(ReferenceEqualityComparer.Instance);
             foreach (var route in apiRoutes.Routes)
             {
-                var policies = PoliciesOf(route.RouteId, route.Entry);
+                var policies = PoliciesOf(route.Entry, part);
                 if (policies is null)
                 {
                     continue;
@@ -387,13 +387,6 @@ public sealed partial class PolicyRuntime
             }
 
             part.PipelineCount = apiPipelines.Count;
-            foreach (var (signature, pipeline) in kept)
-            {
-                if (apiPipelines.Contains(pipeline))
-                {
-                    part.Kept[signature] = pipeline;
-                }
-            }
 
             parts[apiRoutes.Api] = part;
 
@@ -404,7 +397,9 @@ public sealed partial class PolicyRuntime
             }
         }
 
-        OperationPolicies? PoliciesOf(string routeId, OperationEntry entry)
+        // The pipelines of one API's operations (their keys name the API, so no two APIs share one); the ones kept for
+        // the next snapshot are also recorded in the API's part, which that snapshot may take as it is.
+        OperationPolicies? PoliciesOf(OperationEntry entry, ApiPart part)
         {
             var api = entry.Api;
             var op = entry.Operation;
@@ -433,6 +428,7 @@ public sealed partial class PolicyRuntime
                     if (signature is not null && pipeline is { Problem: null })
                     {
                         kept[signature] = pipeline;
+                        part.Kept[signature] = pipeline;
                     }
 
                     pipelines[key] = pipeline;
@@ -612,10 +608,6 @@ public sealed partial class PolicyRuntime
         }
     }
 
-    /// <summary>
-    /// Compiles the expressions of the loaded documents into one assembly. When that fails, the documents whose
-    /// expressions do not compile on their own are marked as not loaded and the rest is compiled again.
-    /// </summary>
     /// <summary>The most expressions compiled into one assembly: more pending than this are compiled in chunks, in parallel.</summary>
     internal const int ExpressionsPerCompilation = 2000;
 
@@ -646,7 +638,7 @@ public sealed partial class PolicyRuntime
             size += count;
         }
 
-        var results = new (List<CachedPolicy> Compiled, bool Compiled_)[chunks.Count];
+        var results = new (List<CachedPolicy> Policies, bool NewCompilation)[chunks.Count];
         if (chunks.Count == 1)
         {
             results[0] = CompileChunk(chunks[0]);
@@ -656,10 +648,13 @@ public sealed partial class PolicyRuntime
             Parallel.For(0, chunks.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i => results[i] = CompileChunk(chunks[i]));
         }
 
-        return (results.SelectMany(r => r.Compiled).ToList(), results.Count(r => r.Compiled_));
+        return (results.SelectMany(r => r.Policies).ToList(), results.Count(r => r.NewCompilation));
     }
 
-    /// <summary>One compilation of documents; a document whose expressions do not compile fails alone.</summary>
+    /// <summary>
+    /// Compiles the expressions of the documents into one assembly. When that fails, the documents whose expressions
+    /// do not compile on their own are marked as not loaded and the rest is compiled again.
+    /// </summary>
     private static (List<CachedPolicy> Compiled, bool NewCompilation) CompileChunk(List<Pending> pending)
     {
         CompiledPolicyExpressions? Compile()
