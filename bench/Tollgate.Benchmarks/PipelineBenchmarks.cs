@@ -52,7 +52,7 @@ public class PipelineBenchmarks
         _subscription = new GatewaySubscription
         {
             Id = "bench", DisplayName = "bench", Scope = "/products/starter", State = "active",
-            PrimaryKeyDigest = Tollgate.Core.Security.KeyDigest.Of("primary").ToString(), SecondaryKeyDigest = Tollgate.Core.Security.KeyDigest.Of("secondary").ToString(), CreatedDate = DateTimeOffset.UtcNow,
+            PrimaryKeyDigest = Tollgate.Security.KeyDigest.Of("primary").ToString(), SecondaryKeyDigest = Tollgate.Security.KeyDigest.Of("secondary").ToString(), CreatedDate = DateTimeOffset.UtcNow,
         };
         _product = new GatewayProduct { Id = "starter", DisplayName = "Starter", ApiIds = ["echo"], Policy = Policy };
         var snapshot = new GatewaySnapshot

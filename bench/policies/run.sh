@@ -64,7 +64,7 @@ for n in $APIS; do
     done
     ready=$(python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.1f}')" "$started" "$(date +%s.%N)")
     for i in $(seq 1 100); do grep -q 'policy documents' "$TMP/restart-$n.log" && break; sleep 0.2; done
-    built=$(sed -n 's/.*compiled \([0-9]*\) of \([0-9]*\) policy documents, reused \([0-9]*\) of \([0-9]*\) pipelines, in \([0-9]*\) ms.*/\5 (\1 documents compiled)/p' "$TMP/restart-$n.log" | head -n 1)
+    built=$(sed -n 's/.*compiled \([0-9]*\) of \([0-9]*\) policy documents, reused \([0-9]*\) of \([0-9]*\) pipelines, in \([0-9]*\) ms; loaded \([0-9]*\).*/\5 (\1 compiled, \6 loaded from disk)/p' "$TMP/restart-$n.log" | head -n 1)
     rss=$(awk '/VmRSS/ { printf "%d", $2 / 1024 }' "/proc/${PID[tollgate]}/status")
     stop
     printf '| %s × %s | %s | %s | %s | %s |\n' "$n" "$OPS" "$row" "${built:-?}" "$ready" "$rss" >>"$TMP/table.md"

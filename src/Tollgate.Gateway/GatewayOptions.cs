@@ -61,6 +61,12 @@ public sealed class GatewayOptions
     public string? SnapshotBackupPath { get; set; }
 
     /// <summary>
+    /// Where the gateway keeps its compiled policy expressions, so that a restart loads them instead of compiling every
+    /// document again. Default <c>{data}/policy-assemblies</c>; empty: nothing is kept, every start compiles.
+    /// </summary>
+    public string? PolicyAssemblyCachePath { get; set; }
+
+    /// <summary>
     /// Where a remote gateway keeps the request records management could not take yet (sent again, oldest first, when
     /// it can). Default <c>{data}/gateway-records</c>.
     /// </summary>

@@ -41,6 +41,8 @@ public static class EventIds
     public const int HostCertificateNotLoaded = 2006;
     /// <summary>A snapshot's policies were built: how many documents were compiled and pipelines reused (debug).</summary>
     public const int PoliciesBuilt = 2007;
+    /// <summary>The directory of compiled policy expressions cannot be read or written; documents are compiled instead.</summary>
+    public const int PolicyAssembliesUnusable = 2008;
 
     // --- gateway: requests and backends (21xx) ---
     public const int BackendFailed = 2101;

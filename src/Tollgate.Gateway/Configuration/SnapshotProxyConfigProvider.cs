@@ -27,13 +27,19 @@ public sealed partial class SnapshotProxyConfigProvider
     private readonly PolicyServices? _policies;
 
     /// <summary>Documents compiled and pipelines built for the last snapshot of each instance, reused by the next.</summary>
-    private readonly PolicyCompileCache _compileCache = new();
+    private readonly PolicyCompileCache _compileCache;
 
     public SnapshotProxyConfigProvider(IOptions<GatewayOptions> options, ILogger<SnapshotProxyConfigProvider> logger, PolicyServices? policies = null)
     {
         _options = options.Value;
         _logger = logger;
         _policies = policies;
+        _compileCache = new PolicyCompileCache
+        {
+            Assemblies = string.IsNullOrEmpty(_options.PolicyAssemblyCachePath)
+                ? null
+                : new PolicyAssemblyStore(_options.PolicyAssemblyCachePath, Core.Policies.Expressions.PolicyExpressionCompiler.Default, logger),
+        };
         _instances = GatewayInstances.Build([], _options, null, new Dictionary<string, X509Certificate2>());
     }
 
@@ -126,7 +132,8 @@ public sealed partial class SnapshotProxyConfigProvider
                 state.Policies = PolicyRuntime.Build(snapshot, state, _policies, _compileCache);
                 Log.PoliciesBuilt(
                     _logger, snapshot.ServiceName, snapshot.Revision, state.Policies.DocumentsCompiled, state.Policies.Documents.Count,
-                    state.Policies.PipelinesReused, state.Policies.PipelineCount, (long)_policies.Time.GetElapsedTime(started).TotalMilliseconds);
+                    state.Policies.PipelinesReused, state.Policies.PipelineCount, (long)_policies.Time.GetElapsedTime(started).TotalMilliseconds,
+                    state.Policies.DocumentsLoaded);
                 foreach (var problem in state.Policies.Problems)
                 {
                     Log.PolicyNotLoaded(_logger, snapshot.ServiceName, snapshot.Revision, problem);
@@ -216,8 +223,8 @@ public sealed partial class SnapshotProxyConfigProvider
         [LoggerMessage(EventIds.HostCertificateNotLoaded, LogLevel.Error, "Instance '{Service}': the certificate of host name '{Host}' cannot be loaded: {Reason}. The host name is served over HTTP only.")]
         public static partial void CertificateNotLoaded(ILogger logger, string service, string host, string reason);
 
-        [LoggerMessage(EventIds.PoliciesBuilt, LogLevel.Debug, "Snapshot '{Service}' revision {Revision}: compiled {Compiled} of {Documents} policy documents, reused {Reused} of {Pipelines} pipelines, in {Elapsed} ms.")]
-        public static partial void PoliciesBuilt(ILogger logger, string service, long revision, int compiled, int documents, int reused, int pipelines, long elapsed);
+        [LoggerMessage(EventIds.PoliciesBuilt, LogLevel.Debug, "Snapshot '{Service}' revision {Revision}: compiled {Compiled} of {Documents} policy documents, reused {Reused} of {Pipelines} pipelines, in {Elapsed} ms; loaded {Loaded} documents' compiled expressions from disk.")]
+        public static partial void PoliciesBuilt(ILogger logger, string service, long revision, int compiled, int documents, int reused, int pipelines, long elapsed, int loaded);
 
         [LoggerMessage(EventIds.RouteSkipped, LogLevel.Warning, "Skipped a route: {Problem}")]
         public static partial void RouteSkipped(ILogger logger, string problem);

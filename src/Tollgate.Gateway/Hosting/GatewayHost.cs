@@ -25,6 +25,7 @@ public static class GatewayHost
 
     public static WebApplicationBuilder AddTollgateGateway(this WebApplicationBuilder builder, GatewayOptions options, string dataDirectory)
     {
+        options.PolicyAssemblyCachePath ??= Path.Combine(dataDirectory, "policy-assemblies");
         builder.Services.AddSingleton(Options.Create(options));
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<SnapshotProxyConfigProvider>();

@@ -50,11 +50,21 @@ public sealed class PolicyExpressionCompiler
         + "global using System.Security.Cryptography; global using System.Security.Cryptography.X509Certificates; global using System.Text; "
         + "global using System.Text.RegularExpressions; global using System.Xml.Linq; global using Newtonsoft.Json; "
         + "global using Newtonsoft.Json.Linq; global using Tollgate.Core.Policies.Expressions;\n",
-        CompileOptions);
+        CompileOptions,
+        path: "GlobalUsings.cs");
 
     private static readonly Lazy<ImmutableArray<MetadataReference>> References = new(LoadReferences);
 
-    public PolicyExpressionCompiler(ExpressionLimits? limits = null) => Limits = limits ?? ExpressionLimits.Default;
+    /// <summary>From this many expressions on, Roslyn binds and emits a compilation's methods on several threads.</summary>
+    private const int ConcurrentBuildThreshold = 64;
+
+    private readonly Lazy<string> _fingerprint;
+
+    public PolicyExpressionCompiler(ExpressionLimits? limits = null)
+    {
+        Limits = limits ?? ExpressionLimits.Default;
+        _fingerprint = new Lazy<string>(() => Fingerprint(Limits));
+    }
 
     /// <summary>A compiler with <see cref="ExpressionLimits.Default"/>.</summary>
     public static PolicyExpressionCompiler Default { get; } = new();
@@ -83,13 +93,75 @@ public sealed class PolicyExpressionCompiler
         Compile(documents.SelectMany(PolicyExpressionSource.FromDocument).ToArray());
 
     /// <summary>Compiles <paramref name="sources"/> into one assembly. Throws <see cref="PolicyExpressionCompilationException"/> when any fails.</summary>
-    public CompiledPolicyExpressions Compile(IReadOnlyList<PolicyExpressionSource> sources)
+    public CompiledPolicyExpressions Compile(IReadOnlyList<PolicyExpressionSource> sources) => Compile(sources, null);
+
+    /// <summary>
+    /// <see cref="Compile(IReadOnlyList{PolicyExpressionSource})"/>, handing the assembly's image to
+    /// <paramref name="image"/> before it is loaded: given the same sources in the same order,
+    /// <see cref="Load"/> turns it into the same expressions without compiling (a gateway keeps images on disk across
+    /// restarts). Nothing is handed over when there is nothing to compile.
+    /// </summary>
+    public CompiledPolicyExpressions Compile(IReadOnlyList<PolicyExpressionSource> sources, Action<ReadOnlyMemory<byte>>? image)
     {
-        var (errors, compiled) = Build(sources, emit: true);
+        var (errors, compiled) = Build(sources, emit: true, image);
         return errors.Count > 0 ? throw new PolicyExpressionCompilationException(errors) : compiled!;
     }
 
-    private (IReadOnlyList<PolicyError> Errors, CompiledPolicyExpressions? Compiled) Build(IReadOnlyList<PolicyExpressionSource> sources, bool emit)
+    /// <summary>
+    /// What an image made by this compiler (same Tollgate and Roslyn builds, same <see cref="Limits"/>) depends on
+    /// besides its sources: an image saved under another fingerprint must not be loaded.
+    /// </summary>
+    public string ImageFingerprint => _fingerprint.Value;
+
+    /// <summary>
+    /// Loads an image that <see cref="Compile(IReadOnlyList{PolicyExpressionSource}, Action{ReadOnlyMemory{byte}}?)"/>
+    /// made from expressions whose sources are <paramref name="sources"/>, by their position in that compilation (null:
+    /// a source not needed now, its method is left unused). Returns null when the image is not one: unreadable, or a
+    /// method missing or of another result type.
+    /// </summary>
+    public CompiledPolicyExpressions? Load(ReadOnlySpan<byte> image, IReadOnlyList<PolicyExpressionSource?> sources)
+    {
+        ArgumentNullException.ThrowIfNull(sources);
+        var context = new ExpressionLoadContext();
+        try
+        {
+            using var stream = new MemoryStream(image.ToArray(), writable: false);
+            var type = context.LoadFromStream(stream).GetType(ClassName, throwOnError: false);
+            var expressions = new List<CompiledExpression>(sources.Count);
+            for (var i = 0; type is not null && i < sources.Count; i++)
+            {
+                if (sources[i] is not { } source)
+                {
+                    continue;
+                }
+
+                var method = type.GetMethod(Unit.MethodNameOf(i), BindingFlags.Public | BindingFlags.Static, [typeof(IProxyContext)]);
+                if (method?.ReturnType != (source.ResultType == ExpressionResultType.Boolean ? typeof(bool) : typeof(object)))
+                {
+                    type = null;
+                    break;
+                }
+
+                expressions.Add(new CompiledExpression(source, method, Limits));
+            }
+
+            if (type is not null)
+            {
+                return new CompiledPolicyExpressions(expressions, context, Limits);
+            }
+        }
+        catch (BadImageFormatException)
+        {
+        }
+        catch (FileLoadException)
+        {
+        }
+
+        context.Unload();
+        return null;
+    }
+
+    private (IReadOnlyList<PolicyError> Errors, CompiledPolicyExpressions? Compiled) Build(IReadOnlyList<PolicyExpressionSource> sources, bool emit, Action<ReadOnlyMemory<byte>>? image = null)
     {
         ArgumentNullException.ThrowIfNull(sources);
         var errors = new List<PolicyError>();
@@ -127,7 +199,10 @@ public sealed class PolicyExpressionCompiler
                 optimizationLevel: OptimizationLevel.Release,
                 allowUnsafe: false,
                 metadataImportOptions: MetadataImportOptions.Public,
-                nullableContextOptions: NullableContextOptions.Disable));
+                nullableContextOptions: NullableContextOptions.Disable,
+                // A few expressions (one write) bind and emit faster on this thread than handed out to the pool and
+                // waited for; a cold start's chunks are compiled side by side already.
+                concurrentBuild: units.Count >= ConcurrentBuildThreshold));
         var byTree = units.ToDictionary(u => u.Tree);
         foreach (var d in compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error))
         {
@@ -155,10 +230,10 @@ public sealed class PolicyExpressionCompiler
             return (errors, null);
         }
 
-        return ([], Emit(compilation, units));
+        return ([], Emit(compilation, units, image));
     }
 
-    private CompiledPolicyExpressions Emit(CSharpCompilation compilation, List<Unit> units)
+    private CompiledPolicyExpressions Emit(CSharpCompilation compilation, List<Unit> units, Action<ReadOnlyMemory<byte>>? image)
     {
         // Every tree is instrumented with the semantic model of the checked compilation (a tree binds only to itself and
         // the references: each holds one method of its own), then the instrumented trees are compiled in one go.
@@ -177,11 +252,23 @@ public sealed class PolicyExpressionCompiler
                 + string.Join("; ", result.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error)));
         }
 
+        image?.Invoke(pe.GetBuffer().AsMemory(0, (int)pe.Length));
         pe.Position = 0;
         var context = new ExpressionLoadContext();
         var type = context.LoadFromStream(pe).GetType(ClassName, throwOnError: true)!;
         var expressions = units.Select(u => new CompiledExpression(u.Source, type.GetMethod(u.MethodName, BindingFlags.Public | BindingFlags.Static)!, Limits)).ToArray();
         return new CompiledPolicyExpressions(expressions, context, Limits);
+    }
+
+    /// <summary>The builds of this assembly and Roslyn (module version ids) and the limits the instrumentation bakes in.</summary>
+    private static string Fingerprint(ExpressionLimits limits)
+    {
+        var text = string.Join('\n',
+            typeof(PolicyExpressionCompiler).Assembly.ManifestModule.ModuleVersionId,
+            typeof(CSharpCompilation).Assembly.ManifestModule.ModuleVersionId,
+            typeof(Compilation).Assembly.ManifestModule.ModuleVersionId,
+            limits.MaxSteps, limits.MaxStringLength, limits.MaxElements, limits.MaxDepth, limits.MaxDuration.Ticks);
+        return Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..32];
     }
 
     private static ImmutableArray<MetadataReference> LoadReferences()
@@ -229,9 +316,12 @@ public sealed class PolicyExpressionCompiler
 
         public TextSpan Segment => new(_segmentStart, Source.Inner.Length);
 
+        /// <summary>The name of the method of the expression at <paramref name="index"/> in its compilation.</summary>
+        public static string MethodNameOf(int index) => "E" + index.ToString(CultureInfo.InvariantCulture);
+
         public static Unit Create(PolicyExpressionSource source, int index)
         {
-            var unit = new Unit { Source = source, MethodName = "E" + index.ToString(CultureInfo.InvariantCulture) };
+            var unit = new Unit { Source = source, MethodName = MethodNameOf(index) };
             var returnType = source.ResultType == ExpressionResultType.Boolean ? "bool" : "object";
             var sb = new StringBuilder();
             sb.Append("public static partial class ").Append(ClassName).Append("\n{\npublic static ").Append(returnType).Append(' ')
@@ -253,7 +343,9 @@ public sealed class PolicyExpressionCompiler
 
             unit._close = sb.Length;
             sb.Append("}\n}\n");
-            unit.Tree = CSharpSyntaxTree.ParseText(sb.ToString(), ParseOptions);
+            // Every tree has a path of its own: when two trees share one (all "" by default), Roslyn's emit walks every
+            // namespace of every reference looking for clashing file-local types, most of a small compilation's emit.
+            unit.Tree = CSharpSyntaxTree.ParseText(sb.ToString(), ParseOptions, path: unit.MethodName + ".cs");
             return unit;
         }
 

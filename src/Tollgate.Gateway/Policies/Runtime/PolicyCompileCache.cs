@@ -29,6 +29,12 @@ internal sealed class PolicyCompileCache
     /// <summary>Held by a build for as long as it reads and changes the cache.</summary>
     public Lock Gate { get; } = new();
 
+    /// <summary>Where compiled expressions are kept across restarts, or null (everything is compiled at start).</summary>
+    public PolicyAssemblyStore? Assemblies { get; init; }
+
+    /// <summary>How many documents (and fragments) have been loaded from <see cref="Assemblies"/> instead of compiled, in total.</summary>
+    public int DocumentsLoaded { get; private set; }
+
     /// <summary>How many documents (and fragments) have been compiled through this cache, in total.</summary>
     public int DocumentsCompiled { get; private set; }
 
@@ -89,17 +95,22 @@ internal sealed class PolicyCompileCache
     }
 
     /// <summary>Adds documents compiled by a build (the cache holds their expressions until they are evicted).</summary>
-    public void Add(IReadOnlyList<CachedPolicy> compiled, int compilations)
+    public void Add(IReadOnlyList<CachedPolicy> compiled, int compilations, int loaded = 0)
     {
         foreach (var policy in compiled)
         {
             if (_policies.TryAdd(policy.Key, policy))
             {
                 policy.Shared?.Acquire();
+                if (policy.Image is { } image)
+                {
+                    Assemblies?.Acquire(image);
+                }
             }
         }
 
-        DocumentsCompiled += compiled.Count;
+        DocumentsCompiled += compiled.Count - loaded;
+        DocumentsLoaded += loaded;
         Compilations += compilations;
     }
 
@@ -163,6 +174,10 @@ internal sealed class PolicyCompileCache
             var policy = _policies[key];
             _policies.Remove(key);
             policy.Shared?.Release();
+            if (policy.Image is { } image)
+            {
+                Assemblies?.Release(image);
+            }
         }
     }
 
@@ -239,6 +254,9 @@ internal sealed class CachedPolicy
 
     /// <summary>How many expressions this document has.</summary>
     public int ExpressionCount { get; init; }
+
+    /// <summary>The name of the image its expressions are kept in on disk (<see cref="PolicyAssemblyStore"/>), or null.</summary>
+    public string? Image { get; init; }
 
     /// <summary>The ids of the fragments it includes (anywhere in it), as written.</summary>
     public IReadOnlyList<string> Includes { get; init; } = [];

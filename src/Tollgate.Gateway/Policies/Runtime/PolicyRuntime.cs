@@ -77,6 +77,9 @@ public sealed partial class PolicyRuntime
     /// <summary>How many documents were compiled for this snapshot (the others were reused from the previous one).</summary>
     public int DocumentsCompiled { get; private init; }
 
+    /// <summary>How many documents of this snapshot had their compiled expressions loaded from disk instead of compiled.</summary>
+    public int DocumentsLoaded { get; private init; }
+
     /// <summary>
     /// Diagnostics: every document of the snapshot as loaded, by where it is (<c>global</c>, <c>product:{id}</c>,
     /// <c>api:{id}</c>, <c>operation:{api}/{operation}</c>, <c>fragment:{id}</c>, ids in lower case).
@@ -265,8 +268,8 @@ public sealed partial class PolicyRuntime
         }
 
         // 2. The new documents are compiled together, into one assembly, and kept.
-        var (compiled, compilations) = CompilePending(pending.Values.ToList());
-        cache.Add(compiled, compilations);
+        var (compiled, compilations, loaded) = CompilePending(pending.Values.ToList(), cache.Assemblies);
+        cache.Add(compiled, compilations, loaded);
 
         // 3. Each document as loaded; what could not be loaded is a problem of the operations it applies to.
         var documents = new Dictionary<string, CachedPolicy>(StringComparer.Ordinal);
@@ -470,7 +473,8 @@ public sealed partial class PolicyRuntime
         {
             PipelineCount = pipelines.Values.Count(p => p is not null) + reusedPipelines,
             PipelinesReused = reused,
-            DocumentsCompiled = compiled.Count,
+            DocumentsCompiled = compiled.Count - loaded,
+            DocumentsLoaded = loaded,
             ExpressionCount = used.Sum(k => cache.Find(k)!.ExpressionCount),
             Documents = documents,
             HasCors = parts.Values.Any(p => p.Cors.Count > 0),
@@ -614,13 +618,22 @@ public sealed partial class PolicyRuntime
     /// <summary>
     /// Compiles the pending documents: together when they are few, else in chunks of about
     /// <see cref="ExpressionsPerCompilation"/> expressions compiled side by side (a cold start with thousands of
-    /// documents uses every core and no compilation grows without bound). Returns how many compilations were made.
+    /// documents uses every core and no compilation grows without bound). Documents whose compiled expressions
+    /// <paramref name="store"/> holds are loaded from it instead, and what is compiled is saved to it. Returns how many
+    /// compilations were made and how many documents were loaded.
     /// </summary>
-    private static (List<CachedPolicy> Compiled, int Compilations) CompilePending(List<Pending> pending)
+    private static (List<CachedPolicy> Compiled, int Compilations, int Loaded) CompilePending(List<Pending> pending, PolicyAssemblyStore? store)
     {
         if (pending.Count == 0)
         {
-            return ([], 0);
+            return ([], 0, 0);
+        }
+
+        var loaded = store is null ? [] : LoadSaved(pending, store);
+        if (loaded.Count > 0)
+        {
+            var found = loaded.Select(p => p.Key).ToHashSet(StringComparer.Ordinal);
+            pending = pending.Where(p => !found.Contains(p.Key)).ToList();
         }
 
         var chunks = new List<List<Pending>> { new() };
@@ -641,26 +654,71 @@ public sealed partial class PolicyRuntime
         var results = new (List<CachedPolicy> Policies, bool NewCompilation)[chunks.Count];
         if (chunks.Count == 1)
         {
-            results[0] = CompileChunk(chunks[0]);
+            results[0] = CompileChunk(chunks[0], store);
         }
         else
         {
-            Parallel.For(0, chunks.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i => results[i] = CompileChunk(chunks[i]));
+            Parallel.For(0, chunks.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i => results[i] = CompileChunk(chunks[i], store));
         }
 
-        return (results.SelectMany(r => r.Policies).ToList(), results.Count(r => r.NewCompilation));
+        return ([.. loaded, .. results.SelectMany(r => r.Policies)], results.Count(r => r.NewCompilation), loaded.Count);
+    }
+
+    /// <summary>The pending documents whose compiled expressions the store holds, loaded one image at a time.</summary>
+    private static List<CachedPolicy> LoadSaved(List<Pending> pending, PolicyAssemblyStore store)
+    {
+        var result = new List<CachedPolicy>();
+        var byImage = pending
+            .Where(p => p.Document is not null && p.Sources.Count > 0)
+            .Select(p => (Pending: p, Location: store.Find(p.Key)))
+            .Where(x => x.Location is { } at && at.Count == x.Pending.Sources.Count)
+            .GroupBy(x => x.Location!.Image, StringComparer.Ordinal);
+        foreach (var image in byImage)
+        {
+            var sources = new PolicyExpressionSource?[image.Max(x => x.Location!.Offset + x.Location.Count)];
+            foreach (var (p, at) in image)
+            {
+                for (var i = 0; i < at!.Count; i++)
+                {
+                    sources[at.Offset + i] = p.Sources[i];
+                }
+            }
+
+            if (store.Load(image.Key, sources) is not { } expressions)
+            {
+                continue;
+            }
+
+            var shared = new SharedExpressions(expressions);
+            result.AddRange(image.Select(x => new CachedPolicy
+            {
+                Key = x.Pending.Key,
+                Document = x.Pending.Document,
+                Shared = shared,
+                ExpressionCount = x.Pending.Sources.Count,
+                Includes = Included(x.Pending.Document!),
+                Image = image.Key,
+            }));
+        }
+
+        return result;
     }
 
     /// <summary>
-    /// Compiles the expressions of the documents into one assembly. When that fails, the documents whose expressions
-    /// do not compile on their own are marked as not loaded and the rest is compiled again.
+    /// Compiles the expressions of the documents into one assembly (saved to <paramref name="store"/> when there is one).
+    /// When that fails, the documents whose expressions do not compile on their own are marked as not loaded and the
+    /// rest is compiled again.
     /// </summary>
-    private static (List<CachedPolicy> Compiled, bool NewCompilation) CompileChunk(List<Pending> pending)
+    private static (List<CachedPolicy> Compiled, bool NewCompilation) CompileChunk(List<Pending> pending, PolicyAssemblyStore? store)
     {
+        string? image = null;
         CompiledPolicyExpressions? Compile()
         {
-            var sources = pending.Where(p => p.Document is not null).SelectMany(p => p.Sources).ToArray();
-            return sources.Length == 0 ? null : PolicyExpressionCompiler.Default.Compile(sources);
+            var documents = pending.Where(p => p.Document is not null).ToArray();
+            var sources = documents.SelectMany(p => p.Sources).ToArray();
+            return sources.Length == 0 ? null : PolicyExpressionCompiler.Default.Compile(
+                sources,
+                store is null ? null : bytes => image = store.Save(documents.Select(p => (p.Key, p.Sources.Count)).ToArray(), bytes));
         }
 
         CompiledPolicyExpressions? expressions = null;
@@ -702,6 +760,7 @@ public sealed partial class PolicyRuntime
             Shared = p.Document is null ? null : shared,
             ExpressionCount = p.Document is null ? 0 : p.Sources.Count,
             Includes = p.Document is null ? [] : Included(p.Document),
+            Image = p.Document is null || p.Sources.Count == 0 ? null : image,
         }).ToList();
         if (shared is not null && result.All(p => p.Shared is null))
         {
