@@ -9,7 +9,10 @@
 # operation's PUT returning to its first 200 through the gateway. Then restarts the process on the loaded store and
 # reports the gateway's cold start: how long the first snapshot's policies took to compile and build (the gateway's
 # debug event 2007), how long until the gateway answered, and the process's RSS then.
+# Last, throughput on one operation of the loaded instance (wrk, WRK_CONNECTIONS connections for WRK_SECONDS, the median
+# of WRK_RUNS) and its ratio to the first row's (run APIS="1 5000" to compare with a one-API instance).
 # Usage: bash bench/policies/run.sh        Knobs: APIS ["500 5000"] OPS [10] LOAD [import] SAMPLES [50] BUILD [1] BASE_PORT [19280]
+#                                          WRK_SECONDS [10] WRK_RUNS [3] WRK_CONNECTIONS [32]
 set -euo pipefail
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -19,11 +22,12 @@ OPS=${OPS:-10}
 LOAD=${LOAD:-import}
 SAMPLES=${SAMPLES:-50}
 BASE_PORT=${BASE_PORT:-19280}
+WRK_SECONDS=${WRK_SECONDS:-10} WRK_RUNS=${WRK_RUNS:-3} WRK_CONNECTIONS=${WRK_CONNECTIONS:-32}
 BACKEND_PORT=$((BASE_PORT + 1)) GW_PORT=$((BASE_PORT + 2)) MGMT_PORT=$((BASE_PORT + 3))
 
 WAIT_TRIES=600
 source "$REPO/bench/lib.sh"
-require_tools curl python3
+require_tools curl python3 wrk
 build_release
 make_workdir policies-bench
 cp -r "$TOLLGATE_OUT" "$TMP/bin"
@@ -47,7 +51,7 @@ stop() {
     unset 'PID[tollgate]'
 }
 
-printf '| APIs × operations | write p50 / p95, first %s APIs (ms) | write p50 / p95, %s PUTs once all are loaded (ms) | load time (s) | new operation routable, p99 (ms) | cold start: policies compiled and built (ms) | cold start: process start to gateway answering (s) | RSS after cold start (MB) |\n|---|---|---|---|---|---|---|---|\n' "$SAMPLES" "$((2 * SAMPLES))" >"$TMP/table.md"
+printf '| APIs × operations | write p50 / p95, first %s APIs (ms) | write p50 / p95, %s PUTs once all are loaded (ms) | load time (s) | new operation routable, p99 (ms) | cold start: policies compiled and built (ms) | cold start: process start to gateway answering (s) | RSS after cold start (MB) | req/s on one operation | ratio to the first row |\n|---|---|---|---|---|---|---|---|---|---|\n' "$SAMPLES" "$((2 * SAMPLES))" >"$TMP/table.md"
 for n in $APIS; do
     data="$TMP/data-$n"
     start "$data" "$TMP/tollgate-$n.log"
@@ -66,8 +70,15 @@ for n in $APIS; do
     for i in $(seq 1 100); do grep -q 'policy documents' "$TMP/restart-$n.log" && break; sleep 0.2; done
     built=$(sed -n 's/.*compiled \([0-9]*\) of \([0-9]*\) policy documents, reused \([0-9]*\) of \([0-9]*\) pipelines, in \([0-9]*\) ms; loaded \([0-9]*\).*/\5 (\1 compiled, \6 loaded from disk)/p' "$TMP/restart-$n.log" | head -n 1)
     rss=$(awk '/VmRSS/ { printf "%d", $2 / 1024 }' "/proc/${PID[tollgate]}/status")
+    runs=()
+    for r in $(seq 1 "$WRK_RUNS"); do
+        runs+=("$(wrk -t2 -c"$WRK_CONNECTIONS" -d"${WRK_SECONDS}s" "http://127.0.0.1:$GW_PORT/api0/op0/1" | awk '/Requests\/sec/ { print $2 }')")
+    done
+    rps=$(printf '%s\n' "${runs[@]}" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+    first_rps=${first_rps:-$rps}
+    ratio=$(python3 -c "import sys; print(f'{float(sys.argv[1]) / float(sys.argv[2]):.3f}')" "$rps" "$first_rps")
     stop
-    printf '| %s × %s | %s | %s | %s | %s |\n' "$n" "$OPS" "$row" "${built:-?}" "$ready" "$rss" >>"$TMP/table.md"
+    printf '| %s × %s | %s | %s | %s | %s | %.0f | %s |\n' "$n" "$OPS" "$row" "${built:-?}" "$ready" "$rss" "$rps" "$ratio" >>"$TMP/table.md"
     log "$n APIs done"
 done
 cat "$TMP/table.md"
