@@ -3,6 +3,7 @@
 #   direct   - the backend itself
 #   yarp     - a bare YARP 2.3 reverse proxy (the baseline)
 #   nginx    - nginx with upstream keep-alive
+#   haproxy  - HAProxy (Debian package) with keep-alive and server connection reuse, a second reference proxy
 #   tollgate - the Tollgate gateway with subscription-key checking
 #   tollgate-log - the same, also recording every call for the reports (the request log, issue 5);
 #              tollgate-log ÷ tollgate in the same repetition is the cost of analytics, and a final
@@ -14,6 +15,8 @@
 #              and local leases, most calls make no round trip)
 #   tollgate-starter-redis-noleases - the same with Tollgate__Gateway__Counters__RedisLeases=false: every call
 #              decided in Redis (one script for both policies), the per-call cost small limits (Starter's 5/60 s) have
+#   tollgate-full - what a real deployment runs: key check, the Starter policy on Redis counters (with leases), the
+#              request log and metrics on
 # in one run, interleaved (direct yarp nginx tollgate, direct yarp nginx tollgate, ...), medians
 # over REPS repetitions, ratios to bare YARP, proxy CPU per request, and one-connection latency.
 # Method: bench/README.md. Usage: bash bench/gateway/run.sh (details: bench/README.md)
@@ -21,11 +24,12 @@
 # Environment knobs (defaults in brackets):
 #   REPS [3]  DURATION [10s]  CONNECTIONS [64]  THREADS [2]  WARMUP [10s]
 #   LAT_DURATION [$DURATION]  one-connection (-t1 -c1) window per repetition
-#   CONFIGS ["direct yarp nginx tollgate tollgate-log"]  (add tollgate-starter tollgate-starter-redis tollgate-starter-redis-noleases for the policy cost)  which configurations to run (yarp is always needed for ratios)
+#   CONFIGS ["direct yarp nginx tollgate tollgate-log"]  (add haproxy, tollgate-full, tollgate-starter tollgate-starter-redis tollgate-starter-redis-noleases for the policy cost)  which configurations to run (yarp is always needed for ratios)
 #   BUILD [1]            0 = use the existing Release builds (bench projects and Tollgate)
 #   TOLLGATE_BUILD [1]   0 = do not build Tollgate, only the bench projects
 #   NGINX_WORKERS [auto] nginx worker_processes
-#   BASE_PORT [18080]    ports BASE+1 .. BASE+14 on 127.0.0.1 must be free
+#   HAPROXY_THREADS [nproc] HAProxy nbthread
+#   BASE_PORT [18080]    ports BASE+1 .. BASE+17 on 127.0.0.1 must be free
 #   RESULTS_DIR [<repo>/bench/results]
 set -euo pipefail
 
@@ -42,6 +46,7 @@ CONFIGS=${CONFIGS:-direct yarp nginx tollgate tollgate-log}
 BUILD=${BUILD:-1}
 TOLLGATE_BUILD=${TOLLGATE_BUILD:-$BUILD}
 NGINX_WORKERS=${NGINX_WORKERS:-auto}
+HAPROXY_THREADS=${HAPROXY_THREADS:-$(nproc)}
 BASE_PORT=${BASE_PORT:-18080}
 RESULTS_DIR=${RESULTS_DIR:-$REPO/bench/results}
 
@@ -59,6 +64,9 @@ MGMT_REDIS_PORT=$((BASE_PORT + 11))
 REDIS_PORT=$((BASE_PORT + 12))
 GW_REDIS2_PORT=$((BASE_PORT + 13))
 MGMT_REDIS2_PORT=$((BASE_PORT + 14))
+HAPROXY_PORT=$((BASE_PORT + 15))
+GW_FULL_PORT=$((BASE_PORT + 16))
+MGMT_FULL_PORT=$((BASE_PORT + 17))
 
 API_VERSION=2022-08-01
 PATH_DIRECT=/echo/hello
@@ -67,11 +75,12 @@ log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
 has_config() { [[ " $CONFIGS " == *" $1 "* ]]; }
-uses_tollgate() { has_config tollgate || has_config tollgate-log || has_config tollgate-starter || has_config tollgate-starter-redis || has_config tollgate-starter-redis-noleases; }
+uses_tollgate() { has_config tollgate || has_config tollgate-log || has_config tollgate-starter || has_config tollgate-starter-redis || has_config tollgate-starter-redis-noleases || has_config tollgate-full; }
+uses_redis() { has_config tollgate-starter-redis || has_config tollgate-starter-redis-noleases || has_config tollgate-full; }
 
 [[ "$REPS" =~ ^[1-9][0-9]*$ ]] || die "REPS must be a positive integer (got '$REPS')"
 for c in $CONFIGS; do
-    case "$c" in direct|yarp|nginx|tollgate|tollgate-log|tollgate-starter|tollgate-starter-redis|tollgate-starter-redis-noleases) ;; *) die "unknown configuration '$c' in CONFIGS" ;; esac
+    case "$c" in direct|yarp|nginx|haproxy|tollgate|tollgate-log|tollgate-starter|tollgate-starter-redis|tollgate-starter-redis-noleases|tollgate-full) ;; *) die "unknown configuration '$c' in CONFIGS" ;; esac
 done
 has_config yarp || die "CONFIGS must include yarp: every ratio is to bare YARP"
 
@@ -81,6 +90,8 @@ install_missing() {
     command -v wrk >/dev/null 2>&1 || missing+=(wrk)
     command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]] || missing+=(nginx)
     command -v curl >/dev/null 2>&1 || missing+=(curl)
+    if has_config haproxy; then command -v haproxy >/dev/null 2>&1 || [[ -x /usr/sbin/haproxy ]] || missing+=(haproxy); fi
+    if uses_redis; then command -v redis-server >/dev/null 2>&1 || missing+=(redis-server); fi
     ((${#missing[@]} == 0)) && return 0
     local sudo=()
     if [[ $(id -u) -ne 0 ]]; then
@@ -96,6 +107,7 @@ install_missing() {
 }
 install_missing
 NGINX_BIN=$(command -v nginx || echo /usr/sbin/nginx)
+HAPROXY_BIN=$(command -v haproxy || echo /usr/sbin/haproxy)
 command -v dotnet >/dev/null 2>&1 || die "dotnet (SDK 10) is required"
 
 # ---------------------------------------------------------------- build
@@ -155,7 +167,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-for p in $BACKEND_PORT $YARP_PORT $NGINX_PORT $GW_PORT $MGMT_PORT $GW_LOG_PORT $MGMT_LOG_PORT $GW_STARTER_PORT $MGMT_STARTER_PORT $GW_REDIS_PORT $MGMT_REDIS_PORT $REDIS_PORT; do
+for p in $BACKEND_PORT $YARP_PORT $NGINX_PORT $GW_PORT $MGMT_PORT $GW_LOG_PORT $MGMT_LOG_PORT $GW_STARTER_PORT $MGMT_STARTER_PORT $GW_REDIS_PORT $MGMT_REDIS_PORT $REDIS_PORT $GW_REDIS2_PORT $MGMT_REDIS2_PORT $HAPROXY_PORT $GW_FULL_PORT $MGMT_FULL_PORT; do
     port_free "$p" || die "port 127.0.0.1:$p is in use; set BASE_PORT to another value"
 done
 
@@ -212,6 +224,17 @@ if has_config nginx; then
     PID[nginx]=$!
     wait_http "http://127.0.0.1:$NGINX_PORT$PATH_DIRECT"
     expect_200 nginx "http://127.0.0.1:$NGINX_PORT$PATH_DIRECT"
+fi
+
+# HAProxy
+if has_config haproxy; then
+    sed -e "s|@BACKEND_PORT@|$BACKEND_PORT|g" -e "s|@LISTEN_PORT@|$HAPROXY_PORT|g" -e "s|@THREADS@|$HAPROXY_THREADS|g" \
+        "$SCRIPT_DIR/haproxy.cfg.template" >"$TMP/haproxy.cfg"
+    "$HAPROXY_BIN" -c -q -f "$TMP/haproxy.cfg" || die "haproxy -c rejected $TMP/haproxy.cfg"
+    "$HAPROXY_BIN" -db -f "$TMP/haproxy.cfg" >"$TMP/haproxy.log" 2>&1 &
+    PID[haproxy]=$!
+    wait_http "http://127.0.0.1:$HAPROXY_PORT$PATH_DIRECT"
+    expect_200 haproxy "http://127.0.0.1:$HAPROXY_PORT$PATH_DIRECT"
 fi
 
 # Tollgate gateway with key checking:
@@ -293,14 +316,15 @@ start_tollgate() {
 has_config tollgate && start_tollgate tollgate "$GW_PORT" "$MGMT_PORT" false
 has_config tollgate-log && start_tollgate tollgate-log "$GW_LOG_PORT" "$MGMT_LOG_PORT" true
 has_config tollgate-starter && start_tollgate tollgate-starter "$GW_STARTER_PORT" "$MGMT_STARTER_PORT" false starter memory
-if has_config tollgate-starter-redis || has_config tollgate-starter-redis-noleases; then
-    command -v redis-server >/dev/null 2>&1 || die "tollgate-starter-redis needs redis-server (apt-get install redis-server)"
+if uses_redis; then
+    command -v redis-server >/dev/null 2>&1 || die "the Redis configurations need redis-server (apt-get install redis-server)"
     mkdir -p "$TMP/redis"
     redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$TMP/redis" --daemonize no >"$TMP/redis.log" 2>&1 &
     PID[redis]=$!
     for i in $(seq 1 50); do redis-cli -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG && break; sleep 0.1; done
     has_config tollgate-starter-redis && start_tollgate tollgate-starter-redis "$GW_REDIS_PORT" "$MGMT_REDIS_PORT" false starter redis
     has_config tollgate-starter-redis-noleases && start_tollgate tollgate-starter-redis-noleases "$GW_REDIS2_PORT" "$MGMT_REDIS2_PORT" false starter redis-noleases
+    has_config tollgate-full && start_tollgate tollgate-full "$GW_FULL_PORT" "$MGMT_FULL_PORT" true starter redis
 fi
 
 # ---------------------------------------------------------------- measuring
@@ -309,6 +333,8 @@ url_of() {
         direct) echo "http://127.0.0.1:$BACKEND_PORT$PATH_DIRECT" ;;
         yarp) echo "http://127.0.0.1:$YARP_PORT$PATH_DIRECT" ;;
         nginx) echo "http://127.0.0.1:$NGINX_PORT$PATH_DIRECT" ;;
+        haproxy) echo "http://127.0.0.1:$HAPROXY_PORT$PATH_DIRECT" ;;
+        tollgate-full) echo "http://127.0.0.1:$GW_FULL_PORT$PATH_DIRECT" ;;
         tollgate) echo "http://127.0.0.1:$GW_PORT$PATH_DIRECT" ;;
         tollgate-log) echo "http://127.0.0.1:$GW_LOG_PORT$PATH_DIRECT" ;;
         tollgate-starter) echo "http://127.0.0.1:$GW_STARTER_PORT$PATH_DIRECT" ;;
@@ -322,9 +348,10 @@ proxy_pids() {
         direct) ;;
         yarp) echo "${PID[yarp]}" ;;
         nginx) echo "${PID[nginx]}" $(pgrep -P "${PID[nginx]}" || true) ;;
+        haproxy) echo "${PID[haproxy]}" ;;
         tollgate|tollgate-log|tollgate-starter) echo "${PID[$1]}" ;;
         # Redis does the counting for this one: its CPU is part of the cost.
-        tollgate-starter-redis|tollgate-starter-redis-noleases) echo "${PID[$1]}" "${PID[redis]}" ;;
+        tollgate-starter-redis|tollgate-starter-redis-noleases|tollgate-full) echo "${PID[$1]}" "${PID[redis]}" ;;
     esac
 }
 # utime+stime (clock ticks) summed over the given pids.
@@ -508,7 +535,7 @@ END {
     direct_sp50 = (dkey in cnt) ? median(dkey) : ""
     print "| config | req/s | ratio to bare YARP | p50 | p99 | proxy CPU µs/req | p50 at 1 connection |"
     print "|---|---:|---:|---:|---:|---:|---:|"
-    names["direct"] = "direct (backend)"; names["yarp"] = "bare YARP 2.3"; names["nginx"] = "nginx"; names["tollgate"] = "Tollgate (key check)"; names["tollgate-log"] = "Tollgate (key check + request log)"; names["tollgate-starter"] = "Tollgate + Starter policies (in-process counters)"; names["tollgate-starter-redis"] = "Tollgate + Starter policies (Redis counters)"; names["tollgate-starter-redis-noleases"] = "Tollgate + Starter policies (Redis counters, no leases: every call in Redis)"
+    names["direct"] = "direct (backend)"; names["yarp"] = "bare YARP 2.3"; names["nginx"] = "nginx"; names["tollgate"] = "Tollgate (key check)"; names["tollgate-log"] = "Tollgate (key check + request log)"; names["tollgate-starter"] = "Tollgate + Starter policies (in-process counters)"; names["tollgate-starter-redis"] = "Tollgate + Starter policies (Redis counters)"; names["tollgate-starter-redis-noleases"] = "Tollgate + Starter policies (Redis counters, no leases: every call in Redis)"; names["haproxy"] = "HAProxy"; names["tollgate-full"] = "Tollgate full (key check, Starter on Redis, request log, metrics)"
     for (k = 1; k <= ncfg; k++) {
         cfg = order[k]
         ckey = cfg SUBSEP "cpu"
@@ -546,6 +573,21 @@ END {
             printf " CPU per request ÷ without policies: %.2f%s.", median(sc SUBSEP "cpu") / median("tollgate" SUBSEP "cpu"), (sc ~ /redis/ ? " (gateway + redis-server)" : "")
         print ""
     }
+    if (("tollgate-full" SUBSEP "ratio") in cnt) {
+        r = median("tollgate-full" SUBSEP "ratio")
+        printf "Tollgate full ÷ bare YARP, same repetition: %.2f (target ≥ 1.0: %s).", r, (r >= 1.0 ? "met" : "NOT met")
+        if (("tollgate-full" SUBSEP "cpu") in cnt && ("nginx" SUBSEP "cpu") in cnt) {
+            c = median("tollgate-full" SUBSEP "cpu") / median("nginx" SUBSEP "cpu")
+            printf " CPU per request ÷ nginx: %.2f (gateway + redis-server; target ≤ 1.5: %s).", c, (c <= 1.5 ? "met" : "NOT met")
+        }
+        if (("tollgate-full" SUBSEP "cpu") in cnt && ("haproxy" SUBSEP "cpu") in cnt)
+            printf " ÷ HAProxy: %.2f.", median("tollgate-full" SUBSEP "cpu") / median("haproxy" SUBSEP "cpu")
+        print ""
+    }
+    if (("tollgate" SUBSEP "ratio") in cnt) {
+        r = median("tollgate" SUBSEP "ratio")
+        printf "Key check alone ÷ bare YARP: %.2f (target ≥ 1.1: %s).\n", r, (r >= 1.1 ? "met" : "NOT met")
+    }
     ol = median("other" SUBSEP "load"); os = median("other" SUBSEP "single")
     printf "Other processes on the machine used a median %.1f%% (max %.1f%%) of its CPU during the loaded windows, %.1f%% (max %.1f%%) during the one-connection windows%s\n", ol, othermax["load"], os, othermax["single"], (ol > 5 || os > 5 ? ": noisy run, trust the ratios and CPU per request more than req/s and latency." : ".")
 }' "$RAW")
@@ -557,7 +599,7 @@ OUT=$RESULTS_DIR/gateway-$DATE.md
     echo "# Gateway benchmark, $STAMP"
     echo
     echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(uname -sr)."
-    echo "Tools: $(dotnet --version 2>/dev/null | sed 's/^/.NET SDK /'), $("$NGINX_BIN" -v 2>&1 | sed 's/.*: //'), $(wrk -v 2>&1 | head -n1 | cut -d' ' -f1-2)."
+    echo "Tools: $(dotnet --version 2>/dev/null | sed 's/^/.NET SDK /'), $("$NGINX_BIN" -v 2>&1 | sed 's/.*: //')$(has_config haproxy && "$HAPROXY_BIN" -v 2>&1 | head -n1 | sed 's/^/, /;s/ - .*//'), $(wrk -v 2>&1 | head -n1 | cut -d' ' -f1-2)."
     echo "GC: backend $(gc_mode "${BACKEND_DLL%.dll}.runtimeconfig.json"), bare YARP $(gc_mode "${YARP_DLL%.dll}.runtimeconfig.json")$(uses_tollgate && echo ", Tollgate $(gc_mode "$TMP/tollgate-bin/tollgate.runtimeconfig.json")"); nginx worker_processes $NGINX_WORKERS."
     echo "Build: repo $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$REPO" diff --quiet HEAD -- src 2>/dev/null || echo ' (src has uncommitted changes)')$(uses_tollgate && echo ", tollgate.dll built $(date -r "$TOLLGATE_OUT/tollgate.dll" +%Y-%m-%dT%H:%M:%S%z)")."
     echo "Load: wrk -t$THREADS -c$CONNECTIONS -d$DURATION, $REPS interleaved repetitions ($CONFIGS), each configuration warmed $WARMUP first; medians."
