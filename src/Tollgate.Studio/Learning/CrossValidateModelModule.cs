@@ -32,7 +32,7 @@ public sealed class CrossValidateModelModule : TableModule
         Name, "Machine Learning / Evaluate", "Cross-validates parameter estimates for classification or regression models by partitioning the data.",
         [
             new ModuleParameter(LabelParameter, ModuleParameterType.ColumnSelection, Description: "The column holding the label."),
-            new ModuleParameter(SeedParameter, ModuleParameterType.Int, 0, 0, Description: "Seeds the assignment of rows to folds."),
+            new ModuleParameter(SeedParameter, ModuleParameterType.Int, 0, Description: "Seeds the assignment of rows to folds."),
         ],
         [new ModulePort("Untrained model", PortDirection.Input, ModulePort.UntrainedModel), new ModulePort("Dataset", PortDirection.Input)],
         [new ModulePort("Scored results", PortDirection.Output), new ModulePort("Evaluation results by fold", PortDirection.Output)]);

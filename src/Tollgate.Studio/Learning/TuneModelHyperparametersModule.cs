@@ -45,7 +45,7 @@ public sealed class TuneModelHyperparametersModule : TableModule
         [
             new ModuleParameter(ModeParameter, ModuleParameterType.Enum, RandomSweep, EnumValues: [EntireGrid, RandomSweep]),
             new ModuleParameter(MaxRunsParameter, ModuleParameterType.Int, 5, 1, 10000),
-            new ModuleParameter(SeedParameter, ModuleParameterType.Int, 0, 0, Description: "Seeds the random sweep and the cross-validation folds."),
+            new ModuleParameter(SeedParameter, ModuleParameterType.Int, 0, Description: "Seeds the random sweep and the cross-validation folds."),
             new ModuleParameter(LabelParameter, ModuleParameterType.ColumnSelection, Description: "The column holding the label."),
             new ModuleParameter(ClassificationMetricParameter, ModuleParameterType.Enum, "Accuracy",
                 EnumValues: PerformanceMetric.TuneClassification.Select(m => m.Name).ToArray()),

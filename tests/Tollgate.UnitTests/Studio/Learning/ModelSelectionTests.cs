@@ -143,6 +143,40 @@ public sealed class ModelSelectionTests
     }
 
     [Fact]
+    public void CrossValidateModel_Multiclass_EvaluatesEachFold_AndALabelValueOfOneRowIsError0035()
+    {
+        var random = new Random(14);
+        var rows = Enumerable.Range(0, 60).Select(i => new object?[] { (i % 3) + (random.NextDouble() * 0.5), $"class {i % 3}" }).ToList();
+        var data = Table([("x", ColumnType.Double), ("label", ColumnType.String)], [.. rows]);
+        var learner = Learner(LearnerModule.MulticlassLogisticRegression, ("L1 regularization weight", 0.0), ("L2 regularization weight", 0.01));
+        var outputs = CrossValidate.Run([learner, data], Bind(CrossValidate, ("Label column", "label"), ("Random seed", -3)));
+        var scored = (DataTable)outputs[0];
+        var byFold = (DataTable)outputs[1];
+
+        Assert.Contains("Scored Probabilities for Class \"class 2\"", scored.Schema.Names);
+        var perFold = Enumerable.Range(0, 10).Select(k =>
+        {
+            var inFold = Enumerable.Range(0, data.RowCount).Where(r => (int)scored["Fold Assignments"].GetValue(r)! == k).ToArray();
+            return inFold.Count(r => Equals(scored["Scored Labels"].GetValue(r), scored["label"].GetValue(r))) / (double)inFold.Length;
+        }).ToArray();
+        Assert.Equal(perFold, Column(byFold, "Overall accuracy").Take(10).Cast<double>(), new ToleranceComparer(1e-12));
+        Assert.Equal(perFold.Average(), (double)byFold["Overall accuracy"].GetValue(10)!, 12);
+
+        rows.Add([9.0, "rare"]);
+        var rare = Table([("x", ColumnType.Double), ("label", ColumnType.String)], [.. rows]);
+        var error = Fails(() => CrossValidate.Run([learner, rare], Bind(CrossValidate, ("Label column", "label"))));
+        Assert.Equal("0035", error.ErrorCode);
+        Assert.Contains("do not hold every label value", error.Message);
+    }
+
+    private sealed class ToleranceComparer(double tolerance) : IEqualityComparer<double>
+    {
+        public bool Equals(double x, double y) => Math.Abs(x - y) <= tolerance;
+
+        public int GetHashCode(double obj) => 0;
+    }
+
+    [Fact]
     public void SweepCandidates_AreTheGrid_OrDistinctSeededPicksFromIt()
     {
         var ranges = LearnerModule.TwoClassLogisticRegression.SweepRanges;
@@ -333,6 +367,7 @@ public sealed class ModelSelectionTests
         var cv = registry.Get("Cross Validate Model");
         Assert.Equal("Machine Learning / Evaluate", cv.Category);
         Assert.Equal(["Label column", "Random seed"], cv.Parameters.Select(p => p.Name));
+        Assert.Null(cv.FindParameter("Random seed")!.Min); // any integer, as in the classic reference
         Assert.Equal(["Untrained model:UntrainedModel", "Dataset:DataTable"], cv.Inputs.Select(p => $"{p.Name}:{p.DataType}"));
         Assert.Equal(["Scored results", "Evaluation results by fold"], cv.Outputs.Select(p => p.Name));
 
