@@ -7,6 +7,14 @@ using Tollgate.Studio.Modules.Tables;
 namespace Tollgate.Studio.Learning;
 
 /// <summary>
+/// The values Tune Model Hyperparameters tries for one learner parameter (Studio's "Parameter Range" of the learner,
+/// here a built-in range per learner: docs/studio-modules.md lists them).
+/// </summary>
+/// <param name="Parameter">The classic parameter name, e.g. <c>L2 regularization weight</c>.</param>
+/// <param name="Values">The values to try (int for an Int parameter, double for a Double one).</param>
+public sealed record SweepRange(string Parameter, IReadOnlyList<object> Values);
+
+/// <summary>
 /// A learner module of Machine Learning / Initialize Model: no input, one <c>Untrained model</c> output, the classic
 /// parameters mapped to an ML.NET trainer's options (docs/studio-modules.md lists the mapping).
 /// </summary>
@@ -19,10 +27,11 @@ public sealed class LearnerModule : TableModule
     private readonly Func<ModuleParameterValues, Func<MLContext, IEstimator<ITransformer>>> _trainer;
 
     private LearnerModule(string name, string category, string description, ModelKind kind, IEnumerable<ModuleParameter> parameters,
-        Func<ModuleParameterValues, Func<MLContext, IEstimator<ITransformer>>> trainer)
+        Func<ModuleParameterValues, Func<MLContext, IEstimator<ITransformer>>> trainer, IReadOnlyList<SweepRange>? sweep = null)
     {
         _kind = kind;
         _trainer = trainer;
+        SweepRanges = sweep ?? [];
         Definition = new ModuleDefinition(name, category, description,
             parameters.Append(new ModuleParameter(SeedParameter, ModuleParameterType.Int, 0, 0, Description: "Seeds the learner's random numbers; a seed gives the same model every time.")),
             [],
@@ -31,6 +40,9 @@ public sealed class LearnerModule : TableModule
 
     /// <inheritdoc />
     public override ModuleDefinition Definition { get; }
+
+    /// <summary>The parameters Tune Model Hyperparameters sweeps, and the values it tries for each (none for clustering).</summary>
+    public IReadOnlyList<SweepRange> SweepRanges { get; }
 
     /// <summary>Two-Class Logistic Regression → <c>LbfgsLogisticRegressionBinaryTrainer</c>.</summary>
     public static LearnerModule TwoClassLogisticRegression { get; } = new(
@@ -44,7 +56,7 @@ public sealed class LearnerModule : TableModule
             L2Regularization = (float)p.GetDouble("L2 regularization weight"),
             HistorySize = p.GetInt32("Memory size for L-BFGS"),
             NumberOfThreads = 1,
-        })));
+        })), LogisticSweep);
 
     /// <summary>Multiclass Logistic Regression → <c>LbfgsMaximumEntropyMulticlassTrainer</c>.</summary>
     public static LearnerModule MulticlassLogisticRegression { get; } = new(
@@ -58,7 +70,7 @@ public sealed class LearnerModule : TableModule
             L2Regularization = (float)p.GetDouble("L2 regularization weight"),
             HistorySize = p.GetInt32("Memory size for L-BFGS"),
             NumberOfThreads = 1,
-        })));
+        })), LogisticSweep);
 
     /// <summary>The boosted tree learners' parameters (Studio names the tree count differently for classification and regression).</summary>
     private static ModuleParameter[] BoostedTreeParameters(string treesParameter) =>
@@ -89,7 +101,8 @@ public sealed class LearnerModule : TableModule
         ModelKind.TwoClass,
         BoostedTreeParameters("Number of trees constructed"),
         p => ml => ml.BinaryClassification.Trainers.FastTree(
-            BoostedTree(new FastTreeBinaryTrainer.Options { LabelColumnName = nameof(FeatureRow.BoolLabel) }, p, "Number of trees constructed")));
+            BoostedTree(new FastTreeBinaryTrainer.Options { LabelColumnName = nameof(FeatureRow.BoolLabel) }, p, "Number of trees constructed")),
+        BoostedTreeSweep("Number of trees constructed"));
 
     /// <summary>Two-Class Averaged Perceptron → <c>AveragedPerceptronTrainer</c>, Platt-calibrated for Scored Probabilities.</summary>
     public static LearnerModule TwoClassAveragedPerceptron { get; } = new(
@@ -105,7 +118,8 @@ public sealed class LearnerModule : TableModule
             FeatureColumnName = nameof(FeatureRow.Features),
             LearningRate = (float)p.GetDouble("Learning rate"),
             NumberOfIterations = p.GetInt32("Maximum number of iterations"),
-        })).Append(Calibrated(ml)));
+        })).Append(Calibrated(ml)),
+        [new SweepRange("Learning rate", [0.1, 0.5, 1.0]), new SweepRange("Maximum number of iterations", [1, 10])]);
 
     /// <summary>Two-Class Support Vector Machine → <c>LinearSvmTrainer</c>, Platt-calibrated for Scored Probabilities.</summary>
     public static LearnerModule TwoClassSupportVectorMachine { get; } = new(
@@ -130,7 +144,8 @@ public sealed class LearnerModule : TableModule
             return p.GetBoolean("Normalize features")
                 ? Normalized(ml).Append(trainer).Append(Calibrated(ml))
                 : trainer.Append(Calibrated(ml));
-        });
+        },
+        [new SweepRange("Number of iterations", [1, 10, 100]), new SweepRange("Lambda", [0.00001, 0.0001, 0.001, 0.01, 0.1])]);
 
     /// <summary>Boosted Decision Tree Regression → <c>FastTreeRegressionTrainer</c>.</summary>
     public static LearnerModule BoostedDecisionTreeRegression { get; } = new(
@@ -138,7 +153,8 @@ public sealed class LearnerModule : TableModule
         ModelKind.Regression,
         BoostedTreeParameters("Total number of trees constructed"),
         p => ml => ml.Regression.Trainers.FastTree(
-            BoostedTree(new FastTreeRegressionTrainer.Options { LabelColumnName = nameof(FeatureRow.Label) }, p, "Total number of trees constructed")));
+            BoostedTree(new FastTreeRegressionTrainer.Options { LabelColumnName = nameof(FeatureRow.Label) }, p, "Total number of trees constructed")),
+        BoostedTreeSweep("Total number of trees constructed"));
 
     /// <summary>Poisson Regression → <c>LbfgsPoissonRegressionTrainer</c>.</summary>
     public static LearnerModule PoissonRegression { get; } = new(
@@ -152,7 +168,7 @@ public sealed class LearnerModule : TableModule
             L2Regularization = (float)p.GetDouble("L2 regularization weight"),
             HistorySize = p.GetInt32("Memory size for L-BFGS"),
             NumberOfThreads = 1,
-        })));
+        })), LogisticSweep);
 
     /// <summary>Linear Regression, solution method Online Gradient Descent → <c>OnlineGradientDescentTrainer</c>.</summary>
     public static LearnerModule LinearRegression { get; } = new(
@@ -183,7 +199,11 @@ public sealed class LearnerModule : TableModule
             return p.GetBoolean("Normalize features")
                 ? Normalized(ml).Append(trainer)
                 : trainer;
-        });
+        },
+        [
+            new SweepRange("Learning rate", [0.025, 0.05, 0.1, 0.2]), new SweepRange("Number of training epochs", [1, 10, 100]),
+            new SweepRange("L2 regularization weight", [0.0001, 0.001, 0.01]),
+        ]);
 
     /// <summary>K-Means Clustering → <c>KMeansTrainer</c>.</summary>
     public static LearnerModule KMeansClustering { get; } = new(
@@ -220,7 +240,26 @@ public sealed class LearnerModule : TableModule
     public UntrainedModel Create(ModuleParameterValues parameters)
     {
         ArgumentNullException.ThrowIfNull(parameters);
-        return new UntrainedModel(Definition.Name, _kind, parameters.GetInt32(SeedParameter), _trainer(parameters));
+        return new UntrainedModel(Definition.Name, _kind, parameters.GetInt32(SeedParameter), _trainer(parameters))
+        {
+            Learner = this,
+            Parameters = parameters,
+        };
+    }
+
+    /// <summary>The untrained model of <paramref name="parameters"/> with some of them replaced by <paramref name="overrides"/>.</summary>
+    /// <exception cref="StudioModuleException">An override out of the parameter's range.</exception>
+    public UntrainedModel Create(ModuleParameterValues parameters, IReadOnlyDictionary<string, object> overrides)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentNullException.ThrowIfNull(overrides);
+        var values = parameters.Values.ToDictionary(v => v.Key, v => (object?)v.Value, StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, value) in overrides)
+        {
+            values[name] = value;
+        }
+
+        return Create(Definition.Bind(values));
     }
 
     /// <inheritdoc />
@@ -234,6 +273,24 @@ public sealed class LearnerModule : TableModule
     /// <summary>Platt calibration of a two-class score into the probability of the positive class.</summary>
     private static IEstimator<ITransformer> Calibrated(MLContext ml) =>
         ml.BinaryClassification.Calibrators.Platt(labelColumnName: nameof(FeatureRow.BoolLabel));
+
+    /// <summary>The range Studio's logistic regression learners swept by default.</summary>
+    private static SweepRange[] LogisticSweep =>
+    [
+        new SweepRange("Optimization tolerance", [1e-4, 1e-7]),
+        new SweepRange("L1 regularization weight", [0.0, 0.01, 0.1, 1.0]),
+        new SweepRange("L2 regularization weight", [0.01, 0.1, 1.0]),
+        new SweepRange("Memory size for L-BFGS", [5, 20, 50]),
+    ];
+
+    /// <summary>The range Studio's boosted tree learners swept by default.</summary>
+    private static SweepRange[] BoostedTreeSweep(string treesParameter) =>
+    [
+        new SweepRange("Maximum number of leaves per tree", [2, 8, 32, 128]),
+        new SweepRange("Minimum number of samples per leaf node", [1, 10, 50]),
+        new SweepRange("Learning rate", [0.025, 0.05, 0.1, 0.2, 0.4]),
+        new SweepRange(treesParameter, [20, 100, 500]),
+    ];
 
     private static ModuleParameter[] LogisticParameters() =>
     [

@@ -33,7 +33,14 @@ public enum ModelKind
 /// <param name="Kind">What it predicts.</param>
 /// <param name="Seed">The random number seed (MLContext seed; single-threaded training, so a seed gives one model).</param>
 /// <param name="CreateTrainer">Creates the ML.NET trainer reading <see cref="FeatureRow"/> columns.</param>
-public sealed record UntrainedModel(string LearnerName, ModelKind Kind, int Seed, Func<MLContext, IEstimator<ITransformer>> CreateTrainer);
+public sealed record UntrainedModel(string LearnerName, ModelKind Kind, int Seed, Func<MLContext, IEstimator<ITransformer>> CreateTrainer)
+{
+    /// <summary>The learner module that made it, when it came from one: Tune Model Hyperparameters makes variants through it.</summary>
+    public LearnerModule? Learner { get; init; }
+
+    /// <summary>The learner module's parameters this model was made with (with <see cref="Learner"/>).</summary>
+    public Modules.ModuleParameterValues? Parameters { get; init; }
+}
 
 /// <summary>One training or scoring row as ML.NET sees it.</summary>
 public sealed class FeatureRow

@@ -271,10 +271,16 @@ public sealed class ScoreModelModule : TableModule
             : null;
 }
 
-/// <summary>The Train, Score and Evaluate modules of the palette.</summary>
+/// <summary>The Train, Score, Evaluate and Feature Selection modules of the palette.</summary>
 public static class LearningModules
 {
-    /// <summary>Train Model, Train Clustering Model, Score Model, Evaluate Model.</summary>
+    /// <summary>
+    /// Train Model, Train Clustering Model, Tune Model Hyperparameters, Score Model, Evaluate Model, Cross Validate
+    /// Model, Permutation Feature Importance.
+    /// </summary>
     public static IReadOnlyList<TableModule> All { get; } =
-        [new TrainModelModule(), new TrainClusteringModelModule(), new ScoreModelModule(), new EvaluateModelModule()];
+    [
+        new TrainModelModule(), new TrainClusteringModelModule(), new TuneModelHyperparametersModule(), new ScoreModelModule(),
+        new EvaluateModelModule(), new CrossValidateModelModule(), new PermutationFeatureImportanceModule(),
+    ];
 }

@@ -29,11 +29,14 @@ public sealed class TrainedModelService
         _maxOnnxBytes = options.MaxOnnxModelBytes;
     }
 
-    /// <summary>The name a Train Model output of <paramref name="graph"/> is saved under.</summary>
+    /// <summary>
+    /// The name a trained model output (Train Model, Train Clustering Model, Tune Model Hyperparameters' Trained best
+    /// model) of <paramref name="graph"/> is saved under: one name per experiment, or one per module when it has several.
+    /// </summary>
     public static string NameFor(ExperimentGraph graph, string moduleId)
     {
         ArgumentNullException.ThrowIfNull(graph);
-        var trainers = graph.Modules.Count(m => m.Definition.Name == TrainModelModule.Name || m.Definition.Name == TrainClusteringModelModule.Name);
+        var trainers = graph.Modules.Count(m => m.Definition.Name is TrainModelModule.Name or TrainClusteringModelModule.Name or TuneModelHyperparametersModule.Name);
         return trainers <= 1 ? $"{graph.Name} [trained model]" : $"{graph.Name} [trained model: {moduleId}]";
     }
 

@@ -96,6 +96,14 @@ public static class ModuleErrors
     public static ModuleError ColumnCountMismatch(string message, string? parameterName = null) =>
         new("0020", message, parameterName);
 
+    /// <summary>Error 0021: a dataset has fewer rows than the module needs (e.g. fewer rows than cross-validation folds).</summary>
+    public static ModuleError TooFewRows(string inputName, int rows, int needed) =>
+        new("0021", $"Number of rows in input dataset \"{inputName}\" is too small: it has {rows.ToString(CultureInfo.InvariantCulture)}, the module needs at least {needed.ToString(CultureInfo.InvariantCulture)}.");
+
+    /// <summary>Error 0024: the dataset does not contain the label column (the one the model was trained on).</summary>
+    public static ModuleError LabelColumnMissing(string inputName, string labelName) =>
+        new("0024", $"Dataset \"{inputName}\" does not contain a label column: the model was trained on \"{labelName}\".");
+
     /// <summary>Error 0022 ([I] wording): a selection that must name one column names another number of them.</summary>
     public static ModuleError SingleColumnExpected(string parameterName, int selected) =>
         new("0022", $"Parameter \"{parameterName}\" must select exactly one column; it selects {selected.ToString(CultureInfo.InvariantCulture)}.", parameterName);

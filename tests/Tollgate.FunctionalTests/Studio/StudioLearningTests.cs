@@ -98,6 +98,13 @@ public sealed class StudioLearningTests : IAsyncLifetime
         Assert.Equal(["Scored dataset:DataTable", "Scored dataset to compare:DataTable"], Ports(modules["Evaluate Model"], "inputs"));
         Assert.Equal(["Evaluation results:DataTable"], Ports(modules["Evaluate Model"], "outputs"));
         Assert.Equal(["Results dataset1:DataTable", "Results dataset2:DataTable"], Ports(modules["Split Data"], "outputs"));
+        Assert.Equal(["Untrained model:UntrainedModel", "Dataset:DataTable"], Ports(modules["Cross Validate Model"], "inputs"));
+        Assert.Equal(["Scored results:DataTable", "Evaluation results by fold:DataTable"], Ports(modules["Cross Validate Model"], "outputs"));
+        Assert.Equal(["Untrained model:UntrainedModel", "Training dataset:DataTable", "Optional validation dataset:DataTable"], Ports(modules["Tune Model Hyperparameters"], "inputs"));
+        Assert.Equal(["Sweep results:DataTable", "Trained best model:TrainedModel"], Ports(modules["Tune Model Hyperparameters"], "outputs"));
+        Assert.Equal(["Trained model:TrainedModel", "Test data:DataTable"], Ports(modules["Permutation Feature Importance"], "inputs"));
+        Assert.Equal(["Feature importance:DataTable"], Ports(modules["Permutation Feature Importance"], "outputs"));
+        Assert.Equal("Feature Selection", (string?)modules["Permutation Feature Importance"]["category"]);
         Assert.Equal(["Cleaned dataset:DataTable", "Cleaning transformation:ITransform"], Ports(modules["Clean Missing Data"], "outputs"));
         Assert.Empty(modules["Two-Class Logistic Regression"]["inputs"]!.AsArray());
         Assert.Equal("Machine Learning / Initialize Model / Classification", (string?)modules["Two-Class Logistic Regression"]["category"]);
@@ -220,6 +227,43 @@ public sealed class StudioLearningTests : IAsyncLifetime
         var models = (await _host.OkAsync(HttpMethod.Get, "/studio/trainedmodels"))["value"]!.AsArray();
         Assert.Equal(2, models.Count(m => (string?)m!["name"] == "Income prediction [trained model]"));
         Assert.Equal((string?)again["id"], (string?)models[0]!["runId"]);
+    }
+
+    [Fact]
+    public async Task CrossValidateTuneAndPermutationFeatureImportance_RunBesideTrainModel_AndTheTunedModelIsSavedUnderItsOwnName()
+    {
+        var graph = TrainingExperiment("Income tuning");
+        graph["modules"]!.AsArray().Add(new JsonObject { ["id"] = "cv", ["module"] = "Cross Validate Model", ["parameters"] = new JsonObject { ["Label column"] = "income" } });
+        graph["modules"]!.AsArray().Add(new JsonObject
+        {
+            ["id"] = "tune", ["module"] = "Tune Model Hyperparameters",
+            ["parameters"] = new JsonObject { ["Label column"] = "income", ["Maximum number of runs on random sweep"] = 2, ["Metric for measuring performance for classification"] = "AUC" },
+        });
+        graph["modules"]!.AsArray().Add(new JsonObject { ["id"] = "pfi", ["module"] = "Permutation Feature Importance", ["parameters"] = new JsonObject { ["Random seed"] = 3 } });
+        foreach (var link in new[]
+        {
+            Link("learner", "Untrained model", "cv", "Untrained model"), Link("split", "Results dataset1", "cv", "Dataset"),
+            Link("learner", "Untrained model", "tune", "Untrained model"), Link("split", "Results dataset1", "tune", "Training dataset"),
+            Link("split", "Results dataset2", "tune", "Optional validation dataset"),
+            Link("tune", "Trained best model", "pfi", "Trained model"), Link("split", "Results dataset2", "pfi", "Test data"),
+        })
+        {
+            graph["connections"]!.AsArray().Add(link);
+        }
+
+        var experiment = await _host.OkAsync(HttpMethod.Post, "/studio/experiments", graph);
+        var run = await _host.OkAsync(HttpMethod.Post, $"/studio/experiments/{(string)experiment["id"]!}/run");
+
+        Assert.True((string?)run["status"] == "Finished", run.ToJsonString());
+        Assert.Equal(1400, (int)Output(run, "cv", "Scored results")["rowCount"]!);
+        Assert.Equal("Fold Assignments", (string?)Output(run, "cv", "Scored results")["columns"]![0]!["name"]);
+        Assert.Equal(12, (int)Output(run, "cv", "Evaluation results by fold")["rowCount"]!);
+        Assert.Equal(2, (int)Output(run, "tune", "Sweep results")["rowCount"]!);
+        Assert.Equal("Income tuning [trained model: tune]", (string?)Output(run, "tune", "Trained best model")["trainedModel"]!["name"]);
+        Assert.Equal("Income tuning [trained model: train]", (string?)Output(run, "train", "Trained model")["trainedModel"]!["name"]);
+        var importance = Output(run, "pfi", "Feature importance");
+        Assert.Equal(6, (int)importance["rowCount"]!); // one row per feature column of the census sample
+        Assert.Equal(["Feature", "Score"], importance["columns"]!.AsArray().Select(c => (string?)c!["name"]));
     }
 
     [Fact]

@@ -105,4 +105,63 @@ public sealed class GraphExecutionTests
         Assert.True(compiled.ById["score"].Blocked);
         await Task.CompletedTask;
     }
+
+    [Fact]
+    public async Task CrossValidateTuneAndPermutationFeatureImportance_RunInAGraph_FromALearnerAndTheInputRows()
+    {
+        var graph = ExperimentGraph.Load(JsonNode.Parse("""
+            {"name":"g","modules":[
+              {"id":"in","module":"Web service input"},
+              {"id":"learner","module":"Two-Class Logistic Regression"},
+              {"id":"cv","module":"Cross Validate Model","parameters":{"Label column":"label"}},
+              {"id":"tune","module":"Tune Model Hyperparameters","parameters":{"Label column":"label","Maximum number of runs on random sweep":2}},
+              {"id":"pfi","module":"Permutation Feature Importance"},
+              {"id":"folds","module":"Web service output","parameters":{"Name":"folds"}},
+              {"id":"sweep","module":"Web service output","parameters":{"Name":"sweep"}},
+              {"id":"importance","module":"Web service output","parameters":{"Name":"importance"}}],
+             "connections":[
+              {"from":"in","to":{"module":"cv","port":"Dataset"}},
+              {"from":"learner","to":{"module":"cv","port":"Untrained model"}},
+              {"from":{"module":"cv","port":"Evaluation results by fold"},"to":"folds"},
+              {"from":"in","to":{"module":"tune","port":"Training dataset"}},
+              {"from":"learner","to":{"module":"tune","port":"Untrained model"}},
+              {"from":{"module":"tune","port":"Sweep results"},"to":"sweep"},
+              {"from":{"module":"tune","port":"Trained best model"},"to":{"module":"pfi","port":"Trained model"}},
+              {"from":"in","to":{"module":"pfi","port":"Test data"}},
+              {"from":"pfi","to":"importance"}],
+             "inputSchemas":{"input1":[{"name":"x","type":"Double"},{"name":"label","type":"String"}]}}
+            """)!.ToJsonString(), Registry);
+        var compiled = CompiledGraph.Compile(graph, GraphMode.Scoring, new Dictionary<string, DatasetRecord>(), null, null, Registry);
+        Assert.Empty(compiled.Errors);
+        var rows = new Dictionary<string, int>();
+        var features = new List<string?>();
+        var execution = new GraphExecution(compiled)
+        {
+            OnOutput = (node, _, batch, _) =>
+            {
+                rows[node.Id] = rows.GetValueOrDefault(node.Id) + batch.RowCount;
+                if (node.Id == "importance")
+                {
+                    features.AddRange(Enumerable.Range(0, batch.RowCount).Select(r => (string?)batch["Feature"].GetValue(r)));
+                }
+
+                return ValueTask.CompletedTask;
+            },
+        };
+        await execution.StartAsync(CancellationToken.None);
+        var input = compiled.ById["in"];
+        var builder = new DataBatchBuilder(Schema, 40);
+        for (var i = 0; i < 40; i++)
+        {
+            builder.AppendRow(i / 40.0, i < 20 ? "low" : "high");
+        }
+
+        await execution.PushAsync(input, builder.Build(), CancellationToken.None);
+        await execution.CompleteAsync(input, CancellationToken.None);
+
+        Assert.Empty(execution.RuntimeErrors);
+        Assert.Equal(12, rows["folds"]); // 10 folds, Mean, Standard Deviation
+        Assert.Equal(2, rows["sweep"]);
+        Assert.Equal(["x"], features);
+    }
 }
