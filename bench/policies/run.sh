@@ -9,15 +9,16 @@
 # operation's PUT returning to its first 200 through the gateway. Then restarts the process on the loaded store and
 # reports the gateway's cold start: how long the first snapshot's policies took to compile and build (the gateway's
 # debug event 2007), how long until the gateway answered, and the process's RSS then.
-# Last, throughput on one operation of the loaded instance (wrk, WRK_CONNECTIONS connections for WRK_SECONDS, the median
-# of WRK_RUNS) and its ratio to the first row's (run APIS="1 5000" to compare with a one-API instance).
-# Usage: bash bench/policies/run.sh        Knobs: APIS ["500 5000"] OPS [10] LOAD [import] SAMPLES [50] BUILD [1] BASE_PORT [19280]
+# Last, every row's instance is started again side by side and wrk measures throughput on one operation of each,
+# interleaved (WRK_CONNECTIONS connections for WRK_SECONDS, WRK_RUNS rounds after a warm-up): the median req/s and the
+# median ratio to the first row's in the same round (run APIS="1 5000" to compare with a one-API instance).
+# Usage: bash bench/policies/run.sh        Knobs: APIS ["1 5000"] OPS [10] LOAD [import] SAMPLES [50] BUILD [1] BASE_PORT [19280]
 #                                          WRK_SECONDS [10] WRK_RUNS [3] WRK_CONNECTIONS [32]
 set -euo pipefail
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$SCRIPT_DIR/../.." && pwd)
-APIS=${APIS:-500 5000}
+APIS=${APIS:-1 5000}
 OPS=${OPS:-10}
 LOAD=${LOAD:-import}
 SAMPLES=${SAMPLES:-50}
@@ -51,7 +52,8 @@ stop() {
     unset 'PID[tollgate]'
 }
 
-printf '| APIs × operations | write p50 / p95, first %s APIs (ms) | write p50 / p95, %s PUTs once all are loaded (ms) | load time (s) | new operation routable, p99 (ms) | cold start: policies compiled and built (ms) | cold start: process start to gateway answering (s) | RSS after cold start (MB) | req/s on one operation | ratio to the first row |\n|---|---|---|---|---|---|---|---|---|---|\n' "$SAMPLES" "$((2 * SAMPLES))" >"$TMP/table.md"
+printf '| APIs × operations | write p50 / p95, first %s APIs (ms) | write p50 / p95, %s PUTs once all are loaded (ms) | load time (s) | new operation routable, p99 (ms) | cold start: policies compiled and built (ms) | cold start: process start to gateway answering (s) | RSS after cold start (MB) | req/s on one operation | ratio to the first row, same round |\n|---|---|---|---|---|---|---|---|---|---|\n' "$SAMPLES" "$((2 * SAMPLES))" >"$TMP/table.md"
+ROWS=()
 for n in $APIS; do
     data="$TMP/data-$n"
     start "$data" "$TMP/tollgate-$n.log"
@@ -70,15 +72,39 @@ for n in $APIS; do
     for i in $(seq 1 100); do grep -q 'policy documents' "$TMP/restart-$n.log" && break; sleep 0.2; done
     built=$(sed -n 's/.*compiled \([0-9]*\) of \([0-9]*\) policy documents, reused \([0-9]*\) of \([0-9]*\) pipelines, in \([0-9]*\) ms; loaded \([0-9]*\).*/\5 (\1 compiled, \6 loaded from disk)/p' "$TMP/restart-$n.log" | head -n 1)
     rss=$(awk '/VmRSS/ { printf "%d", $2 / 1024 }' "/proc/${PID[tollgate]}/status")
-    runs=()
-    for r in $(seq 1 "$WRK_RUNS"); do
-        runs+=("$(wrk -t2 -c"$WRK_CONNECTIONS" -d"${WRK_SECONDS}s" "http://127.0.0.1:$GW_PORT/api0/op0/1" | awk '/Requests\/sec/ { print $2 }')")
-    done
-    rps=$(printf '%s\n' "${runs[@]}" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
-    first_rps=${first_rps:-$rps}
-    ratio=$(python3 -c "import sys; print(f'{float(sys.argv[1]) / float(sys.argv[2]):.3f}')" "$rps" "$first_rps")
     stop
-    printf '| %s × %s | %s | %s | %s | %s | %.0f | %s |\n' "$n" "$OPS" "$row" "${built:-?}" "$ready" "$rss" "$rps" "$ratio" >>"$TMP/table.md"
+    ROWS+=("| $n × $OPS | $row | ${built:-?} | $ready | $rss")
     log "$n APIs done"
+done
+
+# Throughput on one operation: every loaded instance side by side (ports BASE_PORT+10·i), wrk interleaved.
+rows=($APIS)
+for i in "${!rows[@]}"; do
+    (cd "$TMP" && exec env Tollgate__Gateway__HttpUrl="http://127.0.0.1:$((BASE_PORT + 10 * (i + 1)))" \
+        Tollgate__Management__Url="http://127.0.0.1:$((BASE_PORT + 10 * (i + 1) + 1))" \
+        dotnet "$TMP/bin/tollgate.dll" run --roles gateway,management --data-dir "$TMP/data-${rows[$i]}") >"$TMP/wrk-$i.log" 2>&1 &
+    PID[wrk$i]=$!
+done
+for i in "${!rows[@]}"; do
+    url="http://127.0.0.1:$((BASE_PORT + 10 * (i + 1)))/api0/op0/1"
+    for t in $(seq 1 1200); do
+        [[ $(curl -s -o /dev/null -w "%{http_code}" --max-time 2 "$url" || true) == 200 ]] && break
+        ((t < 1200)) || die "instance ${rows[$i]} did not serve api0"
+        sleep 0.1
+    done
+    wrk -t2 -c"$WRK_CONNECTIONS" -d"${WRK_SECONDS}s" "$url" >/dev/null
+done
+declare -A RPS=()
+for r in $(seq 1 "$WRK_RUNS"); do
+    for i in "${!rows[@]}"; do
+        RPS[$r,$i]=$(wrk -t2 -c"$WRK_CONNECTIONS" -d"${WRK_SECONDS}s" "http://127.0.0.1:$((BASE_PORT + 10 * (i + 1)))/api0/op0/1" | awk '/Requests\/sec/ { print $2 }')
+        log "round $r, ${rows[$i]} APIs: ${RPS[$r,$i]} req/s"
+    done
+done
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+for i in "${!rows[@]}"; do
+    rps=$(for r in $(seq 1 "$WRK_RUNS"); do echo "${RPS[$r,$i]}"; done | median)
+    ratio=$(for r in $(seq 1 "$WRK_RUNS"); do python3 -c "import sys; print(float(sys.argv[1]) / float(sys.argv[2]))" "${RPS[$r,$i]}" "${RPS[$r,0]}"; done | median)
+    printf '%s | %.0f | %.3f |\n' "${ROWS[$i]}" "$rps" "$ratio" >>"$TMP/table.md"
 done
 cat "$TMP/table.md"
