@@ -27,7 +27,14 @@ public static class PolicyValidator
     /// Substitutes <paramref name="namedValues"/> (null: none), parses and validates; every error is at the line and
     /// column the author wrote, with secret values hidden. <paramref name="escaped"/>: format <c>xml</c> (see <see cref="PolicyDocument.Parse(string, NamedValues?, bool)"/>).
     /// </summary>
-    public static IReadOnlyList<PolicyError> Validate(string xml, NamedValues? namedValues, bool escaped = false)
+    public static IReadOnlyList<PolicyError> Validate(string xml, NamedValues? namedValues, bool escaped = false) =>
+        Load(xml, namedValues, escaped).Errors;
+
+    /// <summary>
+    /// Parses and validates in one pass: the document when it has no error at all (structural or policy-level), else
+    /// null and every error, as <see cref="Validate(string, NamedValues?, bool)"/> reports them.
+    /// </summary>
+    public static (PolicyDocument? Document, IReadOnlyList<PolicyError> Errors) Load(string xml, NamedValues? namedValues, bool escaped = false)
     {
         var errors = new List<PolicyError>();
         var doc = PolicyDocument.Load(xml, errors, namedValues, escaped);
@@ -36,7 +43,7 @@ public static class PolicyValidator
             errors.AddRange(Validate(doc).Select(doc.Report));
         }
 
-        return errors;
+        return (errors.Count == 0 ? doc : null, errors);
     }
 
     /// <summary>Validates an already parsed document; returns every error (empty when valid).</summary>

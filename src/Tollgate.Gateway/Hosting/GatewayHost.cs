@@ -114,12 +114,16 @@ public static class GatewayHost
     }
 }
 
-/// <summary>Compiles a throw-away expression at start-up, so Roslyn's first-use cost never lands on a snapshot swap or a request.</summary>
-internal sealed class PolicyCompilerWarmUp : Microsoft.Extensions.Hosting.IHostedService
+/// <summary>
+/// Compiles a throw-away expression once the host has started, so Roslyn's first-use cost never lands on a later
+/// snapshot swap or policy write. Not earlier: a cold start builds its first snapshots meanwhile (their documents loaded
+/// from disk, or compiled, which warms Roslyn anyway), and on a small machine the warm-up would only slow that down.
+/// </summary>
+internal sealed class PolicyCompilerWarmUp(Microsoft.Extensions.Hosting.IHostApplicationLifetime lifetime) : Microsoft.Extensions.Hosting.IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        _ = Core.Policies.Expressions.PolicyExpressionCompiler.WarmUpAsync(CancellationToken.None);
+        lifetime.ApplicationStarted.Register(static () => _ = Core.Policies.Expressions.PolicyExpressionCompiler.WarmUpAsync(CancellationToken.None));
         return Task.CompletedTask;
     }
 

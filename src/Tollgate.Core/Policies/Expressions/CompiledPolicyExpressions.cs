@@ -69,6 +69,10 @@ public sealed class CompiledExpression
     private Func<IProxyContext, object?>? _object;
     private Func<IProxyContext, bool>? _boolean;
 
+    /// <summary>The compiled method, until <see cref="Release"/>; its delegate is made on the first evaluation (a cold
+    /// start with thousands of expressions spent most of loading them in <c>CreateDelegate</c>).</summary>
+    private MethodInfo? _method;
+
     internal CompiledExpression(PolicyExpressionSource source, MethodInfo method, ExpressionLimits limits)
     {
         Path = source.Path;
@@ -78,14 +82,7 @@ public sealed class CompiledExpression
         Column = source.Column;
         Owner = source.Owner;
         _limits = limits;
-        if (ResultType == ExpressionResultType.Boolean)
-        {
-            _boolean = method.CreateDelegate<Func<IProxyContext, bool>>();
-        }
-        else
-        {
-            _object = method.CreateDelegate<Func<IProxyContext, object?>>();
-        }
+        _method = method;
     }
 
     public string Path { get; }
@@ -111,7 +108,7 @@ public sealed class CompiledExpression
         ExpressionResultType.Boolean => EvaluateBoolean(context),
         ExpressionResultType.String => EvaluateString(context),
         ExpressionResultType.Integer => EvaluateInteger(context),
-        _ => Run(_object, context),
+        _ => Run(ObjectFunction(), context),
     };
 
     /// <summary>Runs the expression for a <c>bool</c> (a string "true"/"false" is accepted from an expression not compiled as Boolean).</summary>
@@ -119,10 +116,10 @@ public sealed class CompiledExpression
     {
         if (ResultType == ExpressionResultType.Boolean)
         {
-            return Run(_boolean, context);
+            return Run(BooleanFunction(), context);
         }
 
-        return Run(_object, context) switch
+        return Run(ObjectFunction(), context) switch
         {
             bool b => b,
             string s when bool.TryParse(s.Trim(), out var b) => b,
@@ -133,7 +130,7 @@ public sealed class CompiledExpression
     /// <summary>Runs the expression for a string: null stays null, other values use the invariant culture.</summary>
     public string? EvaluateString(IProxyContext context)
     {
-        object? value = ResultType == ExpressionResultType.Boolean ? Run(_boolean, context) : Run(_object, context);
+        object? value = ResultType == ExpressionResultType.Boolean ? Run(BooleanFunction(), context) : Run(ObjectFunction(), context);
         return value switch
         {
             null => null,
@@ -146,7 +143,7 @@ public sealed class CompiledExpression
     /// <summary>Runs the expression for an integer: any integral number, or a string of digits.</summary>
     public long EvaluateInteger(IProxyContext context)
     {
-        var value = ResultType == ExpressionResultType.Boolean ? Run(_boolean, context) : Run(_object, context);
+        var value = ResultType == ExpressionResultType.Boolean ? Run(BooleanFunction(), context) : Run(ObjectFunction(), context);
         try
         {
             return value switch
@@ -166,9 +163,16 @@ public sealed class CompiledExpression
 
     internal void Release()
     {
+        _method = null;
         _object = null;
         _boolean = null;
     }
+
+    private Func<IProxyContext, bool>? BooleanFunction() =>
+        _boolean ?? (Volatile.Read(ref _method) is { } m ? _boolean = m.CreateDelegate<Func<IProxyContext, bool>>() : null);
+
+    private Func<IProxyContext, object?>? ObjectFunction() =>
+        _object ?? (Volatile.Read(ref _method) is { } m ? _object = m.CreateDelegate<Func<IProxyContext, object?>>() : null);
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private T Run<T>(Func<IProxyContext, T>? function, IProxyContext context)

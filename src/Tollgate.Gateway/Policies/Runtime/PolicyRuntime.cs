@@ -853,10 +853,10 @@ public sealed partial class PolicyRuntime
 
     private static Pending LoadDocument(string key, string xml, bool escaped, NamedValues namedValues)
     {
-        var errors = PolicyValidator.Validate(xml, namedValues, escaped);
-        return errors.Count > 0
+        var (document, errors) = PolicyValidator.Load(xml, namedValues, escaped);
+        return document is null
             ? new Pending(key, null, string.Join("; ", errors))
-            : new Pending(key, PolicyDocument.Parse(xml, namedValues, escaped), null);
+            : new Pending(key, document, null);
     }
 
     private static Pending LoadFragment(string key, string xml, bool escaped, NamedValues namedValues)
