@@ -84,6 +84,14 @@ public static class GatewayHost
         // Only the gateway's own endpoints are left to routing: its status probe and health.
         app.UseRouting();
 
+        // YARP's services include authorization's, and WebApplication puts the authorization middleware first in the
+        // pipeline when they are registered and nothing placed it: in front of every proxied call, for nothing (the
+        // gateway's own endpoints require none). Placed here, only those endpoints pass through it.
+        if (app.Services.GetService<Microsoft.AspNetCore.Authorization.IAuthorizationHandlerProvider>() is not null)
+        {
+            app.UseAuthorization();
+        }
+
         // APIM's gateway health probe: 200 with an empty body while the gateway serves.
         app.MapMethods(StatusPath, ["GET", "HEAD"], () => Results.Ok());
 
