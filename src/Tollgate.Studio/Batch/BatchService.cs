@@ -294,7 +294,7 @@ public sealed class BatchService
             };
         }
 
-        var client = output.ToClient("output", isOutput: true, storage: null);
+        var client = output.ToClient("output", isOutput: true, storage: null, [.. BlobReference.DatasetExtensions, .. BlobReference.ModelExtensions]);
         var now = _time.GetUtcNow();
         var sas = new BlobSasBuilder
         {
