@@ -339,5 +339,24 @@ public sealed class RetrainTests : IAsyncLifetime
             (string)trainingService["defaultEndpoint"]!["primaryKey"]!, """{"Inputs":{"input1":{"ColumnNames":["age"],"Values":[[30]]}}}""");
         var error = await StudioAssert.ErrorAsync(rrs, 400, "InvalidOperation", "ModelOutputRequiresBatch");
         Assert.Contains("BES", (string?)error["error"]!["details"]![0]!["message"]);
+
+        // Its swagger document still describes it, and the training experiment still runs as an experiment.
+        using (var swagger = await _host.Client.GetAsync(_host.ServicePath((string)trainingService["defaultEndpoint"]!["id"]!) + "/swagger.json"))
+        {
+            Assert.Equal(HttpStatusCode.OK, swagger.StatusCode);
+        }
+
+        var experiment = (await _host.OkAsync(HttpMethod.Get, "/studio/experiments"))["value"]!.AsArray().Single(e => (string?)e!["name"] == "Income retraining")!;
+        var run = await _host.OkAsync(HttpMethod.Post, $"/studio/experiments/{(string)experiment["id"]!}/run");
+        Assert.True((string?)run["status"] == "Finished", run.ToJsonString());
+
+        // A BES job naming a .csv for the model output is refused before it is stored.
+        using var csvModel = await _host.CallAsync(HttpMethod.Post, _host.ServicePath((string)trainingService["defaultEndpoint"]!["id"]!) + "/jobs?api-version=2.0",
+            (string)trainingService["defaultEndpoint"]!["primaryKey"]!, new JsonObject
+            {
+                ["Inputs"] = new JsonObject { ["input1"] = new JsonObject { ["ConnectionString"] = _azurite.ConnectionString, ["RelativeLocation"] = "mycontainer/retrain/income.csv" } },
+                ["Outputs"] = new JsonObject { ["output1"] = new JsonObject { ["ConnectionString"] = _azurite.ConnectionString, ["RelativeLocation"] = "mycontainer/retrain/model.csv" } },
+            }.ToJsonString());
+        Assert.Contains(".ilearner", (string?)(await StudioAssert.ErrorAsync(csvModel, 400, "BadArgument", "InvalidBlobExtension"))["error"]!["details"]![0]!["message"]);
     }
 }
