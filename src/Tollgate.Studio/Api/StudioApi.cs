@@ -254,7 +254,7 @@ public static partial class StudioApi
     private static async Task<IResult> HelpAsync(HttpContext context, string workspace, string service, string endpoint, string? kind, StudioOptions options, StudioWorkspace current)
     {
         var scoring = await AuthorizeAsync(context, workspace, endpoint, requireKey: false);
-        if (!string.Equals(scoring.Record.Id, service, StringComparison.OrdinalIgnoreCase) || kind is not (null or "score" or "jobs"))
+        if (!string.Equals(scoring.Record.Id, service, StringComparison.OrdinalIgnoreCase) || kind is not (null or "score" or "jobs" or "update"))
         {
             throw StudioError.NotFound("WebServiceNotFound", "No such help page.");
         }

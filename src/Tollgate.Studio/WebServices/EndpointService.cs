@@ -332,7 +332,10 @@ public sealed partial class EndpointService
         byte[] content;
         try
         {
-            var properties = await blob.GetPropertiesAsync(cancellationToken: cancellationToken);
+            // A storage that does not answer must not hold the PATCH: the first request is bounded, tries included.
+            using var timeout = new CancellationTokenSource(_storage.CheckTimeout, _time);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+            var properties = await blob.GetPropertiesAsync(cancellationToken: linked.Token);
             if (properties.Value.ContentLength > _options.MaxOnnxModelBytes)
             {
                 throw new StudioError("MemoryQuotaViolation", new StudioErrorDetail("RequestBodyTooLarge",

@@ -235,6 +235,16 @@ public sealed class RetrainTests : IAsyncLifetime
         Assert.NotEqual((string?)listed["Resources"]![0]!["TrainedModelId"],
             (string?)(await _host.OkAsync(HttpMethod.Get, $"/studio/services/{setup.ServiceId}/endpoints/default"))["Resources"]![0]!["TrainedModelId"]);
 
+        // The endpoint's API help page has the Update Resource page of Studio classic.
+        using (var help = await _host.Client.GetAsync($"/studio/apihelp/workspaces/{_host.WorkspaceId}/webservices/{setup.ServiceId}/endpoints/{setup.Endpoint}/update"))
+        {
+            var page = await help.Content.ReadAsStringAsync();
+            Assert.Equal(HttpStatusCode.OK, help.StatusCode);
+            Assert.Contains("PATCH", page);
+            Assert.Contains(ResourceName, page);
+            Assert.Contains($"/webservices/{setup.ServiceId}/endpoints/retrained", page);
+        }
+
         // The same PATCH on the default endpoint retrains it too.
         using (var patchDefault = await PatchAsync(setup, Resources(ResourceName, setup.ModelLocation), "default"))
         {
