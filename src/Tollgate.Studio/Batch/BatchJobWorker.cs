@@ -195,6 +195,13 @@ public sealed partial class BatchJobWorker : BackgroundService
                         return;
                     }
 
+                    if (model.Onnx is not null)
+                    {
+                        throw new StudioError("ModuleExecutionError", new StudioErrorDetail("ModuleExecutionError",
+                            $"Output '{node.PortName}' receives an ONNX model, which is not written as an .ilearner: a training web service returns a model Train Model trained.",
+                            "Module: " + node.Input?.Module.Definition.Name));
+                    }
+
                     using var buffer = new MemoryStream();
                     TrainedModelFile.Save(model, buffer);
                     buffer.Position = 0;

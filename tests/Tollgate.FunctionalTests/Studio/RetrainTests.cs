@@ -287,6 +287,22 @@ public sealed class RetrainTests : IAsyncLifetime
             await StudioAssert.ErrorAsync(csv, 400, "BadArgument", "InvalidBlobExtension");
         }
 
+        // A model of another kind: a regression of age, trained by a training service of its own on the same rows.
+        var regression = TrainingExperiment("Age retraining", asService: true);
+        regression["modules"]![2] = new JsonObject { ["id"] = "learner", ["module"] = "Linear Regression" };
+        regression["modules"]![3]!["parameters"]!["Label column"] = "age";
+        var regressionExperiment = await _host.OkAsync(HttpMethod.Post, "/studio/experiments", regression);
+        var regressionService = await _host.OkAsync(HttpMethod.Post, $"/studio/experiments/{(string)regressionExperiment["id"]!}/publish", new JsonObject());
+        JsonObject Blob(string name) => new() { ["ConnectionString"] = _azurite.ConnectionString, ["RelativeLocation"] = "mycontainer/retrain/" + name };
+        var status = await _host.RunBatchJobAsync((string)regressionService["defaultEndpoint"]!["id"]!, (string)regressionService["defaultEndpoint"]!["primaryKey"]!,
+            new JsonObject { ["input1"] = Blob("income.csv") }, new JsonObject { ["output1"] = Blob("age.ilearner"), ["output2"] = Blob("age-evaluation.csv") });
+        Assert.True((string?)status["StatusCode"] == "Finished", status.ToJsonString());
+        using (var otherKind = await PatchAsync(setup, Resources(ResourceName, status["Results"]!["output1"]!)))
+        {
+            var error = await StudioAssert.ErrorAsync(otherKind, 400, "InvalidOperation", "IncompatibleModel");
+            Assert.Contains("Regression", (string?)error["error"]!["details"]![0]!["message"]);
+        }
+
         // No Resources at all, and an endpoint that does not exist.
         using (var empty = await PatchAsync(setup, new JsonObject { ["Resources"] = new JsonArray() }))
         {
