@@ -30,17 +30,23 @@ public sealed class RetrainTests : IAsyncLifetime
     private StudioHost _host = null!;
     private readonly RequestResponseHooks _hooks = new();
 
+    private readonly string _data = Directory.CreateTempSubdirectory("tollgate-retrain-").FullName;
+
     public async Task InitializeAsync()
     {
         (_azurite, _container) = await AzuriteContainer.StartAsync();
-        _host = await StudioHost.StartAsync(settings: new Dictionary<string, string?> { ["Tollgate:Studio:DefaultStorageConnectionString"] = _azurite.ConnectionString },
-            configure: services => services.AddSingleton(_hooks));
+        _host = await StartHostAsync();
     }
+
+    private Task<StudioHost> StartHostAsync() =>
+        StudioHost.StartAsync(_data, new Dictionary<string, string?> { ["Tollgate:Studio:DefaultStorageConnectionString"] = _azurite.ConnectionString },
+            configure: services => services.AddSingleton(_hooks));
 
     public async Task DisposeAsync()
     {
         await _host.DisposeAsync();
         await _azurite.DisposeAsync();
+        Directory.Delete(_data, recursive: true);
     }
 
     private static JsonObject End(string module, string port) => new() { ["module"] = module, ["port"] = port };
@@ -251,6 +257,12 @@ public sealed class RetrainTests : IAsyncLifetime
             Assert.Equal(HttpStatusCode.OK, patchDefault.StatusCode);
         }
 
+        Assert.Equal(retrained, await ScoreAsync(setup.DefaultEndpoint, setup.DefaultKey));
+
+        // After a restart the endpoints, their keys and their retrained models are still there.
+        await _host.DisposeAsync();
+        _host = await StartHostAsync();
+        Assert.Equal(retrained, await ScoreAsync(setup.Endpoint, setup.Key));
         Assert.Equal(retrained, await ScoreAsync(setup.DefaultEndpoint, setup.DefaultKey));
     }
 
