@@ -82,4 +82,7 @@ public static class EventIds
     public const int BesJobFailed = 5104;
     public const int OnnxModelImported = 5201;
     public const int OnnxModelRefused = 5202;
+    public const int EndpointAdded = 5301;
+    public const int EndpointModelUpdated = 5302;
+    public const int EndpointModelRefused = 5303;
 }

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Tollgate.Studio.Data;
 using Tollgate.Studio.Datasets;
@@ -120,6 +121,9 @@ public static partial class StudioApi
         studio.MapDelete("/services/{id}", async (string id, WebServiceCatalog c, CancellationToken ct) =>
             await c.GetAsync(id, ct) is { } s && await c.DeleteAsync(s, ct) ? Results.NoContent() : NotFound("Web service", id));
         studio.MapPost("/services/{id}/test", TestAsync);
+        // Endpoints and retraining: Studio's own path, and the classic management API's shape (/workspaces/{ws}/webservices/{id}/endpoints).
+        MapEndpoints(studio.MapGroup("/services/{id}/endpoints"));
+        MapEndpoints(studio.MapGroup("/workspaces/{workspace}/webservices/{id}/endpoints"));
         studio.MapGet("/services/{id}/jobs", async (string id, HttpContext http, WebServiceCatalog c, StudioStore store, CancellationToken ct) =>
         {
             if (await c.GetAsync(id, ct) is not { } s)
@@ -138,6 +142,89 @@ public static partial class StudioApi
             });
         });
     }
+
+    private static void MapEndpoints(RouteGroupBuilder endpoints)
+    {
+        endpoints.MapGet("", async (string id, HttpContext http, EndpointService e, StudioWorkspace w, StudioOptions o) =>
+        {
+            var service = await EndpointOwnerAsync(id, http);
+            return Json(new JsonObject { ["value"] = new JsonArray((await e.ListAsync(service, http.RequestAborted)).Select(x => (JsonNode)EndpointJson(x, w, o)).ToArray()) });
+        });
+        endpoints.MapGet("/{name}", async (string id, string name, HttpContext http, EndpointService e, StudioWorkspace w, StudioOptions o) =>
+            Json(EndpointJson(await EndpointAsync(id, name, http, e), w, o)));
+        endpoints.MapPut("/{name}", async (string id, string name, HttpContext http, EndpointService e, StudioWorkspace w, StudioOptions o) =>
+        {
+            var service = await EndpointOwnerAsync(id, http);
+            var body = await ReadJsonAsync(http, o);
+            if (body is not (null or JsonObject))
+            {
+                throw StudioError.BadArgument("RequestBodyInvalid", "The body must be a JSON object: {\"Description\", \"MaxConcurrentCalls\", \"ThrottleLevel\"}.");
+            }
+
+            var (endpoint, added) = await e.PutAsync(service, name, body as JsonObject, http.RequestAborted);
+            return Json(EndpointJson(endpoint, w, o), added ? StatusCodes.Status201Created : StatusCodes.Status200OK);
+        });
+        endpoints.MapMethods("/{name}", ["PATCH"], async (string id, string name, HttpContext http, EndpointService e, StudioWorkspace w, StudioOptions o) =>
+        {
+            var endpoint = await EndpointAsync(id, name, http, e);
+            var body = await ReadJsonAsync(http, o) as JsonObject
+                ?? throw StudioError.BadArgument("RequestBodyInvalid", "The body must be a JSON object, e.g. {\"Resources\":[{\"Name\":…,\"Location\":{…}}]}.");
+            var service = await EndpointOwnerAsync(id, http);
+            return Json(EndpointJson(await e.PatchAsync(service, endpoint, body, http.RequestAborted), w, o));
+        });
+        endpoints.MapDelete("/{name}", async (string id, string name, HttpContext http, EndpointService e) =>
+        {
+            await e.DeleteAsync(await EndpointAsync(id, name, http, e), http.RequestAborted);
+            return Results.NoContent();
+        });
+    }
+
+    /// <summary>The web service of an endpoints path (and, in the classic shape, the workspace it names).</summary>
+    private static async Task<ServiceRecord> EndpointOwnerAsync(string id, HttpContext http)
+    {
+        var services = http.RequestServices;
+        if (http.Request.RouteValues.TryGetValue("workspace", out var workspace)
+            && !string.Equals(workspace as string, services.GetRequiredService<StudioWorkspace>().Current.Id, StringComparison.OrdinalIgnoreCase))
+        {
+            throw StudioError.NotFound("WorkspaceNotFound", $"Workspace '{workspace}' was not found.");
+        }
+
+        return await services.GetRequiredService<WebServiceCatalog>().GetAsync(id, http.RequestAborted) is { } service && service.Id == id
+            ? service
+            : throw StudioError.NotFound("WebServiceNotFound", $"Web service '{id}' was not found.");
+    }
+
+    private static async Task<ScoringService> EndpointAsync(string id, string name, HttpContext http, EndpointService endpoints)
+    {
+        var service = await EndpointOwnerAsync(id, http);
+        return await endpoints.FindAsync(service, name, http.RequestAborted)
+            ?? throw StudioError.NotFound("EndpointNotFound", $"Web service '{id}' has no endpoint named '{name}'.");
+    }
+
+    /// <summary>An endpoint in the classic management API's shape (PascalCase), with its keys and retrainable resources (never a SAS).</summary>
+    private static JsonObject EndpointJson(ScoringService s, StudioWorkspace w, StudioOptions o) => new()
+    {
+        ["Name"] = s.EndpointName,
+        ["Id"] = s.Record.EndpointId,
+        ["Description"] = s.Endpoint?.Description ?? s.Record.Description,
+        ["CreationTime"] = s.Endpoint?.Created ?? s.Record.Created,
+        ["WorkspaceId"] = w.Current.Id,
+        ["WebServiceId"] = s.Record.Id,
+        ["HelpLocation"] = ServiceDocuments.HelpLocation(o, w.Current.Id, s.Record),
+        ["PrimaryKey"] = s.Record.PrimaryKey,
+        ["SecondaryKey"] = s.Record.SecondaryKey,
+        ["ApiLocation"] = ServiceDocuments.ApiLocation(o, w.Current.Id, s.Record),
+        ["MaxConcurrentCalls"] = s.Record.MaxConcurrentCalls,
+        ["ThrottleLevel"] = s.Record.MaxConcurrentCalls > 4 ? "High" : "Low",
+        ["Resources"] = new JsonArray(s.Resources.Select(r => (JsonNode)new JsonObject
+        {
+            ["Name"] = r.Name,
+            ["Kind"] = "TrainedModel",
+            ["TrainedModelId"] = r.CurrentModelId,
+            ["Location"] = r.RelativeLocation is null ? null : new JsonObject { ["BaseLocation"] = r.BaseLocation, ["RelativeLocation"] = r.RelativeLocation },
+            ["Updated"] = r.Updated,
+        }).ToArray()),
+    };
 
     private static IResult Json(JsonNode node, int status = StatusCodes.Status200OK) =>
         Results.Content(node.ToJsonString(), "application/json; charset=utf-8", System.Text.Encoding.UTF8, status);

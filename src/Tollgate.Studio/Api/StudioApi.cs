@@ -169,6 +169,13 @@ public static partial class StudioApi
     private static async Task<IResult> ExecuteAsync(HttpContext context, string workspace, string endpoint, StudioOptions options, DatasetService datasets)
     {
         var service = await AuthorizeAsync(context, workspace, endpoint);
+        if (service.ModelOutputNames.Count > 0)
+        {
+            throw new StudioError("InvalidOperation", new StudioErrorDetail("ModelOutputRequiresBatch",
+                $"Output '{service.ModelOutputNames[0]}' returns a trained model: call this training web service through BES (POST …/jobs), whose job writes the model to an .ilearner blob.",
+                service.ModelOutputNames[0]));
+        }
+
         // The whole body is read (and size-limited) before the call takes a concurrency slot: a client that trickles its
         // upload holds a connection, never one of the endpoint's MaxConcurrentCalls.
         var hooks = context.RequestServices.GetService<RequestResponseHooks>();
@@ -247,7 +254,7 @@ public static partial class StudioApi
     private static async Task<IResult> HelpAsync(HttpContext context, string workspace, string service, string endpoint, string? kind, StudioOptions options, StudioWorkspace current)
     {
         var scoring = await AuthorizeAsync(context, workspace, endpoint, requireKey: false);
-        if (!string.Equals(scoring.Record.Id, service, StringComparison.OrdinalIgnoreCase) || kind is not (null or "score" or "jobs"))
+        if (!string.Equals(scoring.Record.Id, service, StringComparison.OrdinalIgnoreCase) || kind is not (null or "score" or "jobs" or "update"))
         {
             throw StudioError.NotFound("WebServiceNotFound", "No such help page.");
         }

@@ -62,6 +62,7 @@ public static class StudioServiceCollectionExtensions
         services.AddSingleton<WebServiceCatalog>();
         services.AddSingleton(new StorageAccess(options));
         services.AddSingleton<BatchJobWorker>();
+        services.AddSingleton<EndpointService>();
         services.AddSingleton<BatchService>();
         services.AddSingleton<StudioMetrics>();
         services.AddHostedService<StudioInitializer>();

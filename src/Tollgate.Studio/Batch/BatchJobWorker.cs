@@ -10,6 +10,7 @@ using Microsoft.Extensions.Logging;
 using Tollgate.Studio.Data;
 using Tollgate.Studio.Datasets;
 using Tollgate.Studio.Experiments;
+using Tollgate.Studio.Learning;
 using Tollgate.Studio.Storage;
 using Tollgate.Studio.WebServices;
 using Tollgate.ServiceDefaults;
@@ -161,7 +162,7 @@ public sealed partial class BatchJobWorker : BackgroundService
             foreach (var output in graph.Outputs)
             {
                 var reference = BlobReference.FromJson(request["Outputs"]![output.PortName!]!);
-                var blob = reference.ToClient(output.PortName!, isOutput: true, _storage);
+                var blob = reference.ToClient(output.PortName!, isOutput: true, _storage, service.ExtensionsOf(output.PortName!));
                 if (!reference.UsesSas)
                 {
                     await blob.GetParentBlobContainerClient().CreateIfNotExistsAsync(cancellationToken: cancellationToken);
@@ -169,7 +170,7 @@ public sealed partial class BatchJobWorker : BackgroundService
 
                 opened.Add(blob);
                 outputBlobs[output.PortName!] = (blob, reference.Delimiter);
-                if (output.OutputSchema is { } schema)
+                if (!output.IsModelOutput && output.OutputSchema is { } schema)
                 {
                     await OpenWriterAsync(output.PortName!, schema);
                 }
@@ -183,8 +184,29 @@ public sealed partial class BatchJobWorker : BackgroundService
                 writers[port] = (new CsvBatchWriter(stream, schema, delimiter), stream);
             }
 
+            // A training web service's model output: the trained model, written as one .ilearner blob (TrainedModelFile).
+            var modelsWritten = new HashSet<string>(StringComparer.Ordinal);
             var execution = new GraphExecution(graph)
             {
+                OnValue = async (node, _, value, ct) =>
+                {
+                    if (node.Kind != NodeKind.WebServiceOutput || value is not TrainedModel model || !modelsWritten.Add(node.PortName!))
+                    {
+                        return;
+                    }
+
+                    if (model.Onnx is not null)
+                    {
+                        throw new StudioError("ModuleExecutionError", new StudioErrorDetail("ModuleExecutionError",
+                            $"Output '{node.PortName}' receives an ONNX model, which is not written as an .ilearner: a training web service returns a model Train Model trained.",
+                            "Module: " + node.Input?.Module.Definition.Name));
+                    }
+
+                    using var buffer = new MemoryStream();
+                    TrainedModelFile.Save(model, buffer);
+                    buffer.Position = 0;
+                    await outputBlobs[node.PortName!].Blob.UploadAsync(buffer, new BlobUploadOptions(), ct);
+                },
                 OnOutput = async (node, _, batch, ct) =>
                 {
                     if (node.Kind != NodeKind.WebServiceOutput)
@@ -244,7 +266,13 @@ public sealed partial class BatchJobWorker : BackgroundService
                 throw new StudioError("ModuleExecutionError", new StudioErrorDetail("ModuleExecutionError", failure.Value.FullMessage, "Module: " + failure.Key.Module.Definition.Name));
             }
 
-            foreach (var output in graph.Outputs.Where(o => !writers.ContainsKey(o.PortName!)))
+            foreach (var output in graph.Outputs.Where(o => o.IsModelOutput && !modelsWritten.Contains(o.PortName!)))
+            {
+                throw new StudioError("ModuleExecutionError", new StudioErrorDetail("ModuleExecutionError",
+                    $"Output '{output.PortName}' received no trained model.", "Module: " + output.Input?.Module.Definition.Name));
+            }
+
+            foreach (var output in graph.Outputs.Where(o => !o.IsModelOutput && !writers.ContainsKey(o.PortName!)))
             {
                 await OpenWriterAsync(output.PortName!, output.OutputSchema ?? new DataSchema());
             }

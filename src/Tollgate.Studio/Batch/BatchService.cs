@@ -143,7 +143,7 @@ public sealed class BatchService
 
                 if (BlobReference.FromJson(p.Value, "Outputs." + p.Name) is { } reference)
                 {
-                    reference.ToClient(p.Name, isOutput: true, _storage);
+                    reference.ToClient(p.Name, isOutput: true, _storage, service.ExtensionsOf(p.Name));
                     outputs[p.Name] = reference;
                 }
             }
@@ -167,7 +167,7 @@ public sealed class BatchService
                     $"Output '{name}' was not given a location and the workspace has no default storage (Tollgate:Studio:DefaultStorageConnectionString). Name it in Outputs.", name);
             }
 
-            outputs[name] = new BlobReference(_options.DefaultStorageConnectionString, $"{_options.DefaultStorageContainer}/{jobId}/{name}.csv", null, null);
+            outputs[name] = new BlobReference(_options.DefaultStorageConnectionString, $"{_options.DefaultStorageContainer}/{jobId}/{name}{service.ExtensionsOf(name)[0]}", null, null);
         }
 
         var globalParameters = new JsonObject();
@@ -294,7 +294,7 @@ public sealed class BatchService
             };
         }
 
-        var client = output.ToClient("output", isOutput: true, storage: null);
+        var client = output.ToClient("output", isOutput: true, storage: null, [.. BlobReference.DatasetExtensions, .. BlobReference.ModelExtensions]);
         var now = _time.GetUtcNow();
         var sas = new BlobSasBuilder
         {

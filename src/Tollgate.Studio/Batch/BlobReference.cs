@@ -15,6 +15,9 @@ public sealed record BlobReference(string? ConnectionString, string? RelativeLoc
     /// <summary>The file extensions a dataset input or output may have. [I] ARFF is not read or written.</summary>
     public static readonly string[] DatasetExtensions = [".csv", ".tsv"];
 
+    /// <summary>The file extension of a trained model output (a training web service's model, a retraining PATCH's blob).</summary>
+    public static readonly string[] ModelExtensions = [".ilearner"];
+
     /// <summary>The container and blob name of <see cref="RelativeLocation"/> (a leading '/' is allowed).</summary>
     public (string Container, string Blob) Split()
     {
@@ -76,7 +79,7 @@ public sealed record BlobReference(string? ConnectionString, string? RelativeLoc
     /// <c>StorageHostNotAllowed</c> when <paramref name="storage"/> does not allow its host. Without
     /// <paramref name="storage"/> the client is for signing a SAS only (it sends nothing).
     /// </summary>
-    public BlockBlobClient ToClient(string target, bool isOutput, StorageAccess? storage)
+    public BlockBlobClient ToClient(string target, bool isOutput, StorageAccess? storage, IReadOnlyList<string>? extensions = null)
     {
         if (string.IsNullOrWhiteSpace(RelativeLocation) || (!UsesSas && string.IsNullOrWhiteSpace(ConnectionString)))
         {
@@ -92,10 +95,11 @@ public sealed record BlobReference(string? ConnectionString, string? RelativeLoc
         }
 
         var extension = Path.GetExtension(blob).ToLowerInvariant();
-        if (!DatasetExtensions.Contains(extension))
+        extensions ??= DatasetExtensions;
+        if (!extensions.Contains(extension))
         {
             throw StudioError.BadArgument("InvalidBlobExtension",
-                $"The blob of '{target}' has the extension '{extension}'. Supported file extensions for this {(isOutput ? "output" : "input")} type are: {string.Join(", ", DatasetExtensions)}.", target);
+                $"The blob of '{target}' has the extension '{extension}'. Supported file extensions for this {(isOutput ? "output" : "input")} type are: {string.Join(", ", extensions)}.", target);
         }
 
         if (UsesSas)

@@ -103,6 +103,10 @@ public sealed class PlanNode
 
     public bool IsSource => Kind is NodeKind.SavedDataset or NodeKind.WebServiceInput;
 
+    /// <summary>Whether this is a Web service output fed by a trained model (a training web service's model output).</summary>
+    public bool IsModelOutput => Kind == NodeKind.WebServiceOutput && InputEdges.Length > 0 && InputEdges[0] is { } edge
+        && edge.From.Module.Definition.Outputs[edge.FromPort].DataType == ModulePort.TrainedModel;
+
     /// <summary>Whether the node can run: active, no error, not blocked.</summary>
     public bool Runnable => Active && Error is null && !Blocked;
 
@@ -565,6 +569,13 @@ public sealed class GraphExecution
             if (edge.To.Kind == NodeKind.Table)
             {
                 await TableInputAsync(edge, value, cancellationToken);
+            }
+            else if (edge.To.Kind == NodeKind.WebServiceOutput && value is TrainedModel && edge.To.Runnable && !_failed.Contains(edge.To))
+            {
+                if (OnValue is not null)
+                {
+                    await OnValue(edge.To, 0, value, cancellationToken);
+                }
             }
             else if (value is DataTable rows)
             {

@@ -254,7 +254,10 @@ public sealed partial class ExperimentGraph
             var (source, fromPort) = fromEnd.Value;
             var (target, toPort) = toEnd.Value;
             var link = $"'{source.Id}'.'{fromPort.Name}' → '{target.Id}'.'{toPort.Name}'";
-            if (!string.Equals(fromPort.DataType, toPort.DataType, StringComparison.Ordinal))
+            // [I] A Web service output also takes a trained model (Train Model's output): a training web service, whose BES
+            // job writes the model to an .ilearner blob (retraining, as in Studio classic).
+            var modelOut = IsWebServiceOutput(target) && fromPort.DataType == ModulePort.TrainedModel;
+            if (!modelOut && !string.Equals(fromPort.DataType, toPort.DataType, StringComparison.Ordinal))
             {
                 problems.Add(new(path, $"The connection {link} joins an output of type {fromPort.DataType} to an input of type {toPort.DataType}; "
                     + $"'{toPort.Name}' of {target.Definition.Name} takes {toPort.DataType}."));

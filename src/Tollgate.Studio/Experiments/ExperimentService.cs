@@ -139,7 +139,10 @@ public sealed class ExperimentService
             },
             OnValue = async (node, port, value, ct) =>
             {
-                var json = new JsonObject { ["port"] = node.Module.Definition.Outputs[port].Name, ["type"] = node.Module.Definition.Outputs[port].DataType };
+                // A Web service output fed by Train Model (a training web service) shows the model it would return.
+                var json = node.Kind == NodeKind.WebServiceOutput
+                    ? new JsonObject { ["port"] = node.PortName, ["type"] = ModulePort.TrainedModel }
+                    : new JsonObject { ["port"] = node.Module.Definition.Outputs[port].Name, ["type"] = node.Module.Definition.Outputs[port].DataType };
                 switch (value)
                 {
                     case UntrainedModel untrained:

@@ -27,6 +27,19 @@ public sealed record ServiceRecord(
     string Id, string EndpointId, string Name, string Description, string ExperimentId, string PlanJson,
     string PrimaryKey, string SecondaryKey, int MaxConcurrentCalls, DateTimeOffset Created);
 
+/// <summary>
+/// An endpoint added to a web service (the default endpoint lives in <see cref="ServiceRecord"/>): its name, its own API
+/// keys and <c>MaxConcurrentCalls</c>; its id is what RRS/BES URLs use.
+/// </summary>
+public sealed record EndpointRecord(
+    string EndpointId, string ServiceId, string Name, string Description, string PrimaryKey, string SecondaryKey, int MaxConcurrentCalls, DateTimeOffset Created);
+
+/// <summary>
+/// A trained model of an endpoint replaced by a retraining PATCH: the model the published graph pins
+/// (<see cref="ModelId"/>) is served as <see cref="TrainedModelId"/>; where it was loaded from (never the SAS).
+/// </summary>
+public sealed record EndpointResourceRecord(string EndpointId, string ModelId, string TrainedModelId, string? BaseLocation, string? RelativeLocation, DateTimeOffset Updated);
+
 /// <summary>A BES job. <see cref="RequestJson"/> holds connection strings, so it is encrypted at rest.</summary>
 public sealed record JobRecord(
     string Id, string EndpointId, string Status, string RequestJson, string? ResultsJson, string? Details,
@@ -57,6 +70,10 @@ public sealed class StudioStore
         CREATE TABLE IF NOT EXISTS studio_trained_models (id TEXT PRIMARY KEY, name TEXT NOT NULL COLLATE NOCASE, learner TEXT NOT NULL, kind TEXT NOT NULL,
             file TEXT NOT NULL, experiment_id TEXT NOT NULL, run_id TEXT NOT NULL, module_id TEXT NOT NULL, created TEXT NOT NULL);
         CREATE INDEX IF NOT EXISTS studio_trained_models_name ON studio_trained_models (name, created);
+        CREATE TABLE IF NOT EXISTS studio_endpoints (endpoint_id TEXT PRIMARY KEY, service_id TEXT NOT NULL, name TEXT NOT NULL, description TEXT NOT NULL,
+            primary_key TEXT NOT NULL, secondary_key TEXT NOT NULL, max_concurrent_calls INTEGER NOT NULL, created TEXT NOT NULL, UNIQUE (service_id, name));
+        CREATE TABLE IF NOT EXISTS studio_endpoint_resources (endpoint_id TEXT NOT NULL, model_id TEXT NOT NULL, trained_model_id TEXT NOT NULL,
+            base_location TEXT, relative_location TEXT, updated TEXT NOT NULL, PRIMARY KEY (endpoint_id, model_id));
         """;
 
     private readonly string _connectionString;
@@ -264,6 +281,12 @@ public sealed class StudioStore
 
     public async Task<bool> DeleteServiceAsync(ServiceRecord service, CancellationToken cancellationToken = default)
     {
+        foreach (var endpoint in await ListEndpointsAsync(service.Id, cancellationToken))
+        {
+            await DeleteEndpointAsync(endpoint.EndpointId, cancellationToken);
+        }
+
+        await ExecuteCountAsync("DELETE FROM studio_endpoint_resources WHERE endpoint_id = $id", new() { ["$id"] = service.EndpointId }, cancellationToken);
         await ExecuteCountAsync("DELETE FROM studio_jobs WHERE endpoint_id = $id", new() { ["$id"] = service.EndpointId }, cancellationToken);
         return await ExecuteCountAsync("DELETE FROM studio_services WHERE id = $id", new() { ["$id"] = service.Id }, cancellationToken);
     }
@@ -274,6 +297,96 @@ public sealed class StudioStore
     private ServiceRecord ReadService(SqliteDataReader r) =>
         new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetString(5),
             _protector.UnprotectString(r.GetString(6)), _protector.UnprotectString(r.GetString(7)), r.GetInt32(8), Time(r.GetString(9)));
+
+    // --- endpoints -------------------------------------------------------------------------------------------------
+
+    /// <summary>Adds an endpoint; false when the service already has one of that name.</summary>
+    public async Task<bool> InsertEndpointAsync(EndpointRecord endpoint, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await ExecuteCountAsync("""
+                INSERT INTO studio_endpoints (endpoint_id, service_id, name, description, primary_key, secondary_key, max_concurrent_calls, created)
+                VALUES ($endpoint, $service, $name, $description, $primary, $secondary, $max, $created)
+                """, new()
+            {
+                ["$endpoint"] = endpoint.EndpointId, ["$service"] = endpoint.ServiceId, ["$name"] = endpoint.Name, ["$description"] = endpoint.Description,
+                ["$primary"] = _protector.ProtectString(endpoint.PrimaryKey), ["$secondary"] = _protector.ProtectString(endpoint.SecondaryKey),
+                ["$max"] = endpoint.MaxConcurrentCalls, ["$created"] = Text(endpoint.Created),
+            }, cancellationToken);
+        }
+        catch (SqliteException ex) when (ex.SqliteErrorCode == 19) // SQLITE_CONSTRAINT: the name is taken
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The endpoints added to a service (not its default one), oldest first.</summary>
+    public Task<IReadOnlyList<EndpointRecord>> ListEndpointsAsync(string serviceId, CancellationToken cancellationToken = default) =>
+        QueryAsync(EndpointSelect + " WHERE service_id = $service ORDER BY created, name", new() { ["$service"] = serviceId }, ReadEndpoint, cancellationToken);
+
+    /// <summary>The added endpoint whose id is <paramref name="endpointId"/>.</summary>
+    public async Task<EndpointRecord?> GetEndpointAsync(string endpointId, CancellationToken cancellationToken = default) =>
+        (await QueryAsync(EndpointSelect + " WHERE endpoint_id = $id", new() { ["$id"] = endpointId }, ReadEndpoint, cancellationToken)).FirstOrDefault();
+
+    public Task<bool> UpdateEndpointAsync(EndpointRecord endpoint, CancellationToken cancellationToken = default) =>
+        ExecuteCountAsync("""
+            UPDATE studio_endpoints SET description = $description, primary_key = $primary, secondary_key = $secondary, max_concurrent_calls = $max
+            WHERE endpoint_id = $endpoint
+            """, new()
+        {
+            ["$endpoint"] = endpoint.EndpointId, ["$description"] = endpoint.Description,
+            ["$primary"] = _protector.ProtectString(endpoint.PrimaryKey), ["$secondary"] = _protector.ProtectString(endpoint.SecondaryKey),
+            ["$max"] = endpoint.MaxConcurrentCalls,
+        }, cancellationToken);
+
+    /// <summary>Deletes an added endpoint with its jobs and retrained models' references.</summary>
+    public async Task<bool> DeleteEndpointAsync(string endpointId, CancellationToken cancellationToken = default)
+    {
+        var parameters = new Dictionary<string, object?> { ["$id"] = endpointId };
+        await ExecuteCountAsync("DELETE FROM studio_jobs WHERE endpoint_id = $id", parameters, cancellationToken);
+        await ExecuteCountAsync("DELETE FROM studio_endpoint_resources WHERE endpoint_id = $id", parameters, cancellationToken);
+        return await ExecuteCountAsync("DELETE FROM studio_endpoints WHERE endpoint_id = $id", parameters, cancellationToken);
+    }
+
+    /// <summary>The trained models an endpoint serves in place of the published ones.</summary>
+    public Task<IReadOnlyList<EndpointResourceRecord>> ListEndpointResourcesAsync(string endpointId, CancellationToken cancellationToken = default) =>
+        QueryAsync("SELECT endpoint_id, model_id, trained_model_id, base_location, relative_location, updated FROM studio_endpoint_resources WHERE endpoint_id = $id",
+            new() { ["$id"] = endpointId },
+            r => new EndpointResourceRecord(r.GetString(0), r.GetString(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3), r.IsDBNull(4) ? null : r.GetString(4),
+                Time(r.GetString(5))),
+            cancellationToken);
+
+    /// <summary>Records the replaced models of an endpoint, all in one transaction.</summary>
+    public async Task SetEndpointResourcesAsync(IReadOnlyList<EndpointResourceRecord> resources, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        foreach (var r in resources)
+        {
+            await using var command = Command(connection, """
+                INSERT INTO studio_endpoint_resources (endpoint_id, model_id, trained_model_id, base_location, relative_location, updated)
+                VALUES ($endpoint, $model, $trained, $base, $relative, $updated)
+                ON CONFLICT (endpoint_id, model_id) DO UPDATE SET trained_model_id = excluded.trained_model_id, base_location = excluded.base_location,
+                    relative_location = excluded.relative_location, updated = excluded.updated
+                """, new()
+            {
+                ["$endpoint"] = r.EndpointId, ["$model"] = r.ModelId, ["$trained"] = r.TrainedModelId, ["$base"] = r.BaseLocation,
+                ["$relative"] = r.RelativeLocation, ["$updated"] = Text(r.Updated),
+            });
+            command.Transaction = transaction;
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    private const string EndpointSelect =
+        "SELECT endpoint_id, service_id, name, description, primary_key, secondary_key, max_concurrent_calls, created FROM studio_endpoints";
+
+    private EndpointRecord ReadEndpoint(SqliteDataReader r) =>
+        new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), _protector.UnprotectString(r.GetString(4)), _protector.UnprotectString(r.GetString(5)),
+            r.GetInt32(6), Time(r.GetString(7)));
 
     // --- jobs ------------------------------------------------------------------------------------------------------
 

@@ -270,6 +270,13 @@ public static class RequestResponseService
         Dictionary<string, DataBatch> inputs, Func<Storage.DatasetRecord, IAsyncEnumerable<DataBatch>> readDataset, CancellationToken cancellationToken)
     {
         ScoringService.ThrowIfErrors(graph);
+        if (graph.Outputs.FirstOrDefault(o => o.IsModelOutput) is { } model)
+        {
+            throw new StudioError("InvalidOperation", new StudioErrorDetail("ModelOutputRequiresBatch",
+                $"Output '{model.PortName}' returns a trained model: call this training web service through BES (POST …/jobs), whose job writes the model to an .ilearner blob.",
+                model.PortName));
+        }
+
         var outputs = graph.Outputs.ToDictionary(o => o.PortName!, _ => new List<DataBatch>(), StringComparer.Ordinal);
         var execution = new GraphExecution(graph)
         {

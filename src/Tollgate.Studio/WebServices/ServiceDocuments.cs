@@ -254,7 +254,7 @@ public static class ServiceDocuments
             .Append("<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}pre{background:#f4f4f4;padding:1em;overflow:auto}code{background:#f4f4f4}</style></head><body>");
         html.Append("<h1>").Append(E(service.Record.Name)).Append("</h1><p>").Append(E(service.Record.Description)).Append("</p>");
         html.Append("<p>Workspace id <code>").Append(workspaceId).Append("</code>, web service id <code>").Append(service.Record.Id)
-            .Append("</code>, endpoint <code>default</code> (<code>").Append(service.Record.EndpointId).Append("</code>). Swagger: <a href=\"")
+            .Append("</code>, endpoint <code>").Append(E(service.EndpointName)).Append("</code> (<code>").Append(service.Record.EndpointId).Append("</code>). Swagger: <a href=\"")
             .Append(E(api + "/swagger.json")).Append("\">swagger.json</a>.</p>");
         if (kind is null or "score")
         {
@@ -276,6 +276,31 @@ public static class ServiceDocuments
                 .Append("<li><b>Cancel / delete</b> <code>DELETE ").Append(E(api)).Append("/jobs/{jobId}?api-version=2.0</code>; 204.</li></ul><h3>Sample request</h3><pre>")
                 .Append(E("{\"Inputs\":{\"input1\":{\"ConnectionString\":\"DefaultEndpointsProtocol=https;AccountName=…;AccountKey=…\",\"RelativeLocation\":\"mycontainer/input.csv\"}},\n \"Outputs\":{\"output1\":{\"ConnectionString\":\"DefaultEndpointsProtocol=https;AccountName=…;AccountKey=…\",\"RelativeLocation\":\"mycontainer/output.csv\"}},\n \"GlobalParameters\":{}}"))
                 .Append("</pre><p>Runnable clients: <code>samples/rrs.py</code> and <code>samples/bes.py</code> in the Tollgate repository.</p>");
+        }
+
+        if ((kind is null && service.Resources.Count > 0) || kind == "update")
+        {
+            var update = $"{options.BaseUrl}/studio/workspaces/{workspaceId}/webservices/{service.Record.Id}/endpoints/{service.EndpointName}";
+            var body = new JsonObject
+            {
+                ["Resources"] = new JsonArray(service.Resources.Select(r => (JsonNode)new JsonObject
+                {
+                    ["Name"] = r.Name,
+                    ["Location"] = new JsonObject
+                    {
+                        ["BaseLocation"] = "https://mystorageaccount.blob.core.windows.net/",
+                        ["RelativeLocation"] = "mycontainer/output1results.ilearner",
+                        ["SasBlobToken"] = "?sv=…&sr=b&sig=…&se=…&sp=r",
+                    },
+                }).ToArray()),
+            };
+            html.Append("<h2>Update Resource (retraining)</h2><p><b>PATCH</b> <code>").Append(E(update)).Append("</code></p>")
+                .Append("<p>Headers: <code>Authorization: Bearer</code> the workspace authorization token, <code>Content-Type: application/json</code>. ")
+                .Append("Each resource names a trained model of this endpoint and the <code>.ilearner</code> blob a training web service's BES job wrote ")
+                .Append("(its job status gives BaseLocation, RelativeLocation and SasBlobToken). The next call on this endpoint scores with the new model; ")
+                .Append("calls in flight finish on the old one.</p>")
+                .Append(service.Resources.Count == 0 ? "<p>This endpoint has no trained model to update.</p>" : "")
+                .Append("<h3>Sample request</h3><pre>").Append(E(body.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }))).Append("</pre>");
         }
 
         html.Append("</body></html>");

@@ -114,7 +114,7 @@ public sealed class WebServiceCatalog
         }
 
         var training = scoring.Nodes.FirstOrDefault(n => n.Active && n.Module.Definition.Name is TrainModelModule.Name or TrainClusteringModelModule.Name);
-        if (training is not null)
+        if (training is not null && !scoring.Outputs.Any(o => o.IsModelOutput))
         {
             throw Problem($"Module '{training.Id}' ({training.Module.Definition.Name}) trains a model on every call. Run the experiment, then set up a web service "
                 + "(POST …/experiments/{id}/setUpWebService) to score with the trained model.", training.Id);
@@ -148,16 +148,72 @@ public sealed class WebServiceCatalog
             return cached;
         }
 
-        if (!StudioIds.IsValid(endpointId) || await _store.GetServiceAsync(endpointId, cancellationToken) is not { } record || record.EndpointId != endpointId)
+        var loaded = StudioIds.IsValid(endpointId) ? await LoadAsync(endpointId, null, cancellationToken) : null;
+        return loaded is null ? null : _byEndpoint.GetOrAdd(endpointId, loaded);
+    }
+
+    /// <summary>
+    /// Loads an endpoint from the store: the default endpoint of a service, or one added to it (its own keys and
+    /// <c>MaxConcurrentCalls</c>), with the trained models a retraining PATCH put in place of the published ones.
+    /// <paramref name="previous"/> passes on its call slots (calls in flight on it still count).
+    /// </summary>
+    internal async Task<ScoringService?> LoadAsync(string endpointId, ScoringService? previous, CancellationToken cancellationToken)
+    {
+        ServiceRecord record;
+        EndpointRecord? added = null;
+        if (await _store.GetServiceAsync(endpointId, cancellationToken) is { } service && service.EndpointId == endpointId)
+        {
+            record = service;
+        }
+        else if (await _store.GetEndpointAsync(endpointId, cancellationToken) is { } endpoint
+            && await _store.GetServiceAsync(endpoint.ServiceId, cancellationToken) is { } owner && owner.Id == endpoint.ServiceId)
+        {
+            added = endpoint;
+            record = owner with
+            {
+                EndpointId = endpoint.EndpointId, PrimaryKey = endpoint.PrimaryKey, SecondaryKey = endpoint.SecondaryKey, MaxConcurrentCalls = endpoint.MaxConcurrentCalls,
+            };
+        }
+        else
         {
             return null;
         }
 
         var graph = ExperimentGraph.Load(record.PlanJson, _experiments.Registry);
-        var loaded = new ScoringService(record, graph, await _experiments.ResolveDatasetsAsync(graph, cancellationToken),
-            await _experiments.Models.ResolveAsync(graph, cancellationToken), _experiments.Registry);
-        return _byEndpoint.GetOrAdd(endpointId, loaded);
+        var models = new Dictionary<string, TrainedModel>(await _experiments.Models.ResolveAsync(graph, cancellationToken), StringComparer.Ordinal);
+        var overrides = (await _store.ListEndpointResourcesAsync(endpointId, cancellationToken)).ToDictionary(r => r.ModelId, StringComparer.Ordinal);
+        var resources = new List<EndpointResource>();
+        foreach (var module in graph.Modules.Where(m => m.Definition.Name == ModuleRegistry.TrainedModel))
+        {
+            if (module.Parameters.GetValueOrDefault(BuiltInModules.TrainedModelParameter) is not string modelId || resources.Any(r => r.ModelId == modelId))
+            {
+                continue;
+            }
+
+            var published = await _experiments.Models.FindAsync(modelId, cancellationToken);
+            var resource = new EndpointResource(published?.Name ?? modelId, modelId, modelId, null, null, null);
+            if (overrides.TryGetValue(modelId, out var replaced) && await _experiments.Models.FindAsync(replaced.TrainedModelId, cancellationToken) is { } retrained
+                && File.Exists(retrained.File))
+            {
+                models[modelId] = _experiments.Models.Load(retrained);
+                resource = resource with { CurrentModelId = retrained.Id, BaseLocation = replaced.BaseLocation, RelativeLocation = replaced.RelativeLocation, Updated = replaced.Updated };
+            }
+
+            resources.Add(resource);
+        }
+
+        return new ScoringService(record, graph, await _experiments.ResolveDatasetsAsync(graph, cancellationToken), models, _experiments.Registry, previous?.Slots)
+        {
+            Endpoint = added,
+            Resources = resources,
+        };
     }
+
+    /// <summary>Puts <paramref name="service"/> in place of its endpoint's loaded service: the next call uses it, calls in flight finish on the old one.</summary>
+    internal void Replace(ScoringService service) => _byEndpoint[service.Record.EndpointId] = service;
+
+    /// <summary>Forgets the loaded service of an endpoint (it is loaded again at its next call).</summary>
+    internal void Evict(string endpointId) => _byEndpoint.TryRemove(endpointId, out _);
 
     /// <summary>The RRS calls in flight on an endpoint of this process (0 when it has not been called).</summary>
     public int InFlight(string endpointId) => _byEndpoint.TryGetValue(endpointId, out var service) ? service.InFlight : 0;
@@ -202,6 +258,11 @@ public sealed class WebServiceCatalog
 
     public async Task<bool> DeleteAsync(ServiceRecord service, CancellationToken cancellationToken)
     {
+        foreach (var endpoint in await _store.ListEndpointsAsync(service.Id, cancellationToken))
+        {
+            _byEndpoint.TryRemove(endpoint.EndpointId, out _);
+        }
+
         var deleted = await _store.DeleteServiceAsync(service, cancellationToken);
         _byEndpoint.TryRemove(service.EndpointId, out _);
         return deleted;
@@ -213,13 +274,12 @@ public sealed class ScoringService
 {
     private readonly KeyDigest _primary;
     private readonly KeyDigest _secondary;
-    private int _inFlight;
-
     private readonly ModuleRegistry _registry;
 
     internal ScoringService(ServiceRecord record, ExperimentGraph graph, IReadOnlyDictionary<string, DatasetRecord> datasets,
-        IReadOnlyDictionary<string, TrainedModel> models, ModuleRegistry registry)
+        IReadOnlyDictionary<string, TrainedModel> models, ModuleRegistry registry, CallSlots? slots = null)
     {
+        Slots = slots ?? new CallSlots();
         Record = record;
         Graph = graph;
         Datasets = datasets;
@@ -230,9 +290,32 @@ public sealed class ScoringService
         Default = CompiledGraph.Compile(graph, GraphMode.Scoring, datasets, null, models, registry);
         InputNames = Default.Inputs.Select(i => i.PortName!).ToArray();
         OutputNames = Default.Outputs.Select(o => o.PortName!).ToArray();
+        ModelOutputNames = Default.Outputs.Where(o => o.IsModelOutput).Select(o => o.PortName!).ToArray();
     }
 
+    /// <summary>The outputs that return a trained model (a training web service), written by BES as <c>.ilearner</c> blobs.</summary>
+    public IReadOnlyList<string> ModelOutputNames { get; }
+
+    /// <summary>The blob extensions output <paramref name="output"/> may be written to (first: the default).</summary>
+    public IReadOnlyList<string> ExtensionsOf(string output) =>
+        ModelOutputNames.Contains(output) ? Batch.BlobReference.ModelExtensions : Batch.BlobReference.DatasetExtensions;
+
+    /// <summary>The service as this endpoint serves it: <see cref="ServiceRecord.EndpointId"/>, keys and MaxConcurrentCalls are the endpoint's.</summary>
     public ServiceRecord Record { get; }
+
+    /// <summary>The added endpoint this is (null: the service's default endpoint).</summary>
+    public EndpointRecord? Endpoint { get; init; }
+
+    /// <summary>The endpoint's name: <c>default</c> or the name it was added with.</summary>
+    public string EndpointName => Endpoint?.Name ?? EndpointService.DefaultName;
+
+    /// <summary>The trained models of the graph, by the name a retraining PATCH gives (<c>Resources[].Name</c>).</summary>
+    public IReadOnlyList<EndpointResource> Resources { get; init; } = [];
+
+    /// <summary>The in-flight counter, shared by the services that replace one another on this endpoint.</summary>
+    internal CallSlots Slots { get; }
+
+    internal ModuleRegistry Registry => _registry;
 
     public ExperimentGraph Graph { get; }
 
@@ -260,19 +343,19 @@ public sealed class ScoringService
     /// <summary>Takes a call slot; false when <c>MaxConcurrentCalls</c> calls are in flight.</summary>
     public bool TryEnter()
     {
-        if (Interlocked.Increment(ref _inFlight) <= Record.MaxConcurrentCalls)
+        if (Interlocked.Increment(ref Slots.InFlight) <= Record.MaxConcurrentCalls)
         {
             return true;
         }
 
-        Interlocked.Decrement(ref _inFlight);
+        Interlocked.Decrement(ref Slots.InFlight);
         return false;
     }
 
-    public void Exit() => Interlocked.Decrement(ref _inFlight);
+    public void Exit() => Interlocked.Decrement(ref Slots.InFlight);
 
     /// <summary>The RRS calls in flight now.</summary>
-    public int InFlight => Volatile.Read(ref _inFlight);
+    public int InFlight => Volatile.Read(ref Slots.InFlight);
 
     /// <summary>
     /// The graph for one call's <c>GlobalParameters</c> (null or empty: <see cref="Default"/>). Unknown names are
@@ -337,3 +420,15 @@ public sealed class ScoringService
         }
     }
 }
+
+/// <summary>The RRS calls in flight on one endpoint.</summary>
+internal sealed class CallSlots
+{
+    public int InFlight;
+}
+
+/// <summary>
+/// A trained model of a published graph as a retraining PATCH names it: <see cref="Name"/> (the trained model's name
+/// when it was published), the model the graph pins (<see cref="ModelId"/>) and the one served now (<see cref="CurrentModelId"/>).
+/// </summary>
+public sealed record EndpointResource(string Name, string ModelId, string CurrentModelId, string? BaseLocation, string? RelativeLocation, DateTimeOffset? Updated);

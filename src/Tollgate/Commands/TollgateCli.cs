@@ -35,7 +35,7 @@ public static class TollgateCli
             return 0;
         }));
 
-        var demo = new Command("demo", "Run everything on this machine with the tutorial preloaded: Part 1 in Studio (the SimpleFeatureHashingExperiment on the book reviews sample, published as a web service) and Part 2 in API management (the AzureML Demo API with its five operations in the Starter product, in front of that web service). BES uses Azurite (.tools/node_modules/.bin/azurite-blob or PATH), installed there with npm on the first run when it is missing.")
+        var demo = new Command("demo", "Run everything on this machine with the tutorial preloaded: Part 1 in Studio (the SimpleFeatureHashingExperiment on the book reviews sample, published as a web service, and a second published service classifying the reviews: Feature Hashing of Col2 and a two-class model on rating 4 or more, set up with Set Up Web Service) and Part 2 in API management (the AzureML Demo API with its five operations in the Starter product, in front of both web services). BES uses Azurite (.tools/node_modules/.bin/azurite-blob or PATH), installed there with npm on the first run when it is missing.")
         {
             dataDir,
         };
@@ -100,12 +100,13 @@ public static class TollgateCli
             using var http = ManagementHttpClient(settings);
             var workspaceToken = server.StudioServices!.GetRequiredService<StudioWorkspace>().Current.AuthorizationToken;
             var published = await StudioTutorialSetup.RunAsync(http, settings.Studio.Url, workspaceToken, ct);
+            var classifier = await StudioClassifierSetup.RunAsync(http, settings.Studio.Url, workspaceToken, ct);
             var token = await server.TenantAccess!.CreateTokenAsync(TimeSpan.FromDays(30), ct);
             var client = new ManagementClient(http, ManagementBaseUrl(settings), token, TutorialSetup.SubscriptionId, TutorialSetup.ResourceGroup, TutorialSetup.ServiceName);
             var key = await TutorialSetup.RunAsync(client, settings.Studio.Url, ct);
             var credentials = await server.TenantAccess.GetAsync(ct);
             var adminPassword = server.Services!.GetRequiredService<PortalAdministrator>().ReadInitialPassword();
-            PrintDemo(settings, client, credentials, token, key, published, workspaceToken, storageNote, adminPassword);
+            PrintDemo(settings, client, credentials, token, key, published, classifier, workspaceToken, storageNote, adminPassword);
             await WaitForShutdownAsync(ct);
             await StopAsync(server);
             return 0;
@@ -327,7 +328,7 @@ public static class TollgateCli
             : $".eml files in {Path.Combine(settings.DataDirectory, "mail")} (no SMTP server: set Tollgate:Mail:Smtp:Host)";
 
     private static void PrintDemo(TollgateSettings settings, ManagementClient client, TenantAccess.Credentials credentials, string token, string key,
-        StudioTutorialSetup.Published published, string workspaceToken, string storageNote, string? adminPassword)
+        StudioTutorialSetup.Published published, StudioTutorialSetup.Published classifier, string workspaceToken, string storageNote, string? adminPassword)
     {
         var gateway = settings.Gateway.HttpsUrl is { Length: > 0 } https ? https : settings.Gateway.HttpUrl!;
         AnsiConsole.Write(new Rule("[green]Tollgate demo is running[/]").LeftJustified());
@@ -353,6 +354,9 @@ public static class TollgateCli
         table.AddRow("ML API key", Markup.Escape(published.PrimaryKey));
         table.AddRow("Studio workspace token", Markup.Escape(workspaceToken));
         table.AddRow("API help page", Markup.Escape(published.HelpLocation));
+        table.AddRow("Classifier service id", Markup.Escape(classifier.EndpointId));
+        table.AddRow("Classifier ML API key", Markup.Escape(classifier.PrimaryKey));
+        table.AddRow("Classifier help page", Markup.Escape(classifier.HelpLocation));
         table.AddRow("Data directory", Markup.Escape(settings.DataDirectory));
         table.AddRow("E-mail", Markup.Escape(MailNote(settings)));
         AnsiConsole.Write(table);
@@ -364,6 +368,11 @@ public static class TollgateCli
             $"curl -k -X POST \"{gateway}/azureml-demo/workspaces/{published.WorkspaceId}/services/{published.EndpointId}/execute?api-version=2.0&details=true\" " +
             $"-H \"Ocp-Apim-Subscription-Key: {key}\" -H \"Content-Type: application/json\" -H \"Authorization: Bearer {published.PrimaryKey}\" " +
             "-d '{\"Inputs\":{\"input1\":{\"ColumnNames\":[\"Col2\"],\"Values\":[[\"This is a good day\"]]}},\"GlobalParameters\":{}}'");
+        AnsiConsole.MarkupLine("[bold]Classify a book review[/] (the second service, a two-class model trained on the book reviews sample; same API, its own ML API key):");
+        Console.WriteLine(
+            $"curl -k -X POST \"{gateway}/azureml-demo/workspaces/{classifier.WorkspaceId}/services/{classifier.EndpointId}/execute?api-version=2.0&details=true\" " +
+            $"-H \"Ocp-Apim-Subscription-Key: {key}\" -H \"Content-Type: application/json\" -H \"Authorization: Bearer {classifier.PrimaryKey}\" " +
+            $"-d '{StudioClassifierSetup.SampleBody}'");
         AnsiConsole.MarkupLine("[grey]Press Ctrl+C to stop.[/]");
     }
 }

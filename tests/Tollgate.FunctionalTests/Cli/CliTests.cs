@@ -66,7 +66,7 @@ public sealed class CliTests
     [Theory]
     [InlineData(new string[] { "--help" }, new[] { "run", "demo", "token", "openapi", "certificate", "Studio" })]
     [InlineData(new[] { "run", "--help" }, new[] { "--roles", "--data-dir", "studio" })]
-    [InlineData(new[] { "demo", "--help" }, new[] { "tutorial", "--data-dir" })]
+    [InlineData(new[] { "demo", "--help" }, new[] { "tutorial", "--data-dir", "two-class" })]
     [InlineData(new[] { "token", "--help" }, new[] { "--lifetime" })]
     public async Task Help_DescribesEveryCommand(string[] args, string[] expected)
     {
@@ -217,7 +217,9 @@ public sealed class CliTests
             Assert.Contains($"http://127.0.0.1:{management}", output);
             Assert.Contains("Admin primary key", output);
             Assert.Matches("Starter subscription key[^0-9a-f]+[0-9a-f]{32}", output);
-            var curl = lines.Single(l => l.StartsWith("curl ", StringComparison.Ordinal));
+            var curls = lines.Where(l => l.StartsWith("curl ", StringComparison.Ordinal)).ToArray();
+            Assert.Equal(2, curls.Length);
+            var curl = curls[0];
             var token = lines.Single(l => l.StartsWith("SharedAccessSignature ", StringComparison.Ordinal));
 
             // The curl line, pasted into a shell as printed.
@@ -228,6 +230,17 @@ public sealed class CliTests
             // Through the gateway to the Studio web service of the walkthrough's Part 1: the hashed features.
             var values = JsonNode.Parse(body)!["Results"]!["output1"]!["value"]!["Values"]![0]!.AsArray().Select(v => (string?)v);
             Assert.Equal(["This is a good day", "1", "1", "2", "2", "0", "2", "0", "1"], values);
+
+            // The second curl line: the book review classifier through the same API, with its own ML API key.
+            using var classify = Process.Start(new ProcessStartInfo("bash", ["-c", curls[1] + " --silent --show-error"]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+            var classified = await classify.StandardOutput.ReadToEndAsync();
+            await classify.WaitForExitAsync();
+            Assert.True(classify.ExitCode == 0, await classify.StandardError.ReadToEndAsync());
+            var scored = JsonNode.Parse(classified)!["Results"]!["output1"]!["value"]!;
+            Assert.Equal(["Col2", "Scored Labels", "Scored Probabilities"], scored["ColumnNames"]!.AsArray().Select(c => (string?)c));
+            Assert.Equal("positive", (string?)scored["Values"]![0]![1]);
+            Assert.Contains("/azureml-demo/workspaces/", curls[1]);
+            Assert.Matches("Classifier service id[^0-9a-f]+[0-9a-f]{32}", output);
             Assert.Matches("Workspace id[^0-9a-f]+[0-9a-f]{32}", output);
             Assert.Matches("Service id[^0-9a-f]+[0-9a-f]{32}", output);
             Assert.Contains("ML API key", output);

@@ -242,7 +242,11 @@ public sealed partial class ExperimentCanvas
             _ => p.Type == "Int" ? "A whole number." : "A number.",
         } + (p.Default is null ? " Required." : $" Default: {p.Default.ToJsonString().Trim('"')}.");
 
-    private static bool Compatible(string outputType, string inputType) => string.Equals(outputType, inputType, StringComparison.Ordinal);
+    /// <summary>Whether an output of <paramref name="outputType"/> may feed an input of <paramref name="inputType"/> of module <paramref name="target"/>:
+    /// the same type, or a trained model into a Web service output (a training web service, for retraining).</summary>
+    private static bool Compatible(string outputType, string inputType, string? target) =>
+        string.Equals(outputType, inputType, StringComparison.Ordinal)
+        || (outputType == "TrainedModel" && string.Equals(target, "Web service output", StringComparison.OrdinalIgnoreCase));
 
     // ---- changing it ----
 
@@ -408,7 +412,7 @@ public sealed partial class ExperimentCanvas
             return;
         }
 
-        if (!Compatible(from.Type, port.Type))
+        if (!Compatible(from.Type, port.Type, (string?)Modules().FirstOrDefault(m => (string?)m["id"] == id)?["module"]))
         {
             _problem = $"Not connected: {from.Module}'s output '{from.Port}' gives {from.Type}, and {id}'s input '{port.Name}' takes {port.Type}.";
             return;
