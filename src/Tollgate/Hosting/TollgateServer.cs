@@ -443,6 +443,14 @@ public sealed class TollgateServer : IAsyncDisposable
     private static WebApplication BuildGateway(IConfiguration configuration, TollgateSettings settings, RequestRecordChannel? records, TimeProvider timeProvider)
     {
         var builder = CreateBuilder(configuration);
+        if (configuration.GetSection("Logging:LogLevel")[HostingDiagnostics] is null)
+        {
+            // ASP.NET Core's hosting starts an Activity and a logging scope for every request while its logger is enabled
+            // at any level, even with nothing listening: a cost on every proxied call. The gateway gives each call its
+            // request id and logging scope itself (RequestTelemetryMiddleware); configure this category to have them back.
+            builder.Logging.AddFilter(HostingDiagnostics, LogLevel.None);
+        }
+
         var health = builder.Services.AddHealthChecks();
         if (!string.IsNullOrEmpty(settings.Gateway.ManagementUrl))
         {
@@ -470,6 +478,9 @@ public sealed class TollgateServer : IAsyncDisposable
         app.UseTollgateGateway();
         return app;
     }
+
+    /// <summary>The log category of ASP.NET Core's per-request hosting diagnostics (request started/finished).</summary>
+    private const string HostingDiagnostics = "Microsoft.AspNetCore.Hosting.Diagnostics";
 
     private static WebApplicationBuilder CreateBuilder(IConfiguration configuration, string? applicationName = null)
     {
