@@ -202,6 +202,42 @@ public sealed class DecisionForestTests
         Assert.Equal(3, best.Score(Blobs(30, 18)).Schema.Names.Count(n => n.StartsWith("Scored Probabilities for Class", StringComparison.Ordinal)));
     }
 
+    [Theory]
+    [InlineData("Two-Class Decision Forest", "label")]
+    [InlineData("Multiclass Decision Forest", "colour")]
+    [InlineData("Two-Class Logistic Regression", "label")]
+    [InlineData("Boosted Decision Tree Regression", "x")]
+    public void ScoringRowByRow_GivesTheScoresOfScoringTheTableAtOnce(string learnerName, string label)
+    {
+        // Up to TrainedModel.EngineRows rows go through pooled prediction engines, more through one data view.
+        var module = LearnerModule.All.Single(l => l.Definition.Name == learnerName);
+        var model = TrainOn(Learner(module, ("Random number seed", 8)), Separable(200, 19), label);
+        var test = Separable(TrainedModel.EngineRows * 2, 20);
+        var whole = model.Score(test);
+        (string, ColumnType)[] columns = [("x", ColumnType.Double), ("y", ColumnType.Double), ("colour", ColumnType.String), ("label", ColumnType.String)];
+        var rows = Rows(test);
+        for (var r = 0; r < test.RowCount; r++)
+        {
+            var scored = model.Score(Table(columns, rows[r]));
+            Assert.Equal(whole.Schema.Names, scored.Schema.Names);
+            Assert.Equal(Rows(whole)[r], Rows(scored)[0]);
+        }
+
+        Assert.Equal(Rows(whole).Take(TrainedModel.EngineRows), Rows(model.Score(Table(columns, [.. rows.Take(TrainedModel.EngineRows)]))));
+    }
+
+    [Fact]
+    public void KMeans_ScoredRowByRow_AssignsAsTheWholeTable()
+    {
+        var clustering = new TrainClusteringModelModule();
+        var data = Blobs(90, 21);
+        var outputs = clustering.Run([Learner(LearnerModule.KMeansClustering, ("Number of Centroids", 3), ("Random number seed", 1)), data], Bind(clustering, ("Column Set", "x,y")));
+        var model = (TrainedModel)outputs[0];
+        var whole = Column(model.Score(data), "Assignments");
+        var one = model.Score(Table([("x", ColumnType.Double), ("y", ColumnType.Double)], [0.5, 0.5], [6.0, 6.0], [0.5, 6.0]));
+        Assert.Equal([whole[0], whole[1], whole[2]], Column(one, "Assignments"));
+    }
+
     private static Dictionary<string, float[]> RunExported(TrainedModel model, DataTable table)
     {
         using var stream = new MemoryStream();
