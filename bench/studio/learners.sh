@@ -25,7 +25,7 @@ export Tollgate__Management__Url="http://127.0.0.1:$((BASE_PORT + 3))" Tollgate_
 export Tollgate__Demo__AzuritePort=$((BASE_PORT + 5)) PATH="/nonexistent-for-azurite:$PATH"
 (cd "$TMP" && exec dotnet "$repo/src/Tollgate/bin/Release/net10.0/tollgate.dll" demo --data-dir "$TMP/data") >"$TMP/out" 2>&1 &
 PID=$!
-for _ in $(seq 300); do grep -q '^curl ' "$TMP/out" && break; sleep 0.2; done
+for _ in $(seq 300); do grep -qs '^curl ' "$TMP/out" && break; sleep 0.2; done
 grep -q '^curl ' "$TMP/out" || { cat "$TMP/out"; exit 1; }
 studio="http://127.0.0.1:$((BASE_PORT + 4))"
 # The demo's table wraps long values onto the next lines (blank first cell): join them.
