@@ -83,5 +83,5 @@ echo
 dotnet "$bench" predict 5
 if [[ ${TRAIN:-1} == 1 ]]; then
     echo
-    (cd "$TMP" && dotnet "$bench" train --filter '*' --exporters markdown >/dev/null 2>&1; cat BenchmarkDotNet.Artifacts/results/*-report-github.md)
+    (cd "$TMP" && dotnet "$bench" train --filter '*' >"$TMP/train.log" 2>&1 || { tail -30 "$TMP/train.log"; exit 1; }; cat BenchmarkDotNet.Artifacts/results/*-report-github.md)
 fi

@@ -27,6 +27,8 @@ if (args is ["predict", ..])
 
 var config = ManualConfig.CreateMinimumViable()
     .AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance).WithWarmupCount(2).WithIterationCount(7).WithInvocationCount(1).WithUnrollFactor(1))
+    .AddExporter(BenchmarkDotNet.Exporters.MarkdownExporter.GitHub)
+    .WithSummaryStyle(BenchmarkDotNet.Reports.SummaryStyle.Default.WithMaxParameterColumnWidth(40))
     .WithOptions(ConfigOptions.DisableOptimizationsValidator);
 BenchmarkRunner.Run<TrainingBenchmarks>(config, args.Skip(1).ToArray());
 
