@@ -186,6 +186,23 @@ public sealed class DecisionForestTests
         }
     }
 
+    [Theory]
+    [InlineData("Two-Class Decision Forest", "Probability.output")]
+    [InlineData("Multiclass Decision Forest", "Score.output")]
+    public void ASavedForest_LoadedBack_ExportsToOnnx_AsTheServiceDoes(string learnerName, string output)
+    {
+        // GET /studio/trainedmodels/{id}/onnx loads the saved model file, then exports it.
+        var module = LearnerModule.All.Single(l => l.Definition.Name == learnerName);
+        var twoClass = module == LearnerModule.TwoClassDecisionForest;
+        var model = TrainOn(Learner(module, ("Random number seed", 6)), twoClass ? Separable(150, 22) : Blobs(150, 22), twoClass ? "label" : "class");
+        using var file = new MemoryStream();
+        TrainedModelFile.Save(model, file);
+        file.Position = 0;
+        var loaded = TrainedModelFile.Load(file);
+        var test = twoClass ? Separable(30, 23) : Blobs(30, 23);
+        Assert.Equal(RunExported(model, test)[output], RunExported(loaded, test)[output]);
+    }
+
     [Fact]
     public void TuneModelHyperparameters_SweepsTheForestsRange_AndTheBestModelScores()
     {
