@@ -104,6 +104,91 @@ public sealed class LearnerModule : TableModule
             BoostedTree(new FastTreeBinaryTrainer.Options { LabelColumnName = nameof(FeatureRow.BoolLabel) }, p, "Number of trees constructed")),
         BoostedTreeSweep("Number of trees constructed"));
 
+    /// <summary>The decision forests' parameters, with Studio (classic)'s names and defaults.</summary>
+    private static ModuleParameter[] DecisionForestParameters() =>
+    [
+        new ModuleParameter(ResamplingParameter, ModuleParameterType.Enum, Bagging, EnumValues: [Bagging, Replicate],
+            Description: "Bagging: each tree learns from its own sample of the rows; Replicate: every tree learns from all of them."),
+        new ModuleParameter("Number of decision trees", ModuleParameterType.Int, 8, 1, 1000),
+        new ModuleParameter("Maximum depth of the decision trees", ModuleParameterType.Int, 32, 1, 64,
+            Description: "Bounds a tree's leaves to 2^depth (at most 131072): FastTree grows trees leaf by leaf, not level by level."),
+        new ModuleParameter("Number of random splits per node", ModuleParameterType.Int, 128, 1, 65535,
+            Description: "The candidate thresholds per feature at a node (FastTree's bins per feature, minus one)."),
+        new ModuleParameter("Minimum number of samples per leaf node", ModuleParameterType.Int, 1, 1),
+        new ModuleParameter(AllowUnknownParameter, ModuleParameterType.Boolean, true,
+            Description: "A categorical value not seen in training gives zeros for its column's features; False is not offered."),
+    ];
+
+    private const string ResamplingParameter = "Resampling method";
+    private const string Bagging = "Bagging";
+    private const string Replicate = "Replicate";
+    private const string AllowUnknownParameter = "Allow unknown values for categorical features";
+
+    /// <summary>
+    /// The FastForest binary trainer of the decision forest parameters: seeded and single-threaded, so a seed gives one
+    /// model. Bagging gives each tree its own bag (<c>BaggingSize</c> 1) of <c>BaggingExampleFraction</c> 0.632 of the
+    /// rows, the share of distinct rows in a bootstrap sample; Replicate trains every tree on all rows, the trees then
+    /// differing by the features drawn at each node.
+    /// </summary>
+    private static FastForestBinaryTrainer.Options DecisionForest(ModuleParameterValues p, string labelColumn)
+    {
+        if (!p.GetBoolean(AllowUnknownParameter))
+        {
+            throw new StudioModuleException(ModuleErrors.OperationNotSupported(
+                $"\"{AllowUnknownParameter}\" False is not offered: a categorical value not seen in training always gives zeros."));
+        }
+
+        var bagging = p.GetString(ResamplingParameter) != Replicate;
+        return new FastForestBinaryTrainer.Options
+        {
+            LabelColumnName = labelColumn,
+            FeatureColumnName = nameof(FeatureRow.Features),
+            NumberOfTrees = p.GetInt32("Number of decision trees"),
+            NumberOfLeaves = 1 << Math.Min(p.GetInt32("Maximum depth of the decision trees"), 17),
+            MaximumBinCountPerFeature = p.GetInt32("Number of random splits per node") + 1,
+            MinimumExampleCountPerLeaf = p.GetInt32("Minimum number of samples per leaf node"),
+            BaggingSize = bagging ? 1 : 0,
+            BaggingExampleFraction = 0.632,
+            // Studio's trees could split on any feature (FastForest's default keeps 70% of them per tree), each node
+            // choosing among random candidates: here 70% of the features, drawn per node.
+            FeatureFraction = 1,
+            FeatureFractionPerSplit = 0.7,
+            // FastTree keeps a histogram per open leaf; a bounded pool keeps deep trees' memory small.
+            HistogramPoolSize = 64,
+            Seed = p.GetInt32(SeedParameter),
+            FeatureSelectionSeed = p.GetInt32(SeedParameter),
+            NumberOfThreads = 1,
+        };
+    }
+
+    /// <summary>Two-Class Decision Forest → <c>FastForestBinaryTrainer</c>, Platt-calibrated for Scored Probabilities.</summary>
+    public static LearnerModule TwoClassDecisionForest { get; } = new(
+        "Two-Class Decision Forest", "Machine Learning / Initialize Model / Classification", "Creates a two-class classification model using the decision forest algorithm.",
+        ModelKind.TwoClass,
+        DecisionForestParameters(),
+        p =>
+        {
+            var options = DecisionForest(p, nameof(FeatureRow.BoolLabel));
+            return ml => ml.BinaryClassification.Trainers.FastForest(options).Append(Calibrated(ml));
+        },
+        DecisionForestSweep);
+
+    /// <summary>
+    /// Multiclass Decision Forest → one-versus-all (<c>OneVersusAllTrainer</c>) over <c>FastForestBinaryTrainer</c>, each
+    /// class's forest Platt-calibrated and the class probabilities normalized to sum to 1 (ML.NET has no multiclass forest).
+    /// </summary>
+    public static LearnerModule MulticlassDecisionForest { get; } = new(
+        "Multiclass Decision Forest", "Machine Learning / Initialize Model / Classification", "Creates a multiclass classification model using the decision forest algorithm.",
+        ModelKind.Multiclass,
+        DecisionForestParameters(),
+        p =>
+        {
+            var options = DecisionForest(p, nameof(FeatureRow.KeyLabel));
+            return ml => ml.MulticlassClassification.Trainers.OneVersusAll(
+                ml.BinaryClassification.Trainers.FastForest(options), nameof(FeatureRow.KeyLabel), useProbabilities: true);
+        },
+        DecisionForestSweep);
+
     /// <summary>Two-Class Averaged Perceptron → <c>AveragedPerceptronTrainer</c>, Platt-calibrated for Scored Probabilities.</summary>
     public static LearnerModule TwoClassAveragedPerceptron { get; } = new(
         "Two-Class Averaged Perceptron", "Machine Learning / Initialize Model / Classification", "Creates an averaged perceptron binary classification model.",
@@ -232,8 +317,8 @@ public sealed class LearnerModule : TableModule
     /// <summary>Every learner.</summary>
     public static IReadOnlyList<LearnerModule> All { get; } =
         [
-            TwoClassLogisticRegression, TwoClassBoostedDecisionTree, TwoClassAveragedPerceptron, TwoClassSupportVectorMachine,
-            MulticlassLogisticRegression, LinearRegression, BoostedDecisionTreeRegression, PoissonRegression, KMeansClustering,
+            TwoClassLogisticRegression, TwoClassBoostedDecisionTree, TwoClassDecisionForest, TwoClassAveragedPerceptron, TwoClassSupportVectorMachine,
+            MulticlassLogisticRegression, MulticlassDecisionForest, LinearRegression, BoostedDecisionTreeRegression, PoissonRegression, KMeansClustering,
         ];
 
     /// <summary>The untrained model of these parameters.</summary>
@@ -290,6 +375,15 @@ public sealed class LearnerModule : TableModule
         new SweepRange("Minimum number of samples per leaf node", [1, 10, 50]),
         new SweepRange("Learning rate", [0.025, 0.05, 0.1, 0.2, 0.4]),
         new SweepRange(treesParameter, [20, 100, 500]),
+    ];
+
+    /// <summary>The range Studio's decision forests swept by default (their Parameter Range defaults).</summary>
+    private static SweepRange[] DecisionForestSweep =>
+    [
+        new SweepRange("Number of decision trees", [1, 8, 32]),
+        new SweepRange("Maximum depth of the decision trees", [1, 16, 64]),
+        new SweepRange("Number of random splits per node", [1, 128, 1024]),
+        new SweepRange("Minimum number of samples per leaf node", [1, 4, 16]),
     ];
 
     private static ModuleParameter[] LogisticParameters() =>

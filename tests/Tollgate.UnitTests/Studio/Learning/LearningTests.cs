@@ -270,6 +270,8 @@ public class TrainedModelFileTests
     [Theory]
     [InlineData("Two-Class Logistic Regression", "label")]
     [InlineData("Two-Class Boosted Decision Tree", "label")]
+    [InlineData("Two-Class Decision Forest", "label")]
+    [InlineData("Multiclass Decision Forest", "colour")]
     [InlineData("Multiclass Logistic Regression", "colour")]
     [InlineData("Linear Regression", "x")]
     public void SavedModel_ScoresExactlyAsTheOriginal(string learnerName, string label)
