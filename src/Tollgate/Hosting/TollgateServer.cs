@@ -472,6 +472,7 @@ public sealed class TollgateServer : IAsyncDisposable
         builder.Services.AddSingleton(timeProvider);
         builder.AddTollgateGateway(settings.Gateway, settings.DataDirectory);
         var app = builder.Build();
+        TollgateTelemetry.WithoutAspNetCoreRequestMetrics(app.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
         // Health stays public (load balancers probe it); /metrics never is on the gateway's listeners: it names
         // APIs, operations, products and counts (management's listener or Tollgate:Metrics:Url serve it).
         app.MapTollgateObservability(null);
