@@ -34,7 +34,7 @@ public sealed class RequestTelemetryMiddleware(RequestDelegate next, TimeProvide
     {
         var started = time.GetUtcNow();
         var start = time.GetTimestamp();
-        context.TraceIdentifier = Guid.CreateVersion7(started).ToString();
+        context.TraceIdentifier = RequestIds.NewId(started);
         context.Response.OnStarting(AddRequestIdHeader, context);
         using var scope = logger.BeginScope(new RequestIdScope(context.TraceIdentifier));
         try
