@@ -114,24 +114,8 @@ public static class StudioClassifierSetup
 
     public static async Task<StudioTutorialSetup.Published> RunAsync(HttpClient http, string studioUrl, string workspaceToken, CancellationToken ct)
     {
-        async Task<JsonNode> Send(HttpMethod method, string path, JsonNode? body = null)
-        {
-            using var request = new HttpRequestMessage(method, studioUrl.TrimEnd('/') + path);
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", workspaceToken);
-            if (body is not null)
-            {
-                request.Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
-            }
-
-            using var response = await http.SendAsync(request, ct);
-            var text = await response.Content.ReadAsStringAsync(ct);
-            if (!response.IsSuccessStatusCode)
-            {
-                throw new InvalidOperationException($"Studio answered {(int)response.StatusCode} to {method} {path}: {text}");
-            }
-
-            return JsonNode.Parse(text)!;
-        }
+        var studio = new DemoStudioClient(http, studioUrl, workspaceToken);
+        Task<JsonNode> Send(HttpMethod method, string path, JsonNode? body = null) => studio.SendAsync(method, path, body, ct);
 
         var workspace = await Send(HttpMethod.Get, "/studio/workspace");
         var services = (await Send(HttpMethod.Get, "/studio/services"))["value"]!.AsArray();
