@@ -600,5 +600,43 @@ internal static class PolicySchema
                 }
             },
         },
+        new PolicyElementSpec
+        {
+            Name = "authentication-basic",
+            Sections = InboundOnly,
+            OncePerDocument = true,
+            Attributes = [new("username", Required: true), new("password", Required: true)],
+        },
+        new PolicyElementSpec
+        {
+            Name = "jsonp",
+            Sections = ["outbound"],
+            OncePerDocument = true,
+            Attributes = [new("callback-parameter-name", Required: true)],
+        },
+        new PolicyElementSpec
+        {
+            Name = "limit-concurrency",
+            PolicyChildren = true,
+            Attributes =
+            [
+                new("key", Required: true),
+                new("max-count", Required: true, AllowsExpressions: false, Kind: PolicyValueKind.NonNegativeInteger, Min: 1, Max: int.MaxValue),
+            ],
+        },
+        new PolicyElementSpec
+        {
+            Name = "wait",
+            Sections = ["inbound", "backend", "outbound"],
+            PolicyChildren = true,
+            Attributes = [new("for", Kind: PolicyValueKind.Enumeration, Values: ["all", "any"])],
+            Extra = (el, path, report) =>
+            {
+                foreach (var child in el.Children.Where(c => c.Name is not ("send-request" or "cache-lookup-value" or "choose")))
+                {
+                    report(path, $"Element '{child.Name}' is not allowed in 'wait': it may contain only send-request, cache-lookup-value and choose policies.");
+                }
+            },
+        },
     }.ToDictionary(p => p.Name, StringComparer.Ordinal);
 }

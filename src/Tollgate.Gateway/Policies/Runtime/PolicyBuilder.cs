@@ -31,7 +31,7 @@ internal sealed class PolicyBuilder(
         "ip-filter", "set-variable", "return-response", "mock-response", "set-status", "choose", "forward-request", "trace",
         "rewrite-uri", "set-backend-service", "set-method", "set-body", "find-and-replace", "retry", "include-fragment",
         "cors", "validate-jwt", "json-to-xml", "xml-to-json", "send-request", "cache-lookup", "cache-store", "cache-lookup-value",
-        "cache-store-value", "cache-remove-value",
+        "cache-store-value", "cache-remove-value", "authentication-basic", "jsonp", "limit-concurrency", "wait",
     };
 
     public PolicyPipeline? BuildPipeline(EffectivePolicy effective, ScopeKeys scopes)
@@ -252,6 +252,16 @@ internal sealed class PolicyBuilder(
             case "retry":
                 return new RetryHandler(at, Value(el, "condition"), Value(el, "count"), Value(el, "interval"), Optional(el, "max-interval"),
                     Optional(el, "delta"), Optional(el, "first-fast-retry"), BuildList(el.Children, scope, scopeKey, section, at.Path, target));
+            case "authentication-basic":
+                return new AuthenticationBasicHandler(at, Value(el, "username"), Value(el, "password"));
+            case "jsonp":
+                return new JsonpHandler(at, Value(el, "callback-parameter-name"));
+            case "limit-concurrency":
+                return new LimitConcurrencyHandler(at, Value(el, "key"), Limits.Int(el, "max-count", 1),
+                    BuildList(el.Children, scope, scopeKey, section, at.Path, target), services.Concurrency);
+            case "wait":
+                return new WaitHandler(at, el.GetAttribute("for") is null ? PolicyValue.Literal("all") : Value(el, "for"),
+                    BuildList(el.Children, scope, scopeKey, section, at.Path, target));
             default:
                 throw new PolicyBuildException($"{at.Section}/{at.Path}: policy '{el.Name}' is not supported by this gateway.");
         }

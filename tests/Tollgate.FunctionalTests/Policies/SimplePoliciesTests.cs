@@ -1,0 +1,135 @@
+using System.Net;
+using System.Text;
+using Tollgate.Tests.Common;
+
+namespace Tollgate.FunctionalTests.Policies;
+
+/// <summary>
+/// <c>authentication-basic</c>, <c>jsonp</c>, <c>limit-concurrency</c> and <c>wait</c>, saved through the management API
+/// (APIM's documentation examples unchanged where there is one) and observed through the gateway.
+/// </summary>
+public sealed class SimplePoliciesTests(PolicyHostFixture fixture) : IClassFixture<PolicyHostFixture>
+{
+    private PolicyHost H => fixture.Host;
+
+    [Fact]
+    public async Task AuthenticationBasic_SendsBasicCredentialsToTheBackend_FromLiteralsOrASecretNamedValue()
+    {
+        await H.SetApiPolicyAsync(inbound: """<authentication-basic username="testuser" password="testpassword" />""");
+        using (var response = await H.GetAsync(configure: r => r.Headers.TryAddWithoutValidation("Authorization", "Bearer from-the-client")))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal("Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes("testuser:testpassword")), H.Backend.Last.Header("Authorization"));
+        }
+
+        await H.Host.PutAsync($"{PolicyHost.Svc}/namedValues/backend-password", new { properties = new { displayName = "backend-password", value = "s3cr:t-é", secret = true } });
+        await H.SetApiPolicyAsync(inbound: """<authentication-basic username="@(context.Operation.Id)" password="{{backend-password}}" />""");
+        using (var response = await H.GetAsync())
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal("Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes("get:s3cr:t-é")), H.Backend.Last.Header("Authorization"));
+        }
+    }
+
+    [Fact]
+    public async Task AuthenticationBasicWithoutPassword_IsRefusedOnSave()
+    {
+        var text = await H.RefusedAsync(inbound: """<authentication-basic username="testuser" />""");
+        Assert.Contains("Attribute 'password' of 'authentication-basic' is required.", text);
+    }
+
+    [Fact]
+    public async Task Jsonp_WrapsTheJsonInTheCallback_OnlyWhenTheClientAsksForOne()
+    {
+        await H.SetApiPolicyAsync(outbound: """<jsonp callback-parameter-name="cb" />""");
+
+        using (var wrapped = await H.GetAsync("/echo/items/42?cb=render"))
+        {
+            Assert.Equal(HttpStatusCode.OK, wrapped.StatusCode);
+            Assert.Equal("application/javascript", wrapped.Content.Headers.ContentType?.MediaType);
+            Assert.Equal("""render({"backend":"recording","path":"/items/42"})""", await wrapped.Content.ReadAsStringAsync());
+        }
+
+        using (var plain = await H.GetAsync("/echo/items/42"))
+        {
+            Assert.Equal("application/json", plain.Content.Headers.ContentType?.MediaType);
+            Assert.Equal("""{"backend":"recording","path":"/items/42"}""", await plain.Content.ReadAsStringAsync());
+        }
+
+        // Not a JavaScript name: answered as plain JSON rather than running the caller's script.
+        using var injected = await H.GetAsync("/echo/items/42?cb=" + Uri.EscapeDataString("alert(1);x"));
+        Assert.Equal("""{"backend":"recording","path":"/items/42"}""", await injected.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Wait_All_RunsEverySendRequest_Any_StopsAfterTheFirst()
+    {
+        await using var other = await RecordingBackend.StartAsync();
+        string SendRequest(string name) => $$"""
+            <send-request mode="new" response-variable-name="{{name}}">
+              <set-url>{{other.Url}}/{{name}}</set-url>
+              <set-method>GET</set-method>
+            </send-request>
+            """;
+        const string Report = """
+            <set-header name="X-Got"><value>@(string.Join(",", new[] { "one", "two" }.Where(v => context.Variables.ContainsKey(v))))</value></set-header>
+            """;
+
+        await H.SetApiPolicyAsync(inbound: $"""<wait for="all">{SendRequest("one")}<choose><when condition="@(true)">{SendRequest("two")}</when></choose></wait>{Report}""");
+        using (var all = await H.GetAsync())
+        {
+            Assert.Equal(HttpStatusCode.OK, all.StatusCode);
+            Assert.Equal("one,two", H.Backend.Last.Header("X-Got"));
+        }
+
+        await H.SetApiPolicyAsync(inbound: $"""<wait for="any">{SendRequest("one")}{SendRequest("two")}</wait>{Report}""");
+        using (var any = await H.GetAsync())
+        {
+            Assert.Equal(HttpStatusCode.OK, any.StatusCode);
+            Assert.Equal("one", H.Backend.Last.Header("X-Got"));
+        }
+
+        var refused = await H.RefusedAsync(inbound: """<wait><set-header name="X"><value>1</value></set-header></wait>""");
+        Assert.Contains("may contain only send-request, cache-lookup-value and choose", refused);
+    }
+
+    [Fact]
+    public async Task LimitConcurrency_RefusesTheRequestOverMaxCount_With429_UntilOneFinishes()
+    {
+        await using var h = await PolicyHost.StartAsync();
+        h.Backend.Hold = true;
+
+        // APIM's documentation example, unchanged in the backend section.
+        await h.SetApiPolicyAsync(
+            inbound: """<set-variable name="connectionId" value="@(context.Subscription.Id)" />""",
+            backend: """
+                <limit-concurrency key="@((string)context.Variables["connectionId"])" max-count="1">
+                    <forward-request timeout="120"/>
+                </limit-concurrency>
+                """,
+            onError: """<set-header name="X-Reason" exists-action="override"><value>@(context.LastError.Reason)</value></set-header>""");
+
+        var first = h.GetAsync();
+        Assert.True(await h.Backend.WaitForRequestsAsync(1, TimeSpan.FromSeconds(30)));
+
+        using (var second = await h.GetAsync())
+        {
+            Assert.Equal(HttpStatusCode.TooManyRequests, second.StatusCode);
+            var body = await PolicyHost.JsonAsync(second);
+            Assert.Equal(429, (int)body["statusCode"]!);
+            Assert.Equal("Too many concurrent requests.", (string)body["message"]!);
+            Assert.Equal("ConcurrencyLimitExceeded", second.Headers.GetValues("X-Reason").Single());
+        }
+
+        Assert.Single(h.Backend.Requests);
+        h.Backend.Release();
+        using (var done = await first)
+        {
+            Assert.Equal(HttpStatusCode.OK, done.StatusCode);
+        }
+
+        using var third = await h.GetAsync();
+        Assert.Equal(HttpStatusCode.OK, third.StatusCode);
+        Assert.Equal(2, h.Backend.Requests.Count);
+    }
+}
