@@ -52,6 +52,7 @@ internal static class PolicySchema
 {
     private static readonly string[] InboundOnly = ["inbound"];
     private static readonly string[] ExistsActions = ["override", "skip", "append", "delete"];
+    private static readonly string[] ValidationActions = ["ignore", "prevent", "detect"];
 
     private static readonly PolicyElementSpec Value = new() { Name = "value", AllowsText = true };
 
@@ -637,6 +638,28 @@ internal static class PolicySchema
                     report(path, $"Element '{child.Name}' is not allowed in 'wait': it may contain only send-request, cache-lookup-value and choose policies.");
                 }
             },
+        },
+        new PolicyElementSpec
+        {
+            Name = "validate-status-code",
+            Sections = ["outbound", "on-error"],
+            Attributes =
+            [
+                new("unspecified-status-code-action", Required: true, Kind: PolicyValueKind.Enumeration, Values: ValidationActions),
+                new("errors-variable-name", AllowsExpressions: false),
+            ],
+            Children =
+            [
+                new PolicyElementSpec
+                {
+                    Name = "status-code",
+                    Attributes =
+                    [
+                        new("code", Required: true, AllowsExpressions: false, Kind: PolicyValueKind.NonNegativeInteger, Min: 100, Max: 599),
+                        new("action", Required: true, Kind: PolicyValueKind.Enumeration, Values: ValidationActions),
+                    ],
+                },
+            ],
         },
     }.ToDictionary(p => p.Name, StringComparer.Ordinal);
 }

@@ -94,6 +94,55 @@ public sealed class SimplePoliciesTests(PolicyHostFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task ValidateStatusCode_PreventsUndeclaredStatuses_With502_DetectsOrIgnoresAsConfigured()
+    {
+        // Operation 'get' declares only 200 in its responses.
+        await H.SetApiPolicyAsync(
+            outbound: """
+                <validate-status-code unspecified-status-code-action="prevent" errors-variable-name="requestValidation">
+                    <status-code code="404" action="ignore" />
+                    <status-code code="409" action="detect" />
+                </validate-status-code>
+                <set-header name="X-Validation" exists-action="override"><value>@(context.Variables.ContainsKey("requestValidation") ? ((JArray)context.Variables["requestValidation"])[0]["Details"].ToString() : "none")</value></set-header>
+                """,
+            onError: """<set-header name="X-Reason" exists-action="override"><value>@(context.LastError.Reason + ": " + context.LastError.Message)</value></set-header>""");
+
+        try
+        {
+            using (var declared = await H.GetAsync())
+            {
+                Assert.Equal(HttpStatusCode.OK, declared.StatusCode);
+                Assert.Equal("none", declared.Headers.GetValues("X-Validation").Single());
+            }
+
+            H.Backend.StatusCode = 500;
+            using (var prevented = await H.GetAsync())
+            {
+                Assert.Equal(HttpStatusCode.BadGateway, prevented.StatusCode);
+                var body = await PolicyHost.JsonAsync(prevented);
+                Assert.Equal("The request could not be processed due to an internal error. Contact the API owner.", (string)body["message"]!);
+                Assert.Equal("Response not allowed: Response status code 500 is not allowed.", prevented.Headers.GetValues("X-Reason").Single());
+            }
+
+            H.Backend.StatusCode = 404;
+            using (var ignored = await H.GetAsync())
+            {
+                Assert.Equal(HttpStatusCode.NotFound, ignored.StatusCode);
+                Assert.Equal("none", ignored.Headers.GetValues("X-Validation").Single());
+            }
+
+            H.Backend.StatusCode = 409;
+            using var detected = await H.GetAsync();
+            Assert.Equal(HttpStatusCode.Conflict, detected.StatusCode);
+            Assert.Equal("Response status code 409 is not allowed.", detected.Headers.GetValues("X-Validation").Single());
+        }
+        finally
+        {
+            H.Backend.StatusCode = 200;
+        }
+    }
+
+    [Fact]
     public async Task LimitConcurrency_RefusesTheRequestOverMaxCount_With429_UntilOneFinishes()
     {
         await using var h = await PolicyHost.StartAsync();

@@ -19,6 +19,8 @@ public sealed class SimplePoliciesTests
     [InlineData("inbound", "<wait><send-request mode=\"new\" response-variable-name=\"a\"><set-url>http://a</set-url></send-request><cache-lookup-value key=\"k\" variable-name=\"v\" /><choose><when condition=\"true\"><set-variable name=\"x\" value=\"1\" /></when></choose></wait>")]
     [InlineData("outbound", "<wait for=\"any\"><send-request mode=\"new\" response-variable-name=\"a\"><set-url>http://a</set-url></send-request></wait>")]
     [InlineData("backend", "<wait for=\"@(&quot;all&quot;)\"><cache-lookup-value key=\"k\" variable-name=\"v\" /></wait>")]
+    [InlineData("outbound", "<validate-status-code unspecified-status-code-action=\"prevent\" errors-variable-name=\"requestValidation\"><status-code code=\"200\" action=\"ignore\" /></validate-status-code>")]
+    [InlineData("on-error", "<validate-status-code unspecified-status-code-action=\"@(&quot;detect&quot;)\" />")]
     public void ApimsDocumentedForms_AreValid(string section, string body) => Assert.Empty(Messages(section, body));
 
     [Theory]
@@ -35,6 +37,11 @@ public sealed class SimplePoliciesTests
     [InlineData("inbound", "<wait for=\"some\" />", "Attribute 'for' of 'wait' must be one of 'all', 'any', not 'some'.")]
     [InlineData("inbound", "<wait><set-header name=\"a\"><value>b</value></set-header></wait>", "Element 'set-header' is not allowed in 'wait': it may contain only send-request, cache-lookup-value and choose policies.")]
     [InlineData("on-error", "<wait />", "Policy 'wait' is not allowed in section 'on-error'.")]
+    [InlineData("outbound", "<validate-status-code />", "Attribute 'unspecified-status-code-action' of 'validate-status-code' is required.")]
+    [InlineData("inbound", "<validate-status-code unspecified-status-code-action=\"ignore\" />", "Policy 'validate-status-code' is not allowed in section 'inbound'.")]
+    [InlineData("outbound", "<validate-status-code unspecified-status-code-action=\"block\" />", "Attribute 'unspecified-status-code-action' of 'validate-status-code' must be one of 'ignore', 'prevent', 'detect', not 'block'.")]
+    [InlineData("outbound", "<validate-status-code unspecified-status-code-action=\"ignore\"><status-code code=\"404\" /></validate-status-code>", "Attribute 'action' of 'status-code' is required.")]
+    [InlineData("outbound", "<validate-status-code unspecified-status-code-action=\"ignore\"><status-code code=\"4xx\" action=\"ignore\" /></validate-status-code>", "Attribute 'code' of 'status-code' must be a non-negative integer, not '4xx'.")]
     public void MisusedNewPolicies_AreRefusedWithApimsRules(string section, string body, string expected) =>
         Assert.Contains(expected, Messages(section, body));
 

@@ -32,6 +32,7 @@ internal sealed class PolicyBuilder(
         "rewrite-uri", "set-backend-service", "set-method", "set-body", "find-and-replace", "retry", "include-fragment",
         "cors", "validate-jwt", "json-to-xml", "xml-to-json", "send-request", "cache-lookup", "cache-store", "cache-lookup-value",
         "cache-store-value", "cache-remove-value", "authentication-basic", "jsonp", "limit-concurrency", "wait",
+        "validate-status-code",
     };
 
     public PolicyPipeline? BuildPipeline(EffectivePolicy effective, ScopeKeys scopes)
@@ -262,6 +263,9 @@ internal sealed class PolicyBuilder(
             case "wait":
                 return new WaitHandler(at, el.GetAttribute("for") is null ? PolicyValue.Literal("all") : Value(el, "for"),
                     BuildList(el.Children, scope, scopeKey, section, at.Path, target));
+            case "validate-status-code":
+                return new ValidateStatusCodeHandler(at, Value(el, "unspecified-status-code-action"), el["errors-variable-name"],
+                    el.Children.Where(c => c.Name == "status-code").Select(c => (int.Parse(c["code"]!.Trim(), CultureInfo.InvariantCulture), Value(c, "action"))).ToArray());
             default:
                 throw new PolicyBuildException($"{at.Section}/{at.Path}: policy '{el.Name}' is not supported by this gateway.");
         }
