@@ -535,6 +535,29 @@ internal static class PolicySchema
         },
         new PolicyElementSpec
         {
+            Name = "send-one-way-request",
+            Attributes =
+            [
+                new("mode", AllowsExpressions: false, Kind: PolicyValueKind.Enumeration, Values: ["new", "copy"]),
+                new("timeout", AllowsExpressions: false, Kind: PolicyValueKind.NonNegativeInteger, Max: int.MaxValue / 1000),
+            ],
+            Children =
+            [
+                new PolicyElementSpec { Name = "set-url", AllowsText = true, Extra = RequireText },
+                new PolicyElementSpec { Name = "set-method", AllowsText = true, Extra = RequireText },
+                SetHeader,
+                SetBody,
+            ],
+            Extra = (el, path, report) =>
+            {
+                if (el["mode"] is null or "new" && !el.Children.Any(c => c.Name == "set-url"))
+                {
+                    report(path, "Policy 'send-one-way-request' requires a 'set-url' element when mode is 'new'.");
+                }
+            },
+        },
+        new PolicyElementSpec
+        {
             Name = "cache-lookup",
             Sections = InboundOnly,
             Attributes =

@@ -143,6 +143,52 @@ public sealed class SimplePoliciesTests(PolicyHostFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task SendOneWayRequest_SendsInTheBackground_AndAFailureNeverReachesTheClient()
+    {
+        await using var other = await RecordingBackend.StartAsync();
+        await H.SetApiPolicyAsync(inbound: $$"""
+            <send-one-way-request mode="new">
+                <set-url>{{other.Url}}/notify</set-url>
+                <set-method>POST</set-method>
+                <set-header name="Content-Type" exists-action="override"><value>application/json</value></set-header>
+                <set-header name="X-Operation" exists-action="override"><value>@(context.Operation.Id)</value></set-header>
+                <set-body>@("{\"id\":\"" + context.Request.MatchedParameters["id"] + "\"}")</set-body>
+            </send-one-way-request>
+            """);
+
+        using (var response = await H.GetAsync())
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        Assert.True(await other.WaitForRequestsAsync(1, TimeSpan.FromSeconds(30)));
+        var sent = other.Last;
+        Assert.Equal("POST", sent.Method);
+        Assert.Equal("/notify", sent.Path);
+        Assert.Equal("get", sent.Header("X-Operation"));
+        Assert.Equal("""{"id":"42"}""", sent.Body);
+
+        // Nothing listens on port 1: the client still gets the backend's answer.
+        await H.SetApiPolicyAsync(inbound: """<send-one-way-request><set-url>http://127.0.0.1:1/down</set-url></send-one-way-request>""");
+        using var unaffected = await H.GetAsync();
+        Assert.Equal(HttpStatusCode.OK, unaffected.StatusCode);
+
+        var refused = await H.RefusedAsync(inbound: """<send-one-way-request mode="new"><set-method>GET</set-method></send-one-way-request>""");
+        Assert.Contains("requires a 'set-url' element", refused);
+    }
+
+    [Theory]
+    [InlineData("authentication-managed-identity resource=\"https://management.azure.com/\"", "managed identity")]
+    [InlineData("log-to-eventhub logger-id=\"x\"", "Event Hub")]
+    [InlineData("validate-azure-ad-token tenant-id=\"t\"", "validate-jwt")]
+    public async Task AzureOnlyPolicies_AreRefusedOnSave_SayingWhyAndWhatToUse(string policy, string hint)
+    {
+        var text = await H.RefusedAsync(inbound: $"<{policy} />");
+        Assert.Contains("needs an Azure service and is not available in Tollgate", text);
+        Assert.Contains(hint, text);
+    }
+
+    [Fact]
     public async Task LimitConcurrency_RefusesTheRequestOverMaxCount_With429_UntilOneFinishes()
     {
         await using var h = await PolicyHost.StartAsync();

@@ -21,6 +21,8 @@ public sealed class SimplePoliciesTests
     [InlineData("backend", "<wait for=\"@(&quot;all&quot;)\"><cache-lookup-value key=\"k\" variable-name=\"v\" /></wait>")]
     [InlineData("outbound", "<validate-status-code unspecified-status-code-action=\"prevent\" errors-variable-name=\"requestValidation\"><status-code code=\"200\" action=\"ignore\" /></validate-status-code>")]
     [InlineData("on-error", "<validate-status-code unspecified-status-code-action=\"@(&quot;detect&quot;)\" />")]
+    [InlineData("outbound", "<send-one-way-request mode=\"new\"><set-url>https://hooks.example/notify</set-url><set-method>POST</set-method><set-body>@(context.Response.StatusCode.ToString())</set-body></send-one-way-request>")]
+    [InlineData("on-error", "<send-one-way-request mode=\"copy\" timeout=\"5\" />")]
     public void ApimsDocumentedForms_AreValid(string section, string body) => Assert.Empty(Messages(section, body));
 
     [Theory]
@@ -42,6 +44,8 @@ public sealed class SimplePoliciesTests
     [InlineData("outbound", "<validate-status-code unspecified-status-code-action=\"block\" />", "Attribute 'unspecified-status-code-action' of 'validate-status-code' must be one of 'ignore', 'prevent', 'detect', not 'block'.")]
     [InlineData("outbound", "<validate-status-code unspecified-status-code-action=\"ignore\"><status-code code=\"404\" /></validate-status-code>", "Attribute 'action' of 'status-code' is required.")]
     [InlineData("outbound", "<validate-status-code unspecified-status-code-action=\"ignore\"><status-code code=\"4xx\" action=\"ignore\" /></validate-status-code>", "Attribute 'code' of 'status-code' must be a non-negative integer, not '4xx'.")]
+    [InlineData("inbound", "<send-one-way-request />", "Policy 'send-one-way-request' requires a 'set-url' element when mode is 'new'.")]
+    [InlineData("inbound", "<send-one-way-request mode=\"copy\" response-variable-name=\"r\" />", "Attribute 'response-variable-name' is not allowed on 'send-one-way-request'.")]
     public void MisusedNewPolicies_AreRefusedWithApimsRules(string section, string body, string expected) =>
         Assert.Contains(expected, Messages(section, body));
 

@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Primitives;
 using Tollgate.Core.Policies.Expressions;
 using Tollgate.Gateway.Policies.Runtime;
@@ -27,11 +28,13 @@ internal sealed record OutgoingHeader(string Name, string Action, PolicyValue[] 
 /// by set-url, set-method, set-header and set-body, sent with a timeout (default 60 s, on the gateway's clock); the
 /// response goes to <c>response-variable-name</c> as an <see cref="IResponse"/>. A failure (unreachable, timeout) is a
 /// send-request error, or a null variable with <c>ignore-error="true"</c>.
+/// <c>send-one-way-request</c> (no variable): the request is built in place and sent in the background; the policy
+/// continues at once, and a failure or timeout is only logged.
 /// </summary>
-internal sealed class SendRequestHandler(
+internal sealed partial class SendRequestHandler(
     PolicyLocation location,
     bool copy,
-    string variable,
+    string? variable,
     TimeSpan timeout,
     bool ignoreError,
     PolicyValue? url,
@@ -44,7 +47,37 @@ internal sealed class SendRequestHandler(
 
     private readonly HttpClient _client = services.HttpClients?.CreateClient("send-request") is { } client ? WithoutTimeout(client) : SharedClient;
 
-    public override async ValueTask<PolicyStep> ExecuteAsync(PolicyContext context)
+    public override ValueTask<PolicyStep> ExecuteAsync(PolicyContext context) =>
+        variable is null ? SendOneWay(context) : SendAsync(context, variable);
+
+    private ValueTask<PolicyStep> SendOneWay(PolicyContext context)
+    {
+        // Built now, while the request's context is valid; the bodies are copied (the context may be reused).
+        var message = Build(context, copyBodies: true);
+        _ = ForgetAsync(message, context.Runtime.Time, context.RequestId.ToString());
+        return Continue;
+    }
+
+    private async Task ForgetAsync(HttpRequestMessage message, TimeProvider time, string requestId)
+    {
+        try
+        {
+            using (message)
+            using (var timer = new CancellationTokenSource(timeout, time))
+            {
+                using var response = await _client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, timer.Token).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is HttpRequestException or OperationCanceledException)
+        {
+            OneWayFailed(services.Logger, requestId, message.RequestUri?.GetLeftPart(UriPartial.Path), e is OperationCanceledException ? "no response in time" : e.Message);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Request {RequestId}: send-one-way-request to {Url} failed: {Error}")]
+    private static partial void OneWayFailed(ILogger logger, string requestId, string? url, string error);
+
+    private async ValueTask<PolicyStep> SendAsync(PolicyContext context, string variable)
     {
         using var message = Build(context);
         using var timer = new CancellationTokenSource(timeout, context.Runtime.Time);
@@ -78,7 +111,7 @@ internal sealed class SendRequestHandler(
         }
     }
 
-    private HttpRequestMessage Build(PolicyContext context)
+    private HttpRequestMessage Build(PolicyContext context, bool copyBodies = false)
     {
         var request = context.Http.Request;
         var message = new HttpRequestMessage();
@@ -158,7 +191,7 @@ internal sealed class SendRequestHandler(
 
         if (content is not null)
         {
-            message.Content = new ByteArrayContent(content);
+            message.Content = new ByteArrayContent(copyBodies ? content.ToArray() : content);
             if (contentType is not null && MediaTypeHeaderValue.TryParse(contentType, out var type))
             {
                 message.Content.Headers.ContentType = type;

@@ -32,7 +32,7 @@ internal sealed class PolicyBuilder(
         "rewrite-uri", "set-backend-service", "set-method", "set-body", "find-and-replace", "retry", "include-fragment",
         "cors", "validate-jwt", "json-to-xml", "xml-to-json", "send-request", "cache-lookup", "cache-store", "cache-lookup-value",
         "cache-store-value", "cache-remove-value", "authentication-basic", "jsonp", "limit-concurrency", "wait",
-        "validate-status-code",
+        "validate-status-code", "send-one-way-request",
     };
 
     public PolicyPipeline? BuildPipeline(EffectivePolicy effective, ScopeKeys scopes)
@@ -174,8 +174,8 @@ internal sealed class PolicyBuilder(
             case "xml-to-json":
                 return new XmlToJsonHandler(at, target, el["apply"] == "always", Flag(el, "consider-accept-header", true), el["kind"] == "direct",
                     Flag(el, "always-array-child-elements", false));
-            case "send-request":
-                return new SendRequestHandler(at, el["mode"] == "copy", el["response-variable-name"]!, TimeSpan.FromSeconds(Limits.Int(el, "timeout", 60)),
+            case "send-request" or "send-one-way-request":
+                return new SendRequestHandler(at, el["mode"] == "copy", el.Name == "send-request" ? el["response-variable-name"]! : null, TimeSpan.FromSeconds(Limits.Int(el, "timeout", 60)),
                     Flag(el, "ignore-error", false), Child(el, "set-url") is { } url ? Text(url) : null, Child(el, "set-method") is { } method ? Text(method) : null,
                     el.Children.Where(c => c.Name == "set-header").Select(c => new OutgoingHeader(c["name"]!, c["exists-action"] ?? "override", Values(c))).ToArray(),
                     Child(el, "set-body") is { } body ? Text(body) : null, services);
@@ -325,7 +325,7 @@ internal sealed class PolicyBuilder(
     /// <summary>True when the element (or one inside it) reads or changes the request body, so it is buffered before inbound.</summary>
     private static bool ReadsRequestBody(PolicyElement el, bool requestSide)
     {
-        if ((requestSide && el.Name is "set-body" or "find-and-replace" or "json-to-xml" or "xml-to-json") || (el.Name == "send-request" && el["mode"] == "copy"))
+        if ((requestSide && el.Name is "set-body" or "find-and-replace" or "json-to-xml" or "xml-to-json") || (el.Name is "send-request" or "send-one-way-request" && el["mode"] == "copy"))
         {
             return true;
         }
