@@ -61,33 +61,59 @@ public sealed class SimplePoliciesTests(PolicyHostFixture fixture) : IClassFixtu
         Assert.Equal("""{"backend":"recording","path":"/items/42"}""", await injected.Content.ReadAsStringAsync());
     }
 
+    private static string SendRequest(RecordingBackend to, string name) => $$"""
+        <send-request mode="new" response-variable-name="{{name}}">
+          <set-url>{{to.Url}}/{{name}}</set-url>
+          <set-method>GET</set-method>
+        </send-request>
+        """;
+
+    private const string ReportVariables = """
+        <set-header name="X-Got"><value>@(string.Join(",", new[] { "one", "two", "three" }.Where(v => context.Variables.ContainsKey(v))))</value></set-header>
+        """;
+
     [Fact]
-    public async Task Wait_All_RunsEverySendRequest_Any_StopsAfterTheFirst()
+    public async Task WaitForAll_SendsItsRequestsAtTheSameTime_AndCompletesWhenEveryChildHas()
     {
-        await using var other = await RecordingBackend.StartAsync();
-        string SendRequest(string name) => $$"""
-            <send-request mode="new" response-variable-name="{{name}}">
-              <set-url>{{other.Url}}/{{name}}</set-url>
-              <set-method>GET</set-method>
-            </send-request>
-            """;
-        const string Report = """
-            <set-header name="X-Got"><value>@(string.Join(",", new[] { "one", "two" }.Where(v => context.Variables.ContainsKey(v))))</value></set-header>
-            """;
+        await using var a = await RecordingBackend.StartAsync();
+        await using var b = await RecordingBackend.StartAsync();
+        a.Hold = true;
+        b.Hold = true;
+        await H.SetApiPolicyAsync(inbound: $"""
+            <wait for="all">
+              {SendRequest(a, "one")}
+              {SendRequest(b, "two")}
+              <choose><when condition="@(true)"><set-variable name="three" value="3" /></when></choose>
+            </wait>
+            {ReportVariables}
+            """);
 
-        await H.SetApiPolicyAsync(inbound: $"""<wait for="all">{SendRequest("one")}<choose><when condition="@(true)">{SendRequest("two")}</when></choose></wait>{Report}""");
-        using (var all = await H.GetAsync())
-        {
-            Assert.Equal(HttpStatusCode.OK, all.StatusCode);
-            Assert.Equal("one,two", H.Backend.Last.Header("X-Got"));
-        }
+        var call = H.GetAsync();
 
-        await H.SetApiPolicyAsync(inbound: $"""<wait for="any">{SendRequest("one")}{SendRequest("two")}</wait>{Report}""");
-        using (var any = await H.GetAsync())
-        {
-            Assert.Equal(HttpStatusCode.OK, any.StatusCode);
-            Assert.Equal("one", H.Backend.Last.Header("X-Got"));
-        }
+        // Both requests are out while neither has been answered: they were sent together, not one after the other.
+        Assert.True(await a.WaitForRequestsAsync(1, TimeSpan.FromSeconds(30)));
+        Assert.True(await b.WaitForRequestsAsync(1, TimeSpan.FromSeconds(30)));
+        Assert.False(call.IsCompleted);
+
+        a.Release();
+        b.Release();
+        using var response = await call;
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("one,two,three", H.Backend.Last.Header("X-Got"));
+    }
+
+    [Fact]
+    public async Task WaitForAny_CompletesWithTheFirstResponse_AndStopsTheOthers()
+    {
+        await using var slow = await RecordingBackend.StartAsync();
+        await using var fast = await RecordingBackend.StartAsync();
+        slow.Hold = true;
+        await H.SetApiPolicyAsync(inbound: $"""<wait for="any">{SendRequest(slow, "one")}{SendRequest(fast, "two")}</wait>{ReportVariables}""");
+
+        using var response = await H.GetAsync();
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("two", H.Backend.Last.Header("X-Got"));
+        Assert.Single(slow.Requests);
 
         var refused = await H.RefusedAsync(inbound: """<wait><set-header name="X"><value>1</value></set-header></wait>""");
         Assert.Contains("may contain only send-request, cache-lookup-value and choose", refused);

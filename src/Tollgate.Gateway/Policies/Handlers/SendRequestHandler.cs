@@ -20,6 +20,9 @@ internal sealed class ReceivedResponse(int statusCode, string reason, IReadOnlyD
     public string StatusReason => reason;
 }
 
+/// <summary>What a send-request got: its response, or the failure (unreachable, timed out).</summary>
+internal readonly record struct SendRequestExchange(ReceivedResponse? Response, Exception? Error);
+
 /// <summary>One <c>set-header</c> of send-request.</summary>
 internal sealed record OutgoingHeader(string Name, string Action, PolicyValue[] Values);
 
@@ -80,8 +83,23 @@ internal sealed partial class SendRequestHandler(
     private async ValueTask<PolicyStep> SendAsync(PolicyContext context, string variable)
     {
         using var message = Build(context);
-        using var timer = new CancellationTokenSource(timeout, context.Runtime.Time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timer.Token, context.Http.RequestAborted);
+        return Complete(context, await ExchangeAsync(message, context.Runtime.Time, context.Http.RequestAborted));
+    }
+
+    /// <summary>True for send-one-way-request.</summary>
+    internal bool OneWay => variable is null;
+
+    /// <summary>For wait: the request, built on the request's context.</summary>
+    internal HttpRequestMessage BuildRequest(PolicyContext context) => Build(context);
+
+    /// <summary>
+    /// For wait: sends <paramref name="message"/> and reads the response without touching the request's context, so
+    /// several run at once. A failure or the policy's timeout is returned; <paramref name="cancel"/> throws.
+    /// </summary>
+    internal async Task<SendRequestExchange> ExchangeAsync(HttpRequestMessage message, TimeProvider time, CancellationToken cancel)
+    {
+        using var timer = new CancellationTokenSource(timeout, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timer.Token, cancel);
         try
         {
             using var response = await _client.SendAsync(message, HttpCompletionOption.ResponseContentRead, linked.Token);
@@ -92,23 +110,34 @@ internal sealed partial class SendRequestHandler(
                 received[name] = values.ToArray();
             }
 
-            context.SetVariable(variable, new ReceivedResponse((int)response.StatusCode, response.ReasonPhrase ?? ReasonPhrases.GetReasonPhrase((int)response.StatusCode), received, bytes));
+            return new(new ReceivedResponse((int)response.StatusCode, response.ReasonPhrase ?? ReasonPhrases.GetReasonPhrase((int)response.StatusCode), received, bytes), null);
+        }
+        catch (Exception e) when (e is HttpRequestException || (e is OperationCanceledException && !cancel.IsCancellationRequested))
+        {
+            return new(null, e);
+        }
+    }
+
+    /// <summary>Stores the exchange's response in the variable, or fails the policy as APIM does.</summary>
+    internal PolicyStep Complete(PolicyContext context, SendRequestExchange exchange)
+    {
+        if (exchange.Response is { } response)
+        {
+            context.SetVariable(variable!, response);
             return PolicyStep.Continue;
         }
-        catch (Exception e) when (e is HttpRequestException || (e is OperationCanceledException && !context.Http.RequestAborted.IsCancellationRequested))
-        {
-            if (ignoreError)
-            {
-                context.SetVariable(variable, null!);
-                return PolicyStep.Continue;
-            }
 
-            var timedOut = e is OperationCanceledException;
-            var text = timedOut ? "The request sent by send-request did not get a response in time." : $"The request sent by send-request failed: {e.Message}";
-            context.Fail(PolicyFailure.From(Location, timedOut ? "Timeout" : "SendRequestFailure", text));
-            context.SetErrorResponse(500, "Internal server error");
-            return PolicyStep.Error;
+        if (ignoreError)
+        {
+            context.SetVariable(variable!, null!);
+            return PolicyStep.Continue;
         }
+
+        var timedOut = exchange.Error is OperationCanceledException;
+        var text = timedOut ? "The request sent by send-request did not get a response in time." : $"The request sent by send-request failed: {exchange.Error?.Message}";
+        context.Fail(PolicyFailure.From(Location, timedOut ? "Timeout" : "SendRequestFailure", text));
+        context.SetErrorResponse(500, "Internal server error");
+        return PolicyStep.Error;
     }
 
     private HttpRequestMessage Build(PolicyContext context, bool copyBodies = false)
