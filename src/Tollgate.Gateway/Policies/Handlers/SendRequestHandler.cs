@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Primitives;
 using Tollgate.Core.Policies.Expressions;
 using Tollgate.Gateway.Policies.Runtime;
+using Tollgate.ServiceDefaults;
 
 namespace Tollgate.Gateway.Policies.Handlers;
 
@@ -77,7 +78,7 @@ internal sealed partial class SendRequestHandler(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Request {RequestId}: send-one-way-request to {Url} failed: {Error}")]
+    [LoggerMessage(EventIds.OneWayRequestFailed, LogLevel.Warning, "Request {RequestId}: send-one-way-request to {Url} failed: {Error}")]
     private static partial void OneWayFailed(ILogger logger, string requestId, string? url, string error);
 
     private async ValueTask<PolicyStep> SendAsync(PolicyContext context, string variable)
