@@ -54,6 +54,7 @@ public static class EventIds
     public const int PolicyAfterResponseFailed = 2203;
     public const int CacheLookupFailed = 2204;
     public const int CacheStoreFailed = 2205;
+    public const int OneWayRequestFailed = 2206;
 
     // --- gateway: snapshots from a remote management node (23xx) ---
     public const int RemoteSnapshotFailed = 2301;

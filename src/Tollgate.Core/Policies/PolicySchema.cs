@@ -52,6 +52,7 @@ internal static class PolicySchema
 {
     private static readonly string[] InboundOnly = ["inbound"];
     private static readonly string[] ExistsActions = ["override", "skip", "append", "delete"];
+    private static readonly string[] ValidationActions = ["ignore", "prevent", "detect"];
 
     private static readonly PolicyElementSpec Value = new() { Name = "value", AllowsText = true };
 
@@ -534,6 +535,29 @@ internal static class PolicySchema
         },
         new PolicyElementSpec
         {
+            Name = "send-one-way-request",
+            Attributes =
+            [
+                new("mode", AllowsExpressions: false, Kind: PolicyValueKind.Enumeration, Values: ["new", "copy"]),
+                new("timeout", AllowsExpressions: false, Kind: PolicyValueKind.NonNegativeInteger, Max: int.MaxValue / 1000),
+            ],
+            Children =
+            [
+                new PolicyElementSpec { Name = "set-url", AllowsText = true, Extra = RequireText },
+                new PolicyElementSpec { Name = "set-method", AllowsText = true, Extra = RequireText },
+                SetHeader,
+                SetBody,
+            ],
+            Extra = (el, path, report) =>
+            {
+                if (el["mode"] is null or "new" && !el.Children.Any(c => c.Name == "set-url"))
+                {
+                    report(path, "Policy 'send-one-way-request' requires a 'set-url' element when mode is 'new'.");
+                }
+            },
+        },
+        new PolicyElementSpec
+        {
             Name = "cache-lookup",
             Sections = InboundOnly,
             Attributes =
@@ -599,6 +623,66 @@ internal static class PolicySchema
                     report(path, "'trace' takes its message either as text or in a <message> element, not both.");
                 }
             },
+        },
+        new PolicyElementSpec
+        {
+            Name = "authentication-basic",
+            Sections = InboundOnly,
+            OncePerDocument = true,
+            Attributes = [new("username", Required: true), new("password", Required: true)],
+        },
+        new PolicyElementSpec
+        {
+            Name = "jsonp",
+            Sections = ["outbound"],
+            OncePerDocument = true,
+            Attributes = [new("callback-parameter-name", Required: true)],
+        },
+        new PolicyElementSpec
+        {
+            Name = "limit-concurrency",
+            PolicyChildren = true,
+            Attributes =
+            [
+                new("key", Required: true),
+                new("max-count", Required: true, AllowsExpressions: false, Kind: PolicyValueKind.NonNegativeInteger, Min: 1, Max: int.MaxValue),
+            ],
+        },
+        new PolicyElementSpec
+        {
+            Name = "wait",
+            Sections = ["inbound", "backend", "outbound"],
+            PolicyChildren = true,
+            Attributes = [new("for", Kind: PolicyValueKind.Enumeration, Values: ["all", "any"])],
+            Extra = (el, path, report) =>
+            {
+                foreach (var child in el.Children.Where(c => c.Name is not ("send-request" or "cache-lookup-value" or "choose")))
+                {
+                    report(path, $"Element '{child.Name}' is not allowed in 'wait': it may contain only send-request, cache-lookup-value and choose policies.");
+                }
+            },
+        },
+        new PolicyElementSpec
+        {
+            Name = "validate-status-code",
+            Sections = ["outbound", "on-error"],
+            Attributes =
+            [
+                new("unspecified-status-code-action", Required: true, Kind: PolicyValueKind.Enumeration, Values: ValidationActions),
+                new("errors-variable-name", AllowsExpressions: false),
+            ],
+            Children =
+            [
+                new PolicyElementSpec
+                {
+                    Name = "status-code",
+                    Attributes =
+                    [
+                        new("code", Required: true, AllowsExpressions: false, Kind: PolicyValueKind.NonNegativeInteger, Min: 100, Max: 599),
+                        new("action", Required: true, Kind: PolicyValueKind.Enumeration, Values: ValidationActions),
+                    ],
+                },
+            ],
         },
     }.ToDictionary(p => p.Name, StringComparer.Ordinal);
 }

@@ -29,6 +29,40 @@ public sealed class ExpressionLineBreakTests(PolicyHostFixture fixture) : IClass
     }
 
     [Fact]
+    public async Task LineCommentInAMultiLineElementBlock_EndsAtTheLineBreak()
+    {
+        await H.SetApiPolicyAsync(inbound: """
+            <set-header name="X-Block">
+                <value>@{
+                    // a comment that must not swallow the code below
+                    var parts = new[] { "a", "b" }; // trailing comment
+                    return string.Join("-", parts);
+                }</value>
+            </set-header>
+            """);
+
+        using var response = await H.GetAsync();
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("a-b", H.Backend.Last.Header("X-Block"));
+    }
+
+    [Fact]
+    public async Task ErrorInAMultiLineElementBlock_IsReportedAtItsLineAndColumn()
+    {
+        var xml = "<policies>\n<inbound>\n<set-body>@{\n    // comment\n    return context.NoSuchThing;\n}</set-body>\n</inbound>\n</policies>";
+        using var response = await H.Host.SendAsync(HttpMethod.Put, $"{PolicyHost.Svc}/apis/echo/operations/any/policies/policy", new
+        {
+            properties = new { format = "rawxml", value = xml },
+        });
+
+        var error = await ArmAssert.ErrorAsync(response, HttpStatusCode.BadRequest);
+        var messages = string.Join("\n", error["details"]!.AsArray().Select(d => (string)d!["message"]!));
+        Assert.Contains("Line 5, column 20", messages);
+        Assert.Contains("NoSuchThing", messages);
+        Assert.DoesNotContain("CS0161", messages);
+    }
+
+    [Fact]
     public async Task ErrorInAMultiLineAttributeBlock_IsReportedAtItsLineAndColumn()
     {
         var xml = "<policies>\n<inbound>\n<set-variable name=\"v\" value=\"@{\n    var a = 1; // fine\n    return a.NoSuchMember;\n}\" />\n</inbound>\n</policies>";

@@ -127,4 +127,23 @@ public sealed class LiquidAndApimFormsTests(PolicyHostFixture fixture) : IClassF
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         Assert.Equal("in", H.Backend.Last.Header("X-Fragment"));
     }
+
+    [Fact]
+    public async Task ApimForms_TraceWithMessageAndMetadata_ReturnResponseWithSetStatusWithoutReason()
+    {
+        await H.SetApiPolicyAsync(inbound: """
+            <trace source="fidelity" severity="verbose">
+                <message>@("method " + context.Request.Method)</message>
+                <metadata name="Operation Name" value="@(context.Operation.Name)" />
+            </trace>
+            <return-response>
+                <set-status code="418" />
+                <set-body>short and stout</set-body>
+            </return-response>
+            """);
+
+        using var response = await H.GetAsync();
+        Assert.Equal((HttpStatusCode)418, response.StatusCode);
+        Assert.Equal("short and stout", await response.Content.ReadAsStringAsync());
+    }
 }

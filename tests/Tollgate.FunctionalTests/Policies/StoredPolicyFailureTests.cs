@@ -124,6 +124,20 @@ public sealed class StoredPolicyFailureTests
                 Assert.Equal("again", backend.Last.Header("X-Good"));
             }
 
+            // A new API added while the document is stored is routed (the gateway follows the store).
+            await host.PutAsync($"{Svc}/apis/fresh", new { properties = new { displayName = "fresh", path = "fresh", serviceUrl = backend.Url, protocols = new[] { "http" }, subscriptionRequired = false } });
+            await host.PutAsync($"{Svc}/apis/fresh/operations/get", new { properties = new { displayName = "Get", method = "GET", urlTemplate = "/items" } });
+            using (var fresh = await host.Gateway.GetAsync("/fresh/items"))
+            {
+                Assert.Equal(HttpStatusCode.OK, fresh.StatusCode);
+                Assert.Equal("/items", backend.Last.Path);
+            }
+
+            using (var stillBroken = await host.Gateway.GetAsync("/bad/items"))
+            {
+                Assert.Contains(problem, await ServerErrorAsync(stillBroken));
+            }
+
             // Replacing the document through management mends the operation.
             await host.PutAsync($"{Svc}/{parent}/policies/policy", new { properties = new { format = "xml", value = "<policies><inbound /></policies>" } });
             using var mended = await host.Gateway.GetAsync("/bad/items");

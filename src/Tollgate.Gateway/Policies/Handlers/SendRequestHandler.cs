@@ -1,9 +1,11 @@
 using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Primitives;
 using Tollgate.Core.Policies.Expressions;
 using Tollgate.Gateway.Policies.Runtime;
+using Tollgate.ServiceDefaults;
 
 namespace Tollgate.Gateway.Policies.Handlers;
 
@@ -19,6 +21,9 @@ internal sealed class ReceivedResponse(int statusCode, string reason, IReadOnlyD
     public string StatusReason => reason;
 }
 
+/// <summary>What a send-request got: its response, or the failure (unreachable, timed out).</summary>
+internal readonly record struct SendRequestExchange(ReceivedResponse? Response, Exception? Error);
+
 /// <summary>One <c>set-header</c> of send-request.</summary>
 internal sealed record OutgoingHeader(string Name, string Action, PolicyValue[] Values);
 
@@ -27,11 +32,13 @@ internal sealed record OutgoingHeader(string Name, string Action, PolicyValue[] 
 /// by set-url, set-method, set-header and set-body, sent with a timeout (default 60 s, on the gateway's clock); the
 /// response goes to <c>response-variable-name</c> as an <see cref="IResponse"/>. A failure (unreachable, timeout) is a
 /// send-request error, or a null variable with <c>ignore-error="true"</c>.
+/// <c>send-one-way-request</c> (no variable): the request is built in place and sent in the background; the policy
+/// continues at once, and a failure or timeout is only logged.
 /// </summary>
-internal sealed class SendRequestHandler(
+internal sealed partial class SendRequestHandler(
     PolicyLocation location,
     bool copy,
-    string variable,
+    string? variable,
     TimeSpan timeout,
     bool ignoreError,
     PolicyValue? url,
@@ -44,11 +51,56 @@ internal sealed class SendRequestHandler(
 
     private readonly HttpClient _client = services.HttpClients?.CreateClient("send-request") is { } client ? WithoutTimeout(client) : SharedClient;
 
-    public override async ValueTask<PolicyStep> ExecuteAsync(PolicyContext context)
+    public override ValueTask<PolicyStep> ExecuteAsync(PolicyContext context) =>
+        variable is null ? SendOneWay(context) : SendAsync(context, variable);
+
+    private ValueTask<PolicyStep> SendOneWay(PolicyContext context)
+    {
+        // Built now, while the request's context is valid; the bodies are copied (the context may be reused).
+        var message = Build(context, copyBodies: true);
+        _ = ForgetAsync(message, context.Runtime.Time, context.RequestId.ToString());
+        return Continue;
+    }
+
+    private async Task ForgetAsync(HttpRequestMessage message, TimeProvider time, string requestId)
+    {
+        try
+        {
+            using (message)
+            using (var timer = new CancellationTokenSource(timeout, time))
+            {
+                using var response = await _client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, timer.Token).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is HttpRequestException or OperationCanceledException)
+        {
+            OneWayFailed(services.Logger, requestId, message.RequestUri?.GetLeftPart(UriPartial.Path), e is OperationCanceledException ? "no response in time" : e.Message);
+        }
+    }
+
+    [LoggerMessage(EventIds.OneWayRequestFailed, LogLevel.Warning, "Request {RequestId}: send-one-way-request to {Url} failed: {Error}")]
+    private static partial void OneWayFailed(ILogger logger, string requestId, string? url, string error);
+
+    private async ValueTask<PolicyStep> SendAsync(PolicyContext context, string variable)
     {
         using var message = Build(context);
-        using var timer = new CancellationTokenSource(timeout, context.Runtime.Time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timer.Token, context.Http.RequestAborted);
+        return Complete(context, await ExchangeAsync(message, context.Runtime.Time, context.Http.RequestAborted));
+    }
+
+    /// <summary>True for send-one-way-request.</summary>
+    internal bool OneWay => variable is null;
+
+    /// <summary>For wait: the request, built on the request's context.</summary>
+    internal HttpRequestMessage BuildRequest(PolicyContext context) => Build(context);
+
+    /// <summary>
+    /// For wait: sends <paramref name="message"/> and reads the response without touching the request's context, so
+    /// several run at once. A failure or the policy's timeout is returned; <paramref name="cancel"/> throws.
+    /// </summary>
+    internal async Task<SendRequestExchange> ExchangeAsync(HttpRequestMessage message, TimeProvider time, CancellationToken cancel)
+    {
+        using var timer = new CancellationTokenSource(timeout, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timer.Token, cancel);
         try
         {
             using var response = await _client.SendAsync(message, HttpCompletionOption.ResponseContentRead, linked.Token);
@@ -59,26 +111,37 @@ internal sealed class SendRequestHandler(
                 received[name] = values.ToArray();
             }
 
-            context.SetVariable(variable, new ReceivedResponse((int)response.StatusCode, response.ReasonPhrase ?? ReasonPhrases.GetReasonPhrase((int)response.StatusCode), received, bytes));
-            return PolicyStep.Continue;
+            return new(new ReceivedResponse((int)response.StatusCode, response.ReasonPhrase ?? ReasonPhrases.GetReasonPhrase((int)response.StatusCode), received, bytes), null);
         }
-        catch (Exception e) when (e is HttpRequestException || (e is OperationCanceledException && !context.Http.RequestAborted.IsCancellationRequested))
+        catch (Exception e) when (e is HttpRequestException || (e is OperationCanceledException && !cancel.IsCancellationRequested))
         {
-            if (ignoreError)
-            {
-                context.SetVariable(variable, null!);
-                return PolicyStep.Continue;
-            }
-
-            var timedOut = e is OperationCanceledException;
-            var text = timedOut ? "The request sent by send-request did not get a response in time." : $"The request sent by send-request failed: {e.Message}";
-            context.Fail(PolicyFailure.From(Location, timedOut ? "Timeout" : "SendRequestFailure", text));
-            context.SetErrorResponse(500, "Internal server error");
-            return PolicyStep.Error;
+            return new(null, e);
         }
     }
 
-    private HttpRequestMessage Build(PolicyContext context)
+    /// <summary>Stores the exchange's response in the variable, or fails the policy as APIM does.</summary>
+    internal PolicyStep Complete(PolicyContext context, SendRequestExchange exchange)
+    {
+        if (exchange.Response is { } response)
+        {
+            context.SetVariable(variable!, response);
+            return PolicyStep.Continue;
+        }
+
+        if (ignoreError)
+        {
+            context.SetVariable(variable!, null!);
+            return PolicyStep.Continue;
+        }
+
+        var timedOut = exchange.Error is OperationCanceledException;
+        var text = timedOut ? "The request sent by send-request did not get a response in time." : $"The request sent by send-request failed: {exchange.Error?.Message}";
+        context.Fail(PolicyFailure.From(Location, timedOut ? "Timeout" : "SendRequestFailure", text));
+        context.SetErrorResponse(500, "Internal server error");
+        return PolicyStep.Error;
+    }
+
+    private HttpRequestMessage Build(PolicyContext context, bool copyBodies = false)
     {
         var request = context.Http.Request;
         var message = new HttpRequestMessage();
@@ -158,7 +221,7 @@ internal sealed class SendRequestHandler(
 
         if (content is not null)
         {
-            message.Content = new ByteArrayContent(content);
+            message.Content = new ByteArrayContent(copyBodies ? content.ToArray() : content);
             if (contentType is not null && MediaTypeHeaderValue.TryParse(contentType, out var type))
             {
                 message.Content.Headers.ContentType = type;

@@ -31,7 +31,8 @@ internal sealed class PolicyBuilder(
         "ip-filter", "set-variable", "return-response", "mock-response", "set-status", "choose", "forward-request", "trace",
         "rewrite-uri", "set-backend-service", "set-method", "set-body", "find-and-replace", "retry", "include-fragment",
         "cors", "validate-jwt", "json-to-xml", "xml-to-json", "send-request", "cache-lookup", "cache-store", "cache-lookup-value",
-        "cache-store-value", "cache-remove-value",
+        "cache-store-value", "cache-remove-value", "authentication-basic", "jsonp", "limit-concurrency", "wait",
+        "validate-status-code", "send-one-way-request",
     };
 
     public PolicyPipeline? BuildPipeline(EffectivePolicy effective, ScopeKeys scopes)
@@ -173,8 +174,8 @@ internal sealed class PolicyBuilder(
             case "xml-to-json":
                 return new XmlToJsonHandler(at, target, el["apply"] == "always", Flag(el, "consider-accept-header", true), el["kind"] == "direct",
                     Flag(el, "always-array-child-elements", false));
-            case "send-request":
-                return new SendRequestHandler(at, el["mode"] == "copy", el["response-variable-name"]!, TimeSpan.FromSeconds(Limits.Int(el, "timeout", 60)),
+            case "send-request" or "send-one-way-request":
+                return new SendRequestHandler(at, el["mode"] == "copy", el.Name == "send-request" ? el["response-variable-name"]! : null, TimeSpan.FromSeconds(Limits.Int(el, "timeout", 60)),
                     Flag(el, "ignore-error", false), Child(el, "set-url") is { } url ? Text(url) : null, Child(el, "set-method") is { } method ? Text(method) : null,
                     el.Children.Where(c => c.Name == "set-header").Select(c => new OutgoingHeader(c["name"]!, c["exists-action"] ?? "override", Values(c))).ToArray(),
                     Child(el, "set-body") is { } body ? Text(body) : null, services);
@@ -252,6 +253,19 @@ internal sealed class PolicyBuilder(
             case "retry":
                 return new RetryHandler(at, Value(el, "condition"), Value(el, "count"), Value(el, "interval"), Optional(el, "max-interval"),
                     Optional(el, "delta"), Optional(el, "first-fast-retry"), BuildList(el.Children, scope, scopeKey, section, at.Path, target));
+            case "authentication-basic":
+                return new AuthenticationBasicHandler(at, Value(el, "username"), Value(el, "password"));
+            case "jsonp":
+                return new JsonpHandler(at, Value(el, "callback-parameter-name"));
+            case "limit-concurrency":
+                return new LimitConcurrencyHandler(at, Value(el, "key"), Limits.Int(el, "max-count", 1),
+                    BuildList(el.Children, scope, scopeKey, section, at.Path, target), services.Concurrency);
+            case "wait":
+                return new WaitHandler(at, el.GetAttribute("for") is null ? PolicyValue.Literal("all") : Value(el, "for"),
+                    BuildList(el.Children, scope, scopeKey, section, at.Path, target));
+            case "validate-status-code":
+                return new ValidateStatusCodeHandler(at, Value(el, "unspecified-status-code-action"), el["errors-variable-name"],
+                    el.Children.Where(c => c.Name == "status-code").Select(c => (int.Parse(c["code"]!.Trim(), CultureInfo.InvariantCulture), Value(c, "action"))).ToArray());
             default:
                 throw new PolicyBuildException($"{at.Section}/{at.Path}: policy '{el.Name}' is not supported by this gateway.");
         }
@@ -311,7 +325,7 @@ internal sealed class PolicyBuilder(
     /// <summary>True when the element (or one inside it) reads or changes the request body, so it is buffered before inbound.</summary>
     private static bool ReadsRequestBody(PolicyElement el, bool requestSide)
     {
-        if ((requestSide && el.Name is "set-body" or "find-and-replace" or "json-to-xml" or "xml-to-json") || (el.Name == "send-request" && el["mode"] == "copy"))
+        if ((requestSide && el.Name is "set-body" or "find-and-replace" or "json-to-xml" or "xml-to-json") || (el.Name is "send-request" or "send-one-way-request" && el["mode"] == "copy"))
         {
             return true;
         }

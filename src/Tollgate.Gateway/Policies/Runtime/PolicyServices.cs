@@ -76,4 +76,7 @@ public sealed class PolicyServices
     public ILogger Logger { get; }
 
     public IHttpClientFactory? HttpClients { get; }
+
+    /// <summary>Requests inside limit-concurrency policies, per key (one count per gateway process).</summary>
+    public Handlers.ConcurrencyCounters Concurrency { get; } = new();
 }
