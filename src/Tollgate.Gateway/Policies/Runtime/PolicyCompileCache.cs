@@ -24,6 +24,13 @@ internal sealed class PolicyCompileCache
 {
     private readonly Dictionary<string, CachedPolicy> _policies = new(StringComparer.Ordinal);
     private readonly Dictionary<string, OwnerState> _owners = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// The compiled expression of every attribute and element of the cached documents, kept as documents come and go:
+    /// a build looks up only the expressions of the pipelines it builds, instead of indexing every expression of the
+    /// instance again.
+    /// </summary>
+    private readonly Dictionary<object, CompiledExpression> _expressions = new(ReferenceEqualityComparer.Instance);
     private PolicyServices? _services;
 
     /// <summary>Held by a build for as long as it reads and changes the cache.</summary>
@@ -52,6 +59,9 @@ internal sealed class PolicyCompileCache
             }
         }
     }
+
+    /// <summary>The compiled expression of an attribute or element of a cached document (read under <see cref="Gate"/>).</summary>
+    public CompiledExpression? FindExpression(object owner) => _expressions.GetValueOrDefault(owner);
 
     /// <summary>The cached document with this key, if any.</summary>
     public CachedPolicy? Find(string key) => _policies.GetValueOrDefault(key);
@@ -102,6 +112,14 @@ internal sealed class PolicyCompileCache
             if (_policies.TryAdd(policy.Key, policy))
             {
                 policy.Shared?.Acquire();
+                foreach (var owner in Owners(policy))
+                {
+                    if (policy.Expressions!.Find(owner) is { } expression)
+                    {
+                        _expressions[owner] = expression;
+                    }
+                }
+
                 if (policy.Image is { } image)
                 {
                     Assemblies?.Acquire(image);
@@ -173,6 +191,11 @@ internal sealed class PolicyCompileCache
         {
             var policy = _policies[key];
             _policies.Remove(key);
+            foreach (var owner in Owners(policy))
+            {
+                _expressions.Remove(owner);
+            }
+
             policy.Shared?.Release();
             if (policy.Image is { } image)
             {
@@ -180,6 +203,12 @@ internal sealed class PolicyCompileCache
             }
         }
     }
+
+    /// <summary>The attributes and elements of a loaded document that hold expressions.</summary>
+    private static IEnumerable<object> Owners(CachedPolicy policy) =>
+        policy.Document is null || policy.Shared is null
+            ? []
+            : PolicyExpressionSource.FromDocument(policy.Document).Select(s => s.Owner).OfType<object>();
 
     private sealed class OwnerState(HashSet<string> policies, Dictionary<string, PolicyPipeline> pipelines)
     {

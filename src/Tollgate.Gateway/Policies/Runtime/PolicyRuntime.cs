@@ -325,8 +325,7 @@ public sealed partial class PolicyRuntime
 
         var previous = cache.PipelinesOf(owner, services);
         var kept = new Dictionary<string, PolicyPipeline>(StringComparer.Ordinal);
-        var lookup = new ExpressionLookup(batches);
-        var builder = new PolicyBuilder(lookup.Find, fragments, services, brokenFragments) { Redact = namedValues.Redact };
+        var builder = new PolicyBuilder(cache.FindExpression, fragments, services, brokenFragments) { Redact = namedValues.Redact };
         var productsByApi = snapshot.Products
             .SelectMany(p => p.ApiIds.Select(a => (Api: a, Product: p)))
             .ToLookup(x => x.Api, x => x.Product, StringComparer.OrdinalIgnoreCase);
@@ -811,32 +810,6 @@ public sealed partial class PolicyRuntime
 
     /// <summary>A document of a pipeline: as loaded (shared by every place with the same content) and its problem named for this place.</summary>
     private sealed record Doc(CachedPolicy Policy, string? Problem);
-
-    /// <summary>The compiled expression of an attribute or element, from whichever of the snapshot's assemblies has it.</summary>
-    private sealed class ExpressionLookup(SharedExpressions[] batches)
-    {
-        private Dictionary<object, CompiledExpression>? _byOwner;
-
-        public CompiledExpression? Find(object owner)
-        {
-            if (_byOwner is null)
-            {
-                _byOwner = new Dictionary<object, CompiledExpression>(ReferenceEqualityComparer.Instance);
-                foreach (var batch in batches)
-                {
-                    foreach (var e in batch.Expressions.Expressions)
-                    {
-                        if (e.Owner is not null)
-                        {
-                            _byOwner.TryAdd(e.Owner, e);
-                        }
-                    }
-                }
-            }
-
-            return _byOwner.GetValueOrDefault(owner);
-        }
-    }
 
     /// <summary>Counter scopes of each policy level (rate-limit and quota count per subscription per scope).</summary>
     private static ScopeKeys ScopeKeys(string service, GatewayProduct? product, GatewayApi api, GatewayOperation op)
