@@ -530,5 +530,19 @@ public sealed class StudioPagesTests(PortalFixture portal) : IClassFixture<Porta
         var names = (await StudioAsync(HttpMethod.Get, "/studio/trainedmodels"))["value"]!.AsArray().Select(m => (string?)m!["name"]).ToList();
         Assert.Contains("adder", names);
         Assert.DoesNotContain("notes", names);
+
+        // The imported model is in the canvas palette under Trained Models; it adds a Trained model module naming it.
+        await page.GotoAsync("/studio");
+        await page.GetByLabel("Name").FillAsync("Scoring with adder");
+        await page.Keyboard.PressAsync("Enter");
+        await page.WaitForURLAsync("**/studio/experiments/*?created=1");
+        await p.WaitReadyAsync("#experiment-canvas");
+        var trainedModels = page.GetByRole(AriaRole.Region, new() { Name = "Trained Models" });
+        await trainedModels.GetByRole(AriaRole.Button, new() { Name = "Add adder", Exact = true }).ClickAsync();
+        await Assertions.Expect(page.Locator("[data-node=trained-model]")).ToContainTextAsync("adder");
+        await Assertions.Expect(page.Locator("#canvas-status")).ToContainTextAsync("Trained model added as trained-model. Saved.");
+        await p.CheckAsync("palette-trained-model");
+        var saved = await StudioAsync(HttpMethod.Get, "/studio/experiments/" + page.Url.Split('/').Last().Split('?')[0]);
+        Assert.Contains(saved["graph"]!["modules"]!.AsArray(), m => (string?)m!["module"] == "Trained model" && (string?)m["parameters"]!["Trained model"] == "adder");
     }
 }

@@ -25,6 +25,9 @@ public sealed partial class ExperimentCanvas
     private readonly Stack<string> _redo = new();
     private List<ModuleInfo> _catalog = [];
     private readonly List<string> _datasets = [];
+
+    /// <summary>The workspace's trained models by name (Train Model outputs saved by runs, imported ONNX models).</summary>
+    private readonly List<string> _trainedModels = [];
     private readonly Dictionary<string, List<ColumnInfo>> _datasetColumns = new(StringComparer.OrdinalIgnoreCase);
     private JsonObject _graph = new();
 
@@ -84,6 +87,7 @@ public sealed partial class ExperimentCanvas
         var modules = await Studio.SendWithTokenAsync(HttpMethod.Get, "studio/modules", null, _token, ct);
         var experiment = await Studio.SendWithTokenAsync(HttpMethod.Get, $"studio/experiments/{Uri.EscapeDataString(ExperimentId)}", null, _token, ct);
         var datasets = await Studio.SendWithTokenAsync(HttpMethod.Get, "studio/datasets", null, _token, ct);
+        var trainedModels = await Studio.SendWithTokenAsync(HttpMethod.Get, "studio/trainedmodels", null, _token, ct);
         if (!modules.Ok || !experiment.Ok)
         {
             _problem = (modules.Error ?? experiment.Error)!.Message;
@@ -98,6 +102,8 @@ public sealed partial class ExperimentCanvas
             _datasetColumns[name] = Columns(dataset["columns"]);
         }
 
+        _trainedModels.AddRange((trainedModels.Body?["value"] as JsonArray ?? []).OfType<JsonObject>()
+            .Select(m => (string?)m["name"]).OfType<string>().Distinct(StringComparer.Ordinal).Order(StringComparer.OrdinalIgnoreCase));
         _graph = experiment.Body!["graph"] as JsonObject ?? new JsonObject();
         _moduleErrors = ModuleErrors(experiment.Body);
         _ready = true;
@@ -129,12 +135,17 @@ public sealed partial class ExperimentCanvas
         var items = new List<PaletteItem>();
         foreach (var dataset in _datasets)
         {
-            items.Add(new PaletteItem("Saved Datasets", dataset, "Saved dataset", "A dataset saved in the workspace.", dataset));
+            items.Add(new PaletteItem("Saved Datasets", dataset, "Saved dataset", "A dataset saved in the workspace.", "Dataset", dataset));
         }
 
-        foreach (var module in _catalog.Where(m => m.Name != "Saved dataset"))
+        foreach (var model in _trainedModels)
         {
-            items.Add(new PaletteItem(module.Category.Split(" / ")[0], module.Name, module.Name, module.Description, null));
+            items.Add(new PaletteItem("Trained Models", model, TrainedModelModule, "A trained model saved in the workspace.", TrainedModelModule, model));
+        }
+
+        foreach (var module in _catalog.Where(m => m.Name is not ("Saved dataset" or TrainedModelModule)))
+        {
+            items.Add(new PaletteItem(module.Category.Split(" / ")[0], module.Name, module.Name, module.Description, null, null));
         }
 
         var search = _search.Trim();
@@ -185,11 +196,13 @@ public sealed partial class ExperimentCanvas
 
     private static int PortX(int count, int index) => count <= 1 ? NodeWidth / 2 : (NodeWidth * (2 * index + 1)) / (2 * count);
 
-    /// <summary>What a module's card says: a saved dataset by its dataset's name, as in Studio; others by the module's name.</summary>
+    /// <summary>What a module's card says: a saved dataset or trained model by its name, as in Studio; others by the module's name.</summary>
     private static string Title(JsonObject module, ModuleInfo? definition) =>
         string.Equals((string?)module["module"], "Saved dataset", StringComparison.OrdinalIgnoreCase) && (string?)module["parameters"]?["Dataset"] is { Length: > 0 } dataset
             ? dataset
-            : definition?.Name ?? (string?)module["module"] ?? "";
+            : string.Equals((string?)module["module"], TrainedModelModule, StringComparison.OrdinalIgnoreCase) && (string?)module["parameters"]?[TrainedModelModule] is { Length: > 0 } model
+                ? model
+                : definition?.Name ?? (string?)module["module"] ?? "";
 
     private string StateOf(string id) => States.TryGetValue(id, out var state) ? state : "Not run";
 
@@ -265,7 +278,7 @@ public sealed partial class ExperimentCanvas
         {
             ["id"] = id,
             ["module"] = definition.Name,
-            ["parameters"] = item.Dataset is null ? new JsonObject() : new JsonObject { ["Dataset"] = item.Dataset },
+            ["parameters"] = item.Parameter is null ? new JsonObject() : new JsonObject { [item.Parameter] = item.Value },
             ["position"] = new JsonObject { ["x"] = Clamp(place.X), ["y"] = Clamp(place.Y) },
         };
         await ChangeAsync(() =>
@@ -767,7 +780,11 @@ public sealed partial class ExperimentCanvas
 
     private sealed record Dragged(PaletteItem? Item, string? Module);
 
-    private sealed record PaletteItem(string Group, string Label, string Module, string Description, string? Dataset);
+    /// <summary>The module (and its parameter, named) that puts a saved trained model on the canvas.</summary>
+    private const string TrainedModelModule = "Trained model";
+
+    /// <summary>An entry of the palette: the module it adds, with one parameter set (a saved dataset's or trained model's name).</summary>
+    private sealed record PaletteItem(string Group, string Label, string Module, string Description, string? Parameter, string? Value);
 
     private sealed record Connection(string From, string? FromPort, string To, string? ToPort);
 
