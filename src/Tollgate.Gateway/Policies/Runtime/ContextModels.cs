@@ -14,6 +14,12 @@ namespace Tollgate.Gateway.Policies.Runtime;
 
 internal sealed class ApiInfo(GatewayApi api) : IApi, ISubscriptionKeyParameterNames
 {
+    /// <summary>One per API object: snapshots share every unchanged API's object, so a build makes only the changed ones.</summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<GatewayApi, ApiInfo> ByApi = new();
+
+    /// <summary>The API's view for expressions, made once per API object (its service URL parsed once).</summary>
+    public static ApiInfo Of(GatewayApi api) => ByApi.GetValue(api, static a => new ApiInfo(a));
+
     private readonly IUrl _serviceUrl = string.IsNullOrEmpty(api.ServiceUrl) || !Uri.TryCreate(api.ServiceUrl, UriKind.Absolute, out var uri)
         ? new Core.Policies.Expressions.Url("http://localhost/")
         : new Core.Policies.Expressions.Url(uri);

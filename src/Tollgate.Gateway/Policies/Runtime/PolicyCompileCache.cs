@@ -132,22 +132,22 @@ internal sealed class PolicyCompileCache
         Compilations += compilations;
     }
 
-    /// <summary>The pipelines the owner's last snapshot built, by signature (empty for a new owner or other services).</summary>
-    public IReadOnlyDictionary<string, PolicyPipeline> PipelinesOf(string owner, PolicyServices services)
+    /// <summary>The pipelines the owner's last snapshot kept, by API and signature (none for a new owner or other services).</summary>
+    public PreviousPipelines PipelinesOf(string owner, PolicyServices services)
     {
         if (!ReferenceEquals(_services, services))
         {
             // Handlers hold their services: pipelines built for other services are not reused.
             foreach (var state in _owners.Values)
             {
-                state.Pipelines = new Dictionary<string, PolicyPipeline>(StringComparer.Ordinal);
+                state.AllParts = new Dictionary<Core.Gateway.GatewayApi, ApiPart>(ReferenceEqualityComparer.Instance);
                 state.ApiParts = new Dictionary<Core.Gateway.GatewayApi, ApiPart>(ReferenceEqualityComparer.Instance);
             }
 
             _services = services;
         }
 
-        return _owners.TryGetValue(owner, out var s) ? s.Pipelines : new Dictionary<string, PolicyPipeline>();
+        return _owners.TryGetValue(owner, out var s) ? new PreviousPipelines(s.AllParts) : new PreviousPipelines(new Dictionary<Core.Gateway.GatewayApi, ApiPart>());
     }
 
     /// <summary>
@@ -160,11 +160,11 @@ internal sealed class PolicyCompileCache
             : new Dictionary<Core.Gateway.GatewayApi, ApiPart>();
 
     /// <summary>Records what the owner's new snapshot uses and evicts every document no owner uses any more.</summary>
-    public void Commit(string owner, IEnumerable<string> used, Dictionary<string, PolicyPipeline> pipelines, string context, Dictionary<Core.Gateway.GatewayApi, ApiPart> apiParts)
+    public void Commit(string owner, IEnumerable<string> used, Dictionary<Core.Gateway.GatewayApi, ApiPart> allParts, string context, Dictionary<Core.Gateway.GatewayApi, ApiPart> apiParts)
     {
         var previous = _owners.GetValueOrDefault(owner);
         var usedSet = new HashSet<string>(used, StringComparer.Ordinal);
-        _owners[owner] = new OwnerState(usedSet, pipelines) { Context = context, ApiParts = apiParts };
+        _owners[owner] = new OwnerState(usedSet, allParts) { Context = context, ApiParts = apiParts };
         if (previous is null || !previous.Policies.IsSubsetOf(usedSet))
         {
             EvictUnused();
@@ -210,15 +210,46 @@ internal sealed class PolicyCompileCache
             ? []
             : PolicyExpressionSource.FromDocument(policy.Document).Select(s => s.Owner).OfType<object>();
 
-    private sealed class OwnerState(HashSet<string> policies, Dictionary<string, PolicyPipeline> pipelines)
+    private sealed class OwnerState(HashSet<string> policies, Dictionary<Core.Gateway.GatewayApi, ApiPart> allParts)
     {
         public HashSet<string> Policies { get; } = policies;
 
-        public Dictionary<string, PolicyPipeline> Pipelines { get; set; } = pipelines;
+        /// <summary>Every API's part of the last snapshot, with or without problems (their kept pipelines are reusable).</summary>
+        public Dictionary<Core.Gateway.GatewayApi, ApiPart> AllParts { get; set; } = allParts;
 
         public string Context { get; init; } = "";
 
         public Dictionary<Core.Gateway.GatewayApi, ApiPart> ApiParts { get; set; } = new(ReferenceEqualityComparer.Instance);
+    }
+}
+
+/// <summary>
+/// The pipelines an instance's last snapshot kept, found by the API they belong to (a pipeline's signature names its
+/// API) and their signature: a build looks up only the APIs it rebuilds, through an index made on the first lookup,
+/// instead of gathering every pipeline of the instance on every snapshot.
+/// </summary>
+internal sealed class PreviousPipelines(Dictionary<Core.Gateway.GatewayApi, ApiPart> parts)
+{
+    private Dictionary<string, ApiPart>? _byApi;
+
+    public bool TryGet(string apiId, string signature, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out PolicyPipeline? pipeline)
+    {
+        pipeline = null;
+        if (parts.Count == 0)
+        {
+            return false;
+        }
+
+        if (_byApi is null)
+        {
+            _byApi = new Dictionary<string, ApiPart>(parts.Count, StringComparer.OrdinalIgnoreCase);
+            foreach (var (api, part) in parts)
+            {
+                _byApi[api.Id] = part;
+            }
+        }
+
+        return _byApi.TryGetValue(apiId, out var owner) && owner.Kept.TryGetValue(signature, out pipeline);
     }
 }
 

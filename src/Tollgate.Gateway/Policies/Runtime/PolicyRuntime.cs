@@ -197,7 +197,10 @@ public sealed partial class PolicyRuntime
         var problems = new List<string>();
         var namedValues = new NamedValues(snapshot.NamedValues);
         var pending = new Dictionary<string, Pending>(StringComparer.Ordinal);
-        var located = new List<(string Location, string What, string Key)>();
+        var located = new List<(string Location, string What, string Key)>(snapshot.Apis.Count + snapshot.Products.Count + snapshot.PolicyFragments.Count + 1);
+
+        // The documents located by this build (not taken from a reused API's part): the rebuilt APIs' are among them.
+        var fresh = new List<(string Location, string What, string Key)>();
 
         // 1. Every document's key; the ones the cache does not hold are loaded (parsed, validated) for compiling.
         string? Locate(string location, string what, string? xml, string? format, bool fragment)
@@ -216,6 +219,7 @@ public sealed partial class PolicyRuntime
             }
 
             located.Add((location, what, key));
+            fresh.Add((location, what, key));
             return key;
         }
 
@@ -240,7 +244,7 @@ public sealed partial class PolicyRuntime
         // global policy, the products, the fragments and the named values (the context).
         var context = Context(snapshot, globalKey, productKeys, fragmentKeys, namedValues);
         var prior = cache.ApiPartsOf(owner, services, context);
-        var reusedApis = new Dictionary<GatewayApi, ApiPart>(ReferenceEqualityComparer.Instance);
+        var reusedApis = new Dictionary<GatewayApi, ApiPart>(prior.Count, ReferenceEqualityComparer.Instance);
         var apiKeys = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         var operationKeys = new Dictionary<(string, string), string>();
         foreach (var api in snapshot.Apis)
@@ -272,7 +276,7 @@ public sealed partial class PolicyRuntime
         cache.Add(compiled, compilations, loaded);
 
         // 3. Each document as loaded; what could not be loaded is a problem of the operations it applies to.
-        var documents = new Dictionary<string, CachedPolicy>(StringComparer.Ordinal);
+        var documents = new Dictionary<string, CachedPolicy>(located.Count, StringComparer.Ordinal);
         var problemOf = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (location, what, key) in located)
         {
@@ -293,14 +297,14 @@ public sealed partial class PolicyRuntime
         var used = located.Select(l => l.Key).ToHashSet(StringComparer.Ordinal);
         var batches = used.Select(k => cache.Find(k)!.Shared).OfType<SharedExpressions>().Distinct().ToArray();
 
-        var apiInfos = snapshot.Apis.ToDictionary(a => a.Id, a => new ApiInfo(a), StringComparer.OrdinalIgnoreCase);
+        var apiInfos = snapshot.Apis.ToDictionary(a => a.Id, ApiInfo.Of, StringComparer.OrdinalIgnoreCase);
         var products = snapshot.Products.ToFrozenDictionary(
             p => p.Id,
             p => new ProductInfo(p, p.ApiIds.Select(id => apiInfos.GetValueOrDefault(id)).OfType<IApi>().ToArray()),
             StringComparer.OrdinalIgnoreCase);
         if (located.Count == 0)
         {
-            cache.Commit(owner, [], new Dictionary<string, PolicyPipeline>(StringComparer.Ordinal), context, new Dictionary<GatewayApi, ApiPart>(ReferenceEqualityComparer.Instance));
+            cache.Commit(owner, [], new Dictionary<GatewayApi, ApiPart>(ReferenceEqualityComparer.Instance), context, new Dictionary<GatewayApi, ApiPart>(ReferenceEqualityComparer.Instance));
             return new PolicyRuntime(new Dictionary<GatewayApi, ApiPart>(), products, [], services, snapshot.ServiceName)
             {
                 Documents = FrozenDictionary<string, CachedPolicy>.Empty,
@@ -324,14 +328,13 @@ public sealed partial class PolicyRuntime
         }
 
         var previous = cache.PipelinesOf(owner, services);
-        var kept = new Dictionary<string, PolicyPipeline>(StringComparer.Ordinal);
         var builder = new PolicyBuilder(cache.FindExpression, fragments, services, brokenFragments) { Redact = namedValues.Redact };
         var productsByApi = snapshot.Products
             .SelectMany(p => p.ApiIds.Select(a => (Api: a, Product: p)))
             .ToLookup(x => x.Api, x => x.Product, StringComparer.OrdinalIgnoreCase);
         var pipelines = new Dictionary<(string Product, string Api, string Operation), PolicyPipeline?>();
         var locatedByApi = new Dictionary<string, List<(string Location, string What, string Key)>>(StringComparer.Ordinal);
-        foreach (var l in located)
+        foreach (var l in fresh)
         {
             if (ApiIdOf(l.Location) is { } apiId)
             {
@@ -344,19 +347,14 @@ public sealed partial class PolicyRuntime
             }
         }
 
-        var parts = new Dictionary<GatewayApi, ApiPart>(ReferenceEqualityComparer.Instance);
-        var reusable = new Dictionary<GatewayApi, ApiPart>(ReferenceEqualityComparer.Instance);
+        var parts = new Dictionary<GatewayApi, ApiPart>(state.ApiRoutes.Count, ReferenceEqualityComparer.Instance);
+        var reusable = new Dictionary<GatewayApi, ApiPart>(state.ApiRoutes.Count, ReferenceEqualityComparer.Instance);
         var reused = 0;
         var reusedPipelines = 0;
         foreach (var apiRoutes in state.ApiRoutes)
         {
             if (reusedApis.TryGetValue(apiRoutes.Api, out var same))
             {
-                foreach (var (signature, pipeline) in same.Kept)
-                {
-                    kept[signature] = pipeline;
-                }
-
                 parts[apiRoutes.Api] = reusable[apiRoutes.Api] = same;
                 reused += same.PipelineCount;
                 reusedPipelines += same.PipelineCount;
@@ -417,7 +415,7 @@ public sealed partial class PolicyRuntime
                 if (!pipelines.TryGetValue(key, out var pipeline))
                 {
                     var signature = Signature(snapshot.ServiceName, key, product, api, op, [global, productDoc, apiDoc, opDoc], fragmentKeys, cache);
-                    if (signature is not null && previous.TryGetValue(signature, out var same))
+                    if (signature is not null && previous.TryGet(api.Id, signature, out var same))
                     {
                         pipeline = same;
                         reused++;
@@ -429,7 +427,6 @@ public sealed partial class PolicyRuntime
 
                     if (signature is not null && pipeline is { Problem: null })
                     {
-                        kept[signature] = pipeline;
                         part.Kept[signature] = pipeline;
                     }
 
@@ -467,7 +464,7 @@ public sealed partial class PolicyRuntime
             batch.Acquire();
         }
 
-        cache.Commit(owner, used, kept, context, reusable);
+        cache.Commit(owner, used, parts, context, reusable);
         return new PolicyRuntime(parts, products, batches, services, snapshot.ServiceName)
         {
             PipelineCount = pipelines.Values.Count(p => p is not null) + reusedPipelines,
