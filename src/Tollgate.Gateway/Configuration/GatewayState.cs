@@ -75,26 +75,20 @@ public sealed class GatewayState
     public static GatewayState Build(GatewaySnapshot snapshot, GatewayOptions options, GatewayState? previous = null)
     {
         var instance = snapshot.ServiceName.ToLowerInvariant();
-        var reusable = previous is null || previous.Key != instance
-            ? null
-            : previous.ApiRoutes.ToDictionary<ApiRoutes, GatewayApi, ApiRoutes>(a => a.Api, a => a, ReferenceEqualityComparer.Instance);
+        var reuse = previous is not null && previous.Key == instance;
         var apis = new ApiRoutes[snapshot.Apis.Count];
         var problems = new List<string>();
-        var byPath = new Dictionary<string, List<ApiRoutes>>(StringComparer.OrdinalIgnoreCase);
+        var byPath = new Dictionary<string, ApiRoutes[]>(apis.Length, StringComparer.OrdinalIgnoreCase);
         var depth = 0;
         for (var i = 0; i < apis.Length; i++)
         {
             var api = snapshot.Apis[i];
-            var built = reusable is not null && reusable.TryGetValue(api, out var same) ? same : Configuration.ApiRoutes.Build(instance, api);
+            var built = (reuse ? previous!.RoutesOf(api) : null) ?? Configuration.ApiRoutes.Build(instance, api);
             apis[i] = built;
             problems.AddRange(built.Problems);
 
-            if (!byPath.TryGetValue(api.Path, out var sharing))
-            {
-                byPath[api.Path] = sharing = [];
-            }
-
-            sharing.Add(built);
+            // Most paths have one API; a path shared by versions or revisions grows its array.
+            byPath[api.Path] = byPath.TryGetValue(api.Path, out var sharing) ? [.. sharing, built] : [built];
             depth = Math.Max(depth, api.Path.Length == 0 ? 0 : api.Path.Count('/') + 1);
         }
 
@@ -136,9 +130,26 @@ public sealed class GatewayState
             Users = snapshot.Users.ToFrozenDictionary(u => u.Id, StringComparer.OrdinalIgnoreCase),
             OpenProductByApi = openByApi.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase),
             Problems = problems,
-            _apisByPathLookup = byPath.ToDictionary(p => p.Key, p => p.Value.ToArray(), StringComparer.OrdinalIgnoreCase).GetAlternateLookup<ReadOnlySpan<char>>(),
+            _apisByPathLookup = byPath.GetAlternateLookup<ReadOnlySpan<char>>(),
             _maxApiDepth = depth,
         };
+    }
+
+    /// <summary>This state's routes of an API object (found through the API's path), if it has them.</summary>
+    private ApiRoutes? RoutesOf(GatewayApi api)
+    {
+        if (_apisByPathLookup.Dictionary.TryGetValue(api.Path, out var sharing))
+        {
+            foreach (var routes in sharing)
+            {
+                if (ReferenceEquals(routes.Api, api))
+                {
+                    return routes;
+                }
+            }
+        }
+
+        return null;
     }
 
     /// <summary>
