@@ -119,13 +119,13 @@ public sealed class PolicyExpressionCompiler
     /// a source not needed now, its method is left unused). Returns null when the image is not one: unreadable, or a
     /// method missing or of another result type.
     /// </summary>
-    public CompiledPolicyExpressions? Load(ReadOnlySpan<byte> image, IReadOnlyList<PolicyExpressionSource?> sources)
+    public CompiledPolicyExpressions? Load(byte[] image, IReadOnlyList<PolicyExpressionSource?> sources)
     {
         ArgumentNullException.ThrowIfNull(sources);
         var context = new ExpressionLoadContext();
         try
         {
-            using var stream = new MemoryStream(image.ToArray(), writable: false);
+            using var stream = new MemoryStream(image, writable: false);
             var type = context.LoadFromStream(stream).GetType(ClassName, throwOnError: false);
             var expressions = new List<CompiledExpression>(sources.Count);
             for (var i = 0; type is not null && i < sources.Count; i++)

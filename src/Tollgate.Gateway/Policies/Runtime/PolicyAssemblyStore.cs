@@ -45,8 +45,11 @@ internal sealed partial class PolicyAssemblyStore
         _directory = Path.Combine(directory, compiler.ImageFingerprint);
     }
 
-    /// <summary>Where a document's expressions are: the image's name, the position of its first expression, how many.</summary>
-    public sealed record Location(string Image, int Offset, int Count);
+    /// <summary>
+    /// Where a document's expressions are: the image's name and the SHA-256 its <c>.keys</c> file gives it, the position
+    /// of the document's first expression, how many.
+    /// </summary>
+    public sealed record Location(string Image, string Hash, int Offset, int Count);
 
     /// <summary>The image holding the expressions of the document with this key, if one was saved.</summary>
     public Location? Find(string key)
@@ -62,14 +65,13 @@ internal sealed partial class PolicyAssemblyStore
     /// position in the image (null where no document needs it). Null when the image is missing, damaged or does not
     /// fit (it is deleted then, and its documents are compiled).
     /// </summary>
-    public CompiledPolicyExpressions? Load(string image, IReadOnlyList<PolicyExpressionSource?> sources)
+    public CompiledPolicyExpressions? Load(Location location, IReadOnlyList<PolicyExpressionSource?> sources)
     {
-        var path = Path.Combine(_directory, image + ImageExtension);
+        var image = location.Image;
         try
         {
-            var bytes = File.ReadAllBytes(path);
-            var keys = File.ReadLines(Path.Combine(_directory, image + KeysExtension)).FirstOrDefault();
-            if (keys is not null && keys == Convert.ToHexString(SHA256.HashData(bytes)) && _compiler.Load(bytes, sources) is { } loaded)
+            var bytes = File.ReadAllBytes(Path.Combine(_directory, image + ImageExtension));
+            if (location.Hash == Convert.ToHexString(SHA256.HashData(bytes)) && _compiler.Load(bytes, sources) is { } loaded)
             {
                 return loaded;
             }
@@ -95,7 +97,8 @@ internal sealed partial class PolicyAssemblyStore
         }
 
         var name = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n', documents.Select(d => d.Key)))))[..40];
-        var keys = new StringBuilder(Convert.ToHexString(SHA256.HashData(image.Span))).Append('\n');
+        var hash = Convert.ToHexString(SHA256.HashData(image.Span));
+        var keys = new StringBuilder(hash).Append('\n');
         foreach (var (key, count) in documents)
         {
             keys.Append(key).Append(' ').Append(count).Append('\n');
@@ -123,7 +126,7 @@ internal sealed partial class PolicyAssemblyStore
             var offset = 0;
             foreach (var (key, count) in documents)
             {
-                index[key] = new Location(name, offset, count);
+                index[key] = new Location(name, hash, offset, count);
                 offset += count;
             }
         }
@@ -232,15 +235,22 @@ internal sealed partial class PolicyAssemblyStore
             {
                 var name = Path.GetFileNameWithoutExtension(file);
                 var offset = 0;
-                foreach (var line in File.ReadLines(file).Skip(1))
+                string? hash = null;
+                foreach (var line in File.ReadLines(file))
                 {
+                    if (hash is null)
+                    {
+                        hash = line;
+                        continue;
+                    }
+
                     var space = line.IndexOf(' ');
                     if (space <= 0 || !int.TryParse(line.AsSpan(space + 1), out var count) || count < 0)
                     {
                         break;
                     }
 
-                    _index[line[..space]] = new Location(name, offset, count);
+                    _index[line[..space]] = new Location(name, hash, offset, count);
                     offset += count;
                 }
             }

@@ -680,7 +680,7 @@ public sealed partial class PolicyRuntime
                 }
             }
 
-            if (store.Load(image.Key, sources) is not { } expressions)
+            if (store.Load(image.First().Location!, sources) is not { } expressions)
             {
                 continue;
             }
