@@ -7,6 +7,8 @@ using Tollgate.Gateway.Policies.Caching;
 using Tollgate.Gateway.Policies.Counters;
 using Tollgate.Gateway.Policies.Runtime;
 
+using static Tollgate.UnitTests.Gateway.PolicySnapshots;
+
 namespace Tollgate.UnitTests.Gateway;
 
 /// <summary>
@@ -17,12 +19,6 @@ namespace Tollgate.UnitTests.Gateway;
 public sealed class PolicyAssemblyStoreTests : IDisposable
 {
     private const string Service = "kept";
-
-    private static readonly GatewayOptions Options = new();
-
-    private static readonly PolicyServices Services = new(
-        new InMemoryRateLimitStore(TimeProvider.System), new InMemoryQuotaStore(TimeProvider.System),
-        new MemoryCacheStore(TimeProvider.System, new MemoryCacheStoreOptions()), TimeProvider.System, Options);
 
     private readonly string _directory = Directory.CreateTempSubdirectory("tollgate-policy-assemblies-").FullName;
 
@@ -137,9 +133,6 @@ public sealed class PolicyAssemblyStoreTests : IDisposable
     private PolicyCompileCache NewCache() =>
         new() { Assemblies = new PolicyAssemblyStore(_directory, PolicyExpressionCompiler.Default, NullLogger.Instance) };
 
-    private static PolicyRuntime Build(PolicyCompileCache cache, GatewaySnapshot snapshot) =>
-        PolicyRuntime.Build(snapshot, GatewayState.Build(snapshot, Options), Services, cache);
-
     private static object? Evaluate(PolicyRuntime runtime, string location)
     {
         var policy = runtime.Documents[location];
@@ -147,22 +140,5 @@ public sealed class PolicyAssemblyStoreTests : IDisposable
         return policy.Expressions!.Find(element.Children.Single(c => c.Name == "value"))!.Evaluate(new Policies.Expressions.TestProxyContext());
     }
 
-    private static string Policy(string text) =>
-        Document($$"""<set-header name="X-Text"><value>@("{{text}}")</value></set-header>""");
-
-    private static string Document(string inbound) =>
-        $"<policies><inbound><base />{inbound}</inbound><backend><base /></backend><outbound><base /></outbound><on-error><base /></on-error></policies>";
-
-    private static GatewayApi Api(string id, string policy) => new()
-    {
-        Id = id,
-        DisplayName = id,
-        Path = id,
-        ServiceUrl = "http://127.0.0.1:1",
-        Policy = policy,
-        Operations = [new GatewayOperation { Id = "op", DisplayName = "op", Method = "GET", UrlTemplate = "/items" }],
-    };
-
-    private static GatewaySnapshot Snapshot(long revision, params GatewayApi[] apis) =>
-        new() { Revision = revision, ServiceName = Service, Apis = apis };
+    private static GatewaySnapshot Snapshot(long revision, params GatewayApi[] apis) => PolicySnapshots.Snapshot(Service, revision, apis);
 }

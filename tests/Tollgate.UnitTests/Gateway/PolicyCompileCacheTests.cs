@@ -7,6 +7,8 @@ using Tollgate.Gateway.Policies.Caching;
 using Tollgate.Gateway.Policies.Counters;
 using Tollgate.Gateway.Policies.Runtime;
 
+using static Tollgate.UnitTests.Gateway.PolicySnapshots;
+
 namespace Tollgate.UnitTests.Gateway;
 
 /// <summary>
@@ -17,12 +19,6 @@ namespace Tollgate.UnitTests.Gateway;
 public sealed class PolicyCompileCacheTests
 {
     private const string Service = "cache";
-
-    private static readonly GatewayOptions Options = new();
-
-    private static readonly PolicyServices Services = new(
-        new InMemoryRateLimitStore(TimeProvider.System), new InMemoryQuotaStore(TimeProvider.System),
-        new MemoryCacheStore(TimeProvider.System, new MemoryCacheStoreOptions()), TimeProvider.System, Options);
 
     [Fact]
     public void UnchangedDocument_KeepsItsCompiledExpressionsAndPipeline_ChangedOneIsCompiledAgain()
@@ -224,9 +220,6 @@ public sealed class PolicyCompileCacheTests
         return (weak, second);
     }
 
-    private static PolicyRuntime Build(PolicyCompileCache cache, GatewaySnapshot snapshot) =>
-        PolicyRuntime.Build(snapshot, GatewayState.Build(snapshot, Options), Services, cache);
-
     private static Tollgate.Core.Policies.Expressions.CompiledExpression ExpressionOf(PolicyRuntime runtime, string location)
     {
         var policy = runtime.Documents[location];
@@ -237,28 +230,11 @@ public sealed class PolicyCompileCacheTests
     private static PolicyPipeline? Pipeline(PolicyRuntime runtime, string api) =>
         runtime.Find($"{Service}/{api}/op")?.WithoutProduct;
 
-    private static string Policy(string text) =>
-        Document($$"""<set-header name="X-Text"><value>@("{{text}}")</value></set-header>""");
-
-    private static string Document(string inbound) =>
-        $"<policies><inbound><base />{inbound}</inbound><backend><base /></backend><outbound><base /></outbound><on-error><base /></on-error></policies>";
-
     private static GatewayPolicyFragment Fragment(string version) => new()
     {
         Id = "stamp",
         Value = $$"""<fragment><set-header name="X-Stamp"><value>@("{{version}}")</value></set-header></fragment>""",
     };
 
-    private static GatewayApi Api(string id, string policy) => new()
-    {
-        Id = id,
-        DisplayName = id,
-        Path = id,
-        ServiceUrl = "http://127.0.0.1:1",
-        Policy = policy,
-        Operations = [new GatewayOperation { Id = "op", DisplayName = "op", Method = "GET", UrlTemplate = "/items" }],
-    };
-
-    private static GatewaySnapshot Snapshot(long revision, params GatewayApi[] apis) =>
-        new() { Revision = revision, ServiceName = Service, Apis = apis };
+    private static GatewaySnapshot Snapshot(long revision, params GatewayApi[] apis) => PolicySnapshots.Snapshot(Service, revision, apis);
 }
