@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net.Sockets;
 
 namespace Tollgate.Tests.Common;
 
@@ -46,8 +45,26 @@ public sealed class AzuriteServer : IAsyncDisposable
 
     public static async Task<AzuriteServer> StartAsync()
     {
+        // A port picked by FreePort can be taken by someone else (another test's server) before Azurite binds it:
+        // Azurite then exits, and that other server would answer in its place. Retry on another port.
+        for (var attempt = 1; ; attempt++)
+        {
+            if (await TryStartAsync(FreePort.Next()) is { } server)
+            {
+                return server;
+            }
+
+            if (attempt == 5)
+            {
+                throw new InvalidOperationException("Azurite did not start: every port tried was taken.");
+            }
+        }
+    }
+
+    /// <summary>Azurite on <paramref name="port"/>, or null when another server holds the port.</summary>
+    private static async Task<AzuriteServer?> TryStartAsync(int port)
+    {
         var location = Directory.CreateTempSubdirectory("tollgate-azurite-").FullName;
-        var port = FreePort.Next();
         var info = new ProcessStartInfo(Executable()) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var arg in new[] { "--blobHost", "127.0.0.1", "--blobPort", port.ToString(CultureInfo.InvariantCulture), "--location", location,
             "--skipApiVersionCheck", "--disableTelemetry", "--silent", "--loose" })
@@ -60,25 +77,40 @@ public sealed class AzuriteServer : IAsyncDisposable
         _ = process.StandardError.ReadToEndAsync();
         var server = new AzuriteServer(process, location, port);
 
-        // Poll the observable state (the port accepting) with a deadline.
+        // Poll the observable state (Azurite answering on the port, by its Server header) with a deadline.
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         var deadline = Stopwatch.StartNew();
         while (true)
         {
+            string? answeredBy = null;
             try
             {
-                using var client = new TcpClient();
-                await client.ConnectAsync("127.0.0.1", port);
+                using var response = await http.GetAsync(server.BlobEndpoint + "?comp=list");
+                answeredBy = response.Headers.Server.ToString();
+            }
+            catch (HttpRequestException)
+            {
+            }
+
+            if (answeredBy is not null && answeredBy.Contains("Azurite", StringComparison.OrdinalIgnoreCase))
+            {
                 return server;
             }
-            catch (SocketException) when (deadline.Elapsed < TimeSpan.FromSeconds(30) && !process.HasExited)
+
+            if (process.HasExited || answeredBy is not null)
             {
-                await Task.Delay(50);
+                // Azurite could not bind the port (someone else answers on it, or nothing does).
+                await server.DisposeAsync();
+                return null;
             }
-            catch (SocketException)
+
+            if (deadline.Elapsed > TimeSpan.FromSeconds(30))
             {
                 await server.DisposeAsync();
                 throw new InvalidOperationException($"Azurite did not start on port {port}.");
             }
+
+            await Task.Delay(50);
         }
     }
 
