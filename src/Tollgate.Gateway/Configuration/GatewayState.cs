@@ -135,6 +135,13 @@ public sealed class GatewayState
         };
     }
 
+    /// <summary>The API with this id (case ignored), or null. Indexed on first use (expressions asking for a product's APIs).</summary>
+    internal GatewayApi? FindApi(string id) =>
+        (_apisById ??= ApiRoutes.Select(a => a.Api).DistinctBy(a => a.Id, StringComparer.OrdinalIgnoreCase).ToDictionary(a => a.Id, StringComparer.OrdinalIgnoreCase))
+            .GetValueOrDefault(id);
+
+    private Dictionary<string, GatewayApi>? _apisById;
+
     /// <summary>This state's routes of an API object (found through the API's path), if it has them.</summary>
     private ApiRoutes? RoutesOf(GatewayApi api)
     {

@@ -131,7 +131,7 @@ public sealed partial class SnapshotProxyConfigProvider
                 var started = _policies.Time.GetTimestamp();
                 state.Policies = PolicyRuntime.Build(snapshot, state, _policies, _compileCache);
                 Log.PoliciesBuilt(
-                    _logger, snapshot.ServiceName, snapshot.Revision, state.Policies.DocumentsCompiled, state.Policies.Documents.Count,
+                    _logger, snapshot.ServiceName, snapshot.Revision, state.Policies.DocumentsCompiled, state.Policies.DocumentCount,
                     state.Policies.PipelinesReused, state.Policies.PipelineCount, (long)_policies.Time.GetElapsedTime(started).TotalMilliseconds,
                     state.Policies.DocumentsLoaded);
                 foreach (var problem in state.Policies.Problems)

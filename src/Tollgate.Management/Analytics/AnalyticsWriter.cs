@@ -110,7 +110,7 @@ public sealed partial class AnalyticsWriter : BackgroundService
         {
             while (channel.Reader.WaitToReadAsync(stoppingToken).AsTask().GetAwaiter().GetResult())
             {
-                Task.Delay(GatherTime, time, stoppingToken).GetAwaiter().GetResult();
+                Gather(stoppingToken);
                 WriteAvailableAsync(batch).GetAwaiter().GetResult();
             }
         }
@@ -119,6 +119,24 @@ public sealed partial class AnalyticsWriter : BackgroundService
             // Shutting down: store what is already queued.
             WriteAvailableAsync(batch).GetAwaiter().GetResult();
         }
+    }
+
+    /// <summary>
+    /// Waits up to <see cref="GatherTime"/> for more records, unless the first queued one is already that old: the
+    /// timer is made before the clock is read, so time that passed while this thread was waking up is never waited
+    /// for a second time.
+    /// </summary>
+    private void Gather(CancellationToken stoppingToken)
+    {
+        using var skip = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var delay = Task.Delay(GatherTime, time, skip.Token);
+        if (channel.Reader.TryPeek(out var first) && first.Timestamp + GatherTime <= time.GetUtcNow())
+        {
+            skip.Cancel();
+            return;
+        }
+
+        delay.GetAwaiter().GetResult();
     }
 
     private async Task WriteAvailableAsync(List<RequestRecord> batch)

@@ -65,11 +65,13 @@ internal sealed class GroupInfo(string id) : IGroup
     public string Name => id;
 }
 
-internal sealed class ProductInfo(GatewayProduct product, IReadOnlyList<IApi> apis) : IProduct
+/// <summary><c>context.Product</c>; its APIs are found (by <paramref name="findApi"/>) the first time an expression asks for them.</summary>
+internal sealed class ProductInfo(GatewayProduct product, Func<string, GatewayApi?> findApi) : IProduct
 {
     private readonly IGroup[] _groups = product.GroupIds.Select(g => (IGroup)new GroupInfo(g)).ToArray();
+    private IApi[]? _apis;
 
-    public IEnumerable<IApi> Apis => apis;
+    public IEnumerable<IApi> Apis => _apis ??= product.ApiIds.Select(findApi).OfType<GatewayApi>().Select(IApi (a) => ApiInfo.Of(a)).ToArray();
 
     public bool ApprovalRequired => product.ApprovalRequired;
 

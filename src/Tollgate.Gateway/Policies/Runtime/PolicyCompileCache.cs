@@ -31,7 +31,6 @@ internal sealed class PolicyCompileCache
     /// instance again.
     /// </summary>
     private readonly Dictionary<object, CompiledExpression> _expressions = new(ReferenceEqualityComparer.Instance);
-    private PolicyServices? _services;
 
     /// <summary>Held by a build for as long as it reads and changes the cache.</summary>
     public Lock Gate { get; } = new();
@@ -132,43 +131,102 @@ internal sealed class PolicyCompileCache
         Compilations += compilations;
     }
 
-    /// <summary>The pipelines the owner's last snapshot kept, by API and signature (none for a new owner or other services).</summary>
-    public PreviousPipelines PipelinesOf(string owner, PolicyServices services)
-    {
-        if (!ReferenceEquals(_services, services))
-        {
-            // Handlers hold their services: pipelines built for other services are not reused.
-            foreach (var state in _owners.Values)
-            {
-                state.AllParts = new Dictionary<Core.Gateway.GatewayApi, ApiPart>(ReferenceEqualityComparer.Instance);
-                state.ApiParts = new Dictionary<Core.Gateway.GatewayApi, ApiPart>(ReferenceEqualityComparer.Instance);
-            }
-
-            _services = services;
-        }
-
-        return _owners.TryGetValue(owner, out var s) ? new PreviousPipelines(s.AllParts) : new PreviousPipelines(new Dictionary<Core.Gateway.GatewayApi, ApiPart>());
-    }
+    /// <summary>
+    /// The pipelines the owner's last snapshot kept, by API and signature (none for a new owner, or when that snapshot
+    /// was built with other services: handlers hold their services).
+    /// </summary>
+    public PreviousPipelines PipelinesOf(string owner, PolicyServices services) =>
+        _owners.TryGetValue(owner, out var s) && ReferenceEquals(s.Services, services)
+            ? new PreviousPipelines(s.PartsById)
+            : PreviousPipelines.None;
 
     /// <summary>
     /// The API parts of the owner's last snapshot, when it was built with these services and in this context (see
-    /// <see cref="PolicyRuntime"/>); empty otherwise.
+    /// <see cref="PolicyRuntime"/>); empty otherwise. A part with <see cref="ApiPart.HasProblems"/> is not to be reused.
     /// </summary>
     public IReadOnlyDictionary<Core.Gateway.GatewayApi, ApiPart> ApiPartsOf(string owner, PolicyServices services, string context) =>
-        ReferenceEquals(_services, services) && _owners.TryGetValue(owner, out var s) && s.Context == context
-            ? s.ApiParts
-            : new Dictionary<Core.Gateway.GatewayApi, ApiPart>();
+        _owners.TryGetValue(owner, out var s) && ReferenceEquals(s.Services, services) && s.Context == context
+            ? s.Parts
+            : EmptyParts;
 
-    /// <summary>Records what the owner's new snapshot uses and evicts every document no owner uses any more.</summary>
-    public void Commit(string owner, IEnumerable<string> used, Dictionary<Core.Gateway.GatewayApi, ApiPart> allParts, string context, Dictionary<Core.Gateway.GatewayApi, ApiPart> apiParts)
+    private static readonly Dictionary<Core.Gateway.GatewayApi, ApiPart> EmptyParts = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>
+    /// Records what the owner's new snapshot uses — the documents outside any API (<paramref name="others"/>, one
+    /// entry per place), every API's part (<paramref name="parts"/>), of which <paramref name="added"/> were built by
+    /// this snapshot (the others are the last snapshot's) — and evicts every document no owner uses any more. The
+    /// owner's count of uses per document is changed by what was added and removed, so a snapshot that rebuilt one
+    /// API costs that API's documents here, not the instance's.
+    /// </summary>
+    public OwnerUsage Commit(
+        string owner,
+        PolicyServices? services,
+        string context,
+        IReadOnlyList<CachedPolicy> others,
+        Dictionary<Core.Gateway.GatewayApi, ApiPart> parts,
+        IReadOnlyList<(Core.Gateway.GatewayApi Api, ApiPart Part)> added)
     {
-        var previous = _owners.GetValueOrDefault(owner);
-        var usedSet = new HashSet<string>(used, StringComparer.Ordinal);
-        _owners[owner] = new OwnerState(usedSet, allParts) { Context = context, ApiParts = apiParts };
-        if (previous is null || !previous.Policies.IsSubsetOf(usedSet))
+        if (!_owners.TryGetValue(owner, out var state))
         {
-            EvictUnused();
+            _owners[owner] = state = new OwnerState();
         }
+
+        // Uses first, then what is no longer used: a document that only moved is never dropped on the way.
+        foreach (var (_, part) in added)
+        {
+            foreach (var l in part.Located)
+            {
+                state.Use(l.Policy);
+            }
+        }
+
+        foreach (var policy in others)
+        {
+            state.Use(policy);
+        }
+
+        var dropped = new List<string>();
+        foreach (var policy in state.Others)
+        {
+            state.Unuse(policy, dropped);
+        }
+
+        foreach (var (api, part) in state.Parts)
+        {
+            if (parts.TryGetValue(api, out var same) && ReferenceEquals(same, part))
+            {
+                continue;
+            }
+
+            foreach (var l in part.Located)
+            {
+                state.Unuse(l.Policy, dropped);
+            }
+
+            if (state.PartsById.TryGetValue(api.Id, out var byId) && ReferenceEquals(byId, part))
+            {
+                state.PartsById.Remove(api.Id);
+            }
+        }
+
+        foreach (var (api, part) in added)
+        {
+            state.PartsById[api.Id] = part;
+        }
+
+        state.Others = others;
+        state.Parts = parts;
+        state.Context = context;
+        state.Services = services;
+        foreach (var key in dropped)
+        {
+            if (!_owners.Values.Any(o => o.Uses.ContainsKey(key)))
+            {
+                Evict(key);
+            }
+        }
+
+        return new OwnerUsage(state.Uses.Count, state.ExpressionCount);
     }
 
     /// <summary>The owner (instance) is gone: what only it used is evicted.</summary>
@@ -186,21 +244,28 @@ internal sealed class PolicyCompileCache
     /// <summary>Evicts every document that no owner's last snapshot uses (their assemblies unload once no runtime holds them).</summary>
     public void EvictUnused()
     {
-        var unused = _policies.Keys.Where(k => !_owners.Values.Any(o => o.Policies.Contains(k))).ToList();
-        foreach (var key in unused)
+        foreach (var key in _policies.Keys.Where(k => !_owners.Values.Any(o => o.Uses.ContainsKey(k))).ToList())
         {
-            var policy = _policies[key];
-            _policies.Remove(key);
-            foreach (var owner in Owners(policy))
-            {
-                _expressions.Remove(owner);
-            }
+            Evict(key);
+        }
+    }
 
-            policy.Shared?.Release();
-            if (policy.Image is { } image)
-            {
-                Assemblies?.Release(image);
-            }
+    private void Evict(string key)
+    {
+        if (!_policies.Remove(key, out var policy))
+        {
+            return;
+        }
+
+        foreach (var owner in Owners(policy))
+        {
+            _expressions.Remove(owner);
+        }
+
+        policy.Shared?.Release();
+        if (policy.Image is { } image)
+        {
+            Assemblies?.Release(image);
         }
     }
 
@@ -210,46 +275,68 @@ internal sealed class PolicyCompileCache
             ? []
             : PolicyExpressionSource.FromDocument(policy.Document).Select(s => s.Owner).OfType<object>();
 
-    private sealed class OwnerState(HashSet<string> policies, Dictionary<Core.Gateway.GatewayApi, ApiPart> allParts)
+    /// <summary>What an instance's last snapshot uses: how many of its places use each document, and its parts.</summary>
+    private sealed class OwnerState
     {
-        public HashSet<string> Policies { get; } = policies;
+        public Dictionary<string, int> Uses { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>Expressions of the documents in <see cref="Uses"/>, each document counted once.</summary>
+        public int ExpressionCount { get; private set; }
 
         /// <summary>Every API's part of the last snapshot, with or without problems (their kept pipelines are reusable).</summary>
-        public Dictionary<Core.Gateway.GatewayApi, ApiPart> AllParts { get; set; } = allParts;
+        public Dictionary<Core.Gateway.GatewayApi, ApiPart> Parts { get; set; } = EmptyParts;
 
-        public string Context { get; init; } = "";
+        /// <summary>The same parts by API id (the previous pipelines of an API that changed are found by its id).</summary>
+        public Dictionary<string, ApiPart> PartsById { get; } = new(StringComparer.OrdinalIgnoreCase);
 
-        public Dictionary<Core.Gateway.GatewayApi, ApiPart> ApiParts { get; set; } = new(ReferenceEqualityComparer.Instance);
+        /// <summary>The documents outside any API (global, products, fragments), one per place.</summary>
+        public IReadOnlyList<CachedPolicy> Others { get; set; } = [];
+
+        public string Context { get; set; } = "";
+
+        public PolicyServices? Services { get; set; }
+
+        public void Use(CachedPolicy policy)
+        {
+            ref var count = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(Uses, policy.Key, out var exists);
+            count++;
+            if (!exists)
+            {
+                ExpressionCount += policy.ExpressionCount;
+            }
+        }
+
+        public void Unuse(CachedPolicy policy, List<string> dropped)
+        {
+            ref var count = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrNullRef(Uses, policy.Key);
+            if (System.Runtime.CompilerServices.Unsafe.IsNullRef(ref count))
+            {
+                return;
+            }
+
+            if (--count == 0)
+            {
+                Uses.Remove(policy.Key);
+                ExpressionCount -= policy.ExpressionCount;
+                dropped.Add(policy.Key);
+            }
+        }
     }
 }
 
 /// <summary>
 /// The pipelines an instance's last snapshot kept, found by the API they belong to (a pipeline's signature names its
-/// API) and their signature: a build looks up only the APIs it rebuilds, through an index made on the first lookup,
-/// instead of gathering every pipeline of the instance on every snapshot.
+/// API) and their signature: a build looks up only the APIs it rebuilds, through the index of parts by API id the
+/// cache keeps as APIs come and go, instead of gathering every pipeline of the instance on every snapshot.
 /// </summary>
-internal sealed class PreviousPipelines(Dictionary<Core.Gateway.GatewayApi, ApiPart> parts)
+internal sealed class PreviousPipelines(IReadOnlyDictionary<string, ApiPart> partsById)
 {
-    private Dictionary<string, ApiPart>? _byApi;
+    public static PreviousPipelines None { get; } = new(new Dictionary<string, ApiPart>());
 
     public bool TryGet(string apiId, string signature, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out PolicyPipeline? pipeline)
     {
         pipeline = null;
-        if (parts.Count == 0)
-        {
-            return false;
-        }
-
-        if (_byApi is null)
-        {
-            _byApi = new Dictionary<string, ApiPart>(parts.Count, StringComparer.OrdinalIgnoreCase);
-            foreach (var (api, part) in parts)
-            {
-                _byApi[api.Id] = part;
-            }
-        }
-
-        return _byApi.TryGetValue(apiId, out var owner) && owner.Kept.TryGetValue(signature, out pipeline);
+        return partsById.TryGetValue(apiId, out var part) && part.Kept.TryGetValue(signature, out pipeline);
     }
 }
 
@@ -260,7 +347,14 @@ internal sealed class PreviousPipelines(Dictionary<Core.Gateway.GatewayApi, ApiP
 /// </summary>
 internal sealed class ApiPart
 {
-    public List<(string Location, string What, string Key)> Located { get; init; } = [];
+    /// <summary>The API's documents and its operations': where each is, what it is called in messages, and the document as loaded.</summary>
+    public List<Located> Located { get; init; } = [];
+
+    /// <summary>The assemblies of its documents' expressions (each once): what a runtime using the part holds.</summary>
+    public SharedExpressions[] Batches { get; set; } = [];
+
+    /// <summary>Whether a document of it could not be loaded: such a part is looked at again by the next snapshot, never reused.</summary>
+    public bool HasProblems { get; set; }
 
     public Dictionary<string, OperationPolicies> Operations { get; } = new(StringComparer.Ordinal);
 
@@ -272,6 +366,12 @@ internal sealed class ApiPart
     /// <summary>Distinct pipelines of the API's operations.</summary>
     public int PipelineCount { get; set; }
 }
+
+/// <summary>A document of a snapshot where it applies: its location (<c>api:{id}</c>, …), how messages name it, and the document as loaded.</summary>
+internal readonly record struct Located(string Location, string What, CachedPolicy Policy);
+
+/// <summary>Which documents an instance's last snapshot uses, counted once each, and their expressions.</summary>
+internal readonly record struct OwnerUsage(int Documents, int Expressions);
 
 /// <summary>
 /// One assembly of compiled expressions shared by the documents compiled together and the runtimes that use them,

@@ -80,11 +80,20 @@ public sealed partial class PolicyRuntime
     /// <summary>How many documents of this snapshot had their compiled expressions loaded from disk instead of compiled.</summary>
     public int DocumentsLoaded { get; private init; }
 
+    /// <summary>How many distinct documents (and fragments) the snapshot uses.</summary>
+    public int DocumentCount { get; private init; }
+
     /// <summary>
     /// Diagnostics: every document of the snapshot as loaded, by where it is (<c>global</c>, <c>product:{id}</c>,
-    /// <c>api:{id}</c>, <c>operation:{api}/{operation}</c>, <c>fragment:{id}</c>, ids in lower case).
+    /// <c>api:{id}</c>, <c>operation:{api}/{operation}</c>, <c>fragment:{id}</c>, ids in lower case). Listed on first use.
     /// </summary>
-    internal IReadOnlyDictionary<string, CachedPolicy> Documents { get; private init; } = FrozenDictionary<string, CachedPolicy>.Empty;
+    internal IReadOnlyDictionary<string, CachedPolicy> Documents => _documents ??=
+        _others.Concat(_parts.Values.SelectMany(p => p.Located)).ToDictionary(l => l.Location, l => l.Policy, StringComparer.Ordinal);
+
+    private Dictionary<string, CachedPolicy>? _documents;
+
+    /// <summary>The documents outside any API (global, products, fragments); the APIs' are in their parts.</summary>
+    private IReadOnlyList<Located> _others = [];
 
     /// <summary>False once retired and left by every request (its expressions are unloaded).</summary>
     public bool IsLive => Volatile.Read(ref _references) > 0;
@@ -197,12 +206,12 @@ public sealed partial class PolicyRuntime
         var problems = new List<string>();
         var namedValues = new NamedValues(snapshot.NamedValues);
         var pending = new Dictionary<string, Pending>(StringComparer.Ordinal);
-        var located = new List<(string Location, string What, string Key)>(snapshot.Apis.Count + snapshot.Products.Count + snapshot.PolicyFragments.Count + 1);
 
         // The documents located by this build (not taken from a reused API's part): the rebuilt APIs' are among them.
+        // Every reused part brings its own, already loaded; nothing here walks the documents of the whole instance.
         var fresh = new List<(string Location, string What, string Key)>();
 
-        // 1. Every document's key; the ones the cache does not hold are loaded (parsed, validated) for compiling.
+        // 1. Every new place's key; the documents the cache does not hold are loaded (parsed, validated) for compiling.
         string? Locate(string location, string what, string? xml, string? format, bool fragment)
         {
             if (!fragment && string.IsNullOrWhiteSpace(xml))
@@ -218,7 +227,6 @@ public sealed partial class PolicyRuntime
                 pending[key] = fragment ? LoadFragment(key, xml, escaped, namedValues) : LoadDocument(key, xml, escaped, namedValues);
             }
 
-            located.Add((location, what, key));
             fresh.Add((location, what, key));
             return key;
         }
@@ -239,20 +247,22 @@ public sealed partial class PolicyRuntime
             fragmentKeys[fragment.Id] = Locate("fragment:" + fragment.Id.ToLowerInvariant(), $"policy fragment '{fragment.Id}'", fragment.Value, fragment.Format, true)!;
         }
 
+        var outside = fresh.Count;
+
         // An API whose object is the previous snapshot's (management shares unchanged APIs between snapshots) keeps
-        // its documents' keys and its operations' policies when nothing they depend on beyond the API changed: the
-        // global policy, the products, the fragments and the named values (the context).
+        // its documents and its operations' policies when nothing they depend on beyond the API changed: the global
+        // policy, the products, the fragments and the named values (the context). A part with problems is looked at
+        // again.
         var context = Context(snapshot, globalKey, productKeys, fragmentKeys, namedValues);
         var prior = cache.ApiPartsOf(owner, services, context);
-        var reusedApis = new Dictionary<GatewayApi, ApiPart>(prior.Count, ReferenceEqualityComparer.Instance);
         var apiKeys = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         var operationKeys = new Dictionary<(string, string), string>();
+        var anyDocument = outside > 0;
         foreach (var api in snapshot.Apis)
         {
-            if (prior.TryGetValue(api, out var part))
+            if (prior.TryGetValue(api, out var part) && !part.HasProblems)
             {
-                reusedApis[api] = part;
-                located.AddRange(part.Located);
+                anyDocument |= part.Located.Count > 0;
                 continue;
             }
 
@@ -271,22 +281,39 @@ public sealed partial class PolicyRuntime
             }
         }
 
+        anyDocument |= fresh.Count > 0;
+
         // 2. The new documents are compiled together, into one assembly, and kept.
         var (compiled, compilations, loaded) = CompilePending(pending.Values.ToList(), cache.Assemblies);
         cache.Add(compiled, compilations, loaded);
 
-        // 3. Each document as loaded; what could not be loaded is a problem of the operations it applies to.
-        var documents = new Dictionary<string, CachedPolicy>(located.Count, StringComparer.Ordinal);
+        // 3. Each new place's document as loaded; what could not be loaded is a problem of the operations it applies to.
         var problemOf = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (location, what, key) in located)
+        var others = new List<Located>(outside);
+        var locatedByApi = new Dictionary<string, List<Located>>(StringComparer.Ordinal);
+        for (var i = 0; i < fresh.Count; i++)
         {
+            var (location, what, key) = fresh[i];
             var policy = cache.Find(key)!;
-            documents[location] = policy;
             if (policy.Reason is { } reason)
             {
                 var problem = namedValues.Redact($"{what} cannot be loaded: {reason}");
                 problemOf[location] = problem;
                 problems.Add(problem);
+            }
+
+            if (i < outside)
+            {
+                others.Add(new Located(location, what, policy));
+            }
+            else if (ApiIdOf(location) is { } apiId)
+            {
+                if (!locatedByApi.TryGetValue(apiId, out var list))
+                {
+                    locatedByApi[apiId] = list = [];
+                }
+
+                list.Add(new Located(location, what, policy));
             }
         }
 
@@ -294,21 +321,15 @@ public sealed partial class PolicyRuntime
             key is null ? null : new Doc(cache.Find(key)!, problemOf.GetValueOrDefault(location));
 
         var global = DocOf(globalKey, "global");
-        var used = located.Select(l => l.Key).ToHashSet(StringComparer.Ordinal);
-        var batches = used.Select(k => cache.Find(k)!.Shared).OfType<SharedExpressions>().Distinct().ToArray();
-
-        var apiInfos = snapshot.Apis.ToDictionary(a => a.Id, ApiInfo.Of, StringComparer.OrdinalIgnoreCase);
         var products = snapshot.Products.ToFrozenDictionary(
             p => p.Id,
-            p => new ProductInfo(p, p.ApiIds.Select(id => apiInfos.GetValueOrDefault(id)).OfType<IApi>().ToArray()),
+            p => new ProductInfo(p, state.FindApi),
             StringComparer.OrdinalIgnoreCase);
-        if (located.Count == 0)
+        var otherPolicies = others.Select(l => l.Policy).ToArray();
+        if (!anyDocument)
         {
-            cache.Commit(owner, [], new Dictionary<GatewayApi, ApiPart>(ReferenceEqualityComparer.Instance), context, new Dictionary<GatewayApi, ApiPart>(ReferenceEqualityComparer.Instance));
-            return new PolicyRuntime(new Dictionary<GatewayApi, ApiPart>(), products, [], services, snapshot.ServiceName)
-            {
-                Documents = FrozenDictionary<string, CachedPolicy>.Empty,
-            };
+            cache.Commit(owner, services, context, otherPolicies, new Dictionary<GatewayApi, ApiPart>(ReferenceEqualityComparer.Instance), []);
+            return new PolicyRuntime(new Dictionary<GatewayApi, ApiPart>(), products, [], services, snapshot.ServiceName);
         }
 
         // 4. Pipelines: an unchanged one is the previous snapshot's instance; the others are built.
@@ -317,7 +338,7 @@ public sealed partial class PolicyRuntime
         foreach (var fragment in snapshot.PolicyFragments)
         {
             var location = "fragment:" + fragment.Id.ToLowerInvariant();
-            if (documents[location].Document is { } document)
+            if (cache.Find(fragmentKeys[fragment.Id])!.Document is { } document)
             {
                 fragments[fragment.Id] = document;
             }
@@ -333,31 +354,21 @@ public sealed partial class PolicyRuntime
             .SelectMany(p => p.ApiIds.Select(a => (Api: a, Product: p)))
             .ToLookup(x => x.Api, x => x.Product, StringComparer.OrdinalIgnoreCase);
         var pipelines = new Dictionary<(string Product, string Api, string Operation), PolicyPipeline?>();
-        var locatedByApi = new Dictionary<string, List<(string Location, string What, string Key)>>(StringComparer.Ordinal);
-        foreach (var l in fresh)
-        {
-            if (ApiIdOf(l.Location) is { } apiId)
-            {
-                if (!locatedByApi.TryGetValue(apiId, out var list))
-                {
-                    locatedByApi[apiId] = list = [];
-                }
-
-                list.Add(l);
-            }
-        }
-
         var parts = new Dictionary<GatewayApi, ApiPart>(state.ApiRoutes.Count, ReferenceEqualityComparer.Instance);
-        var reusable = new Dictionary<GatewayApi, ApiPart>(state.ApiRoutes.Count, ReferenceEqualityComparer.Instance);
+        var added = new List<(GatewayApi Api, ApiPart Part)>();
+        var batches = new List<SharedExpressions>(state.ApiRoutes.Count + outside);
         var reused = 0;
         var reusedPipelines = 0;
+        var hasCors = false;
         foreach (var apiRoutes in state.ApiRoutes)
         {
-            if (reusedApis.TryGetValue(apiRoutes.Api, out var same))
+            if (prior.TryGetValue(apiRoutes.Api, out var same) && !same.HasProblems)
             {
-                parts[apiRoutes.Api] = reusable[apiRoutes.Api] = same;
+                parts[apiRoutes.Api] = same;
                 reused += same.PipelineCount;
                 reusedPipelines += same.PipelineCount;
+                hasCors |= same.Cors.Count > 0;
+                batches.AddRange(same.Batches);
                 continue;
             }
 
@@ -388,13 +399,13 @@ public sealed partial class PolicyRuntime
 
             part.PipelineCount = apiPipelines.Count;
 
+            // Only a part built without problems is reused: a broken document is looked at again next time.
+            part.HasProblems = part.Located.Any(l => problemOf.ContainsKey(l.Location));
+            part.Batches = part.Located.Select(l => l.Policy.Shared).OfType<SharedExpressions>().Distinct().ToArray();
             parts[apiRoutes.Api] = part;
-
-            // Only a part built without problems is kept for reuse: a broken document is looked at again next time.
-            if (part.Located.All(l => !problemOf.ContainsKey(l.Location)))
-            {
-                reusable[apiRoutes.Api] = part;
-            }
+            added.Add((apiRoutes.Api, part));
+            hasCors |= part.Cors.Count > 0;
+            batches.AddRange(part.Batches);
         }
 
         // The pipelines of one API's operations (their keys name the API, so no two APIs share one); the ones kept for
@@ -450,7 +461,7 @@ public sealed partial class PolicyRuntime
 
             return new OperationPolicies
             {
-                Api = apiInfos[api.Id],
+                Api = ApiInfo.Of(api),
                 Operation = new OperationInfo(op),
                 Definition = op,
                 WithoutProduct = without,
@@ -458,22 +469,25 @@ public sealed partial class PolicyRuntime
             };
         }
 
-        // 5. The runtime holds its assemblies; the cache keeps what this snapshot uses and lets the rest go.
+        // 5. The runtime holds the assemblies of what it uses (the same one as often as parts use it); the cache
+        // counts what this snapshot added and removed, keeps what it uses and lets the rest go.
+        batches.AddRange(otherPolicies.Select(p => p.Shared).OfType<SharedExpressions>());
         foreach (var batch in batches)
         {
             batch.Acquire();
         }
 
-        cache.Commit(owner, used, parts, context, reusable);
-        return new PolicyRuntime(parts, products, batches, services, snapshot.ServiceName)
+        var usage = cache.Commit(owner, services, context, otherPolicies, parts, added);
+        return new PolicyRuntime(parts, products, [.. batches], services, snapshot.ServiceName)
         {
             PipelineCount = pipelines.Values.Count(p => p is not null) + reusedPipelines,
             PipelinesReused = reused,
             DocumentsCompiled = compiled.Count - loaded,
             DocumentsLoaded = loaded,
-            ExpressionCount = used.Sum(k => cache.Find(k)!.ExpressionCount),
-            Documents = documents,
-            HasCors = parts.Values.Any(p => p.Cors.Count > 0),
+            DocumentCount = usage.Documents,
+            ExpressionCount = usage.Expressions,
+            _others = others,
+            HasCors = hasCors,
             Problems = problems.Select(namedValues.Redact).Distinct(StringComparer.Ordinal).ToArray(),
         };
     }
