@@ -50,29 +50,38 @@ public sealed record GatewaySnapshot
             return this;
         }
 
-        var byId = new Dictionary<string, GatewayApi>(previous.Apis.Count, StringComparer.Ordinal);
-        foreach (var api in previous.Apis)
-        {
-            byId.TryAdd(api.Id, api);
-        }
-
-        var apis = new GatewayApi[Apis.Count];
-        var shared = 0;
-        for (var i = 0; i < apis.Length; i++)
+        // Most snapshots list the previous one's APIs at the same places (management shares the unchanged objects
+        // itself): those are compared where they are, and an index by id is made only for APIs that moved.
+        Dictionary<string, GatewayApi>? byId = null;
+        GatewayApi[]? apis = null;
+        for (var i = 0; i < Apis.Count; i++)
         {
             var api = Apis[i];
-            if (byId.TryGetValue(api.Id, out var old) && (ReferenceEquals(old, api) || GatewayApi.SameValue(old, api)))
+            var old = i < previous.Apis.Count && string.Equals(previous.Apis[i].Id, api.Id, StringComparison.Ordinal) ? previous.Apis[i] : null;
+            if (old is null)
             {
-                apis[i] = old;
-                shared++;
+                if (byId is null)
+                {
+                    byId = new Dictionary<string, GatewayApi>(previous.Apis.Count, StringComparer.Ordinal);
+                    foreach (var p in previous.Apis)
+                    {
+                        byId.TryAdd(p.Id, p);
+                    }
+                }
+
+                old = byId.GetValueOrDefault(api.Id);
             }
-            else
+
+            if (old is null || ReferenceEquals(old, api) || !GatewayApi.SameValue(old, api))
             {
-                apis[i] = api;
+                continue;
             }
+
+            apis ??= [.. Apis];
+            apis[i] = old;
         }
 
-        return shared == 0 ? this : this with { Apis = apis };
+        return apis is null ? this : this with { Apis = apis };
     }
 }
 

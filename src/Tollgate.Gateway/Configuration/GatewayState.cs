@@ -54,9 +54,19 @@ public sealed class GatewayState
     /// <summary>The open product (no subscription required) that contains each API, if any.</summary>
     public FrozenDictionary<string, GatewayProduct> OpenProductByApi { get; private init; } = FrozenDictionary<string, GatewayProduct>.Empty;
 
-    /// <summary>The APIs by path (no slashes at either end; "" for the root, case ignored), looked up by a span of the request's path.</summary>
-    private Dictionary<string, ApiRoutes[]>.AlternateLookup<ReadOnlySpan<char>> _apisByPathLookup =
+    /// <summary>
+    /// The APIs by path (no slashes at either end; "" for the root, case ignored), looked up by a span of the request's
+    /// path: <see cref="_overlay"/> (the paths changed since the index was made; an empty array is a path no API has
+    /// any more), else <see cref="_paths"/> (shared by the states built over it, never changed).
+    /// </summary>
+    private Dictionary<string, ApiRoutes[]> _paths = new(StringComparer.OrdinalIgnoreCase);
+
+    private Dictionary<string, ApiRoutes[]>.AlternateLookup<ReadOnlySpan<char>> _pathLookup =
         new Dictionary<string, ApiRoutes[]>(StringComparer.OrdinalIgnoreCase).GetAlternateLookup<ReadOnlySpan<char>>();
+
+    private Dictionary<string, ApiRoutes[]>? _overlay;
+
+    private Dictionary<string, ApiRoutes[]>.AlternateLookup<ReadOnlySpan<char>> _overlayLookup;
 
     /// <summary>The most segments an API path of the instance has.</summary>
     private int _maxApiDepth;
@@ -64,34 +74,134 @@ public sealed class GatewayState
     /// <summary>The snapshot's policies: compiled expressions and a pipeline per operation and product.</summary>
     public Policies.Runtime.PolicyRuntime Policies { get; internal set; } = Gateway.Policies.Runtime.PolicyRuntime.Empty;
 
-    /// <summary>Templates that could not become routes, with the reason (logged when the state is applied).</summary>
+    /// <summary>Templates of the APIs this state built (not those it shares with the previous one) that could not become routes, with the reason (logged when the state is applied).</summary>
     public IReadOnlyList<string> Problems { get; private init; } = [];
 
     /// <summary>
     /// Builds the state of a snapshot. The routes of an API that is the same object in <paramref name="previous"/>'s
     /// snapshot are that state's (management shares unchanged APIs between snapshots), so a change of one API costs
-    /// that API's routes, not the instance's.
+    /// that API's routes, not the instance's. When the snapshot lists the same APIs at the same places as the
+    /// previous one (a change to APIs, operations or policies, not an API added or deleted), the previous state's
+    /// index by path is shared and the changed paths are laid over it, so nothing is done per API of the instance but
+    /// comparing two arrays.
     /// </summary>
     public static GatewayState Build(GatewaySnapshot snapshot, GatewayOptions options, GatewayState? previous = null)
     {
         var instance = snapshot.ServiceName.ToLowerInvariant();
         var reuse = previous is not null && previous.Key == instance;
+        if (reuse && previous!.ApiRoutes.Count == snapshot.Apis.Count && BuildOver(snapshot, previous, instance) is { } over)
+        {
+            return over;
+        }
+
         var apis = new ApiRoutes[snapshot.Apis.Count];
         var problems = new List<string>();
         var byPath = new Dictionary<string, ApiRoutes[]>(apis.Length, StringComparer.OrdinalIgnoreCase);
         var depth = 0;
+        var routeCount = 0;
         for (var i = 0; i < apis.Length; i++)
         {
             var api = snapshot.Apis[i];
-            var built = (reuse ? previous!.RoutesOf(api) : null) ?? Configuration.ApiRoutes.Build(instance, api);
+            var built = reuse ? previous!.RoutesOf(api, i) : null;
+            if (built is null)
+            {
+                built = Configuration.ApiRoutes.Build(instance, api);
+                if (built.Problems.Count > 0)
+                {
+                    problems.AddRange(built.Problems);
+                }
+            }
+
             apis[i] = built;
-            problems.AddRange(built.Problems);
+            routeCount += built.Routes.Count;
 
             // Most paths have one API; a path shared by versions or revisions grows its array.
             byPath[api.Path] = byPath.TryGetValue(api.Path, out var sharing) ? [.. sharing, built] : [built];
-            depth = Math.Max(depth, api.Path.Length == 0 ? 0 : api.Path.Count('/') + 1);
+            depth = Math.Max(depth, Depth(api.Path));
         }
 
+        var state = Finish(snapshot, instance, previous, apis, routeCount, problems);
+        state._paths = byPath;
+        state._pathLookup = byPath.GetAlternateLookup<ReadOnlySpan<char>>();
+        state._maxApiDepth = depth;
+        return state;
+    }
+
+    /// <summary>The most paths laid over a shared index before a build makes a new index of every path.</summary>
+    private const int MaxOverlay = 64;
+
+    /// <summary>
+    /// The state of a snapshot whose APIs are the previous snapshot's at the same places except a few changed ones,
+    /// or null when an API moved (added, deleted) or too many paths changed: the caller builds everything.
+    /// </summary>
+    private static GatewayState? BuildOver(GatewaySnapshot snapshot, GatewayState previous, string instance)
+    {
+        ApiRoutes[]? apis = null;
+        Dictionary<string, ApiRoutes[]>? overlay = previous._overlay is null ? null : new(previous._overlay, StringComparer.OrdinalIgnoreCase);
+        var problems = new List<string>();
+        var routeCount = previous.RouteCount;
+        var depth = previous._maxApiDepth;
+        for (var i = 0; i < snapshot.Apis.Count; i++)
+        {
+            var api = snapshot.Apis[i];
+            var old = previous.ApiRoutes[i];
+            if (ReferenceEquals(old.Api, api))
+            {
+                continue;
+            }
+
+            if (!string.Equals(old.Api.Id, api.Id, StringComparison.Ordinal))
+            {
+                return null;
+            }
+
+            var built = Configuration.ApiRoutes.Build(instance, api);
+            problems.AddRange(built.Problems);
+            apis ??= [.. previous.ApiRoutes];
+            apis[i] = built;
+            routeCount += built.Routes.Count - old.Routes.Count;
+            depth = Math.Max(depth, Depth(api.Path));
+            overlay ??= new Dictionary<string, ApiRoutes[]>(StringComparer.OrdinalIgnoreCase);
+
+            // The new routes take the old ones' place on their path, or leave it for another path.
+            var sharing = Lookup(previous, overlay, old.Api.Path);
+            if (string.Equals(old.Api.Path, api.Path, StringComparison.OrdinalIgnoreCase))
+            {
+                overlay[api.Path] = [.. sharing.Select(r => ReferenceEquals(r, old) ? built : r)];
+            }
+            else
+            {
+                overlay[old.Api.Path] = [.. sharing.Where(r => !ReferenceEquals(r, old))];
+                overlay[api.Path] = [.. Lookup(previous, overlay, api.Path), built];
+            }
+
+            if (overlay.Count > MaxOverlay)
+            {
+                return null;
+            }
+        }
+
+        // The arrays of routes are never changed once a state has them: an unchanged list is shared as it is.
+        var state = Finish(snapshot, instance, previous, apis ?? previous.ApiRoutes, routeCount, problems);
+        state._paths = previous._paths;
+        state._pathLookup = previous._pathLookup;
+        state._overlay = overlay;
+        state._overlayLookup = overlay?.GetAlternateLookup<ReadOnlySpan<char>>() ?? default;
+        state._maxApiDepth = depth;
+        return state;
+    }
+
+    /// <summary>The routes on a path as of <paramref name="previous"/> with <paramref name="overlay"/> laid over it.</summary>
+    private static ApiRoutes[] Lookup(GatewayState previous, Dictionary<string, ApiRoutes[]>? overlay, string path) =>
+        overlay is not null && overlay.TryGetValue(path, out var over) ? over
+        : previous._overlay is not null && previous._overlay.TryGetValue(path, out var earlier) ? earlier
+        : previous._paths.GetValueOrDefault(path) ?? [];
+
+    private static int Depth(string path) => path.Length == 0 ? 0 : path.Count('/') + 1;
+
+    /// <summary>What every state of a snapshot has besides its routes: products, subscriptions by key, users.</summary>
+    private static GatewayState Finish(GatewaySnapshot snapshot, string instance, GatewayState? previous, IReadOnlyList<ApiRoutes> apis, int routeCount, List<string> problems)
+    {
         var products = snapshot.Products.ToFrozenDictionary(p => p.Id, StringComparer.OrdinalIgnoreCase);
         var openByApi = new Dictionary<string, GatewayProduct>(StringComparer.OrdinalIgnoreCase);
         foreach (var product in snapshot.Products.Where(p => !p.SubscriptionRequired))
@@ -100,6 +210,27 @@ public sealed class GatewayState
             {
                 openByApi.TryAdd(apiId, product);
             }
+        }
+
+        return new GatewayState(snapshot)
+        {
+            Key = instance,
+            ApiRoutes = apis,
+            RouteCount = routeCount,
+            SubscriptionsByKey = SubscriptionKeys(snapshot, previous),
+            Products = products,
+            Users = snapshot.Users.ToFrozenDictionary(u => u.Id, StringComparer.OrdinalIgnoreCase),
+            OpenProductByApi = openByApi.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase),
+            Problems = problems,
+        };
+    }
+
+    /// <summary>Every key that may let a call in, by digest (the previous state's table when the subscriptions are the same objects).</summary>
+    private static FrozenDictionary<KeyDigest, SubscriptionKeyEntry> SubscriptionKeys(GatewaySnapshot snapshot, GatewayState? previous)
+    {
+        if (previous is not null && ReferenceEquals(previous.Snapshot.Subscriptions, snapshot.Subscriptions))
+        {
+            return previous.SubscriptionsByKey;
         }
 
         var byKey = new Dictionary<KeyDigest, SubscriptionKeyEntry>();
@@ -120,19 +251,7 @@ public sealed class GatewayState
             byKey[KeyDigest.Parse(s.SecondaryKeyDigest)] = new SubscriptionKeyEntry(s, SubscriptionKeySlots.Secondary, s.SecondaryKeyExpiresAt);
         }
 
-        return new GatewayState(snapshot)
-        {
-            Key = instance,
-            ApiRoutes = apis,
-            RouteCount = apis.Sum(a => a.Routes.Count),
-            SubscriptionsByKey = byKey.ToFrozenDictionary(),
-            Products = products,
-            Users = snapshot.Users.ToFrozenDictionary(u => u.Id, StringComparer.OrdinalIgnoreCase),
-            OpenProductByApi = openByApi.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase),
-            Problems = problems,
-            _apisByPathLookup = byPath.GetAlternateLookup<ReadOnlySpan<char>>(),
-            _maxApiDepth = depth,
-        };
+        return byKey.ToFrozenDictionary();
     }
 
     /// <summary>The API with this id (case ignored), or null. Indexed on first use (expressions asking for a product's APIs).</summary>
@@ -142,17 +261,22 @@ public sealed class GatewayState
 
     private Dictionary<string, GatewayApi>? _apisById;
 
-    /// <summary>This state's routes of an API object (found through the API's path), if it has them.</summary>
-    private ApiRoutes? RoutesOf(GatewayApi api)
+    /// <summary>
+    /// This state's routes of an API object, if it has them: looked for at the same place first (snapshots list
+    /// their APIs in the same order), else through the API's path.
+    /// </summary>
+    private ApiRoutes? RoutesOf(GatewayApi api, int index)
     {
-        if (_apisByPathLookup.Dictionary.TryGetValue(api.Path, out var sharing))
+        if (index < ApiRoutes.Count && ReferenceEquals(ApiRoutes[index].Api, api))
         {
-            foreach (var routes in sharing)
+            return ApiRoutes[index];
+        }
+
+        foreach (var routes in Lookup(this, null, api.Path))
+        {
+            if (ReferenceEquals(routes.Api, api))
             {
-                if (ReferenceEquals(routes.Api, api))
-                {
-                    return routes;
-                }
+                return routes;
             }
         }
 
@@ -198,7 +322,12 @@ public sealed class GatewayState
         HttpRequest request, string method, bool preflight, ReadOnlySpan<char> prefix, ReadOnlySpan<char> below,
         RouteValueDictionary values, ref GatewayRoute? best, ref RouteValueDictionary? scratch, ref bool apiMatched)
     {
-        if (!_apisByPathLookup.TryGetValue(prefix, out var apis))
+        if (!(_overlay is not null && _overlayLookup.TryGetValue(prefix, out var apis)) && !_pathLookup.TryGetValue(prefix, out apis))
+        {
+            return;
+        }
+
+        if (apis.Length == 0)
         {
             return;
         }

@@ -13,6 +13,9 @@ internal sealed class InstanceModel
 {
     private readonly Dictionary<string, Dictionary<(string Parent, string Name), StoredResource>> _byKind = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Dictionary<string, StoredResource>> _operationsByApi = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, StoredResource[]> _ordered = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, GatewayApi> _publishedApis = new(StringComparer.OrdinalIgnoreCase);
+    private HashSet<string>? _changedKinds;
 
     /// <summary>The revision the resources are at (0: none read yet).</summary>
     public long Revision { get; private set; }
@@ -30,7 +33,9 @@ internal sealed class InstanceModel
         {
             _byKind.Clear();
             _operationsByApi.Clear();
+            _ordered.Clear();
             Dirty = null;
+            _changedKinds = null;
         }
 
         foreach (var key in changes.Deleted)
@@ -43,6 +48,7 @@ internal sealed class InstanceModel
             var key = resource.Key;
             Remove(key.Kind, key.ParentKey, key.NameKey);
             Of(key.Kind)[(key.ParentKey, key.NameKey)] = resource;
+            _ordered.Remove(key.Kind);
             if (key.Kind == ResourceKind.Operation.Kind)
             {
                 if (!_operationsByApi.TryGetValue(key.ParentKey, out var operations))
@@ -59,16 +65,59 @@ internal sealed class InstanceModel
         Revision = changes.Revision;
     }
 
-    /// <summary>The snapshot was published: what it reflects is no longer dirty.</summary>
-    public void MarkPublished(GatewaySnapshot snapshot)
+    /// <summary>
+    /// The snapshot was published: what it reflects is no longer dirty. <paramref name="rebuilt"/> are its APIs that
+    /// are not the previous snapshot's objects (the index of published APIs changes by them and the dirty ones).
+    /// </summary>
+    public void MarkPublished(GatewaySnapshot snapshot, IReadOnlyList<GatewayApi> rebuilt)
     {
+        if (Dirty is null || Published is null)
+        {
+            _publishedApis.Clear();
+            foreach (var api in snapshot.Apis)
+            {
+                _publishedApis.TryAdd(api.Id, api);
+            }
+        }
+        else
+        {
+            foreach (var name in Dirty)
+            {
+                _publishedApis.Remove(name);
+            }
+
+            foreach (var api in rebuilt)
+            {
+                _publishedApis[api.Id] = api;
+            }
+        }
+
         Published = snapshot;
         Dirty = [];
+        _changedKinds = new HashSet<string>(StringComparer.Ordinal);
     }
 
-    /// <summary>Every resource of a kind, in the order they were created.</summary>
-    public IEnumerable<StoredResource> All(string kind) =>
-        _byKind.TryGetValue(kind, out var resources) ? resources.Values.OrderBy(r => r.Sequence) : [];
+    /// <summary>Whether a resource of this kind was written or removed since <see cref="Published"/> (true when there is none).</summary>
+    public bool Changed(string kind) => Published is null || _changedKinds is null || _changedKinds.Contains(kind);
+
+    /// <summary>The API of this name in <see cref="Published"/>, if any.</summary>
+    public GatewayApi? PublishedApi(string name) => _publishedApis.GetValueOrDefault(name);
+
+    /// <summary>Every resource of a kind, in the order they were created (kept until a resource of the kind is written or removed).</summary>
+    public IReadOnlyList<StoredResource> All(string kind)
+    {
+        if (_ordered.TryGetValue(kind, out var ordered))
+        {
+            return ordered;
+        }
+
+        if (!_byKind.TryGetValue(kind, out var resources))
+        {
+            return [];
+        }
+
+        return _ordered[kind] = resources.Values.OrderBy(r => r.Sequence).ToArray();
+    }
 
     /// <summary>The operations of an API, in the order they were created.</summary>
     public IEnumerable<StoredResource> OperationsOf(string apiKey) =>
@@ -90,10 +139,13 @@ internal sealed class InstanceModel
 
     private void Remove(string kind, string parentKey, string nameKey)
     {
-        if (_byKind.TryGetValue(kind, out var resources) && resources.Remove((parentKey, nameKey)) && kind == ResourceKind.Operation.Kind
-            && _operationsByApi.TryGetValue(parentKey, out var operations))
+        if (_byKind.TryGetValue(kind, out var resources) && resources.Remove((parentKey, nameKey)))
         {
-            operations.Remove(nameKey);
+            _ordered.Remove(kind);
+            if (kind == ResourceKind.Operation.Kind && _operationsByApi.TryGetValue(parentKey, out var operations))
+            {
+                operations.Remove(nameKey);
+            }
         }
 
         Touch(kind, parentKey, nameKey);
@@ -102,6 +154,7 @@ internal sealed class InstanceModel
     /// <summary>Marks the API a change of this resource belongs to as dirty.</summary>
     private void Touch(string kind, string parentKey, string nameKey)
     {
+        _changedKinds?.Add(kind);
         if (Dirty is null)
         {
             return;

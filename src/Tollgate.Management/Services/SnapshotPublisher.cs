@@ -102,13 +102,14 @@ public sealed partial class SnapshotPublisher(IResourceStore store, SecretVault 
 
         // Builds of one instance run one at a time (the flight), so the model is never read and written at once.
         model.Apply(changes);
-        var snapshot = Build(service, model);
+        var rebuilt = new List<GatewayApi>();
+        var snapshot = Build(service, model, rebuilt);
         if (feed.Publish(snapshot))
         {
-            Log.SnapshotPublished(logger, service, snapshot.Revision, snapshot.Apis.Count, snapshot.Apis.Sum(a => a.Operations.Count));
+            Log.SnapshotPublished(logger, service, snapshot.Revision, snapshot.Apis.Count);
         }
 
-        model.MarkPublished(snapshot);
+        model.MarkPublished(snapshot, rebuilt);
     }
 
     private sealed class Flight
@@ -146,18 +147,25 @@ public sealed partial class SnapshotPublisher(IResourceStore store, SecretVault 
     /// Builds the snapshot of the model's revision. An API the changes since the last published snapshot did not
     /// touch is that snapshot's object, so the gateway keeps its routes and pipelines.
     /// </summary>
-    private GatewaySnapshot Build(string service, InstanceModel model)
+    private GatewaySnapshot Build(string service, InstanceModel model, List<GatewayApi>? rebuilt = null)
     {
-        var previous = model.Published?.Apis.ToDictionary(a => a.Id, StringComparer.OrdinalIgnoreCase);
         var productApis = model.All(ResourceKind.ProductApi).ToLookup(l => l.Key.ParentKey, l => l.Key.Name);
         var productGroups = model.All(ResourceKind.ProductGroup).ToLookup(l => l.Key.ParentKey, l => l.Key.Name);
         var userGroups = model.All(ResourceKind.GroupUser).ToLookup(l => l.Key.NameKey, l => l.Key.Parent);
         string? Policy(string scope) => Str(model.PolicyOf(scope)?.Properties, "value");
         string? Format(string scope) => model.PolicyOf(scope) is { } p && Str(p.Properties, "value") is not null ? Str(p.Properties, "format") : null;
         var apis = model.All(ResourceKind.Api.Kind).Select(a =>
-            model.Dirty is { } dirty && !dirty.Contains(a.Key.NameKey) && previous is not null && previous.TryGetValue(a.Key.Name, out var same)
-                ? same
-                : new GatewayApi
+        {
+            if (model.Dirty is { } dirty && !dirty.Contains(a.Key.NameKey) && model.PublishedApi(a.Key.Name) is { } same)
+            {
+                return same;
+            }
+
+            var api = NewApi(a);
+            rebuilt?.Add(api);
+            return api;
+        }).ToArray();
+        GatewayApi NewApi(StoredResource a) => new()
         {
             Id = a.Key.Name,
             DisplayName = Str(a.Properties, "displayName") ?? a.Key.Name,
@@ -180,7 +188,7 @@ public sealed partial class SnapshotPublisher(IResourceStore store, SecretVault 
                 PolicyFormat = Format("apis/" + a.Key.NameKey + "/operations/" + o.Key.NameKey),
                 Responses = Responses(o.Properties["responses"] as JsonArray),
             }).ToArray(),
-        }).ToArray();
+        };
         var products = model.All(ResourceKind.Product.Kind).Select(p => new GatewayProduct
         {
             Id = p.Key.Name,
@@ -194,7 +202,9 @@ public sealed partial class SnapshotPublisher(IResourceStore store, SecretVault 
             Policy = Policy("products/" + p.Key.NameKey),
             PolicyFormat = Format("products/" + p.Key.NameKey),
         }).ToArray();
-        var subscriptions = model.All(ResourceKind.Subscription.Kind).Select(s =>
+        // Subscriptions and users are the published snapshot's when none changed (their keys are decrypted once, and
+        // the gateway keeps its table of keys).
+        var subscriptions = !model.Changed(ResourceKind.Subscription.Kind) ? model.Published!.Subscriptions : model.All(ResourceKind.Subscription.Kind).Select(s =>
         {
             var secrets = vault.Unprotect(s.Secrets);
             var owner = Str(s.Properties, "ownerId");
@@ -216,7 +226,7 @@ public sealed partial class SnapshotPublisher(IResourceStore store, SecretVault 
                 CreatedDate = s.Created,
             };
         }).ToArray();
-        var users = model.All(ResourceKind.User.Kind).Select(u => new GatewayUser
+        var users = !model.Changed(ResourceKind.User.Kind) && !model.Changed(ResourceKind.GroupUser) ? model.Published!.Users : model.All(ResourceKind.User.Kind).Select(u => new GatewayUser
         {
             Id = u.Key.Name,
             Email = Str(u.Properties, "email") ?? "",
@@ -302,7 +312,7 @@ public sealed partial class SnapshotPublisher(IResourceStore store, SecretVault 
 
     private static partial class Log
     {
-        [LoggerMessage(EventIds.SnapshotPublished, LogLevel.Information, "Published snapshot of '{Service}' at revision {Revision}: {Apis} APIs, {Operations} operations.")]
-        public static partial void SnapshotPublished(ILogger logger, string service, long revision, int apis, int operations);
+        [LoggerMessage(EventIds.SnapshotPublished, LogLevel.Information, "Published snapshot of '{Service}' at revision {Revision}: {Apis} APIs.")]
+        public static partial void SnapshotPublished(ILogger logger, string service, long revision, int apis);
     }
 }
