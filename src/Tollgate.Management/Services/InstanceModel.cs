@@ -14,7 +14,7 @@ internal sealed class InstanceModel
     private readonly Dictionary<string, Dictionary<(string Parent, string Name), StoredResource>> _byKind = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Dictionary<string, StoredResource>> _operationsByApi = new(StringComparer.Ordinal);
     private readonly Dictionary<string, StoredResource[]> _ordered = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, GatewayApi> _publishedApis = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, int> _publishedPlaces = new(StringComparer.OrdinalIgnoreCase);
     private HashSet<string>? _changedKinds;
 
     /// <summary>The revision the resources are at (0: none read yet).</summary>
@@ -66,29 +66,17 @@ internal sealed class InstanceModel
     }
 
     /// <summary>
-    /// The snapshot was published: what it reflects is no longer dirty. <paramref name="rebuilt"/> are its APIs that
-    /// are not the previous snapshot's objects (the index of published APIs changes by them and the dirty ones).
+    /// The snapshot was published: what it reflects is no longer dirty. Its APIs' places are indexed by name again
+    /// only when an API was written or removed (operations and policies leave every API where it was).
     /// </summary>
-    public void MarkPublished(GatewaySnapshot snapshot, IReadOnlyList<GatewayApi> rebuilt)
+    public void MarkPublished(GatewaySnapshot snapshot)
     {
-        if (Dirty is null || Published is null)
+        if (Changed(ResourceKind.Api.Kind) || Published is null || Published.Apis.Count != snapshot.Apis.Count)
         {
-            _publishedApis.Clear();
-            foreach (var api in snapshot.Apis)
+            _publishedPlaces.Clear();
+            for (var i = 0; i < snapshot.Apis.Count; i++)
             {
-                _publishedApis.TryAdd(api.Id, api);
-            }
-        }
-        else
-        {
-            foreach (var name in Dirty)
-            {
-                _publishedApis.Remove(name);
-            }
-
-            foreach (var api in rebuilt)
-            {
-                _publishedApis[api.Id] = api;
+                _publishedPlaces.TryAdd(snapshot.Apis[i].Id, i);
             }
         }
 
@@ -97,11 +85,18 @@ internal sealed class InstanceModel
         _changedKinds = new HashSet<string>(StringComparer.Ordinal);
     }
 
-    /// <summary>Whether a resource of this kind was written or removed since <see cref="Published"/> (true when there is none).</summary>
-    public bool Changed(string kind) => Published is null || _changedKinds is null || _changedKinds.Contains(kind);
+    /// <summary>The place of the API of this name in <see cref="Published"/>'s APIs, or -1.</summary>
+    public int PublishedPlace(string name) => _publishedPlaces.TryGetValue(name, out var i) ? i : -1;
 
     /// <summary>The API of this name in <see cref="Published"/>, if any.</summary>
-    public GatewayApi? PublishedApi(string name) => _publishedApis.GetValueOrDefault(name);
+    public GatewayApi? PublishedApi(string name) => PublishedPlace(name) is var i and >= 0 ? Published!.Apis[i] : null;
+
+    /// <summary>The resource of a kind with this parent and name (keys in lower case), if any.</summary>
+    public StoredResource? Find(string kind, string parentKey, string nameKey) =>
+        _byKind.TryGetValue(kind, out var resources) ? resources.GetValueOrDefault((parentKey, nameKey)) : null;
+
+    /// <summary>Whether a resource of this kind was written or removed since <see cref="Published"/> (true when there is none).</summary>
+    public bool Changed(string kind) => Published is null || _changedKinds is null || _changedKinds.Contains(kind);
 
     /// <summary>Every resource of a kind, in the order they were created (kept until a resource of the kind is written or removed).</summary>
     public IReadOnlyList<StoredResource> All(string kind)

@@ -102,14 +102,13 @@ public sealed partial class SnapshotPublisher(IResourceStore store, SecretVault 
 
         // Builds of one instance run one at a time (the flight), so the model is never read and written at once.
         model.Apply(changes);
-        var rebuilt = new List<GatewayApi>();
-        var snapshot = Build(service, model, rebuilt);
+        var snapshot = Build(service, model);
         if (feed.Publish(snapshot))
         {
             Log.SnapshotPublished(logger, service, snapshot.Revision, snapshot.Apis.Count);
         }
 
-        model.MarkPublished(snapshot, rebuilt);
+        model.MarkPublished(snapshot);
     }
 
     private sealed class Flight
@@ -147,24 +146,34 @@ public sealed partial class SnapshotPublisher(IResourceStore store, SecretVault 
     /// Builds the snapshot of the model's revision. An API the changes since the last published snapshot did not
     /// touch is that snapshot's object, so the gateway keeps its routes and pipelines.
     /// </summary>
-    private GatewaySnapshot Build(string service, InstanceModel model, List<GatewayApi>? rebuilt = null)
+    private GatewaySnapshot Build(string service, InstanceModel model)
     {
         var productApis = model.All(ResourceKind.ProductApi).ToLookup(l => l.Key.ParentKey, l => l.Key.Name);
         var productGroups = model.All(ResourceKind.ProductGroup).ToLookup(l => l.Key.ParentKey, l => l.Key.Name);
         var userGroups = model.All(ResourceKind.GroupUser).ToLookup(l => l.Key.NameKey, l => l.Key.Parent);
         string? Policy(string scope) => Str(model.PolicyOf(scope)?.Properties, "value");
         string? Format(string scope) => model.PolicyOf(scope) is { } p && Str(p.Properties, "value") is not null ? Str(p.Properties, "format") : null;
-        var apis = model.All(ResourceKind.Api.Kind).Select(a =>
+        GatewayApi[] apis;
+        if (model.Published is { } published && model.Dirty is { } dirty && !model.Changed(ResourceKind.Api.Kind))
         {
-            if (model.Dirty is { } dirty && !dirty.Contains(a.Key.NameKey) && model.PublishedApi(a.Key.Name) is { } same)
+            // No API written or removed: the published APIs in their places, the ones whose operations or policies
+            // changed rebuilt where they are.
+            apis = [.. published.Apis];
+            foreach (var name in dirty)
             {
-                return same;
+                if (model.PublishedPlace(name) is var i and >= 0 && model.Find(ResourceKind.Api.Kind, "", name) is { } stored)
+                {
+                    apis[i] = NewApi(stored);
+                }
             }
+        }
+        else
+        {
+            apis = model.All(ResourceKind.Api.Kind)
+                .Select(a => model.Dirty is { } changed && !changed.Contains(a.Key.NameKey) && model.PublishedApi(a.Key.Name) is { } same ? same : NewApi(a))
+                .ToArray();
+        }
 
-            var api = NewApi(a);
-            rebuilt?.Add(api);
-            return api;
-        }).ToArray();
         GatewayApi NewApi(StoredResource a) => new()
         {
             Id = a.Key.Name,
