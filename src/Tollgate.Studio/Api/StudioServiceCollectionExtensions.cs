@@ -40,27 +40,51 @@ internal sealed class StudioInitializer(StudioStore store, StudioWorkspace works
 public static class StudioServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers Studio: its SQLite store at <c>{DataDirectory}/studio/studio.db</c> (secrets encrypted with
-    /// <paramref name="protector"/>), datasets, experiments, web services, BES and the background job worker.
+    /// Registers Studio: its store (SQLite at <c>{DataDirectory}/studio/studio.db</c>, or PostgreSQL with
+    /// <c>Tollgate:Studio:Store:Provider</c> = <c>postgres</c>; secrets encrypted with <paramref name="protector"/>), its
+    /// files (under the data directory, or in the default storage), datasets, experiments, web services, BES and the
+    /// background job worker.
     /// </summary>
+    /// <exception cref="ArgumentException">The store or job settings are not valid (<see cref="StudioOptions.Problem"/>).</exception>
     public static IServiceCollection AddStudio(this IServiceCollection services, StudioOptions options, SecretProtector protector)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(protector);
+        if (options.Problem() is { } problem)
+        {
+            throw new ArgumentException(problem, nameof(options));
+        }
+
         var directory = Path.Combine(options.DataDirectory, "studio");
         PrivateFiles.CreateDirectory(directory, tightenExisting: true);
-        var database = Path.Combine(directory, "studio.db");
-        PrivateFiles.Prepare(database);
+        StudioSqlDialect dialect;
+        if (options.Store.Provider.Equals(StudioStoreOptions.Postgres, StringComparison.OrdinalIgnoreCase))
+        {
+            dialect = new PostgresStudioDialect(options.Store.ConnectionString!);
+        }
+        else
+        {
+            var database = Path.Combine(directory, "studio.db");
+            PrivateFiles.Prepare(database);
+            dialect = new SqliteStudioDialect(database);
+        }
+
+        var storage = new StorageAccess(options);
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(options);
-        services.AddSingleton(new StudioStore(database, protector));
+        services.AddSingleton(new StudioStore(dialect, protector));
+        services.AddSingleton<StudioFileStore>(options.FilesInBlobStorage
+            ? new BlobStudioFileStore(
+                new Azure.Storage.Blobs.BlobContainerClient(options.DefaultStorageConnectionString, options.Store.FilesContainer, storage.ClientOptions),
+                Path.Combine(directory, "cache"))
+            : new LocalStudioFileStore(directory));
         services.AddSingleton(sp => ModuleRegistry.CreateBuiltIn(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<Learning.TrainedModelService>();
         services.AddSingleton<StudioWorkspace>();
         services.AddSingleton<DatasetService>();
         services.AddSingleton<ExperimentService>();
         services.AddSingleton<WebServiceCatalog>();
-        services.AddSingleton(new StorageAccess(options));
+        services.AddSingleton(storage);
         services.AddSingleton<BatchJobWorker>();
         services.AddSingleton<EndpointService>();
         services.AddSingleton<BatchService>();

@@ -193,7 +193,7 @@ public sealed class WebServiceCatalog
             var published = await _experiments.Models.FindAsync(modelId, cancellationToken);
             var resource = new EndpointResource(published?.Name ?? modelId, modelId, modelId, null, null, null);
             if (overrides.TryGetValue(modelId, out var replaced) && await _experiments.Models.FindAsync(replaced.TrainedModelId, cancellationToken) is { } retrained
-                && File.Exists(retrained.File))
+                && await _experiments.Models.ExistsAsync(retrained, cancellationToken))
             {
                 models[modelId] = _experiments.Models.Load(retrained);
                 resource = resource with { CurrentModelId = retrained.Id, BaseLocation = replaced.BaseLocation, RelativeLocation = replaced.RelativeLocation, Updated = replaced.Updated };
