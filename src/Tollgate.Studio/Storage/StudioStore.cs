@@ -95,12 +95,15 @@ public sealed class StudioStore : IAsyncDisposable
         {d.SchemaV1Extra}
         """;
 
-    // Version 2: BES jobs claimed by a node with a lease (owner, lease end) and a claim counter fencing its writes.
+    // Version 2: BES jobs claimed by a node with a lease (owner, lease end) and a claim counter fencing its writes; the
+    // revision of published services that nodes follow.
     private static string SchemaV2(StudioSqlDialect d) => $"""
         ALTER TABLE studio_jobs ADD COLUMN owner TEXT;
         ALTER TABLE studio_jobs ADD COLUMN lease_until TEXT;
         ALTER TABLE studio_jobs ADD COLUMN attempt INTEGER NOT NULL DEFAULT 0;
         CREATE INDEX IF NOT EXISTS studio_jobs_claim ON studio_jobs (status, lease_until);
+        CREATE TABLE IF NOT EXISTS studio_revision (id INTEGER PRIMARY KEY, revision {d.BigInt} NOT NULL);
+        INSERT INTO studio_revision (id, revision) VALUES (1, 0) ON CONFLICT DO NOTHING;
         {d.SchemaV2Extra}
         """;
 
@@ -333,7 +336,7 @@ public sealed class StudioStore : IAsyncDisposable
         (await QueryAsync(ServiceSelect + " WHERE id = @id OR endpoint_id = @id", new() { ["@id"] = id }, ReadService, cancellationToken)).FirstOrDefault();
 
     public Task<bool> UpdateServiceAsync(ServiceRecord service, CancellationToken cancellationToken = default) =>
-        ExecuteCountAsync("""
+        ChangedAsync(ExecuteCountAsync("""
             UPDATE studio_services SET name = @name, description = @description, primary_key = @primary, secondary_key = @secondary,
                 max_concurrent_calls = @max WHERE id = @id
             """, new()
@@ -341,7 +344,7 @@ public sealed class StudioStore : IAsyncDisposable
             ["@id"] = service.Id, ["@name"] = service.Name, ["@description"] = service.Description,
             ["@primary"] = _protector.ProtectString(service.PrimaryKey), ["@secondary"] = _protector.ProtectString(service.SecondaryKey),
             ["@max"] = service.MaxConcurrentCalls,
-        }, cancellationToken);
+        }, cancellationToken), cancellationToken);
 
     public async Task<bool> DeleteServiceAsync(ServiceRecord service, CancellationToken cancellationToken = default)
     {
@@ -352,7 +355,7 @@ public sealed class StudioStore : IAsyncDisposable
 
         await ExecuteCountAsync("DELETE FROM studio_endpoint_resources WHERE endpoint_id = @id", new() { ["@id"] = service.EndpointId }, cancellationToken);
         await ExecuteCountAsync("DELETE FROM studio_jobs WHERE endpoint_id = @id", new() { ["@id"] = service.EndpointId }, cancellationToken);
-        return await ExecuteCountAsync("DELETE FROM studio_services WHERE id = @id", new() { ["@id"] = service.Id }, cancellationToken);
+        return await ChangedAsync(ExecuteCountAsync("DELETE FROM studio_services WHERE id = @id", new() { ["@id"] = service.Id }, cancellationToken), cancellationToken);
     }
 
     private const string ServiceSelect =
@@ -394,7 +397,7 @@ public sealed class StudioStore : IAsyncDisposable
         (await QueryAsync(EndpointSelect + " WHERE endpoint_id = @id", new() { ["@id"] = endpointId }, ReadEndpoint, cancellationToken)).FirstOrDefault();
 
     public Task<bool> UpdateEndpointAsync(EndpointRecord endpoint, CancellationToken cancellationToken = default) =>
-        ExecuteCountAsync("""
+        ChangedAsync(ExecuteCountAsync("""
             UPDATE studio_endpoints SET description = @description, primary_key = @primary, secondary_key = @secondary, max_concurrent_calls = @max
             WHERE endpoint_id = @endpoint
             """, new()
@@ -402,7 +405,7 @@ public sealed class StudioStore : IAsyncDisposable
             ["@endpoint"] = endpoint.EndpointId, ["@description"] = endpoint.Description,
             ["@primary"] = _protector.ProtectString(endpoint.PrimaryKey), ["@secondary"] = _protector.ProtectString(endpoint.SecondaryKey),
             ["@max"] = endpoint.MaxConcurrentCalls,
-        }, cancellationToken);
+        }, cancellationToken), cancellationToken);
 
     /// <summary>Deletes an added endpoint with its jobs and retrained models' references.</summary>
     public async Task<bool> DeleteEndpointAsync(string endpointId, CancellationToken cancellationToken = default)
@@ -410,7 +413,7 @@ public sealed class StudioStore : IAsyncDisposable
         var parameters = new Dictionary<string, object?> { ["@id"] = endpointId };
         await ExecuteCountAsync("DELETE FROM studio_jobs WHERE endpoint_id = @id", parameters, cancellationToken);
         await ExecuteCountAsync("DELETE FROM studio_endpoint_resources WHERE endpoint_id = @id", parameters, cancellationToken);
-        return await ExecuteCountAsync("DELETE FROM studio_endpoints WHERE endpoint_id = @id", parameters, cancellationToken);
+        return await ChangedAsync(ExecuteCountAsync("DELETE FROM studio_endpoints WHERE endpoint_id = @id", parameters, cancellationToken), cancellationToken);
     }
 
     /// <summary>The trained models an endpoint serves in place of the published ones.</summary>
@@ -443,6 +446,7 @@ public sealed class StudioStore : IAsyncDisposable
         }
 
         await transaction.CommitAsync(cancellationToken);
+        await BumpRevisionAsync(cancellationToken);
     }
 
     private const string EndpointSelect =
@@ -545,6 +549,25 @@ public sealed class StudioStore : IAsyncDisposable
             LeaseUntil = r.IsDBNull(10) ? null : Time(r.GetString(10)),
             Attempt = r.GetInt32(11),
         };
+
+    // --- revision ------------------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// The store's revision: bumped after every change to a published service, an endpoint or an endpoint's models, so a
+    /// node that keeps loaded services (<c>WebServiceCatalog</c>) knows when another node changed one (keys, models).
+    /// </summary>
+    public async Task<long> GetRevisionAsync(CancellationToken cancellationToken = default) =>
+        (await QueryAsync("SELECT revision FROM studio_revision WHERE id = 1", null, r => r.GetInt64(0), cancellationToken)).FirstOrDefault();
+
+    private async Task<bool> ChangedAsync(Task<bool> change, CancellationToken cancellationToken)
+    {
+        var changed = await change;
+        await BumpRevisionAsync(cancellationToken);
+        return changed;
+    }
+
+    private Task<bool> BumpRevisionAsync(CancellationToken cancellationToken) =>
+        ExecuteCountAsync("UPDATE studio_revision SET revision = revision + 1 WHERE id = 1", [], cancellationToken);
 
     // --- health and metrics ----------------------------------------------------------------------------------------
 

@@ -161,6 +161,48 @@ public sealed class StudioNodesTests(PostgresFixture postgres) : IClassFixture<P
     }
 
     [Fact]
+    public async Task ServiceKeyRegeneratedOnNodeA_IsRefusedOnNodeB_AtOnce_AndADeletedServiceIsGoneEverywhere()
+    {
+        await using var nodeA = await StartNodeAsync("node-a");
+        await using var nodeB = await StartNodeAsync("node-b");
+        var service = await nodeA.PublishTutorialAsync();
+        const string Body = """{"Inputs":{"input1":{"ColumnNames":["Col2"],"Values":[["This is a good day"]]}},"GlobalParameters":{}}""";
+        var execute = nodeB.ServicePath(service.EndpointId) + "/execute?api-version=2.0";
+
+        // Node B has the service loaded with the old key.
+        using (var before = await nodeB.CallAsync(HttpMethod.Post, execute, service.PrimaryKey, Body))
+        {
+            Assert.Equal(HttpStatusCode.OK, before.StatusCode);
+        }
+
+        var regenerated = await nodeA.OkAsync(HttpMethod.Post, $"/studio/services/{service.ServiceId}/regenerateKey", new JsonObject { ["keyType"] = "primary" });
+        var newKey = (string?)regenerated["primaryKey"] ?? (string)regenerated["defaultEndpoint"]!["primaryKey"]!;
+        Assert.NotEqual(service.PrimaryKey, newKey);
+
+        // The very next call on node B with the old key is refused; the new key works there.
+        using (var old = await nodeB.CallAsync(HttpMethod.Post, execute, service.PrimaryKey, Body))
+        {
+            await StudioAssert.ErrorAsync(old, 401, "Unauthorized");
+        }
+
+        using (var fresh = await nodeB.CallAsync(HttpMethod.Post, execute, newKey, Body))
+        {
+            Assert.Equal(HttpStatusCode.OK, fresh.StatusCode);
+        }
+
+        // Deleted through node A: node B answers 404 at once.
+        using (var deleted = await nodeA.Studio.DeleteAsync($"/studio/services/{service.ServiceId}"))
+        {
+            Assert.True(deleted.IsSuccessStatusCode, await deleted.Content.ReadAsStringAsync());
+        }
+
+        using (var gone = await nodeB.CallAsync(HttpMethod.Post, execute, newKey, Body))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+        }
+    }
+
+    [Fact]
     public async Task BesJob_SubmittedOnNodeA_IsPolledOnNodeB_AndRunsOnExactlyOneNode()
     {
         var ranOn = new ConcurrentDictionary<string, ConcurrentDictionary<string, byte>>();
