@@ -126,8 +126,8 @@ public sealed partial class BatchJobWorker : BackgroundService
                 continue;
             }
 
-            using var poll = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-            poll.CancelAfter(_options.JobPollInterval);
+            using var interval = new CancellationTokenSource(_options.JobPollInterval, _time);
+            using var poll = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, interval.Token);
             try
             {
                 await _wake.Reader.ReadAsync(poll.Token);
