@@ -1,6 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Tollgate.ServiceDefaults;
 using Tollgate.Security;
 using Tollgate.Studio.Batch;
 using Tollgate.Studio.Datasets;
@@ -22,11 +24,13 @@ public sealed class StudioWorkspace
 }
 
 /// <summary>Creates the store's tables, the workspace and the sample dataset before anything else runs.</summary>
-internal sealed class StudioInitializer(StudioStore store, StudioWorkspace workspace, DatasetService datasets, StudioOptions options, TimeProvider time) : IHostedService
+internal sealed partial class StudioInitializer(StudioStore store, StudioWorkspace workspace, DatasetService datasets, StudioOptions options, TimeProvider time,
+    Batch.BatchJobWorker worker, ILogger<StudioInitializer> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await store.InitializeAsync(cancellationToken);
+        Log.StoreSelected(logger, store.Provider, options.FilesInBlobStorage ? StudioStoreOptions.BlobFiles : StudioStoreOptions.LocalFiles, worker.NodeId);
         workspace.Set(await store.GetOrCreateWorkspaceAsync(time, cancellationToken));
         if (options.PreloadSample)
         {
@@ -35,6 +39,12 @@ internal sealed class StudioInitializer(StudioStore store, StudioWorkspace works
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventIds.StudioStoreSelected, LogLevel.Information, "Studio store: {Provider}; datasets and trained models: {Files}; BES node name {Node}.")]
+        public static partial void StoreSelected(ILogger logger, string provider, string files, string node);
+    }
 }
 
 public static class StudioServiceCollectionExtensions
