@@ -46,7 +46,7 @@ public sealed class PostgresStudioDialect : StudioSqlDialect
 
     public override DbConnection Open() => _dataSource.OpenConnection();
 
-    public override async Task<IAsyncDisposable> LockSchemaAsync(DbConnection connection, CancellationToken cancellationToken)
+    public override async Task<IAsyncDisposable?> LockSchemaAsync(DbConnection connection, CancellationToken cancellationToken)
     {
         await ExecuteAsync(connection, $"SELECT pg_advisory_lock({SchemaLockId})", cancellationToken);
         return new AdvisoryLock(connection);

@@ -39,10 +39,11 @@ public sealed class SqliteStudioDialect : StudioSqlDialect
         return connection;
     }
 
-    public override async Task<IAsyncDisposable> LockSchemaAsync(DbConnection connection, CancellationToken cancellationToken)
+    // One process per file: nothing to lock against.
+    public override async Task<IAsyncDisposable?> LockSchemaAsync(DbConnection connection, CancellationToken cancellationToken)
     {
         await ExecuteAsync(connection, "PRAGMA journal_mode=WAL;", cancellationToken);
-        return NoLock.Instance;
+        return null;
     }
 
     // SQLITE_CONSTRAINT
@@ -52,12 +53,5 @@ public sealed class SqliteStudioDialect : StudioSqlDialect
     {
         SqliteConnection.ClearAllPools();
         return base.DisposeAsync();
-    }
-
-    private sealed class NoLock : IAsyncDisposable
-    {
-        public static readonly NoLock Instance = new();
-
-        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 }

@@ -45,8 +45,8 @@ public abstract class StudioSqlDialect : IAsyncDisposable
     /// <summary>Opens a pooled connection synchronously (metrics are read synchronously when scraped).</summary>
     public abstract DbConnection Open();
 
-    /// <summary>Serializes schema changes and the workspace's creation across processes until disposed.</summary>
-    public abstract Task<IAsyncDisposable> LockSchemaAsync(DbConnection connection, CancellationToken cancellationToken);
+    /// <summary>Serializes schema changes and the workspace's creation across processes until disposed (null: nothing to release).</summary>
+    public abstract Task<IAsyncDisposable?> LockSchemaAsync(DbConnection connection, CancellationToken cancellationToken);
 
     /// <summary>Whether <paramref name="exception"/> is a unique constraint refusing a row.</summary>
     public abstract bool IsUniqueViolation(Exception exception);
