@@ -122,7 +122,16 @@ public sealed partial class BatchJobWorker : BackgroundService
 
             if (job is not null)
             {
-                await RunAsync(job, stoppingToken);
+                try
+                {
+                    await RunAsync(job, stoppingToken);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // Recording the job's end failed (the store went away): its lease runs out and it is claimed again.
+                    Log.Failed(_logger, job.Id, ex);
+                }
+
                 continue;
             }
 
