@@ -285,6 +285,65 @@ public sealed class StudioNodesTests(PostgresFixture postgres) : IClassFixture<P
     }
 
     [Fact]
+    public async Task NodeThatLostItsLease_StopsAtItsNextHeartbeat_AndOnlyTheNewOwnersOutputIsCommitted()
+    {
+        var held = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var stopped = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var first = 0;
+        BatchJobHooks Holder(string node) => new()
+        {
+            // The first run anywhere holds the job until its token is cancelled; later runs go through.
+            AfterBatch = async (_, _, ct) =>
+            {
+                if (Interlocked.Exchange(ref first, 1) != 0)
+                {
+                    return;
+                }
+
+                held.TrySetResult(node);
+                try
+                {
+                    await Task.Delay(Timeout.Infinite, ct);
+                }
+                finally
+                {
+                    stopped.TrySetResult(node);
+                }
+            },
+        };
+
+        await using var nodeA = await StartNodeAsync("node-a", Holder("node-a"), lease: "00:00:03");
+        await using var nodeB = await StartNodeAsync("node-b", Holder("node-b"), lease: "00:00:03");
+        var service = await nodeA.PublishTutorialAsync();
+        await UploadInputAsync("input/lost.csv", 1_000);
+        var body = $$$"""{"Inputs":{"input1":{{{Reference("mycontainer/input/lost.csv")}}}},"Outputs":{"output1":{{{Reference("mycontainer/output/lost.csv")}}}},"GlobalParameters":{}}""";
+        var job = await SubmitAndStartAsync(nodeA.Client, nodeA.ServicePath(service.EndpointId), service.PrimaryKey, body);
+        var holder = await held.Task.WaitAsync(TimeSpan.FromSeconds(60));
+
+        // Another claimer took the job over (as after a network partition) and its lease has ended already.
+        await using (var connection = new NpgsqlConnection(_database))
+        {
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand(
+                "UPDATE studio_jobs SET owner = 'node-x', attempt = attempt + 1, lease_until = '2000-01-01T00:00:00.0000000Z' WHERE id = @id AND attempt = 1", connection);
+            command.Parameters.AddWithValue("id", job);
+            Assert.Equal(1, await command.ExecuteNonQueryAsync());
+        }
+
+        // The holder's heartbeat fails and it stops; a node claims the job again (attempt 3) and finishes it.
+        Assert.Equal(holder, await stopped.Task.WaitAsync(TimeSpan.FromSeconds(60)));
+        var status = await WaitEndedAsync(nodeB.Client, nodeB.ServicePath(service.EndpointId), service.PrimaryKey, job);
+        Assert.Equal("Finished", (string?)status["StatusCode"]);
+        var row = await ReadJobRowAsync(job);
+        Assert.Equal(3, row.Attempt);
+        Assert.Contains(row.Owner, new[] { "node-a", "node-b" });
+        var blocks = (await _container.GetBlockBlobClient("output/lost.csv").GetBlockListAsync(BlockListTypes.Committed)).Value.CommittedBlocks;
+        Assert.All(blocks, b => Assert.Equal(3, StagedBlobWriter.AttemptOf(b.Name)));
+        var csv = (await _container.GetBlobClient("output/lost.csv").DownloadContentAsync()).Value.Content.ToString();
+        Assert.Equal(1_001, csv.TrimEnd('\n').Split('\n').Length);
+    }
+
+    [Fact]
     public async Task NodeKilledMidJob_TheOtherNodeFinishesIt_OutputCompleteAndWrittenOnce()
     {
         const int Rows = 600_000;
