@@ -173,7 +173,7 @@ public sealed partial class BatchJobWorker : BackgroundService
         catch (OperationCanceledException) when (lost)
         {
             var current = await TryAsync(() => _store.GetJobAsync(job.EndpointId, job.Id, CancellationToken.None));
-            if (current is null || current.Status == JobStatus.Cancelled)
+            if (current?.Status == JobStatus.Cancelled)
             {
                 Log.Cancelled(_logger, job.Id);
             }

@@ -147,6 +147,13 @@ public sealed class StudioNodesTests(PostgresFixture postgres) : IClassFixture<P
             Assert.Equal("This is a good day", (string?)JsonNode.Parse(text)!["Results"]!["output1"]!["value"]!["Values"]![0]![0]);
         }
 
+        // The experiment and its run, made on A, are read on B.
+        var experiments = (await nodeB.OkAsync(HttpMethod.Get, "/studio/experiments"))["value"]!.AsArray();
+        var experiment = experiments.Single(e => (string?)e!["name"] == StudioTutorialSetup.ExperimentName)!;
+        var runs = (await nodeB.OkAsync(HttpMethod.Get, $"/studio/experiments/{(string)experiment["id"]!}/runs"))["value"]!.AsArray();
+        var run = await nodeB.OkAsync(HttpMethod.Get, $"/studio/runs/{(string)runs[0]!["id"]!}");
+        Assert.NotEmpty(run["modules"]!.AsArray());
+
         // A trained model (the demo's classifier) trained and published on A scores on B, which never saw it in memory.
         var classifier = await StudioClassifierSetup.RunAsync(nodeA.Studio, nodeA.Url, nodeA.Studio.DefaultRequestHeaders.Authorization!.Parameter!, CancellationToken.None);
         using (var response = await nodeB.CallAsync(HttpMethod.Post, nodeB.ServicePath(classifier.EndpointId) + "/execute?api-version=2.0", classifier.PrimaryKey,
