@@ -67,22 +67,19 @@ public static class StudioServiceCollectionExtensions
 
         var directory = Path.Combine(options.DataDirectory, "studio");
         PrivateFiles.CreateDirectory(directory, tightenExisting: true);
-        StudioSqlDialect dialect;
-        if (options.Store.Provider.Equals(StudioStoreOptions.Postgres, StringComparison.OrdinalIgnoreCase))
+        var postgres = options.Store.Provider.Equals(StudioStoreOptions.Postgres, StringComparison.OrdinalIgnoreCase);
+        var database = Path.Combine(directory, "studio.db");
+        if (!postgres)
         {
-            dialect = new PostgresStudioDialect(options.Store.ConnectionString!);
-        }
-        else
-        {
-            var database = Path.Combine(directory, "studio.db");
             PrivateFiles.Prepare(database);
-            dialect = new SqliteStudioDialect(database);
         }
 
         var storage = new StorageAccess(options);
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(options);
-        services.AddSingleton(new StudioStore(dialect, protector));
+        // Made by the container, so that it disposes the store (and its connection pool) with the host.
+        services.AddSingleton(_ => new StudioStore(
+            postgres ? new PostgresStudioDialect(options.Store.ConnectionString!) : new SqliteStudioDialect(database), protector));
         services.AddSingleton<StudioFileStore>(options.FilesInBlobStorage
             ? new BlobStudioFileStore(
                 new Azure.Storage.Blobs.BlobContainerClient(options.DefaultStorageConnectionString, options.Store.FilesContainer, storage.ClientOptions),
