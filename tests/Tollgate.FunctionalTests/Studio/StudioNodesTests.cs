@@ -250,32 +250,8 @@ public sealed class StudioNodesTests(PostgresFixture postgres) : IClassFixture<P
     [Fact]
     public async Task Cancel_ThroughTheOtherNode_StopsTheJobWhereItRuns()
     {
-        var running = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var stopped = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        BatchJobHooks Holder(string node) => new()
-        {
-            // The first batch holds the job on the node that claimed it until the job's token is cancelled.
-            AfterBatch = async (_, _, ct) =>
-            {
-                running.TrySetResult(node);
-                try
-                {
-                    await Task.Delay(Timeout.Infinite, ct);
-                }
-                finally
-                {
-                    stopped.TrySetResult(node);
-                }
-            },
-        };
-
-        await using var nodeA = await StartNodeAsync("node-a", Holder("node-a"), lease: "00:00:03");
-        await using var nodeB = await StartNodeAsync("node-b", Holder("node-b"), lease: "00:00:03");
-        var service = await nodeA.PublishTutorialAsync();
-        await UploadInputAsync("input/held.csv", 10);
-        var body = $$$"""{"Inputs":{"input1":{{{Reference("mycontainer/input/held.csv")}}}},"Outputs":{"output1":{{{Reference("mycontainer/output/held.csv")}}}},"GlobalParameters":{}}""";
-        var job = await SubmitAndStartAsync(nodeA.Client, nodeA.ServicePath(service.EndpointId), service.PrimaryKey, body);
-        var runner = await running.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        await using var held = await StartHeldJobAsync("held", 10);
+        var (nodeA, nodeB, service, job, runner) = (held.NodeA, held.NodeB, held.Service, held.Job, held.Runner);
 
         // DELETE through the node that does not run it.
         var other = runner == "node-a" ? nodeB : nodeA;
@@ -285,7 +261,7 @@ public sealed class StudioNodesTests(PostgresFixture postgres) : IClassFixture<P
         }
 
         // The running node sees it at its next heartbeat and stops the job; nothing was committed.
-        Assert.Equal(runner, await stopped.Task.WaitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Equal(runner, await held.Holder.Stopped.WaitAsync(TimeSpan.FromSeconds(60)));
         var status = await WaitEndedAsync(other.Client, other.ServicePath(service.EndpointId), service.PrimaryKey, job);
         Assert.Equal("Cancelled", (string?)status["StatusCode"]);
         Assert.False(await _container.GetBlobClient("output/held.csv").ExistsAsync());
@@ -294,38 +270,8 @@ public sealed class StudioNodesTests(PostgresFixture postgres) : IClassFixture<P
     [Fact]
     public async Task NodeThatLostItsLease_StopsAtItsNextHeartbeat_AndOnlyTheNewOwnersOutputIsCommitted()
     {
-        var held = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var stopped = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var first = 0;
-        BatchJobHooks Holder(string node) => new()
-        {
-            // The first run anywhere holds the job until its token is cancelled; later runs go through.
-            AfterBatch = async (_, _, ct) =>
-            {
-                if (Interlocked.Exchange(ref first, 1) != 0)
-                {
-                    return;
-                }
-
-                held.TrySetResult(node);
-                try
-                {
-                    await Task.Delay(Timeout.Infinite, ct);
-                }
-                finally
-                {
-                    stopped.TrySetResult(node);
-                }
-            },
-        };
-
-        await using var nodeA = await StartNodeAsync("node-a", Holder("node-a"), lease: "00:00:03");
-        await using var nodeB = await StartNodeAsync("node-b", Holder("node-b"), lease: "00:00:03");
-        var service = await nodeA.PublishTutorialAsync();
-        await UploadInputAsync("input/lost.csv", 1_000);
-        var body = $$$"""{"Inputs":{"input1":{{{Reference("mycontainer/input/lost.csv")}}}},"Outputs":{"output1":{{{Reference("mycontainer/output/lost.csv")}}}},"GlobalParameters":{}}""";
-        var job = await SubmitAndStartAsync(nodeA.Client, nodeA.ServicePath(service.EndpointId), service.PrimaryKey, body);
-        var holder = await held.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        await using var held = await StartHeldJobAsync("lost", 1_000);
+        var (nodeB, service, job) = (held.NodeB, held.Service, held.Job);
 
         // Another claimer took the job over (as after a network partition) and its lease has ended already.
         await using (var connection = new NpgsqlConnection(_database))
@@ -338,7 +284,7 @@ public sealed class StudioNodesTests(PostgresFixture postgres) : IClassFixture<P
         }
 
         // The holder's heartbeat fails and it stops; a node claims the job again (attempt 3) and finishes it.
-        Assert.Equal(holder, await stopped.Task.WaitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Equal(held.Runner, await held.Holder.Stopped.WaitAsync(TimeSpan.FromSeconds(60)));
         var status = await WaitEndedAsync(nodeB.Client, nodeB.ServicePath(service.EndpointId), service.PrimaryKey, job);
         Assert.Equal("Finished", (string?)status["StatusCode"]);
         var row = await ReadJobRowAsync(job);
@@ -434,6 +380,41 @@ public sealed class StudioNodesTests(PostgresFixture postgres) : IClassFixture<P
         Assert.StartsWith("This is a good day number 0,", first);
     }
 
+    /// <summary>
+    /// Two nodes (3 s leases) whose first BES run is held after its first batch; publishes the tutorial, submits a job
+    /// from <c>input/{name}.csv</c> (<paramref name="rows"/> rows) to <c>output/{name}.csv</c> through node A, and
+    /// returns once a node runs it.
+    /// </summary>
+    private async Task<HeldJob> StartHeldJobAsync(string name, int rows)
+    {
+        var holder = new FirstRunHolder();
+        var nodeA = await StartNodeAsync("node-a", holder.Hooks("node-a"), lease: "00:00:03");
+        var nodeB = await StartNodeAsync("node-b", holder.Hooks("node-b"), lease: "00:00:03");
+        try
+        {
+            var service = await nodeA.PublishTutorialAsync();
+            await UploadInputAsync($"input/{name}.csv", rows);
+            var body = $$$"""{"Inputs":{"input1":{{{Reference($"mycontainer/input/{name}.csv")}}}},"Outputs":{"output1":{{{Reference($"mycontainer/output/{name}.csv")}}}},"GlobalParameters":{}}""";
+            var job = await SubmitAndStartAsync(nodeA.Client, nodeA.ServicePath(service.EndpointId), service.PrimaryKey, body);
+            return new HeldJob(nodeA, nodeB, service, job, await holder.Held.WaitAsync(TimeSpan.FromSeconds(60)), holder);
+        }
+        catch
+        {
+            await nodeA.DisposeAsync();
+            await nodeB.DisposeAsync();
+            throw;
+        }
+    }
+
+    private sealed record HeldJob(StudioHost NodeA, StudioHost NodeB, StudioTutorialSetup.Published Service, string Job, string Runner, FirstRunHolder Holder) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await NodeA.DisposeAsync();
+            await NodeB.DisposeAsync();
+        }
+    }
+
     private static async Task<bool> HasUncommittedBlocksAsync(BlockBlobClient blob)
     {
         try
@@ -444,5 +425,41 @@ public sealed class StudioNodesTests(PostgresFixture postgres) : IClassFixture<P
         {
             return false;
         }
+    }
+
+    /// <summary>
+    /// Holds the first BES run on any node after its first batch until the run's token is cancelled; later runs go
+    /// through. <see cref="Held"/> and <see cref="Stopped"/> give the node that ran it.
+    /// </summary>
+    private sealed class FirstRunHolder
+    {
+        private readonly TaskCompletionSource<string> _held = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource<string> _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _first;
+
+        public Task<string> Held => _held.Task;
+
+        public Task<string> Stopped => _stopped.Task;
+
+        public BatchJobHooks Hooks(string node) => new()
+        {
+            AfterBatch = async (_, _, ct) =>
+            {
+                if (Interlocked.Exchange(ref _first, 1) != 0)
+                {
+                    return;
+                }
+
+                _held.TrySetResult(node);
+                try
+                {
+                    await Task.Delay(Timeout.Infinite, ct);
+                }
+                finally
+                {
+                    _stopped.TrySetResult(node);
+                }
+            },
+        };
     }
 }
