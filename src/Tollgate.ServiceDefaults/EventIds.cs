@@ -82,6 +82,13 @@ public static class EventIds
     public const int BesJobCancelled = 5103;
     public const int BesJobFailed = 5104;
     public const int OnnxModelImported = 5201;
+
+    // --- Studio on several nodes (45xx) ---
+    public const int BesJobClaimed = 4501;
+    public const int BesJobLeaseLost = 4502;
+    public const int BesJobClaimFailed = 4503;
+    public const int BesJobHeartbeatFailed = 4504;
+    public const int StudioStoreSelected = 4510;
     public const int OnnxModelRefused = 5202;
     public const int EndpointAdded = 5301;
     public const int EndpointModelUpdated = 5302;

@@ -40,6 +40,21 @@ public sealed class StudioOptions
     /// <summary><c>MaxConcurrentCalls</c> of a new endpoint (Studio's default for paid workspaces: 20; at most 200).</summary>
     public int DefaultMaxConcurrentCalls { get; set; } = 20;
 
+    /// <summary>Studio's store (<c>Tollgate:Studio:Store:*</c>): SQLite under the data directory, or PostgreSQL for several nodes.</summary>
+    public StudioStoreOptions Store { get; set; } = new();
+
+    /// <summary>
+    /// How long a node holds a BES job it claimed without renewing its lease (default 30 s). The node renews it every
+    /// third of that; a job whose node died is claimed by another once its lease ended. Between 1 s and 1 h.
+    /// </summary>
+    public TimeSpan JobLease { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often an idle worker looks in the store for a job to claim (default 1 s); a job started on this node is taken at once.</summary>
+    public TimeSpan JobPollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>This node's name in BES job leases; default: host name, process id and a random suffix (unique per process).</summary>
+    public string? NodeName { get; set; }
+
     /// <summary>BES jobs run at the same time in this process.</summary>
     public int BatchWorkers { get; set; } = 2;
 
@@ -58,5 +73,78 @@ public sealed class StudioOptions
     /// <summary>Create the book reviews sample dataset on first start.</summary>
     public bool PreloadSample { get; set; } = true;
 
+    /// <summary>Whether datasets and trained models are kept in the default storage (<see cref="StudioStoreOptions.Files"/>, else: the store is PostgreSQL).</summary>
+    public bool FilesInBlobStorage => Store.Files is { Length: > 0 } files
+        ? files.Equals(StudioStoreOptions.BlobFiles, StringComparison.OrdinalIgnoreCase)
+        : Store.Provider.Equals(StudioStoreOptions.Postgres, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>What is wrong with the store and job settings, named by their configuration keys; null when nothing is.</summary>
+    public string? Problem()
+    {
+        var problems = new List<string>();
+        if (!Store.Provider.Equals(StudioStoreOptions.Sqlite, StringComparison.OrdinalIgnoreCase) && !Store.Provider.Equals(StudioStoreOptions.Postgres, StringComparison.OrdinalIgnoreCase))
+        {
+            problems.Add($"Tollgate:Studio:Store:Provider is '{Store.Provider}': it must be 'sqlite' (the default) or 'postgres'.");
+        }
+        else if (Store.Provider.Equals(StudioStoreOptions.Postgres, StringComparison.OrdinalIgnoreCase) && string.IsNullOrWhiteSpace(Store.ConnectionString))
+        {
+            problems.Add("Tollgate:Studio:Store:ConnectionString is empty: the 'postgres' store needs a PostgreSQL connection string (Host=...;Database=...;Username=...).");
+        }
+
+        if (Store.Files is { Length: > 0 } files && !files.Equals(StudioStoreOptions.LocalFiles, StringComparison.OrdinalIgnoreCase) && !files.Equals(StudioStoreOptions.BlobFiles, StringComparison.OrdinalIgnoreCase))
+        {
+            problems.Add($"Tollgate:Studio:Store:Files is '{files}': it must be 'local' or 'blob'.");
+        }
+        else if (FilesInBlobStorage && string.IsNullOrWhiteSpace(DefaultStorageConnectionString))
+        {
+            problems.Add("Tollgate:Studio:DefaultStorageConnectionString is empty: datasets and trained models are kept in blob storage (the 'postgres' store, or Tollgate:Studio:Store:Files = 'blob'), "
+                + "so every node serves them; set it to the workspace's storage account, or set Tollgate:Studio:Store:Files to 'local'.");
+        }
+
+        if (JobLease < TimeSpan.FromSeconds(1) || JobLease > TimeSpan.FromHours(1))
+        {
+            problems.Add($"Tollgate:Studio:JobLease is {JobLease}: it must be between 00:00:01 and 01:00:00.");
+        }
+
+        if (JobPollInterval < TimeSpan.FromMilliseconds(10) || JobPollInterval > TimeSpan.FromHours(1))
+        {
+            problems.Add($"Tollgate:Studio:JobPollInterval is {JobPollInterval}: it must be between 00:00:00.010 and 01:00:00.");
+        }
+
+        return problems.Count == 0 ? null : string.Join(" ", problems);
+    }
+
     internal string BaseUrl => (string.IsNullOrEmpty(PublicUrl) ? Url : PublicUrl).TrimEnd('/');
+}
+
+/// <summary>Studio's store (<c>Tollgate:Studio:Store:*</c>).</summary>
+public sealed class StudioStoreOptions
+{
+    /// <summary>The <see cref="Provider"/> of the default store, one SQLite file (<c>{DataDirectory}/studio/studio.db</c>).</summary>
+    public const string Sqlite = "sqlite";
+
+    /// <summary>The <see cref="Provider"/> shared by several Studio nodes.</summary>
+    public const string Postgres = "postgres";
+
+    /// <summary>The <see cref="Files"/> value keeping datasets and trained models under the data directory.</summary>
+    public const string LocalFiles = "local";
+
+    /// <summary>The <see cref="Files"/> value keeping them in the default storage (<see cref="StudioOptions.DefaultStorageConnectionString"/>).</summary>
+    public const string BlobFiles = "blob";
+
+    /// <summary><c>sqlite</c> (default) or <c>postgres</c>.</summary>
+    public string Provider { get; set; } = Sqlite;
+
+    /// <summary>The PostgreSQL connection string (Npgsql); required with <c>postgres</c>, ignored with <c>sqlite</c>.</summary>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>
+    /// Where datasets and trained models are kept: <c>local</c> (under the data directory) or <c>blob</c> (the container
+    /// <see cref="FilesContainer"/> of the default storage, so every node reads them). Default: <c>blob</c> with the
+    /// <c>postgres</c> store, <c>local</c> with <c>sqlite</c>.
+    /// </summary>
+    public string? Files { get; set; }
+
+    /// <summary>The container of the default storage that holds datasets and trained models (default <c>studio-files</c>).</summary>
+    public string FilesContainer { get; set; } = "studio-files";
 }

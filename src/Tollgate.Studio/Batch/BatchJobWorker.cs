@@ -28,15 +28,18 @@ public sealed class BatchJobHooks
 }
 
 /// <summary>
-/// Runs started BES jobs in the background, <see cref="StudioOptions.BatchWorkers"/> at a time. Each input blob is
-/// streamed (ranged reads) through the CSV reader and the graph in batches, and each output is streamed to its blob as
-/// staged blocks, so memory does not grow with the file. A job still <c>Running</c> when the process stops is run again
-/// from the start when the process comes back (outputs are overwritten).
+/// Runs started BES jobs in the background, <see cref="StudioOptions.BatchWorkers"/> at a time. A worker claims a job
+/// from the store with a lease (<see cref="StudioStore.ClaimJobAsync"/>: any node of the store may take it), renews the
+/// lease while it runs (the heartbeat, every third of <see cref="StudioOptions.JobLease"/>) and stops as soon as a renewal
+/// fails: the job was cancelled (through any node) or another node took it over. A job whose node died is claimed again
+/// once its lease ends and runs from the start. Each input blob is streamed (ranged reads) through the CSV reader and the
+/// graph in batches, and each output is staged as uncommitted blocks (<see cref="StagedBlobWriter"/>), committed only
+/// once the whole job succeeded and the lease was just renewed, so an output appears complete and once.
 /// </summary>
 public sealed partial class BatchJobWorker : BackgroundService
 {
     private const int CellsPerBatch = 1 << 20;
-    private readonly Channel<string> _queue = Channel.CreateUnbounded<string>();
+    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly ConcurrentDictionary<string, CancellationTokenSource> _running = new(StringComparer.Ordinal);
     private readonly StudioStore _store;
     private readonly WebServiceCatalog _catalog;
@@ -58,11 +61,18 @@ public sealed partial class BatchJobWorker : BackgroundService
         _time = time;
         _logger = logger;
         _hooks = services.GetService<BatchJobHooks>();
+        NodeId = string.IsNullOrWhiteSpace(options.NodeName)
+            ? $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid().ToString("N")[..8]}"
+            : options.NodeName.Trim();
     }
 
-    public void Enqueue(string jobId) => _queue.Writer.TryWrite(jobId);
+    /// <summary>This node's name in the store's job leases (<see cref="StudioOptions.NodeName"/>, else host/pid/random).</summary>
+    public string NodeId { get; }
 
-    /// <summary>Stops a running job (its status was already set to Cancelled).</summary>
+    /// <summary>A job was started: wakes a worker to claim it now rather than at its next poll.</summary>
+    public void Enqueue(string jobId) => _wake.Writer.TryWrite(true);
+
+    /// <summary>Stops a job if it runs here (its status was already set to Cancelled; another node sees it at its next heartbeat).</summary>
     public void Cancel(string jobId)
     {
         if (_running.TryGetValue(jobId, out var cts))
@@ -73,52 +83,108 @@ public sealed partial class BatchJobWorker : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        foreach (var job in await _store.ListJobsAsync(JobStatus.Running, stoppingToken))
+        if (_store.SingleNode)
         {
-            Log.Resuming(_logger, job.Id);
-            Enqueue(job.Id);
+            // One process per store: a job left Running with a lease was this store's previous process's.
+            foreach (var job in await _store.ListJobsAsync(JobStatus.Running, stoppingToken))
+            {
+                Log.Resuming(_logger, job.Id);
+            }
+
+            await _store.ReleaseAllJobLeasesAsync(stoppingToken);
         }
 
-        var workers = Enumerable.Range(0, Math.Max(1, _options.BatchWorkers)).Select(_ => Task.Run(async () =>
-        {
-            await foreach (var id in _queue.Reader.ReadAllAsync(stoppingToken))
-            {
-                await RunAsync(id, stoppingToken);
-            }
-        }, stoppingToken));
+        var workers = Enumerable.Range(0, Math.Max(1, _options.BatchWorkers)).Select(_ => Task.Run(() => ClaimLoopAsync(stoppingToken), stoppingToken));
         try
         {
             await Task.WhenAll(workers);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            // Stopping: jobs still Running are resumed at the next start.
+            // Stopping: the jobs running here were given back (or their leases end), and another node or the next start runs them.
         }
     }
 
-    private async Task RunAsync(string jobId, CancellationToken stoppingToken)
+    private async Task ClaimLoopAsync(CancellationToken stoppingToken)
     {
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        _running[jobId] = cts;
-        JobRecord? job = null;
-        try
+        while (!stoppingToken.IsCancellationRequested)
         {
-            job = (await _store.ListJobsAsync(JobStatus.Running, stoppingToken)).FirstOrDefault(j => j.Id == jobId);
-            if (job is null)
+            JobRecord? job = null;
+            try
             {
-                return; // cancelled before it ran
+                job = await _store.ClaimJobAsync(NodeId, _time.GetUtcNow(), _options.JobLease, stoppingToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // The store is unreachable: try again at the next poll.
+                Log.ClaimFailed(_logger, ex);
             }
 
-            await ExecuteAsync(job, cts.Token);
-            await _store.TransitionJobAsync(jobId, JobStatus.Running, JobStatus.Finished, _time.GetUtcNow(), resultsJson: "{}", cancellationToken: CancellationToken.None);
+            if (job is not null)
+            {
+                try
+                {
+                    await RunAsync(job, stoppingToken);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // Recording the job's end failed (the store went away): its lease runs out and it is claimed again.
+                    Log.Failed(_logger, job.Id, ex);
+                }
+
+                continue;
+            }
+
+            using var interval = new CancellationTokenSource(_options.JobPollInterval, _time);
+            using var poll = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, interval.Token);
+            try
+            {
+                await _wake.Reader.ReadAsync(poll.Token);
+            }
+            catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+            {
+                // The poll interval passed: look in the store again (a job started on another node, or a lease ended).
+            }
+        }
+    }
+
+    private async Task RunAsync(JobRecord job, CancellationToken stoppingToken)
+    {
+        var lease = new JobLease(job.Id, NodeId, job.Attempt);
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        using var heartbeatStop = new CancellationTokenSource();
+        _running[job.Id] = cts;
+        var lost = false;
+        Log.Claimed(_logger, job.Id, job.Attempt);
+        var heartbeat = HeartbeatAsync(lease, () => { lost = true; cts.Cancel(); }, heartbeatStop.Token);
+        try
+        {
+            await ExecuteAsync(job, lease, cts.Token);
+            if (!await _store.TransitionJobAsync(job.Id, JobStatus.Running, JobStatus.Finished, _time.GetUtcNow(), resultsJson: "{}", cancellationToken: CancellationToken.None, lease: lease))
+            {
+                Log.LeaseLost(_logger, job.Id, job.Attempt);
+            }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            Log.Interrupted(_logger, jobId);
+            Log.Interrupted(_logger, job.Id);
+            await TryAsync(() => _store.ReleaseJobAsync(lease, CancellationToken.None));
+        }
+        catch (OperationCanceledException) when (lost)
+        {
+            var current = await TryAsync(() => _store.GetJobAsync(job.EndpointId, job.Id, CancellationToken.None));
+            if (current?.Status == JobStatus.Cancelled)
+            {
+                Log.Cancelled(_logger, job.Id);
+            }
+            else
+            {
+                Log.LeaseLost(_logger, job.Id, job.Attempt);
+            }
         }
         catch (OperationCanceledException) when (cts.IsCancellationRequested)
         {
-            Log.Cancelled(_logger, jobId);
+            Log.Cancelled(_logger, job.Id);
         }
         catch (Exception ex)
         {
@@ -133,18 +199,79 @@ public sealed partial class BatchJobWorker : BackgroundService
             };
             if (ex is not (StudioError or DataFormatException or RequestFailedException) && !StorageAccess.IsUnreachable(ex))
             {
-                Log.Failed(_logger, jobId, ex);
+                Log.Failed(_logger, job.Id, ex);
             }
 
-            await _store.TransitionJobAsync(jobId, JobStatus.Running, JobStatus.Failed, _time.GetUtcNow(), details: details, cancellationToken: CancellationToken.None);
+            await _store.TransitionJobAsync(job.Id, JobStatus.Running, JobStatus.Failed, _time.GetUtcNow(), details: details, cancellationToken: CancellationToken.None, lease: lease);
         }
         finally
         {
-            _running.TryRemove(jobId, out _);
+            await heartbeatStop.CancelAsync();
+            await heartbeat;
+            _running.TryRemove(job.Id, out _);
         }
     }
 
-    private async Task ExecuteAsync(JobRecord job, CancellationToken cancellationToken)
+    /// <summary>
+    /// Renews the lease every third of <see cref="StudioOptions.JobLease"/> until stopped; calls <paramref name="lost"/> once
+    /// the claim no longer holds the job (cancelled, deleted, taken over), or when the store could not be reached for a
+    /// whole lease (another node may have taken the job by then).
+    /// </summary>
+    private async Task HeartbeatAsync(JobLease lease, Action lost, CancellationToken stop)
+    {
+        var renewedUntil = _time.GetUtcNow() + _options.JobLease;
+        while (true)
+        {
+            try
+            {
+                await Task.Delay(_options.JobLease / 3, _time, stop);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            var now = _time.GetUtcNow();
+            try
+            {
+                if (!await _store.RenewJobLeaseAsync(lease, now + _options.JobLease, stop))
+                {
+                    lost();
+                    return;
+                }
+
+                renewedUntil = now + _options.JobLease;
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                Log.HeartbeatFailed(_logger, lease.JobId, ex);
+                if (_time.GetUtcNow() >= renewedUntil)
+                {
+                    lost();
+                    return;
+                }
+            }
+        }
+    }
+
+    private static async Task<T?> TryAsync<T>(Func<Task<T>> action)
+    {
+        try
+        {
+            return await action();
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Best effort: the store is unreachable, and the lease ends by itself.
+            return default;
+        }
+    }
+
+    private async Task ExecuteAsync(JobRecord job, JobLease lease, CancellationToken cancellationToken)
     {
         var service = await _catalog.GetEndpointAsync(job.EndpointId, cancellationToken)
             ?? throw StudioError.NotFound("WebServiceNotFound", "The web service of this job no longer exists.");
@@ -153,10 +280,9 @@ public sealed partial class BatchJobWorker : BackgroundService
         var graph = service.Compile(globalParameters);
         ScoringService.ThrowIfErrors(graph);
 
-        var writers = new Dictionary<string, (CsvBatchWriter Writer, Stream Stream)>(StringComparer.Ordinal);
+        var writers = new Dictionary<string, (CsvBatchWriter Writer, StagedBlobWriter Stream)>(StringComparer.Ordinal);
         var outputBlobs = new Dictionary<string, (BlockBlobClient Blob, char Delimiter)>(StringComparer.Ordinal);
-        var opened = new List<BlockBlobClient>();
-        var completed = false;
+        var models = new Dictionary<string, StagedBlobWriter>(StringComparer.Ordinal);
         try
         {
             foreach (var output in graph.Outputs)
@@ -168,29 +294,27 @@ public sealed partial class BatchJobWorker : BackgroundService
                     await blob.GetParentBlobContainerClient().CreateIfNotExistsAsync(cancellationToken: cancellationToken);
                 }
 
-                opened.Add(blob);
                 outputBlobs[output.PortName!] = (blob, reference.Delimiter);
                 if (!output.IsModelOutput && output.OutputSchema is { } schema)
                 {
-                    await OpenWriterAsync(output.PortName!, schema);
+                    OpenWriter(output.PortName!, schema);
                 }
             }
 
             // An output whose columns are known only when rows come (after a whole-dataset module) is opened at its first batch.
-            async ValueTask OpenWriterAsync(string port, DataSchema schema)
+            void OpenWriter(string port, DataSchema schema)
             {
                 var (blob, delimiter) = outputBlobs[port];
-                var stream = await blob.OpenWriteAsync(true, new BlockBlobOpenWriteOptions { BufferSize = 4 * 1024 * 1024 }, cancellationToken);
+                var stream = new StagedBlobWriter(blob, lease.Attempt);
                 writers[port] = (new CsvBatchWriter(stream, schema, delimiter), stream);
             }
 
             // A training web service's model output: the trained model, written as one .ilearner blob (TrainedModelFile).
-            var modelsWritten = new HashSet<string>(StringComparer.Ordinal);
             var execution = new GraphExecution(graph)
             {
                 OnValue = async (node, _, value, ct) =>
                 {
-                    if (node.Kind != NodeKind.WebServiceOutput || value is not TrainedModel model || !modelsWritten.Add(node.PortName!))
+                    if (node.Kind != NodeKind.WebServiceOutput || value is not TrainedModel model || models.ContainsKey(node.PortName!))
                     {
                         return;
                     }
@@ -204,8 +328,9 @@ public sealed partial class BatchJobWorker : BackgroundService
 
                     using var buffer = new MemoryStream();
                     TrainedModelFile.Save(model, buffer);
-                    buffer.Position = 0;
-                    await outputBlobs[node.PortName!].Blob.UploadAsync(buffer, new BlobUploadOptions(), ct);
+                    var staged = new StagedBlobWriter(outputBlobs[node.PortName!].Blob, lease.Attempt);
+                    await staged.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), ct);
+                    models[node.PortName!] = staged;
                 },
                 OnOutput = async (node, _, batch, ct) =>
                 {
@@ -216,7 +341,7 @@ public sealed partial class BatchJobWorker : BackgroundService
 
                     if (!writers.ContainsKey(node.PortName!))
                     {
-                        await OpenWriterAsync(node.PortName!, batch.Schema);
+                        OpenWriter(node.PortName!, batch.Schema);
                     }
 
                     await writers[node.PortName!].Writer.WriteAsync(batch, ct);
@@ -266,7 +391,7 @@ public sealed partial class BatchJobWorker : BackgroundService
                 throw new StudioError("ModuleExecutionError", new StudioErrorDetail("ModuleExecutionError", failure.Value.FullMessage, "Module: " + failure.Key.Module.Definition.Name));
             }
 
-            foreach (var output in graph.Outputs.Where(o => o.IsModelOutput && !modelsWritten.Contains(o.PortName!)))
+            foreach (var output in graph.Outputs.Where(o => o.IsModelOutput && !models.ContainsKey(o.PortName!)))
             {
                 throw new StudioError("ModuleExecutionError", new StudioErrorDetail("ModuleExecutionError",
                     $"Output '{output.PortName}' received no trained model.", "Module: " + output.Input?.Module.Definition.Name));
@@ -274,35 +399,29 @@ public sealed partial class BatchJobWorker : BackgroundService
 
             foreach (var output in graph.Outputs.Where(o => !o.IsModelOutput && !writers.ContainsKey(o.PortName!)))
             {
-                await OpenWriterAsync(output.PortName!, output.OutputSchema ?? new DataSchema());
+                OpenWriter(output.PortName!, output.OutputSchema ?? new DataSchema());
             }
 
-            foreach (var (writer, stream) in writers.Values)
+            foreach (var (writer, _) in writers.Values)
             {
                 await writer.CompleteAsync(cancellationToken);
-                await stream.DisposeAsync();
             }
 
-            completed = true;
+            // The commit: only while this claim holds the job, with a lease just renewed, so a node that lost the job (or
+            // was cancelled) never makes its outputs visible. Until here nothing was committed: a failed, cancelled or
+            // interrupted job leaves the output blobs as they were.
+            if (!await _store.RenewJobLeaseAsync(lease, _time.GetUtcNow() + _options.JobLease, cancellationToken))
+            {
+                throw new OperationCanceledException("The job's lease was lost before its outputs were committed.");
+            }
+
+            foreach (var staged in writers.Values.Select(w => w.Stream).Concat(models.Values))
+            {
+                await staged.CommitAsync(cancellationToken);
+            }
         }
         finally
         {
-            if (!completed)
-            {
-                // A failed or cancelled job leaves no partial output behind (opening an output creates it empty).
-                foreach (var blob in opened)
-                {
-                    try
-                    {
-                        await blob.DeleteIfExistsAsync(cancellationToken: CancellationToken.None);
-                    }
-                    catch (Exception ex) when (StorageAccess.IsUnreachable(ex) || ex is RequestFailedException)
-                    {
-                        // Best effort: the output may not be reachable any more.
-                    }
-                }
-            }
-
             foreach (var (writer, _) in writers.Values)
             {
                 await writer.DisposeAsync();
@@ -312,10 +431,22 @@ public sealed partial class BatchJobWorker : BackgroundService
 
     private static partial class Log
     {
-        [LoggerMessage(EventIds.BesJobResumed, LogLevel.Information, "BES job {JobId} was running when the process stopped; running it again.")]
+        [LoggerMessage(EventIds.BesJobClaimed, LogLevel.Information, "BES job {JobId} claimed by this node (attempt {Attempt}).")]
+        public static partial void Claimed(ILogger logger, string jobId, int attempt);
+
+        [LoggerMessage(EventIds.BesJobLeaseLost, LogLevel.Warning, "BES job {JobId}: attempt {Attempt} lost its lease (another node took the job over); this node stopped it and wrote nothing.")]
+        public static partial void LeaseLost(ILogger logger, string jobId, int attempt);
+
+        [LoggerMessage(EventIds.BesJobClaimFailed, LogLevel.Warning, "Could not claim BES jobs from the store; trying again at the next poll.")]
+        public static partial void ClaimFailed(ILogger logger, Exception exception);
+
+        [LoggerMessage(EventIds.BesJobHeartbeatFailed, LogLevel.Warning, "BES job {JobId}: the lease could not be renewed; the job stops if the store stays unreachable for the whole lease.")]
+        public static partial void HeartbeatFailed(ILogger logger, string jobId, Exception exception);
+
+        [LoggerMessage(EventIds.BesJobResumed, LogLevel.Information, "BES job {JobId} was running when the process stopped; it is claimed again.")]
         public static partial void Resuming(ILogger logger, string jobId);
 
-        [LoggerMessage(EventIds.BesJobInterrupted, LogLevel.Information, "BES job {JobId} interrupted by shutdown; it will run again at the next start.")]
+        [LoggerMessage(EventIds.BesJobInterrupted, LogLevel.Information, "BES job {JobId} interrupted by shutdown; its lease was given back, so another node (or the next start) runs it again.")]
         public static partial void Interrupted(ILogger logger, string jobId);
 
         [LoggerMessage(EventIds.BesJobCancelled, LogLevel.Information, "BES job {JobId} cancelled.")]

@@ -1,4 +1,3 @@
-using Tollgate.Security;
 using Tollgate.Studio.Data;
 using Tollgate.Studio.Storage;
 
@@ -6,19 +5,20 @@ namespace Tollgate.Studio.Datasets;
 
 /// <summary>
 /// The workspace's saved datasets: uploads of CSV/TSV files (checked row by row while they are stored) and the book
-/// reviews sample, written on first start. Rows live in <c>{data}/studio/datasets/{id}.csv|tsv</c>.
+/// reviews sample, written on first start. Rows live in <c>datasets/{id}.csv|tsv</c> of the <see cref="StudioFileStore"/>
+/// (under <c>{data}/studio</c>, or in the workspace's blob storage when Studio runs on several nodes).
 /// </summary>
 public sealed class DatasetService
 {
     private readonly StudioStore _store;
     private readonly TimeProvider _time;
-    private readonly string _directory;
+    private readonly StudioFileStore _files;
 
-    public DatasetService(StudioStore store, StudioOptions options, TimeProvider time)
+    public DatasetService(StudioStore store, StudioFileStore files, TimeProvider time)
     {
         _store = store;
+        _files = files;
         _time = time;
-        _directory = Path.Combine(options.DataDirectory, "studio", "datasets");
     }
 
     public Task<IReadOnlyList<DatasetRecord>> ListAsync(CancellationToken cancellationToken) => _store.ListDatasetsAsync(cancellationToken);
@@ -39,11 +39,23 @@ public sealed class DatasetService
             return;
         }
 
-        PrivateFiles.CreateDirectory(_directory, tightenExisting: true);
         var id = StudioIds.New();
-        var file = Path.Combine(_directory, id + ".csv");
-        var rows = await DelimitedTextWriter.WriteFileAsync(file, schema, batches, DelimitedTextOptions.Csv, cancellationToken);
-        await _store.InsertDatasetAsync(new DatasetRecord(id, name, "csv", schema, rows, file, new FileInfo(file).Length, _time.GetUtcNow()), cancellationToken);
+        var file = _files.Locate($"datasets/{id}.csv");
+        long rows = 0;
+        var size = await _files.WriteAsync(file, async (stream, ct) =>
+        {
+            await using var writer = new StreamWriter(stream, new System.Text.UTF8Encoding(false), leaveOpen: true);
+            rows = await DelimitedTextWriter.WriteAsync(writer, schema, batches, DelimitedTextOptions.Csv, ct);
+        }, cancellationToken);
+        try
+        {
+            await _store.InsertDatasetAsync(new DatasetRecord(id, name, "csv", schema, rows, file, size, _time.GetUtcNow()), cancellationToken);
+        }
+        catch (Exception ex) when (_store.IsUniqueViolation(ex))
+        {
+            // Another node stored the sample first.
+            await _files.DeleteAsync(file, CancellationToken.None);
+        }
     }
 
     /// <summary>
@@ -59,31 +71,35 @@ public sealed class DatasetService
             throw new InvalidOperationException($"A dataset named '{name}' exists.");
         }
 
-        PrivateFiles.CreateDirectory(_directory, tightenExisting: true);
         var id = StudioIds.New();
-        var file = Path.Combine(_directory, id + "." + format);
+        var file = _files.Locate($"datasets/{id}.{format}");
         try
         {
-            await using (var output = new FileStream(file, PrivateFiles.Options(FileMode.CreateNew, options: FileOptions.Asynchronous, bufferSize: 1 << 16)))
-            {
-                await content.CopyToAsync(output, cancellationToken);
-            }
-
+            var size = await _files.WriteAsync(file, (output, ct) => content.CopyToAsync(output, ct), cancellationToken);
             var options = format == "tsv" ? DelimitedTextOptions.Tsv : DelimitedTextOptions.Csv;
-            await using var reader = await DelimitedTextReader.OpenFileAsync(file, options, cancellationToken);
+            await using var reader = await DelimitedTextReader.OpenStreamAsync(await _files.OpenReadAsync(file, cancellationToken), options, cancellationToken);
             long rows = 0;
             await foreach (var batch in reader.ReadBatchesAsync(cancellationToken))
             {
                 rows += batch.RowCount;
             }
 
-            var record = new DatasetRecord(id, name, format, reader.Schema, rows, file, new FileInfo(file).Length, _time.GetUtcNow());
-            await _store.InsertDatasetAsync(record, cancellationToken);
+            var record = new DatasetRecord(id, name, format, reader.Schema, rows, file, size, _time.GetUtcNow());
+            try
+            {
+                await _store.InsertDatasetAsync(record, cancellationToken);
+            }
+            catch (Exception ex) when (_store.IsUniqueViolation(ex))
+            {
+                // Another node stored a dataset of that name meanwhile.
+                throw new InvalidOperationException($"A dataset named '{name}' exists.", ex);
+            }
+
             return record;
         }
         catch
         {
-            File.Delete(file);
+            await _files.DeleteAsync(file, CancellationToken.None);
             throw;
         }
     }
@@ -92,7 +108,7 @@ public sealed class DatasetService
     public async IAsyncEnumerable<DataBatch> ReadAsync(DatasetRecord dataset, int batchSize, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var options = (dataset.Format == "tsv" ? DelimitedTextOptions.Tsv : DelimitedTextOptions.Csv) with { Schema = dataset.Schema, BatchSize = batchSize };
-        await using var reader = await DelimitedTextReader.OpenFileAsync(dataset.File, options, cancellationToken);
+        await using var reader = await DelimitedTextReader.OpenStreamAsync(await _files.OpenReadAsync(dataset.File, cancellationToken), options, cancellationToken);
         await foreach (var batch in reader.ReadBatchesAsync(cancellationToken))
         {
             yield return batch;
@@ -104,7 +120,7 @@ public sealed class DatasetService
         var deleted = await _store.DeleteDatasetAsync(dataset.Id, cancellationToken);
         if (deleted)
         {
-            File.Delete(dataset.File);
+            await _files.DeleteAsync(dataset.File, cancellationToken);
         }
 
         return deleted;

@@ -9,23 +9,23 @@ namespace Tollgate.Studio.Learning;
 /// <summary>
 /// The workspace's trained models: every Train Model output of an experiment run is saved as
 /// <c>{experiment} [trained model]</c> (several Train Models: <c>{experiment} [trained model: {module id}]</c>), a new
-/// version per run, in <c>{data}/studio/models/{id}.zip</c> (<see cref="TrainedModelFile"/>). Imported ONNX models
-/// (kind <c>Onnx</c>) are kept as uploaded, in <c>{data}/studio/models/{id}/model.onnx</c>. A name finds the latest version;
+/// version per run, in <c>models/{id}.zip</c> of the <see cref="StudioFileStore"/> (<see cref="TrainedModelFile"/>). Imported
+/// ONNX models (kind <c>Onnx</c>) are kept as uploaded, in <c>models/{id}/model.onnx</c>. A name finds the latest version;
 /// an id one version for good, which is what a published service keeps.
 /// </summary>
 public sealed class TrainedModelService
 {
     private readonly StudioStore _store;
     private readonly TimeProvider _time;
-    private readonly string _directory;
+    private readonly StudioFileStore _files;
     private readonly long _maxOnnxBytes;
     private readonly ConcurrentDictionary<string, TrainedModel> _loaded = new(StringComparer.Ordinal);
 
-    public TrainedModelService(StudioStore store, StudioOptions options, TimeProvider time)
+    public TrainedModelService(StudioStore store, StudioFileStore files, StudioOptions options, TimeProvider time)
     {
         _store = store;
         _time = time;
-        _directory = Path.Combine(options.DataDirectory, "studio", "models");
+        _files = files;
         _maxOnnxBytes = options.MaxOnnxModelBytes;
     }
 
@@ -43,12 +43,12 @@ public sealed class TrainedModelService
     public async Task<TrainedModelRecord> SaveAsync(TrainedModel model, string name, string experimentId, string runId, string moduleId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(model);
-        PrivateFiles.CreateDirectory(_directory, tightenExisting: true);
         var id = StudioIds.New();
-        var file = Path.Combine(_directory, id + ".zip");
-        await using (var stream = new FileStream(file, PrivateFiles.Options(FileMode.CreateNew)))
+        var file = _files.Locate($"models/{id}.zip");
+        using (var buffer = new MemoryStream())
         {
-            TrainedModelFile.Save(model, stream);
+            TrainedModelFile.Save(model, buffer);
+            await _files.WriteAsync(file, (stream, ct) => stream.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), ct).AsTask(), cancellationToken);
         }
 
         var record = new TrainedModelRecord(id, name, model.LearnerName, model.Kind.ToString(), file, experimentId, runId, moduleId, _time.GetUtcNow());
@@ -68,17 +68,16 @@ public sealed class TrainedModelService
     {
         ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(content);
-        PrivateFiles.CreateDirectory(_directory, tightenExisting: true);
         var id = StudioIds.New();
         // A directory of its own: ONNX Runtime reads external tensor data only from beside the model, and beside it
         // there is nothing else.
-        var folder = Path.Combine(_directory, id);
-        PrivateFiles.CreateDirectory(folder);
-        var file = Path.Combine(folder, "model.onnx");
+        var file = _files.Locate($"models/{id}/model.onnx");
+        var local = _files.PreparePath(file);
+        var folder = Path.GetDirectoryName(local)!;
         TrainedModel? model = null;
         try
         {
-            await using (var output = new FileStream(file, PrivateFiles.Options(FileMode.CreateNew, options: FileOptions.Asynchronous, bufferSize: 1 << 16)))
+            await using (var output = new FileStream(local, PrivateFiles.Options(FileMode.CreateNew, options: FileOptions.Asynchronous, bufferSize: 1 << 16)))
             {
                 var buffer = new byte[1 << 16];
                 long total = 0;
@@ -95,7 +94,8 @@ public sealed class TrainedModelService
                 }
             }
 
-            model = new TrainedModel(OnnxModel.Load(file));
+            model = new TrainedModel(OnnxModel.Load(local));
+            await _files.KeepPreparedAsync(file, cancellationToken);
             var record = new TrainedModelRecord(id, name, model.LearnerName, model.Kind.ToString(), file, "", "", "", _time.GetUtcNow());
             await _store.InsertTrainedModelAsync(record, cancellationToken);
             _loaded[id] = model;
@@ -117,7 +117,7 @@ public sealed class TrainedModelService
         ArgumentNullException.ThrowIfNull(destination);
         if (record.Kind == nameof(ModelKind.Onnx))
         {
-            await using var file = File.OpenRead(record.File);
+            await using var file = await _files.OpenReadAsync(record.File, cancellationToken);
             await file.CopyToAsync(destination, cancellationToken);
             return;
         }
@@ -141,13 +141,17 @@ public sealed class TrainedModelService
         {
             if (record.Kind == nameof(ModelKind.Onnx))
             {
-                return new TrainedModel(OnnxModel.Load(record.File));
+                return new TrainedModel(OnnxModel.Load(_files.LocalPath(record.File)));
             }
 
-            using var stream = File.OpenRead(record.File);
+            using var stream = File.OpenRead(_files.LocalPath(record.File));
             return TrainedModelFile.Load(stream);
         });
     }
+
+    /// <summary>Whether the file of a trained model is there (a model loaded here once always is).</summary>
+    public async Task<bool> ExistsAsync(TrainedModelRecord record, CancellationToken cancellationToken) =>
+        _loaded.ContainsKey(record.Id) || await _files.ExistsAsync(record.File, cancellationToken);
 
     /// <summary>The trained models a graph names (Trained model modules), keyed by the name or id it uses; missing ones are left out.</summary>
     public async Task<IReadOnlyDictionary<string, TrainedModel>> ResolveAsync(ExperimentGraph graph, CancellationToken cancellationToken)
@@ -157,7 +161,7 @@ public sealed class TrainedModelService
         foreach (var module in graph.Modules.Where(m => m.Definition.Name == ModuleRegistry.TrainedModel))
         {
             if (module.Parameters.TryGetValue(BuiltInModules.TrainedModelParameter, out var value) && value is string name && !result.ContainsKey(name)
-                && await FindAsync(name, cancellationToken) is { } record && File.Exists(record.File))
+                && await FindAsync(name, cancellationToken) is { } record && await ExistsAsync(record, cancellationToken))
             {
                 result[name] = Load(record);
             }

@@ -141,15 +141,29 @@ public sealed class WebServiceCatalog
     public Task<ServiceRecord?> GetAsync(string id, CancellationToken cancellationToken) => _store.GetServiceAsync(id, cancellationToken);
 
     /// <summary>The loaded service of an endpoint id, or null.</summary>
+    /// <remarks>
+    /// On a store shared by several nodes, every call first reads the store's revision (one indexed row): a service
+    /// loaded before another node changed any service (a key regenerated, a model patched, a deletion) is loaded again,
+    /// so no node serves a revoked key or an old model. On a single-node store, the changes made here evict it.
+    /// </remarks>
     public async Task<ScoringService?> GetEndpointAsync(string endpointId, CancellationToken cancellationToken)
     {
-        if (_byEndpoint.TryGetValue(endpointId, out var cached))
+        var revision = _store.SingleNode ? 0 : await _store.GetRevisionAsync(cancellationToken);
+        _byEndpoint.TryGetValue(endpointId, out var cached);
+        if (cached is not null && cached.Revision == revision)
         {
             return cached;
         }
 
-        var loaded = StudioIds.IsValid(endpointId) ? await LoadAsync(endpointId, null, cancellationToken) : null;
-        return loaded is null ? null : _byEndpoint.GetOrAdd(endpointId, loaded);
+        var loaded = StudioIds.IsValid(endpointId) ? await LoadAsync(endpointId, cached, cancellationToken) : null;
+        if (loaded is null)
+        {
+            _byEndpoint.TryRemove(endpointId, out _);
+            return null;
+        }
+
+        loaded.Revision = revision;
+        return cached is null ? _byEndpoint.GetOrAdd(endpointId, loaded) : _byEndpoint.AddOrUpdate(endpointId, loaded, (_, _) => loaded);
     }
 
     /// <summary>
@@ -193,7 +207,7 @@ public sealed class WebServiceCatalog
             var published = await _experiments.Models.FindAsync(modelId, cancellationToken);
             var resource = new EndpointResource(published?.Name ?? modelId, modelId, modelId, null, null, null);
             if (overrides.TryGetValue(modelId, out var replaced) && await _experiments.Models.FindAsync(replaced.TrainedModelId, cancellationToken) is { } retrained
-                && File.Exists(retrained.File))
+                && await _experiments.Models.ExistsAsync(retrained, cancellationToken))
             {
                 models[modelId] = _experiments.Models.Load(retrained);
                 resource = resource with { CurrentModelId = retrained.Id, BaseLocation = replaced.BaseLocation, RelativeLocation = replaced.RelativeLocation, Updated = replaced.Updated };
@@ -210,7 +224,12 @@ public sealed class WebServiceCatalog
     }
 
     /// <summary>Puts <paramref name="service"/> in place of its endpoint's loaded service: the next call uses it, calls in flight finish on the old one.</summary>
-    internal void Replace(ScoringService service) => _byEndpoint[service.Record.EndpointId] = service;
+    /// <remarks>Its revision is unknown (-1): a shared store's revision is read again at the next call.</remarks>
+    internal void Replace(ScoringService service)
+    {
+        service.Revision = _store.SingleNode ? 0 : -1;
+        _byEndpoint[service.Record.EndpointId] = service;
+    }
 
     /// <summary>Forgets the loaded service of an endpoint (it is loaded again at its next call).</summary>
     internal void Evict(string endpointId) => _byEndpoint.TryRemove(endpointId, out _);
@@ -272,6 +291,9 @@ public sealed class WebServiceCatalog
 /// <summary>A published service loaded for scoring: its frozen graph, key digests and in-flight call counter.</summary>
 public sealed class ScoringService
 {
+    /// <summary>The store revision this service was loaded at (<see cref="WebServiceCatalog.GetEndpointAsync"/>).</summary>
+    internal long Revision { get; set; }
+
     private readonly KeyDigest _primary;
     private readonly KeyDigest _secondary;
     private readonly ModuleRegistry _registry;

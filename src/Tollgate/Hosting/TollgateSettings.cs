@@ -95,6 +95,11 @@ public sealed class TollgateSettings
         }
 
         section.GetSection("Studio").Bind(settings.Studio);
+        if (settings.Studio.Problem() is { } studioProblem)
+        {
+            throw new StartupException(studioProblem);
+        }
+
         section.GetSection("Portal").Bind(settings.Portal);
         settings.DataDirectory = Path.GetFullPath(section["DataDirectory"] ?? settings.DataDirectory);
         try

@@ -279,8 +279,11 @@ public sealed class BesMillionRowsTests(ITestOutputHelper output)
         }
     }
 
-    /// <summary>Starts <c>tollgate run --roles studio</c> on a free port of 127.0.0.1 over <paramref name="data"/>, and waits until it is live.</summary>
-    private static async Task<(Process Process, HttpClient Http)> StartStudioAsync(string data, AzuriteServer azurite)
+    /// <summary>
+    /// Starts <c>tollgate run --roles studio</c> on a free port of 127.0.0.1 over <paramref name="data"/>, with
+    /// <paramref name="environment"/> added to its settings (<c>Tollgate__…</c>), and waits until it is live.
+    /// </summary>
+    internal static async Task<(Process Process, HttpClient Http)> StartStudioAsync(string data, AzuriteServer azurite, IReadOnlyDictionary<string, string>? environment = null)
     {
         var port = FreePort.Next();
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -293,6 +296,11 @@ public sealed class BesMillionRowsTests(ITestOutputHelper output)
         info.Environment["Tollgate__Studio__PreloadSample"] = "true";
         info.Environment["Tollgate__Studio__AllowedStorageHosts"] = $"127.0.0.1:{azurite.Port}";
         info.Environment["NO_COLOR"] = "1";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
+        }
+
         var process = Process.Start(info)!;
         _ = process.StandardOutput.ReadToEndAsync();
         _ = process.StandardError.ReadToEndAsync();
