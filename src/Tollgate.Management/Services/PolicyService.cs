@@ -371,25 +371,54 @@ public sealed class PolicyService(IResourceStore store, ResourceService resource
         var errors = new List<ValidationError>();
         var namedValues = await NamedValuesAsync(scope, ct);
         var escaped = string.Equals(format, "xml", StringComparison.OrdinalIgnoreCase);
-        foreach (var e in PolicyValidator.Validate(value, namedValues, escaped).Concat(CheckExpressions(value, namedValues, escaped)))
+        void Positioned(IEnumerable<PolicyError> found)
         {
-            errors.Add(new ValidationError("value", $"Line {e.Line}, column {e.Column} ({e.Path}): {e.Message}"));
+            foreach (var e in found)
+            {
+                errors.Add(new ValidationError("value", $"Line {e.Line}, column {e.Column} ({e.Path}): {e.Message}"));
+            }
         }
 
-        if (errors.Count == 0)
+        Positioned(PolicyValidator.Validate(value, namedValues, escaped));
+        if (errors.Count > 0)
         {
-            var document = PolicyDocument.Parse(value, namedValues, escaped);
-            foreach (var (id, path) in IncludedFragments(document))
-            {
-                if (await store.GetAsync(new ResourceKey(scope.Name, FragmentKind, "", id), ct) is null)
-                {
-                    errors.Add(new ValidationError("value", $"{path}: policy fragment '{id}' does not exist."));
-                }
-            }
+            return errors;
+        }
 
+        var document = PolicyDocument.Parse(value, namedValues, escaped);
+        var missing = new List<ValidationError>();
+        foreach (var (id, path) in IncludedFragments(document))
+        {
+            if (await store.GetAsync(new ResourceKey(scope.Name, FragmentKind, "", id), ct) is null)
+            {
+                missing.Add(new ValidationError("value", $"{path}: policy fragment '{id}' does not exist."));
+            }
+        }
+
+        // The gateway's build compiles the expressions too: they are checked on their own (for errors with their
+        // line and column) only when there is no build to run, or it failed, so a good document is compiled once here.
+        if (buildCheck is null || missing.Count > 0)
+        {
+            Positioned(CheckExpressions(value, namedValues, escaped));
             if (errors.Count == 0)
             {
-                await CheckBuildAsync(scope, document, target.Level, namedValues, errors, ct);
+                errors.AddRange(missing);
+            }
+
+            if (errors.Count > 0 || buildCheck is null)
+            {
+                return errors;
+            }
+        }
+
+        var built = new List<ValidationError>();
+        await CheckBuildAsync(scope, document, target.Level, namedValues, built, ct);
+        if (built.Count > 0)
+        {
+            Positioned(CheckExpressions(value, namedValues, escaped));
+            if (errors.Count == 0)
+            {
+                errors.AddRange(built);
             }
         }
 
