@@ -28,9 +28,11 @@ public sealed class SharedRedisGatewaysTests(LoopbackClusterFixture fixture) : I
     [InlineData(10_000)]
     public async Task ThreeGatewayProcesses_OneRedis_BehindNginx_EnforceOneRateLimit(int limit)
     {
-        // Arrange: an API of its own (its own counter) in front of the backend at /rl{limit}.
+        // Arrange: an API of its own (its own counter) in front of the backend at /rl{limit}, and a subscription to it
+        // made last; the sliding window (300 s, the longest APIM allows) outlasts the calls.
         var cluster = fixture.Cluster;
         var name = "rl" + limit.ToString(CultureInfo.InvariantCulture);
+        string key;
         using (var management = cluster.ManagementClient(cluster.Nginx.ManagementUrl))
         {
             var api = $"{LoopbackCluster.Svc}/apis/{name}";
@@ -38,28 +40,32 @@ public sealed class SharedRedisGatewaysTests(LoopbackClusterFixture fixture) : I
             await LoopbackCluster.OkAsync(management, HttpMethod.Put, $"{api}/operations/get", new { properties = new { displayName = "Get", method = "GET", urlTemplate = "/hello" } });
             await LoopbackCluster.OkAsync(management, HttpMethod.Put, $"{api}/policies/policy", new
             {
-                properties = new { format = "rawxml", value = PolicyHost.Document(inbound: $"""<rate-limit calls="{limit}" renewal-period="3600" />""") },
+                properties = new { format = "rawxml", value = PolicyHost.Document(inbound: $"""<rate-limit calls="{limit}" renewal-period="300" />""") },
             });
+            var subscription = $"{LoopbackCluster.Svc}/subscriptions/{name}";
+            await LoopbackCluster.OkAsync(management, HttpMethod.Put, subscription, new { properties = new { scope = $"/apis/{name}", displayName = name, state = "active" } });
+            key = (string)(await LoopbackCluster.OkAsync(management, HttpMethod.Post, $"{subscription}/listSecrets"))["primaryKey"]!;
         }
 
-        // Every gateway serves the API before the count starts (the probe has no key: 401 before any policy runs).
+        // Every gateway has the policy before the count starts: its first 200 with the new key (written after the
+        // policy) is one admitted call each, counted below.
         foreach (var gateway in cluster.Gateways)
         {
             using var probe = new HttpClient { BaseAddress = new Uri(gateway.Url) };
-            await LoopbackCluster.WaitForStatusAsync(probe, $"/{name}/hello", null, HttpStatusCode.Unauthorized);
+            await LoopbackCluster.WaitForStatusAsync(probe, $"/{name}/hello", key, HttpStatusCode.OK);
         }
 
+        var admitted = cluster.Gateways.Count;
         var calls = limit + Math.Max(limit / 10, 50);
         using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = 24 };
         using var client = new HttpClient(handler) { BaseAddress = new Uri(cluster.Nginx.GatewayUrl) };
-        var admitted = 0;
         var rejected = 0;
         var other = 0;
 
         // Act: through nginx, which spreads the calls over the three gateways, 24 at a time.
         await Parallel.ForAsync(0, calls, new ParallelOptions { MaxDegreeOfParallelism = 24 }, async (_, ct) =>
         {
-            using var response = await client.SendAsync(TollgateHost.GatewayRequest(HttpMethod.Get, $"/{name}/hello", cluster.Key), ct);
+            using var response = await client.SendAsync(TollgateHost.GatewayRequest(HttpMethod.Get, $"/{name}/hello", key), ct);
             switch (response.StatusCode)
             {
                 case HttpStatusCode.OK:
@@ -76,7 +82,7 @@ public sealed class SharedRedisGatewaysTests(LoopbackClusterFixture fixture) : I
 
         // Assert
         Assert.Equal(0, other);
-        Assert.Equal(calls, admitted + rejected);
+        Assert.Equal(calls + cluster.Gateways.Count, admitted + rejected);
         Assert.InRange(admitted, limit - (limit * 5 / 1000), limit);
         Assert.Equal(admitted, cluster.Backend.Requests.Count(r => r.Path.StartsWith($"/{name}/", StringComparison.Ordinal)));
     }
