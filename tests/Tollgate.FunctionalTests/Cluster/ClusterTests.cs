@@ -53,7 +53,7 @@ public sealed class ClusterTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task GatewayKilledUnderLoad_NginxRoutesAround_LosesAtMostTheCallsInFlight_ReportsCountTheSuccesses()
+    public async Task GatewayKilledUnderLoad_NginxRoutesAround_LosesAtMostTheCallsInFlight_ReportsMissNoSuccess()
     {
         // Arrange
         await using var cluster = await LoopbackCluster.StartAsync();
@@ -68,6 +68,11 @@ public sealed class ClusterTests(ITestOutputHelper output)
         var failed = 0;
         var okBy = new ConcurrentDictionary<string, int>();
         Task? kill = null;
+
+        // The start made one successful call per gateway (the fixture waits until each serves the key).
+        using var management = cluster.ManagementClient(cluster.Nginx.ManagementUrl);
+        var before = await WaitForReportedAsync(cluster, management, cluster.Gateways.Count);
+        Assert.Equal(cluster.Gateways.Count, before);
 
         // Act: 16 clients keep calling through nginx; after the 1,000th answer one gateway is killed with SIGKILL.
         await Task.WhenAll(Enumerable.Range(0, Workers).Select(_ => Task.Run(async () =>
@@ -110,13 +115,15 @@ public sealed class ClusterTests(ITestOutputHelper output)
         var survivorsOk = okBy.Where(p => p.Key != victimAddress).Sum(p => p.Value);
         Assert.True(okBy.Count(p => p.Key != victimAddress) == 2, "both other gateways served calls");
 
-        // The reports count every successful call the two surviving gateways served, and no call the client did not
-        // see succeed. The killed gateway's own calls are counted as far as it had sent their records to management
-        // before it died (it sends them every 250 ms; the rest died with it).
-        using var management = cluster.ManagementClient(cluster.Nginx.ManagementUrl);
-        var reported = await WaitForReportedAsync(cluster, management, survivorsOk);
-        output.WriteLine($"{ok} successful calls seen ({survivorsOk} by the surviving gateways, {okBy.GetValueOrDefault(victimAddress)} by the killed one), {failed} failed, {reported} reported");
-        Assert.InRange(reported, survivorsOk, ok);
+        // The reports count every successful call the client saw: the killed gateway's records were on its disk (its
+        // journal) and are sent when it is started again, as systemd or Kubernetes would. A batch it was posting at the
+        // kill may have reached management without the gateway knowing: that batch (of its own calls only) is sent
+        // again and counted twice. Exactly once needs management to recognise a batch it already took (not done yet).
+        await victim.RestartAsync();
+        var reported = await WaitForReportedAsync(cluster, management, before + ok) - before;
+        var victimOk = okBy.GetValueOrDefault(victimAddress);
+        output.WriteLine($"{ok} successful calls seen ({survivorsOk} by the surviving gateways, {victimOk} by the killed one), {failed} failed, {reported} reported");
+        Assert.InRange(reported, ok, ok + victimOk);
     }
 
     [Fact]
@@ -169,7 +176,7 @@ public sealed class ClusterTests(ITestOutputHelper output)
         }
     }
 
-    /// <summary>Reads the reports (short waits, 60 s at most) until they count at least <paramref name="atLeast"/> successful calls and stop moving.</summary>
+    /// <summary>Reads the reports (short waits, 60 s at most) until they count at least <paramref name="atLeast"/> successful calls.</summary>
     private static async Task<int> WaitForReportedAsync(LoopbackCluster cluster, HttpClient management, int atLeast)
     {
         var start = Clock.GetTimestamp();
