@@ -16,13 +16,14 @@
 #   TOLLGATE_CLUSTER_DIR [<repo>/.cluster]   state: data folders, logs, pid files, the published binary
 #   TOLLGATE_CLUSTER_PORT [7100]             ports BASE .. BASE+42 on 127.0.0.1 (the table below)
 #   BUILD [1]                                0: use the binary published by an earlier up
+#   TOLLGATE_CLUSTER_APP [<state>/app]       where tollgate.dll is (published there by up; or a build output with BUILD=0)
 #   STUDIO_TOKEN []                          Studio's workspace token: also load the tutorial's Part 1 into Studio
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 state="${TOLLGATE_CLUSTER_DIR:-$repo/.cluster}"
 base="${TOLLGATE_CLUSTER_PORT:-7100}"
-app="$state/app"
+app="${TOLLGATE_CLUSTER_APP:-$state/app}"
 pids="$state/pids"
 logs="$state/logs"
 
@@ -122,36 +123,15 @@ start_postgres() {
     done
 }
 
-render_servers() {
-    local port
-    for port in "$@"; do
-        printf '        server 127.0.0.1:%s max_fails=1 fail_timeout=2s;\n' "$port"
-    done
-}
-
 start_nginx() {
-    local dir="$state/nginx" conf user=""
+    local dir="$state/nginx" conf
     mkdir -p "$dir"
     conf="$dir/nginx.conf"
-    # Under root nginx's workers would run as nobody and could not write its temp folders here.
-    if [[ $(id -u) -eq 0 ]]; then user="user root;"; fi
-    TEMPLATE_USER="$user" TEMPLATE_STATE="$dir" \
-        TEMPLATE_GATEWAYS="$(render_servers "${gateway_ports[@]}")" \
-        TEMPLATE_MANAGEMENT="$(render_servers "${management_ports[@]}")" \
-        TEMPLATE_STUDIO="$(render_servers "${studio_ports[@]}")" \
-        python3 - "$repo/deploy/nginx/loopback.conf.template" "$conf" "$nginx_gateway_port" "$nginx_management_port" "$nginx_studio_port" <<'PY'
-import os, sys
-template, out, gateway, management, studio = sys.argv[1:6]
-text = open(template).read()
-for name, value in {
-    "@USER@": os.environ["TEMPLATE_USER"], "@WORKERS@": "auto", "@STATE@": os.environ["TEMPLATE_STATE"],
-    "@GATEWAY_SERVERS@": os.environ["TEMPLATE_GATEWAYS"], "@MANAGEMENT_SERVERS@": os.environ["TEMPLATE_MANAGEMENT"],
-    "@STUDIO_SERVERS@": os.environ["TEMPLATE_STUDIO"], "@GATEWAY_PORT@": gateway, "@MANAGEMENT_PORT@": management,
-    "@STUDIO_PORT@": studio,
-}.items():
-    text = text.replace(name, value)
-open(out, "w").write(text)
-PY
+    local IFS=,
+    python3 "$repo/scripts/lib/render_nginx.py" "$repo/deploy/nginx/loopback.conf.template" "$conf" "$dir" \
+        "$nginx_gateway_port" "$nginx_management_port" "$nginx_studio_port" \
+        "${gateway_ports[*]}" "${management_ports[*]}" "${studio_ports[*]}"
+    unset IFS
     if ! alive nginx; then
         nginx -p "$dir" -c "$conf" -e "$dir/nginx-error.log" -t >"$logs/nginx.log" 2>&1 || { cat "$logs/nginx.log" >&2; die "nginx refused its configuration"; }
         nginx -p "$dir" -c "$conf" -e "$dir/nginx-error.log" >>"$logs/nginx.log" 2>&1 || { cat "$logs/nginx.log" >&2; die "nginx did not start"; }
