@@ -127,23 +127,8 @@ public sealed class NginxServer : IAsyncDisposable
         var process = _process;
         if (process is not null)
         {
-            if (!process.HasExited)
-            {
-                using (var quit = Process.Start("kill", ["-QUIT", process.Id.ToString(CultureInfo.InvariantCulture)]))
-                {
-                    await quit.WaitForExitAsync();
-                }
-
-                try
-                {
-                    await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
-                }
-                catch (TimeoutException)
-                {
-                    process.Kill(entireProcessTree: true);
-                }
-            }
-
+            // QUIT: nginx's graceful stop.
+            await ChildProcess.SignalAsync(process, "QUIT", TimeSpan.FromSeconds(10));
             process.Dispose();
             Running.TryRemove(this, out _);
         }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -14,9 +15,30 @@ public sealed class TollgateProcess : IAsyncDisposable
 {
     public static readonly string Dll = Path.Combine(AppContext.BaseDirectory, "tollgate.dll");
 
+    private static readonly ConcurrentDictionary<TollgateProcess, byte> Running = new();
+
     private readonly RecentLines _log = new(300);
     private readonly IReadOnlyDictionary<string, string> _environment;
     private Process _process;
+
+    static TollgateProcess()
+    {
+        // Never leave a process behind when the test host exits without disposing it.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            foreach (var process in Running.Keys)
+            {
+                try
+                {
+                    process._process.Kill(entireProcessTree: true);
+                }
+                catch (InvalidOperationException)
+                {
+                    // Already gone.
+                }
+            }
+        };
+    }
 
     private TollgateProcess(string name, string roles, string url, string dataDirectory, IReadOnlyDictionary<string, string> environment)
     {
@@ -26,6 +48,7 @@ public sealed class TollgateProcess : IAsyncDisposable
         DataDirectory = dataDirectory;
         _environment = environment;
         _process = Launch();
+        Running.TryAdd(this, 0);
     }
 
     public string Name { get; }
@@ -129,25 +152,10 @@ public sealed class TollgateProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (!_process.HasExited)
-        {
-            using (var term = Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]))
-            {
-                await term.WaitForExitAsync();
-            }
-
-            try
-            {
-                await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(20));
-            }
-            catch (TimeoutException)
-            {
-                _process.Kill(entireProcessTree: true);
-                await _process.WaitForExitAsync();
-            }
-        }
-
+        // TERM: the tollgate command stops its roles as on Ctrl+C (the gateway posts its last records).
+        await ChildProcess.SignalAsync(_process, "TERM", TimeSpan.FromSeconds(20));
         _process.Dispose();
+        Running.TryRemove(this, out _);
         try
         {
             Directory.Delete(DataDirectory, recursive: true);
