@@ -75,20 +75,9 @@ install_deps() {
     fi
 }
 
-# --- Azurite (Azure Blob emulator) for Studio's BES tests, repo-local, pinned: 3.36+ needs node >= 22 --------------
-install_azurite() {
-    if [[ -x "$repo/.tools/node_modules/.bin/azurite-blob" ]] &&
-        grep -q '"version": "3.35.0"' "$repo/.tools/node_modules/azurite/package.json" 2>/dev/null; then
-        return 0
-    fi
-    echo "test.sh: installing azurite@3.35.0 into .tools/ ..."
-    mkdir -p "$repo/.tools"
-    npm install --prefix "$repo/.tools" --no-audit --no-fund --loglevel=error azurite@3.35.0 >/tmp/tollgate-npm.log 2>&1 || {
-        tail -n 20 /tmp/tollgate-npm.log >&2
-        echo "test.sh: npm install azurite@3.35.0 failed" >&2
-        return 1
-    }
-}
+# --- Azurite (Azure Blob emulator) for Studio's BES tests, repo-local, pinned (scripts/lib/azurite.sh) ---------------
+# shellcheck source=scripts/lib/azurite.sh
+source "$repo/scripts/lib/azurite.sh"
 
 # --- smtp4dev (a real SMTP server with a REST API) for the e-mail tests, repo-local, pinned ------------------------------
 install_smtp4dev() {

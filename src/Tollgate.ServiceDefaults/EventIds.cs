@@ -67,6 +67,7 @@ public static class EventIds
     public const int RequestRecordsBufferFull = 3003;
     public const int RequestRecordsRefused = 3004;
     public const int RequestRecordsUnreadable = 3005;
+    public const int RequestRecordsRecovered = 3006;
     public const int RetentionDeleted = 3101;
     public const int RetentionFailed = 3102;
 

@@ -15,9 +15,12 @@ namespace Tollgate.Gateway.Analytics;
 /// unreachable, overloaded) is written to <see cref="GatewayOptions.RecordBufferPath"/> and sent again, oldest first,
 /// before anything newer, so the reports get every call once management is back. Counted on this side as
 /// <c>tollgate_gateway_records_{shipped,buffered,dropped,refused}_total</c>; management counts what it received.
+/// Every record is also in <see cref="RequestRecordJournal"/> from the moment it is queued, so a gateway killed
+/// outright sends the records it held at its next start.
 /// </summary>
 public sealed partial class RequestRecordShipper(
     RequestRecordChannel channel,
+    RequestRecordJournal journal,
     IHttpClientFactory httpClientFactory,
     IOptions<GatewayOptions> options,
     TimeProvider time,
@@ -50,6 +53,7 @@ public sealed partial class RequestRecordShipper(
         var existing = PendingFiles();
         _pendingFiles = existing.Length;
         _pendingBytes = existing.Sum(f => new FileInfo(f).Length);
+        RecoverJournal();
         var client = httpClientFactory.CreateClient(HttpClientName);
         client.Timeout = TimeSpan.FromSeconds(30);
         var batch = new List<RequestRecord>(MaxBatch);
@@ -86,14 +90,21 @@ public sealed partial class RequestRecordShipper(
                 }
 
                 await Task.Delay(GatherTime, time, stoppingToken);
-                while (Take(batch))
+                var (segment, records) = journal.Rotate();
+                for (var from = 0; from < records.Count; from += MaxBatch)
                 {
-                    // Order: nothing newer goes out while older records wait on disk.
-                    if (_pendingFiles > 0 || !await TrySendAsync(client, batch, stoppingToken))
+                    batch.Clear();
+                    batch.AddRange(records.Skip(from).Take(MaxBatch));
+
+                    // Order: nothing newer goes out while older records wait on disk. Not cancelled by shutdown once
+                    // taken from the journal: these records are sent or buffered before their segment goes.
+                    if (_pendingFiles > 0 || !await TrySendAsync(client, batch, CancellationToken.None))
                     {
                         Buffer(batch);
                     }
                 }
+
+                Delete(segment);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -101,9 +112,38 @@ public sealed partial class RequestRecordShipper(
             // Stopping: what is still queued goes to disk, sent on the next start.
         }
 
-        while (Take(batch))
+        var (last, rest) = journal.Rotate();
+        for (var from = 0; from < rest.Count; from += MaxBatch)
         {
+            batch.Clear();
+            batch.AddRange(rest.Skip(from).Take(MaxBatch));
             Buffer(batch);
+        }
+
+        Delete(last);
+    }
+
+    /// <summary>Segments of the journal left by a process that was killed: into the buffer, sent like any other.</summary>
+    private void RecoverJournal()
+    {
+        foreach (var segment in journal.LeftOver())
+        {
+            var records = RequestRecordJournal.Read(segment);
+            for (var from = 0; from < records.Count; from += MaxBatch)
+            {
+                Buffer(records.Skip(from).Take(MaxBatch).ToList());
+            }
+
+            Log.Recovered(logger, records.Count, segment);
+            Delete(segment);
+        }
+    }
+
+    private static void Delete(string? segment)
+    {
+        if (segment is not null)
+        {
+            File.Delete(segment);
         }
     }
 
@@ -111,17 +151,6 @@ public sealed partial class RequestRecordShipper(
     {
         channel.Complete();
         return base.StopAsync(cancellationToken);
-    }
-
-    private bool Take(List<RequestRecord> batch)
-    {
-        batch.Clear();
-        while (batch.Count < MaxBatch && channel.Reader.TryRead(out var record))
-        {
-            batch.Add(record);
-        }
-
-        return batch.Count > 0;
     }
 
     /// <summary>Buffered batches, oldest first (names sort by time and sequence).</summary>
@@ -233,6 +262,9 @@ public sealed partial class RequestRecordShipper(
 
         [LoggerMessage(EventIds.RequestRecordsRefused, LogLevel.Warning, "Management refused {Count} request records: {Reason}")]
         public static partial void Refused(ILogger logger, int count, string reason);
+
+        [LoggerMessage(EventIds.RequestRecordsRecovered, LogLevel.Information, "Recovered {Count} request records from {Segment}, the journal of a gateway that stopped without sending them")]
+        public static partial void Recovered(ILogger logger, int count, string segment);
 
         [LoggerMessage(EventIds.RequestRecordsUnreadable, LogLevel.Warning, "The buffered request records in {File} cannot be read ({Reason}); set aside as .unreadable")]
         public static partial void Unreadable(ILogger logger, string file, string reason);

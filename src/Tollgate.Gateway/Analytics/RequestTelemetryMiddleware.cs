@@ -30,6 +30,9 @@ public sealed class RequestTelemetryMiddleware(RequestDelegate next, TimeProvide
 
     private readonly RequestRecordChannel? _channel = services.GetService<RequestRecordChannel>();
 
+    // A gateway apart from management also journals each record on disk as it queues it (RequestRecordJournal).
+    private readonly RequestRecordJournal? _journal = services.GetService<RequestRecordJournal>();
+
     public async Task InvokeAsync(HttpContext context)
     {
         var started = time.GetUtcNow();
@@ -67,7 +70,7 @@ public sealed class RequestTelemetryMiddleware(RequestDelegate next, TimeProvide
             return;
         }
 
-        _channel.TryWrite(new RequestRecord
+        var record = new RequestRecord
         {
             Timestamp = started,
             RequestId = context.TraceIdentifier,
@@ -88,7 +91,15 @@ public sealed class RequestTelemetryMiddleware(RequestDelegate next, TimeProvide
             ServiceTime = request?.ServiceTime.TotalMilliseconds ?? 0,
             Cache = request?.Cache ?? "none",
             KeySlot = request?.Subscription is null ? null : request.KeySlot,
-        });
+        };
+        if (_journal is not null)
+        {
+            _journal.Write(record);
+        }
+        else
+        {
+            _channel.TryWrite(record);
+        }
     }
 
     /// <summary>Probes (APIM's status endpoint, health): not API calls.</summary>

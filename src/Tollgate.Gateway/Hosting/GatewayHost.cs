@@ -46,6 +46,8 @@ public static class GatewayHost
                 // The request log is on: records go to management in batches, through a buffer on disk when it is away.
                 options.RecordBufferPath ??= Path.Combine(dataDirectory, "gateway-records");
                 builder.Services.AddHttpClient(RequestRecordShipper.HttpClientName);
+                var journal = Path.Combine(options.RecordBufferPath, "journal");
+                builder.Services.AddSingleton(sp => new RequestRecordJournal(sp.GetRequiredService<RequestRecordChannel>(), journal));
                 builder.Services.AddHostedService<RequestRecordShipper>();
             }
         }

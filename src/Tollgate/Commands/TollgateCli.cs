@@ -99,16 +99,43 @@ public static class TollgateCli
             var settings = server.Settings;
             using var http = ManagementHttpClient(settings);
             var workspaceToken = server.StudioServices!.GetRequiredService<StudioWorkspace>().Current.AuthorizationToken;
-            var published = await StudioTutorialSetup.RunAsync(http, settings.Studio.Url, workspaceToken, ct);
-            var classifier = await StudioClassifierSetup.RunAsync(http, settings.Studio.Url, workspaceToken, ct);
             var token = await server.TenantAccess!.CreateTokenAsync(TimeSpan.FromDays(30), ct);
-            var client = new ManagementClient(http, ManagementBaseUrl(settings), token, TutorialSetup.SubscriptionId, TutorialSetup.ResourceGroup, TutorialSetup.ServiceName);
-            var key = await TutorialSetup.RunAsync(client, settings.Studio.Url, ct);
+            var (client, key, published, classifier) = await LoadTutorialAsync(http, ManagementBaseUrl(settings), token, settings.Studio.Url, workspaceToken, ["https"], ct);
             var credentials = await server.TenantAccess.GetAsync(ct);
             var adminPassword = server.Services!.GetRequiredService<PortalAdministrator>().ReadInitialPassword();
-            PrintDemo(settings, client, credentials, token, key, published, classifier, workspaceToken, storageNote, adminPassword);
+            PrintDemo(settings, client, credentials, token, key, published!, classifier!, workspaceToken, storageNote, adminPassword);
             await WaitForShutdownAsync(ct);
             await StopAsync(server);
+            return 0;
+        }));
+
+        var managementUrl = new Option<string>("--management-url") { Description = "The management API (a node or the balancer in front of the nodes), e.g. http://127.0.0.1:5081.", Required = true };
+        var managementToken = new Option<string?>("--token") { Description = "A SharedAccessSignature for the management API (tollgate token); default: TOLLGATE_TOKEN." };
+        var studioUrl = new Option<string>("--studio-url") { Description = "Studio's API (a node or the balancer in front of the nodes): the AzureML Demo API's backend.", Required = true };
+        var studioToken = new Option<string?>("--studio-token") { Description = "Studio's workspace token: with it, Part 1 (the two published web services) is loaded into Studio too." };
+        var protocols = new Option<string>("--protocols") { Description = "Protocols of the AzureML Demo API, comma-separated (default https; http,https behind a balancer that speaks HTTP to the gateways).", DefaultValueFactory = _ => "https" };
+        var tutorial = new Command("tutorial", "Load the tutorial into a running installation, as the demo loads it into its own process: Part 2 in API management (the AzureML Demo API in the Starter product) and, given Studio's workspace token, Part 1 in Studio. Prints the Starter subscription key.")
+        {
+            managementUrl, managementToken, studioUrl, studioToken, protocols,
+        };
+        tutorial.SetAction(Guarded(async (parse, ct) =>
+        {
+            var signature = parse.GetValue(managementToken) ?? Environment.GetEnvironmentVariable("TOLLGATE_TOKEN");
+            if (string.IsNullOrEmpty(signature))
+            {
+                await Console.Error.WriteLineAsync("tollgate tutorial: --token or TOLLGATE_TOKEN is required (tollgate token prints one).");
+                return 1;
+            }
+
+            using var http = new HttpClient();
+            var served = parse.GetValue(protocols)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            var loaded = await LoadTutorialAsync(http, parse.GetValue(managementUrl)!, signature, parse.GetValue(studioUrl)!, parse.GetValue(studioToken), served, ct);
+            Console.WriteLine($"Starter subscription key: {loaded.Key}");
+            foreach (var service in new[] { loaded.Published, loaded.Classifier }.OfType<StudioTutorialSetup.Published>())
+            {
+                Console.WriteLine($"Web service {service.EndpointId} (workspace {service.WorkspaceId}): ML API key {service.PrimaryKey}");
+            }
+
             return 0;
         }));
 
@@ -175,7 +202,7 @@ public static class TollgateCli
 
         var root = new RootCommand("Tollgate: self-hosted API management for machine-learning web services (APIM-compatible gateway and management API, and Studio: experiments published as Azure ML Studio classic RRS/BES web services).")
         {
-            run, demo, token, openapi, certificate,
+            run, demo, tutorial, token, openapi, certificate,
         };
         foreach (var client in ClientCommands.Build())
         {
@@ -183,6 +210,29 @@ public static class TollgateCli
         }
 
         return root;
+    }
+
+    /// <summary>What loading the tutorial made: the management client of the instance, the Starter key, and Part 1's web services (when Studio was loaded).</summary>
+    private sealed record LoadedTutorial(ManagementClient Client, string Key, StudioTutorialSetup.Published? Published, StudioTutorialSetup.Published? Classifier);
+
+    /// <summary>
+    /// The tutorial over HTTP, as a user would do it (<c>demo</c> in its own process, <c>tutorial</c> into a running
+    /// installation): Part 1 in Studio when a workspace token is given, then Part 2 in API management in front of
+    /// <paramref name="studioUrl"/>.
+    /// </summary>
+    private static async Task<LoadedTutorial> LoadTutorialAsync(HttpClient http, string managementUrl, string token, string studioUrl, string? workspaceToken,
+        IReadOnlyList<string> protocols, CancellationToken ct)
+    {
+        StudioTutorialSetup.Published? published = null, classifier = null;
+        if (!string.IsNullOrEmpty(workspaceToken))
+        {
+            published = await StudioTutorialSetup.RunAsync(http, studioUrl, workspaceToken, ct);
+            classifier = await StudioClassifierSetup.RunAsync(http, studioUrl, workspaceToken, ct);
+        }
+
+        var client = new ManagementClient(http, managementUrl, token, TutorialSetup.SubscriptionId, TutorialSetup.ResourceGroup, TutorialSetup.ServiceName);
+        var key = await TutorialSetup.RunAsync(client, studioUrl, protocols, ct);
+        return new LoadedTutorial(client, key, published, classifier);
     }
 
     /// <summary>

@@ -22,7 +22,11 @@ public static class TutorialSetup
     public const string ResourceGroup = "tollgate";
     public const string ApiId = "azureml-demo";
 
-    public static async Task<string> RunAsync(ManagementClient client, string backendUrl, CancellationToken ct)
+    public static async Task<string> RunAsync(ManagementClient client, string backendUrl, CancellationToken ct) =>
+        await RunAsync(client, backendUrl, ["https"], ct);
+
+    /// <summary>The same, with the API served on <paramref name="protocols"/> (a gateway behind a balancer that speaks HTTP to it needs <c>http</c>).</summary>
+    public static async Task<string> RunAsync(ManagementClient client, string backendUrl, IReadOnlyList<string> protocols, CancellationToken ct)
     {
         await client.PutAsync("", new JsonObject
         {
@@ -38,7 +42,7 @@ public static class TutorialSetup
                 ["description"] = "Azure ML Studio (classic) RRS and BES web service behind API management.",
                 ["serviceUrl"] = backendUrl,
                 ["path"] = "azureml-demo",
-                ["protocols"] = new JsonArray("https"),
+                ["protocols"] = new JsonArray(protocols.Select(p => (JsonNode?)p).ToArray()),
             },
         }, ct);
         foreach (var (id, method, template, name, parameters) in Operations)

@@ -1,133 +1,89 @@
-using System.Diagnostics;
+using System.Globalization;
 using System.Net;
+using Tollgate.FunctionalTests.Cluster;
 using Tollgate.FunctionalTests.Infrastructure;
-using Tollgate.Tests.Common;
 
 namespace Tollgate.FunctionalTests.Policies;
 
-/// <summary>
-/// Three separate <c>tollgate run --roles gateway</c> processes, configured by one management role and sharing one real
-/// redis-server for their counters, enforce one rate limit together.
-/// </summary>
-public sealed class SharedRedisGatewaysTests
+/// <summary>The cluster of scripts/cluster.sh, started once for the rate-limit cases.</summary>
+public sealed class LoopbackClusterFixture : IAsyncLifetime
 {
-    private static readonly string Dll = Path.Combine(AppContext.BaseDirectory, "tollgate.dll");
+    public LoopbackCluster Cluster { get; private set; } = null!;
 
-    [Fact]
-    public async Task ThreeGatewayProcesses_OneRedis_EnforceOneRateLimit()
+    public async Task InitializeAsync() => Cluster = await LoopbackCluster.StartAsync();
+
+    public async Task DisposeAsync() => await Cluster.DisposeAsync();
+}
+
+/// <summary>
+/// Three separate <c>tollgate run --roles gateway</c> processes behind nginx, configured by two management nodes and
+/// sharing one real redis-server for their counters, enforce one rate limit together: never more calls admitted than
+/// the limit, and at most 0.5% fewer (limits above 1,000 calls are leased to each gateway in small parts).
+/// </summary>
+public sealed class SharedRedisGatewaysTests(LoopbackClusterFixture fixture) : IClassFixture<LoopbackClusterFixture>
+{
+    [Theory]
+    [InlineData(100)]
+    [InlineData(1_000)]
+    [InlineData(10_000)]
+    public async Task ThreeGatewayProcesses_OneRedis_BehindNginx_EnforceOneRateLimit(int limit)
     {
-        await using var redis = await RedisServer.StartAsync();
-        await using var backend = await RecordingBackend.StartAsync();
-        await using var management = await TollgateHost.StartAsync(new Dictionary<string, string?> { ["Tollgate:Roles"] = "management" });
-        var svc = TollgateHost.ServicePath("shared");
-        await management.CreateServiceAsync("shared");
-        await management.PutAsync($"{svc}/apis/echo", new { properties = new { displayName = "Echo", path = "echo", serviceUrl = backend.Url, protocols = new[] { "http" } } });
-        await management.PutAsync($"{svc}/apis/echo/operations/get", new { properties = new { displayName = "Get", method = "GET", urlTemplate = "/hello" } });
-        await management.PutAsync($"{svc}/apis/echo/policies/policy", new
+        // Arrange: an API of its own (its own counter) in front of the backend at /rl{limit}, and a subscription to it
+        // made last; the sliding window (300 s, the longest APIM allows) outlasts the calls.
+        var cluster = fixture.Cluster;
+        var name = "rl" + limit.ToString(CultureInfo.InvariantCulture);
+        string key;
+        using (var management = cluster.ManagementClient(cluster.Nginx.ManagementUrl))
         {
-            properties = new { format = "rawxml", value = PolicyHost.Document(inbound: """<rate-limit calls="1000" renewal-period="300" />""") },
-        });
-        var key = await management.CreateSubscriptionAsync("shared", "s1", "/apis/echo");
-
-        var gateways = new List<(Process Process, HttpClient Client, string Data)>();
-        try
-        {
-            for (var i = 0; i < 3; i++)
+            var api = $"{LoopbackCluster.Svc}/apis/{name}";
+            await LoopbackCluster.OkAsync(management, HttpMethod.Put, api, new { properties = new { displayName = name, path = name, serviceUrl = $"{cluster.Backend.Url}/{name}", protocols = new[] { "http" } } });
+            await LoopbackCluster.OkAsync(management, HttpMethod.Put, $"{api}/operations/get", new { properties = new { displayName = "Get", method = "GET", urlTemplate = "/hello" } });
+            await LoopbackCluster.OkAsync(management, HttpMethod.Put, $"{api}/policies/policy", new
             {
-                gateways.Add(await StartGatewayAsync(management, redis, key));
-            }
-
-            // 3,000 calls, round-robin over the three processes, 24 at a time.
-            var admitted = 0;
-            var rejected = 0;
-            var other = 0;
-            await Parallel.ForAsync(0, 3000, new ParallelOptions { MaxDegreeOfParallelism = 24 }, async (i, ct) =>
-            {
-                var client = gateways[i % 3].Client;
-                using var request = TollgateHost.GatewayRequest(HttpMethod.Get, "/echo/hello", key);
-                using var response = await client.SendAsync(request, ct);
-                switch (response.StatusCode)
-                {
-                    case HttpStatusCode.OK:
-                        Interlocked.Increment(ref admitted);
-                        break;
-                    case HttpStatusCode.TooManyRequests:
-                        Interlocked.Increment(ref rejected);
-                        break;
-                    default:
-                        Interlocked.Increment(ref other);
-                        break;
-                }
+                properties = new { format = "rawxml", value = PolicyHost.Document(inbound: $"""<rate-limit calls="{limit}" renewal-period="300" />""") },
             });
-
-            Assert.Equal(0, other);
-            Assert.InRange(admitted, 995, 1000);
-            Assert.Equal(3000, admitted + rejected);
-            Assert.Equal(admitted, backend.Requests.Count);
+            var subscription = $"{LoopbackCluster.Svc}/subscriptions/{name}";
+            await LoopbackCluster.OkAsync(management, HttpMethod.Put, subscription, new { properties = new { scope = $"/apis/{name}", displayName = name, state = "active" } });
+            key = (string)(await LoopbackCluster.OkAsync(management, HttpMethod.Post, $"{subscription}/listSecrets"))["primaryKey"]!;
         }
-        finally
+
+        // Every gateway has the policy before the count starts: its first 200 with the new key (written after the
+        // policy) is one admitted call each, counted below.
+        foreach (var gateway in cluster.Gateways)
         {
-            foreach (var (process, client, data) in gateways)
-            {
-                client.Dispose();
-                if (!process.HasExited)
-                {
-                    process.Kill(entireProcessTree: true);
-                }
-
-                await process.WaitForExitAsync();
-                process.Dispose();
-                Directory.Delete(data, recursive: true);
-            }
+            using var probe = new HttpClient { BaseAddress = new Uri(gateway.Url) };
+            await LoopbackCluster.WaitForStatusAsync(probe, $"/{name}/hello", key, HttpStatusCode.OK);
         }
-    }
 
-    private static async Task<(Process, HttpClient, string)> StartGatewayAsync(TollgateHost management, RedisServer redis, string key)
-    {
-        var data = Directory.CreateTempSubdirectory("tollgate-gw-redis-").FullName;
-        var port = FreePort.Next();
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(Dll);
-        info.ArgumentList.Add("run");
-        info.ArgumentList.Add("--roles");
-        info.ArgumentList.Add("gateway");
-        info.ArgumentList.Add("--data-dir");
-        info.ArgumentList.Add(data);
-        info.Environment["Tollgate__Gateway__HttpUrl"] = $"http://127.0.0.1:{port}";
-        info.Environment["Tollgate__Gateway__HttpsUrl"] = "";
-        info.Environment["Tollgate__Gateway__ManagementUrl"] = management.Server.Settings.Management.Url;
-        info.Environment["Tollgate__Gateway__ManagementToken"] = management.Token;
-        info.Environment["Tollgate__Gateway__Counters__Provider"] = "redis";
-        info.Environment["Tollgate__Gateway__Counters__RedisConfiguration"] = redis.Configuration;
-        info.Environment["Logging__LogLevel__Default"] = "Warning";
-        var process = Process.Start(info)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        var admitted = cluster.Gateways.Count;
+        var calls = limit + Math.Max(limit / 10, 50);
+        using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = 24 };
+        using var client = new HttpClient(handler) { BaseAddress = new Uri(cluster.Nginx.GatewayUrl) };
+        var rejected = 0;
+        var other = 0;
 
-        // Ready once it serves the API (it has fetched the snapshot from management); the probe is not counted
-        // because it carries no key (401 before any policy runs).
-        var deadline = Stopwatch.StartNew();
-        while (true)
+        // Act: through nginx, which spreads the calls over the three gateways, 24 at a time.
+        await Parallel.ForAsync(0, calls, new ParallelOptions { MaxDegreeOfParallelism = 24 }, async (_, ct) =>
         {
-            Assert.False(process.HasExited, "the gateway process exited during start-up");
-            try
+            using var response = await client.SendAsync(TollgateHost.GatewayRequest(HttpMethod.Get, $"/{name}/hello", key), ct);
+            switch (response.StatusCode)
             {
-                using var probe = await client.GetAsync("/echo/hello");
-                if (probe.StatusCode == HttpStatusCode.Unauthorized)
-                {
-                    return (process, client, data);
-                }
+                case HttpStatusCode.OK:
+                    Interlocked.Increment(ref admitted);
+                    break;
+                case HttpStatusCode.TooManyRequests:
+                    Interlocked.Increment(ref rejected);
+                    break;
+                default:
+                    Interlocked.Increment(ref other);
+                    break;
             }
-            catch (HttpRequestException)
-            {
-                // Not listening yet.
-            }
+        });
 
-            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(60), "the gateway process did not serve the API within 60 s");
-            await Task.Delay(100);
-        }
+        // Assert
+        Assert.Equal(0, other);
+        Assert.Equal(calls + cluster.Gateways.Count, admitted + rejected);
+        Assert.InRange(admitted, limit - (limit * 5 / 1000), limit);
+        Assert.Equal(admitted, cluster.Backend.Requests.Count(r => r.Path.StartsWith($"/{name}/", StringComparison.Ordinal)));
     }
 }
