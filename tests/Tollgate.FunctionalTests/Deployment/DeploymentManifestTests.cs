@@ -25,16 +25,6 @@ public sealed partial class DeploymentManifestTests
         ["studio"] = s => s.Studio.Url,
     };
 
-    /// <summary>
-    /// Keys of Studio's PostgreSQL store (issue 15, Studio on several nodes), built on another branch: the files set
-    /// them already; until that lands this build of Tollgate does not read them.
-    /// </summary>
-    private static readonly HashSet<string> Pending = new(StringComparer.OrdinalIgnoreCase)
-    {
-        "Tollgate:Studio:Store:Provider",
-        "Tollgate:Studio:Store:ConnectionString",
-    };
-
     [Fact]
     public void Dockerfile_IsMultiStage_RunsAsNonRoot_AndChecksLiveness()
     {
@@ -199,7 +189,7 @@ public sealed partial class DeploymentManifestTests
         foreach (var key in configuration.AsEnumerable().Select(p => p.Key).Where(k => k.StartsWith("Tollgate:", StringComparison.OrdinalIgnoreCase)))
         {
             var parts = key.Split(':');
-            if (parts.Length < 2 || Pending.Contains(key) || configuration[key] is null)
+            if (parts.Length < 2 || configuration[key] is null)
             {
                 continue;
             }
