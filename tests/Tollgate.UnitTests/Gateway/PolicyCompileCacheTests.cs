@@ -210,6 +210,44 @@ public sealed class PolicyCompileCacheTests
         second.Retire();
     }
 
+    [Fact]
+    public void ADocumentSharedByTwoApis_StaysWhileOneUsesIt_AndGoesWithTheLast()
+    {
+        // Management shares unchanged API objects between snapshots: the runtime keeps their parts as they are and
+        // the cache counts each document's places by what was rebuilt and dropped.
+        var cache = new PolicyCompileCache();
+        var a = Api("a", Policy("shared"));
+        var b = Api("b", Policy("shared"));
+        var c = Api("c", Policy("own"));
+        var first = Build(cache, Snapshot(1, a, b, c));
+        Assert.Equal((2, 2, 2), (cache.Count, first.DocumentCount, first.ExpressionCount));
+
+        var b2 = Api("b", Policy("b2"));
+        var second = Build(cache, Snapshot(2, a, b2, c));
+        Assert.Equal((3, 3, 3), (cache.Count, second.DocumentCount, second.ExpressionCount));
+        Assert.Same(first.Documents["api:a"], second.Documents["api:a"]);
+        Assert.Same(Pipeline(first, "a"), Pipeline(second, "a"));
+        Assert.Same(Pipeline(first, "c"), Pipeline(second, "c"));
+        Assert.Equal(1, second.DocumentsCompiled);
+
+        // The last place of "shared" changes, and c is deleted: both documents leave the cache.
+        var a2 = Api("a", Policy("a2"));
+        var third = Build(cache, Snapshot(3, a2, b2));
+        Assert.Equal((2, 2, 2), (cache.Count, third.DocumentCount, third.ExpressionCount));
+        Assert.Same(Pipeline(second, "b"), Pipeline(third, "b"));
+        Assert.Null(Pipeline(third, "c"));
+        Assert.Equal("a2", ExpressionOf(third, "api:a").Evaluate(new Policies.Expressions.TestProxyContext()));
+
+        // Everything the same again: nothing compiled, every pipeline kept.
+        var fourth = Build(cache, Snapshot(4, a2, b2));
+        Assert.Equal((0, 2, 2), (fourth.DocumentsCompiled, fourth.PipelinesReused, cache.Count));
+
+        foreach (var runtime in new[] { first, second, third, fourth })
+        {
+            runtime.Retire();
+        }
+    }
+
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static (WeakReference Weak, PolicyRuntime Second) BuildAndReplaceEverything(PolicyCompileCache cache)
     {
