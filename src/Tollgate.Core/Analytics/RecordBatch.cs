@@ -13,6 +13,29 @@ public static class RecordBatch
 
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
+    /// <summary>The header a gateway names a batch by (<see cref="IdOf"/>), so management takes a batch sent again only once.</summary>
+    public const string IdHeader = "X-Tollgate-Batch";
+
+    /// <summary>
+    /// The id of a batch: a digest of its records' request ids in order. A batch a gateway sends again (it died before
+    /// it knew management took it) has the same records in the same order, so the same id.
+    /// </summary>
+    public static string IdOf(IReadOnlyList<RequestRecord> records)
+    {
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        Span<byte> separator = [(byte)'\n'];
+        foreach (var record in records)
+        {
+            hash.AppendData(System.Text.Encoding.UTF8.GetBytes(record.RequestId));
+            hash.AppendData(separator);
+        }
+
+        return Convert.ToHexString(hash.GetHashAndReset(), 0, 16);
+    }
+
+    /// <summary>Whether a batch id from a request is one <see cref="IdOf"/> could have made (32 hexadecimal digits).</summary>
+    public static bool IsId(string? id) => id is { Length: 32 } && id.All(char.IsAsciiHexDigit);
+
     /// <summary>What is wrong with one record (named by its index and field), or null when management can store it.</summary>
     public static string? Problem(in RequestRecord record, int index) =>
         string.IsNullOrEmpty(record.ServiceName) ? $"[{index}].serviceName is required."

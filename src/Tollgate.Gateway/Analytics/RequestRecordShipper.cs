@@ -209,6 +209,7 @@ public sealed partial class RequestRecordShipper(
                 Content = JsonContent.Create(records, options: RecordBatch.Json),
             };
             request.Headers.TryAddWithoutValidation("Authorization", o.ManagementToken);
+            request.Headers.TryAddWithoutValidation(RecordBatch.IdHeader, RecordBatch.IdOf(records));
             using var response = await client.SendAsync(request, ct);
             if (response.IsSuccessStatusCode)
             {

@@ -110,8 +110,18 @@ public interface IAnalyticsStore
         CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Records that the batch of request records with this id (<see cref="Core.Analytics.RecordBatch.IdOf"/>) was
+    /// taken; false when it was already (a remote gateway sent it again): its records are then not queued twice.
+    /// </summary>
+    Task<bool> TryMarkBatchReceivedAsync(string id, DateTimeOffset now, CancellationToken cancellationToken = default);
+
+    /// <summary>Undoes <see cref="TryMarkBatchReceivedAsync"/> for a batch whose records could not all be queued (the gateway sends it again).</summary>
+    Task ForgetBatchReceivedAsync(string id, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Deletes at most <paramref name="limit"/> blocks of raw records whose newest record is older than
-    /// <paramref name="cutoff"/>, in one short transaction; returns how many blocks went (0: nothing left to delete).
+    /// <paramref name="cutoff"/>, in one short transaction (with the ids of batches received before it); returns how
+    /// many blocks went (0: nothing left to delete).
     /// </summary>
     Task<int> DeleteRequestRecordsBeforeAsync(DateTimeOffset cutoff, int limit, CancellationToken cancellationToken = default);
 

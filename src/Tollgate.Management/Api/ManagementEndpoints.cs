@@ -692,7 +692,7 @@ public static partial class ManagementEndpoints
     /// local gateway's; the post waits while the writer's queue is full. 202 with the count taken; 400 naming the first
     /// record and field that is wrong (the gateway does not send that batch again).
     /// </summary>
-    private static async Task ReceiveRecordsAsync(HttpContext http, RequestRecordChannel channel, AnalyticsWriter writer)
+    private static async Task ReceiveRecordsAsync(HttpContext http, RequestRecordChannel channel, AnalyticsWriter writer, Analytics.IAnalyticsStore store, TimeProvider time)
     {
         if (http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
         {
@@ -726,9 +726,33 @@ public static partial class ManagementEndpoints
             }
         }
 
-        foreach (var record in records)
+        // A batch named by the gateway (RecordBatch.IdHeader) is taken once: sent again after the gateway died
+        // before it saw the answer, it is acknowledged and not queued a second time.
+        var batchId = http.Request.Headers[RecordBatch.IdHeader].ToString();
+        if (!RecordBatch.IsId(batchId))
         {
-            await channel.WriteAsync(record, http.RequestAborted);
+            batchId = "";
+        }
+
+        if (batchId.Length > 0 && records.Count > 0 && !await store.TryMarkBatchReceivedAsync(batchId, time.GetUtcNow(), http.RequestAborted))
+        {
+            http.Response.StatusCode = StatusCodes.Status202Accepted;
+            await http.Response.WriteAsJsonAsync(new JsonObject { ["accepted"] = 0, ["duplicate"] = true }, http.RequestAborted);
+            return;
+        }
+
+        try
+        {
+            foreach (var record in records)
+            {
+                await channel.WriteAsync(record, http.RequestAborted);
+            }
+        }
+        catch (OperationCanceledException) when (batchId.Length > 0)
+        {
+            // Not every record was queued: the gateway gets no answer and sends the batch again, which must be taken then.
+            await store.ForgetBatchReceivedAsync(batchId, CancellationToken.None);
+            throw;
         }
 
         writer.CountReceived(records.Count);

@@ -15,7 +15,7 @@ public sealed class PostgresResourceStore : SqlResourceStore, IRevisionNotificat
     /// <summary>The channel committed revisions are announced on; the payload is <c>{revision}:{instance}</c>.</summary>
     public const string RevisionChannel = "tollgate_revisions";
 
-    private static readonly Migration[] AllMigrations = [SchemaV1("BIGSERIAL PRIMARY KEY", "BIGINT"), SchemaV2("BIGINT", "DOUBLE PRECISION", "BYTEA"), SchemaV3(), SchemaV4("BIGINT", PathExpression)];
+    private static readonly Migration[] AllMigrations = [SchemaV1("BIGSERIAL PRIMARY KEY", "BIGINT"), SchemaV2("BIGINT", "DOUBLE PRECISION", "BYTEA"), SchemaV3(), SchemaV4("BIGINT", PathExpression), SchemaV5("BIGINT")];
 
     private readonly NpgsqlDataSource _dataSource;
     private readonly string _listenConnectionString;

@@ -221,6 +221,24 @@ public abstract partial class SqlResourceStore
         return list.OrderBy(r => r.Timestamp).ThenBy(r => r.RequestId, StringComparer.Ordinal).Skip(skip).Take(top).ToList();
     }
 
+    public async Task<bool> TryMarkBatchReceivedAsync(string id, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = "INSERT INTO received_batches (id, received_ms) VALUES (@id, @now) ON CONFLICT (id) DO NOTHING";
+        AddParameters(cmd, [("id", id), ("now", now.ToUnixTimeMilliseconds())]);
+        return await cmd.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
+    public async Task ForgetBatchReceivedAsync(string id, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = "DELETE FROM received_batches WHERE id = @id";
+        AddParameters(cmd, [("id", id)]);
+        await cmd.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     public async Task<int> DeleteRequestRecordsBeforeAsync(DateTimeOffset cutoff, int limit, CancellationToken cancellationToken = default)
     {
         // A bounded delete per transaction: the writer (the only other writer of these tables) waits for one short
@@ -232,6 +250,14 @@ public abstract partial class SqlResourceStore
         cmd.CommandText = $"DELETE FROM request_batches WHERE {RowIdColumn} IN (SELECT {RowIdColumn} FROM request_batches WHERE last_ms < @cutoff LIMIT @limit)";
         AddParameters(cmd, [("cutoff", cutoff.ToUnixTimeMilliseconds()), ("limit", limit)]);
         var deleted = await cmd.ExecuteNonQueryAsync(cancellationToken);
+        await using (var batches = connection.CreateCommand())
+        {
+            batches.Transaction = tx;
+            batches.CommandText = "DELETE FROM received_batches WHERE received_ms < @cutoff";
+            AddParameters(batches, [("cutoff", cutoff.ToUnixTimeMilliseconds())]);
+            await batches.ExecuteNonQueryAsync(cancellationToken);
+        }
+
         await tx.CommitAsync(cancellationToken);
         return deleted;
     }
@@ -253,6 +279,14 @@ public abstract partial class SqlResourceStore
         cmd.CommandText = "DELETE FROM request_minutes WHERE minute_ms < @upTo";
         AddParameters(cmd, [("upTo", upTo)]);
         var deleted = await cmd.ExecuteNonQueryAsync(cancellationToken);
+        await using (var batches = connection.CreateCommand())
+        {
+            batches.Transaction = tx;
+            batches.CommandText = "DELETE FROM received_batches WHERE received_ms < @cutoff";
+            AddParameters(batches, [("cutoff", cutoff.ToUnixTimeMilliseconds())]);
+            await batches.ExecuteNonQueryAsync(cancellationToken);
+        }
+
         await tx.CommitAsync(cancellationToken);
         return deleted;
     }

@@ -74,6 +74,16 @@ public abstract partial class SqlResourceStore(TimeProvider timeProvider) : IRes
         CREATE INDEX ix_resources_revision ON resources (service, revision);
         """);
 
+    /// <summary>
+    /// Schema version 5: the record batches management took from remote gateways, by the batch's id (a digest of its
+    /// request ids), so a batch sent again after a gateway died mid-post is recognised and not counted twice; kept as
+    /// long as raw records are.
+    /// </summary>
+    protected static Migration SchemaV5(string bigint) => new(5, "received record batches", $"""
+        CREATE TABLE received_batches (id TEXT PRIMARY KEY, received_ms {bigint} NOT NULL);
+        CREATE INDEX ix_received_batches_time ON received_batches (received_ms);
+        """);
+
     /// <summary>Starts a transaction whose reads all see one committed state (PostgreSQL: repeatable read; SQLite: a deferred transaction).</summary>
     protected abstract Task<DbTransaction> BeginSnapshotReadAsync(DbConnection connection, CancellationToken cancellationToken);
 

@@ -7,7 +7,7 @@ namespace Tollgate.Management.Persistence;
 /// <summary>The default store: one SQLite file (WAL mode) under the data directory.</summary>
 public sealed class SqliteResourceStore : SqlResourceStore
 {
-    private static readonly Migration[] AllMigrations = [SchemaV1("INTEGER PRIMARY KEY AUTOINCREMENT", "INTEGER"), SchemaV2("INTEGER", "REAL", "BLOB"), SchemaV3(), SchemaV4("INTEGER", PathExpression)];
+    private static readonly Migration[] AllMigrations = [SchemaV1("INTEGER PRIMARY KEY AUTOINCREMENT", "INTEGER"), SchemaV2("INTEGER", "REAL", "BLOB"), SchemaV3(), SchemaV4("INTEGER", PathExpression), SchemaV5("INTEGER")];
 
     private readonly string _connectionString;
 

@@ -1,8 +1,10 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Tollgate.Core.Analytics;
 using Tollgate.FunctionalTests.Infrastructure;
 using Tollgate.Hosting;
 using Tollgate.Management.Analytics;
@@ -126,6 +128,44 @@ public sealed class RemoteRequestLogTests
         Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
         Assert.Equal(1, (int?)JsonNode.Parse(await accepted.Content.ReadAsStringAsync())!["accepted"]);
         Assert.Equal(1, Writer(host).Received);
+    }
+
+    [Fact]
+    public async Task ABatchSentAgain_IsTakenOnce()
+    {
+        // A gateway killed after management took a batch, before it saw the answer, sends the batch again on restart:
+        // the same records in the same order, named by the same id.
+        await using var host = await TollgateHost.StartAsync();
+        JsonNode Record(string id) => new JsonObject
+        {
+            ["timestamp"] = DateTimeOffset.UtcNow, ["requestId"] = id, ["serviceName"] = "any", ["method"] = "GET",
+            ["url"] = "/x", ["responseCode"] = 200, ["cache"] = "none",
+        };
+        var records = new JsonArray(Record("00000000-0000-0000-0000-000000000001"), Record("00000000-0000-0000-0000-000000000002"));
+        var batchId = RecordBatch.IdOf(records.Deserialize<List<RequestRecord>>(RecordBatch.Json)!);
+
+        async Task<JsonNode> PostAsync(JsonArray body, string? id)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/internal/gateway/records") { Content = JsonContent.Create(body) };
+            if (id is not null)
+            {
+                request.Headers.Add(RecordBatch.IdHeader, id);
+            }
+
+            using var response = await host.Management.SendAsync(request);
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+            return JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        }
+
+        Assert.Equal(2, (int?)(await PostAsync((JsonArray)records.DeepClone(), batchId))["accepted"]);
+        var again = await PostAsync((JsonArray)records.DeepClone(), batchId);
+        Assert.Equal((0, true), ((int?)again["accepted"], (bool?)again["duplicate"]));
+        Assert.Equal(2, Writer(host).Received);
+
+        // Another batch, and a post without an id (an older gateway), are taken as they come.
+        Assert.Equal(1, (int?)(await PostAsync(new JsonArray(Record("00000000-0000-0000-0000-000000000003")), RecordBatch.IdOf([records.Deserialize<List<RequestRecord>>(RecordBatch.Json)![0] with { RequestId = "00000000-0000-0000-0000-000000000003" }])))["accepted"]);
+        Assert.Equal(2, (int?)(await PostAsync((JsonArray)records.DeepClone(), null))["accepted"]);
+        Assert.Equal(5, Writer(host).Received);
     }
 
     private static AnalyticsWriter Writer(TollgateHost host) => host.Server.Services!.GetRequiredService<AnalyticsWriter>();

@@ -29,7 +29,7 @@ public abstract class ResourceStoreTests : IAsyncLifetime
     {
         await Store.InitializeAsync();
 
-        Assert.Equal([1, 2, 3, 4], await ((SqlResourceStore)Store).GetAppliedMigrationsAsync());
+        Assert.Equal([1, 2, 3, 4, 5], await ((SqlResourceStore)Store).GetAppliedMigrationsAsync());
     }
 
     [Fact]
