@@ -54,6 +54,26 @@ internal static class PolicySchema
     private static readonly string[] ExistsActions = ["override", "skip", "append", "delete"];
     private static readonly string[] ValidationActions = ["ignore", "prevent", "detect"];
 
+    /// <summary>APIM's limit for <c>validate-content max-size</c>: 100 KiB.</summary>
+    internal const long ValidateContentMaxSize = 102_400;
+
+    /// <summary>A child of <c>validate-parameters</c> (<c>headers</c>, <c>query</c>, <c>path</c>): overrides of the actions for its parameters.</summary>
+    private static PolicyElementSpec ParameterGroup(string name, bool unspecified) => new()
+    {
+        Name = name,
+        Attributes = unspecified
+            ? [new("specified-parameter-action", Kind: PolicyValueKind.Enumeration, Values: ValidationActions), new("unspecified-parameter-action", Kind: PolicyValueKind.Enumeration, Values: ValidationActions)]
+            : [new("specified-parameter-action", Kind: PolicyValueKind.Enumeration, Values: ValidationActions)],
+        Children = [NamedAction("parameter")],
+    };
+
+    /// <summary><c>&lt;parameter name action/&gt;</c>, <c>&lt;header name action/&gt;</c>: the action for one name.</summary>
+    private static PolicyElementSpec NamedAction(string name) => new()
+    {
+        Name = name,
+        Attributes = [new("name", Required: true, AllowsExpressions: false), new("action", Required: true, Kind: PolicyValueKind.Enumeration, Values: ValidationActions)],
+    };
+
     private static readonly PolicyElementSpec Value = new() { Name = "value", AllowsText = true };
 
     private static readonly PolicyAttributeSpec[] RateLimitHeaders =
@@ -681,6 +701,96 @@ internal static class PolicySchema
                         new("code", Required: true, AllowsExpressions: false, Kind: PolicyValueKind.NonNegativeInteger, Min: 100, Max: 599),
                         new("action", Required: true, Kind: PolicyValueKind.Enumeration, Values: ValidationActions),
                     ],
+                },
+            ],
+        },
+        new PolicyElementSpec
+        {
+            Name = "validate-parameters",
+            Sections = InboundOnly,
+            OncePerDocument = true,
+            Attributes =
+            [
+                new("specified-parameter-action", Required: true, Kind: PolicyValueKind.Enumeration, Values: ValidationActions),
+                new("unspecified-parameter-action", Required: true, Kind: PolicyValueKind.Enumeration, Values: ValidationActions),
+                new("errors-variable-name", AllowsExpressions: false),
+            ],
+            Children =
+            [
+                ParameterGroup("headers", unspecified: true),
+                ParameterGroup("query", unspecified: true),
+                ParameterGroup("path", unspecified: false),
+            ],
+        },
+        new PolicyElementSpec
+        {
+            Name = "validate-headers",
+            Sections = ["outbound", "on-error"],
+            OncePerDocument = true,
+            Attributes =
+            [
+                new("specified-header-action", Required: true, Kind: PolicyValueKind.Enumeration, Values: ValidationActions),
+                new("unspecified-header-action", Required: true, Kind: PolicyValueKind.Enumeration, Values: ValidationActions),
+                new("errors-variable-name", AllowsExpressions: false),
+            ],
+            Children = [NamedAction("header")],
+        },
+        new PolicyElementSpec
+        {
+            Name = "validate-content",
+            Sections = ["inbound", "outbound", "on-error"],
+            Attributes =
+            [
+                new("unspecified-content-type-action", Required: true, Kind: PolicyValueKind.Enumeration, Values: ValidationActions),
+                new("max-size", Required: true, AllowsExpressions: false, Kind: PolicyValueKind.NonNegativeInteger, Min: 0, Max: ValidateContentMaxSize),
+                new("size-exceeded-action", Required: true, Kind: PolicyValueKind.Enumeration, Values: ValidationActions),
+                new("errors-variable-name", AllowsExpressions: false),
+            ],
+            Children =
+            [
+                new PolicyElementSpec
+                {
+                    Name = "content-type-map",
+                    Attributes = [new("any-content-type-value", AllowsExpressions: false), new("missing-content-type-value", AllowsExpressions: false)],
+                    Children =
+                    [
+                        new PolicyElementSpec
+                        {
+                            Name = "type",
+                            Attributes = [new("from", AllowsExpressions: false), new("when"), new("to", Required: true, AllowsExpressions: false)],
+                            Extra = (el, path, report) =>
+                            {
+                                if ((el["from"] is null) == (el["when"] is null))
+                                {
+                                    report(path, "Element 'type' of 'content-type-map' needs exactly one of 'from' and 'when'.");
+                                }
+                            },
+                        },
+                    ],
+                },
+                new PolicyElementSpec
+                {
+                    Name = "content",
+                    Attributes =
+                    [
+                        new("type", AllowsExpressions: false),
+                        new("validate-as", Required: true, AllowsExpressions: false, Kind: PolicyValueKind.Enumeration, Values: ["json", "xml", "soap"]),
+                        new("schema-id", AllowsExpressions: false),
+                        new("schema-ref", AllowsExpressions: false),
+                        new("action", Required: true, Kind: PolicyValueKind.Enumeration, Values: ValidationActions),
+                        new("allow-additional-properties", AllowsExpressions: false, Kind: PolicyValueKind.Boolean),
+                    ],
+                    Extra = (el, path, report) =>
+                    {
+                        if (el["schema-id"] is not null)
+                        {
+                            report(path, "Attribute 'schema-id' of 'content' is not supported: Tollgate has no instance-level schemas; put the schema in the API (apis/{apiId}/schemas/{schemaId}) and name it in the operation's representation (schemaId, typeName).");
+                        }
+                        else if (el["schema-ref"] is not null)
+                        {
+                            report(path, "Attribute 'schema-ref' of 'content' applies only with 'schema-id'.");
+                        }
+                    },
                 },
             ],
         },

@@ -468,6 +468,12 @@ public static partial class ManagementEndpoints
             case ["apis", var api, "operations", var op]:
                 await resources.GetAsync(scope, ResourceKind.Api, "", api, ct);
                 return await EntityAsync(http, method, scope, ResourceKind.Operation, api, op, resources, ifMatch, deleteSubscriptions, ct);
+            case ["apis", var api, "schemas"] when method == "GET":
+                await resources.GetAsync(scope, ResourceKind.Api, "", api, ct);
+                return Page(await resources.ListAsync(scope, ResourceKind.ApiSchema, api, filter, top, skip, ct), http);
+            case ["apis", var api, "schemas", var schemaId]:
+                await resources.GetAsync(scope, ResourceKind.Api, "", api, ct);
+                return await EntityAsync(http, method, scope, ResourceKind.ApiSchema, api, schemaId, resources, ifMatch, deleteSubscriptions, ct);
             case ["apis", var api] when method == "GET" && IsExport(http) && http.Request.Query["format"].FirstOrDefault() is { } linkFormat
                 && linkFormat.EndsWith("-link", StringComparison.OrdinalIgnoreCase):
                 if (!ExportLinks.Formats.ContainsKey(linkFormat))

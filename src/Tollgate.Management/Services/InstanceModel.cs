@@ -111,7 +111,7 @@ internal sealed class InstanceModel
         {
             Dirty.Add(nameKey);
         }
-        else if (kind == ResourceKind.Operation.Kind)
+        else if (kind == ResourceKind.Operation.Kind || kind == ResourceKind.ApiSchema.Kind)
         {
             Dirty.Add(parentKey);
         }

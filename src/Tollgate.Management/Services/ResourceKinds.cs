@@ -19,6 +19,9 @@ public sealed record ResourceKind(string Kind, string Segment, string ArmType, s
     public static readonly ResourceKind NamedValue = new("namedValue", "namedValues", "Microsoft.ApiManagement/service/namedValues", "NamedValue", ResourceSchemas.NamedValue);
     public static readonly ResourceKind Tag = new("tag", "tags", "Microsoft.ApiManagement/service/tags", "Tag", ResourceSchemas.Tag);
 
+    /// <summary>An API's schema (<c>apis/{apiId}/schemas/{schemaId}</c>), a child of the API like its operations.</summary>
+    public static readonly ResourceKind ApiSchema = new("apiSchema", "schemas", "Microsoft.ApiManagement/service/apis/schemas", "Schema", ResourceSchemas.ApiSchema);
+
     /// <summary>Link kinds: stored as empty resources whose parent is the first id and name the second.</summary>
     public const string ProductApi = "productApi";
     public const string ProductGroup = "productGroup";

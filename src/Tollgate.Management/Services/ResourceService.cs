@@ -383,7 +383,7 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
     public async Task<(JsonObject Body, string ETag, bool Created)> PutAsync(ServiceScope scope, ResourceKind kind, string parent, string name, JsonObject body, string? ifMatch, CancellationToken ct)
     {
         await RequireServiceAsync(scope, ct);
-        CheckName(name, kind == ResourceKind.Operation ? "operationId" : $"{char.ToLowerInvariant(kind.Title[0])}{kind.Title[1..]}Id", 256);
+        CheckName(name, kind == ResourceKind.Operation ? "operationId" : kind == ResourceKind.ApiSchema ? "schemaId" : $"{char.ToLowerInvariant(kind.Title[0])}{kind.Title[1..]}Id", 256);
         var key = Key(scope, kind, parent, name);
         var existing = await store.GetAsync(key, ct);
         var input = body["properties"] as JsonObject ?? throw ArmException.Validation("properties", "'properties' is required and must be an object.");
@@ -434,6 +434,7 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
             }
 
             changes.Add(new ResourceChange.DeleteAll(scope.Name, ResourceKind.Operation.Kind, name));
+            changes.Add(new ResourceChange.DeleteAll(scope.Name, ResourceKind.ApiSchema.Kind, name));
             changes.Add(new ResourceChange.DeleteAll(scope.Name, ResourceKind.ProductApi, null, name));
             changes.Add(new ResourceChange.DeleteAll(scope.Name, ResourceKind.ApiTag, name));
             changes.AddRange((await SubscriptionsWithScopeAsync(scope, $"/apis/{name}", ct)).Select(s => new ResourceChange.Delete(s.Key)));
@@ -1073,8 +1074,8 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
     private async Task<JsonObject> ToJsonAsync(ServiceScope scope, ResourceKind kind, StoredResource r, CancellationToken ct)
     {
         var props = (JsonObject)r.Properties.DeepClone();
-        var id = kind == ResourceKind.Operation
-            ? $"{scope.BaseId}/apis/{r.Key.Parent}/operations/{r.Key.Name}"
+        var id = kind == ResourceKind.Operation || kind == ResourceKind.ApiSchema
+            ? $"{scope.BaseId}/apis/{r.Key.Parent}/{kind.Segment}/{r.Key.Name}"
             : $"{scope.BaseId}/{kind.Segment}/{r.Key.Name}";
         if (kind == ResourceKind.Subscription)
         {

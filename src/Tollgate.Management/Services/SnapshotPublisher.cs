@@ -152,12 +152,15 @@ public sealed partial class SnapshotPublisher(IResourceStore store, SecretVault 
         var productApis = model.All(ResourceKind.ProductApi).ToLookup(l => l.Key.ParentKey, l => l.Key.Name);
         var productGroups = model.All(ResourceKind.ProductGroup).ToLookup(l => l.Key.ParentKey, l => l.Key.Name);
         var userGroups = model.All(ResourceKind.GroupUser).ToLookup(l => l.Key.NameKey, l => l.Key.Parent);
+        var apiSchemas = model.All(ResourceKind.ApiSchema.Kind).ToLookup(s => s.Key.ParentKey);
         string? Policy(string scope) => Str(model.PolicyOf(scope)?.Properties, "value");
         string? Format(string scope) => model.PolicyOf(scope) is { } p && Str(p.Properties, "value") is not null ? Str(p.Properties, "format") : null;
         var apis = model.All(ResourceKind.Api.Kind).Select(a =>
             model.Dirty is { } dirty && !dirty.Contains(a.Key.NameKey) && previous is not null && previous.TryGetValue(a.Key.Name, out var same)
                 ? same
-                : new GatewayApi
+                : BuildApi(a, ApiSchemas.Definitions(apiSchemas[a.Key.NameKey]))).ToArray();
+
+        GatewayApi BuildApi(StoredResource a, IReadOnlyDictionary<string, string> schemas) => new()
         {
             Id = a.Key.Name,
             DisplayName = Str(a.Properties, "displayName") ?? a.Key.Name,
@@ -178,9 +181,14 @@ public sealed partial class SnapshotPublisher(IResourceStore store, SecretVault 
                 UrlTemplate = Str(o.Properties, "urlTemplate") ?? "/",
                 Policy = Policy("apis/" + a.Key.NameKey + "/operations/" + o.Key.NameKey),
                 PolicyFormat = Format("apis/" + a.Key.NameKey + "/operations/" + o.Key.NameKey),
-                Responses = Responses(o.Properties["responses"] as JsonArray),
+                Responses = Responses(o.Properties["responses"] as JsonArray, schemas),
+                TemplateParameters = Parameters(o.Properties["templateParameters"] as JsonArray),
+                QueryParameters = Parameters(o.Properties["request"]?["queryParameters"] as JsonArray),
+                Headers = Parameters(o.Properties["request"]?["headers"] as JsonArray),
+                RequestRepresentations = Representations(o.Properties["request"]?["representations"] as JsonArray, schemas),
             }).ToArray(),
-        }).ToArray();
+        };
+
         var products = model.All(ResourceKind.Product.Kind).Select(p => new GatewayProduct
         {
             Id = p.Key.Name,
@@ -257,7 +265,7 @@ public sealed partial class SnapshotPublisher(IResourceStore store, SecretVault 
     }
 
     /// <summary>Declared responses with the first example of each representation (APIM's <c>examples: { name: { value } }</c>).</summary>
-    private static GatewayResponse[] Responses(JsonArray? responses)
+    private static GatewayResponse[] Responses(JsonArray? responses, IReadOnlyDictionary<string, string> schemas)
     {
         if (responses is null || responses.Count == 0)
         {
@@ -267,13 +275,29 @@ public sealed partial class SnapshotPublisher(IResourceStore store, SecretVault 
         return responses.OfType<JsonObject>().Select(r => new GatewayResponse
         {
             StatusCode = r["statusCode"] is JsonValue code && code.TryGetValue<int>(out var c) ? c : 200,
-            Representations = (r["representations"] as JsonArray)?.OfType<JsonObject>().Select(rep => new GatewayRepresentation
-            {
-                ContentType = Str(rep, "contentType") ?? "application/json",
-                Example = FirstExample(rep["examples"]),
-            }).ToArray() ?? [],
+            Representations = Representations(r["representations"] as JsonArray, schemas),
+            Headers = Parameters(r["headers"] as JsonArray),
         }).ToArray();
     }
+
+    private static GatewayRepresentation[] Representations(JsonArray? representations, IReadOnlyDictionary<string, string> schemas) =>
+        representations?.OfType<JsonObject>().Select(rep => new GatewayRepresentation
+        {
+            ContentType = Str(rep, "contentType") ?? "application/json",
+            Example = FirstExample(rep["examples"]),
+            SchemaId = Str(rep, "schemaId"),
+            TypeName = Str(rep, "typeName"),
+            Schema = Str(rep, "schemaId") is { } id ? schemas.GetValueOrDefault(id) : null,
+        }).ToArray() ?? [];
+
+    private static GatewayParameter[] Parameters(JsonArray? parameters) =>
+        parameters?.OfType<JsonObject>().Where(p => Str(p, "name") is { Length: > 0 }).Select(p => new GatewayParameter
+        {
+            Name = Str(p, "name")!,
+            Type = Str(p, "type") ?? "string",
+            Required = p["required"] is JsonValue r && r.TryGetValue<bool>(out var required) && required,
+            Values = (p["values"] as JsonArray)?.Select(v => v is JsonValue value && value.TryGetValue<string>(out var text) ? text : v?.ToJsonString()).OfType<string>().ToArray() ?? [],
+        }).ToArray() ?? [];
 
     private static string? FirstExample(JsonNode? examples)
     {
