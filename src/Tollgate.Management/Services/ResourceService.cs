@@ -504,7 +504,7 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
     /// every operation is validated first, and nothing is written unless all of them are valid.
     /// </summary>
     public async Task<(JsonObject Body, string ETag, bool Created)> ImportApiAsync(ServiceScope scope, string apiId, JsonObject apiProperties,
-        IReadOnlyList<(string Name, JsonObject Properties)> operations, CancellationToken ct)
+        IReadOnlyList<(string Name, JsonObject Properties)> operations, CancellationToken ct, JsonObject? schema = null)
     {
         await RequireServiceAsync(scope, ct);
         CheckName(apiId, "apiId", 256);
@@ -536,8 +536,14 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
         {
             new ResourceChange.Put(key, props, secrets),
             new ResourceChange.DeleteAll(scope.Name, ResourceKind.Operation.Kind, apiId),
+            new ResourceChange.DeleteAll(scope.Name, ResourceKind.ApiSchema.Kind, apiId),
         };
         changes.AddRange(validated.Select(o => new ResourceChange.Put(Key(scope, ResourceKind.Operation, apiId, o.Name), o.Properties, null)));
+        if (schema is not null)
+        {
+            changes.Add(new ResourceChange.Put(Key(scope, ResourceKind.ApiSchema, apiId, Api.OpenApiConverter.ImportedSchemaId), schema, null));
+        }
+
         await ApplyAsync(scope, changes, ct);
         var (json, etag) = await GetAsync(scope, ResourceKind.Api, "", apiId, ct);
         return (json, etag, existing is null);
@@ -584,10 +590,16 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
             }
 
             changes.Add(new ResourceChange.DeleteAll(scope.Name, ResourceKind.Operation.Kind, apiId));
+            changes.Add(new ResourceChange.DeleteAll(scope.Name, ResourceKind.ApiSchema.Kind, apiId));
             changes.Add(new ResourceChange.DeleteAll(scope.Name, ResourceKind.ApiTag, apiId));
         }
 
         var from = source.Key.NameKey;
+        foreach (var schema in await store.ListAsync(scope.Name, ResourceKind.ApiSchema.Kind, source.Key.Name, ct))
+        {
+            changes.Add(new ResourceChange.Put(Key(scope, ResourceKind.ApiSchema, apiId, schema.Key.Name), (JsonObject)schema.Properties.DeepClone(), null));
+        }
+
         foreach (var op in await store.ListAsync(scope.Name, ResourceKind.Operation.Kind, source.Key.Name, ct))
         {
             changes.Add(new ResourceChange.Put(Key(scope, ResourceKind.Operation, apiId, op.Key.Name), (JsonObject)op.Properties.DeepClone(), op.Secrets));

@@ -304,6 +304,41 @@ public sealed class ValidationPoliciesTests(PolicyHostFixture fixture) : IClassF
         Assert.Equal("Bad request: API's schema does not exist or it could not be resolved.", unresolved.Headers.GetValues("X-Reason").Single());
     }
 
+    [Fact]
+    public async Task ValidateContent_UsesTheSchemasOfAnImportedOpenApiDocument()
+    {
+        // Arrange: an OpenAPI import stores components.schemas as the API's schema and names it from the operations.
+        const string Document = """
+            {"openapi":"3.0.1","info":{"title":"Pets","version":"1"},"paths":{"/pets":{"post":{"operationId":"addPet",
+              "requestBody":{"content":{"application/json":{"schema":{"$ref":"#/components/schemas/Pet"}}}},
+              "responses":{"200":{"description":"ok"}}}}},
+             "components":{"schemas":{"Pet":{"type":"object","required":["name"],"properties":{"name":{"type":"string"},"tag":{"$ref":"#/components/schemas/Tag"}}},
+               "Tag":{"type":"string","maxLength":5}}}}
+            """;
+        await H.Host.PutAsync($"{PolicyHost.Svc}/apis/pets", new { properties = new { format = "openapi+json", value = Document, path = "pets", serviceUrl = H.Backend.Url, protocols = new[] { "http" } } });
+        await H.Host.PutAsync($"{PolicyHost.Svc}/products/gold/apis/pets", new { });
+        await H.SetPolicyAsync("apis/pets", PolicyHost.Document(inbound: """
+            <validate-content unspecified-content-type-action="prevent" max-size="102400" size-exceeded-action="prevent">
+                <content type="application/json" validate-as="json" action="prevent" />
+            </validate-content>
+            """));
+        var operation = await H.Host.OkAsync(HttpMethod.Get, $"{PolicyHost.Svc}/apis/pets/operations/addPet");
+        Assert.Equal("Pet", (string)operation["properties"]!["request"]!["representations"]![0]!["typeName"]!);
+        var schemaId = (string)operation["properties"]!["request"]!["representations"]![0]!["schemaId"]!;
+        await H.Host.OkAsync(HttpMethod.Get, $"{PolicyHost.Svc}/apis/pets/schemas/{schemaId}");
+
+        // Act / Assert
+        using (var valid = await H.SendAsync(HttpMethod.Post, "/pets/pets", """{"name":"rex","tag":"dog"}"""))
+        {
+            Assert.Equal(HttpStatusCode.OK, valid.StatusCode);
+        }
+
+        using var refused = await H.SendAsync(HttpMethod.Post, "/pets/pets", """{"name":"rex","tag":"labrador"}""");
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Equal("Body of the request does not conform to the definition Pet, which is associated with the content type application/json. String too long at '#/tag'. Line: 1, Position: 30",
+            await MessageAsync(refused));
+    }
+
     /// <summary>A body HttpClient cannot measure, so it is sent chunked.</summary>
     private sealed class NonSeekableStream(byte[] content) : MemoryStream(content)
     {
