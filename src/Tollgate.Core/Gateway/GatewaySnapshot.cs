@@ -30,6 +30,9 @@ public sealed record GatewaySnapshot
     /// <summary>Policy fragments (<c>include-fragment</c>), each a <c>&lt;fragment&gt;</c> document.</summary>
     public IReadOnlyList<GatewayPolicyFragment> PolicyFragments { get; init; } = [];
 
+    /// <summary>The instance's backends (<c>backends/{id}</c>), for <c>set-backend-service backend-id</c>.</summary>
+    public IReadOnlyList<GatewayBackend> Backends { get; init; } = [];
+
     /// <summary>The instance's custom host names (<c>hostnameConfigurations</c>), with their certificates.</summary>
     public IReadOnlyList<GatewayHostName> HostNames { get; init; } = [];
 

@@ -368,7 +368,14 @@ internal static class PolicySchema
         {
             Name = "set-backend-service",
             Sections = ["inbound", "backend"],
-            Attributes = [new("base-url", Required: true)],
+            Attributes = [new("base-url"), new("backend-id")],
+            Extra = (el, path, report) =>
+            {
+                if ((el.GetAttribute("base-url") is null) == (el.GetAttribute("backend-id") is null))
+                {
+                    report(path, "Policy 'set-backend-service' needs exactly one of 'base-url' and 'backend-id'.");
+                }
+            },
         },
         new PolicyElementSpec { Name = "set-method", Sections = ["inbound", "on-error"], AllowsText = true, Extra = RequireText },
         SetBody,

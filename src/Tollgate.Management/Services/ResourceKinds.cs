@@ -19,6 +19,8 @@ public sealed record ResourceKind(string Kind, string Segment, string ArmType, s
     public static readonly ResourceKind NamedValue = new("namedValue", "namedValues", "Microsoft.ApiManagement/service/namedValues", "NamedValue", ResourceSchemas.NamedValue);
     public static readonly ResourceKind Tag = new("tag", "tags", "Microsoft.ApiManagement/service/tags", "Tag", ResourceSchemas.Tag);
 
+    public static readonly ResourceKind Backend = new("backend", "backends", "Microsoft.ApiManagement/service/backends", "Backend", ResourceSchemas.Backend);
+
     /// <summary>An API's schema (<c>apis/{apiId}/schemas/{schemaId}</c>), a child of the API like its operations.</summary>
     public static readonly ResourceKind ApiSchema = new("apiSchema", "schemas", "Microsoft.ApiManagement/service/apis/schemas", "Schema", ResourceSchemas.ApiSchema);
 
@@ -29,7 +31,7 @@ public sealed record ResourceKind(string Kind, string Segment, string ArmType, s
     public const string ApiTag = "apiTag";
     public const string ServiceKind = "service";
 
-    public static readonly IReadOnlyList<ResourceKind> All = [Api, Operation, Product, Group, User, Subscription, NamedValue, Tag];
+    public static readonly IReadOnlyList<ResourceKind> All = [Api, Operation, Product, Group, User, Subscription, NamedValue, Tag, Backend];
 }
 
 /// <summary>An API Management instance as addressed by an ARM path.</summary>

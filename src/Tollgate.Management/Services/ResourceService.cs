@@ -461,6 +461,16 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
         {
             changes.Add(new ResourceChange.DeleteAll(scope.Name, PolicyService.Kind, $"apis/{parent}/operations/{name}"));
         }
+        else if (kind == ResourceKind.Backend)
+        {
+            foreach (var pool in await store.ListAsync(scope.Name, ResourceKind.Backend.Kind, "", ct))
+            {
+                if (BackendPoolMembers(pool.Properties).Contains(name, StringComparer.OrdinalIgnoreCase))
+                {
+                    throw ArmException.Conflict($"Backend '{name}' is a member of the pool '{pool.Key.Name}': remove it from the pool first.");
+                }
+            }
+        }
         else if (kind == ResourceKind.Group)
         {
             if (BuiltInGroups.Contains(name, StringComparer.OrdinalIgnoreCase))
@@ -809,6 +819,10 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
         {
             await ValidateSubscriptionAsync(scope, name, props, secrets, existing, errors, ct);
         }
+        else if (kind == ResourceKind.Backend)
+        {
+            await ValidateBackendAsync(scope, name, props, errors, ct);
+        }
         else if (kind == ResourceKind.User)
         {
             if (secrets["password"] is JsonValue password)
@@ -886,6 +900,98 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
         props["apiRevision"] = "1";
         props["isCurrent"] = true;
         props["isOnline"] = true;
+    }
+
+    /// <summary>
+    /// A backend: a single one needs an absolute url; a pool needs members that exist and are not pools themselves
+    /// (stored as <c>/backends/{id}</c>); a circuit breaker has one rule whose status ranges run from min to max.
+    /// </summary>
+    private async Task ValidateBackendAsync(ServiceScope scope, string name, JsonObject props, List<ValidationError> errors, CancellationToken ct)
+    {
+        var pool = (string?)props["type"] == "Pool";
+        if (!pool && props["url"] is null)
+        {
+            errors.Add(new ValidationError("url", "'url' is required for a backend of type Single."));
+        }
+
+        if (pool)
+        {
+            var services = props["pool"]?["services"] as JsonArray;
+            if (services is null || services.Count == 0)
+            {
+                errors.Add(new ValidationError("pool.services", "A backend of type Pool needs at least one member in 'pool.services'."));
+            }
+
+            for (var i = 0; i < (services?.Count ?? 0); i++)
+            {
+                var member = (JsonObject)services![i]!;
+                var id = ((string?)member["id"] ?? "").TrimEnd('/');
+                var at = id.LastIndexOf("/backends/", StringComparison.OrdinalIgnoreCase);
+                var memberName = at >= 0 ? id[(at + "/backends/".Length)..] : id;
+                var target = $"pool.services[{i}].id";
+                if (memberName.Length == 0 || memberName.Contains('/', StringComparison.Ordinal))
+                {
+                    errors.Add(new ValidationError(target, $"'{id}' is not a backend id: use /backends/{{backendId}}."));
+                    continue;
+                }
+
+                var stored = string.Equals(memberName, name, StringComparison.OrdinalIgnoreCase)
+                    ? null
+                    : await store.GetAsync(Key(scope, ResourceKind.Backend, "", memberName), ct);
+                if (stored is null)
+                {
+                    errors.Add(new ValidationError(target, $"Backend '{memberName}' does not exist (a pool cannot contain itself)."));
+                }
+                else if ((string?)stored.Properties["type"] == "Pool")
+                {
+                    errors.Add(new ValidationError(target, $"Backend '{memberName}' is a pool: a pool's members must be single backends."));
+                }
+                else
+                {
+                    member["id"] = $"/backends/{stored.Key.Name}";
+                }
+            }
+        }
+        else if (props["pool"] is not null)
+        {
+            errors.Add(new ValidationError("pool", "'pool' applies only to a backend of type Pool."));
+        }
+
+        if (props["circuitBreaker"]?["rules"] is JsonArray rules)
+        {
+            if (rules.Count != 1)
+            {
+                errors.Add(new ValidationError("circuitBreaker.rules", "A circuit breaker has exactly one rule."));
+            }
+
+            for (var r = 0; r < rules.Count; r++)
+            {
+                var ranges = rules[r]?["failureCondition"]?["statusCodeRanges"] as JsonArray ?? [];
+                for (var i = 0; i < ranges.Count; i++)
+                {
+                    if ((long?)ranges[i]?["min"] > (long?)ranges[i]?["max"])
+                    {
+                        errors.Add(new ValidationError($"circuitBreaker.rules[{r}].failureCondition.statusCodeRanges[{i}]", "'min' must not be greater than 'max'."));
+                    }
+                }
+
+                if (rules[r]?["failureCondition"]?["percentage"] is not null)
+                {
+                    errors.Add(new ValidationError($"circuitBreaker.rules[{r}].failureCondition.percentage", "A failure percentage is not supported: give 'count' failures within 'interval'."));
+                }
+            }
+        }
+    }
+
+    /// <summary>The names of the members of a pool backend (empty for a single one).</summary>
+    internal static IEnumerable<string> BackendPoolMembers(JsonObject properties) =>
+        (properties["pool"]?["services"] as JsonArray ?? []).Select(m => BackendName((string?)m?["id"]));
+
+    /// <summary>The backend name of a pool member's id (<c>/backends/{id}</c> or the ARM id).</summary>
+    internal static string BackendName(string? id)
+    {
+        var trimmed = (id ?? "").TrimEnd('/');
+        return trimmed[(trimmed.LastIndexOf('/') + 1)..];
     }
 
     private async Task ValidateOperationAsync(ServiceScope scope, string apiId, string name, JsonObject props, List<ValidationError> errors, CancellationToken ct,

@@ -261,6 +261,49 @@ public sealed partial class SnapshotPublisher(IResourceStore store, SecretVault 
             PolicyFormat = Format(""),
             PolicyFragments = fragments,
             NamedValues = model.All(ResourceKind.NamedValue.Kind).Select(n => NamedValueOf(n, vault)).ToArray(),
+            Backends = model.All(ResourceKind.Backend.Kind).Select(BackendOf).ToArray(),
+        };
+    }
+
+    /// <summary>A stored backend as the gateway routes to it.</summary>
+    private static GatewayBackend BackendOf(StoredResource stored)
+    {
+        var p = stored.Properties;
+        var credentials = p["credentials"] as JsonObject;
+        static GatewayBackendValue[] Values(JsonNode? map) => (map as JsonObject)?.Select(kv => new GatewayBackendValue(kv.Key,
+            (kv.Value as JsonArray)?.Select(v => (string?)v).OfType<string>().ToArray() ?? [])).ToArray() ?? [];
+        var authorization = credentials?["authorization"] as JsonObject;
+        var rule = (p["circuitBreaker"]?["rules"] as JsonArray)?.OfType<JsonObject>().FirstOrDefault();
+        var condition = rule?["failureCondition"] as JsonObject;
+        GatewayCircuitBreaker? breaker = null;
+        if (condition is not null && Core.Resources.KeyLifetimes.TryParseDuration(Str(condition, "interval"), out var interval)
+            && Core.Resources.KeyLifetimes.TryParseDuration(Str(rule, "tripDuration"), out var trip))
+        {
+            breaker = new GatewayCircuitBreaker
+            {
+                Name = Str(rule, "name") ?? "",
+                Count = (int)(condition["count"]?.GetValue<long>() ?? 1),
+                Interval = interval,
+                TripDuration = trip,
+                AcceptRetryAfter = rule!["acceptRetryAfter"] is JsonValue a && a.TryGetValue<bool>(out var accept) && accept,
+                StatusCodeRanges = (condition["statusCodeRanges"] as JsonArray)?.OfType<JsonObject>()
+                    .Select(r => new GatewayStatusRange((int)(r["min"]?.GetValue<long>() ?? 500), (int)(r["max"]?.GetValue<long>() ?? 599))).ToArray() ?? [],
+            };
+        }
+
+        return new GatewayBackend
+        {
+            Id = stored.Key.Name,
+            Url = Str(p, "type") == "Pool" ? null : Str(p, "url"),
+            Headers = Values(credentials?["header"]),
+            Query = Values(credentials?["query"]),
+            Authorization = authorization is null ? null : $"{Str(authorization, "scheme")} {Str(authorization, "parameter")}",
+            CircuitBreaker = breaker,
+            Pool = Str(p, "type") == "Pool"
+                ? (p["pool"]?["services"] as JsonArray)?.OfType<JsonObject>().Select(m => new GatewayPoolMember(
+                    ResourceService.BackendName(Str(m, "id")),
+                    (int)(m["priority"]?.GetValue<long>() ?? 0), (int)(m["weight"]?.GetValue<long>() ?? 1))).ToArray() ?? []
+                : [],
         };
     }
 

@@ -213,7 +213,7 @@ internal sealed class PolicyBuilder(
             case "rewrite-uri":
                 return new RewriteUriHandler(at, Value(el, "template"), !bool.TryParse(el["copy-unmatched-params"], out var copy) || copy);
             case "set-backend-service":
-                return new SetBackendServiceHandler(at, Value(el, "base-url"));
+                return el.GetAttribute("backend-id") is null ? new SetBackendServiceHandler(at, Value(el, "base-url")) : new SetBackendHandler(at, Value(el, "backend-id"));
             case "set-body":
                 if (el["template"]?.Trim() == "liquid")
                 {

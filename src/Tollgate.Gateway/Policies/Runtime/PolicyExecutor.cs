@@ -190,6 +190,13 @@ public static partial class PolicyExecutor
             return PolicyStep.Error;
         }
 
+        var breakers = request.Backend?.CircuitBreaker is null ? null : context.Runtime.Services?.Breakers;
+        if (breakers is not null && breakers.IsOpen(context.Runtime.KeyPrefix, request.Backend!, context.Runtime.Time.GetUtcNow()))
+        {
+            // A retry after a failure that opened the circuit: the backend is not called again until it closes.
+            return await Handlers.SetBackendHandler.Unavailable(context, location, $"Backend '{request.Backend!.Id}' is unavailable: its circuit breaker is open.");
+        }
+
         context.PrepareRequestBody();
         if (context.Pipeline!.CapturesResponse)
         {
@@ -238,6 +245,7 @@ public static partial class PolicyExecutor
         if (error is null && !timedOut)
         {
             request.BackendStatusCode = http.Response.StatusCode;
+            breakers?.Record(context.Runtime.KeyPrefix, request.Backend!, http.Response.StatusCode, RetryAfter(http.Response), context.Runtime.Time.GetUtcNow());
             return PolicyStep.Continue;
         }
 
@@ -260,6 +268,7 @@ public static partial class PolicyExecutor
             Log.BackendFailed(logger, http.TraceIdentifier, request.Api.Id, request.Operation.Id, timedOut ? "Timeout" : error!.Error.ToString(), error?.Exception?.Message);
         }
 
+        breakers?.Record(context.Runtime.KeyPrefix, request.Backend!, null, null, context.Runtime.Time.GetUtcNow());
         var message = timedOut ? "The backend did not respond in time." : "The backend could not be reached or sent an invalid response.";
         context.Fail(PolicyFailure.From(location, timedOut ? "Timeout" : "BackendConnectionFailure", message, "forward-request"));
         if (!http.Response.HasStarted)
@@ -270,6 +279,12 @@ public static partial class PolicyExecutor
 
         return PolicyStep.Error;
     }
+
+    /// <summary>A response's Retry-After in seconds (the circuit breaker's acceptRetryAfter), if it has one.</summary>
+    private static TimeSpan? RetryAfter(HttpResponse response) =>
+        int.TryParse(response.Headers.RetryAfter, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds)
+            ? TimeSpan.FromSeconds(seconds)
+            : null;
 
     private static readonly Func<object, Task> ApplyPendingHeaders = static state =>
     {

@@ -86,6 +86,9 @@ public sealed partial class PolicyRuntime
     /// </summary>
     internal IReadOnlyDictionary<string, CachedPolicy> Documents { get; private init; } = FrozenDictionary<string, CachedPolicy>.Empty;
 
+    /// <summary>The instance's backends by id (ignoring case), for <c>set-backend-service backend-id</c>.</summary>
+    internal IReadOnlyDictionary<string, GatewayBackend> Backends { get; private init; } = FrozenDictionary<string, GatewayBackend>.Empty;
+
     /// <summary>False once retired and left by every request (its expressions are unloaded).</summary>
     public bool IsLive => Volatile.Read(ref _references) > 0;
 
@@ -473,6 +476,7 @@ public sealed partial class PolicyRuntime
             DocumentsLoaded = loaded,
             ExpressionCount = used.Sum(k => cache.Find(k)!.ExpressionCount),
             Documents = documents,
+            Backends = snapshot.Backends.DistinctBy(b => b.Id, StringComparer.OrdinalIgnoreCase).ToFrozenDictionary(b => b.Id, StringComparer.OrdinalIgnoreCase),
             HasCors = parts.Values.Any(p => p.Cors.Count > 0),
             Problems = problems.Select(namedValues.Redact).Distinct(StringComparer.Ordinal).ToArray(),
         };
