@@ -29,6 +29,8 @@ public sealed class SimplePoliciesTests
     [InlineData("on-error", "<validate-headers specified-header-action=\"detect\" unspecified-header-action=\"detect\"><header name=\"X-Debug\" action=\"ignore\" /></validate-headers>")]
     [InlineData("inbound", "<validate-content unspecified-content-type-action=\"prevent\" max-size=\"102400\" size-exceeded-action=\"prevent\" errors-variable-name=\"requestBodyValidation\"><content-type-map missing-content-type-value=\"application/json\"><type from=\"application/hal+json\" to=\"application/json\" /></content-type-map><content type=\"application/json\" validate-as=\"json\" action=\"detect\" allow-additional-properties=\"false\" /></validate-content>")]
     [InlineData("outbound", "<validate-content unspecified-content-type-action=\"detect\" max-size=\"0\" size-exceeded-action=\"ignore\"><content-type-map any-content-type-value=\"application/soap+xml\"><type when=\"@(true)\" to=\"text/xml\" /></content-type-map><content validate-as=\"soap\" action=\"prevent\" /></validate-content>")]
+    [InlineData("inbound", "<set-backend-service backend-id=\"myBackend\" />")]
+    [InlineData("backend", "<set-backend-service backend-id=\"@(context.Request.Headers.ContainsKey(&quot;x-pool&quot;) ? &quot;pool&quot; : &quot;single&quot;)\" />")]
     public void ApimsDocumentedForms_AreValid(string section, string body) => Assert.Empty(Messages(section, body));
 
     [Theory]
@@ -65,6 +67,7 @@ public sealed class SimplePoliciesTests
     [InlineData("inbound", "<validate-content unspecified-content-type-action=\"prevent\" max-size=\"10\" size-exceeded-action=\"prevent\"><content-type-map><type to=\"application/json\" /></content-type-map></validate-content>", "Element 'type' of 'content-type-map' needs exactly one of 'from' and 'when'.")]
     [InlineData("inbound", "<validate-content unspecified-content-type-action=\"prevent\" max-size=\"10\" size-exceeded-action=\"prevent\"><content validate-as=\"soap\" schema-id=\"myschema\" action=\"prevent\" /></validate-content>", "Attribute 'schema-id' of 'content' is not supported: Tollgate has no instance-level schemas; put the schema in the API (apis/{apiId}/schemas/{schemaId}) and name it in the operation's representation (schemaId, typeName).")]
     [InlineData("backend", "<validate-content unspecified-content-type-action=\"prevent\" max-size=\"10\" size-exceeded-action=\"prevent\" />", "Policy 'validate-content' is not allowed in section 'backend'.")]
+    [InlineData("inbound", "<set-backend-service />", "Policy 'set-backend-service' needs exactly one of 'base-url' and 'backend-id'.")]
     public void MisusedNewPolicies_AreRefusedWithApimsRules(string section, string body, string expected) =>
         Assert.Contains(expected, Messages(section, body));
 
