@@ -1,7 +1,9 @@
 using System.Globalization;
 using Newtonsoft.Json.Linq;
 using Tollgate.Core.Gateway;
+using Microsoft.Extensions.Logging;
 using Tollgate.Gateway.Policies.Runtime;
+using Tollgate.ServiceDefaults;
 
 namespace Tollgate.Gateway.Policies.Handlers;
 
@@ -19,7 +21,7 @@ internal sealed record ValidationFinding(string Name, string Type, string Rule, 
 /// prevented message: 400 (413 for a request body over <c>max-size</c>) with the public message for a request, 502 with
 /// <see cref="InternalError"/> for a response; LastError Reason <c>Bad request</c> or <c>Response not allowed</c>.
 /// </summary>
-internal static class ValidationErrors
+internal static partial class ValidationErrors
 {
     /// <summary>What the client is told for every problem that would leak the API's internals.</summary>
     public const string InternalError = "The request could not be processed due to an internal error. Contact the API owner.";
@@ -53,7 +55,11 @@ internal static class ValidationErrors
                 ["Details"] = finding.Details,
                 ["Action"] = action,
             });
-            context.Runtime.Trace(context, at.Name, finding.Details);
+            if (context.Runtime.Services?.Logger is { } logger)
+            {
+                Log.Finding(logger, context.Http.TraceIdentifier, at.Name, action, finding.Type, finding.Details);
+            }
+
             if (action == "prevent")
             {
                 prevented ??= finding;
@@ -115,4 +121,10 @@ internal static class ValidationErrors
 
     /// <summary>Whether a declared parameter of this type takes several values (arrays).</summary>
     public static bool IsArray(GatewayParameter declared) => string.Equals(declared.Type, "array", StringComparison.OrdinalIgnoreCase);
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventIds.ValidationFinding, LogLevel.Information, "Request {RequestId}: {Policy} ({Action}) {Type}: {Details}")]
+        public static partial void Finding(ILogger logger, string requestId, string policy, string action, string type, string details);
+    }
 }
