@@ -387,6 +387,14 @@ public sealed class PolicyService(IResourceStore store, ResourceService resource
                 }
             }
 
+            foreach (var (id, path) in References(document, "set-backend-service", "backend-id"))
+            {
+                if (!id.StartsWith('@') && await store.GetAsync(new ResourceKey(scope.Name, ResourceKind.Backend.Kind, "", id.Trim()), ct) is null)
+                {
+                    errors.Add(new ValidationError("value", $"{path}: backend '{id.Trim()}' does not exist."));
+                }
+            }
+
             if (errors.Count == 0)
             {
                 await CheckBuildAsync(scope, document, target.Level, namedValues, errors, ct);
@@ -484,15 +492,18 @@ public sealed class PolicyService(IResourceStore store, ResourceService resource
         return null;
     }
 
-    private static IEnumerable<(string Id, string Path)> IncludedFragments(PolicyDocument document)
+    private static IEnumerable<(string Id, string Path)> IncludedFragments(PolicyDocument document) => References(document, "include-fragment", "fragment-id");
+
+    /// <summary>The values of an attribute of every element of a name in a document, with where each stands.</summary>
+    private static IEnumerable<(string Id, string Path)> References(PolicyDocument document, string element, string attribute)
     {
-        static IEnumerable<(string, string)> Walk(IReadOnlyList<PolicyElement> elements, string path)
+        IEnumerable<(string, string)> Walk(IReadOnlyList<PolicyElement> elements, string path)
         {
             foreach (var el in elements)
             {
-                if (el.Name == "include-fragment" && el["fragment-id"] is { } id)
+                if (el.Name == element && el[attribute] is { } id)
                 {
-                    yield return (id, $"{path}/include-fragment (line {el.Line})");
+                    yield return (id, $"{path}/{element} (line {el.Line})");
                 }
 
                 foreach (var inner in Walk(el.Children, path + "/" + el.Name))

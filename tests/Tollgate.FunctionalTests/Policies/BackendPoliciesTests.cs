@@ -159,5 +159,6 @@ public sealed class BackendPoliciesTests(PolicyHostFixture fixture) : IClassFixt
         Assert.Equal(HttpStatusCode.Conflict, conflict.StatusCode);
         var refusedPolicy = await H.RefusedAsync(inbound: """<set-backend-service base-url="http://a" backend-id="member" />""");
         Assert.Contains("Policy 'set-backend-service' needs exactly one of 'base-url' and 'backend-id'.", refusedPolicy);
+        Assert.Contains("policies/inbound/set-backend-service (line 1): backend 'nowhere' does not exist.", await H.RefusedAsync(inbound: """<set-backend-service backend-id="nowhere" />"""));
     }
 }
