@@ -30,6 +30,9 @@ public sealed record GatewaySnapshot
     /// <summary>Policy fragments (<c>include-fragment</c>), each a <c>&lt;fragment&gt;</c> document.</summary>
     public IReadOnlyList<GatewayPolicyFragment> PolicyFragments { get; init; } = [];
 
+    /// <summary>The instance-level JSON schemas (<c>schemas/{id}</c>), for <c>validate-content schema-id</c>.</summary>
+    public IReadOnlyList<GatewaySchema> Schemas { get; init; } = [];
+
     /// <summary>The instance's backends (<c>backends/{id}</c>), for <c>set-backend-service backend-id</c>.</summary>
     public IReadOnlyList<GatewayBackend> Backends { get; init; } = [];
 
@@ -249,6 +252,9 @@ public sealed record GatewayRepresentation
     /// </summary>
     public string? Schema { get; init; }
 }
+
+/// <summary>An instance-level JSON schema: its id and the JSON of its document.</summary>
+public sealed record GatewaySchema(string Id, string Json);
 
 /// <summary>A policy fragment: a named piece of policy XML included with <c>&lt;include-fragment fragment-id="…"/&gt;</c>.</summary>
 public sealed record GatewayPolicyFragment

@@ -789,13 +789,13 @@ internal static class PolicySchema
                     ],
                     Extra = (el, path, report) =>
                     {
-                        if (el["schema-id"] is not null)
-                        {
-                            report(path, "Attribute 'schema-id' of 'content' is not supported: Tollgate has no instance-level schemas; put the schema in the API (apis/{apiId}/schemas/{schemaId}) and name it in the operation's representation (schemaId, typeName).");
-                        }
-                        else if (el["schema-ref"] is not null)
+                        if (el["schema-ref"] is not null && el["schema-id"] is null)
                         {
                             report(path, "Attribute 'schema-ref' of 'content' applies only with 'schema-id'.");
+                        }
+                        else if (el["schema-ref"] is { } reference && !reference.Trim().StartsWith("#/", StringComparison.Ordinal))
+                        {
+                            report(path, $"Attribute 'schema-ref' of 'content' must be a local reference such as #/components/schemas/address, not '{reference}'.");
                         }
                     },
                 },

@@ -46,4 +46,16 @@ public static partial class ResourceSchemas
             ? null
             : "'document' must have 'definitions', 'components' or 'value'.";
     }
+
+    /// <summary>
+    /// An instance-level schema (<c>schemas/{schemaId}</c>) that <c>validate-content schema-id</c> names: JSON in
+    /// <c>document</c> (or <c>value</c> as text), or XML in <c>value</c>.
+    /// </summary>
+    public static readonly ObjectSchema GlobalSchema = new("GlobalSchemaContractProperties",
+    [
+        new("schemaType", FieldType.String) { Required = true, Values = ["json", "xml"], Description = "json: a JSON schema (validate-content validate-as=\"json\"); xml: an XML schema (kept; bodies are checked for well-formedness only)." },
+        new("description", FieldType.String) { MaxLength = 2000 },
+        new("value", FieldType.String) { Description = "The schema as text (XML, or JSON)." },
+        new("document", FieldType.Object) { Description = "The JSON schema as an object." },
+    ]);
 }

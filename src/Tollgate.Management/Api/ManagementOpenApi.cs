@@ -20,7 +20,7 @@ public static class ManagementOpenApi
         foreach (var schema in new[]
         {
             ResourceSchemas.Service, ResourceSchemas.Api, ResourceSchemas.Operation, ResourceSchemas.ApiSchema, ResourceSchemas.Product, ResourceSchemas.Group,
-            ResourceSchemas.User, ResourceSchemas.Subscription, ResourceSchemas.NamedValue, ResourceSchemas.Tag, ResourceSchemas.Backend,
+            ResourceSchemas.User, ResourceSchemas.Subscription, ResourceSchemas.NamedValue, ResourceSchemas.Tag, ResourceSchemas.Backend, ResourceSchemas.GlobalSchema,
         })
         {
             AddSchema(schemas, schema);
@@ -113,6 +113,7 @@ public static class ManagementOpenApi
         paths[Base + "/subscriptions/{sid}/regenerateSecondaryKey"] = Obj(("post", Op("Subscription_RegenerateSecondaryKey", "Replaces the secondary key with a new random one.", null, noContent: true)));
         AddEntity(paths, "namedValues", "{namedValueId}", "NamedValue", "NamedValueContractProperties", "named values (secret values are never returned by GET)");
         AddEntity(paths, "tags", "{tagId}", "Tag", "TagContractProperties", "tags (deleting one removes it from every API)");
+        AddEntity(paths, "schemas", "{schemaId}", "GlobalSchema", "GlobalSchemaContractProperties", "instance-level schemas that validate-content schema-id names");
         AddEntity(paths, "backends", "{backendId}", "Backend", "BackendContractProperties", "backends that set-backend-service backend-id routes to (a member of a pool cannot be deleted: 409)");
         AddLink(paths, "apis/{apiId}/tags", "{tagId}", "ApiTag", "TagContractProperties", "tags of an API");
         paths[Base + "/tags/{tagId}/apis"] = Obj(("get", Op("TagApi_ListByTag", "Tollgate extension: the APIs carrying a tag (the developer portal's catalogue filter).", Collection("ApiContractProperties"))));

@@ -387,6 +387,14 @@ public sealed class PolicyService(IResourceStore store, ResourceService resource
                 }
             }
 
+            foreach (var (id, path) in References(document, "content", "schema-id"))
+            {
+                if (await store.GetAsync(new ResourceKey(scope.Name, ResourceKind.GlobalSchema.Kind, "", id.Trim()), ct) is null)
+                {
+                    errors.Add(new ValidationError("value", $"{path}: schema '{id.Trim()}' does not exist."));
+                }
+            }
+
             foreach (var (id, path) in References(document, "set-backend-service", "backend-id"))
             {
                 if (!id.StartsWith('@') && await store.GetAsync(new ResourceKey(scope.Name, ResourceKind.Backend.Kind, "", id.Trim()), ct) is null)

@@ -823,6 +823,10 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
         {
             await ValidateBackendAsync(scope, name, props, errors, ct);
         }
+        else if (kind == ResourceKind.GlobalSchema)
+        {
+            ValidateGlobalSchema(props, errors);
+        }
         else if (kind == ResourceKind.User)
         {
             if (secrets["password"] is JsonValue password)
@@ -981,6 +985,39 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
                 }
             }
         }
+    }
+
+    /// <summary>A JSON schema needs its JSON (document, or value holding a JSON object); an XML one its value.</summary>
+    private static void ValidateGlobalSchema(JsonObject props, List<ValidationError> errors)
+    {
+        if ((string?)props["schemaType"] == "xml")
+        {
+            if (props["value"] is null)
+            {
+                errors.Add(new ValidationError("value", "An XML schema needs its text in 'value'."));
+            }
+
+            return;
+        }
+
+        if (props["document"] is JsonObject)
+        {
+            return;
+        }
+
+        try
+        {
+            if ((string?)props["value"] is { } text && JsonNode.Parse(text, documentOptions: new System.Text.Json.JsonDocumentOptions { MaxDepth = 64 }) is JsonObject parsed)
+            {
+                props["document"] = parsed;
+                return;
+            }
+        }
+        catch (System.Text.Json.JsonException)
+        {
+        }
+
+        errors.Add(new ValidationError("document", "A JSON schema needs 'document' (an object), or 'value' holding a JSON object."));
     }
 
     /// <summary>The names of the members of a pool backend (empty for a single one).</summary>

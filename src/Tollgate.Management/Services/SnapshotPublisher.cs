@@ -262,6 +262,8 @@ public sealed partial class SnapshotPublisher(IResourceStore store, SecretVault 
             PolicyFragments = fragments,
             NamedValues = model.All(ResourceKind.NamedValue.Kind).Select(n => NamedValueOf(n, vault)).ToArray(),
             Backends = model.All(ResourceKind.Backend.Kind).Select(BackendOf).ToArray(),
+            Schemas = model.All(ResourceKind.GlobalSchema.Kind).Where(g => Str(g.Properties, "schemaType") == "json" && g.Properties["document"] is JsonObject)
+                .Select(g => new GatewaySchema(g.Key.Name, g.Properties["document"]!.ToJsonString())).ToArray(),
         };
     }
 

@@ -339,6 +339,39 @@ public sealed class ValidationPoliciesTests(PolicyHostFixture fixture) : IClassF
             await MessageAsync(refused));
     }
 
+    [Fact]
+    public async Task ValidateContent_WithSchemaId_ChecksAgainstAnInstanceSchema_AtSchemaRef()
+    {
+        // Arrange: an instance-level schema (schemas/{id}), named by schema-id, its part chosen by schema-ref.
+        await H.Host.PutAsync($"{PolicyHost.Svc}/schemas/shipping", new
+        {
+            properties = new
+            {
+                schemaType = "json",
+                description = "Shipping documents",
+                value = """{"components":{"schemas":{"address":{"type":"object","required":["city"],"properties":{"city":{"type":"string"},"zip":{"$ref":"#/components/schemas/zip"}}},"zip":{"type":"string","pattern":"^[0-9]{5}$"}}}}""",
+            },
+        });
+        await OrdersApiAsync(PolicyHost.Document(inbound: """
+            <validate-content unspecified-content-type-action="prevent" max-size="102400" size-exceeded-action="prevent">
+                <content type="application/json" validate-as="json" schema-id="shipping" schema-ref="#/components/schemas/address" action="prevent" />
+            </validate-content>
+            """));
+
+        // Act / Assert: the instance schema applies, not the operation's Order.
+        using (var valid = await PostAsync("/orders/eu", """{"city":"Lyon","zip":"69001"}"""))
+        {
+            Assert.Equal(HttpStatusCode.OK, valid.StatusCode);
+        }
+
+        using var refused = await PostAsync("/orders/eu", """{"city":"Lyon","zip":"6900"}""");
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.StartsWith("Body of the request does not conform to the definition address, which is associated with the content type application/json. Pattern mismatch at '#/zip'.", await MessageAsync(refused));
+
+        var missing = await H.RefusedAsync(inbound: """<validate-content unspecified-content-type-action="prevent" max-size="100" size-exceeded-action="prevent"><content validate-as="json" schema-id="nowhere" action="prevent" /></validate-content>""");
+        Assert.Contains("schema 'nowhere' does not exist.", missing);
+    }
+
     /// <summary>A body HttpClient cannot measure, so it is sent chunked.</summary>
     private sealed class NonSeekableStream(byte[] content) : MemoryStream(content)
     {

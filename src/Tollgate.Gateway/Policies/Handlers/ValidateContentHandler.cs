@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
@@ -17,7 +18,7 @@ namespace Tollgate.Gateway.Policies.Handlers;
 internal sealed record ContentTypeMapping(string? From, PolicyValue? When, string To);
 
 /// <summary>A <c>content</c> child of <c>validate-content</c>: how bodies of <c>type</c> (null: every declared type) are checked.</summary>
-internal sealed record ContentRule(string? Type, string ValidateAs, PolicyValue Action, bool? AllowAdditionalProperties);
+internal sealed record ContentRule(string? Type, string ValidateAs, PolicyValue Action, bool? AllowAdditionalProperties, string? SchemaId = null, string? SchemaRef = null);
 
 /// <summary>
 /// <c>validate-content</c> (inbound, outbound, on-error): checks the size of the request's or response's body against
@@ -33,8 +34,8 @@ internal sealed class ValidateContentHandler(
     string? anyContentType, string? missingContentType, ContentTypeMapping[] mappings, ContentRule[] rules)
     : PolicyHandler(location)
 {
-    /// <summary>Compiled schemas by representation (a snapshot's object): rebuilt only when the snapshot changes it.</summary>
-    private static readonly ConditionalWeakTable<GatewayRepresentation, CompiledSchemas> Compiled = [];
+    /// <summary>Compiled schemas by representation or instance schema (a snapshot's object): rebuilt only when the snapshot changes it.</summary>
+    private static readonly ConditionalWeakTable<object, CompiledSchemas> Compiled = [];
 
     public override async ValueTask<PolicyStep> ExecuteAsync(PolicyContext context)
     {
@@ -83,7 +84,7 @@ internal sealed class ValidateContentHandler(
             }
         }
         else if (body is not null && Rule(contentType) is { } rule && ValidationErrors.Action(rule.Action, context) is var action && action != "ignore"
-            && await CheckBodyAsync(rule, representation, contentType, body, kind, type, isRequest) is { } finding)
+            && await CheckBodyAsync(rule, representation, context.Runtime.Schemas, contentType, body, kind, type, isRequest) is { } finding)
         {
             (findings ??= []).Add((finding, action));
         }
@@ -210,7 +211,8 @@ internal sealed class ValidateContentHandler(
         return null;
     }
 
-    private static async ValueTask<ValidationFinding?> CheckBodyAsync(ContentRule rule, GatewayRepresentation representation, string contentType, byte[] body, string kind, string type, bool isRequest)
+    private static async ValueTask<ValidationFinding?> CheckBodyAsync(ContentRule rule, GatewayRepresentation representation, IReadOnlyDictionary<string, GatewaySchema> schemas,
+        string contentType, byte[] body, string kind, string type, bool isRequest)
     {
         string Public(string details) => isRequest ? details : ValidationErrors.InternalError;
         if (rule.ValidateAs is "xml" or "soap")
@@ -221,6 +223,19 @@ internal sealed class ValidateContentHandler(
         }
 
         var text = Encoding.UTF8.GetString(body);
+        if (rule.SchemaId is { } schemaId)
+        {
+            // An instance-level schema (schema-id), the whole document or the part schema-ref points at.
+            if (!schemas.TryGetValue(schemaId, out var global))
+            {
+                return new ValidationFinding("", "ApiSchema", "", "API's schema does not exist or it could not be resolved.", ValidationErrors.InternalError);
+            }
+
+            var name = rule.SchemaRef is { } pointer ? pointer[(pointer.LastIndexOf('/') + 1)..] : global.Id;
+            var fromInstance = await Compiled.GetValue(global, _ => new CompiledSchemas()).GetAsync(global.Json, rule.SchemaRef, rule.AllowAdditionalProperties);
+            return Conformance(fromInstance, text, name, contentType, kind, type, isRequest);
+        }
+
         if (representation.SchemaId is null)
         {
             return CheckJson(text) is { } jsonProblem
@@ -234,7 +249,19 @@ internal sealed class ValidateContentHandler(
         }
 
         var definition = representation.TypeName ?? "";
-        var compiled = await Compiled.GetValue(representation, _ => new CompiledSchemas()).GetAsync(representation, rule.AllowAdditionalProperties);
+        if (definition.Length == 0)
+        {
+            return Conformance(new CompiledSchema(null, true, null), text, definition, contentType, kind, type, isRequest);
+        }
+
+        var compiled = await Compiled.GetValue(representation, _ => new CompiledSchemas())
+            .GetAsync(representation.Schema, "#/definitions/" + definition.Replace("~", "~0", StringComparison.Ordinal).Replace("/", "~1", StringComparison.Ordinal), rule.AllowAdditionalProperties);
+        return Conformance(compiled, text, definition, contentType, kind, type, isRequest);
+    }
+
+    /// <summary>Whether a body conforms to a compiled definition, as a finding when it does not.</summary>
+    private static ValidationFinding? Conformance(CompiledSchema compiled, string text, string definition, string contentType, string kind, string type, bool isRequest)
+    {
         if (compiled.MissingDefinition)
         {
             return new ValidationFinding(contentType, type, "MissingDefinition",
@@ -263,7 +290,7 @@ internal sealed class ValidateContentHandler(
         }
 
         var details = $"Body of the {kind} does not conform to the definition {definition}, which is associated with the content type {contentType}. {problem}";
-        return new ValidationFinding(contentType, type, "IncorrectMessage", details, Public(details));
+        return new ValidationFinding(contentType, type, "IncorrectMessage", details, isRequest ? details : ValidationErrors.InternalError);
     }
 
     /// <summary>Reads JSON to its end (nesting bounded by the reader's depth limit); the error, if any.</summary>
@@ -376,36 +403,52 @@ internal sealed class ValidateContentHandler(
             : contentType.Split(';')[0].Trim();
     }
 
-    /// <summary>The schemas of one representation, compiled once per allow-additional-properties override (none, true, false).</summary>
+    /// <summary>The schemas of one document, compiled once per definition and allow-additional-properties override (none, true, false).</summary>
     private sealed class CompiledSchemas
     {
-        private readonly Task<CompiledSchema>?[] _byOverride = new Task<CompiledSchema>?[3];
+        private readonly ConcurrentDictionary<(string? Pointer, bool? Allow), Task<CompiledSchema>> _compiled = new();
 
-        public Task<CompiledSchema> GetAsync(GatewayRepresentation representation, bool? allowAdditional)
-        {
-            var slot = allowAdditional switch { null => 0, true => 1, false => 2 };
-            return Volatile.Read(ref _byOverride[slot])
-                ?? Interlocked.CompareExchange(ref _byOverride[slot], CompiledSchema.BuildAsync(representation, allowAdditional), null)
-                ?? _byOverride[slot]!;
-        }
+        public Task<CompiledSchema> GetAsync(string? document, string? pointer, bool? allowAdditional) =>
+            _compiled.GetOrAdd((pointer, allowAdditional), key => CompiledSchema.BuildAsync(document, key.Pointer, key.Allow));
     }
 
-    /// <summary>A representation's definition as a JSON schema, or why there is none.</summary>
+    /// <summary>A definition as a JSON schema, or why there is none.</summary>
     private sealed record CompiledSchema(JsonSchema? Schema, bool MissingDefinition, string? Problem)
     {
-        public static async Task<CompiledSchema> BuildAsync(GatewayRepresentation representation, bool? allowAdditional)
+        /// <summary>
+        /// The schema at <paramref name="pointer"/> (<c>#/definitions/Order</c>, <c>#/components/schemas/Order</c>) in
+        /// <paramref name="document"/>, or the whole document without one. The definition becomes the root, and the
+        /// document's other top-level members stay beside it so its references still resolve.
+        /// </summary>
+        public static async Task<CompiledSchema> BuildAsync(string? document, string? pointer, bool? allowAdditional)
         {
             try
             {
-                var definitions = JObject.Parse(representation.Schema!)["definitions"] as JObject;
-                if (representation.TypeName is not { } name || definitions?[name] is not JObject definition)
+                var parsed = JObject.Parse(document ?? "{}");
+                var root = parsed;
+                if (pointer is not null)
                 {
-                    return new CompiledSchema(null, true, null);
+                    JToken? target = parsed;
+                    foreach (var segment in pointer.TrimStart('#').Split('/', StringSplitOptions.RemoveEmptyEntries))
+                    {
+                        target = (target as JObject)?[segment.Replace("~1", "/", StringComparison.Ordinal).Replace("~0", "~", StringComparison.Ordinal)];
+                    }
+
+                    if (target is not JObject definition || pointer.TrimStart('#').Trim('/').Length == 0)
+                    {
+                        return new CompiledSchema(null, true, null);
+                    }
+
+                    root = (JObject)definition.DeepClone();
+                    foreach (var member in parsed.Properties())
+                    {
+                        if (root[member.Name] is null)
+                        {
+                            root[member.Name] = member.Value.DeepClone();
+                        }
+                    }
                 }
 
-                // The definition is the root; the others stay reachable as #/definitions/{name}.
-                var root = (JObject)definition.DeepClone();
-                root["definitions"] = definitions.DeepClone();
                 Normalize(root, allowAdditional, depth: 0);
                 return new CompiledSchema(await JsonSchema.FromJsonAsync(root.ToString(Newtonsoft.Json.Formatting.None)), false, null);
             }

@@ -277,7 +277,7 @@ internal sealed class PolicyBuilder(
                     Value(el, "size-exceeded-action"), el["errors-variable-name"], map?["any-content-type-value"], map?["missing-content-type-value"],
                     map?.Children.Where(c => c.Name == "type").Select(c => new ContentTypeMapping(c["from"], Optional(c, "when"), c["to"]!)).ToArray() ?? [],
                     el.Children.Where(c => c.Name == "content").Select(c => new ContentRule(c["type"], c["validate-as"]!, Value(c, "action"),
-                        c["allow-additional-properties"] is { } allow ? bool.Parse(allow.Trim()) : null)).ToArray());
+                        c["allow-additional-properties"] is { } allow ? bool.Parse(allow.Trim()) : null, c["schema-id"]?.Trim(), c["schema-ref"]?.Trim())).ToArray());
             default:
                 throw new PolicyBuildException($"{at.Section}/{at.Path}: policy '{el.Name}' is not supported by this gateway.");
         }

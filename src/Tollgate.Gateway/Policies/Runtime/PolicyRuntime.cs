@@ -86,6 +86,9 @@ public sealed partial class PolicyRuntime
     /// </summary>
     internal IReadOnlyDictionary<string, CachedPolicy> Documents { get; private init; } = FrozenDictionary<string, CachedPolicy>.Empty;
 
+    /// <summary>The instance's JSON schemas by id (ignoring case), for <c>validate-content schema-id</c>.</summary>
+    internal IReadOnlyDictionary<string, GatewaySchema> Schemas { get; private init; } = FrozenDictionary<string, GatewaySchema>.Empty;
+
     /// <summary>The instance's backends by id (ignoring case), for <c>set-backend-service backend-id</c>.</summary>
     internal IReadOnlyDictionary<string, GatewayBackend> Backends { get; private init; } = FrozenDictionary<string, GatewayBackend>.Empty;
 
@@ -476,6 +479,7 @@ public sealed partial class PolicyRuntime
             DocumentsLoaded = loaded,
             ExpressionCount = used.Sum(k => cache.Find(k)!.ExpressionCount),
             Documents = documents,
+            Schemas = snapshot.Schemas.DistinctBy(g => g.Id, StringComparer.OrdinalIgnoreCase).ToFrozenDictionary(g => g.Id, StringComparer.OrdinalIgnoreCase),
             Backends = snapshot.Backends.DistinctBy(b => b.Id, StringComparer.OrdinalIgnoreCase).ToFrozenDictionary(b => b.Id, StringComparer.OrdinalIgnoreCase),
             HasCors = parts.Values.Any(p => p.Cors.Count > 0),
             Problems = problems.Select(namedValues.Redact).Distinct(StringComparer.Ordinal).ToArray(),
