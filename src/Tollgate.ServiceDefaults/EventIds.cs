@@ -76,6 +76,10 @@ public static class EventIds
     public const int QuotaCountersUnreadable = 4102;
     public const int QuotaCountersNotWritten = 4103;
 
+    // --- gateway: validation policies and backends (47xx) ---
+    public const int ValidationFinding = 4701;
+    public const int BackendCircuitOpened = 4702;
+
     // --- Studio (5xxx) ---
     public const int StudioRequestFailed = 5001;
     public const int BesJobResumed = 5101;

@@ -30,6 +30,12 @@ public sealed record GatewaySnapshot
     /// <summary>Policy fragments (<c>include-fragment</c>), each a <c>&lt;fragment&gt;</c> document.</summary>
     public IReadOnlyList<GatewayPolicyFragment> PolicyFragments { get; init; } = [];
 
+    /// <summary>The instance-level JSON schemas (<c>schemas/{id}</c>), for <c>validate-content schema-id</c>.</summary>
+    public IReadOnlyList<GatewaySchema> Schemas { get; init; } = [];
+
+    /// <summary>The instance's backends (<c>backends/{id}</c>), for <c>set-backend-service backend-id</c>.</summary>
+    public IReadOnlyList<GatewayBackend> Backends { get; init; } = [];
+
     /// <summary>The instance's custom host names (<c>hostnameConfigurations</c>), with their certificates.</summary>
     public IReadOnlyList<GatewayHostName> HostNames { get; init; } = [];
 
@@ -149,14 +155,17 @@ public sealed record GatewayApi
         for (var i = 0; i < a.Operations.Count; i++)
         {
             GatewayOperation x = a.Operations[i], y = b.Operations[i];
-            if (x with { Responses = [] } != y with { Responses = [] } || x.Responses.Count != y.Responses.Count)
+            if (Bare(x) != Bare(y) || x.Responses.Count != y.Responses.Count || !x.TemplateParameters.SequenceEqual(y.TemplateParameters)
+                || !x.QueryParameters.SequenceEqual(y.QueryParameters) || !x.Headers.SequenceEqual(y.Headers)
+                || !x.RequestRepresentations.SequenceEqual(y.RequestRepresentations))
             {
                 return false;
             }
 
             for (var r = 0; r < x.Responses.Count; r++)
             {
-                if (x.Responses[r].StatusCode != y.Responses[r].StatusCode || !x.Responses[r].Representations.SequenceEqual(y.Responses[r].Representations))
+                if (x.Responses[r].StatusCode != y.Responses[r].StatusCode || !x.Responses[r].Representations.SequenceEqual(y.Responses[r].Representations)
+                    || !x.Responses[r].Headers.SequenceEqual(y.Responses[r].Headers))
                 {
                     return false;
                 }
@@ -165,6 +174,9 @@ public sealed record GatewayApi
 
         return true;
     }
+
+    private static GatewayOperation Bare(GatewayOperation o) =>
+        o with { Responses = [], TemplateParameters = [], QueryParameters = [], Headers = [], RequestRepresentations = [] };
 }
 
 public sealed record GatewayOperation
@@ -185,6 +197,35 @@ public sealed record GatewayOperation
 
     /// <summary>Declared responses with their examples (for <c>mock-response</c>).</summary>
     public IReadOnlyList<GatewayResponse> Responses { get; init; } = [];
+
+    /// <summary>The parameters of <see cref="UrlTemplate"/> (<c>templateParameters</c>), for <c>validate-parameters</c>.</summary>
+    public IReadOnlyList<GatewayParameter> TemplateParameters { get; init; } = [];
+
+    /// <summary>The declared query parameters (<c>request.queryParameters</c>), for <c>validate-parameters</c>.</summary>
+    public IReadOnlyList<GatewayParameter> QueryParameters { get; init; } = [];
+
+    /// <summary>The declared request headers (<c>request.headers</c>), for <c>validate-parameters</c>.</summary>
+    public IReadOnlyList<GatewayParameter> Headers { get; init; } = [];
+
+    /// <summary>The declared request bodies (<c>request.representations</c>), for <c>validate-content</c>.</summary>
+    public IReadOnlyList<GatewayRepresentation> RequestRepresentations { get; init; } = [];
+}
+
+/// <summary>A declared parameter or header: its name, type (<c>string</c>, <c>integer</c>, <c>number</c>, <c>boolean</c>, …), whether it is required and the values it may take (none: any).</summary>
+public sealed record GatewayParameter
+{
+    public required string Name { get; init; }
+
+    public string Type { get; init; } = "string";
+
+    public bool Required { get; init; }
+
+    public IReadOnlyList<string> Values { get; init; } = [];
+
+    public bool Equals(GatewayParameter? other) =>
+        other is not null && Name == other.Name && Type == other.Type && Required == other.Required && Values.SequenceEqual(other.Values);
+
+    public override int GetHashCode() => HashCode.Combine(Name, Type, Required, Values.Count);
 }
 
 /// <summary>A declared response of an operation: status code and one example per content type.</summary>
@@ -193,15 +234,36 @@ public sealed record GatewayResponse
     public required int StatusCode { get; init; }
 
     public IReadOnlyList<GatewayRepresentation> Representations { get; init; } = [];
+
+    /// <summary>The declared response headers, for <c>validate-headers</c>.</summary>
+    public IReadOnlyList<GatewayParameter> Headers { get; init; } = [];
 }
 
-/// <summary>A representation of a response: content type and the text of its first example (JSON text for JSON values), if any.</summary>
+/// <summary>
+/// A representation of a request or response: content type, the text of its first example (JSON text for JSON
+/// values), if any, and the schema of its body (for <c>validate-content</c>).
+/// </summary>
 public sealed record GatewayRepresentation
 {
     public required string ContentType { get; init; }
 
     public string? Example { get; init; }
+
+    /// <summary>The API schema (<c>apis/{api}/schemas/{schemaId}</c>) the body is described in, if any.</summary>
+    public string? SchemaId { get; init; }
+
+    /// <summary>The definition in that schema the body must conform to (<c>typeName</c>).</summary>
+    public string? TypeName { get; init; }
+
+    /// <summary>
+    /// The JSON of the schema's definitions (<c>{"definitions":{…}}</c>, OpenAPI's <c>components.schemas</c> moved
+    /// there and their references rewritten), or null when <see cref="SchemaId"/> names no schema of the API.
+    /// </summary>
+    public string? Schema { get; init; }
 }
+
+/// <summary>An instance-level JSON schema: its id and the JSON of its document.</summary>
+public sealed record GatewaySchema(string Id, string Json);
 
 /// <summary>A policy fragment: a named piece of policy XML included with <c>&lt;include-fragment fragment-id="…"/&gt;</c>.</summary>
 public sealed record GatewayPolicyFragment

@@ -54,6 +54,26 @@ internal static class PolicySchema
     private static readonly string[] ExistsActions = ["override", "skip", "append", "delete"];
     private static readonly string[] ValidationActions = ["ignore", "prevent", "detect"];
 
+    /// <summary>APIM's limit for <c>validate-content max-size</c>: 100 KiB.</summary>
+    internal const long ValidateContentMaxSize = 102_400;
+
+    /// <summary>A child of <c>validate-parameters</c> (<c>headers</c>, <c>query</c>, <c>path</c>): overrides of the actions for its parameters.</summary>
+    private static PolicyElementSpec ParameterGroup(string name, bool unspecified) => new()
+    {
+        Name = name,
+        Attributes = unspecified
+            ? [new("specified-parameter-action", Kind: PolicyValueKind.Enumeration, Values: ValidationActions), new("unspecified-parameter-action", Kind: PolicyValueKind.Enumeration, Values: ValidationActions)]
+            : [new("specified-parameter-action", Kind: PolicyValueKind.Enumeration, Values: ValidationActions)],
+        Children = [NamedAction("parameter")],
+    };
+
+    /// <summary><c>&lt;parameter name action/&gt;</c>, <c>&lt;header name action/&gt;</c>: the action for one name.</summary>
+    private static PolicyElementSpec NamedAction(string name) => new()
+    {
+        Name = name,
+        Attributes = [new("name", Required: true, AllowsExpressions: false), new("action", Required: true, Kind: PolicyValueKind.Enumeration, Values: ValidationActions)],
+    };
+
     private static readonly PolicyElementSpec Value = new() { Name = "value", AllowsText = true };
 
     private static readonly PolicyAttributeSpec[] RateLimitHeaders =
@@ -348,7 +368,14 @@ internal static class PolicySchema
         {
             Name = "set-backend-service",
             Sections = ["inbound", "backend"],
-            Attributes = [new("base-url", Required: true)],
+            Attributes = [new("base-url"), new("backend-id")],
+            Extra = (el, path, report) =>
+            {
+                if ((el.GetAttribute("base-url") is null) == (el.GetAttribute("backend-id") is null))
+                {
+                    report(path, "Policy 'set-backend-service' needs exactly one of 'base-url' and 'backend-id'.");
+                }
+            },
         },
         new PolicyElementSpec { Name = "set-method", Sections = ["inbound", "on-error"], AllowsText = true, Extra = RequireText },
         SetBody,
@@ -681,6 +708,96 @@ internal static class PolicySchema
                         new("code", Required: true, AllowsExpressions: false, Kind: PolicyValueKind.NonNegativeInteger, Min: 100, Max: 599),
                         new("action", Required: true, Kind: PolicyValueKind.Enumeration, Values: ValidationActions),
                     ],
+                },
+            ],
+        },
+        new PolicyElementSpec
+        {
+            Name = "validate-parameters",
+            Sections = InboundOnly,
+            OncePerDocument = true,
+            Attributes =
+            [
+                new("specified-parameter-action", Required: true, Kind: PolicyValueKind.Enumeration, Values: ValidationActions),
+                new("unspecified-parameter-action", Required: true, Kind: PolicyValueKind.Enumeration, Values: ValidationActions),
+                new("errors-variable-name", AllowsExpressions: false),
+            ],
+            Children =
+            [
+                ParameterGroup("headers", unspecified: true),
+                ParameterGroup("query", unspecified: true),
+                ParameterGroup("path", unspecified: false),
+            ],
+        },
+        new PolicyElementSpec
+        {
+            Name = "validate-headers",
+            Sections = ["outbound", "on-error"],
+            OncePerDocument = true,
+            Attributes =
+            [
+                new("specified-header-action", Required: true, Kind: PolicyValueKind.Enumeration, Values: ValidationActions),
+                new("unspecified-header-action", Required: true, Kind: PolicyValueKind.Enumeration, Values: ValidationActions),
+                new("errors-variable-name", AllowsExpressions: false),
+            ],
+            Children = [NamedAction("header")],
+        },
+        new PolicyElementSpec
+        {
+            Name = "validate-content",
+            Sections = ["inbound", "outbound", "on-error"],
+            Attributes =
+            [
+                new("unspecified-content-type-action", Required: true, Kind: PolicyValueKind.Enumeration, Values: ValidationActions),
+                new("max-size", Required: true, AllowsExpressions: false, Kind: PolicyValueKind.NonNegativeInteger, Min: 0, Max: ValidateContentMaxSize),
+                new("size-exceeded-action", Required: true, Kind: PolicyValueKind.Enumeration, Values: ValidationActions),
+                new("errors-variable-name", AllowsExpressions: false),
+            ],
+            Children =
+            [
+                new PolicyElementSpec
+                {
+                    Name = "content-type-map",
+                    Attributes = [new("any-content-type-value", AllowsExpressions: false), new("missing-content-type-value", AllowsExpressions: false)],
+                    Children =
+                    [
+                        new PolicyElementSpec
+                        {
+                            Name = "type",
+                            Attributes = [new("from", AllowsExpressions: false), new("when"), new("to", Required: true, AllowsExpressions: false)],
+                            Extra = (el, path, report) =>
+                            {
+                                if ((el["from"] is null) == (el["when"] is null))
+                                {
+                                    report(path, "Element 'type' of 'content-type-map' needs exactly one of 'from' and 'when'.");
+                                }
+                            },
+                        },
+                    ],
+                },
+                new PolicyElementSpec
+                {
+                    Name = "content",
+                    Attributes =
+                    [
+                        new("type", AllowsExpressions: false),
+                        new("validate-as", Required: true, AllowsExpressions: false, Kind: PolicyValueKind.Enumeration, Values: ["json", "xml", "soap"]),
+                        new("schema-id", AllowsExpressions: false),
+                        new("schema-ref", AllowsExpressions: false),
+                        new("action", Required: true, Kind: PolicyValueKind.Enumeration, Values: ValidationActions),
+                        new("allow-additional-properties", AllowsExpressions: false, Kind: PolicyValueKind.Boolean),
+                    ],
+                    Extra = (el, path, report) =>
+                    {
+                        if (el["schema-ref"] is not null && el["schema-id"] is null)
+                        {
+                            report(path, "Attribute 'schema-ref' of 'content' applies only with 'schema-id'.");
+                        }
+                        else if (el["schema-ref"] is { } reference && !reference.Trim().StartsWith("#/", StringComparison.Ordinal))
+                        {
+                            report(path, $"Attribute 'schema-ref' of 'content' must be a local reference such as #/components/schemas/address, not '{reference}'.");
+                        }
+                    },
                 },
             ],
         },

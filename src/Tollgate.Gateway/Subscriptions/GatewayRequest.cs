@@ -32,6 +32,9 @@ public sealed class GatewayRequest
     /// <summary>The backend <c>set-backend-service</c> chose for this request (absolute base URL), instead of the API's serviceUrl.</summary>
     public string? BackendUrl { get; set; }
 
+    /// <summary>The backend <c>set-backend-service backend-id</c> routed the call to (a pool's chosen member), if any.</summary>
+    public GatewayBackend? Backend { get; set; }
+
     /// <summary>The backend's status code, when the call reached the backend.</summary>
     public int? BackendStatusCode { get; set; }
 

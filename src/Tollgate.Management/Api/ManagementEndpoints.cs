@@ -462,12 +462,12 @@ public static partial class ManagementEndpoints
             case ["users", var uid, "subscriptions", var sid] when method is "GET" or "HEAD":
                 var (userSubscription, userSubscriptionETag) = await resources.GetUserSubscriptionAsync(scope, uid, sid, ct);
                 return Resource(userSubscription, userSubscriptionETag, 200);
-            case ["apis", var api, "operations"] when method == "GET":
+            case ["apis", var api, var children] when method == "GET" && ApiChild(children) is { } childKind:
                 await resources.GetAsync(scope, ResourceKind.Api, "", api, ct);
-                return Page(await resources.ListAsync(scope, ResourceKind.Operation, api, filter, top, skip, ct), http);
-            case ["apis", var api, "operations", var op]:
+                return Page(await resources.ListAsync(scope, childKind, api, filter, top, skip, ct), http);
+            case ["apis", var api, var children, var child] when ApiChild(children) is { } childKind:
                 await resources.GetAsync(scope, ResourceKind.Api, "", api, ct);
-                return await EntityAsync(http, method, scope, ResourceKind.Operation, api, op, resources, ifMatch, deleteSubscriptions, ct);
+                return await EntityAsync(http, method, scope, childKind, api, child, resources, ifMatch, deleteSubscriptions, ct);
             case ["apis", var api] when method == "GET" && IsExport(http) && http.Request.Query["format"].FirstOrDefault() is { } linkFormat
                 && linkFormat.EndsWith("-link", StringComparison.OrdinalIgnoreCase):
                 if (!ExportLinks.Formats.ContainsKey(linkFormat))
@@ -586,6 +586,12 @@ public static partial class ManagementEndpoints
                 return MethodNotAllowed();
         }
     }
+
+    /// <summary>The kinds that live under an API: its operations and its schemas.</summary>
+    private static ResourceKind? ApiChild(string segment) =>
+        string.Equals(segment, ResourceKind.Operation.Segment, StringComparison.OrdinalIgnoreCase) ? ResourceKind.Operation
+        : string.Equals(segment, ResourceKind.ApiSchema.Segment, StringComparison.OrdinalIgnoreCase) ? ResourceKind.ApiSchema
+        : null;
 
     private static ResourceKind? Kind(string segment) =>
         ResourceKind.All.FirstOrDefault(k => string.Equals(k.Segment, segment, StringComparison.OrdinalIgnoreCase));

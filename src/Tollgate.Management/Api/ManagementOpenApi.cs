@@ -19,8 +19,8 @@ public static class ManagementOpenApi
         var schemas = new JsonObject();
         foreach (var schema in new[]
         {
-            ResourceSchemas.Service, ResourceSchemas.Api, ResourceSchemas.Operation, ResourceSchemas.Product, ResourceSchemas.Group,
-            ResourceSchemas.User, ResourceSchemas.Subscription, ResourceSchemas.NamedValue, ResourceSchemas.Tag,
+            ResourceSchemas.Service, ResourceSchemas.Api, ResourceSchemas.Operation, ResourceSchemas.ApiSchema, ResourceSchemas.Product, ResourceSchemas.Group,
+            ResourceSchemas.User, ResourceSchemas.Subscription, ResourceSchemas.NamedValue, ResourceSchemas.Tag, ResourceSchemas.Backend, ResourceSchemas.GlobalSchema,
         })
         {
             AddSchema(schemas, schema);
@@ -76,6 +76,7 @@ public static class ManagementOpenApi
         AddEntity(paths, "apis", "{apiId}", "Api", "ApiContractProperties", "APIs");
         paths[Base + "/apis/{apiId}"]!["put"]!["description"] = "Creates or replaces an API. With properties.format and properties.value it imports an OpenAPI 3 or Swagger 2 document with its operations (all or nothing); with format openapi-link, openapi+json-link or swagger-link-json, value is the http(s) URL the document is downloaded from (a 400 naming value when it cannot be). With properties.sourceApiId (/apis/{id} or its ARM id) it clones that API: its operations, API and operation policies and tags are copied (a 400 naming sourceApiId when it does not exist). GET with export=true&format=openapi returns the API as an OpenAPI 3 document; with format=openapi-link, openapi+json-link or swagger-link it returns {id, format, value:{link}}, a signed link valid for five minutes.";
         AddEntity(paths, "apis/{apiId}/operations", "{operationId}", "Operation", "OperationContractProperties", "operations of an API");
+        AddEntity(paths, "apis/{apiId}/schemas", "{schemaId}", "Schema", "SchemaContractProperties", "schemas of an API (the definitions validate-content checks bodies against)");
         paths[Base + "/apis/{apiId}/products"] = Obj(("get", Op("ApiProduct_ListByApis", "Lists the products that contain the API.", Collection("ProductContractProperties"))));
         AddEntity(paths, "products", "{productId}", "Product", "ProductContractProperties", "products");
         AddLink(paths, "products/{productId}/apis", "{apiId}", "ProductApi", "ApiContractProperties", "APIs of a product");
@@ -112,6 +113,8 @@ public static class ManagementOpenApi
         paths[Base + "/subscriptions/{sid}/regenerateSecondaryKey"] = Obj(("post", Op("Subscription_RegenerateSecondaryKey", "Replaces the secondary key with a new random one.", null, noContent: true)));
         AddEntity(paths, "namedValues", "{namedValueId}", "NamedValue", "NamedValueContractProperties", "named values (secret values are never returned by GET)");
         AddEntity(paths, "tags", "{tagId}", "Tag", "TagContractProperties", "tags (deleting one removes it from every API)");
+        AddEntity(paths, "schemas", "{schemaId}", "GlobalSchema", "GlobalSchemaContractProperties", "instance-level schemas that validate-content schema-id names");
+        AddEntity(paths, "backends", "{backendId}", "Backend", "BackendContractProperties", "backends that set-backend-service backend-id routes to (a member of a pool cannot be deleted: 409)");
         AddLink(paths, "apis/{apiId}/tags", "{tagId}", "ApiTag", "TagContractProperties", "tags of an API");
         paths[Base + "/tags/{tagId}/apis"] = Obj(("get", Op("TagApi_ListByTag", "Tollgate extension: the APIs carrying a tag (the developer portal's catalogue filter).", Collection("ApiContractProperties"))));
         paths[Base + "/namedValues/{namedValueId}/listValue"] = Obj(("post", Op("NamedValue_ListValue", "Returns the value of a named value, secret or not.", Ref("NamedValueSecretContract"))));

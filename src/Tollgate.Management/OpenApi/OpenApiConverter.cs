@@ -27,13 +27,16 @@ internal static partial class OpenApiConverter
     private static readonly string[] SupportedFormats = ["openapi", "openapi+json", "swagger-json"];
 
     // Fields of the import body that describe the document rather than the API.
+    /// <summary>The id of the API schema an import stores the document's reusable schemas in.</summary>
+    public const string ImportedSchemaId = "openapi-components";
+
     private static readonly string[] ImportOnlyFields = ["format", "value", "translateRequiredQueryParameters", "wsdlSelector", "apiType"];
 
     /// <summary>
     /// Turns an APIM import body <c>{"properties":{"format":...,"value":...,"path":...}}</c> into the API properties and
     /// operations to store. Properties given in the body win over what the document says.
     /// </summary>
-    public static (JsonObject Api, List<(string Name, JsonObject Properties)> Operations) FromImportBody(JsonObject body)
+    public static ImportedApi FromImportBody(JsonObject body)
     {
         if (body["properties"] is not JsonObject input)
         {
@@ -81,7 +84,7 @@ internal static partial class OpenApiConverter
             }
         }
 
-        var (fromDocument, operations) = Import(text, requiredQueryAsTemplate);
+        var (fromDocument, operations, schema) = Import(text, requiredQueryAsTemplate);
         var api = new JsonObject();
         foreach (var (key, value) in input)
         {
@@ -99,7 +102,7 @@ internal static partial class OpenApiConverter
             }
         }
 
-        return (api, operations);
+        return new ImportedApi(api, operations, schema);
     }
 
     /// <summary>
@@ -107,7 +110,7 @@ internal static partial class OpenApiConverter
     /// and operations. Required query parameters become template query parameters when
     /// <paramref name="requiredQueryAsTemplate"/> is set (APIM's default), otherwise request query parameters.
     /// </summary>
-    public static (JsonObject Api, List<(string Name, JsonObject Properties)> Operations) Import(string text, bool requiredQueryAsTemplate = true)
+    public static ImportedApi Import(string text, bool requiredQueryAsTemplate = true)
     {
         var (document, version) = Read(text);
         var api = new JsonObject();
@@ -163,7 +166,34 @@ internal static partial class OpenApiConverter
             }
         }
 
-        return (api, operations);
+        return new ImportedApi(api, operations, ImportSchema(document));
+    }
+
+    /// <summary>
+    /// The document's reusable schemas (OpenAPI 3 <c>components.schemas</c>, Swagger 2 <c>definitions</c>) as the
+    /// properties of the API schema <see cref="ImportedSchemaId"/>, or null when it has none. Representations whose
+    /// schema is a reference to one of them name it with <c>schemaId</c> and <c>typeName</c>, as APIM's import does.
+    /// </summary>
+    private static JsonObject? ImportSchema(OpenApiDocument document)
+    {
+        if (document.Components?.Schemas is not { Count: > 0 } schemas)
+        {
+            return null;
+        }
+
+        var definitions = new JsonObject();
+        foreach (var (name, schema) in schemas)
+        {
+            using var text = new StringWriter(CultureInfo.InvariantCulture);
+            schema.SerializeAsV3(new OpenApiJsonWriter(text));
+            definitions[name] = JsonNode.Parse(text.ToString());
+        }
+
+        return new JsonObject
+        {
+            ["contentType"] = ResourceSchemas.OpenApiComponents,
+            ["document"] = new JsonObject { ["components"] = new JsonObject { ["schemas"] = definitions } },
+        };
     }
 
     /// <summary>
@@ -564,6 +594,12 @@ internal static partial class OpenApiConverter
     {
         var result = new JsonObject { ["contentType"] = contentType };
         var schema = media?.Schema;
+        if (schema is OpenApiSchemaReference { Reference.Id: { Length: > 0 } typeName })
+        {
+            result["schemaId"] = ImportedSchemaId;
+            result["typeName"] = typeName;
+        }
+
         if (IsFormContentType(contentType) && schema?.Properties is { Count: > 0 } properties)
         {
             var form = new JsonArray();
@@ -1109,4 +1145,14 @@ public enum ExportFormat
     OpenApiJson,
     OpenApiYaml,
     SwaggerJson,
+}
+
+/// <summary>What an import stores: the API's properties, its operations, and its schema (null: the document has no reusable schemas).</summary>
+internal sealed record ImportedApi(JsonObject Api, List<(string Name, JsonObject Properties)> Operations, JsonObject? Schema)
+{
+    public void Deconstruct(out JsonObject api, out List<(string Name, JsonObject Properties)> operations)
+    {
+        api = Api;
+        operations = Operations;
+    }
 }

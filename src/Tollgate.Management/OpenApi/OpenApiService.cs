@@ -13,8 +13,8 @@ public sealed class OpenApiService(ResourceService resources, ManagementOptions 
     /// </summary>
     public async Task<(JsonObject Body, string ETag, bool Created)> ImportAsync(ServiceScope scope, string apiId, JsonObject body, CancellationToken ct)
     {
-        var (api, operations) = OpenApiConverter.FromImportBody(body);
-        return await resources.ImportApiAsync(scope, apiId, api, operations, ct);
+        var (api, operations, schema) = OpenApiConverter.FromImportBody(body);
+        return await resources.ImportApiAsync(scope, apiId, api, operations, ct, schema);
     }
 
     /// <summary>

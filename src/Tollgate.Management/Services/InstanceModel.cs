@@ -13,6 +13,7 @@ internal sealed class InstanceModel
 {
     private readonly Dictionary<string, Dictionary<(string Parent, string Name), StoredResource>> _byKind = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Dictionary<string, StoredResource>> _operationsByApi = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Dictionary<string, StoredResource>> _schemasByApi = new(StringComparer.Ordinal);
     private readonly Dictionary<string, StoredResource[]> _ordered = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _publishedPlaces = new(StringComparer.OrdinalIgnoreCase);
     private HashSet<string>? _changedKinds;
@@ -33,6 +34,7 @@ internal sealed class InstanceModel
         {
             _byKind.Clear();
             _operationsByApi.Clear();
+            _schemasByApi.Clear();
             _ordered.Clear();
             Dirty = null;
             _changedKinds = null;
@@ -49,14 +51,14 @@ internal sealed class InstanceModel
             Remove(key.Kind, key.ParentKey, key.NameKey);
             Of(key.Kind)[(key.ParentKey, key.NameKey)] = resource;
             _ordered.Remove(key.Kind);
-            if (key.Kind == ResourceKind.Operation.Kind)
+            if (ByApi(key.Kind) is { } byApi)
             {
-                if (!_operationsByApi.TryGetValue(key.ParentKey, out var operations))
+                if (!byApi.TryGetValue(key.ParentKey, out var children))
                 {
-                    _operationsByApi[key.ParentKey] = operations = new Dictionary<string, StoredResource>(StringComparer.Ordinal);
+                    byApi[key.ParentKey] = children = new Dictionary<string, StoredResource>(StringComparer.Ordinal);
                 }
 
-                operations[key.NameKey] = resource;
+                children[key.NameKey] = resource;
             }
 
             Touch(key.Kind, key.ParentKey, key.NameKey);
@@ -114,6 +116,14 @@ internal sealed class InstanceModel
         return _ordered[kind] = resources.Values.OrderBy(r => r.Sequence).ToArray();
     }
 
+    /// <summary>The schemas of an API (<c>apis/{id}/schemas</c>), in the order they were created.</summary>
+    public IEnumerable<StoredResource> SchemasOf(string apiKey) =>
+        _schemasByApi.TryGetValue(apiKey, out var schemas) ? schemas.Values.OrderBy(r => r.Sequence) : [];
+
+    /// <summary>The index by API of a kind whose resources belong to an API (operations, schemas), or null.</summary>
+    private Dictionary<string, Dictionary<string, StoredResource>>? ByApi(string kind) =>
+        kind == ResourceKind.Operation.Kind ? _operationsByApi : kind == ResourceKind.ApiSchema.Kind ? _schemasByApi : null;
+
     /// <summary>The operations of an API, in the order they were created.</summary>
     public IEnumerable<StoredResource> OperationsOf(string apiKey) =>
         _operationsByApi.TryGetValue(apiKey, out var operations) ? operations.Values.OrderBy(r => r.Sequence) : [];
@@ -137,9 +147,9 @@ internal sealed class InstanceModel
         if (_byKind.TryGetValue(kind, out var resources) && resources.Remove((parentKey, nameKey)))
         {
             _ordered.Remove(kind);
-            if (kind == ResourceKind.Operation.Kind && _operationsByApi.TryGetValue(parentKey, out var operations))
+            if (ByApi(kind) is { } byApi && byApi.TryGetValue(parentKey, out var children))
             {
-                operations.Remove(nameKey);
+                children.Remove(nameKey);
             }
         }
 
@@ -159,7 +169,7 @@ internal sealed class InstanceModel
         {
             Dirty.Add(nameKey);
         }
-        else if (kind == ResourceKind.Operation.Kind)
+        else if (kind == ResourceKind.Operation.Kind || kind == ResourceKind.ApiSchema.Kind)
         {
             Dirty.Add(parentKey);
         }

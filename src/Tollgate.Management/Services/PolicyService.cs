@@ -395,6 +395,22 @@ public sealed class PolicyService(IResourceStore store, ResourceService resource
             }
         }
 
+        foreach (var (id, path) in References(document, "content", "schema-id"))
+        {
+            if (await store.GetAsync(new ResourceKey(scope.Name, ResourceKind.GlobalSchema.Kind, "", id.Trim()), ct) is null)
+            {
+                missing.Add(new ValidationError("value", $"{path}: schema '{id.Trim()}' does not exist."));
+            }
+        }
+
+        foreach (var (id, path) in References(document, "set-backend-service", "backend-id"))
+        {
+            if (!id.StartsWith('@') && await store.GetAsync(new ResourceKey(scope.Name, ResourceKind.Backend.Kind, "", id.Trim()), ct) is null)
+            {
+                missing.Add(new ValidationError("value", $"{path}: backend '{id.Trim()}' does not exist."));
+            }
+        }
+
         // The gateway's build compiles the expressions too: they are checked on their own (for errors with their
         // line and column) only when there is no build to run, or it failed, so a good document is compiled once here.
         if (buildCheck is null || missing.Count > 0)
@@ -513,15 +529,18 @@ public sealed class PolicyService(IResourceStore store, ResourceService resource
         return null;
     }
 
-    private static IEnumerable<(string Id, string Path)> IncludedFragments(PolicyDocument document)
+    private static IEnumerable<(string Id, string Path)> IncludedFragments(PolicyDocument document) => References(document, "include-fragment", "fragment-id");
+
+    /// <summary>The values of an attribute of every element of a name in a document, with where each stands.</summary>
+    private static IEnumerable<(string Id, string Path)> References(PolicyDocument document, string element, string attribute)
     {
-        static IEnumerable<(string, string)> Walk(IReadOnlyList<PolicyElement> elements, string path)
+        IEnumerable<(string, string)> Walk(IReadOnlyList<PolicyElement> elements, string path)
         {
             foreach (var el in elements)
             {
-                if (el.Name == "include-fragment" && el["fragment-id"] is { } id)
+                if (el.Name == element && el[attribute] is { } id)
                 {
-                    yield return (id, $"{path}/include-fragment (line {el.Line})");
+                    yield return (id, $"{path}/{element} (line {el.Line})");
                 }
 
                 foreach (var inner in Walk(el.Children, path + "/" + el.Name))

@@ -19,6 +19,14 @@ public sealed record ResourceKind(string Kind, string Segment, string ArmType, s
     public static readonly ResourceKind NamedValue = new("namedValue", "namedValues", "Microsoft.ApiManagement/service/namedValues", "NamedValue", ResourceSchemas.NamedValue);
     public static readonly ResourceKind Tag = new("tag", "tags", "Microsoft.ApiManagement/service/tags", "Tag", ResourceSchemas.Tag);
 
+    public static readonly ResourceKind Backend = new("backend", "backends", "Microsoft.ApiManagement/service/backends", "Backend", ResourceSchemas.Backend);
+
+    /// <summary>An instance-level schema (<c>schemas/{id}</c>), named by <c>validate-content schema-id</c>.</summary>
+    public static readonly ResourceKind GlobalSchema = new("globalSchema", "schemas", "Microsoft.ApiManagement/service/schemas", "Schema", ResourceSchemas.GlobalSchema);
+
+    /// <summary>An API's schema (<c>apis/{apiId}/schemas/{schemaId}</c>), a child of the API like its operations.</summary>
+    public static readonly ResourceKind ApiSchema = new("apiSchema", "schemas", "Microsoft.ApiManagement/service/apis/schemas", "Schema", ResourceSchemas.ApiSchema);
+
     /// <summary>Link kinds: stored as empty resources whose parent is the first id and name the second.</summary>
     public const string ProductApi = "productApi";
     public const string ProductGroup = "productGroup";
@@ -26,7 +34,7 @@ public sealed record ResourceKind(string Kind, string Segment, string ArmType, s
     public const string ApiTag = "apiTag";
     public const string ServiceKind = "service";
 
-    public static readonly IReadOnlyList<ResourceKind> All = [Api, Operation, Product, Group, User, Subscription, NamedValue, Tag];
+    public static readonly IReadOnlyList<ResourceKind> All = [Api, Operation, Product, Group, User, Subscription, NamedValue, Tag, Backend, GlobalSchema];
 }
 
 /// <summary>An API Management instance as addressed by an ARM path.</summary>

@@ -383,7 +383,7 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
     public async Task<(JsonObject Body, string ETag, bool Created)> PutAsync(ServiceScope scope, ResourceKind kind, string parent, string name, JsonObject body, string? ifMatch, CancellationToken ct)
     {
         await RequireServiceAsync(scope, ct);
-        CheckName(name, kind == ResourceKind.Operation ? "operationId" : $"{char.ToLowerInvariant(kind.Title[0])}{kind.Title[1..]}Id", 256);
+        CheckName(name, kind == ResourceKind.Operation ? "operationId" : kind == ResourceKind.ApiSchema ? "schemaId" : $"{char.ToLowerInvariant(kind.Title[0])}{kind.Title[1..]}Id", 256);
         var key = Key(scope, kind, parent, name);
         var existing = await store.GetAsync(key, ct);
         var input = body["properties"] as JsonObject ?? throw ArmException.Validation("properties", "'properties' is required and must be an object.");
@@ -434,6 +434,7 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
             }
 
             changes.Add(new ResourceChange.DeleteAll(scope.Name, ResourceKind.Operation.Kind, name));
+            changes.Add(new ResourceChange.DeleteAll(scope.Name, ResourceKind.ApiSchema.Kind, name));
             changes.Add(new ResourceChange.DeleteAll(scope.Name, ResourceKind.ProductApi, null, name));
             changes.Add(new ResourceChange.DeleteAll(scope.Name, ResourceKind.ApiTag, name));
             changes.AddRange((await SubscriptionsWithScopeAsync(scope, $"/apis/{name}", ct)).Select(s => new ResourceChange.Delete(s.Key)));
@@ -459,6 +460,16 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
         else if (kind == ResourceKind.Operation)
         {
             changes.Add(new ResourceChange.DeleteAll(scope.Name, PolicyService.Kind, $"apis/{parent}/operations/{name}"));
+        }
+        else if (kind == ResourceKind.Backend)
+        {
+            foreach (var pool in await store.ListAsync(scope.Name, ResourceKind.Backend.Kind, "", ct))
+            {
+                if (BackendPoolMembers(pool.Properties).Contains(name, StringComparer.OrdinalIgnoreCase))
+                {
+                    throw ArmException.Conflict($"Backend '{name}' is a member of the pool '{pool.Key.Name}': remove it from the pool first.");
+                }
+            }
         }
         else if (kind == ResourceKind.Group)
         {
@@ -503,7 +514,7 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
     /// every operation is validated first, and nothing is written unless all of them are valid.
     /// </summary>
     public async Task<(JsonObject Body, string ETag, bool Created)> ImportApiAsync(ServiceScope scope, string apiId, JsonObject apiProperties,
-        IReadOnlyList<(string Name, JsonObject Properties)> operations, CancellationToken ct)
+        IReadOnlyList<(string Name, JsonObject Properties)> operations, CancellationToken ct, JsonObject? schema = null)
     {
         await RequireServiceAsync(scope, ct);
         CheckName(apiId, "apiId", 256);
@@ -535,8 +546,14 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
         {
             new ResourceChange.Put(key, props, secrets),
             new ResourceChange.DeleteAll(scope.Name, ResourceKind.Operation.Kind, apiId),
+            new ResourceChange.DeleteAll(scope.Name, ResourceKind.ApiSchema.Kind, apiId),
         };
         changes.AddRange(validated.Select(o => new ResourceChange.Put(Key(scope, ResourceKind.Operation, apiId, o.Name), o.Properties, null)));
+        if (schema is not null)
+        {
+            changes.Add(new ResourceChange.Put(Key(scope, ResourceKind.ApiSchema, apiId, Api.OpenApiConverter.ImportedSchemaId), schema, null));
+        }
+
         await ApplyAsync(scope, changes, ct);
         var (json, etag) = await GetAsync(scope, ResourceKind.Api, "", apiId, ct);
         return (json, etag, existing is null);
@@ -583,10 +600,16 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
             }
 
             changes.Add(new ResourceChange.DeleteAll(scope.Name, ResourceKind.Operation.Kind, apiId));
+            changes.Add(new ResourceChange.DeleteAll(scope.Name, ResourceKind.ApiSchema.Kind, apiId));
             changes.Add(new ResourceChange.DeleteAll(scope.Name, ResourceKind.ApiTag, apiId));
         }
 
         var from = source.Key.NameKey;
+        foreach (var schema in await store.ListAsync(scope.Name, ResourceKind.ApiSchema.Kind, source.Key.Name, ct))
+        {
+            changes.Add(new ResourceChange.Put(Key(scope, ResourceKind.ApiSchema, apiId, schema.Key.Name), (JsonObject)schema.Properties.DeepClone(), null));
+        }
+
         foreach (var op in await store.ListAsync(scope.Name, ResourceKind.Operation.Kind, source.Key.Name, ct))
         {
             changes.Add(new ResourceChange.Put(Key(scope, ResourceKind.Operation, apiId, op.Key.Name), (JsonObject)op.Properties.DeepClone(), op.Secrets));
@@ -796,6 +819,14 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
         {
             await ValidateSubscriptionAsync(scope, name, props, secrets, existing, errors, ct);
         }
+        else if (kind == ResourceKind.Backend)
+        {
+            await ValidateBackendAsync(scope, name, props, errors, ct);
+        }
+        else if (kind == ResourceKind.GlobalSchema)
+        {
+            ValidateGlobalSchema(props, errors);
+        }
         else if (kind == ResourceKind.User)
         {
             if (secrets["password"] is JsonValue password)
@@ -873,6 +904,131 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
         props["apiRevision"] = "1";
         props["isCurrent"] = true;
         props["isOnline"] = true;
+    }
+
+    /// <summary>
+    /// A backend: a single one needs an absolute url; a pool needs members that exist and are not pools themselves
+    /// (stored as <c>/backends/{id}</c>); a circuit breaker has one rule whose status ranges run from min to max.
+    /// </summary>
+    private async Task ValidateBackendAsync(ServiceScope scope, string name, JsonObject props, List<ValidationError> errors, CancellationToken ct)
+    {
+        var pool = (string?)props["type"] == "Pool";
+        if (!pool && props["url"] is null)
+        {
+            errors.Add(new ValidationError("url", "'url' is required for a backend of type Single."));
+        }
+
+        if (pool)
+        {
+            var services = props["pool"]?["services"] as JsonArray;
+            if (services is null || services.Count == 0)
+            {
+                errors.Add(new ValidationError("pool.services", "A backend of type Pool needs at least one member in 'pool.services'."));
+            }
+
+            for (var i = 0; i < (services?.Count ?? 0); i++)
+            {
+                var member = (JsonObject)services![i]!;
+                var id = ((string?)member["id"] ?? "").TrimEnd('/');
+                var at = id.LastIndexOf("/backends/", StringComparison.OrdinalIgnoreCase);
+                var memberName = at >= 0 ? id[(at + "/backends/".Length)..] : id;
+                var target = $"pool.services[{i}].id";
+                if (memberName.Length == 0 || memberName.Contains('/', StringComparison.Ordinal))
+                {
+                    errors.Add(new ValidationError(target, $"'{id}' is not a backend id: use /backends/{{backendId}}."));
+                    continue;
+                }
+
+                var stored = string.Equals(memberName, name, StringComparison.OrdinalIgnoreCase)
+                    ? null
+                    : await store.GetAsync(Key(scope, ResourceKind.Backend, "", memberName), ct);
+                if (stored is null)
+                {
+                    errors.Add(new ValidationError(target, $"Backend '{memberName}' does not exist (a pool cannot contain itself)."));
+                }
+                else if ((string?)stored.Properties["type"] == "Pool")
+                {
+                    errors.Add(new ValidationError(target, $"Backend '{memberName}' is a pool: a pool's members must be single backends."));
+                }
+                else
+                {
+                    member["id"] = $"/backends/{stored.Key.Name}";
+                }
+            }
+        }
+        else if (props["pool"] is not null)
+        {
+            errors.Add(new ValidationError("pool", "'pool' applies only to a backend of type Pool."));
+        }
+
+        if (props["circuitBreaker"]?["rules"] is JsonArray rules)
+        {
+            if (rules.Count != 1)
+            {
+                errors.Add(new ValidationError("circuitBreaker.rules", "A circuit breaker has exactly one rule."));
+            }
+
+            for (var r = 0; r < rules.Count; r++)
+            {
+                var ranges = rules[r]?["failureCondition"]?["statusCodeRanges"] as JsonArray ?? [];
+                for (var i = 0; i < ranges.Count; i++)
+                {
+                    if ((long?)ranges[i]?["min"] > (long?)ranges[i]?["max"])
+                    {
+                        errors.Add(new ValidationError($"circuitBreaker.rules[{r}].failureCondition.statusCodeRanges[{i}]", "'min' must not be greater than 'max'."));
+                    }
+                }
+
+                if (rules[r]?["failureCondition"]?["percentage"] is not null)
+                {
+                    errors.Add(new ValidationError($"circuitBreaker.rules[{r}].failureCondition.percentage", "A failure percentage is not supported: give 'count' failures within 'interval'."));
+                }
+            }
+        }
+    }
+
+    /// <summary>A JSON schema needs its JSON (document, or value holding a JSON object); an XML one its value.</summary>
+    private static void ValidateGlobalSchema(JsonObject props, List<ValidationError> errors)
+    {
+        if ((string?)props["schemaType"] == "xml")
+        {
+            if (props["value"] is null)
+            {
+                errors.Add(new ValidationError("value", "An XML schema needs its text in 'value'."));
+            }
+
+            return;
+        }
+
+        if (props["document"] is JsonObject)
+        {
+            return;
+        }
+
+        try
+        {
+            if ((string?)props["value"] is { } text && JsonNode.Parse(text, documentOptions: new System.Text.Json.JsonDocumentOptions { MaxDepth = 64 }) is JsonObject parsed)
+            {
+                props["document"] = parsed;
+                return;
+            }
+        }
+        catch (System.Text.Json.JsonException)
+        {
+        }
+
+        errors.Add(new ValidationError("document", "A JSON schema needs 'document' (an object), or 'value' holding a JSON object."));
+    }
+
+    /// <summary>The names of the members of a pool backend (empty for a single one).</summary>
+    internal static IEnumerable<string> BackendPoolMembers(JsonObject properties) =>
+        (properties["pool"]?["services"] as JsonArray ?? []).Select(m => BackendName((string?)m?["id"]));
+
+    /// <summary>The backend name of a pool member's id (<c>/backends/{id}</c> or the ARM id).</summary>
+    internal static string BackendName(string? id)
+    {
+        var trimmed = (id ?? "").TrimEnd('/');
+        return trimmed[(trimmed.LastIndexOf('/') + 1)..];
     }
 
     private async Task ValidateOperationAsync(ServiceScope scope, string apiId, string name, JsonObject props, List<ValidationError> errors, CancellationToken ct,
@@ -1073,8 +1229,8 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
     private async Task<JsonObject> ToJsonAsync(ServiceScope scope, ResourceKind kind, StoredResource r, CancellationToken ct)
     {
         var props = (JsonObject)r.Properties.DeepClone();
-        var id = kind == ResourceKind.Operation
-            ? $"{scope.BaseId}/apis/{r.Key.Parent}/operations/{r.Key.Name}"
+        var id = kind == ResourceKind.Operation || kind == ResourceKind.ApiSchema
+            ? $"{scope.BaseId}/apis/{r.Key.Parent}/{kind.Segment}/{r.Key.Name}"
             : $"{scope.BaseId}/{kind.Segment}/{r.Key.Name}";
         if (kind == ResourceKind.Subscription)
         {

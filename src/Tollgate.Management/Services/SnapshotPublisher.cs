@@ -163,18 +163,18 @@ public sealed partial class SnapshotPublisher(IResourceStore store, SecretVault 
             {
                 if (model.PublishedPlace(name) is var i and >= 0 && model.Find(ResourceKind.Api.Kind, "", name) is { } stored)
                 {
-                    apis[i] = NewApi(stored);
+                    apis[i] = BuildApi(stored, ApiSchemas.Definitions(model.SchemasOf(stored.Key.NameKey)));
                 }
             }
         }
         else
         {
             apis = model.All(ResourceKind.Api.Kind)
-                .Select(a => model.Dirty is { } changed && !changed.Contains(a.Key.NameKey) && model.PublishedApi(a.Key.Name) is { } same ? same : NewApi(a))
+                .Select(a => model.Dirty is { } changed && !changed.Contains(a.Key.NameKey) && model.PublishedApi(a.Key.Name) is { } same ? same : BuildApi(a, ApiSchemas.Definitions(model.SchemasOf(a.Key.NameKey))))
                 .ToArray();
         }
 
-        GatewayApi NewApi(StoredResource a) => new()
+        GatewayApi BuildApi(StoredResource a, IReadOnlyDictionary<string, string> schemas) => new()
         {
             Id = a.Key.Name,
             DisplayName = Str(a.Properties, "displayName") ?? a.Key.Name,
@@ -195,9 +195,14 @@ public sealed partial class SnapshotPublisher(IResourceStore store, SecretVault 
                 UrlTemplate = Str(o.Properties, "urlTemplate") ?? "/",
                 Policy = Policy("apis/" + a.Key.NameKey + "/operations/" + o.Key.NameKey),
                 PolicyFormat = Format("apis/" + a.Key.NameKey + "/operations/" + o.Key.NameKey),
-                Responses = Responses(o.Properties["responses"] as JsonArray),
+                Responses = Responses(o.Properties["responses"] as JsonArray, schemas),
+                TemplateParameters = Parameters(o.Properties["templateParameters"] as JsonArray),
+                QueryParameters = Parameters(o.Properties["request"]?["queryParameters"] as JsonArray),
+                Headers = Parameters(o.Properties["request"]?["headers"] as JsonArray),
+                RequestRepresentations = Representations(o.Properties["request"]?["representations"] as JsonArray, schemas),
             }).ToArray(),
         };
+
         var products = model.All(ResourceKind.Product.Kind).Select(p => new GatewayProduct
         {
             Id = p.Key.Name,
@@ -272,11 +277,56 @@ public sealed partial class SnapshotPublisher(IResourceStore store, SecretVault 
             PolicyFormat = Format(""),
             PolicyFragments = fragments,
             NamedValues = model.All(ResourceKind.NamedValue.Kind).Select(n => NamedValueOf(n, vault)).ToArray(),
+            Backends = model.All(ResourceKind.Backend.Kind).Select(BackendOf).ToArray(),
+            Schemas = model.All(ResourceKind.GlobalSchema.Kind).Where(g => Str(g.Properties, "schemaType") == "json" && g.Properties["document"] is JsonObject)
+                .Select(g => new GatewaySchema(g.Key.Name, g.Properties["document"]!.ToJsonString())).ToArray(),
+        };
+    }
+
+    /// <summary>A stored backend as the gateway routes to it.</summary>
+    private static GatewayBackend BackendOf(StoredResource stored)
+    {
+        var p = stored.Properties;
+        var credentials = p["credentials"] as JsonObject;
+        static GatewayBackendValue[] Values(JsonNode? map) => (map as JsonObject)?.Select(kv => new GatewayBackendValue(kv.Key,
+            (kv.Value as JsonArray)?.Select(v => (string?)v).OfType<string>().ToArray() ?? [])).ToArray() ?? [];
+        var authorization = credentials?["authorization"] as JsonObject;
+        var rule = (p["circuitBreaker"]?["rules"] as JsonArray)?.OfType<JsonObject>().FirstOrDefault();
+        var condition = rule?["failureCondition"] as JsonObject;
+        GatewayCircuitBreaker? breaker = null;
+        if (condition is not null && Core.Resources.KeyLifetimes.TryParseDuration(Str(condition, "interval"), out var interval)
+            && Core.Resources.KeyLifetimes.TryParseDuration(Str(rule, "tripDuration"), out var trip))
+        {
+            breaker = new GatewayCircuitBreaker
+            {
+                Name = Str(rule, "name") ?? "",
+                Count = (int)(condition["count"]?.GetValue<long>() ?? 1),
+                Interval = interval,
+                TripDuration = trip,
+                AcceptRetryAfter = rule!["acceptRetryAfter"] is JsonValue a && a.TryGetValue<bool>(out var accept) && accept,
+                StatusCodeRanges = (condition["statusCodeRanges"] as JsonArray)?.OfType<JsonObject>()
+                    .Select(r => new GatewayStatusRange((int)(r["min"]?.GetValue<long>() ?? 500), (int)(r["max"]?.GetValue<long>() ?? 599))).ToArray() ?? [],
+            };
+        }
+
+        return new GatewayBackend
+        {
+            Id = stored.Key.Name,
+            Url = Str(p, "type") == "Pool" ? null : Str(p, "url"),
+            Headers = Values(credentials?["header"]),
+            Query = Values(credentials?["query"]),
+            Authorization = authorization is null ? null : $"{Str(authorization, "scheme")} {Str(authorization, "parameter")}",
+            CircuitBreaker = breaker,
+            Pool = Str(p, "type") == "Pool"
+                ? (p["pool"]?["services"] as JsonArray)?.OfType<JsonObject>().Select(m => new GatewayPoolMember(
+                    ResourceService.BackendName(Str(m, "id")),
+                    (int)(m["priority"]?.GetValue<long>() ?? 0), (int)(m["weight"]?.GetValue<long>() ?? 1))).ToArray() ?? []
+                : [],
         };
     }
 
     /// <summary>Declared responses with the first example of each representation (APIM's <c>examples: { name: { value } }</c>).</summary>
-    private static GatewayResponse[] Responses(JsonArray? responses)
+    private static GatewayResponse[] Responses(JsonArray? responses, IReadOnlyDictionary<string, string> schemas)
     {
         if (responses is null || responses.Count == 0)
         {
@@ -286,13 +336,29 @@ public sealed partial class SnapshotPublisher(IResourceStore store, SecretVault 
         return responses.OfType<JsonObject>().Select(r => new GatewayResponse
         {
             StatusCode = r["statusCode"] is JsonValue code && code.TryGetValue<int>(out var c) ? c : 200,
-            Representations = (r["representations"] as JsonArray)?.OfType<JsonObject>().Select(rep => new GatewayRepresentation
-            {
-                ContentType = Str(rep, "contentType") ?? "application/json",
-                Example = FirstExample(rep["examples"]),
-            }).ToArray() ?? [],
+            Representations = Representations(r["representations"] as JsonArray, schemas),
+            Headers = Parameters(r["headers"] as JsonArray),
         }).ToArray();
     }
+
+    private static GatewayRepresentation[] Representations(JsonArray? representations, IReadOnlyDictionary<string, string> schemas) =>
+        representations?.OfType<JsonObject>().Select(rep => new GatewayRepresentation
+        {
+            ContentType = Str(rep, "contentType") ?? "application/json",
+            Example = FirstExample(rep["examples"]),
+            SchemaId = Str(rep, "schemaId"),
+            TypeName = Str(rep, "typeName"),
+            Schema = Str(rep, "schemaId") is { } id ? schemas.GetValueOrDefault(id) : null,
+        }).ToArray() ?? [];
+
+    private static GatewayParameter[] Parameters(JsonArray? parameters) =>
+        parameters?.OfType<JsonObject>().Where(p => Str(p, "name") is { Length: > 0 }).Select(p => new GatewayParameter
+        {
+            Name = Str(p, "name")!,
+            Type = Str(p, "type") ?? "string",
+            Required = p["required"] is JsonValue r && r.TryGetValue<bool>(out var required) && required,
+            Values = (p["values"] as JsonArray)?.Select(v => v is JsonValue value && value.TryGetValue<string>(out var text) ? text : v?.ToJsonString()).OfType<string>().ToArray() ?? [],
+        }).ToArray() ?? [];
 
     private static string? FirstExample(JsonNode? examples)
     {

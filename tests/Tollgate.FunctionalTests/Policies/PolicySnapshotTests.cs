@@ -179,11 +179,11 @@ public sealed class PolicySnapshotTests(PolicyHostFixture fixture) : IClassFixtu
     {
         using var response = await H.Host.SendAsync(HttpMethod.Put, $"{PolicyHost.Svc}/apis/echo/policies/policy", new
         {
-            properties = new { format = "rawxml", value = PolicyHost.Document(inbound: """<validate-content unspecified-content-type-action="prevent" max-size="1024" size-exceeded-action="prevent" />""") },
+            properties = new { format = "rawxml", value = PolicyHost.Document(inbound: """<authentication-certificate thumbprint="ab" />""") },
         });
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Contains("'validate-content' is not a known policy", await response.Content.ReadAsStringAsync());
+        Assert.Contains("'authentication-certificate' is not a known policy", await response.Content.ReadAsStringAsync());
     }
 
     [Fact]

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Newtonsoft.Json.Linq;
 using Tollgate.Gateway.Policies.Runtime;
 
 namespace Tollgate.Gateway.Policies.Handlers;
@@ -15,8 +14,6 @@ namespace Tollgate.Gateway.Policies.Handlers;
 internal sealed class ValidateStatusCodeHandler(PolicyLocation location, PolicyValue unspecifiedAction, string? errorsVariable, (int Code, PolicyValue Action)[] overrides)
     : PolicyHandler(location)
 {
-    internal const string PublicMessage = "The request could not be processed due to an internal error. Contact the API owner.";
-
     public override ValueTask<PolicyStep> ExecuteAsync(PolicyContext context)
     {
         var status = context.Http.Response.StatusCode;
@@ -38,36 +35,14 @@ internal sealed class ValidateStatusCodeHandler(PolicyLocation location, PolicyV
             }
         }
 
-        var what = action.GetString(context)?.Trim();
-        if (what is not ("detect" or "prevent"))
+        var what = ValidationErrors.Action(action, context);
+        if (what == "ignore")
         {
             return Continue;
         }
 
         var code = status.ToString(CultureInfo.InvariantCulture);
-        var details = $"Response status code {code} is not allowed.";
-        if (errorsVariable is not null)
-        {
-            var errors = context.Variables.TryGetValue(errorsVariable, out var existing) && existing is JArray list ? list : new JArray();
-            errors.Add(new JObject
-            {
-                ["Name"] = code,
-                ["Type"] = "StatusCode",
-                ["ValidationRule"] = "Unspecified",
-                ["Details"] = details,
-                ["Action"] = what,
-            });
-            context.SetVariable(errorsVariable, errors);
-        }
-
-        context.Runtime.Trace(context, Location.Name, details);
-        if (what == "detect")
-        {
-            return Continue;
-        }
-
-        context.SetErrorResponse(502, PublicMessage);
-        context.Fail(PolicyFailure.From(Location, "Response not allowed", details));
-        return ValueTask.FromResult(PolicyStep.Error);
+        var finding = new ValidationFinding(code, "StatusCode", "Unspecified", $"Response status code {code} is not allowed.", ValidationErrors.InternalError);
+        return ValidationErrors.Report(context, Location, errorsVariable, [(finding, what)]);
     }
 }

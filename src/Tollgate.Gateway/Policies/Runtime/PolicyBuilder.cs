@@ -32,7 +32,7 @@ internal sealed class PolicyBuilder(
         "rewrite-uri", "set-backend-service", "set-method", "set-body", "find-and-replace", "retry", "include-fragment",
         "cors", "validate-jwt", "json-to-xml", "xml-to-json", "send-request", "cache-lookup", "cache-store", "cache-lookup-value",
         "cache-store-value", "cache-remove-value", "authentication-basic", "jsonp", "limit-concurrency", "wait",
-        "validate-status-code", "send-one-way-request",
+        "validate-status-code", "send-one-way-request", "validate-parameters", "validate-headers", "validate-content",
     };
 
     public PolicyPipeline? BuildPipeline(EffectivePolicy effective, ScopeKeys scopes)
@@ -213,7 +213,7 @@ internal sealed class PolicyBuilder(
             case "rewrite-uri":
                 return new RewriteUriHandler(at, Value(el, "template"), !bool.TryParse(el["copy-unmatched-params"], out var copy) || copy);
             case "set-backend-service":
-                return new SetBackendServiceHandler(at, Value(el, "base-url"));
+                return el.GetAttribute("backend-id") is null ? new SetBackendServiceHandler(at, Value(el, "base-url")) : new SetBackendHandler(at, Value(el, "backend-id"));
             case "set-body":
                 if (el["template"]?.Trim() == "liquid")
                 {
@@ -266,6 +266,18 @@ internal sealed class PolicyBuilder(
             case "validate-status-code":
                 return new ValidateStatusCodeHandler(at, Value(el, "unspecified-status-code-action"), el["errors-variable-name"],
                     el.Children.Where(c => c.Name == "status-code").Select(c => (int.Parse(c["code"]!.Trim(), CultureInfo.InvariantCulture), Value(c, "action"))).ToArray());
+            case "validate-parameters":
+                return new ValidateParametersHandler(at, Value(el, "specified-parameter-action"), Value(el, "unspecified-parameter-action"), el["errors-variable-name"],
+                    ParameterGroup(Child(el, "headers")), ParameterGroup(Child(el, "query")), ParameterGroup(Child(el, "path")));
+            case "validate-headers":
+                return new ValidateHeadersHandler(at, Value(el, "specified-header-action"), Value(el, "unspecified-header-action"), el["errors-variable-name"], ByName(el, "header"));
+            case "validate-content":
+                var map = Child(el, "content-type-map");
+                return new ValidateContentHandler(at, Value(el, "unspecified-content-type-action"), long.Parse(el["max-size"]!.Trim(), CultureInfo.InvariantCulture),
+                    Value(el, "size-exceeded-action"), el["errors-variable-name"], map?["any-content-type-value"], map?["missing-content-type-value"],
+                    map?.Children.Where(c => c.Name == "type").Select(c => new ContentTypeMapping(c["from"], Optional(c, "when"), c["to"]!)).ToArray() ?? [],
+                    el.Children.Where(c => c.Name == "content").Select(c => new ContentRule(c["type"], c["validate-as"]!, Value(c, "action"),
+                        c["allow-additional-properties"] is { } allow ? bool.Parse(allow.Trim()) : null, c["schema-id"]?.Trim(), c["schema-ref"]?.Trim())).ToArray());
             default:
                 throw new PolicyBuildException($"{at.Section}/{at.Path}: policy '{el.Name}' is not supported by this gateway.");
         }
@@ -318,6 +330,23 @@ internal sealed class PolicyBuilder(
         bool.TryParse(el[attribute]?.Trim(), out var value) ? value : defaultValue;
 
     private static PolicyElement? Child(PolicyElement el, string name) => el.Children.FirstOrDefault(c => c.Name == name);
+
+    /// <summary>The actions of a <c>headers</c>, <c>query</c> or <c>path</c> child of validate-parameters.</summary>
+    private ParameterActions? ParameterGroup(PolicyElement? group) => group is null
+        ? null
+        : new ParameterActions(Optional(group, "specified-parameter-action"), Optional(group, "unspecified-parameter-action"), ByName(group, "parameter"));
+
+    /// <summary><c>&lt;parameter name action/&gt;</c> children by name (the last wins).</summary>
+    private Dictionary<string, PolicyValue> ByName(PolicyElement el, string child)
+    {
+        var result = new Dictionary<string, PolicyValue>(StringComparer.Ordinal);
+        foreach (var c in el.Children.Where(c => c.Name == child))
+        {
+            result[c["name"]!] = Value(c, "action");
+        }
+
+        return result;
+    }
 
     private CompiledExpression Find(object owner) =>
         expressions(owner) ?? throw new PolicyBuildException("An expression of the snapshot was not compiled.");

@@ -190,6 +190,13 @@ public static partial class PolicyExecutor
             return PolicyStep.Error;
         }
 
+        var breakers = request.Backend?.CircuitBreaker is null ? null : context.Runtime.Services?.Breakers;
+        if (breakers is not null && breakers.IsOpen(context.Runtime.KeyPrefix, request.Backend!, context.Runtime.Time.GetUtcNow()))
+        {
+            // A retry after a failure that opened the circuit: the backend is not called again until it closes.
+            return await Handlers.SetBackendHandler.Unavailable(context, location, $"Backend '{request.Backend!.Id}' is unavailable: its circuit breaker is open.");
+        }
+
         context.PrepareRequestBody();
         if (context.Pipeline!.CapturesResponse)
         {
@@ -238,6 +245,11 @@ public static partial class PolicyExecutor
         if (error is null && !timedOut)
         {
             request.BackendStatusCode = http.Response.StatusCode;
+            if (breakers?.Record(context.Runtime.KeyPrefix, request.Backend!, http.Response.StatusCode, RetryAfter(http.Response), context.Runtime.Time.GetUtcNow()) == true)
+            {
+                CircuitOpened(context, request.Backend!, http.Response.StatusCode.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
+
             return PolicyStep.Continue;
         }
 
@@ -260,6 +272,11 @@ public static partial class PolicyExecutor
             Log.BackendFailed(logger, http.TraceIdentifier, request.Api.Id, request.Operation.Id, timedOut ? "Timeout" : error!.Error.ToString(), error?.Exception?.Message);
         }
 
+        if (breakers?.Record(context.Runtime.KeyPrefix, request.Backend!, null, null, context.Runtime.Time.GetUtcNow()) == true)
+        {
+            CircuitOpened(context, request.Backend!, timedOut ? "Timeout" : error!.Error.ToString());
+        }
+
         var message = timedOut ? "The backend did not respond in time." : "The backend could not be reached or sent an invalid response.";
         context.Fail(PolicyFailure.From(location, timedOut ? "Timeout" : "BackendConnectionFailure", message, "forward-request"));
         if (!http.Response.HasStarted)
@@ -270,6 +287,20 @@ public static partial class PolicyExecutor
 
         return PolicyStep.Error;
     }
+
+    private static void CircuitOpened(PolicyContext context, Core.Gateway.GatewayBackend backend, string failure)
+    {
+        if (context.Runtime.Services?.Logger is { } logger)
+        {
+            Log.CircuitOpened(logger, context.Http.TraceIdentifier, backend.Id, failure, backend.CircuitBreaker!.Count, backend.CircuitBreaker.Interval);
+        }
+    }
+
+    /// <summary>A response's Retry-After in seconds (the circuit breaker's acceptRetryAfter), if it has one.</summary>
+    private static TimeSpan? RetryAfter(HttpResponse response) =>
+        int.TryParse(response.Headers.RetryAfter, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds)
+            ? TimeSpan.FromSeconds(seconds)
+            : null;
 
     private static readonly Func<object, Task> ApplyPendingHeaders = static state =>
     {
@@ -284,6 +315,9 @@ public static partial class PolicyExecutor
 
         [LoggerMessage(EventIds.BackendFailed, LogLevel.Warning, "Request {RequestId} to {Api}/{Operation}: backend failed with {Error}. {Detail}")]
         public static partial void BackendFailed(ILogger logger, string requestId, string api, string operation, string error, string? detail);
+
+        [LoggerMessage(EventIds.BackendCircuitOpened, LogLevel.Warning, "Request {RequestId}: the circuit breaker of backend {Backend} opened after {Failure} ({Count} failures within {Interval}).")]
+        public static partial void CircuitOpened(ILogger logger, string requestId, string backend, string failure, int count, TimeSpan interval);
 
         [LoggerMessage(EventIds.ClientConnectionFailure, LogLevel.Information, "Request {RequestId} to {Api}/{Operation}: ClientConnectionFailure ({Error}). {Detail}")]
         public static partial void ClientFailed(ILogger logger, string requestId, string api, string operation, string error, string? detail);

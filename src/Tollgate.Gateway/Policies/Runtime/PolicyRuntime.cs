@@ -95,6 +95,12 @@ public sealed partial class PolicyRuntime
     /// <summary>The documents outside any API (global, products, fragments); the APIs' are in their parts.</summary>
     private IReadOnlyList<Located> _others = [];
 
+    /// <summary>The instance's JSON schemas by id (ignoring case), for <c>validate-content schema-id</c>.</summary>
+    internal IReadOnlyDictionary<string, GatewaySchema> Schemas { get; private init; } = FrozenDictionary<string, GatewaySchema>.Empty;
+
+    /// <summary>The instance's backends by id (ignoring case), for <c>set-backend-service backend-id</c>.</summary>
+    internal IReadOnlyDictionary<string, GatewayBackend> Backends { get; private init; } = FrozenDictionary<string, GatewayBackend>.Empty;
+
     /// <summary>False once retired and left by every request (its expressions are unloaded).</summary>
     public bool IsLive => Volatile.Read(ref _references) > 0;
 
@@ -487,6 +493,8 @@ public sealed partial class PolicyRuntime
             DocumentCount = usage.Documents,
             ExpressionCount = usage.Expressions,
             _others = others,
+            Schemas = snapshot.Schemas.DistinctBy(g => g.Id, StringComparer.OrdinalIgnoreCase).ToFrozenDictionary(g => g.Id, StringComparer.OrdinalIgnoreCase),
+            Backends = snapshot.Backends.DistinctBy(b => b.Id, StringComparer.OrdinalIgnoreCase).ToFrozenDictionary(b => b.Id, StringComparer.OrdinalIgnoreCase),
             HasCors = hasCors,
             Problems = problems.Select(namedValues.Redact).Distinct(StringComparer.Ordinal).ToArray(),
         };
