@@ -17,7 +17,7 @@
 #   TOLLGATE_CLUSTER_PORT [7100]             ports BASE .. BASE+42 on 127.0.0.1 (the table below)
 #   BUILD [1]                                0: use the binary published by an earlier up
 #   TOLLGATE_CLUSTER_APP [<state>/app]       where tollgate.dll is (published there by up; or a build output with BUILD=0)
-#   STUDIO_TOKEN []                          Studio's workspace token: also load the tutorial's Part 1 into Studio
+#   STUDIO_TOKEN [read by tollgate studio-token]  Studio's workspace token, for the tutorial's Part 1 in Studio
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -215,19 +215,25 @@ up() {
             "Tollgate__Studio__DefaultStorageConnectionString=$blobs" \
             dotnet "$app/tollgate.dll" run --roles studio --data-dir "$state/studio$((i + 1))"
     done
-    # The tutorial first: a gateway is ready once it serves an instance, and there is none before it.
-    log "loading the tutorial through the balancer (tollgate tutorial)"
-    local studio_args=()
-    if [[ -n "${STUDIO_TOKEN:-}" ]]; then studio_args=(--studio-token "$STUDIO_TOKEN"); fi
+    for i in "${!studio_ports[@]}"; do
+        wait_ready "studio$((i + 1))" "http://127.0.0.1:${studio_ports[$i]}/health/ready"
+    done
+    # Studio's workspace token, read from the store the Studio nodes share (with their settings), for Part 1.
+    local studio_token="${STUDIO_TOKEN:-}"
+    if [[ -z "$studio_token" ]]; then
+        studio_token=$(env "Tollgate__Secrets__Key=$secrets" "Tollgate__Studio__Store__Provider=postgres" \
+            "Tollgate__Studio__Store__ConnectionString=$studio_store" "Tollgate__Studio__DefaultStorageConnectionString=$blobs" \
+            dotnet "$app/tollgate.dll" studio-token --data-dir "$state/studio1" | tail -n 1) || die "reading Studio's workspace token failed"
+    fi
+
+    # The tutorial before the gateways' readiness: a gateway is ready once it serves an instance, and there is none before it.
+    log "loading the tutorial through the balancers (tollgate tutorial): Part 1 in Studio, Part 2 in API management"
     tollgate tutorial --management-url "http://127.0.0.1:$nginx_management_port" --token "$token" \
-        --studio-url "http://127.0.0.1:$nginx_studio_port" --protocols http,https "${studio_args[@]}" >"$state/tutorial.txt" \
+        --studio-url "http://127.0.0.1:$nginx_studio_port" --protocols http,https --studio-token "$studio_token" >"$state/tutorial.txt" \
         || die "loading the tutorial failed"
 
     for i in "${!gateway_ports[@]}"; do
         wait_ready "gateway$((i + 1))" "http://127.0.0.1:${gateway_ports[$i]}/health/ready"
-    done
-    for i in "${!studio_ports[@]}"; do
-        wait_ready "studio$((i + 1))" "http://127.0.0.1:${studio_ports[$i]}/health/ready"
     done
 
     local service="/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/tollgate/providers/Microsoft.ApiManagement/service/demoazureml"

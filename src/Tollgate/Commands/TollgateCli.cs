@@ -200,9 +200,25 @@ public static class TollgateCli
             return Task.FromResult(0);
         }));
 
+        var studioTokenCommand = new Command("studio-token", "Print Studio's workspace token (what Studio's own API takes as its Authorization), read from Studio's store with the same settings as a Studio node: the data directory's SQLite, or PostgreSQL with Tollgate:Studio:Store; makes the workspace when there is none yet.")
+        {
+            dataDir,
+        };
+        studioTokenCommand.SetAction(Guarded(async (parse, ct) =>
+        {
+            var settings = TollgateSettings.From(Configuration(parse.GetValue(dataDir), null));
+            var services = new ServiceCollection();
+            services.AddStudio(settings.Studio, SecretProtector.Load(settings.SecretsKey, settings.DataDirectory));
+            await using var provider = services.BuildServiceProvider();
+            var store = provider.GetRequiredService<Tollgate.Studio.Storage.StudioStore>();
+            await store.InitializeAsync(ct);
+            Console.WriteLine((await store.GetOrCreateWorkspaceAsync(TimeProvider.System, ct)).AuthorizationToken);
+            return 0;
+        }));
+
         var root = new RootCommand("Tollgate: self-hosted API management for machine-learning web services (APIM-compatible gateway and management API, and Studio: experiments published as Azure ML Studio classic RRS/BES web services).")
         {
-            run, demo, tutorial, token, openapi, certificate,
+            run, demo, tutorial, token, studioTokenCommand, openapi, certificate,
         };
         foreach (var client in ClientCommands.Build())
         {
