@@ -153,6 +153,24 @@ public sealed partial class RequestRecordShipper(
         return base.StopAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// A host disposed without being stopped only cancels the shipper: it waits (a few seconds at most) for the records
+    /// still queued to reach the buffer on disk, so nothing writes to the data directory once disposal returns and no
+    /// record is lost.
+    /// </summary>
+    public override void Dispose()
+    {
+        base.Dispose();
+        try
+        {
+            ExecuteTask?.Wait(TimeSpan.FromSeconds(10));
+        }
+        catch (AggregateException)
+        {
+            // Its failure was the host's to report; disposal goes on.
+        }
+    }
+
     /// <summary>Buffered batches, oldest first (names sort by time and sequence).</summary>
     private string[] PendingFiles()
     {
