@@ -110,6 +110,24 @@ internal static class PolicySchema
         AllowsText = true,
     };
 
+    /// <summary>The children of <c>send-request</c> and <c>send-one-way-request</c>: the request they send.</summary>
+    private static readonly PolicyElementSpec[] OutgoingRequest =
+    [
+        new PolicyElementSpec { Name = "set-url", AllowsText = true, Extra = RequireText },
+        new PolicyElementSpec { Name = "set-method", AllowsText = true, Extra = RequireText },
+        SetHeader,
+        SetBody,
+    ];
+
+    /// <summary><c>send-request</c> and <c>send-one-way-request</c> in mode <c>new</c> (the default) need a <c>set-url</c>.</summary>
+    private static Action<PolicyElement, string, Action<string, string>> RequiresSetUrl(string policy) => (el, path, report) =>
+    {
+        if (el["mode"] is null or "new" && !el.Children.Any(c => c.Name == "set-url"))
+        {
+            report(path, $"Policy '{policy}' requires a 'set-url' element when mode is 'new'.");
+        }
+    };
+
     private static PolicyElementSpec LimitScope(string name, bool bandwidth, IReadOnlyList<PolicyElementSpec> children)
     {
         List<PolicyAttributeSpec> attrs =
@@ -545,20 +563,8 @@ internal static class PolicySchema
                 new("timeout", AllowsExpressions: false, Kind: PolicyValueKind.NonNegativeInteger, Max: int.MaxValue / 1000),
                 new("ignore-error", AllowsExpressions: false, Kind: PolicyValueKind.Boolean),
             ],
-            Children =
-            [
-                new PolicyElementSpec { Name = "set-url", AllowsText = true, Extra = RequireText },
-                new PolicyElementSpec { Name = "set-method", AllowsText = true, Extra = RequireText },
-                SetHeader,
-                SetBody,
-            ],
-            Extra = (el, path, report) =>
-            {
-                if (el["mode"] is null or "new" && !el.Children.Any(c => c.Name == "set-url"))
-                {
-                    report(path, "Policy 'send-request' requires a 'set-url' element when mode is 'new'.");
-                }
-            },
+            Children = OutgoingRequest,
+            Extra = RequiresSetUrl("send-request"),
         },
         new PolicyElementSpec
         {
@@ -568,20 +574,8 @@ internal static class PolicySchema
                 new("mode", AllowsExpressions: false, Kind: PolicyValueKind.Enumeration, Values: ["new", "copy"]),
                 new("timeout", AllowsExpressions: false, Kind: PolicyValueKind.NonNegativeInteger, Max: int.MaxValue / 1000),
             ],
-            Children =
-            [
-                new PolicyElementSpec { Name = "set-url", AllowsText = true, Extra = RequireText },
-                new PolicyElementSpec { Name = "set-method", AllowsText = true, Extra = RequireText },
-                SetHeader,
-                SetBody,
-            ],
-            Extra = (el, path, report) =>
-            {
-                if (el["mode"] is null or "new" && !el.Children.Any(c => c.Name == "set-url"))
-                {
-                    report(path, "Policy 'send-one-way-request' requires a 'set-url' element when mode is 'new'.");
-                }
-            },
+            Children = OutgoingRequest,
+            Extra = RequiresSetUrl("send-one-way-request"),
         },
         new PolicyElementSpec
         {

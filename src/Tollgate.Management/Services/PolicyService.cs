@@ -172,9 +172,10 @@ public sealed class PolicyService(IResourceStore store, ResourceService resource
             var namedValues = await NamedValuesAsync(scope, ct);
             var escaped = string.Equals(format, "xml", StringComparison.OrdinalIgnoreCase);
             var problems = PolicyFragment.Validate(value, namedValues, escaped);
-            if (problems.Count == 0)
+            var fragment = problems.Count == 0 ? PolicyFragment.Parse(value, namedValues, escaped) : null;
+            if (fragment is not null)
             {
-                problems = PolicyExpressionCompiler.Default.Check(PolicyFragment.Parse(value, namedValues, escaped));
+                problems = PolicyExpressionCompiler.Default.Check(fragment);
             }
 
             foreach (var e in problems)
@@ -182,14 +183,14 @@ public sealed class PolicyService(IResourceStore store, ResourceService resource
                 errors.Add(new ValidationError("value", $"Line {e.Line}, column {e.Column} ({e.Path}): {e.Message}"));
             }
 
-            if (problems.Count == 0 && await FindCycleAsync(scope, id, PolicyFragment.Parse(value, namedValues, escaped), ct) is { } cycle)
+            if (problems.Count == 0 && await FindCycleAsync(scope, id, fragment!, ct) is { } cycle)
             {
                 errors.Add(new ValidationError("value", $"Policy fragment '{id}' would include itself: {string.Join(" -> ", cycle)}."));
             }
 
             if (problems.Count == 0 && errors.Count == 0)
             {
-                await CheckBuildAsync(scope, PolicyFragment.Parse(value, namedValues, escaped), PolicyScopeLevel.Operation, namedValues, errors, ct);
+                await CheckBuildAsync(scope, fragment!, PolicyScopeLevel.Operation, namedValues, errors, ct);
             }
         }
 
