@@ -127,9 +127,26 @@ public sealed record GatewayApi
 
     public string KeyQueryName { get; init; } = "subscription-key";
 
+    /// <summary>The API's version in its version set (null or empty: the set's original, or no set).</summary>
     public string? ApiVersion { get; init; }
 
+    /// <summary>The revision's number (<c>apiRevision</c>).</summary>
     public string Revision { get; init; } = "1";
+
+    /// <summary>
+    /// Whether this is the API's current revision, served at its path. A non-current revision's id is
+    /// <c>{apiId};rev={n}</c> and it is served at <c>{path};rev={n}</c> (<see cref="RoutePath"/>).
+    /// </summary>
+    public bool IsCurrent { get; init; } = true;
+
+    /// <summary>The version set's versioning scheme (<c>Segment</c>, <c>Header</c> or <c>Query</c>); null when the API is in no version set.</summary>
+    public string? VersioningScheme { get; init; }
+
+    /// <summary>The header naming the version (scheme <c>Header</c>).</summary>
+    public string? VersionHeaderName { get; init; }
+
+    /// <summary>The query parameter naming the version (scheme <c>Query</c>).</summary>
+    public string? VersionQueryName { get; init; }
 
     /// <summary>The API-scope policy document, if any.</summary>
     public string? Policy { get; init; }
@@ -139,6 +156,32 @@ public sealed record GatewayApi
 
     public IReadOnlyList<GatewayOperation> Operations { get; init; } = [];
 
+    /// <summary>The id of the API this is a revision of: <see cref="Id"/> without its <c>;rev={n}</c> (subscriptions to <c>/apis/{id}</c> cover every revision).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string ApiId => Id.IndexOf(";rev=", StringComparison.OrdinalIgnoreCase) is var at and > 0 ? Id[..at] : Id;
+
+    /// <summary>
+    /// The path the API is served at, without leading or trailing '/': <see cref="Path"/>, then <c>/{version}</c> for a
+    /// version of a Segment version set, then <c>;rev={n}</c> for a non-current revision
+    /// (<c>echo</c>, <c>echo/v2</c>, <c>echo;rev=3</c>, <c>echo/v2;rev=3</c>). A Header or Query version is served at its
+    /// path and told from the set's other versions by the header or query parameter.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string RoutePath
+    {
+        get
+        {
+            var segment = string.Equals(VersioningScheme, "Segment", StringComparison.OrdinalIgnoreCase) && !string.IsNullOrEmpty(ApiVersion);
+            if (!segment && IsCurrent)
+            {
+                return Path;
+            }
+
+            var path = segment ? (Path.Length == 0 ? ApiVersion! : Path + "/" + ApiVersion) : Path;
+            return IsCurrent ? path : path + ";rev=" + Revision;
+        }
+    }
+
     /// <summary>Whether two APIs are equal in every property, operations and their responses included (records compare lists by reference).</summary>
     public static bool SameValue(GatewayApi a, GatewayApi b)
     {
@@ -146,7 +189,8 @@ public sealed record GatewayApi
         ArgumentNullException.ThrowIfNull(b);
         if (a.Id != b.Id || a.DisplayName != b.DisplayName || a.Path != b.Path || a.ServiceUrl != b.ServiceUrl
             || a.SubscriptionRequired != b.SubscriptionRequired || a.KeyHeaderName != b.KeyHeaderName || a.KeyQueryName != b.KeyQueryName
-            || a.ApiVersion != b.ApiVersion || a.Revision != b.Revision || a.Policy != b.Policy || a.PolicyFormat != b.PolicyFormat
+            || a.ApiVersion != b.ApiVersion || a.Revision != b.Revision || a.IsCurrent != b.IsCurrent || a.VersioningScheme != b.VersioningScheme
+            || a.VersionHeaderName != b.VersionHeaderName || a.VersionQueryName != b.VersionQueryName || a.Policy != b.Policy || a.PolicyFormat != b.PolicyFormat
             || !a.Protocols.SequenceEqual(b.Protocols) || a.Operations.Count != b.Operations.Count)
         {
             return false;

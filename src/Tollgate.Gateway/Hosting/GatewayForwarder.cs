@@ -26,8 +26,11 @@ public sealed class GatewayForwarder
     private readonly HttpMessageInvoker _client;
     private readonly ForwarderRequestConfig _requestConfig;
 
-    /// <summary>Transformers by what they depend on (API path, key header, key query parameter): shared by APIs and snapshots.</summary>
-    private readonly ConcurrentDictionary<(string Path, string Header, string Query), HttpTransformer> _transformers = new();
+    /// <summary>
+    /// Transformers by what they depend on (API path, key header, key query parameter, whether the API is served at a
+    /// path of its own: a version segment or revision): shared by APIs and snapshots.
+    /// </summary>
+    private readonly ConcurrentDictionary<(string Path, string Header, string Query, bool OwnRoute), HttpTransformer> _transformers = new();
 
     public GatewayForwarder(IHttpForwarder forwarder, ITransformBuilder transforms, IForwarderHttpClientFactory clients, IOptions<GatewayOptions> options)
     {
@@ -60,23 +63,30 @@ public sealed class GatewayForwarder
         var request = context.Features.Get<GatewayRequest>() ?? throw new UnreachableException("The gateway forwards matched requests only.");
         var api = request.Api;
         var destination = request.BackendUrl ?? api.ServiceUrl!;
-        var vt = _forwarder.SendAsync(context, destination, _client, _requestConfig, TransformerFor(api));
+        var vt = _forwarder.SendAsync(context, destination, _client, _requestConfig, TransformerFor(request.Entry));
         return vt.IsCompletedSuccessfully ? Task.CompletedTask : vt.AsTask();
     }
 
-    private HttpTransformer TransformerFor(GatewayApi api)
+    private HttpTransformer TransformerFor(OperationEntry entry)
     {
-        var key = (api.Path, api.KeyHeaderName, api.KeyQueryName);
+        var api = entry.Api;
+        var key = (api.Path, api.KeyHeaderName, api.KeyQueryName, !string.Equals(entry.RoutePath, api.Path, StringComparison.Ordinal));
         return _transformers.TryGetValue(key, out var transformer) ? transformer : _transformers.GetOrAdd(key, Build);
     }
 
-    private HttpTransformer Build((string Path, string Header, string Query) key)
+    private HttpTransformer Build((string Path, string Header, string Query, bool OwnRoute) key)
     {
         var transforms = new List<IReadOnlyDictionary<string, string>>
         {
             new Dictionary<string, string> { ["RequestHeaderRemove"] = key.Header },
         };
-        if (key.Path.Length > 0)
+        var metadata = new Dictionary<string, string> { [SubscriptionKeyTransforms.QueryNameMetadata] = key.Query };
+        if (key.OwnRoute)
+        {
+            // The path below the version segment or revision is forwarded (RoutePathTransforms).
+            metadata[RoutePathTransforms.Metadata] = "true";
+        }
+        else if (key.Path.Length > 0)
         {
             transforms.Insert(0, new Dictionary<string, string> { ["PathRemovePrefix"] = "/" + key.Path });
         }
@@ -89,7 +99,7 @@ public sealed class GatewayForwarder
             Transforms = transforms,
             // The key query parameter is removed by SubscriptionKeyTransforms, and only when present: YARP's
             // QueryRemoveParameter would parse and rebuild every query string.
-            Metadata = new Dictionary<string, string> { [SubscriptionKeyTransforms.QueryNameMetadata] = key.Query },
+            Metadata = metadata,
         }, cluster: null);
     }
 }

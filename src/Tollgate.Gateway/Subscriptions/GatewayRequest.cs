@@ -17,6 +17,13 @@ public sealed class GatewayRequest
 
     public GatewayOperation Operation => Entry.Operation;
 
+    /// <summary>
+    /// The request's path when it was matched: while the path is still this one, the forwarder removes the path the API
+    /// is served at (<see cref="OperationEntry.RoutePath"/>, with a version segment or revision); a path a policy
+    /// rewrote (<c>rewrite-uri</c>) is under the API's own path.
+    /// </summary>
+    public string? RoutedPath { get; init; }
+
     public GatewayProduct? Product { get; set; }
 
     public GatewaySubscription? Subscription { get; set; }

@@ -284,14 +284,20 @@ public static partial class ManagementEndpoints
         var ifMatch = http.Request.Headers.IfMatch.FirstOrDefault();
         var deleteSubscriptions = string.Equals(q["deleteSubscriptions"].FirstOrDefault(), "true", StringComparison.OrdinalIgnoreCase);
         var segments = rest.Split('/', StringSplitOptions.RemoveEmptyEntries).Select(Uri.UnescapeDataString).ToArray();
-        for (var i = 0; i < segments.Length; i++)
+        // APIM addresses an API's revisions as "apis/{apiId};rev={n}" (ManagementEndpoints.Versions); elsewhere an API is the API.
+        var revisionAddressed = await ResolveApiRevisionAsync(segments, scope, resources, ct);
+        for (var i = revisionAddressed ? 2 : 0; i < segments.Length; i++)
         {
-            // APIM addresses revisions as "{apiId};rev={n}"; Tollgate keeps one revision per API.
             var rev = segments[i].IndexOf(";rev=", StringComparison.OrdinalIgnoreCase);
             if (rev > 0)
             {
                 segments[i] = segments[i][..rev];
             }
+        }
+
+        if (await VersionsAsync(http, method, scope, segments, revisionAddressed, resources, filter, top, skip, ifMatch, ct) is { } versions)
+        {
+            return versions;
         }
 
         switch (segments)

@@ -10,7 +10,7 @@ namespace Tollgate.Management.Api;
 /// so the document cannot drift from the behaviour. The committed copy is <c>src/Tollgate.Management/management-openapi.json</c>;
 /// a test checks it equals what this generates (<c>tollgate openapi --output ...</c> refreshes it).
 /// </summary>
-public static class ManagementOpenApi
+public static partial class ManagementOpenApi
 {
     private const string Base = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}";
 
@@ -74,7 +74,7 @@ public static class ManagementOpenApi
             ("put", Op("ApiManagementService_CreateOrUpdate", "Creates an instance with APIM's built-ins (Starter and Unlimited products; Administrators, Developers and Guests groups; the administrator and their subscriptions).", Ref("ServicePropertiesContract"), body: "ServicePropertiesContract", created: true)),
             ("delete", Op("ApiManagementService_Delete", "Deletes an instance and everything in it.", null)));
         AddEntity(paths, "apis", "{apiId}", "Api", "ApiContractProperties", "APIs");
-        paths[Base + "/apis/{apiId}"]!["put"]!["description"] = "Creates or replaces an API. With properties.format and properties.value it imports an OpenAPI 3 or Swagger 2 document with its operations (all or nothing); with format openapi-link, openapi+json-link or swagger-link-json, value is the http(s) URL the document is downloaded from (a 400 naming value when it cannot be). With properties.sourceApiId (/apis/{id} or its ARM id) it clones that API: its operations, API and operation policies and tags are copied (a 400 naming sourceApiId when it does not exist). GET with export=true&format=openapi returns the API as an OpenAPI 3 document; with format=openapi-link, openapi+json-link or swagger-link it returns {id, format, value:{link}}, a signed link valid for five minutes.";
+        paths[Base + "/apis/{apiId}"]!["put"]!["description"] = "Creates or replaces an API. With properties.format and properties.value it imports an OpenAPI 3 or Swagger 2 document with its operations (all or nothing); with format openapi-link, openapi+json-link or swagger-link-json, value is the http(s) URL the document is downloaded from (a 400 naming value when it cannot be). With properties.sourceApiId (/apis/{id}, /apis/{id};rev={n} or the ARM id) it clones that API: its operations, API and operation policies, schemas and tags are copied (a 400 naming sourceApiId when it does not exist). apiId {id};rev={n} addresses revision n of the API: PUT with sourceApiId creates it as a copy of that revision (it keeps the API's path, version and version set); DELETE of the current revision is refused while other revisions exist (DELETE apis/{id} deletes the API with all its revisions). GET with export=true&format=openapi returns the API as an OpenAPI 3 document; with format=openapi-link, openapi+json-link or swagger-link it returns {id, format, value:{link}}, a signed link valid for five minutes.";
         AddEntity(paths, "apis/{apiId}/operations", "{operationId}", "Operation", "OperationContractProperties", "operations of an API");
         AddEntity(paths, "apis/{apiId}/schemas", "{schemaId}", "Schema", "SchemaContractProperties", "schemas of an API (the definitions validate-content checks bodies against)");
         paths[Base + "/apis/{apiId}/products"] = Obj(("get", Op("ApiProduct_ListByApis", "Lists the products that contain the API.", Collection("ProductContractProperties"))));
@@ -168,6 +168,7 @@ public static class ManagementOpenApi
         }));
         paths[Base + "/policyFragments/{id}/listReferences"] = Obj(("post", Op("PolicyFragment_ListReferences", "Lists the policies (global, product, API, operation) and other fragments that include the fragment with <include-fragment fragment-id=\"…\"/>; $top and $skip page them.", Ref("ResourceCollection"))));
         AddMail(paths, schemas);
+        AddVersions(paths, schemas);
         paths[Base + "/tenant/access/listSecrets"] = Obj(("post", Op("TenantAccess_ListSecrets", "Returns the administrator identifier and keys that sign SharedAccessSignature tokens.", Obj(("type", "object")))));
         paths[Base + "/tenant/access/regeneratePrimaryKey"] = Obj(("post", Op("TenantAccess_RegeneratePrimaryKey", "Replaces the administrator primary key; tokens it signed stop working.", null, noContent: true)));
         paths[Base + "/tenant/access/regenerateSecondaryKey"] = Obj(("post", Op("TenantAccess_RegenerateSecondaryKey", "Replaces the administrator secondary key; tokens it signed stop working.", null, noContent: true)));

@@ -27,6 +27,12 @@ public sealed record ResourceKind(string Kind, string Segment, string ArmType, s
     /// <summary>An API's schema (<c>apis/{apiId}/schemas/{schemaId}</c>), a child of the API like its operations.</summary>
     public static readonly ResourceKind ApiSchema = new("apiSchema", "schemas", "Microsoft.ApiManagement/service/apis/schemas", "Schema", ResourceSchemas.ApiSchema);
 
+    /// <summary>A version set (<c>apiVersionSets/{id}</c>): the APIs naming it are the versions of one API.</summary>
+    public static readonly ResourceKind ApiVersionSet = new("apiVersionSet", "apiVersionSets", "Microsoft.ApiManagement/service/apiVersionSets", "ApiVersionSet", ResourceSchemas.ApiVersionSet);
+
+    /// <summary>A release of an API (<c>apis/{apiId}/releases/{releaseId}</c>), stored under the API's name.</summary>
+    public static readonly ResourceKind ApiRelease = new("apiRelease", "releases", "Microsoft.ApiManagement/service/apis/releases", "ApiRelease", ResourceSchemas.ApiRelease);
+
     /// <summary>Link kinds: stored as empty resources whose parent is the first id and name the second.</summary>
     public const string ProductApi = "productApi";
     public const string ProductGroup = "productGroup";
@@ -34,7 +40,7 @@ public sealed record ResourceKind(string Kind, string Segment, string ArmType, s
     public const string ApiTag = "apiTag";
     public const string ServiceKind = "service";
 
-    public static readonly IReadOnlyList<ResourceKind> All = [Api, Operation, Product, Group, User, Subscription, NamedValue, Tag, Backend, GlobalSchema];
+    public static readonly IReadOnlyList<ResourceKind> All = [Api, Operation, Product, Group, User, Subscription, NamedValue, Tag, Backend, GlobalSchema, ApiVersionSet];
 }
 
 /// <summary>An API Management instance as addressed by an ARM path.</summary>

@@ -174,7 +174,13 @@ public sealed partial class SnapshotPublisher(IResourceStore store, SecretVault 
                 .ToArray();
         }
 
-        GatewayApi BuildApi(StoredResource a, IReadOnlyDictionary<string, string> schemas) => new()
+        GatewayApi BuildApi(StoredResource a, IReadOnlyDictionary<string, string> schemas)
+        {
+            var set = InstanceModel.ApiVersionSetName(a.Properties) is { } setName ? model.Find(ResourceKind.ApiVersionSet.Kind, "", setName)?.Properties : null;
+            return BuildApiIn(a, schemas, set);
+        }
+
+        GatewayApi BuildApiIn(StoredResource a, IReadOnlyDictionary<string, string> schemas, JsonObject? set) => new()
         {
             Id = a.Key.Name,
             DisplayName = Str(a.Properties, "displayName") ?? a.Key.Name,
@@ -185,6 +191,11 @@ public sealed partial class SnapshotPublisher(IResourceStore store, SecretVault 
             KeyHeaderName = Str(a.Properties["subscriptionKeyParameterNames"] as JsonObject, "header") ?? "Ocp-Apim-Subscription-Key",
             KeyQueryName = Str(a.Properties["subscriptionKeyParameterNames"] as JsonObject, "query") ?? "subscription-key",
             ApiVersion = Str(a.Properties, "apiVersion"),
+            Revision = Str(a.Properties, "apiRevision") ?? "1",
+            IsCurrent = InstanceModel.RevisionOf(a.Key.NameKey) is null,
+            VersioningScheme = Str(set, "versioningScheme"),
+            VersionHeaderName = Str(set, "versionHeaderName"),
+            VersionQueryName = Str(set, "versionQueryName"),
             Policy = Policy("apis/" + a.Key.NameKey),
             PolicyFormat = Format("apis/" + a.Key.NameKey),
             Operations = model.OperationsOf(a.Key.NameKey).Select(o => new GatewayOperation
@@ -211,7 +222,8 @@ public sealed partial class SnapshotPublisher(IResourceStore store, SecretVault 
             ApprovalRequired = p.Properties["approvalRequired"]?.GetValue<bool>() ?? false,
             SubscriptionsLimit = p.Properties["subscriptionsLimit"] is JsonValue l ? (int)l.GetValue<long>() : null,
             State = Str(p.Properties, "state") ?? "notPublished",
-            ApiIds = productApis[p.Key.NameKey].ToArray(),
+            // A product holds an API with each of its revisions.
+            ApiIds = productApis[p.Key.NameKey].SelectMany(api => model.RevisionsOf(api.ToLowerInvariant()).Prepend(api)).ToArray(),
             GroupIds = productGroups[p.Key.NameKey].ToArray(),
             Policy = Policy("products/" + p.Key.NameKey),
             PolicyFormat = Format("products/" + p.Key.NameKey),
