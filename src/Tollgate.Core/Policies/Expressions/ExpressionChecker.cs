@@ -51,6 +51,12 @@ internal static class ExpressionChecker
                     {
                         Report(node, Problem("group:" + method.ToDisplayString(), $"'{method.ToDisplayString()}' may only be called in policy expressions, not turned into a delegate."));
                     }
+                    else if (expression is ObjectCreationExpressionSyntax { Initializer: not null } && symbol is IMethodSymbol { ContainingType: var created }
+                        && ExpressionAllowList.FullName(created.OriginalDefinition) is "System.Text.StringBuilder" or "System.IO.StringWriter")
+                    {
+                        // The bounded StringBuilder a creation becomes is made by a call, which cannot take an initializer.
+                        Report(node, Problem("initializer:" + created.ToDisplayString(), $"'new {created.Name}(…) {{ … }}' is not allowed in policy expressions: set its properties after creating it."));
+                    }
 
                     if (model.GetTypeInfo(expression).Type is { } type && RefusedType(type) is { } refusedType)
                     {

@@ -317,6 +317,14 @@ public sealed class PolicyExpressionApimSurfaceTests
         Assert.Equal("""second!<?xml version="1.0" encoding="utf-16"?><a />""", Evaluate(Code));
     }
 
+    [Theory]
+    [InlineData("@{ var b = new StringBuilder { Capacity = 16 }; return b.Append('x').ToString(); }", "new StringBuilder(…) { … }")]
+    [InlineData("@{ var w = new StringWriter() { NewLine = \"\\n\" }; w.Write('x'); return w.ToString(); }", "new StringWriter(…) { … }")]
+    public void Check_UnboundedTextBuilderThroughAnInitializer_IsRefused(string code, string named)
+    {
+        Assert.Contains(Check(code), e => e.Message.Contains(named, StringComparison.Ordinal));
+    }
+
     [Fact]
     public void Evaluate_StringWriter_CannotGrowPastTheStringBudget()
     {
