@@ -328,6 +328,93 @@ public sealed class ApimExpressionSurfaceTests(PolicyHostFixture fixture) : ICla
         Assert.False((bool)json["ended"]!);
     }
 
+    [Fact]
+    public async Task ApimJwtAndBasicSnippets_TheirExpressionsUnchanged_ReadTheTokenAndTheCredentials()
+    {
+        // "Parse a JWT token using expressions" (APIM's policy snippets): validate-jwt and the condition as published,
+        // the when branch answering with the Jwt's members.
+        await H.SetApiPolicyAsync(inbound: """
+            <validate-jwt header-name="Authorization" failed-validation-httpcode="401" failed-validation-error-message="Unauthorized" require-expiration-time="true" require-scheme="Bearer" require-signed-tokens="true" clock-skew="0" output-token-variable-name="valid-jwt">
+                <issuer-signing-keys>
+                    <key>bXlzZWNyZXR0dHR0dHR0dHR0dHR0dHR0dHR0dHR0dHR0dHR0dHR0dHR0dHR0dHR0dHR0dHR0dHQ=</key>
+                </issuer-signing-keys>
+            </validate-jwt>
+            <choose>
+                <when condition="@{
+                    var jwt = (Jwt)context.Variables["valid-jwt"];
+                    var permissions = jwt.Claims["permissions"];
+                    return Array.Exists(permissions, element => element == "sendEmail");
+                }">
+                    <return-response>
+                        <set-status code="200" reason="OK" />
+                        <set-body>@{
+                            var jwt = context.Variables.GetValueOrDefault<Jwt>("valid-jwt");
+                            var again = context.Request.Headers.GetValueOrDefault("Authorization", "").AsJwt();
+                            Jwt parsed;
+                            return string.Join("|", jwt.Subject, jwt.Algorithm, jwt.Type, jwt.Issuer, jwt.Id, string.Join(",", jwt.Audiences),
+                                jwt.IssuedAt.Value.ToString("yyyy-MM-dd"), jwt.NotBefore.HasValue, jwt.ExpirationTime > context.Timestamp,
+                                jwt.Claims.GetValueOrDefault("permissions", ""), jwt.Claims.GetValueOrDefault("missing", "none"),
+                                again.Subject, "x.y".TryParseJwt(out parsed));
+                        }</set-body>
+                    </return-response>
+                </when>
+                <otherwise />
+            </choose>
+            """);
+
+        var expires = H.Time.GetUtcNow().AddHours(1).ToUnixTimeSeconds();
+        var withEmail = Hs256Jwt($$"""{"sub":"1234567890","name":"John Doe","iat":1516239022,"exp":{{expires}},"iss":"contoso","jti":"t-1","aud":["a","b"],"permissions":["sendEmail","sendText"]}""");
+        using (var response = await H.GetAsync(configure: r => r.Headers.TryAddWithoutValidation("Authorization", "Bearer " + withEmail)))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal("1234567890|HS256|JWT|contoso|t-1|a,b|2018-01-18|False|True|sendEmail,sendText|none|1234567890|False", await response.Content.ReadAsStringAsync());
+        }
+
+        var textOnly = Hs256Jwt($$"""{"sub":"1234567890","exp":{{expires}},"permissions":["sendText"]}""");
+        using (var response = await H.GetAsync(configure: r => r.Headers.TryAddWithoutValidation("Authorization", "Bearer " + textOnly)))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal("/items/42", H.Backend.Last.Path);
+        }
+
+        // "Perform basic authentication" (APIM's policy snippets): its AsBasic condition as published, with its named values.
+        await H.Host.PutAsync($"{Svc}/namedValues/userid", new { properties = new { displayName = "UserId", value = "ada" } });
+        await H.Host.PutAsync($"{Svc}/namedValues/password", new { properties = new { displayName = "Password", value = "s3cret:pw", secret = true } });
+        await H.SetApiPolicyAsync(inbound: """
+            <choose>
+                <when condition="@(context.Request.Headers.GetValueOrDefault("Authorization").AsBasic()==null 
+                || context.Request.Headers.GetValueOrDefault("Authorization").AsBasic().Password==null 
+                || context.Request.Headers.GetValueOrDefault("Authorization").AsBasic().UserId==null 
+                || context.Request.Headers.GetValueOrDefault("Authorization").AsBasic().UserId!="{{UserId}}" 
+                || context.Request.Headers.GetValueOrDefault("Authorization").AsBasic().Password!="{{Password}}")">
+                    <return-response>
+                        <set-status code="401" reason="Not authorized" />
+                    </return-response>
+                </when>
+            </choose>
+            <set-header name="X-User" exists-action="override"><value>@{ BasicAuthCredentials c; return context.Request.Headers.GetValueOrDefault("Authorization", "").TryParseBasic(out c) ? c.UserId : "none"; }</value></set-header>
+            """);
+
+        using (var denied = await H.GetAsync(configure: r => r.Headers.TryAddWithoutValidation("Authorization", "Basic " + Convert.ToBase64String("ada:wrong"u8.ToArray()))))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, denied.StatusCode);
+        }
+
+        using (var allowed = await H.GetAsync(configure: r => r.Headers.TryAddWithoutValidation("Authorization", "Basic " + Convert.ToBase64String("ada:s3cret:pw"u8.ToArray()))))
+        {
+            Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
+            Assert.Equal("ada", H.Backend.Last.Header("X-User"));
+        }
+    }
+
+    private static string Hs256Jwt(string payload)
+    {
+        static string Part(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        var unsigned = Part("""{"alg":"HS256","typ":"JWT"}"""u8.ToArray()) + "." + Part(Encoding.UTF8.GetBytes(payload));
+        var key = Convert.FromBase64String("bXlzZWNyZXR0dHR0dHR0dHR0dHR0dHR0dHR0dHR0dHR0dHR0dHR0dHR0dHR0dHR0dHR0dHR0dHQ=");
+        return unsigned + "." + Part(HMACSHA256.HashData(key, Encoding.ASCII.GetBytes(unsigned)));
+    }
+
     private Task<HttpResponseMessage> PostFormAsync(string form) => PostAsync(form, "application/x-www-form-urlencoded");
 
     private Task<HttpResponseMessage> PostAsync(string body, string contentType) =>

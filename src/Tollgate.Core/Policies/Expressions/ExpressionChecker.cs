@@ -122,7 +122,7 @@ internal static class ExpressionChecker
                 // The expression's own function: its body is checked like the rest; every call passes EnterCall (recursion depth).
                 return local.TypeArguments.Select(RefusedType).FirstOrDefault(r => r is not null);
             case IMethodSymbol { MethodKind: MethodKind.DelegateInvoke } invoke:
-                return Problem("delegate", $"Calling a delegate ('{invoke.ContainingType.ToDisplayString()}') is not allowed in policy expressions (an expression may not recurse).");
+                return Problem("delegate", $"Calling a delegate ('{invoke.ContainingType.ToDisplayString()}') is not allowed in policy expressions: write lambdas only as arguments of a method.");
             case IMethodSymbol method:
                 var definition = method.ReducedFrom ?? method;
                 if (!ExpressionAllowList.IsMemberAllowed(definition.OriginalDefinition))
