@@ -10,6 +10,15 @@ public sealed record GatewaySnapshot
 
     public required string ServiceName { get; init; }
 
+    /// <summary>The instance's ARM resource id (<c>/subscriptions/…/providers/Microsoft.ApiManagement/service/{name}</c>), for <c>context.Deployment.ServiceId</c>.</summary>
+    public string? ServiceId { get; init; }
+
+    /// <summary>The instance's location, for <c>context.Deployment.Region</c>.</summary>
+    public string? Region { get; init; }
+
+    /// <summary>The instance's groups (id and display name), for the <c>Groups</c> of <c>context.User</c> and <c>context.Product</c>.</summary>
+    public IReadOnlyList<GatewayGroup> Groups { get; init; } = [];
+
     public IReadOnlyList<GatewayApi> Apis { get; init; } = [];
 
     public IReadOnlyList<GatewayProduct> Products { get; init; } = [];
@@ -381,6 +390,12 @@ public sealed record GatewaySubscription
     public DateTimeOffset? PreviousSecondaryKeyValidUntil { get; init; }
 
     public DateTimeOffset CreatedDate { get; init; }
+
+    /// <summary>When the subscription was activated (<c>startDate</c>), if it was.</summary>
+    public DateTimeOffset? StartDate { get; init; }
+
+    /// <summary>When the subscription was cancelled or expired (<c>endDate</c>), if it was.</summary>
+    public DateTimeOffset? EndDate { get; init; }
 }
 
 /// <summary>Which of a subscription's keys a call used (recorded in the request log, never the key itself).</summary>
@@ -410,4 +425,17 @@ public sealed record GatewayUser
     public string State { get; init; } = "active";
 
     public IReadOnlyList<string> GroupIds { get; init; } = [];
+
+    public string? Note { get; init; }
+
+    public DateTimeOffset? RegistrationDate { get; init; }
+
+    /// <summary>The user's identities (<c>identities</c>: provider and id).</summary>
+    public IReadOnlyList<GatewayUserIdentity> Identities { get; init; } = [];
 }
+
+/// <summary>An identity of a user with an identity provider.</summary>
+public sealed record GatewayUserIdentity(string Provider, string Id);
+
+/// <summary>A group of users (<c>groups/{id}</c>).</summary>
+public sealed record GatewayGroup(string Id, string DisplayName);

@@ -102,7 +102,14 @@ public sealed partial class SnapshotPublisher(IResourceStore store, SecretVault 
 
         // Builds of one instance run one at a time (the flight), so the model is never read and written at once.
         model.Apply(changes);
-        var snapshot = Build(service, model);
+        var instance = await store.GetAsync(ResourceService.ServiceKey(service), ct);
+        var snapshot = Build(service, model) with
+        {
+            Region = Str(instance?.Properties, "location") ?? "local",
+            ServiceId = instance is { } i && Str(i.Properties, "subscriptionId") is { } sub && Str(i.Properties, "resourceGroup") is { } group
+                ? new ServiceScope(sub, group, service).BaseId
+                : null,
+        };
         if (feed.Publish(snapshot))
         {
             Log.SnapshotPublished(logger, service, snapshot.Revision, snapshot.Apis.Count);
@@ -250,6 +257,8 @@ public sealed partial class SnapshotPublisher(IResourceStore store, SecretVault 
                 PreviousSecondaryKeyDigest = Str(secrets, SubscriptionKeys.PreviousSecondaryKey) is { } previousSecondary ? KeyDigest.Of(previousSecondary).ToString() : null,
                 PreviousSecondaryKeyValidUntil = Time(Str(secrets, SubscriptionKeys.PreviousSecondaryKeyValidUntil)),
                 CreatedDate = s.Created,
+                StartDate = Time(Str(s.Properties, "startDate")),
+                EndDate = Time(Str(s.Properties, "endDate")),
             };
         }).ToArray();
         var users = !model.Changed(ResourceKind.User.Kind) && !model.Changed(ResourceKind.GroupUser) ? model.Published!.Users : model.All(ResourceKind.User.Kind).Select(u => new GatewayUser
@@ -260,6 +269,10 @@ public sealed partial class SnapshotPublisher(IResourceStore store, SecretVault 
             LastName = Str(u.Properties, "lastName") ?? "",
             State = Str(u.Properties, "state") ?? "active",
             GroupIds = userGroups[u.Key.NameKey].ToArray(),
+            Note = Str(u.Properties, "note"),
+            RegistrationDate = Time(Str(u.Properties, "registrationDate")),
+            Identities = (u.Properties["identities"] as JsonArray)?.OfType<JsonObject>()
+                .Select(i => new GatewayUserIdentity(Str(i, "provider") ?? "", Str(i, "id") ?? "")).ToArray() ?? [],
         }).ToArray();
         var fragments = model.All(PolicyService.FragmentKind)
             .Where(f => Str(f.Properties, "value") is not null)
@@ -285,6 +298,7 @@ public sealed partial class SnapshotPublisher(IResourceStore store, SecretVault 
             Products = products,
             Subscriptions = subscriptions,
             Users = users,
+            Groups = model.All(ResourceKind.Group.Kind).Select(g => new GatewayGroup(g.Key.Name, Str(g.Properties, "displayName") ?? g.Key.Name)).ToArray(),
             Policy = Policy(""),
             PolicyFormat = Format(""),
             PolicyFragments = fragments,
