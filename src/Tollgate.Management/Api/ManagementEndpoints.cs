@@ -488,6 +488,8 @@ public static partial class ManagementEndpoints
             case ["apis", var api] when method == "PUT" && IsImport(http, out var importBody):
                 var imported = await http.RequestServices.GetRequiredService<OpenApiService>().ImportAsync(scope, api, importBody!, ct);
                 return Resource(imported.Body, imported.ETag, imported.Created ? 201 : 200);
+            case ["certificates", .. var certificate]:
+                return await CertificatesAsync(http, method, scope, certificate, resources, filter, top, skip, ifMatch, ct);
             case [var collection] when method == "GET" && Kind(collection) is { } kind && kind != ResourceKind.Operation:
                 return Page(await resources.ListAsync(scope, kind, "", filter, top, skip, ct), http);
             case [var collection, var name] when Kind(collection) is { } kind && kind != ResourceKind.Operation:

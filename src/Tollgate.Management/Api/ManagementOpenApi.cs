@@ -21,6 +21,7 @@ public static class ManagementOpenApi
         {
             ResourceSchemas.Service, ResourceSchemas.Api, ResourceSchemas.Operation, ResourceSchemas.ApiSchema, ResourceSchemas.Product, ResourceSchemas.Group,
             ResourceSchemas.User, ResourceSchemas.Subscription, ResourceSchemas.NamedValue, ResourceSchemas.Tag, ResourceSchemas.Backend, ResourceSchemas.GlobalSchema,
+            ResourceSchemas.Certificate,
         })
         {
             AddSchema(schemas, schema);
@@ -115,6 +116,7 @@ public static class ManagementOpenApi
         AddEntity(paths, "tags", "{tagId}", "Tag", "TagContractProperties", "tags (deleting one removes it from every API)");
         AddEntity(paths, "schemas", "{schemaId}", "GlobalSchema", "GlobalSchemaContractProperties", "instance-level schemas that validate-content schema-id names");
         AddEntity(paths, "backends", "{backendId}", "Backend", "BackendContractProperties", "backends that set-backend-service backend-id routes to (a member of a pool cannot be deleted: 409)");
+        AddCertificates(paths);
         AddLink(paths, "apis/{apiId}/tags", "{tagId}", "ApiTag", "TagContractProperties", "tags of an API");
         paths[Base + "/tags/{tagId}/apis"] = Obj(("get", Op("TagApi_ListByTag", "Tollgate extension: the APIs carrying a tag (the developer portal's catalogue filter).", Collection("ApiContractProperties"))));
         paths[Base + "/namedValues/{namedValueId}/listValue"] = Obj(("post", Op("NamedValue_ListValue", "Returns the value of a named value, secret or not.", Ref("NamedValueSecretContract"))));
@@ -415,6 +417,15 @@ public static class ManagementOpenApi
             ("put", Op(name + "_CreateOrUpdate", $"Creates (201) or replaces (200) one of the {what}. Every invalid field is reported at once.", Ref(properties + "Contract"), body: properties + "Contract", created: true, ifMatch: true)),
             ("patch", Op(name + "_Update", $"Updates the given properties of one of the {what}.", Ref(properties + "Contract"), body: properties + "Contract", ifMatch: true)),
             ("delete", Op(name + "_Delete", $"Deletes one of the {what} (200; 204 when it did not exist).", null, ifMatch: true)));
+    }
+
+    /// <summary>certificates: as an entity, without PATCH (APIM has none), with refreshSecret.</summary>
+    private static void AddCertificates(JsonObject paths)
+    {
+        AddEntity(paths, "certificates", "{certificateId}", "Certificate", "CertificateContractProperties",
+            "client certificates presented to backends (authentication-certificate, backends' credentials.certificateIds); PUT takes data (base64 PFX) and password, GET shows subject, thumbprint and expirationDate only. keyVault is refused (400 naming it); one a backend or a policy uses is not deleted (409 naming them)");
+        paths[$"{Base}/certificates/{{certificateId}}"]!.AsObject().Remove("patch");
+        paths[$"{Base}/certificates/{{certificateId}}/refreshSecret"] = Obj(("post", Op("Certificate_RefreshSecret", "APIM refreshes a Key Vault certificate here. No certificate here comes from Key Vault: always 400 ValidationError naming 'keyVault' (404 when the certificate does not exist).", Ref("CertificateContractPropertiesContract"))));
     }
 
     private static void AddLink(JsonObject paths, string collection, string idParameter, string name, string properties, string what)
