@@ -411,6 +411,8 @@ public static partial class ManagementEndpoints
                         return MethodNotAllowed();
                 }
 
+            case ["users", var identitiesUser, "identities"] when method == "GET":
+                return await UserIdentitiesAsync(scope, identitiesUser, resources, ct);
             case ["users", var tokenUser, "token"] when method == "POST":
                 return Json(new JsonObject { ["value"] = await http.RequestServices.GetRequiredService<UserTokens>().IssueAsync(scope, tokenUser, await ReadBodyAsync(http, ct), ct) });
             case ["users", var ssoUser, "generateSsoUrl"] when method == "POST":
@@ -481,7 +483,7 @@ public static partial class ManagementEndpoints
                 var resultFormat = linkFormat.StartsWith("swagger", StringComparison.OrdinalIgnoreCase) ? "swagger-link-json" : "openapi-link";
                 return Json(new JsonObject { ["id"] = $"{scope.BaseId}/apis/{api}", ["format"] = resultFormat, ["value"] = new JsonObject { ["link"] = link } });
             case ["apis", var api] when method == "GET" && IsExport(http):
-                return Results.Text(await http.RequestServices.GetRequiredService<OpenApiService>().ExportAsync(scope, api, ct), "application/json");
+                return await ExportDocumentAsync(http, scope, api, ct);
             case ["apis", var api] when method == "PUT" && IsClone(http, out var cloneBody):
                 var clone = await resources.CloneApiAsync(scope, api, cloneBody!, ifMatch, ct);
                 return Resource(clone.Body, clone.ETag, clone.Created ? 201 : 200);
