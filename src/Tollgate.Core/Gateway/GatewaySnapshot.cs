@@ -48,6 +48,9 @@ public sealed record GatewaySnapshot
     /// <summary>The instance's custom host names (<c>hostnameConfigurations</c>), with their certificates.</summary>
     public IReadOnlyList<GatewayHostName> HostNames { get; init; } = [];
 
+    /// <summary>The instance's client certificates (<c>certificates/{id}</c>), for <c>authentication-certificate</c> and backends' credentials.</summary>
+    public IReadOnlyList<GatewayClientCertificate> Certificates { get; init; } = [];
+
     /// <summary>The instance was deleted: this empty snapshot replaces its last one.</summary>
     public bool Deleted { get; init; }
 

@@ -48,7 +48,7 @@ internal sealed class PolicyElementSpec
 }
 
 /// <summary>The policies Tollgate knows, with their attributes, children and placement rules.</summary>
-internal static class PolicySchema
+internal static partial class PolicySchema
 {
     private static readonly string[] InboundOnly = ["inbound"];
     private static readonly string[] ExistsActions = ["override", "skip", "append", "delete"];
@@ -514,7 +514,7 @@ internal static class PolicySchema
                 {
                     if (key["certificate-id"] is not null)
                     {
-                        report(path, "Attribute 'certificate-id' of 'key' is not supported: Tollgate has no certificates resource; give the key inline (base64, or n and e).");
+                        report(path, "Attribute 'certificate-id' of 'key' is not supported by validate-jwt yet: give the key inline (base64, or n and e).");
                     }
                     else if (string.IsNullOrWhiteSpace(key.Text) && (key["n"] is null || key["e"] is null))
                     {
@@ -652,6 +652,7 @@ internal static class PolicySchema
             OncePerDocument = true,
             Attributes = [new("username", Required: true), new("password", Required: true)],
         },
+        AuthenticationCertificate,
         new PolicyElementSpec
         {
             Name = "jsonp",

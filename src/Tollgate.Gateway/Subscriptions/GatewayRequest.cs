@@ -42,6 +42,9 @@ public sealed class GatewayRequest
     /// <summary>The backend <c>set-backend-service backend-id</c> routed the call to (a pool's chosen member), if any.</summary>
     public GatewayBackend? Backend { get; set; }
 
+    /// <summary>The client certificate <c>authentication-certificate</c> chose to present to the backend, if any (it wins over a backend's credentials).</summary>
+    public Hosting.BackendClientCertificate? ClientCertificate { get; set; }
+
     /// <summary>The backend's status code, when the call reached the backend.</summary>
     public int? BackendStatusCode { get; set; }
 

@@ -21,6 +21,9 @@ public sealed record ResourceKind(string Kind, string Segment, string ArmType, s
 
     public static readonly ResourceKind Backend = new("backend", "backends", "Microsoft.ApiManagement/service/backends", "Backend", ResourceSchemas.Backend);
 
+    /// <summary>A client certificate (<c>certificates/{id}</c>): written and deleted by its own rules (ResourceService.Certificates), so not in <see cref="All"/>.</summary>
+    public static readonly ResourceKind Certificate = new("certificate", "certificates", "Microsoft.ApiManagement/service/certificates", "Certificate", ResourceSchemas.Certificate);
+
     /// <summary>An instance-level schema (<c>schemas/{id}</c>), named by <c>validate-content schema-id</c>.</summary>
     public static readonly ResourceKind GlobalSchema = new("globalSchema", "schemas", "Microsoft.ApiManagement/service/schemas", "Schema", ResourceSchemas.GlobalSchema);
 

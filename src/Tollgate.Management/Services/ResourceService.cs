@@ -978,6 +978,8 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
             errors.Add(new ValidationError("pool", "'pool' applies only to a backend of type Pool."));
         }
 
+        await ValidateBackendCertificatesAsync(scope, props, errors, ct);
+
         if (props["circuitBreaker"]?["rules"] is JsonArray rules)
         {
             if (rules.Count != 1)

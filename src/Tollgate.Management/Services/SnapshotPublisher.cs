@@ -289,10 +289,18 @@ public sealed partial class SnapshotPublisher(IResourceStore store, SecretVault 
             }
         }
 
+        // Certificates are the published snapshot's when none changed (their PFX is decrypted once).
+        var clientCertificates = !model.Changed(ResourceKind.Certificate.Kind) ? model.Published!.Certificates : model.All(ResourceKind.Certificate.Kind)
+            .Select(c => Str(vault.Unprotect(c.Secrets), ResourceService.CertificatePfxSecret) is { } pfx && Str(c.Properties, "thumbprint") is { } thumbprint
+                ? new GatewayClientCertificate(c.Key.Name, thumbprint, pfx)
+                : null)
+            .OfType<GatewayClientCertificate>().ToArray();
+        var thumbprintsById = clientCertificates.ToDictionary(c => c.Id, c => c.Thumbprint, StringComparer.OrdinalIgnoreCase);
         return new GatewaySnapshot
         {
             Revision = model.Revision,
             HostNames = hostNames,
+            Certificates = clientCertificates,
             ServiceName = service,
             Apis = apis,
             Products = products,
@@ -303,14 +311,14 @@ public sealed partial class SnapshotPublisher(IResourceStore store, SecretVault 
             PolicyFormat = Format(""),
             PolicyFragments = fragments,
             NamedValues = model.All(ResourceKind.NamedValue.Kind).Select(n => NamedValueOf(n, vault)).ToArray(),
-            Backends = model.All(ResourceKind.Backend.Kind).Select(BackendOf).ToArray(),
+            Backends = model.All(ResourceKind.Backend.Kind).Select(b => BackendOf(b, thumbprintsById)).ToArray(),
             Schemas = model.All(ResourceKind.GlobalSchema.Kind).Where(g => Str(g.Properties, "schemaType") == "json" && g.Properties["document"] is JsonObject)
                 .Select(g => new GatewaySchema(g.Key.Name, g.Properties["document"]!.ToJsonString())).ToArray(),
         };
     }
 
     /// <summary>A stored backend as the gateway routes to it.</summary>
-    private static GatewayBackend BackendOf(StoredResource stored)
+    private static GatewayBackend BackendOf(StoredResource stored, IReadOnlyDictionary<string, string> thumbprintsById)
     {
         var p = stored.Properties;
         var credentials = p["credentials"] as JsonObject;
@@ -335,9 +343,19 @@ public sealed partial class SnapshotPublisher(IResourceStore store, SecretVault 
             };
         }
 
+        // certificateIds, when given, name the client certificates (APIM ignores the thumbprints then); an id whose
+        // certificate is gone presents nothing (a certificate in use cannot be deleted).
+        var ids = ResourceService.CertificateNames(credentials?["certificateIds"] as JsonArray).ToArray();
+        var clientCertificates = ids.Length > 0
+            ? ids.Select(id => thumbprintsById.GetValueOrDefault(id)).OfType<string>().ToArray()
+            : (credentials?["certificate"] as JsonArray)?.Select(t => (string?)t).OfType<string>().Select(t => t.ToUpperInvariant()).ToArray() ?? [];
+        var tls = p["tls"] as JsonObject;
         return new GatewayBackend
         {
             Id = stored.Key.Name,
+            ClientCertificates = clientCertificates,
+            ValidateCertificateChain = tls?["validateCertificateChain"] is not JsonValue chain || !chain.TryGetValue<bool>(out var validateChain) || validateChain,
+            ValidateCertificateName = tls?["validateCertificateName"] is not JsonValue named || !named.TryGetValue<bool>(out var validateName) || validateName,
             Url = Str(p, "type") == "Pool" ? null : Str(p, "url"),
             Headers = Values(credentials?["header"]),
             Query = Values(credentials?["query"]),

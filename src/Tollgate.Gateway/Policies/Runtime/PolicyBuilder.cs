@@ -33,6 +33,7 @@ internal sealed class PolicyBuilder(
         "cors", "validate-jwt", "json-to-xml", "xml-to-json", "send-request", "cache-lookup", "cache-store", "cache-lookup-value",
         "cache-store-value", "cache-remove-value", "authentication-basic", "jsonp", "limit-concurrency", "wait",
         "validate-status-code", "send-one-way-request", "validate-parameters", "validate-headers", "validate-content",
+        "authentication-certificate",
     };
 
     public PolicyPipeline? BuildPipeline(EffectivePolicy effective, ScopeKeys scopes)
@@ -255,6 +256,8 @@ internal sealed class PolicyBuilder(
                     Optional(el, "delta"), Optional(el, "first-fast-retry"), BuildList(el.Children, scope, scopeKey, section, at.Path, target));
             case "authentication-basic":
                 return new AuthenticationBasicHandler(at, Value(el, "username"), Value(el, "password"));
+            case "authentication-certificate":
+                return new AuthenticationCertificateHandler(at, Optional(el, "thumbprint"), Optional(el, "certificate-id"), Optional(el, "body"), Optional(el, "password"));
             case "jsonp":
                 return new JsonpHandler(at, Value(el, "callback-parameter-name"));
             case "limit-concurrency":
