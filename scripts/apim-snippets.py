@@ -117,6 +117,9 @@ def main():
     parser.add_argument("--tollgate", default=os.path.join(os.path.dirname(__file__), "..", "src", "Tollgate", "bin", "Release", "net10.0", "tollgate.dll"))
     parser.add_argument("--out", help="write the markdown report here too")
     args = parser.parse_args()
+    args.tollgate = os.path.abspath(args.tollgate)
+    if not os.path.isfile(args.tollgate):
+        sys.exit(f"{args.tollgate} does not exist: build src/Tollgate in Release, or give --tollgate")
 
     files = sorted(os.path.join(d, f) for d, _, fs in os.walk(args.snippets) for f in fs if f.endswith(".xml"))
     if not files:
@@ -138,6 +141,8 @@ def main():
         for _ in range(300):
             if call("GET", f"http://127.0.0.1:{mgmt}/", timeout=2)[0]:
                 break
+            if proc.poll() is not None:
+                sys.exit(f"tollgate stopped (exit {proc.returncode}); its log: {log.name}")
             time.sleep(0.2)
         token = subprocess.run(["dotnet", args.tollgate, "token", "--data-dir", data], capture_output=True, text=True,
                                check=True).stdout.strip().splitlines()[-1]
