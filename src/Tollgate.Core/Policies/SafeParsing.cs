@@ -37,6 +37,24 @@ public static class SafeParsing
         return XDocument.Load(reader, options);
     }
 
+    /// <summary>
+    /// A forward-only <see cref="XmlReader"/> over <paramref name="text"/> with the same rules as <see cref="ParseXml"/>:
+    /// no DTD, nothing resolved, elements nested deeper than <paramref name="maxDepth"/> refused while reading (so a tree
+    /// built from it, <c>XNode.ReadFrom</c>, stays shallow enough for recursive walks). Disposing it closes the text.
+    /// </summary>
+    public static XmlReader CreateXmlReader(TextReader text, int maxDepth)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var settings = new XmlReaderSettings
+        {
+            DtdProcessing = DtdProcessing.Prohibit,
+            XmlResolver = null,
+            MaxCharactersFromEntities = 1024,
+            CloseInput = true,
+        };
+        return new DepthLimitedXmlReader(XmlReader.Create(text, settings), maxDepth);
+    }
+
     /// <summary>True when <paramref name="text"/> reads as XML (no DTD, at most <see cref="MaxPolicyDepth"/> levels) as written.</summary>
     public static bool IsWellFormedXml(string text)
     {

@@ -154,6 +154,8 @@ internal static class ExpressionAllowList
         System.Xml.Linq.XProcessingInstruction
         System.Xml.Linq.XText
         System.Xml.XmlNodeType
+        System.Xml.XmlReader
+        System.Xml.ReadState
         System.Object: .ctor ToString Equals GetHashCode ReferenceEquals
         System.ValueType: ToString Equals GetHashCode
         System.Void
@@ -295,6 +297,19 @@ internal static class ExpressionAllowList
         var firstIsString = member is IMethodSymbol { Parameters: [{ Type.SpecialType: SpecialType.System_String }, ..] };
         switch (typeName)
         {
+            case "System.Xml.XmlReader":
+                // Only Create(TextReader), which runs as ExpressionRuntime.CreateXmlReader; settings could turn DTDs and
+                // resolvers on, a stream or URI would read what the expression did not hold as text. Settings is the
+                // reader's settings object (not allowed); ReadContentAs/ReadElementContentAs take a Type.
+                return member switch
+                {
+                    IMethodSymbol { Name: "Create" } factory => !IsRewritten(factory),
+                    _ => member.Name is "Settings" or "ReadContentAs" or "ReadElementContentAs" or "ReadContentAsAsync" or "ReadElementContentAsAsync"
+                        or "ReadValueChunkAsync" or "GetValueAsync" or "ReadAsync" or "SkipAsync" or "ReadInnerXmlAsync" or "ReadOuterXmlAsync"
+                        or "MoveToContentAsync" or "ReadContentAsStringAsync" or "ReadElementContentAsStringAsync"
+                        or "ReadContentAsBase64Async" or "ReadElementContentAsBase64Async" or "ReadContentAsBinHexAsync"
+                        or "ReadElementContentAsBinHexAsync" or "ReadContentAsObjectAsync" or "ReadElementContentAsObjectAsync",
+                };
             case "System.Xml.Linq.XDocument" or "System.Xml.Linq.XElement":
                 return member.Name is "Load" or "LoadAsync" || (member.Name is "Save" && firstIsString);
             case "System.Security.Cryptography.X509Certificates.X509Certificate" or "System.Security.Cryptography.X509Certificates.X509Certificate2":
@@ -326,6 +341,7 @@ internal static class ExpressionAllowList
             { Name: "Create", IsStatic: true, Parameters: [{ Type.SpecialType: SpecialType.System_String }] }
                 => typeName.StartsWith("System.Security.Cryptography.", StringComparison.Ordinal) && method.ReturnType.IsReferenceType,
             { Name: "Parse", IsStatic: true } => typeName is "System.Xml.Linq.XDocument" or "System.Xml.Linq.XElement",
+            { Name: "Create", IsStatic: true, Parameters: [{ Type.Name: "TextReader" }] } => typeName == "System.Xml.XmlReader",
             { MethodKind: MethodKind.Constructor } => typeName == "System.IO.StringWriter"
                 && !method.Parameters.Any(p => p.Type.Name == "StringBuilder"),
             _ => false,

@@ -263,13 +263,19 @@ internal sealed partial class ExpressionInstrumenter
     /// <summary>A call of a method Tollgate runs its own way (<see cref="ExpressionAllowList.IsRewritten"/>), with the arguments as written.</summary>
     private static ExpressionSyntax Rewritten(IMethodSymbol method, string typeName, ArgumentListSyntax arguments)
     {
-        if (method.Name == "Create")
+        if (method.Name == "Create" && typeName != "System.Xml.XmlReader")
         {
             // CreateCrypto<T>(name): the framework's parameter is algName or hashName; the one argument is passed by position.
             var type = method.ReturnType.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
             return InvocationExpression(
                 ParseExpression($"{Runtime}.CreateCrypto<{type}>"),
                 arguments.WithArguments(SeparatedList(arguments.Arguments.Select(a => a.WithNameColon(null)))));
+        }
+
+        if (method.Name == "Create")
+        {
+            // XmlReader.Create(TextReader): a safe, depth-bounded reader (ExpressionRuntime.CreateXmlReader).
+            return InvocationExpression(ParseExpression(Runtime + ".CreateXmlReader"), arguments);
         }
 
         var name = typeName == "System.Xml.Linq.XDocument" ? "ParseXDocument" : "ParseXElement";

@@ -284,9 +284,57 @@ public sealed class PolicyExpressionApimSurfaceTests
         Assert.Equal("7", Evaluate("@(context.Request.Body.As<XDocument>().Root.Element(\"id\").Value)", context));
     }
 
+    // APIM's public snippet "Extract value from XML" (Azure/api-management-policy-snippets), its code unchanged.
+    [Fact]
+    public void Evaluate_XmlReaderSnippet_ExtractsTheValue()
+    {
+        const string Code = """
+            @{
+                var xml = "<?xml version=\"1.0\" encoding=\"utf-8\"?><soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\"><soap:Body><SomeCustomElement><SomeCustomNestedElement>ABCDEF123456789</SomeCustomNestedElement></SomeCustomElement></soap:Body></soap:Envelope>";
+                var ret = "";
+                using (XmlReader reader = XmlReader.Create(new StringReader(xml)))
+                {
+                    reader.MoveToContent();
+                    reader.Read();
+                    while (!reader.EOF && ret == "")
+                    {
+                        if (reader.Name == "SomeCustomNestedElement")
+                        {
+                            var el = XNode.ReadFrom(reader) as XElement;
+                            ret = el == null ? "" : el.Value;
+                        } else {
+                            reader.Read();
+                        }
+                    }
+                }
+                return ret;
+            }
+            """;
+
+        Assert.Equal("ABCDEF123456789", Evaluate(Code));
+    }
+
+    [Fact]
+    public void Evaluate_XmlReader_RefusesADocumentTypeDeclarationAndNestingDeeperThanTheBudget()
+    {
+        const string Laughs = """<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]><l>&b;</l>""";
+        var context = new TestProxyContext { VariableValues = { ["xml"] = Laughs } };
+        const string ReadAll = "@{ using (var r = XmlReader.Create(new StringReader((string)context.Variables[\"xml\"]))) { var n = 0; while (r.Read()) { n++; } return n; } }";
+
+        var e = Stopped<PolicyExpressionException>(ReadAll, context);
+        Assert.Contains("DTD", e.Message, StringComparison.Ordinal);
+
+        context.VariableValues["xml"] = string.Concat(Enumerable.Repeat("<a>", 100)) + string.Concat(Enumerable.Repeat("</a>", 100));
+        Assert.Equal("depth", Stopped<ExpressionBudgetExceededException>(ReadAll, context).Budget);
+        context.VariableValues["xml"] = "<a><b>1</b></a>";
+        Assert.Equal(5, Evaluate(ReadAll, context));
+    }
+
     [Theory]
     [InlineData("@(new System.Xml.XmlDocument().OuterXml)", "System.Xml.XmlDocument")]
-    [InlineData("@(System.Xml.XmlReader.Create(new StringReader(\"<a/>\")).Read())", "System.Xml.XmlReader")]
+    [InlineData("@(XmlReader.Create(\"http://127.0.0.1/a.xml\").Read())", "XmlReader.Create")]
+    [InlineData("@(XmlReader.Create(new StringReader(\"<a/>\"), null).Read())", "XmlReader.Create")]
+    [InlineData("@(XmlReader.Create(new StringReader(\"<a/>\")).Settings.DtdProcessing)", "System.Xml.XmlReader.Settings")]
     [InlineData("@(System.Xml.XPath.Extensions.XPathSelectElement(XElement.Parse(\"<a><b/></a>\"), \"b\").Name.LocalName)", "System.Xml.XPath.Extensions")]
     [InlineData("@(XDocument.Load(new StringReader(\"<a/>\")).Root.Name.LocalName)", "XDocument.Load")]
     [InlineData("@(context.GraphQL)", "Tollgate runs no GraphQL APIs")]
