@@ -76,21 +76,7 @@ internal static class PolicySchema
 
     private static readonly PolicyElementSpec Value = new() { Name = "value", AllowsText = true };
 
-    private static readonly PolicyAttributeSpec[] RateLimitHeaders =
-    [
-        new("retry-after-header-name"),
-        new("retry-after-variable-name"),
-        new("remaining-calls-header-name"),
-        new("remaining-calls-variable-name"),
-        new("total-calls-header-name"),
-    ];
-
-    private static readonly PolicyElementSpec SetHeader = new()
-    {
-        Name = "set-header",
-        Attributes = [new("name", Required: true), new("exists-action", Kind: PolicyValueKind.Enumeration, Values: ExistsActions)],
-        Children = [Value],
-    };
+    private static PolicyElementSpec SetHeader => Definitions.SetHeader.SetHeaderPolicy.Instance.Schema;
 
     private static readonly PolicyElementSpec SetStatus = new()
     {
@@ -127,35 +113,6 @@ internal static class PolicySchema
             report(path, $"Policy '{policy}' requires a 'set-url' element when mode is 'new'.");
         }
     };
-
-    private static PolicyElementSpec LimitScope(string name, bool bandwidth, IReadOnlyList<PolicyElementSpec> children)
-    {
-        List<PolicyAttributeSpec> attrs =
-        [
-            new("name", AllowsExpressions: false),
-            new("id", AllowsExpressions: false),
-            new("calls", AllowsExpressions: false, Kind: PolicyValueKind.NonNegativeInteger),
-            new("renewal-period", Required: true, AllowsExpressions: false, Kind: PolicyValueKind.NonNegativeInteger, Max: bandwidth ? null : 300, Min: bandwidth ? null : 1),
-        ];
-        if (bandwidth)
-        {
-            attrs.Add(new("bandwidth", AllowsExpressions: false, Kind: PolicyValueKind.NonNegativeInteger));
-        }
-        else
-        {
-            attrs[2] = attrs[2] with { Required = true };
-        }
-
-        return new PolicyElementSpec { Name = name, Attributes = attrs, Children = children };
-    }
-
-    private static void RequireCallsOrBandwidth(PolicyElement el, string path, Action<string, string> report)
-    {
-        if (el.GetAttribute("calls") is null && el.GetAttribute("bandwidth") is null)
-        {
-            report(path, $"Policy '{el.Name}' requires at least one of the attributes 'calls' and 'bandwidth'.");
-        }
-    }
 
     private static void RequireText(PolicyElement el, string path, Action<string, string> report)
     {
@@ -199,74 +156,8 @@ internal static class PolicySchema
     private static readonly PolicyElementSpec Otherwise = new() { Name = "otherwise", PolicyChildren = true };
 
     /// <summary>Known top-level policies by element name.</summary>
-    public static readonly IReadOnlyDictionary<string, PolicyElementSpec> Policies = new[]
+    public static readonly IReadOnlyDictionary<string, PolicyElementSpec> Policies = Definitions.PolicyDefinitions.All.Select(d => d.Schema).Concat(new[]
     {
-        new PolicyElementSpec { Name = "base" },
-        new PolicyElementSpec
-        {
-            Name = "rate-limit",
-            Sections = InboundOnly,
-            OncePerDocument = true,
-            Attributes =
-            [
-                new("calls", Required: true, AllowsExpressions: false, Kind: PolicyValueKind.NonNegativeInteger),
-                new("renewal-period", Required: true, AllowsExpressions: false, Kind: PolicyValueKind.NonNegativeInteger, Max: 300, Min: 1),
-                .. RateLimitHeaders,
-            ],
-            Children = [LimitScope("api", bandwidth: false, [LimitScope("operation", bandwidth: false, [])])],
-        },
-        new PolicyElementSpec
-        {
-            Name = "rate-limit-by-key",
-            Sections = InboundOnly,
-            Attributes =
-            [
-                new("calls", Required: true, Kind: PolicyValueKind.NonNegativeInteger),
-                new("renewal-period", Required: true, Kind: PolicyValueKind.NonNegativeInteger, Max: 300, Min: 1),
-                new("counter-key", Required: true),
-                new("increment-condition"),
-                new("increment-count", Kind: PolicyValueKind.NonNegativeInteger),
-                .. RateLimitHeaders,
-            ],
-        },
-        new PolicyElementSpec
-        {
-            Name = "quota",
-            Sections = InboundOnly,
-            OncePerDocument = true,
-            Attributes =
-            [
-                new("calls", AllowsExpressions: false, Kind: PolicyValueKind.NonNegativeInteger),
-                new("bandwidth", AllowsExpressions: false, Kind: PolicyValueKind.NonNegativeInteger),
-                new("renewal-period", Required: true, AllowsExpressions: false, Kind: PolicyValueKind.NonNegativeInteger),
-            ],
-            Children = [LimitScope("api", bandwidth: true, [LimitScope("operation", bandwidth: true, [])])],
-            Extra = RequireCallsOrBandwidth,
-        },
-        new PolicyElementSpec
-        {
-            Name = "quota-by-key",
-            Sections = InboundOnly,
-            Attributes =
-            [
-                new("calls", AllowsExpressions: false, Kind: PolicyValueKind.NonNegativeInteger),
-                new("bandwidth", AllowsExpressions: false, Kind: PolicyValueKind.NonNegativeInteger),
-                new("renewal-period", Required: true, AllowsExpressions: false, Kind: PolicyValueKind.NonNegativeInteger),
-                new("counter-key", Required: true),
-                new("increment-condition"),
-                new("first-period-start", AllowsExpressions: false, Kind: PolicyValueKind.DateTime),
-            ],
-            Extra = (el, path, report) =>
-            {
-                RequireCallsOrBandwidth(el, path, report);
-                var rp = el["renewal-period"];
-                if (rp is not null && long.TryParse(rp, out var seconds) && seconds is > 0 and < 300)
-                {
-                    report(path + "/@renewal-period", $"Attribute 'renewal-period' of 'quota-by-key' must be 0 or at least 300, not '{rp}'.");
-                }
-            },
-        },
-        SetHeader,
         new PolicyElementSpec
         {
             Name = "set-query-parameter",
@@ -323,7 +214,6 @@ internal static class PolicySchema
                 }
             },
         },
-        new PolicyElementSpec { Name = "set-variable", Attributes = [new("name", Required: true), new("value", Required: true)] },
         new PolicyElementSpec
         {
             Name = "return-response",
@@ -416,11 +306,6 @@ internal static class PolicySchema
                 new("delta", Kind: PolicyValueKind.NonNegativeInteger),
                 new("first-fast-retry", Kind: PolicyValueKind.Boolean),
             ],
-        },
-        new PolicyElementSpec
-        {
-            Name = "include-fragment",
-            Attributes = [new("fragment-id", Required: true, AllowsExpressions: false)],
         },
         new PolicyElementSpec
         {
@@ -795,5 +680,5 @@ internal static class PolicySchema
                 },
             ],
         },
-    }.ToDictionary(p => p.Name, StringComparer.Ordinal);
+    }).ToDictionary(p => p.Name, StringComparer.Ordinal);
 }

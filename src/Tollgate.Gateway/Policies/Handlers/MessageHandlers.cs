@@ -10,66 +10,11 @@ using Newtonsoft.Json.Linq;
 using Tollgate.Core.Policies.Expressions;
 using Tollgate.Gateway.Analytics;
 using Tollgate.Gateway.Policies.Runtime;
+using Tollgate.Gateway.Policies.SetHeader;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Model;
 
 namespace Tollgate.Gateway.Policies.Handlers;
-
-/// <summary>Whether a policy changes the request (inbound, backend) or the response (outbound, on-error, return-response).</summary>
-internal enum MessageTarget
-{
-    Request,
-    Response,
-}
-
-/// <summary><c>set-header</c>: override (default), skip, append or delete a request or response header.</summary>
-internal sealed class SetHeaderHandler(PolicyLocation location, string name, string action, PolicyValue[] values, MessageTarget target) : PolicyHandler(location)
-{
-    public override ValueTask<PolicyStep> ExecuteAsync(PolicyContext context)
-    {
-        var headers = target == MessageTarget.Request ? context.Http.Request.Headers : context.Http.Response.Headers;
-        switch (action)
-        {
-            case "delete":
-                headers.Remove(name);
-                return Continue;
-            case "skip" when headers.ContainsKey(name):
-                return Continue;
-        }
-
-        var value = Evaluate(values, context);
-        if (action == "append" && headers.TryGetValue(name, out var existing))
-        {
-            headers[name] = StringValues.Concat(existing, value);
-        }
-        else if (value.Count > 0 || values.Length == 0)
-        {
-            headers[name] = value;
-        }
-
-        return Continue;
-    }
-
-    internal static StringValues Evaluate(PolicyValue[] values, PolicyContext context)
-    {
-        if (values.Length == 1)
-        {
-            var single = values[0].GetString(context);
-            return single is null ? StringValues.Empty : new StringValues(single);
-        }
-
-        var list = new List<string>(values.Length);
-        foreach (var v in values)
-        {
-            if (v.GetString(context) is { } s)
-            {
-                list.Add(s);
-            }
-        }
-
-        return new StringValues(list.ToArray());
-    }
-}
 
 /// <summary><c>set-query-parameter</c>: override (default), skip, append or delete a query parameter of the request.</summary>
 internal sealed class SetQueryParameterHandler(PolicyLocation location, string name, string action, PolicyValue[] values) : PolicyHandler(location)
@@ -199,16 +144,6 @@ internal sealed class IpFilterHandler(PolicyLocation location, bool allow, IPAdd
         }
 
         return false;
-    }
-}
-
-/// <summary><c>set-variable</c>: a value (literal string or expression value as is) into <c>context.Variables</c>.</summary>
-internal sealed class SetVariableHandler(PolicyLocation location, string name, PolicyValue value) : PolicyHandler(location)
-{
-    public override ValueTask<PolicyStep> ExecuteAsync(PolicyContext context)
-    {
-        context.SetVariable(name, value.GetObject(context)!);
-        return Continue;
     }
 }
 

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Primitives;
 using Tollgate.Core.Policies.Expressions;
 using Tollgate.Gateway.Policies.Runtime;
+using Tollgate.Gateway.Policies.SetHeader;
 using Tollgate.ServiceDefaults;
 
 namespace Tollgate.Gateway.Policies.Handlers;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using Tollgate.Core.Policies;
+using Tollgate.Core.Policies.Definitions.IncludeFragment;
 using Tollgate.Core.Policies.Expressions;
 using Tollgate.Gateway.Policies.Handlers;
 
@@ -16,6 +17,9 @@ internal sealed class PolicyBuilder(
     PolicyServices services,
     IReadOnlyDictionary<string, string>? brokenFragments = null)
 {
+    /// <summary>The stores, clients and counters the handlers use.</summary>
+    public PolicyServices Services => services;
+
     private readonly Dictionary<(PolicyElement Element, string ScopeKey, string Section, MessageTarget Target), PolicyHandler> _built = [];
 
     /// <summary>Hides the secret named values of the snapshot in a message.</summary>
@@ -87,7 +91,7 @@ internal sealed class PolicyBuilder(
         return Handlers.LimitGroupHandler.Fuse(result);
     }
 
-    private PolicyHandler[] BuildList(IReadOnlyList<PolicyElement> elements, PolicyScopeLevel scope, string scopeKey, string section, string parentPath, MessageTarget target)
+    internal PolicyHandler[] BuildList(IReadOnlyList<PolicyElement> elements, PolicyScopeLevel scope, string scopeKey, string section, string parentPath, MessageTarget target)
     {
         var result = new List<PolicyHandler>();
         var seen = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -109,7 +113,7 @@ internal sealed class PolicyBuilder(
 
         if (element.Name == "include-fragment")
         {
-            var id = element["fragment-id"] ?? "";
+            var id = IncludeFragmentPolicy.Instance.Parse(element).FragmentId;
             if (brokenFragments?.GetValueOrDefault(id) is { } problem)
             {
                 throw new PolicyBuildException($"{section}/{path}: {problem}");
@@ -153,17 +157,13 @@ internal sealed class PolicyBuilder(
 
     private PolicyHandler Build(PolicyElement el, PolicyLocation at, PolicyScopeLevel scope, string scopeKey, string section, MessageTarget target)
     {
+        if (PolicyHandlerFactories.Find(el.Name) is { } factory)
+        {
+            return factory.Build(el, new PolicyBuildContext(this, at, scope, scopeKey, target));
+        }
+
         switch (el.Name)
         {
-            case "rate-limit":
-                return new RateLimitHandler(at, el, scopeKey, services);
-            case "rate-limit-by-key":
-                return new RateLimitByKeyHandler(at, el, Value(el, "calls"), Value(el, "renewal-period"), Value(el, "counter-key"),
-                    Optional(el, "increment-condition"), Value(el, "increment-count"), services);
-            case "quota":
-                return new QuotaHandler(at, el, scopeKey, services);
-            case "quota-by-key":
-                return new QuotaByKeyHandler(at, el, Value(el, "counter-key"), Optional(el, "increment-condition"), services);
             case "cors":
                 return new CorsHandler(at, el, Value(el, "allow-credentials"), Value(el, "terminate-unmatched-request"));
             case "validate-jwt":
@@ -192,8 +192,6 @@ internal sealed class PolicyBuilder(
                 return new CacheStoreValueHandler(at, Value(el, "key"), Value(el, "value"), Value(el, "duration"));
             case "cache-remove-value":
                 return new CacheRemoveValueHandler(at, Value(el, "key"));
-            case "set-header":
-                return new SetHeaderHandler(at, el["name"]!, el["exists-action"] ?? "override", Values(el), target);
             case "set-query-parameter":
                 return new SetQueryParameterHandler(at, el["name"]!, el["exists-action"] ?? "override", Values(el));
             case "check-header":
@@ -201,8 +199,6 @@ internal sealed class PolicyBuilder(
                     bool.TryParse(el["ignore-case"], out var ignore) && ignore, Values(el));
             case "ip-filter":
                 return IpFilter(el, at);
-            case "set-variable":
-                return new SetVariableHandler(at, el["name"]!, Value(el, "value"));
             case "set-status":
                 return new SetStatusHandler(at, Value(el, "code"), Optional(el, "reason"));
             case "set-method":
@@ -348,7 +344,7 @@ internal sealed class PolicyBuilder(
         return result;
     }
 
-    private CompiledExpression Find(object owner) =>
+    internal CompiledExpression Find(object owner) =>
         expressions(owner) ?? throw new PolicyBuildException("An expression of the snapshot was not compiled.");
 
     /// <summary>True when the element (or one inside it) reads or changes the request body, so it is buffered before inbound.</summary>
