@@ -16,6 +16,13 @@ internal interface IPolicyHandlerFactory
     /// <summary>The handler of a valid element, built once per snapshot and shared by every request.</summary>
     /// <exception cref="PolicyBuildException">The element cannot become a handler (the snapshot keeps its last good pipeline).</exception>
     PolicyHandler Build(PolicyElement element, PolicyBuildContext context);
+
+    /// <summary>
+    /// Whether the policy itself reads or replaces the request body (in inbound or backend when
+    /// <paramref name="requestSide"/>), so the pipeline buffers it before inbound runs. Expressions that read the
+    /// body are found by the builder, whatever the policy.
+    /// </summary>
+    bool ReadsRequestBody(PolicyElement element, bool requestSide) => false;
 }
 
 /// <summary>A factory that builds from the typed config of its definition.</summary>
@@ -23,6 +30,8 @@ internal abstract class PolicyHandlerFactory<TConfig>(PolicyDefinition<TConfig> 
     where TConfig : class
 {
     public PolicyDefinition Definition => definition;
+
+    public virtual bool ReadsRequestBody(PolicyElement element, bool requestSide) => false;
 
     public PolicyHandler Build(PolicyElement element, PolicyBuildContext context)
     {

@@ -45,4 +45,16 @@ internal static class PolicyElementReading
     /// <summary>The children of every <paramref name="list"/> child that are named <paramref name="item"/> (<c>&lt;issuers&gt;&lt;issuer&gt;</c>).</summary>
     public static IEnumerable<PolicyElement> Items(this PolicyElement element, string list, string item) =>
         element.Children.Where(c => c.Name == list).SelectMany(c => c.Children).Where(c => c.Name == item);
+
+    /// <summary>The <c>action</c> of each <paramref name="child"/> child by its <c>name</c> (the last wins): validate-parameters' <c>parameter</c>, validate-headers' <c>header</c>.</summary>
+    public static IReadOnlyDictionary<string, PolicySetting> ActionsByName(this PolicyElement element, string child)
+    {
+        var result = new Dictionary<string, PolicySetting>(StringComparer.Ordinal);
+        foreach (var c in element.Children.Where(c => c.Name == child))
+        {
+            result[c["name"] ?? ""] = c.Setting("action");
+        }
+
+        return result;
+    }
 }

@@ -9,7 +9,7 @@ using Tollgate.Gateway.Policies.Runtime;
 
 namespace Tollgate.Gateway.Policies.Handlers;
 
-/// <summary>Shared by the four limit policies: APIM's rejection responses and the optional headers.</summary>
+/// <summary>Shared by the four limit policies (rate-limit, rate-limit-by-key, quota, quota-by-key): APIM's rejection responses and the optional headers.</summary>
 internal static class Limits
 {
     public static PolicyStep RejectRate(PolicyContext context, PolicyHandler handler, RateLimitOutputs outputs, int calls, int periodSeconds, RateLimitDecision decision)
@@ -88,12 +88,6 @@ internal static class Limits
         context.Fail(PolicyFailure.From(handler.Location, "QuotaExceeded", message));
         return PolicyStep.Error;
     }
-
-    public static int Int(PolicyElement element, string name, int defaultValue = 0) =>
-        element[name] is { } v && int.TryParse(v.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : defaultValue;
-
-    public static long? Long(PolicyElement element, string name) =>
-        element[name] is { } v && long.TryParse(v.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : null;
 }
 
 /// <summary>A counter of rate-limit or quota inside its scope, with the per-subscription keys cached (no string building per call).</summary>

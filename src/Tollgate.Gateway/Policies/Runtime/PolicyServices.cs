@@ -78,7 +78,7 @@ public sealed class PolicyServices
     public IHttpClientFactory? HttpClients { get; }
 
     /// <summary>Requests inside limit-concurrency policies, per key (one count per gateway process).</summary>
-    public Handlers.ConcurrencyCounters Concurrency { get; } = new();
+    public LimitConcurrency.ConcurrencyCounters Concurrency { get; } = new();
 
     /// <summary>The backends' circuit breakers (<c>set-backend-service backend-id</c>), per gateway process.</summary>
     internal Handlers.BackendCircuitBreakers Breakers { get; } = new();

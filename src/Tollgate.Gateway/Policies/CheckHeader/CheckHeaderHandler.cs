@@ -1,0 +1,59 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Xml.Linq;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Primitives;
+using Newtonsoft.Json;
+using Newtonsoft.Json.Linq;
+using Tollgate.Core.Policies.Expressions;
+using Tollgate.Gateway.Analytics;
+using Tollgate.Gateway.Policies.Handlers;
+using Tollgate.Gateway.Policies.Runtime;
+using Tollgate.Gateway.Policies.SetHeader;
+using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Model;
+
+namespace Tollgate.Gateway.Policies.CheckHeader;
+
+/// <summary><c>check-header</c>: the header must be present (and hold one of the listed values), else the given status and message.</summary>
+internal sealed class CheckHeaderHandler(PolicyLocation location, string name, int statusCode, PolicyValue message, bool ignoreCase, PolicyValue[] values) : PolicyHandler(location)
+{
+    public override ValueTask<PolicyStep> ExecuteAsync(PolicyContext context)
+    {
+        if (!context.Http.Request.Headers.TryGetValue(name, out var actual))
+        {
+            return ValueTask.FromResult(Reject(context, "HeaderNotFound"));
+        }
+
+        if (values.Length == 0)
+        {
+            return Continue;
+        }
+
+        var comparison = ignoreCase ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+        foreach (var allowed in values)
+        {
+            var a = allowed.GetString(context);
+            foreach (var v in actual)
+            {
+                if (string.Equals(v, a, comparison))
+                {
+                    return Continue;
+                }
+            }
+        }
+
+        return ValueTask.FromResult(Reject(context, "HeaderValueNotAllowed"));
+    }
+
+    private PolicyStep Reject(PolicyContext context, string reason)
+    {
+        var text = message.GetString(context) ?? "";
+        context.SetErrorResponse(statusCode, text);
+        GatewayMetrics.RecordRejection(Location.Name, context.Gateway);
+        context.Fail(PolicyFailure.From(Location, reason, text));
+        return PolicyStep.Error;
+    }
+}
