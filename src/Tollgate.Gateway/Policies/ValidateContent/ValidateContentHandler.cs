@@ -28,7 +28,9 @@ internal sealed record ContentRule(string? Type, string ValidateAs, PolicyValue 
 /// <c>content-type-map</c>) against the representations the operation declares (<c>unspecified-content-type-action</c>),
 /// and, for a declared type a <c>content</c> child names, the body: <c>json</c> against the representation's
 /// definition (<c>schemaId</c> and <c>typeName</c> in the API's schemas; only well-formedness when it names none),
-/// <c>xml</c> and <c>soap</c> for well-formedness (and a SOAP envelope with a body). A request body is read up to
+/// <c>xml</c> and <c>soap</c> for well-formedness (and a SOAP envelope with a body) and, with an XML schema (the
+/// instance schema <c>schema-id</c> names, or the API schema of the representation), against it (for SOAP, the
+/// elements inside the envelope's Body). A request body is read up to
 /// <c>max-size</c> + 1 bytes: a larger one is never held whole, it is forwarded as it streams in.
 /// </summary>
 internal sealed class ValidateContentHandler(
@@ -219,9 +221,12 @@ internal sealed class ValidateContentHandler(
         string Public(string details) => isRequest ? details : ValidationErrors.InternalError;
         if (rule.ValidateAs is "xml" or "soap")
         {
-            return CheckXml(body, rule.ValidateAs == "soap") is { } xmlProblem
-                ? new ValidationFinding(contentType, type, "IncorrectMessage", $"Body of the {kind} is not well-formed XML for the content type {contentType}. {xmlProblem}", Public($"Body of the {kind} is not well-formed XML for the content type {contentType}. {xmlProblem}"))
-                : null;
+            if (CheckXml(body, rule.ValidateAs == "soap") is { } xmlProblem)
+            {
+                return new ValidationFinding(contentType, type, "IncorrectMessage", $"Body of the {kind} is not well-formed XML for the content type {contentType}. {xmlProblem}", Public($"Body of the {kind} is not well-formed XML for the content type {contentType}. {xmlProblem}"));
+            }
+
+            return CheckXmlSchema(rule, representation, schemas, body, contentType, kind, type, isRequest);
         }
 
         var text = Encoding.UTF8.GetString(body);
@@ -259,6 +264,56 @@ internal sealed class ValidateContentHandler(
         var compiled = await Compiled.GetValue(representation, _ => new CompiledSchemas())
             .GetAsync(representation.Schema, "#/definitions/" + definition.Replace("~", "~0", StringComparison.Ordinal).Replace("/", "~1", StringComparison.Ordinal), rule.AllowAdditionalProperties);
         return Conformance(compiled, text, definition, contentType, kind, type, isRequest);
+    }
+
+    /// <summary>
+    /// A well-formed XML body against its XML schema: the instance schema <c>schema-id</c> names, else the API schema
+    /// the operation's representation names (when it is an XML schema); without either, well-formedness was all.
+    /// </summary>
+    private static ValidationFinding? CheckXmlSchema(ContentRule rule, GatewayRepresentation representation, IReadOnlyDictionary<string, GatewaySchema> schemas,
+        byte[] body, string contentType, string kind, string type, bool isRequest)
+    {
+        object owner;
+        string xsd;
+        string definition;
+        if (rule.SchemaId is { } schemaId)
+        {
+            if (!schemas.TryGetValue(schemaId, out var global))
+            {
+                return new ValidationFinding("", "ApiSchema", "", "API's schema does not exist or it could not be resolved.", ValidationErrors.InternalError);
+            }
+
+            if (global.Xml is null)
+            {
+                return new ValidationFinding("", type, "ValidationException",
+                    $"Body of the {kind} cannot be validated for the content type {contentType}. Schema '{global.Id}' is a JSON schema, not an XML schema.", ValidationErrors.InternalError);
+            }
+
+            (owner, xsd, definition) = (global, global.Xml, global.Id);
+        }
+        else if (representation.XmlSchema is { } apiSchema)
+        {
+            (owner, xsd, definition) = (representation, apiSchema, representation.TypeName ?? representation.SchemaId ?? "");
+        }
+        else
+        {
+            return null;
+        }
+
+        var validator = XmlSchemaValidator.For(owner, xsd);
+        if (validator.Problem is { } problem)
+        {
+            return new ValidationFinding("", type, "ValidationException",
+                $"Body of the {kind} cannot be validated for the content type {contentType}. {problem}", ValidationErrors.InternalError);
+        }
+
+        if (validator.Validate(body, rule.ValidateAs == "soap") is not { } error)
+        {
+            return null;
+        }
+
+        var details = $"Body of the {kind} does not conform to the definition {definition}, which is associated with the content type {contentType}. {error}";
+        return new ValidationFinding(contentType, type, "IncorrectMessage", details, isRequest ? details : ValidationErrors.InternalError);
     }
 
     /// <summary>Whether a body conforms to a compiled definition, as a finding when it does not.</summary>
