@@ -1,6 +1,4 @@
 using System.Text;
-using Tollgate.Core.Policies.Definitions.AuthenticationBasic;
-using Tollgate.Gateway.Policies.Handlers;
 using Tollgate.Gateway.Policies.Runtime;
 
 namespace Tollgate.Gateway.Policies.AuthenticationBasic;

@@ -1,9 +1,7 @@
 using System.Collections.Frozen;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Net.Http.Headers;
-using Tollgate.Core.Policies;
 using Tollgate.Core.Policies.Definitions.Cors;
-using Tollgate.Gateway.Policies.Handlers;
 using Tollgate.Gateway.Policies.Runtime;
 
 namespace Tollgate.Gateway.Policies.Cors;

@@ -1,12 +1,8 @@
 using System.Globalization;
 using System.Text;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
-using Microsoft.Net.Http.Headers;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
-using Tollgate.Gateway.Policies.Caching;
-using Tollgate.Gateway.Policies.Counters;
 using Tollgate.Gateway.Policies.Runtime;
 using Tollgate.ServiceDefaults;
 

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using Tollgate.Core.Policies;
 using Tollgate.Core.Policies.Definitions;
 using Tollgate.Gateway.Analytics;
 using Tollgate.Gateway.Policies.Counters;

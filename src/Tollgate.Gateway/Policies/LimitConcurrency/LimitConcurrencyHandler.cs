@@ -1,5 +1,3 @@
-using Tollgate.Core.Policies.Definitions.LimitConcurrency;
-using Tollgate.Gateway.Policies.Handlers;
 using Tollgate.Gateway.Policies.Runtime;
 
 namespace Tollgate.Gateway.Policies.LimitConcurrency;

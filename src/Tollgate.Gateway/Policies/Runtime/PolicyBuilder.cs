@@ -1,7 +1,6 @@
 using Tollgate.Core.Policies;
 using Tollgate.Core.Policies.Definitions.IncludeFragment;
 using Tollgate.Core.Policies.Expressions;
-using Tollgate.Gateway.Policies.Handlers;
 
 namespace Tollgate.Gateway.Policies.Runtime;
 

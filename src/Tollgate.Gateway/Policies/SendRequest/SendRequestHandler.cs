@@ -1,9 +1,7 @@
 using System.Net.Http.Headers;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Primitives;
-using Tollgate.Core.Policies.Definitions.SendRequest;
 using Tollgate.Core.Policies.Expressions;
 using Tollgate.Gateway.Policies.Handlers;
 using Tollgate.Gateway.Policies.Runtime;

@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Http;
 using Tollgate.Core.Gateway;
-using Tollgate.Core.Policies.Definitions.SetBackendService;
 using Tollgate.Gateway.Policies.Handlers;
 using Tollgate.Gateway.Policies.Runtime;
 

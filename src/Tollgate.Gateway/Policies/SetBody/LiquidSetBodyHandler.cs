@@ -5,7 +5,6 @@ using Fluid;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
 using Tollgate.Core.Policies;
-using Tollgate.Core.Policies.Definitions.SetBody;
 using Tollgate.Core.Policies.Expressions;
 using Tollgate.Gateway.Policies.Handlers;
 using Tollgate.Gateway.Policies.Runtime;

@@ -1,5 +1,4 @@
 using Tollgate.Core.Gateway;
-using Tollgate.Core.Policies.Definitions.ValidateHeaders;
 using Tollgate.Gateway.Policies.Handlers;
 using Tollgate.Gateway.Policies.Runtime;
 

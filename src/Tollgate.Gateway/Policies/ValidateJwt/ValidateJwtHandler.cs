@@ -5,11 +5,9 @@ using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Protocols;
 using Microsoft.IdentityModel.Protocols.OpenIdConnect;
 using Microsoft.IdentityModel.Tokens;
-using Tollgate.Core.Policies;
 using Tollgate.Core.Policies.Definitions.ValidateJwt;
 using Tollgate.Core.Policies.Expressions;
 using Tollgate.Gateway.Analytics;
-using Tollgate.Gateway.Policies.Handlers;
 using Tollgate.Gateway.Policies.Runtime;
 
 namespace Tollgate.Gateway.Policies.ValidateJwt;

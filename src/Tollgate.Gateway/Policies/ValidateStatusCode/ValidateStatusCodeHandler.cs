@@ -1,5 +1,4 @@
 using System.Globalization;
-using Tollgate.Core.Policies.Definitions.ValidateStatusCode;
 using Tollgate.Gateway.Policies.Handlers;
 using Tollgate.Gateway.Policies.Runtime;
 

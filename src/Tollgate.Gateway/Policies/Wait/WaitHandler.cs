@@ -1,5 +1,3 @@
-using Tollgate.Core.Policies.Definitions.Wait;
-using Tollgate.Gateway.Policies.Handlers;
 using Tollgate.Gateway.Policies.Runtime;
 using Tollgate.Gateway.Policies.SendRequest;
 
