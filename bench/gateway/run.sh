@@ -17,6 +17,9 @@
 #              decided in Redis (one script for both policies), the per-call cost small limits (Starter's 5/60 s) have
 #   tollgate-full - what a real deployment runs: key check, the Starter policy on Redis counters (with leases), the
 #              request log and metrics on
+#   tollgate-fullb - tollgate-full again, in a second process started with the extra environment in B_ENV (A_ENV for
+#              tollgate-full's): an A/B of a runtime or Tollgate setting in one interleaved run, e.g.
+#              B_ENV="DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1" CONFIGS="yarp tollgate-full tollgate-fullb"
 # in one run, interleaved (direct yarp nginx tollgate, direct yarp nginx tollgate, ...), medians
 # over REPS repetitions, ratios to bare YARP, proxy CPU per request, and one-connection latency.
 # Method: bench/README.md. Usage: bash bench/gateway/run.sh (details: bench/README.md)
@@ -29,7 +32,7 @@
 #   TOLLGATE_BUILD [1]   0 = do not build Tollgate, only the bench projects
 #   NGINX_WORKERS [auto] nginx worker_processes
 #   HAPROXY_THREADS [nproc] HAProxy nbthread
-#   BASE_PORT [18080]    ports BASE+1 .. BASE+17 on 127.0.0.1 must be free
+#   BASE_PORT [18080]    ports BASE+1 .. BASE+19 on 127.0.0.1 must be free
 #   RESULTS_DIR [<repo>/bench/results]
 set -euo pipefail
 
@@ -67,6 +70,8 @@ MGMT_REDIS2_PORT=$((BASE_PORT + 14))
 HAPROXY_PORT=$((BASE_PORT + 15))
 GW_FULL_PORT=$((BASE_PORT + 16))
 MGMT_FULL_PORT=$((BASE_PORT + 17))
+GW_FULLB_PORT=$((BASE_PORT + 18))
+MGMT_FULLB_PORT=$((BASE_PORT + 19))
 
 API_VERSION=2022-08-01
 PATH_DIRECT=/echo/hello
@@ -75,12 +80,12 @@ log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
 has_config() { [[ " $CONFIGS " == *" $1 "* ]]; }
-uses_tollgate() { has_config tollgate || has_config tollgate-log || has_config tollgate-starter || has_config tollgate-starter-redis || has_config tollgate-starter-redis-noleases || has_config tollgate-full; }
-uses_redis() { has_config tollgate-starter-redis || has_config tollgate-starter-redis-noleases || has_config tollgate-full; }
+uses_tollgate() { has_config tollgate || has_config tollgate-log || has_config tollgate-starter || has_config tollgate-starter-redis || has_config tollgate-starter-redis-noleases || has_config tollgate-full || has_config tollgate-fullb; }
+uses_redis() { has_config tollgate-starter-redis || has_config tollgate-starter-redis-noleases || has_config tollgate-full || has_config tollgate-fullb; }
 
 [[ "$REPS" =~ ^[1-9][0-9]*$ ]] || die "REPS must be a positive integer (got '$REPS')"
 for c in $CONFIGS; do
-    case "$c" in direct|yarp|nginx|haproxy|tollgate|tollgate-log|tollgate-starter|tollgate-starter-redis|tollgate-starter-redis-noleases|tollgate-full) ;; *) die "unknown configuration '$c' in CONFIGS" ;; esac
+    case "$c" in direct|yarp|nginx|haproxy|tollgate|tollgate-log|tollgate-starter|tollgate-starter-redis|tollgate-starter-redis-noleases|tollgate-full|tollgate-fullb) ;; *) die "unknown configuration '$c' in CONFIGS" ;; esac
 done
 has_config yarp || die "CONFIGS must include yarp: every ratio is to bare YARP"
 
@@ -244,7 +249,7 @@ declare -A KEY=() BASE=() MGMT_TOKEN=()
 # windows and counter work per call, without refusing wrk's calls.
 STARTER_POLICY='<policies><inbound><base /><rate-limit calls=\"2000000000\" renewal-period=\"60\" /><quota calls=\"2000000000\" renewal-period=\"604800\" /></inbound><backend><base /></backend><outbound><base /></outbound><on-error><base /></on-error></policies>'
 start_tollgate() {
-    local name=$1 gw=$2 mgmt=$3 analytics=$4 policy=${5:-none} counters=${6:-memory}
+    local name=$1 gw=$2 mgmt=$3 analytics=$4 policy=${5:-none} counters=${6:-memory} extra=${7:-}
     # Run from a copy of the build output so a rebuild of src/ during the run cannot pull the
     # files from under the running process.
     [[ -d "$TMP/tollgate-bin" ]] || cp -r "$TOLLGATE_OUT" "$TMP/tollgate-bin"
@@ -263,7 +268,7 @@ start_tollgate() {
     export Tollgate__Gateway__Counters__RedisLeases="$leases"
     export Tollgate__Gateway__Counters__KeyPrefix="tollgate-$name:"
     export Tollgate__Gateway__Counters__RedisConfiguration="127.0.0.1:$REDIS_PORT"
-    (cd "$TMP" && exec dotnet "$TOLLGATE_DLL" run --roles gateway,management --data-dir "$TOLLGATE_DATA") >"$TMP/$name.log" 2>&1 &
+    (cd "$TMP" && exec env $extra dotnet "$TOLLGATE_DLL" run --roles gateway,management --data-dir "$TOLLGATE_DATA") >"$TMP/$name.log" 2>&1 &
     PID[$name]=$!
     wait_http "http://127.0.0.1:$mgmt/"
     wait_http "http://127.0.0.1:$gw/"
@@ -324,7 +329,8 @@ if uses_redis; then
     for i in $(seq 1 50); do redis-cli -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG && break; sleep 0.1; done
     has_config tollgate-starter-redis && start_tollgate tollgate-starter-redis "$GW_REDIS_PORT" "$MGMT_REDIS_PORT" false starter redis
     has_config tollgate-starter-redis-noleases && start_tollgate tollgate-starter-redis-noleases "$GW_REDIS2_PORT" "$MGMT_REDIS2_PORT" false starter redis-noleases
-    has_config tollgate-full && start_tollgate tollgate-full "$GW_FULL_PORT" "$MGMT_FULL_PORT" true starter redis
+    has_config tollgate-full && start_tollgate tollgate-full "$GW_FULL_PORT" "$MGMT_FULL_PORT" true starter redis "${A_ENV:-}"
+    has_config tollgate-fullb && start_tollgate tollgate-fullb "$GW_FULLB_PORT" "$MGMT_FULLB_PORT" true starter redis "${B_ENV:-}"
 fi
 
 # ---------------------------------------------------------------- measuring
@@ -335,6 +341,7 @@ url_of() {
         nginx) echo "http://127.0.0.1:$NGINX_PORT$PATH_DIRECT" ;;
         haproxy) echo "http://127.0.0.1:$HAPROXY_PORT$PATH_DIRECT" ;;
         tollgate-full) echo "http://127.0.0.1:$GW_FULL_PORT$PATH_DIRECT" ;;
+        tollgate-fullb) echo "http://127.0.0.1:$GW_FULLB_PORT$PATH_DIRECT" ;;
         tollgate) echo "http://127.0.0.1:$GW_PORT$PATH_DIRECT" ;;
         tollgate-log) echo "http://127.0.0.1:$GW_LOG_PORT$PATH_DIRECT" ;;
         tollgate-starter) echo "http://127.0.0.1:$GW_STARTER_PORT$PATH_DIRECT" ;;
@@ -351,7 +358,7 @@ proxy_pids() {
         haproxy) echo "${PID[haproxy]}" ;;
         tollgate|tollgate-log|tollgate-starter) echo "${PID[$1]}" ;;
         # Redis does the counting for this one: its CPU is part of the cost.
-        tollgate-starter-redis|tollgate-starter-redis-noleases|tollgate-full) echo "${PID[$1]}" "${PID[redis]}" ;;
+        tollgate-starter-redis|tollgate-starter-redis-noleases|tollgate-full|tollgate-fullb) echo "${PID[$1]}" "${PID[redis]}" ;;
     esac
 }
 # utime+stime (clock ticks) summed over the given pids.
@@ -536,7 +543,7 @@ END {
     print "| config | req/s | ratio to bare YARP | p50 | p99 | proxy CPU µs/req | p50 at 1 connection |"
     print "|---|---:|---:|---:|---:|---:|---:|"
     names["direct"] = "direct (backend)"; names["yarp"] = "bare YARP 2.3"; names["nginx"] = "nginx"; names["tollgate"] = "Tollgate (key check)"; names["tollgate-log"] = "Tollgate (key check + request log)"; names["tollgate-starter"] = "Tollgate + Starter policies (in-process counters)"; names["tollgate-starter-redis"] = "Tollgate + Starter policies (Redis counters)"; names["tollgate-starter-redis-noleases"] = "Tollgate + Starter policies (Redis counters, no leases: every call in Redis)"; names["haproxy"] = "HAProxy"; names["tollgate-full"] = "Tollgate full (key check, Starter on Redis, request log, metrics)"
-    for (k = 1; k <= ncfg; k++) {
+    for (k = 1; names["tollgate-fullb"] = "Tollgate full, B_ENV"; k <= ncfg; k++) {
         cfg = order[k]
         ckey = cfg SUBSEP "cpu"
         cpu = (ckey in cnt) ? sprintf("%.1f", median(ckey)) : "—"

@@ -79,6 +79,7 @@ public static class EventIds
     // --- gateway: validation policies and backends (47xx) ---
     public const int ValidationFinding = 4701;
     public const int BackendCircuitOpened = 4702;
+    public const int BackendCircuitStoreUnavailable = 4703;
 
     // --- Studio (5xxx) ---
     public const int StudioRequestFailed = 5001;

@@ -20,6 +20,18 @@ public sealed record GatewayBackend
     /// <summary>The Authorization header sent to the backend (<c>credentials.authorization</c>: scheme and parameter), if any.</summary>
     public string? Authorization { get; init; }
 
+    /// <summary>
+    /// Thumbprints of the instance's certificates presented to the backend as its client certificate
+    /// (<c>credentials.certificateIds</c> resolved, else <c>credentials.certificate</c>); empty: none.
+    /// </summary>
+    public IReadOnlyList<string> ClientCertificates { get; init; } = [];
+
+    /// <summary>Whether the backend's server certificate must chain to a trusted root (<c>tls.validateCertificateChain</c>).</summary>
+    public bool ValidateCertificateChain { get; init; } = true;
+
+    /// <summary>Whether the backend's server certificate must name its host (<c>tls.validateCertificateName</c>).</summary>
+    public bool ValidateCertificateName { get; init; } = true;
+
     /// <summary>The circuit breaker's rule, if any.</summary>
     public GatewayCircuitBreaker? CircuitBreaker { get; init; }
 
@@ -30,7 +42,9 @@ public sealed record GatewayBackend
 
     public bool Equals(GatewayBackend? other) =>
         other is not null && Id == other.Id && Url == other.Url && Authorization == other.Authorization && CircuitBreaker == other.CircuitBreaker
-        && Headers.SequenceEqual(other.Headers) && Query.SequenceEqual(other.Query) && Pool.SequenceEqual(other.Pool);
+        && ValidateCertificateChain == other.ValidateCertificateChain && ValidateCertificateName == other.ValidateCertificateName
+        && Headers.SequenceEqual(other.Headers) && Query.SequenceEqual(other.Query) && Pool.SequenceEqual(other.Pool)
+        && ClientCertificates.SequenceEqual(other.ClientCertificates, StringComparer.OrdinalIgnoreCase);
 
     public override int GetHashCode() => HashCode.Combine(Id, Url, Authorization, CircuitBreaker, Headers.Count, Query.Count, Pool.Count);
 }
@@ -75,3 +89,10 @@ public sealed record GatewayStatusRange(int Min, int Max);
 
 /// <summary>A member of a pool: the backend's id, its priority (lower first) and its weight within that priority.</summary>
 public sealed record GatewayPoolMember(string Id, int Priority, int Weight);
+
+/// <summary>
+/// A client certificate of the instance (<c>certificates/{id}</c>): its id, SHA-1 thumbprint (upper-case hex) and the
+/// PFX with its private key (and the chain it was uploaded with), base64 without a password. Snapshots carry it to
+/// the gateways as they carry secret named values and host name certificates.
+/// </summary>
+public sealed record GatewayClientCertificate(string Id, string Thumbprint, string Pfx);

@@ -10,6 +10,15 @@ public sealed record GatewaySnapshot
 
     public required string ServiceName { get; init; }
 
+    /// <summary>The instance's ARM resource id (<c>/subscriptions/…/providers/Microsoft.ApiManagement/service/{name}</c>), for <c>context.Deployment.ServiceId</c>.</summary>
+    public string? ServiceId { get; init; }
+
+    /// <summary>The instance's location, for <c>context.Deployment.Region</c>.</summary>
+    public string? Region { get; init; }
+
+    /// <summary>The instance's groups (id and display name), for the <c>Groups</c> of <c>context.User</c> and <c>context.Product</c>.</summary>
+    public IReadOnlyList<GatewayGroup> Groups { get; init; } = [];
+
     public IReadOnlyList<GatewayApi> Apis { get; init; } = [];
 
     public IReadOnlyList<GatewayProduct> Products { get; init; } = [];
@@ -38,6 +47,9 @@ public sealed record GatewaySnapshot
 
     /// <summary>The instance's custom host names (<c>hostnameConfigurations</c>), with their certificates.</summary>
     public IReadOnlyList<GatewayHostName> HostNames { get; init; } = [];
+
+    /// <summary>The instance's client certificates (<c>certificates/{id}</c>), for <c>authentication-certificate</c> and backends' credentials.</summary>
+    public IReadOnlyList<GatewayClientCertificate> Certificates { get; init; } = [];
 
     /// <summary>The instance was deleted: this empty snapshot replaces its last one.</summary>
     public bool Deleted { get; init; }
@@ -127,9 +139,26 @@ public sealed record GatewayApi
 
     public string KeyQueryName { get; init; } = "subscription-key";
 
+    /// <summary>The API's version in its version set (null or empty: the set's original, or no set).</summary>
     public string? ApiVersion { get; init; }
 
+    /// <summary>The revision's number (<c>apiRevision</c>).</summary>
     public string Revision { get; init; } = "1";
+
+    /// <summary>
+    /// Whether this is the API's current revision, served at its path. A non-current revision's id is
+    /// <c>{apiId};rev={n}</c> and it is served at <c>{path};rev={n}</c> (<see cref="RoutePath"/>).
+    /// </summary>
+    public bool IsCurrent { get; init; } = true;
+
+    /// <summary>The version set's versioning scheme (<c>Segment</c>, <c>Header</c> or <c>Query</c>); null when the API is in no version set.</summary>
+    public string? VersioningScheme { get; init; }
+
+    /// <summary>The header naming the version (scheme <c>Header</c>).</summary>
+    public string? VersionHeaderName { get; init; }
+
+    /// <summary>The query parameter naming the version (scheme <c>Query</c>).</summary>
+    public string? VersionQueryName { get; init; }
 
     /// <summary>The API-scope policy document, if any.</summary>
     public string? Policy { get; init; }
@@ -139,6 +168,32 @@ public sealed record GatewayApi
 
     public IReadOnlyList<GatewayOperation> Operations { get; init; } = [];
 
+    /// <summary>The id of the API this is a revision of: <see cref="Id"/> without its <c>;rev={n}</c> (subscriptions to <c>/apis/{id}</c> cover every revision).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string ApiId => Id.IndexOf(";rev=", StringComparison.OrdinalIgnoreCase) is var at and > 0 ? Id[..at] : Id;
+
+    /// <summary>
+    /// The path the API is served at, without leading or trailing '/': <see cref="Path"/>, then <c>/{version}</c> for a
+    /// version of a Segment version set, then <c>;rev={n}</c> for a non-current revision
+    /// (<c>echo</c>, <c>echo/v2</c>, <c>echo;rev=3</c>, <c>echo/v2;rev=3</c>). A Header or Query version is served at its
+    /// path and told from the set's other versions by the header or query parameter.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string RoutePath
+    {
+        get
+        {
+            var segment = string.Equals(VersioningScheme, "Segment", StringComparison.OrdinalIgnoreCase) && !string.IsNullOrEmpty(ApiVersion);
+            if (!segment && IsCurrent)
+            {
+                return Path;
+            }
+
+            var path = segment ? (Path.Length == 0 ? ApiVersion! : Path + "/" + ApiVersion) : Path;
+            return IsCurrent ? path : path + ";rev=" + Revision;
+        }
+    }
+
     /// <summary>Whether two APIs are equal in every property, operations and their responses included (records compare lists by reference).</summary>
     public static bool SameValue(GatewayApi a, GatewayApi b)
     {
@@ -146,7 +201,8 @@ public sealed record GatewayApi
         ArgumentNullException.ThrowIfNull(b);
         if (a.Id != b.Id || a.DisplayName != b.DisplayName || a.Path != b.Path || a.ServiceUrl != b.ServiceUrl
             || a.SubscriptionRequired != b.SubscriptionRequired || a.KeyHeaderName != b.KeyHeaderName || a.KeyQueryName != b.KeyQueryName
-            || a.ApiVersion != b.ApiVersion || a.Revision != b.Revision || a.Policy != b.Policy || a.PolicyFormat != b.PolicyFormat
+            || a.ApiVersion != b.ApiVersion || a.Revision != b.Revision || a.IsCurrent != b.IsCurrent || a.VersioningScheme != b.VersioningScheme
+            || a.VersionHeaderName != b.VersionHeaderName || a.VersionQueryName != b.VersionQueryName || a.Policy != b.Policy || a.PolicyFormat != b.PolicyFormat
             || !a.Protocols.SequenceEqual(b.Protocols) || a.Operations.Count != b.Operations.Count)
         {
             return false;
@@ -344,6 +400,12 @@ public sealed record GatewaySubscription
     public DateTimeOffset? PreviousSecondaryKeyValidUntil { get; init; }
 
     public DateTimeOffset CreatedDate { get; init; }
+
+    /// <summary>When the subscription was activated (<c>startDate</c>), if it was.</summary>
+    public DateTimeOffset? StartDate { get; init; }
+
+    /// <summary>When the subscription was cancelled or expired (<c>endDate</c>), if it was.</summary>
+    public DateTimeOffset? EndDate { get; init; }
 }
 
 /// <summary>Which of a subscription's keys a call used (recorded in the request log, never the key itself).</summary>
@@ -373,4 +435,17 @@ public sealed record GatewayUser
     public string State { get; init; } = "active";
 
     public IReadOnlyList<string> GroupIds { get; init; } = [];
+
+    public string? Note { get; init; }
+
+    public DateTimeOffset? RegistrationDate { get; init; }
+
+    /// <summary>The user's identities (<c>identities</c>: provider and id).</summary>
+    public IReadOnlyList<GatewayUserIdentity> Identities { get; init; } = [];
 }
+
+/// <summary>An identity of a user with an identity provider.</summary>
+public sealed record GatewayUserIdentity(string Provider, string Id);
+
+/// <summary>A group of users (<c>groups/{id}</c>).</summary>
+public sealed record GatewayGroup(string Id, string DisplayName);

@@ -15,8 +15,15 @@ public static partial class ResourceSchemas
         new("header", FieldType.Object) { Check = CheckNameToValues, Description = "Headers sent to the backend: {\"name\": [\"value\", …]}." },
         new("query", FieldType.Object) { Check = CheckNameToValues, Description = "Query parameters added to the backend URL: {\"name\": [\"value\", …]}." },
         new("authorization", FieldType.Object) { Schema = BackendAuthorization, Description = "The Authorization header sent to the backend." },
-        new("certificate", FieldType.StringArray) { Description = "Kept; client certificates are not sent by Tollgate." },
-        new("certificateIds", FieldType.StringArray) { Description = "Kept; client certificates are not sent by Tollgate." },
+        new("certificate", FieldType.StringArray) { Description = "Thumbprints of uploaded certificates (certificates/{id}) presented to the backend as its client certificate; ignored when certificateIds is given." },
+        new("certificateIds", FieldType.StringArray) { Description = "Uploaded certificates (/certificates/{id} or their ARM ids) presented to the backend as its client certificate." },
+    ]);
+
+    /// <summary>APIM's <c>BackendTlsProperties</c>: how the gateway checks the backend's server certificate.</summary>
+    public static readonly ObjectSchema BackendTls = new("BackendTlsProperties",
+    [
+        new("validateCertificateChain", FieldType.Boolean) { Default = () => true, Description = "Whether the backend's certificate must chain to a trusted root. false for a self-signed backend certificate." },
+        new("validateCertificateName", FieldType.Boolean) { Default = () => true, Description = "Whether the backend's certificate must name the backend's host." },
     ]);
 
     public static readonly ObjectSchema StatusCodeRange = new("FailureStatusCodeRange",
@@ -69,7 +76,7 @@ public static partial class ResourceSchemas
         new("type", FieldType.String) { Values = ["Single", "Pool"], Default = () => "Single" },
         new("resourceId", FieldType.String),
         new("properties", FieldType.Object),
-        new("tls", FieldType.Object),
+        new("tls", FieldType.Object) { Schema = BackendTls, Description = "How the backend's server certificate is checked (both true by default)." },
         new("proxy", FieldType.Object),
         new("credentials", FieldType.Object) { Schema = BackendCredentials },
         new("circuitBreaker", FieldType.Object) { Schema = CircuitBreaker, Description = "Per gateway process: while open, calls routed to this backend are answered 503." },

@@ -8,7 +8,11 @@ using Microsoft.AspNetCore.Routing;
 namespace Tollgate.Gateway.Configuration;
 
 /// <summary>An operation as the gateway serves it: the API and operation, ready for per-request lookups.</summary>
-public sealed record OperationEntry(GatewayApi Api, GatewayOperation Operation, UrlTemplate Template);
+public sealed record OperationEntry(GatewayApi Api, GatewayOperation Operation, UrlTemplate Template)
+{
+    /// <summary>The path the API is served at (<see cref="GatewayApi.RoutePath"/>: its path, version segment and revision).</summary>
+    public string RoutePath { get; } = Api.RoutePath;
+}
 
 /// <summary>
 /// A <see cref="GatewaySnapshot"/> of one instance compiled for serving: its routes (matched by <see cref="Match"/>,
@@ -115,9 +119,9 @@ public sealed class GatewayState
             apis[i] = built;
             routeCount += built.Routes.Count;
 
-            // Most paths have one API; a path shared by versions or revisions grows its array.
-            byPath[api.Path] = byPath.TryGetValue(api.Path, out var sharing) ? [.. sharing, built] : [built];
-            depth = Math.Max(depth, Depth(api.Path));
+            // Most paths have one API; a path shared by the versions of a Header or Query version set grows its array.
+            byPath[built.RoutePath] = byPath.TryGetValue(built.RoutePath, out var sharing) ? [.. sharing, built] : [built];
+            depth = Math.Max(depth, Depth(built.RoutePath));
         }
 
         var state = Finish(snapshot, instance, previous, apis, routeCount, problems);
@@ -160,19 +164,19 @@ public sealed class GatewayState
             apis ??= [.. previous.ApiRoutes];
             apis[i] = built;
             routeCount += built.Routes.Count - old.Routes.Count;
-            depth = Math.Max(depth, Depth(api.Path));
+            depth = Math.Max(depth, Depth(built.RoutePath));
             overlay ??= new Dictionary<string, ApiRoutes[]>(StringComparer.OrdinalIgnoreCase);
 
             // The new routes take the old ones' place on their path, or leave it for another path.
-            var sharing = Lookup(previous, overlay, old.Api.Path);
-            if (string.Equals(old.Api.Path, api.Path, StringComparison.OrdinalIgnoreCase))
+            var sharing = Lookup(previous, overlay, old.RoutePath);
+            if (string.Equals(old.RoutePath, built.RoutePath, StringComparison.OrdinalIgnoreCase))
             {
-                overlay[api.Path] = [.. sharing.Select(r => ReferenceEquals(r, old) ? built : r)];
+                overlay[built.RoutePath] = [.. sharing.Select(r => ReferenceEquals(r, old) ? built : r)];
             }
             else
             {
-                overlay[old.Api.Path] = [.. sharing.Where(r => !ReferenceEquals(r, old))];
-                overlay[api.Path] = [.. Lookup(previous, overlay, api.Path), built];
+                overlay[old.RoutePath] = [.. sharing.Where(r => !ReferenceEquals(r, old))];
+                overlay[built.RoutePath] = [.. Lookup(previous, overlay, built.RoutePath), built];
             }
 
             if (overlay.Count > MaxOverlay)
@@ -272,7 +276,7 @@ public sealed class GatewayState
             return ApiRoutes[index];
         }
 
-        foreach (var routes in Lookup(this, null, api.Path))
+        foreach (var routes in Lookup(this, null, api.RoutePath))
         {
             if (ReferenceEquals(routes.Api, api))
             {
@@ -332,9 +336,16 @@ public sealed class GatewayState
             return;
         }
 
-        apiMatched = true;
         foreach (var api in apis)
         {
+            // The versions of a Header or Query version set share their path: the request's version picks one. A
+            // version no API of the path has is no API ("Resource not found"), as in APIM.
+            if (api.VersionedBy is not null && !NamesVersion(request, api))
+            {
+                continue;
+            }
+
+            apiMatched = true;
             var target = best is null ? values : scratch ??= new RouteValueDictionary();
             var route = api.Match(request, method, below, preflight, Policies, target);
             if (route is null || (best is not null && GatewayRoute.Compare(route, best) >= 0))
@@ -357,6 +368,18 @@ public sealed class GatewayState
 
             best = route;
         }
+    }
+
+    /// <summary>
+    /// Whether the request names the API's version: the version set's header or query parameter equals its apiVersion
+    /// (case ignored), or is absent or empty when the API is the set's original (no apiVersion).
+    /// </summary>
+    private static bool NamesVersion(HttpRequest request, ApiRoutes api)
+    {
+        var named = api.VersionedBy == Configuration.ApiRoutes.VersionSource.Header
+            ? request.Headers[api.Api.VersionHeaderName!].ToString()
+            : request.Query[api.Api.VersionQueryName!].ToString();
+        return named.Length == 0 ? string.IsNullOrEmpty(api.Api.ApiVersion) : string.Equals(named, api.Api.ApiVersion, StringComparison.OrdinalIgnoreCase);
     }
 
     public static GatewayState Empty(GatewayOptions options) => Build(GatewaySnapshot.Empty(options.ServiceName ?? ""), options);

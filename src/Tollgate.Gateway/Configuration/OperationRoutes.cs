@@ -26,6 +26,7 @@ public sealed class GatewayRoute
         Matcher = matcher;
         Query = query;
         Precedence = precedence;
+        ApiPathLength = entry.RoutePath.Length;
     }
 
     /// <summary><c>{instance}/{api}/{operation}</c> in lower case.</summary>
@@ -45,6 +46,9 @@ public sealed class GatewayRoute
     /// <summary>ASP.NET's inbound precedence of the pattern: literal segments before parameters before catch-alls.</summary>
     internal decimal Precedence { get; }
 
+    /// <summary>The length of the path its API is served at (<see cref="OperationEntry.RoutePath"/>).</summary>
+    internal int ApiPathLength { get; }
+
     /// <summary>Its position in its API's ranked list (<see cref="ApiRoutes.Routes"/>).</summary>
     internal int Rank { get; set; }
 
@@ -56,7 +60,7 @@ public sealed class GatewayRoute
     {
         var c = x.Precedence.CompareTo(y.Precedence);
         c = c != 0 ? c : y.Query.Length.CompareTo(x.Query.Length);
-        c = c != 0 ? c : y.Entry.Api.Path.Length.CompareTo(x.Entry.Api.Path.Length);
+        c = c != 0 ? c : y.ApiPathLength.CompareTo(x.ApiPathLength);
         return c != 0 ? c : string.CompareOrdinal(x.RouteId, y.RouteId);
     }
 
@@ -113,6 +117,10 @@ public sealed class ApiRoutes
         Api = api;
         Routes = routes;
         Problems = problems;
+        RoutePath = api.RoutePath;
+        VersionedBy = string.Equals(api.VersioningScheme, "Header", StringComparison.OrdinalIgnoreCase) && !string.IsNullOrEmpty(api.VersionHeaderName) ? VersionSource.Header
+            : string.Equals(api.VersioningScheme, "Query", StringComparison.OrdinalIgnoreCase) && !string.IsNullOrEmpty(api.VersionQueryName) ? VersionSource.Query
+            : null;
         var byFirst = new Dictionary<string, List<GatewayRoute>>(StringComparer.OrdinalIgnoreCase);
         var other = new List<GatewayRoute>();
         foreach (var route in routes)
@@ -139,6 +147,19 @@ public sealed class ApiRoutes
 
     public GatewayApi Api { get; }
 
+    /// <summary>Where a request names the version of an API of a Header or Query version set.</summary>
+    public enum VersionSource
+    {
+        Header,
+        Query,
+    }
+
+    /// <summary>The path the API is served at (<see cref="GatewayApi.RoutePath"/>).</summary>
+    public string RoutePath { get; }
+
+    /// <summary>Where a request names the API's version (a Header or Query version set), or null (no version set, or Segment: in <see cref="RoutePath"/>).</summary>
+    public VersionSource? VersionedBy { get; }
+
     /// <summary>The API's routes, most specific first.</summary>
     public IReadOnlyList<GatewayRoute> Routes { get; }
 
@@ -158,7 +179,7 @@ public sealed class ApiRoutes
                 continue;
             }
 
-            var pattern = template!.ToRoutePattern(api.Path);
+            var pattern = template!.ToRoutePattern(api.RoutePath);
             RouteTemplate routeTemplate;
             decimal precedence;
             try

@@ -97,7 +97,7 @@ public sealed class SubscriptionKeyTransforms : ITransformProvider
     private static string EncodedPath(HttpContext http, string path)
     {
         var raw = http.Features.Get<IHttpRequestFeature>()?.RawTarget;
-        var apiPath = http.Features.Get<GatewayRequest>()?.Api.Path;
+        var apiPath = http.Features.Get<GatewayRequest>()?.Entry.RoutePath;
         if (raw is { Length: > 0 } && raw[0] == '/' && apiPath is not null)
         {
             var question = raw.IndexOf('?', StringComparison.Ordinal);

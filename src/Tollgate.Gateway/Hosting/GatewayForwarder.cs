@@ -17,21 +17,28 @@ namespace Tollgate.Gateway.Hosting;
 /// one <c>set-backend-service</c> chose for the request. The gateway matches operations itself
 /// (<see cref="GatewayState.Match"/>), so YARP's route table, endpoint and proxy pipeline are not on the path; its
 /// transforms are, built by YARP's <see cref="ITransformBuilder"/> from the same transform list a YARP route had
-/// (API path prefix removed, key header removed, key query parameter removed, request id, X-Forwarded-*).
+/// (API path prefix removed, key header removed, key query parameter removed, request id, X-Forwarded-*). A call that
+/// presents a client certificate, or goes to a backend with its own TLS checks, uses that one's client
+/// (<see cref="BackendClients"/>).
 /// </summary>
 public sealed class GatewayForwarder
 {
     private readonly IHttpForwarder _forwarder;
     private readonly ITransformBuilder _transforms;
     private readonly HttpMessageInvoker _client;
+    private readonly BackendClients _backendClients;
     private readonly ForwarderRequestConfig _requestConfig;
 
-    /// <summary>Transformers by what they depend on (API path, key header, key query parameter): shared by APIs and snapshots.</summary>
-    private readonly ConcurrentDictionary<(string Path, string Header, string Query), HttpTransformer> _transformers = new();
+    /// <summary>
+    /// Transformers by what they depend on (API path, key header, key query parameter, whether the API is served at a
+    /// path of its own: a version segment or revision): shared by APIs and snapshots.
+    /// </summary>
+    private readonly ConcurrentDictionary<(string Path, string Header, string Query, bool OwnRoute), HttpTransformer> _transformers = new();
 
-    public GatewayForwarder(IHttpForwarder forwarder, ITransformBuilder transforms, IForwarderHttpClientFactory clients, IOptions<GatewayOptions> options)
+    public GatewayForwarder(IHttpForwarder forwarder, ITransformBuilder transforms, IForwarderHttpClientFactory clients, IOptions<GatewayOptions> options, BackendClients backendClients)
     {
         _forwarder = forwarder;
+        _backendClients = backendClients;
         _transforms = transforms;
         _requestConfig = new ForwarderRequestConfig { ActivityTimeout = options.Value.BackendTimeout };
         // One connection pool for every backend (SocketsHttpHandler pools per host): YARP's defaults for a proxy
@@ -60,23 +67,33 @@ public sealed class GatewayForwarder
         var request = context.Features.Get<GatewayRequest>() ?? throw new UnreachableException("The gateway forwards matched requests only.");
         var api = request.Api;
         var destination = request.BackendUrl ?? api.ServiceUrl!;
-        var vt = _forwarder.SendAsync(context, destination, _client, _requestConfig, TransformerFor(api));
+        // A client certificate (authentication-certificate, a backend's credentials) or a backend's own server
+        // certificate checks need a client of their own; every other call shares one connection pool.
+        var client = request.ClientCertificate is null && request.Backend is null ? _client : _backendClients.For(request, _client);
+        var vt = _forwarder.SendAsync(context, destination, client, _requestConfig, TransformerFor(request.Entry));
         return vt.IsCompletedSuccessfully ? Task.CompletedTask : vt.AsTask();
     }
 
-    private HttpTransformer TransformerFor(GatewayApi api)
+    private HttpTransformer TransformerFor(OperationEntry entry)
     {
-        var key = (api.Path, api.KeyHeaderName, api.KeyQueryName);
+        var api = entry.Api;
+        var key = (api.Path, api.KeyHeaderName, api.KeyQueryName, !string.Equals(entry.RoutePath, api.Path, StringComparison.Ordinal));
         return _transformers.TryGetValue(key, out var transformer) ? transformer : _transformers.GetOrAdd(key, Build);
     }
 
-    private HttpTransformer Build((string Path, string Header, string Query) key)
+    private HttpTransformer Build((string Path, string Header, string Query, bool OwnRoute) key)
     {
         var transforms = new List<IReadOnlyDictionary<string, string>>
         {
             new Dictionary<string, string> { ["RequestHeaderRemove"] = key.Header },
         };
-        if (key.Path.Length > 0)
+        var metadata = new Dictionary<string, string> { [SubscriptionKeyTransforms.QueryNameMetadata] = key.Query };
+        if (key.OwnRoute)
+        {
+            // The path below the version segment or revision is forwarded (RoutePathTransforms).
+            metadata[RoutePathTransforms.Metadata] = "true";
+        }
+        else if (key.Path.Length > 0)
         {
             transforms.Insert(0, new Dictionary<string, string> { ["PathRemovePrefix"] = "/" + key.Path });
         }
@@ -89,7 +106,7 @@ public sealed class GatewayForwarder
             Transforms = transforms,
             // The key query parameter is removed by SubscriptionKeyTransforms, and only when present: YARP's
             // QueryRemoveParameter would parse and rebuild every query string.
-            Metadata = new Dictionary<string, string> { [SubscriptionKeyTransforms.QueryNameMetadata] = key.Query },
+            Metadata = metadata,
         }, cluster: null);
     }
 }

@@ -30,7 +30,8 @@ public static class GatewayHost
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<SnapshotProxyConfigProvider>();
         // YARP forwards (IHttpForwarder) and builds the transforms; the gateway matches operations itself.
-        builder.Services.AddReverseProxy().AddTransforms<SubscriptionKeyTransforms>().AddTransforms<RequestIdTransforms>();
+        builder.Services.AddReverseProxy().AddTransforms<RoutePathTransforms>().AddTransforms<SubscriptionKeyTransforms>().AddTransforms<RequestIdTransforms>();
+        builder.Services.AddSingleton<BackendClients>();
         builder.Services.AddSingleton<GatewayForwarder>();
         builder.Services.AddTollgateCounterStores(options.Counters, dataDirectory);
         builder.Services.AddSingleton(sp => new PolicyServices(sp, sp.GetRequiredService<TimeProvider>(), options, sp.GetService<Microsoft.Extensions.Logging.ILoggerFactory>()));

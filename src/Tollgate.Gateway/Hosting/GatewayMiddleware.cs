@@ -55,7 +55,7 @@ public sealed partial class GatewayMiddleware(RequestDelegate next, SnapshotProx
             return;
         }
 
-        var request = new GatewayRequest { State = state, Entry = entry };
+        var request = new GatewayRequest { State = state, Entry = entry, RoutedPath = context.Request.Path.Value };
         context.Features.Set(request);
         var check = SubscriptionKeyValidator.Validate(context.Request, request, time.GetUtcNow());
         if (Policies.Cors.CorsHandler.IsPreflight(context.Request) && !HttpMethods.IsOptions(entry.Operation.Method))

@@ -48,6 +48,7 @@ internal static class PolicyHandlerFactories
         new CacheRemoveValue.CacheRemoveValueHandlerFactory(),
         new Trace.TraceHandlerFactory(),
         new AuthenticationBasic.AuthenticationBasicHandlerFactory(),
+        new AuthenticationCertificate.AuthenticationCertificateHandlerFactory(),
         new Jsonp.JsonpHandlerFactory(),
         new LimitConcurrency.LimitConcurrencyHandlerFactory(),
         new Wait.WaitHandlerFactory(),

@@ -17,6 +17,13 @@ public sealed class GatewayRequest
 
     public GatewayOperation Operation => Entry.Operation;
 
+    /// <summary>
+    /// The request's path when it was matched: while the path is still this one, the forwarder removes the path the API
+    /// is served at (<see cref="OperationEntry.RoutePath"/>, with a version segment or revision); a path a policy
+    /// rewrote (<c>rewrite-uri</c>) is under the API's own path.
+    /// </summary>
+    public string? RoutedPath { get; init; }
+
     public GatewayProduct? Product { get; set; }
 
     public GatewaySubscription? Subscription { get; set; }
@@ -34,6 +41,9 @@ public sealed class GatewayRequest
 
     /// <summary>The backend <c>set-backend-service backend-id</c> routed the call to (a pool's chosen member), if any.</summary>
     public GatewayBackend? Backend { get; set; }
+
+    /// <summary>The client certificate <c>authentication-certificate</c> chose to present to the backend, if any (it wins over a backend's credentials).</summary>
+    public Hosting.BackendClientCertificate? ClientCertificate { get; set; }
 
     /// <summary>The backend's status code, when the call reached the backend.</summary>
     public int? BackendStatusCode { get; set; }

@@ -87,7 +87,8 @@ public static class SubscriptionKeyValidator
 
         if (scope.StartsWith("apis/", StringComparison.OrdinalIgnoreCase))
         {
-            return scope[5..].Equals(api.Id, StringComparison.OrdinalIgnoreCase);
+            // A subscription to an API covers each of its revisions.
+            return scope[5..].Equals(api.IsCurrent ? api.Id : api.ApiId, StringComparison.OrdinalIgnoreCase);
         }
 
         if (scope.StartsWith("products/", StringComparison.OrdinalIgnoreCase) &&

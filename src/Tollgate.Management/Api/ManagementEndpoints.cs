@@ -284,14 +284,20 @@ public static partial class ManagementEndpoints
         var ifMatch = http.Request.Headers.IfMatch.FirstOrDefault();
         var deleteSubscriptions = string.Equals(q["deleteSubscriptions"].FirstOrDefault(), "true", StringComparison.OrdinalIgnoreCase);
         var segments = rest.Split('/', StringSplitOptions.RemoveEmptyEntries).Select(Uri.UnescapeDataString).ToArray();
-        for (var i = 0; i < segments.Length; i++)
+        // APIM addresses an API's revisions as "apis/{apiId};rev={n}" (ManagementEndpoints.Versions); elsewhere an API is the API.
+        var revisionAddressed = await ResolveApiRevisionAsync(segments, scope, resources, ct);
+        for (var i = revisionAddressed ? 2 : 0; i < segments.Length; i++)
         {
-            // APIM addresses revisions as "{apiId};rev={n}"; Tollgate keeps one revision per API.
             var rev = segments[i].IndexOf(";rev=", StringComparison.OrdinalIgnoreCase);
             if (rev > 0)
             {
                 segments[i] = segments[i][..rev];
             }
+        }
+
+        if (await VersionsAsync(http, method, scope, segments, revisionAddressed, resources, filter, top, skip, ifMatch, ct) is { } versions)
+        {
+            return versions;
         }
 
         switch (segments)
@@ -411,6 +417,8 @@ public static partial class ManagementEndpoints
                         return MethodNotAllowed();
                 }
 
+            case ["users", var identitiesUser, "identities"] when method == "GET":
+                return await UserIdentitiesAsync(scope, identitiesUser, resources, ct);
             case ["users", var tokenUser, "token"] when method == "POST":
                 return Json(new JsonObject { ["value"] = await http.RequestServices.GetRequiredService<UserTokens>().IssueAsync(scope, tokenUser, await ReadBodyAsync(http, ct), ct) });
             case ["users", var ssoUser, "generateSsoUrl"] when method == "POST":
@@ -481,13 +489,15 @@ public static partial class ManagementEndpoints
                 var resultFormat = linkFormat.StartsWith("swagger", StringComparison.OrdinalIgnoreCase) ? "swagger-link-json" : "openapi-link";
                 return Json(new JsonObject { ["id"] = $"{scope.BaseId}/apis/{api}", ["format"] = resultFormat, ["value"] = new JsonObject { ["link"] = link } });
             case ["apis", var api] when method == "GET" && IsExport(http):
-                return Results.Text(await http.RequestServices.GetRequiredService<OpenApiService>().ExportAsync(scope, api, ct), "application/json");
+                return await ExportDocumentAsync(http, scope, api, ct);
             case ["apis", var api] when method == "PUT" && IsClone(http, out var cloneBody):
                 var clone = await resources.CloneApiAsync(scope, api, cloneBody!, ifMatch, ct);
                 return Resource(clone.Body, clone.ETag, clone.Created ? 201 : 200);
             case ["apis", var api] when method == "PUT" && IsImport(http, out var importBody):
                 var imported = await http.RequestServices.GetRequiredService<OpenApiService>().ImportAsync(scope, api, importBody!, ct);
                 return Resource(imported.Body, imported.ETag, imported.Created ? 201 : 200);
+            case ["certificates", .. var certificate]:
+                return await CertificatesAsync(http, method, scope, certificate, resources, filter, top, skip, ifMatch, ct);
             case [var collection] when method == "GET" && Kind(collection) is { } kind && kind != ResourceKind.Operation:
                 return Page(await resources.ListAsync(scope, kind, "", filter, top, skip, ct), http);
             case [var collection, var name] when Kind(collection) is { } kind && kind != ResourceKind.Operation:

@@ -10,7 +10,7 @@ namespace Tollgate.Management.Api;
 /// so the document cannot drift from the behaviour. The committed copy is <c>src/Tollgate.Management/management-openapi.json</c>;
 /// a test checks it equals what this generates (<c>tollgate openapi --output ...</c> refreshes it).
 /// </summary>
-public static class ManagementOpenApi
+public static partial class ManagementOpenApi
 {
     private const string Base = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}";
 
@@ -21,6 +21,7 @@ public static class ManagementOpenApi
         {
             ResourceSchemas.Service, ResourceSchemas.Api, ResourceSchemas.Operation, ResourceSchemas.ApiSchema, ResourceSchemas.Product, ResourceSchemas.Group,
             ResourceSchemas.User, ResourceSchemas.Subscription, ResourceSchemas.NamedValue, ResourceSchemas.Tag, ResourceSchemas.Backend, ResourceSchemas.GlobalSchema,
+            ResourceSchemas.Certificate,
         })
         {
             AddSchema(schemas, schema);
@@ -74,7 +75,7 @@ public static class ManagementOpenApi
             ("put", Op("ApiManagementService_CreateOrUpdate", "Creates an instance with APIM's built-ins (Starter and Unlimited products; Administrators, Developers and Guests groups; the administrator and their subscriptions).", Ref("ServicePropertiesContract"), body: "ServicePropertiesContract", created: true)),
             ("delete", Op("ApiManagementService_Delete", "Deletes an instance and everything in it.", null)));
         AddEntity(paths, "apis", "{apiId}", "Api", "ApiContractProperties", "APIs");
-        paths[Base + "/apis/{apiId}"]!["put"]!["description"] = "Creates or replaces an API. With properties.format and properties.value it imports an OpenAPI 3 or Swagger 2 document with its operations (all or nothing); with format openapi-link, openapi+json-link or swagger-link-json, value is the http(s) URL the document is downloaded from (a 400 naming value when it cannot be). With properties.sourceApiId (/apis/{id} or its ARM id) it clones that API: its operations, API and operation policies and tags are copied (a 400 naming sourceApiId when it does not exist). GET with export=true&format=openapi returns the API as an OpenAPI 3 document; with format=openapi-link, openapi+json-link or swagger-link it returns {id, format, value:{link}}, a signed link valid for five minutes.";
+        paths[Base + "/apis/{apiId}"]!["put"]!["description"] = "Creates or replaces an API. With properties.format and properties.value it imports an OpenAPI 3 or Swagger 2 document with its operations (all or nothing); with format openapi-link, openapi+json-link or swagger-link-json, value is the http(s) URL the document is downloaded from (a 400 naming value when it cannot be). With properties.sourceApiId (/apis/{id}, /apis/{id};rev={n} or the ARM id) it clones that API: its operations, API and operation policies, schemas and tags are copied (a 400 naming sourceApiId when it does not exist). apiId {id};rev={n} addresses revision n of the API: PUT with sourceApiId creates it as a copy of that revision (it keeps the API's path, version and version set); DELETE of the current revision is refused while other revisions exist (DELETE apis/{id} deletes the API with all its revisions). GET with export=true returns the API's document itself with format=openapi (OpenAPI 3 YAML), openapi+json or swagger-json (or, without format, the one the Accept header asks for: application/vnd.oai.openapi, application/vnd.oai.openapi+json, application/vnd.swagger.doc+json; else OpenAPI 3 JSON); with format=openapi-link, openapi+json-link or swagger-link it returns {id, format, value:{link}}, a signed link valid for five minutes. Another format is a 400 naming format (no WADL or WSDL).";
         AddEntity(paths, "apis/{apiId}/operations", "{operationId}", "Operation", "OperationContractProperties", "operations of an API");
         AddEntity(paths, "apis/{apiId}/schemas", "{schemaId}", "Schema", "SchemaContractProperties", "schemas of an API (the definitions validate-content checks bodies against)");
         paths[Base + "/apis/{apiId}/products"] = Obj(("get", Op("ApiProduct_ListByApis", "Lists the products that contain the API.", Collection("ProductContractProperties"))));
@@ -98,7 +99,14 @@ public static class ManagementOpenApi
         schemas["UserTokenResult"] = Obj(("type", "object"), ("properties", new JsonObject { ["value"] = Obj(("type", "string"), ("description", "{userId}&{yyyyMMddHHmm}&{base64 HMAC-SHA512 signature}")) }));
         schemas["GenerateSsoUrlResult"] = Obj(("type", "object"), ("properties", new JsonObject { ["value"] = Obj(("type", "string"), ("description", "The developer portal's /signin-sso?token=… URL.")) }));
         paths[Base + "/users/{userId}/token"] = Obj(("post", Op("User_GetSharedAccessToken", "A SharedAccessSignature token of the user, signed with the instance's primary or secondary user-token key (CSPRNG, per instance) and expiring at properties.expiry. 400 names keyType or expiry.", Ref("UserTokenResult"), body: "UserTokenParameters")));
-        paths[Base + "/users/{userId}/generateSsoUrl"] = Obj(("post", Op("User_GenerateSsoUrl", "The developer portal URL that signs the user in: a single-use token valid for five minutes.", Ref("GenerateSsoUrlResult"))));
+        paths[Base + "/users/{userId}/generateSsoUrl"] = Obj(("post", Op("User_GenerateSsoUrl", "The developer portal URL that signs the user in: a single-use token valid for five minutes. The portal's /signin-sso also takes a user token (users/{userId}/token), as APIM's delegation sends it, until it expires.", Ref("GenerateSsoUrlResult"))));
+        schemas["UserIdentityCollection"] = Obj(("type", "object"), ("properties", new JsonObject
+        {
+            ["value"] = Obj(("type", "array"), ("items", Ref("UserIdentityContract"))),
+            ["count"] = Obj(("type", "integer"), ("format", "int64")),
+            ["nextLink"] = Obj(("type", "string"), ("nullable", true)),
+        }));
+        paths[Base + "/users/{userId}/identities"] = Obj(("get", Op("UserIdentities_List", "How the user signs in: the identities the user was written with, else provider Basic with the user's e-mail.", Ref("UserIdentityCollection"))));
         paths[Base + "/users/{userId}/groups"] = Obj(("get", Op("UserGroup_List", "Lists the groups of a user.", Collection("GroupContractProperties"))));
         AddEntity(paths, "subscriptions", "{sid}", "Subscription", "SubscriptionContractProperties", "subscriptions (keys are never returned by GET)");
         paths[Base + "/subscriptions/{sid}/listSecrets"] = Obj(("post", Op("Subscription_ListSecrets", "Returns the subscription's primary and secondary keys.", Ref("SubscriptionKeysContract"))));
@@ -115,6 +123,7 @@ public static class ManagementOpenApi
         AddEntity(paths, "tags", "{tagId}", "Tag", "TagContractProperties", "tags (deleting one removes it from every API)");
         AddEntity(paths, "schemas", "{schemaId}", "GlobalSchema", "GlobalSchemaContractProperties", "instance-level schemas that validate-content schema-id names");
         AddEntity(paths, "backends", "{backendId}", "Backend", "BackendContractProperties", "backends that set-backend-service backend-id routes to (a member of a pool cannot be deleted: 409)");
+        AddCertificates(paths);
         AddLink(paths, "apis/{apiId}/tags", "{tagId}", "ApiTag", "TagContractProperties", "tags of an API");
         paths[Base + "/tags/{tagId}/apis"] = Obj(("get", Op("TagApi_ListByTag", "Tollgate extension: the APIs carrying a tag (the developer portal's catalogue filter).", Collection("ApiContractProperties"))));
         paths[Base + "/namedValues/{namedValueId}/listValue"] = Obj(("post", Op("NamedValue_ListValue", "Returns the value of a named value, secret or not.", Ref("NamedValueSecretContract"))));
@@ -168,6 +177,7 @@ public static class ManagementOpenApi
         }));
         paths[Base + "/policyFragments/{id}/listReferences"] = Obj(("post", Op("PolicyFragment_ListReferences", "Lists the policies (global, product, API, operation) and other fragments that include the fragment with <include-fragment fragment-id=\"…\"/>; $top and $skip page them.", Ref("ResourceCollection"))));
         AddMail(paths, schemas);
+        AddVersions(paths, schemas);
         paths[Base + "/tenant/access/listSecrets"] = Obj(("post", Op("TenantAccess_ListSecrets", "Returns the administrator identifier and keys that sign SharedAccessSignature tokens.", Obj(("type", "object")))));
         paths[Base + "/tenant/access/regeneratePrimaryKey"] = Obj(("post", Op("TenantAccess_RegeneratePrimaryKey", "Replaces the administrator primary key; tokens it signed stop working.", null, noContent: true)));
         paths[Base + "/tenant/access/regenerateSecondaryKey"] = Obj(("post", Op("TenantAccess_RegenerateSecondaryKey", "Replaces the administrator secondary key; tokens it signed stop working.", null, noContent: true)));
@@ -415,6 +425,15 @@ public static class ManagementOpenApi
             ("put", Op(name + "_CreateOrUpdate", $"Creates (201) or replaces (200) one of the {what}. Every invalid field is reported at once.", Ref(properties + "Contract"), body: properties + "Contract", created: true, ifMatch: true)),
             ("patch", Op(name + "_Update", $"Updates the given properties of one of the {what}.", Ref(properties + "Contract"), body: properties + "Contract", ifMatch: true)),
             ("delete", Op(name + "_Delete", $"Deletes one of the {what} (200; 204 when it did not exist).", null, ifMatch: true)));
+    }
+
+    /// <summary>certificates: as an entity, without PATCH (APIM has none), with refreshSecret.</summary>
+    private static void AddCertificates(JsonObject paths)
+    {
+        AddEntity(paths, "certificates", "{certificateId}", "Certificate", "CertificateContractProperties",
+            "client certificates presented to backends (authentication-certificate, backends' credentials.certificateIds); PUT takes data (base64 PFX) and password, GET shows subject, thumbprint and expirationDate only. keyVault is refused (400 naming it); one a backend or a policy uses is not deleted (409 naming them)");
+        paths[$"{Base}/certificates/{{certificateId}}"]!.AsObject().Remove("patch");
+        paths[$"{Base}/certificates/{{certificateId}}/refreshSecret"] = Obj(("post", Op("Certificate_RefreshSecret", "APIM refreshes a Key Vault certificate here. No certificate here comes from Key Vault: always 400 ValidationError naming 'keyVault' (404 when the certificate does not exist).", Ref("CertificateContractPropertiesContract"))));
     }
 
     private static void AddLink(JsonObject paths, string collection, string idParameter, string name, string properties, string what)

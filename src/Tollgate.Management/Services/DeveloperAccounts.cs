@@ -12,7 +12,7 @@ namespace Tollgate.Management.Services;
 /// while; a blocked user, or one still pending confirmation, is refused with its reason.
 /// </summary>
 public sealed class DeveloperAccounts(IResourceStore store, SecretVault vault, ResourceService resources, TimeProvider timeProvider,
-    AccountTokens tokens, Tollgate.Management.Mail.MailNotifications mail)
+    AccountTokens tokens, Tollgate.Management.Mail.MailNotifications mail, UserTokens userTokens)
 {
     /// <summary>Failed sign-ins in a row (per instance and e-mail) that lock the sign-in.</summary>
     public const int MaxFailures = 5;
@@ -212,12 +212,16 @@ public sealed class DeveloperAccounts(IResourceStore store, SecretVault vault, R
 
     /// <summary>
     /// Uses up the token of a single sign-on URL: the user to sign in, or the outcome that refuses it (Invalid when the
-    /// token is unknown, used or expired; Blocked or Pending for such users).
+    /// token is unknown, used or expired; Blocked or Pending for such users). A user token of <c>users/{id}/token</c>
+    /// (<c>{userId}&amp;{expiry}&amp;{signature}</c>) is accepted too, as APIM's delegation sends it to
+    /// <c>/signin-sso?token=…</c>: while it is genuine and unexpired.
     /// </summary>
     public async Task<SignInResult> SignInWithSsoTokenAsync(ServiceScope scope, string? token, CancellationToken ct)
     {
         await resources.GetServiceAsync(scope, ct);
-        var userId = await tokens.RedeemAsync(scope, token, AccountTokens.SignIn, ct);
+        var userId = token?.Contains('&', StringComparison.Ordinal) == true
+            ? (await userTokens.ValidateAsync(scope, token, ct)).UserId
+            : await tokens.RedeemAsync(scope, token, AccountTokens.SignIn, ct);
         var user = userId is null ? null : await store.GetAsync(new ResourceKey(scope.Name, ResourceKind.User.Kind, "", userId), ct);
         if (user is null)
         {

@@ -16,6 +16,12 @@ internal sealed class InstanceModel
     private readonly Dictionary<string, Dictionary<string, StoredResource>> _schemasByApi = new(StringComparer.Ordinal);
     private readonly Dictionary<string, StoredResource[]> _ordered = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _publishedPlaces = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The non-current revisions of each API (<c>{api};rev={n}</c>, by the API's name in lower case).</summary>
+    private readonly Dictionary<string, SortedSet<string>> _revisionsByApi = new(StringComparer.Ordinal);
+
+    /// <summary>Version sets written or removed by the changes being applied (their APIs are rebuilt).</summary>
+    private HashSet<string>? _touchedVersionSets;
     private HashSet<string>? _changedKinds;
 
     /// <summary>The revision the resources are at (0: none read yet).</summary>
@@ -36,6 +42,7 @@ internal sealed class InstanceModel
             _operationsByApi.Clear();
             _schemasByApi.Clear();
             _ordered.Clear();
+            _revisionsByApi.Clear();
             Dirty = null;
             _changedKinds = null;
         }
@@ -61,11 +68,49 @@ internal sealed class InstanceModel
                 children[key.NameKey] = resource;
             }
 
+            if (key.Kind == ResourceKind.Api.Kind && RevisionOf(key.NameKey) is { } api)
+            {
+                if (!_revisionsByApi.TryGetValue(api, out var revisions))
+                {
+                    _revisionsByApi[api] = revisions = new SortedSet<string>(StringComparer.Ordinal);
+                }
+
+                revisions.Add(resource.Key.Name);
+            }
+
             Touch(key.Kind, key.ParentKey, key.NameKey);
+        }
+
+        if (_touchedVersionSets is { Count: > 0 } sets)
+        {
+            // A version set's scheme and names are part of its APIs (as the gateway routes them): they are rebuilt.
+            foreach (var api in All(ResourceKind.Api.Kind))
+            {
+                if (ApiVersionSetName(api.Properties) is { } set && sets.Contains(set))
+                {
+                    Dirty?.Add(api.Key.NameKey);
+                }
+            }
+
+            sets.Clear();
         }
 
         Revision = changes.Revision;
     }
+
+    /// <summary>The non-current revisions of an API (<c>{api};rev={n}</c>, as stored), by name.</summary>
+    public IReadOnlyCollection<string> RevisionsOf(string apiKey) =>
+        _revisionsByApi.TryGetValue(apiKey, out var revisions) ? revisions : [];
+
+    /// <summary>The API a non-current revision's name (<c>{api};rev={n}</c>, lower case) belongs to, or null for an API's name.</summary>
+    internal static string? RevisionOf(string nameKey) =>
+        nameKey.IndexOf(";rev=", StringComparison.Ordinal) is var at and > 0 ? nameKey[..at] : null;
+
+    /// <summary>The name (lower case) of the version set an API's stored <c>apiVersionSetId</c> (<c>/apiVersionSets/{id}</c>) names, if any.</summary>
+    internal static string? ApiVersionSetName(System.Text.Json.Nodes.JsonObject properties) =>
+        properties["apiVersionSetId"] is System.Text.Json.Nodes.JsonValue v && v.TryGetValue<string>(out var id) && id.Length > 0
+            ? id[(id.LastIndexOf('/') + 1)..].ToLowerInvariant()
+            : null;
 
     /// <summary>
     /// The snapshot was published: what it reflects is no longer dirty. Its APIs' places are indexed by name again
@@ -147,6 +192,15 @@ internal sealed class InstanceModel
         if (_byKind.TryGetValue(kind, out var resources) && resources.Remove((parentKey, nameKey)))
         {
             _ordered.Remove(kind);
+            if (kind == ResourceKind.Api.Kind && RevisionOf(nameKey) is { } api && _revisionsByApi.TryGetValue(api, out var revisions))
+            {
+                revisions.RemoveWhere(r => string.Equals(r, nameKey, StringComparison.OrdinalIgnoreCase));
+                if (revisions.Count == 0)
+                {
+                    _revisionsByApi.Remove(api);
+                }
+            }
+
             if (ByApi(kind) is { } byApi && byApi.TryGetValue(parentKey, out var children))
             {
                 children.Remove(nameKey);
@@ -168,6 +222,10 @@ internal sealed class InstanceModel
         if (kind == ResourceKind.Api.Kind)
         {
             Dirty.Add(nameKey);
+        }
+        else if (kind == ResourceKind.ApiVersionSet.Kind)
+        {
+            (_touchedVersionSets ??= new HashSet<string>(StringComparer.Ordinal)).Add(nameKey);
         }
         else if (kind == ResourceKind.Operation.Kind || kind == ResourceKind.ApiSchema.Kind)
         {

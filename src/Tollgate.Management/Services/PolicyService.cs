@@ -12,7 +12,7 @@ namespace Tollgate.Management.Services;
 /// <c>rawxml</c>. A document is validated before it is stored, its expressions compiled and checked against the
 /// allow-list; every problem comes back with its line and column.
 /// </summary>
-public sealed class PolicyService(IResourceStore store, ResourceService resources, SecretVault vault, IPolicyBuildCheck? buildCheck = null)
+public sealed partial class PolicyService(IResourceStore store, ResourceService resources, SecretVault vault, IPolicyBuildCheck? buildCheck = null)
 {
     public const string Kind = "policy";
 
@@ -411,6 +411,8 @@ public sealed class PolicyService(IResourceStore store, ResourceService resource
                 missing.Add(new ValidationError("value", $"{path}: backend '{id.Trim()}' does not exist."));
             }
         }
+
+        await CheckCertificatesAsync(scope, document, missing, ct);
 
         // The gateway's build compiles the expressions too: they are checked on their own (for errors with their
         // line and column) only when there is no build to run, or it failed, so a good document is compiled once here.

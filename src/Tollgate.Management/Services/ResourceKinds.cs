@@ -21,11 +21,20 @@ public sealed record ResourceKind(string Kind, string Segment, string ArmType, s
 
     public static readonly ResourceKind Backend = new("backend", "backends", "Microsoft.ApiManagement/service/backends", "Backend", ResourceSchemas.Backend);
 
+    /// <summary>A client certificate (<c>certificates/{id}</c>): written and deleted by its own rules (ResourceService.Certificates), so not in <see cref="All"/>.</summary>
+    public static readonly ResourceKind Certificate = new("certificate", "certificates", "Microsoft.ApiManagement/service/certificates", "Certificate", ResourceSchemas.Certificate);
+
     /// <summary>An instance-level schema (<c>schemas/{id}</c>), named by <c>validate-content schema-id</c>.</summary>
     public static readonly ResourceKind GlobalSchema = new("globalSchema", "schemas", "Microsoft.ApiManagement/service/schemas", "Schema", ResourceSchemas.GlobalSchema);
 
     /// <summary>An API's schema (<c>apis/{apiId}/schemas/{schemaId}</c>), a child of the API like its operations.</summary>
     public static readonly ResourceKind ApiSchema = new("apiSchema", "schemas", "Microsoft.ApiManagement/service/apis/schemas", "Schema", ResourceSchemas.ApiSchema);
+
+    /// <summary>A version set (<c>apiVersionSets/{id}</c>): the APIs naming it are the versions of one API.</summary>
+    public static readonly ResourceKind ApiVersionSet = new("apiVersionSet", "apiVersionSets", "Microsoft.ApiManagement/service/apiVersionSets", "ApiVersionSet", ResourceSchemas.ApiVersionSet);
+
+    /// <summary>A release of an API (<c>apis/{apiId}/releases/{releaseId}</c>), stored under the API's name.</summary>
+    public static readonly ResourceKind ApiRelease = new("apiRelease", "releases", "Microsoft.ApiManagement/service/apis/releases", "ApiRelease", ResourceSchemas.ApiRelease);
 
     /// <summary>Link kinds: stored as empty resources whose parent is the first id and name the second.</summary>
     public const string ProductApi = "productApi";
@@ -34,7 +43,7 @@ public sealed record ResourceKind(string Kind, string Segment, string ArmType, s
     public const string ApiTag = "apiTag";
     public const string ServiceKind = "service";
 
-    public static readonly IReadOnlyList<ResourceKind> All = [Api, Operation, Product, Group, User, Subscription, NamedValue, Tag, Backend, GlobalSchema];
+    public static readonly IReadOnlyList<ResourceKind> All = [Api, Operation, Product, Group, User, Subscription, NamedValue, Tag, Backend, GlobalSchema, ApiVersionSet];
 }
 
 /// <summary>An API Management instance as addressed by an ARM path.</summary>

@@ -384,6 +384,12 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
     {
         await RequireServiceAsync(scope, ct);
         CheckName(name, kind == ResourceKind.Operation ? "operationId" : kind == ResourceKind.ApiSchema ? "schemaId" : $"{char.ToLowerInvariant(kind.Title[0])}{kind.Title[1..]}Id", 256);
+        if (kind == ResourceKind.Api && body["properties"] is JsonObject apiInput)
+        {
+            (name, var apiTarget) = await ApiWriteTargetAsync(scope, name, apiInput, null, ct);
+            body = new JsonObject { ["properties"] = apiTarget.DeepClone() };
+        }
+
         var key = Key(scope, kind, parent, name);
         var existing = await store.GetAsync(key, ct);
         var input = body["properties"] as JsonObject ?? throw ArmException.Validation("properties", "'properties' is required and must be an object.");
@@ -438,6 +444,11 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
             changes.Add(new ResourceChange.DeleteAll(scope.Name, ResourceKind.ProductApi, null, name));
             changes.Add(new ResourceChange.DeleteAll(scope.Name, ResourceKind.ApiTag, name));
             changes.AddRange((await SubscriptionsWithScopeAsync(scope, $"/apis/{name}", ct)).Select(s => new ResourceChange.Delete(s.Key)));
+            changes.AddRange(await ApiDeleteExtrasAsync(scope, existing, ct));
+        }
+        else if (kind == ResourceKind.ApiVersionSet)
+        {
+            await CheckVersionSetUnusedAsync(scope, name, ct);
         }
         else if (kind == ResourceKind.Product)
         {
@@ -518,9 +529,10 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
     {
         await RequireServiceAsync(scope, ct);
         CheckName(apiId, "apiId", 256);
+        (apiId, apiProperties) = await ApiWriteTargetAsync(scope, apiId, apiProperties, null, ct);
         var key = Key(scope, ResourceKind.Api, "", apiId);
         var existing = await store.GetAsync(key, ct);
-        var (props, secrets, _) = await PrepareAsync(scope, ResourceKind.Api, "", apiId, apiProperties, existing, ct);
+        var (props, secrets, revisionsFollow) = await PrepareAsync(scope, ResourceKind.Api, "", apiId, apiProperties, existing, ct);
         var errors = new List<ValidationError>();
         var validated = new List<(string Name, JsonObject Properties)>();
         for (var i = 0; i < operations.Count; i++)
@@ -548,6 +560,7 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
             new ResourceChange.DeleteAll(scope.Name, ResourceKind.Operation.Kind, apiId),
             new ResourceChange.DeleteAll(scope.Name, ResourceKind.ApiSchema.Kind, apiId),
         };
+        changes.AddRange(revisionsFollow);
         changes.AddRange(validated.Select(o => new ResourceChange.Put(Key(scope, ResourceKind.Operation, apiId, o.Name), o.Properties, null)));
         if (schema is not null)
         {
@@ -578,9 +591,11 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
             throw ArmException.Validation("sourceApiId", $"'sourceApiId' must name an API of this instance: /apis/{{apiId}} or {scope.BaseId}/apis/{{apiId}}.");
         }
 
-        var sourceId = Uri.UnescapeDataString(match.Groups[2].Value);
+        // A revision (/apis/{id};rev={n}) is the API itself when it is the current one.
+        var sourceId = await ResolveApiIdAsync(scope, Uri.UnescapeDataString(match.Groups[2].Value) + match.Groups[3].Value, ct);
         var source = await store.GetAsync(Key(scope, ResourceKind.Api, "", sourceId), ct)
             ?? throw ArmException.Validation("sourceApiId", $"The source API '{sourceId}' does not exist.");
+        (apiId, input) = await ApiWriteTargetAsync(scope, apiId, input, source, ct);
         if (string.Equals(source.Key.Name, apiId, StringComparison.OrdinalIgnoreCase))
         {
             throw ArmException.Validation("sourceApiId", "An API cannot be cloned onto itself.");
@@ -588,9 +603,10 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
 
         var key = Key(scope, ResourceKind.Api, "", apiId);
         var existing = await store.GetAsync(key, ct);
-        var (props, secrets, _) = await PrepareAsync(scope, ResourceKind.Api, "", apiId, input, existing, ct);
+        var (props, secrets, revisionsFollow) = await PrepareAsync(scope, ResourceKind.Api, "", apiId, input, existing, ct);
         var target = apiId.ToLowerInvariant();
         var changes = new List<ResourceChange> { new ResourceChange.Put(key, props, secrets, ifMatch) };
+        changes.AddRange(revisionsFollow);
         if (existing is not null)
         {
             changes.Add(new ResourceChange.DeleteAll(scope.Name, PolicyService.Kind, $"apis/{target}"));
@@ -790,7 +806,12 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
                 props["serviceUrl"] = stored;
             }
 
+            await PrepareApiVersioningAsync(scope, name, input, props, existing, errors, extra, ct);
             await ValidateApiAsync(scope, name, props, errors, ct);
+        }
+        else if (kind == ResourceKind.ApiVersionSet)
+        {
+            await ValidateVersionSetAsync(scope, name, props, errors, ct);
         }
         else if (kind == ResourceKind.Operation)
         {
@@ -894,16 +915,12 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
             var path = pathValue.GetValue<string>().Trim('/');
             props["path"] = path;
             var clash = (await store.FindByPropertyAsync(scope.Name, ResourceKind.Api.Kind, "path", path, ct))
-                .FirstOrDefault(a => a.Key.NameKey != name.ToLowerInvariant());
+                .FirstOrDefault(a => a.Key.NameKey != name.ToLowerInvariant() && !MayShareApiPath(name, props, a));
             if (clash is not null)
             {
-                errors.Add(new ValidationError("path", $"The path '{path}' is already used by API '{clash.Key.Name}'; each API needs its own URL suffix."));
+                errors.Add(new ValidationError("path", $"The path '{path}' is already used by API '{clash.Key.Name}'; each API needs its own URL suffix, unless both are versions of one version set."));
             }
         }
-
-        props["apiRevision"] = "1";
-        props["isCurrent"] = true;
-        props["isOnline"] = true;
     }
 
     /// <summary>
@@ -960,6 +977,8 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
         {
             errors.Add(new ValidationError("pool", "'pool' applies only to a backend of type Pool."));
         }
+
+        await ValidateBackendCertificatesAsync(scope, props, errors, ct);
 
         if (props["circuitBreaker"]?["rules"] is JsonArray rules)
         {
@@ -1242,9 +1261,14 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
 
             SubscriptionKeys.ShowLastUse(props, await keyUsage.ReadAsync(scope.Name, r.Key.Name, ct));
         }
-        else if (kind == ResourceKind.Api && (string?)props["serviceUrl"] is { } url)
+        else if (kind == ResourceKind.Api)
         {
-            props["serviceUrl"] = MaskServiceUrl(url);
+            if ((string?)props["serviceUrl"] is { } url)
+            {
+                props["serviceUrl"] = MaskServiceUrl(url);
+            }
+
+            await ShowVersionSetAsync(scope, props, ct);
         }
         else if (kind == ResourceKind.User)
         {

@@ -102,7 +102,14 @@ public sealed partial class SnapshotPublisher(IResourceStore store, SecretVault 
 
         // Builds of one instance run one at a time (the flight), so the model is never read and written at once.
         model.Apply(changes);
-        var snapshot = Build(service, model);
+        var instance = await store.GetAsync(ResourceService.ServiceKey(service), ct);
+        var snapshot = Build(service, model) with
+        {
+            Region = Str(instance?.Properties, "location") ?? "local",
+            ServiceId = instance is { } i && Str(i.Properties, "subscriptionId") is { } sub && Str(i.Properties, "resourceGroup") is { } group
+                ? new ServiceScope(sub, group, service).BaseId
+                : null,
+        };
         if (feed.Publish(snapshot))
         {
             Log.SnapshotPublished(logger, service, snapshot.Revision, snapshot.Apis.Count);
@@ -174,7 +181,13 @@ public sealed partial class SnapshotPublisher(IResourceStore store, SecretVault 
                 .ToArray();
         }
 
-        GatewayApi BuildApi(StoredResource a, ApiSchemaSet schemas) => new()
+        GatewayApi BuildApi(StoredResource a, ApiSchemaSet schemas)
+        {
+            var set = InstanceModel.ApiVersionSetName(a.Properties) is { } setName ? model.Find(ResourceKind.ApiVersionSet.Kind, "", setName)?.Properties : null;
+            return BuildApiIn(a, schemas, set);
+        }
+
+        GatewayApi BuildApiIn(StoredResource a, ApiSchemaSet schemas, JsonObject? set) => new()
         {
             Id = a.Key.Name,
             DisplayName = Str(a.Properties, "displayName") ?? a.Key.Name,
@@ -185,6 +198,11 @@ public sealed partial class SnapshotPublisher(IResourceStore store, SecretVault 
             KeyHeaderName = Str(a.Properties["subscriptionKeyParameterNames"] as JsonObject, "header") ?? "Ocp-Apim-Subscription-Key",
             KeyQueryName = Str(a.Properties["subscriptionKeyParameterNames"] as JsonObject, "query") ?? "subscription-key",
             ApiVersion = Str(a.Properties, "apiVersion"),
+            Revision = Str(a.Properties, "apiRevision") ?? "1",
+            IsCurrent = InstanceModel.RevisionOf(a.Key.NameKey) is null,
+            VersioningScheme = Str(set, "versioningScheme"),
+            VersionHeaderName = Str(set, "versionHeaderName"),
+            VersionQueryName = Str(set, "versionQueryName"),
             Policy = Policy("apis/" + a.Key.NameKey),
             PolicyFormat = Format("apis/" + a.Key.NameKey),
             Operations = model.OperationsOf(a.Key.NameKey).Select(o => new GatewayOperation
@@ -211,7 +229,8 @@ public sealed partial class SnapshotPublisher(IResourceStore store, SecretVault 
             ApprovalRequired = p.Properties["approvalRequired"]?.GetValue<bool>() ?? false,
             SubscriptionsLimit = p.Properties["subscriptionsLimit"] is JsonValue l ? (int)l.GetValue<long>() : null,
             State = Str(p.Properties, "state") ?? "notPublished",
-            ApiIds = productApis[p.Key.NameKey].ToArray(),
+            // A product holds an API with each of its revisions.
+            ApiIds = productApis[p.Key.NameKey].SelectMany(api => model.RevisionsOf(api.ToLowerInvariant()).Prepend(api)).ToArray(),
             GroupIds = productGroups[p.Key.NameKey].ToArray(),
             Policy = Policy("products/" + p.Key.NameKey),
             PolicyFormat = Format("products/" + p.Key.NameKey),
@@ -238,6 +257,8 @@ public sealed partial class SnapshotPublisher(IResourceStore store, SecretVault 
                 PreviousSecondaryKeyDigest = Str(secrets, SubscriptionKeys.PreviousSecondaryKey) is { } previousSecondary ? KeyDigest.Of(previousSecondary).ToString() : null,
                 PreviousSecondaryKeyValidUntil = Time(Str(secrets, SubscriptionKeys.PreviousSecondaryKeyValidUntil)),
                 CreatedDate = s.Created,
+                StartDate = Time(Str(s.Properties, "startDate")),
+                EndDate = Time(Str(s.Properties, "endDate")),
             };
         }).ToArray();
         var users = !model.Changed(ResourceKind.User.Kind) && !model.Changed(ResourceKind.GroupUser) ? model.Published!.Users : model.All(ResourceKind.User.Kind).Select(u => new GatewayUser
@@ -248,6 +269,10 @@ public sealed partial class SnapshotPublisher(IResourceStore store, SecretVault 
             LastName = Str(u.Properties, "lastName") ?? "",
             State = Str(u.Properties, "state") ?? "active",
             GroupIds = userGroups[u.Key.NameKey].ToArray(),
+            Note = Str(u.Properties, "note"),
+            RegistrationDate = Time(Str(u.Properties, "registrationDate")),
+            Identities = (u.Properties["identities"] as JsonArray)?.OfType<JsonObject>()
+                .Select(i => new GatewayUserIdentity(Str(i, "provider") ?? "", Str(i, "id") ?? "")).ToArray() ?? [],
         }).ToArray();
         var fragments = model.All(PolicyService.FragmentKind)
             .Where(f => Str(f.Properties, "value") is not null)
@@ -264,20 +289,29 @@ public sealed partial class SnapshotPublisher(IResourceStore store, SecretVault 
             }
         }
 
+        // Certificates are the published snapshot's when none changed (their PFX is decrypted once).
+        var clientCertificates = !model.Changed(ResourceKind.Certificate.Kind) ? model.Published!.Certificates : model.All(ResourceKind.Certificate.Kind)
+            .Select(c => Str(vault.Unprotect(c.Secrets), ResourceService.CertificatePfxSecret) is { } pfx && Str(c.Properties, "thumbprint") is { } thumbprint
+                ? new GatewayClientCertificate(c.Key.Name, thumbprint, pfx)
+                : null)
+            .OfType<GatewayClientCertificate>().ToArray();
+        var thumbprintsById = clientCertificates.ToDictionary(c => c.Id, c => c.Thumbprint, StringComparer.OrdinalIgnoreCase);
         return new GatewaySnapshot
         {
             Revision = model.Revision,
             HostNames = hostNames,
+            Certificates = clientCertificates,
             ServiceName = service,
             Apis = apis,
             Products = products,
             Subscriptions = subscriptions,
             Users = users,
+            Groups = model.All(ResourceKind.Group.Kind).Select(g => new GatewayGroup(g.Key.Name, Str(g.Properties, "displayName") ?? g.Key.Name)).ToArray(),
             Policy = Policy(""),
             PolicyFormat = Format(""),
             PolicyFragments = fragments,
             NamedValues = model.All(ResourceKind.NamedValue.Kind).Select(n => NamedValueOf(n, vault)).ToArray(),
-            Backends = model.All(ResourceKind.Backend.Kind).Select(BackendOf).ToArray(),
+            Backends = model.All(ResourceKind.Backend.Kind).Select(b => BackendOf(b, thumbprintsById)).ToArray(),
             Schemas = model.All(ResourceKind.GlobalSchema.Kind).Select(GlobalSchemaOf).OfType<GatewaySchema>().ToArray(),
         };
     }
@@ -291,7 +325,7 @@ public sealed partial class SnapshotPublisher(IResourceStore store, SecretVault 
     };
 
     /// <summary>A stored backend as the gateway routes to it.</summary>
-    private static GatewayBackend BackendOf(StoredResource stored)
+    private static GatewayBackend BackendOf(StoredResource stored, IReadOnlyDictionary<string, string> thumbprintsById)
     {
         var p = stored.Properties;
         var credentials = p["credentials"] as JsonObject;
@@ -316,9 +350,19 @@ public sealed partial class SnapshotPublisher(IResourceStore store, SecretVault 
             };
         }
 
+        // certificateIds, when given, name the client certificates (APIM ignores the thumbprints then); an id whose
+        // certificate is gone presents nothing (a certificate in use cannot be deleted).
+        var ids = ResourceService.CertificateNames(credentials?["certificateIds"] as JsonArray).ToArray();
+        var clientCertificates = ids.Length > 0
+            ? ids.Select(id => thumbprintsById.GetValueOrDefault(id)).OfType<string>().ToArray()
+            : (credentials?["certificate"] as JsonArray)?.Select(t => (string?)t).OfType<string>().Select(t => t.ToUpperInvariant()).ToArray() ?? [];
+        var tls = p["tls"] as JsonObject;
         return new GatewayBackend
         {
             Id = stored.Key.Name,
+            ClientCertificates = clientCertificates,
+            ValidateCertificateChain = tls?["validateCertificateChain"] is not JsonValue chain || !chain.TryGetValue<bool>(out var validateChain) || validateChain,
+            ValidateCertificateName = tls?["validateCertificateName"] is not JsonValue named || !named.TryGetValue<bool>(out var validateName) || validateName,
             Url = Str(p, "type") == "Pool" ? null : Str(p, "url"),
             Headers = Values(credentials?["header"]),
             Query = Values(credentials?["query"]),

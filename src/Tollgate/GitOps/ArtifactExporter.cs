@@ -36,7 +36,7 @@ public static class ArtifactExporter
     /// <summary>Read-only properties the server computes: never written, never applied.</summary>
     private static readonly HashSet<string> ReadOnly = new(StringComparer.Ordinal)
     {
-        "apiRevision", "isCurrent", "isOnline", "builtIn", "provisioningState", "createdDate",
+        "apiRevision", "isCurrent", "isOnline", "apiVersionSet", "builtIn", "provisioningState", "createdDate",
     };
 
     /// <summary>The instance's artifacts: relative path ('/'-separated) → file content.</summary>

@@ -294,6 +294,41 @@ public sealed class ApimFidelityTests : IAsyncLifetime
 
         using var unknown = await host.SendAsync(HttpMethod.Post, $"{svc}/users/nobody/generateSsoUrl");
         await ErrorAsync(unknown, HttpStatusCode.NotFound);
+
+        // APIM's delegation redirects to /signin-sso with a user token (users/{id}/token): it signs the user in while it
+        // is genuine and unexpired; a forged one does not.
+        var userToken = (string)(await host.OkAsync(HttpMethod.Post, $"{svc}/users/ada/token", new { properties = new { keyType = "primary", expiry = time.GetUtcNow().AddHours(1).ToString("O") } }))["value"]!;
+        var delegated = await OpenAsync(new Uri(url, "/signin-sso?token=" + Uri.EscapeDataString(userToken)), "&returnUrl=%2Fprofile");
+        delegated.Browser.Dispose();
+        Assert.True(delegated.Status == HttpStatusCode.Redirect, $"{(int)delegated.Status}: {delegated.Body}");
+        Assert.Equal("/profile", delegated.Location);
+        var parts = userToken.Split('&');
+        var forged = await OpenAsync(new Uri(url, "/signin-sso?token=" + Uri.EscapeDataString($"blocked&{parts[1]}&{parts[2]}")));
+        forged.Browser.Dispose();
+        Assert.Equal(HttpStatusCode.BadRequest, forged.Status);
+        time.Advance(TimeSpan.FromHours(1) + TimeSpan.FromMinutes(1));
+        var stale = await OpenAsync(new Uri(url, "/signin-sso?token=" + Uri.EscapeDataString(userToken)));
+        stale.Browser.Dispose();
+        Assert.Equal(HttpStatusCode.BadRequest, stale.Status);
+    }
+
+    [Fact]
+    public async Task UserIdentities_AreApims_BasicWithTheEmail_OrTheOnesTheUserWasWrittenWith()
+    {
+        await _host.PutAsync($"{Svc}/users/ida", new { properties = new { email = "ida@contoso.example", firstName = "Ida", lastName = "Test" } });
+        var identities = await _host.OkAsync(HttpMethod.Get, $"{Svc}/users/ida/identities");
+        Assert.Equal(1, (int?)identities["count"]);
+        Assert.Null(identities["nextLink"]);
+        Assert.Equal("Basic", (string?)identities["value"]![0]!["provider"]);
+        Assert.Equal("ida@contoso.example", (string?)identities["value"]![0]!["id"]);
+
+        // The administrator APIM makes with the instance signs in with Azure.
+        var administrator = await _host.OkAsync(HttpMethod.Get, $"{Svc}/users/1/identities");
+        Assert.Equal("Azure", (string?)administrator["value"]![0]!["provider"]);
+        Assert.Equal("admin@contoso.example", (string?)administrator["value"]![0]!["id"]);
+
+        using var unknown = await _host.SendAsync(HttpMethod.Get, $"{Svc}/users/nobody/identities");
+        Assert.Equal("ResourceNotFound", (string?)(await ErrorAsync(unknown, HttpStatusCode.NotFound))["code"]);
     }
 
     private const string YamlDocument = """

@@ -70,4 +70,40 @@ public sealed class ExportLinkTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
         Assert.Equal("format", (string?)JsonNode.Parse(await unknown.Content.ReadAsStringAsync())!["error"]!["details"]![0]!["target"]);
     }
+
+    [Theory]
+    [InlineData("openapi", null, "application/yaml", "openapi: 3.0")]
+    [InlineData("openapi%2Bjson", null, "application/json", "\"openapi\": \"3.0")]
+    [InlineData("swagger-json", null, "application/json", "\"swagger\": \"2.0\"")]
+    [InlineData(null, "application/vnd.oai.openapi", "application/yaml", "openapi: 3.0")]
+    [InlineData(null, "application/vnd.swagger.doc+json", "application/json", "\"swagger\": \"2.0\"")]
+    [InlineData(null, null, "application/json", "\"openapi\": \"3.0")]
+    public async Task Document_IsTheFormatAsked_ByNameOrAcceptHeader(string? format, string? accept, string contentType, string marker)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"{_svc}/apis/scoring?export=true{(format is null ? "" : "&format=" + format)}&api-version=2022-08-01");
+        if (accept is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Accept", accept);
+        }
+
+        using var response = await _host.Management.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, text);
+        Assert.Equal(contentType, response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains(marker, text);
+        Assert.Contains("/score/{model}", text);
+    }
+
+    [Fact]
+    public async Task Document_InAFormatTollgateDoesNotExport_IsA400NamingFormat()
+    {
+        foreach (var format in new[] { "wadl-xml", "wsdl", "nonsense" })
+        {
+            using var refused = await _host.SendAsync(HttpMethod.Get, $"{_svc}/apis/scoring?export=true&format={format}");
+            var error = JsonNode.Parse(await refused.Content.ReadAsStringAsync())!["error"]!;
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            Assert.Equal("format", (string?)error["details"]![0]!["target"]);
+            Assert.Contains("no WADL or WSDL", (string?)error["details"]![0]!["message"]);
+        }
+    }
 }

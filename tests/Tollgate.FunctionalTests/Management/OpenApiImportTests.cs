@@ -57,7 +57,7 @@ public sealed class OpenApiImportTests
             Assert.Equal("/workspaces/w/services/s/execute", backend.Last.Path);
         }
 
-        using var export = await host.SendAsync(HttpMethod.Get, $"{svc}/apis/scoring?export=true&format=openapi");
+        using var export = await host.SendAsync(HttpMethod.Get, $"{svc}/apis/scoring?export=true&format=openapi%2Bjson");
         var document = JsonNode.Parse(await export.Content.ReadAsStringAsync())!;
         Assert.Equal(HttpStatusCode.OK, export.StatusCode);
         Assert.StartsWith("3.0", (string?)document["openapi"]);

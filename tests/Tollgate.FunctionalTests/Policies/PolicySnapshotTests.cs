@@ -179,11 +179,11 @@ public sealed class PolicySnapshotTests(PolicyHostFixture fixture) : IClassFixtu
     {
         using var response = await H.Host.SendAsync(HttpMethod.Put, $"{PolicyHost.Svc}/apis/echo/policies/policy", new
         {
-            properties = new { format = "rawxml", value = PolicyHost.Document(inbound: """<authentication-certificate thumbprint="ab" />""") },
+            properties = new { format = "rawxml", value = PolicyHost.Document(inbound: """<redirect-content-urls />""") },
         });
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Contains("'authentication-certificate' is not a known policy", await response.Content.ReadAsStringAsync());
+        Assert.Contains("'redirect-content-urls' is not a known policy", await response.Content.ReadAsStringAsync());
     }
 
     [Fact]

@@ -86,4 +86,83 @@ public sealed class SharedRedisGatewaysTests(LoopbackClusterFixture fixture) : I
         Assert.InRange(admitted, limit - (limit * 5 / 1000), limit);
         Assert.Equal(admitted, cluster.Backend.Requests.Count(r => r.Path.StartsWith($"/{name}/", StringComparison.Ordinal)));
     }
+
+    [Fact]
+    public async Task ACircuitTrippedThroughOneGatewayProcess_IsOpenOnTheOthers_UntilItsTripDurationEnds()
+    {
+        // Arrange: a backend whose circuit opens on two server errors within a minute, for five seconds (real time:
+        // separate processes), routed to by an API of its own; every gateway serves it before the count starts.
+        var cluster = fixture.Cluster;
+        string key;
+        using (var management = cluster.ManagementClient(cluster.Nginx.ManagementUrl))
+        {
+            await LoopbackCluster.OkAsync(management, HttpMethod.Put, $"{LoopbackCluster.Svc}/backends/breaker", new
+            {
+                properties = new
+                {
+                    url = $"{cluster.Backend.Url}/cb",
+                    circuitBreaker = new
+                    {
+                        rules = new[]
+                        {
+                            new { name = "errors", failureCondition = new { count = 2, interval = "PT1M", statusCodeRanges = new[] { new { min = 500, max = 599 } } }, tripDuration = "PT5S" },
+                        },
+                    },
+                },
+            });
+            var api = $"{LoopbackCluster.Svc}/apis/cb";
+            await LoopbackCluster.OkAsync(management, HttpMethod.Put, api, new { properties = new { displayName = "cb", path = "cb", serviceUrl = $"{cluster.Backend.Url}/unused", protocols = new[] { "http" } } });
+            await LoopbackCluster.OkAsync(management, HttpMethod.Put, $"{api}/operations/get", new { properties = new { displayName = "Get", method = "GET", urlTemplate = "/hello" } });
+            await LoopbackCluster.OkAsync(management, HttpMethod.Put, $"{api}/policies/policy", new
+            {
+                properties = new { format = "rawxml", value = PolicyHost.Document(inbound: """<set-backend-service backend-id="breaker" />""") },
+            });
+            var subscription = $"{LoopbackCluster.Svc}/subscriptions/cb";
+            await LoopbackCluster.OkAsync(management, HttpMethod.Put, subscription, new { properties = new { scope = "/apis/cb", displayName = "cb", state = "active" } });
+            key = (string)(await LoopbackCluster.OkAsync(management, HttpMethod.Post, $"{subscription}/listSecrets"))["primaryKey"]!;
+        }
+
+        var gateways = cluster.Gateways.Select(g => new HttpClient { BaseAddress = new Uri(g.Url) }).ToList();
+        try
+        {
+            foreach (var gateway in gateways)
+            {
+                await LoopbackCluster.WaitForStatusAsync(gateway, "/cb/hello", key, HttpStatusCode.OK);
+            }
+
+            // Act: two server errors through the first gateway process trip the circuit.
+            cluster.Backend.StatusCode = 500;
+            for (var i = 0; i < 2; i++)
+            {
+                using var failed = await gateways[0].SendAsync(TollgateHost.GatewayRequest(HttpMethod.Get, "/cb/hello", key));
+                Assert.Equal(HttpStatusCode.InternalServerError, failed.StatusCode);
+            }
+
+            cluster.Backend.StatusCode = 200;
+            var sent = cluster.Backend.Requests.Count(r => r.Path.StartsWith("/cb/", StringComparison.Ordinal));
+
+            // Assert: the other processes answer 503 without calling the backend.
+            foreach (var other in gateways.Skip(1))
+            {
+                using var open = await other.SendAsync(TollgateHost.GatewayRequest(HttpMethod.Get, "/cb/hello", key));
+                Assert.Equal(HttpStatusCode.ServiceUnavailable, open.StatusCode);
+                Assert.Equal("Backend 'breaker' is unavailable: its circuit breaker is open.", (string?)System.Text.Json.Nodes.JsonNode.Parse(await open.Content.ReadAsStringAsync())!["message"]);
+            }
+
+            Assert.Equal(sent, cluster.Backend.Requests.Count(r => r.Path.StartsWith("/cb/", StringComparison.Ordinal)));
+
+            // Once the trip duration has passed, the backend is called again, through any of them.
+            await Task.Delay(TimeSpan.FromSeconds(5.5));
+            using var closed = await gateways[^1].SendAsync(TollgateHost.GatewayRequest(HttpMethod.Get, "/cb/hello", key));
+            Assert.Equal(HttpStatusCode.OK, closed.StatusCode);
+        }
+        finally
+        {
+            cluster.Backend.StatusCode = 200;
+            foreach (var gateway in gateways)
+            {
+                gateway.Dispose();
+            }
+        }
+    }
 }

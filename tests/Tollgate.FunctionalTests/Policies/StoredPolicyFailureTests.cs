@@ -62,7 +62,7 @@ public sealed class StoredPolicyFailureTests
         { "apis/bad/operations/get", NestedChoose(5_000), "more than 64 levels deep" },
 
         // Not a policy this version knows.
-        { "apis/bad/operations/get", "<policies><inbound><authentication-certificate thumbprint=\"ab\" /></inbound></policies>", "'authentication-certificate' is not a known policy" },
+        { "apis/bad/operations/get", "<policies><inbound><redirect-content-urls /></inbound></policies>", "'redirect-content-urls' is not a known policy" },
 
         // An expression that does not compile.
         { "apis/bad/operations/get", "<policies><inbound><set-header name=\"X\"><value>@(context.NoSuchMember)</value></set-header></inbound></policies>", "NoSuchMember" },

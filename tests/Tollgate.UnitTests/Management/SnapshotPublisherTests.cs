@@ -126,7 +126,7 @@ public sealed class SnapshotPublisherTests
 
         public Task InitializeAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
 
-        public Task<StoredResource?> GetAsync(ResourceKey key, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+        public Task<StoredResource?> GetAsync(ResourceKey key, CancellationToken cancellationToken = default) => Task.FromResult<StoredResource?>(null);
 
         public Task<IReadOnlyList<StoredResource>> ListAsync(string service, string kind, string? parent, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 

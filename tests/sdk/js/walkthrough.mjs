@@ -174,6 +174,37 @@ if (phase === "manage") {
     assert.equal(response.status, 200, await response.text());
   });
 
+  await step("apiVersionSet.createOrUpdate and an API version in it", async () => {
+    const set = await client.apiVersionSet.createOrUpdate(rg, name, "scoring", { displayName: "Scoring", versioningScheme: "Header", versionHeaderName: "Api-Version" });
+    assert.equal(set.versioningScheme, "Header");
+    const api = await client.api.beginCreateOrUpdateAndWait(rg, name, "scoring-v2", {
+      displayName: "Scoring",
+      path: "scoring",
+      serviceUrl: backend,
+      protocols: ["https"],
+      apiVersion: "v2",
+      apiVersionSetId: set.id,
+    });
+    assert.equal(api.apiVersion, "v2");
+    assert.equal(api.apiVersionSet.versioningScheme, "Header");
+    assert.deepEqual((await collect(client.apiVersionSet.listByService(rg, name))).map((s) => s.name), ["scoring"]);
+  });
+
+  await step("a revision (api.beginCreateOrUpdateAndWait of echo;rev=2), apiRevision.listByService and apiRelease.createOrUpdate", async () => {
+    const revision = await client.api.beginCreateOrUpdateAndWait(rg, name, "echo;rev=2", {
+      path: "echo",
+      sourceApiId: `/subscriptions/${subscriptionId}/resourceGroups/${rg}/providers/Microsoft.ApiManagement/service/${name}/apis/echo;rev=1`,
+      apiRevisionDescription: "from the SDK",
+    });
+    assert.equal(revision.apiRevision, "2");
+    assert.equal(revision.isCurrent, false);
+    const revisions = await collect(client.apiRevision.listByService(rg, name, "echo"));
+    assert.deepEqual(revisions.map((r) => [r.apiRevision, r.isCurrent]), [["1", true], ["2", false]]);
+    await client.apiRelease.createOrUpdate(rg, name, "echo", "go-live", { apiId: "/apis/echo;rev=2", notes: "SDK release" });
+    assert.equal((await client.api.get(rg, name, "echo")).apiRevision, "2");
+    assert.deepEqual((await collect(client.apiRelease.listByService(rg, name, "echo"))).map((r) => r.notes), ["SDK release"]);
+  });
+
 }
 
 if (phase === "report") {

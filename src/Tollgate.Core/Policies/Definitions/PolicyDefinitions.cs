@@ -48,6 +48,7 @@ public static class PolicyDefinitions
         CacheRemoveValue.CacheRemoveValuePolicy.Instance,
         Trace.TracePolicy.Instance,
         AuthenticationBasic.AuthenticationBasicPolicy.Instance,
+        AuthenticationCertificate.AuthenticationCertificatePolicy.Instance,
         Jsonp.JsonpPolicy.Instance,
         LimitConcurrency.LimitConcurrencyPolicy.Instance,
         Wait.WaitPolicy.Instance,

@@ -13,12 +13,18 @@ namespace Tollgate.Core.Policies.Expressions;
 /// compiled. Tollgate is stricter than APIM's list on members that reach files, URLs or types by name although their
 /// type is allowed whole: any member with a parameter naming a file or URL to open (<c>fileName</c>, <c>...FilePath</c>,
 /// <c>uri</c>, <c>url</c>: XDocument/XElement <c>Load</c> and <c>Save(string)</c>, certificates read from files,
-/// <c>X509Certificate2.GetCertContentType(string)</c>), <c>X509Certificate2.Verify</c> (it downloads certificates and
-/// CRLs), and the cryptography <c>Create(string)</c> factories (they instantiate any type by name).
+/// <c>X509Certificate2.GetCertContentType(string)</c>) and <c>X509Certificate2.Verify</c> (it downloads certificates and
+/// CRLs). Some allowed members run as Tollgate's safer equivalents (see <see cref="IsRewritten"/>): the cryptography
+/// <c>Create(string)</c> factories (the framework's instantiate any type by name), <c>XDocument.Parse</c> and
+/// <c>XElement.Parse</c> (no DTD, bounded nesting) and <c>new StringWriter()</c> (bounded).
 /// </remarks>
 internal static class ExpressionAllowList
 {
-    // "Type: members" (no members = all). Generic types carry their arity as in metadata (List`1).
+    // "Type: members" (no members = all). Generic types carry their arity as in metadata (List`1). APIM's list first,
+    // then what C# needs for that code to compile (object, nullable, tuples, the interfaces foreach and LINQ hand back),
+    // then the value types and enums that members on APIM's list take or give (DateTime.DayOfWeek is a DayOfWeek,
+    // XDocument.Parse takes LoadOptions, SymmetricAlgorithm.CreateEncryptor gives an ICryptoTransform), so those members
+    // can be used.
     private const string Table = """
         Newtonsoft.Json.Formatting
         Newtonsoft.Json.JsonConvert: SerializeObject DeserializeObject
@@ -122,6 +128,7 @@ internal static class ExpressionAllowList
         System.Text.RegularExpressions.RegexOptions
         System.Text.StringBuilder
         System.TimeSpan
+        System.TimeZone
         System.TimeZoneInfo
         System.Tuple
         System.UInt16
@@ -172,6 +179,22 @@ internal static class ExpressionAllowList
         System.Tuple`6
         System.Tuple`7
         System.Tuple`8
+        System.DayOfWeek
+        System.UriKind
+        System.UriComponents
+        System.UriFormat
+        System.UriHostNameType
+        System.Base64FormattingOptions
+        System.Globalization.NumberStyles
+        System.Globalization.DateTimeStyles
+        System.Globalization.TimeSpanStyles
+        System.Globalization.UnicodeCategory
+        System.Security.Cryptography.ICryptoTransform
+        System.Security.Cryptography.KeySizes
+        System.Security.Cryptography.RSAEncryptionPaddingMode
+        System.Security.Cryptography.RSASignaturePaddingMode
+        System.Xml.Linq.LoadOptions
+        System.Xml.Linq.SaveOptions
         System.ValueTuple
         System.ValueTuple`1
         System.ValueTuple`2
@@ -189,7 +212,8 @@ internal static class ExpressionAllowList
         typeof(IProxyContext), typeof(IApi), typeof(ISubscriptionKeyParameterNames), typeof(IDeployment), typeof(ILastError),
         typeof(IOperation), typeof(ProductState), typeof(IProduct), typeof(IGroup), typeof(IRequest), typeof(IPrivateEndpointConnection),
         typeof(IResponse), typeof(ISubscription), typeof(IUser), typeof(IUserIdentity), typeof(IUrl), typeof(IMessageBody),
-        typeof(Jwt), typeof(BasicAuthCredentials), typeof(PolicyExpressionExtensions),
+        typeof(Jwt), typeof(BasicAuthCredentials), typeof(PolicyExpressionExtensions), typeof(Apim.MatchedParameterExtensions), typeof(IBackend), typeof(BackendType),
+        typeof(IWorkspace), typeof(IGateway), typeof(ISustainabilityInfo), typeof(CarbonIntensityCategory),
     ];
 
     /// <summary>Type name → allowed member names, null meaning every member.</summary>
@@ -280,12 +304,32 @@ internal static class ExpressionAllowList
 
         if (typeName.StartsWith("System.Security.Cryptography.", StringComparison.Ordinal) && member is IMethodSymbol { Name: "Create" } create)
         {
-            // Create(string) goes through CryptoConfig, which instantiates any type by name; APIM also refuses SymmetricAlgorithm.Create().
-            return create.Parameters.Any(p => p.Type.SpecialType == SpecialType.System_String)
-                || (typeName == "System.Security.Cryptography.SymmetricAlgorithm" && create.Parameters.Length == 0);
+            // APIM refuses SymmetricAlgorithm.Create(); Create(string) runs as ExpressionRuntime.CreateCrypto (IsRewritten).
+            return (typeName == "System.Security.Cryptography.SymmetricAlgorithm" && create.Parameters.Length == 0)
+                || (create.Parameters.Any(p => p.Type.SpecialType == SpecialType.System_String) && !IsRewritten(create));
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// True for the allowed methods the compiler replaces with Tollgate's equivalents (so they may only be called, not
+    /// turned into delegates): the static cryptography <c>Create(string)</c> factories (→ <c>ExpressionRuntime.CreateCrypto</c>),
+    /// <c>XDocument.Parse</c> and <c>XElement.Parse</c> (→ <c>ExpressionRuntime.ParseXDocument</c>/<c>ParseXElement</c>:
+    /// no DTD, bounded nesting) and the <c>StringWriter</c> constructors without a <c>StringBuilder</c> (→ a bounded one).
+    /// </summary>
+    public static bool IsRewritten(IMethodSymbol method)
+    {
+        var typeName = FullName(method.ContainingType.OriginalDefinition);
+        return method switch
+        {
+            { Name: "Create", IsStatic: true, Parameters: [{ Type.SpecialType: SpecialType.System_String }] }
+                => typeName.StartsWith("System.Security.Cryptography.", StringComparison.Ordinal) && method.ReturnType.IsReferenceType,
+            { Name: "Parse", IsStatic: true } => typeName is "System.Xml.Linq.XDocument" or "System.Xml.Linq.XElement",
+            { MethodKind: MethodKind.Constructor } => typeName == "System.IO.StringWriter"
+                && !method.Parameters.Any(p => p.Type.Name == "StringBuilder"),
+            _ => false,
+        };
     }
 
     /// <summary>A parameter that names a file or a URL to open: <c>fileName</c>, <c>certPemFilePath</c>, <c>resourceFile</c>, <c>uri</c>, <c>url</c>.</summary>

@@ -47,6 +47,16 @@ internal static class ExpressionChecker
                     {
                         Report(node, refused);
                     }
+                    else if (symbol is IMethodSymbol method && ExpressionAllowList.IsRewritten(method.OriginalDefinition) && !IsCalled(expression))
+                    {
+                        Report(node, Problem("group:" + method.ToDisplayString(), $"'{method.ToDisplayString()}' may only be called in policy expressions, not turned into a delegate."));
+                    }
+                    else if (expression is ObjectCreationExpressionSyntax { Initializer: not null } && symbol is IMethodSymbol { ContainingType: var created }
+                        && ExpressionAllowList.FullName(created.OriginalDefinition) is "System.Text.StringBuilder" or "System.IO.StringWriter")
+                    {
+                        // The bounded StringBuilder a creation becomes is made by a call, which cannot take an initializer.
+                        Report(node, Problem("initializer:" + created.ToDisplayString(), $"'new {created.Name}(…) {{ … }}' is not allowed in policy expressions: set its properties after creating it."));
+                    }
 
                     if (model.GetTypeInfo(expression).Type is { } type && RefusedType(type) is { } refusedType)
                     {
@@ -68,9 +78,25 @@ internal static class ExpressionChecker
         return problems;
     }
 
+    /// <summary>True when <paramref name="expression"/> is a call, or a method's name (alone or after a dot) that an invocation or object creation calls.</summary>
+    private static bool IsCalled(ExpressionSyntax expression)
+    {
+        SyntaxNode node = expression;
+        if (node.Parent is MemberAccessExpressionSyntax access && access.Name == node)
+        {
+            node = access;
+        }
+
+        return node.Parent switch
+        {
+            InvocationExpressionSyntax invocation => invocation.Expression == node,
+            ObjectCreationExpressionSyntax creation => creation.Type == node,
+            _ => node is InvocationExpressionSyntax or ObjectCreationExpressionSyntax,
+        };
+    }
+
     private static string? RefusedSyntax(SyntaxNode node) => node.Kind() switch
     {
-        SyntaxKind.LocalFunctionStatement => "Local functions are not allowed in policy expressions (an expression may not recurse).",
         SyntaxKind.UnsafeStatement or SyntaxKind.FixedStatement or SyntaxKind.PointerType or SyntaxKind.FunctionPointerType
             or SyntaxKind.AddressOfExpression or SyntaxKind.PointerIndirectionExpression or SyntaxKind.PointerMemberAccessExpression
             => "Unsafe code and pointers are not allowed in policy expressions.",
@@ -92,8 +118,11 @@ internal static class ExpressionChecker
         {
             case IMethodSymbol { MethodKind: MethodKind.AnonymousFunction or MethodKind.LambdaMethod }:
                 return null;
+            case IMethodSymbol { MethodKind: MethodKind.LocalFunction } local:
+                // The expression's own function: its body is checked like the rest; every call passes EnterCall (recursion depth).
+                return local.TypeArguments.Select(RefusedType).FirstOrDefault(r => r is not null);
             case IMethodSymbol { MethodKind: MethodKind.DelegateInvoke } invoke:
-                return Problem("delegate", $"Calling a delegate ('{invoke.ContainingType.ToDisplayString()}') is not allowed in policy expressions (an expression may not recurse).");
+                return Problem("delegate", $"Calling a delegate ('{invoke.ContainingType.ToDisplayString()}') is not allowed in policy expressions: write lambdas only as arguments of a method.");
             case IMethodSymbol method:
                 var definition = method.ReducedFrom ?? method;
                 if (!ExpressionAllowList.IsMemberAllowed(definition.OriginalDefinition))

@@ -35,6 +35,11 @@ internal sealed partial class ExpressionInstrumenter
         }
 
         var typeName = ExpressionAllowList.FullName(method.ContainingType.OriginalDefinition);
+        if (method.IsStatic && method.ReducedFrom is null && ExpressionAllowList.IsRewritten(method.OriginalDefinition))
+        {
+            return Rewritten(method, typeName, visited.ArgumentList);
+        }
+
         if (typeName == RegexType && method.IsStatic && RegexStatics.Contains(method.Name) && !method.Parameters.Any(IsTimeSpan))
         {
             visited = visited.WithArgumentList(WithRegexTimeout(visited.ArgumentList, method));
@@ -94,6 +99,8 @@ internal sealed partial class ExpressionInstrumenter
                 return visited.WithArgumentList(WithRegexTimeout(arguments, constructor));
             case "System.Text.StringBuilder" when visited.Initializer is null:
                 return InvocationExpression(ParseExpression(Runtime + ".NewStringBuilder"), visited.ArgumentList ?? ArgumentList());
+            case "System.IO.StringWriter" when visited.Initializer is null && ExpressionAllowList.IsRewritten(constructor.OriginalDefinition):
+                return InvocationExpression(ParseExpression(Runtime + ".NewStringWriter"), visited.ArgumentList ?? ArgumentList());
             case "System.String":
                 return Str(visited);
             default:
@@ -251,6 +258,44 @@ internal sealed partial class ExpressionInstrumenter
         }
 
         return visited.WithSizes(sizes);
+    }
+
+    /// <summary>A call of a method Tollgate runs its own way (<see cref="ExpressionAllowList.IsRewritten"/>), with the arguments as written.</summary>
+    private static ExpressionSyntax Rewritten(IMethodSymbol method, string typeName, ArgumentListSyntax arguments)
+    {
+        if (method.Name == "Create")
+        {
+            // CreateCrypto<T>(name): the framework's parameter is algName or hashName; the one argument is passed by position.
+            var type = method.ReturnType.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
+            return InvocationExpression(
+                ParseExpression($"{Runtime}.CreateCrypto<{type}>"),
+                arguments.WithArguments(SeparatedList(arguments.Arguments.Select(a => a.WithNameColon(null)))));
+        }
+
+        var name = typeName == "System.Xml.Linq.XDocument" ? "ParseXDocument" : "ParseXElement";
+        return InvocationExpression(ParseExpression(Runtime + "." + name), arguments);
+    }
+
+    public override SyntaxNode? VisitLocalFunctionStatement(LocalFunctionStatementSyntax node)
+    {
+        // Every call counts a step and one level of recursion (EnterCall), given back when it returns or throws.
+        var visited = (LocalFunctionStatementSyntax)base.VisitLocalFunctionStatement(node)!;
+        BlockSyntax body;
+        if (visited.Body is { } block)
+        {
+            body = block;
+        }
+        else
+        {
+            var returnsVoid = model.GetDeclaredSymbol(node) is IMethodSymbol { ReturnsVoid: true };
+            var expression = visited.ExpressionBody!.Expression;
+            body = Block(expression is ThrowExpressionSyntax t ? ThrowStatement(t.Expression) : returnsVoid ? ExpressionStatement(expression) : ReturnStatement(expression));
+        }
+
+        var guarded = Block(
+            ParseStatement(Runtime + ".EnterCall();"),
+            TryStatement(body, default, FinallyClause(Block(ParseStatement(Runtime + ".ExitCall();")))));
+        return visited.WithExpressionBody(null).WithSemicolonToken(default).WithBody(guarded);
     }
 
     /// <summary>Non-null when <paramref name="expression"/>'s value may hold a nested graph (its type), else null.</summary>

@@ -5,6 +5,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using System.Xml.Linq;
 using Newtonsoft.Json.Linq;
+using Tollgate.Core.Policies;
 
 namespace Tollgate.Core.Policies.Expressions;
 
@@ -171,6 +172,47 @@ public static partial class ExpressionRuntime
         return new StringBuilder(Math.Min(Math.Max(Size(capacity, characters: true), length), CurrentLimits.MaxStringLength), CurrentLimits.MaxStringLength)
             .Append(value, startIndex, length);
     }
+
+    /// <summary>
+    /// <c>XDocument.Parse</c> as expressions run it: no DTD (a document type declaration is refused, no entity is expanded,
+    /// nothing is resolved) and elements nested at most <see cref="ExpressionLimits.MaxDepth"/> levels.
+    /// </summary>
+    public static XDocument ParseXDocument(string text) => ParseXDocument(text, LoadOptions.None);
+
+    /// <inheritdoc cref="ParseXDocument(string)"/>
+    public static XDocument ParseXDocument(string text, LoadOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        try
+        {
+            return SafeParsing.ParseXml(text, CurrentLimits.MaxDepth, options);
+        }
+        catch (XmlDepthExceededException)
+        {
+            Exceed("depth");
+            throw;
+        }
+    }
+
+    /// <summary><c>XElement.Parse</c> as expressions run it (see <see cref="ParseXDocument(string)"/>).</summary>
+    public static XElement ParseXElement(string text) => ParseXElement(text, LoadOptions.None);
+
+    /// <inheritdoc cref="ParseXElement(string)"/>
+    public static XElement ParseXElement(string text, LoadOptions options)
+    {
+        var root = ParseXDocument(text, options).Root ?? throw new System.Xml.XmlException("Root element is missing.");
+        root.Remove();
+        return root;
+    }
+
+    /// <summary><c>new StringWriter()</c> over a <c>StringBuilder</c> that cannot grow past <see cref="ExpressionLimits.MaxStringLength"/>.</summary>
+    public static StringWriter NewStringWriter() => new(NewStringBuilder(), System.Globalization.CultureInfo.CurrentCulture);
+
+    /// <summary><c>new StringWriter(formatProvider)</c> over a bounded <c>StringBuilder</c>.</summary>
+    public static StringWriter NewStringWriter(IFormatProvider? formatProvider) => new(NewStringBuilder(), formatProvider);
+
+    /// <summary>Characters any one string may have in the running evaluation.</summary>
+    internal static int MaxStringLength => CurrentLimits.MaxStringLength;
 
     private static void Walk(object root, bool collections)
     {

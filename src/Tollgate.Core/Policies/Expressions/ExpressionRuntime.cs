@@ -12,8 +12,9 @@ namespace Tollgate.Core.Policies.Expressions;
 /// before every <c>goto</c>, at the start of every lambda and anonymous method body and around every query clause, and
 /// makes every element pulled from a lazy <c>System.Linq.Enumerable</c> result (<c>Range</c>, <c>Repeat</c>,
 /// <c>SelectMany</c>, <c>Concat</c>, ...) pass one. Each check counts one step; the clock is read every 1,024 steps.
-/// Recursion cannot happen: local functions are refused and a lambda can only be passed straight to a method, never
-/// stored or called by the expression itself.</para>
+/// Local functions (the only way an expression can recurse: a lambda can only be passed straight to a method, never
+/// stored or called by the expression itself) pass a check on every call and may not be nested deeper than
+/// <see cref="MaxCallDepth"/> calls.</para>
 /// <para>Sizes: every string an expression computes (concatenation, interpolation, a library call's result) is checked
 /// against <see cref="MaxStringLength"/>, every <c>StringBuilder</c> it creates cannot grow past it, and sizes passed to
 /// <c>new string(c, n)</c>, <c>PadLeft</c>/<c>PadRight</c>, array creation and collection capacities are checked before
@@ -48,8 +49,11 @@ public sealed record ExpressionLimits
     /// <summary>Elements of a collection, array or JSON/XML tree an expression builds or hands to a library call. Default 1,000,000.</summary>
     public int MaxElements { get; init; } = 1_000_000;
 
-    /// <summary>Nesting of JSON/XML trees, tuples, anonymous objects and inner exceptions handed to a library call. Default 64.</summary>
+    /// <summary>Nesting of JSON/XML trees, tuples, anonymous objects and inner exceptions handed to a library call, and of XML parsed by the expression. Default 64.</summary>
     public int MaxDepth { get; init; } = 64;
+
+    /// <summary>Calls of the expression's local functions in progress at once (recursion depth). Default 100.</summary>
+    public int MaxCallDepth { get; init; } = 100;
 }
 
 /// <summary>
@@ -77,6 +81,9 @@ public static partial class ExpressionRuntime
     [ThreadStatic]
     private static ExpressionLimits? _limits;
 
+    [ThreadStatic]
+    private static int _callDepth;
+
     /// <summary>Counts one step; throws when the budget of the running evaluation is spent.</summary>
     public static void Tick()
     {
@@ -99,9 +106,24 @@ public static partial class ExpressionRuntime
         return value;
     }
 
+    /// <summary>A local function of the expression starts: one step, and one more call in progress (see <see cref="ExpressionLimits.MaxCallDepth"/>).</summary>
+    public static void EnterCall()
+    {
+        Tick();
+        if (++_callDepth > (_limits ?? ExpressionLimits.Default).MaxCallDepth)
+        {
+            _callDepth--;
+            Exceed("calls");
+        }
+    }
+
+    /// <summary>A local function of the expression returns (or throws).</summary>
+    public static void ExitCall() => _callDepth--;
+
     internal static Scope Enter(ExpressionLimits limits)
     {
-        var saved = new Scope(_remaining, _deadline, _clock, _exceeded, _limits);
+        var saved = new Scope(_remaining, _deadline, _clock, _exceeded, _limits, _callDepth);
+        _callDepth = 0;
         _remaining = limits.MaxSteps;
         _limits = limits;
         var clock = limits.TimeProvider;
@@ -117,7 +139,7 @@ public static partial class ExpressionRuntime
     internal static string? Exit(in Scope saved)
     {
         var exceeded = _exceeded;
-        (_remaining, _deadline, _clock, _exceeded, _limits) = (saved.Remaining, saved.Deadline, saved.Clock, saved.Exceeded, saved.Limits);
+        (_remaining, _deadline, _clock, _exceeded, _limits, _callDepth) = (saved.Remaining, saved.Deadline, saved.Clock, saved.Exceeded, saved.Limits, saved.CallDepth);
         return exceeded;
     }
 
@@ -139,7 +161,7 @@ public static partial class ExpressionRuntime
         _ => null,
     };
 
-    internal readonly record struct Scope(long Remaining, long Deadline, TimeProvider? Clock, string? Exceeded, ExpressionLimits? Limits);
+    internal readonly record struct Scope(long Remaining, long Deadline, TimeProvider? Clock, string? Exceeded, ExpressionLimits? Limits, int CallDepth);
 }
 
 /// <summary>A policy expression failed while it ran (APIM's <c>ExpressionValueEvaluationFailure</c>).</summary>
@@ -170,12 +192,13 @@ public sealed class ExpressionBudgetExceededException : PolicyExpressionExceptio
             "string" => "The expression built a string longer than its budget allows and was stopped.",
             "elements" => "The expression built a collection, array or JSON/XML tree with more elements than its budget allows and was stopped.",
             "depth" => "The expression built values nested deeper than its budget allows and was stopped.",
+            "calls" => "The expression's local functions called each other deeper than its budget allows and were stopped.",
             _ => "The expression ran more loop iterations than its budget allows and was stopped.",
         })
     {
         Budget = what;
     }
 
-    /// <summary><c>steps</c>, <c>time</c>, <c>string</c> (length), <c>elements</c> (count) or <c>depth</c> (nesting).</summary>
+    /// <summary><c>steps</c>, <c>time</c>, <c>string</c> (length), <c>elements</c> (count), <c>depth</c> (nesting) or <c>calls</c> (local function recursion).</summary>
     public string Budget { get; }
 }

@@ -66,11 +66,119 @@ public sealed class MessageBody : IMessageBody
         return (T)result;
     }
 
+    /// <inheritdoc />
+    public IDictionary<string, IList<string>> AsFormUrlEncodedContent(bool preserveContent = false) =>
+        FormFields.Parse(As<string>(preserveContent));
+
     private static string Text(byte[] bytes)
     {
         var span = bytes.AsSpan();
         return Encoding.UTF8.GetString(span.StartsWith(Encoding.UTF8.Preamble) ? span[Encoding.UTF8.Preamble.Length..] : span);
     }
+}
+
+/// <summary>
+/// URL-encoded form fields (<see cref="IMessageBody.AsFormUrlEncodedContent"/>): names in the order they first appear,
+/// compared ordinally; reading a field that is not there adds it with no values (APIM's <c>body["new"].Add("v")</c>).
+/// </summary>
+public sealed class FormFields : IDictionary<string, IList<string>>
+{
+    private readonly Dictionary<string, IList<string>> _fields = new(StringComparer.Ordinal);
+    private readonly List<string> _order = [];
+
+    /// <summary>Reads <c>a=1&amp;b=x+y&amp;a=2</c>: <c>+</c> is a space, <c>%XX</c> an escaped byte (UTF-8); a part without <c>=</c> is a field with an empty value.</summary>
+    public static FormFields Parse(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var fields = new FormFields();
+        foreach (var pair in text.Split('&', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var eq = pair.IndexOf('=', StringComparison.Ordinal);
+            var name = Decode(eq < 0 ? pair : pair[..eq]);
+            fields[name].Add(eq < 0 ? "" : Decode(pair[(eq + 1)..]));
+        }
+
+        return fields;
+    }
+
+    private static string Decode(string part) => Uri.UnescapeDataString(part.Replace('+', ' '));
+
+    public IList<string> this[string key]
+    {
+        get
+        {
+            if (!_fields.TryGetValue(key, out var values))
+            {
+                values = [];
+                Add(key, values);
+            }
+
+            return values;
+        }
+
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            if (!_fields.ContainsKey(key))
+            {
+                _order.Add(key);
+            }
+
+            _fields[key] = value;
+        }
+    }
+
+    public ICollection<string> Keys => _order.ToArray();
+
+    public ICollection<IList<string>> Values => _order.Select(k => _fields[k]).ToArray();
+
+    public int Count => _fields.Count;
+
+    public bool IsReadOnly => false;
+
+    public void Add(string key, IList<string> value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        _fields.Add(key, value);
+        _order.Add(key);
+    }
+
+    public void Add(KeyValuePair<string, IList<string>> item) => Add(item.Key, item.Value);
+
+    public void Clear()
+    {
+        _fields.Clear();
+        _order.Clear();
+    }
+
+    public bool Contains(KeyValuePair<string, IList<string>> item) => _fields.TryGetValue(item.Key, out var v) && ReferenceEquals(v, item.Value);
+
+    public bool ContainsKey(string key) => _fields.ContainsKey(key);
+
+    public void CopyTo(KeyValuePair<string, IList<string>>[] array, int arrayIndex)
+    {
+        ArgumentNullException.ThrowIfNull(array);
+        foreach (var pair in this)
+        {
+            array[arrayIndex++] = pair;
+        }
+    }
+
+    public IEnumerator<KeyValuePair<string, IList<string>>> GetEnumerator()
+    {
+        foreach (var key in _order)
+        {
+            yield return new KeyValuePair<string, IList<string>>(key, _fields[key]);
+        }
+    }
+
+    public bool Remove(string key) => _fields.Remove(key) && _order.Remove(key);
+
+    public bool Remove(KeyValuePair<string, IList<string>> item) => Contains(item) && Remove(item.Key);
+
+    public bool TryGetValue(string key, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out IList<string> value) => _fields.TryGetValue(key, out value);
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
 }
 
 /// <summary>An <see cref="IUrl"/> over a <see cref="Uri"/>; query parameter names are case-sensitive.</summary>

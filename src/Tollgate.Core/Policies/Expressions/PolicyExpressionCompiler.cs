@@ -22,8 +22,9 @@ namespace Tollgate.Core.Policies.Expressions;
 /// <see cref="ExpressionResultType.Boolean"/>) in its own syntax tree, so a syntax error in one leaves the others
 /// checked, and a brace cannot escape its method (the tree's shape is verified).</para>
 /// <para>The language is C# 7.3 (APIM: "C# 7"). Namespaces imported for the expressions: System, System.Collections.Generic,
-/// System.Linq, System.Net, System.Security.Cryptography(.X509Certificates), System.Text, System.Text.RegularExpressions,
-/// System.Xml.Linq, Newtonsoft.Json, Newtonsoft.Json.Linq and Tollgate's context types. Types and members are limited by
+/// System.IO (StringReader, StringWriter), System.Linq, System.Net, System.Security.Cryptography(.X509Certificates), System.Text, System.Text.RegularExpressions,
+/// System.Xml.Linq, Newtonsoft.Json, Newtonsoft.Json.Linq and Tollgate's context types, and <c>XmlNodeType</c> (not System.Xml,
+/// whose <c>Formatting</c> would clash with Newtonsoft's). Types and members are limited by
 /// <see cref="ExpressionAllowList"/>; loops are bounded by <see cref="ExpressionLimits"/> (see there).</para>
 /// <para>The first compilation in a process takes about a second (Roslyn warming up): call <see cref="WarmUpAsync"/> at
 /// start-up. Later ones take milliseconds.</para>
@@ -46,10 +47,11 @@ public sealed class PolicyExpressionCompiler
     /// were bound once per tree, most of a cold start's compile time with thousands of expressions.
     /// </summary>
     private static readonly SyntaxTree GlobalUsings = CSharpSyntaxTree.ParseText(
-        "global using System; global using System.Collections.Generic; global using System.Linq; global using System.Net; "
+        "global using System; global using System.Collections.Generic; global using System.IO; global using System.Linq; global using System.Net; "
         + "global using System.Security.Cryptography; global using System.Security.Cryptography.X509Certificates; global using System.Text; "
         + "global using System.Text.RegularExpressions; global using System.Xml.Linq; global using Newtonsoft.Json; "
-        + "global using Newtonsoft.Json.Linq; global using Tollgate.Core.Policies.Expressions;\n",
+        + "global using Newtonsoft.Json.Linq; global using Tollgate.Core.Policies.Expressions; global using Tollgate.Core.Policies.Expressions.Apim; "
+        + "global using XmlNodeType = System.Xml.XmlNodeType;\n",
         CompileOptions,
         path: "GlobalUsings.cs");
 

@@ -1,5 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
@@ -190,6 +192,122 @@ public static class PolicyExpressionExtensions
         result = new BasicAuthCredentials(text[..colon], text[(colon + 1)..]);
         return true;
     }
+
+    /// <summary>
+    /// URL-encoded form data (<c>application/x-www-form-urlencoded</c>) of the fields and their values, in order:
+    /// <c>a=1&amp;a=2&amp;b=x+y</c>; a field without values is left out. The inverse of
+    /// <see cref="IMessageBody.AsFormUrlEncodedContent"/>.
+    /// </summary>
+    public static string? ToFormUrlEncodedContent(this IDictionary<string, IList<string>>? values)
+    {
+        if (values is null)
+        {
+            return null;
+        }
+
+        var text = new StringBuilder();
+        foreach (var (name, list) in values)
+        {
+            foreach (var value in list ?? [])
+            {
+                if (text.Length > 0)
+                {
+                    text.Append('&');
+                }
+
+                text.Append(FormEncode(name)).Append('=').Append(FormEncode(value ?? ""));
+                ExpressionRuntime.Size(text.Length, characters: true);
+            }
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>The fields as a query string with its leading <c>?</c> (<see cref="ToFormUrlEncodedContent"/>); null when there are none.</summary>
+    public static string? ToQueryString(this IDictionary<string, IList<string>>? values) =>
+        values.ToFormUrlEncodedContent() is { Length: > 0 } content ? "?" + content : null;
+
+    /// <summary>
+    /// Encrypts <paramref name="input"/> with the symmetric algorithm named <paramref name="alg"/> (<c>Aes</c>,
+    /// <c>TripleDES</c>, <c>DES</c>, <c>RC2</c>, <c>Rijndael</c>, as .NET names them), in its default mode (CBC, PKCS7 padding).
+    /// </summary>
+    public static byte[] Encrypt(this byte[] input, string alg, byte[] key, byte[] iv)
+    {
+        using var algorithm = SymmetricByName(alg);
+        return input.Encrypt(algorithm, key, iv);
+    }
+
+    /// <summary>Encrypts <paramref name="input"/> with <paramref name="alg"/>, its key and IV.</summary>
+    public static byte[] Encrypt(this byte[] input, SymmetricAlgorithm alg)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(alg);
+        using var encryptor = alg.CreateEncryptor();
+        return encryptor.TransformFinalBlock(input, 0, input.Length);
+    }
+
+    /// <summary>Encrypts <paramref name="input"/> with <paramref name="alg"/>, <paramref name="key"/> and <paramref name="iv"/>.</summary>
+    public static byte[] Encrypt(this byte[] input, SymmetricAlgorithm alg, byte[] key, byte[] iv)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(alg);
+        using var encryptor = alg.CreateEncryptor(key, iv);
+        return encryptor.TransformFinalBlock(input, 0, input.Length);
+    }
+
+    /// <summary>Decrypts <paramref name="input"/> with the symmetric algorithm named <paramref name="alg"/> (see <see cref="Encrypt(byte[], string, byte[], byte[])"/>).</summary>
+    public static byte[] Decrypt(this byte[] input, string alg, byte[] key, byte[] iv)
+    {
+        using var algorithm = SymmetricByName(alg);
+        return input.Decrypt(algorithm, key, iv);
+    }
+
+    /// <summary>Decrypts <paramref name="input"/> with <paramref name="alg"/>, its key and IV.</summary>
+    public static byte[] Decrypt(this byte[] input, SymmetricAlgorithm alg)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(alg);
+        using var decryptor = alg.CreateDecryptor();
+        return decryptor.TransformFinalBlock(input, 0, input.Length);
+    }
+
+    /// <summary>Decrypts <paramref name="input"/> with <paramref name="alg"/>, <paramref name="key"/> and <paramref name="iv"/>.</summary>
+    public static byte[] Decrypt(this byte[] input, SymmetricAlgorithm alg, byte[] key, byte[] iv)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(alg);
+        using var decryptor = alg.CreateDecryptor(key, iv);
+        return decryptor.TransformFinalBlock(input, 0, input.Length);
+    }
+
+    /// <summary>
+    /// True when an X.509 chain builds for <paramref name="input"/> from the machine's trusted roots without checking
+    /// revocation. Nothing is downloaded: intermediate certificates the machine does not have make it false.
+    /// </summary>
+    public static bool VerifyNoRevocation(this X509Certificate2 input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        using var chain = new X509Chain();
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        chain.ChainPolicy.DisableCertificateDownloads = true;
+        try
+        {
+            return chain.Build(input);
+        }
+        finally
+        {
+            foreach (var element in chain.ChainElements)
+            {
+                element.Certificate.Dispose();
+            }
+        }
+    }
+
+    private static SymmetricAlgorithm SymmetricByName(string alg) =>
+        ExpressionRuntime.CreateCrypto<SymmetricAlgorithm>(alg)
+        ?? throw new ArgumentException($"'{alg}' is not the name of a symmetric algorithm (Aes, TripleDES, DES, RC2, Rijndael).", nameof(alg));
+
+    private static string FormEncode(string value) => Uri.EscapeDataString(value).Replace("%20", "+", StringComparison.Ordinal);
 
     private static string? StripScheme(string? input, string scheme)
     {

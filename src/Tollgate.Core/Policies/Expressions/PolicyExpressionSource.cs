@@ -148,7 +148,9 @@ public sealed class PolicyExpressionSource
             return ExpressionResultType.Integer;
         }
 
-        return element is "set-variable" or "cache-store-value" && attribute == "value" ? ExpressionResultType.Object : ExpressionResultType.String;
+        return (element is "set-variable" or "cache-store-value" && attribute == "value") || (element == "authentication-certificate" && attribute == "body")
+            ? ExpressionResultType.Object
+            : ExpressionResultType.String;
     }
 
     private static (int Line, int Column) Walk(string code, int line, int column, int index)

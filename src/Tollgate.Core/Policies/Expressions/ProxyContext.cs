@@ -12,6 +12,9 @@ public interface IProxyContext
     /// <summary>The API the request was matched to.</summary>
     IApi Api { get; }
 
+    /// <summary>The backend <c>set-backend-service backend-id</c> routed the request to; null when it goes to the API's service URL.</summary>
+    IBackend? Backend { get; }
+
     /// <summary>The gateway serving the request.</summary>
     IDeployment Deployment { get; }
 
@@ -51,8 +54,41 @@ public interface IProxyContext
     /// <summary>Variables set with <c>set-variable</c>; see <see cref="PolicyExpressionExtensions.GetValueOrDefault{T}"/>.</summary>
     IReadOnlyDictionary<string, object> Variables { get; }
 
+    /// <summary>The workspace of the API; null, as for every API of an instance without workspaces (Tollgate has none).</summary>
+    IWorkspace? Workspace { get; }
+
     /// <summary>Writes a message to the request's trace (when tracing is on).</summary>
     void Trace(string message);
+
+    /// <summary>APIM's GraphQL resolver context. Tollgate runs no GraphQL APIs: an expression naming it is refused when saved.</summary>
+    [Obsolete("context.GraphQL is not available: Tollgate runs no GraphQL APIs or resolvers.", error: true)]
+    object? GraphQL => null;
+}
+
+/// <summary>The backend a request was routed to (<c>context.Backend</c>).</summary>
+public interface IBackend
+{
+    /// <summary>The backend's Azure region (its <c>azureRegion</c>); empty when it has none.</summary>
+    string AzureRegion { get; }
+
+    string Id { get; }
+
+    BackendType Type { get; }
+}
+
+/// <summary>A single backend or a load-balanced pool.</summary>
+public enum BackendType
+{
+    Single,
+    Pool,
+}
+
+/// <summary>A workspace (<c>context.Workspace</c>).</summary>
+public interface IWorkspace
+{
+    string Id { get; }
+
+    string Name { get; }
 }
 
 /// <summary>An API (<c>context.Api</c>, and the elements of <see cref="IProduct.Apis"/>).</summary>
@@ -88,14 +124,53 @@ public interface ISubscriptionKeyParameterNames
 /// <summary>The gateway (<c>context.Deployment</c>).</summary>
 public interface IDeployment
 {
+    /// <summary>The gateway serving the request.</summary>
+    IGateway Gateway { get; }
+
     /// <summary>The gateway's id (<c>managed</c> for APIM's managed gateway).</summary>
     string GatewayId { get; }
 
+    /// <summary>The instance's location.</summary>
     string Region { get; }
+
+    /// <summary>The instance's ARM resource id (<c>/subscriptions/…/resourceGroups/…/providers/Microsoft.ApiManagement/service/{name}</c>).</summary>
+    string ServiceId { get; }
 
     string ServiceName { get; }
 
+    /// <summary>The carbon intensity of the instance's region.</summary>
+    ISustainabilityInfo SustainabilityInfo { get; }
+
     IReadOnlyDictionary<string, X509Certificate2> Certificates { get; }
+}
+
+/// <summary>The gateway serving the request (<c>context.Deployment.Gateway</c>).</summary>
+public interface IGateway
+{
+    /// <summary><c>managed</c> for the managed gateway.</summary>
+    string Id { get; }
+
+    /// <summary>The gateway instance (<c>managed</c> for the managed gateway).</summary>
+    string InstanceId { get; }
+
+    bool IsManaged { get; }
+}
+
+/// <summary><c>context.Deployment.SustainabilityInfo</c>.</summary>
+public interface ISustainabilityInfo
+{
+    CarbonIntensityCategory CurrentCarbonIntensity { get; }
+}
+
+/// <summary>APIM's carbon intensity categories of a region's electricity.</summary>
+public enum CarbonIntensityCategory
+{
+    NotAvailable,
+    VeryLow,
+    Low,
+    Medium,
+    High,
+    VeryHigh,
 }
 
 /// <summary>The error handled by the <c>on-error</c> section (<c>context.LastError</c>).</summary>
@@ -150,7 +225,11 @@ public interface IProduct
 
     ProductState State { get; }
 
+    /// <summary>The product's <c>subscriptionsLimit</c> (APIM's first spelling).</summary>
     int? SubscriptionLimit { get; }
+
+    /// <summary>The product's <c>subscriptionsLimit</c> (the spelling of APIM's current reference).</summary>
+    int? SubscriptionsLimit => SubscriptionLimit;
 
     bool SubscriptionRequired { get; }
 }
@@ -288,4 +367,11 @@ public interface IMessageBody
     /// afterwards) unless <paramref name="preserveContent"/> is true.
     /// </summary>
     T As<T>(bool preserveContent = false);
+
+    /// <summary>
+    /// Reads the body as URL-encoded form data (<c>application/x-www-form-urlencoded</c>): each field's values by name,
+    /// in order. Reading a field that is not there gives (and adds) an empty list, so <c>body["new"].Add("v")</c> works.
+    /// Consumes the body unless <paramref name="preserveContent"/> is true.
+    /// </summary>
+    IDictionary<string, IList<string>> AsFormUrlEncodedContent(bool preserveContent = false);
 }

@@ -6,7 +6,7 @@ using Tollgate.Gateway.Policies.Caching;
 
 namespace Tollgate.Gateway.Policies.Counters;
 
-/// <summary>Registers <see cref="IRateLimitStore"/>, <see cref="IQuotaStore"/> and <see cref="ICacheStore"/>.</summary>
+/// <summary>Registers <see cref="IRateLimitStore"/>, <see cref="IQuotaStore"/> and <see cref="ICacheStore"/> (and, with Redis, the backends' circuit breakers).</summary>
 public static class CounterStoreServiceCollectionExtensions
 {
     /// <summary>
@@ -50,6 +50,10 @@ public static class CounterStoreServiceCollectionExtensions
                     sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<TimeProvider>(), prefix, leases: leases));
                 services.TryAddSingleton<ICacheStore>(sp => new RedisCacheStore(
                     sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<TimeProvider>(), prefix));
+                // The backends' circuit breakers live with the counters: a trip one gateway sees opens the circuit on all.
+                services.TryAddSingleton<Handlers.IBackendCircuitBreakers>(sp => new Handlers.RedisBackendCircuitBreakers(
+                    sp.GetRequiredService<IConnectionMultiplexer>(), prefix,
+                    sp.GetService<ILoggerFactory>()?.CreateLogger("Tollgate.Gateway.Policies") ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance));
                 break;
 
             default:

@@ -58,17 +58,21 @@ internal sealed class OperationInfo(GatewayOperation operation) : IOperation
     public string UrlTemplate => operation.UrlTemplate;
 }
 
-internal sealed class GroupInfo(string id) : IGroup
+internal sealed class GroupInfo(string id, string name) : IGroup
 {
     public string Id => id;
 
-    public string Name => id;
+    public string Name => name;
+
+    /// <summary>The groups with these ids, named from <paramref name="names"/> (the id when the group is not known).</summary>
+    public static IGroup[] Of(IReadOnlyList<string> ids, IReadOnlyDictionary<string, string> names) =>
+        ids.Select(g => (IGroup)new GroupInfo(g, names.GetValueOrDefault(g) ?? g)).ToArray();
 }
 
 /// <summary><c>context.Product</c>; its APIs are found (by <paramref name="findApi"/>) the first time an expression asks for them.</summary>
-internal sealed class ProductInfo(GatewayProduct product, Func<string, GatewayApi?> findApi) : IProduct
+internal sealed class ProductInfo(GatewayProduct product, Func<string, GatewayApi?> findApi, IReadOnlyDictionary<string, string> groupNames) : IProduct
 {
-    private readonly IGroup[] _groups = product.GroupIds.Select(g => (IGroup)new GroupInfo(g)).ToArray();
+    private readonly IGroup[] _groups = GroupInfo.Of(product.GroupIds, groupNames);
     private IApi[]? _apis;
 
     public IEnumerable<IApi> Apis => _apis ??= product.ApiIds.Select(findApi).OfType<GatewayApi>().Select(IApi (a) => ApiInfo.Of(a)).ToArray();
@@ -107,7 +111,7 @@ internal sealed class SubscriptionInfo(PolicyContext context) : ISubscription
 
     public DateTime CreatedDate => _subscription.CreatedDate.UtcDateTime;
 
-    public DateTime? EndDate => null;
+    public DateTime? EndDate => _subscription.EndDate?.UtcDateTime;
 
     public string Id => _subscription.Id;
 
@@ -119,12 +123,12 @@ internal sealed class SubscriptionInfo(PolicyContext context) : ISubscription
 
     public string SecondaryKey => Tollgate.Security.KeyDigest.Of(Key).ToString() == _subscription.SecondaryKeyDigest ? Key : "";
 
-    public DateTime? StartDate => _subscription.CreatedDate.UtcDateTime;
+    public DateTime? StartDate => _subscription.StartDate?.UtcDateTime;
 }
 
-internal sealed class UserInfo(GatewayUser user) : IUser
+internal sealed class UserInfo(GatewayUser user, IReadOnlyDictionary<string, string> groupNames) : IUser
 {
-    private readonly IGroup[] _groups = user.GroupIds.Select(g => (IGroup)new GroupInfo(g)).ToArray();
+    private readonly IGroup[] _groups = GroupInfo.Of(user.GroupIds, groupNames);
 
     public string Email => user.Email;
 
@@ -134,24 +138,55 @@ internal sealed class UserInfo(GatewayUser user) : IUser
 
     public string Id => user.Id;
 
-    public IEnumerable<IUserIdentity> Identities => [];
+    public IEnumerable<IUserIdentity> Identities => user.Identities.Select(IUserIdentity (i) => new UserIdentityInfo(i.Provider, i.Id));
 
     public string LastName => user.LastName;
 
-    public string? Note => null;
+    public string? Note => user.Note;
 
-    public DateTime RegistrationDate => DateTime.MinValue;
+    public DateTime RegistrationDate => user.RegistrationDate?.UtcDateTime ?? DateTime.MinValue;
 }
 
-internal sealed class DeploymentInfo(string serviceName) : IDeployment
+internal sealed record UserIdentityInfo(string Provider, string Id) : IUserIdentity;
+
+/// <summary>
+/// <c>context.Deployment</c>: the gateway is one of Tollgate's gateway processes, shown as APIM shows its managed
+/// gateway (<c>managed</c>); the region is the instance's location.
+/// </summary>
+internal sealed class DeploymentInfo(string serviceName, string? region, string? serviceId) : IDeployment, IGateway, ISustainabilityInfo
 {
+    public IGateway Gateway => this;
+
     public string GatewayId => "managed";
 
-    public string Region => "local";
+    public string Region => region ?? "local";
+
+    public string ServiceId => serviceId ?? "";
 
     public string ServiceName => serviceName;
 
+    public ISustainabilityInfo SustainabilityInfo => this;
+
     public IReadOnlyDictionary<string, X509Certificate2> Certificates { get; } = FrozenDictionary<string, X509Certificate2>.Empty;
+
+    string IGateway.Id => "managed";
+
+    string IGateway.InstanceId => "managed";
+
+    bool IGateway.IsManaged => true;
+
+    /// <summary>Tollgate knows no carbon intensity of its machine's region.</summary>
+    CarbonIntensityCategory ISustainabilityInfo.CurrentCarbonIntensity => CarbonIntensityCategory.NotAvailable;
+}
+
+/// <summary><c>context.Backend</c>: the backend set-backend-service routed the request to (for a pool, the member it picked).</summary>
+internal sealed class BackendInfo(GatewayBackend backend) : IBackend
+{
+    public string AzureRegion => "";
+
+    public string Id => backend.Id;
+
+    public BackendType Type => backend.IsPool ? BackendType.Pool : BackendType.Single;
 }
 
 /// <summary>Headers (request or response) seen as APIM's <c>IReadOnlyDictionary&lt;string, string[]&gt;</c>, live: policies' changes show.</summary>

@@ -202,6 +202,8 @@ public sealed class PolicyContext : IProxyContext, IRequest, IResponse
 
     public IApi Api => OperationPolicies.Api;
 
+    public IBackend? Backend => Gateway.Backend is { } backend ? new BackendInfo(backend) : null;
+
     public IDeployment Deployment => Runtime.Deployment;
 
     public TimeSpan Elapsed => Runtime.Time.GetElapsedTime(_started);
@@ -227,9 +229,12 @@ public sealed class PolicyContext : IProxyContext, IRequest, IResponse
 
     public bool Tracing => false;
 
-    public IUser? User => Gateway.User is { } u ? _user ??= new UserInfo(u) : null;
+    public IUser? User => Gateway.User is { } u ? _user ??= new UserInfo(u, Runtime.GroupNames) : null;
 
     public IReadOnlyDictionary<string, object> Variables => _variables ?? NoVariables;
+
+    /// <summary>Tollgate has no workspaces: every API is the instance's own.</summary>
+    public IWorkspace? Workspace => null;
 
     public void Trace(string message) => Runtime.Trace(this, "expression", message);
 

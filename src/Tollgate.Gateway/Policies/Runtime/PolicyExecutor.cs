@@ -191,7 +191,7 @@ public static partial class PolicyExecutor
         }
 
         var breakers = request.Backend?.CircuitBreaker is null ? null : context.Runtime.Services?.Breakers;
-        if (breakers is not null && breakers.IsOpen(context.Runtime.KeyPrefix, request.Backend!, context.Runtime.Time.GetUtcNow()))
+        if (breakers is not null && await breakers.IsOpenAsync(context.Runtime.KeyPrefix, request.Backend!, context.Runtime.Time.GetUtcNow()))
         {
             // A retry after a failure that opened the circuit: the backend is not called again until it closes.
             return await SetBackendService.SetBackendHandler.Unavailable(context, location, $"Backend '{request.Backend!.Id}' is unavailable: its circuit breaker is open.");
@@ -245,7 +245,7 @@ public static partial class PolicyExecutor
         if (error is null && !timedOut)
         {
             request.BackendStatusCode = http.Response.StatusCode;
-            if (breakers?.Record(context.Runtime.KeyPrefix, request.Backend!, http.Response.StatusCode, RetryAfter(http.Response), context.Runtime.Time.GetUtcNow()) == true)
+            if (breakers is not null && await breakers.RecordAsync(context.Runtime.KeyPrefix, request.Backend!, http.Response.StatusCode, RetryAfter(http.Response), context.Runtime.Time.GetUtcNow()))
             {
                 CircuitOpened(context, request.Backend!, http.Response.StatusCode.ToString(System.Globalization.CultureInfo.InvariantCulture));
             }
@@ -272,7 +272,7 @@ public static partial class PolicyExecutor
             Log.BackendFailed(logger, http.TraceIdentifier, request.Api.Id, request.Operation.Id, timedOut ? "Timeout" : error!.Error.ToString(), error?.Exception?.Message);
         }
 
-        if (breakers?.Record(context.Runtime.KeyPrefix, request.Backend!, null, null, context.Runtime.Time.GetUtcNow()) == true)
+        if (breakers is not null && await breakers.RecordAsync(context.Runtime.KeyPrefix, request.Backend!, null, null, context.Runtime.Time.GetUtcNow()))
         {
             CircuitOpened(context, request.Backend!, timedOut ? "Timeout" : error!.Error.ToString());
         }

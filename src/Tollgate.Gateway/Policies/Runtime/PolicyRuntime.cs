@@ -36,18 +36,34 @@ public sealed partial class PolicyRuntime
         FrozenDictionary<string, ProductInfo> products,
         SharedExpressions[] expressions,
         PolicyServices? services,
-        string serviceName)
+        GatewaySnapshot snapshot,
+        FrozenDictionary<string, string> groupNames)
     {
         _parts = parts;
         _products = products;
         _expressions = expressions;
         Services = services;
-        Deployment = new DeploymentInfo(serviceName);
-        KeyPrefix = Handlers.CounterKeys.Instance(serviceName);
+        Deployment = new DeploymentInfo(snapshot.ServiceName, snapshot.Region, snapshot.ServiceId);
+        GroupNames = groupNames;
+        KeyPrefix = Handlers.CounterKeys.Instance(snapshot.ServiceName);
     }
 
     /// <summary>No policies anywhere.</summary>
-    public static PolicyRuntime Empty { get; } = new(new Dictionary<GatewayApi, ApiPart>(), FrozenDictionary<string, ProductInfo>.Empty, [], null, "");
+    public static PolicyRuntime Empty { get; } = new(new Dictionary<GatewayApi, ApiPart>(), FrozenDictionary<string, ProductInfo>.Empty, [], null, GatewaySnapshot.Empty(""), FrozenDictionary<string, string>.Empty);
+
+    /// <summary>The display names of the instance's groups by id (<c>context.User.Groups</c>, <c>context.Product.Groups</c>).</summary>
+    internal FrozenDictionary<string, string> GroupNames { get; }
+
+    private static FrozenDictionary<string, string> GroupNamesOf(GatewaySnapshot snapshot)
+    {
+        var names = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var group in snapshot.Groups)
+        {
+            names.TryAdd(group.Id, group.DisplayName);
+        }
+
+        return names.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
+    }
 
     internal PolicyServices? Services { get; }
 
@@ -327,15 +343,16 @@ public sealed partial class PolicyRuntime
             key is null ? null : new Doc(cache.Find(key)!, problemOf.GetValueOrDefault(location));
 
         var global = DocOf(globalKey, "global");
+        var groupNames = GroupNamesOf(snapshot);
         var products = snapshot.Products.ToFrozenDictionary(
             p => p.Id,
-            p => new ProductInfo(p, state.FindApi),
+            p => new ProductInfo(p, state.FindApi, groupNames),
             StringComparer.OrdinalIgnoreCase);
         var otherPolicies = others.Select(l => l.Policy).ToArray();
         if (!anyDocument)
         {
             cache.Commit(owner, services, context, otherPolicies, new Dictionary<GatewayApi, ApiPart>(ReferenceEqualityComparer.Instance), []);
-            return new PolicyRuntime(new Dictionary<GatewayApi, ApiPart>(), products, [], services, snapshot.ServiceName);
+            return new PolicyRuntime(new Dictionary<GatewayApi, ApiPart>(), products, [], services, snapshot, groupNames);
         }
 
         // 4. Pipelines: an unchanged one is the previous snapshot's instance; the others are built.
@@ -484,7 +501,7 @@ public sealed partial class PolicyRuntime
         }
 
         var usage = cache.Commit(owner, services, context, otherPolicies, parts, added);
-        return new PolicyRuntime(parts, products, [.. batches], services, snapshot.ServiceName)
+        return new PolicyRuntime(parts, products, [.. batches], services, snapshot, groupNames)
         {
             PipelineCount = pipelines.Values.Count(p => p is not null) + reusedPipelines,
             PipelinesReused = reused,

@@ -24,6 +24,7 @@ public sealed class PolicyServices
         Options = options;
         Logger = (loggers ?? NullLoggerFactory.Instance).CreateLogger("Tollgate.Gateway.Policies");
         HttpClients = services.GetService<IHttpClientFactory>();
+        _breakers = new(() => services.GetService<Handlers.IBackendCircuitBreakers>() ?? new Handlers.BackendCircuitBreakers());
     }
 
     /// <summary>For tests and benchmarks: explicit stores.</summary>
@@ -80,6 +81,8 @@ public sealed class PolicyServices
     /// <summary>Requests inside limit-concurrency policies, per key (one count per gateway process).</summary>
     public LimitConcurrency.ConcurrencyCounters Concurrency { get; } = new();
 
-    /// <summary>The backends' circuit breakers (<c>set-backend-service backend-id</c>), per gateway process.</summary>
-    internal Handlers.BackendCircuitBreakers Breakers { get; } = new();
+    private readonly Lazy<Handlers.IBackendCircuitBreakers> _breakers = new(() => new Handlers.BackendCircuitBreakers());
+
+    /// <summary>The backends' circuit breakers (<c>set-backend-service backend-id</c>): per gateway process, or in Redis with the counters.</summary>
+    internal Handlers.IBackendCircuitBreakers Breakers => _breakers.Value;
 }

@@ -24,21 +24,48 @@ internal sealed class SetBackendHandler(PolicyLocation location, PolicyValue bac
         }
 
         var breakers = context.Runtime.Services?.Breakers;
+        if (breakers is null || (!backend.IsPool && backend.CircuitBreaker is null))
+        {
+            return Route(context, backend);
+        }
+
+        return RouteAsync(context, id, backend, breakers);
+    }
+
+    /// <summary>A backend with a circuit breaker, or a pool: its circuits are asked (in Redis, when they live there) before routing.</summary>
+    private async ValueTask<PolicyStep> RouteAsync(PolicyContext context, string id, GatewayBackend backend, IBackendCircuitBreakers breakers)
+    {
         var now = context.Runtime.Time.GetUtcNow();
         var service = context.Runtime.KeyPrefix;
         if (backend.IsPool)
         {
-            backend = Pick(backend, backends, breakers, service, now);
-            if (backend is null)
+            var open = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            foreach (var member in backend.Pool)
             {
-                return Unavailable(context, Location, $"Every backend of the pool '{id}' is unavailable: their circuit breakers are open.");
+                if (context.Runtime.Backends.TryGetValue(member.Id, out var candidate) && !candidate.IsPool && await breakers.IsOpenAsync(service, candidate, now))
+                {
+                    open.Add(candidate.Id);
+                }
             }
+
+            var picked = Pick(backend, context.Runtime.Backends, b => open.Contains(b.Id));
+            if (picked is null)
+            {
+                return await Unavailable(context, Location, $"Every backend of the pool '{id}' is unavailable: their circuit breakers are open.");
+            }
+
+            backend = picked;
         }
-        else if (breakers?.IsOpen(service, backend, now) == true)
+        else if (await breakers.IsOpenAsync(service, backend, now))
         {
-            return Unavailable(context, Location, $"Backend '{backend.Id}' is unavailable: its circuit breaker is open.");
+            return await Unavailable(context, Location, $"Backend '{backend.Id}' is unavailable: its circuit breaker is open.");
         }
 
+        return await Route(context, backend);
+    }
+
+    private ValueTask<PolicyStep> Route(PolicyContext context, GatewayBackend backend)
+    {
         if (string.IsNullOrEmpty(backend.Url))
         {
             throw new ArgumentException($"set-backend-service: backend '{backend.Id}' has no url.");
@@ -70,14 +97,17 @@ internal sealed class SetBackendHandler(PolicyLocation location, PolicyValue bac
     }
 
     /// <summary>A pool's member to call: the lowest priority that has members with a closed circuit, one of them by weight.</summary>
-    internal static GatewayBackend? Pick(GatewayBackend pool, IReadOnlyDictionary<string, GatewayBackend> backends, BackendCircuitBreakers? breakers, string service, DateTimeOffset now)
+    internal static GatewayBackend? Pick(GatewayBackend pool, IReadOnlyDictionary<string, GatewayBackend> backends, BackendCircuitBreakers? breakers, string service, DateTimeOffset now) =>
+        Pick(pool, backends, b => breakers?.IsOpen(service, b, now) == true);
+
+    /// <summary>A pool's member to call, given which circuits are open.</summary>
+    internal static GatewayBackend? Pick(GatewayBackend pool, IReadOnlyDictionary<string, GatewayBackend> backends, Func<GatewayBackend, bool> isOpen)
     {
         List<(GatewayBackend Backend, int Weight)>? candidates = null;
         var priority = int.MaxValue;
         foreach (var member in pool.Pool)
         {
-            if (member.Priority > priority || !backends.TryGetValue(member.Id, out var backend) || backend.IsPool
-                || breakers?.IsOpen(service, backend, now) == true)
+            if (member.Priority > priority || !backends.TryGetValue(member.Id, out var backend) || backend.IsPool || isOpen(backend))
             {
                 continue;
             }

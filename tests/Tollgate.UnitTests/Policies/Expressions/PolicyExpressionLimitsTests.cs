@@ -10,8 +10,13 @@ namespace Tollgate.UnitTests.Policies.Expressions;
 /// </summary>
 public sealed class PolicyExpressionLimitsTests
 {
+    /// <summary>
+    /// Evaluates until a budget stops it. Unless the test gives its own limits, the time budget's clock stands still:
+    /// a busy machine would otherwise let the one-second budget run out before the depth or steps budget under test.
+    /// </summary>
     private static ExpressionBudgetExceededException Stopped(string code, ExpressionLimits? limits = null)
     {
+        limits ??= new ExpressionLimits { TimeProvider = new Microsoft.Extensions.Time.Testing.FakeTimeProvider() };
         using var compiled = new PolicyExpressionCompiler(limits).Compile([new PolicyExpressionSource("policies/inbound/set-body[1]", code)]);
         return Assert.Throws<ExpressionBudgetExceededException>(() => compiled.Expressions[0].Evaluate(new TestProxyContext()));
     }

@@ -10,6 +10,10 @@ internal sealed class TestProxyContext : IProxyContext
 
     public IApi Api { get; init; } = new TestApi();
 
+    public IBackend? Backend { get; init; }
+
+    public IWorkspace? Workspace { get; init; }
+
     public IDeployment Deployment { get; init; } = new TestDeployment();
 
     public TimeSpan Elapsed { get; init; } = TimeSpan.FromMilliseconds(12);
@@ -72,13 +76,27 @@ internal sealed class TestKeyNames : ISubscriptionKeyParameterNames
     public string Query => "subscription-key";
 }
 
-internal sealed class TestDeployment : IDeployment
+internal sealed class TestDeployment : IDeployment, IGateway, ISustainabilityInfo
 {
+    public IGateway Gateway => this;
+
     public string GatewayId => "managed";
 
     public string Region => "local";
 
+    public string ServiceId => "/subscriptions/s/resourceGroups/g/providers/Microsoft.ApiManagement/service/demoazureml";
+
     public string ServiceName => "demoazureml";
+
+    public ISustainabilityInfo SustainabilityInfo => this;
+
+    public string Id => "managed";
+
+    public string InstanceId => "managed";
+
+    public bool IsManaged => true;
+
+    public CarbonIntensityCategory CurrentCarbonIntensity => CarbonIntensityCategory.NotAvailable;
 
     public IReadOnlyDictionary<string, X509Certificate2> Certificates { get; } = new Dictionary<string, X509Certificate2>();
 }

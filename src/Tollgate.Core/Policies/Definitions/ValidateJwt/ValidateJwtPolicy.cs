@@ -77,7 +77,7 @@ public sealed class ValidateJwtPolicy : PolicyDefinition<ValidateJwtConfig>
             {
                 if (key["certificate-id"] is not null)
                 {
-                    report(path, "Attribute 'certificate-id' of 'key' is not supported: Tollgate has no certificates resource; give the key inline (base64, or n and e).");
+                    report(path, "Attribute 'certificate-id' of 'key' is not supported by validate-jwt yet: give the key inline (base64, or n and e).");
                 }
                 else if (string.IsNullOrWhiteSpace(key.Text) && (key["n"] is null || key["e"] is null))
                 {

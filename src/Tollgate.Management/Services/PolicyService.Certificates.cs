@@ -1,0 +1,89 @@
+using Tollgate.Core.Policies;
+using Tollgate.Core.Resources;
+using Tollgate.Management.Persistence;
+
+namespace Tollgate.Management.Services;
+
+/// <summary>The certificates policies name: <c>authentication-certificate certificate-id</c> and <c>thumbprint</c>.</summary>
+public sealed partial class PolicyService
+{
+    private const string AuthenticationCertificate = "authentication-certificate";
+
+    /// <summary>
+    /// A literal <c>certificate-id</c> must name a certificate of the instance and a literal <c>thumbprint</c> be one's
+    /// (an expression is resolved per call: one naming nothing fails that call).
+    /// </summary>
+    private async Task CheckCertificatesAsync(ServiceScope scope, PolicyDocument document, List<ValidationError> missing, CancellationToken ct)
+    {
+        foreach (var (id, path) in References(document, AuthenticationCertificate, "certificate-id"))
+        {
+            if (!id.TrimStart().StartsWith('@') && await store.GetAsync(new ResourceKey(scope.Name, ResourceKind.Certificate.Kind, "", id.Trim()), ct) is null)
+            {
+                missing.Add(new ValidationError("value", $"{path}: certificate '{id.Trim()}' does not exist."));
+            }
+        }
+
+        HashSet<string>? thumbprints = null;
+        foreach (var (thumbprint, path) in References(document, AuthenticationCertificate, "thumbprint"))
+        {
+            if (thumbprint.TrimStart().StartsWith('@'))
+            {
+                continue;
+            }
+
+            thumbprints ??= (await store.ListAsync(scope.Name, ResourceKind.Certificate.Kind, "", ct))
+                .Select(c => (string?)c.Properties["thumbprint"]).OfType<string>().ToHashSet(StringComparer.OrdinalIgnoreCase);
+            if (!thumbprints.Contains(thumbprint.Trim()))
+            {
+                missing.Add(new ValidationError("value", $"{path}: no certificate has the thumbprint '{thumbprint.Trim()}'."));
+            }
+        }
+    }
+
+    /// <summary>
+    /// The policies and fragments that name certificate <paramref name="id"/> (by <c>certificate-id</c>, or by its
+    /// <paramref name="thumbprint"/>), as the conflict of a delete lists them: <c>policy of /apis/x</c>, <c>policy fragment 'f'</c>.
+    /// </summary>
+    public async Task<List<string>> CertificateReferencesAsync(ServiceScope scope, string id, string? thumbprint, CancellationToken ct)
+    {
+        var namedValues = await NamedValuesAsync(scope, ct);
+        bool Names(string? xml, string? format, bool fragment)
+        {
+            if (xml is null)
+            {
+                return false;
+            }
+
+            try
+            {
+                var escaped = string.Equals(format ?? "xml", "xml", StringComparison.OrdinalIgnoreCase);
+                var document = fragment ? PolicyFragment.Parse(xml, namedValues, escaped) : PolicyDocument.Parse(xml, namedValues, escaped);
+                return References(document, AuthenticationCertificate, "certificate-id").Any(r => string.Equals(r.Id.Trim(), id, StringComparison.OrdinalIgnoreCase))
+                    || (thumbprint is not null && References(document, AuthenticationCertificate, "thumbprint").Any(r => string.Equals(r.Id.Trim(), thumbprint, StringComparison.OrdinalIgnoreCase)));
+            }
+            catch (Exception e) when (e is PolicyDocumentException or System.Xml.XmlException)
+            {
+                return false; // A document that does not parse presents no certificate.
+            }
+        }
+
+        var found = new List<string>();
+        foreach (var policy in await store.ListAsync(scope.Name, Kind, null, ct))
+        {
+            if (Names((string?)policy.Properties["value"], (string?)policy.Properties["format"], fragment: false))
+            {
+                found.Add(policy.Key.Parent.Length == 0 ? "the global policy" : $"the policy of /{policy.Key.Parent}");
+            }
+        }
+
+        foreach (var fragment in await store.ListAsync(scope.Name, FragmentKind, "", ct))
+        {
+            if (Names((string?)fragment.Properties["value"], (string?)fragment.Properties["format"], fragment: true))
+            {
+                found.Add($"policy fragment '{fragment.Key.Name}'");
+            }
+        }
+
+        return found;
+    }
+}
