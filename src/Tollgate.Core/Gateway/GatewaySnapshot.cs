@@ -316,10 +316,17 @@ public sealed record GatewayRepresentation
     /// there and their references rewritten), or null when <see cref="SchemaId"/> names no schema of the API.
     /// </summary>
     public string? Schema { get; init; }
+
+    /// <summary>The text of the API schema <see cref="SchemaId"/> names when it is an XML schema (XSD), else null.</summary>
+    public string? XmlSchema { get; init; }
 }
 
-/// <summary>An instance-level JSON schema: its id and the JSON of its document.</summary>
-public sealed record GatewaySchema(string Id, string Json);
+/// <summary>An instance-level schema: its id and the JSON of its document, or for an XML schema (XSD) its text in <see cref="Xml"/>.</summary>
+public sealed record GatewaySchema(string Id, string Json)
+{
+    /// <summary>The XSD text of an XML schema (<c>schemaType</c> <c>xml</c>); null for a JSON schema.</summary>
+    public string? Xml { get; init; }
+}
 
 /// <summary>A policy fragment: a named piece of policy XML included with <c>&lt;include-fragment fragment-id="…"/&gt;</c>.</summary>
 public sealed record GatewayPolicyFragment

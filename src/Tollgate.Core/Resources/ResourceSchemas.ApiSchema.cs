@@ -53,7 +53,7 @@ public static partial class ResourceSchemas
     /// </summary>
     public static readonly ObjectSchema GlobalSchema = new("GlobalSchemaContractProperties",
     [
-        new("schemaType", FieldType.String) { Required = true, Values = ["json", "xml"], Description = "json: a JSON schema (validate-content validate-as=\"json\"); xml: an XML schema (kept; bodies are checked for well-formedness only)." },
+        new("schemaType", FieldType.String) { Required = true, Values = ["json", "xml"], Description = "json: a JSON schema (validate-content validate-as=\"json\"); xml: an XML schema (XSD text in value; validate-content validate-as=\"xml\" or \"soap\")." },
         new("description", FieldType.String) { MaxLength = 2000 },
         new("value", FieldType.String) { Description = "The schema as text (XML, or JSON)." },
         new("document", FieldType.Object) { Description = "The JSON schema as an object." },

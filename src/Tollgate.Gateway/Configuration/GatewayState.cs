@@ -298,7 +298,7 @@ public sealed class GatewayState
     {
         apiMatched = false;
         var path = request.Path.Value ?? "/";
-        var preflight = Policies.HasCors && Gateway.Policies.Handlers.CorsHandler.IsPreflight(request);
+        var preflight = Policies.HasCors && Gateway.Policies.Cors.CorsHandler.IsPreflight(request);
         var method = preflight ? request.Headers.AccessControlRequestMethod.ToString() : request.Method;
         var rest = path.AsSpan(path.StartsWith('/') ? 1 : 0);
         GatewayRoute? best = null;

@@ -58,7 +58,7 @@ public sealed partial class GatewayMiddleware(RequestDelegate next, SnapshotProx
         var request = new GatewayRequest { State = state, Entry = entry, RoutedPath = context.Request.Path.Value };
         context.Features.Set(request);
         var check = SubscriptionKeyValidator.Validate(context.Request, request, time.GetUtcNow());
-        if (Policies.Handlers.CorsHandler.IsPreflight(context.Request) && !HttpMethods.IsOptions(entry.Operation.Method))
+        if (Policies.Cors.CorsHandler.IsPreflight(context.Request) && !HttpMethods.IsOptions(entry.Operation.Method))
         {
             // A preflight carries no subscription key (browsers send none): cors policies of global, API and
             // operation scope answer it; product scope only when a key in the query string names the product.

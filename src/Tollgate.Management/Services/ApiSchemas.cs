@@ -10,6 +10,33 @@ namespace Tollgate.Management.Services;
 /// </summary>
 internal static class ApiSchemas
 {
+    /// <summary>The definitions of an API's JSON schemas and the text of its XML schemas, each by schema id.</summary>
+    public static ApiSchemaSet Of(IEnumerable<StoredResource> schemas)
+    {
+        var all = schemas as IReadOnlyCollection<StoredResource> ?? schemas.ToArray();
+        return new ApiSchemaSet(Definitions(all), XmlSchemas(all));
+    }
+
+    /// <summary>
+    /// The XSD text of each XML schema of an API by schema id (ignoring case): a <c>document.value</c> string under an
+    /// XML content type (APIM's <c>application/vnd.ms-azure-apim.xsd+xml</c>).
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> XmlSchemas(IEnumerable<StoredResource> schemas)
+    {
+        Dictionary<string, string>? result = null;
+        foreach (var schema in schemas)
+        {
+            if (schema.Properties["contentType"]?.GetValue<string>() is { } contentType
+                && (contentType.Contains("xsd", StringComparison.OrdinalIgnoreCase) || contentType.EndsWith("xml", StringComparison.OrdinalIgnoreCase))
+                && schema.Properties["document"]?["value"] is JsonValue value && value.TryGetValue<string>(out var xsd))
+            {
+                (result ??= new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase))[schema.Key.Name] = xsd;
+            }
+        }
+
+        return result ?? Empty;
+    }
+
     private const string ComponentsPrefix = "#/components/schemas/";
     private const string DefinitionsPrefix = "#/definitions/";
 
@@ -76,3 +103,6 @@ internal static class ApiSchemas
         }
     }
 }
+
+/// <summary>An API's schemas as the gateway gets them: JSON definitions and XML schemas, each by schema id.</summary>
+internal sealed record ApiSchemaSet(IReadOnlyDictionary<string, string> Definitions, IReadOnlyDictionary<string, string> Xml);

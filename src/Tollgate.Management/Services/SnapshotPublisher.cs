@@ -170,24 +170,24 @@ public sealed partial class SnapshotPublisher(IResourceStore store, SecretVault 
             {
                 if (model.PublishedPlace(name) is var i and >= 0 && model.Find(ResourceKind.Api.Kind, "", name) is { } stored)
                 {
-                    apis[i] = BuildApi(stored, ApiSchemas.Definitions(model.SchemasOf(stored.Key.NameKey)));
+                    apis[i] = BuildApi(stored, ApiSchemas.Of(model.SchemasOf(stored.Key.NameKey)));
                 }
             }
         }
         else
         {
             apis = model.All(ResourceKind.Api.Kind)
-                .Select(a => model.Dirty is { } changed && !changed.Contains(a.Key.NameKey) && model.PublishedApi(a.Key.Name) is { } same ? same : BuildApi(a, ApiSchemas.Definitions(model.SchemasOf(a.Key.NameKey))))
+                .Select(a => model.Dirty is { } changed && !changed.Contains(a.Key.NameKey) && model.PublishedApi(a.Key.Name) is { } same ? same : BuildApi(a, ApiSchemas.Of(model.SchemasOf(a.Key.NameKey))))
                 .ToArray();
         }
 
-        GatewayApi BuildApi(StoredResource a, IReadOnlyDictionary<string, string> schemas)
+        GatewayApi BuildApi(StoredResource a, ApiSchemaSet schemas)
         {
             var set = InstanceModel.ApiVersionSetName(a.Properties) is { } setName ? model.Find(ResourceKind.ApiVersionSet.Kind, "", setName)?.Properties : null;
             return BuildApiIn(a, schemas, set);
         }
 
-        GatewayApi BuildApiIn(StoredResource a, IReadOnlyDictionary<string, string> schemas, JsonObject? set) => new()
+        GatewayApi BuildApiIn(StoredResource a, ApiSchemaSet schemas, JsonObject? set) => new()
         {
             Id = a.Key.Name,
             DisplayName = Str(a.Properties, "displayName") ?? a.Key.Name,
@@ -312,10 +312,17 @@ public sealed partial class SnapshotPublisher(IResourceStore store, SecretVault 
             PolicyFragments = fragments,
             NamedValues = model.All(ResourceKind.NamedValue.Kind).Select(n => NamedValueOf(n, vault)).ToArray(),
             Backends = model.All(ResourceKind.Backend.Kind).Select(b => BackendOf(b, thumbprintsById)).ToArray(),
-            Schemas = model.All(ResourceKind.GlobalSchema.Kind).Where(g => Str(g.Properties, "schemaType") == "json" && g.Properties["document"] is JsonObject)
-                .Select(g => new GatewaySchema(g.Key.Name, g.Properties["document"]!.ToJsonString())).ToArray(),
+            Schemas = model.All(ResourceKind.GlobalSchema.Kind).Select(GlobalSchemaOf).OfType<GatewaySchema>().ToArray(),
         };
     }
+
+    /// <summary>An instance-level schema as validate-content reads it: a JSON schema's document, an XML schema's text; null for neither.</summary>
+    private static GatewaySchema? GlobalSchemaOf(StoredResource g) => Str(g.Properties, "schemaType") switch
+    {
+        "json" when g.Properties["document"] is JsonObject document => new GatewaySchema(g.Key.Name, document.ToJsonString()),
+        "xml" when Str(g.Properties, "value") is { } xsd => new GatewaySchema(g.Key.Name, "") { Xml = xsd },
+        _ => null,
+    };
 
     /// <summary>A stored backend as the gateway routes to it.</summary>
     private static GatewayBackend BackendOf(StoredResource stored, IReadOnlyDictionary<string, string> thumbprintsById)
@@ -370,7 +377,7 @@ public sealed partial class SnapshotPublisher(IResourceStore store, SecretVault 
     }
 
     /// <summary>Declared responses with the first example of each representation (APIM's <c>examples: { name: { value } }</c>).</summary>
-    private static GatewayResponse[] Responses(JsonArray? responses, IReadOnlyDictionary<string, string> schemas)
+    private static GatewayResponse[] Responses(JsonArray? responses, ApiSchemaSet schemas)
     {
         if (responses is null || responses.Count == 0)
         {
@@ -385,14 +392,15 @@ public sealed partial class SnapshotPublisher(IResourceStore store, SecretVault 
         }).ToArray();
     }
 
-    private static GatewayRepresentation[] Representations(JsonArray? representations, IReadOnlyDictionary<string, string> schemas) =>
+    private static GatewayRepresentation[] Representations(JsonArray? representations, ApiSchemaSet schemas) =>
         representations?.OfType<JsonObject>().Select(rep => new GatewayRepresentation
         {
             ContentType = Str(rep, "contentType") ?? "application/json",
             Example = FirstExample(rep["examples"]),
             SchemaId = Str(rep, "schemaId"),
             TypeName = Str(rep, "typeName"),
-            Schema = Str(rep, "schemaId") is { } id ? schemas.GetValueOrDefault(id) : null,
+            Schema = Str(rep, "schemaId") is { } id ? schemas.Definitions.GetValueOrDefault(id) : null,
+            XmlSchema = Str(rep, "schemaId") is { } xmlId ? schemas.Xml.GetValueOrDefault(xmlId) : null,
         }).ToArray() ?? [];
 
     private static GatewayParameter[] Parameters(JsonArray? parameters) =>

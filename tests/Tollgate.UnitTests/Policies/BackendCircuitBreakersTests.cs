@@ -1,5 +1,6 @@
 using Tollgate.Core.Gateway;
 using Tollgate.Gateway.Policies.Handlers;
+using Tollgate.Gateway.Policies.SetBackendService;
 
 namespace Tollgate.UnitTests.Policies;
 

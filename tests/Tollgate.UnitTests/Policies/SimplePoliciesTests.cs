@@ -1,5 +1,7 @@
 using Tollgate.Core.Policies;
 using Tollgate.Gateway.Policies.Handlers;
+using Tollgate.Gateway.Policies.Jsonp;
+using Tollgate.Gateway.Policies.LimitConcurrency;
 using Tollgate.Gateway.Policies.Runtime;
 
 namespace Tollgate.UnitTests.Policies;

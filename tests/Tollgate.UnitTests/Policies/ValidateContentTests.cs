@@ -1,5 +1,6 @@
 using NJsonSchema;
 using Tollgate.Gateway.Policies.Handlers;
+using Tollgate.Gateway.Policies.ValidateContent;
 
 namespace Tollgate.UnitTests.Policies;
 

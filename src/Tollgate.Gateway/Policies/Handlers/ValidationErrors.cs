@@ -1,7 +1,7 @@
 using System.Globalization;
+using Microsoft.Extensions.Logging;
 using Newtonsoft.Json.Linq;
 using Tollgate.Core.Gateway;
-using Microsoft.Extensions.Logging;
 using Tollgate.Gateway.Policies.Runtime;
 using Tollgate.ServiceDefaults;
 

@@ -194,7 +194,7 @@ public static partial class PolicyExecutor
         if (breakers is not null && await breakers.IsOpenAsync(context.Runtime.KeyPrefix, request.Backend!, context.Runtime.Time.GetUtcNow()))
         {
             // A retry after a failure that opened the circuit: the backend is not called again until it closes.
-            return await Handlers.SetBackendHandler.Unavailable(context, location, $"Backend '{request.Backend!.Id}' is unavailable: its circuit breaker is open.");
+            return await SetBackendService.SetBackendHandler.Unavailable(context, location, $"Backend '{request.Backend!.Id}' is unavailable: its circuit breaker is open.");
         }
 
         context.PrepareRequestBody();

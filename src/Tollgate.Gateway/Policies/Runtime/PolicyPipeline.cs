@@ -28,7 +28,7 @@ public sealed class PolicyPipeline
     public bool CapturesResponse { get; init; }
 
     /// <summary>The <c>cors</c> policies directly in inbound, in order: they answer preflight requests.</summary>
-    internal Handlers.CorsHandler[] Cors { get; init; } = [];
+    internal Cors.CorsHandler[] Cors { get; init; } = [];
 
     /// <summary>
     /// Why this pipeline could not be built (a document of it cannot be loaded), or null. Such a pipeline runs nothing:

@@ -79,7 +79,7 @@ public sealed class PolicyServices
     public IHttpClientFactory? HttpClients { get; }
 
     /// <summary>Requests inside limit-concurrency policies, per key (one count per gateway process).</summary>
-    public Handlers.ConcurrencyCounters Concurrency { get; } = new();
+    public LimitConcurrency.ConcurrencyCounters Concurrency { get; } = new();
 
     private readonly Lazy<Handlers.IBackendCircuitBreakers> _breakers = new(() => new Handlers.BackendCircuitBreakers());
 

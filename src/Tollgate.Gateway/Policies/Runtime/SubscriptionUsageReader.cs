@@ -1,5 +1,7 @@
 using Tollgate.Core.Gateway;
 using Tollgate.Core.Policies;
+using Tollgate.Core.Policies.Definitions.Quota;
+using Tollgate.Core.Policies.Definitions.RateLimit;
 using Tollgate.Gateway.Policies.Counters;
 using Tollgate.Gateway.Policies.Handlers;
 
@@ -40,14 +42,16 @@ public sealed class SubscriptionUsageReader(IRateLimitStore rateLimits, IQuotaSt
             {
                 if (element.Name == "rate-limit")
                 {
-                    var rule = Limits.RateRule(element);
+                    var config = RateLimitPolicy.Instance.Parse(element);
+                    var rule = new RateLimitRule(config.Calls, config.RenewalPeriod);
                     var key = CounterKeys.SubscriptionPrefix(CounterKeys.RateLimitPrefix(scopeKey)) + subscription.Id;
                     var usage = await rateLimits.GetUsageAsync(key, rule, cancellationToken);
                     rates.Add(new RateLimitWindowUsage(scope, rule.Calls, rule.RenewalPeriodSeconds, usage.CallsInWindow, usage.Remaining));
                 }
                 else if (element.Name == "quota")
                 {
-                    var rule = Limits.QuotaRule(element, subscription.CreatedDate);
+                    var config = QuotaPolicy.Instance.Parse(element);
+                    var rule = new QuotaRule(config.Calls, config.Bandwidth, config.RenewalPeriod, subscription.CreatedDate);
                     var key = CounterKeys.SubscriptionPrefix(CounterKeys.QuotaPrefix(scopeKey)) + subscription.Id;
                     var usage = await quotas.GetUsageAsync(key, rule, cancellationToken);
                     quotaUsages.Add(new QuotaWindowUsage(scope, rule.Calls, rule.BandwidthKilobytes, rule.RenewalPeriodSeconds, usage.CallsUsed, usage.BandwidthUsedBytes,

@@ -1,0 +1,277 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Security.Cryptography;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Protocols;
+using Microsoft.IdentityModel.Protocols.OpenIdConnect;
+using Microsoft.IdentityModel.Tokens;
+using Tollgate.Core.Policies.Definitions.ValidateJwt;
+using Tollgate.Core.Policies.Expressions;
+using Tollgate.Gateway.Analytics;
+using Tollgate.Gateway.Policies.Runtime;
+
+namespace Tollgate.Gateway.Policies.ValidateJwt;
+
+/// <summary>One <c>claim</c> of <c>required-claims</c>: its name, the values it may hold, all or any of them.</summary>
+internal sealed record RequiredClaim(string Name, string[] Values, bool MatchAll, string? Separator);
+
+/// <summary>
+/// <c>validate-jwt</c>: the token from a header (with an optional scheme), a query parameter or an expression, checked
+/// for its signature (HS256/RS256/ES256…, keys inline or from an OpenID configuration), issuer, audience, lifetime on the
+/// gateway's clock with <c>clock-skew</c>, and required claims. Validation parameters and keys are built once, when the
+/// snapshot is applied; OpenID metadata is fetched off the request path at build time and refreshed by the
+/// configuration manager. A failure is APIM's: the status (default 401) and message, LastError Source validate-jwt
+/// with its Reason (TokenNotPresent, TokenExpired, TokenSignatureInvalid, TokenClaimNotFound…).
+/// </summary>
+internal sealed class ValidateJwtHandler : PolicyHandler
+{
+    private static readonly JsonWebTokenHandler Tokens = new() { MapInboundClaims = false };
+
+    private readonly string? _header;
+    private readonly string? _query;
+    private readonly PolicyValue? _tokenValue;
+    private readonly string? _scheme;
+    private readonly int _statusCode;
+    private readonly PolicyValue? _errorMessage;
+    private readonly bool _requireExpiration;
+    private readonly TimeSpan _clockSkew;
+    private readonly string? _outputVariable;
+    private readonly RequiredClaim[] _claims;
+    private readonly TokenValidationParameters _parameters;
+    private readonly ConfigurationManager<OpenIdConnectConfiguration>? _openId;
+    private volatile Tuple<OpenIdConnectConfiguration, TokenValidationParameters>? _withMetadata;
+
+    public ValidateJwtHandler(PolicyLocation location, ValidateJwtConfig config, PolicyValue? tokenValue, PolicyValue? errorMessage, PolicyServices services)
+        : base(location)
+    {
+        _header = config.HeaderName;
+        _query = config.QueryParameterName;
+        _tokenValue = tokenValue;
+        _scheme = config.RequireScheme;
+        _statusCode = config.FailedValidationHttpCode;
+        _errorMessage = errorMessage;
+        _requireExpiration = config.RequireExpirationTime;
+        _clockSkew = TimeSpan.FromSeconds(config.ClockSkew);
+        _outputVariable = config.OutputTokenVariableName;
+        _claims = config.RequiredClaims.Select(c => new RequiredClaim(c.Name, [.. c.Values], c.MatchAll, c.Separator)).ToArray();
+
+        _parameters = new TokenValidationParameters
+        {
+            ValidateIssuer = config.Issuers.Count > 0,
+            ValidIssuers = config.Issuers,
+            ValidateAudience = config.Audiences.Count > 0,
+            ValidAudiences = config.Audiences,
+
+            // Lifetime is checked here on the gateway's clock (TimeProvider), with APIM's reasons.
+            ValidateLifetime = false,
+            RequireExpirationTime = false,
+            RequireSignedTokens = config.RequireSignedTokens,
+            ValidateIssuerSigningKey = false,
+            TryAllIssuerSigningKeys = true,
+            IssuerSigningKeys = config.IssuerSigningKeys.Select(k => Key(k, location)).ToArray(),
+            TokenDecryptionKeys = config.DecryptionKeys.Select(k => Key(k, location)).ToArray(),
+        };
+
+        if (config.OpenIdConfigUrl is { } url && !services.Checking)
+        {
+            _openId = OpenIdConfigurations.For(url, services);
+
+            // Fetch the metadata now, off the request path; the manager keeps it and refreshes it.
+            _ = _openId.GetConfigurationAsync(CancellationToken.None).ContinueWith(
+                static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        }
+    }
+
+    public override async ValueTask<PolicyStep> ExecuteAsync(PolicyContext context)
+    {
+        var token = ReadToken(context);
+        if (string.IsNullOrEmpty(token))
+        {
+            return Reject(context, "TokenNotPresent", "JWT not present.");
+        }
+
+        var parameters = _openId is null ? _parameters : await WithMetadataAsync(context.Http.RequestAborted);
+        var result = await Tokens.ValidateTokenAsync(token, parameters);
+        if (!result.IsValid)
+        {
+            return result.Exception switch
+            {
+                SecurityTokenSignatureKeyNotFoundException when HasKeyId(token) => Reject(context, "TokenSignatureKeyNotFound", "JWT signature key was not found."),
+                SecurityTokenSignatureKeyNotFoundException or SecurityTokenInvalidSignatureException => Reject(context, "TokenSignatureInvalid", "JWT signature is invalid."),
+                SecurityTokenInvalidAudienceException => Reject(context, "TokenAudienceNotAllowed", "JWT audience is not allowed."),
+                SecurityTokenInvalidIssuerException => Reject(context, "TokenIssuerNotAllowed", "JWT issuer is not allowed."),
+                SecurityTokenDecryptionFailedException => Reject(context, "TokenDecryptionFailed", "JWT could not be decrypted."),
+                _ => Reject(context, "JwtInvalid", "Invalid JWT."),
+            };
+        }
+
+        var jwt = (JsonWebToken)result.SecurityToken;
+        var now = context.Runtime.Time.GetUtcNow().UtcDateTime;
+        if (!jwt.TryGetPayloadValue<long>("exp", out _))
+        {
+            if (_requireExpiration)
+            {
+                return Reject(context, "TokenExpirationTimeNotPresent", "JWT has no expiration time.");
+            }
+        }
+        else if (jwt.ValidTo + _clockSkew < now)
+        {
+            return Reject(context, "TokenExpired", "JWT has expired.");
+        }
+
+        if (jwt.TryGetPayloadValue<long>("nbf", out _) && jwt.ValidFrom - _clockSkew > now)
+        {
+            return Reject(context, "TokenNotYetValid", "JWT is not yet valid.");
+        }
+
+        if (_claims.Length > 0 && CheckClaims(context, jwt) is { } failed)
+        {
+            return failed;
+        }
+
+        if (_outputVariable is not null && token.AsJwt() is { } parsed)
+        {
+            context.SetVariable(_outputVariable, parsed);
+        }
+
+        return PolicyStep.Continue;
+    }
+
+    private string? ReadToken(PolicyContext context)
+    {
+        if (_tokenValue is not null)
+        {
+            return StripBearer(_tokenValue.GetString(context));
+        }
+
+        var request = context.Http.Request;
+        if (_query is not null)
+        {
+            return request.Query.TryGetValue(_query, out var q) ? q.ToString() : null;
+        }
+
+        if (!request.Headers.TryGetValue(_header!, out var header))
+        {
+            return null;
+        }
+
+        var value = header.ToString().Trim();
+        if (_scheme is not null)
+        {
+            // require-scheme: the header must read "<scheme> <token>".
+            return value.Length > _scheme.Length && value.StartsWith(_scheme, StringComparison.OrdinalIgnoreCase) && value[_scheme.Length] == ' '
+                ? value[(_scheme.Length + 1)..].Trim()
+                : null;
+        }
+
+        return StripBearer(value);
+    }
+
+    private static string? StripBearer(string? value) =>
+        value is not null && value.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? value[7..].Trim() : value?.Trim();
+
+    private PolicyStep? CheckClaims(PolicyContext context, JsonWebToken jwt)
+    {
+        List<string>? missing = null;
+        foreach (var claim in _claims)
+        {
+            var values = new List<string>();
+            foreach (var c in jwt.Claims)
+            {
+                if (c.Type == claim.Name)
+                {
+                    if (claim.Separator is { Length: > 0 } separator)
+                    {
+                        values.AddRange(c.Value.Split(separator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+                    }
+                    else
+                    {
+                        values.Add(c.Value);
+                    }
+                }
+            }
+
+            if (values.Count == 0)
+            {
+                (missing ??= []).Add(claim.Name);
+                continue;
+            }
+
+            if (claim.Values.Length == 0)
+            {
+                continue;
+            }
+
+            var ok = claim.MatchAll ? claim.Values.All(values.Contains) : claim.Values.Any(values.Contains);
+            if (!ok)
+            {
+                return Reject(context, "TokenClaimValueNotAllowed", $"Claim {claim.Name} value of {string.Join(",", values)} is not allowed.");
+            }
+        }
+
+        return missing is null ? null : Reject(context, "TokenClaimNotFound", $"JWT is missing the following claims: {string.Join(", ", missing)}");
+    }
+
+    private PolicyStep Reject(PolicyContext context, string reason, string message)
+    {
+        var text = _errorMessage?.GetString(context) is { Length: > 0 } configured ? configured : message;
+        context.SetErrorResponse(_statusCode, text);
+        GatewayMetrics.RecordRejection(Location.Name, context.Gateway);
+        context.Fail(PolicyFailure.From(Location, reason, message));
+        return PolicyStep.Error;
+    }
+
+    /// <summary>The validation parameters with the OpenID metadata's keys (and issuer), rebuilt only when the metadata changes.</summary>
+    private async ValueTask<TokenValidationParameters> WithMetadataAsync(CancellationToken cancellationToken)
+    {
+        var configuration = await _openId!.GetConfigurationAsync(cancellationToken);
+        var current = _withMetadata;
+        if (current is not null && ReferenceEquals(current.Item1, configuration))
+        {
+            return current.Item2;
+        }
+
+        var parameters = _parameters.Clone();
+        parameters.IssuerSigningKeys = [.. _parameters.IssuerSigningKeys, .. configuration.SigningKeys];
+        _withMetadata = Tuple.Create(configuration, parameters);
+        return parameters;
+    }
+
+    private static bool HasKeyId(string token) =>
+        Tokens.CanReadToken(token) && Tokens.ReadToken(token) is JsonWebToken { Kid.Length: > 0 };
+
+    private static SecurityKey Key(JwtKeyConfig key, PolicyLocation at)
+    {
+        try
+        {
+            SecurityKey result = key.N is { } n && key.E is { } e
+                ? new RsaSecurityKey(new RSAParameters { Modulus = Base64UrlEncoder.DecodeBytes(n.Trim()), Exponent = Base64UrlEncoder.DecodeBytes(e.Trim()) })
+                : new SymmetricSecurityKey(Convert.FromBase64String((key.Text ?? "").Trim()));
+            result.KeyId = key.Id;
+            return result;
+        }
+        catch (FormatException ex)
+        {
+            throw new PolicyBuildException($"{at.Section}/{at.Path}: a key of validate-jwt is not valid base64: {ex.Message}", ex);
+        }
+    }
+
+}
+
+/// <summary>OpenID Connect metadata managers, one per URL for the process: snapshots share the fetched metadata.</summary>
+internal static class OpenIdConfigurations
+{
+    private static readonly ConcurrentDictionary<string, ConfigurationManager<OpenIdConnectConfiguration>> Managers = new(StringComparer.Ordinal);
+
+    public static ConfigurationManager<OpenIdConnectConfiguration> For(string url, PolicyServices services) =>
+        Managers.GetOrAdd(url, static (u, s) =>
+        {
+            var client = s.HttpClients?.CreateClient("validate-jwt") ?? new HttpClient();
+            var loopback = Uri.TryCreate(u, UriKind.Absolute, out var uri) && (uri.IsLoopback || (IPAddress.TryParse(uri.Host, out var ip) && IPAddress.IsLoopback(ip)));
+            return new ConfigurationManager<OpenIdConnectConfiguration>(u, new OpenIdConnectConfigurationRetriever(), new HttpDocumentRetriever(client) { RequireHttps = !loopback })
+            {
+                AutomaticRefreshInterval = TimeSpan.FromHours(1),
+                RefreshInterval = TimeSpan.FromMinutes(1),
+            };
+        }, services);
+}
