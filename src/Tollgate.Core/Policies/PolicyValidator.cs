@@ -135,7 +135,9 @@ public static class PolicyValidator
             var childSpec = spec.FindChild(child.Name);
             if (childSpec is null)
             {
-                errors.Add(new PolicyError(childPath, child.Line, child.Column, $"Element '{child.Name}' is not allowed in '{el.Name}'."));
+                errors.Add(new PolicyError(childPath, child.Line, child.Column, AzureOnly.TryGetValue(child.Name, out var why)
+                    ? $"Element '{child.Name}' of '{el.Name}' needs an Azure service and is not available in Tollgate: {why}"
+                    : $"Element '{child.Name}' is not allowed in '{el.Name}'."));
                 continue;
             }
 

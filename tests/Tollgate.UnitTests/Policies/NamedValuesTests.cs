@@ -7,7 +7,7 @@ public sealed class NamedValuesTests
     private static readonly NamedValues Values = new(
     [
         new NamedValue("calls", "5", Secret: false),
-        new NamedValue("Long-Value", "a much longer value than the reference", Secret: false),
+        new NamedValue("Long-Value", "a-much-longer-value-than-the-reference", Secret: false),
         new NamedValue("key", "k3y-s3cret", Secret: true),
     ]);
 

@@ -30,6 +30,8 @@ public sealed class PolicyValidatorTests
     [InlineData("<quota-by-key bandwidth=\"10\" renewal-period=\"0\" />", "Attribute 'counter-key' of 'quota-by-key' is required.")]
     [InlineData("<set-header exists-action=\"override\" />", "Attribute 'name' of 'set-header' is required.")]
     [InlineData("<set-header name=\"a\" exists-action=\"replace\" />", "Attribute 'exists-action' of 'set-header' must be one of 'override', 'skip', 'append', 'delete', not 'replace'.")]
+    [InlineData("<set-header name=\"some header name\" exists-action=\"override\"><value>1</value></set-header>", "Attribute 'name' of 'set-header' must be an HTTP header name (letters, digits and !#$%&'*+-.^_`|~, no spaces), not 'some header name'.")]
+    [InlineData("<send-request response-variable-name=\"r\"><set-url>http://127.0.0.1/</set-url><authentication-managed-identity resource=\"r\" /></send-request>", "Element 'authentication-managed-identity' of 'send-request' needs an Azure service and is not available in Tollgate: there is no Azure managed identity here; send the backend's credentials with set-header (a secret named value) or use validate-jwt on the way in.")]
     [InlineData("<set-query-parameter name=\"a\"><val>1</val></set-query-parameter>", "Element 'val' is not allowed in 'set-query-parameter'.")]
     [InlineData("<check-header name=\"a\" failed-check-httpcode=\"401\" failed-check-error-message=\"no\" ignore-case=\"maybe\" />", "Attribute 'ignore-case' of 'check-header' must be 'true' or 'false', not 'maybe'.")]
     [InlineData("<ip-filter action=\"deny\" />", "Attribute 'action' of 'ip-filter' must be one of 'allow', 'forbid', not 'deny'.")]

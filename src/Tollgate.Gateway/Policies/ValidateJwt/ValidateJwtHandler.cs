@@ -41,9 +41,16 @@ internal sealed class ValidateJwtHandler : PolicyHandler
     private readonly ConfigurationManager<OpenIdConnectConfiguration>? _openId;
     private volatile Tuple<OpenIdConnectConfiguration, TokenValidationParameters>? _withMetadata;
 
-    public ValidateJwtHandler(PolicyLocation location, ValidateJwtConfig config, PolicyValue? tokenValue, PolicyValue? errorMessage, PolicyServices services)
+    // Audiences and issuers given as expressions: evaluated per request (null when every one is a literal).
+    private readonly PolicyValue[]? _audiences;
+    private readonly PolicyValue[]? _issuers;
+
+    public ValidateJwtHandler(PolicyLocation location, ValidateJwtConfig config, PolicyValue? tokenValue, PolicyValue? errorMessage,
+        PolicyValue[] audiences, PolicyValue[] issuers, PolicyServices services)
         : base(location)
     {
+        _audiences = audiences.Any(a => a.IsExpression) ? audiences : null;
+        _issuers = issuers.Any(i => i.IsExpression) ? issuers : null;
         _header = config.HeaderName;
         _query = config.QueryParameterName;
         _tokenValue = tokenValue;
@@ -58,9 +65,9 @@ internal sealed class ValidateJwtHandler : PolicyHandler
         _parameters = new TokenValidationParameters
         {
             ValidateIssuer = config.Issuers.Count > 0,
-            ValidIssuers = config.Issuers,
+            ValidIssuers = issuers.Select(i => i.Text!).ToArray(),
             ValidateAudience = config.Audiences.Count > 0,
-            ValidAudiences = config.Audiences,
+            ValidAudiences = audiences.Select(a => a.Text!).ToArray(),
 
             // Lifetime is checked here on the gateway's clock (TimeProvider), with APIM's reasons.
             ValidateLifetime = false,
@@ -91,6 +98,21 @@ internal sealed class ValidateJwtHandler : PolicyHandler
         }
 
         var parameters = _openId is null ? _parameters : await WithMetadataAsync(context.Http.RequestAborted);
+        if (_audiences is not null || _issuers is not null)
+        {
+            // Expressions among the audiences or issuers: this request's values, on a copy of the parameters.
+            parameters = parameters.Clone();
+            if (_audiences is not null)
+            {
+                parameters.ValidAudiences = Evaluate(_audiences, context);
+            }
+
+            if (_issuers is not null)
+            {
+                parameters.ValidIssuers = Evaluate(_issuers, context);
+            }
+        }
+
         var result = await Tokens.ValidateTokenAsync(token, parameters);
         if (!result.IsValid)
         {
@@ -135,6 +157,17 @@ internal sealed class ValidateJwtHandler : PolicyHandler
         }
 
         return PolicyStep.Continue;
+    }
+
+    private static string[] Evaluate(PolicyValue[] values, PolicyContext context)
+    {
+        var result = new string[values.Length];
+        for (var i = 0; i < values.Length; i++)
+        {
+            result[i] = values[i].GetString(context)?.Trim() ?? "";
+        }
+
+        return result;
     }
 
     private string? ReadToken(PolicyContext context)

@@ -7,5 +7,6 @@ namespace Tollgate.Gateway.Policies.ValidateJwt;
 internal sealed class ValidateJwtHandlerFactory() : PolicyHandlerFactory<ValidateJwtConfig>(ValidateJwtPolicy.Instance)
 {
     public override PolicyHandler Build(ValidateJwtConfig config, PolicyBuildContext context) => new ValidateJwtHandler(
-        context.Location, config, context.Optional(config.TokenValue), context.Optional(config.FailedValidationErrorMessage), context.Services);
+        context.Location, config, context.Optional(config.TokenValue), context.Optional(config.FailedValidationErrorMessage),
+        context.Values(config.Audiences), context.Values(config.Issuers), context.Services);
 }

@@ -14,8 +14,8 @@ namespace Tollgate.Core.Policies.Definitions.ValidateJwt;
 /// <param name="OpenIdConfigUrl">An OpenID configuration whose keys (and issuer) also apply, if any.</param>
 /// <param name="IssuerSigningKeys">Keys the signature may be made with.</param>
 /// <param name="DecryptionKeys">Keys an encrypted token may be decrypted with.</param>
-/// <param name="Audiences">Audiences allowed; any when none.</param>
-/// <param name="Issuers">Issuers allowed; any when none.</param>
+/// <param name="Audiences">Audiences allowed (literals, or expressions evaluated per request); any when none.</param>
+/// <param name="Issuers">Issuers allowed (literals, or expressions evaluated per request); any when none.</param>
 /// <param name="RequiredClaims">Claims the token must carry.</param>
 public sealed record ValidateJwtConfig(
     string? HeaderName,
@@ -31,8 +31,8 @@ public sealed record ValidateJwtConfig(
     string? OpenIdConfigUrl,
     IReadOnlyList<JwtKeyConfig> IssuerSigningKeys,
     IReadOnlyList<JwtKeyConfig> DecryptionKeys,
-    IReadOnlyList<string> Audiences,
-    IReadOnlyList<string> Issuers,
+    IReadOnlyList<PolicySetting> Audiences,
+    IReadOnlyList<PolicySetting> Issuers,
     IReadOnlyList<RequiredClaimConfig> RequiredClaims);
 
 /// <summary>A <c>key</c>: base64 bytes of a symmetric key as its text, or an RSA key's modulus <paramref name="N"/> and exponent <paramref name="E"/>.</summary>

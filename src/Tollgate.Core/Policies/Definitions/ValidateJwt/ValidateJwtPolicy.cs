@@ -91,6 +91,10 @@ public sealed class ValidateJwtPolicy : PolicyDefinition<ValidateJwtConfig>
         },
     };
 
+    /// <summary>An audience or issuer: its text trimmed, or its expression (<c>&lt;audience&gt;@(context.Request.OriginalUrl.Host)&lt;/audience&gt;</c>).</summary>
+    private static PolicySetting TextSetting(PolicyElement element) =>
+        element.TextIsExpression ? PolicySetting.OfText(element) : PolicySetting.Literal(element.Text!.Trim());
+
     public override ValidateJwtConfig Parse(PolicyElement element) => new(
         element["header-name"],
         element["query-parameter-name"],
@@ -105,8 +109,8 @@ public sealed class ValidateJwtPolicy : PolicyDefinition<ValidateJwtConfig>
         element.Child("openid-config")?["url"]?.Trim(),
         element.Items("issuer-signing-keys", "key").Select(Key).ToArray(),
         element.Items("decryption-keys", "key").Select(Key).ToArray(),
-        element.Items("audiences", "audience").Select(a => a.Text?.Trim()).OfType<string>().ToArray(),
-        element.Items("issuers", "issuer").Select(i => i.Text?.Trim()).OfType<string>().ToArray(),
+        element.Items("audiences", "audience").Where(a => a.Text is not null).Select(TextSetting).ToArray(),
+        element.Items("issuers", "issuer").Where(i => i.Text is not null).Select(TextSetting).ToArray(),
         element.Items("required-claims", "claim").Select(c => new RequiredClaimConfig(
             c["name"] ?? "",
             c.Children.Where(v => v.Name == "value" && v.Text is not null).Select(v => v.Text!.Trim()).ToArray(),
