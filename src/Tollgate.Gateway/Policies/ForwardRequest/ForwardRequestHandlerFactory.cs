@@ -6,5 +6,5 @@ namespace Tollgate.Gateway.Policies.ForwardRequest;
 /// <summary>Builds <see cref="ForwardRequestHandler"/>.</summary>
 internal sealed class ForwardRequestHandlerFactory() : PolicyHandlerFactory<ForwardRequestConfig>(ForwardRequestPolicy.Instance)
 {
-    public override PolicyHandler Build(ForwardRequestConfig config, PolicyBuildContext context) => new ForwardRequestHandler(context.Location, config.Timeout);
+    public override PolicyHandler Build(ForwardRequestConfig config, PolicyBuildContext context) => new ForwardRequestHandler(context.Location, config.Timeout, config.FailOnErrorStatusCode);
 }

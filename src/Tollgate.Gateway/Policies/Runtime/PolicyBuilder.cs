@@ -49,9 +49,13 @@ internal sealed class PolicyBuilder(
         }
 
         var retries = false;
+        var holdsAnswer = false;
         foreach (var h in backend)
         {
             retries |= h is Retry.RetryHandler;
+
+            // A forward-request whose error status runs on-error: the backend's answer is held back for on-error.
+            holdsAnswer |= h is ForwardRequest.ForwardRequestHandler { FailsOnErrorStatusCode: true };
         }
 
         return new PolicyPipeline
@@ -61,7 +65,7 @@ internal sealed class PolicyBuilder(
             Outbound = outbound,
             OnError = onError,
             BuffersRequestBody = readsBody || retries,
-            CapturesResponse = outbound.Length > 0 || retries,
+            CapturesResponse = outbound.Length > 0 || retries || holdsAnswer,
             Cors = inbound.OfType<Cors.CorsHandler>().ToArray(),
         };
     }

@@ -30,7 +30,7 @@ public sealed class ForwardRequestPolicy : PolicyDefinition<ForwardRequestConfig
     };
 
     /// <remarks>A <c>timeout-ms</c> that is not a number (an expression) is a <see cref="FormatException"/>, as a build failure.</remarks>
-    public override ForwardRequestConfig Parse(PolicyElement element) => new(element["timeout-ms"] is { } ms
-        ? TimeSpan.FromMilliseconds(long.Parse(ms, CultureInfo.InvariantCulture))
-        : TimeSpan.FromSeconds(element.Int("timeout", 300)));
+    public override ForwardRequestConfig Parse(PolicyElement element) => new(
+        element["timeout-ms"] is { } ms ? TimeSpan.FromMilliseconds(long.Parse(ms, CultureInfo.InvariantCulture)) : TimeSpan.FromSeconds(element.Int("timeout", 300)),
+        element.Flag("fail-on-error-status-code", false));
 }
