@@ -41,8 +41,9 @@ public static class SafeParsing
     /// A forward-only <see cref="XmlReader"/> over <paramref name="text"/> with the same rules as <see cref="ParseXml"/>:
     /// no DTD, nothing resolved, elements nested deeper than <paramref name="maxDepth"/> refused while reading (so a tree
     /// built from it, <c>XNode.ReadFrom</c>, stays shallow enough for recursive walks). Disposing it closes the text.
+    /// <paramref name="tooDeep"/>, when given, is called (and may throw its own exception) before the reader refuses.
     /// </summary>
-    public static XmlReader CreateXmlReader(TextReader text, int maxDepth)
+    public static XmlReader CreateXmlReader(TextReader text, int maxDepth, Action? tooDeep = null)
     {
         ArgumentNullException.ThrowIfNull(text);
         var settings = new XmlReaderSettings
@@ -52,7 +53,7 @@ public static class SafeParsing
             MaxCharactersFromEntities = 1024,
             CloseInput = true,
         };
-        return new DepthLimitedXmlReader(XmlReader.Create(text, settings), maxDepth);
+        return new DepthLimitedXmlReader(XmlReader.Create(text, settings), maxDepth, tooDeep);
     }
 
     /// <summary>True when <paramref name="text"/> reads as XML (no DTD, at most <see cref="MaxPolicyDepth"/> levels) as written.</summary>
@@ -137,13 +138,15 @@ public static class SafeParsing
     }
 
     /// <summary>An <see cref="XmlReader"/> that throws when an element starts deeper than the limit; everything else is the inner reader's.</summary>
-    private sealed class DepthLimitedXmlReader(XmlReader inner, int maxDepth) : XmlReader, IXmlLineInfo
+    private sealed class DepthLimitedXmlReader(XmlReader inner, int maxDepth, Action? tooDeep = null) : XmlReader, IXmlLineInfo
     {
         public override bool Read()
         {
             var read = inner.Read();
             if (read && inner.NodeType == XmlNodeType.Element && inner.Depth >= maxDepth)
             {
+                // The caller's own refusal first (an expression's depth budget), else the typed exception.
+                tooDeep?.Invoke();
                 var (line, position) = inner is IXmlLineInfo li ? (li.LineNumber, li.LinePosition) : (0, 0);
                 throw new XmlDepthExceededException(maxDepth, line, position);
             }

@@ -209,80 +209,8 @@ public static partial class ExpressionRuntime
     /// <c>XmlReader.Create(TextReader)</c> as expressions run it: no DTD, nothing resolved, elements nested at most
     /// <see cref="ExpressionLimits.MaxDepth"/> levels (deeper fails the expression with the <c>depth</c> budget).
     /// </summary>
-    public static System.Xml.XmlReader CreateXmlReader(TextReader input) => new BudgetedXmlReader(SafeParsing.CreateXmlReader(input, CurrentLimits.MaxDepth));
-
-    /// <summary>Turns the reader's depth refusal into the evaluation's <c>depth</c> budget.</summary>
-    private sealed class BudgetedXmlReader(System.Xml.XmlReader inner) : System.Xml.XmlReader
-    {
-        public override bool Read()
-        {
-            try
-            {
-                return inner.Read();
-            }
-            catch (XmlDepthExceededException)
-            {
-                Exceed("depth");
-                throw;
-            }
-        }
-
-        public override int AttributeCount => inner.AttributeCount;
-
-        public override string BaseURI => inner.BaseURI;
-
-        public override int Depth => inner.Depth;
-
-        public override bool EOF => inner.EOF;
-
-        public override bool IsEmptyElement => inner.IsEmptyElement;
-
-        public override string LocalName => inner.LocalName;
-
-        public override string NamespaceURI => inner.NamespaceURI;
-
-        public override System.Xml.XmlNameTable NameTable => inner.NameTable;
-
-        public override System.Xml.XmlNodeType NodeType => inner.NodeType;
-
-        public override string Prefix => inner.Prefix;
-
-        public override System.Xml.ReadState ReadState => inner.ReadState;
-
-        public override string Value => inner.Value;
-
-        public override string GetAttribute(int i) => inner.GetAttribute(i);
-
-        public override string? GetAttribute(string name) => inner.GetAttribute(name);
-
-        public override string? GetAttribute(string name, string? namespaceURI) => inner.GetAttribute(name, namespaceURI);
-
-        public override string? LookupNamespace(string prefix) => inner.LookupNamespace(prefix);
-
-        public override bool MoveToAttribute(string name) => inner.MoveToAttribute(name);
-
-        public override bool MoveToAttribute(string name, string? ns) => inner.MoveToAttribute(name, ns);
-
-        public override bool MoveToElement() => inner.MoveToElement();
-
-        public override bool MoveToFirstAttribute() => inner.MoveToFirstAttribute();
-
-        public override bool MoveToNextAttribute() => inner.MoveToNextAttribute();
-
-        public override bool ReadAttributeValue() => inner.ReadAttributeValue();
-
-        public override void ResolveEntity() => inner.ResolveEntity();
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                inner.Dispose();
-            }
-
-            base.Dispose(disposing);
-        }
-    }
+    public static System.Xml.XmlReader CreateXmlReader(TextReader input) =>
+        SafeParsing.CreateXmlReader(input, CurrentLimits.MaxDepth, static () => Exceed("depth"));
 
     /// <summary><c>new StringWriter()</c> over a <c>StringBuilder</c> that cannot grow past <see cref="ExpressionLimits.MaxStringLength"/>.</summary>
     public static StringWriter NewStringWriter() => new(NewStringBuilder(), System.Globalization.CultureInfo.CurrentCulture);
