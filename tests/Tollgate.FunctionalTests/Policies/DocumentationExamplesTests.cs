@@ -383,7 +383,7 @@ public sealed class DocumentationExamplesTests(DocumentationExamplesFixture fixt
             Expect(401, await t.GetAsync(configure: t.Bearer(issuer: "http://fabrikam.com/")));
         }),
         ["validate-jwt-2"] = new(Api, t => t.ForwardedAsync())
-        { Known = "validate-jwt <key certificate-id=\"…\">: there is no certificates resource, so the key is refused on save" },
+        { Known = "validate-jwt <key certificate-id=\"…\">: validate-jwt does not read keys from uploaded certificates yet (certificates/{id} exists), so the key is refused on save" },
         ["validate-jwt-3"] = new(Api, t => t.UnauthorizedAsync()),
         ["validate-jwt-4"] = new(Api, t => t.UnauthorizedAsync())
         { Known = "not XML: the openid-config url holds the placeholders <tenant-name> and <tenant-id> ('<' in an attribute); APIM refuses it too" },
