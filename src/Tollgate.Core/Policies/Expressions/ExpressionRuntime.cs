@@ -157,9 +157,21 @@ public static partial class ExpressionRuntime
     internal static string? LimitOf(Exception e) => e switch
     {
         RegexMatchTimeoutException => "time",
-        ArgumentOutOfRangeException or OutOfMemoryException when new System.Diagnostics.StackTrace(e).GetFrames().Any(f => f.GetMethod()?.DeclaringType == typeof(System.Text.StringBuilder)) => "string",
+        ArgumentOutOfRangeException or OutOfMemoryException when IsBoundedBuilderFull(e) => "string",
         _ => null,
     };
+
+    /// <summary>
+    /// True when a bounded <c>StringBuilder</c> refused to grow past its capacity. Its frames may be inlined into the
+    /// caller once the JIT has optimized it (a <c>StringWriter.Write</c> then shows no <c>StringBuilder</c> frame), so a
+    /// <c>StringWriter</c> frame with the capacity message counts too.
+    /// </summary>
+    private static bool IsBoundedBuilderFull(Exception e)
+    {
+        var frames = new System.Diagnostics.StackTrace(e).GetFrames();
+        return frames.Any(f => f.GetMethod()?.DeclaringType == typeof(System.Text.StringBuilder))
+            || (frames.Any(f => f.GetMethod()?.DeclaringType == typeof(StringWriter)) && e.Message.Contains("capacity", StringComparison.OrdinalIgnoreCase));
+    }
 
     internal readonly record struct Scope(long Remaining, long Deadline, TimeProvider? Clock, string? Exceeded, ExpressionLimits? Limits, int CallDepth);
 }
