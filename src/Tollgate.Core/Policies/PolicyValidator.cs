@@ -66,9 +66,7 @@ public static class PolicyValidator
         {
             if (!PolicySchema.Policies.TryGetValue(el.Name, out var spec))
             {
-                errors.Add(new PolicyError(path, el.Line, el.Column, AzureOnly.TryGetValue(el.Name, out var why)
-                    ? $"Policy '{el.Name}' needs an Azure service and is not available in Tollgate: {why}"
-                    : $"Element '{el.Name}' is not a known policy."));
+                errors.Add(new PolicyError(path, el.Line, el.Column, AzureOnlyMessage($"Policy '{el.Name}'", el.Name) ?? $"Element '{el.Name}' is not a known policy."));
                 continue;
             }
 
@@ -135,15 +133,18 @@ public static class PolicyValidator
             var childSpec = spec.FindChild(child.Name);
             if (childSpec is null)
             {
-                errors.Add(new PolicyError(childPath, child.Line, child.Column, AzureOnly.TryGetValue(child.Name, out var why)
-                    ? $"Element '{child.Name}' of '{el.Name}' needs an Azure service and is not available in Tollgate: {why}"
-                    : $"Element '{child.Name}' is not allowed in '{el.Name}'."));
+                errors.Add(new PolicyError(childPath, child.Line, child.Column,
+                    AzureOnlyMessage($"Element '{child.Name}' of '{el.Name}'", child.Name) ?? $"Element '{child.Name}' is not allowed in '{el.Name}'."));
                 continue;
             }
 
             ValidateElement(child, childSpec, childPath, section, errors, counts);
         }
     }
+
+    /// <summary>Why a policy that needs an Azure service is refused (<paramref name="what"/> names it where it stands); null for any other name.</summary>
+    private static string? AzureOnlyMessage(string what, string name) =>
+        AzureOnly.TryGetValue(name, out var why) ? $"{what} needs an Azure service and is not available in Tollgate: {why}" : null;
 
     private static string? CheckValue(PolicyAttribute attr, PolicyAttributeSpec spec, string element)
     {
