@@ -25,15 +25,7 @@ public static class SafeParsing
     public static XDocument ParseXml(string text, int maxDepth, LoadOptions options = LoadOptions.None)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var settings = new XmlReaderSettings
-        {
-            DtdProcessing = DtdProcessing.Prohibit,
-            XmlResolver = null,
-            IgnoreWhitespace = (options & LoadOptions.PreserveWhitespace) == 0,
-            MaxCharactersFromEntities = 1024,
-        };
-        using var inner = XmlReader.Create(new StringReader(text), settings);
-        using var reader = new DepthLimitedXmlReader(inner, maxDepth);
+        using var reader = Reader(new StringReader(text), maxDepth, null, ignoreWhitespace: (options & LoadOptions.PreserveWhitespace) == 0);
         return XDocument.Load(reader, options);
     }
 
@@ -46,11 +38,18 @@ public static class SafeParsing
     public static XmlReader CreateXmlReader(TextReader text, int maxDepth, Action? tooDeep = null)
     {
         ArgumentNullException.ThrowIfNull(text);
+        return Reader(text, maxDepth, tooDeep, ignoreWhitespace: false);
+    }
+
+    /// <summary>The one way XML is read here: no DTD, no resolver, entities bounded, nesting limited; disposing it closes the text.</summary>
+    private static DepthLimitedXmlReader Reader(TextReader text, int maxDepth, Action? tooDeep, bool ignoreWhitespace)
+    {
         var settings = new XmlReaderSettings
         {
             DtdProcessing = DtdProcessing.Prohibit,
             XmlResolver = null,
             MaxCharactersFromEntities = 1024,
+            IgnoreWhitespace = ignoreWhitespace,
             CloseInput = true,
         };
         return new DepthLimitedXmlReader(XmlReader.Create(text, settings), maxDepth, tooDeep);
@@ -61,9 +60,7 @@ public static class SafeParsing
     {
         try
         {
-            var settings = new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null, MaxCharactersFromEntities = 1024 };
-            using var inner = XmlReader.Create(new StringReader(text), settings);
-            using var reader = new DepthLimitedXmlReader(inner, MaxPolicyDepth);
+            using var reader = Reader(new StringReader(text), MaxPolicyDepth, null, ignoreWhitespace: false);
             while (reader.Read())
             {
             }
