@@ -46,44 +46,13 @@ public sealed partial class PolicyService
     /// </summary>
     public async Task<List<string>> CertificateReferencesAsync(ServiceScope scope, string id, string? thumbprint, CancellationToken ct)
     {
-        var namedValues = await NamedValuesAsync(scope, ct);
-        bool Names(string? xml, string? format, bool fragment)
-        {
-            if (xml is null)
-            {
-                return false;
-            }
-
-            try
-            {
-                var escaped = string.Equals(format ?? "xml", "xml", StringComparison.OrdinalIgnoreCase);
-                var document = fragment ? PolicyFragment.Parse(xml, namedValues, escaped) : PolicyDocument.Parse(xml, namedValues, escaped);
-                return References(document, AuthenticationCertificate, "certificate-id").Any(r => string.Equals(r.Id.Trim(), id, StringComparison.OrdinalIgnoreCase))
-                    || (thumbprint is not null && References(document, AuthenticationCertificate, "thumbprint").Any(r => string.Equals(r.Id.Trim(), thumbprint, StringComparison.OrdinalIgnoreCase)));
-            }
-            catch (Exception e) when (e is PolicyDocumentException or System.Xml.XmlException)
-            {
-                return false; // A document that does not parse presents no certificate.
-            }
-        }
-
-        var found = new List<string>();
-        foreach (var policy in await store.ListAsync(scope.Name, Kind, null, ct))
-        {
-            if (Names((string?)policy.Properties["value"], (string?)policy.Properties["format"], fragment: false))
-            {
-                found.Add(policy.Key.Parent.Length == 0 ? "the global policy" : $"the policy of /{policy.Key.Parent}");
-            }
-        }
-
-        foreach (var fragment in await store.ListAsync(scope.Name, FragmentKind, "", ct))
-        {
-            if (Names((string?)fragment.Properties["value"], (string?)fragment.Properties["format"], fragment: true))
-            {
-                found.Add($"policy fragment '{fragment.Key.Name}'");
-            }
-        }
-
-        return found;
+        var (policies, fragments) = await DocumentsWhereAsync(scope, document =>
+            References(document, AuthenticationCertificate, "certificate-id").Any(r => string.Equals(r.Id.Trim(), id, StringComparison.OrdinalIgnoreCase))
+            || (thumbprint is not null && References(document, AuthenticationCertificate, "thumbprint").Any(r => string.Equals(r.Id.Trim(), thumbprint, StringComparison.OrdinalIgnoreCase))), ct);
+        return
+        [
+            .. policies.Select(p => p.Key.Parent.Length == 0 ? "the global policy" : $"the policy of /{p.Key.Parent}"),
+            .. fragments.Select(f => $"policy fragment '{f.Key.Name}'"),
+        ];
     }
 }

@@ -278,56 +278,60 @@ public sealed partial class PolicyService(IResourceStore store, ResourceService 
     /// <summary>The policies and fragments whose documents include fragment <paramref name="id"/>, ordered by id.</summary>
     private async Task<List<JsonObject>> FragmentReferencesAsync(ServiceScope scope, string id, CancellationToken ct)
     {
-        var namedValues = await NamedValuesAsync(scope, ct);
+        var (policies, fragments) = await DocumentsWhereAsync(scope, d => IncludedFragments(d).Any(i => string.Equals(i.Id, id, StringComparison.OrdinalIgnoreCase)), ct);
         var found = new List<JsonObject>();
-        bool Includes(string? xml, string? format, bool fragment)
+        foreach (var policy in policies)
         {
-            if (xml is null)
+            var target = new PolicyScope(policy.Key.Parent.Length == 0 ? [] : policy.Key.Parent.Split('/'));
+            found.Add(new JsonObject
+            {
+                ["id"] = $"{scope.BaseId}{(policy.Key.Parent.Length == 0 ? "" : "/" + policy.Key.Parent)}/policies/policy",
+                ["type"] = target.ArmType,
+                ["name"] = "policy",
+            });
+        }
+
+        foreach (var other in fragments.Where(f => !string.Equals(f.Key.Name, id, StringComparison.OrdinalIgnoreCase)))
+        {
+            found.Add(new JsonObject
+            {
+                ["id"] = $"{scope.BaseId}/policyFragments/{other.Key.Name}",
+                ["type"] = "Microsoft.ApiManagement/service/policyFragments",
+                ["name"] = other.Key.Name,
+            });
+        }
+
+        return [.. found.OrderBy(f => (string?)f["id"], StringComparer.OrdinalIgnoreCase)];
+    }
+
+    /// <summary>
+    /// The instance's stored policies and policy fragments whose document (named values substituted) satisfies
+    /// <paramref name="matches"/>. A document that does not parse satisfies nothing: the gateway would apply nothing of it.
+    /// </summary>
+    private async Task<(List<StoredResource> Policies, List<StoredResource> Fragments)> DocumentsWhereAsync(ServiceScope scope, Func<PolicyDocument, bool> matches, CancellationToken ct)
+    {
+        var namedValues = await NamedValuesAsync(scope, ct);
+        bool Matches(StoredResource stored, bool fragment)
+        {
+            if ((string?)stored.Properties["value"] is not { } xml)
             {
                 return false;
             }
 
-            var escaped = string.Equals(format ?? "xml", "xml", StringComparison.OrdinalIgnoreCase);
+            var escaped = string.Equals((string?)stored.Properties["format"] ?? "xml", "xml", StringComparison.OrdinalIgnoreCase);
             try
             {
-                var document = fragment ? PolicyFragment.Parse(xml, namedValues, escaped) : PolicyDocument.Parse(xml, namedValues, escaped);
-                return IncludedFragments(document).Any(i => string.Equals(i.Id, id, StringComparison.OrdinalIgnoreCase));
+                return matches(fragment ? PolicyFragment.Parse(xml, namedValues, escaped) : PolicyDocument.Parse(xml, namedValues, escaped));
             }
             catch (Exception e) when (e is PolicyDocumentException or System.Xml.XmlException)
             {
-                return false; // A document that does not parse includes nothing the gateway would apply.
+                return false;
             }
         }
 
-        foreach (var policy in await store.ListAsync(scope.Name, Kind, null, ct))
-        {
-            if (Includes((string?)policy.Properties["value"], (string?)policy.Properties["format"], fragment: false))
-            {
-                var target = new PolicyScope(policy.Key.Parent.Length == 0 ? [] : policy.Key.Parent.Split('/'));
-                found.Add(new JsonObject
-                {
-                    ["id"] = $"{scope.BaseId}{(policy.Key.Parent.Length == 0 ? "" : "/" + policy.Key.Parent)}/policies/policy",
-                    ["type"] = target.ArmType,
-                    ["name"] = "policy",
-                });
-            }
-        }
-
-        foreach (var other in await store.ListAsync(scope.Name, FragmentKind, "", ct))
-        {
-            if (!string.Equals(other.Key.Name, id, StringComparison.OrdinalIgnoreCase)
-                && Includes((string?)other.Properties["value"], (string?)other.Properties["format"], fragment: true))
-            {
-                found.Add(new JsonObject
-                {
-                    ["id"] = $"{scope.BaseId}/policyFragments/{other.Key.Name}",
-                    ["type"] = "Microsoft.ApiManagement/service/policyFragments",
-                    ["name"] = other.Key.Name,
-                });
-            }
-        }
-
-        return [.. found.OrderBy(f => (string?)f["id"], StringComparer.OrdinalIgnoreCase)];
+        var policies = (await store.ListAsync(scope.Name, Kind, null, ct)).Where(p => Matches(p, fragment: false)).ToList();
+        var fragments = (await store.ListAsync(scope.Name, FragmentKind, "", ct)).Where(f => Matches(f, fragment: true)).ToList();
+        return (policies, fragments);
     }
 
     private static JsonObject FragmentJson(ServiceScope scope, string id, JsonObject stored) => new()
