@@ -23,7 +23,7 @@ public static partial class ManagementEndpoints
         ["application/vnd.swagger.doc+json"] = (ExportFormat.SwaggerJson, "application/json"),
     };
 
-    private static async Task<IResult> ExportDocumentAsync(HttpContext http, ServiceScope scope, string api, CancellationToken ct)
+    internal static async Task<IResult> ExportDocumentAsync(HttpContext http, ServiceScope scope, string api, CancellationToken ct)
     {
         var format = http.Request.Query["format"].FirstOrDefault();
         (ExportFormat Format, string ContentType) document;

@@ -10,6 +10,7 @@ using Microsoft.Extensions.Logging;
 using Tollgate.Core.Analytics;
 using Tollgate.Core.Gateway;
 using Tollgate.Core.Resources;
+using Tollgate.Management.Api.Resources;
 using Tollgate.Management.Analytics;
 using Tollgate.Management.Persistence;
 using Tollgate.Management.Services;
@@ -27,16 +28,7 @@ public static partial class ManagementEndpoints
 
     public static IEndpointRouteBuilder MapManagementApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet(ServicePath, (HttpContext http, string subscriptionId, string resourceGroup, ResourceService resources) =>
-            Handle(http, async ct => Page(AllOf(await resources.ListServicesAsync(subscriptionId, resourceGroup, ct)), http)));
-        app.MapGet("/subscriptions/{subscriptionId}/providers/Microsoft.ApiManagement/service", (HttpContext http, string subscriptionId, ResourceService resources) =>
-            Handle(http, async ct => Page(AllOf(await resources.ListServicesAsync(subscriptionId, null, ct)), http)));
-        app.MapPost("/subscriptions/{subscriptionId}/providers/Microsoft.ApiManagement/checkNameAvailability", (HttpContext http, ResourceService resources) =>
-            Handle(http, async ct =>
-            {
-                CheckApiVersion(http);
-                return Json(await resources.CheckNameAvailabilityAsync(await ReadBodyAsync(http, ct), ct));
-            }));
+        app.MapResourceApis();
         app.Map(ServicePath + "/{serviceName}/{**rest}", (HttpContext http, string subscriptionId, string resourceGroup, string serviceName, string? rest, ResourceService resources, TenantAccess tenant) =>
             Handle(http, async ct =>
             {
@@ -78,6 +70,37 @@ public static partial class ManagementEndpoints
         app.MapPost("/internal/gateway/records", ReceiveRecordsAsync);
         MapPortalAdministrator(app);
         MapDeveloperAccounts(app);
+        return app;
+    }
+
+    /// <summary>
+    /// The ARM routes: the lists of instances, then one group per instance where each resource maps its own routes
+    /// (<c>Api/Resources/*Api.cs</c>) and the group's filter does what every call shares (<see cref="ManagementRoutes"/>).
+    /// The management OpenAPI document is made from these endpoints (<see cref="ManagementOpenApi"/>).
+    /// </summary>
+    public static IEndpointRouteBuilder MapResourceApis(this IEndpointRouteBuilder app)
+    {
+        app.MapServiceListApi();
+        app.MapInstanceGroup()
+            .MapServiceApi()
+            .MapApisApi()
+            .MapApiVersionsApi()
+            .MapProductsApi()
+            .MapGroupsApi()
+            .MapUsersApi()
+            .MapSubscriptionsApi()
+            .MapNamedValuesApi()
+            .MapTagsApi()
+            .MapSchemasApi()
+            .MapBackendsApi()
+            .MapCertificatesApi()
+            .MapPoliciesApi()
+            .MapPolicyFragmentsApi()
+            .MapTemplatesApi()
+            .MapNotificationsApi()
+            .MapTenantAccessApi()
+            .MapReportsApi()
+            .MapPortalSettingsApi();
         return app;
     }
 
@@ -621,7 +644,7 @@ public static partial class ManagementEndpoints
         return body?["properties"] is JsonObject p && p["format"] is not null && p["value"] is not null;
     }
 
-    private static void CheckApiVersion(HttpContext http)
+    internal static void CheckApiVersion(HttpContext http)
     {
         var version = http.Request.Query["api-version"].FirstOrDefault();
         if (string.IsNullOrEmpty(version))
@@ -782,25 +805,25 @@ public static partial class ManagementEndpoints
         return http.Response.WriteAsJsonAsync(ex.ToJson(), http.RequestAborted);
     }
 
-    private static IResult Resource(JsonObject body, string etag, int status)
+    internal static IResult Resource(JsonObject body, string etag, int status)
     {
         return new ResourceResult(body, etag, status);
     }
 
-    private static IResult Json(JsonNode body, int status = 200) => Results.Json(body, statusCode: status);
+    internal static IResult Json(JsonNode body, int status = 200) => Results.Json(body, statusCode: status);
 
     /// <summary>A report as CSV: <c>format=csv</c> in the query, or <c>Accept: text/csv</c>.</summary>
-    private static bool WantsCsv(HttpContext http) =>
+    internal static bool WantsCsv(HttpContext http) =>
         string.Equals(http.Request.Query["format"].FirstOrDefault(), "csv", StringComparison.OrdinalIgnoreCase)
         || http.Request.GetTypedHeaders().Accept.Any(a => a.MediaType.Equals("text/csv", StringComparison.OrdinalIgnoreCase));
 
-    private static IResult MethodNotAllowed() =>
+    internal static IResult MethodNotAllowed() =>
         Json(new ArmException(405, "MethodNotAllowed", "The HTTP method is not supported on this resource.").ToJson(), 405);
 
     /// <summary>A whole list as one page (no nextLink).</summary>
-    private static ResourcePage AllOf(IReadOnlyList<JsonObject> items) => new(items, items.Count, null);
+    internal static ResourcePage AllOf(IReadOnlyList<JsonObject> items) => new(items, items.Count, null);
 
-    private static IResult Page(ResourcePage page, HttpContext http)
+    internal static IResult Page(ResourcePage page, HttpContext http)
     {
         var array = new JsonArray();
         foreach (var i in page.Items)
