@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.OpenApi;
+using Microsoft.OpenApi.Reader;
 using Tollgate.Management.Api;
 
 namespace Tollgate.UnitTests.Management;
@@ -75,5 +77,15 @@ public sealed class ManagementOpenApiTests
         }
 
         Assert.Equal(documented, mapped.Order(StringComparer.Ordinal).ToList());
+    }
+
+    [Fact]
+    public void Document_ReadsAsValidOpenApi_WithOneOperationPerOperationId()
+    {
+        var result = OpenApiDocument.Parse(ManagementOpenApi.Generate(), OpenApiConstants.Json, new OpenApiReaderSettings { LoadExternalRefs = false });
+
+        Assert.Empty(result.Diagnostic!.Errors.Select(e => $"{e.Pointer}: {e.Message}"));
+        var ids = result.Document!.Paths.SelectMany(p => p.Value.Operations!.Values).Select(o => o.OperationId).ToList();
+        Assert.Empty(ids.GroupBy(id => id).Where(g => g.Count() > 1).Select(g => g.Key));
     }
 }
