@@ -29,8 +29,6 @@ public sealed class ArmRequest
 
     public CancellationToken Ct => Http.RequestAborted;
 
-    public string Method => Http.Request.Method.ToUpperInvariant();
-
     public ResourceService Resources => Service<ResourceService>();
 
     public PolicyService Policies => Service<PolicyService>();

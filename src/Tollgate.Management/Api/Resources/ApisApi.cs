@@ -22,6 +22,18 @@ internal static class ApisApi
 
     private const string PutDescription = "Creates or replaces an API. With properties.format and properties.value it imports an OpenAPI 3 or Swagger 2 document with its operations (all or nothing); with format openapi-link, openapi+json-link or swagger-link-json, value is the http(s) URL the document is downloaded from (a 400 naming value when it cannot be). With properties.sourceApiId (/apis/{id}, /apis/{id};rev={n} or the ARM id) it clones that API: its operations, API and operation policies, schemas and tags are copied (a 400 naming sourceApiId when it does not exist). apiId {id};rev={n} addresses revision n of the API: PUT with sourceApiId creates it as a copy of that revision (it keeps the API's path, version and version set); DELETE of the current revision is refused while other revisions exist (DELETE apis/{id} deletes the API with all its revisions). GET with export=true returns the API's document itself with format=openapi (OpenAPI 3 YAML), openapi+json or swagger-json (or, without format, the one the Accept header asks for: application/vnd.oai.openapi, application/vnd.oai.openapi+json, application/vnd.swagger.doc+json; else OpenAPI 3 JSON); with format=openapi-link, openapi+json-link or swagger-link it returns {id, format, value:{link}}, a signed link valid for five minutes. Another format is a 400 naming format (no WADL or WSDL).";
 
+    /// <summary>The document formats of an export, by APIM's <c>format</c> name or Accept media type.</summary>
+    private static readonly Dictionary<string, (ExportFormat Format, string ContentType)> DocumentFormats = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["openapi"] = (ExportFormat.OpenApiYaml, "application/yaml"),
+        ["openapi+json"] = (ExportFormat.OpenApiJson, "application/json"),
+        ["swagger"] = (ExportFormat.SwaggerJson, "application/json"),
+        ["swagger-json"] = (ExportFormat.SwaggerJson, "application/json"),
+        ["application/vnd.oai.openapi"] = (ExportFormat.OpenApiYaml, "application/yaml"),
+        ["application/vnd.oai.openapi+json"] = (ExportFormat.OpenApiJson, "application/json"),
+        ["application/vnd.swagger.doc+json"] = (ExportFormat.SwaggerJson, "application/json"),
+    };
+
     public static RouteGroupBuilder MapApisApi(this RouteGroupBuilder group)
     {
         group.MapEntityList(ResourceKind.Api, "apis", "Api", "ApiContractProperties", What);
@@ -96,17 +108,6 @@ internal static class ApisApi
         var put = await arm.Resources.PutAsync(arm.Scope, ResourceKind.Api, "", arm.Api, body, arm.IfMatch, arm.Ct);
         return Resource(put.Body, put.ETag, put.Created ? 201 : 200);
     }
-
-    private static readonly Dictionary<string, (ExportFormat Format, string ContentType)> DocumentFormats = new(StringComparer.OrdinalIgnoreCase)
-    {
-        ["openapi"] = (ExportFormat.OpenApiYaml, "application/yaml"),
-        ["openapi+json"] = (ExportFormat.OpenApiJson, "application/json"),
-        ["swagger"] = (ExportFormat.SwaggerJson, "application/json"),
-        ["swagger-json"] = (ExportFormat.SwaggerJson, "application/json"),
-        ["application/vnd.oai.openapi"] = (ExportFormat.OpenApiYaml, "application/yaml"),
-        ["application/vnd.oai.openapi+json"] = (ExportFormat.OpenApiJson, "application/json"),
-        ["application/vnd.swagger.doc+json"] = (ExportFormat.SwaggerJson, "application/json"),
-    };
 
     /// <summary>
     /// <c>GET apis/{apiId}?export=true</c> answering the document itself (the link formats are <see cref="ExportLinks"/>):
