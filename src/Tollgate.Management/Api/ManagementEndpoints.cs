@@ -10,6 +10,7 @@ using Microsoft.Extensions.Logging;
 using Tollgate.Core.Analytics;
 using Tollgate.Core.Gateway;
 using Tollgate.Core.Resources;
+using Tollgate.Management.Api.Resources;
 using Tollgate.Management.Analytics;
 using Tollgate.Management.Persistence;
 using Tollgate.Management.Services;
@@ -23,33 +24,9 @@ namespace Tollgate.Management.Api;
 /// </summary>
 public static partial class ManagementEndpoints
 {
-    private const string ServicePath = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroup}/providers/Microsoft.ApiManagement/service";
-
     public static IEndpointRouteBuilder MapManagementApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet(ServicePath, (HttpContext http, string subscriptionId, string resourceGroup, ResourceService resources) =>
-            Handle(http, async ct => Page(AllOf(await resources.ListServicesAsync(subscriptionId, resourceGroup, ct)), http)));
-        app.MapGet("/subscriptions/{subscriptionId}/providers/Microsoft.ApiManagement/service", (HttpContext http, string subscriptionId, ResourceService resources) =>
-            Handle(http, async ct => Page(AllOf(await resources.ListServicesAsync(subscriptionId, null, ct)), http)));
-        app.MapPost("/subscriptions/{subscriptionId}/providers/Microsoft.ApiManagement/checkNameAvailability", (HttpContext http, ResourceService resources) =>
-            Handle(http, async ct =>
-            {
-                CheckApiVersion(http);
-                return Json(await resources.CheckNameAvailabilityAsync(await ReadBodyAsync(http, ct), ct));
-            }));
-        app.Map(ServicePath + "/{serviceName}/{**rest}", (HttpContext http, string subscriptionId, string resourceGroup, string serviceName, string? rest, ResourceService resources, TenantAccess tenant) =>
-            Handle(http, async ct =>
-            {
-                var scope = new ServiceScope(subscriptionId, resourceGroup, serviceName);
-                if (HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method))
-                {
-                    return await DispatchAsync(http, scope, rest ?? "", resources, tenant, ct);
-                }
-
-                // An import from a link downloads its document first, outside the write lock.
-                await http.RequestServices.GetRequiredService<LinkedDocuments>().ResolveImportAsync(http, rest ?? "", ct);
-                return await resources.SerializedAsync(() => DispatchAsync(http, scope, rest ?? "", resources, tenant, ct), ct);
-            }));
+        app.MapResourceApis();
         app.MapGet("/internal/gateway/snapshot", async (HttpContext http, string? service, long? since, SnapshotFeed feed, TimeProvider time) =>
         {
             // A gateway that names no instance serves the first one, as the all-in-one gateway does.
@@ -78,6 +55,38 @@ public static partial class ManagementEndpoints
         app.MapPost("/internal/gateway/records", ReceiveRecordsAsync);
         MapPortalAdministrator(app);
         MapDeveloperAccounts(app);
+        return app;
+    }
+
+    /// <summary>
+    /// The ARM routes: the lists of instances, then one group per instance where each resource maps its own routes
+    /// (<c>Api/Resources/*Api.cs</c>) and the group's filter does what every call shares (<see cref="ManagementRoutes"/>).
+    /// The management OpenAPI document is made from these endpoints (<see cref="ManagementOpenApi"/>).
+    /// </summary>
+    public static IEndpointRouteBuilder MapResourceApis(this IEndpointRouteBuilder app)
+    {
+        app.MapServiceListApi();
+        app.MapInstanceGroup()
+            .MapServiceApi()
+            .MapApisApi()
+            .MapApiVersionsApi()
+            .MapProductsApi()
+            .MapGroupsApi()
+            .MapUsersApi()
+            .MapSubscriptionsApi()
+            .MapNamedValuesApi()
+            .MapTagsApi()
+            .MapSchemasApi()
+            .MapBackendsApi()
+            .MapCertificatesApi()
+            .MapPoliciesApi()
+            .MapPolicyFragmentsApi()
+            .MapTemplatesApi()
+            .MapNotificationsApi()
+            .MapTenantAccessApi()
+            .MapReportsApi()
+            .MapPortalSettingsApi()
+            .MapUnknownPaths();
         return app;
     }
 
@@ -273,355 +282,7 @@ public static partial class ManagementEndpoints
         return token.Count(c => c == '.') == 2 && !token.Contains('=') && !token.Contains(' ') ? token : null;
     }
 
-    private static async Task<IResult> DispatchAsync(HttpContext http, ServiceScope scope, string rest, ResourceService resources, TenantAccess tenant, CancellationToken ct)
-    {
-        CheckApiVersion(http);
-        var method = http.Request.Method.ToUpperInvariant();
-        var q = http.Request.Query;
-        var filter = q["$filter"].FirstOrDefault();
-        var top = IntQuery(http, "$top");
-        var skip = IntQuery(http, "$skip");
-        var ifMatch = http.Request.Headers.IfMatch.FirstOrDefault();
-        var deleteSubscriptions = string.Equals(q["deleteSubscriptions"].FirstOrDefault(), "true", StringComparison.OrdinalIgnoreCase);
-        var segments = rest.Split('/', StringSplitOptions.RemoveEmptyEntries).Select(Uri.UnescapeDataString).ToArray();
-        // APIM addresses an API's revisions as "apis/{apiId};rev={n}" (ManagementEndpoints.Versions); elsewhere an API is the API.
-        var revisionAddressed = await ResolveApiRevisionAsync(segments, scope, resources, ct);
-        for (var i = revisionAddressed ? 2 : 0; i < segments.Length; i++)
-        {
-            var rev = segments[i].IndexOf(";rev=", StringComparison.OrdinalIgnoreCase);
-            if (rev > 0)
-            {
-                segments[i] = segments[i][..rev];
-            }
-        }
-
-        if (await VersionsAsync(http, method, scope, segments, revisionAddressed, resources, filter, top, skip, ifMatch, ct) is { } versions)
-        {
-            return versions;
-        }
-
-        switch (segments)
-        {
-            case []:
-                return method switch
-                {
-                    "GET" => Json(await resources.GetServiceAsync(scope, ct)),
-                    "PUT" => await PutServiceAsync(http, scope, resources, ct),
-                    "PATCH" => Json(await resources.PatchServiceAsync(scope, await ReadBodyAsync(http, ct), ct)),
-                    "DELETE" => await DeleteServiceAsync(scope, resources, ct),
-                    _ => MethodNotAllowed(),
-                };
-            case ["tenant", "access"] when method == "GET":
-                var c = await tenant.GetAsync(ct);
-                return Json(new JsonObject { ["id"] = $"{scope.BaseId}/tenant/access", ["type"] = "Microsoft.ApiManagement/service/tenant", ["name"] = "access", ["properties"] = new JsonObject { ["principalId"] = c.Id, ["enabled"] = c.Enabled } });
-            case ["tenant", "access", "listSecrets"] when method == "POST":
-                var s = await tenant.GetAsync(ct);
-                return Json(new JsonObject { ["id"] = "access", ["principalId"] = s.Id, ["primaryKey"] = s.PrimaryKey, ["secondaryKey"] = s.SecondaryKey, ["enabled"] = s.Enabled });
-            case ["tenant", "access", "regeneratePrimaryKey"] when method == "POST":
-                await tenant.RegenerateAsync(primary: true, ct);
-                return Results.NoContent();
-            case ["tenant", "access", "regenerateSecondaryKey"] when method == "POST":
-                await tenant.RegenerateAsync(primary: false, ct);
-                return Results.NoContent();
-            case ["subscriptions", var sid, "usage"] when method == "GET":
-                return Json(await Analytics.SubscriptionUsageEndpoint.GetAsync(resources, http.RequestServices.GetRequiredService<Analytics.IAnalyticsStore>(),
-                    http.RequestServices.GetService<Analytics.ICurrentUsageSource>(), http.RequestServices.GetRequiredService<TimeProvider>(),
-                    scope, sid, filter, q["interval"].FirstOrDefault(), ct));
-            case ["users", var uid, "subscriptions", var sid, "usage"] when method == "GET":
-                // The developer portal's route: the subscription must be the user's, else it is not found (never saying it exists).
-                return Json(await Analytics.SubscriptionUsageEndpoint.GetAsync(resources, http.RequestServices.GetRequiredService<Analytics.IAnalyticsStore>(),
-                    http.RequestServices.GetService<Analytics.ICurrentUsageSource>(), http.RequestServices.GetRequiredService<TimeProvider>(),
-                    scope, sid, filter, q["interval"].FirstOrDefault(), ct, ownerId: uid));
-            case ["portalsettings", "branding"]:
-                return method switch
-                {
-                    "GET" => Json(await resources.GetBrandingAsync(scope, ct)),
-                    "PUT" => Json(await resources.SetBrandingAsync(scope, await ReadBodyAsync(http, ct), patch: false, ct)),
-                    "PATCH" => Json(await resources.SetBrandingAsync(scope, await ReadBodyAsync(http, ct), patch: true, ct)),
-                    _ => MethodNotAllowed(),
-                };
-            case ["portalsettings", "branding", "logo"] when method == "GET":
-                if (await resources.GetBrandingLogoAsync(scope, ct) is not { } logo)
-                {
-                    throw ArmException.NotFound("Logo");
-                }
-
-                // An SVG is sanitized when stored; it is also served so that nothing in it can run, even opened directly.
-                http.Response.Headers.ContentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox";
-                http.Response.Headers.XContentTypeOptions = "nosniff";
-                http.Response.Headers.ETag = $"\"{logo.Hash}\"";
-                return Results.Bytes(logo.Content, logo.ContentType);
-            case ["subscriptions", var sid, "listSecrets"] when method == "POST":
-                return Json(await resources.ListSecretsAsync(scope, sid, ct));
-            case ["subscriptions", var sid, "regeneratePrimaryKey"] when method == "POST":
-                await resources.RegenerateKeyAsync(scope, sid, primary: true, ct);
-                return Results.NoContent();
-            case ["subscriptions", var sid, "regenerateSecondaryKey"] when method == "POST":
-                await resources.RegenerateKeyAsync(scope, sid, primary: false, ct);
-                return Results.NoContent();
-            case ["namedValues", var nv, "listValue"] when method == "POST":
-                return Json(await resources.ListNamedValueAsync(scope, nv, ct));
-            case ["namedValues", var refreshed, "refreshSecret"] when method == "POST":
-                return Json(await resources.RefreshNamedValueSecretAsync(scope, refreshed, ct));
-            case ["policyFragments"] when method == "GET":
-                return Json(await http.RequestServices.GetRequiredService<PolicyService>().ListFragmentsAsync(scope, ct));
-            case ["policyFragments", var referenced, "listReferences"] when method == "POST":
-                return Json(await http.RequestServices.GetRequiredService<PolicyService>().ListFragmentReferencesAsync(scope, referenced, top, skip, ct));
-            case ["policyFragments", var fragmentId]:
-                return await FragmentAsync(http, method, scope, fragmentId, ct);
-            case [.. var owner, "policies", "policy"] when IsPolicyOwner(owner):
-                return await PolicyAsync(http, method, scope, new PolicyScope(owner), ct);
-            case [.. var owner, "policies"] when method == "GET" && IsPolicyOwner(owner):
-                return Json(await http.RequestServices.GetRequiredService<PolicyService>().ListAsync(scope, new PolicyScope(owner), ct));
-            case ["templates"] when method == "GET":
-                return Page(AllOf(await Mail(http).ListTemplatesAsync(scope, ct)), http);
-            case ["templates", var previewName, "preview"] when method == "POST":
-                return Json(await Mail(http).PreviewTemplateAsync(scope, previewName, await ReadBodyAsync(http, ct), ct));
-            case ["templates", var testName, "sendTest"] when method == "POST":
-                return Json(await Mail(http).SendTestAsync(scope, testName, await ReadBodyAsync(http, ct), ct), 202);
-            case ["templates", var templateName]:
-                switch (method)
-                {
-                    case "GET":
-                    case "HEAD":
-                        return Json(await Mail(http).GetTemplateAsync(scope, templateName, ct));
-                    case "PUT":
-                    case "PATCH":
-                        var (template, templateCreated) = await Mail(http).PutTemplateAsync(scope, templateName, await ReadBodyAsync(http, ct), merge: method == "PATCH", ct);
-                        return Json(template, templateCreated && method == "PUT" ? 201 : 200);
-                    case "DELETE":
-                        return await Mail(http).ResetTemplateAsync(scope, templateName, ct) ? Results.Ok() : Results.NoContent();
-                    default:
-                        return MethodNotAllowed();
-                }
-
-            case ["notifications"] when method == "GET":
-                return Page(AllOf(await Mail(http).ListNotificationsAsync(scope, ct)), http);
-            case ["notifications", var notificationName] when method is "GET" or "PUT":
-                return Json(await Mail(http).GetNotificationAsync(scope, notificationName, ct));
-            case ["notifications", var notificationName, "recipientEmails" or "recipientUsers"] when method == "GET":
-                return Page(AllOf(await Mail(http).ListRecipientsAsync(scope, notificationName, segments[2] == "recipientUsers", ct)), http);
-            case ["notifications", var notificationName, "recipientEmails" or "recipientUsers", var recipient]:
-                var byUser = segments[2] == "recipientUsers";
-                switch (method)
-                {
-                    case "PUT":
-                        var (recipientBody, recipientCreated) = await Mail(http).AddRecipientAsync(scope, notificationName, byUser, recipient, ct);
-                        return Json(recipientBody, recipientCreated ? 201 : 200);
-                    case "DELETE":
-                        return await Mail(http).RemoveRecipientAsync(scope, notificationName, byUser, recipient, ct) ? Results.Ok() : Results.NoContent();
-                    case "GET":
-                    case "HEAD":
-                        return await Mail(http).RecipientExistsAsync(scope, notificationName, byUser, recipient, ct) ? Results.NoContent() : Results.NotFound();
-                    default:
-                        return MethodNotAllowed();
-                }
-
-            case ["users", var identitiesUser, "identities"] when method == "GET":
-                return await UserIdentitiesAsync(scope, identitiesUser, resources, ct);
-            case ["users", var tokenUser, "token"] when method == "POST":
-                return Json(new JsonObject { ["value"] = await http.RequestServices.GetRequiredService<UserTokens>().IssueAsync(scope, tokenUser, await ReadBodyAsync(http, ct), ct) });
-            case ["users", var ssoUser, "generateSsoUrl"] when method == "POST":
-                return await http.RequestServices.GetRequiredService<DeveloperAccounts>().GenerateSsoUrlAsync(scope, ssoUser, ct) is { } ssoUrl
-                    ? Json(new JsonObject { ["value"] = ssoUrl })
-                    : Json(ArmException.NotFound("User").ToJson(), 404);
-            case ["users", var passwordUser, "confirmations", "password", "send"] when method == "POST":
-                // APIM's "User Confirmation Password - Send": the user gets a password reset e-mail.
-                return await http.RequestServices.GetRequiredService<DeveloperAccounts>().RequestPasswordResetOfAsync(scope, passwordUser, ct)
-                    ? Results.NoContent()
-                    : Json(ArmException.NotFound("User").ToJson(), 404);
-            case ["reports", var report] when method == "GET":
-                await resources.GetServiceAsync(scope, ct);
-                var reportBody = await Analytics.ReportsEndpoint.QueryAsync(http.RequestServices.GetRequiredService<Analytics.IAnalyticsStore>(),
-                    scope, report, filter, q["interval"].FirstOrDefault(), top, skip, ct);
-                if (WantsCsv(http))
-                {
-                    http.Response.Headers.ContentDisposition = $"attachment; filename=\"{scope.Name}-{report}.csv\"";
-                    return Results.Text(Analytics.ReportsEndpoint.ToCsv(reportBody), "text/csv; charset=utf-8");
-                }
-
-                return Json(reportBody);
-            case ["apis", var api, "tags"] when method == "GET":
-                return Page(await resources.ListLinkedAsync(scope, ResourceKind.ApiTag, api, reverse: false, filter, top, skip, ct), http);
-            case ["apis", var api, "tags", var tag]:
-                return await LinkAsync(http, method, scope, ResourceKind.ApiTag, api, tag, resources, ct);
-            case ["tags", var tag, "apis"] when method == "GET":
-                return Page(await resources.ListLinkedAsync(scope, ResourceKind.ApiTag, tag, reverse: true, filter, top, skip, ct), http);
-            case ["apis", var api, "products"] when method == "GET":
-                return Page(await resources.ListLinkedAsync(scope, ResourceKind.ProductApi, api, reverse: true, filter, top, skip, ct), http);
-            case ["products", var pid, "apis"] when method == "GET":
-                return Page(await resources.ListLinkedAsync(scope, ResourceKind.ProductApi, pid, reverse: false, filter, top, skip, ct), http);
-            case ["products", var pid, "apis", var api]:
-                return await LinkAsync(http, method, scope, ResourceKind.ProductApi, pid, api, resources, ct);
-            case ["products", var pid, "groups"] when method == "GET":
-                return Page(await resources.ListLinkedAsync(scope, ResourceKind.ProductGroup, pid, reverse: false, filter, top, skip, ct), http);
-            case ["products", var pid, "groups", var gid]:
-                return await LinkAsync(http, method, scope, ResourceKind.ProductGroup, pid, gid, resources, ct);
-            case ["products", var pid, "subscriptions"] when method == "GET":
-                return Page(await resources.ListSubscriptionsOfAsync(scope, ResourceKind.Product, pid, "scope", filter, top, skip, ct), http);
-            case ["groups", var gid, "users"] when method == "GET":
-                return Page(await resources.ListLinkedAsync(scope, ResourceKind.GroupUser, gid, reverse: false, filter, top, skip, ct), http);
-            case ["groups", var gid, "users", var uid]:
-                return await LinkAsync(http, method, scope, ResourceKind.GroupUser, gid, uid, resources, ct);
-            case ["users", var uid, "groups"] when method == "GET":
-                return Page(await resources.ListLinkedAsync(scope, ResourceKind.GroupUser, uid, reverse: true, filter, top, skip, ct), http);
-            case ["users", var uid, "subscriptions"] when method == "GET":
-                return Page(await resources.ListSubscriptionsOfAsync(scope, ResourceKind.User, uid, "ownerId", filter, top, skip, ct), http);
-            case ["users", var uid, "subscriptions", var sid] when method is "GET" or "HEAD":
-                var (userSubscription, userSubscriptionETag) = await resources.GetUserSubscriptionAsync(scope, uid, sid, ct);
-                return Resource(userSubscription, userSubscriptionETag, 200);
-            case ["apis", var api, var children] when method == "GET" && ApiChild(children) is { } childKind:
-                await resources.GetAsync(scope, ResourceKind.Api, "", api, ct);
-                return Page(await resources.ListAsync(scope, childKind, api, filter, top, skip, ct), http);
-            case ["apis", var api, var children, var child] when ApiChild(children) is { } childKind:
-                await resources.GetAsync(scope, ResourceKind.Api, "", api, ct);
-                return await EntityAsync(http, method, scope, childKind, api, child, resources, ifMatch, deleteSubscriptions, ct);
-            case ["apis", var api] when method == "GET" && IsExport(http) && http.Request.Query["format"].FirstOrDefault() is { } linkFormat
-                && linkFormat.EndsWith("-link", StringComparison.OrdinalIgnoreCase):
-                if (!ExportLinks.Formats.ContainsKey(linkFormat))
-                {
-                    throw ArmException.Validation("format", $"'{linkFormat}' is not an export format: use {string.Join(", ", ExportLinks.Formats.Keys)} (or openapi+json for the document itself).");
-                }
-
-                await resources.GetAsync(scope, ResourceKind.Api, "", api, ct);
-                var link = await http.RequestServices.GetRequiredService<ExportLinks>().CreateAsync(http.Request, scope, api, linkFormat, ct);
-                // The answer names the result as APIM does: openapi-link for either OpenAPI form, swagger-link-json for Swagger.
-                var resultFormat = linkFormat.StartsWith("swagger", StringComparison.OrdinalIgnoreCase) ? "swagger-link-json" : "openapi-link";
-                return Json(new JsonObject { ["id"] = $"{scope.BaseId}/apis/{api}", ["format"] = resultFormat, ["value"] = new JsonObject { ["link"] = link } });
-            case ["apis", var api] when method == "GET" && IsExport(http):
-                return await ExportDocumentAsync(http, scope, api, ct);
-            case ["apis", var api] when method == "PUT" && IsClone(http, out var cloneBody):
-                var clone = await resources.CloneApiAsync(scope, api, cloneBody!, ifMatch, ct);
-                return Resource(clone.Body, clone.ETag, clone.Created ? 201 : 200);
-            case ["apis", var api] when method == "PUT" && IsImport(http, out var importBody):
-                var imported = await http.RequestServices.GetRequiredService<OpenApiService>().ImportAsync(scope, api, importBody!, ct);
-                return Resource(imported.Body, imported.ETag, imported.Created ? 201 : 200);
-            case ["certificates", .. var certificate]:
-                return await CertificatesAsync(http, method, scope, certificate, resources, filter, top, skip, ifMatch, ct);
-            case [var collection] when method == "GET" && Kind(collection) is { } kind && kind != ResourceKind.Operation:
-                return Page(await resources.ListAsync(scope, kind, "", filter, top, skip, ct), http);
-            case [var collection, var name] when Kind(collection) is { } kind && kind != ResourceKind.Operation:
-                return await EntityAsync(http, method, scope, kind, "", name, resources, ifMatch, deleteSubscriptions, ct);
-            default:
-                throw new ArmException(404, "ResourceNotFound", $"The resource path '{rest}' is not part of the management API.");
-        }
-    }
-
-    private static async Task<IResult> EntityAsync(HttpContext http, string method, ServiceScope scope, ResourceKind kind, string parent, string name,
-        ResourceService resources, string? ifMatch, bool deleteSubscriptions, CancellationToken ct)
-    {
-        switch (method)
-        {
-            case "GET":
-            case "HEAD":
-                var (body, etag) = await resources.GetAsync(scope, kind, parent, name, ct);
-                return Resource(body, etag, 200);
-            case "PUT":
-                var put = await resources.PutAsync(scope, kind, parent, name, await ReadBodyAsync(http, ct), ifMatch, ct);
-                return Resource(put.Body, put.ETag, put.Created ? 201 : 200);
-            case "PATCH":
-                var patch = await resources.PatchAsync(scope, kind, parent, name, await ReadBodyAsync(http, ct), ifMatch, ct);
-                return Resource(patch.Body, patch.ETag, 200);
-            case "DELETE":
-                return await resources.DeleteAsync(scope, kind, parent, name, ifMatch, deleteSubscriptions, ct) ? Results.Ok() : Results.NoContent();
-            default:
-                return MethodNotAllowed();
-        }
-    }
-
-    private static async Task<IResult> LinkAsync(HttpContext http, string method, ServiceScope scope, string linkKind, string parent, string name, ResourceService resources, CancellationToken ct)
-    {
-        switch (method)
-        {
-            case "PUT":
-                var (body, created) = await resources.PutLinkAsync(scope, linkKind, parent, name, ct);
-                return Json(body, created ? 201 : 200);
-            case "DELETE":
-                return await resources.DeleteLinkAsync(scope, linkKind, parent, name, ct) ? Results.Ok() : Results.NoContent();
-            case "HEAD":
-            case "GET":
-                return await resources.LinkExistsAsync(scope, linkKind, parent, name, ct) ? Results.NoContent() : Results.NotFound();
-            default:
-                return MethodNotAllowed();
-        }
-    }
-
-    private static async Task<IResult> PutServiceAsync(HttpContext http, ServiceScope scope, ResourceService resources, CancellationToken ct)
-    {
-        var (body, created) = await resources.PutServiceAsync(scope, await ReadBodyAsync(http, ct), ct);
-        return Json(body, created ? 201 : 200);
-    }
-
-    private static async Task<IResult> DeleteServiceAsync(ServiceScope scope, ResourceService resources, CancellationToken ct)
-    {
-        await resources.DeleteServiceAsync(scope, ct);
-        return Results.Ok();
-    }
-
-    private static Mail.MailResources Mail(HttpContext http) => http.RequestServices.GetRequiredService<Mail.MailResources>();
-
-    private static bool IsPolicyOwner(string[] owner) => owner is [] or ["products", _] or ["apis", _] or ["apis", _, "operations", _];
-
-    private static async Task<IResult> FragmentAsync(HttpContext http, string method, ServiceScope scope, string id, CancellationToken ct)
-    {
-        var policies = http.RequestServices.GetRequiredService<PolicyService>();
-        switch (method)
-        {
-            case "GET":
-                return Json(await policies.GetFragmentAsync(scope, id, ct));
-            case "PUT":
-                var (body, created) = await policies.PutFragmentAsync(scope, id, await ReadBodyAsync(http, ct), ct);
-                return Json(body, created ? 201 : 200);
-            case "DELETE":
-                return await policies.DeleteFragmentAsync(scope, id, ct) ? Results.Ok() : Results.NoContent();
-            default:
-                return MethodNotAllowed();
-        }
-    }
-
-    private static async Task<IResult> PolicyAsync(HttpContext http, string method, ServiceScope scope, PolicyScope target, CancellationToken ct)
-    {
-        var policies = http.RequestServices.GetRequiredService<PolicyService>();
-        switch (method)
-        {
-            case "GET":
-                var (policy, etag) = await policies.GetWithETagAsync(scope, target, http.Request.Query["format"].FirstOrDefault(), ct);
-                return Resource(policy, etag, 200);
-            case "PUT":
-                var (body, created, newETag) = await policies.PutAsync(scope, target, await ReadBodyAsync(http, ct), http.Request.Headers.IfMatch.FirstOrDefault()?.Trim('"'), ct);
-                return Resource(body, newETag, created ? 201 : 200);
-            case "DELETE":
-                return await policies.DeleteAsync(scope, target, ct) ? Results.Ok() : Results.NoContent();
-            default:
-                return MethodNotAllowed();
-        }
-    }
-
-    /// <summary>The kinds that live under an API: its operations and its schemas.</summary>
-    private static ResourceKind? ApiChild(string segment) =>
-        string.Equals(segment, ResourceKind.Operation.Segment, StringComparison.OrdinalIgnoreCase) ? ResourceKind.Operation
-        : string.Equals(segment, ResourceKind.ApiSchema.Segment, StringComparison.OrdinalIgnoreCase) ? ResourceKind.ApiSchema
-        : null;
-
-    private static ResourceKind? Kind(string segment) =>
-        ResourceKind.All.FirstOrDefault(k => string.Equals(k.Segment, segment, StringComparison.OrdinalIgnoreCase));
-
-    private static bool IsExport(HttpContext http) =>
-        string.Equals(http.Request.Query["export"].FirstOrDefault(), "true", StringComparison.OrdinalIgnoreCase);
-
-    private static bool IsClone(HttpContext http, out JsonObject? body)
-    {
-        body = http.Items["body"] as JsonObject;
-        return body?["properties"] is JsonObject p && p["sourceApiId"] is not null;
-    }
-
-    private static bool IsImport(HttpContext http, out JsonObject? body)
-    {
-        body = http.Items["body"] as JsonObject;
-        return body?["properties"] is JsonObject p && p["format"] is not null && p["value"] is not null;
-    }
-
-    private static void CheckApiVersion(HttpContext http)
+    internal static void CheckApiVersion(HttpContext http)
     {
         var version = http.Request.Query["api-version"].FirstOrDefault();
         if (string.IsNullOrEmpty(version))
@@ -633,19 +294,6 @@ public static partial class ManagementEndpoints
         {
             throw new ArmException(400, "InvalidApiVersionParameter", $"The api-version '{version}' is invalid. Use an APIM api-version such as '2022-08-01'.");
         }
-    }
-
-    private static int? IntQuery(HttpContext http, string name)
-    {
-        var text = http.Request.Query[name].FirstOrDefault();
-        if (text is null)
-        {
-            return null;
-        }
-
-        return int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n)
-            ? n
-            : throw ArmException.Validation(name, $"'{name}' must be an integer.");
     }
 
     /// <summary>Reads the JSON body; malformed JSON is a 400 naming where it broke.</summary>
@@ -782,25 +430,25 @@ public static partial class ManagementEndpoints
         return http.Response.WriteAsJsonAsync(ex.ToJson(), http.RequestAborted);
     }
 
-    private static IResult Resource(JsonObject body, string etag, int status)
+    internal static IResult Resource(JsonObject body, string etag, int status)
     {
         return new ResourceResult(body, etag, status);
     }
 
-    private static IResult Json(JsonNode body, int status = 200) => Results.Json(body, statusCode: status);
+    internal static IResult Json(JsonNode body, int status = 200) => Results.Json(body, statusCode: status);
 
     /// <summary>A report as CSV: <c>format=csv</c> in the query, or <c>Accept: text/csv</c>.</summary>
-    private static bool WantsCsv(HttpContext http) =>
+    internal static bool WantsCsv(HttpContext http) =>
         string.Equals(http.Request.Query["format"].FirstOrDefault(), "csv", StringComparison.OrdinalIgnoreCase)
         || http.Request.GetTypedHeaders().Accept.Any(a => a.MediaType.Equals("text/csv", StringComparison.OrdinalIgnoreCase));
 
-    private static IResult MethodNotAllowed() =>
+    internal static IResult MethodNotAllowed() =>
         Json(new ArmException(405, "MethodNotAllowed", "The HTTP method is not supported on this resource.").ToJson(), 405);
 
     /// <summary>A whole list as one page (no nextLink).</summary>
-    private static ResourcePage AllOf(IReadOnlyList<JsonObject> items) => new(items, items.Count, null);
+    internal static ResourcePage AllOf(IReadOnlyList<JsonObject> items) => new(items, items.Count, null);
 
-    private static IResult Page(ResourcePage page, HttpContext http)
+    internal static IResult Page(ResourcePage page, HttpContext http)
     {
         var array = new JsonArray();
         foreach (var i in page.Items)

@@ -90,4 +90,24 @@ public sealed class ManagementEdgeCaseTests : IAsyncLifetime
         Assert.Null(page["nextLink"]);
         Assert.Empty(page["value"]!.AsArray());
     }
+
+    [Fact]
+    public async Task UnknownPaths_And_MethodsNoRouteTakes_AnswerTheArmErrors()
+    {
+        using var unknown = await _host.SendAsync(HttpMethod.Get, $"{Svc}/apis/d/nonsense/x");
+        var notFound = await ArmAssert.ErrorAsync(unknown, HttpStatusCode.NotFound);
+        Assert.Equal("ResourceNotFound", (string?)notFound["code"]);
+        Assert.Equal("The resource path 'apis/d/nonsense/x' is not part of the management API.", (string?)notFound["message"]);
+
+        // A route that exists, asked with a method it does not take: the ARM 405, not routing's empty one.
+        foreach (var (method, path) in new[] { (HttpMethod.Post, "apis"), (HttpMethod.Delete, "tenant/access/listSecrets"), (HttpMethod.Patch, "policyFragments/f") })
+        {
+            using var response = await _host.SendAsync(method, $"{Svc}/{path}", new { });
+            Assert.Equal("MethodNotAllowed", (string?)(await ArmAssert.ErrorAsync(response, HttpStatusCode.MethodNotAllowed))["code"]);
+        }
+
+        // The api-version check comes first, for paths no route takes as for the others.
+        using var noVersion = await _host.Management.GetAsync($"{Svc}/nonsense");
+        Assert.Equal("MissingApiVersionParameter", (string?)(await ArmAssert.ErrorAsync(noVersion, HttpStatusCode.BadRequest))["code"]);
+    }
 }

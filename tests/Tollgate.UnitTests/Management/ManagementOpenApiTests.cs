@@ -1,4 +1,7 @@
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.OpenApi;
+using Microsoft.OpenApi.Reader;
 using Tollgate.Management.Api;
 
 namespace Tollgate.UnitTests.Management;
@@ -36,5 +39,53 @@ public sealed class ManagementOpenApiTests
         Assert.NotNull(doc["components"]!["schemas"]!["ErrorResponse"]);
         Assert.Equal(1000, (int)doc["components"]!["schemas"]!["OperationContractProperties"]!["properties"]!["urlTemplate"]!["maxLength"]!);
         Assert.True((bool)doc["components"]!["schemas"]!["SubscriptionContractProperties"]!["properties"]!["primaryKey"]!["writeOnly"]!);
+    }
+
+    [Fact]
+    public void CommittedDocument_HasExactlyTheMappedEndpoints()
+    {
+        var root = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(root, "Tollgate.slnx")))
+        {
+            root = Path.GetDirectoryName(root) ?? throw new InvalidOperationException("Repository root not found.");
+        }
+
+        var committed = JsonNode.Parse(File.ReadAllText(Path.Combine(root, "src", "Tollgate.Management", "management-openapi.json")))!;
+        var documented = committed["paths"]!.AsObject()
+            .Where(p => p.Key.StartsWith("/subscriptions/", StringComparison.Ordinal))
+            .SelectMany(p => p.Value!.AsObject().Where(o => o.Key != "parameters").Select(o => $"{o.Key.ToUpperInvariant()} {p.Key}"))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+
+        var mapped = new List<string>();
+        foreach (var endpoint in ManagementOpenApi.MappedEndpoints())
+        {
+            if (endpoint.Metadata.GetMetadata<Undocumented>() is not null)
+            {
+                continue;
+            }
+
+            var operations = endpoint.Metadata.GetOrderedMetadata<ManagementOperation>();
+            Assert.True(operations.Count > 0, $"{endpoint.DisplayName} is mapped without its OpenAPI operation: add .Documented(…).");
+            var methods = endpoint.Metadata.GetMetadata<IHttpMethodMetadata>()!.HttpMethods;
+            foreach (var operation in operations)
+            {
+                var method = ManagementOpenApi.MethodOf(endpoint, operation).ToUpperInvariant();
+                Assert.Contains(method, methods);
+                mapped.Add($"{method} {ManagementOpenApi.PathOf(endpoint)}");
+            }
+        }
+
+        Assert.Equal(documented, mapped.Order(StringComparer.Ordinal).ToList());
+    }
+
+    [Fact]
+    public void Document_ReadsAsValidOpenApi_WithOneOperationPerOperationId()
+    {
+        var result = OpenApiDocument.Parse(ManagementOpenApi.Generate(), OpenApiConstants.Json, new OpenApiReaderSettings { LoadExternalRefs = false });
+
+        Assert.Empty(result.Diagnostic!.Errors.Select(e => $"{e.Pointer}: {e.Message}"));
+        var ids = result.Document!.Paths.SelectMany(p => p.Value.Operations!.Values).Select(o => o.OperationId).ToList();
+        Assert.Empty(ids.GroupBy(id => id).Where(g => g.Count() > 1).Select(g => g.Key));
     }
 }
