@@ -18,11 +18,14 @@ namespace Tollgate.Management.Api;
 /// </summary>
 public static partial class ManagementOpenApi
 {
-    /// <summary>The document of the endpoints <see cref="ManagementEndpoints.MapResourceApis"/> maps.</summary>
+    /// <summary>
+    /// The document of the endpoints <see cref="ManagementEndpoints.MapResourceApis"/>, the service principals and the
+    /// mail folder map (the OAuth 2.0 token endpoint, not a management resource, is written here on its own).
+    /// </summary>
     public static string Generate() => Generate(MappedEndpoints());
 
     /// <summary>
-    /// The endpoints of <see cref="ManagementEndpoints.MapResourceApis"/>, mapped on an application that is never
+    /// The documented endpoints (management resources, service principals, mail folder), mapped on an application that is never
     /// started: the endpoints take their services from the request, so none is needed to map them.
     /// </summary>
     public static IReadOnlyList<RouteEndpoint> MappedEndpoints()
@@ -30,6 +33,8 @@ public static partial class ManagementOpenApi
         using var services = new ServiceCollection().AddLogging().AddRouting().BuildServiceProvider();
         var routes = new EndpointCollector(services);
         routes.MapResourceApis();
+        routes.MapServicePrincipalResources();
+        Mail.MailFolderEndpoints.MapMailFolder(routes);
         return routes.DataSources.SelectMany(s => s.Endpoints).OfType<RouteEndpoint>().ToList();
     }
 
@@ -169,12 +174,6 @@ public static partial class ManagementOpenApi
                 ["clientSecret"] = Obj(("type", "string"), ("readOnly", true), ("description", "Only in the answer to the PUT that created or rotated it; never again.")),
             })),
         }));
-        paths["/tollgate/servicePrincipals"] = Obj(("get", Op("ServicePrincipal_List", "Lists the service principals (without secrets).", Collection("ServicePrincipal"))));
-        paths["/tollgate/servicePrincipals/{clientId}"] = Obj(
-            ("get", Op("ServicePrincipal_Get", "Gets a service principal (without its secret).", Ref("ServicePrincipalContract"))),
-            ("put", Op("ServicePrincipal_CreateOrUpdate", "Creates a service principal, or rotates its secret; the answer carries the new client secret, shown once.", Ref("ServicePrincipalContract"), body: "ServicePrincipalContract", created: true)),
-            ("delete", Op("ServicePrincipal_Delete", "Revokes a service principal: its secret and the tokens issued to it stop working at once.", null)));
-
         schemas["MailMessage"] = Obj(("type", "object"), ("properties", new JsonObject
         {
             ["id"] = Obj(("type", "string"), ("description", "yyyyMMddTHHmmssfff-{32 hex digits}: when it was queued, and a random part.")),
@@ -188,17 +187,6 @@ public static partial class ManagementOpenApi
             ["text"] = Obj(("type", "string"), ("nullable", true)),
             ["html"] = Obj(("type", "string"), ("nullable", true), ("description", "Show it sandboxed.")),
         }));
-        paths["/tollgate/mail"] = Obj(("get", Op("MailFolder_List",
-            "Tollgate: the messages delivered to the mail folder ({data}/mail, when no SMTP server is configured), newest first ($top, default 100). delivery is 'smtp' (and the list empty) when an SMTP server is configured.",
-            Obj(("type", "object"), ("properties", new JsonObject
-            {
-                ["delivery"] = Obj(("type", "string"), ("enum", new JsonArray("folder", "smtp"))),
-                ["value"] = Obj(("type", "array"), ("items", Ref("MailMessage"))),
-                ["count"] = Obj(("type", "integer")),
-            })))));
-        paths["/tollgate/mail/{id}"] = Obj(("get", Op("MailFolder_Get",
-            "Tollgate: one message of the mail folder: headers, text part, HTML part. An id not of the form yyyyMMddTHHmmssfff-{32 hex} is a 400 naming 'id'.", Ref("MailMessage"))));
-
         foreach (var (path, item) in paths)
         {
             var parameters = new JsonArray();
@@ -511,6 +499,14 @@ public static partial class ManagementOpenApi
 
         return Ref(schema.Name);
     }
+
+    /// <summary>The answer of <c>GET /tollgate/mail</c>.</summary>
+    internal static JsonObject MailFolderList() => Obj(("type", "object"), ("properties", new JsonObject
+    {
+        ["delivery"] = Obj(("type", "string"), ("enum", new JsonArray("folder", "smtp"))),
+        ["value"] = Obj(("type", "array"), ("items", Ref("MailMessage"))),
+        ["count"] = Obj(("type", "integer")),
+    }));
 
     internal static JsonObject Ref(string name) => Obj(("$ref", "#/components/schemas/" + name));
 

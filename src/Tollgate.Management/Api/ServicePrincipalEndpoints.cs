@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Tollgate.Management.Services;
 
@@ -15,9 +16,21 @@ public static class ServicePrincipalEndpoints
 {
     public const string Path = "/tollgate/servicePrincipals";
 
+    /// <summary>
+    /// The service principal resources, documented in the management OpenAPI document from their metadata
+    /// (<see cref="ManagementOpenApi"/>), and the token endpoint.
+    /// </summary>
     public static IEndpointRouteBuilder MapServicePrincipals(this IEndpointRouteBuilder app)
     {
-        app.MapGet(Path, (HttpContext http, ServicePrincipals principals) => ManagementEndpoints.Handle(http, async ct =>
+        app.MapServicePrincipalResources();
+        app.MapOAuthToken();
+        return app;
+    }
+
+    /// <summary><c>/tollgate/servicePrincipals[/{clientId}]</c>: list, get, create or rotate, revoke.</summary>
+    public static IEndpointRouteBuilder MapServicePrincipalResources(this IEndpointRouteBuilder app)
+    {
+        app.MapGet(Path, (HttpContext http, [FromServices] ServicePrincipals principals) => ManagementEndpoints.Handle(http, async ct =>
         {
             var list = new JsonArray();
             foreach (var p in await principals.ListAsync(ct))
@@ -26,10 +39,12 @@ public static class ServicePrincipalEndpoints
             }
 
             return Results.Json(new JsonObject { ["value"] = list, ["count"] = list.Count, ["nextLink"] = null });
-        }));
-        app.MapGet(Path + "/{clientId}", (HttpContext http, string clientId, ServicePrincipals principals) => ManagementEndpoints.Handle(http, async ct =>
-            await principals.GetAsync(clientId, ct) is { } p ? Results.Json(ToJson(p, null)) : throw ArmException.NotFound("ServicePrincipal")));
-        app.MapPut(Path + "/{clientId}", (HttpContext http, string clientId, ServicePrincipals principals) => ManagementEndpoints.Handle(http, async ct =>
+        }))
+            .Documented("ServicePrincipal_List", "Lists the service principals (without secrets).", ManagementOpenApi.Collection("ServicePrincipal"));
+        app.MapGet(Path + "/{clientId}", (HttpContext http, string clientId, [FromServices] ServicePrincipals principals) => ManagementEndpoints.Handle(http, async ct =>
+            await principals.GetAsync(clientId, ct) is { } p ? Results.Json(ToJson(p, null)) : throw ArmException.NotFound("ServicePrincipal")))
+            .Documented("ServicePrincipal_Get", "Gets a service principal (without its secret).", ManagementOpenApi.Ref("ServicePrincipalContract"));
+        app.MapPut(Path + "/{clientId}", (HttpContext http, string clientId, [FromServices] ServicePrincipals principals) => ManagementEndpoints.Handle(http, async ct =>
         {
             var body = await ManagementEndpoints.ReadBodyAsync(http, ct);
             if (body["properties"] is { } props && props is not JsonObject)
@@ -45,10 +60,21 @@ public static class ServicePrincipalEndpoints
             };
             var (principal, secret, created) = await principals.PutAsync(clientId, displayName, ct);
             return Results.Json(ToJson(principal, secret), statusCode: created ? 201 : 200);
-        }));
-        app.MapDelete(Path + "/{clientId}", (HttpContext http, string clientId, ServicePrincipals principals) => ManagementEndpoints.Handle(http, async ct =>
-            await principals.DeleteAsync(clientId, ct) ? Results.Ok() : Results.NoContent()));
+        }))
+            .Documented("ServicePrincipal_CreateOrUpdate", "Creates a service principal, or rotates its secret; the answer carries the new client secret, shown once.",
+                ManagementOpenApi.Ref("ServicePrincipalContract"), body: "ServicePrincipalContract", created: true);
+        app.MapDelete(Path + "/{clientId}", (HttpContext http, string clientId, [FromServices] ServicePrincipals principals) => ManagementEndpoints.Handle(http, async ct =>
+            await principals.DeleteAsync(clientId, ct) ? Results.Ok() : Results.NoContent()))
+            .Documented("ServicePrincipal_Delete", "Revokes a service principal: its secret and the tokens issued to it stop working at once.", null);
+        return app;
+    }
 
+    /// <summary>
+    /// <c>POST /oauth2/v2.0/token</c>: OAuth 2.0 client credentials (RFC 6749 §4.4), not an ARM resource — no
+    /// api-version, no Authorization, a form body; <see cref="ManagementOpenApi"/> documents it on its own.
+    /// </summary>
+    public static IEndpointRouteBuilder MapOAuthToken(this IEndpointRouteBuilder app)
+    {
         app.MapPost("/oauth2/v2.0/token", async (HttpContext http, ServicePrincipals principals) =>
         {
             // RFC 6749 §4.4 and §5.2: a form body; errors as {"error","error_description"}.

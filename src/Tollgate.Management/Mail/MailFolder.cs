@@ -84,14 +84,20 @@ public static class MailFolderEndpoints
 
     public static Microsoft.AspNetCore.Routing.IEndpointRouteBuilder MapMailFolder(this Microsoft.AspNetCore.Routing.IEndpointRouteBuilder app)
     {
-        Microsoft.AspNetCore.Builder.EndpointRouteBuilderExtensions.MapGet(app, Path, (Microsoft.AspNetCore.Http.HttpContext http, MailFolder folder) =>
+        Microsoft.AspNetCore.Builder.EndpointRouteBuilderExtensions.MapGet(app, Path, (Microsoft.AspNetCore.Http.HttpContext http, [Microsoft.AspNetCore.Mvc.FromServices] MailFolder folder) =>
             ManagementEndpoints.Handle(http, async ct =>
             {
                 var top = int.TryParse(http.Request.Query["$top"].FirstOrDefault(), NumberStyles.None, CultureInfo.InvariantCulture, out var t) && t is > 0 and <= 1000 ? t : 100;
                 return Microsoft.AspNetCore.Http.Results.Json(await folder.ListAsync(top, ct));
-            }));
-        Microsoft.AspNetCore.Builder.EndpointRouteBuilderExtensions.MapGet(app, Path + "/{id}", (Microsoft.AspNetCore.Http.HttpContext http, string id, MailFolder folder) =>
-            ManagementEndpoints.Handle(http, async ct => Microsoft.AspNetCore.Http.Results.Json(await folder.GetAsync(id, ct))));
+            }))
+            .Documented("MailFolder_List",
+                "Tollgate: the messages delivered to the mail folder ({data}/mail, when no SMTP server is configured), newest first ($top, default 100). delivery is 'smtp' (and the list empty) when an SMTP server is configured.",
+                ManagementOpenApi.MailFolderList());
+        Microsoft.AspNetCore.Builder.EndpointRouteBuilderExtensions.MapGet(app, Path + "/{id}", (Microsoft.AspNetCore.Http.HttpContext http, string id, [Microsoft.AspNetCore.Mvc.FromServices] MailFolder folder) =>
+            ManagementEndpoints.Handle(http, async ct => Microsoft.AspNetCore.Http.Results.Json(await folder.GetAsync(id, ct))))
+            .Documented("MailFolder_Get",
+                "Tollgate: one message of the mail folder: headers, text part, HTML part. An id not of the form yyyyMMddTHHmmssfff-{32 hex} is a 400 naming 'id'.",
+                ManagementOpenApi.Ref("MailMessage"));
         return app;
     }
 }
