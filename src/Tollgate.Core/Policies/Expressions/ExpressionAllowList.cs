@@ -5,7 +5,10 @@ namespace Tollgate.Core.Policies.Expressions;
 /// <summary>
 /// The .NET types and members policy expressions may use: APIM's documented list ("API Management policy expressions",
 /// .NET Framework types allowed), plus the few types the C# language itself needs for that code to compile (object,
-/// nullable, tuples, the interfaces foreach and LINQ hand back), plus Tollgate's <c>context</c> types.
+/// nullable, tuples, the interfaces foreach and LINQ hand back), plus Tollgate's <c>context</c> types, plus what APIM's
+/// own published snippets use beyond its list: <c>XmlReader</c> over text ("Extract value from XML") and
+/// <c>XmlDocument</c> with <c>LoadXml</c> and <c>SelectSingleNode</c> ("Return a blob URL signed with a user delegation
+/// SAS token"), with the members that read such a document (none that build or edit one).
 /// </summary>
 /// <remarks>
 /// Anything else (System.IO files, Process, reflection and <c>System.Type</c>, Activator, Environment, threads and tasks,
@@ -16,7 +19,8 @@ namespace Tollgate.Core.Policies.Expressions;
 /// <c>X509Certificate2.GetCertContentType(string)</c>) and <c>X509Certificate2.Verify</c> (it downloads certificates and
 /// CRLs). Some allowed members run as Tollgate's safer equivalents (see <see cref="IsRewritten"/>): the cryptography
 /// <c>Create(string)</c> factories (the framework's instantiate any type by name), <c>XDocument.Parse</c> and
-/// <c>XElement.Parse</c> (no DTD, bounded nesting) and <c>new StringWriter()</c> (bounded).
+/// <c>XElement.Parse</c> (no DTD, bounded nesting), <c>new StringWriter()</c> (bounded) and <c>new XmlDocument()</c>
+/// (safe loading, checked and budgeted XPath).
 /// </remarks>
 internal static class ExpressionAllowList
 {

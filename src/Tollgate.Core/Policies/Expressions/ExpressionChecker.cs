@@ -58,6 +58,13 @@ internal static class ExpressionChecker
                         Report(node, Problem("initializer:" + created.ToDisplayString(), $"'new {created.Name}(…) {{ … }}' is not allowed in policy expressions: set its properties after creating it."));
                     }
 
+                    if (expression is ObjectCreationExpressionSyntax && model.GetTypeInfo(expression).Type is ITypeParameterSymbol parameterType)
+                    {
+                        // new T() is Activator.CreateInstance<T>(): it would make a StringBuilder, StringWriter or XmlDocument
+                        // without the bounds the compiler gives the ones an expression creates by name.
+                        Report(node, Problem("new:" + parameterType.Name, $"'new {parameterType.Name}()' is not allowed in policy expressions: create the type by its name."));
+                    }
+
                     if (expression is AssignmentExpressionSyntax assignment && model.GetSymbolInfo(assignment.Left).Symbol is IPropertySymbol assigned
                         && ExpressionAllowList.IsSetterRefused(assigned.OriginalDefinition))
                     {

@@ -200,6 +200,8 @@ public sealed class PolicyExpressionXmlDocumentTests
     [InlineData("@{ var d = new XmlDocument(); d.Load(\"/etc/hosts\"); return d.OuterXml; }", "XmlDocument.Load(string)")]
     [InlineData("@(new XmlDocument().CreateElement(\"a\"))", "System.Xml.XmlDocument.CreateElement(string)")]
     [InlineData("@(new XmlDocument().CloneNode(true))", "System.Xml.XmlDocument.CloneNode(bool)")]
+    [InlineData("@{ T Make<T>() where T : new() { return new T(); } var d = Make<XmlDocument>(); d.LoadXml(\"<a/>\"); return d.OuterXml; }", "'new T()' is not allowed")]
+    [InlineData("@{ T Make<T>() where T : new() => new T(); return Make<StringBuilder>().Append('x', 10).ToString(); }", "'new T()' is not allowed")]
     public void Check_WhatStaysRefused_IsRefusedNamingIt(string code, string named)
     {
         var errors = Check(code);
