@@ -33,16 +33,27 @@ public static class SafeParsing
     /// A forward-only <see cref="XmlReader"/> over <paramref name="text"/> with the same rules as <see cref="ParseXml"/>:
     /// no DTD, nothing resolved, elements nested deeper than <paramref name="maxDepth"/> refused while reading (so a tree
     /// built from it, <c>XNode.ReadFrom</c>, stays shallow enough for recursive walks). Disposing it closes the text.
-    /// <paramref name="tooDeep"/>, when given, is called (and may throw its own exception) before the reader refuses.
+    /// <paramref name="tooDeep"/>, when given, is called (and may throw its own exception) before the reader refuses;
+    /// <paramref name="eachNode"/>, when given, is called for every node read (an expression's step and element budgets).
     /// </summary>
-    public static XmlReader CreateXmlReader(TextReader text, int maxDepth, Action? tooDeep = null)
+    public static XmlReader CreateXmlReader(TextReader text, int maxDepth, Action? tooDeep = null, Action? eachNode = null)
     {
         ArgumentNullException.ThrowIfNull(text);
-        return Reader(text, maxDepth, tooDeep, ignoreWhitespace: false);
+        return Reader(text, maxDepth, tooDeep, ignoreWhitespace: false, eachNode);
+    }
+
+    /// <summary>
+    /// <paramref name="reader"/> (one of <see cref="CreateXmlReader"/>'s, or a reader over a tree already in memory) with
+    /// the same nesting limit and per-node callback, for code that builds a tree from a reader it did not create.
+    /// </summary>
+    public static XmlReader LimitDepth(XmlReader reader, int maxDepth, Action? tooDeep = null, Action? eachNode = null)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        return new DepthLimitedXmlReader(reader, maxDepth, tooDeep, eachNode);
     }
 
     /// <summary>The one way XML is read here: no DTD, no resolver, entities bounded, nesting limited; disposing it closes the text.</summary>
-    private static DepthLimitedXmlReader Reader(TextReader text, int maxDepth, Action? tooDeep, bool ignoreWhitespace)
+    private static DepthLimitedXmlReader Reader(TextReader text, int maxDepth, Action? tooDeep, bool ignoreWhitespace, Action? eachNode = null)
     {
         var settings = new XmlReaderSettings
         {
@@ -52,7 +63,7 @@ public static class SafeParsing
             IgnoreWhitespace = ignoreWhitespace,
             CloseInput = true,
         };
-        return new DepthLimitedXmlReader(XmlReader.Create(text, settings), maxDepth, tooDeep);
+        return new DepthLimitedXmlReader(XmlReader.Create(text, settings), maxDepth, tooDeep, eachNode);
     }
 
     /// <summary>True when <paramref name="text"/> reads as XML (no DTD, at most <see cref="MaxPolicyDepth"/> levels) as written.</summary>
@@ -135,11 +146,16 @@ public static class SafeParsing
     }
 
     /// <summary>An <see cref="XmlReader"/> that throws when an element starts deeper than the limit; everything else is the inner reader's.</summary>
-    private sealed class DepthLimitedXmlReader(XmlReader inner, int maxDepth, Action? tooDeep = null) : XmlReader, IXmlLineInfo
+    private sealed class DepthLimitedXmlReader(XmlReader inner, int maxDepth, Action? tooDeep = null, Action? eachNode = null) : XmlReader, IXmlLineInfo
     {
         public override bool Read()
         {
             var read = inner.Read();
+            if (read)
+            {
+                eachNode?.Invoke();
+            }
+
             if (read && inner.NodeType == XmlNodeType.Element && inner.Depth >= maxDepth)
             {
                 // The caller's own refusal first (an expression's depth budget), else the typed exception.

@@ -220,10 +220,94 @@ public sealed class ApimExpressionSurfaceTests(PolicyHostFixture fixture) : ICla
     }
 
     [Fact]
+    public async Task XmlDocumentReadsASoapResponse_WithSelectSingleNode_AndSetBodyAnswersJson()
+    {
+        // A backend answering SOAP; the outbound set-body reads it with XmlDocument and XPath (namespaces by local-name(),
+        // as APIM's snippets do without an XmlNamespaceManager) and answers JSON.
+        H.Backend.Response = ("text/xml; charset=utf-8", """<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><GetQuoteResponse xmlns="urn:quotes"><Quote symbol="MSFT"><Price>412.5</Price></Quote><Quote symbol="AAPL"><Price>190.25</Price></Quote></GetQuoteResponse></soap:Body></soap:Envelope>""");
+        try
+        {
+            await H.SetApiPolicyAsync(outbound: """
+                <set-header name="Content-Type" exists-action="override"><value>application/json</value></set-header>
+                <set-body>@{
+                    XmlDocument doc = new XmlDocument();
+                    doc.LoadXml(context.Response.Body.As<string>());
+                    var quotes = doc.SelectNodes("/*[local-name()='Envelope']/*[local-name()='Body']/*[local-name()='GetQuoteResponse']/*[local-name()='Quote']");
+                    var result = new JObject();
+                    foreach (XmlNode quote in quotes)
+                    {
+                        result[quote.Attributes["symbol"].Value] = decimal.Parse(quote.SelectSingleNode("*[local-name()='Price']").InnerText, System.Globalization.NumberStyles.Number);
+                    }
+                    result["count"] = quotes.Count;
+                    return result.ToString(Formatting.None);
+                }</set-body>
+                """);
+
+            using var response = await H.GetAsync();
+
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+            Assert.Equal("""{"MSFT":412.5,"AAPL":190.25,"count":2}""", await response.Content.ReadAsStringAsync());
+        }
+        finally
+        {
+            H.Backend.Response = null;
+        }
+    }
+
+    [Fact]
+    public async Task HostileXPathOrXmlDocument_FailsTheExpressionAs500_AndTheGatewayKeepsServing()
+    {
+        // The client's body is the XPath, or the document: what a policy that trusts its input gets from a hostile client.
+        await H.SetApiPolicyAsync(inbound: """
+            <choose>
+                <when condition="@(context.Request.Headers.GetValueOrDefault("X-Part", "") == "document")">
+                    <return-response><set-status code="200" reason="OK" /><set-body>@{ var d = new XmlDocument(); d.LoadXml(context.Request.Body.As<string>()); return d.DocumentElement.InnerText.Length.ToString(); }</set-body></return-response>
+                </when>
+                <otherwise>
+                    <return-response><set-status code="200" reason="OK" /><set-body>@{ var d = new XmlDocument(); d.LoadXml("<r>" + string.Concat(Enumerable.Repeat("<e>1</e>", 2000)) + "</r>"); return d.SelectNodes(context.Request.Body.As<string>()).Count.ToString(); }</set-body></return-response>
+                </otherwise>
+            </choose>
+            """);
+
+        async Task<(HttpStatusCode Status, string Body)> PostAsync(string body, string part)
+        {
+            using var response = await H.SendAsync(HttpMethod.Post, "/echo/items", body, configure: r => r.Headers.Add("X-Part", part));
+            return (response.StatusCode, await response.Content.ReadAsStringAsync());
+        }
+
+        const string InternalError = """{"statusCode":500,"message":"Internal server error"}""";
+        Assert.Equal((HttpStatusCode.OK, "2000"), await PostAsync("/r/e", "xpath"));
+
+        // 100,000 nested parentheses: .NET's XPath parser recurses once per level; the text is refused before it.
+        Assert.Equal((HttpStatusCode.InternalServerError, InternalError), await PostAsync(new string('(', 100_000) + "1" + new string(')', 100_000), "xpath"));
+        // Within the length limit, 40 open brackets.
+        Assert.Equal((HttpStatusCode.InternalServerError, InternalError), await PostAsync("/r[" + new string('(', 40) + "1" + new string(')', 40) + "]", "xpath"));
+        // Polynomial work inside one call (8·10^9 node visits): stopped by the budget in the middle of it.
+        Assert.Equal((HttpStatusCode.InternalServerError, InternalError), await PostAsync("//*[count(//*[count(//*) > 1]) > 1]", "xpath"));
+
+        Assert.Equal((HttpStatusCode.OK, "5"), await PostAsync("<a><b>hello</b></a>", "document"));
+        const string Laughs = """<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;"><!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;"><!ENTITY e "&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;"><!ENTITY f "&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;"><!ENTITY g "&f;&f;&f;&f;&f;&f;&f;&f;&f;&f;"><!ENTITY h "&g;&g;&g;&g;&g;&g;&g;&g;&g;&g;"><!ENTITY i "&h;&h;&h;&h;&h;&h;&h;&h;&h;&h;">]><a>&i;</a>""";
+        Assert.Equal((HttpStatusCode.InternalServerError, InternalError), await PostAsync(Laughs, "document"));
+        Assert.Equal((HttpStatusCode.InternalServerError, InternalError), await PostAsync(string.Concat(Enumerable.Repeat("<a>", 100_000)) + string.Concat(Enumerable.Repeat("</a>", 100_000)), "document"));
+
+        Assert.Equal((HttpStatusCode.OK, "1"), await PostAsync("/r/e[1]", "xpath"));
+
+        // on-error sees why: the limit is named.
+        await H.SetApiPolicyAsync(
+            inbound: """<return-response><set-body>@{ var d = new XmlDocument(); d.LoadXml("<r/>"); return d.SelectNodes(context.Request.Body.As<string>()).Count.ToString(); }</set-body></return-response>""",
+            onError: OnError);
+        var (status, message) = await PostAsync(new string('(', 100_000) + "1" + new string(')', 100_000), "xpath");
+        Assert.Equal(HttpStatusCode.InternalServerError, status);
+        Assert.StartsWith("set-body:ExpressionValueEvaluationFailure:", message, StringComparison.Ordinal);
+        Assert.Contains("limited to 1,024 characters (MaxXPathLength)", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task XmlApisApimDoesNotAllow_AreRefusedOnSave_NamingTheType()
     {
-        var body = await H.RefusedAsync(inbound: """<set-header name="X-Xml"><value>@{ var d = new System.Xml.XmlDocument(); d.LoadXml("<a/>"); return d.OuterXml; }</value></set-header>""");
-        Assert.Contains("System.Xml.XmlDocument", body, StringComparison.Ordinal);
+        var body = await H.RefusedAsync(inbound: """<set-header name="X-Xml"><value>@{ var d = new XmlDocument(); d.XmlResolver = null; d.LoadXml("<a/>"); return d.OuterXml; }</value></set-header>""");
+        Assert.Contains("System.Xml.XmlDocument.XmlResolver", body, StringComparison.Ordinal);
         Assert.Contains("not allowed", body, StringComparison.Ordinal);
 
         body = await H.RefusedAsync(inbound: """<set-header name="X-Xml"><value>@(System.Xml.XPath.Extensions.XPathSelectElement(XElement.Parse("<a><b/></a>"), "b").Name.LocalName)</value></set-header>""");

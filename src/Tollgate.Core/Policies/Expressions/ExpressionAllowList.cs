@@ -5,7 +5,10 @@ namespace Tollgate.Core.Policies.Expressions;
 /// <summary>
 /// The .NET types and members policy expressions may use: APIM's documented list ("API Management policy expressions",
 /// .NET Framework types allowed), plus the few types the C# language itself needs for that code to compile (object,
-/// nullable, tuples, the interfaces foreach and LINQ hand back), plus Tollgate's <c>context</c> types.
+/// nullable, tuples, the interfaces foreach and LINQ hand back), plus Tollgate's <c>context</c> types, plus what APIM's
+/// own published snippets use beyond its list: <c>XmlReader</c> over text ("Extract value from XML") and
+/// <c>XmlDocument</c> with <c>LoadXml</c> and <c>SelectSingleNode</c> ("Return a blob URL signed with a user delegation
+/// SAS token"), with the members that read such a document (none that build or edit one).
 /// </summary>
 /// <remarks>
 /// Anything else (System.IO files, Process, reflection and <c>System.Type</c>, Activator, Environment, threads and tasks,
@@ -16,7 +19,8 @@ namespace Tollgate.Core.Policies.Expressions;
 /// <c>X509Certificate2.GetCertContentType(string)</c>) and <c>X509Certificate2.Verify</c> (it downloads certificates and
 /// CRLs). Some allowed members run as Tollgate's safer equivalents (see <see cref="IsRewritten"/>): the cryptography
 /// <c>Create(string)</c> factories (the framework's instantiate any type by name), <c>XDocument.Parse</c> and
-/// <c>XElement.Parse</c> (no DTD, bounded nesting) and <c>new StringWriter()</c> (bounded).
+/// <c>XElement.Parse</c> (no DTD, bounded nesting), <c>new StringWriter()</c> (bounded) and <c>new XmlDocument()</c>
+/// (safe loading, checked and budgeted XPath).
 /// </remarks>
 internal static class ExpressionAllowList
 {
@@ -156,6 +160,13 @@ internal static class ExpressionAllowList
         System.Xml.XmlNodeType
         System.Xml.XmlReader
         System.Xml.ReadState
+        System.Xml.XmlDocument: .ctor LoadXml Load DocumentElement
+        System.Xml.XmlNode: Attributes ChildNodes FirstChild LastChild NextSibling PreviousSibling ParentNode OwnerDocument HasChildNodes Item InnerText InnerXml OuterXml LocalName Name NamespaceURI Prefix NodeType Value SelectNodes SelectSingleNode GetEnumerator GetNamespaceOfPrefix GetPrefixOfNamespace
+        System.Xml.XmlElement: GetAttribute HasAttribute HasAttributes IsEmpty
+        System.Xml.XmlAttribute: OwnerElement Specified
+        System.Xml.XmlNodeList: Count Item GetEnumerator
+        System.Xml.XmlNamedNodeMap: Count Item GetNamedItem GetEnumerator
+        System.Xml.XmlAttributeCollection: Item
         System.Object: .ctor ToString Equals GetHashCode ReferenceEquals
         System.ValueType: ToString Equals GetHashCode
         System.Void
@@ -275,8 +286,20 @@ internal static class ExpressionAllowList
             return true;
         }
 
-        return members.Contains(name) || (ObjectMembers.Contains(name) && type.SpecialType != SpecialType.System_Object && member.IsOverride);
+        return members.Contains(name) || (ObjectMembers.Contains(name) && type.SpecialType != SpecialType.System_Object && member.IsOverride)
+            || (Overridden(member) is { } overridden && IsMemberAllowed(overridden));
     }
+
+    /// <summary>
+    /// The member an override overrides (C# binds <c>element.LocalName</c> to <c>XmlElement.LocalName</c>, the override of
+    /// <c>XmlNode.LocalName</c>): an override of an allowed member is allowed when its own type is; else null.
+    /// </summary>
+    private static ISymbol? Overridden(ISymbol member) => member switch
+    {
+        IMethodSymbol { IsOverride: true, OverriddenMethod: { } method } => method.OriginalDefinition,
+        IPropertySymbol { IsOverride: true, OverriddenProperty: { } property } => property.OriginalDefinition,
+        _ => null,
+    };
 
     /// <summary>Members of types allowed whole that Tollgate refuses all the same (see the remarks).</summary>
     private static bool IsRefused(INamedTypeSymbol type, ISymbol member)
@@ -312,6 +335,15 @@ internal static class ExpressionAllowList
                 };
             case "System.Xml.Linq.XDocument" or "System.Xml.Linq.XElement":
                 return member.Name is "Load" or "LoadAsync" || (member.Name is "Save" && firstIsString);
+            case "System.Xml.XmlDocument":
+                // new XmlDocument() runs as ExpressionRuntime.NewXmlDocument (IsRewritten); it loads text only: LoadXml,
+                // Load(TextReader) and Load(XmlReader) (the readers expressions can have are SafeParsing's or over a tree).
+                return member switch
+                {
+                    IMethodSymbol { MethodKind: MethodKind.Constructor } constructor => !IsRewritten(constructor),
+                    IMethodSymbol { Name: "Load", Parameters: [{ Type.Name: var loadFrom }] } => loadFrom is not ("TextReader" or "XmlReader"),
+                    _ => false,
+                };
             case "System.Security.Cryptography.X509Certificates.X509Certificate" or "System.Security.Cryptography.X509Certificates.X509Certificate2":
                 return (member is IMethodSymbol { MethodKind: MethodKind.Constructor } || member.Name == "Import") && firstIsString
                     || member.Name is "CreateFromCertFile" or "CreateFromSignedFile" or "CreateFromPemFile" or "CreateFromEncryptedPemFile";
@@ -331,7 +363,8 @@ internal static class ExpressionAllowList
     /// True for the allowed methods the compiler replaces with Tollgate's equivalents (so they may only be called, not
     /// turned into delegates): the static cryptography <c>Create(string)</c> factories (→ <c>ExpressionRuntime.CreateCrypto</c>),
     /// <c>XDocument.Parse</c> and <c>XElement.Parse</c> (→ <c>ExpressionRuntime.ParseXDocument</c>/<c>ParseXElement</c>:
-    /// no DTD, bounded nesting) and the <c>StringWriter</c> constructors without a <c>StringBuilder</c> (→ a bounded one).
+    /// no DTD, bounded nesting), the <c>StringWriter</c> constructors without a <c>StringBuilder</c> (→ a bounded one) and
+    /// <c>new XmlDocument()</c> (→ <c>ExpressionRuntime.NewXmlDocument</c>: safe loading, budgeted XPath).
     /// </summary>
     public static bool IsRewritten(IMethodSymbol method)
     {
@@ -342,6 +375,7 @@ internal static class ExpressionAllowList
                 => typeName.StartsWith("System.Security.Cryptography.", StringComparison.Ordinal) && method.ReturnType.IsReferenceType,
             { Name: "Parse", IsStatic: true } => typeName is "System.Xml.Linq.XDocument" or "System.Xml.Linq.XElement",
             { Name: "Create", IsStatic: true, Parameters: [{ Type.Name: "TextReader" }] } => typeName == "System.Xml.XmlReader",
+            { MethodKind: MethodKind.Constructor, Parameters.Length: 0 } when typeName == "System.Xml.XmlDocument" => true,
             { MethodKind: MethodKind.Constructor } => typeName == "System.IO.StringWriter"
                 && !method.Parameters.Any(p => p.Type.Name == "StringBuilder"),
             _ => false,
@@ -356,6 +390,48 @@ internal static class ExpressionAllowList
             || parameter.Name.Equals("uri", StringComparison.OrdinalIgnoreCase)
             || parameter.Name.Equals("inputUri", StringComparison.OrdinalIgnoreCase)
             || parameter.Name.Equals("url", StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>
+    /// True for a property an expression may read but not set: <c>XmlNode.InnerXml</c> (setting it parses XML outside
+    /// <see cref="SafeParsing"/>, with no bound on nesting).
+    /// </summary>
+    public static bool IsSetterRefused(IPropertySymbol property)
+    {
+        for (IPropertySymbol? p = property; p is not null; p = p.OverriddenProperty)
+        {
+            if (p.Name == "InnerXml" && FullName(p.ContainingType.OriginalDefinition) == "System.Xml.XmlNode")
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// True when <paramref name="type"/> is, or is built of, a System.Xml DOM type (<c>XmlNode</c> and its subclasses):
+    /// such values may come only from <c>new XmlDocument()</c>, never from a library that instantiates types by itself
+    /// (<c>JsonConvert.DeserializeObject&lt;XmlDocument&gt;</c> would make a document without Tollgate's guards).
+    /// </summary>
+    public static bool IsXmlDom(ITypeSymbol type) => type switch
+    {
+        IArrayTypeSymbol array => IsXmlDom(array.ElementType),
+        INamedTypeSymbol named => named.TypeArguments.Any(IsXmlDom) || DerivesFromXmlNode(named),
+        _ => false,
+    };
+
+    private static bool DerivesFromXmlNode(INamedTypeSymbol type)
+    {
+        for (var t = type; t is not null; t = t.BaseType)
+        {
+            if (FullName(t.OriginalDefinition) == "System.Xml.XmlNode")
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>Metadata name with namespace: <c>System.Collections.Generic.List`1</c>, <c>System.TimeZoneInfo+AdjustmentRule</c>.</summary>
     public static string FullName(INamedTypeSymbol type)

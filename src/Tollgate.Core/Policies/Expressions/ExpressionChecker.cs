@@ -52,10 +52,23 @@ internal static class ExpressionChecker
                         Report(node, Problem("group:" + method.ToDisplayString(), $"'{method.ToDisplayString()}' may only be called in policy expressions, not turned into a delegate."));
                     }
                     else if (expression is ObjectCreationExpressionSyntax { Initializer: not null } && symbol is IMethodSymbol { ContainingType: var created }
-                        && ExpressionAllowList.FullName(created.OriginalDefinition) is "System.Text.StringBuilder" or "System.IO.StringWriter")
+                        && ExpressionAllowList.FullName(created.OriginalDefinition) is "System.Text.StringBuilder" or "System.IO.StringWriter" or "System.Xml.XmlDocument")
                     {
-                        // The bounded StringBuilder a creation becomes is made by a call, which cannot take an initializer.
+                        // The bounded StringBuilder (or guarded XmlDocument) a creation becomes is made by a call, which cannot take an initializer.
                         Report(node, Problem("initializer:" + created.ToDisplayString(), $"'new {created.Name}(…) {{ … }}' is not allowed in policy expressions: set its properties after creating it."));
+                    }
+
+                    if (expression is ObjectCreationExpressionSyntax && model.GetTypeInfo(expression).Type is ITypeParameterSymbol parameterType)
+                    {
+                        // new T() is Activator.CreateInstance<T>(): it would make a StringBuilder, StringWriter or XmlDocument
+                        // without the bounds the compiler gives the ones an expression creates by name.
+                        Report(node, Problem("new:" + parameterType.Name, $"'new {parameterType.Name}()' is not allowed in policy expressions: create the type by its name."));
+                    }
+
+                    if (expression is AssignmentExpressionSyntax assignment && model.GetSymbolInfo(assignment.Left).Symbol is IPropertySymbol assigned
+                        && ExpressionAllowList.IsSetterRefused(assigned.OriginalDefinition))
+                    {
+                        Report(node, Problem("setter:" + assigned.ToDisplayString(), $"Setting '{assigned.ToDisplayString()}' is not allowed in policy expressions (it may only be read): load XML with LoadXml."));
                     }
 
                     if (model.GetTypeInfo(expression).Type is { } type && RefusedType(type) is { } refusedType)
@@ -135,6 +148,12 @@ internal static class ExpressionChecker
                     if (RefusedType(argument) is { } refused)
                     {
                         return refused;
+                    }
+
+                    if (ExpressionAllowList.IsXmlDom(argument) && definition.ContainingNamespace?.ToDisplayString() is { } ns && ns.StartsWith("Newtonsoft.Json", StringComparison.Ordinal))
+                    {
+                        // Newtonsoft would instantiate the XmlDocument itself, without the guards of new XmlDocument().
+                        return Problem("dom:" + method.ToDisplayString(), $"'{method.ToDisplayString()}' is not allowed in policy expressions: XML documents are made with new XmlDocument() and LoadXml.");
                     }
                 }
 

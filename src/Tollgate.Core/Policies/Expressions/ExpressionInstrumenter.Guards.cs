@@ -101,6 +101,8 @@ internal sealed partial class ExpressionInstrumenter
                 return InvocationExpression(ParseExpression(Runtime + ".NewStringBuilder"), visited.ArgumentList ?? ArgumentList());
             case "System.IO.StringWriter" when visited.Initializer is null && ExpressionAllowList.IsRewritten(constructor.OriginalDefinition):
                 return InvocationExpression(ParseExpression(Runtime + ".NewStringWriter"), visited.ArgumentList ?? ArgumentList());
+            case "System.Xml.XmlDocument" when visited.Initializer is null && ExpressionAllowList.IsRewritten(constructor.OriginalDefinition):
+                return InvocationExpression(ParseExpression(Runtime + ".NewXmlDocument"), ArgumentList());
             case "System.String":
                 return Str(visited);
             default:

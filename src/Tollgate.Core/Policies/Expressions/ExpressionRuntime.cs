@@ -54,6 +54,15 @@ public sealed record ExpressionLimits
 
     /// <summary>Calls of the expression's local functions in progress at once (recursion depth). Default 100.</summary>
     public int MaxCallDepth { get; init; } = 100;
+
+    /// <summary>
+    /// Characters of an XPath expression handed to <c>XmlNode.SelectNodes</c>/<c>SelectSingleNode</c>, checked before .NET's
+    /// parser (recursive over the text) sees it. Default 1,024.
+    /// </summary>
+    public int MaxXPathLength { get; init; } = 1024;
+
+    /// <summary>Brackets, <c>(</c> and <c>[</c>, open at once in such an XPath expression (outside its string literals). Default 32.</summary>
+    public int MaxXPathNesting { get; init; } = 32;
 }
 
 /// <summary>

@@ -23,7 +23,7 @@ namespace Tollgate.Core.Policies.Expressions;
 /// checked, and a brace cannot escape its method (the tree's shape is verified).</para>
 /// <para>The language is C# 7.3 (APIM: "C# 7"). Namespaces imported for the expressions: System, System.Collections.Generic,
 /// System.IO (StringReader, StringWriter), System.Linq, System.Net, System.Security.Cryptography(.X509Certificates), System.Text, System.Text.RegularExpressions,
-/// System.Xml.Linq, Newtonsoft.Json, Newtonsoft.Json.Linq and Tollgate's context types, and <c>XmlNodeType</c> and <c>XmlReader</c> (not System.Xml,
+/// System.Xml.Linq, Newtonsoft.Json, Newtonsoft.Json.Linq and Tollgate's context types, and <c>XmlNodeType</c>, <c>XmlReader</c>, <c>XmlDocument</c>, <c>XmlNode</c>, <c>XmlElement</c>, <c>XmlAttribute</c> and <c>XmlNodeList</c> (not System.Xml,
 /// whose <c>Formatting</c> would clash with Newtonsoft's). Types and members are limited by
 /// <see cref="ExpressionAllowList"/>; loops are bounded by <see cref="ExpressionLimits"/> (see there).</para>
 /// <para>The first compilation in a process takes about a second (Roslyn warming up): call <see cref="WarmUpAsync"/> at
@@ -51,7 +51,9 @@ public sealed class PolicyExpressionCompiler
         + "global using System.Security.Cryptography; global using System.Security.Cryptography.X509Certificates; global using System.Text; "
         + "global using System.Text.RegularExpressions; global using System.Xml.Linq; global using Newtonsoft.Json; "
         + "global using Newtonsoft.Json.Linq; global using Tollgate.Core.Policies.Expressions; global using Tollgate.Core.Policies.Expressions.Apim; "
-        + "global using XmlNodeType = System.Xml.XmlNodeType; global using XmlReader = System.Xml.XmlReader;\n",
+        + "global using XmlNodeType = System.Xml.XmlNodeType; global using XmlReader = System.Xml.XmlReader; "
+        + "global using XmlDocument = System.Xml.XmlDocument; global using XmlNode = System.Xml.XmlNode; global using XmlElement = System.Xml.XmlElement; "
+        + "global using XmlAttribute = System.Xml.XmlAttribute; global using XmlNodeList = System.Xml.XmlNodeList;\n",
         CompileOptions,
         path: "GlobalUsings.cs");
 
