@@ -478,8 +478,6 @@ public sealed class DocumentationExamplesTests(DocumentationExamplesFixture fixt
         },
         ["wait"] = new(Api, t => t.ForwardedAsync())
         {
-            Known = "refused on save: 'Policy 'rate-limit' may appear only once in a policy document.' (policies/inbound/wait[1]/choose[2]/when[1]/rate-limit[1]) — "
-                + "the example has one rate-limit in each of the wait's two choose branches",
             Global = Global(inbound: """<set-variable name="execute-branch-one=" value="@(false)" /><set-variable name="execute-branch-two=" value="@(false)" />"""),
         },
         ["jsonp"] = new(Api, async t =>
