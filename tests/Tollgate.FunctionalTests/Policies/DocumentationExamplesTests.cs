@@ -333,10 +333,7 @@ public sealed class DocumentationExamplesTests(DocumentationExamplesFixture fixt
             var answer = await t.GetAsync("/echo/items/not-forwarded");
             Assert.Equal(200, answer.Status);
             Assert.DoesNotContain(t.H.Backend.Requests, r => r.Path == "/items/not-forwarded");
-        })
-        {
-            Known = "an operation policy whose <backend> holds only a comment still forwards (Tollgate: 'an empty backend section forwards'); the page says it does not forward to the backend",
-        },
+        }),
         ["retry-1"] = new(Api, async t =>
         {
             await t.ForwardedAsync("/echo/items/retried");
