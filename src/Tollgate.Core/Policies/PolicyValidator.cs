@@ -51,16 +51,90 @@ public static class PolicyValidator
     {
         ArgumentNullException.ThrowIfNull(document);
         var errors = new List<PolicyError>();
+        foreach (var section in document.Sections)
+        {
+            ValidatePolicies(section.Elements, "policies/" + section.Name, section.Name, errors);
+        }
+
+        // Once-per-document policies are counted after the sections, along the flows of the document.
         var counts = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var section in document.Sections)
         {
-            ValidatePolicies(section.Elements, "policies/" + section.Name, section.Name, errors, counts);
+            CountOncePolicies(section.Elements, "policies/" + section.Name, counts, errors);
         }
 
         return errors;
     }
 
-    private static void ValidatePolicies(IReadOnlyList<PolicyElement> elements, string parentPath, string section, List<PolicyError> errors, Dictionary<string, int> counts)
+    /// <summary>
+    /// A policy that may be used only once per policy document (rate-limit, quota, jsonp, …) is counted as APIM counts
+    /// it, which accepts its own wait example (a rate-limit in each of the wait's two choose children): policies in
+    /// sequence add up, while each branch of a <c>choose</c> (mutually exclusive) and each child of a <c>wait</c> (run
+    /// side by side, each its own flow) is counted on its own from what came before it, and what follows counts from
+    /// the most any of them reached. <paramref name="counts"/> holds what came before on entry and the most reached
+    /// on return.
+    /// </summary>
+    private static void CountOncePolicies(IReadOnlyList<PolicyElement> elements, string parentPath, Dictionary<string, int> counts, List<PolicyError> errors)
+    {
+        foreach (var (el, path) in WithPaths(elements, parentPath))
+        {
+            CountOncePolicies(el, path, counts, errors);
+        }
+    }
+
+    private static void CountOncePolicies(PolicyElement el, string path, Dictionary<string, int> counts, List<PolicyError> errors)
+    {
+        if (!PolicySchema.Policies.TryGetValue(el.Name, out var spec))
+        {
+            return;
+        }
+
+        if (spec.OncePerDocument)
+        {
+            counts[el.Name] = counts.GetValueOrDefault(el.Name) + 1;
+            if (counts[el.Name] == 2)
+            {
+                errors.Add(new PolicyError(path, el.Line, el.Column, $"Policy '{el.Name}' may appear only once in a policy document."));
+            }
+        }
+
+        if (el.Name is not ("choose" or "wait"))
+        {
+            if (spec.PolicyChildren)
+            {
+                CountOncePolicies(el.Children, path, counts, errors);
+            }
+
+            return;
+        }
+
+        // Each way starts from what came before: choose's when and otherwise (their children in sequence), wait's children.
+        var most = new Dictionary<string, int>(counts, StringComparer.Ordinal);
+        foreach (var (child, childPath) in WithPaths(el.Children, path))
+        {
+            var along = new Dictionary<string, int>(counts, StringComparer.Ordinal);
+            if (el.Name == "wait")
+            {
+                CountOncePolicies(child, childPath, along, errors);
+            }
+            else
+            {
+                CountOncePolicies(child.Children, childPath, along, errors);
+            }
+
+            foreach (var (name, count) in along)
+            {
+                most[name] = Math.Max(most.GetValueOrDefault(name), count);
+            }
+        }
+
+        foreach (var (name, count) in most)
+        {
+            counts[name] = count;
+        }
+    }
+
+    private static void ValidatePolicies(IReadOnlyList<PolicyElement> elements, string parentPath, string section, List<PolicyError> errors)
     {
         foreach (var (el, path) in WithPaths(elements, parentPath))
         {
@@ -75,20 +149,11 @@ public static class PolicyValidator
                 errors.Add(new PolicyError(path, el.Line, el.Column, $"Policy '{el.Name}' is not allowed in section '{section}'."));
             }
 
-            if (spec.OncePerDocument)
-            {
-                counts[el.Name] = counts.GetValueOrDefault(el.Name) + 1;
-                if (counts[el.Name] == 2)
-                {
-                    errors.Add(new PolicyError(path, el.Line, el.Column, $"Policy '{el.Name}' may appear only once in a policy document."));
-                }
-            }
-
-            ValidateElement(el, spec, path, section, errors, counts);
+            ValidateElement(el, spec, path, section, errors);
         }
     }
 
-    private static void ValidateElement(PolicyElement el, PolicyElementSpec spec, string path, string section, List<PolicyError> errors, Dictionary<string, int> counts)
+    private static void ValidateElement(PolicyElement el, PolicyElementSpec spec, string path, string section, List<PolicyError> errors)
     {
         foreach (var attr in el.Attributes)
         {
@@ -124,7 +189,7 @@ public static class PolicyValidator
 
         if (spec.PolicyChildren)
         {
-            ValidatePolicies(el.Children, path, section, errors, counts);
+            ValidatePolicies(el.Children, path, section, errors);
             return;
         }
 
@@ -138,7 +203,7 @@ public static class PolicyValidator
                 continue;
             }
 
-            ValidateElement(child, childSpec, childPath, section, errors, counts);
+            ValidateElement(child, childSpec, childPath, section, errors);
         }
     }
 

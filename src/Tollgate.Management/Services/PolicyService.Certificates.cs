@@ -4,10 +4,17 @@ using Tollgate.Management.Persistence;
 
 namespace Tollgate.Management.Services;
 
-/// <summary>The certificates policies name: <c>authentication-certificate certificate-id</c> and <c>thumbprint</c>.</summary>
+/// <summary>
+/// The certificates policies name: <c>authentication-certificate certificate-id</c> and <c>thumbprint</c>, and
+/// validate-jwt's <c>key certificate-id</c> (its signing and decryption keys).
+/// </summary>
 public sealed partial class PolicyService
 {
     private const string AuthenticationCertificate = "authentication-certificate";
+
+    /// <summary>Every <c>certificate-id</c>: authentication-certificate's, and validate-jwt's <c>key</c> elements' (the only policy element named key).</summary>
+    private static IEnumerable<(string Id, string Path)> CertificateIds(PolicyDocument document) =>
+        References(document, AuthenticationCertificate, "certificate-id").Concat(References(document, "key", "certificate-id"));
 
     /// <summary>
     /// A literal <c>certificate-id</c> must name a certificate of the instance and a literal <c>thumbprint</c> be one's
@@ -15,7 +22,7 @@ public sealed partial class PolicyService
     /// </summary>
     private async Task CheckCertificatesAsync(ServiceScope scope, PolicyDocument document, List<ValidationError> missing, CancellationToken ct)
     {
-        foreach (var (id, path) in References(document, AuthenticationCertificate, "certificate-id"))
+        foreach (var (id, path) in CertificateIds(document))
         {
             if (!id.TrimStart().StartsWith('@') && await store.GetAsync(new ResourceKey(scope.Name, ResourceKind.Certificate.Kind, "", id.Trim()), ct) is null)
             {
@@ -47,7 +54,7 @@ public sealed partial class PolicyService
     public async Task<List<string>> CertificateReferencesAsync(ServiceScope scope, string id, string? thumbprint, CancellationToken ct)
     {
         var (policies, fragments) = await DocumentsWhereAsync(scope, document =>
-            References(document, AuthenticationCertificate, "certificate-id").Any(r => string.Equals(r.Id.Trim(), id, StringComparison.OrdinalIgnoreCase))
+            CertificateIds(document).Any(r => string.Equals(r.Id.Trim(), id, StringComparison.OrdinalIgnoreCase))
             || (thumbprint is not null && References(document, AuthenticationCertificate, "thumbprint").Any(r => string.Equals(r.Id.Trim(), thumbprint, StringComparison.OrdinalIgnoreCase))), ct);
         return
         [

@@ -308,6 +308,44 @@ public sealed class PolicyBehaviourTests(PolicyHostFixture fixture) : IClassFixt
         }
     }
 
+    // The backend section starts from APIM's default global policy, <backend><forward-request /></backend>: <base />
+    // (or no backend section) brings it, a backend without either forwards nothing (APIM's forward-request example 4).
+    [Theory]
+    [InlineData("comment", "<backend><!-- no forwarding to backend --></backend>", false)]
+    [InlineData("empty", "<backend />", false)]
+    [InlineData("no-base", "<backend><set-variable name=\"v\" value=\"1\" /></backend>", false)]
+    [InlineData("base", "<backend><base /></backend>", true)]
+    [InlineData("none", "", true)]
+    [InlineData("after-base", "<backend><set-variable name=\"v\" value=\"1\" /><base /></backend>", true)]
+    public async Task OperationBackendSection_ForwardsOnlyThroughBaseOrForwardRequest(string name, string backend, bool forwards)
+    {
+        const string Operation = "apis/echo/operations/get";
+        var path = "/items/backend-" + name;
+        await H.SetApiPolicyAsync();
+        await H.SetPolicyAsync(Operation, $"""
+            <policies>
+              <inbound><base /></inbound>
+              {backend}
+              <outbound><base /><set-header name="X-Outbound" exists-action="override"><value>@(context.Response.StatusCode.ToString())</value></set-header></outbound>
+            </policies>
+            """);
+        try
+        {
+            using var response = await H.GetAsync("/echo" + path);
+
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal("200", response.Headers.GetValues("X-Outbound").Single()); // outbound runs either way
+            Assert.Equal(forwards, H.Backend.Requests.Any(r => r.Path == path));
+            Assert.Equal(forwards, (await response.Content.ReadAsStringAsync()).Contains("recording", StringComparison.Ordinal));
+        }
+        finally
+        {
+            using (await H.Host.SendAsync(HttpMethod.Delete, $"{PolicyHost.Svc}/{Operation}/policies/policy"))
+            {
+            }
+        }
+    }
+
     [Fact]
     public async Task ForwardRequest_Timeout_Gives504AndOnErrorSeesIt()
     {

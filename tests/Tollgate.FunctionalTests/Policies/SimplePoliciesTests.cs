@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Text;
 using Tollgate.Tests.Common;
@@ -119,6 +120,36 @@ public sealed class SimplePoliciesTests(PolicyHostFixture fixture) : IClassFixtu
         Assert.Contains("may contain only send-request, cache-lookup-value and choose", refused);
     }
 
+
+    // "Used only once per policy definition" counts per flow, as APIM's wait example has a rate-limit in each choose child.
+    [Fact]
+    public async Task RateLimit_InEachBranchOfAChoose_IsSaved_AndTheBranchTakenLimits_TwiceOnOneFlowIsRefused()
+    {
+        const string Limit = """<rate-limit calls="{0}" renewal-period="60" />""";
+        await H.SetApiPolicyAsync(inbound: $"""
+            <choose>
+                <when condition="@(context.Request.Headers.GetValueOrDefault("X-Tier", "") == "wide")">{string.Format(CultureInfo.InvariantCulture, Limit, 100)}</when>
+                <otherwise>{string.Format(CultureInfo.InvariantCulture, Limit, 1)}</otherwise>
+            </choose>
+            """);
+
+        using (var first = await H.GetAsync("/echo/items/branch"))
+        {
+            Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        }
+
+        using (var limited = await H.GetAsync("/echo/items/branch"))
+        {
+            Assert.Equal((HttpStatusCode)429, limited.StatusCode);
+            var body = await PolicyHost.JsonAsync(limited);
+            Assert.Equal(429, (int?)body["statusCode"]);
+            Assert.StartsWith("Rate limit is exceeded. Try again in ", (string?)body["message"], StringComparison.Ordinal);
+        }
+
+        var refused = await H.RefusedAsync(inbound: $"""<choose><when condition="@(true)">{Limit}</when></choose>{Limit}""".Replace("{0}", "5", StringComparison.Ordinal));
+        Assert.Contains("(policies/inbound/rate-limit[1]): Policy 'rate-limit' may appear only once in a policy document.", refused);
+        await H.SetApiPolicyAsync();
+    }
     [Fact]
     public async Task ValidateStatusCode_PreventsUndeclaredStatuses_With502_DetectsOrIgnoresAsConfigured()
     {

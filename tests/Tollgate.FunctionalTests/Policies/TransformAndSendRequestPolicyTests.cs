@@ -20,6 +20,48 @@ public sealed class TransformAndSendRequestPolicyTests(PolicyHostFixture fixture
         Assert.StartsWith("application/xml", H.Backend.Last.Header("Content-Type"));
     }
 
+    // APIM's page: "xmlns:p" properties declare p on the element whose object holds them, "p:name" is qualified there
+    // and below; the one property of the body is the root. Without namespace attributes ':' is kept as written.
+    [Fact]
+    public async Task JsonToXml_NamespacePrefixAndSeparator_DeclareAndQualify_WhereTheDeclarationStands()
+    {
+        const string Json = """
+            {"s:Envelope":{"xmlns:s":"urn:s","s:Body":{"xmlns:v":"urn:v","v:Item":{"#attrs":{"v:id":"7","plain":"p"},"v:name":"x"}},"v:Outside":"undeclared here"}}
+            """;
+        await H.SetApiPolicyAsync(inbound: """<json-to-xml apply="always" consider-accept-header="false" namespace-separator=":" namespace-prefix="xmlns" attribute-block-name="#attrs" />""");
+        using (var response = await H.SendAsync(HttpMethod.Post, "/echo/items", Json))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal(
+                """<s:Envelope xmlns:s="urn:s"><s:Body xmlns:v="urn:v"><v:Item v:id="7" plain="p"><v:name>x</v:name></v:Item></s:Body><v_x003A_Outside>undeclared here</v_x003A_Outside></s:Envelope>""",
+                H.Backend.Last.Body);
+        }
+
+        // The prefix alone: APIM's default separator, an underscore.
+        await H.SetApiPolicyAsync(inbound: """<json-to-xml apply="always" consider-accept-header="false" namespace-prefix="xmlns" />""");
+        using (var response = await H.SendAsync(HttpMethod.Post, "/echo/items", """{"a_Root":{"xmlns_a":"urn:a","a_b":1},"other":2}"""))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal("""<Document><a:Root xmlns:a="urn:a"><a:b>1</a:b></a:Root><other>2</other></Document>""", H.Backend.Last.Body);
+        }
+
+        // No namespace attributes: names are kept as written (encoded where XML does not allow them).
+        await H.SetApiPolicyAsync(inbound: """<json-to-xml apply="always" consider-accept-header="false" />""");
+        using (var response = await H.SendAsync(HttpMethod.Post, "/echo/items", """{"p:Root":{"xmlns:p":"urn:p"}}"""))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal("""<p_x003A_Root><xmlns_x003A_p>urn:p</xmlns_x003A_p></p_x003A_Root>""", H.Backend.Last.Body);
+        }
+
+        // A declaration XML cannot carry (no namespace, or rebinding xml) is left out, and its prefix stays as written.
+        await H.SetApiPolicyAsync(inbound: """<json-to-xml apply="always" consider-accept-header="false" namespace-separator=":" />""");
+        using (var response = await H.SendAsync(HttpMethod.Post, "/echo/items", """{"p:Root":{"xmlns:p":"","xmlns:xml":"urn:x","xml:lang":"en"}}"""))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal("""<p_x003A_Root><xml_x003A_lang>en</xml_x003A_lang></p_x003A_Root>""", H.Backend.Last.Body);
+        }
+    }
+
     [Fact]
     public async Task XmlToJson_Outbound_DirectAndJavascriptFriendly()
     {

@@ -1,12 +1,14 @@
 using System.Net;
 using System.Security.Claims;
 using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
+using Tollgate.Tests.Common;
 
 namespace Tollgate.FunctionalTests.Policies;
 
@@ -140,6 +142,55 @@ public sealed class ValidateJwtPolicyTests(PolicyHostFixture fixture) : IClassFi
         Assert.Equal("""{"statusCode":401,"message":"JWT signature is invalid."}""", await bad.Content.ReadAsStringAsync());
     }
 
+    // APIM's "token validation with RSA certificate": the key is an uploaded certificate (certificates/{id}), read from
+    // the snapshot, so a certificate replaced under the same id is in force from the next snapshot.
+    [Fact]
+    public async Task Rs256_KeyFromAnUploadedCertificate_FollowsTheCertificate_WhichCannotBeDeletedWhileNamed()
+    {
+        using var first = TestCertificates.Client("jwt-signer");
+        using var renewed = TestCertificates.Client("jwt-signer-2");
+        var certificates = $"{PolicyHost.Svc}/certificates";
+        await H.Host.PutAsync($"{certificates}/jwt-signer", new { properties = new { data = TestCertificates.Pfx(first, null) } });
+        await H.SetApiPolicyAsync(
+            inbound: """
+                <validate-jwt header-name="Authorization">
+                  <issuer-signing-keys><key certificate-id="jwt-signer" /></issuer-signing-keys>
+                  <issuers><issuer>https://issuer.contoso.example</issuer></issuers>
+                </validate-jwt>
+                """,
+            onError: OnError);
+        string Signed(X509Certificate2 certificate) => Token(new X509SecurityKey(certificate), SecurityAlgorithms.RsaSha256);
+        try
+        {
+            using (var ok = await CallAsync(Signed(first)))
+            {
+                Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+            }
+
+            await AssertRejectedAsync(Signed(renewed), "JWT signature key was not found.", "validate-jwt/TokenSignatureKeyNotFound"); // its kid is the other's thumbprint
+
+            await H.Host.PutAsync($"{certificates}/jwt-signer", new { properties = new { data = TestCertificates.Pfx(renewed, null) } });
+            using (var ok = await CallAsync(Signed(renewed)))
+            {
+                Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+            }
+
+            await AssertRejectedAsync(Signed(first), "JWT signature key was not found.", "validate-jwt/TokenSignatureKeyNotFound");
+
+            using var refused = await H.Host.SendAsync(HttpMethod.Delete, $"{certificates}/jwt-signer");
+            var text = await refused.Content.ReadAsStringAsync();
+            Assert.True(refused.StatusCode == HttpStatusCode.Conflict, $"{(int)refused.StatusCode}: {text}");
+            Assert.Contains("the policy of /apis/echo", text);
+        }
+        finally
+        {
+            await H.SetApiPolicyAsync();
+            using (await H.Host.SendAsync(HttpMethod.Delete, $"{certificates}/jwt-signer"))
+            {
+            }
+        }
+    }
+
     [Fact]
     public async Task Es256_KeysFromAnOpenIdConfigurationOnLoopback()
     {
@@ -166,7 +217,9 @@ public sealed class ValidateJwtPolicyTests(PolicyHostFixture fixture) : IClassFi
     [InlineData("""<validate-jwt header-name="Authorization" failed-validation-code="401" />""", "Attribute 'failed-validation-code' is not allowed on 'validate-jwt'")]
     [InlineData("""<validate-jwt header-name="Authorization" query-parameter-name="t" />""", "requires exactly one of the attributes 'header-name', 'query-parameter-name' and 'token-value'")]
     [InlineData("""<validate-jwt header-name="Authorization"><required-claims><claim name="a" match="some" /></required-claims></validate-jwt>""", "Attribute 'match' of 'claim' must be one of 'all', 'any'")]
-    [InlineData("""<validate-jwt header-name="Authorization"><issuer-signing-keys><key certificate-id="c1" /></issuer-signing-keys></validate-jwt>""", "'certificate-id' of 'key' is not supported")]
+    [InlineData("""<validate-jwt header-name="Authorization"><issuer-signing-keys><key certificate-id="c1" /></issuer-signing-keys></validate-jwt>""", "validate-jwt/issuer-signing-keys/key (line 1): certificate 'c1' does not exist.")]
+    [InlineData("""<validate-jwt header-name="Authorization"><decryption-keys><key certificate-id="c2" /></decryption-keys></validate-jwt>""", "certificate 'c2' does not exist.")]
+    [InlineData("""<validate-jwt header-name="Authorization"><issuer-signing-keys><key certificate-id="c1">AAAA</key></issuer-signing-keys></validate-jwt>""", "takes one key: a base64 value, the attributes 'n' and 'e', or 'certificate-id'")]
     [InlineData("""<validate-jwt header-name="Authorization" clock-skew="soon" />""", "Attribute 'clock-skew' of 'validate-jwt' must be a non-negative integer")]
     public async Task BadValidateJwt_IsRefusedOnSave(string policy, string message)
     {

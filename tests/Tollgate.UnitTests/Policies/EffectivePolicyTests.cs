@@ -60,6 +60,24 @@ public sealed class EffectivePolicyTests
         Assert.Equal(["Api:set-header"], Names(effective.Inbound));
     }
 
+    // The backend starts from APIM's default global policy, <backend><forward-request /></backend>.
+    [Theory]
+    [InlineData(null, null, 0)] // no document anywhere
+    [InlineData("<policies><inbound /></policies>", null, 0)] // no backend section
+    [InlineData("<policies><backend><base /></backend></policies>", "<policies><backend><base /></backend></policies>", 0)]
+    [InlineData("<policies><backend><forward-request /></backend></policies>", "<policies><backend><base /></backend></policies>", null)] // the global's own forward-request
+    [InlineData(null, "<policies><backend><!-- no forwarding to backend --></backend></policies>", null)] // APIM's example: emptied
+    [InlineData("<policies><backend /></policies>", "<policies><backend><base /></backend></policies>", null)]
+    [InlineData(null, "<policies><backend><set-variable name=\"a\" value=\"1\" /><base /><set-variable name=\"b\" value=\"2\" /></backend></policies>", 1)]
+    [InlineData("<policies><backend><set-variable name=\"g\" value=\"1\" /><base /></backend></policies>", "<policies><backend><set-variable name=\"a\" value=\"1\" /><base /></backend></policies>", 2)]
+    public void Backend_DefaultForwardRequest_StandsWhereBaseLeadsToIt(string? global, string? api, int? at)
+    {
+        var effective = EffectivePolicy.Merge(
+            global is null ? null : PolicyDocument.Parse(global), null, api is null ? null : PolicyDocument.Parse(api), null);
+
+        Assert.Equal(at, effective.DefaultForwardAt);
+    }
+
     [Fact]
     public void NoDocuments_IsEmpty()
     {

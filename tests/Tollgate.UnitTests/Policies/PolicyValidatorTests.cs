@@ -1,3 +1,4 @@
+using System.Globalization;
 using Tollgate.Core.Policies;
 
 namespace Tollgate.UnitTests.Policies;
@@ -97,6 +98,31 @@ public sealed class PolicyValidatorTests
         var error = Assert.Single(errors);
         Assert.Equal("Policy 'rate-limit' may appear only once in a policy document.", error.Message);
         Assert.Equal("policies/inbound/rate-limit[2]", error.Path);
+    }
+
+    // Once per policy document is once per flow, as APIM accepts its wait example (a rate-limit in each of two choose children).
+    [Theory]
+    [InlineData("<choose><when condition=\"@(true)\">{0}</when><otherwise>{0}</otherwise></choose>")] // mutually exclusive branches
+    [InlineData("<choose><when condition=\"@(true)\">{0}</when><when condition=\"@(false)\">{0}</when></choose>")]
+    [InlineData("<wait for=\"all\"><choose><when condition=\"@(true)\">{0}</when></choose><choose><when condition=\"@(true)\">{0}</when></choose></wait>")] // side by side
+    [InlineData("<choose><when condition=\"@(true)\"><choose><when condition=\"@(true)\">{0}</when><otherwise>{0}</otherwise></choose></when></choose>")] // nested
+    public void Validate_RateLimitOncePerBranch_IsClean(string inbound)
+    {
+        Assert.Empty(PolicyValidator.Validate(Inbound(string.Format(CultureInfo.InvariantCulture, inbound, "<rate-limit calls=\"1\" renewal-period=\"1\" />"))));
+    }
+
+    [Theory]
+    [InlineData("{0}<choose><when condition=\"@(true)\">{0}</when></choose>", "policies/inbound/choose[1]/when[1]/rate-limit[1]")] // before the choose, then in a branch
+    [InlineData("<choose><when condition=\"@(true)\">{0}</when></choose>{0}", "policies/inbound/rate-limit[1]")] // after a branch that has one
+    [InlineData("<choose><when condition=\"@(true)\" /><otherwise>{0}{0}</otherwise></choose>", "policies/inbound/choose[1]/otherwise[1]/rate-limit[2]")] // twice in one branch
+    [InlineData("<wait><choose><when condition=\"@(true)\">{0}</when></choose><choose><when condition=\"@(true)\">{0}</when></choose></wait>{0}", "policies/inbound/rate-limit[1]")]
+    public void Validate_RateLimitTwiceOnOneFlow_IsAnError(string inbound, string path)
+    {
+        var errors = PolicyValidator.Validate(Inbound(string.Format(CultureInfo.InvariantCulture, inbound, "<rate-limit calls=\"1\" renewal-period=\"1\" />")));
+
+        var error = Assert.Single(errors);
+        Assert.Equal("Policy 'rate-limit' may appear only once in a policy document.", error.Message);
+        Assert.Equal(path, error.Path);
     }
 
     [Fact]

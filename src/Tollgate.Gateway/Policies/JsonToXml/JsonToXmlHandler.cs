@@ -11,10 +11,13 @@ using Tollgate.Gateway.Policies.Runtime;
 namespace Tollgate.Gateway.Policies.JsonToXml;
 
 /// <summary>
-/// <c>json-to-xml</c>: a JSON body becomes XML under a <c>Document</c> root (arrays as repeated elements), with APIM's
-/// options: <c>parse-date</c>, <c>namespace-separator</c>/<c>namespace-prefix</c> (<c>"xmlns:p"</c> properties declare
-/// namespaces, <c>"p:name"</c> properties are qualified) and <c>attribute-block-name</c> (an object whose properties
-/// become attributes of the enclosing element).
+/// <c>json-to-xml</c>: a JSON body becomes XML (arrays as repeated elements), with APIM's options: <c>parse-date</c>,
+/// <c>namespace-prefix</c>/<c>namespace-separator</c> (a property named prefix + separator + p, such as
+/// <c>"xmlns:soapenv"</c>, declares the namespace p on the element whose object holds it, and names p + separator +
+/// local, such as <c>"soapenv:Envelope"</c>, are qualified with it there and below) and <c>attribute-block-name</c> (an
+/// object whose properties become attributes of the enclosing element). The root is the JSON's one property when the
+/// body is an object with a single property holding an object (APIM's SOAP envelope example), else a <c>Document</c>
+/// element holding the body.
 /// </summary>
 internal sealed class JsonToXmlHandler(
     PolicyLocation location,
@@ -26,6 +29,8 @@ internal sealed class JsonToXmlHandler(
     string namespacePrefix,
     string? attributeBlock) : FormatHandler(location, target, always, considerAccept)
 {
+    private static readonly Dictionary<string, XNamespace> NoNamespaces = new(StringComparer.Ordinal);
+
     protected override string From => "json";
 
     protected override string To => "xml";
@@ -35,10 +40,50 @@ internal sealed class JsonToXmlHandler(
     protected override byte[] Convert(string text, bool clientRequest)
     {
         var token = SafeParsing.ParseJsonBody(text, clientRequest, parseDate ? DateParseHandling.DateTime : DateParseHandling.None);
-        var root = new XElement("Document");
-        var namespaces = new Dictionary<string, XNamespace>(StringComparer.Ordinal);
-        Fill(root, token, namespaces);
+        var root = token is JObject { Count: 1 } obj && obj.Properties().First() is { Value: JObject } single && !IsDeclaration(single.Name) && single.Name != attributeBlock
+            ? Element(single.Name, single.Value, NoNamespaces)
+            : Element("Document", token, NoNamespaces);
         return Encoding.UTF8.GetBytes(root.ToString(SaveOptions.DisableFormatting));
+    }
+
+    /// <summary>The element for one JSON property: its object's namespace declarations are read first, as they may name it.</summary>
+    private XElement Element(string name, JToken value, Dictionary<string, XNamespace> namespaces)
+    {
+        List<XAttribute>? declarations = null;
+        if (value is JObject obj)
+        {
+            foreach (var property in obj.Properties())
+            {
+                if (IsDeclaration(property.Name))
+                {
+                    var prefix = property.Name[(namespacePrefix.Length + namespaceSeparator!.Length)..];
+                    var uri = Scalar(property.Value);
+                    // XML cannot bind a prefix to no namespace, nor rebind xml and xmlns: such a declaration is left out.
+                    if (prefix.Length == 0 || uri.Length == 0 || prefix is "xml" or "xmlns")
+                    {
+                        continue;
+                    }
+
+                    if (declarations is null)
+                    {
+                        declarations = [];
+                        namespaces = new Dictionary<string, XNamespace>(namespaces, StringComparer.Ordinal);
+                    }
+
+                    namespaces[prefix] = XNamespace.Get(uri);
+                    declarations.Add(new XAttribute(XNamespace.Xmlns + XmlConvert.EncodeLocalName(prefix), uri));
+                }
+            }
+        }
+
+        var element = new XElement(Name(name, namespaces));
+        if (declarations is not null)
+        {
+            element.Add(declarations);
+        }
+
+        Fill(element, value, namespaces);
+        return element;
     }
 
     private void Fill(XElement element, JToken token, Dictionary<string, XNamespace> namespaces)
@@ -48,12 +93,8 @@ internal sealed class JsonToXmlHandler(
             case JObject obj:
                 foreach (var property in obj.Properties())
                 {
-                    if (namespaceSeparator is not null && property.Name.StartsWith(namespacePrefix + namespaceSeparator, StringComparison.Ordinal))
+                    if (IsDeclaration(property.Name))
                     {
-                        var prefix = property.Name[(namespacePrefix.Length + namespaceSeparator.Length)..];
-                        XNamespace ns = property.Value.ToString();
-                        namespaces[prefix] = ns;
-                        element.Add(new XAttribute(XNamespace.Xmlns + prefix, ns.NamespaceName));
                         continue;
                     }
 
@@ -67,21 +108,16 @@ internal sealed class JsonToXmlHandler(
                         continue;
                     }
 
-                    var name = Name(property.Name, namespaces);
                     if (property.Value is JArray array)
                     {
                         foreach (var item in array)
                         {
-                            var child = new XElement(name);
-                            Fill(child, item, namespaces);
-                            element.Add(child);
+                            element.Add(Element(property.Name, item, namespaces));
                         }
                     }
                     else
                     {
-                        var child = new XElement(name);
-                        Fill(child, property.Value, namespaces);
-                        element.Add(child);
+                        element.Add(Element(property.Name, property.Value, namespaces));
                     }
                 }
 
@@ -89,9 +125,7 @@ internal sealed class JsonToXmlHandler(
             case JArray items:
                 foreach (var item in items)
                 {
-                    var child = new XElement("Array");
-                    Fill(child, item, namespaces);
-                    element.Add(child);
+                    element.Add(Element("Array", item, namespaces));
                 }
 
                 break;
@@ -105,12 +139,18 @@ internal sealed class JsonToXmlHandler(
         }
     }
 
+    /// <summary>A property that declares a namespace (<c>xmlns:p</c> with the defaults of the example).</summary>
+    private bool IsDeclaration(string name) =>
+        namespaceSeparator is not null && name.StartsWith(namespacePrefix, StringComparison.Ordinal)
+        && name.AsSpan(namespacePrefix.Length).StartsWith(namespaceSeparator, StringComparison.Ordinal);
+
+    /// <summary>A name qualified when its prefix is declared here or above; else the name as written (encoded as an XML name).</summary>
     private XName Name(string name, Dictionary<string, XNamespace> namespaces)
     {
         if (namespaceSeparator is not null)
         {
             var at = name.IndexOf(namespaceSeparator, StringComparison.Ordinal);
-            if (at > 0 && namespaces.TryGetValue(name[..at], out var ns))
+            if (at > 0 && at + namespaceSeparator.Length < name.Length && namespaces.TryGetValue(name[..at], out var ns))
             {
                 return ns + XmlConvert.EncodeLocalName(name[(at + namespaceSeparator.Length)..]);
             }

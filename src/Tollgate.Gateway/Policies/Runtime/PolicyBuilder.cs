@@ -31,10 +31,18 @@ internal sealed class PolicyBuilder(
     public PolicyPipeline? BuildPipeline(EffectivePolicy effective, ScopeKeys scopes)
     {
         var inbound = BuildSection(effective.Inbound, "inbound", scopes);
-        var backend = BuildSection(effective.Backend, "backend", scopes);
+        var backend = BuildSection(effective.Backend, "backend", scopes, effective.DefaultForwardAt);
+
+        // APIM's default backend alone is the pipeline's empty backend, forwarded without a handler.
+        var forwards = backend is [DefaultForwardHandler];
+        if (forwards)
+        {
+            backend = [];
+        }
+
         var outbound = BuildSection(effective.Outbound, "outbound", scopes);
         var onError = BuildSection(effective.OnError, "on-error", scopes);
-        if (inbound.Length + backend.Length + outbound.Length + onError.Length == 0)
+        if (inbound.Length + backend.Length + outbound.Length + onError.Length == 0 && forwards)
         {
             return null;
         }
@@ -62,6 +70,7 @@ internal sealed class PolicyBuilder(
         {
             Inbound = inbound,
             Backend = backend,
+            ForwardsWhenBackendIsEmpty = forwards,
             Outbound = outbound,
             OnError = onError,
             BuffersRequestBody = readsBody || retries,
@@ -70,15 +79,27 @@ internal sealed class PolicyBuilder(
         };
     }
 
-    private PolicyHandler[] BuildSection(IReadOnlyList<EffectivePolicyElement> elements, string section, ScopeKeys scopes)
+    /// <param name="defaultForwardAt">Where APIM's default forward-request runs (<see cref="EffectivePolicy.DefaultForwardAt"/>), or null.</param>
+    private PolicyHandler[] BuildSection(IReadOnlyList<EffectivePolicyElement> elements, string section, ScopeKeys scopes, int? defaultForwardAt = null)
     {
         var result = new List<PolicyHandler>();
         var target = section is "inbound" or "backend" ? MessageTarget.Request : MessageTarget.Response;
         var seen = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var e in elements)
+        for (var i = 0; i < elements.Count; i++)
         {
+            if (i == defaultForwardAt)
+            {
+                result.Add(DefaultForwardHandler.Instance);
+            }
+
+            var e = elements[i];
             var index = seen[e.Element.Name] = seen.GetValueOrDefault(e.Element.Name) + 1;
             Add(result, e.Element, e.Scope, scopes.Of(e.Scope), section, $"{e.Element.Name}[{index}]", target);
+        }
+
+        if (defaultForwardAt == elements.Count)
+        {
+            result.Add(DefaultForwardHandler.Instance);
         }
 
         return Handlers.LimitGroupHandler.Fuse(result);

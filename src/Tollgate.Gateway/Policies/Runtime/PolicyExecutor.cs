@@ -15,7 +15,7 @@ namespace Tollgate.Gateway.Policies.Runtime;
 /// </summary>
 public static partial class PolicyExecutor
 {
-    private static readonly PolicyLocation DefaultForward = new("forward-request", "", "backend", "forward-request", "");
+    internal static readonly PolicyLocation DefaultForward = new("forward-request", "", "backend", "forward-request", "");
 
     /// <summary>Runs <paramref name="pipeline"/>; <paramref name="forward"/> sends the request to the backend (YARP's forwarder).</summary>
     internal static Task RunAsync(HttpContext http, GatewayRequest request, OperationPolicies operation, PolicyPipeline pipeline, RequestDelegate forward) =>
@@ -69,9 +69,18 @@ public static partial class PolicyExecutor
             if (step == PolicyStep.Continue)
             {
                 context.Section = "backend";
-                step = pipeline.Backend.Length == 0 ? await ForwardAsync(context, null, DefaultForward) : await RunSectionAsync(pipeline.Backend, context);
+                step = pipeline.Backend.Length > 0 ? await RunSectionAsync(pipeline.Backend, context)
+                    : pipeline.ForwardsWhenBackendIsEmpty ? await ForwardAsync(context, null, DefaultForward)
+                    : PolicyStep.Continue;
                 if (step == PolicyStep.Continue)
                 {
+                    // A backend section that forwarded nothing (APIM's "do not forward" example): outbound starts
+                    // from an empty 200, as context.Response is never null there in APIM.
+                    if (!context.HasResponse)
+                    {
+                        context.StartResponse(200);
+                    }
+
                     context.Section = "outbound";
                     step = await RunSectionAsync(pipeline.Outbound, context);
                 }

@@ -11,8 +11,15 @@ public sealed class PolicyPipeline
 {
     public required PolicyHandler[] Inbound { get; init; }
 
-    /// <summary>The backend section; empty means APIM's default (<c>forward-request</c>).</summary>
+    /// <summary>The backend section; empty with <see cref="ForwardsWhenBackendIsEmpty"/> means APIM's default (<c>forward-request</c>).</summary>
     public required PolicyHandler[] Backend { get; init; }
+
+    /// <summary>
+    /// An empty <see cref="Backend"/> stands for APIM's default backend section, one <c>forward-request</c> (true), or
+    /// for a backend section a scope emptied, which forwards nothing (false): <c>&lt;backend&gt;</c> without
+    /// <c>&lt;base /&gt;</c> or forward-request, as APIM's "do not forward requests to backend" example.
+    /// </summary>
+    public bool ForwardsWhenBackendIsEmpty { get; init; } = true;
 
     public required PolicyHandler[] Outbound { get; init; }
 

@@ -5,9 +5,11 @@ using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Protocols;
 using Microsoft.IdentityModel.Protocols.OpenIdConnect;
 using Microsoft.IdentityModel.Tokens;
+using Tollgate.Core.Gateway;
 using Tollgate.Core.Policies.Definitions.ValidateJwt;
 using Tollgate.Core.Policies.Expressions;
 using Tollgate.Gateway.Analytics;
+using Tollgate.Gateway.Hosting;
 using Tollgate.Gateway.Policies.Runtime;
 
 namespace Tollgate.Gateway.Policies.ValidateJwt;
@@ -17,7 +19,8 @@ internal sealed record RequiredClaim(string Name, string[] Values, bool MatchAll
 
 /// <summary>
 /// <c>validate-jwt</c>: the token from a header (with an optional scheme), a query parameter or an expression, checked
-/// for its signature (HS256/RS256/ES256…, keys inline or from an OpenID configuration), issuer, audience, lifetime on the
+/// for its signature (HS256/RS256/ES256…, keys inline, from uploaded certificates by <c>certificate-id</c>, or from an
+/// OpenID configuration), issuer, audience, lifetime on the
 /// gateway's clock with <c>clock-skew</c>, and required claims. Validation parameters and keys are built once, when the
 /// snapshot is applied; OpenID metadata is fetched off the request path at build time and refreshed by the
 /// configuration manager. A failure is APIM's: the status (default 401) and message, LastError Source validate-jwt
@@ -40,6 +43,11 @@ internal sealed class ValidateJwtHandler : PolicyHandler
     private readonly TokenValidationParameters _parameters;
     private readonly ConfigurationManager<OpenIdConnectConfiguration>? _openId;
     private volatile Tuple<OpenIdConnectConfiguration, TokenValidationParameters>? _withMetadata;
+
+    // Keys given by certificate-id: the snapshot's uploaded certificates, resolved once per snapshot.
+    private readonly JwtKeyConfig[] _signingCertificates;
+    private readonly JwtKeyConfig[] _decryptionCertificates;
+    private volatile Tuple<GatewaySnapshot, TokenValidationParameters, TokenValidationParameters>? _withCertificates;
 
     // Audiences and issuers given as expressions: evaluated per request (null when every one is a literal).
     private readonly PolicyValue[]? _audiences;
@@ -75,9 +83,11 @@ internal sealed class ValidateJwtHandler : PolicyHandler
             RequireSignedTokens = config.RequireSignedTokens,
             ValidateIssuerSigningKey = false,
             TryAllIssuerSigningKeys = true,
-            IssuerSigningKeys = config.IssuerSigningKeys.Select(k => Key(k, location)).ToArray(),
-            TokenDecryptionKeys = config.DecryptionKeys.Select(k => Key(k, location)).ToArray(),
+            IssuerSigningKeys = config.IssuerSigningKeys.Where(k => k.CertificateId is null).Select(k => Key(k, location)).ToArray(),
+            TokenDecryptionKeys = config.DecryptionKeys.Where(k => k.CertificateId is null).Select(k => Key(k, location)).ToArray(),
         };
+        _signingCertificates = config.IssuerSigningKeys.Where(k => k.CertificateId is not null).ToArray();
+        _decryptionCertificates = config.DecryptionKeys.Where(k => k.CertificateId is not null).ToArray();
 
         if (config.OpenIdConfigUrl is { } url && !services.Checking)
         {
@@ -98,6 +108,10 @@ internal sealed class ValidateJwtHandler : PolicyHandler
         }
 
         var parameters = _openId is null ? _parameters : await WithMetadataAsync(context.Http.RequestAborted);
+        if (_signingCertificates.Length + _decryptionCertificates.Length > 0)
+        {
+            parameters = WithCertificates(parameters, context.Gateway.State.Snapshot);
+        }
         if (_audiences is not null || _issuers is not null)
         {
             // Expressions among the audiences or issuers: this request's values, on a copy of the parameters.
@@ -268,6 +282,40 @@ internal sealed class ValidateJwtHandler : PolicyHandler
         parameters.IssuerSigningKeys = [.. _parameters.IssuerSigningKeys, .. configuration.SigningKeys];
         _withMetadata = Tuple.Create(configuration, parameters);
         return parameters;
+    }
+
+    /// <summary>
+    /// The validation parameters with the keys of the certificates <c>certificate-id</c> names, as <paramref name="snapshot"/>
+    /// has them (a certificate replaced since is read again), made once per snapshot. A certificate the snapshot does
+    /// not have (deleted since the document was saved) fails the call: 500, LastError Reason InvalidPolicyValue.
+    /// </summary>
+    private TokenValidationParameters WithCertificates(TokenValidationParameters parameters, GatewaySnapshot snapshot)
+    {
+        var current = _withCertificates;
+        if (current is not null && ReferenceEquals(current.Item1, snapshot) && ReferenceEquals(current.Item2, parameters))
+        {
+            return current.Item3;
+        }
+
+        var result = parameters.Clone();
+        result.IssuerSigningKeys = [.. parameters.IssuerSigningKeys, .. _signingCertificates.Select(k => CertificateKey(k, snapshot))];
+        result.TokenDecryptionKeys = [.. parameters.TokenDecryptionKeys, .. _decryptionCertificates.Select(k => CertificateKey(k, snapshot))];
+        _withCertificates = Tuple.Create(snapshot, parameters, result);
+        return result;
+    }
+
+    private static X509SecurityKey CertificateKey(JwtKeyConfig key, GatewaySnapshot snapshot)
+    {
+        var id = key.CertificateId!;
+        var certificate = snapshot.Certificates.FirstOrDefault(c => string.Equals(c.Id, id, StringComparison.OrdinalIgnoreCase))
+            ?? throw new ArgumentException($"validate-jwt: certificate '{id}' does not exist.");
+        var result = new X509SecurityKey(BackendClientCertificate.Of(certificate).Certificate);
+        if (key.Id is { } keyId)
+        {
+            result.KeyId = keyId;
+        }
+
+        return result;
     }
 
     private static bool HasKeyId(string token) =>

@@ -24,11 +24,20 @@ public sealed class JsonToXmlPolicy : PolicyDefinition<JsonToXmlConfig>
         ],
     };
 
-    public override JsonToXmlConfig Parse(PolicyElement element) => new(
-        element["apply"] == "always",
-        element.Flag("consider-accept-header", true),
-        element.Flag("parse-date", true),
-        element["namespace-separator"],
-        element["namespace-prefix"] ?? "xmlns",
-        element["attribute-block-name"]);
+    /// <remarks>
+    /// Namespaces are read when either namespace attribute is given, the other taking its default: APIM's separator
+    /// (an underscore) and prefix (<c>xmlns</c>, "usually", as APIM's page puts it). Without either, names are kept as written.
+    /// </remarks>
+    public override JsonToXmlConfig Parse(PolicyElement element)
+    {
+        var separator = element["namespace-separator"] is { Length: > 0 } s ? s : null;
+        var prefix = element["namespace-prefix"] is { Length: > 0 } p ? p : null;
+        return new(
+            element["apply"] == "always",
+            element.Flag("consider-accept-header", true),
+            element.Flag("parse-date", true),
+            separator ?? (prefix is null ? null : "_"),
+            prefix ?? "xmlns",
+            element["attribute-block-name"]);
+    }
 }

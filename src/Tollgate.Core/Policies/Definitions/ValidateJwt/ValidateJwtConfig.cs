@@ -35,8 +35,12 @@ public sealed record ValidateJwtConfig(
     IReadOnlyList<PolicySetting> Issuers,
     IReadOnlyList<RequiredClaimConfig> RequiredClaims);
 
-/// <summary>A <c>key</c>: base64 bytes of a symmetric key as its text, or an RSA key's modulus <paramref name="N"/> and exponent <paramref name="E"/>.</summary>
-public sealed record JwtKeyConfig(string? Id, string? Text, string? N, string? E);
+/// <summary>
+/// A <c>key</c>: base64 bytes of a symmetric key as its text, an RSA key's modulus <paramref name="N"/> and exponent
+/// <paramref name="E"/>, or the uploaded certificate (<c>certificates/{id}</c>) <paramref name="CertificateId"/> names, whose
+/// public key checks signatures (and whose private key decrypts, among <c>decryption-keys</c>).
+/// </summary>
+public sealed record JwtKeyConfig(string? Id, string? Text, string? N, string? E, string? CertificateId = null);
 
 /// <summary>A <c>claim</c> of <c>required-claims</c>: its values, all or any of them (<c>match</c>), split by <c>separator</c> if given.</summary>
 public sealed record RequiredClaimConfig(string Name, IReadOnlyList<string> Values, bool MatchAll, string? Separator);

@@ -75,9 +75,16 @@ public sealed class ValidateJwtPolicy : PolicyDefinition<ValidateJwtConfig>
 
             foreach (var key in el.Children.Where(c => c.Name is "issuer-signing-keys" or "decryption-keys").SelectMany(c => c.Children))
             {
-                if (key["certificate-id"] is not null)
+                if (key["certificate-id"] is { } certificateId)
                 {
-                    report(path, "Attribute 'certificate-id' of 'key' is not supported by validate-jwt yet: give the key inline (base64, or n and e).");
+                    if (!string.IsNullOrWhiteSpace(key.Text) || key["n"] is not null || key["e"] is not null)
+                    {
+                        report(path, "Element 'key' of 'validate-jwt' takes one key: a base64 value, the attributes 'n' and 'e', or 'certificate-id'.");
+                    }
+                    else if (string.IsNullOrWhiteSpace(certificateId))
+                    {
+                        report(path, "Attribute 'certificate-id' of 'key' must name a certificate of the instance (certificates/{id}).");
+                    }
                 }
                 else if (string.IsNullOrWhiteSpace(key.Text) && (key["n"] is null || key["e"] is null))
                 {
@@ -117,5 +124,5 @@ public sealed class ValidateJwtPolicy : PolicyDefinition<ValidateJwtConfig>
             c["match"] != "any",
             c["separator"])).ToArray());
 
-    private static JwtKeyConfig Key(PolicyElement key) => new(key["id"], key.Text, key["n"], key["e"]);
+    private static JwtKeyConfig Key(PolicyElement key) => new(key["id"], key.Text, key["n"], key["e"], key["certificate-id"]?.Trim());
 }
