@@ -312,10 +312,38 @@ public static class ArtifactApplier
             }
         }
 
-        if (instanceCurrent != 0 && instanceCurrent != currentNumber)
+        // Releases: a release makes the revision it names current, so the folder's current revision is made current
+        // again after any release is written.
+        var releaseDir = $"apis/{api}/releases/";
+        var releasesWritten = false;
+        foreach (var release in desired.Keys.Where(k => k.StartsWith(releaseDir, StringComparison.Ordinal)))
+        {
+            var id = release.Split('/')[3];
+            var currentText = instanceCurrent == 0 ? null : current.GetValueOrDefault(release);
+            if (currentText != desired[release])
+            {
+                var properties = ArtifactFiles.Properties(desired[release]);
+                releasesWritten = true;
+                steps.Add(new ApplyStep($"{(currentText is null ? "create" : "update")} release {id} of API {api}", false,
+                    c => client.PutAsync($"/apis/{Escape(api)}/releases/{Escape(id)}", Body(properties), c)));
+            }
+        }
+
+        if (instanceCurrent != 0)
+        {
+            foreach (var release in current.Keys.Where(k => k.StartsWith($"apis/{api}/releases/", StringComparison.Ordinal) && !desired.ContainsKey(k)))
+            {
+                var id = release.Split('/')[3];
+                deletes.Add(new ApplyStep($"delete release {id} of API {api}", true, c => client.DeleteAsync($"/apis/{Escape(api)}/releases/{Escape(id)}", c)));
+            }
+        }
+
+        if (releasesWritten || (instanceCurrent != 0 && instanceCurrent != currentNumber))
         {
             var relative = $"/apis/{Escape($"{api};rev={currentNumber}")}";
-            steps.Add(new ApplyStep($"make revision {currentNumber} of API {api} current (revision {instanceCurrent} stays as {api};rev={instanceCurrent})", false,
+            steps.Add(new ApplyStep(instanceCurrent != 0 && instanceCurrent != currentNumber
+                    ? $"make revision {currentNumber} of API {api} current (revision {instanceCurrent} stays as {api};rev={instanceCurrent})"
+                    : $"keep revision {currentNumber} of API {api} current", false,
                 c => client.SendAsync(HttpMethod.Patch, relative, Body(new JsonObject { ["isCurrent"] = true }), c)));
         }
 

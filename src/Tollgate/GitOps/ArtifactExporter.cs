@@ -13,6 +13,7 @@ namespace Tollgate.GitOps;
 /// apis/{api}/specification.yaml                       OpenAPI 3 (the API's operations)
 /// apis/{api}/policy.xml, operations/{op}/policy.xml
 /// apis/{api};rev={n}/…                                a non-current revision, with the same files
+/// apis/{api}/releases/{id}/apiReleaseInformation.json a release: the revision it names (apiId) and its notes
 /// apiVersionSets/{id}/versionSetInformation.json      version sets (an API names its set as /apiVersionSets/{id})
 /// backends/{id}/backendInformation.json               url, credentials, circuitBreaker, pool, tls…
 /// certificates/{id}/certificateInformation.json       names the certificate only: its PFX is a secret
@@ -67,6 +68,18 @@ public static partial class ArtifactExporter
             if (await PolicyAsync(client, $"/apis/{Escape(name)}", ct) is { } apiPolicy)
             {
                 files[dir + "policy.xml"] = apiPolicy;
+            }
+
+            if (!name.Contains(";rev=", StringComparison.OrdinalIgnoreCase))
+            {
+                foreach (var release in ByName(await client.ListAsync($"/apis/{Escape(name)}/releases", ct)))
+                {
+                    // When it was made is the instance's own record, not something to apply.
+                    var properties = Relative(release["properties"] as JsonObject) ?? [];
+                    properties.Remove("createdDateTime");
+                    properties.Remove("updatedDateTime");
+                    files[$"{dir}releases/{Name(release)}/apiReleaseInformation.json"] = Information(properties);
+                }
             }
 
             foreach (var operation in ByName(await client.ListAsync($"/apis/{Escape(name)}/operations", ct)))

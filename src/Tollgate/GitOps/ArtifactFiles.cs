@@ -177,7 +177,7 @@ public static partial class ArtifactFiles
         return match.Success && int.TryParse(match.Groups[1].Value, out var line) && line >= 1 && line <= text.Count(c => c == '\n') + 1 ? line : null;
     }
 
-    [GeneratedRegex("^(policy\\.xml|apis/[^/]+/(apiInformation\\.json|specification\\.(yaml|yml|json)|policy\\.xml|operations/[^/]+/policy\\.xml)|products/[^/]+/(productInformation\\.json|policy\\.xml|apis\\.json|groups\\.json)|groups/[^/]+/groupInformation\\.json|namedValues/[^/]+/namedValueInformation\\.json|policyFragments/[^/]+/(policyFragmentInformation\\.json|policy\\.xml)|apiVersionSets/[^/]+/versionSetInformation\\.json|backends/[^/]+/backendInformation\\.json|certificates/[^/]+/certificateInformation\\.json)$")]
+    [GeneratedRegex("^(policy\\.xml|apis/[^/]+/(apiInformation\\.json|specification\\.(yaml|yml|json)|policy\\.xml|operations/[^/]+/policy\\.xml|releases/[^/]+/apiReleaseInformation\\.json)|products/[^/]+/(productInformation\\.json|policy\\.xml|apis\\.json|groups\\.json)|groups/[^/]+/groupInformation\\.json|namedValues/[^/]+/namedValueInformation\\.json|policyFragments/[^/]+/(policyFragmentInformation\\.json|policy\\.xml)|apiVersionSets/[^/]+/versionSetInformation\\.json|backends/[^/]+/backendInformation\\.json|certificates/[^/]+/certificateInformation\\.json)$")]
     private static partial Regex Layout();
 
     [GeneratedRegex("^apis/[^/]+/specification\\.(yaml|yml|json)$")]

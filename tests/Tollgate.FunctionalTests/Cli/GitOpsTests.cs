@@ -302,6 +302,7 @@ public sealed class GitOpsTests : IAsyncLifetime
         await source.DeleteAsync("/apis/revised;rev=2/policies/policy", ct);
         await source.PutAsync("/apis/revised;rev=2/operations/new", Properties(new JsonObject { ["displayName"] = "New", ["method"] = "GET", ["urlTemplate"] = "/new" }), ct);
         await source.SendAsync(HttpMethod.Patch, "/apis/revised;rev=2", Properties(new JsonObject { ["isCurrent"] = true }), ct);
+        await source.PutAsync("/apis/revised/releases/go-live", Properties(new JsonObject { ["apiId"] = "/apis/revised;rev=2", ["notes"] = "Revision two is live." }), ct);
 
         await LoginAsync(_source);
         var exported = Path.Combine(_work, "kinds");
@@ -312,6 +313,7 @@ public sealed class GitOpsTests : IAsyncLifetime
             "apiVersionSets/scoring/versionSetInformation.json", "backends/primary/backendInformation.json", "backends/scoring-pool/backendInformation.json",
             "certificates/client/certificateInformation.json", "apis/scoring-v1/apiInformation.json", "apis/revised/apiInformation.json",
             "apis/revised;rev=1/apiInformation.json", "apis/revised;rev=1/specification.yaml", "apis/revised;rev=1/policy.xml",
+            "apis/revised/releases/go-live/apiReleaseInformation.json",
         })
         {
             Assert.Contains(expected, files);
@@ -369,6 +371,9 @@ public sealed class GitOpsTests : IAsyncLifetime
         Assert.Equal("http://127.0.0.1:9/r1", (string?)(await target.GetAsync("/apis/revised;rev=1", ct))["properties"]!["serviceUrl"]);
         Assert.NotNull(await target.FindAsync("/apis/revised;rev=1/policies/policy", ct));
         Assert.Null(await target.FindAsync("/apis/revised/policies/policy", ct));
+        var release = (await target.GetAsync("/apis/revised/releases/go-live", ct))["properties"]!;
+        Assert.EndsWith("/apis/revised;rev=2", (string?)release["apiId"], StringComparison.Ordinal);
+        Assert.Equal("Revision two is live.", (string?)release["notes"]);
 
         var reexported = Path.Combine(_work, "kinds-target");
         await _cli.OkAsync("export", reexported);
