@@ -17,8 +17,9 @@ public sealed record ApplyPlan(
 /// <summary>
 /// <c>tollgate apply</c>: the instance is exported as <see cref="ArtifactExporter"/> writes it and compared with the
 /// folder file by file; each resource whose files differ is written through the management API (named values,
-/// fragments, groups, APIs with their OpenAPI import and policies, products with their links, the global policy, in
-/// that order). Resources without files are deleted only when pruning. Applying the same folder twice changes nothing
+/// certificates, backends, version sets, fragments, groups, APIs with their revisions, OpenAPI imports, policies and
+/// releases, products with their links, the global policy, in that order). Secrets (a secret named value's value, a
+/// certificate's PFX) are never in the folder: one the instance lacks comes from the environment. Resources without files are deleted only when pruning. Applying the same folder twice changes nothing
 /// the second time, since the instance then exports to the same files.
 /// </summary>
 public static class ArtifactApplier
