@@ -390,6 +390,27 @@ public sealed class GitOpsTests : IAsyncLifetime
         Assert.Equal([("1", true, "First"), ("2", false, "Second")], await RevisionsAsync(target));
         Assert.Equal(["old"], await OperationsAsync(target, "revised"));
         Assert.Contains("No changes", (await _cli.OkAsync("apply", exported, "--prune")).Stdout, StringComparison.Ordinal);
+
+        // Folders removed: with --prune the pool, the versions with their set, revision 2 and the release go.
+        foreach (var folder in new[] { "backends/scoring-pool", "apis/scoring-v1", "apis/scoring-v2", "apiVersionSets/scoring", "apis/revised;rev=2", "apis/revised/releases" })
+        {
+            Directory.Delete(Path.Combine(exported, folder), recursive: true);
+        }
+
+        var kept = await _cli.OkAsync("apply", exported);
+        Assert.Contains("--prune would delete API revised revision 2", kept.Stdout, StringComparison.Ordinal);
+        Assert.NotNull(await target.FindAsync("/backends/scoring-pool", ct));
+        var pruned = await _cli.OkAsync("apply", exported, "--prune");
+        Assert.Contains("delete backend scoring-pool", pruned.Stdout, StringComparison.Ordinal);
+        foreach (var gone in new[] { "/backends/scoring-pool", "/apis/scoring-v1", "/apis/scoring-v2", "/apiVersionSets/scoring", "/apis/revised;rev=2", "/apis/revised/releases/go-live" })
+        {
+            Assert.Null(await target.FindAsync(gone, ct));
+        }
+
+        Assert.Equal([("1", true, "First")], await RevisionsAsync(target));
+        Assert.NotNull(await target.FindAsync("/backends/primary", ct));
+        Assert.NotNull(await target.FindAsync("/certificates/client", ct));
+        Assert.Contains("No changes", (await _cli.OkAsync("apply", exported, "--prune")).Stdout, StringComparison.Ordinal);
     }
 
     private static JsonObject ArtifactFilesProperties(string root, string relative) => GitOps.ArtifactFiles.Properties(File.ReadAllText(Path.Combine(root, relative)));
