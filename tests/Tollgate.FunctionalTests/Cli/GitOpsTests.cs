@@ -241,6 +241,11 @@ public sealed class GitOpsTests : IAsyncLifetime
         var lines = File.ReadAllLines(spec).ToList();
         lines.Insert(3, "  title: [unclosed");
         File.WriteAllLines(spec, lines);
+        // A revision's folder without its API's.
+        var ghost = Path.Combine(folder, "apis/ghost;rev=2");
+        Directory.CreateDirectory(ghost);
+        File.Copy(Path.Combine(folder, "apis/azureml-demo/apiInformation.json"), Path.Combine(ghost, "apiInformation.json"));
+        File.Copy(Path.Combine(folder, "apis/azureml-demo/specification.yaml"), Path.Combine(ghost, "specification.yaml"));
 
         var result = await _cli.RunAsync("apply", folder);
 
@@ -248,6 +253,7 @@ public sealed class GitOpsTests : IAsyncLifetime
         Assert.True(result.Stderr.Contains(Path.Combine(folder, "apis/azureml-demo/policy.xml") + ":4: column 38", StringComparison.Ordinal), result.Stderr);
         Assert.Contains("sometimes", result.Stderr, StringComparison.Ordinal);
         Assert.Matches(System.Text.RegularExpressions.Regex.Escape(Path.Combine(folder, "apis/azureml-demo/specification.yaml")) + ":[45]: .*YAML", result.Stderr);
+        Assert.Contains("a revision needs its API's folder apis/ghost", result.Stderr, StringComparison.Ordinal);
         Assert.Contains("nothing was changed", result.Stderr, StringComparison.Ordinal);
         var after = Path.Combine(_work, "after");
         await _cli.OkAsync("export", after);
