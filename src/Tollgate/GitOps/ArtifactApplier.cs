@@ -19,8 +19,9 @@ public sealed record ApplyPlan(
 /// folder file by file; each resource whose files differ is written through the management API (named values,
 /// certificates, backends, version sets, fragments, groups, APIs with their revisions, OpenAPI imports, policies and
 /// releases, products with their links, the global policy, in that order). Secrets (a secret named value's value, a
-/// certificate's PFX) are never in the folder: one the instance lacks comes from the environment. Resources without files are deleted only when pruning. Applying the same folder twice changes nothing
-/// the second time, since the instance then exports to the same files.
+/// certificate's PFX) are never in the folder: one the instance lacks comes from the environment. Resources without
+/// files are deleted only when pruning. Applying the same folder twice changes nothing the second time, since the
+/// instance then exports to the same files.
 /// </summary>
 public static class ArtifactApplier
 {
@@ -96,7 +97,7 @@ public static class ArtifactApplier
             var variable = CertificateVariable(id);
             if (environment(variable) is not { Length: > 0 } pfx)
             {
-                problems.Add(new ArtifactProblem(path, null, $"certificate '{id}' is not in the instance and a folder holds no PFX: set {variable} to its base64 PFX (and {variable}_PASSWORD to its password, if it has one)."));
+                problems.Add(new ArtifactProblem(path, null, $"certificate '{id}' is not in the instance and the folder holds no PFX (it never does): set {variable} to its base64 PFX (and {variable}_PASSWORD to its password, if it has one)."));
                 continue;
             }
 
