@@ -74,7 +74,7 @@ public static partial class ResourceSchemas
         new("license", FieldType.Object),
         new("termsOfServiceUrl", FieldType.String),
         new("apiRevision", FieldType.String) { ReadOnly = true, Description = "The revision's number: PUT apis/{id};rev={n} (with sourceApiId) creates revision n; creating an API with apiRevision sets its first number (1 when left out)." },
-        new("isCurrent", FieldType.Boolean) { ReadOnly = true, Description = "Whether this is the current revision (served at the API's path; apis/{id} is always it). A release (apis/{id}/releases) makes another revision current." },
+        new("isCurrent", FieldType.Boolean) { Description = "Whether this is the current revision (served at the API's path; apis/{id} is always it). PUT or PATCH of apis/{id};rev={n} with isCurrent true makes that existing revision current (the previous one stays as apis/{id};rev={m}), as a release (apis/{id}/releases) does; false on the current revision is a 400 naming isCurrent, and so is true on a revision that does not exist yet." },
         new("isOnline", FieldType.Boolean) { ReadOnly = true },
     ]);
 

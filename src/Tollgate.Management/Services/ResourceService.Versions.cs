@@ -126,6 +126,71 @@ public sealed partial class ResourceService
         return (revisionName, merged);
     }
 
+    /// <summary>
+    /// What <c>isCurrent</c> in a write of <c>apis/{name}</c> asks for, checked before anything is written: the number
+    /// of the existing non-current revision that becomes current once the write is done (APIM's "make current"
+    /// without a release), or null when it asks nothing (absent, true of the current revision, false of another one, or
+    /// an API that does not exist yet: its first revision is current). A 400 naming isCurrent for false on the current
+    /// revision (a revision stops being current only when another one becomes current) and for true on a revision that
+    /// does not exist yet (APIM: a new revision cannot be made current; create it, then make it current).
+    /// </summary>
+    private async Task<int?> RevisionToMakeCurrentAsync(ServiceScope scope, string name, JsonObject input, CancellationToken ct)
+    {
+        var field = input.FirstOrDefault(p => string.Equals(p.Key, "isCurrent", StringComparison.OrdinalIgnoreCase));
+        if (field.Key is null || field.Value is null)
+        {
+            return null;
+        }
+
+        if (field.Value is not JsonValue flag || flag.GetValueKind() is not (System.Text.Json.JsonValueKind.True or System.Text.Json.JsonValueKind.False))
+        {
+            throw ArmException.Validation("isCurrent", "'isCurrent' must be true or false.");
+        }
+
+        var wantsCurrent = flag.GetValue<bool>();
+        var addressed = TryParseRevisionName(name, out var apiName, out var number);
+        var api = await store.GetAsync(Key(scope, ResourceKind.Api, "", apiName), ct);
+        if (api is null)
+        {
+            return null;
+        }
+
+        var current = CurrentRevision(api);
+        if (!addressed || number == current)
+        {
+            return wantsCurrent ? null
+                : throw ArmException.Validation("isCurrent", $"Revision {current} is the current revision of API '{api.Key.Name}': it stops being current only when another revision becomes current (PUT apis/{api.Key.Name};rev={{n}} with isCurrent true, or a release in apis/{api.Key.Name}/releases).");
+        }
+
+        if (!wantsCurrent)
+        {
+            return null;
+        }
+
+        if (await store.GetAsync(Key(scope, ResourceKind.Api, "", RevisionName(api.Key.Name, number)), ct) is null)
+        {
+            throw ArmException.Validation("isCurrent", $"Revision {number} of API '{api.Key.Name}' does not exist yet, and a new revision cannot be made current: create it first (without isCurrent), then PUT or PATCH it with isCurrent true.");
+        }
+
+        return number;
+    }
+
+    /// <summary>
+    /// Makes revision <paramref name="number"/> of API <paramref name="apiName"/> current after a write of it asked for
+    /// it (<c>isCurrent: true</c>), as a release does but without recording one: the API's current revision becomes
+    /// <c>{api};rev={m}</c>, not current. The answer is the API (the revision, now current).
+    /// </summary>
+    private async Task<(JsonObject Body, string ETag)> MakeRevisionCurrentAsync(ServiceScope scope, string apiName, int number, CancellationToken ct)
+    {
+        var api = await store.GetAsync(Key(scope, ResourceKind.Api, "", apiName), ct) ?? throw ArmException.NotFound("Api");
+        if (CurrentRevision(api) != number)
+        {
+            await ApplyAsync(scope, await MakeCurrentChangesAsync(scope, api, number, ct), ct);
+        }
+
+        return await GetAsync(scope, ResourceKind.Api, "", api.Key.Name, ct);
+    }
+
     /// <summary>Sets a field, replacing one of the same name in another casing.</summary>
     private static void SetField(JsonObject target, string field, JsonNode? value)
     {

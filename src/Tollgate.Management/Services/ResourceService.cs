@@ -384,8 +384,11 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
     {
         await RequireServiceAsync(scope, ct);
         CheckName(name, kind == ResourceKind.Operation ? "operationId" : kind == ResourceKind.ApiSchema ? "schemaId" : $"{char.ToLowerInvariant(kind.Title[0])}{kind.Title[1..]}Id", 256);
+        int? makeCurrent = null;
+        var addressed = name;
         if (kind == ResourceKind.Api && body["properties"] is JsonObject apiInput)
         {
+            makeCurrent = await RevisionToMakeCurrentAsync(scope, name, apiInput, ct);
             (name, var apiTarget) = await ApiWriteTargetAsync(scope, name, apiInput, null, ct);
             body = new JsonObject { ["properties"] = apiTarget.DeepClone() };
         }
@@ -396,7 +399,10 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
         var (props, secrets, extra) = await PrepareAsync(scope, kind, parent, name, input, existing, ct);
         await ApplyAsync(scope, [new ResourceChange.Put(key, props, secrets, ifMatch), .. extra], ct);
         await WrittenAsync(scope, kind, existing, key);
-        var (json, etag) = await GetAsync(scope, kind, parent, name, ct);
+        // isCurrent true named an existing revision (apis/{api};rev={n}): written, it becomes current.
+        var (json, etag) = makeCurrent is { } number && TryParseRevisionName(addressed, out var apiName, out _)
+            ? await MakeRevisionCurrentAsync(scope, apiName, number, ct)
+            : await GetAsync(scope, kind, parent, name, ct);
         return (json, etag, existing is null);
     }
 
@@ -406,6 +412,7 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
         var key = Key(scope, kind, parent, name);
         var existing = await store.GetAsync(key, ct) ?? throw ArmException.NotFound(kind.Title);
         var input = body["properties"] as JsonObject ?? throw ArmException.Validation("properties", "'properties' is required and must be an object.");
+        var makeCurrent = kind == ResourceKind.Api ? await RevisionToMakeCurrentAsync(scope, name, input, ct) : null;
         var merged = (JsonObject)existing.Properties.DeepClone();
         foreach (var (field, value) in input)
         {
@@ -417,7 +424,9 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
         var (props, secrets, extra) = await PrepareAsync(scope, kind, parent, name, merged, existing, ct);
         await ApplyAsync(scope, [new ResourceChange.Put(key, props, secrets, ifMatch ?? "*"), .. extra], ct);
         await WrittenAsync(scope, kind, existing, key);
-        return await GetAsync(scope, kind, parent, name, ct);
+        return makeCurrent is { } number && TryParseRevisionName(name, out var apiName, out _)
+            ? await MakeRevisionCurrentAsync(scope, apiName, number, ct)
+            : await GetAsync(scope, kind, parent, name, ct);
     }
 
     public async Task<bool> DeleteAsync(ServiceScope scope, ResourceKind kind, string parent, string name, string? ifMatch, bool deleteSubscriptions, CancellationToken ct)
@@ -529,6 +538,8 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
     {
         await RequireServiceAsync(scope, ct);
         CheckName(apiId, "apiId", 256);
+        var makeCurrent = await RevisionToMakeCurrentAsync(scope, apiId, apiProperties, ct);
+        var addressed = apiId;
         (apiId, apiProperties) = await ApiWriteTargetAsync(scope, apiId, apiProperties, null, ct);
         var key = Key(scope, ResourceKind.Api, "", apiId);
         var existing = await store.GetAsync(key, ct);
@@ -568,7 +579,9 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
         }
 
         await ApplyAsync(scope, changes, ct);
-        var (json, etag) = await GetAsync(scope, ResourceKind.Api, "", apiId, ct);
+        var (json, etag) = makeCurrent is { } number && TryParseRevisionName(addressed, out var apiName, out _)
+            ? await MakeRevisionCurrentAsync(scope, apiName, number, ct)
+            : await GetAsync(scope, ResourceKind.Api, "", apiId, ct);
         return (json, etag, existing is null);
     }
 
@@ -595,6 +608,8 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
         var sourceId = await ResolveApiIdAsync(scope, Uri.UnescapeDataString(match.Groups[2].Value) + match.Groups[3].Value, ct);
         var source = await store.GetAsync(Key(scope, ResourceKind.Api, "", sourceId), ct)
             ?? throw ArmException.Validation("sourceApiId", $"The source API '{sourceId}' does not exist.");
+        var makeCurrent = await RevisionToMakeCurrentAsync(scope, apiId, input, ct);
+        var addressed = apiId;
         (apiId, input) = await ApiWriteTargetAsync(scope, apiId, input, source, ct);
         if (string.Equals(source.Key.Name, apiId, StringComparison.OrdinalIgnoreCase))
         {
@@ -647,7 +662,9 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
 
         await ApplyAsync(scope, changes, ct);
         await WrittenAsync(scope, ResourceKind.Api, existing, key);
-        var (json, etag) = await GetAsync(scope, ResourceKind.Api, "", apiId, ct);
+        var (json, etag) = makeCurrent is { } number && TryParseRevisionName(addressed, out var apiName, out _)
+            ? await MakeRevisionCurrentAsync(scope, apiName, number, ct)
+            : await GetAsync(scope, ResourceKind.Api, "", apiId, ct);
         return (json, etag, existing is null);
     }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
 using Tollgate.Commands;
 
@@ -16,9 +17,11 @@ public sealed record ApplyPlan(
 /// <summary>
 /// <c>tollgate apply</c>: the instance is exported as <see cref="ArtifactExporter"/> writes it and compared with the
 /// folder file by file; each resource whose files differ is written through the management API (named values,
-/// fragments, groups, APIs with their OpenAPI import and policies, products with their links, the global policy, in
-/// that order). Resources without files are deleted only when pruning. Applying the same folder twice changes nothing
-/// the second time, since the instance then exports to the same files.
+/// certificates, backends, version sets, fragments, groups, APIs with their revisions, OpenAPI imports, policies and
+/// releases, products with their links, the global policy, in that order). Secrets (a secret named value's value, a
+/// certificate's PFX) are never in the folder: one the instance lacks comes from the environment. Resources without
+/// files are deleted only when pruning. Applying the same folder twice changes nothing the second time, since the
+/// instance then exports to the same files.
 /// </summary>
 public static class ArtifactApplier
 {
@@ -72,6 +75,62 @@ public static class ArtifactApplier
             steps.Add(new ApplyStep($"{Verb(current, path)} named value {name}", false, c => client.PutAsync(relative, Body(properties), c)));
         }
 
+        // Certificates and backends before what names them: backends' credentials.certificateIds, pools' members,
+        // set-backend-service in policies.
+        foreach (var id in ArtifactFiles.Folders(desired, "certificates"))
+        {
+            var path = $"certificates/{id}/certificateInformation.json";
+            if (!changed.Contains(path))
+            {
+                continue;
+            }
+
+            var properties = ArtifactFiles.Properties(desired[path]);
+            var relative = $"/certificates/{Escape(id)}";
+            if (current.ContainsKey(path))
+            {
+                // The instance keeps its PFX: only what the file says changes.
+                steps.Add(new ApplyStep($"update certificate {id} (PFX kept)", false, c => client.SendAsync(HttpMethod.Patch, relative, Body(properties), c)));
+                continue;
+            }
+
+            var variable = CertificateVariable(id);
+            if (environment(variable) is not { Length: > 0 } pfx)
+            {
+                problems.Add(new ArtifactProblem(path, null, $"certificate '{id}' is not in the instance and the folder holds no PFX (it never does): set {variable} to its base64 PFX (and {variable}_PASSWORD to its password, if it has one)."));
+                continue;
+            }
+
+            properties["data"] = pfx.Trim();
+            if (environment(variable + "_PASSWORD") is { Length: > 0 } password)
+            {
+                properties["password"] = password;
+            }
+
+            steps.Add(new ApplyStep($"create certificate {id} (PFX from {variable})", false, c => client.PutAsync(relative, Body(properties), c)));
+        }
+
+        // Single backends first, then pools (their members must exist).
+        foreach (var id in ArtifactFiles.Folders(desired, "backends").OrderBy(b => IsPool(desired, b)))
+        {
+            var path = $"backends/{id}/backendInformation.json";
+            if (changed.Contains(path))
+            {
+                var properties = ArtifactFiles.Properties(desired[path]);
+                steps.Add(new ApplyStep($"{Verb(current, path)} backend {id}", false, c => client.PutAsync($"/backends/{Escape(id)}", Body(properties), c)));
+            }
+        }
+
+        foreach (var id in ArtifactFiles.Folders(desired, "apiVersionSets"))
+        {
+            var path = $"apiVersionSets/{id}/versionSetInformation.json";
+            if (changed.Contains(path))
+            {
+                var properties = ArtifactFiles.Properties(desired[path]);
+                steps.Add(new ApplyStep($"{Verb(current, path)} version set {id}", false, c => client.PutAsync($"/apiVersionSets/{Escape(id)}", Body(properties), c)));
+            }
+        }
+
         foreach (var id in ArtifactFiles.Folders(desired, "policyFragments"))
         {
             var dir = $"policyFragments/{id}/";
@@ -96,9 +155,10 @@ public static class ArtifactApplier
             }
         }
 
-        foreach (var api in ArtifactFiles.Folders(desired, "apis"))
+        var currentApis = ApiRevisions(current);
+        foreach (var (api, revisions) in ApiRevisions(desired))
         {
-            PlanApi(client, api, current, desired, changed, steps, deletes);
+            PlanApi(client, api, revisions, currentApis.GetValueOrDefault(api), current, desired, steps, deletes);
         }
 
         foreach (var product in ArtifactFiles.Folders(desired, "products"))
@@ -112,9 +172,31 @@ public static class ArtifactApplier
         }
 
         // Deletions: resources (and policies) with files in the instance's export but none in the folder.
-        foreach (var (collection, title, deleteQuery) in new[] { ("products", "product", "?deleteSubscriptions=true"), ("apis", "API", "?deleteSubscriptions=true"), ("groups", "group", ""), ("policyFragments", "policy fragment", ""), ("namedValues", "named value", "") })
+        // An API's revisions the folder lacks were added by PlanApi; here, whole APIs (with all their revisions). A
+        // version set goes with its last API, so one whose APIs go too is already gone when its turn comes.
+        foreach (var product in ArtifactFiles.Folders(current, "products").Except(ArtifactFiles.Folders(desired, "products"), StringComparer.Ordinal))
+        {
+            deletes.Add(new ApplyStep($"delete product {product}", true, c => client.DeleteAsync($"/products/{Escape(product)}?deleteSubscriptions=true", c)));
+        }
+
+        foreach (var api in currentApis.Keys.Except(ApiRevisions(desired).Keys, StringComparer.Ordinal))
+        {
+            deletes.Add(new ApplyStep($"delete API {api}", true, c => client.DeleteAsync($"/apis/{Escape(api)}?deleteSubscriptions=true", c)));
+        }
+
+        foreach (var (collection, title, deleteQuery) in new[]
+        {
+            ("apiVersionSets", "version set", ""), ("groups", "group", ""), ("policyFragments", "policy fragment", ""),
+            ("backends", "backend", ""), ("certificates", "certificate", ""), ("namedValues", "named value", ""),
+        })
         {
             var gone = ArtifactFiles.Folders(current, collection).Except(ArtifactFiles.Folders(desired, collection), StringComparer.Ordinal);
+            if (collection == "backends")
+            {
+                // Pools before their members.
+                gone = gone.OrderBy(b => !IsPool(current, b));
+            }
+
             foreach (var name in gone)
             {
                 deletes.Add(new ApplyStep($"delete {title} {name}", true, c => client.DeleteAsync($"/{collection}/{Escape(name)}{deleteQuery}", c)));
@@ -130,42 +212,147 @@ public static class ArtifactApplier
         return new ApplyPlan(files, steps, kept, problems);
     }
 
-    private static void PlanApi(ManagementClient client, string api, IReadOnlyDictionary<string, string> current, IReadOnlyDictionary<string, string> desired,
-        HashSet<string> changed, List<ApplyStep> steps, List<ApplyStep> deletes)
+    /// <summary>
+    /// An artifact map's APIs and their revisions by number: <c>apis/{api}</c> is the current revision (numbered by its
+    /// apiRevision, 1 when left out), <c>apis/{api};rev={n}</c> revision n. Comparing revisions by number, not by
+    /// folder, lets a folder whose current revision is another one than the instance's apply as "make that one current".
+    /// </summary>
+    private static SortedDictionary<string, SortedDictionary<int, string>> ApiRevisions(IReadOnlyDictionary<string, string> files)
     {
-        var dir = $"apis/{api}/";
-        var relative = $"/apis/{Escape(api)}";
-        var infoPath = dir + "apiInformation.json";
-        var specPath = ArtifactFiles.SpecificationOf(desired, api)!;
-        var information = ArtifactFiles.Properties(desired[infoPath]);
-        // The instance exports its document as YAML ending in one line end, its servers being the instance's own gateway
-        // URL (another instance's in a folder exported elsewhere): a file that differs only there is the same document.
-        var imported = current.GetValueOrDefault(dir + "specification.yaml") is not { } exported || WithoutServers(exported) != WithoutServers(desired[specPath]);
-        if (imported)
+        var apis = new SortedDictionary<string, SortedDictionary<int, string>>(StringComparer.Ordinal);
+        foreach (var folder in ArtifactFiles.Folders(files, "apis"))
         {
-            var format = specPath.EndsWith(".json", StringComparison.Ordinal) ? "openapi+json" : "openapi";
-            var import = new JsonObject { ["format"] = format, ["value"] = desired[specPath], ["path"] = information["path"]?.DeepClone() };
-            steps.Add(new ApplyStep($"{Verb(current, infoPath)} API {api} from {specPath.Split('/')[^1]}", false, c => client.PutAsync(relative, Body(import), c)));
+            var at = folder.IndexOf(";rev=", StringComparison.OrdinalIgnoreCase);
+            var api = at > 0 ? folder[..at] : folder;
+            int number;
+            if (at > 0)
+            {
+                if (!int.TryParse(folder.AsSpan(at + 5), NumberStyles.None, CultureInfo.InvariantCulture, out number))
+                {
+                    continue;
+                }
+            }
+            else
+            {
+                number = files.TryGetValue($"apis/{folder}/apiInformation.json", out var info)
+                    && int.TryParse((string?)ArtifactFiles.Properties(info)["apiRevision"], NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : 1;
+            }
+
+            if (!apis.TryGetValue(api, out var revisions))
+            {
+                apis[api] = revisions = [];
+            }
+
+            // The current revision's folder wins over a stray apis/{api};rev={n} of the same number.
+            if (at < 0 || !revisions.ContainsKey(number))
+            {
+                revisions[number] = folder;
+            }
         }
 
-        if (imported || changed.Contains(infoPath))
+        return apis;
+    }
+
+    /// <summary>
+    /// The writes of one API: each revision the folder has is written as <c>apis/{api};rev={n}</c> (the API itself when
+    /// n is its current revision; an API the instance lacks is created with the folder's current revision first),
+    /// its document imported again only when it differs in more than its servers, its information and policies
+    /// written when they differ; the folder's current revision is then made current (isCurrent true) when the
+    /// instance's is another one. Revisions the folder lacks are deleted when pruning.
+    /// </summary>
+    private static void PlanApi(ManagementClient client, string api, SortedDictionary<int, string> revisions, SortedDictionary<int, string>? existing,
+        IReadOnlyDictionary<string, string> current, IReadOnlyDictionary<string, string> desired, List<ApplyStep> steps, List<ApplyStep> deletes)
+    {
+        existing ??= [];
+        if (!revisions.ContainsValue(api))
         {
-            // An import sets what the document says (title, servers); the information file has the last word.
-            steps.Add(new ApplyStep($"update API {api} ({infoPath.Split('/')[^1]})", false, c => client.PutAsync(relative, Body(information), c)));
+            return; // reported by ArtifactFiles.Validate: a revision needs its API's folder
         }
 
-        var policies = desired.Keys.Where(k => k.StartsWith(dir, StringComparison.Ordinal) && k.EndsWith("policy.xml", StringComparison.Ordinal));
-        foreach (var policy in policies.Where(p => imported || changed.Contains(p)))
+        var currentNumber = revisions.First(r => r.Value == api).Key;
+        var instanceCurrent = existing.FirstOrDefault(r => r.Value == api).Key;
+        foreach (var (number, folder) in revisions.OrderBy(r => r.Key != currentNumber).ThenBy(r => r.Key))
         {
-            var owner = policy == dir + "policy.xml" ? relative : $"{relative}/operations/{Escape(policy.Split('/')[3])}";
-            var xml = desired[policy];
-            steps.Add(new ApplyStep($"{Verb(current, policy)} policy {policy}", false, c => PutPolicyAsync(client, owner, xml, c)));
+            var dir = $"apis/{folder}/";
+            var before = existing.TryGetValue(number, out var existingFolder) ? $"apis/{existingFolder}/" : null;
+            string? Current(string relative) => before is null ? null : current.GetValueOrDefault(before + relative);
+            var label = folder == api ? $"API {api}" : $"API {api} revision {number}";
+            var relative = $"/apis/{Escape($"{api};rev={number}")}";
+            var information = ArtifactFiles.Properties(desired[dir + "apiInformation.json"]);
+            information.Remove("apiRevision");
+            var specPath = ArtifactFiles.SpecificationOf(desired, folder)!;
+            // The instance exports its document as YAML ending in one line end, its servers being the instance's own gateway
+            // URL (another instance's in a folder exported elsewhere): a file that differs only there is the same document.
+            var imported = Current("specification.yaml") is not { } exported || WithoutServers(exported) != WithoutServers(desired[specPath]);
+            if (imported)
+            {
+                var format = specPath.EndsWith(".json", StringComparison.Ordinal) ? "openapi+json" : "openapi";
+                var import = (JsonObject)information.DeepClone();
+                import["format"] = format;
+                import["value"] = desired[specPath];
+                steps.Add(new ApplyStep($"{(before is null ? "create" : "update")} {label} from {dir}{specPath.Split('/')[^1]}", false, c => client.PutAsync(relative, Body(import), c)));
+            }
+
+            if (imported || Current("apiInformation.json") != desired[dir + "apiInformation.json"])
+            {
+                // An import sets what the document says (title, servers); the information file has the last word.
+                steps.Add(new ApplyStep($"update {label} ({dir}apiInformation.json)", false, c => client.PutAsync(relative, Body(information), c)));
+            }
+
+            var policies = desired.Keys.Where(k => k.StartsWith(dir, StringComparison.Ordinal) && k.EndsWith("policy.xml", StringComparison.Ordinal));
+            foreach (var policy in policies.Where(p => imported || Current(p[dir.Length..]) != desired[p]))
+            {
+                var owner = policy == dir + "policy.xml" ? relative : $"{relative}/operations/{Escape(policy.Split('/')[3])}";
+                var xml = desired[policy];
+                steps.Add(new ApplyStep($"{(Current(policy[dir.Length..]) is null ? "create" : "update")} policy {policy}", false, c => PutPolicyAsync(client, owner, xml, c)));
+            }
+
+            foreach (var policy in before is null ? [] : current.Keys.Where(k => k.StartsWith(before, StringComparison.Ordinal) && k.EndsWith("policy.xml", StringComparison.Ordinal) && !desired.ContainsKey(dir + k[before.Length..])))
+            {
+                var owner = policy == before + "policy.xml" ? relative : $"{relative}/operations/{Escape(policy.Split('/')[3])}";
+                deletes.Add(new ApplyStep($"delete policy {policy}", true, c => client.DeleteAsync($"{owner}/policies/policy", c)));
+            }
         }
 
-        foreach (var policy in current.Keys.Where(k => k.StartsWith(dir, StringComparison.Ordinal) && k.EndsWith("policy.xml", StringComparison.Ordinal) && !desired.ContainsKey(k)))
+        // Releases: a release makes the revision it names current, so the folder's current revision is made current
+        // again after any release is written.
+        var releaseDir = $"apis/{api}/releases/";
+        var releasesWritten = false;
+        foreach (var release in desired.Keys.Where(k => k.StartsWith(releaseDir, StringComparison.Ordinal)))
         {
-            var owner = policy == dir + "policy.xml" ? relative : $"{relative}/operations/{Escape(policy.Split('/')[3])}";
-            deletes.Add(new ApplyStep($"delete policy {policy}", true, c => client.DeleteAsync($"{owner}/policies/policy", c)));
+            var id = release.Split('/')[3];
+            var currentText = instanceCurrent == 0 ? null : current.GetValueOrDefault(release);
+            if (currentText != desired[release])
+            {
+                var properties = ArtifactFiles.Properties(desired[release]);
+                releasesWritten = true;
+                steps.Add(new ApplyStep($"{(currentText is null ? "create" : "update")} release {id} of API {api}", false,
+                    c => client.PutAsync($"/apis/{Escape(api)}/releases/{Escape(id)}", Body(properties), c)));
+            }
+        }
+
+        if (instanceCurrent != 0)
+        {
+            foreach (var release in current.Keys.Where(k => k.StartsWith($"apis/{api}/releases/", StringComparison.Ordinal) && !desired.ContainsKey(k)))
+            {
+                var id = release.Split('/')[3];
+                deletes.Add(new ApplyStep($"delete release {id} of API {api}", true, c => client.DeleteAsync($"/apis/{Escape(api)}/releases/{Escape(id)}", c)));
+            }
+        }
+
+        if (releasesWritten || (instanceCurrent != 0 && instanceCurrent != currentNumber))
+        {
+            var relative = $"/apis/{Escape($"{api};rev={currentNumber}")}";
+            steps.Add(new ApplyStep(instanceCurrent != 0 && instanceCurrent != currentNumber
+                    ? $"make revision {currentNumber} of API {api} current (revision {instanceCurrent} stays as {api};rev={instanceCurrent})"
+                    : $"keep revision {currentNumber} of API {api} current", false,
+                c => client.SendAsync(HttpMethod.Patch, relative, Body(new JsonObject { ["isCurrent"] = true }), c)));
+        }
+
+        foreach (var number in existing.Keys.Except(revisions.Keys))
+        {
+            var relative = $"/apis/{Escape($"{api};rev={number}")}";
+            deletes.Add(new ApplyStep($"delete API {api} revision {number}", true, c => client.DeleteAsync(relative, c)));
         }
     }
 
@@ -247,6 +434,14 @@ public static class ArtifactApplier
     private static JsonObject Body(JsonObject properties) => new() { ["properties"] = properties.DeepClone() };
 
     private static string Verb(IReadOnlyDictionary<string, string> current, string path) => current.ContainsKey(path) ? "update" : "create";
+
+    /// <summary>Environment variable with the base64 PFX of a certificate that the instance does not have yet (its password in <c>{variable}_PASSWORD</c>).</summary>
+    public static string CertificateVariable(string id) =>
+        "TOLLGATE_CERTIFICATE_" + new string(id.Select(c => char.IsAsciiLetterOrDigit(c) ? char.ToUpperInvariant(c) : '_').ToArray());
+
+    private static bool IsPool(IReadOnlyDictionary<string, string> files, string backend) =>
+        files.TryGetValue($"backends/{backend}/backendInformation.json", out var text)
+        && (string.Equals((string?)ArtifactFiles.Properties(text)["type"], "Pool", StringComparison.OrdinalIgnoreCase) || ArtifactFiles.Properties(text)["pool"] is JsonObject);
 
     private static string Escape(string name) => Uri.EscapeDataString(name);
 }

@@ -12,6 +12,11 @@ namespace Tollgate.GitOps;
 /// apis/{api}/apiInformation.json                      {"properties":{…}}
 /// apis/{api}/specification.yaml                       OpenAPI 3 (the API's operations)
 /// apis/{api}/policy.xml, operations/{op}/policy.xml
+/// apis/{api};rev={n}/…                                a non-current revision, with the same files
+/// apis/{api}/releases/{id}/apiReleaseInformation.json a release: the revision it names (apiId) and its notes
+/// apiVersionSets/{id}/versionSetInformation.json      version sets (an API names its set as /apiVersionSets/{id})
+/// backends/{id}/backendInformation.json               url, credentials, circuitBreaker, pool, tls…
+/// certificates/{id}/certificateInformation.json       names the certificate only: its PFX is a secret
 /// products/{product}/productInformation.json, policy.xml, apis.json, groups.json
 /// groups/{group}/groupInformation.json                custom groups (the built-in ones exist everywhere)
 /// namedValues/{name}/namedValueInformation.json       secret values left out
@@ -20,10 +25,10 @@ namespace Tollgate.GitOps;
 /// Output is deterministic: JSON with sorted keys, two-space indents and "\n" line ends; lists sorted by name;
 /// policies exactly as stored. Exporting an unchanged instance twice gives byte-identical files.
 /// </summary>
-public static class ArtifactExporter
+public static partial class ArtifactExporter
 {
     /// <summary>The top-level entries an export owns in its folder; anything else there (.git, README) is left alone.</summary>
-    public static readonly IReadOnlyList<string> OwnedEntries = ["apis", "products", "groups", "namedValues", "policyFragments", "policy.xml"];
+    public static readonly IReadOnlyList<string> OwnedEntries = ["apis", "products", "groups", "namedValues", "policyFragments", "apiVersionSets", "backends", "certificates", "policy.xml"];
 
     private static readonly JsonSerializerOptions Json = new()
     {
@@ -36,7 +41,7 @@ public static class ArtifactExporter
     /// <summary>Read-only properties the server computes: never written, never applied.</summary>
     private static readonly HashSet<string> ReadOnly = new(StringComparer.Ordinal)
     {
-        "apiRevision", "isCurrent", "isOnline", "apiVersionSet", "builtIn", "provisioningState", "createdDate",
+        "isCurrent", "isOnline", "apiVersionSet", "builtIn", "provisioningState", "createdDate",
     };
 
     /// <summary>The instance's artifacts: relative path ('/'-separated) → file content.</summary>
@@ -54,13 +59,27 @@ public static class ArtifactExporter
             var name = Name(api);
             progress?.Invoke($"API {name}");
             var dir = $"apis/{name}/";
-            files[dir + "apiInformation.json"] = Information(api["properties"] as JsonObject);
+            // The folder of a non-current revision is apis/{api};rev={n} (as GET apis lists it); the current one's
+            // apiInformation.json keeps its apiRevision, so which revision is current travels with the folder.
+            files[dir + "apiInformation.json"] = Information(Relative(api["properties"] as JsonObject));
             var link = await client.GetAsync($"/apis/{Escape(name)}?export=true&format=openapi-link", ct);
             var url = (string?)link["value"]?["link"] ?? throw new ManagementException(500, "InvalidResponse", $"The export of API '{name}' named no link.");
             files[dir + "specification.yaml"] = Lf(await client.DownloadAsync(url, ct));
             if (await PolicyAsync(client, $"/apis/{Escape(name)}", ct) is { } apiPolicy)
             {
                 files[dir + "policy.xml"] = apiPolicy;
+            }
+
+            if (!name.Contains(";rev=", StringComparison.OrdinalIgnoreCase))
+            {
+                foreach (var release in ByName(await client.ListAsync($"/apis/{Escape(name)}/releases", ct)))
+                {
+                    // When it was made is the instance's own record, not something to apply.
+                    var properties = Relative(release["properties"] as JsonObject) ?? [];
+                    properties.Remove("createdDateTime");
+                    properties.Remove("updatedDateTime");
+                    files[$"{dir}releases/{Name(release)}/apiReleaseInformation.json"] = Information(properties);
+                }
             }
 
             foreach (var operation in ByName(await client.ListAsync($"/apis/{Escape(name)}/operations", ct)))
@@ -109,6 +128,33 @@ public static class ArtifactExporter
             }
 
             files[$"namedValues/{Name(namedValue)}/namedValueInformation.json"] = Information(properties);
+        }
+
+        progress?.Invoke("version sets");
+        foreach (var set in ByName(await client.ListAsync("/apiVersionSets", ct)))
+        {
+            files[$"apiVersionSets/{Name(set)}/versionSetInformation.json"] = Information(set["properties"] as JsonObject);
+        }
+
+        progress?.Invoke("backends");
+        foreach (var backend in ByName(await client.ListAsync("/backends", ct)))
+        {
+            files[$"backends/{Name(backend)}/backendInformation.json"] = Information(Relative(backend["properties"] as JsonObject));
+        }
+
+        progress?.Invoke("certificates");
+        foreach (var certificate in ByName(await client.ListAsync("/certificates", ct)))
+        {
+            // The PFX is a secret and never leaves the instance (as a secret named value's value): the file names the
+            // certificate, and apply takes its PFX from the environment when the target lacks it. Its subject,
+            // thumbprint and expiry are the PFX's, so they are left out too: each environment may hold its own.
+            var information = new JsonObject();
+            if (certificate["properties"]?["keyVault"] is JsonObject keyVault)
+            {
+                information["keyVault"] = keyVault.DeepClone();
+            }
+
+            files[$"certificates/{Name(certificate)}/certificateInformation.json"] = Information(information);
         }
 
         progress?.Invoke("policy fragments");
@@ -181,6 +227,25 @@ public static class ArtifactExporter
     }
 
     public static string Serialize(JsonNode node) => node.ToJsonString(Json) + "\n";
+
+    /// <summary>
+    /// A copy in which every ARM id of this instance's resources (<c>/subscriptions/…/service/{name}/apiVersionSets/v1</c>)
+    /// is relative (<c>/apiVersionSets/v1</c>): the folder then applies to an instance of another name, and exports
+    /// of two instances compare equal.
+    /// </summary>
+    private static JsonObject? Relative(JsonObject? properties) => properties is null ? null : (JsonObject)RelativeNode(properties)!;
+
+    private static JsonNode? RelativeNode(JsonNode? node) => node switch
+    {
+        JsonObject o => new JsonObject(o.Select(p => KeyValuePair.Create(p.Key, RelativeNode(p.Value)))),
+        JsonArray a => new JsonArray(a.Select(RelativeNode).ToArray()),
+        JsonValue v when v.TryGetValue<string>(out var text) && InstanceId().Match(text) is { Success: true } match => JsonValue.Create(match.Groups[1].Value),
+        null => null,
+        _ => node.DeepClone(),
+    };
+
+    [System.Text.RegularExpressions.GeneratedRegex("^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\\.ApiManagement/service/[^/]+(/(?:apiVersionSets|backends|certificates|apis|namedValues)/[^/]+)$", System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
+    private static partial System.Text.RegularExpressions.Regex InstanceId();
 
     private static string NameList(IEnumerable<JsonObject> items)
     {

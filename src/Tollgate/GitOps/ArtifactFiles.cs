@@ -85,6 +85,28 @@ public static partial class ArtifactFiles
             }
         }
 
+        var apis = Folders(files, "apis");
+        foreach (var revision in apis.Where(a => a.Contains(";rev=", StringComparison.OrdinalIgnoreCase)))
+        {
+            var root = revision[..revision.IndexOf(";rev=", StringComparison.OrdinalIgnoreCase)];
+            if (!int.TryParse(revision.AsSpan(root.Length + 5), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number) || number < 1)
+            {
+                problems.Add(new ArtifactProblem($"apis/{revision}", null, "not a revision's folder: use apis/{api};rev={n} with n a positive number."));
+            }
+            else if (!apis.Contains(root))
+            {
+                problems.Add(new ArtifactProblem($"apis/{revision}", null, $"a revision needs its API's folder apis/{root} (the current revision)."));
+            }
+        }
+
+        foreach (var (collection, file) in new[] { ("apiVersionSets", "versionSetInformation.json"), ("backends", "backendInformation.json"), ("certificates", "certificateInformation.json") })
+        {
+            foreach (var name in Folders(files, collection))
+            {
+                Require(files, $"{collection}/{name}/{file}", problems);
+            }
+        }
+
         foreach (var product in Folders(files, "products"))
         {
             Require(files, $"products/{product}/productInformation.json", problems);
@@ -155,7 +177,7 @@ public static partial class ArtifactFiles
         return match.Success && int.TryParse(match.Groups[1].Value, out var line) && line >= 1 && line <= text.Count(c => c == '\n') + 1 ? line : null;
     }
 
-    [GeneratedRegex("^(policy\\.xml|apis/[^/]+/(apiInformation\\.json|specification\\.(yaml|yml|json)|policy\\.xml|operations/[^/]+/policy\\.xml)|products/[^/]+/(productInformation\\.json|policy\\.xml|apis\\.json|groups\\.json)|groups/[^/]+/groupInformation\\.json|namedValues/[^/]+/namedValueInformation\\.json|policyFragments/[^/]+/(policyFragmentInformation\\.json|policy\\.xml))$")]
+    [GeneratedRegex("^(policy\\.xml|apis/[^/]+/(apiInformation\\.json|specification\\.(yaml|yml|json)|policy\\.xml|operations/[^/]+/policy\\.xml|releases/[^/]+/apiReleaseInformation\\.json)|products/[^/]+/(productInformation\\.json|policy\\.xml|apis\\.json|groups\\.json)|groups/[^/]+/groupInformation\\.json|namedValues/[^/]+/namedValueInformation\\.json|policyFragments/[^/]+/(policyFragmentInformation\\.json|policy\\.xml)|apiVersionSets/[^/]+/versionSetInformation\\.json|backends/[^/]+/backendInformation\\.json|certificates/[^/]+/certificateInformation\\.json)$")]
     private static partial Regex Layout();
 
     [GeneratedRegex("^apis/[^/]+/specification\\.(yaml|yml|json)$")]

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Tollgate.Commands;
 using Tollgate.Demo;
 using Tollgate.FunctionalTests.Infrastructure;
+using Tollgate.Tests.Common;
 
 namespace Tollgate.FunctionalTests.Cli;
 
@@ -240,6 +241,11 @@ public sealed class GitOpsTests : IAsyncLifetime
         var lines = File.ReadAllLines(spec).ToList();
         lines.Insert(3, "  title: [unclosed");
         File.WriteAllLines(spec, lines);
+        // A revision's folder without its API's.
+        var ghost = Path.Combine(folder, "apis/ghost;rev=2");
+        Directory.CreateDirectory(ghost);
+        File.Copy(Path.Combine(folder, "apis/azureml-demo/apiInformation.json"), Path.Combine(ghost, "apiInformation.json"));
+        File.Copy(Path.Combine(folder, "apis/azureml-demo/specification.yaml"), Path.Combine(ghost, "specification.yaml"));
 
         var result = await _cli.RunAsync("apply", folder);
 
@@ -247,9 +253,171 @@ public sealed class GitOpsTests : IAsyncLifetime
         Assert.True(result.Stderr.Contains(Path.Combine(folder, "apis/azureml-demo/policy.xml") + ":4: column 38", StringComparison.Ordinal), result.Stderr);
         Assert.Contains("sometimes", result.Stderr, StringComparison.Ordinal);
         Assert.Matches(System.Text.RegularExpressions.Regex.Escape(Path.Combine(folder, "apis/azureml-demo/specification.yaml")) + ":[45]: .*YAML", result.Stderr);
+        Assert.Contains("a revision needs its API's folder apis/ghost", result.Stderr, StringComparison.Ordinal);
         Assert.Contains("nothing was changed", result.Stderr, StringComparison.Ordinal);
         var after = Path.Combine(_work, "after");
         await _cli.OkAsync("export", after);
         AssertSameTree(before, after);
     }
+
+    [Fact]
+    public async Task ExportAndApply_CarryVersionSets_Revisions_Backends_AndCertificates_WithoutThePfx()
+    {
+        using var http = new HttpClient();
+        var source = Client(_source, http);
+        var target = Client(_target, http);
+        var ct = CancellationToken.None;
+        using var certificate = TestCertificates.Client("gitops-client");
+        var pfx = TestCertificates.Pfx(certificate, "pfx-pass");
+        await source.PutAsync("/certificates/client", Properties(new JsonObject { ["data"] = pfx, ["password"] = "pfx-pass" }), ct);
+        await source.PutAsync("/backends/primary", Properties(new JsonObject
+        {
+            ["url"] = "http://127.0.0.1:9/primary", ["protocol"] = "http", ["description"] = "Primary scoring",
+            ["credentials"] = new JsonObject { ["header"] = new JsonObject { ["x-team"] = new JsonArray("ml") }, ["certificateIds"] = new JsonArray("/certificates/client") },
+            ["circuitBreaker"] = new JsonObject
+            {
+                ["rules"] = new JsonArray(new JsonObject
+                {
+                    ["name"] = "trip", ["tripDuration"] = "PT1M",
+                    ["failureCondition"] = new JsonObject { ["count"] = 3, ["interval"] = "PT1M", ["statusCodeRanges"] = new JsonArray(new JsonObject { ["min"] = 500, ["max"] = 599 }) },
+                }),
+            },
+        }), ct);
+        await source.PutAsync("/backends/secondary", Properties(new JsonObject { ["url"] = "http://127.0.0.1:9/secondary", ["protocol"] = "http" }), ct);
+        await source.PutAsync("/backends/scoring-pool", Properties(new JsonObject
+        {
+            ["type"] = "Pool",
+            ["pool"] = new JsonObject { ["services"] = new JsonArray(new JsonObject { ["id"] = "/backends/primary", ["priority"] = 0 }, new JsonObject { ["id"] = "/backends/secondary", ["priority"] = 1 }) },
+        }), ct);
+        await source.PutAsync("/apiVersionSets/scoring", Properties(new JsonObject { ["displayName"] = "Scoring", ["versioningScheme"] = "Segment", ["description"] = "Scoring versions." }), ct);
+        foreach (var version in new[] { "v1", "v2" })
+        {
+            await source.PutAsync($"/apis/scoring-{version}", Properties(new JsonObject
+            {
+                ["displayName"] = $"Scoring {version}", ["path"] = "scoring", ["serviceUrl"] = $"http://127.0.0.1:9/{version}", ["protocols"] = new JsonArray("https"),
+                ["apiVersionSetId"] = "/apiVersionSets/scoring", ["apiVersion"] = version,
+            }), ct);
+            await source.PutAsync($"/apis/scoring-{version}/operations/score", Properties(new JsonObject { ["displayName"] = "Score", ["method"] = "POST", ["urlTemplate"] = "/score" }), ct);
+        }
+
+        // Revision 2 of 'revised' is current; revision 1 (with its own operation and policy) stays as revised;rev=1.
+        await source.PutAsync("/apis/revised", Properties(new JsonObject { ["displayName"] = "Revised", ["path"] = "revised", ["serviceUrl"] = "http://127.0.0.1:9/r1", ["protocols"] = new JsonArray("https"), ["apiRevisionDescription"] = "First" }), ct);
+        await source.PutAsync("/apis/revised/operations/old", Properties(new JsonObject { ["displayName"] = "Old", ["method"] = "GET", ["urlTemplate"] = "/old" }), ct);
+        await source.PutAsync("/apis/revised/policies/policy", Properties(new JsonObject { ["format"] = "rawxml", ["value"] = OperationPolicy }), ct);
+        await source.PutAsync("/apis/revised;rev=2", Properties(new JsonObject { ["sourceApiId"] = "/apis/revised", ["apiRevisionDescription"] = "Second", ["serviceUrl"] = "http://127.0.0.1:9/r2" }), ct);
+        await source.DeleteAsync("/apis/revised;rev=2/policies/policy", ct);
+        await source.PutAsync("/apis/revised;rev=2/operations/new", Properties(new JsonObject { ["displayName"] = "New", ["method"] = "GET", ["urlTemplate"] = "/new" }), ct);
+        await source.SendAsync(HttpMethod.Patch, "/apis/revised;rev=2", Properties(new JsonObject { ["isCurrent"] = true }), ct);
+        await source.PutAsync("/apis/revised/releases/go-live", Properties(new JsonObject { ["apiId"] = "/apis/revised;rev=2", ["notes"] = "Revision two is live." }), ct);
+
+        await LoginAsync(_source);
+        var exported = Path.Combine(_work, "kinds");
+        await _cli.OkAsync("export", exported);
+        var files = Tree(exported).Keys.ToList();
+        foreach (var expected in new[]
+        {
+            "apiVersionSets/scoring/versionSetInformation.json", "backends/primary/backendInformation.json", "backends/scoring-pool/backendInformation.json",
+            "certificates/client/certificateInformation.json", "apis/scoring-v1/apiInformation.json", "apis/revised/apiInformation.json",
+            "apis/revised;rev=1/apiInformation.json", "apis/revised;rev=1/specification.yaml", "apis/revised;rev=1/policy.xml",
+            "apis/revised/releases/go-live/apiReleaseInformation.json",
+        })
+        {
+            Assert.Contains(expected, files);
+        }
+
+        Assert.DoesNotContain("apis/revised/policy.xml", files);
+        var v1 = ArtifactFilesProperties(exported, "apis/scoring-v1/apiInformation.json");
+        Assert.Equal("/apiVersionSets/scoring", (string?)v1["apiVersionSetId"]);
+        Assert.Equal("v1", (string?)v1["apiVersion"]);
+        Assert.Equal("2", (string?)ArtifactFilesProperties(exported, "apis/revised/apiInformation.json")["apiRevision"]);
+        // The PFX, its password and what it says stay in the instance.
+        var certificateFile = File.ReadAllText(Path.Combine(exported, "certificates/client/certificateInformation.json"));
+        foreach (var secret in new[] { pfx[..40], "pfx-pass", certificate.Thumbprint })
+        {
+            Assert.DoesNotContain(secret, certificateFile, StringComparison.OrdinalIgnoreCase);
+        }
+
+        Assert.DoesNotContain(Tree(exported).Values, bytes => System.Text.Encoding.UTF8.GetString(bytes).Contains(pfx[..40], StringComparison.Ordinal));
+
+        // Applied without the PFX: refused before anything is written, naming the variable.
+        await LoginAsync(_target);
+        _cli.Environment[GitOps.ArtifactApplier.SecretVariable("backend-key")] = "s3cr3t-value";
+        var refused = await _cli.RunAsync("apply", exported);
+        Assert.True(refused.Code == 1, refused.Output);
+        Assert.Contains(GitOps.ArtifactApplier.CertificateVariable("client"), refused.Stderr, StringComparison.Ordinal);
+        Assert.Null(await target.FindAsync("/apiVersionSets/scoring", ct));
+
+        _cli.Environment[GitOps.ArtifactApplier.CertificateVariable("client")] = pfx;
+        _cli.Environment[GitOps.ArtifactApplier.CertificateVariable("client") + "_PASSWORD"] = "pfx-pass";
+        await _cli.OkAsync("apply", exported);
+
+        // The target through its management API: the same version set, versions, revisions, backends and certificate.
+        Assert.Equal(certificate.Thumbprint, (string?)(await target.GetAsync("/certificates/client", ct))["properties"]!["thumbprint"], StringComparer.OrdinalIgnoreCase);
+        foreach (var path in new[] { "/apiVersionSets/scoring", "/backends/primary", "/backends/secondary", "/backends/scoring-pool" })
+        {
+            var (a, b) = ((await source.GetAsync(path, ct))["properties"], (await target.GetAsync(path, ct))["properties"]);
+            Assert.True(JsonNode.DeepEquals(a, b), $"{path}: {a?.ToJsonString()} != {b?.ToJsonString()}");
+        }
+
+        foreach (var version in new[] { "v1", "v2" })
+        {
+            var api = (await target.GetAsync($"/apis/scoring-{version}", ct))["properties"]!;
+            Assert.EndsWith("/apiVersionSets/scoring", (string?)api["apiVersionSetId"], StringComparison.Ordinal);
+            Assert.Equal(version, (string?)api["apiVersion"]);
+            Assert.Equal("scoring", (string?)api["path"]);
+        }
+
+        async Task<List<(string?, bool, string?)>> RevisionsAsync(ManagementClient client) =>
+            (await client.ListAsync("/apis/revised/revisions", ct)).Select(r => ((string?)r["apiRevision"], (bool)r["isCurrent"]!, (string?)r["description"])).ToList();
+        async Task<List<string?>> OperationsAsync(ManagementClient client, string api) =>
+            (await client.ListAsync($"/apis/{Uri.EscapeDataString(api)}/operations", ct)).Select(o => (string?)o["name"]).Order().ToList();
+        Assert.Equal([("1", false, "First"), ("2", true, "Second")], await RevisionsAsync(target));
+        Assert.Equal(["new", "old"], await OperationsAsync(target, "revised"));
+        Assert.Equal(["old"], await OperationsAsync(target, "revised;rev=1"));
+        Assert.Equal("http://127.0.0.1:9/r1", (string?)(await target.GetAsync("/apis/revised;rev=1", ct))["properties"]!["serviceUrl"]);
+        Assert.NotNull(await target.FindAsync("/apis/revised;rev=1/policies/policy", ct));
+        Assert.Null(await target.FindAsync("/apis/revised/policies/policy", ct));
+        var release = (await target.GetAsync("/apis/revised/releases/go-live", ct))["properties"]!;
+        Assert.EndsWith("/apis/revised;rev=2", (string?)release["apiId"], StringComparison.Ordinal);
+        Assert.Equal("Revision two is live.", (string?)release["notes"]);
+
+        var reexported = Path.Combine(_work, "kinds-target");
+        await _cli.OkAsync("export", reexported);
+        AssertSameTree(exported, reexported);
+        Assert.Contains("No changes", (await _cli.OkAsync("apply", exported)).Stdout, StringComparison.Ordinal);
+
+        // Revision 1 made current again at the source: the next apply makes it current at the target too.
+        await source.SendAsync(HttpMethod.Patch, "/apis/revised;rev=1", Properties(new JsonObject { ["isCurrent"] = true }), ct);
+        await LoginAsync(_source);
+        await _cli.OkAsync("export", exported);
+        await LoginAsync(_target);
+        var switched = await _cli.OkAsync("apply", exported, "--prune");
+        Assert.Contains("make revision 1 of API revised current", switched.Stdout, StringComparison.Ordinal);
+        Assert.Equal([("1", true, "First"), ("2", false, "Second")], await RevisionsAsync(target));
+        Assert.Equal(["old"], await OperationsAsync(target, "revised"));
+        Assert.Contains("No changes", (await _cli.OkAsync("apply", exported, "--prune")).Stdout, StringComparison.Ordinal);
+
+        // Folders removed: with --prune the pool, the versions with their set, revision 2 and the release go.
+        foreach (var folder in new[] { "backends/scoring-pool", "apis/scoring-v1", "apis/scoring-v2", "apiVersionSets/scoring", "apis/revised;rev=2", "apis/revised/releases" })
+        {
+            Directory.Delete(Path.Combine(exported, folder), recursive: true);
+        }
+
+        var kept = await _cli.OkAsync("apply", exported);
+        Assert.Contains("--prune would delete API revised revision 2", kept.Stdout, StringComparison.Ordinal);
+        Assert.NotNull(await target.FindAsync("/backends/scoring-pool", ct));
+        var pruned = await _cli.OkAsync("apply", exported, "--prune");
+        Assert.Contains("delete backend scoring-pool", pruned.Stdout, StringComparison.Ordinal);
+        foreach (var gone in new[] { "/backends/scoring-pool", "/apis/scoring-v1", "/apis/scoring-v2", "/apiVersionSets/scoring", "/apis/revised;rev=2", "/apis/revised/releases/go-live" })
+        {
+            Assert.Null(await target.FindAsync(gone, ct));
+        }
+
+        Assert.Equal([("1", true, "First")], await RevisionsAsync(target));
+        Assert.NotNull(await target.FindAsync("/backends/primary", ct));
+        Assert.NotNull(await target.FindAsync("/certificates/client", ct));
+        Assert.Contains("No changes", (await _cli.OkAsync("apply", exported, "--prune")).Stdout, StringComparison.Ordinal);
+    }
+
+    private static JsonObject ArtifactFilesProperties(string root, string relative) => GitOps.ArtifactFiles.Properties(File.ReadAllText(Path.Combine(root, relative)));
 }

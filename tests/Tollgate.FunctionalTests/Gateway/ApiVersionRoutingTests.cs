@@ -173,6 +173,35 @@ public sealed class ApiVersionRoutingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task IsCurrentTrue_OnARevision_ServesItAtTheApisPath_AndThePreviousOneWithRevInThePath()
+    {
+        await ApiAsync("live", "live", "one");
+        await OperationAsync("live");
+        await _host.PutAsync($"{Svc}/apis/live/policies/policy", new { properties = new { format = "rawxml", value = string.Format(Policy, "one") } });
+        await _host.PutAsync($"{Svc}/apis/live;rev=2", new { properties = new { sourceApiId = "/apis/live", serviceUrl = $"{_backend.Url}/two" } });
+        await _host.PutAsync($"{Svc}/apis/live;rev=2/policies/policy", new { properties = new { format = "rawxml", value = string.Format(Policy, "two") } });
+        await OperationAsync("live;rev=2", "new", "/new");
+        Assert.Equal((HttpStatusCode.NotFound, null), await CallAsync("/live/new"));
+
+        await _host.OkAsync(HttpMethod.Patch, $"{Svc}/apis/live;rev=2", new { properties = new { isCurrent = true } });
+
+        Assert.Equal((HttpStatusCode.OK, "/two/new"), await CallAsync("/live/new"));
+        Assert.Equal("two", _backend.Last.Header("X-Policy"));
+        Assert.Equal((HttpStatusCode.OK, "/two/items/1"), await CallAsync("/live/items/1"));
+        Assert.Equal((HttpStatusCode.OK, "/one/items/1"), await CallAsync("/live;rev=1/items/1"));
+        Assert.Equal("one", _backend.Last.Header("X-Policy"));
+        Assert.Equal((HttpStatusCode.NotFound, null), await CallAsync("/live;rev=1/new"));
+
+        // A refused isCurrent false leaves the gateway as it was.
+        using (var refused = await _host.SendAsync(HttpMethod.Patch, $"{Svc}/apis/live", new { properties = new { isCurrent = false } }))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        }
+
+        Assert.Equal((HttpStatusCode.OK, "/two/new"), await CallAsync("/live/new"));
+    }
+
+    [Fact]
     public async Task RevisionOfASegmentVersion_IsServedAfterItsVersion()
     {
         await _host.PutAsync($"{Svc}/apiVersionSets/both", new { properties = new { displayName = "Both", versioningScheme = "Segment" } });

@@ -221,6 +221,65 @@ public sealed class ApiVersionsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task IsCurrentTrue_OnARevision_MakesItCurrentWithoutARelease_AndTheCurrentOneCannotBeUnmadeCurrent()
+    {
+        await _host.PutAsync($"{Svc}/apis/cur", Api("Cur", "cur", new { apiRevisionDescription = "First" }));
+        await _host.PutAsync($"{Svc}/apis/cur/operations/one", new { properties = new { displayName = "One", method = "GET", urlTemplate = "/one" } });
+        await _host.PutAsync($"{Svc}/apis/cur;rev=2", new { properties = new { sourceApiId = "/apis/cur", apiRevisionDescription = "Second" } });
+        await _host.PutAsync($"{Svc}/apis/cur;rev=2/operations/two", new { properties = new { displayName = "Two", method = "GET", urlTemplate = "/two" } });
+        await _host.PutAsync($"{Svc}/apis/cur;rev=3", new { properties = new { sourceApiId = "/apis/cur", apiRevisionDescription = "Third" } });
+
+        // isCurrent false on the current revision, by either name: refused, naming isCurrent; nothing changes.
+        foreach (var (method, path) in new[] { (HttpMethod.Put, "apis/cur"), (HttpMethod.Patch, "apis/cur"), (HttpMethod.Patch, "apis/cur;rev=1") })
+        {
+            var refused = await ErrorOfAsync(method, $"{Svc}/{path}", Api("Cur", "cur", new { isCurrent = false }), HttpStatusCode.BadRequest);
+            Assert.Equal(["isCurrent"], Targets(refused));
+            Assert.Contains("current revision", (string?)refused["details"]![0]!["message"], StringComparison.Ordinal);
+        }
+
+        // A revision that does not exist yet cannot be created current (APIM: create it, then make it current); nor is isCurrent anything but a boolean.
+        Assert.Equal(["isCurrent"], Targets(await ErrorOfAsync(HttpMethod.Put, $"{Svc}/apis/cur;rev=9", new { properties = new { isCurrent = true } }, HttpStatusCode.BadRequest)));
+        Assert.Equal(["isCurrent"], Targets(await ErrorOfAsync(HttpMethod.Patch, $"{Svc}/apis/cur;rev=2", new { properties = new { isCurrent = "yes" } }, HttpStatusCode.BadRequest)));
+        using (var none = await _host.SendAsync(HttpMethod.Get, $"{Svc}/apis/cur;rev=9"))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, none.StatusCode);
+        }
+
+        Assert.Equal([true, false, false], (await _host.OkAsync(HttpMethod.Get, $"{Svc}/apis/cur/revisions"))["value"]!.AsArray().Select(r => (bool)r!["isCurrent"]!));
+        // false on a revision that is not current, and true on the current one, ask nothing.
+        Assert.False((bool)(await _host.OkAsync(HttpMethod.Patch, $"{Svc}/apis/cur;rev=3", new { properties = new { isCurrent = false } }))["properties"]!["isCurrent"]!);
+        Assert.Equal("1", (string?)(await _host.OkAsync(HttpMethod.Patch, $"{Svc}/apis/cur", new { properties = new { isCurrent = true } }))["properties"]!["apiRevision"]);
+
+        // PUT apis/cur;rev=2 with isCurrent true: written with the body's other fields, then current; revision 1 is apis/cur;rev=1.
+        var made = await _host.OkAsync(HttpMethod.Put, $"{Svc}/apis/cur;rev=2", new { properties = new { isCurrent = true, apiRevisionDescription = "Second, live", serviceUrl = "http://127.0.0.1:9/cur2" } });
+        Assert.Equal($"{Svc}/apis/cur", (string?)made["id"]);
+        Assert.Equal("2", (string?)made["properties"]!["apiRevision"]);
+        Assert.True((bool)made["properties"]!["isCurrent"]!);
+        Assert.Equal("Second, live", (string?)made["properties"]!["apiRevisionDescription"]);
+        var current = await _host.OkAsync(HttpMethod.Get, $"{Svc}/apis/cur");
+        Assert.Equal("2", (string?)current["properties"]!["apiRevision"]);
+        Assert.Equal("http://127.0.0.1:9/cur2", (string?)current["properties"]!["serviceUrl"]);
+        Assert.Equal(["one", "two"], (await _host.OkAsync(HttpMethod.Get, $"{Svc}/apis/cur/operations"))["value"]!.AsArray().Select(o => (string?)o!["name"]));
+        var previous = await _host.OkAsync(HttpMethod.Get, $"{Svc}/apis/cur;rev=1");
+        Assert.False((bool)previous["properties"]!["isCurrent"]!);
+        Assert.Equal("First", (string?)previous["properties"]!["apiRevisionDescription"]);
+        Assert.Equal(["one"], (await _host.OkAsync(HttpMethod.Get, $"{Svc}/apis/cur;rev=1/operations"))["value"]!.AsArray().Select(o => (string?)o!["name"]));
+        var revisions = (await _host.OkAsync(HttpMethod.Get, $"{Svc}/apis/cur/revisions"))["value"]!.AsArray();
+        Assert.Equal([false, true, false], revisions.Select(r => (bool)r!["isCurrent"]!));
+        Assert.Equal("/cur;rev=1", (string?)revisions[0]!["privateUrl"]);
+        // As APIM's make-current without posting to the change log: no release is recorded.
+        Assert.Empty((await _host.OkAsync(HttpMethod.Get, $"{Svc}/apis/cur/releases"))["value"]!.AsArray());
+
+        // PATCH with isCurrent true does the same; the old current revision can now be deleted alone.
+        var patched = await _host.OkAsync(HttpMethod.Patch, $"{Svc}/apis/cur;rev=3", new { properties = new { isCurrent = true } });
+        Assert.Equal("3", (string?)patched["properties"]!["apiRevision"]);
+        Assert.Equal([false, false, true], (await _host.OkAsync(HttpMethod.Get, $"{Svc}/apis/cur/revisions"))["value"]!.AsArray().Select(r => (bool)r!["isCurrent"]!));
+        Assert.Equal("Second, live", (string?)(await _host.OkAsync(HttpMethod.Get, $"{Svc}/apis/cur;rev=2"))["properties"]!["apiRevisionDescription"]);
+        await _host.OkAsync(HttpMethod.Delete, $"{Svc}/apis/cur;rev=2");
+        Assert.Equal(["1", "3"], (await _host.OkAsync(HttpMethod.Get, $"{Svc}/apis/cur/revisions"))["value"]!.AsArray().Select(r => (string?)r!["apiRevision"]));
+    }
+
+    [Fact]
     public async Task RevisionOfAnApiThatDoesNotExist_CreatesTheApi_AsArmTemplatesDo_AndAChangeOfTheApiReachesItsRevisions()
     {
         using (var created = await _host.SendAsync(HttpMethod.Put, $"{Svc}/apis/arm;rev=1", Api("ARM", "arm")))
