@@ -1299,6 +1299,10 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
             await ShowVersionSetAsync(scope, props, ct);
             ShowAuthenticationSettingsLists(props);
         }
+        else if (kind == ResourceKind.Operation)
+        {
+            ShowOperationLists(props);
+        }
         else if (kind == ResourceKind.User)
         {
             // APIM shows a user's identities always: one that signs in with e-mail and password is Basic.
@@ -1318,6 +1322,25 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
         }
 
         return new JsonObject { ["id"] = id, ["type"] = kind.ArmType, ["name"] = r.Key.Name, ["properties"] = props };
+    }
+
+    /// <summary>APIM shows an operation's parameter, header and representation lists even when empty ([]).</summary>
+    private static void ShowOperationLists(JsonObject props)
+    {
+        props["templateParameters"] ??= new JsonArray();
+        if (props["request"] is JsonObject request)
+        {
+            foreach (var list in new[] { "queryParameters", "headers", "representations" })
+            {
+                request[list] ??= new JsonArray();
+            }
+        }
+
+        foreach (var response in (props["responses"] as JsonArray)?.OfType<JsonObject>() ?? [])
+        {
+            response["representations"] ??= new JsonArray();
+            response["headers"] ??= new JsonArray();
+        }
     }
 
     /// <summary>
