@@ -277,10 +277,16 @@ internal static class ArmShape
             }
         }
 
-        if (withProperties && expected["properties"] is { } properties)
+        if (!withProperties)
         {
-            Shape(new JsonObject { ["properties"] = properties.DeepClone() }, resource, path, problems);
+            return;
         }
+
+        // A resource's properties; a body that names a resource without them (an export link): its other names.
+        var names = expected["properties"] is { } properties
+            ? new JsonObject { ["properties"] = properties.DeepClone() }
+            : new JsonObject(expected.Where(p => p.Key is not ("id" or "name" or "type")).Select(p => KeyValuePair.Create(p.Key, p.Value?.DeepClone())));
+        Shape(names, resource, path, problems);
     }
 
     private static void Shape(JsonNode? expected, JsonNode? actual, string path, List<string> problems)
