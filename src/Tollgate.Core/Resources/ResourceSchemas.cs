@@ -46,6 +46,11 @@ public static partial class ResourceSchemas
         new("hostnameConfigurations", FieldType.ObjectArray) { Schema = HostnameConfiguration, Default = () => new JsonArray(), Description = "Custom host names of the instance, next to its own {name}.{HostSuffix}." },
         new("createdAtUtc", FieldType.String) { ReadOnly = true },
         new("provisioningState", FieldType.String) { ReadOnly = true },
+        new("targetProvisioningState", FieldType.String) { ReadOnly = true, Description = "Always empty: nothing is being provisioned." },
+        new("virtualNetworkType", FieldType.String) { ReadOnly = true, Description = "Always None: Tollgate is not deployed into an Azure virtual network." },
+        new("publicNetworkAccess", FieldType.String) { ReadOnly = true, Description = "Always Enabled: who can reach the listeners is the host's network's business." },
+        new("disableGateway", FieldType.Boolean) { ReadOnly = true, Description = "Always false: the gateway role serves every instance." },
+        new("platformVersion", FieldType.String) { ReadOnly = true, Description = "Always undetermined: there is no Azure compute platform (stv1, stv2) to name." },
     ]);
 
     public static readonly ObjectSchema KeyParameterNames = new("SubscriptionKeyParameterNamesContract",

@@ -748,8 +748,36 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
         var wanted = links.Where(l => !reverse || l.Key.NameKey == id.ToLowerInvariant())
             .Select(l => reverse ? l.Key.ParentKey : l.Key.NameKey).ToHashSet();
         var items = (await store.ListAsync(scope.Name, targetKind.Kind, "", ct)).Where(r => wanted.Contains(r.Key.NameKey));
-        return await PageAsync(scope, targetKind, items, filter, top, skip, ct);
+        var page = await PageAsync(scope, targetKind, items, filter, top, skip, ct);
+        if (LinkedShape(scope, linkKind, id, reverse) is { } shape)
+        {
+            foreach (var item in page.Items)
+            {
+                item["type"] = shape.Type;
+                if (shape.IdPrefix is not null)
+                {
+                    item["id"] = $"{shape.IdPrefix}/{(string?)item["name"]}";
+                }
+            }
+        }
+
+        return page;
     }
+
+    /// <summary>
+    /// How APIM shows the members of a link collection: typed by the collection (<c>…/products/apis</c>), and
+    /// addressed under the owner where APIM does so (<c>products/{p}/apis/{a}</c>, <c>products/{p}/groups/{g}</c>,
+    /// <c>users/{u}/groups/{g}</c>; a product's API list and a group's user list keep the member's own id). Null: as stored.
+    /// </summary>
+    private static (string Type, string? IdPrefix)? LinkedShape(ServiceScope scope, string linkKind, string id, bool reverse) => (linkKind, reverse) switch
+    {
+        (ResourceKind.ProductApi, false) => ("Microsoft.ApiManagement/service/products/apis", $"{scope.BaseId}/products/{id}/apis"),
+        (ResourceKind.ProductApi, true) => ("Microsoft.ApiManagement/service/apis/products", null),
+        (ResourceKind.ProductGroup, false) => ("Microsoft.ApiManagement/service/products/groups", $"{scope.BaseId}/products/{id}/groups"),
+        (ResourceKind.GroupUser, false) => ("Microsoft.ApiManagement/service/groups/users", null),
+        (ResourceKind.GroupUser, true) => ("Microsoft.ApiManagement/service/users/groups", $"{scope.BaseId}/users/{id}/groups"),
+        _ => null,
+    };
 
     // ---- secrets ----
 
@@ -1286,9 +1314,20 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
             }
 
             await ShowVersionSetAsync(scope, props, ct);
+            ShowAuthenticationSettingsLists(props);
+        }
+        else if (kind == ResourceKind.Operation)
+        {
+            ShowOperationLists(props);
         }
         else if (kind == ResourceKind.User)
         {
+            // APIM shows a user's identities always: one that signs in with e-mail and password is Basic.
+            if (props["identities"] is not JsonArray { Count: > 0 })
+            {
+                props["identities"] = new JsonArray(new JsonObject { ["provider"] = "Basic", ["id"] = props["email"]?.DeepClone() });
+            }
+
             var groups = (await store.ListAsync(scope.Name, ResourceKind.GroupUser, null, ct)).Where(l => l.Key.NameKey == r.Key.NameKey);
             var array = new JsonArray();
             foreach (var g in groups)
@@ -1300,6 +1339,45 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
         }
 
         return new JsonObject { ["id"] = id, ["type"] = kind.ArmType, ["name"] = r.Key.Name, ["properties"] = props };
+    }
+
+    /// <summary>APIM shows an operation's parameter, header and representation lists even when empty ([]).</summary>
+    private static void ShowOperationLists(JsonObject props)
+    {
+        props["templateParameters"] ??= new JsonArray();
+        if (props["request"] is JsonObject request)
+        {
+            foreach (var list in new[] { "queryParameters", "headers", "representations" })
+            {
+                request[list] ??= new JsonArray();
+            }
+        }
+
+        foreach (var response in (props["responses"] as JsonArray)?.OfType<JsonObject>() ?? [])
+        {
+            response["representations"] ??= new JsonArray();
+            response["headers"] ??= new JsonArray();
+        }
+    }
+
+    /// <summary>
+    /// APIM answers an API's single <c>oAuth2</c> / <c>openid</c> authentication setting also as the lists that
+    /// replaced them (<c>oAuth2AuthenticationSettings</c>, <c>openidAuthenticationSettings</c>) when those are not given.
+    /// </summary>
+    private static void ShowAuthenticationSettingsLists(JsonObject props)
+    {
+        if (props["authenticationSettings"] is not JsonObject settings)
+        {
+            return;
+        }
+
+        foreach (var (single, list) in new[] { ("oAuth2", "oAuth2AuthenticationSettings"), ("openid", "openidAuthenticationSettings") })
+        {
+            if (settings[single] is JsonObject one && settings[list] is null)
+            {
+                settings[list] = new JsonArray(one.DeepClone());
+            }
+        }
     }
 
     /// <summary>What management shows of a backend URL's password: <c>http://user:***@host/</c> (the gateway forwards with the real one).</summary>
@@ -1350,6 +1428,13 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
                 ["portalUrl"] = options.PortalUrlOf(scope.Name).TrimEnd('/') + "/admin",
                 ["managementApiUrl"] = options.Url,
                 ["hostnameConfigurations"] = HostNamesToJson(p["hostnameConfigurations"] as JsonArray),
+                // What APIM reports of the Azure deployment, as it is here: nothing in progress, no virtual network,
+                // reachable, the gateway on, no Azure compute platform to name.
+                ["targetProvisioningState"] = "",
+                ["virtualNetworkType"] = "None",
+                ["publicNetworkAccess"] = "Enabled",
+                ["disableGateway"] = false,
+                ["platformVersion"] = "undetermined",
             },
         };
     }
