@@ -42,7 +42,7 @@ public sealed partial class PolicyService(IResourceStore store, ResourceService 
         return (result, created);
     }
 
-    /// <summary>Creates or replaces a policy; <paramref name="ifMatch"/> as ARM (null: unconditional, "*": must exist, else its ETag).</summary>
+    /// <summary>Creates or replaces a policy; <paramref name="ifMatch"/> as ARM (null or "*": unconditional, since a scope always has its default policy; else its ETag).</summary>
     public async Task<(JsonObject Body, bool Created, string ETag)> PutAsync(ServiceScope scope, PolicyScope target, JsonObject body, string? ifMatch, CancellationToken ct)
     {
         await RequireScopeAsync(scope, target, ct);
@@ -79,6 +79,12 @@ public sealed partial class PolicyService(IResourceStore store, ResourceService 
         if (existing is null && target.Segments.Length == 0 && ifMatch == DefaultGlobalPolicyETag)
         {
             ifMatch = null; // the default global policy, read with its ETag and changed now
+        }
+        else if (existing is null && ifMatch == "*")
+        {
+            // Every scope has a policy in APIM, its default document (<base/> in each section) until one is written, so
+            // "*" matches it: APIM's own examples create policies with If-Match: * (201).
+            ifMatch = null;
         }
 
         await resources.ApplyChangesAsync(scope, [new ResourceChange.Put(key, new JsonObject { ["format"] = format.ToLowerInvariant(), ["value"] = value }, null, ifMatch)], ct);

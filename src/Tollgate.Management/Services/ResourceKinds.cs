@@ -41,6 +41,10 @@ public sealed record ResourceKind(string Kind, string Segment, string ArmType, s
     public const string ProductGroup = "productGroup";
     public const string GroupUser = "groupUser";
     public const string ApiTag = "apiTag";
+    public const string ProductTag = "productTag";
+
+    /// <summary>The tags of an operation: the link's parent is <c>{apiId}/{operationId}</c> (an operation is named within its API).</summary>
+    public const string OperationTag = "operationTag";
     public const string ServiceKind = "service";
 
     public static readonly IReadOnlyList<ResourceKind> All = [Api, Operation, Product, Group, User, Subscription, NamedValue, Tag, Backend, GlobalSchema, ApiVersionSet];

@@ -446,6 +446,7 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
             foreach (var op in await store.ListAsync(scope.Name, ResourceKind.Operation.Kind, name, ct))
             {
                 changes.Add(new ResourceChange.DeleteAll(scope.Name, PolicyService.Kind, $"apis/{name}/operations/{op.Key.Name}"));
+                changes.Add(new ResourceChange.DeleteAll(scope.Name, ResourceKind.OperationTag, $"{name}/{op.Key.Name}"));
             }
 
             changes.Add(new ResourceChange.DeleteAll(scope.Name, ResourceKind.Operation.Kind, name));
@@ -472,14 +473,18 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
             changes.Add(new ResourceChange.DeleteAll(scope.Name, PolicyService.Kind, $"products/{name}"));
             changes.Add(new ResourceChange.DeleteAll(scope.Name, ResourceKind.ProductApi, name));
             changes.Add(new ResourceChange.DeleteAll(scope.Name, ResourceKind.ProductGroup, name));
+            changes.Add(new ResourceChange.DeleteAll(scope.Name, ResourceKind.ProductTag, name));
         }
         else if (kind == ResourceKind.Tag)
         {
             changes.Add(new ResourceChange.DeleteAll(scope.Name, ResourceKind.ApiTag, null, name));
+            changes.Add(new ResourceChange.DeleteAll(scope.Name, ResourceKind.ProductTag, null, name));
+            changes.Add(new ResourceChange.DeleteAll(scope.Name, ResourceKind.OperationTag, null, name));
         }
         else if (kind == ResourceKind.Operation)
         {
             changes.Add(new ResourceChange.DeleteAll(scope.Name, PolicyService.Kind, $"apis/{parent}/operations/{name}"));
+            changes.Add(new ResourceChange.DeleteAll(scope.Name, ResourceKind.OperationTag, $"{parent}/{name}"));
         }
         else if (kind == ResourceKind.Backend)
         {
@@ -685,7 +690,7 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
     {
         await RequireServiceAsync(scope, ct);
         var (parentKind, childKind) = LinkKinds(linkKind);
-        var parentRecord = await store.GetAsync(Key(scope, parentKind, "", parent), ct) ?? throw ArmException.NotFound(parentKind.Title);
+        var parentRecord = await store.GetAsync(LinkOwnerKey(scope, linkKind, parentKind, parent), ct) ?? throw ArmException.NotFound(parentKind.Title);
         var child = await store.GetAsync(Key(scope, childKind, "", name), ct) ?? throw ArmException.NotFound(childKind.Title);
         // APIM: an API can be in at most one open product, since a call without a key must resolve to one product.
         if (linkKind == ResourceKind.ProductApi && parentRecord.Properties["subscriptionRequired"]?.GetValue<bool>() == false
@@ -742,7 +747,7 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
         await RequireServiceAsync(scope, ct);
         var (parentKind, childKind) = LinkKinds(linkKind);
         var ownerKind = reverse ? childKind : parentKind;
-        _ = await store.GetAsync(Key(scope, ownerKind, "", id), ct) ?? throw ArmException.NotFound(ownerKind.Title);
+        _ = await store.GetAsync(reverse ? Key(scope, ownerKind, "", id) : LinkOwnerKey(scope, linkKind, ownerKind, id), ct) ?? throw ArmException.NotFound(ownerKind.Title);
         var links = await store.ListAsync(scope.Name, linkKind, reverse ? null : id, ct);
         var targetKind = reverse ? parentKind : childKind;
         var wanted = links.Where(l => !reverse || l.Key.NameKey == id.ToLowerInvariant())
@@ -1551,8 +1556,21 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
         ResourceKind.ProductGroup => (ResourceKind.Product, ResourceKind.Group),
         ResourceKind.GroupUser => (ResourceKind.Group, ResourceKind.User),
         ResourceKind.ApiTag => (ResourceKind.Api, ResourceKind.Tag),
+        ResourceKind.ProductTag => (ResourceKind.Product, ResourceKind.Tag),
+        ResourceKind.OperationTag => (ResourceKind.Operation, ResourceKind.Tag),
         _ => throw new ArgumentOutOfRangeException(nameof(linkKind)),
     };
+
+    /// <summary>The entity owning a link: an instance-level entity, or for an operation's tags the operation within its API (<c>{apiId}/{operationId}</c>).</summary>
+    private static ResourceKey LinkOwnerKey(ServiceScope scope, string linkKind, ResourceKind ownerKind, string owner)
+    {
+        if (linkKind == ResourceKind.OperationTag && owner.IndexOf('/') is > 0 and var slash)
+        {
+            return Key(scope, ownerKind, owner[..slash], owner[(slash + 1)..]);
+        }
+
+        return Key(scope, ownerKind, "", owner);
+    }
 
     /// <summary>Turns a full ARM id or a relative id into the service-relative form (<c>/products/starter</c>).</summary>
     private static string RelativeId(ServiceScope scope, string id)

@@ -80,6 +80,34 @@ public sealed class ManagementApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TenantAccess_IsListed_AndCannotBeSwitchedOff_ForThePortalsSignWithIt()
+    {
+        var list = await _host.OkAsync(HttpMethod.Get, $"{Svc}/tenant");
+        var access = Assert.Single(list["value"]!.AsArray())!;
+        Assert.Equal("access", (string?)access["name"]);
+        Assert.True((bool)access["properties"]!["enabled"]!);
+
+        var kept = await _host.OkAsync(HttpMethod.Patch, $"{Svc}/tenant/access", new { properties = new { enabled = true } });
+        Assert.True((bool)kept["properties"]!["enabled"]!);
+
+        using (var off = await _host.SendAsync(HttpMethod.Patch, $"{Svc}/tenant/access", new { properties = new { enabled = false } }))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, off.StatusCode);
+            var error = JsonNode.Parse(await off.Content.ReadAsStringAsync())!["error"]!;
+            Assert.Equal("properties.enabled", (string?)error["details"]![0]!["target"]);
+            Assert.Contains("regenerate", (string?)error["details"]![0]!["message"]);
+        }
+
+        using (var wrong = await _host.SendAsync(HttpMethod.Patch, $"{Svc}/tenant/access", new { properties = new { enabled = "no" } }))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, wrong.StatusCode);
+        }
+
+        // Still on: the same token goes on working.
+        Assert.NotNull(await _host.OkAsync(HttpMethod.Get, $"{Svc}/tenant/access"));
+    }
+
+    [Fact]
     public async Task RegeneratedSecondaryKey_OldTokensStop_PrimaryTokensGoOn()
     {
         var before = await _host.Server.TenantAccess!.GetAsync();

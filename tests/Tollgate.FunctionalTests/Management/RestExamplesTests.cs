@@ -140,8 +140,6 @@ public sealed class RestExamplesTests(RestExamplesFixture fixture, ITestOutputHe
     /// <summary>The examples not answered in APIM's shape yet, and why. "endpoint:" — the route is missing (Api/).</summary>
     public static readonly IReadOnlyDictionary<string, string> Known = new Dictionary<string, string>
     {
-        ["ApiManagementCreateApiPolicy.json"] = "sent with If-Match '*' for an API that has no policy yet: 412 PreconditionFailed, as Tollgate does for every "
-            + "resource ('*' means it must exist); APIM's example creates the policy (201) with it",
         ["ApiManagementUpdateApiOperation.json"] = "the documented answer is another operation's (CancelOrder, whose request has a description); the update "
             + "sets no request description, so Tollgate's answer has none",
         ["ApiManagementCreateWebsocketApi.json"] = "serviceUrl 'wss://echo.websocket.org' is refused naming 'serviceUrl': an API's backend URL is http(s) only, "
@@ -149,13 +147,6 @@ public sealed class RestExamplesTests(RestExamplesFixture fixture, ITestOutputHe
         ["ApiManagementUpdateServicePublisherDetails.json"] = "the instance's answer has no scmUrl (there is no Git configuration endpoint), publicIPAddresses "
             + "or customProperties (Azure's public addresses and its TLS and cipher switches)",
         ["ApiManagementUserToken.json"] = "the example's expiry (2019-04-21) is in the past: Tollgate refuses a token that could never be used, naming 'expiry'",
-        ["ApiManagementCreateProductTag.json"] = "endpoint: PUT products/{productId}/tags/{tagId} (product tags) is not routed: 404 'not part of the management API'",
-        ["ApiManagementCreateApiOperationTag.json"] = "endpoint: PUT apis/{apiId}/operations/{operationId}/tags/{tagId} (operation tags) is not routed: 404",
-        ["ApiManagementDeleteApiOperationTag.json"] = "endpoint: DELETE apis/{apiId}/operations/{operationId}/tags/{tagId} (operation tags) is not routed: 404",
-        ["ApiManagementHeadPolicy.json"] = "endpoint: HEAD policies/policy answers 405 (GET, PUT and DELETE are routed)",
-        ["ApiManagementListTenantAccess.json"] = "endpoint: GET tenant (the list of access settings) is not routed; GET tenant/access is",
-        ["ApiManagementHeadTenantAccess.json"] = "endpoint: HEAD tenant/access is not routed (GET only)",
-        ["ApiManagementUpdateTenantAccess.json"] = "endpoint: PATCH tenant/access (enabling or disabling the management API's access) is not routed",
     };
 
     public static TheoryData<string> Files

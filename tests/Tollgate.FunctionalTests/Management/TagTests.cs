@@ -70,4 +70,58 @@ public sealed class TagTests
 
         Assert.Empty((await host.OkAsync(HttpMethod.Get, $"{Svc}/tags/ml/apis"))["value"]!.AsArray());
     }
+
+    [Fact]
+    public async Task Tags_GoOnProductsAndOperations_AndLeaveWithTheTagTheProductOrTheOperation()
+    {
+        await using var host = await TollgateHost.StartAsync(new Dictionary<string, string?> { ["Tollgate:Roles"] = "management" });
+        await host.CreateServiceAsync(Service);
+        await host.PutAsync($"{Svc}/apis/scoring", new { properties = new { displayName = "scoring", path = "scoring", serviceUrl = "http://127.0.0.1:9/", protocols = new[] { "https" } } });
+        await host.PutAsync($"{Svc}/apis/scoring/operations/score", new { properties = new { displayName = "Score", method = "POST", urlTemplate = "/score" } });
+        await host.PutAsync($"{Svc}/apis/scoring/operations/health", new { properties = new { displayName = "Health", method = "GET", urlTemplate = "/health" } });
+        await host.PutAsync($"{Svc}/products/gold", new { properties = new { displayName = "Gold", subscriptionRequired = true, state = "published" } });
+        await host.PutAsync($"{Svc}/tags/ml", new { properties = new { displayName = "Machine learning" } });
+        await host.PutAsync($"{Svc}/tags/beta", new { properties = new { displayName = "Beta" } });
+
+        // APIM's Tag_AssignToProduct / Tag_AssignToOperation: 201 with the tag, then 200.
+        foreach (var path in new[] { $"{Svc}/products/gold/tags/ml", $"{Svc}/apis/scoring/operations/score/tags/ml", $"{Svc}/apis/scoring/operations/score/tags/beta" })
+        {
+            using var created = await host.SendAsync(HttpMethod.Put, path);
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+            var tag = JsonNode.Parse(await created.Content.ReadAsStringAsync())!;
+            Assert.Equal("Microsoft.ApiManagement/service/tags", (string?)tag["type"]);
+            using var again = await host.SendAsync(HttpMethod.Put, path);
+            Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        }
+
+        // An operation, product or tag that does not exist is a 404 naming what is missing.
+        foreach (var (path, missing) in new[] { ($"{Svc}/apis/scoring/operations/nope/tags/ml", "Operation"), ($"{Svc}/products/nope/tags/ml", "Product"), ($"{Svc}/products/gold/tags/nope", "Tag") })
+        {
+            using var notFound = await host.SendAsync(HttpMethod.Put, path);
+            Assert.Equal(HttpStatusCode.NotFound, notFound.StatusCode);
+            Assert.Contains(missing, (string?)JsonNode.Parse(await notFound.Content.ReadAsStringAsync())!["error"]!["message"]);
+        }
+
+        Assert.Equal("ml", (string?)Assert.Single((await host.OkAsync(HttpMethod.Get, $"{Svc}/products/gold/tags"))["value"]!.AsArray())!["name"]);
+        Assert.Equal(["beta", "ml"], (await host.OkAsync(HttpMethod.Get, $"{Svc}/apis/scoring/operations/score/tags"))["value"]!.AsArray().Select(t => (string?)t!["name"]).Order());
+        Assert.Empty((await host.OkAsync(HttpMethod.Get, $"{Svc}/apis/scoring/operations/health/tags"))["value"]!.AsArray());
+        using (var head = await host.SendAsync(HttpMethod.Head, $"{Svc}/apis/scoring/operations/score/tags/beta"))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, head.StatusCode);
+        }
+
+        // Deleting the tag takes it off the operation; deleting the operation or the product drops the rest.
+        using (var deleted = await host.SendAsync(HttpMethod.Delete, $"{Svc}/tags/beta"))
+        {
+            Assert.Equal(HttpStatusCode.OK, deleted.StatusCode);
+        }
+
+        Assert.Equal("ml", (string?)Assert.Single((await host.OkAsync(HttpMethod.Get, $"{Svc}/apis/scoring/operations/score/tags"))["value"]!.AsArray())!["name"]);
+        await host.SendAsync(HttpMethod.Delete, $"{Svc}/apis/scoring/operations/score");
+        await host.PutAsync($"{Svc}/apis/scoring/operations/score", new { properties = new { displayName = "Score", method = "POST", urlTemplate = "/score" } });
+        Assert.Empty((await host.OkAsync(HttpMethod.Get, $"{Svc}/apis/scoring/operations/score/tags"))["value"]!.AsArray());
+        await host.SendAsync(HttpMethod.Delete, $"{Svc}/products/gold");
+        await host.PutAsync($"{Svc}/products/gold", new { properties = new { displayName = "Gold", subscriptionRequired = true, state = "published" } });
+        Assert.Empty((await host.OkAsync(HttpMethod.Get, $"{Svc}/products/gold/tags"))["value"]!.AsArray());
+    }
 }

@@ -57,6 +57,7 @@ internal static class ApisApi
         api.MapArm(HttpMethods.Get, "products", (ArmRequest arm) => ResourceEndpoints.ListLinkedAsync(arm, ResourceKind.ProductApi, arm.Api, reverse: true))
             .Documented("ApiProduct_ListByApis", "Lists the products that contain the API.", Collection("ProductContractProperties"));
         api.MapLink(ResourceKind.ApiTag, "tags", "apiId", "tagId", "ApiTag", "TagContractProperties", "tags of an API");
+        api.MapLink(ResourceKind.OperationTag, "operations/{operationId}/tags", "operationId", "tagId", "OperationTag", "TagContractProperties", "tags of an operation");
         return group;
     }
 

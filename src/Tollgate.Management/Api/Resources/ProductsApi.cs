@@ -15,6 +15,7 @@ internal static class ProductsApi
         group.MapEntity(ResourceKind.Product, "products", "productId", "Product", "ProductContractProperties", "products");
         group.MapLink(ResourceKind.ProductApi, "products/{productId}/apis", "productId", "apiId", "ProductApi", "ApiContractProperties", "APIs of a product");
         group.MapLink(ResourceKind.ProductGroup, "products/{productId}/groups", "productId", "groupId", "ProductGroup", "GroupContractProperties", "groups that can see a product");
+        group.MapLink(ResourceKind.ProductTag, "products/{productId}/tags", "productId", "tagId", "ProductTag", "TagContractProperties", "tags of a product");
         group.MapArm(HttpMethods.Get, "products/{productId}/subscriptions", async (ArmRequest arm) =>
             Page(await arm.Resources.ListSubscriptionsOfAsync(arm.Scope, ResourceKind.Product, arm.Route("productId"), "scope", arm.Filter, arm.Top, arm.Skip, arm.Ct), arm.Http))
             .Documented("ProductSubscriptions_List", "Lists the subscriptions to a product.", Collection("SubscriptionContractProperties"));

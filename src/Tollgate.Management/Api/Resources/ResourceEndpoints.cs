@@ -111,8 +111,16 @@ internal static class ResourceEndpoints
     public static RouteHandlerBuilder DocumentedLinkDelete(this RouteHandlerBuilder builder, string name, string what) =>
         builder.Documented(name + "_Delete", $"Removes from the {what}.", null);
 
-    /// <summary>The parent of a link: the API (resolved when under <c>apis/{apiId}</c>) or the route value <paramref name="parent"/>.</summary>
-    private static string LinkParent(ArmRequest arm, string parent) => parent == "apiId" ? arm.Api : arm.Route(parent);
+    /// <summary>
+    /// The parent of a link: the API (resolved when under <c>apis/{apiId}</c>), an operation of it as
+    /// <c>{apiId}/{operationId}</c>, or the route value <paramref name="parent"/>.
+    /// </summary>
+    private static string LinkParent(ArmRequest arm, string parent) => parent switch
+    {
+        "apiId" => arm.Api,
+        "operationId" => $"{arm.Api}/{arm.Route(parent)}",
+        _ => arm.Route(parent),
+    };
 
     /// <summary>Under an API, the API (which must exist); else the instance itself ("").</summary>
     private static async Task<string> ParentAsync(ArmRequest arm, bool child)
