@@ -69,6 +69,9 @@ public sealed class CompiledExpression
     private Func<IProxyContext, object?>? _object;
     private Func<IProxyContext, bool>? _boolean;
 
+    /// <summary>The method carries <see cref="ExpressionRuntime.ClockFreeAttribute"/>: an evaluation need not read the clock.</summary>
+    private bool _clockFree;
+
     /// <summary>The compiled method, until <see cref="Release"/>; its delegate is made on the first evaluation (a cold
     /// start with thousands of expressions spent most of loading them in <c>CreateDelegate</c>).</summary>
     private MethodInfo? _method;
@@ -169,10 +172,17 @@ public sealed class CompiledExpression
     }
 
     private Func<IProxyContext, bool>? BooleanFunction() =>
-        _boolean ?? (Volatile.Read(ref _method) is { } m ? _boolean = m.CreateDelegate<Func<IProxyContext, bool>>() : null);
+        _boolean ?? (Volatile.Read(ref _method) is { } m ? _boolean = Prepare(m).CreateDelegate<Func<IProxyContext, bool>>() : null);
 
     private Func<IProxyContext, object?>? ObjectFunction() =>
-        _object ?? (Volatile.Read(ref _method) is { } m ? _object = m.CreateDelegate<Func<IProxyContext, object?>>() : null);
+        _object ?? (Volatile.Read(ref _method) is { } m ? _object = Prepare(m).CreateDelegate<Func<IProxyContext, object?>>() : null);
+
+    /// <summary>Before the first delegate: whether the compiled code can read the deadline (false until known: the clock is read).</summary>
+    private MethodInfo Prepare(MethodInfo method)
+    {
+        _clockFree = method.IsDefined(typeof(ExpressionRuntime.ClockFreeAttribute), inherit: false);
+        return method;
+    }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private T Run<T>(Func<IProxyContext, T>? function, IProxyContext context)
@@ -183,7 +193,7 @@ public sealed class CompiledExpression
             throw new ObjectDisposedException(nameof(CompiledPolicyExpressions), "The expressions of a replaced snapshot cannot run any more.");
         }
 
-        var saved = ExpressionRuntime.Enter(_limits);
+        var saved = ExpressionRuntime.Enter(_limits, readsClock: !_clockFree);
         T result;
         try
         {

@@ -129,16 +129,29 @@ public static partial class ExpressionRuntime
     /// <summary>A local function of the expression returns (or throws).</summary>
     public static void ExitCall() => _callDepth--;
 
-    internal static Scope Enter(ExpressionLimits limits)
+    /// <param name="limits">The evaluation's budget.</param>
+    /// <param name="readsClock">
+    /// False for an expression compiled without any guard that can read the deadline (<see cref="ClockFreeAttribute"/>):
+    /// the clock is then not read to set one.
+    /// </param>
+    internal static Scope Enter(ExpressionLimits limits, bool readsClock = true)
     {
         var saved = new Scope(_remaining, _deadline, _clock, _exceeded, _limits, _callDepth);
         _callDepth = 0;
         _remaining = limits.MaxSteps;
         _limits = limits;
         var clock = limits.TimeProvider;
-        var now = clock.GetTimestamp();
-        var ticks = limits.MaxDuration.TotalSeconds * clock.TimestampFrequency;
-        _deadline = ticks >= long.MaxValue - now ? long.MaxValue : now + (long)ticks;
+        if (readsClock)
+        {
+            var now = clock.GetTimestamp();
+            var ticks = limits.MaxDuration.TotalSeconds * clock.TimestampFrequency;
+            _deadline = ticks >= long.MaxValue - now ? long.MaxValue : now + (long)ticks;
+        }
+        else
+        {
+            _deadline = long.MaxValue;
+        }
+
         _clock = clock;
         _exceeded = null;
         return saved;
@@ -151,6 +164,20 @@ public static partial class ExpressionRuntime
         (_remaining, _deadline, _clock, _exceeded, _limits, _callDepth) = (saved.Remaining, saved.Deadline, saved.Clock, saved.Exceeded, saved.Limits, saved.CallDepth);
         return exceeded;
     }
+
+    /// <summary>
+    /// Put by the compiler on an expression's method when its instrumented code calls no guard but
+    /// <see cref="ClockFreeGuards"/> (no loop, jump, lambda, local function, query, lazy sequence, regular expression
+    /// or tree walk): nothing in it can read the time budget's deadline, so evaluating it does not read the clock.
+    /// </summary>
+    [AttributeUsage(AttributeTargets.Method)]
+    public sealed class ClockFreeAttribute : Attribute;
+
+    /// <summary>The guards that never read the deadline (sizes and nesting only).</summary>
+    internal static readonly IReadOnlySet<string> ClockFreeGuards = new HashSet<string>(StringComparer.Ordinal)
+    {
+        nameof(Str), nameof(Size), nameof(Items), nameof(Built), nameof(Parented), nameof(NewStringBuilder), nameof(NewStringWriter),
+    };
 
     [DoesNotReturn]
     private static void Exceed(string what)

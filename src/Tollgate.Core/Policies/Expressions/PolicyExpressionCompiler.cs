@@ -244,7 +244,7 @@ public sealed class PolicyExpressionCompiler
         // Replacing the trees one by one would rebind the partial class's merged declaration on every replacement,
         // which grows with the square of the number of expressions (seconds for a cold start with thousands).
         var instrumented = units
-            .Select(unit => unit.Tree.WithRootAndOptions(new ExpressionInstrumenter(compilation.GetSemanticModel(unit.Tree), Limits).Visit(unit.Tree.GetRoot()), CompileOptions))
+            .Select(unit => unit.Tree.WithRootAndOptions(MarkClockFree(new ExpressionInstrumenter(compilation.GetSemanticModel(unit.Tree), Limits).Visit(unit.Tree.GetRoot()), unit.MethodName), CompileOptions))
             .ToArray();
         compilation = compilation.RemoveAllSyntaxTrees().AddSyntaxTrees(instrumented.Prepend(GlobalUsings));
 
@@ -262,6 +262,27 @@ public sealed class PolicyExpressionCompiler
         var type = context.LoadFromStream(pe).GetType(ClassName, throwOnError: true)!;
         var expressions = units.Select(u => new CompiledExpression(u.Source, type.GetMethod(u.MethodName, BindingFlags.Public | BindingFlags.Static)!, Limits)).ToArray();
         return new CompiledPolicyExpressions(expressions, context, Limits);
+    }
+
+    /// <summary>
+    /// Puts <see cref="ExpressionRuntime.ClockFreeAttribute"/> on the expression's method when every mention of the
+    /// runtime in its instrumented code is a call of a guard that never reads the deadline (most expressions: a
+    /// property, a comparison, a concatenation), so evaluating it skips the clock reading that sets the deadline.
+    /// </summary>
+    private static SyntaxNode MarkClockFree(SyntaxNode root, string methodName)
+    {
+        var mentions = root.DescendantTokens().Count(t => t.Text == nameof(ExpressionRuntime));
+        var clockFree = root.DescendantNodes().OfType<MemberAccessExpressionSyntax>().Count(m =>
+            m.Expression.ToString() == "global::Tollgate.Core.Policies.Expressions." + nameof(ExpressionRuntime)
+            && ExpressionRuntime.ClockFreeGuards.Contains(m.Name.Identifier.Text));
+        var method = root.DescendantNodes().OfType<MethodDeclarationSyntax>().FirstOrDefault(m => m.Identifier.Text == methodName);
+        if (mentions != clockFree || method is null)
+        {
+            return root;
+        }
+
+        return root.ReplaceNode(method, method.AddAttributeLists(SyntaxFactory.AttributeList(SyntaxFactory.SingletonSeparatedList(
+            SyntaxFactory.Attribute(SyntaxFactory.ParseName("global::Tollgate.Core.Policies.Expressions.ExpressionRuntime.ClockFree"))))));
     }
 
     /// <summary>The builds of this assembly and Roslyn (module version ids) and the limits the instrumentation bakes in.</summary>

@@ -61,11 +61,19 @@ public sealed partial class InMemoryQuotaStore : IQuotaStore, IAsyncDisposable, 
     /// <summary>Keys currently held (for tests and metrics).</summary>
     internal int KeyCount => _counters.Count;
 
+    /// <summary>The clock of the decisions (<see cref="InMemoryLimitBatchStore"/> reads it once for a batch).</summary>
+    internal TimeProvider Time => _time;
+
     public ValueTask<QuotaDecision> AcquireAsync(string key, QuotaRule rule, int calls = 1, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentOutOfRangeException.ThrowIfNegative(calls);
-        var now = NowMilliseconds();
+        return ValueTask.FromResult(Acquire(key, rule, calls, NowMilliseconds()));
+    }
+
+    /// <summary><see cref="AcquireAsync"/> at <paramref name="now"/> (Unix milliseconds of this store's clock).</summary>
+    internal QuotaDecision Acquire(string key, QuotaRule rule, int calls, long now)
+    {
         var window = rule.WindowAt(now);
         while (true)
         {
@@ -80,22 +88,26 @@ public sealed partial class InMemoryQuotaStore : IQuotaStore, IAsyncDisposable, 
                 counter.MoveTo(window);
                 if (rule.Calls is { } callLimit && counter.Calls + calls > callLimit)
                 {
-                    return ValueTask.FromResult(Rejected(QuotaLimit.Calls, counter, now));
+                    return Rejected(QuotaLimit.Calls, counter, now);
                 }
 
                 if (rule.BandwidthBytes is { } byteLimit && counter.Bytes >= byteLimit)
                 {
-                    return ValueTask.FromResult(Rejected(QuotaLimit.Bandwidth, counter, now));
+                    return Rejected(QuotaLimit.Bandwidth, counter, now);
                 }
 
                 if (calls > 0)
                 {
                     counter.Calls += calls;
-                    Interlocked.Increment(ref _changes);
+                    // Counted for the file only (a shared atomic increment per call is not free).
+                    if (_filePath is not null)
+                    {
+                        Interlocked.Increment(ref _changes);
+                    }
                 }
 
-                return ValueTask.FromResult(new QuotaDecision(
-                    true, QuotaLimit.None, counter.Calls, counter.Bytes, counter.Window.RemainingAt(now), new QuotaLease(key, counter.Window, calls)));
+                return new QuotaDecision(
+                    true, QuotaLimit.None, counter.Calls, counter.Bytes, counter.Window.RemainingAt(now), new QuotaLease(key, counter.Window, calls));
             }
         }
     }

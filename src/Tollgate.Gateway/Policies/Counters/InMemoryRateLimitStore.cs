@@ -27,11 +27,19 @@ public sealed class InMemoryRateLimitStore : IRateLimitStore, IDisposable
     /// <summary>Keys currently held (for tests and metrics).</summary>
     internal int KeyCount => _logs.Count;
 
+    /// <summary>The clock of the decisions (<see cref="InMemoryLimitBatchStore"/> reads it once for a batch).</summary>
+    internal TimeProvider Time => _time;
+
     public ValueTask<RateLimitDecision> AcquireAsync(string key, RateLimitRule rule, int count = 1, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
-        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        return ValueTask.FromResult(Acquire(key, rule, count, _time.GetUtcNow().ToUnixTimeMilliseconds()));
+    }
+
+    /// <summary><see cref="AcquireAsync"/> at <paramref name="now"/> (Unix milliseconds of this store's clock).</summary>
+    internal RateLimitDecision Acquire(string key, RateLimitRule rule, int count, long now)
+    {
         while (true)
         {
             var log = _logs.GetOrAdd(key, static _ => new SlidingLog());
@@ -43,7 +51,7 @@ public sealed class InMemoryRateLimitStore : IRateLimitStore, IDisposable
                     continue;
                 }
 
-                return ValueTask.FromResult(log.Acquire(key, now, rule, count, ref _lastId));
+                return log.Acquire(key, now, rule, count, ref _lastId);
             }
         }
     }

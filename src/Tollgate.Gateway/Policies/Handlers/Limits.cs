@@ -92,9 +92,39 @@ internal static class Limits
 /// <summary>A counter of rate-limit or quota inside its scope, with the per-subscription keys cached (no string building per call).</summary>
 internal sealed class SubscriptionCounter(string prefix)
 {
-    private readonly ConcurrentDictionary<string, string> _keys = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Key> _keys = new(StringComparer.Ordinal);
 
-    public string KeyFor(string subscriptionId) => _keys.GetOrAdd(subscriptionId, static (id, p) => p + id, prefix);
+    /// <summary>
+    /// The last key handed out: a subscription's id is one string per snapshot, so its next call finds its key by
+    /// reference, without hashing the id (a miss is a dictionary lookup, as before, and allocates nothing).
+    /// </summary>
+    private Key? _last;
+
+    public string KeyFor(string subscriptionId)
+    {
+        var last = Volatile.Read(ref _last);
+        if (last is null || !ReferenceEquals(last.Id, subscriptionId))
+        {
+            last = _keys.GetOrAdd(subscriptionId, static (id, p) => new Key(id, p + id), prefix);
+            if (!ReferenceEquals(last.Id, subscriptionId))
+            {
+                // The same id from a newer snapshot: remember this string from now on.
+                last = new Key(subscriptionId, last.Value);
+                _keys[subscriptionId] = last;
+            }
+
+            Volatile.Write(ref _last, last);
+        }
+
+        return last.Value;
+    }
+
+    private sealed class Key(string id, string value)
+    {
+        public string Id { get; } = id;
+
+        public string Value { get; } = value;
+    }
 }
 
 /// <summary>An <c>api</c> or <c>operation</c> child of rate-limit or quota: an extra counter for calls to that API or operation.</summary>
@@ -178,14 +208,14 @@ internal interface IBatchedLimit
 /// </summary>
 internal sealed class LimitGroupHandler : PolicyHandler
 {
-    private readonly PolicyHandler[] _members;
+    private readonly IBatchedLimit[] _members;
     private readonly PolicyServices _services;
 
     private LimitGroupHandler(PolicyHandler[] members)
         : base(members[0].Location)
     {
-        _members = members;
-        _services = ((IBatchedLimit)members[0]).Services;
+        _members = [.. members.Cast<IBatchedLimit>()];
+        _services = _members[0].Services;
     }
 
     /// <summary>The section's handlers with every run of two or more adjacent batchable limit policies grouped.</summary>
@@ -215,14 +245,14 @@ internal sealed class LimitGroupHandler : PolicyHandler
         return [.. result];
     }
 
-    public override async ValueTask<PolicyStep> ExecuteAsync(PolicyContext context)
+    public override ValueTask<PolicyStep> ExecuteAsync(PolicyContext context)
     {
         var batch = context.LimitBatch;
         batch.Clear();
         ulong added = 0;
         for (var i = 0; i < _members.Length; i++)
         {
-            if (((IBatchedLimit)_members[i]).AddTo(context, batch))
+            if (_members[i].AddTo(context, batch))
             {
                 added |= 1UL << i;
             }
@@ -230,26 +260,58 @@ internal sealed class LimitGroupHandler : PolicyHandler
 
         if (batch.Count > 0)
         {
+            ValueTask pending;
             try
             {
-                await _services.LimitBatches.AcquireManyAsync(batch);
+                pending = _services.LimitBatches.AcquireManyAsync(batch);
             }
             catch (CounterStoreException e)
             {
-                // Attributed to the first policy whose counter was not decided, as when the policies run one by one.
-                var index = 0;
-                for (var i = 0; i < _members.Length; i++)
-                {
-                    if ((added & (1UL << i)) != 0 && !batch.Ran(index++))
-                    {
-                        return PolicyExecutor.Failed(context, _members[i], e);
-                    }
-                }
+                return ValueTask.FromResult(StoreFailed(context, batch, added, e));
+            }
 
-                throw;
+            if (!pending.IsCompletedSuccessfully)
+            {
+                // A store that went asynchronous (Redis): await it, then the same as below.
+                return AwaitAsync(pending, context, batch, added);
             }
         }
 
+        return ValueTask.FromResult(Apply(context, batch, added));
+    }
+
+    private async ValueTask<PolicyStep> AwaitAsync(ValueTask pending, PolicyContext context, LimitBatch batch, ulong added)
+    {
+        try
+        {
+            await pending;
+        }
+        catch (CounterStoreException e)
+        {
+            return StoreFailed(context, batch, added, e);
+        }
+
+        return Apply(context, batch, added);
+    }
+
+    /// <summary>Attributed to the first policy whose counter was not decided, as when the policies run one by one.</summary>
+    private PolicyStep StoreFailed(PolicyContext context, LimitBatch batch, ulong added, CounterStoreException e)
+    {
+        var index = 0;
+        for (var i = 0; i < _members.Length; i++)
+        {
+            if ((added & (1UL << i)) != 0 && !batch.Ran(index++))
+            {
+                return PolicyExecutor.Failed(context, (PolicyHandler)_members[i], e);
+            }
+        }
+
+        System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e);
+        return PolicyStep.Error;
+    }
+
+    private PolicyStep Apply(PolicyContext context, LimitBatch batch, ulong added)
+    {
         var entry = 0;
         for (var i = 0; i < _members.Length; i++)
         {
@@ -258,7 +320,7 @@ internal sealed class LimitGroupHandler : PolicyHandler
                 continue;
             }
 
-            var step = ((IBatchedLimit)_members[i]).Apply(context, batch, entry++);
+            var step = _members[i].Apply(context, batch, entry++);
             if (step != PolicyStep.Continue)
             {
                 return step;

@@ -6,6 +6,7 @@ using Tollgate.Gateway.Policies.Counters;
 using Tollgate.Gateway.Subscriptions;
 using Yarp.ReverseProxy.Forwarder;
 using Tollgate.ServiceDefaults;
+using System.Runtime.ExceptionServices;
 
 namespace Tollgate.Gateway.Policies.Runtime;
 
@@ -54,24 +55,39 @@ public static partial class PolicyExecutor
     }
 
     /// <summary>Runs the pipeline, then returns the context to the pool (not when the run throws: it is then left to the GC).</summary>
-    internal static async Task RunAsync(PolicyContext context, PolicyPipeline pipeline)
+    /// <remarks>
+    /// Runs synchronously as long as every section does (in-process counters, no body to read, a backend that answered
+    /// at once): no async state machine then. At the first section that did not complete, <see cref="RunRestAsync"/>
+    /// awaits it and goes on from there; the two paths do the same steps in the same order.
+    /// </remarks>
+    internal static Task RunAsync(PolicyContext context, PolicyPipeline pipeline)
     {
+        if (pipeline.BuffersRequestBody)
+        {
+            return RunRestAsync(context, pipeline, Stage.Start, default);
+        }
+
         PolicyStep step;
         try
         {
-            if (pipeline.BuffersRequestBody)
+            context.Section = "inbound";
+            var pending = RunSectionAsync(pipeline.Inbound, context);
+            if (!pending.IsCompletedSuccessfully)
             {
-                await context.BufferRequestBodyAsync();
+                return RunRestAsync(context, pipeline, Stage.Inbound, pending);
             }
 
-            context.Section = "inbound";
-            step = await RunSectionAsync(pipeline.Inbound, context);
+            step = pending.Result;
             if (step == PolicyStep.Continue)
             {
                 context.Section = "backend";
-                step = pipeline.Backend.Length > 0 ? await RunSectionAsync(pipeline.Backend, context)
-                    : pipeline.ForwardsWhenBackendIsEmpty ? await ForwardAsync(context, null, DefaultForward)
-                    : PolicyStep.Continue;
+                pending = BackendAsync(pipeline, context);
+                if (!pending.IsCompletedSuccessfully)
+                {
+                    return RunRestAsync(context, pipeline, Stage.Backend, pending);
+                }
+
+                step = pending.Result;
                 if (step == PolicyStep.Continue)
                 {
                     // A backend section that forwarded nothing (APIM's "do not forward" example): outbound starts
@@ -82,11 +98,135 @@ public static partial class PolicyExecutor
                     }
 
                     context.Section = "outbound";
-                    step = await RunSectionAsync(pipeline.Outbound, context);
+                    pending = RunSectionAsync(pipeline.Outbound, context);
+                    if (!pending.IsCompletedSuccessfully)
+                    {
+                        return RunRestAsync(context, pipeline, Stage.Outbound, pending);
+                    }
+
+                    step = pending.Result;
                 }
             }
 
             if (step == PolicyStep.Error)
+            {
+                context.Section = "on-error";
+                context.HasResponse = true;
+                pending = RunSectionAsync(pipeline.OnError, context);
+                if (!pending.IsCompletedSuccessfully)
+                {
+                    return RunRestAsync(context, pipeline, Stage.OnError, pending);
+                }
+
+                _ = pending.Result;
+            }
+        }
+        catch (OperationCanceledException) when (context.Http.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away: nothing to answer.
+            context.Return();
+            return Task.CompletedTask;
+        }
+        catch (Exception e)
+        {
+            return Rethrow(ExceptionDispatchInfo.Capture(e));
+        }
+
+        ValueTask completing;
+        try
+        {
+            completing = context.CompleteAsync();
+        }
+        catch (Exception e)
+        {
+            return Rethrow(ExceptionDispatchInfo.Capture(e));
+        }
+
+        if (!completing.IsCompletedSuccessfully)
+        {
+            return CompleteRestAsync(context, completing);
+        }
+
+        completing.GetAwaiter().GetResult();
+        context.Return();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// The backend section: its policies; else, when it was left empty by default (no scope wrote one without
+    /// <c>&lt;base/&gt;</c>), APIM's default <c>forward-request</c>; else (an emptied backend) nothing is forwarded.
+    /// </summary>
+    private static ValueTask<PolicyStep> BackendAsync(PolicyPipeline pipeline, PolicyContext context) =>
+        pipeline.Backend.Length > 0 ? RunSectionAsync(pipeline.Backend, context)
+        : pipeline.ForwardsWhenBackendIsEmpty ? ForwardAsync(context, null, DefaultForward)
+        : ValueTask.FromResult(PolicyStep.Continue);
+
+    /// <summary>Where <see cref="RunRestAsync"/> picks up: the section whose (pending) result it is given.</summary>
+    private enum Stage
+    {
+        Start,
+        Inbound,
+        Backend,
+        Outbound,
+        OnError,
+    }
+
+    /// <summary>The pipeline from <paramref name="stage"/> on, awaiting <paramref name="pending"/> (that section's result) first.</summary>
+    private static async Task RunRestAsync(PolicyContext context, PolicyPipeline pipeline, Stage stage, ValueTask<PolicyStep> pending)
+    {
+        var step = PolicyStep.Continue;
+        try
+        {
+            if (stage == Stage.Start)
+            {
+                if (pipeline.BuffersRequestBody)
+                {
+                    await context.BufferRequestBodyAsync();
+                }
+
+                context.Section = "inbound";
+                pending = RunSectionAsync(pipeline.Inbound, context);
+                stage = Stage.Inbound;
+            }
+
+            if (stage == Stage.Inbound)
+            {
+                step = await pending;
+                if (step == PolicyStep.Continue)
+                {
+                    context.Section = "backend";
+                    pending = BackendAsync(pipeline, context);
+                    stage = Stage.Backend;
+                }
+            }
+
+            if (stage == Stage.Backend)
+            {
+                step = await pending;
+                if (step == PolicyStep.Continue)
+                {
+                    // As in RunAsync: outbound after a backend that forwarded nothing starts from an empty 200.
+                    if (!context.HasResponse)
+                    {
+                        context.StartResponse(200);
+                    }
+
+                    context.Section = "outbound";
+                    pending = RunSectionAsync(pipeline.Outbound, context);
+                    stage = Stage.Outbound;
+                }
+            }
+
+            if (stage == Stage.Outbound)
+            {
+                step = await pending;
+            }
+
+            if (stage == Stage.OnError)
+            {
+                await pending;
+            }
+            else if (step == PolicyStep.Error)
             {
                 context.Section = "on-error";
                 context.HasResponse = true;
@@ -102,6 +242,19 @@ public static partial class PolicyExecutor
 
         await context.CompleteAsync();
         context.Return();
+    }
+
+    private static async Task CompleteRestAsync(PolicyContext context, ValueTask completing)
+    {
+        await completing;
+        context.Return();
+    }
+
+    /// <summary>A task that fails as the async method it stands for would have (canceled for an OperationCanceledException).</summary>
+    private static async Task Rethrow(ExceptionDispatchInfo error)
+    {
+        await Task.CompletedTask;
+        error.Throw();
     }
 
     /// <summary>Runs the policies of a section (or of a branch of choose, retry) in order until one does not continue.</summary>
@@ -188,7 +341,119 @@ public static partial class PolicyExecutor
     /// Sends the request to the backend (the API's serviceUrl, or set-backend-service's) through YARP. A timeout, an
     /// unreachable backend or an invalid response is a forward-request error: 504 or 502 and on-error.
     /// </summary>
-    internal static async ValueTask<PolicyStep> ForwardAsync(PolicyContext context, TimeSpan? timeout, PolicyLocation location)
+    internal static ValueTask<PolicyStep> ForwardAsync(PolicyContext context, TimeSpan? timeout, PolicyLocation location)
+    {
+        var request = context.Gateway;
+        if (timeout is not null || context.ForwardTimeout is not null || (request.Backend?.CircuitBreaker is not null && context.Runtime.Services?.Breakers is not null)
+            || (!context.BackendOverridden && string.IsNullOrEmpty(request.Api.ServiceUrl)))
+        {
+            return ForwardWithChecksAsync(context, timeout, location);
+        }
+
+        // No timeout and no circuit breaker: the same steps as ForwardWithChecksAsync, synchronously when the backend
+        // answered at once (no async state machine), else awaited in ForwardedAsync.
+        var http = context.Http;
+        context.PrepareRequestBody();
+        if (context.Pipeline!.CapturesResponse)
+        {
+            context.BeginCapture();
+        }
+        else if (context.HasPendingHeaders)
+        {
+            http.Response.OnStarting(ApplyPendingHeaders, context.TakePendingHeaders());
+        }
+
+        var time = context.Runtime.Time;
+        var started = time.GetTimestamp();
+        Task forwarding;
+        try
+        {
+            forwarding = context.Forward!(http);
+        }
+        catch (Exception e)
+        {
+            request.ServiceTime = time.GetElapsedTime(started);
+            context.EndCapture();
+            return RethrowStep(ExceptionDispatchInfo.Capture(e));
+        }
+
+        if (!forwarding.IsCompletedSuccessfully)
+        {
+            return ForwardedAsync(context, forwarding, started, location);
+        }
+
+        request.ServiceTime = time.GetElapsedTime(started);
+        context.EndCapture();
+        return ValueTask.FromResult(Forwarded(context, location));
+    }
+
+    private static async ValueTask<PolicyStep> ForwardedAsync(PolicyContext context, Task forwarding, long started, PolicyLocation location)
+    {
+        try
+        {
+            await forwarding;
+        }
+        finally
+        {
+            context.Gateway.ServiceTime = context.Runtime.Time.GetElapsedTime(started);
+            context.EndCapture();
+        }
+
+        return Forwarded(context, location);
+    }
+
+    /// <summary>After a forward without timeout or circuit breaker: the backend's status, or the error YARP reported.</summary>
+    private static PolicyStep Forwarded(PolicyContext context, PolicyLocation location)
+    {
+        var http = context.Http;
+        var request = context.Gateway;
+        context.HasResponse = true;
+        var error = http.Features.Get<IForwarderErrorFeature>();
+        if (error is null)
+        {
+            request.BackendStatusCode = http.Response.StatusCode;
+            return PolicyStep.Continue;
+        }
+
+        var timedOut = error.Error == ForwarderError.RequestTimedOut;
+        var logger = context.Runtime.Services?.Logger;
+        if (!timedOut && Errors.GatewayErrors.IsClientFailure(error.Error))
+        {
+            // The client went away or stopped sending: not a backend failure (no 502, no on-error).
+            if (logger is not null)
+            {
+                Log.ClientFailed(logger, http.TraceIdentifier, request.Api.Id, request.Operation.Id, error.Error.ToString(), error.Exception?.Message);
+            }
+
+            Errors.GatewayErrors.ClientFailed(http);
+            return PolicyStep.Return;
+        }
+
+        if (logger is not null)
+        {
+            Log.BackendFailed(logger, http.TraceIdentifier, request.Api.Id, request.Operation.Id, timedOut ? "Timeout" : error.Error.ToString(), error.Exception?.Message);
+        }
+
+        var message = timedOut ? "The backend did not respond in time." : "The backend could not be reached or sent an invalid response.";
+        context.Fail(PolicyFailure.From(location, timedOut ? "Timeout" : "BackendConnectionFailure", message, "forward-request"));
+        if (!http.Response.HasStarted)
+        {
+            context.SetErrorResponse(timedOut ? 504 : 502, message);
+            context.Http.Features.Set<Errors.IGatewayErrorFeature>(null);
+        }
+
+        return PolicyStep.Error;
+    }
+
+    private static async ValueTask<PolicyStep> RethrowStep(ExceptionDispatchInfo error)
+    {
+        await Task.CompletedTask;
+        error.Throw();
+        return PolicyStep.Error;
+    }
+
+    /// <summary>The forward with everything: a timeout, the backend's circuit breaker, the missing-backend check.</summary>
+    private static async ValueTask<PolicyStep> ForwardWithChecksAsync(PolicyContext context, TimeSpan? timeout, PolicyLocation location)
     {
         var http = context.Http;
         var request = context.Gateway;
