@@ -353,15 +353,7 @@ public static partial class PolicyExecutor
         // No timeout and no circuit breaker: the same steps as ForwardWithChecksAsync, synchronously when the backend
         // answered at once (no async state machine), else awaited in ForwardedAsync.
         var http = context.Http;
-        context.PrepareRequestBody();
-        if (context.Pipeline!.CapturesResponse)
-        {
-            context.BeginCapture();
-        }
-        else if (context.HasPendingHeaders)
-        {
-            http.Response.OnStarting(ApplyPendingHeaders, context.TakePendingHeaders());
-        }
+        BeginForward(context);
 
         var time = context.Runtime.Time;
         var started = time.GetTimestamp();
@@ -385,6 +377,23 @@ public static partial class PolicyExecutor
         request.ServiceTime = time.GetElapsedTime(started);
         context.EndCapture();
         return ValueTask.FromResult(Forwarded(context, location));
+    }
+
+    /// <summary>
+    /// What every forward does first: the request body as policies left it, and the response either captured (for
+    /// outbound policies that change it) or given the headers policies set once it starts.
+    /// </summary>
+    private static void BeginForward(PolicyContext context)
+    {
+        context.PrepareRequestBody();
+        if (context.Pipeline!.CapturesResponse)
+        {
+            context.BeginCapture();
+        }
+        else if (context.HasPendingHeaders)
+        {
+            context.Http.Response.OnStarting(ApplyPendingHeaders, context.TakePendingHeaders());
+        }
     }
 
     private static async ValueTask<PolicyStep> ForwardedAsync(PolicyContext context, Task forwarding, long started, PolicyLocation location)
@@ -471,15 +480,7 @@ public static partial class PolicyExecutor
             return await SetBackendService.SetBackendHandler.Unavailable(context, location, $"Backend '{request.Backend!.Id}' is unavailable: its circuit breaker is open.");
         }
 
-        context.PrepareRequestBody();
-        if (context.Pipeline!.CapturesResponse)
-        {
-            context.BeginCapture();
-        }
-        else if (context.HasPendingHeaders)
-        {
-            http.Response.OnStarting(ApplyPendingHeaders, context.TakePendingHeaders());
-        }
+        BeginForward(context);
 
         var time = context.Runtime.Time;
         // RequestAborted is read only with a timeout (on a DefaultHttpContext, reading it allocates its feature).
