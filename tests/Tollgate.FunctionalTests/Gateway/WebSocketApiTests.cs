@@ -176,6 +176,15 @@ public sealed class WebSocketApiTests() : GatewayServiceTests("wsapi"), IAsyncLi
         using var retyped = await Host.SendAsync(HttpMethod.Put, $"{Svc}/apis/fixed", new { properties = new { displayName = "fixed", path = "fixed", serviceUrl = Backend.Url } });
         Assert.Contains("type", ArmAssert.Targets(await ArmAssert.ErrorAsync(retyped, HttpStatusCode.BadRequest)));
 
+        // A policy APIM does not support on onHandshake is refused, naming the document.
+        using var setBody = await Host.SendAsync(HttpMethod.Put, $"{Svc}/apis/fixed/operations/onHandshake/policies/policy", new
+        {
+            properties = new { format = "rawxml", value = "<policies><inbound><base /><set-body>x</set-body></inbound><backend><base /></backend><outbound><base /></outbound><on-error><base /></on-error></policies>" },
+        });
+        var refused = await ArmAssert.ErrorAsync(setBody, HttpStatusCode.BadRequest);
+        Assert.Contains("value", ArmAssert.Targets(refused));
+        Assert.Contains("<set-body>", (string)refused["details"]![0]!["message"]!, StringComparison.Ordinal);
+
         await Host.PutAsync($"{Svc}/apis/fixed/operations/onHandshake/policies/policy", new { properties = new { format = "rawxml", value = Policy } });
         var operation = await Host.OkAsync(HttpMethod.Get, $"{Svc}/apis/fixed/operations/onHandshake");
         Assert.Equal("onHandshake", (string?)operation["properties"]!["displayName"]);
