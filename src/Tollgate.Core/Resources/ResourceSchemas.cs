@@ -64,7 +64,7 @@ public static partial class ResourceSchemas
         new("displayName", FieldType.String) { Required = true, MinLength = 1, MaxLength = 300 },
         new("description", FieldType.String),
         new("path", FieldType.String) { Required = true, MaxLength = 400, Check = CheckApiPath, Description = "URL suffix: the API is served at {gateway}/{path}." },
-        new("serviceUrl", FieldType.String) { MaxLength = 2000, Check = CheckServiceUrl, Description = "Absolute http(s) URL of the backend." },
+        new("serviceUrl", FieldType.String) { MaxLength = 2000, Check = CheckApiServiceUrl, Description = "Absolute http(s) URL of the backend; ws(s):// for an API of type websocket (and only for it)." },
         new("protocols", FieldType.StringArray) { Values = ["http", "https", "ws", "wss"], Default = () => new JsonArray("https") },
         new("subscriptionRequired", FieldType.Boolean) { Default = () => true },
         new("subscriptionKeyParameterNames", FieldType.Object) { Schema = KeyParameterNames, Default = () => new JsonObject { ["header"] = DefaultKeyHeader, ["query"] = DefaultKeyQuery } },
@@ -292,6 +292,28 @@ public static partial class ResourceSchemas
             ? null
             : $"'serviceUrl' must be an absolute http or https URL; '{s}' is not.";
     }
+
+    /// <summary>
+    /// Checks that an API's backend URL is absolute http, https, ws or wss; whether ws(s) fits the API's type is the
+    /// management service's check (<see cref="IsWebSocketUrl"/>).
+    /// </summary>
+    public static string? CheckApiServiceUrl(JsonNode value)
+    {
+        var s = value.GetValue<string>();
+        if (s.Length == 0)
+        {
+            return null;
+        }
+
+        return Uri.TryCreate(s, UriKind.Absolute, out var uri) && uri.Host.Length > 0
+            && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeWs || uri.Scheme == Uri.UriSchemeWss)
+            ? null
+            : $"'serviceUrl' must be an absolute http or https URL (ws or wss for an API of type websocket); '{s}' is not.";
+    }
+
+    /// <summary>Whether a backend URL is a WebSocket one (ws:// or wss://).</summary>
+    public static bool IsWebSocketUrl(string? url) =>
+        url is not null && (url.StartsWith("ws://", StringComparison.OrdinalIgnoreCase) || url.StartsWith("wss://", StringComparison.OrdinalIgnoreCase));
 
     private static string? CheckMethod(JsonNode value)
     {

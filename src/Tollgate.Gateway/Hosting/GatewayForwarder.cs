@@ -66,13 +66,23 @@ public sealed class GatewayForwarder
     {
         var request = context.Features.Get<GatewayRequest>() ?? throw new UnreachableException("The gateway forwards matched requests only.");
         var api = request.Api;
-        var destination = request.BackendUrl ?? api.ServiceUrl!;
+        var destination = HttpAddress(request.BackendUrl ?? api.ServiceUrl!);
         // A client certificate (authentication-certificate, a backend's credentials) or a backend's own server
         // certificate checks need a client of their own; every other call shares one connection pool.
         var client = request.ClientCertificate is null && request.Backend is null ? _client : _backendClients.For(request, _client);
         var vt = _forwarder.SendAsync(context, destination, client, _requestConfig, TransformerFor(request.Entry));
         return vt.IsCompletedSuccessfully ? Task.CompletedTask : vt.AsTask();
     }
+
+    /// <summary>
+    /// A WebSocket API's backend (ws:// or wss://) as the http:// or https:// address YARP sends the handshake to:
+    /// YARP forwards the Upgrade request over HTTP/1.1 itself and relays the frames once the backend answers 101.
+    /// </summary>
+    internal static string HttpAddress(string url) =>
+        url.Length < 5 || (url[0] | 0x20) != 'w' ? url
+        : url.StartsWith("ws://", StringComparison.OrdinalIgnoreCase) ? "http://" + url[5..]
+        : url.StartsWith("wss://", StringComparison.OrdinalIgnoreCase) ? "https://" + url[6..]
+        : url;
 
     private HttpTransformer TransformerFor(OperationEntry entry)
     {

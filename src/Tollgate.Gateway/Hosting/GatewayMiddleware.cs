@@ -49,7 +49,7 @@ public sealed partial class GatewayMiddleware(RequestDelegate next, SnapshotProx
         var route = matched.RouteId;
         var entry = matched.Entry;
         var api = entry.Api;
-        if (!AllowsScheme(api.Protocols, context.Request.Scheme))
+        if (!AllowsScheme(api.Protocols, context.Request))
         {
             await GatewayErrors.WriteAsync(context, 404, GatewayErrorKind.ResourceNotFound, GatewayErrors.ResourceNotFound);
             return;
@@ -128,11 +128,18 @@ public sealed partial class GatewayMiddleware(RequestDelegate next, SnapshotProx
             timedOut ? "The backend did not respond in time." : "The backend could not be reached or sent an invalid response.");
     }
 
-    private static bool AllowsScheme(IReadOnlyList<string> protocols, string scheme)
+    /// <summary>
+    /// Whether the API's protocols admit the call: http and https by name; a WebSocket handshake (an HTTP/1.1 GET
+    /// asking to upgrade to websocket) over http is ws, over https wss, as APIM's protocols name them.
+    /// </summary>
+    private static bool AllowsScheme(IReadOnlyList<string> protocols, HttpRequest request)
     {
+        var scheme = request.Scheme;
+        var webSocket = IsWebSocketHandshake(request);
         foreach (var p in protocols)
         {
-            if (string.Equals(p, scheme, StringComparison.OrdinalIgnoreCase))
+            if (string.Equals(p, scheme, StringComparison.OrdinalIgnoreCase)
+                || (webSocket && string.Equals(p, scheme == "https" ? "wss" : "ws", StringComparison.OrdinalIgnoreCase)))
             {
                 return true;
             }
@@ -140,6 +147,9 @@ public sealed partial class GatewayMiddleware(RequestDelegate next, SnapshotProx
 
         return false;
     }
+
+    private static bool IsWebSocketHandshake(HttpRequest request) =>
+        HttpMethods.IsGet(request.Method) && request.Headers.Upgrade.ToString().Contains("websocket", StringComparison.OrdinalIgnoreCase);
 
     private static partial class Log
     {

@@ -69,6 +69,19 @@ public sealed partial class PolicyService(IResourceStore store, ResourceService 
             errors.AddRange(await CheckDocumentAsync(scope, target, value, format, ct));
         }
 
+        if (errors.Count == 0 && target.Segments is ["apis", var apiId, ..]
+            && await store.GetAsync(new ResourceKey(scope.Name, ResourceKind.Api.Kind, "", apiId), ct) is { } api
+            && string.Equals((string?)api.Properties["type"], "websocket", StringComparison.Ordinal))
+        {
+            var unsupported = NotOnHandshake().Matches(value!).Select(m => m.Groups[1].Value.ToLowerInvariant()).Distinct().ToList();
+            if (unsupported.Count > 0)
+            {
+                errors.Add(new ValidationError("value", $"API '{apiId}' is a WebSocket API, whose policies apply to its onHandshake operation, where APIM does not support "
+                    + $"{string.Join(", ", unsupported.Select(u => $"<{u}>"))} (nor mock-response, cache-lookup, cache-store, cross-domain, cors, jsonp, set-method, set-body, "
+                    + "xml-to-json, json-to-xml, xsl-transform, validate-content, validate-parameters, validate-headers, validate-status-code)."));
+            }
+        }
+
         if (errors.Count > 0)
         {
             throw ArmException.Validation(errors);
@@ -575,6 +588,11 @@ public sealed partial class PolicyService(IResourceStore store, ResourceService 
         ["name"] = "policy",
         ["properties"] = new JsonObject { ["format"] = format, ["value"] = value },
     };
+
+    /// <summary>The policies APIM refuses on a WebSocket API's onHandshake operation (its "unsupported policies").</summary>
+    [System.Text.RegularExpressions.GeneratedRegex(@"<\s*(mock-response|cache-lookup|cache-store|cross-domain|cors|jsonp|set-method|set-body|xml-to-json|json-to-xml|xsl-transform|validate-content|validate-parameters|validate-headers|validate-status-code)[\s/>]",
+        System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex NotOnHandshake();
 
     private async Task RequireScopeAsync(ServiceScope scope, PolicyScope target, CancellationToken ct)
     {

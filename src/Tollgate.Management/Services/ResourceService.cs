@@ -439,6 +439,11 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
             return false;
         }
 
+        if (kind == ResourceKind.Operation && await IsWebSocketApiAsync(scope, parent, ct))
+        {
+            throw ArmException.Validation("operationId", WebSocketOperationMessage(parent));
+        }
+
         var changes = new List<ResourceChange> { new ResourceChange.Delete(key, ifMatch) };
         if (kind == ResourceKind.Api)
         {
@@ -858,6 +863,7 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
 
             await PrepareApiVersioningAsync(scope, name, input, props, existing, errors, extra, ct);
             await ValidateApiAsync(scope, name, props, errors, ct);
+            PrepareWebSocketApi(scope, name, props, existing, errors, extra);
         }
         else if (kind == ResourceKind.ApiVersionSet)
         {
@@ -970,6 +976,46 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
             {
                 errors.Add(new ValidationError("path", $"The path '{path}' is already used by API '{clash.Key.Name}'; each API needs its own URL suffix, unless both are versions of one version set."));
             }
+        }
+    }
+
+    /// <summary>The operation APIM creates with a WebSocket API, its only one: the handshake, <c>GET /</c>.</summary>
+    public const string OnHandshake = "onHandshake";
+
+    private async Task<bool> IsWebSocketApiAsync(ServiceScope scope, string apiId, CancellationToken ct) =>
+        await store.GetAsync(Key(scope, ResourceKind.Api, "", apiId), ct) is { } api
+        && string.Equals((string?)api.Properties["type"], "websocket", StringComparison.Ordinal);
+
+    private static string WebSocketOperationMessage(string apiId) =>
+        $"API '{apiId}' is a WebSocket API: its only operation is {OnHandshake} (GET /), created with the API, which cannot be changed, removed or joined by others. Its policies can be set (apis/{apiId}/operations/{OnHandshake}/policies/policy).";
+
+    /// <summary>
+    /// APIM's WebSocket API (<c>type: websocket</c>): its serviceUrl is ws:// or wss:// (and only its is), its type
+    /// stays what it was created with, and creating it creates its one operation, <see cref="OnHandshake"/>.
+    /// </summary>
+    private void PrepareWebSocketApi(ServiceScope scope, string name, JsonObject props, StoredResource? existing, List<ValidationError> errors, List<ResourceChange> extra)
+    {
+        var webSocket = string.Equals((string?)props["type"], "websocket", StringComparison.Ordinal);
+        var url = (string?)props["serviceUrl"];
+        if (!string.IsNullOrEmpty(url) && ResourceSchemas.IsWebSocketUrl(url) != webSocket)
+        {
+            errors.Add(new ValidationError("serviceUrl", webSocket
+                ? $"'serviceUrl' of an API of type websocket must be a ws:// or wss:// URL; '{url}' is not."
+                : $"'serviceUrl' may be a ws:// or wss:// URL only for an API of type websocket; this API's type is '{(string?)props["type"]}'. Use an http or https URL, or type websocket."));
+        }
+
+        var wasWebSocket = existing is not null && string.Equals((string?)existing.Properties["type"], "websocket", StringComparison.Ordinal);
+        if (existing is not null && wasWebSocket != webSocket)
+        {
+            errors.Add(new ValidationError("type", $"API '{name}' is of type '{(string?)existing.Properties["type"] ?? "http"}': an API cannot change to or from type websocket. Create another API."));
+            return;
+        }
+
+        if (webSocket && existing is null)
+        {
+            var operation = SchemaValidator.Validate(new JsonObject { ["displayName"] = OnHandshake, ["method"] = "GET", ["urlTemplate"] = "/" },
+                ResourceKind.Operation.Schema, "", errors, applyDefaults: true);
+            extra.Add(new ResourceChange.Put(Key(scope, ResourceKind.Operation, name, OnHandshake), operation, null));
         }
     }
 
@@ -1106,6 +1152,13 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
         if (siblings is null)
         {
             var api = await store.GetAsync(Key(scope, ResourceKind.Api, "", apiId), ct) ?? throw ArmException.NotFound("Api");
+            if (string.Equals((string?)api.Properties["type"], "websocket", StringComparison.Ordinal))
+            {
+                // APIM's onHandshake is a system operation: created with the API, never changed or removed.
+                errors.Add(new ValidationError("operationId", WebSocketOperationMessage(apiId)));
+                return;
+            }
+
             apiPath = (string?)api.Properties["path"];
             siblings = (await store.ListAsync(scope.Name, ResourceKind.Operation.Kind, apiId, ct)).Select(o => (o.Key.Name, o.Properties)).ToList();
         }
@@ -1373,6 +1426,8 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
     {
         if (props["authenticationSettings"] is not JsonObject settings)
         {
+            // APIM names authenticationSettings on every API, null when none are set.
+            props.TryAdd("authenticationSettings", null);
             return;
         }
 

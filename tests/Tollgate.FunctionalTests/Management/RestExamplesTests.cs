@@ -142,8 +142,6 @@ public sealed class RestExamplesTests(RestExamplesFixture fixture, ITestOutputHe
     {
         ["ApiManagementUpdateApiOperation.json"] = "the documented answer is another operation's (CancelOrder, whose request has a description); the update "
             + "sets no request description, so Tollgate's answer has none",
-        ["ApiManagementCreateWebsocketApi.json"] = "serviceUrl 'wss://echo.websocket.org' is refused naming 'serviceUrl': an API's backend URL is http(s) only, "
-            + "a ws(s):// one is not accepted (nor forwarded) yet",
         ["ApiManagementUpdateServicePublisherDetails.json"] = "the instance's answer has no scmUrl (there is no Git configuration endpoint), publicIPAddresses "
             + "or customProperties (Azure's public addresses and its TLS and cipher switches)",
         ["ApiManagementUserToken.json"] = "the example's expiry (2019-04-21) is in the past: Tollgate refuses a token that could never be used, naming 'expiry'",

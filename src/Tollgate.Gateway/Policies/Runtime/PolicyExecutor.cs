@@ -421,7 +421,9 @@ public static partial class PolicyExecutor
         if (error is null)
         {
             request.BackendStatusCode = http.Response.StatusCode;
-            return PolicyStep.Continue;
+            // A WebSocket handshake the backend accepted (101): YARP has relayed the frames until either side closed,
+            // so there is no response left for outbound policies (APIM runs a WebSocket API's policies on the handshake).
+            return http.Response.StatusCode == StatusCodes.Status101SwitchingProtocols ? PolicyStep.Return : PolicyStep.Continue;
         }
 
         var timedOut = error.Error == ForwarderError.RequestTimedOut;
@@ -525,7 +527,8 @@ public static partial class PolicyExecutor
                 CircuitOpened(context, request.Backend!, http.Response.StatusCode.ToString(System.Globalization.CultureInfo.InvariantCulture));
             }
 
-            return PolicyStep.Continue;
+            // A relayed WebSocket (101): nothing left for outbound policies, as in Forwarded.
+            return http.Response.StatusCode == StatusCodes.Status101SwitchingProtocols ? PolicyStep.Return : PolicyStep.Continue;
         }
 
         timedOut |= error?.Error == ForwarderError.RequestTimedOut;
