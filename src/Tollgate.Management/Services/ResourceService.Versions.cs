@@ -473,6 +473,7 @@ public sealed partial class ResourceService
         foreach (var op in await store.ListAsync(scope.Name, ResourceKind.Operation.Kind, api, ct))
         {
             changes.Add(new ResourceChange.DeleteAll(scope.Name, PolicyService.Kind, $"apis/{target}/operations/{op.Key.NameKey}"));
+            changes.Add(new ResourceChange.DeleteAll(scope.Name, ResourceKind.OperationTag, $"{api}/{op.Key.Name}"));
         }
 
         changes.Add(new ResourceChange.DeleteAll(scope.Name, ResourceKind.Operation.Kind, api));
@@ -494,6 +495,11 @@ public sealed partial class ResourceService
         foreach (var op in await store.ListAsync(scope.Name, ResourceKind.Operation.Kind, from, ct))
         {
             changes.Add(new ResourceChange.Put(Key(scope, ResourceKind.Operation, to, op.Key.Name), (JsonObject)op.Properties.DeepClone(), op.Secrets));
+            foreach (var tag in await store.ListAsync(scope.Name, ResourceKind.OperationTag, $"{from}/{op.Key.Name}", ct))
+            {
+                changes.Add(new ResourceChange.Put(new ResourceKey(scope.Name, ResourceKind.OperationTag, $"{to}/{op.Key.Name}", tag.Key.Name), [], null));
+            }
+
             if (await store.GetAsync(new ResourceKey(scope.Name, PolicyService.Kind, $"apis/{source}/operations/{op.Key.NameKey}", "policy"), ct) is { } opPolicy)
             {
                 changes.Add(new ResourceChange.Put(new ResourceKey(scope.Name, PolicyService.Kind, $"apis/{target}/operations/{op.Key.NameKey}", "policy"), (JsonObject)opPolicy.Properties.DeepClone(), null));

@@ -638,6 +638,7 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
             foreach (var op in await store.ListAsync(scope.Name, ResourceKind.Operation.Kind, apiId, ct))
             {
                 changes.Add(new ResourceChange.DeleteAll(scope.Name, PolicyService.Kind, $"apis/{target}/operations/{op.Key.NameKey}"));
+                changes.Add(new ResourceChange.DeleteAll(scope.Name, ResourceKind.OperationTag, $"{apiId}/{op.Key.Name}"));
             }
 
             changes.Add(new ResourceChange.DeleteAll(scope.Name, ResourceKind.Operation.Kind, apiId));
@@ -654,6 +655,11 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
         foreach (var op in await store.ListAsync(scope.Name, ResourceKind.Operation.Kind, source.Key.Name, ct))
         {
             changes.Add(new ResourceChange.Put(Key(scope, ResourceKind.Operation, apiId, op.Key.Name), (JsonObject)op.Properties.DeepClone(), op.Secrets));
+            foreach (var tag in await store.ListAsync(scope.Name, ResourceKind.OperationTag, $"{source.Key.Name}/{op.Key.Name}", ct))
+            {
+                changes.Add(new ResourceChange.Put(new ResourceKey(scope.Name, ResourceKind.OperationTag, $"{apiId}/{op.Key.Name}", tag.Key.Name), [], null));
+            }
+
             if (await store.GetAsync(new ResourceKey(scope.Name, PolicyService.Kind, $"apis/{from}/operations/{op.Key.NameKey}", "policy"), ct) is { } opPolicy)
             {
                 changes.Add(new ResourceChange.Put(new ResourceKey(scope.Name, PolicyService.Kind, $"apis/{target}/operations/{op.Key.NameKey}", "policy"), (JsonObject)opPolicy.Properties.DeepClone(), null));

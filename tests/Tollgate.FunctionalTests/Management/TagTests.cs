@@ -110,6 +110,10 @@ public sealed class TagTests
             Assert.Equal(HttpStatusCode.NoContent, head.StatusCode);
         }
 
+        // A clone copies its operations' tags with them.
+        await host.PutAsync($"{Svc}/apis/scoring-copy", new { properties = new { displayName = "scoring copy", path = "scoring-copy", sourceApiId = "/apis/scoring", protocols = new[] { "https" } } });
+        Assert.Equal(["beta", "ml"], (await host.OkAsync(HttpMethod.Get, $"{Svc}/apis/scoring-copy/operations/score/tags"))["value"]!.AsArray().Select(t => (string?)t!["name"]).Order());
+
         // Deleting the tag takes it off the operation; deleting the operation or the product drops the rest.
         using (var deleted = await host.SendAsync(HttpMethod.Delete, $"{Svc}/tags/beta"))
         {
