@@ -184,6 +184,18 @@ public sealed class WebSocketApiTests() : GatewayServiceTests("wsapi"), IAsyncLi
         var refused = await ArmAssert.ErrorAsync(setBody, HttpStatusCode.BadRequest);
         Assert.Contains("value", ArmAssert.Targets(refused));
         Assert.Contains("<set-body>", (string)refused["details"]![0]!["message"]!, StringComparison.Ordinal);
+        Assert.Contains("policies/inbound/set-body", (string)refused["details"]![0]!["message"]!, StringComparison.Ordinal);
+
+        // Only policies count: the name of one in a comment or a string is not a policy.
+        await Host.PutAsync($"{Svc}/apis/fixed/operations/onHandshake/policies/policy", new
+        {
+            properties = new
+            {
+                format = "rawxml",
+                value = "<policies><inbound><base /><!-- no <cors> here --><set-header name=\"X-Note\" exists-action=\"override\"><value>@(\"<set-body>\")</value></set-header></inbound>"
+                    + "<backend><base /></backend><outbound><base /></outbound><on-error><base /></on-error></policies>",
+            },
+        });
 
         await Host.PutAsync($"{Svc}/apis/fixed/operations/onHandshake/policies/policy", new { properties = new { format = "rawxml", value = Policy } });
         var operation = await Host.OkAsync(HttpMethod.Get, $"{Svc}/apis/fixed/operations/onHandshake");
