@@ -629,52 +629,14 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
         var key = Key(scope, ResourceKind.Api, "", apiId);
         var existing = await store.GetAsync(key, ct);
         var (props, secrets, revisionsFollow) = await PrepareAsync(scope, ResourceKind.Api, "", apiId, input, existing, ct);
-        var target = apiId.ToLowerInvariant();
         var changes = new List<ResourceChange> { new ResourceChange.Put(key, props, secrets, ifMatch) };
         changes.AddRange(revisionsFollow);
         if (existing is not null)
         {
-            changes.Add(new ResourceChange.DeleteAll(scope.Name, PolicyService.Kind, $"apis/{target}"));
-            foreach (var op in await store.ListAsync(scope.Name, ResourceKind.Operation.Kind, apiId, ct))
-            {
-                changes.Add(new ResourceChange.DeleteAll(scope.Name, PolicyService.Kind, $"apis/{target}/operations/{op.Key.NameKey}"));
-                changes.Add(new ResourceChange.DeleteAll(scope.Name, ResourceKind.OperationTag, $"{apiId}/{op.Key.Name}"));
-            }
-
-            changes.Add(new ResourceChange.DeleteAll(scope.Name, ResourceKind.Operation.Kind, apiId));
-            changes.Add(new ResourceChange.DeleteAll(scope.Name, ResourceKind.ApiSchema.Kind, apiId));
-            changes.Add(new ResourceChange.DeleteAll(scope.Name, ResourceKind.ApiTag, apiId));
+            changes.AddRange(await ApiContentDeletesAsync(scope, apiId, ct));
         }
 
-        var from = source.Key.NameKey;
-        foreach (var schema in await store.ListAsync(scope.Name, ResourceKind.ApiSchema.Kind, source.Key.Name, ct))
-        {
-            changes.Add(new ResourceChange.Put(Key(scope, ResourceKind.ApiSchema, apiId, schema.Key.Name), (JsonObject)schema.Properties.DeepClone(), null));
-        }
-
-        foreach (var op in await store.ListAsync(scope.Name, ResourceKind.Operation.Kind, source.Key.Name, ct))
-        {
-            changes.Add(new ResourceChange.Put(Key(scope, ResourceKind.Operation, apiId, op.Key.Name), (JsonObject)op.Properties.DeepClone(), op.Secrets));
-            foreach (var tag in await store.ListAsync(scope.Name, ResourceKind.OperationTag, $"{source.Key.Name}/{op.Key.Name}", ct))
-            {
-                changes.Add(new ResourceChange.Put(new ResourceKey(scope.Name, ResourceKind.OperationTag, $"{apiId}/{op.Key.Name}", tag.Key.Name), [], null));
-            }
-
-            if (await store.GetAsync(new ResourceKey(scope.Name, PolicyService.Kind, $"apis/{from}/operations/{op.Key.NameKey}", "policy"), ct) is { } opPolicy)
-            {
-                changes.Add(new ResourceChange.Put(new ResourceKey(scope.Name, PolicyService.Kind, $"apis/{target}/operations/{op.Key.NameKey}", "policy"), (JsonObject)opPolicy.Properties.DeepClone(), null));
-            }
-        }
-
-        if (await store.GetAsync(new ResourceKey(scope.Name, PolicyService.Kind, $"apis/{from}", "policy"), ct) is { } apiPolicy)
-        {
-            changes.Add(new ResourceChange.Put(new ResourceKey(scope.Name, PolicyService.Kind, $"apis/{target}", "policy"), (JsonObject)apiPolicy.Properties.DeepClone(), null));
-        }
-
-        foreach (var tag in await store.ListAsync(scope.Name, ResourceKind.ApiTag, source.Key.Name, ct))
-        {
-            changes.Add(new ResourceChange.Put(new ResourceKey(scope.Name, ResourceKind.ApiTag, apiId, tag.Key.Name), [], null));
-        }
+        changes.AddRange(await ApiContentCopiesAsync(scope, source.Key.Name, apiId, ct));
 
         await ApplyAsync(scope, changes, ct);
         await WrittenAsync(scope, ResourceKind.Api, existing, key);
