@@ -4,6 +4,8 @@
 # as µs of CPU per request. Compare two builds by running it for each:
 #   bash bench/gateway/profile.sh [BIN_DIR]          BIN_DIR: a Tollgate build output [src/Tollgate/bin/Release/net10.0]
 # Knobs: POLICY [starter|none] ANALYTICS [true] PROFILE_SECONDS [10] CONNECTIONS [64] BASE_PORT [19600]
+#        TARGET [tollgate|yarp|yarp-direct]: yarp profiles bench/gateway/BareYarp instead (yarp-direct: its direct forwarding), the same way (the baseline's own breakdown)
+#        KEEP [dir]: copy perf's folded text (perf.txt) and wrk's output there, to compare two profiles symbol by symbol
 # The configuration is bench/gateway's tollgate-full but with in-process counters (a Redis process would be a second
 # process to profile): key check, the Starter policy, the request log, metrics.
 # JIT'd code is symbolized through DOTNET_PerfMapEnabled=1 with W^X off and ReadyToRun off (everything JIT'd).
@@ -21,6 +23,38 @@ require_tools wrk perf curl python3
 make_workdir gateway-profile
 dotnet "$BACKEND_DLL" --urls "http://127.0.0.1:$BACKEND_PORT" >"$TMP/backend.log" 2>&1 &
 PID[backend]=$!
+profile() {  # profile PID URL [wrk header args...]
+    local pid=$1 url=$2
+    shift 2
+    log "warming up"
+    wrk -t2 -c"$CONNECTIONS" -d8s "$@" "$url" >/dev/null
+    wrk -t2 -c"$CONNECTIONS" -d"$((SECONDS_ + 10))s" "$@" "$url" >"$TMP/wrk.txt" &
+    local wrk_pid=$!
+    sleep 2
+    log "profiling for ${SECONDS_}s"
+    perf record -e cpu-clock -F 1999 -g -p "$pid" -o "$TMP/perf.data" -- sleep "$SECONDS_" 2>/dev/null
+    # Context switches of the process (every thread) over 5 s of the same load: a thread hand-off per call shows here.
+    perf stat -x, -e context-switches,cpu-migrations,task-clock -p "$pid" -o "$TMP/stat.txt" -- sleep 5 2>/dev/null || true
+    wait "$wrk_pid"
+    perf script -i "$TMP/perf.data" -F comm,ip,sym,dso 2>/dev/null >"$TMP/perf.txt"
+    local rps
+    rps=$(awk '/Requests\/sec/ { print $2 }' "$TMP/wrk.txt")
+    if [[ -n "${KEEP:-}" ]]; then mkdir -p "$KEEP" && cp "$TMP/perf.txt" "$TMP/wrk.txt" "$KEEP/"; fi
+    python3 "$SCRIPT_DIR/cpu_breakdown.py" "$TMP/perf.txt" "$rps" "$SECONDS_" 1999
+    awk -F, -v rps="$rps" '$3 == "context-switches" { printf "context switches per request: %.2f\n", $1 / (rps * 5) }' "$TMP/stat.txt"
+    if [[ -n "${KEEP:-}" ]]; then cp "$TMP/stat.txt" "$KEEP/"; fi
+}
+if [[ "${TARGET:-tollgate}" == yarp || "${TARGET:-}" == yarp-direct ]]; then
+    YARP_DLL=$REPO/bench/gateway/BareYarp/bin/Release/net10.0/BareYarp.dll
+    [[ -f "$YARP_DLL" ]] || dotnet build "$REPO/bench/gateway/BareYarp/BareYarp.csproj" -c Release -nologo -v q >/dev/null
+    (export DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0 DOTNET_ReadyToRun=0
+     exec dotnet "$YARP_DLL" --urls "http://127.0.0.1:$GW_PORT" --backend "http://127.0.0.1:$BACKEND_PORT" \
+        --direct "$([[ "$TARGET" == yarp-direct ]] && echo true || echo false)") >"$TMP/yarp.log" 2>&1 &
+    PID[yarp]=$!
+    wait_for "http://127.0.0.1:$GW_PORT/"
+    profile "${PID[yarp]}" "http://127.0.0.1:$GW_PORT/echo/hello"
+    exit 0
+fi
 (export DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0 DOTNET_ReadyToRun=0 \
     Tollgate__Gateway__HttpUrl="http://127.0.0.1:$GW_PORT" Tollgate__Gateway__HttpsUrl="" \
     Tollgate__Management__Url="http://127.0.0.1:$MGMT_PORT" Tollgate__Management__HttpsUrl="" \
@@ -42,19 +76,14 @@ mgmt PUT /apis/echo/operations/get '{"properties":{"displayName":"Get","method":
 mgmt PUT /products/starter/apis/echo '{}'
 if [[ "$POLICY" == starter ]]; then
     mgmt PUT /products/starter/policies/policy '{"properties":{"format":"rawxml","value":"<policies><inbound><base /><rate-limit calls=\"2000000000\" renewal-period=\"60\" /><quota calls=\"2000000000\" renewal-period=\"604800\" /></inbound><backend><base /></backend><outbound><base /></outbound><on-error><base /></on-error></policies>"}}'
+else
+    # The Starter product of a new instance has APIM's default policy (5 calls a minute): no policy at all instead.
+    mgmt DELETE /products/starter/policies/policy ''
 fi
 mgmt PUT /subscriptions/bench '{"properties":{"scope":"/products/starter","displayName":"bench","state":"active"}}'
 key=$(curl -s -X POST -H "Authorization: $token" "$base/subscriptions/bench/listSecrets?api-version=2022-08-01" | python3 -c 'import json,sys; print(json.load(sys.stdin)["primaryKey"])')
 url="http://127.0.0.1:$GW_PORT/echo/hello"
 for i in $(seq 1 100); do [[ $(curl -s -o /dev/null -w '%{http_code}' -H "Ocp-Apim-Subscription-Key: $key" "$url") == 200 ]] && break; sleep 0.2; done
-log "warming up"
-wrk -t2 -c"$CONNECTIONS" -d8s -H "Ocp-Apim-Subscription-Key: $key" "$url" >/dev/null
-wrk -t2 -c"$CONNECTIONS" -d"$((SECONDS_ + 4))s" -H "Ocp-Apim-Subscription-Key: $key" "$url" >"$TMP/wrk.txt" &
-wrk_pid=$!
-sleep 2
-log "profiling for ${SECONDS_}s"
-perf record -e cpu-clock -F 1999 -g -p "${PID[tollgate]}" -o "$TMP/perf.data" -- sleep "$SECONDS_" 2>/dev/null
-wait "$wrk_pid"
-perf script -i "$TMP/perf.data" -F comm,ip,sym,dso 2>/dev/null >"$TMP/perf.txt"
-rps=$(awk '/Requests\/sec/ { print $2 }' "$TMP/wrk.txt")
-python3 "$SCRIPT_DIR/cpu_breakdown.py" "$TMP/perf.txt" "$rps" "$SECONDS_" 1999
+code=$(curl -s -o "$TMP/first.body" -w '%{http_code}' -H "Ocp-Apim-Subscription-Key: $key" "$url")
+[[ "$code" == 200 ]] || die "the gateway answered $code, not 200: $(cat "$TMP/first.body")"
+profile "${PID[tollgate]}" "$url" -H "Ocp-Apim-Subscription-Key: $key"

@@ -2,6 +2,8 @@
 # Gateway benchmark: wrk on loopback against
 #   direct   - the backend itself
 #   yarp     - a bare YARP 2.3 reverse proxy (the baseline)
+#   yarp-direct - YARP's direct forwarding (IHttpForwarder from one terminal delegate: no routing, no proxy pipeline):
+#              the floor of any gateway built on Kestrel, YARP's forwarder and SocketsHttpHandler, as Tollgate's is
 #   nginx    - nginx with upstream keep-alive
 #   haproxy  - HAProxy (Debian package) with keep-alive and server connection reuse, a second reference proxy
 #   tollgate - the Tollgate gateway with subscription-key checking
@@ -19,7 +21,8 @@
 #              request log and metrics on
 #   tollgate-fullb - tollgate-full again, in a second process started with the extra environment in B_ENV (A_ENV for
 #              tollgate-full's): an A/B of a runtime or Tollgate setting in one interleaved run, e.g.
-#              B_ENV="DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1" CONFIGS="yarp tollgate-full tollgate-fullb"
+#              B_ENV="DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1" CONFIGS="yarp tollgate-full tollgate-fullb";
+#              with B_OUT=<a Tollgate build output>, tollgate-fullb runs that build instead: an A/B of two builds
 # in one run, interleaved (direct yarp nginx tollgate, direct yarp nginx tollgate, ...), medians
 # over REPS repetitions, ratios to bare YARP, proxy CPU per request, and one-connection latency.
 # Method: bench/README.md. Usage: bash bench/gateway/run.sh (details: bench/README.md)
@@ -32,8 +35,9 @@
 #   TOLLGATE_BUILD [1]   0 = do not build Tollgate, only the bench projects
 #   NGINX_WORKERS [auto] nginx worker_processes
 #   HAPROXY_THREADS [nproc] HAProxy nbthread
-#   BASE_PORT [18080]    ports BASE+1 .. BASE+19 on 127.0.0.1 must be free
+#   BASE_PORT [18080]    ports BASE+1 .. BASE+20 on 127.0.0.1 must be free
 #   RESULTS_DIR [<repo>/bench/results]
+#   SAME_REQUEST [1]     1 = every proxy gets the same request, subscription-key header included (0: only Tollgate's carry one)
 set -euo pipefail
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -52,6 +56,7 @@ NGINX_WORKERS=${NGINX_WORKERS:-auto}
 HAPROXY_THREADS=${HAPROXY_THREADS:-$(nproc)}
 BASE_PORT=${BASE_PORT:-18080}
 RESULTS_DIR=${RESULTS_DIR:-$REPO/bench/results}
+SAME_REQUEST=${SAME_REQUEST:-1}
 
 BACKEND_PORT=$((BASE_PORT + 1))
 YARP_PORT=$((BASE_PORT + 2))
@@ -72,6 +77,7 @@ GW_FULL_PORT=$((BASE_PORT + 16))
 MGMT_FULL_PORT=$((BASE_PORT + 17))
 GW_FULLB_PORT=$((BASE_PORT + 18))
 MGMT_FULLB_PORT=$((BASE_PORT + 19))
+YARP_DIRECT_PORT=$((BASE_PORT + 20))
 
 API_VERSION=2022-08-01
 PATH_DIRECT=/echo/hello
@@ -85,7 +91,7 @@ uses_redis() { has_config tollgate-starter-redis || has_config tollgate-starter-
 
 [[ "$REPS" =~ ^[1-9][0-9]*$ ]] || die "REPS must be a positive integer (got '$REPS')"
 for c in $CONFIGS; do
-    case "$c" in direct|yarp|nginx|haproxy|tollgate|tollgate-log|tollgate-starter|tollgate-starter-redis|tollgate-starter-redis-noleases|tollgate-full|tollgate-fullb) ;; *) die "unknown configuration '$c' in CONFIGS" ;; esac
+    case "$c" in direct|yarp|yarp-direct|nginx|haproxy|tollgate|tollgate-log|tollgate-starter|tollgate-starter-redis|tollgate-starter-redis-noleases|tollgate-full|tollgate-fullb) ;; *) die "unknown configuration '$c' in CONFIGS" ;; esac
 done
 has_config yarp || die "CONFIGS must include yarp: every ratio is to bare YARP"
 
@@ -172,7 +178,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-for p in $BACKEND_PORT $YARP_PORT $NGINX_PORT $GW_PORT $MGMT_PORT $GW_LOG_PORT $MGMT_LOG_PORT $GW_STARTER_PORT $MGMT_STARTER_PORT $GW_REDIS_PORT $MGMT_REDIS_PORT $REDIS_PORT $GW_REDIS2_PORT $MGMT_REDIS2_PORT $HAPROXY_PORT $GW_FULL_PORT $MGMT_FULL_PORT; do
+for p in $BACKEND_PORT $YARP_PORT $NGINX_PORT $GW_PORT $MGMT_PORT $GW_LOG_PORT $MGMT_LOG_PORT $GW_STARTER_PORT $MGMT_STARTER_PORT $GW_REDIS_PORT $MGMT_REDIS_PORT $REDIS_PORT $GW_REDIS2_PORT $MGMT_REDIS2_PORT $HAPROXY_PORT $GW_FULL_PORT $MGMT_FULL_PORT $YARP_DIRECT_PORT; do
     port_free "$p" || die "port 127.0.0.1:$p is in use; set BASE_PORT to another value"
 done
 
@@ -216,6 +222,12 @@ dotnet "$YARP_DLL" --urls "http://127.0.0.1:$YARP_PORT" --backend "http://127.0.
 PID[yarp]=$!
 wait_http "http://127.0.0.1:$YARP_PORT$PATH_DIRECT"
 expect_200 yarp "http://127.0.0.1:$YARP_PORT$PATH_DIRECT"
+if has_config yarp-direct; then
+    dotnet "$YARP_DLL" --urls "http://127.0.0.1:$YARP_DIRECT_PORT" --backend "http://127.0.0.1:$BACKEND_PORT" --direct true >"$TMP/yarp-direct.log" 2>&1 &
+    PID[yarp-direct]=$!
+    wait_http "http://127.0.0.1:$YARP_DIRECT_PORT$PATH_DIRECT"
+    expect_200 yarp-direct "http://127.0.0.1:$YARP_DIRECT_PORT$PATH_DIRECT"
+fi
 
 # nginx
 if has_config nginx; then
@@ -254,6 +266,11 @@ start_tollgate() {
     # files from under the running process.
     [[ -d "$TMP/tollgate-bin" ]] || cp -r "$TOLLGATE_OUT" "$TMP/tollgate-bin"
     TOLLGATE_DLL=$TMP/tollgate-bin/tollgate.dll
+    if [[ "$name" == tollgate-fullb && -n "${B_OUT:-}" ]]; then
+        [[ -f "$B_OUT/tollgate.dll" ]] || die "B_OUT=$B_OUT has no tollgate.dll"
+        [[ -d "$TMP/tollgate-bin-b" ]] || cp -r "$B_OUT" "$TMP/tollgate-bin-b"
+        TOLLGATE_DLL=$TMP/tollgate-bin-b/tollgate.dll
+    fi
     TOLLGATE_DATA=$TMP/$name-data
     mkdir -p "$TOLLGATE_DATA"
     export Tollgate__Gateway__HttpUrl="http://127.0.0.1:$gw"
@@ -338,6 +355,7 @@ url_of() {
     case "$1" in
         direct) echo "http://127.0.0.1:$BACKEND_PORT$PATH_DIRECT" ;;
         yarp) echo "http://127.0.0.1:$YARP_PORT$PATH_DIRECT" ;;
+        yarp-direct) echo "http://127.0.0.1:$YARP_DIRECT_PORT$PATH_DIRECT" ;;
         nginx) echo "http://127.0.0.1:$NGINX_PORT$PATH_DIRECT" ;;
         haproxy) echo "http://127.0.0.1:$HAPROXY_PORT$PATH_DIRECT" ;;
         tollgate-full) echo "http://127.0.0.1:$GW_FULL_PORT$PATH_DIRECT" ;;
@@ -354,6 +372,7 @@ proxy_pids() {
     case "$1" in
         direct) ;;
         yarp) echo "${PID[yarp]}" ;;
+        yarp-direct) echo "${PID[yarp-direct]}" ;;
         nginx) echo "${PID[nginx]}" $(pgrep -P "${PID[nginx]}" || true) ;;
         haproxy) echo "${PID[haproxy]}" ;;
         tollgate|tollgate-log|tollgate-starter) echo "${PID[$1]}" ;;
@@ -395,7 +414,13 @@ bench_pids() {
 # neither wrk nor started by this run: the noise a shared machine adds.
 run_wrk() {
     local cfg=$1 t=$2 c=$3 d=$4 pids before=0 after=0 out line hdr=() all all0 all1 sys0 sys1 t0 t1
-    [[ -n "${KEY[$cfg]:-}" ]] && hdr=(-H "Ocp-Apim-Subscription-Key: ${KEY[$cfg]}")
+    if [[ -n "${KEY[$cfg]:-}" ]]; then
+        hdr=(-H "Ocp-Apim-Subscription-Key: ${KEY[$cfg]}")
+    elif [[ "$SAME_REQUEST" == 1 && "$cfg" != direct ]]; then
+        # The same request to every proxy: a client of an nginx- or YARP-based gateway sends its key too (they
+        # forward it; Tollgate checks it and removes it). A key of the same length as Tollgate's.
+        hdr=(-H "Ocp-Apim-Subscription-Key: 0123456789abcdef0123456789abcdef")
+    fi
     pids=$(proxy_pids "$cfg")
     all=$(bench_pids)
     # shellcheck disable=SC2086
@@ -542,8 +567,8 @@ END {
     direct_sp50 = (dkey in cnt) ? median(dkey) : ""
     print "| config | req/s | ratio to bare YARP | p50 | p99 | proxy CPU µs/req | p50 at 1 connection |"
     print "|---|---:|---:|---:|---:|---:|---:|"
-    names["direct"] = "direct (backend)"; names["yarp"] = "bare YARP 2.3"; names["nginx"] = "nginx"; names["tollgate"] = "Tollgate (key check)"; names["tollgate-log"] = "Tollgate (key check + request log)"; names["tollgate-starter"] = "Tollgate + Starter policies (in-process counters)"; names["tollgate-starter-redis"] = "Tollgate + Starter policies (Redis counters)"; names["tollgate-starter-redis-noleases"] = "Tollgate + Starter policies (Redis counters, no leases: every call in Redis)"; names["haproxy"] = "HAProxy"; names["tollgate-full"] = "Tollgate full (key check, Starter on Redis, request log, metrics)"
-    for (k = 1; names["tollgate-fullb"] = "Tollgate full, B_ENV"; k <= ncfg; k++) {
+    names["direct"] = "direct (backend)"; names["yarp"] = "bare YARP 2.3"; names["yarp-direct"] = "YARP direct forwarding (no routing, no proxy pipeline)"; names["nginx"] = "nginx"; names["tollgate"] = "Tollgate (key check)"; names["tollgate-log"] = "Tollgate (key check + request log)"; names["tollgate-starter"] = "Tollgate + Starter policies (in-process counters)"; names["tollgate-starter-redis"] = "Tollgate + Starter policies (Redis counters)"; names["tollgate-starter-redis-noleases"] = "Tollgate + Starter policies (Redis counters, no leases: every call in Redis)"; names["haproxy"] = "HAProxy"; names["tollgate-full"] = "Tollgate full (key check, Starter on Redis, request log, metrics)"; names["tollgate-fullb"] = "Tollgate full, B_ENV"
+    for (k = 1; k <= ncfg; k++) {
         cfg = order[k]
         ckey = cfg SUBSEP "cpu"
         cpu = (ckey in cnt) ? sprintf("%.1f", median(ckey)) : "—"
@@ -591,6 +616,13 @@ END {
             printf " ÷ HAProxy: %.2f.", median("tollgate-full" SUBSEP "cpu") / median("haproxy" SUBSEP "cpu")
         print ""
     }
+    if (("tollgate-fullb" SUBSEP "ratio") in cnt && ("tollgate-full" SUBSEP "ratio") in cnt) {
+        for (r = 1; (r, "tollgate-fullb") in rps; r++) add("ab", rps[r, "tollgate-fullb"] / rps[r, "tollgate-full"])
+        printf "B ÷ A (tollgate-fullb ÷ tollgate-full), same repetition: req/s %.3f", median("ab")
+        if (("tollgate-fullb" SUBSEP "cpu") in cnt && ("tollgate-full" SUBSEP "cpu") in cnt)
+            printf ", CPU per request %.3f", median("tollgate-fullb" SUBSEP "cpu") / median("tollgate-full" SUBSEP "cpu")
+        print "."
+    }
     if (("tollgate" SUBSEP "ratio") in cnt) {
         r = median("tollgate" SUBSEP "ratio")
         printf "Key check alone ÷ bare YARP: %.2f (target ≥ 1.1: %s).\n", r, (r >= 1.1 ? "met" : "NOT met")
@@ -613,7 +645,11 @@ OUT=$RESULTS_DIR/gateway-$DATE.md
     echo "1 connection: wrk -t1 -c1 -d$LAT_DURATION, $REPS interleaved repetitions, median p50 (in brackets: added to direct)."
     echo "Ratio: median over repetitions of req/s ÷ bare YARP req/s in the same repetition."
     echo "Proxy CPU: utime+stime of the proxy process(es) from /proc/<pid>/stat over the window ÷ requests."
-    echo "Request: GET $PATH_DIRECT, ~${#EXPECTED_BODY}-byte JSON answer; Tollgate with Ocp-Apim-Subscription-Key."
+    if [[ "$SAME_REQUEST" == 1 ]]; then
+        echo "Request: GET $PATH_DIRECT, ~${#EXPECTED_BODY}-byte JSON answer; every proxy gets an Ocp-Apim-Subscription-Key header (SAME_REQUEST=1)."
+    else
+        echo "Request: GET $PATH_DIRECT, ~${#EXPECTED_BODY}-byte JSON answer; only Tollgate's carry Ocp-Apim-Subscription-Key (SAME_REQUEST=0)."
+    fi
     echo
     echo "$TABLE"
     [[ -n "$COUNT_LINE" ]] && echo "$COUNT_LINE"
