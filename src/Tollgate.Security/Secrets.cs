@@ -39,7 +39,8 @@ public readonly struct KeyDigest : IEquatable<KeyDigest>
     public static KeyDigest Of(ReadOnlySpan<char> key)
     {
         var max = Encoding.UTF8.GetMaxByteCount(key.Length);
-        var buffer = max <= 512 ? stackalloc byte[512] : new byte[max];
+        // Sized to the key (stack memory is zeroed: a fixed 512 bytes cost more than the hash of a short key).
+        var buffer = max <= 512 ? stackalloc byte[max] : new byte[max];
         var n = Encoding.UTF8.GetBytes(key, buffer);
         Span<byte> hash = stackalloc byte[32];
         SHA256.HashData(buffer[..n], hash);

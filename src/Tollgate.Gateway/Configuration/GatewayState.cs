@@ -22,6 +22,11 @@ public sealed record OperationEntry(GatewayApi Api, GatewayOperation Operation, 
 /// </summary>
 public sealed class GatewayState
 {
+    private Hosting.GatewayInstanceFeature? _instanceFeature;
+
+    /// <summary>This state as the request feature naming a request's instance: one object for all its requests.</summary>
+    internal Hosting.GatewayInstanceFeature InstanceFeature => _instanceFeature ??= new Hosting.GatewayInstanceFeature(this);
+
     private GatewayState(GatewaySnapshot snapshot)
     {
         Snapshot = snapshot;

@@ -51,7 +51,7 @@ public sealed class GatewayInstanceMiddleware(RequestDelegate next, SnapshotProx
 
         try
         {
-            context.Features.Set(new GatewayInstanceFeature(state));
+            context.Features.Set(state.InstanceFeature);
             await next(context);
         }
         finally
