@@ -225,8 +225,8 @@ public sealed class WebSocketApiTests() : GatewayServiceTests("wsapi", https: tr
     }
 
     /// <summary>
-    /// A global policy holding policies APIM does not support on a handshake (top level and nested in a choose), and
-    /// one it does: set-method, set-body and cors would make the handshake a PUT with a body, which no WebSocket
+    /// A global policy holding policies APIM does not support on a handshake (top level, nested in a choose, and in a
+    /// fragment it includes), and ones it does: set-method, set-body and cors would make the handshake a PUT with a body, which no WebSocket
     /// backend accepts.
     /// </summary>
     private const string GlobalPolicy = """
@@ -240,7 +240,7 @@ public sealed class WebSocketApiTests() : GatewayServiceTests("wsapi", https: tr
                 <set-header name="X-Chosen" exists-action="override"><value>yes</value></set-header>
               </when>
             </choose>
-            <set-body>from the global policy</set-body>
+            <include-fragment fragment-id="rewrite" />
           </inbound>
           <backend><forward-request /></backend>
           <outbound />
@@ -254,6 +254,10 @@ public sealed class WebSocketApiTests() : GatewayServiceTests("wsapi", https: tr
         await CreateApiAsync("live", "live");
         await Host.PutAsync($"{Svc}/apis/plain", new { properties = new { displayName = "plain", path = "plain", serviceUrl = Backend.Url, protocols = new[] { "http" } } });
         await Host.PutAsync($"{Svc}/apis/plain/operations/send", new { properties = new { displayName = "send", method = "POST", urlTemplate = "/send" } });
+        await Host.PutAsync($"{Svc}/policyFragments/rewrite", new
+        {
+            properties = new { format = "rawxml", value = "<fragment><set-header name=\"X-Fragment\" exists-action=\"override\"><value>rewrite</value></set-header><set-body>from the global policy</set-body></fragment>" },
+        });
         await Host.PutAsync($"{Svc}/policies/policy", new { properties = new { format = "rawxml", value = GlobalPolicy } });
 
         // The WebSocket handshake is a GET without a body: the backend accepts it and echoes.
@@ -271,6 +275,7 @@ public sealed class WebSocketApiTests() : GatewayServiceTests("wsapi", https: tr
         Assert.Equal("GET", handshake.Method);
         Assert.Equal("global", handshake.Header("X-Global"));
         Assert.Equal("yes", handshake.Header("X-Chosen"));
+        Assert.Equal("rewrite", handshake.Header("X-Fragment"));
 
         // An HTTP API gets all of them.
         using var request = TollgateHost.GatewayRequest(HttpMethod.Post, "/plain/send", Key, "{\"from\":\"client\"}");
@@ -280,6 +285,7 @@ public sealed class WebSocketApiTests() : GatewayServiceTests("wsapi", https: tr
         Assert.Equal("PUT", forwarded.Method);
         Assert.Equal("from the global policy", forwarded.Body);
         Assert.Equal("global", forwarded.Header("X-Global"));
+        Assert.Equal("rewrite", forwarded.Header("X-Fragment"));
     }
 
     [Fact]
