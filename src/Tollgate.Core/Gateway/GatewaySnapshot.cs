@@ -131,6 +131,16 @@ public sealed record GatewayApi
 
     public string? ServiceUrl { get; init; }
 
+    /// <summary>
+    /// APIM's API type: <c>http</c>, <c>soap</c>, <c>graphql</c> or <c>websocket</c>. A WebSocket API's handshake
+    /// skips the policies APIM does not support there when the global or a product scope brings them in.
+    /// </summary>
+    public string Type { get; init; } = "http";
+
+    /// <summary>Whether this is a WebSocket API (<see cref="Type"/> <c>websocket</c>).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool IsWebSocket => string.Equals(Type, "websocket", StringComparison.Ordinal);
+
     public IReadOnlyList<string> Protocols { get; init; } = ["https"];
 
     public bool SubscriptionRequired { get; init; } = true;
@@ -199,7 +209,7 @@ public sealed record GatewayApi
     {
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(b);
-        if (a.Id != b.Id || a.DisplayName != b.DisplayName || a.Path != b.Path || a.ServiceUrl != b.ServiceUrl
+        if (a.Id != b.Id || a.DisplayName != b.DisplayName || a.Path != b.Path || a.ServiceUrl != b.ServiceUrl || a.Type != b.Type
             || a.SubscriptionRequired != b.SubscriptionRequired || a.KeyHeaderName != b.KeyHeaderName || a.KeyQueryName != b.KeyQueryName
             || a.ApiVersion != b.ApiVersion || a.Revision != b.Revision || a.IsCurrent != b.IsCurrent || a.VersioningScheme != b.VersioningScheme
             || a.VersionHeaderName != b.VersionHeaderName || a.VersionQueryName != b.VersionQueryName || a.Policy != b.Policy || a.PolicyFormat != b.PolicyFormat

@@ -74,10 +74,10 @@ public sealed partial class PolicyService(IResourceStore store, ResourceService 
             && string.Equals((string?)api.Properties["type"], "websocket", StringComparison.Ordinal))
         {
             var document = PolicyDocument.Parse(value!, await NamedValuesAsync(scope, ct), string.Equals(format, "xml", StringComparison.OrdinalIgnoreCase));
-            foreach (var (name, _, path) in PolicyElements(document).Where(e => NotOnHandshake.Contains(e.Name)))
+            foreach (var (name, _, path) in PolicyElements(document).Where(e => WebSocketHandshake.IsUnsupported(e.Name)))
             {
                 errors.Add(new ValidationError("value", $"{path}: API '{apiId}' is a WebSocket API, whose policies apply to its onHandshake operation, where APIM does not support "
-                    + $"<{name}> (nor any of {string.Join(", ", NotOnHandshake)})."));
+                    + $"<{name}> (nor any of {string.Join(", ", WebSocketHandshake.UnsupportedPolicies)})."));
             }
         }
 
@@ -587,13 +587,6 @@ public sealed partial class PolicyService(IResourceStore store, ResourceService 
         ["name"] = "policy",
         ["properties"] = new JsonObject { ["format"] = format, ["value"] = value },
     };
-
-    /// <summary>The policies APIM refuses on a WebSocket API's onHandshake operation (its "unsupported policies").</summary>
-    private static readonly string[] NotOnHandshake =
-    [
-        "mock-response", "cache-lookup", "cache-store", "cross-domain", "cors", "jsonp", "set-method", "set-body", "xml-to-json", "json-to-xml",
-        "xsl-transform", "validate-content", "validate-parameters", "validate-headers", "validate-status-code",
-    ];
 
     private async Task RequireScopeAsync(ServiceScope scope, PolicyScope target, CancellationToken ct)
     {

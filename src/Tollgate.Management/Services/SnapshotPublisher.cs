@@ -193,6 +193,7 @@ public sealed partial class SnapshotPublisher(IResourceStore store, SecretVault 
             DisplayName = Str(a.Properties, "displayName") ?? a.Key.Name,
             Path = (Str(a.Properties, "path") ?? "").Trim('/'),
             ServiceUrl = Str(a.Properties, "serviceUrl"),
+            Type = Str(a.Properties, "type") ?? "http",
             Protocols = (a.Properties["protocols"] as JsonArray)?.Select(p => (string)p!).ToArray() ?? ["https"],
             SubscriptionRequired = a.Properties["subscriptionRequired"]?.GetValue<bool>() ?? true,
             KeyHeaderName = Str(a.Properties["subscriptionKeyParameterNames"] as JsonObject, "header") ?? "Ocp-Apim-Subscription-Key",

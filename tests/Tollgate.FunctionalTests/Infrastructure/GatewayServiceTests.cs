@@ -4,9 +4,10 @@ namespace Tollgate.FunctionalTests.Infrastructure;
 
 /// <summary>
 /// A test class over one running Tollgate with one API Management instance, a recording backend, and a subscription
-/// key to all of the instance's APIs.
+/// key to all of the instance's APIs; with <paramref name="https"/>, the gateway also listens over HTTPS (its
+/// self-signed certificate, <see cref="TollgateHost.GatewayHttps"/>).
 /// </summary>
-public abstract class GatewayServiceTests(string service) : IAsyncLifetime
+public abstract class GatewayServiceTests(string service, bool https = false) : IAsyncLifetime
 {
     protected string Service { get; } = service;
 
@@ -25,7 +26,7 @@ public abstract class GatewayServiceTests(string service) : IAsyncLifetime
         Backend = await RecordingBackend.StartAsync();
         try
         {
-            Host = await TollgateHost.StartAsync();
+            Host = await TollgateHost.StartAsync(https: https);
             await Host.CreateServiceAsync(Service);
             Key = await Host.CreateSubscriptionAsync(Service, "all", "/apis");
         }

@@ -17,7 +17,15 @@ internal sealed class PolicyBuilder(
     /// <summary>The stores, clients and counters the handlers use.</summary>
     public PolicyServices Services => services;
 
-    private readonly Dictionary<(PolicyElement Element, string ScopeKey, string Section, MessageTarget Target), PolicyHandler> _built = [];
+    private readonly Dictionary<(PolicyElement Element, string ScopeKey, string Section, MessageTarget Target, bool Handshake), PolicyHandler> _built = [];
+
+    /// <summary>
+    /// Whether the pipeline being built is a WebSocket API's handshake, which skips the policies APIM does not support
+    /// there when the global or a product scope brings them in (<see cref="WebSocketHandshake.IsSkipped"/>): nested in
+    /// another policy or in a fragment too. Part of the key of a built handler, since a <c>choose</c> of the global
+    /// scope holds other children on a handshake than on an HTTP call.
+    /// </summary>
+    private bool _handshake;
 
     /// <summary>Hides the secret named values of the snapshot in a message.</summary>
     public Func<string, string> Redact { get; init; } = m => m;
@@ -28,7 +36,26 @@ internal sealed class PolicyBuilder(
     /// <summary>Names of the policies the runtime runs (the validator knows no others).</summary>
     public static IReadOnlySet<string> Supported => PolicyHandlerFactories.Names;
 
-    public PolicyPipeline? BuildPipeline(EffectivePolicy effective, ScopeKeys scopes)
+    /// <param name="effective">The operation's effective policy.</param>
+    /// <param name="scopes">The ids its scopes are named by.</param>
+    /// <param name="webSocketHandshake">
+    /// True for a WebSocket API's onHandshake operation: the global and product scopes' policies APIM does not support on
+    /// a handshake are skipped, as APIM skips them at run time, instead of run.
+    /// </param>
+    public PolicyPipeline? BuildPipeline(EffectivePolicy effective, ScopeKeys scopes, bool webSocketHandshake = false)
+    {
+        _handshake = webSocketHandshake;
+        try
+        {
+            return BuildPipelineCore(effective, scopes);
+        }
+        finally
+        {
+            _handshake = false;
+        }
+    }
+
+    private PolicyPipeline? BuildPipelineCore(EffectivePolicy effective, ScopeKeys scopes)
     {
         var inbound = BuildSection(effective.Inbound, "inbound", scopes);
         var backend = BuildSection(effective.Backend, "backend", scopes, effective.DefaultForwardAt);
@@ -52,6 +79,11 @@ internal sealed class PolicyBuilder(
         {
             foreach (var e in section)
             {
+                if (_handshake && WebSocketHandshake.IsSkipped(e.Element.Name, e.Scope))
+                {
+                    continue;
+                }
+
                 readsBody |= ReadsRequestBody(e.Element, section == effective.Inbound || section == effective.Backend);
             }
         }
@@ -120,7 +152,7 @@ internal sealed class PolicyBuilder(
 
     private void Add(List<PolicyHandler> result, PolicyElement element, PolicyScopeLevel scope, string scopeKey, string section, string path, MessageTarget target)
     {
-        if (element.Name == "base")
+        if (element.Name == "base" || (_handshake && WebSocketHandshake.IsSkipped(element.Name, scope)))
         {
             return;
         }
@@ -158,7 +190,7 @@ internal sealed class PolicyBuilder(
             return;
         }
 
-        var key = (element, scopeKey, section, target);
+        var key = (element, scopeKey, section, target, _handshake);
         if (!_built.TryGetValue(key, out var handler))
         {
             var location = new PolicyLocation(element.Name, PolicyScopeNames.Of(scope), section, path, element["id"] ?? "");

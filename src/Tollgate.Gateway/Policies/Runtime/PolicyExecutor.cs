@@ -463,6 +463,25 @@ public static partial class PolicyExecutor
         return PolicyStep.Error;
     }
 
+    /// <summary>Stops a forward's timeout when the response that starts is the backend's 101 (a relayed WebSocket).</summary>
+    private static Task StopTimeoutOnUpgrade(object state)
+    {
+        var (http, timer) = ((HttpContext, CancellationTokenSource))state;
+        if (http.Response.StatusCode == StatusCodes.Status101SwitchingProtocols)
+        {
+            try
+            {
+                timer.CancelAfter(Timeout.InfiniteTimeSpan);
+            }
+            catch (ObjectDisposedException)
+            {
+                // The forward already ended: nothing left to stop.
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
     /// <summary>The forward with everything: a timeout, the backend's circuit breaker, the missing-backend check.</summary>
     private static async ValueTask<PolicyStep> ForwardWithChecksAsync(PolicyContext context, TimeSpan? timeout, PolicyLocation location)
     {
@@ -496,6 +515,12 @@ public static partial class PolicyExecutor
             timer = new CancellationTokenSource(t, time);
             linked = CancellationTokenSource.CreateLinkedTokenSource(aborted, timer.Token);
             http.RequestAborted = linked.Token;
+            if (request.Api.IsWebSocket)
+            {
+                // APIM's forward-request timeout is the wait for the backend's response headers: once the backend has
+                // accepted the handshake (101), the relayed connection lasts until a side closes it or goes idle.
+                http.Response.OnStarting(StopTimeoutOnUpgrade, (http, timer));
+            }
         }
 
         var started = time.GetTimestamp();

@@ -456,7 +456,7 @@ public sealed partial class PolicyRuntime
                     }
                     else
                     {
-                        pipeline = BuildPipeline(builder, global, productDoc, apiDoc, opDoc, ScopeKeys(snapshot.ServiceName, product, api, op), $"operation '{api.Id}/{op.Id}'", problems);
+                        pipeline = BuildPipeline(builder, global, productDoc, apiDoc, opDoc, ScopeKeys(snapshot.ServiceName, product, api, op), $"operation '{api.Id}/{op.Id}'", api.IsWebSocket, problems);
                     }
 
                     if (signature is not null && pipeline is { Problem: null })
@@ -561,7 +561,8 @@ public sealed partial class PolicyRuntime
     public IReadOnlyList<string> Problems { get; private init; } = [];
 
     /// <summary>
-    /// What a pipeline is built from: its (product, API, operation) key and the ids its scopes are named by, the keys
+    /// What a pipeline is built from: its (product, API, operation) key and the ids its scopes are named by, whether it
+    /// is a WebSocket API's handshake (which skips some inherited policies), the keys
     /// of its documents and of every fragment they include (directly or through other fragments, or that none of that
     /// id exists). Null when a document of it could not be loaded (such a pipeline is never kept).
     /// </summary>
@@ -577,7 +578,8 @@ public sealed partial class PolicyRuntime
     {
         var sb = new StringBuilder();
         sb.Append(service).Append('|').Append(key.Product).Append('|').Append(key.Api).Append('|').Append(key.Operation).Append('|')
-            .Append(key.Product.Length > 0 ? product!.Id : "").Append('|').Append(api.Id).Append('|').Append(op.Id);
+            .Append(key.Product.Length > 0 ? product!.Id : "").Append('|').Append(api.Id).Append('|').Append(op.Id)
+            .Append(api.IsWebSocket ? "|websocket" : "");
         var includes = new Stack<string>();
         foreach (var doc in docs)
         {
@@ -624,7 +626,7 @@ public sealed partial class PolicyRuntime
     }
 
     /// <summary>One pipeline; a document of it that could not be loaded, or a build failure, makes it a pipeline that answers 500 naming why.</summary>
-    private static PolicyPipeline? BuildPipeline(PolicyBuilder builder, Doc? global, Doc? product, Doc? api, Doc? operation, ScopeKeys scopes, string what, List<string> problems)
+    private static PolicyPipeline? BuildPipeline(PolicyBuilder builder, Doc? global, Doc? product, Doc? api, Doc? operation, ScopeKeys scopes, string what, bool webSocketHandshake, List<string> problems)
     {
         foreach (var doc in (Doc?[])[global, product, api, operation])
         {
@@ -637,7 +639,7 @@ public sealed partial class PolicyRuntime
         try
         {
             var effective = EffectivePolicy.Merge(global?.Policy.Document, product?.Policy.Document, api?.Policy.Document, operation?.Policy.Document);
-            return builder.BuildPipeline(effective, scopes);
+            return builder.BuildPipeline(effective, scopes, webSocketHandshake);
         }
         catch (Exception e) when (e is PolicyBuildException or FormatException or OverflowException or ArgumentException or InvalidOperationException)
         {
