@@ -195,6 +195,10 @@ public sealed class DeveloperPortalTests(PortalFixture portal) : IClassFixture<P
         });
         await portal.Host.PutAsync($"{Svc}/apis/demand-forecast/tags/forecasting", new { });
         await portal.Host.PutAsync($"{Svc}/apis/demand-forecast/tags/ml", new { });
+        await portal.Host.PutAsync($"{Svc}/apis/holiday-calendar", new
+        {
+            properties = new { displayName = "Holiday Calendar API", description = "Public holidays, no tag.", serviceUrl = "http://127.0.0.1:9/", path = "holidays", protocols = new[] { "https" } },
+        });
         await using var p = await portal.NewPageAsync(nameof(Catalogue_FiltersByTheTagsThePublisherSet_AndGroupsTheApisByTag));
         var page = p.Page;
         var table = page.GetByRole(AriaRole.Table, new() { Name = "APIs" });
@@ -236,6 +240,8 @@ public sealed class DeveloperPortalTests(PortalFixture portal) : IClassFixture<P
         await Assertions.Expect(forecasting.GetByRole(AriaRole.Row).Filter(new() { HasText = "AzureML Demo API" })).ToHaveCountAsync(0);
         await Assertions.Expect(ml.GetByRole(AriaRole.Row).Filter(new() { HasText = "Demand Forecast API" })).ToHaveCountAsync(1);
         await Assertions.Expect(ml.GetByRole(AriaRole.Row).Filter(new() { HasText = "AzureML Demo API" })).ToHaveCountAsync(1);
+        await Assertions.Expect(page.GetByRole(AriaRole.Region, new() { Name = "Untagged" }).GetByRole(AriaRole.Row).Filter(new() { HasText = "Holiday Calendar API" })).ToHaveCountAsync(1);
+        await Assertions.Expect(ml.GetByRole(AriaRole.Row).Filter(new() { HasText = "Holiday Calendar API" })).ToHaveCountAsync(0);
         await Assertions.Expect(page.GetByRole(AriaRole.Checkbox, new() { Name = "Group by tag" })).ToBeCheckedAsync();
         await p.CheckAsync("apis-grouped-by-tag");
 
