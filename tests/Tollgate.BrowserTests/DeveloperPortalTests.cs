@@ -183,6 +183,76 @@ public sealed class DeveloperPortalTests(PortalFixture portal) : IClassFixture<P
     }
 
     [Fact]
+    public async Task Catalogue_FiltersByTheTagsThePublisherSet_AndGroupsTheApisByTag()
+    {
+        await WorldAsync();
+        await portal.Host.PutAsync($"{Svc}/tags/ml", new { properties = new { displayName = "Machine learning" } });
+        await portal.Host.PutAsync($"{Svc}/tags/forecasting", new { properties = new { displayName = "Forecasting" } });
+        await portal.Host.PutAsync($"{Svc}/apis/{TutorialSetup.ApiId}/tags/ml", new { });
+        await portal.Host.PutAsync($"{Svc}/apis/demand-forecast", new
+        {
+            properties = new { displayName = "Demand Forecast API", description = "Forecasts the demand of each week.", serviceUrl = "http://127.0.0.1:9/", path = "forecast", protocols = new[] { "https" } },
+        });
+        await portal.Host.PutAsync($"{Svc}/apis/demand-forecast/tags/forecasting", new { });
+        await portal.Host.PutAsync($"{Svc}/apis/demand-forecast/tags/ml", new { });
+        await portal.Host.PutAsync($"{Svc}/apis/holiday-calendar", new
+        {
+            properties = new { displayName = "Holiday Calendar API", description = "Public holidays, no tag.", serviceUrl = "http://127.0.0.1:9/", path = "holidays", protocols = new[] { "https" } },
+        });
+        await using var p = await portal.NewPageAsync(nameof(Catalogue_FiltersByTheTagsThePublisherSet_AndGroupsTheApisByTag));
+        var page = p.Page;
+        var table = page.GetByRole(AriaRole.Table, new() { Name = "APIs" });
+
+        // One tag: only the APIs carrying it; the box stays ticked on the page the form leads to.
+        await page.GotoAsync("/apis");
+        var tags = page.GetByRole(AriaRole.Group, new() { Name = "Tags" });
+        await tags.GetByRole(AriaRole.Checkbox, new() { Name = "Forecasting" }).CheckAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Search" }).ClickAsync();
+        await page.WaitForURLAsync("**/apis?*tag=forecasting*");
+        await Assertions.Expect(table.GetByRole(AriaRole.Row).Filter(new() { HasText = "Demand Forecast API" })).ToContainTextAsync("/forecast");
+        await Assertions.Expect(table.GetByRole(AriaRole.Row).Filter(new() { HasText = "AzureML Demo API" })).ToHaveCountAsync(0);
+        await Assertions.Expect(tags.GetByRole(AriaRole.Checkbox, new() { Name = "Forecasting" })).ToBeCheckedAsync();
+        await p.CheckAsync("apis-one-tag");
+
+        // Two tags: the APIs carrying either, each listed once though one carries both.
+        await tags.GetByRole(AriaRole.Checkbox, new() { Name = "Machine learning" }).CheckAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Search" }).ClickAsync();
+        await page.WaitForURLAsync(url => url.Contains("tag=forecasting", StringComparison.Ordinal) && url.Contains("tag=ml", StringComparison.Ordinal));
+        await Assertions.Expect(table.GetByRole(AriaRole.Row).Filter(new() { HasText = "Demand Forecast API" })).ToHaveCountAsync(1);
+        await Assertions.Expect(table.GetByRole(AriaRole.Row).Filter(new() { HasText = "AzureML Demo API" })).ToHaveCountAsync(1);
+
+        // With a search, and with a product the forecast API is not in.
+        await page.GotoAsync("/apis?tag=forecasting&tag=ml&search=azureml");
+        await Assertions.Expect(table.GetByRole(AriaRole.Row).Filter(new() { HasText = "Demand Forecast API" })).ToHaveCountAsync(0);
+        await Assertions.Expect(table.GetByRole(AriaRole.Row).Filter(new() { HasText = "AzureML Demo API" })).ToHaveCountAsync(1);
+        await page.GotoAsync("/apis?tag=forecasting&product=starter");
+        await Assertions.Expect(page.GetByText("No API matches.")).ToBeVisibleAsync();
+
+        // Grouped by tag: each API under every tag it carries, from a box of the form.
+        await page.GotoAsync("/apis");
+        await page.GetByRole(AriaRole.Checkbox, new() { Name = "Group by tag" }).CheckAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Search" }).ClickAsync();
+        await page.WaitForURLAsync("**/apis?*group=tag*");
+        var forecasting = page.GetByRole(AriaRole.Region, new() { Name = "Forecasting" });
+        var ml = page.GetByRole(AriaRole.Region, new() { Name = "Machine learning" });
+        await Assertions.Expect(forecasting.GetByRole(AriaRole.Heading, new() { Name = "Forecasting", Level = 2 })).ToBeVisibleAsync();
+        await Assertions.Expect(forecasting.GetByRole(AriaRole.Row).Filter(new() { HasText = "Demand Forecast API" })).ToHaveCountAsync(1);
+        await Assertions.Expect(forecasting.GetByRole(AriaRole.Row).Filter(new() { HasText = "AzureML Demo API" })).ToHaveCountAsync(0);
+        await Assertions.Expect(ml.GetByRole(AriaRole.Row).Filter(new() { HasText = "Demand Forecast API" })).ToHaveCountAsync(1);
+        await Assertions.Expect(ml.GetByRole(AriaRole.Row).Filter(new() { HasText = "AzureML Demo API" })).ToHaveCountAsync(1);
+        await Assertions.Expect(page.GetByRole(AriaRole.Region, new() { Name = "Untagged" }).GetByRole(AriaRole.Row).Filter(new() { HasText = "Holiday Calendar API" })).ToHaveCountAsync(1);
+        await Assertions.Expect(ml.GetByRole(AriaRole.Row).Filter(new() { HasText = "Holiday Calendar API" })).ToHaveCountAsync(0);
+        await Assertions.Expect(page.GetByRole(AriaRole.Checkbox, new() { Name = "Group by tag" })).ToBeCheckedAsync();
+        await p.CheckAsync("apis-grouped-by-tag");
+
+        // A tag link keeps the grouping and shows that tag's group only.
+        await page.GetByRole(AriaRole.Navigation, new() { Name = "Tags" }).GetByRole(AriaRole.Link, new() { Name = "Forecasting" }).ClickAsync();
+        await page.WaitForURLAsync("**/apis?tag=forecasting&group=tag");
+        await Assertions.Expect(forecasting).ToBeVisibleAsync();
+        await Assertions.Expect(ml).ToHaveCountAsync(0);
+    }
+
+    [Fact]
     public async Task Walkthrough_SignUpSubscribeAndTryItOnRrsExecute_ShowsTheHashedFeatures()
     {
         var published = await WorldAsync();

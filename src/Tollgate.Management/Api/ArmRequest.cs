@@ -43,6 +43,17 @@ public sealed class ArmRequest
 
     public string? IfMatch => Http.Request.Headers.IfMatch.FirstOrDefault();
 
+    /// <summary>
+    /// APIM's <c>includeNotTaggedApis</c> (and the like) of the lists by tag: <c>true</c> or <c>false</c> (the default);
+    /// anything else is a 400 naming the parameter rather than read as false.
+    /// </summary>
+    public bool IncludeNotTagged(string name) => Query(name) switch
+    {
+        null => false,
+        var text when bool.TryParse(text, out var value) => value,
+        _ => throw ArmException.Validation(name, $"'{name}' must be true or false."),
+    };
+
     public bool DeleteSubscriptions => string.Equals(Query("deleteSubscriptions"), "true", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>

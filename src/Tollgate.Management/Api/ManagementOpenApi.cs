@@ -161,6 +161,7 @@ public static partial class ManagementOpenApi
         }));
         AddMail(schemas);
         AddVersions(schemas);
+        AddTagResources(schemas);
         AddReports(schemas);
 
         schemas["ServicePrincipalContract"] = Obj(("type", "object"), ("properties", new JsonObject

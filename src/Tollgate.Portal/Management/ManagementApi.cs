@@ -65,7 +65,9 @@ public sealed class ManagementApi(HttpClient http, PortalOptions options)
     /// <summary>A page of a collection (<c>$filter</c>, <c>$top</c>, <c>$skip</c> are applied by the management API).</summary>
     public async Task<(IReadOnlyList<JsonObject> Items, int Count, ManagementError? Error)> ListAsync(string instance, string relative, string? filter, int top, int skip, CancellationToken ct)
     {
-        var query = $"?$top={top}&$skip={skip}" + (string.IsNullOrEmpty(filter) ? "" : "&$filter=" + Uri.EscapeDataString(filter));
+        // relative may carry a query of its own (apisByTags?includeNotTaggedApis=true).
+        var query = (relative.Contains('?', StringComparison.Ordinal) ? "&" : "?") + $"$top={top}&$skip={skip}"
+            + (string.IsNullOrEmpty(filter) ? "" : "&$filter=" + Uri.EscapeDataString(filter));
         var result = await SendAsync(HttpMethod.Get, InstancePath(instance) + relative + query, null, ct);
         if (!result.Ok)
         {

@@ -58,6 +58,14 @@ internal static class ApisApi
             .Documented("ApiProduct_ListByApis", "Lists the products that contain the API.", Collection("ProductContractProperties"));
         api.MapLink(ResourceKind.ApiTag, "tags", "apiId", "tagId", "ApiTag", "TagContractProperties", "tags of an API");
         api.MapLink(ResourceKind.OperationTag, "operations/{operationId}/tags", "operationId", "tagId", "OperationTag", "TagContractProperties", "tags of an operation");
+        api.MapArm(HttpMethods.Get, "operationsByTags", async (ArmRequest arm) =>
+            Page(await arm.Resources.ListOperationsByTagsAsync(arm.Scope, arm.Api, arm.Filter, arm.Top, arm.Skip, arm.IncludeNotTagged("includeNotTaggedOperations"), arm.Ct), arm.Http))
+            .DocumentedByTags("Operation_ListByTags", "operations of an API", "operation", "includeNotTaggedOperations",
+                "name, displayName, apiName, description, method, urlTemplate");
+        group.MapArm(HttpMethods.Get, "apisByTags", async (ArmRequest arm) =>
+            Page(await arm.Resources.ListApisByTagsAsync(arm.Scope, arm.Filter, arm.Top, arm.Skip, arm.IncludeNotTagged("includeNotTaggedApis"), arm.Ct), arm.Http))
+            .DocumentedByTags("Api_ListByTags", "APIs (revisions as {id};rev={n})", "api", "includeNotTaggedApis",
+                "name, displayName, apiRevision, path, description, serviceUrl, isCurrent");
         return group;
     }
 

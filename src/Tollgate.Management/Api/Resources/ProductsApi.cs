@@ -19,6 +19,9 @@ internal static class ProductsApi
         group.MapArm(HttpMethods.Get, "products/{productId}/subscriptions", async (ArmRequest arm) =>
             Page(await arm.Resources.ListSubscriptionsOfAsync(arm.Scope, ResourceKind.Product, arm.Route("productId"), "scope", arm.Filter, arm.Top, arm.Skip, arm.Ct), arm.Http))
             .Documented("ProductSubscriptions_List", "Lists the subscriptions to a product.", Collection("SubscriptionContractProperties"));
+        group.MapArm(HttpMethods.Get, "productsByTags", async (ArmRequest arm) =>
+            Page(await arm.Resources.ListProductsByTagsAsync(arm.Scope, arm.Filter, arm.Top, arm.Skip, arm.IncludeNotTagged("includeNotTaggedProducts"), arm.Ct), arm.Http))
+            .DocumentedByTags("Product_ListByTags", "products", "product", "includeNotTaggedProducts", "name, displayName, description, terms, state");
         return group;
     }
 }

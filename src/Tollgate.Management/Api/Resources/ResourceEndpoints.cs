@@ -85,6 +85,22 @@ internal static class ResourceEndpoints
     public static async Task<IResult> ListLinkedAsync(ArmRequest arm, string linkKind, string parent, bool reverse) =>
         Page(await arm.Resources.ListLinkedAsync(arm.Scope, linkKind, parent, reverse, arm.Filter, arm.Top, arm.Skip, arm.Ct), arm.Http);
 
+    /// <summary>
+    /// APIM's list by tag (<c>Api_ListByTags</c> and the like): a TagResourceCollection, with <c>$filter</c> on the
+    /// <paramref name="fields"/> APIM documents, <c>$top</c>, <c>$skip</c> and the <paramref name="includeNotTagged"/> flag.
+    /// </summary>
+    public static RouteHandlerBuilder DocumentedByTags(this RouteHandlerBuilder builder, string operationId, string what, string part, string includeNotTagged, string fields) =>
+        builder.Documented(() =>
+        {
+            var op = Op(operationId, $"Lists the {what} with each of their tags: one item {{tag: {{id, name}}, {part}: {{…}}}} per tag carried, ordered by tag "
+                + $"(with {includeNotTagged}=true, the untagged ones too, without tag, last). $filter on {fields} (also as {part}/name, the display name), "
+                + "tag/id (the tag's name) and tag/name (its display name); $top and $skip, with nextLink for the next page.",
+                Ref("TagResourceCollection"), list: true);
+            op["parameters"]!.AsArray().Add(Obj(("name", includeNotTagged), ("in", "query"), ("required", false), ("schema", Obj(("type", "boolean"), ("default", false))),
+                ("description", $"Include the {what} that carry no tag.")));
+            return op;
+        });
+
     public static RouteHandlerBuilder DocumentedGet(this RouteHandlerBuilder builder, string name, string properties, string what) =>
         builder.Documented(name + "_Get", $"Gets one of the {what}. The ETag header carries its version.", Ref(properties + "Contract"));
 

@@ -13,7 +13,7 @@ internal static class TagsApi
     {
         group.MapEntity(ResourceKind.Tag, "tags", "tagId", "Tag", "TagContractProperties", "tags (deleting one removes it from every API)");
         group.MapArm(HttpMethods.Get, "tags/{tagId}/apis", (ArmRequest arm) => ResourceEndpoints.ListLinkedReverseAsync(arm, ResourceKind.ApiTag, "tagId"))
-            .Documented("TagApi_ListByTag", "Tollgate extension: the APIs carrying a tag (the developer portal's catalogue filter).", Collection("ApiContractProperties"));
+            .Documented("TagApi_ListByTag", "Tollgate extension: the APIs carrying a tag (APIM lists them with apisByTags and $filter=tag/id eq '{tagId}').", Collection("ApiContractProperties"));
         return group;
     }
 }
