@@ -70,8 +70,7 @@ public static partial class PolicyExecutor
         PolicyStep step;
         try
         {
-            context.Section = "inbound";
-            var pending = RunSectionAsync(pipeline.Inbound, context);
+            var pending = InboundAsync(pipeline, context);
             if (!pending.IsCompletedSuccessfully)
             {
                 return RunRestAsync(context, pipeline, Stage.Inbound, pending);
@@ -80,7 +79,6 @@ public static partial class PolicyExecutor
             step = pending.Result;
             if (step == PolicyStep.Continue)
             {
-                context.Section = "backend";
                 pending = BackendAsync(pipeline, context);
                 if (!pending.IsCompletedSuccessfully)
                 {
@@ -90,15 +88,7 @@ public static partial class PolicyExecutor
                 step = pending.Result;
                 if (step == PolicyStep.Continue)
                 {
-                    // A backend section that forwarded nothing (APIM's "do not forward" example): outbound starts
-                    // from an empty 200, as context.Response is never null there in APIM.
-                    if (!context.HasResponse)
-                    {
-                        context.StartResponse(200);
-                    }
-
-                    context.Section = "outbound";
-                    pending = RunSectionAsync(pipeline.Outbound, context);
+                    pending = OutboundAsync(pipeline, context);
                     if (!pending.IsCompletedSuccessfully)
                     {
                         return RunRestAsync(context, pipeline, Stage.Outbound, pending);
@@ -110,9 +100,7 @@ public static partial class PolicyExecutor
 
             if (step == PolicyStep.Error)
             {
-                context.Section = "on-error";
-                context.HasResponse = true;
-                pending = RunSectionAsync(pipeline.OnError, context);
+                pending = OnErrorAsync(pipeline, context);
                 if (!pending.IsCompletedSuccessfully)
                 {
                     return RunRestAsync(context, pipeline, Stage.OnError, pending);
@@ -152,14 +140,44 @@ public static partial class PolicyExecutor
         return Task.CompletedTask;
     }
 
+    // Each section starts here, for both paths (RunAsync and RunRestAsync).
+    private static ValueTask<PolicyStep> InboundAsync(PolicyPipeline pipeline, PolicyContext context)
+    {
+        context.Section = "inbound";
+        return RunSectionAsync(pipeline.Inbound, context);
+    }
+
     /// <summary>
     /// The backend section: its policies; else, when it was left empty by default (no scope wrote one without
     /// <c>&lt;base/&gt;</c>), APIM's default <c>forward-request</c>; else (an emptied backend) nothing is forwarded.
     /// </summary>
-    private static ValueTask<PolicyStep> BackendAsync(PolicyPipeline pipeline, PolicyContext context) =>
-        pipeline.Backend.Length > 0 ? RunSectionAsync(pipeline.Backend, context)
-        : pipeline.ForwardsWhenBackendIsEmpty ? ForwardAsync(context, null, DefaultForward)
-        : ValueTask.FromResult(PolicyStep.Continue);
+    private static ValueTask<PolicyStep> BackendAsync(PolicyPipeline pipeline, PolicyContext context)
+    {
+        context.Section = "backend";
+        return pipeline.Backend.Length > 0 ? RunSectionAsync(pipeline.Backend, context)
+            : pipeline.ForwardsWhenBackendIsEmpty ? ForwardAsync(context, null, DefaultForward)
+            : ValueTask.FromResult(PolicyStep.Continue);
+    }
+
+    private static ValueTask<PolicyStep> OutboundAsync(PolicyPipeline pipeline, PolicyContext context)
+    {
+        // A backend section that forwarded nothing (APIM's "do not forward" example): outbound starts from an empty
+        // 200, as context.Response is never null there in APIM.
+        if (!context.HasResponse)
+        {
+            context.StartResponse(200);
+        }
+
+        context.Section = "outbound";
+        return RunSectionAsync(pipeline.Outbound, context);
+    }
+
+    private static ValueTask<PolicyStep> OnErrorAsync(PolicyPipeline pipeline, PolicyContext context)
+    {
+        context.Section = "on-error";
+        context.HasResponse = true;
+        return RunSectionAsync(pipeline.OnError, context);
+    }
 
     /// <summary>Where <see cref="RunRestAsync"/> picks up: the section whose (pending) result it is given.</summary>
     private enum Stage
@@ -184,8 +202,7 @@ public static partial class PolicyExecutor
                     await context.BufferRequestBodyAsync();
                 }
 
-                context.Section = "inbound";
-                pending = RunSectionAsync(pipeline.Inbound, context);
+                pending = InboundAsync(pipeline, context);
                 stage = Stage.Inbound;
             }
 
@@ -194,7 +211,6 @@ public static partial class PolicyExecutor
                 step = await pending;
                 if (step == PolicyStep.Continue)
                 {
-                    context.Section = "backend";
                     pending = BackendAsync(pipeline, context);
                     stage = Stage.Backend;
                 }
@@ -205,14 +221,7 @@ public static partial class PolicyExecutor
                 step = await pending;
                 if (step == PolicyStep.Continue)
                 {
-                    // As in RunAsync: outbound after a backend that forwarded nothing starts from an empty 200.
-                    if (!context.HasResponse)
-                    {
-                        context.StartResponse(200);
-                    }
-
-                    context.Section = "outbound";
-                    pending = RunSectionAsync(pipeline.Outbound, context);
+                    pending = OutboundAsync(pipeline, context);
                     stage = Stage.Outbound;
                 }
             }
@@ -228,9 +237,7 @@ public static partial class PolicyExecutor
             }
             else if (step == PolicyStep.Error)
             {
-                context.Section = "on-error";
-                context.HasResponse = true;
-                await RunSectionAsync(pipeline.OnError, context);
+                await OnErrorAsync(pipeline, context);
             }
         }
         catch (OperationCanceledException) when (context.Http.RequestAborted.IsCancellationRequested)
