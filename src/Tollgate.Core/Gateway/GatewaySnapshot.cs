@@ -137,9 +137,9 @@ public sealed record GatewayApi
     /// </summary>
     public string Type { get; init; } = "http";
 
-    /// <summary>Whether this is a WebSocket API (<see cref="Type"/> <c>websocket</c>).</summary>
+    /// <summary>Whether this is a WebSocket API (<see cref="Type"/> <c>websocket</c>, <see cref="Resources.ResourceSchemas.WebSocketApiType"/>).</summary>
     [System.Text.Json.Serialization.JsonIgnore]
-    public bool IsWebSocket => string.Equals(Type, "websocket", StringComparison.Ordinal);
+    public bool IsWebSocket => Resources.ResourceSchemas.IsWebSocketApiType(Type);
 
     public IReadOnlyList<string> Protocols { get; init; } = ["https"];
 

@@ -73,7 +73,7 @@ public static partial class ResourceSchemas
         new("apiVersionSet", FieldType.Object) { Description = "The version set's details (id, name, description, versioningScheme, versionHeaderName, versionQueryName), shown on GET; on input its id stands for apiVersionSetId." },
         new("apiVersionDescription", FieldType.String) { MaxLength = 256 },
         new("apiRevisionDescription", FieldType.String) { MaxLength = 256 },
-        new("type", FieldType.String) { Values = ["http", "soap", "websocket", "graphql"], Default = () => "http" },
+        new("type", FieldType.String) { Values = ["http", "soap", WebSocketApiType, "graphql"], Default = () => "http" },
         new("authenticationSettings", FieldType.Object),
         new("contact", FieldType.Object),
         new("license", FieldType.Object),
@@ -312,6 +312,12 @@ public static partial class ResourceSchemas
     }
 
     /// <summary>Whether a backend URL is a WebSocket one (ws:// or wss://).</summary>
+    /// <summary>APIM's API type of WebSocket APIs (<c>properties.type</c>).</summary>
+    public const string WebSocketApiType = "websocket";
+
+    /// <summary>Whether an API's type (<c>properties.type</c>) is <see cref="WebSocketApiType"/>.</summary>
+    public static bool IsWebSocketApiType(string? type) => string.Equals(type, WebSocketApiType, StringComparison.Ordinal);
+
     public static bool IsWebSocketUrl(string? url) =>
         url is not null && (url.StartsWith("ws://", StringComparison.OrdinalIgnoreCase) || url.StartsWith("wss://", StringComparison.OrdinalIgnoreCase));
 

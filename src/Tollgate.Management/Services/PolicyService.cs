@@ -71,7 +71,7 @@ public sealed partial class PolicyService(IResourceStore store, ResourceService 
 
         if (errors.Count == 0 && target.Segments is ["apis", var apiId, ..]
             && await store.GetAsync(new ResourceKey(scope.Name, ResourceKind.Api.Kind, "", apiId), ct) is { } api
-            && string.Equals((string?)api.Properties["type"], "websocket", StringComparison.Ordinal))
+            && ResourceSchemas.IsWebSocketApiType((string?)api.Properties["type"]))
         {
             var document = PolicyDocument.Parse(value!, await NamedValuesAsync(scope, ct), string.Equals(format, "xml", StringComparison.OrdinalIgnoreCase));
             foreach (var (name, _, path) in PolicyElements(document).Where(e => WebSocketHandshake.IsUnsupported(e.Name)))

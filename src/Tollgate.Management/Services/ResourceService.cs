@@ -952,7 +952,7 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
 
     private async Task<bool> IsWebSocketApiAsync(ServiceScope scope, string apiId, CancellationToken ct) =>
         await store.GetAsync(Key(scope, ResourceKind.Api, "", apiId), ct) is { } api
-        && string.Equals((string?)api.Properties["type"], "websocket", StringComparison.Ordinal);
+        && ResourceSchemas.IsWebSocketApiType((string?)api.Properties["type"]);
 
     private static string WebSocketOperationMessage(string apiId) =>
         $"API '{apiId}' is a WebSocket API: its only operation is {OnHandshake} (GET /), created with the API, which cannot be changed, removed or joined by others. Its policies can be set (apis/{apiId}/operations/{OnHandshake}/policies/policy).";
@@ -963,7 +963,7 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
     /// </summary>
     private void PrepareWebSocketApi(ServiceScope scope, string name, JsonObject props, StoredResource? existing, List<ValidationError> errors, List<ResourceChange> extra)
     {
-        var webSocket = string.Equals((string?)props["type"], "websocket", StringComparison.Ordinal);
+        var webSocket = ResourceSchemas.IsWebSocketApiType((string?)props["type"]);
         var url = (string?)props["serviceUrl"];
         if (!string.IsNullOrEmpty(url) && ResourceSchemas.IsWebSocketUrl(url) != webSocket)
         {
@@ -972,7 +972,7 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
                 : $"'serviceUrl' may be a ws:// or wss:// URL only for an API of type websocket; this API's type is '{(string?)props["type"]}'. Use an http or https URL, or type websocket."));
         }
 
-        var wasWebSocket = existing is not null && string.Equals((string?)existing.Properties["type"], "websocket", StringComparison.Ordinal);
+        var wasWebSocket = existing is not null && ResourceSchemas.IsWebSocketApiType((string?)existing.Properties["type"]);
         if (existing is not null && wasWebSocket != webSocket)
         {
             errors.Add(new ValidationError("type", $"API '{name}' is of type '{(string?)existing.Properties["type"] ?? "http"}': an API cannot change to or from type websocket. Create another API."));
@@ -1120,7 +1120,7 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
         if (siblings is null)
         {
             var api = await store.GetAsync(Key(scope, ResourceKind.Api, "", apiId), ct) ?? throw ArmException.NotFound("Api");
-            if (string.Equals((string?)api.Properties["type"], "websocket", StringComparison.Ordinal))
+            if (ResourceSchemas.IsWebSocketApiType((string?)api.Properties["type"]))
             {
                 // APIM's onHandshake is a system operation: created with the API, never changed or removed.
                 errors.Add(new ValidationError("operationId", WebSocketOperationMessage(apiId)));
