@@ -82,7 +82,7 @@ public sealed partial class ResourceService
             var props = operation.Properties;
             parts.Add((operation.Key.NameKey, new JsonObject
             {
-                ["id"] = $"{scope.BaseId}/apis/{api}/operations/{operation.Key.Name}",
+                ["id"] = ArmId(scope, ResourceKind.Operation, operation),
                 ["name"] = props["displayName"]?.DeepClone(),
                 ["apiName"] = apiProps["displayName"]?.DeepClone(),
                 ["apiRevision"] = apiProps["apiRevision"]?.DeepClone(),

@@ -1316,12 +1316,16 @@ public sealed partial class ResourceService(IResourceStore store, SecretVault va
         return new ResourcePage(json, list.Count, next < list.Count ? (int)next : null);
     }
 
+    /// <summary>A stored resource's ARM id (an operation's and an API schema's under their API).</summary>
+    private static string ArmId(ServiceScope scope, ResourceKind kind, StoredResource r) =>
+        kind == ResourceKind.Operation || kind == ResourceKind.ApiSchema
+            ? $"{scope.BaseId}/apis/{r.Key.Parent}/{kind.Segment}/{r.Key.Name}"
+            : $"{scope.BaseId}/{kind.Segment}/{r.Key.Name}";
+
     private async Task<JsonObject> ToJsonAsync(ServiceScope scope, ResourceKind kind, StoredResource r, CancellationToken ct)
     {
         var props = (JsonObject)r.Properties.DeepClone();
-        var id = kind == ResourceKind.Operation || kind == ResourceKind.ApiSchema
-            ? $"{scope.BaseId}/apis/{r.Key.Parent}/{kind.Segment}/{r.Key.Name}"
-            : $"{scope.BaseId}/{kind.Segment}/{r.Key.Name}";
+        var id = ArmId(scope, kind, r);
         if (kind == ResourceKind.Subscription)
         {
             props["scope"] = scope.BaseId + ((string?)props["scope"] is "/" ? "" : (string?)props["scope"]);
