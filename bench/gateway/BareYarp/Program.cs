@@ -5,8 +5,6 @@
 // With --direct true: YARP's "direct forwarding" instead (IHttpForwarder called from one terminal delegate, no routing,
 // no proxy pipeline, YARP's default transforms including X-Forwarded-*): the least any gateway built on Kestrel, YARP's
 // forwarder and SocketsHttpHandler can spend on a call, which is how Tollgate's gateway forwards.
-using System.Diagnostics;
-using System.Net;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Transforms.Builder;
@@ -25,16 +23,15 @@ if (string.Equals(builder.Configuration["direct"], "true", StringComparison.Ordi
     builder.Services.AddReverseProxy();
     var direct = builder.Build();
     var forwarder = direct.Services.GetRequiredService<IHttpForwarder>();
-    // The client YARP's own ForwarderHttpClientFactory makes for a cluster with default settings.
-    var client = new HttpMessageInvoker(new SocketsHttpHandler
+    // The client YARP's own forwarder client factory makes for a cluster with default settings.
+    var client = direct.Services.GetRequiredService<IForwarderHttpClientFactory>().CreateClient(new ForwarderHttpClientContext
     {
-        UseProxy = false,
-        AllowAutoRedirect = false,
-        AutomaticDecompression = DecompressionMethods.None,
-        UseCookies = false,
-        EnableMultipleHttp2Connections = true,
-        ActivityHeadersPropagator = new ReverseProxyPropagator(DistributedContextPropagator.Current),
-        ConnectTimeout = TimeSpan.FromSeconds(15),
+        ClusterId = "backend",
+        OldConfig = HttpClientConfig.Empty,
+        OldMetadata = null,
+        OldClient = null,
+        NewConfig = HttpClientConfig.Empty,
+        NewMetadata = null,
     });
     var transformer = direct.Services.GetRequiredService<ITransformBuilder>().Create(_ => { });
     var config = ForwarderRequestConfig.Empty;
